@@ -1,0 +1,116 @@
+/* vm-start: domain XML in, a running QEMU out. */
+#include "cli.h"
+#include "cleanup.h"
+#include "conf.h"
+#include "domain.h"
+#include "domain_run.h"
+#include "exitcodes.h"
+#include "paths.h"
+#include "qemu_argv.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+usage(void)
+{
+	printf("Usage: %s [--paused] [--print-argv] DOMAIN\n\n"
+	       "Start a QEMU virtual machine from libvirt domain XML.\n"
+	       "DOMAIN is an XML file (a path with a '/' or ending in .xml)\n"
+	       "or the NAME of %s/vmkit/domains/NAME.xml.\n\n"
+	       "Options:\n"
+	       "  -p, --paused      leave the guest paused after start-up\n"
+	       "  -n, --print-argv  print the QEMU command line and start nothing\n"
+	       "  -h, --help        show this help\n\n"
+	       "Exit status: 0 started, 1 already running or a disk is in use,\n"
+	       "2 usage, 3 invalid domain XML or config, 4 system or QEMU failure.\n",
+	       program_invocation_short_name, SYSCONFDIR);
+}
+
+static int
+print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_error *err)
+{
+	struct vm_argv argv = { 0 };
+	cleanup_free char *line = NULL;
+
+	if (vm_qemu_argv(dom, conf, -1, &argv, err) < 0)
+		return -1;
+	line = vm_argv_join(&argv);
+	vm_argv_free(&argv);
+	if (!line)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	puts(line);
+	return 0;
+}
+
+static int
+run(const char *arg, bool paused, bool only_print, struct vm_error *err)
+{
+	cleanup_free char *named = NULL;
+	struct vm_domain *dom = NULL;
+	struct vm_conf conf;
+	struct vm_paths paths = { .fd = -1 };
+	bool by_name = !strchr(arg, '/') && !(strlen(arg) > 4 && !strcmp(arg + strlen(arg) - 4, ".xml"));
+	int r = -1;
+
+	vm_conf_init(&conf);
+	if (by_name) {
+		if (vm_domain_check_name(arg, err) < 0 || !(named = vm_paths_domain_xml(arg)))
+			goto out;
+	}
+	if (vm_conf_load(&conf, vm_conf_path(), err) < 0 ||
+	    vm_domain_load(named ? named : arg, &dom, err) < 0)
+		goto out;
+	if (by_name && strcmp(dom->name, arg) != 0) {
+		vm_error_set(err, VM_EXIT_INVALID, "%s: domain name '%s' does not match '%s'",
+			     named, dom->name, arg);
+		goto out;
+	}
+	if (only_print)
+		r = print_argv(dom, &conf, err);
+	else if (vm_paths_open(&paths, err) == 0)
+		r = vm_run_start(&conf, &paths, dom, paused, err);
+out:
+	vm_paths_close(&paths);
+	vm_domain_free(dom);
+	vm_conf_free(&conf);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "paused", no_argument, NULL, 'p' },
+		{ "print-argv", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_error err = VM_ERROR_INIT;
+	bool paused = false, only_print = false;
+	int c;
+
+	vm_cli_init();
+	while ((c = getopt_long(argc, argv, "pnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			paused = true;
+			break;
+		case 'n':
+			only_print = true;
+			break;
+		case 'h':
+			usage();
+			return VM_EXIT_OK;
+		default:
+			vm_cli_usage_error("invalid option");
+		}
+	}
+	if (argc - optind != 1)
+		vm_cli_usage_error(argc == optind ? "missing DOMAIN" : "too many arguments");
+	if (run(argv[optind], paused, only_print, &err) < 0)
+		return vm_error_report(&err);
+	return VM_EXIT_OK;
+}

@@ -1,0 +1,122 @@
+/* vm-status: what runs, for people and for scripts. */
+#include "cli.h"
+#include "conf.h"
+#include "domain_info.h"
+#include "exitcodes.h"
+#include "paths.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void
+usage(void)
+{
+	printf("Usage: %s [--json] [NAME]\n\n"
+	       "Show the domains that have run state: name, state, pid and uuid.\n"
+	       "States: running, paused, starting, crashed, unresponsive.\n"
+	       "With NAME, show that domain only and exit 0 when its QEMU is\n"
+	       "alive (running, paused, starting, unresponsive), 1 when not.\n\n"
+	       "Options:\n"
+	       "  -j, --json  print JSON (see vm-status(1))\n"
+	       "  -h, --help  show this help\n\n"
+	       "Exit status: 0 done or alive, 1 not running, 2 usage,\n"
+	       "4 system failure.\n",
+	       program_invocation_short_name);
+}
+
+static json_object *
+info_json(const struct vm_domain_info *i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(i->name));
+	json_object_object_add(o, "state", json_object_new_string(i->state));
+	json_object_object_add(o, "pid", i->pid ? json_object_new_int(i->pid) : NULL);
+	json_object_object_add(o, "uuid", json_object_new_string(i->uuid));
+	return o;
+}
+
+static void
+print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void
+print_line(const struct vm_domain_info *i)
+{
+	char pid[16] = "-";
+
+	if (i->pid)
+		snprintf(pid, sizeof(pid), "%d", (int)i->pid);
+	printf("%-20s %-12s %-8s %s\n", i->name, i->state, pid, i->uuid);
+}
+
+static int
+show(const struct vm_paths *paths, const char *name, bool json, struct vm_error *err)
+{
+	struct vm_domain_info one, *list = NULL;
+	size_t n = 0;
+
+	if (name) {
+		if (vm_info_get(paths, name, &one, err) < 0)
+			return -1;
+		if (json)
+			print_json(info_json(&one));
+		else
+			print_line(&one);
+		return one.alive ? 0 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name, one.state);
+	}
+	if (vm_info_list(paths, &list, &n, err) < 0)
+		return -1;
+	if (json) {
+		json_object *a = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(a, info_json(&list[i]));
+		print_json(a);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			print_line(&list[i]);
+	}
+	free(list);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_paths paths = { .fd = -1 };
+	bool json = false;
+	int c, r = -1;
+
+	vm_cli_init();
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage();
+			return VM_EXIT_OK;
+		default:
+			vm_cli_usage_error("invalid option");
+		}
+	}
+	if (argc - optind > 1)
+		vm_cli_usage_error("too many arguments");
+	if (vm_paths_open(&paths, &err) == 0)
+		r = show(&paths, argv[optind], json, &err);
+	vm_paths_close(&paths);
+	if (r < 0)
+		return vm_error_report(&err);
+	return VM_EXIT_OK;
+}

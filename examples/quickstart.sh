@@ -1,0 +1,22 @@
+#!/bin/sh
+# From a fresh Debian 12 machine, as root: install what is missing, build
+# vmkit, start the example domain, show it running with its leases, stop it.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps
+scripts/setup-host
+[ -x configure ] || ./autogen.sh >/dev/null
+[ -f Makefile ] || ./configure -q
+make -s -j2
+mkdir -p /var/lib/vmkit/images
+img=/var/lib/vmkit/images/demo.qcow2
+[ -e "$img" ] || qemu-img create -q -f qcow2 "$img" 64M
+# QEMU opens the image and the serial log as the unprivileged user.
+chown vmkit-qemu: "$img" /var/lib/vmkit/images
+export VMKIT_CONF="$PWD/examples/vmkit.conf"
+set -x
+./vm-start examples/demo.xml
+./vm-status demo
+./vm-lock list
+./vm-stop --force demo
+./vm-lock status "$img"

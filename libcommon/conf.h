@@ -1,0 +1,56 @@
+/*
+ * vmkit.conf: "key = value" lines, '#' comments, values are integers,
+ * double-quoted strings (with \" and \\ escapes) or lists of strings in
+ * [ "a", "b" ]. Keys follow qemu.conf's spelling. An unknown key, a value
+ * of the wrong type or out of range is an error (VM_EXIT_INVALID) naming
+ * the file, line and key: "FILE:LINE: KEY: message".
+ *
+ *	struct vm_conf conf;
+ *	vm_conf_init(&conf);
+ *	if (vm_conf_load(&conf, vm_conf_path(), &err) < 0) ...
+ *	...
+ *	vm_conf_free(&conf);
+ */
+#ifndef VM_CONF_H
+#define VM_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "error.h"
+
+struct vm_conf {
+	char *lock_manager;	    /* "file" (default), "nop", "sanlock" */
+	char *lock_space;	    /* NULL: RUNDIR/leases */
+	bool auto_disk_leases;	    /* default true */
+	bool require_lease_for_disks; /* default true */
+	char *user;		    /* QEMU's user; NULL: default below */
+	char *group;		    /* QEMU's group; NULL: user's primary group */
+	bool dynamic_ownership;	    /* default true */
+	bool remember_owner;	    /* default true */
+	bool clear_emulator_capabilities; /* default true; only 1 is accepted */
+	char *emulator;		    /* NULL: /usr/bin/qemu-system-x86_64 */
+	int metadata_lock_timeout;  /* seconds, default 10, 0..3600 */
+	int shutdown_timeout;	    /* seconds, default 60, 1..86400 */
+	bool seccomp_sandbox;	    /* default true */
+};
+
+/* Defaults: user "nobody" for root, the caller otherwise. */
+void vm_conf_init(struct vm_conf *conf);
+void vm_conf_free(struct vm_conf *conf);
+
+/*
+ * The config path: $VMKIT_CONF, else SYSCONFDIR/vmkit/vmkit.conf.
+ */
+const char *vm_conf_path(void);
+
+/*
+ * Loads PATH over the defaults already in CONF. A missing file is not an
+ * error unless it was named by $VMKIT_CONF.
+ */
+int vm_conf_load(struct vm_conf *conf, const char *path, struct vm_error *err);
+
+/* Parses a buffer; NAME is used in messages. For load and for fuzzing. */
+int vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len,
+		  const char *name, struct vm_error *err);
+
+#endif

@@ -1,0 +1,115 @@
+#include "domain_info.h"
+#include "cleanup.h"
+#include "domain.h"
+#include "exitcodes.h"
+#include "qmp.h"
+#include "state.h"
+#include "status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define QUERY_TIMEOUT_MS 2000
+
+static const char *
+qmp_state(int dirfd, enum vm_run_state recorded)
+{
+	struct vm_qmp *qmp = NULL;
+	json_object *ret = NULL, *status;
+	const char *s, *state = "unresponsive";
+
+	if (vm_qmp_connect(dirfd, "qmp.sock", QUERY_TIMEOUT_MS, &qmp, NULL) < 0)
+		return state;
+	if (vm_qmp_command(qmp, "query-status", NULL, QUERY_TIMEOUT_MS, &ret, NULL) == 0 &&
+	    json_object_object_get_ex(ret, "status", &status)) {
+		s = json_object_get_string(status);
+		if (strcmp(s, "running") == 0)
+			state = "running";
+		else if (strcmp(s, "internal-error") == 0 || strcmp(s, "guest-panicked") == 0)
+			state = "crashed";
+		else if (recorded == VM_RUN_STARTING)
+			state = "starting";
+		else
+			state = "paused";
+	}
+	json_object_put(ret);
+	vm_qmp_close(qmp);
+	return state;
+}
+
+int
+vm_info_get(const struct vm_paths *paths, const char *name,
+	    struct vm_domain_info *info, struct vm_error *err)
+{
+	cleanup_close int dirfd = vm_state_open_dir(paths, name, err);
+	struct vm_status *st = NULL;
+
+	if (dirfd < 0)
+		return -1;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", name);
+	if (vm_status_read(dirfd, &st, err) < 0) {
+		if (err && err->code == VM_EXIT_NO)
+			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", name);
+		return vm_error_prefix(err, "domain '%s'", name);
+	}
+	snprintf(info->uuid, sizeof(info->uuid), "%s", st->uuid);
+	info->alive = vm_state_alive(dirfd);
+	if (info->alive) {
+		info->pid = vm_state_qemu_pid(dirfd);
+		info->state = qmp_state(dirfd, st->state);
+	} else
+		info->state = "crashed";
+	vm_status_free(st);
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct vm_domain_info *)a)->name,
+		      ((const struct vm_domain_info *)b)->name);
+}
+
+int
+vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
+	     size_t *n, struct vm_error *err)
+{
+	int dfd = vm_paths_subdir(paths->fd, "domains", false, err);
+	struct vm_domain_info *v = NULL, *nv;
+	struct dirent *de;
+	DIR *d;
+
+	*list = NULL;
+	*n = 0;
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list domains");
+	}
+	while ((de = readdir(d))) {
+		struct vm_domain_info info;
+
+		if (vm_domain_check_name(de->d_name, NULL) < 0 ||
+		    vm_info_get(paths, de->d_name, &info, NULL) < 0)
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv) {
+			closedir(d);
+			free(v);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list domains");
+		}
+		v = nv;
+		v[(*n)++] = info;
+	}
+	closedir(d);
+	qsort(v, *n, sizeof(*v), by_name);
+	*list = v;
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * What runs, for vm-status. The state comes from the liveness lock and
+ * QMP query-status, never from the pid file alone:
+ *   running   QEMU alive, guest running
+ *   paused    QEMU alive, guest paused (vm-start --paused, or stopped by QEMU)
+ *   starting  QEMU alive, vm-start has not resumed it yet
+ *   crashed   state left behind but QEMU is gone (run vm-stop to clean up);
+ *             also a guest that panicked or hit an internal error
+ *   unresponsive  QEMU alive but its monitor did not answer in time
+ */
+#ifndef VM_DOMAIN_INFO_H
+#define VM_DOMAIN_INFO_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "paths.h"
+#include "error.h"
+
+struct vm_domain_info {
+	char name[65];
+	const char *state;
+	bool alive;
+	pid_t pid;		/* 0 when unknown */
+	char uuid[37];
+};
+
+/* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */
+int vm_info_get(const struct vm_paths *paths, const char *name,
+		struct vm_domain_info *info, struct vm_error *err);
+/* Every domain with state, sorted by name. */
+int vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
+		 size_t *n, struct vm_error *err);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * Lock manager: leases on disks and domains, behind a driver chosen by
+ * lock_manager in vmkit.conf ("file", the default, or "nop").
+ *
+ * A lease is held through an open file description (OFD locks), so it
+ * passes to QEMU across fork/exec or over a unix socket and is freed by
+ * the kernel when the last holder dies. Two leases on one resource in
+ * one process conflict like any other pair.
+ *
+ *	struct vm_lockmgr *lm = NULL;
+ *	vm_lockmgr_open(&conf, &paths, &lm, &err);
+ *	struct vm_lease *l = NULL;
+ *	if (vm_lease_acquire(lm, canon_path, VM_LEASE_EXCLUSIVE, 0, &l, &err) < 0)
+ *		... err.code == VM_EXIT_NO: held elsewhere
+ *	fd = vm_lease_fd(l);		   keep it open across exec for QEMU
+ *	vm_lease_release(l);		   closes this process's handle
+ *	vm_lockmgr_close(lm);
+ *
+ * A conflict is VM_EXIT_NO with the message "disk '/path' is in use by
+ * domain 'NAME'" (when a local domain's status file names the holder)
+ * or "... in use by another host or process"; for a "uuid:" resource it
+ * reads "domain uuid 'UUID' is in use by ...". A local domain is named
+ * as the holder when its status file lists the resource with a lease and
+ * its QEMU is alive; failing that, when a command is starting or
+ * stopping it.
+ *
+ * The file driver keeps one lease file per resource in the lockspace
+ * (lock_space, or RUNDIR/leases), named by vm_lease_hash(). Byte 0 is the
+ * content lease, byte 1 the metadata lock. The file holds the resource
+ * and a newline, so that listings can name it. Lease fds are O_CLOEXEC:
+ * whoever execs a holder (QEMU, vm-lock run's command) clears the flag in
+ * the child for the fds it must keep.
+ *
+ * The nop driver locks nothing: leases have fd -1 and no id, the
+ * metadata lock is an fd of /dev/null (so that callers close it like any
+ * other), listings are empty, probes say "free" and gc removes nothing.
+ */
+#ifndef VM_LOCK_H
+#define VM_LOCK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "conf.h"
+#include "paths.h"
+#include "error.h"
+
+enum vm_lease_mode { VM_LEASE_SHARED, VM_LEASE_EXCLUSIVE };
+enum vm_lease_state { VM_LEASE_FREE, VM_LEASE_HELD_SHARED, VM_LEASE_HELD_EXCLUSIVE };
+
+struct vm_lease;
+struct vm_lockmgr;
+
+/*
+ * Picks the driver from conf->lock_manager: NULL or "file", or "nop".
+ * "sanlock" and unknown names are VM_EXIT_INVALID. The file driver opens
+ * the lockspace, creating it 0700 when missing (a configured lock_space
+ * must be an absolute path, and is not followed when it is a symlink).
+ * LM keeps its own copy of PATHS.
+ */
+int vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths,
+		    struct vm_lockmgr **lm, struct vm_error *err);
+void vm_lockmgr_close(struct vm_lockmgr *lm);
+/* false for the nop driver: nothing is locked */
+bool vm_lockmgr_active(const struct vm_lockmgr *lm);
+/* The lockspace directory, or NULL when the driver has none (nop). */
+const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
+
+/*
+ * In the QEMU child between fork and exec, after the leases were taken.
+ * Nothing to do for file and nop, whose leases pass as inherited fds; a
+ * sanlock driver registers the child and acquires its leases here.
+ * Async-signal-safe; returns 0 or -errno.
+ */
+int vm_lockmgr_child(struct vm_lockmgr *lm);
+
+/*
+ * Content lease (byte 0) on RESOURCE, a canonical disk path or
+ * "uuid:<uuid>". WAIT_MS 0 fails at once on a conflict; N > 0 waits up
+ * to N ms (then the message starts "timed out after N s: "); -1 waits
+ * forever. Waiting sleeps in F_OFD_SETLKW, interrupted by a timer
+ * signal (SIGALRM, whose handler is restored afterwards).
+ */
+int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
+		     enum vm_lease_mode mode, int wait_ms,
+		     struct vm_lease **lease, struct vm_error *err);
+/* Explicit <lease>: byte OFFSET of the file PATH, exclusively. PATH
+ * must exist (VM_EXIT_INVALID otherwise); a conflict fails at once. */
+int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
+			  unsigned long long offset, struct vm_lease **lease,
+			  struct vm_error *err);
+/* The fd that carries the lock, or -1 (nop driver). */
+int vm_lease_fd(const struct vm_lease *lease);
+/* The lease file's name (hex SHA-256 of the resource) or NULL. */
+const char *vm_lease_id(const struct vm_lease *lease);
+/* Closes this process's handle; the lock lives on in other holders. */
+void vm_lease_release(struct vm_lease *lease);
+
+/*
+ * Metadata lock (byte 1) on RESOURCE, held while labels change. Waits up
+ * to metadata_lock_timeout seconds without busy-waiting, then fails with
+ * VM_EXIT_NO: "timed out after N s waiting for the metadata lock of
+ * 'RESOURCE'". Returns an fd (O_CLOEXEC) to close for unlock.
+ */
+int vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource,
+		       struct vm_error *err);
+
+/* What a lease looks like from outside, for vm-lock. */
+struct vm_lease_info {
+	char id[65];		/* lease file name; empty when unknown */
+	char *resource;		/* NULL when the lease file does not name it */
+	enum vm_lease_state state;
+	char **holders;		/* local domains holding it (see above) */
+	size_t nholders;
+};
+
+void vm_lease_info_clear(struct vm_lease_info *info);
+/* "free", "shared" or "exclusive" */
+const char *vm_lease_state_name(enum vm_lease_state state);
+
+/* The state of RESOURCE's content lease. Creates no lease file. */
+int vm_lease_query(struct vm_lockmgr *lm, const char *resource,
+		   struct vm_lease_info *info, struct vm_error *err);
+
+/*
+ * Iterators: call FN for each lease, sorted by resource; INFO is valid
+ * during the call only. A negative return from FN stops the walk and is
+ * returned. vm_lockmgr_list walks the lockspace; vm_lease_query_domain
+ * walks the leases that the status file of domain NAME lists (its disks
+ * with a lease, then its uuid), and walks nothing when NAME has no run
+ * state.
+ */
+typedef int vm_lease_info_fn(const struct vm_lease_info *info, void *arg);
+int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,
+		    struct vm_error *err);
+int vm_lease_query_domain(struct vm_lockmgr *lm, const char *name,
+			  vm_lease_info_fn *fn, void *arg, struct vm_error *err);
+
+/*
+ * Removes the lease files that nobody holds, each only while holding the
+ * whole file exclusively. Safe against a concurrent acquire, which
+ * re-checks the inode after locking. *REMOVED counts them.
+ */
+int vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
+
+/* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
+void vm_lease_hash(const char *resource, char out[65]);
+
+#endif

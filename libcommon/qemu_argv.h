@@ -1,0 +1,31 @@
+/*
+ * Domain -> QEMU command line. Disks become -blockdev/-device pairs with
+ * names derived from the target dev, so hotplug and detach can address
+ * them: format node "drive-DEV", protocol node "file-DEV", device id DEV.
+ */
+#ifndef VM_QEMU_ARGV_H
+#define VM_QEMU_ARGV_H
+
+#include "conf.h"
+#include "domain.h"
+#include "error.h"
+
+struct vm_argv {
+	char **v;
+	size_t n, cap;
+};
+
+/*
+ * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
+ * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv).
+ */
+int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf,
+		 int monitor_fd, struct vm_argv *argv, struct vm_error *err);
+void vm_argv_free(struct vm_argv *argv);
+/* Shell-quoted, space-separated; the caller frees. */
+char *vm_argv_join(const struct vm_argv *argv);
+
+/* Node and device names of a disk target. */
+void vm_disk_node_names(const char *target, char fmt[32], char file[32]);
+
+#endif

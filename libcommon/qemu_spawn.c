@@ -1,0 +1,164 @@
+#include "qemu_spawn.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "state.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Reports STEP and errno to the parent and exits; the child never returns. */
+static void __attribute__((noreturn))
+child_fail(int pipefd, const char *step, int e)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "%s: %s", step, strerror(e));
+
+	if (write(pipefd, msg, n) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static void __attribute__((noreturn))
+child(const struct vm_spawn *sp, int pipefd)
+{
+	int devnull;
+
+	if (setsid() < 0)
+		child_fail(pipefd, "cannot start a session", errno);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(sp->log_fd, 1) < 0 ||
+	    dup2(sp->log_fd, 2) < 0)
+		child_fail(pipefd, "cannot set up stdio", errno);
+	/* Everything but stdio and KEEP closes at exec, whatever the parent
+	 * (or a library) left open. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		child_fail(pipefd, "cannot mark fds close-on-exec", errno);
+	for (size_t i = 0; i < sp->nkeep; i++)
+		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
+			child_fail(pipefd, "cannot keep an fd for qemu", errno);
+	if (vm_state_write_pid_raw(sp->dirfd, getpid()) < 0)
+		child_fail(pipefd, "cannot write the pid file", errno);
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (sp->change_id) {
+		if (setgroups(sp->ngroups, sp->groups) < 0)
+			child_fail(pipefd, "cannot set supplementary groups", errno);
+		if (capng_change_id(sp->uid, sp->gid, CAPNG_CLEAR_BOUNDING) < 0)
+			child_fail(pipefd, "cannot drop privileges", errno ? errno : EPERM);
+	} else if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		child_fail(pipefd, "cannot clear capabilities", errno ? errno : EPERM);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		child_fail(pipefd, "cannot clear ambient capabilities", errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(pipefd, "cannot set no_new_privs", errno);
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		child_fail(pipefd, "capabilities are still present", EPERM);
+	signal(SIGPIPE, SIG_DFL);
+	execv(sp->argv[0], sp->argv);
+	child_fail(pipefd, "cannot execute qemu", errno);
+}
+
+int
+vm_qemu_spawn(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
+{
+	cleanup_close int rd = -1;
+	cleanup_close int wr = -1;
+	char msg[300];
+	int fds[2];
+	ssize_t n;
+	pid_t p;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create a pipe");
+	rd = fds[0];
+	wr = fds[1];
+	p = fork();
+	if (p < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork qemu");
+	if (p == 0) {
+		close(rd);
+		child(sp, wr);
+	}
+	close(steal_fd(wr));
+	while ((n = read(rd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+		;
+	if (n > 0) {
+		msg[n] = '\0';
+		waitpid(p, NULL, 0);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot start '%s': %s", sp->argv[0], msg);
+	}
+	*pid = p;
+	return 0;
+}
+
+static int
+parse_id(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (*s == '+')
+		s++;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*s || *end || errno || *v >= UINT_MAX ? -1 : 0;
+}
+
+int
+vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+		    gid_t **groups, size_t *ngroups, struct vm_error *err)
+{
+	struct passwd *pw;
+	struct group *gr;
+	unsigned long v;
+	int n = 0;
+	gid_t *list;
+
+	pw = getpwnam(user);
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	} else if (parse_id(user, &v) == 0) {
+		*uid = v;
+		*gid = v;
+	} else
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "unknown qemu user '%s' (create it, or set 'user' in vmkit.conf)",
+				    user);
+	if (group) {
+		gr = getgrnam(group);
+		if (gr)
+			*gid = gr->gr_gid;
+		else if (parse_id(group, &v) == 0)
+			*gid = v;
+		else
+			return vm_error_set(err, VM_EXIT_INVALID, "unknown qemu group '%s'", group);
+	}
+	if (*uid == 0)
+		return vm_error_set(err, VM_EXIT_INVALID, "refusing to run qemu as root (user '%s')",
+				    user);
+	*groups = NULL;
+	*ngroups = 0;
+	if (!pw)
+		return 0;
+	getgrouplist(pw->pw_name, *gid, NULL, &n);
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the groups of '%s'", user);
+	if (getgrouplist(pw->pw_name, *gid, list, &n) < 0)
+		n = 0;
+	*groups = list;
+	*ngroups = n;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * Fork and exec QEMU without privileges. The child starts its own
+ * session, writes its own pid file (so the pid is on disk even if the
+ * parent dies right after fork), keeps only stdin (/dev/null), its log
+ * on stdout/stderr and the fds in KEEP, clears every capability and the
+ * bounding set with libcap-ng, changes to UID/GID, sets no_new_privs and
+ * execs ARGV. A failure in the child reaches the parent through a
+ * CLOEXEC pipe as a clear message.
+ */
+#ifndef VM_QEMU_SPAWN_H
+#define VM_QEMU_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+
+struct vm_spawn {
+	char *const *argv;
+	int dirfd;		/* domain run dir: pid file */
+	int log_fd;		/* stdout and stderr */
+	const int *keep;	/* fds QEMU inherits (leases, liveness, monitor) */
+	size_t nkeep;
+	bool change_id;		/* false in session mode: stay who we are */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;	/* supplementary groups of UID */
+	size_t ngroups;
+};
+
+int vm_qemu_spawn(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);
+
+/*
+ * Resolves the QEMU user and group (names or numbers) to ids and the
+ * user's supplementary groups. GROUP NULL means the user's primary group.
+ */
+int vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+			gid_t **groups, size_t *ngroups, struct vm_error *err);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Disk leases and labels for a running domain: taken before QEMU starts
+ * (or a disk is hotplugged) and given back only after QEMU has let go.
+ */
+#ifndef VM_RUN_DISKS_H
+#define VM_RUN_DISKS_H
+
+#include "conf.h"
+#include "domain.h"
+#include "domain_run.h"
+#include "lock.h"
+#include "status.h"
+#include "error.h"
+
+/* Leases this process holds for QEMU to inherit. */
+struct vm_leaseset {
+	struct vm_lease **v;
+	size_t n;
+};
+
+int vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_error *err);
+/* The fds to pass to QEMU, with EXTRA free slots at the end; N gets
+ * the count of lease fds. The caller frees. */
+int *vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n);
+void vm_leaseset_release(struct vm_leaseset *set);
+
+/*
+ * Canonicalises DISK's source and takes its content lease (shared for
+ * readonly and shareable disks) without waiting, filling the status
+ * record REC. A disk with no source (empty cdrom) takes nothing.
+ */
+int vm_disk_acquire(struct vm_lockmgr *lm, const struct vm_conf *conf,
+		    const struct vm_disk *disk, struct vm_status_disk *rec,
+		    struct vm_leaseset *held, struct vm_error *err);
+
+/*
+ * Gives back the disk of REC once QEMU no longer uses it: takes the
+ * content lease again without waiting, restores the label under the
+ * metadata lock, releases. A disk in use elsewhere keeps its label and
+ * gets a warning. Returns -1 only on a system error.
+ */
+int vm_disk_giveback(struct vm_lockmgr *lm, const struct vm_conf *conf,
+		     const struct vm_status_disk *rec, vm_warn_fn warn,
+		     struct vm_error *err);
+
+#endif

@@ -1,0 +1,273 @@
+#include "domain_run.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "hooks.h"
+#include "lock.h"
+#include "qemu_argv.h"
+#include "qemu_spawn.h"
+#include "qmp.h"
+#include "run_disks.h"
+#include "state.h"
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define QMP_SOCK "qmp.sock"
+#define QMP_START_TIMEOUT_MS 30000
+
+struct start {
+	const struct vm_conf *conf;
+	struct vm_domain *dom;
+	struct vm_lockmgr *lm;
+	struct vm_domlock *dl;
+	struct vm_status st;
+	struct vm_leaseset held;
+	pid_t pid;
+};
+
+/*
+ * The listening monitor socket is made here and inherited by QEMU, so it
+ * exists before QEMU runs and we can connect at once, with no polling.
+ * bind() goes through /proc/self/fd so that a long run directory cannot
+ * overflow sun_path.
+ */
+static int
+monitor_socket(int dirfd, struct vm_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int fd = -1;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_SOCK);
+	if (unlinkat(dirfd, QMP_SOCK, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old monitor socket");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
+	return steal_fd(fd);
+}
+
+/* The last line QEMU wrote, for the error message of a failed start. */
+static void
+log_tail(int dirfd, char *out, size_t size)
+{
+	cleanup_free char *buf = NULL;
+	char *line, *end;
+	size_t len;
+
+	snprintf(out, size, "see qemu.log");
+	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, &len, NULL) < 0)
+		return;
+	end = buf + len;
+	while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	line = end;
+	while (line > buf && line[-1] != '\n')
+		line--;
+	if (*line)
+		snprintf(out, size, "%s", line);
+}
+
+static int
+take_leases(struct start *s, struct vm_error *err)
+{
+	char resource[64], uuid[37];
+	struct vm_lease *lease = NULL;
+
+	uuid_unparse_lower(s->dom->uuid, uuid);
+	snprintf(resource, sizeof(resource), "uuid:%s", uuid);
+	memcpy(s->st.uuid, uuid, sizeof(uuid));
+	if (vm_lockmgr_active(s->lm)) {
+		if (vm_lease_acquire(s->lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
+		    vm_leaseset_add(&s->held, lease, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < s->dom->nleases; i++) {
+		const struct vm_lease_def *d = &s->dom->leases[i];
+
+		if (vm_lease_acquire_byte(s->lm, d->path, d->offset, &lease, err) < 0 ||
+		    vm_leaseset_add(&s->held, lease, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < s->dom->ndisks; i++) {
+		struct vm_status_disk rec;
+		int r = vm_disk_acquire(s->lm, s->conf, &s->dom->disks[i], &rec, &s->held, err);
+
+		if (r == 0)
+			r = vm_status_add_disk(&s->st, &rec, err);
+		free(rec.path);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+spawn(struct start *s, const struct vm_paths *paths, struct vm_error *err)
+{
+	cleanup_close int mon = -1;
+	cleanup_close int alive = -1;
+	cleanup_close int log = -1;
+	cleanup_free int *keep = NULL;
+	cleanup_free gid_t *groups = NULL;
+	struct vm_argv argv = { 0 };
+	struct vm_spawn sp = { .dirfd = s->dl->dirfd };
+	size_t nkeep = 0;
+	int r = -1;
+
+	if (!paths->session) {
+		const struct vm_seclabel *sl = &s->dom->seclabel;
+		char u[16], g[16];
+
+		sp.change_id = true;
+		if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {
+			snprintf(u, sizeof(u), "+%u", sl->uid);
+			snprintf(g, sizeof(g), "+%u", sl->gid);
+			r = vm_qemu_resolve_ids(u, g, &sp.uid, &sp.gid, &groups, &sp.ngroups, err);
+		} else
+			r = vm_qemu_resolve_ids(s->conf->user, s->conf->group, &sp.uid, &sp.gid,
+						&groups, &sp.ngroups, err);
+		if (r < 0)
+			return -1;
+		sp.groups = groups;
+	}
+	mon = monitor_socket(s->dl->dirfd, err);
+	if (mon < 0)
+		return -1;
+	alive = vm_state_liveness_fd(s->dl, err);
+	if (alive < 0)
+		return -1;
+	log = openat(s->dl->dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		     0600);
+	if (log < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu.log");
+	if (vm_qemu_argv(s->dom, s->conf, mon, &argv, err) < 0)
+		return -1;
+	keep = vm_leaseset_fds(&s->held, 2, &nkeep);
+	if (!keep) {
+		vm_argv_free(&argv);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start qemu");
+	}
+	keep[nkeep++] = mon;
+	keep[nkeep++] = alive;
+	sp.argv = argv.v;
+	sp.log_fd = log;
+	sp.keep = keep;
+	sp.nkeep = nkeep;
+	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
+	r = vm_qemu_spawn(&sp, &s->pid, err);
+	vm_argv_free(&argv);
+	return r;
+}
+
+static int
+handshake(struct start *s, bool paused, struct vm_error *err)
+{
+	struct vm_qmp *qmp = NULL;
+	int r;
+
+	if (vm_qmp_connect(s->dl->dirfd, QMP_SOCK, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
+		return -1;
+	r = paused ? 0 : vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
+	vm_qmp_close(qmp);
+	return r;
+}
+
+/* Undoes a start that got as far as S shows; ERR already holds the cause. */
+static void
+unwind(struct start *s)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		vm_state_wait_exit(s->dl, -1, &ignored);
+		waitpid(s->pid, NULL, 0);
+	}
+	vm_leaseset_release(&s->held);
+	for (size_t i = 0; i < s->st.ndisks; i++)
+		vm_disk_giveback(s->lm, s->conf, &s->st.disks[i], vm_warn, &ignored);
+	vm_state_remove_runtime(s->dl, &ignored);
+	vm_status_remove(s->dl->dirfd, &ignored);
+}
+
+static int
+start_locked(struct start *s, const struct vm_paths *paths, bool paused, struct vm_error *err)
+{
+	struct vm_status *old = NULL;
+	char tail[512];
+	int r;
+
+	if (vm_state_alive(s->dl->dirfd))
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running", s->dom->name);
+	r = vm_status_read(s->dl->dirfd, &old, NULL);
+	vm_status_free(old);
+	if (r == 0 || errno != ENOENT)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "domain '%s' was not cleaned up after it stopped; run 'vm-stop %s' first",
+				    s->dom->name, s->dom->name);
+	if (take_leases(s, err) < 0)
+		goto fail;
+	vm_hook("start:leased");
+	s->st.state = VM_RUN_STARTING;
+	s->st.dom = s->dom;
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		goto fail;
+	vm_hook("start:intent");
+	if (spawn(s, paths, err) < 0)
+		goto fail;
+	vm_leaseset_release(&s->held);
+	s->st.pid = s->pid;
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		goto fail;
+	vm_hook("start:spawned");
+	if (handshake(s, paused, err) < 0) {
+		if (!vm_state_alive(s->dl->dirfd)) {
+			log_tail(s->dl->dirfd, tail, sizeof(tail));
+			vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
+		}
+		goto fail;
+	}
+	vm_hook("start:resumed");
+	s->st.state = VM_RUN_RUNNING;
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		goto fail;
+	vm_state_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
+	return 0;
+
+fail:
+	unwind(s);
+	return -1;
+}
+
+int
+vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
+	     struct vm_domain *dom, bool paused, struct vm_error *err)
+{
+	struct start s = { .conf = conf, .dom = dom };
+	int r = -1;
+
+	if (vm_lockmgr_open(conf, paths, &s.lm, err) < 0)
+		return -1;
+	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
+		vm_hook("start:locked");
+		r = start_locked(&s, paths, paused, err);
+		vm_state_unlock(s.dl);
+	}
+	vm_leaseset_release(&s.held);
+	for (size_t i = 0; i < s.st.ndisks; i++) {
+		free(s.st.disks[i].target);
+		free(s.st.disks[i].path);
+	}
+	free(s.st.disks);
+	vm_lockmgr_close(s.lm);
+	return r;
+}

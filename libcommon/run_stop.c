@@ -1,0 +1,125 @@
+#include "domain_run.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "hooks.h"
+#include "lock.h"
+#include "qmp.h"
+#include "run_disks.h"
+#include "state.h"
+#include "status.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#define QMP_TIMEOUT_MS 5000
+#define QUIT_WAIT_MS 3000
+#define TERM_WAIT_MS 5000
+
+static int
+qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
+{
+	struct vm_qmp *qmp = NULL;
+	int r;
+
+	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, err) < 0)
+		return -1;
+	r = vm_qmp_command(qmp, cmd, NULL, QMP_TIMEOUT_MS, NULL, err);
+	vm_qmp_close(qmp);
+	return r;
+}
+
+/* quit over QMP, then SIGTERM, then SIGKILL; each gets its time to work. */
+static int
+force_stop(struct vm_domlock *dl, struct vm_error *err)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+	pid_t pid;
+
+	if (qmp_send(dl, "quit", &ignored) == 0 &&
+	    vm_state_wait_exit(dl, QUIT_WAIT_MS, &ignored) == 0)
+		return 0;
+	pid = vm_state_qemu_pid(dl->dirfd);
+	if (pid > 0 && kill(pid, SIGTERM) == 0 &&
+	    vm_state_wait_exit(dl, TERM_WAIT_MS, &ignored) == 0)
+		return 0;
+	pid = vm_state_qemu_pid(dl->dirfd);
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	if (vm_state_wait_exit(dl, TERM_WAIT_MS, err) < 0)
+		return vm_error_prefix(err, "cannot kill qemu");
+	return 0;
+}
+
+static int
+stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_error *err)
+{
+	if (opts->force)
+		return force_stop(dl, err);
+	if (qmp_send(dl, "system_powerdown", err) < 0)
+		return vm_error_prefix(err, "cannot ask domain '%s' to power down", dl->name);
+	if (vm_state_wait_exit(dl, opts->timeout_s * 1000, err) < 0) {
+		if (err->code == VM_EXIT_NO)
+			return vm_error_set(err, VM_EXIT_NO,
+					    "domain '%s' did not power down within %d s; it is still running (use --force)",
+					    dl->name, opts->timeout_s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
+	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
+	    enum vm_stop_result *result, struct vm_error *err)
+{
+	struct vm_lockmgr *lm = NULL;
+	struct vm_status *st = NULL;
+	int r = -1;
+
+	if (vm_status_read(dl->dirfd, &st, err) < 0) {
+		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_state_alive(dl->dirfd))
+			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", dl->name);
+		return vm_error_prefix(err, "domain '%s'", dl->name);
+	}
+	if (vm_state_alive(dl->dirfd)) {
+		if (stop_qemu(dl, opts, err) < 0)
+			goto out;
+		*result = VM_STOPPED;
+	} else
+		*result = VM_STOP_CLEANED;
+	vm_hook("stop:qemu-gone");
+	if (vm_lockmgr_open(conf, paths, &lm, err) < 0)
+		goto out;
+	for (size_t i = 0; i < st->ndisks; i++)
+		if (vm_disk_giveback(lm, conf, &st->disks[i], opts->warn, err) < 0)
+			goto out;
+	vm_hook("stop:disks-returned");
+	if (vm_state_remove_runtime(dl, err) < 0)
+		goto out;
+	/* Last: while status.xml exists the domain is not cleaned up. */
+	if (vm_status_remove(dl->dirfd, err) < 0)
+		goto out;
+	vm_state_log(dl->dirfd, "domain '%s' stopped", dl->name);
+	r = 0;
+out:
+	vm_lockmgr_close(lm);
+	vm_status_free(st);
+	return r;
+}
+
+int
+vm_run_stop(const struct vm_conf *conf, const struct vm_paths *paths,
+	    const char *name, const struct vm_stop_opts *opts,
+	    enum vm_stop_result *result, struct vm_error *err)
+{
+	struct vm_domlock *dl = NULL;
+	int r;
+
+	if (vm_state_lock(paths, name, false, -1, &dl, err) < 0)
+		return -1;
+	vm_hook("stop:locked");
+	r = stop_locked(conf, paths, dl, opts, result, err);
+	vm_state_unlock(dl);
+	return r;
+}

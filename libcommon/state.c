@@ -1,0 +1,318 @@
+#include "state.h"
+#include "cleanup.h"
+#include "domain.h"
+#include "exitcodes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCK_FILE "lock"
+#define PID_FILE "pid"
+#define BYTE_COMMAND 0
+#define BYTE_ALIVE 1
+
+static int
+ofd_lock(int fd, int cmd, short type, off_t byte)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, cmd, &fl);
+}
+
+static void
+on_alarm(int sig)
+{
+}
+
+/*
+ * A blocking OFD lock with a deadline: SIGALRM without SA_RESTART makes
+ * F_OFD_SETLKW return EINTR, so nothing busy-waits.
+ */
+static int
+ofd_lock_wait(int fd, short type, off_t byte, int timeout_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { 0 }, oldit;
+	int r, e;
+
+	if (timeout_ms == 0)
+		return ofd_lock(fd, F_OFD_SETLK, type, byte);
+	if (timeout_ms < 0) {
+		while ((r = ofd_lock(fd, F_OFD_SETLKW, type, byte)) < 0 && errno == EINTR)
+			;
+		return r;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	it.it_value.tv_sec = timeout_ms / 1000;
+	it.it_value.tv_usec = (timeout_ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, &oldit);
+	r = ofd_lock(fd, F_OFD_SETLKW, type, byte);
+	e = errno;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	errno = (r < 0 && e == EINTR) ? EAGAIN : e;
+	return r;
+}
+
+static int
+open_domains(const struct vm_paths *paths, bool create, struct vm_error *err)
+{
+	return vm_paths_subdir(paths->fd, "domains", create, err);
+}
+
+int
+vm_state_open_dir(const struct vm_paths *paths, const char *name, struct vm_error *err)
+{
+	cleanup_close int dfd = -1;
+	int fd;
+
+	if (vm_domain_check_name(name, err) < 0)
+		return -1;
+	dfd = open_domains(paths, false, err);
+	if (dfd < 0)
+		goto not_running;
+	fd = vm_paths_subdir(dfd, name, false, err);
+	if (fd < 0)
+		goto not_running;
+	return fd;
+
+not_running:
+	if (errno == ENOENT)
+		vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", name);
+	return -1;
+}
+
+int
+vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
+	      int wait_ms, struct vm_domlock **out, struct vm_error *err)
+{
+	cleanup_close int dfd = -1;
+	cleanup_close int dirfd = -1;
+	cleanup_close int fd = -1;
+	struct vm_domlock *dl;
+	struct stat a, b;
+
+	if (vm_domain_check_name(name, err) < 0)
+		return -1;
+	if (create) {
+		dfd = open_domains(paths, true, err);
+		if (dfd < 0)
+			return -1;
+		dirfd = vm_paths_subdir(dfd, name, true, err);
+		if (dirfd < 0)
+			return -1;
+	} else {
+		dirfd = vm_state_open_dir(paths, name, err);
+		if (dirfd < 0)
+			return -1;
+	}
+	for (;;) {
+		fd = openat(dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot open the lock of domain '%s'", name);
+		if (fstat(fd, &a) < 0 || !S_ISREG(a.st_mode) || a.st_uid != geteuid())
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "refusing the lock file of domain '%s': not a regular file of ours",
+					    name);
+		if (ofd_lock_wait(fd, F_WRLCK, BYTE_COMMAND, wait_ms) < 0) {
+			if (errno == EAGAIN || errno == EACCES)
+				return vm_error_set(err, VM_EXIT_NO,
+						    "domain '%s' is busy: another command holds its lock",
+						    name);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot lock domain '%s'", name);
+		}
+		/* Someone may have replaced the file while we waited. */
+		if (fstatat(dirfd, LOCK_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(steal_fd(fd));
+	}
+	dl = calloc(1, sizeof(*dl));
+	if (!dl || !(dl->name = strdup(name))) {
+		free(dl);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot lock domain '%s'", name);
+	}
+	dl->dirfd = steal_fd(dirfd);
+	dl->fd = steal_fd(fd);
+	*out = dl;
+	return 0;
+}
+
+void
+vm_state_unlock(struct vm_domlock *dl)
+{
+	if (!dl)
+		return;
+	close(dl->fd);
+	close(dl->dirfd);
+	free(dl->name);
+	free(dl);
+}
+
+bool
+vm_state_alive(int dirfd)
+{
+	cleanup_close int fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = BYTE_ALIVE, .l_len = 1 };
+
+	if (fd < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return false;
+	return fl.l_type != F_UNLCK;
+}
+
+int
+vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
+{
+	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
+				    dl->name);
+	if (ofd_lock(fd, F_OFD_SETLK, F_RDLCK, BYTE_ALIVE) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot take the liveness lock of domain '%s'", dl->name);
+	return steal_fd(fd);
+}
+
+int
+vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err)
+{
+	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
+				    dl->name);
+	/* The kernel drops QEMU's lock while it exits, before it is reaped,
+	 * so this returns as soon as QEMU is gone even if PID 1 reaps late. */
+	if (ofd_lock_wait(fd, F_WRLCK, BYTE_ALIVE, timeout_ms) < 0) {
+		if (errno == EAGAIN)
+			return vm_error_set(err, VM_EXIT_NO, "timed out waiting for domain '%s' to stop",
+					    dl->name);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for domain '%s'",
+				    dl->name);
+	}
+	return 0;
+}
+
+/* True when process PID has an fd open on the file FD refers to. */
+static bool
+pid_holds_file(pid_t pid, int fd)
+{
+	char dir[64], link[340];
+	struct stat want, st;
+	struct dirent *de;
+	DIR *d;
+	bool found = false;
+
+	if (fstat(fd, &want) < 0)
+		return false;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+		found = stat(link, &st) == 0 && st.st_dev == want.st_dev &&
+			st.st_ino == want.st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+pid_t
+vm_state_qemu_pid(int dirfd)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_close int fd = -1;
+	char *end;
+	long pid;
+
+	if (vm_paths_read(dirfd, PID_FILE, 32, &buf, NULL, NULL) < 0)
+		return 0;
+	pid = strtol(buf, &end, 10);
+	if (pid <= 1 || (*end && *end != '\n'))
+		return 0;
+	/* Pid reuse cannot fool us: the process must hold our lock file. */
+	fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !pid_holds_file(pid, fd))
+		return 0;
+	return pid;
+}
+
+int
+vm_state_write_pid_raw(int dirfd, pid_t pid)
+{
+	char buf[24];
+	int fd, n, i = sizeof(buf);
+	unsigned long v = pid;
+
+	buf[--i] = '\n';
+	do
+		buf[--i] = '0' + v % 10;
+	while ((v /= 10) && i > 0);
+	n = sizeof(buf) - i;
+	unlinkat(dirfd, PID_FILE, 0);
+	fd = openat(dirfd, PID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf + i, n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
+{
+	static const char *const names[] = { PID_FILE, "qmp.sock" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' of domain '%s'",
+					    names[i], dl->name);
+	return 0;
+}
+
+void
+vm_state_log(int dirfd, const char *fmt, ...)
+{
+	char line[1200];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	int fd, n;
+
+	fd = openat(dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ vmkit: ", &tm);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(fd, line, n) < 0)
+		n = 0;	/* the log is best effort */
+	close(fd);
+}

@@ -1,0 +1,67 @@
+/*
+ * Per-domain run state in RUNDIR/domains/NAME/:
+ *   lock      byte 0: held (write) by a command changing the domain, so
+ *             commands on one domain serialise; byte 1: read-locked by
+ *             QEMU through an inherited fd for as long as it lives
+ *   pid       written by the QEMU child itself between fork and exec
+ *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
+ *   qemu.log  QEMU's stderr and the commands' log lines (kept)
+ *   status.xml (status.h)
+ * The lock file and log outlive the domain so that waiting commands and
+ * people reading the log are never surprised by a vanished file.
+ */
+#ifndef VM_STATE_H
+#define VM_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "paths.h"
+#include "error.h"
+
+struct vm_domlock {
+	char *name;
+	int dirfd;	/* RUNDIR/domains/NAME */
+	int fd;		/* lock file, byte 0 write-locked */
+};
+
+/*
+ * Takes the domain lock of NAME, waiting up to WAIT_MS (-1 forever).
+ * Without CREATE a domain that has no directory is VM_EXIT_NO with the
+ * message "domain 'NAME' is not running".
+ */
+int vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
+		  int wait_ms, struct vm_domlock **dl, struct vm_error *err);
+void vm_state_unlock(struct vm_domlock *dl);
+
+/* Opens the domain dir without locking, for readers such as vm-status. */
+int vm_state_open_dir(const struct vm_paths *paths, const char *name,
+		      struct vm_error *err);
+
+/* QEMU of this domain is alive: byte 1 of its lock file is held. */
+bool vm_state_alive(int dirfd);
+
+/*
+ * A new open of the lock file with a read lock on byte 1, for QEMU to
+ * inherit (not CLOEXEC). Closing it in the parent keeps QEMU's lock.
+ */
+int vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err);
+
+/*
+ * Waits until QEMU is gone (byte 1 free), up to TIMEOUT_MS (-1 forever).
+ * 0 when gone, -1 with VM_EXIT_NO on timeout.
+ */
+int vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err);
+
+/* pid from the pid file, verified to hold this domain's lock file; 0 if none. */
+pid_t vm_state_qemu_pid(int dirfd);
+
+/* Writes the pid file; async-signal-safe, for the child before exec. */
+int vm_state_write_pid_raw(int dirfd, pid_t pid);
+
+/* Removes pid and qmp.sock; missing files are fine. */
+int vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
+
+/* Appends a timestamped line to qemu.log. */
+void vm_state_log(int dirfd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * status.xml: the domain XML plus its run state, rewritten atomically
+ * (temp, fsync, rename) after each step so that a crash leaves either the
+ * old state or the new one, and vm-stop alone can finish the cleanup.
+ *
+ *   <vmkit-status state='starting|running|stopping' pid='N'>
+ *     <disk target='vda' path='/canonical' lease='exclusive|shared|none'
+ *           label='none|applied' [owner='UID:GID']/>
+ *     ...
+ *     <domain ...>   the domain as it was started
+ *   </vmkit-status>
+ *
+ * Writing "starting" with its disks is the intent that comes before any
+ * change outside the run directory.
+ */
+#ifndef VM_STATUS_H
+#define VM_STATUS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "domain.h"
+#include "lock.h"
+#include "error.h"
+
+enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
+
+struct vm_status_disk {
+	char *target;
+	char *path;		/* canonical; NULL for an empty cdrom */
+	bool lease;		/* a content lease was taken */
+	enum vm_lease_mode mode;
+	bool labelled;
+	bool has_owner;		/* owner recorded here (no xattrs) */
+	unsigned uid, gid;
+};
+
+struct vm_status {
+	enum vm_run_state state;
+	pid_t pid;
+	char uuid[37];
+	struct vm_status_disk *disks;
+	size_t ndisks;
+	/* Written as the <domain> child; not read back, so that a disk
+	 * deleted while the VM ran cannot make its state unreadable. */
+	const struct vm_domain *dom;
+	xmlDocPtr domain_doc;	/* the <domain> as read back, rewritten as is */
+};
+
+/* Appends a disk record; the strings are copied. */
+int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
+		       struct vm_error *err);
+/* The record of TARGET, or NULL. */
+struct vm_status_disk *vm_status_find_disk(struct vm_status *st, const char *target);
+/* Removes the record of TARGET (vm-attach --detach). */
+void vm_status_remove_disk(struct vm_status *st, const char *target);
+
+int vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err);
+/* Missing file: VM_EXIT_NO, errno ENOENT. Garbage: VM_EXIT_SYSTEM naming
+ * the file. The result is calloc'ed; free it with vm_status_free(). */
+int vm_status_read(int dirfd, struct vm_status **st, struct vm_error *err);
+int vm_status_remove(int dirfd, struct vm_error *err);
+void vm_status_free(struct vm_status *st);
+const char *vm_status_state_name(enum vm_run_state s);
+
+#endif

@@ -1,0 +1,102 @@
+# Shared setup for the bats suites: an isolated run directory and config,
+# the freshly built commands on PATH, and real QEMU domains.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+VMKIT_SRCDIR=${VMKIT_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
+VMKIT_BUILDDIR=${VMKIT_BUILDDIR:-$VMKIT_SRCDIR}
+PATH="$VMKIT_BUILDDIR:$PATH"
+QEMU_USER=vmkit-qemu
+
+# TEST_DIR is world-traversable so that QEMU, running as QEMU_USER, can
+# reach the disks in it; the run directory inside it is private.
+common_setup() {
+	TEST_DIR=$(mktemp -d /tmp/vmkit-test.XXXXXX)
+	chmod 0755 "$TEST_DIR"
+	export VMKIT_RUNDIR="$TEST_DIR/run"
+	export VMKIT_CONF="$TEST_DIR/vmkit.conf"
+	printf 'user = "%s"\n' "$QEMU_USER" > "$VMKIT_CONF"
+}
+
+common_teardown() {
+	local d
+	for d in "$VMKIT_RUNDIR"/domains/*/; do
+		[ -e "$d/status.xml" ] && vm-stop --force "$(basename "$d")" >/dev/null 2>&1
+	done
+	rm -rf "$TEST_DIR"
+}
+
+# kvm when QEMU can use /dev/kvm here as QEMU_USER, else qemu (TCG).
+domain_type() {
+	if [ -z "${VMKIT_TEST_ACCEL:-}" ]; then
+		if echo quit | timeout 20 runuser -u "$QEMU_USER" -- qemu-system-x86_64 \
+			-machine none,accel=kvm -nodefaults -display none -monitor stdio -S \
+			>/dev/null 2>&1; then
+			VMKIT_TEST_ACCEL=kvm
+		else
+			VMKIT_TEST_ACCEL=qemu
+		fi
+		export VMKIT_TEST_ACCEL
+	fi
+	echo "$VMKIT_TEST_ACCEL"
+}
+
+# make_disk PATH [FORMAT] [SIZE]: an image QEMU_USER can open.
+make_disk() {
+	qemu-img create -q -f "${2:-qcow2}" "$1" "${3:-16M}"
+	chown "$QEMU_USER:" "$1"
+}
+
+# make_domain NAME [DISKXML...]: writes $TEST_DIR/NAME.xml, a firmware-only
+# guest (SeaBIOS, no OS) that ignores ACPI power-down.
+make_domain() {
+	local name=$1 disks
+	shift
+	disks=$(printf '%s\n' "$@")
+	cat > "$TEST_DIR/$name.xml" <<XML
+<domain type='$(domain_type)'>
+  <name>$name</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+$disks
+  </devices>
+</domain>
+XML
+	echo "$TEST_DIR/$name.xml"
+}
+
+# disk_xml PATH TARGET [EXTRA] [FORMAT]
+disk_xml() {
+	echo "<disk type='file' device='disk'><driver name='qemu' type='${4:-qcow2}'/><source file='$1'/><target dev='$2' bus='virtio'/>${3:-}</disk>"
+}
+
+qemu_pid() {
+	cat "$VMKIT_RUNDIR/domains/$1/pid"
+}
+
+# Liveness from another process: is byte 1 of the domain lock held?
+alive_lock_held() {
+	python3 - "$VMKIT_RUNDIR/domains/$1/lock" <<'PY'
+import fcntl, struct, sys, os
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.fcntl(fd, 37, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 1, 1, 0))  # F_OFD_SETLK
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# wait_gone PID: waits for the process to exit (not to be reaped).
+wait_gone() {
+	local i
+	for i in $(seq 100); do
+		[ -d "/proc/$1" ] || return 0
+		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# vm-start: domain XML in, a running unprivileged QEMU out.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "vm-start --help prints usage and exits 0" {
+	run -0 vm-start --help
+	assert_line --index 0 --partial "Usage: vm-start"
+}
+
+@test "vm-start without a domain is a usage error" {
+	run -2 vm-start
+	assert_output --partial "missing DOMAIN"
+}
+
+@test "vm-start rejects an unknown option with exit 2" {
+	run -2 vm-start --bogus x.xml
+	assert_output --partial "Try 'vm-start --help'"
+}
+
+@test "vm-start --print-argv prints the QEMU command line and starts nothing" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain pa "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "-S"
+	assert_output --partial "node-name\":\"drive-vda\""
+	assert_output --partial "virtio-blk-pci"
+	assert_output --partial "id=vda"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start rejects malformed XML with the file and line, and creates nothing" {
+	printf '<domain type="kvm">\n<name>x</name>\n<oops>\n</domain>\n' > "$TEST_DIR/bad.xml"
+	run -3 vm-start "$TEST_DIR/bad.xml"
+	assert_output --partial "$TEST_DIR/bad.xml:"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start rejects an unknown element naming it and its line" {
+	xml=$(make_domain unk "<hostdev mode='subsystem'/>")
+	run -3 vm-start "$xml"
+	assert_output --regexp "unk.xml:[0-9]+: .*hostdev"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start rejects a missing disk file with exit 3 and changes nothing" {
+	xml=$(make_domain nodisk "$(disk_xml "$TEST_DIR/missing.qcow2" vda)")
+	run -3 vm-start "$xml"
+	assert_output --partial "missing.qcow2"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start rejects an invalid domain NAME" {
+	run -3 vm-start 'bad$name'
+	assert_output --partial "bad\$name"
+}
+
+@test "vm-start of an unknown NAME names the file it looked for" {
+	run -3 vm-start no-such-domain-xyz
+	assert_output --partial "vmkit/domains/no-such-domain-xyz.xml"
+}
+
+@test "vm-start runs QEMU unprivileged, without capabilities, and returns silently" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain caps "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start "$xml"
+	assert_output ""
+	pid=$(qemu_pid caps)
+	[ "$(stat -c %U /proc/$pid)" = "$QEMU_USER" ]
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^CapPrm:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$pid/status
+	alive_lock_held caps
+	run -0 vm-status caps
+	assert_output --regexp "^caps +running +$pid "
+	[ "$(stat -c %a "$VMKIT_RUNDIR")" = 700 ]
+	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps")" = 700 ]
+	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps/status.xml")" = 600 ]
+}
+
+@test "vm-start gives QEMU no fds beyond stdio, its leases, liveness and monitor" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start --paused "$xml"
+	pid=$(qemu_pid fds)
+	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/leases/'"
+	assert_output 2
+	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
+	assert_output 1
+}
+
+@test "vm-start --paused leaves the guest paused" {
+	xml=$(make_domain paused)
+	run -0 vm-start --paused "$xml"
+	run -0 vm-status paused
+	assert_output --regexp "^paused +paused "
+}
+
+@test "vm-start of a running domain exits 1 and leaves it running" {
+	xml=$(make_domain twice)
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid twice)
+	run -1 vm-start "$xml"
+	assert_output --partial "domain 'twice' is already running"
+	[ -d /proc/$pid ]
+	[ "$(qemu_pid twice)" = "$pid" ]
+}
+
+@test "vm-start reports an emulator that dies at once and leaves no state" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain dies "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	sed -i "s|<devices>|<devices><emulator>$TEST_DIR/fake-qemu</emulator>|" "$xml"
+	printf '#!/bin/sh\necho "fake qemu: cannot go on" >&2\nexit 1\n' > "$TEST_DIR/fake-qemu"
+	chmod 755 "$TEST_DIR/fake-qemu"
+	run -4 vm-start "$xml"
+	assert_output --partial "fake qemu: cannot go on"
+	[ ! -e "$VMKIT_RUNDIR/domains/dies/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/dies/pid" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "vm-start reports a QEMU that cannot open its disk, and undoes everything" {
+	make_disk "$TEST_DIR/a.qcow2"
+	chown root: "$TEST_DIR/a.qcow2"
+	chmod 600 "$TEST_DIR/a.qcow2"
+	printf 'user = "%s"\ndynamic_ownership = 0\n' "$QEMU_USER" > "$VMKIT_CONF"
+	xml=$(make_domain noperm "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -4 vm-start "$xml"
+	assert_output --partial "Permission denied"
+	[ ! -e "$VMKIT_RUNDIR/domains/noperm/status.xml" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	run -1 vm-status noperm
+}
+
+@test "vm-start refuses an unknown QEMU user with exit 3" {
+	printf 'user = "no-such-user-xyz"\n' > "$VMKIT_CONF"
+	xml=$(make_domain nouser)
+	run -3 vm-start "$xml"
+	assert_output --partial "unknown qemu user 'no-such-user-xyz'"
+	[ ! -e "$VMKIT_RUNDIR/domains/nouser/status.xml" ]
+}
+
+@test "vm-start reports a bad vmkit.conf with file, line and key" {
+	printf 'user = "%s"\nshutdown_timeout = "soon"\n' "$QEMU_USER" > "$VMKIT_CONF"
+	xml=$(make_domain badconf)
+	run -3 vm-start "$xml"
+	assert_output --partial "$VMKIT_CONF:2: shutdown_timeout"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start refuses a run directory that another user owns" {
+	mkdir -m 0700 "$VMKIT_RUNDIR"
+	chown 4242 "$VMKIT_RUNDIR"
+	xml=$(make_domain owner)
+	run -4 vm-start "$xml"
+	assert_output --partial "refusing '$VMKIT_RUNDIR': owned by uid 4242"
+}
+
+@test "vm-start refuses a run directory that is a symlink" {
+	mkdir -m 0700 "$TEST_DIR/elsewhere"
+	ln -s "$TEST_DIR/elsewhere" "$VMKIT_RUNDIR"
+	xml=$(make_domain symlinked)
+	run -4 vm-start "$xml"
+	assert_output --partial "refusing '$VMKIT_RUNDIR'"
+	[ -z "$(ls -A "$TEST_DIR/elsewhere")" ]
+}
+
+@test "vm-start refuses a domain left behind by a crash until vm-stop cleans it" {
+	xml=$(make_domain stale)
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid stale)
+	kill -9 "$pid"
+	wait_gone "$pid"
+	run -1 vm-start "$xml"
+	assert_output --partial "run 'vm-stop stale' first"
+	run -0 vm-stop stale
+	run -0 vm-start "$xml"
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# vm-stop: power-down or force, then leases freed and state removed.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "vm-stop --help prints usage and exits 0" {
+	run -0 vm-stop --help
+	assert_line --index 0 --partial "Usage: vm-stop"
+}
+
+@test "vm-stop rejects a bad --timeout with exit 2" {
+	run -2 vm-stop --timeout soon x
+	assert_output --partial "invalid --timeout 'soon'"
+}
+
+@test "vm-stop of a domain that is not running exits 1" {
+	run -1 vm-stop nothere
+	assert_output --partial "domain 'nothere' is not running"
+}
+
+@test "vm-stop rejects an invalid name with exit 3" {
+	run -3 vm-stop ../etc
+}
+
+@test "vm-stop --force stops QEMU, frees the leases and removes the state" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain forced "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid forced)
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	run -0 vm-stop --force forced
+	assert_output ""
+	wait_gone "$pid"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	[ ! -e "$VMKIT_RUNDIR/domains/forced/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/forced/pid" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/forced/qmp.sock" ]
+	run -1 alive_lock_held forced
+	run -1 vm-status forced
+}
+
+@test "vm-stop --force stops a domain still paused at start-up" {
+	xml=$(make_domain held)
+	run -0 vm-start --paused "$xml"
+	pid=$(qemu_pid held)
+	run -0 vm-stop --force held
+	wait_gone "$pid"
+}
+
+@test "vm-stop times out on a guest that ignores ACPI and leaves it running" {
+	xml=$(make_domain deaf)
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid deaf)
+	run -1 vm-stop --timeout 1 deaf
+	assert_output --partial "domain 'deaf' did not power down within 1 s"
+	[ -d /proc/$pid ]
+	run -0 vm-status deaf
+	assert_output --regexp "^deaf +running "
+	run -0 vm-stop --force deaf
+}
+
+@test "vm-stop cleans up after a QEMU that was killed, and says so" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain killed "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid killed)
+	kill -9 "$pid"
+	wait_gone "$pid"
+	run -0 vm-stop killed
+	assert_output --partial "domain 'killed' was not running (its QEMU had exited); cleaned up"
+	[ ! -e "$VMKIT_RUNDIR/domains/killed/status.xml" ]
+	run -0 vm-start "$xml"
+}
+
+@test "concurrent vm-stop of one domain: one stops it, the others exit 1" {
+	xml=$(make_domain many)
+	run -0 vm-start "$xml"
+	for i in 1 2 3 4 5; do
+		(vm-stop --force many >"$TEST_DIR/out.$i" 2>&1; echo $? >"$TEST_DIR/rc.$i") &
+	done
+	wait
+	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^0$')" = 1 ]
+	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^1$')" = 4 ]
+	[ "$(grep -l "is not running" "$TEST_DIR"/out.* | wc -l)" = 4 ]
+}
