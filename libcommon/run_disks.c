@@ -46,9 +46,9 @@ vm_leaseset_release(struct vm_leaseset *set)
 }
 
 int
-vm_disk_acquire(struct vm_lockmgr *lm, const struct vm_conf *conf,
-		const struct vm_disk *disk, struct vm_status_disk *rec,
-		struct vm_leaseset *held, struct vm_error *err)
+vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
+		struct vm_status_disk *rec, struct vm_leaseset *held,
+		struct vm_error *err)
 {
 	struct vm_lease *lease = NULL;
 
@@ -58,32 +58,72 @@ vm_disk_acquire(struct vm_lockmgr *lm, const struct vm_conf *conf,
 		return 0;
 	if (vm_paths_canonical(disk->source, &rec->path, err) < 0)
 		return -1;
+	rec->labelled = ctx->labels && disk->relabel;
 	rec->mode = disk->readonly || disk->shareable ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
-	if (!conf->auto_disk_leases || !vm_lockmgr_active(lm))
+	if (!ctx->conf->auto_disk_leases || !vm_lockmgr_active(ctx->lm))
 		return 0;
-	if (vm_lease_acquire(lm, rec->path, rec->mode, 0, &lease, err) < 0)
+	if (vm_lease_acquire(ctx->lm, rec->path, rec->mode, 0, &lease, err) < 0)
 		return -1;
 	rec->lease = true;
 	return vm_leaseset_add(held, lease, err);
 }
 
 int
-vm_disk_giveback(struct vm_lockmgr *lm, const struct vm_conf *conf,
-		 const struct vm_status_disk *rec, vm_warn_fn warn,
+vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
+	      struct vm_error *err)
+{
+	cleanup_close int meta = -1;
+	bool no_xattr;
+
+	if (!rec->labelled)
+		return 0;
+	meta = vm_lease_meta_lock(ctx->lm, rec->path, err);
+	if (meta == -1)
+		return -1;
+	if (vm_label_apply(&ctx->label, rec, &no_xattr, err) < 0)
+		return -1;
+	if (no_xattr)
+		ctx->warn("'%s' cannot hold xattrs; its owner is kept in the status file",
+			  rec->path);
+	return 0;
+}
+
+/* Restores the label of REC; the caller holds its content lease. */
+static int
+restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+	struct vm_error *err)
+{
+	cleanup_close int meta = -1;
+	bool restored;
+
+	if (!rec->labelled)
+		return 0;
+	meta = vm_lease_meta_lock(ctx->lm, rec->path, err);
+	if (meta == -1)
+		return -1;
+	return vm_label_restore(&ctx->label, rec, &restored, err);
+}
+
+int
+vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		 struct vm_error *err)
 {
 	struct vm_lease *lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
+	int r;
 
-	if (!rec->path || !rec->lease)
+	if (!rec->path || (!rec->lease && !rec->labelled))
 		return 0;
-	if (vm_lease_acquire(lm, rec->path, rec->mode, 0, &lease, &lerr) < 0) {
-		if (lerr.code != VM_EXIT_NO)
-			return vm_error_set(err, lerr.code, "%s", lerr.msg);
-		if (rec->labelled)
-			warn("%s; leaving its owner as it is", lerr.msg);
-		return 0;
+	if (rec->lease || vm_lockmgr_active(ctx->lm)) {
+		if (vm_lease_acquire(ctx->lm, rec->path, rec->mode, 0, &lease, &lerr) < 0) {
+			if (lerr.code != VM_EXIT_NO)
+				return vm_error_set(err, lerr.code, "%s", lerr.msg);
+			if (rec->labelled)
+				ctx->warn("%s; leaving its owner as it is", lerr.msg);
+			return 0;
+		}
 	}
+	r = restore(ctx, rec, err);
 	vm_lease_release(lease);
-	return 0;
+	return r;
 }

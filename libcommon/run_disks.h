@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "domain_run.h"
+#include "label.h"
 #include "lock.h"
 #include "status.h"
 #include "error.h"
@@ -24,14 +25,27 @@ int vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_e
 int *vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n);
 void vm_leaseset_release(struct vm_leaseset *set);
 
+struct vm_disk_ctx {
+	struct vm_lockmgr *lm;
+	const struct vm_conf *conf;
+	struct vm_label_ctx label;
+	bool labels;		/* dynamic ownership applies to this domain */
+	vm_warn_fn warn;
+};
+
 /*
  * Canonicalises DISK's source and takes its content lease (shared for
  * readonly and shareable disks) without waiting, filling the status
- * record REC. A disk with no source (empty cdrom) takes nothing.
+ * record REC, including whether the disk is to be labelled. A disk with
+ * no source (empty cdrom) takes nothing.
  */
-int vm_disk_acquire(struct vm_lockmgr *lm, const struct vm_conf *conf,
-		    const struct vm_disk *disk, struct vm_status_disk *rec,
-		    struct vm_leaseset *held, struct vm_error *err);
+int vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
+		    struct vm_status_disk *rec, struct vm_leaseset *held,
+		    struct vm_error *err);
+
+/* Labels the disk of REC for QEMU under its metadata lock. */
+int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
+		  struct vm_error *err);
 
 /*
  * Gives back the disk of REC once QEMU no longer uses it: takes the
@@ -39,8 +53,7 @@ int vm_disk_acquire(struct vm_lockmgr *lm, const struct vm_conf *conf,
  * metadata lock, releases. A disk in use elsewhere keeps its label and
  * gets a warning. Returns -1 only on a system error.
  */
-int vm_disk_giveback(struct vm_lockmgr *lm, const struct vm_conf *conf,
-		     const struct vm_status_disk *rec, vm_warn_fn warn,
+int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		     struct vm_error *err);
 
 #endif

@@ -27,10 +27,13 @@
 struct start {
 	const struct vm_conf *conf;
 	struct vm_domain *dom;
-	struct vm_lockmgr *lm;
+	struct vm_disk_ctx ctx;
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
+	bool change_id;		/* not in session mode */
+	gid_t *groups;
+	size_t ngroups;
 	pid_t pid;
 };
 
@@ -76,30 +79,50 @@ log_tail(int dirfd, char *out, size_t size)
 		snprintf(out, size, "%s", line);
 }
 
+/* Who QEMU runs as: a static <seclabel>, else user and group of vmkit.conf. */
+static int
+resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
+{
+	const struct vm_seclabel *sl = &s->dom->seclabel;
+	struct vm_label_ctx *l = &s->ctx.label;
+	char u[16], g[16];
+
+	s->change_id = !paths->session;
+	s->ctx.labels = s->change_id && s->conf->dynamic_ownership &&
+			sl->type != VM_SECLABEL_NONE;
+	if (!s->change_id)
+		return 0;
+	if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {
+		snprintf(u, sizeof(u), "+%u", sl->uid);
+		snprintf(g, sizeof(g), "+%u", sl->gid);
+		return vm_qemu_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
+	}
+	return vm_qemu_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
+				   &s->groups, &s->ngroups, err);
+}
+
 static int
 take_leases(struct start *s, struct vm_error *err)
 {
-	char resource[64], uuid[37];
+	char resource[64];
 	struct vm_lease *lease = NULL;
 
-	uuid_unparse_lower(s->dom->uuid, uuid);
-	snprintf(resource, sizeof(resource), "uuid:%s", uuid);
-	memcpy(s->st.uuid, uuid, sizeof(uuid));
-	if (vm_lockmgr_active(s->lm)) {
-		if (vm_lease_acquire(s->lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
+	snprintf(resource, sizeof(resource), "uuid:%s", s->st.uuid);
+	if (vm_lockmgr_active(s->ctx.lm)) {
+		if (vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
 		    vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < s->dom->nleases; i++) {
 		const struct vm_lease_def *d = &s->dom->leases[i];
 
-		if (vm_lease_acquire_byte(s->lm, d->path, d->offset, &lease, err) < 0 ||
+		if (vm_lease_acquire_byte(s->ctx.lm, d->path, d->offset, &lease, err) < 0 ||
 		    vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < s->dom->ndisks; i++) {
 		struct vm_status_disk rec;
-		int r = vm_disk_acquire(s->lm, s->conf, &s->dom->disks[i], &rec, &s->held, err);
+		int r = vm_disk_acquire(&s->ctx, &s->dom->disks[i], &rec, &s->held, err);
 
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
@@ -111,34 +134,23 @@ take_leases(struct start *s, struct vm_error *err)
 }
 
 static int
-spawn(struct start *s, const struct vm_paths *paths, struct vm_error *err)
+spawn(struct start *s, struct vm_error *err)
 {
 	cleanup_close int mon = -1;
 	cleanup_close int alive = -1;
 	cleanup_close int log = -1;
 	cleanup_free int *keep = NULL;
-	cleanup_free gid_t *groups = NULL;
 	struct vm_argv argv = { 0 };
-	struct vm_spawn sp = { .dirfd = s->dl->dirfd };
+	struct vm_spawn sp = {
+		.dirfd = s->dl->dirfd,
+		.change_id = s->change_id,
+		.uid = s->ctx.label.uid,
+		.gid = s->ctx.label.gid,
+		.groups = s->groups,
+		.ngroups = s->ngroups,
+	};
 	size_t nkeep = 0;
-	int r = -1;
-
-	if (!paths->session) {
-		const struct vm_seclabel *sl = &s->dom->seclabel;
-		char u[16], g[16];
-
-		sp.change_id = true;
-		if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {
-			snprintf(u, sizeof(u), "+%u", sl->uid);
-			snprintf(g, sizeof(g), "+%u", sl->gid);
-			r = vm_qemu_resolve_ids(u, g, &sp.uid, &sp.gid, &groups, &sp.ngroups, err);
-		} else
-			r = vm_qemu_resolve_ids(s->conf->user, s->conf->group, &sp.uid, &sp.gid,
-						&groups, &sp.ngroups, err);
-		if (r < 0)
-			return -1;
-		sp.groups = groups;
-	}
+	int r;
 	mon = monitor_socket(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
@@ -194,13 +206,13 @@ unwind(struct start *s)
 	}
 	vm_leaseset_release(&s->held);
 	for (size_t i = 0; i < s->st.ndisks; i++)
-		vm_disk_giveback(s->lm, s->conf, &s->st.disks[i], vm_warn, &ignored);
+		vm_disk_giveback(&s->ctx, &s->st.disks[i], &ignored);
 	vm_state_remove_runtime(s->dl, &ignored);
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
 
 static int
-start_locked(struct start *s, const struct vm_paths *paths, bool paused, struct vm_error *err)
+start_locked(struct start *s, bool paused, struct vm_error *err)
 {
 	struct vm_status *old = NULL;
 	char tail[512];
@@ -222,7 +234,14 @@ start_locked(struct start *s, const struct vm_paths *paths, bool paused, struct 
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:intent");
-	if (spawn(s, paths, err) < 0)
+	for (size_t i = 0; i < s->st.ndisks; i++)
+		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0)
+			goto fail;
+	/* Owners kept here for file systems without xattrs. */
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		goto fail;
+	vm_hook("start:labelled");
+	if (spawn(s, err) < 0)
 		goto fail;
 	vm_leaseset_release(&s->held);
 	s->st.pid = s->pid;
@@ -252,22 +271,27 @@ int
 vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	     struct vm_domain *dom, bool paused, struct vm_error *err)
 {
-	struct start s = { .conf = conf, .dom = dom };
+	struct start s = { .conf = conf, .dom = dom, .ctx = { .conf = conf, .warn = vm_warn } };
 	int r = -1;
 
-	if (vm_lockmgr_open(conf, paths, &s.lm, err) < 0)
-		return -1;
+	uuid_unparse_lower(dom->uuid, s.st.uuid);
+	s.ctx.label.uuid = s.st.uuid;
+	s.ctx.label.remember = conf->remember_owner;
+	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0)
+		goto out;
 	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");
-		r = start_locked(&s, paths, paused, err);
+		r = start_locked(&s, paused, err);
 		vm_state_unlock(s.dl);
 	}
+out:
 	vm_leaseset_release(&s.held);
 	for (size_t i = 0; i < s.st.ndisks; i++) {
 		free(s.st.disks[i].target);
 		free(s.st.disks[i].path);
 	}
 	free(s.st.disks);
-	vm_lockmgr_close(s.lm);
+	free(s.groups);
+	vm_lockmgr_close(s.ctx.lm);
 	return r;
 }

@@ -47,7 +47,7 @@ force_stop(struct vm_domlock *dl, struct vm_error *err)
 	if (pid > 0)
 		kill(pid, SIGKILL);
 	if (vm_state_wait_exit(dl, TERM_WAIT_MS, err) < 0)
-		return vm_error_prefix(err, "cannot kill qemu");
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL", dl->name);
 	return 0;
 }
 
@@ -73,7 +73,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
 	    enum vm_stop_result *result, struct vm_error *err)
 {
-	struct vm_lockmgr *lm = NULL;
+	struct vm_disk_ctx ctx = { .conf = conf, .warn = opts->warn };
 	struct vm_status *st = NULL;
 	int r = -1;
 
@@ -89,10 +89,12 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	} else
 		*result = VM_STOP_CLEANED;
 	vm_hook("stop:qemu-gone");
-	if (vm_lockmgr_open(conf, paths, &lm, err) < 0)
+	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0)
 		goto out;
+	ctx.label.uuid = st->uuid;
+	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++)
-		if (vm_disk_giveback(lm, conf, &st->disks[i], opts->warn, err) < 0)
+		if (vm_disk_giveback(&ctx, &st->disks[i], err) < 0)
 			goto out;
 	vm_hook("stop:disks-returned");
 	if (vm_state_remove_runtime(dl, err) < 0)
@@ -103,7 +105,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	vm_state_log(dl->dirfd, "domain '%s' stopped", dl->name);
 	r = 0;
 out:
-	vm_lockmgr_close(lm);
+	vm_lockmgr_close(ctx.lm);
 	vm_status_free(st);
 	return r;
 }

@@ -1,0 +1,356 @@
+/* vm-lock: the lock manager as a tool. */
+#include "cli.h"
+#include "conf.h"
+#include "exitcodes.h"
+#include "lock.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Exit codes of run when COMMAND cannot be run, as env(1) and the shell. */
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
+
+static void
+usage(void)
+{
+	printf("Usage:\n"
+	       "  %1$s list [--json]\n"
+	       "  %1$s status [--json] PATH | --domain NAME\n"
+	       "  %1$s run [--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]\n"
+	       "  %1$s gc [--verbose]\n\n"
+	       "List leases, show whether a disk's or a domain's leases are held, run\n"
+	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
+	       "Options:\n"
+	       "  -j, --json          print JSON (see vm-lock(1))\n"
+	       "  -d, --domain NAME   the leases of a running domain\n"
+	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
+	       "  -m, --metadata      take the metadata locks instead of the leases\n"
+	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
+	       "  -v, --verbose       gc: say how many lease files were removed\n"
+	       "  -h, --help          show this help\n\n"
+	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
+	       "3 invalid path or config, 4 system failure;\n"
+	       "run: otherwise the status of COMMAND, 126 or 127 when it cannot be run.\n",
+	       program_invocation_short_name);
+}
+
+static const struct option opts[] = {
+	{ "json", no_argument, NULL, 'j' },	  { "domain", required_argument, NULL, 'd' },
+	{ "shared", no_argument, NULL, 's' },	  { "metadata", no_argument, NULL, 'm' },
+	{ "wait", required_argument, NULL, 'w' }, { "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
+};
+
+struct args {
+	bool json, shared, metadata, verbose;
+	const char *domain;
+	int wait_s;
+};
+
+/* Options of one command; ALLOWED is its getopt string. */
+static void
+parse(int argc, char **argv, const char *allowed, struct args *a)
+{
+	char optstring[32];
+	int c;
+
+	/* A leading '+' (run) stops at the first PATH, so that COMMAND's
+	 * options stay its own; ':' reports a missing argument as such. */
+	if (allowed[0] == '+')
+		snprintf(optstring, sizeof(optstring), "+:%sh", allowed + 1);
+	else
+		snprintf(optstring, sizeof(optstring), ":%sh", allowed);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage();
+			exit(VM_EXIT_OK);
+		} else if (c == ':') {
+			vm_cli_usage_error("option '%s' requires an argument", argv[optind - 1]);
+		} else if (c == '?' && optopt) {
+			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], optopt);
+		} else if (c == '?' || !strchr(allowed, c)) {
+			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0], argv[optind - 1]);
+		}
+		a->json |= c == 'j';
+		a->shared |= c == 's';
+		a->metadata |= c == 'm';
+		a->verbose |= c == 'v';
+		if (c == 'd')
+			a->domain = optarg;
+		if (c == 'w')
+			a->wait_s = vm_cli_parse_uint("--wait", optarg, 2000000);
+	}
+}
+
+static json_object *
+info_json(const struct vm_lease_info *i)
+{
+	json_object *o = json_object_new_object(), *h = json_object_new_array();
+
+	json_object_object_add(o, "id", i->id[0] ? json_object_new_string(i->id) : NULL);
+	json_object_object_add(o, "resource", i->resource ? json_object_new_string(i->resource) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(vm_lease_state_name(i->state)));
+	for (size_t k = 0; k < i->nholders; k++)
+		json_object_array_add(h, json_object_new_string(i->holders[k]));
+	json_object_object_add(o, "holders", h);
+	return o;
+}
+
+struct out {
+	json_object *leases;	/* NULL: text */
+	bool held;
+};
+
+static int
+show(const struct vm_lease_info *i, void *arg)
+{
+	struct out *out = arg;
+	char holders[256] = "-";
+	size_t len = 0;
+
+	out->held |= i->state != VM_LEASE_FREE;
+	if (out->leases)
+		return json_object_array_add(out->leases, info_json(i));
+	for (size_t k = 0; k < i->nholders && len < sizeof(holders); k++)
+		len += snprintf(holders + len, sizeof(holders) - len, "%s%s", k ? "," : "",
+				i->holders[k]);
+	printf("%-9s %-15s %s\n", vm_lease_state_name(i->state), holders,
+	       i->resource ? i->resource : "-");
+	return 0;
+}
+
+static void
+print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static int
+cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
+	 struct vm_error *err)
+{
+	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
+	json_object *o;
+	const char *space = vm_lockmgr_space(lm);
+
+	if (vm_lockmgr_list(lm, show, &out, err) < 0) {
+		json_object_put(out.leases);
+		return -1;
+	}
+	if (a->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "lockspace", space ? json_object_new_string(space) : NULL);
+		json_object_object_add(o, "leases", out.leases);
+		print_json(o);
+	}
+	return VM_EXIT_OK;
+}
+
+static int
+cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
+	   struct vm_error *err)
+{
+	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
+	struct vm_lease_info info;
+	char *canon = NULL;
+	json_object *o;
+	int r;
+
+	if (a->domain) {
+		r = vm_lease_query_domain(lm, a->domain, show, &out, err);
+	} else if ((r = vm_paths_canonical(argv[0], &canon, err)) == 0 &&
+		   (r = vm_lease_query(lm, canon, &info, err)) == 0) {
+		show(&info, &out);
+		vm_lease_info_clear(&info);
+	}
+	free(canon);
+	if (r < 0) {
+		json_object_put(out.leases);
+		return -1;
+	}
+	if (a->json) {
+		o = json_object_new_object();
+		if (a->domain)
+			json_object_object_add(o, "domain", json_object_new_string(a->domain));
+		json_object_object_add(o, "held", json_object_new_boolean(out.held));
+		json_object_object_add(o, "leases", out.leases);
+		print_json(o);
+	}
+	return out.held ? VM_EXIT_NO : VM_EXIT_OK;
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* One lease or metadata lock of run: the fd to keep across exec. */
+static int
+take(struct vm_lockmgr *lm, const char *path, const struct args *a, int wait_ms,
+     struct vm_lease **lease, struct vm_error *err)
+{
+	enum vm_lease_mode mode = a->shared ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	int fd;
+
+	if (a->metadata)
+		fd = vm_lease_meta_lock(lm, path, err);
+	else if (vm_lease_acquire(lm, path, mode, wait_ms, lease, err) < 0)
+		return -1;
+	else
+		fd = vm_lease_fd(*lease);
+	/* Deliberately kept open across exec: the fd is the lock. */
+	if (fd >= 0 && fcntl(fd, F_SETFD, 0) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot keep the lease of '%s'", path);
+	return a->metadata && fd < 0 ? -1 : 0;
+}
+
+/*
+ * Takes the leases and execs COMMAND with their fds, so that COMMAND
+ * holds them until it exits (s6-setlock style). The paths are taken in
+ * sorted order, and each once, so that two runs over the same disks
+ * cannot wait on each other, nor one run on itself.
+ */
+static int
+cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
+	struct vm_error *err)
+{
+	long long deadline = now_ms() + a->wait_s * 1000LL;
+	char **canon = calloc(argc, sizeof(*canon));
+	struct vm_lease **leases = calloc(argc, sizeof(*leases));
+	int npaths = 0, r = -1, i, e;
+
+	while (npaths < argc && strcmp(argv[npaths], "--") != 0)
+		npaths++;
+	if (!canon || !leases) {
+		vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot run '%s'", argv[npaths + 1]);
+		goto out;
+	}
+	for (i = 0; i < npaths; i++)
+		if (vm_paths_canonical(argv[i], &canon[i], err) < 0)
+			goto out;
+	qsort(canon, npaths, sizeof(*canon), by_string);
+	for (i = 0; i < npaths; i++) {
+		int left = a->wait_s ? (int)(deadline - now_ms()) : 0;
+
+		if (i > 0 && strcmp(canon[i], canon[i - 1]) == 0)
+			continue;
+		if (take(lm, canon[i], a, left > 0 ? left : 0, &leases[i], err) < 0)
+			goto out;
+	}
+	fflush(stdout);
+	execvp(argv[npaths + 1], argv + npaths + 1);
+	e = errno;
+	vm_error_sys(err, e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, e, "cannot run '%s'",
+		     argv[npaths + 1]);
+out:
+	for (i = 0; canon && leases && i < npaths; i++) {
+		vm_lease_release(leases[i]);
+		free(canon[i]);
+	}
+	free(leases);
+	free(canon);
+	return r;
+}
+
+static const struct command {
+	const char *name;
+	const char *opts;
+	int (*fn)(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
+		  struct vm_error *err);
+} commands[] = {
+	{ "list", "j", cmd_list },
+	{ "status", "jd:", cmd_status },
+	{ "run", "+smw:", cmd_run },
+	{ "gc", "v", NULL },
+};
+
+/* Usage errors come before any work, so each command's arguments are
+ * checked here, where nothing has been opened yet. */
+static void
+check_args(const struct command *c, int argc, char **argv, const struct args *a)
+{
+	int sep = 0;
+
+	if (strcmp(c->name, "status") == 0 && !a->domain && argc != 1)
+		vm_cli_usage_error(argc ? "status takes one PATH" : "status needs a PATH or --domain");
+	if (strcmp(c->name, "status") == 0 && a->domain && argc)
+		vm_cli_usage_error("status takes a PATH or --domain, not both");
+	if (strcmp(c->name, "run") != 0) {
+		if (strcmp(c->name, "status") != 0 && argc)
+			vm_cli_usage_error("%s: unexpected argument '%s'", c->name, argv[0]);
+		return;
+	}
+	while (sep < argc && strcmp(argv[sep], "--") != 0)
+		sep++;
+	if (sep == 0)
+		vm_cli_usage_error("run needs a PATH");
+	if (sep >= argc - 1)
+		vm_cli_usage_error("run needs '--' and a COMMAND after the paths");
+	if (a->metadata && (a->shared || a->wait_s))
+		vm_cli_usage_error("--metadata waits metadata_lock_timeout, with no --shared or --wait");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_paths paths = { .fd = -1 };
+	struct vm_lockmgr *lm = NULL;
+	const struct command *c = NULL;
+	struct args a = { 0 };
+	struct vm_conf conf;
+	unsigned removed = 0;
+	int r = -1;
+
+	vm_cli_init();
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage();
+		return VM_EXIT_OK;
+	}
+	if (argc < 2)
+		vm_cli_usage_error("missing command");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			c = &commands[i];
+	if (!c)
+		vm_cli_usage_error("unknown command '%s'", argv[1]);
+	parse(argc - 1, argv + 1, c->opts, &a);
+	argc -= optind + 1;
+	argv += optind + 1;
+	check_args(c, argc, argv, &a);
+
+	vm_conf_init(&conf);
+	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0 &&
+	    vm_lockmgr_open(&conf, &paths, &lm, &err) == 0) {
+		if (c->fn)
+			r = c->fn(lm, argc, argv, &a, &err);
+		else if ((r = vm_lockmgr_gc(lm, &removed, &err)) == 0 && a.verbose)
+			printf("removed %u unused lease file%s\n", removed, removed == 1 ? "" : "s");
+	}
+	vm_lockmgr_close(lm);
+	vm_paths_close(&paths);
+	vm_conf_free(&conf);
+	return r < 0 ? vm_error_report(&err) : r;
+}

@@ -1,0 +1,209 @@
+#include "label.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define X_DAC "trusted.vmkit.dac"
+#define X_REF "trusted.vmkit.ref_dac"
+#define X_BOOT "trusted.vmkit.boot_dac"
+#define X_USER "trusted.vmkit.user."
+
+static void
+boot_id(char out[64])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, out, 63);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	while (n > 0 && out[n - 1] == '\n')
+		n--;
+	out[n] = '\0';
+}
+
+/* Reads xattr NAME as a string; -1 with errno ENODATA when absent. */
+static int
+xget(const char *path, const char *name, char *buf, size_t size)
+{
+	ssize_t n = getxattr(path, name, buf, size - 1);
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+xset(const char *path, const char *name, const char *value, struct vm_error *err)
+{
+	if (setxattr(path, name, value, strlen(value), 0) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name, path);
+	return 0;
+}
+
+static int
+xremove(const char *path, const char *name, struct vm_error *err)
+{
+	if (removexattr(path, name) < 0 && errno != ENODATA)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' from '%s'",
+				    name, path);
+	return 0;
+}
+
+/* Counts the per-domain entries; with DROP, removes them all instead. */
+static int
+users(const char *path, bool drop, int *count, struct vm_error *err)
+{
+	cleanup_free char *list = NULL;
+	ssize_t n = listxattr(path, NULL, 0);
+
+	*count = 0;
+	if (n < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
+	list = malloc(n + 1);
+	if (!list)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'", path);
+	n = listxattr(path, list, n);
+	if (n < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
+	for (char *p = list; p < list + n; p += strlen(p) + 1) {
+		if (strncmp(p, X_USER, strlen(X_USER)) != 0)
+			continue;
+		if (drop && xremove(path, p, err) < 0)
+			return -1;
+		if (!drop)
+			(*count)++;
+	}
+	return 0;
+}
+
+static int
+user_name(const struct vm_label_ctx *ctx, char out[80])
+{
+	return snprintf(out, 80, "%s%s", X_USER, ctx->uuid);
+}
+
+static bool
+boot_is_stale(const char *path)
+{
+	char now[64], then[64];
+
+	boot_id(now);
+	return xget(path, X_BOOT, then, sizeof(then)) < 0 || strcmp(now, then) != 0;
+}
+
+static int
+write_count(const char *path, int count, struct vm_error *err)
+{
+	char num[16], now[64];
+
+	boot_id(now);
+	snprintf(num, sizeof(num), "%d", count);
+	if (xset(path, X_REF, num, err) < 0 || xset(path, X_BOOT, now, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+do_chown(const char *path, uid_t uid, gid_t gid, struct vm_error *err)
+{
+	if (chown(path, uid, gid) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'", path);
+	return 0;
+}
+
+int
+vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
+	       bool *no_xattr, struct vm_error *err)
+{
+	char dac[64], user[80];
+	struct stat st;
+	int count;
+
+	*no_xattr = false;
+	if (!ctx->remember)
+		return do_chown(rec->path, ctx->uid, ctx->gid, err);
+	if (stat(rec->path, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s'", rec->path);
+	if (xget(rec->path, X_DAC, dac, sizeof(dac)) < 0) {
+		if (errno == ENOTSUP) {
+			*no_xattr = true;
+			/* Never remember QEMU's own label as the true owner. */
+			if (st.st_uid != ctx->uid || st.st_gid != ctx->gid) {
+				rec->has_owner = true;
+				rec->uid = st.st_uid;
+				rec->gid = st.st_gid;
+			}
+			return do_chown(rec->path, ctx->uid, ctx->gid, err);
+		}
+		if (errno != ENODATA)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
+					    X_DAC, rec->path);
+		snprintf(dac, sizeof(dac), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+		if (xset(rec->path, X_DAC, dac, err) < 0)
+			return -1;
+	} else if (boot_is_stale(rec->path) && users(rec->path, true, &count, err) < 0)
+		return -1;
+	user_name(ctx, user);
+	if (xset(rec->path, user, "1", err) < 0 || users(rec->path, false, &count, err) < 0 ||
+	    write_count(rec->path, count, err) < 0)
+		return -1;
+	return do_chown(rec->path, ctx->uid, ctx->gid, err);
+}
+
+int
+vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec,
+		 bool *restored, struct vm_error *err)
+{
+	static const char *const all[] = { X_REF, X_BOOT, X_DAC };
+	char dac[64], user[80];
+	unsigned uid, gid;
+	int count;
+
+	*restored = false;
+	if (xget(rec->path, X_DAC, dac, sizeof(dac)) < 0) {
+		if (errno != ENODATA && errno != ENOTSUP)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
+					    X_DAC, rec->path);
+		if (rec->has_owner) {
+			*restored = true;
+			return do_chown(rec->path, rec->uid, rec->gid, err);
+		}
+		if (!ctx->remember) {
+			/* Like libvirt without remember_owner: back to root. */
+			*restored = true;
+			return do_chown(rec->path, 0, 0, err);
+		}
+		return 0;
+	}
+	if (sscanf(dac, "%u:%u", &uid, &gid) != 2)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC,
+				    rec->path, dac);
+	user_name(ctx, user);
+	if (boot_is_stale(rec->path)) {
+		if (users(rec->path, true, &count, err) < 0)
+			return -1;
+	} else if (xremove(rec->path, user, err) < 0 || users(rec->path, false, &count, err) < 0)
+		return -1;
+	if (count > 0)
+		return write_count(rec->path, count, err);
+	/* The owner goes back before the record of it is removed, so a
+	 * crash in between leaves a record that the next restore uses. */
+	if (do_chown(rec->path, uid, gid, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (xremove(rec->path, all[i], err) < 0)
+			return -1;
+	*restored = true;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * DAC ownership labels with the true owner remembered on the file.
+ *
+ * Callers hold the disk's content lease and its metadata lock; these
+ * functions only read and write the file's owner and xattrs:
+ *   trusted.vmkit.dac       "uid:gid" of the true owner
+ *   trusted.vmkit.ref_dac   how many domains use the label (decimal)
+ *   trusted.vmkit.boot_dac  boot id when the count was last written
+ *   trusted.vmkit.user.UUID one per domain using the label
+ * The per-domain entries make apply and restore idempotent, so a command
+ * killed half-way and repeated cannot count a domain twice; ref_dac is
+ * rewritten from them on every change. A stale boot id means every user
+ * from before the reboot is gone: the recorded owner is still the true
+ * one and the old entries are dropped.
+ *
+ * Where the file system refuses xattrs, the owner goes into REC (the
+ * status file) instead, and *NO_XATTR is set so the caller can say so.
+ */
+#ifndef VM_LABEL_H
+#define VM_LABEL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "status.h"
+#include "error.h"
+
+struct vm_label_ctx {
+	uid_t uid;		/* QEMU's */
+	gid_t gid;
+	bool remember;		/* remember_owner */
+	const char *uuid;	/* the domain's */
+};
+
+/* Chowns REC->path to ctx uid:gid, remembering the owner first. */
+int vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
+		   bool *no_xattr, struct vm_error *err);
+
+/*
+ * Drops this domain's use of the label; the last user restores the
+ * remembered owner and removes the xattrs. *RESTORED tells which.
+ */
+int vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec,
+		     bool *restored, struct vm_error *err);
+
+#endif
