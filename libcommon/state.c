@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,10 +191,27 @@ vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 	return steal_fd(fd);
 }
 
+/*
+ * An exiting process drops its OFD locks in task work that runs in LIFO
+ * order, so the liveness lock can be free a moment before the leases on
+ * lower fds. The pidfd turns readable only once every file is released.
+ */
+static void
+wait_pidfd(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0)
+		while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+			;
+}
+
 int
 vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err)
 {
 	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	pid_t pid = vm_state_qemu_pid(dl->dirfd);
+	cleanup_close int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 
 	if (fd < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
@@ -206,6 +225,7 @@ vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for domain '%s'",
 				    dl->name);
 	}
+	wait_pidfd(pidfd);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 # Shared setup for the bats suites: an isolated run directory and config,
+bats_require_minimum_version 1.5.0
 # the freshly built commands on PATH, and real QEMU domains.
 
 load '/usr/lib/bats/bats-support/load'

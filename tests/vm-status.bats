@@ -52,7 +52,7 @@ assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
 	kill -9 "$pid"
 	wait_gone "$pid"
 	run -1 vm-status dead
-	assert_line --index 0 --regexp "^dead +crashed +- "
+	assert_line --regexp "^dead +crashed +- "
 	run -0 vm-status --json
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["state"]=="crashed" and d[0]["pid"] is None, d' "$output"
 }

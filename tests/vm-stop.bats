@@ -79,7 +79,7 @@ teardown() { common_teardown; }
 	xml=$(make_domain many)
 	run -0 vm-start "$xml"
 	for i in 1 2 3 4 5; do
-		(vm-stop --force many >"$TEST_DIR/out.$i" 2>&1; echo $? >"$TEST_DIR/rc.$i") &
+		(rc=0; vm-stop --force many >"$TEST_DIR/out.$i" 2>&1 || rc=$?; echo $rc >"$TEST_DIR/rc.$i") &
 	done
 	wait
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^0$')" = 1 ]

@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "paths.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

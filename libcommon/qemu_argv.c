@@ -1,0 +1,503 @@
+#include "qemu_argv.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+#include <json-c/json.h>
+
+#define SATA_PORTS 6		/* QEMU's ahci device */
+#define SCSI_TARGETS 256	/* virtio-scsi's max_target is 255 */
+#define SERIAL_PORTS 4		/* isa-serial: COM1..COM4 */
+#define ROOT_PORT_SLOT 2	/* first pcie.0 slot for pcie-root-ports */
+#define ROOT_PORTS_MAX 128	/* 16 slots, leaving 13 for boot-time devices */
+
+/*
+ * One "-device"/"-chardev"/"-netdev" value, built in a memstream. A
+ * failed allocation sticks and is reported by opt_push().
+ */
+struct opt {
+	FILE *f;
+	char *buf;
+	size_t len;
+	bool failed;
+};
+
+static FILE *
+opt_file(struct opt *o)
+{
+	if (!o->f && !o->failed && !(o->f = open_memstream(&o->buf, &o->len)))
+		o->failed = true;
+	return o->f;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+opt_add(struct opt *o, const char *fmt, ...)
+{
+	FILE *f = opt_file(o);
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Appends VALUE. QEMU splits options at commas and reads ",," as a
+ * literal comma, so every user-supplied value goes through here.
+ */
+static void
+opt_esc(struct opt *o, const char *value)
+{
+	FILE *f = opt_file(o);
+
+	for (; f && *value; value++) {
+		if (*value == ',')
+			fputc(',', f);
+		fputc(*value, f);
+	}
+}
+
+/* Appends ",KEY=VALUE". */
+static void
+opt_val(struct opt *o, const char *key, const char *value)
+{
+	opt_add(o, ",%s=", key);
+	opt_esc(o, value);
+}
+
+/* Ends the value and returns it (the caller frees), or NULL; resets O. */
+static char *
+opt_end(struct opt *o)
+{
+	bool bad = o->failed || !o->f || ferror(o->f);
+	char *buf;
+
+	if (o->f && fclose(o->f) != 0)
+		bad = true;
+	buf = o->buf;	/* valid only after fclose() */
+	*o = (struct opt){ 0 };
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+push(struct vm_argv *a, const char *s, struct vm_error *err)
+{
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+		char **v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
+		a->v = v;
+		a->cap = cap;
+	}
+	if (!(a->v[a->n] = strdup(s)))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
+	a->v[++a->n] = NULL;	/* always ready for execv() */
+	return 0;
+}
+
+/* Pushes the words up to NULL. */
+static int
+pushv(struct vm_argv *a, struct vm_error *err, ...)
+{
+	const char *s;
+	va_list ap;
+	int r = 0;
+
+	va_start(ap, err);
+	while (r == 0 && (s = va_arg(ap, const char *)))
+		r = push(a, s, err);
+	va_end(ap);
+	return r;
+}
+
+static int
+opt_push(struct vm_argv *a, const char *flag, struct opt *o, struct vm_error *err)
+{
+	cleanup_free char *buf = opt_end(o);
+
+	if (!buf)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
+	return pushv(a, err, flag, buf, NULL);
+}
+
+static int
+push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error *err)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = s ? pushv(a, err, flag, s, NULL) :
+		    vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
+
+	json_object_put(obj);
+	return r;
+}
+
+void
+vm_disk_node_names(const char *target, char fmt[32], char file[32])
+{
+	snprintf(fmt, 32, "drive-%s", target);
+	snprintf(file, 32, "file-%s", target);
+}
+
+static bool
+is_q35(const struct vm_domain *dom)
+{
+	return dom->machine && (strncmp(dom->machine, "q35", 3) == 0 ||
+				strncmp(dom->machine, "pc-q35", 6) == 0);
+}
+
+/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
+static long
+disk_index(const char *target)
+{
+	long idx = 0;
+
+	if (strlen(target) < 3 || !strchr("shv", target[0]) || target[1] != 'd')
+		return -1;
+	for (const char *p = target + 2; *p; p++) {
+		if (*p < 'a' || *p > 'z' || idx > 1000000)
+			return -1;
+		idx = (idx + (p != target + 2)) * 26 + (*p - 'a');
+	}
+	return idx;
+}
+
+static json_object *
+cache_json(enum vm_cache cache)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "direct", json_object_new_boolean(
+		cache == VM_CACHE_NONE || cache == VM_CACHE_DIRECTSYNC));
+	json_object_object_add(c, "no-flush", json_object_new_boolean(cache == VM_CACHE_UNSAFE));
+	return c;
+}
+
+/* The protocol node "file-DEV" and the format node "drive-DEV" on it. */
+static int
+disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
+{
+	json_object *proto = json_object_new_object();
+	json_object *fmt = json_object_new_object();
+	char fmtname[32], filename[32];
+	const char *driver = "file";
+	bool ro = d->readonly || d->device == VM_DEVICE_CDROM;
+
+	vm_disk_node_names(d->target, fmtname, filename);
+	if (d->type == VM_DISK_BLOCK)
+		driver = d->device == VM_DEVICE_CDROM ? "host_cdrom" : "host_device";
+	json_object_object_add(proto, "driver", json_object_new_string(driver));
+	json_object_object_add(proto, "filename", json_object_new_string(d->source));
+	json_object_object_add(proto, "node-name", json_object_new_string(filename));
+	json_object_object_add(fmt, "driver", json_object_new_string(
+		d->format == VM_FORMAT_QCOW2 ? "qcow2" : "raw"));
+	json_object_object_add(fmt, "node-name", json_object_new_string(fmtname));
+	json_object_object_add(fmt, "file", json_object_new_string(filename));
+	/*
+	 * Plain read-only rather than auto-read-only: a readonly disk must
+	 * never be reopened for writing behind the lease's back. Discards
+	 * reach the file only if both layers pass them.
+	 */
+	for (json_object *o = proto; o; o = o == proto ? fmt : NULL) {
+		json_object_object_add(o, "read-only", json_object_new_boolean(ro));
+		json_object_object_add(o, "cache", cache_json(d->cache));
+		if (!ro)
+			json_object_object_add(o, "discard", json_object_new_string("unmap"));
+	}
+	if (push_json(a, "-blockdev", proto, err) < 0) {
+		json_object_put(fmt);
+		return -1;
+	}
+	return push_json(a, "-blockdev", fmt, err);
+}
+
+static int
+disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	bool ahci = false, scsi = false;
+	bool used[2][SCSI_TARGETS] = { { false } };	/* sata ports, scsi targets */
+
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+		bool cdrom = d->device == VM_DEVICE_CDROM;
+		long idx = disk_index(d->target);
+		bool wc = d->cache != VM_CACHE_WRITETHROUGH && d->cache != VM_CACHE_DIRECTSYNC;
+		char fmtname[32], filename[32];
+		struct opt o = { 0 };
+
+		/* node names must fit QEMU's 31 bytes; sata and scsi need an index */
+		if (strlen(d->target) > sizeof(fmtname) - sizeof("drive-") ||
+		    (idx < 0 && d->bus != VM_BUS_VIRTIO))
+			return vm_error_set(err, VM_EXIT_INVALID, "invalid disk target '%s'", d->target);
+		if (!d->source && !cdrom)
+			return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' has no source", d->target);
+		vm_disk_node_names(d->target, fmtname, filename);
+		switch (d->bus) {
+		case VM_BUS_VIRTIO:
+			if (cdrom)
+				return vm_error_set(err, VM_EXIT_INVALID,
+						    "cdrom '%s' cannot use bus 'virtio'", d->target);
+			opt_add(&o, "virtio-blk-pci");
+			break;
+		case VM_BUS_SATA:
+			/* ide-hd needs write access, as libvirt also knows */
+			if (d->readonly && !cdrom)
+				return vm_error_set(err, VM_EXIT_INVALID,
+						    "readonly sata disk '%s' is not supported by qemu",
+						    d->target);
+			if (idx >= SATA_PORTS || used[0][idx])
+				return vm_error_set(err, VM_EXIT_INVALID,
+						    "sata disk '%s' has no free port (sda to sdf)",
+						    d->target);
+			if (!ahci && pushv(a, err, "-device", "ahci,id=sata0", NULL) < 0)
+				return -1;
+			ahci = true;
+			opt_add(&o, "%s,bus=sata0.%ld", cdrom ? "ide-cd" : "ide-hd", idx);
+			break;
+		case VM_BUS_SCSI:
+			if (idx >= SCSI_TARGETS || used[1][idx])
+				return vm_error_set(err, VM_EXIT_INVALID,
+						    "scsi disk '%s' has no free target", d->target);
+			if (!scsi && pushv(a, err, "-device", "virtio-scsi-pci,id=scsi0", NULL) < 0)
+				return -1;
+			scsi = true;
+			opt_add(&o, "%s,bus=scsi0.0,scsi-id=%ld,lun=0", cdrom ? "scsi-cd" : "scsi-hd",
+				idx);
+			break;
+		}
+		if (d->bus != VM_BUS_VIRTIO)
+			used[d->bus == VM_BUS_SCSI][idx] = true;
+		if (d->source) {
+			if (disk_blockdevs(a, d, err) < 0) {
+				free(opt_end(&o));
+				return -1;
+			}
+			opt_add(&o, ",drive=%s", fmtname);
+		}
+		opt_add(&o, ",id=%s", d->target);
+		if (d->serial)
+			opt_val(&o, "serial", d->serial);
+		if (d->source && d->shareable && d->format == VM_FORMAT_RAW)
+			opt_add(&o, ",share-rw=on");
+		if (d->source && !cdrom)
+			opt_add(&o, ",write-cache=%s", wc ? "on" : "off");
+		if (opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+iface_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	for (size_t i = 0; i < dom->nifaces; i++) {
+		const struct vm_iface *n = &dom->ifaces[i];
+		const char *model = n->model ? n->model : "virtio";
+		struct opt o = { 0 };
+
+		if (strcmp(model, "virtio") == 0)
+			model = "virtio-net-pci";
+		else if (strcmp(model, "e1000") != 0 && strcmp(model, "rtl8139") != 0)
+			return vm_error_set(err, VM_EXIT_INVALID, "unsupported interface model '%s'",
+					    model);
+		opt_add(&o, "user,id=hostnet%zu", i);
+		if (opt_push(a, "-netdev", &o, err) < 0)
+			return -1;
+		opt_add(&o, "%s,netdev=hostnet%zu,id=net%zu", model, i, i);
+		if (n->mac)
+			opt_val(&o, "mac", n->mac);
+		if (opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	size_t nserial = 0, port = 0;
+	struct sockaddr_un sa;
+
+	for (size_t i = 0; i < dom->nchardevs; i++)
+		nserial += dom->chardevs[i].kind == VM_CHR_SERIAL;
+	for (size_t i = 0; i < dom->nchardevs; i++) {
+		const struct vm_chardev *c = &dom->chardevs[i];
+		struct opt o = { 0 };
+
+		/* like libvirt: a serial console is serial0 itself when a <serial> exists */
+		if (c->kind == VM_CHR_CONSOLE && nserial > 0)
+			continue;
+		if (c->kind == VM_CHR_CONSOLE && port > 0)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "only one console can be a serial port");
+		if (port >= SERIAL_PORTS)
+			return vm_error_set(err, VM_EXIT_INVALID, "too many serial ports (at most %d)",
+					    SERIAL_PORTS);
+		if (c->type == VM_CHR_UNIX && c->path && strlen(c->path) >= sizeof(sa.sun_path))
+			return vm_error_set(err, VM_EXIT_INVALID, "unix socket path '%s' is too long",
+					    c->path);
+		if (c->type == VM_CHR_PTY) {
+			opt_add(&o, "pty,id=charserial%zu", port);
+		} else if (!c->path) {
+			return vm_error_set(err, VM_EXIT_INVALID, "serial port %zu has no path", port);
+		} else {
+			opt_add(&o, "%s,id=charserial%zu", c->type == VM_CHR_FILE ? "file" : "socket",
+				port);
+			opt_val(&o, "path", c->path);
+			/* QEMU refuses "wait" on a connecting socket */
+			if (c->type == VM_CHR_UNIX)
+				opt_add(&o, c->listen ? ",server=on,wait=off" : ",server=off");
+		}
+		if (opt_push(a, "-chardev", &o, err) < 0)
+			return -1;
+		opt_add(&o, "isa-serial,chardev=charserial%zu,id=serial%zu", port, port);
+		if (opt_push(a, "-device", &o, err) < 0)
+			return -1;
+		port++;
+	}
+	return 0;
+}
+
+/*
+ * Boot-time devices stay on pcie.0, where QEMU gives them free slots in
+ * order; the root ports are there for hotplug. Like libvirt, we pack
+ * eight root ports into each slot as functions of a multifunction
+ * device, from ROOT_PORT_SLOT on, and emit them before any other device
+ * so that their slots are still free.
+ */
+static int
+root_port_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	unsigned n = dom->pcie_root_ports ? dom->pcie_root_ports : 4;
+
+	if (n > ROOT_PORTS_MAX)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "too many pcie-root-port controllers (at most %d)", ROOT_PORTS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		struct opt o = { 0 };
+
+		opt_add(&o, "pcie-root-port,id=pci.%u,bus=pcie.0,chassis=%u,port=0x%x,addr=0x%x.0x%x%s",
+			i + 1, i + 1, 0x10 + i, ROOT_PORT_SLOT + i / 8, i % 8,
+			i % 8 == 0 && i + 1 < n ? ",multifunction=on" : "");
+		if (opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *conf,
+	  int monitor_fd, struct vm_error *err)
+{
+	const char *emu = dom->emulator ? dom->emulator : conf && conf->emulator ? conf->emulator :
+			  dom->arch && strcmp(dom->arch, "i686") == 0 ?
+			  "/usr/bin/qemu-system-i386" : "/usr/bin/qemu-system-x86_64";
+	char uuid[UUID_STR_LEN], mem[32], smp[16];
+	struct opt o = { 0 };
+
+	if (dom->cpu_host_passthrough && !dom->kvm)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cpu mode 'host-passthrough' needs domain type 'kvm'");
+	uuid_unparse_lower(dom->uuid, uuid);
+	opt_add(&o, "guest=");
+	opt_esc(&o, dom->name);
+	opt_add(&o, ",debug-threads=on");
+	if (pushv(a, err, emu, NULL) < 0 || opt_push(a, "-name", &o, err) < 0 ||
+	    pushv(a, err, "-uuid", uuid, "-S", "-nodefaults", "-no-user-config",
+		  "-display", "none", "-msg", "timestamp=on", NULL) < 0)
+		return -1;
+	opt_esc(&o, dom->machine ? dom->machine : "pc");
+	opt_add(&o, ",accel=%s,acpi=%s", dom->kvm ? "kvm" : "tcg", dom->acpi ? "on" : "off");
+	if (opt_push(a, "-machine", &o, err) < 0)
+		return -1;
+	if (dom->cpu_host_passthrough && pushv(a, err, "-cpu", "host", NULL) < 0)
+		return -1;
+	/* "k": the exact KiB count, where "M" would round */
+	snprintf(mem, sizeof(mem), "size=%lluk", dom->memory_kib);
+	snprintf(smp, sizeof(smp), "%u", dom->vcpus ? dom->vcpus : 1);
+	if (pushv(a, err, "-m", mem, "-smp", smp, NULL) < 0)
+		return -1;
+	if (conf && conf->seccomp_sandbox &&
+	    pushv(a, err, "-sandbox",
+		  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+		  NULL) < 0)
+		return -1;
+	if (monitor_fd >= 0)
+		opt_add(&o, "socket,id=charmonitor,fd=%d,server=on,wait=off", monitor_fd);
+	else
+		opt_add(&o, "socket,id=charmonitor,fd=<monitor>,server=on,wait=off");
+	if (opt_push(a, "-chardev", &o, err) < 0 ||
+	    pushv(a, err, "-mon", "chardev=charmonitor,id=monitor,mode=control", NULL) < 0)
+		return -1;
+	/* -kernel and friends take the whole argument: no comma escaping */
+	if ((dom->kernel && pushv(a, err, "-kernel", dom->kernel, NULL) < 0) ||
+	    (dom->initrd && pushv(a, err, "-initrd", dom->initrd, NULL) < 0) ||
+	    (dom->cmdline && pushv(a, err, "-append", dom->cmdline, NULL) < 0))
+		return -1;
+	if (dom->boot[0]) {
+		opt_add(&o, "order=%.*s", (int)sizeof(dom->boot), dom->boot);
+		if (opt_push(a, "-boot", &o, err) < 0)
+			return -1;
+	}
+	if (dom->on_poweroff == VM_POWEROFF_PRESERVE && pushv(a, err, "-no-shutdown", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+int
+vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
+	     struct vm_argv *argv, struct vm_error *err)
+{
+	struct vm_argv a = { 0 };
+
+	if (base_args(&a, dom, conf, monitor_fd, err) < 0 ||
+	    (is_q35(dom) && root_port_args(&a, dom, err) < 0) ||
+	    disk_args(&a, dom, err) < 0 || iface_args(&a, dom, err) < 0 ||
+	    chardev_args(&a, dom, err) < 0) {
+		vm_argv_free(&a);
+		return -1;
+	}
+	*argv = a;
+	return 0;
+}
+
+void
+vm_argv_free(struct vm_argv *argv)
+{
+	for (size_t i = 0; i < argv->n; i++)
+		free(argv->v[i]);
+	free(argv->v);
+	argv->v = NULL;
+	argv->n = argv->cap = 0;
+}
+
+char *
+vm_argv_join(const struct vm_argv *argv)
+{
+	struct opt o = { 0 };
+
+	opt_file(&o);
+	for (size_t i = 0; i < argv->n; i++) {
+		opt_add(&o, i ? " '" : "'");
+		for (const char *p = argv->v[i]; o.f && *p; p++) {
+			if (*p == '\'')
+				fputs("'\\''", o.f);
+			else
+				fputc(*p, o.f);
+		}
+		opt_add(&o, "'");
+	}
+	return opt_end(&o);
+}

@@ -1,0 +1,733 @@
+/*
+ * Domain -> QEMU argv tests. Domains are built by hand so that these
+ * tests do not depend on the XML parser. When QEMU is installed, the
+ * generated command lines are also started for real (paused, TCG) and
+ * checked over QMP, since only QEMU can say that a device line is right.
+ */
+#include "qemu_argv.h"
+#include "cleanup.h"
+#include "qmp.h"
+#include "exitcodes.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#define QEMU "/usr/bin/qemu-system-x86_64"
+#define S(x) ((char *)(x))
+
+static char tmpdir[] = "/tmp/test-qemu-argv.XXXXXX";
+static struct vm_conf conf;
+
+static void
+dom_init(struct vm_domain *dom)
+{
+	memset(dom, 0, sizeof(*dom));
+	dom->name = S("demo");
+	uuid_parse("c7a5fdbd-cdaf-9455-926a-d65c16db1809", dom->uuid);
+	dom->memory_kib = 131072;
+	dom->vcpus = 1;
+	dom->arch = S("x86_64");
+	dom->acpi = true;
+}
+
+static struct vm_argv
+build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
+{
+	struct vm_argv a = { 0 };
+
+	vm_error_clear(err);
+	if (vm_qemu_argv(dom, &conf, monitor_fd, &a, err) < 0)
+		a.n = 0;
+	return a;
+}
+
+/* Index of the word WORD that follows FLAG, or -1. */
+static long
+find(const struct vm_argv *a, const char *flag, const char *word)
+{
+	for (size_t i = 0; i + 1 < a->n; i++)
+		if (strcmp(a->v[i], flag) == 0 && strcmp(a->v[i + 1], word) == 0)
+			return i + 1;
+	return -1;
+}
+
+static bool
+has(const struct vm_argv *a, const char *flag, const char *word)
+{
+	return find(a, flag, word) >= 0;
+}
+
+/* How many FLAGs are followed by a word starting with PREFIX ("": any or none). */
+static size_t
+count(const struct vm_argv *a, const char *flag, const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += strcmp(a->v[i], flag) == 0 &&
+		     (!*prefix || (i + 1 < a->n && strncmp(a->v[i + 1], prefix, strlen(prefix)) == 0));
+	return n;
+}
+
+/* Index of the first word containing NEEDLE, or a.n. */
+static size_t
+pos(const struct vm_argv *a, const char *needle)
+{
+	size_t i = 0;
+
+	while (i < a->n && !strstr(a->v[i], needle))
+		i++;
+	return i;
+}
+
+/* The -blockdev whose node-name is NODE, parsed. */
+static json_object *
+blockdev(const struct vm_argv *a, const char *node)
+{
+	for (size_t i = 0; i + 1 < a->n; i++) {
+		json_object *o, *v;
+
+		if (strcmp(a->v[i], "-blockdev") != 0)
+			continue;
+		o = json_tokener_parse(a->v[i + 1]);
+		if (json_object_object_get_ex(o, "node-name", &v) &&
+		    strcmp(json_object_get_string(v), node) == 0)
+			return o;
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+/* The value at PATH ("cache.direct") of O as a string, "" when absent. */
+static const char *
+jget(json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot = strchr(path, '.');
+	json_object *v;
+
+	snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
+	if (!json_object_object_get_ex(o, key, &v))
+		return "";
+	return dot ? jget(v, dot + 1) : json_object_get_string(v);
+}
+
+static void
+test_base(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain dom;
+	struct vm_argv a;
+
+	dom_init(&dom);
+	a = build(&dom, -1, &err);
+	ok(a.n > 0 && strcmp(a.v[0], "/usr/bin/qemu-system-x86_64") == 0 && a.v[a.n] == NULL,
+	   "base: emulator first, argv NULL-terminated (%s)", err.msg);
+	ok(has(&a, "-name", "guest=demo,debug-threads=on"), "base: -name guest=NAME");
+	ok(has(&a, "-uuid", "c7a5fdbd-cdaf-9455-926a-d65c16db1809"), "base: -uuid");
+	ok(count(&a, "-S", "") + count(&a, "-nodefaults", "") + count(&a, "-no-user-config", "") == 3,
+	   "base: -S -nodefaults -no-user-config");
+	ok(has(&a, "-display", "none") && has(&a, "-msg", "timestamp=on"), "base: -display none, -msg");
+	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on"), "base: default machine pc with tcg and acpi");
+	ok(count(&a, "-cpu", "") == 0, "base: no -cpu without host-passthrough");
+	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1"), "base: -m in exact KiB, -smp");
+	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=<monitor>,server=on,wait=off") &&
+	   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
+	   "base: monitor fd -1 prints <monitor>");
+	ok(count(&a, "-sandbox", "") == 0 && count(&a, "-kernel", "") == 0 &&
+	   count(&a, "-boot", "") == 0 && count(&a, "-no-shutdown", "") == 0 &&
+	   count(&a, "-device", "") == 0, "base: nothing that was not asked for");
+	vm_argv_free(&a);
+
+	conf.seccomp_sandbox = true;
+	dom.kvm = true;
+	dom.cpu_host_passthrough = true;
+	dom.acpi = false;
+	dom.vcpus = 4;
+	dom.memory_kib = 1048577;
+	dom.on_poweroff = VM_POWEROFF_PRESERVE;
+	dom.kernel = S("/boot/vmlinuz,x");
+	dom.initrd = S("/boot/initrd");
+	dom.cmdline = S("console=ttyS0,115200 root=/dev/vda");
+	strcpy(dom.boot, "dc");
+	dom.name = S("we,ird");
+	a = build(&dom, 7, &err);
+	ok(has(&a, "-machine", "pc,accel=kvm,acpi=off") && has(&a, "-cpu", "host"),
+	   "kvm: accel=kvm, acpi=off, -cpu host");
+	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4"), "kvm: odd KiB kept exactly");
+	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=7,server=on,wait=off"), "monitor fd is passed");
+	ok(has(&a, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"),
+	   "seccomp_sandbox adds -sandbox");
+	ok(has(&a, "-kernel", "/boot/vmlinuz,x") && has(&a, "-initrd", "/boot/initrd") &&
+	   has(&a, "-append", "console=ttyS0,115200 root=/dev/vda"),
+	   "-kernel/-initrd/-append take their argument verbatim");
+	ok(has(&a, "-boot", "order=dc") && count(&a, "-no-shutdown", "") == 1,
+	   "-boot order and -no-shutdown for on_poweroff preserve");
+	ok(has(&a, "-name", "guest=we,,ird,debug-threads=on"), "the name's commas are doubled");
+	vm_argv_free(&a);
+	conf.seccomp_sandbox = false;
+
+	dom.kvm = false;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "host-passthrough without kvm is invalid (%s)",
+	   err.msg);
+	dom.cpu_host_passthrough = false;
+
+	dom.arch = S("i686");
+	a = build(&dom, -1, &err);
+	ok(a.n && strcmp(a.v[0], "/usr/bin/qemu-system-i386") == 0, "i686 uses qemu-system-i386");
+	vm_argv_free(&a);
+	conf.emulator = S("/opt/qemu/bin/qemu");
+	a = build(&dom, -1, &err);
+	ok(a.n && strcmp(a.v[0], "/opt/qemu/bin/qemu") == 0, "vmkit.conf's emulator comes next");
+	vm_argv_free(&a);
+	dom.emulator = S("/usr/local/bin/qemu-system-x86_64");
+	a = build(&dom, -1, &err);
+	ok(a.n && strcmp(a.v[0], dom.emulator) == 0, "the domain's emulator wins");
+	vm_argv_free(&a);
+	conf.emulator = NULL;
+}
+
+static void
+test_q35(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain dom;
+	struct vm_argv a;
+
+	dom_init(&dom);
+	a = build(&dom, -1, &err);
+	ok(count(&a, "-device", "pcie-root-port") == 0, "pc: no pcie-root-port");
+	vm_argv_free(&a);
+	dom.machine = S("q35");
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "q35,accel=tcg,acpi=on") && count(&a, "-device", "pcie-root-port") == 4 &&
+	   has(&a, "-device", "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0,"
+			      "multifunction=on") &&
+	   has(&a, "-device", "pcie-root-port,id=pci.4,bus=pcie.0,chassis=4,port=0x13,addr=0x2.0x3"),
+	   "q35: four root ports by default, as functions of slot 2");
+	vm_argv_free(&a);
+	dom.machine = S("pc-q35-7.2");
+	dom.pcie_root_ports = 1;
+	a = build(&dom, -1, &err);
+	ok(count(&a, "-device", "pcie-root-port") == 1 &&
+	   has(&a, "-device", "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0"),
+	   "pc-q35-7.2: one root port is not multifunction");
+	vm_argv_free(&a);
+	dom.pcie_root_ports = 129;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "too many root ports is invalid (%s)", err.msg);
+	dom.pcie_root_ports = 9;
+	a = build(&dom, -1, &err);
+	ok(count(&a, "-device", "pcie-root-port") == 9 &&
+	   has(&a, "-device", "pcie-root-port,id=pci.8,bus=pcie.0,chassis=8,port=0x17,addr=0x2.0x7") &&
+	   has(&a, "-device", "pcie-root-port,id=pci.9,bus=pcie.0,chassis=9,port=0x18,addr=0x3.0x0"),
+	   "the ninth root port opens slot 3");
+	vm_argv_free(&a);
+	dom.pcie_root_ports = 0;
+	dom.machine = S("pc-i440fx-7.2,x");
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "pc-i440fx-7.2,,x,accel=tcg,acpi=on") &&
+	   count(&a, "-device", "pcie-root-port") == 0, "the machine type's commas are doubled");
+	vm_argv_free(&a);
+}
+
+static void
+test_disks(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk disks[8];
+	struct vm_domain dom;
+	struct vm_argv a;
+	json_object *o;
+
+	dom_init(&dom);
+	memset(disks, 0, sizeof(disks));
+	dom.disks = disks;
+	disks[0] = (struct vm_disk){ .source = S("/var/lib/a,b.img"), .target = S("vda") };
+	disks[1] = (struct vm_disk){ .source = S("/img/b.qcow2"), .target = S("vdb"),
+				     .format = VM_FORMAT_QCOW2, .readonly = true,
+				     .serial = S("ser,1") };
+	disks[2] = (struct vm_disk){ .source = S("/dev/sdz"), .target = S("vdc"),
+				     .type = VM_DISK_BLOCK, .shareable = true };
+	dom.ndisks = 3;
+	a = build(&dom, -1, &err);
+	o = blockdev(&a, "file-vda");
+	ok(o && strcmp(jget(o, "driver"), "file") == 0 &&
+	   strcmp(jget(o, "filename"), "/var/lib/a,b.img") == 0 &&
+	   strcmp(jget(o, "read-only"), "false") == 0 && strcmp(jget(o, "discard"), "unmap") == 0 &&
+	   strcmp(jget(o, "cache.direct"), "false") == 0 &&
+	   strcmp(jget(o, "cache.no-flush"), "false") == 0 && !*jget(o, "auto-read-only"),
+	   "virtio raw: protocol node (%s)", json_object_to_json_string(o));
+	json_object_put(o);
+	o = blockdev(&a, "drive-vda");
+	ok(o && strcmp(jget(o, "driver"), "raw") == 0 && strcmp(jget(o, "file"), "file-vda") == 0 &&
+	   strcmp(jget(o, "read-only"), "false") == 0, "virtio raw: format node on it");
+	json_object_put(o);
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on"),
+	   "virtio raw: the device");
+	ok(pos(&a, "\"node-name\":\"file-vda\"") < pos(&a, "\"node-name\":\"drive-vda\"") &&
+	   pos(&a, "\"node-name\":\"drive-vda\"") < pos(&a, "drive=drive-vda"),
+	   "virtio raw: protocol node, format node, then the device");
+	o = blockdev(&a, "file-vdb");
+	ok(o && strcmp(jget(o, "read-only"), "true") == 0 && !*jget(o, "discard"),
+	   "readonly: protocol node read-only, no discard");
+	json_object_put(o);
+	o = blockdev(&a, "drive-vdb");
+	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "read-only"), "true") == 0,
+	   "qcow2: format node read-only");
+	json_object_put(o);
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,write-cache=on"),
+	   "serial with a comma is escaped");
+	o = blockdev(&a, "file-vdc");
+	ok(o && strcmp(jget(o, "driver"), "host_device") == 0, "block disk: host_device");
+	json_object_put(o);
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdc,id=vdc,share-rw=on,write-cache=on"),
+	   "shareable raw: share-rw=on");
+	vm_argv_free(&a);
+
+	disks[2].format = VM_FORMAT_QCOW2;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdc,id=vdc,write-cache=on"),
+	   "shareable qcow2: no share-rw");
+	vm_argv_free(&a);
+
+	/* libvirt's cache modes */
+	{
+		static const struct {
+			enum vm_cache cache;
+			const char *direct, *noflush, *wc;
+		} modes[] = {
+			{ VM_CACHE_DEFAULT, "false", "false", "on" },
+			{ VM_CACHE_WRITEBACK, "false", "false", "on" },
+			{ VM_CACHE_NONE, "true", "false", "on" },
+			{ VM_CACHE_WRITETHROUGH, "false", "false", "off" },
+			{ VM_CACHE_DIRECTSYNC, "true", "false", "off" },
+			{ VM_CACHE_UNSAFE, "false", "true", "on" },
+		};
+
+		dom.ndisks = 1;
+		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+			char dev[128];
+			json_object *p, *f;
+
+			disks[0].cache = modes[i].cache;
+			a = build(&dom, -1, &err);
+			p = blockdev(&a, "file-vda");
+			f = blockdev(&a, "drive-vda");
+			snprintf(dev, sizeof(dev), "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=%s",
+				 modes[i].wc);
+			ok(strcmp(jget(p, "cache.direct"), modes[i].direct) == 0 &&
+			   strcmp(jget(f, "cache.direct"), modes[i].direct) == 0 &&
+			   strcmp(jget(p, "cache.no-flush"), modes[i].noflush) == 0 &&
+			   strcmp(jget(f, "cache.no-flush"), modes[i].noflush) == 0 && has(&a, "-device", dev),
+			   "cache mode %d: direct=%s no-flush=%s write-cache=%s", (int)modes[i].cache,
+			   modes[i].direct, modes[i].noflush, modes[i].wc);
+			json_object_put(p);
+			json_object_put(f);
+			vm_argv_free(&a);
+		}
+		disks[0].cache = VM_CACHE_DEFAULT;
+	}
+
+	/* sata */
+	disks[0] = (struct vm_disk){ .source = S("/img/a.img"), .target = S("sda"), .bus = VM_BUS_SATA };
+	disks[1] = (struct vm_disk){ .target = S("sdb"), .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[2] = (struct vm_disk){ .source = S("/img/x.iso"), .target = S("sdf"), .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	dom.ndisks = 3;
+	a = build(&dom, -1, &err);
+	ok(count(&a, "-device", "ahci") == 1 && has(&a, "-device", "ahci,id=sata0") &&
+	   find(&a, "-device", "ahci,id=sata0") < find(&a, "-device", "ide-cd,bus=sata0.1,id=sdb"),
+	   "sata: one ahci controller before its disks (%s)", err.msg);
+	ok(has(&a, "-device", "ide-hd,bus=sata0.0,drive=drive-sda,id=sda,write-cache=on"),
+	   "sata: sda is port 0");
+	ok(has(&a, "-device", "ide-cd,bus=sata0.1,id=sdb") && !blockdev(&a, "file-sdb") &&
+	   !blockdev(&a, "drive-sdb"), "sata: an empty cdrom has no drive and no nodes");
+	ok(has(&a, "-device", "ide-cd,bus=sata0.5,drive=drive-sdf,id=sdf"),
+	   "sata: a cdrom with media on port 5");
+	vm_argv_free(&a);
+	disks[2].target = S("sdg");
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID &&
+	   strcmp(err.msg, "sata disk 'sdg' has no free port (sda to sdf)") == 0,
+	   "sata: sdg is beyond the 6 ports (%s)", err.msg);
+	disks[2].target = S("hda");
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "sata: two disks on one port are invalid (%s)",
+	   err.msg);
+	disks[2].target = S("sdc");
+	disks[2].device = VM_DEVICE_DISK;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "sata: a readonly disk is invalid (%s)", err.msg);
+
+	/* scsi */
+	disks[0] = (struct vm_disk){ .source = S("/img/a.qcow2"), .target = S("sda"),
+				     .bus = VM_BUS_SCSI, .format = VM_FORMAT_QCOW2 };
+	disks[1] = (struct vm_disk){ .target = S("sdc"), .bus = VM_BUS_SCSI,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[2] = (struct vm_disk){ .source = S("/img/b.img"), .target = S("sdb"), .bus = VM_BUS_SATA };
+	a = build(&dom, -1, &err);
+	ok(count(&a, "-device", "virtio-scsi-pci") == 1 && has(&a, "-device", "virtio-scsi-pci,id=scsi0"),
+	   "scsi: one virtio-scsi controller (%s)", err.msg);
+	ok(has(&a, "-device", "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive-sda,id=sda,write-cache=on"),
+	   "scsi: sda is target 0");
+	ok(has(&a, "-device", "scsi-cd,bus=scsi0.0,scsi-id=2,lun=0,id=sdc"), "scsi: empty cdrom");
+	ok(has(&a, "-device", "ide-hd,bus=sata0.1,drive=drive-sdb,id=sdb,write-cache=on"),
+	   "scsi and sata mix");
+	vm_argv_free(&a);
+
+	disks[0] = (struct vm_disk){ .source = S("/img/x.iso"), .target = S("vda"),
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	dom.ndisks = 1;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "a virtio cdrom is invalid (%s)", err.msg);
+	disks[0] = (struct vm_disk){ .source = S("/dev/sr0"), .target = S("sda"), .type = VM_DISK_BLOCK,
+				     .device = VM_DEVICE_CDROM, .readonly = true, .bus = VM_BUS_SCSI };
+	a = build(&dom, -1, &err);
+	o = blockdev(&a, "file-sda");
+	ok(o && strcmp(jget(o, "driver"), "host_cdrom") == 0, "a block cdrom uses host_cdrom");
+	json_object_put(o);
+	vm_argv_free(&a);
+	disks[0].target = S("sdabcdefghijklmnopqrstuvwxy");
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "a target too long for a node name is invalid");
+	disks[0].target = S("cdrom");
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID &&
+	   strcmp(err.msg, "invalid disk target 'cdrom'") == 0,
+	   "scsi needs a target that numbers the disk (%s)", err.msg);
+	disks[0] = (struct vm_disk){ .source = S("/img/a.img"), .target = S("data") };
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-data,id=data,write-cache=on"),
+	   "virtio takes any target name");
+	vm_argv_free(&a);
+}
+
+static void
+test_nets_and_serials(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface ifaces[4];
+	struct vm_chardev chr[6];
+	struct vm_domain dom;
+	struct vm_argv a;
+
+	dom_init(&dom);
+	ifaces[0] = (struct vm_iface){ 0 };
+	ifaces[1] = (struct vm_iface){ .model = S("e1000"), .mac = S("52:54:00:12:34:56") };
+	ifaces[2] = (struct vm_iface){ .model = S("rtl8139") };
+	dom.ifaces = ifaces;
+	dom.nifaces = 3;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-netdev", "user,id=hostnet0") &&
+	   has(&a, "-device", "virtio-net-pci,netdev=hostnet0,id=net0"), "net: virtio by default");
+	ok(has(&a, "-netdev", "user,id=hostnet1") &&
+	   has(&a, "-device", "e1000,netdev=hostnet1,id=net1,mac=52:54:00:12:34:56"), "net: e1000 with mac");
+	ok(has(&a, "-device", "rtl8139,netdev=hostnet2,id=net2"), "net: rtl8139");
+	vm_argv_free(&a);
+	ifaces[0].model = S("ne2k_pci");
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "net: an unknown model is invalid (%s)", err.msg);
+	dom.nifaces = 0;
+
+	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
+	chr[1] = (struct vm_chardev){ .kind = VM_CHR_CONSOLE, .type = VM_CHR_PTY };
+	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = S("/log/a,b") };
+	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/s"),
+				      .listen = true };
+	chr[4] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/c") };
+	chr[5] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
+	dom.chardevs = chr;
+	dom.nchardevs = 5;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-chardev", "pty,id=charserial0") &&
+	   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"), "serial: pty (%s)", err.msg);
+	ok(count(&a, "-device", "isa-serial") == 4,
+	   "serial: the console is serial0 itself when a <serial> exists");
+	ok(has(&a, "-chardev", "file,id=charserial1,path=/log/a,,b"), "serial: file path escaped");
+	ok(has(&a, "-chardev", "socket,id=charserial2,path=/run/s,server=on,wait=off") &&
+	   has(&a, "-chardev", "socket,id=charserial3,path=/run/c,server=off"),
+	   "serial: unix listening and connecting");
+	vm_argv_free(&a);
+	dom.nchardevs = 6;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "serial: a fifth port is invalid (%s)", err.msg);
+	dom.chardevs = chr + 1;
+	dom.nchardevs = 1;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-chardev", "pty,id=charserial0") &&
+	   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"),
+	   "console alone: creates serial0");
+	vm_argv_free(&a);
+	chr[2] = chr[1];
+	dom.chardevs = chr + 1;
+	dom.nchardevs = 2;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "a second console without a serial is invalid (%s)",
+	   err.msg);
+}
+
+static void
+test_join(void)
+{
+	char *v[] = { S("qemu"), S("-append"), S("it's a b"), S(""), NULL };
+	struct vm_argv a = { .v = v, .n = 4 };
+	char *s = vm_argv_join(&a);
+	char fmt[32], file[32];
+
+	ok(s && strcmp(s, "'qemu' '-append' 'it'\\''s a b' ''") == 0, "join: every word quoted: %s", s);
+	free(s);
+	vm_disk_node_names("vdb", fmt, file);
+	ok(strcmp(fmt, "drive-vdb") == 0 && strcmp(file, "file-vdb") == 0, "node names of vdb");
+}
+
+/* ---- real QEMU ---- */
+
+static void
+make_file(const char *name, const char *qemu_img_fmt)
+{
+	char path[256], cmd[512];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if (qemu_img_fmt)
+		snprintf(cmd, sizeof(cmd), "qemu-img create -q -f %s '%s' 64M", qemu_img_fmt, path);
+	else
+		snprintf(cmd, sizeof(cmd), "truncate -s 1M '%s'", path);
+	if (system(cmd) != 0)
+		printf("# cannot create %s\n", path);
+}
+
+static char *
+tpath(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+		abort();
+	return p;
+}
+
+static int
+listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0)
+		abort();
+	return fd;
+}
+
+static void
+show_log(const char *log)
+{
+	char line[512];
+	FILE *f = fopen(log, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		printf("# qemu: %s", line);
+	if (f)
+		fclose(f);
+}
+
+/* Hotplugs a virtio disk "vdz" on BUS, the way vm-attach will. */
+static int
+hotplug(struct vm_qmp *qmp, const char *bus, struct vm_error *err)
+{
+	cleanup_free char *img = tpath("hot.img");
+	char cmd[3][512];
+	int r = 0;
+
+	snprintf(cmd[0], sizeof(cmd[0]), "{\"driver\": \"file\", \"filename\": \"%s\", "
+		 "\"node-name\": \"file-vdz\"}", img);
+	snprintf(cmd[1], sizeof(cmd[1]), "{\"driver\": \"raw\", \"file\": \"file-vdz\", "
+		 "\"node-name\": \"drive-vdz\"}");
+	snprintf(cmd[2], sizeof(cmd[2]), "{\"driver\": \"virtio-blk-pci\", \"id\": \"vdz\", "
+		 "\"drive\": \"drive-vdz\", \"bus\": \"%s\"}", bus);
+	for (int i = 0; i < 3 && r == 0; i++) {
+		json_object *args = json_tokener_parse(cmd[i]);
+
+		r = vm_qmp_command(qmp, i < 2 ? "blockdev-add" : "device_add", args, 10000, NULL, err);
+		json_object_put(args);
+	}
+	return r;
+}
+
+/* Starts DOM paused, checks the devices exist, hotplugs onto BUS, quits. */
+static void
+run_qemu(const char *what, const struct vm_domain *dom, const char *const *ids, size_t nids,
+	 const char *bus)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_qmp *qmp = NULL;
+	cleanup_free char *mon = tpath("qmp.sock");
+	cleanup_free char *log = tpath("qemu.log");
+	cleanup_free char *line = NULL;
+	int lfd = listen_at(mon), dirfd, st, r;
+	struct vm_argv a = build(dom, lfd, &err);
+	json_object *ret = NULL;
+	pid_t pid;
+
+	if (a.n == 0) {
+		ok(0, "%s: argv (%s)", what, err.msg);
+		return;
+	}
+	line = vm_argv_join(&a);
+	pid = fork();
+	if (pid == 0) {
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(out, 1);
+		dup2(out, 2);
+		execv(a.v[0], a.v);
+		_exit(127);
+	}
+	close(lfd);
+	vm_argv_free(&a);
+	dirfd = open(tmpdir, O_PATH | O_DIRECTORY);
+	r = vm_qmp_connect(dirfd, "qmp.sock", 20000, &qmp, &err);
+	if (r == 0)
+		r = vm_qmp_command(qmp, "query-status", NULL, 10000, &ret, &err);
+	ok(r == 0 && strstr(json_object_get_string(ret), "prelaunch"), "%s: qemu starts (%s)", what,
+	   err.msg);
+	if (r < 0) {
+		printf("# %s\n", line);
+		show_log(log);
+	}
+	json_object_put(ret);
+	for (size_t i = 0; r == 0 && i < nids; i++) {
+		json_object *args = json_object_new_object();
+		char path[128];
+
+		snprintf(path, sizeof(path), "/machine/peripheral/%s", ids[i]);
+		json_object_object_add(args, "path", json_object_new_string(path));
+		json_object_object_add(args, "property", json_object_new_string("type"));
+		r = vm_qmp_command(qmp, "qom-get", args, 10000, &ret, &err);
+		ok(r == 0, "%s: device '%s' is a %s (%s)", what, ids[i],
+		   r ? "?" : json_object_get_string(ret), err.msg);
+		json_object_put(ret);
+		json_object_put(args);
+	}
+	if (r == 0 && bus) {
+		r = hotplug(qmp, bus, &err);
+		ok(r == 0, "%s: a disk can be hotplugged on '%s' (%s)", what, bus, err.msg);
+	}
+	if (qmp && vm_qmp_command(qmp, "quit", NULL, 10000, NULL, &err) == 0)
+		vm_qmp_wait_close(qmp, 10000, &err);
+	vm_qmp_close(qmp);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(dirfd);
+}
+
+static void
+test_real_qemu(void)
+{
+	static const char *const ids[] = {
+		"vda", "vdb", "vdc", "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg",
+		"sata0", "scsi0", "net0", "net1", "net2", "serial0", "serial1", "serial2", "serial3",
+	};
+	struct vm_disk disks[10];
+	struct vm_iface ifaces[3] = { { 0 }, { .model = S("e1000") }, { .model = S("rtl8139") } };
+	struct vm_chardev chr[5];
+	cleanup_free char *raw = tpath("disk,1.img"), *qcow = tpath("disk.qcow2");
+	cleanup_free char *qcow2 = tpath("disk2.qcow2");
+	cleanup_free char *iso = tpath("cd.iso"), *flog = tpath("serial,1.log");
+	cleanup_free char *ssock = tpath("s.sock"), *csock = tpath("c.sock");
+	struct vm_domain dom;
+	int cfd;
+
+	if (access(QEMU, X_OK) != 0) {
+		printf("ok %d # SKIP %s is not installed\n", ++tap_n, QEMU);
+		return;
+	}
+	make_file("disk,1.img", NULL);
+	make_file("disk.qcow2", "qcow2");
+	make_file("disk2.qcow2", "qcow2");
+	make_file("cd.iso", NULL);
+	make_file("hot.img", NULL);
+	cfd = listen_at(csock);
+	dom_init(&dom);
+	disks[0] = (struct vm_disk){ .source = raw, .target = S("vda"), .shareable = true,
+				     .serial = S("a,b"), .cache = VM_CACHE_NONE };
+	disks[1] = (struct vm_disk){ .source = qcow, .target = S("vdb"), .format = VM_FORMAT_QCOW2,
+				     .cache = VM_CACHE_UNSAFE };
+	disks[2] = (struct vm_disk){ .source = raw, .target = S("vdc"), .readonly = true,
+				     .shareable = true, .cache = VM_CACHE_DIRECTSYNC };
+	disks[3] = (struct vm_disk){ .source = raw, .target = S("sda"), .bus = VM_BUS_SATA,
+				     .shareable = true, .cache = VM_CACHE_WRITETHROUGH };
+	disks[4] = (struct vm_disk){ .target = S("sdb"), .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[5] = (struct vm_disk){ .source = iso, .target = S("sdc"), .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[6] = (struct vm_disk){ .source = qcow2, .target = S("sdd"), .bus = VM_BUS_SCSI,
+				     .format = VM_FORMAT_QCOW2, .readonly = true, .serial = S("s,2") };
+	disks[7] = (struct vm_disk){ .target = S("sde"), .bus = VM_BUS_SCSI,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[8] = (struct vm_disk){ .source = iso, .target = S("sdf"), .bus = VM_BUS_SCSI,
+				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[9] = (struct vm_disk){ .source = raw, .target = S("sdg"), .bus = VM_BUS_SCSI,
+				     .shareable = true };
+	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
+	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = flog };
+	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = ssock,
+				      .listen = true };
+	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = csock };
+	chr[4] = (struct vm_chardev){ .kind = VM_CHR_CONSOLE, .type = VM_CHR_PTY };
+	dom.disks = disks;
+	dom.ndisks = 10;
+	dom.ifaces = ifaces;
+	dom.nifaces = 3;
+	dom.chardevs = chr;
+	dom.nchardevs = 5;
+	conf.seccomp_sandbox = true;
+	run_qemu("pc", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.0");
+	dom.machine = S("q35");
+	run_qemu("q35", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.4");
+	dom.machine = S("pc-q35-7.2");
+	dom.pcie_root_ports = 27;
+	dom.acpi = false;
+	dom.on_poweroff = VM_POWEROFF_PRESERVE;
+	strcpy(dom.boot, "dc");
+	run_qemu("pc-q35-7.2 with 27 root ports", &dom, (const char *const[]){ "pci.27", "sdg" }, 2, "pci.27");
+	if (access("/usr/bin/qemu-system-i386", X_OK) == 0) {
+		dom_init(&dom);
+		dom.arch = S("i686");
+		dom.disks = disks;
+		dom.ndisks = 2;
+		run_qemu("i686", &dom, (const char *const[]){ "vda", "vdb" }, 2, NULL);
+	}
+	close(cfd);
+}
+
+int
+main(void)
+{
+	char cmd[128];
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!mkdtemp(tmpdir))
+		abort();
+	test_base();
+	test_q35();
+	test_disks();
+	test_nets_and_serials();
+	test_join();
+	test_real_qemu();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		printf("# cannot remove %s\n", tmpdir);
+	return tap_done();
+}
