@@ -34,7 +34,7 @@ struct vm_conf {
 	bool seccomp_sandbox;	    /* default true */
 };
 
-/* Defaults: user "nobody" for root, the caller otherwise. */
+/* Defaults: user "vmkit-qemu" for root, the caller otherwise. */
 void vm_conf_init(struct vm_conf *conf);
 void vm_conf_free(struct vm_conf *conf);
 

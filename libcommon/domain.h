@@ -74,6 +74,8 @@ enum vm_seclabel_type { VM_SECLABEL_DYNAMIC, VM_SECLABEL_NONE, VM_SECLABEL_STATI
 struct vm_seclabel {
 	enum vm_seclabel_type type;	/* DYNAMIC when absent */
 	bool has_ids;			/* static <label>+UID:+GID</label> */
+	bool relabel;			/* false: never change disk ownership
+					   (type none, or static without relabel='yes') */
 	unsigned uid, gid;
 };
 
@@ -81,7 +83,7 @@ enum vm_on_poweroff { VM_POWEROFF_DESTROY, VM_POWEROFF_PRESERVE };
 
 struct vm_domain {
 	char *file;		/* path it was read from */
-	char *name;		/* validated: [A-Za-z0-9_.-], no leading '.', <= VM_NAME_MAX */
+	char *name;		/* validated: [A-Za-z0-9_.+-], no leading '.' or '-', <= VM_NAME_MAX */
 	uuid_t uuid;		/* generated with libuuid when absent */
 	bool kvm;		/* type='kvm' (else 'qemu', TCG) */
 	unsigned long long memory_kib;
@@ -89,7 +91,7 @@ struct vm_domain {
 	char *arch;		/* "x86_64" or "i686" */
 	char *machine;		/* NULL: QEMU's default */
 	char *kernel, *initrd, *cmdline;
-	char boot[4];		/* QEMU -boot order letters, "" when absent */
+	char boot[5];		/* QEMU -boot order letters, "" when absent */
 	bool acpi;
 	bool cpu_host_passthrough;
 	enum vm_on_poweroff on_poweroff;

@@ -88,8 +88,7 @@ resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
 	char u[16], g[16];
 
 	s->change_id = !paths->session;
-	s->ctx.labels = s->change_id && s->conf->dynamic_ownership &&
-			sl->type != VM_SECLABEL_NONE;
+	s->ctx.labels = s->change_id && s->conf->dynamic_ownership && sl->relabel;
 	if (!s->change_id)
 		return 0;
 	if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {

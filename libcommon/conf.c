@@ -1,0 +1,413 @@
+#include "conf.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef SYSCONFDIR
+#error "SYSCONFDIR must be defined by the build"
+#endif
+
+#define DEFAULT_PATH SYSCONFDIR "/vmkit/vmkit.conf"
+#define CONF_MAX_SIZE (1 << 20)
+
+enum key_type { K_STRING, K_BOOL, K_INT };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t offset;		/* of the field in struct vm_conf */
+	long long min, max;	/* K_INT */
+	const char *const *values; /* K_STRING: the accepted values */
+	bool absolute;		/* K_STRING: an absolute path */
+	const char *why;	/* replaces the range message */
+};
+
+#define KEY(k, t, ...) { .name = #k, .type = t, .offset = offsetof(struct vm_conf, k), __VA_ARGS__ }
+#define STRING(k, ...) KEY(k, K_STRING, __VA_ARGS__)
+#define BOOL(k, ...) KEY(k, K_BOOL, .max = 1, __VA_ARGS__)
+#define INT(k, lo, hi) KEY(k, K_INT, .min = lo, .max = hi)
+
+static const struct key keys[] = {
+	STRING(lock_manager, .values = (const char *const[]){ "file", "nop", "sanlock", NULL }),
+	STRING(lock_space, .absolute = true),
+	BOOL(auto_disk_leases),
+	BOOL(require_lease_for_disks),
+	STRING(user),
+	STRING(group),
+	BOOL(dynamic_ownership),
+	BOOL(remember_owner),
+	BOOL(clear_emulator_capabilities, .min = 1,
+	     .why = "must be 1: vmkit never runs QEMU with capabilities"),
+	STRING(emulator, .absolute = true),
+	INT(metadata_lock_timeout, 0, 3600),
+	INT(shutdown_timeout, 1, 86400),
+	BOOL(seccomp_sandbox),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(*keys))
+
+enum value_type { V_INT, V_STRING, V_LIST };
+
+struct value {
+	enum value_type type;
+	long long num;
+	char *str;
+};
+
+struct parser {
+	const char *p, *end;
+	int line;
+	const char *name;
+	char key[64];		/* the key being read, for messages */
+	struct vm_error *err;
+};
+
+void
+vm_conf_init(struct vm_conf *conf)
+{
+	*conf = (struct vm_conf){
+		.lock_manager = strdup("file"),
+		.auto_disk_leases = true,
+		.require_lease_for_disks = true,
+		.user = geteuid() == 0 ? strdup("vmkit-qemu") : NULL,
+		.dynamic_ownership = true,
+		.remember_owner = true,
+		.clear_emulator_capabilities = true,
+		.metadata_lock_timeout = 10,
+		.shutdown_timeout = 60,
+		.seccomp_sandbox = true,
+	};
+}
+
+void
+vm_conf_free(struct vm_conf *conf)
+{
+	free(conf->lock_manager);
+	free(conf->lock_space);
+	free(conf->user);
+	free(conf->group);
+	free(conf->emulator);
+	memset(conf, 0, sizeof(*conf));
+}
+
+const char *
+vm_conf_path(void)
+{
+	const char *env = getenv("VMKIT_CONF");
+
+	return env && *env ? env : DEFAULT_PATH;
+}
+
+/* "NAME:LINE: KEY: message", without KEY before a key was read. */
+static int
+fail(struct parser *ps, int line, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ps->key[0])
+		return vm_error_set(ps->err, VM_EXIT_INVALID, "%s:%d: %s: %s", ps->name, line,
+				    ps->key, msg);
+	return vm_error_set(ps->err, VM_EXIT_INVALID, "%s:%d: %s", ps->name, line, msg);
+}
+
+/* Skips blanks and a comment; with NEWLINES also line ends. */
+static void
+skip(struct parser *ps, bool newlines)
+{
+	while (ps->p < ps->end) {
+		if (*ps->p == '#') {
+			while (ps->p < ps->end && *ps->p != '\n')
+				ps->p++;
+		} else if (*ps->p == '\n' && newlines) {
+			ps->line++;
+			ps->p++;
+		} else if (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r') {
+			ps->p++;
+		} else {
+			break;
+		}
+	}
+}
+
+static bool
+at(struct parser *ps, char c)
+{
+	return ps->p < ps->end && *ps->p == c;
+}
+
+/* Length of the bare word (a key or an integer) at ps->p. */
+static size_t
+word_len(struct parser *ps)
+{
+	size_t n = 0;
+
+	while (ps->p + n < ps->end &&
+	       (isalnum((unsigned char)ps->p[n]) || strchr("_-+./", ps->p[n])))
+		n++;
+	return n;
+}
+
+static int
+parse_string(struct parser *ps, char **out)
+{
+	cleanup_free char *s = malloc(ps->end - ps->p);
+	size_t n = 0;
+
+	if (!s)
+		return vm_error_set(ps->err, VM_EXIT_SYSTEM, "out of memory");
+	for (ps->p++; ps->p < ps->end && *ps->p != '"' && *ps->p != '\n'; ps->p++) {
+		if (*ps->p == '\\') {
+			ps->p++;
+			if (ps->p == ps->end || (*ps->p != '"' && *ps->p != '\\'))
+				return fail(ps, ps->line,
+					    "invalid escape in a string (only \\\" and \\\\ are allowed)");
+		}
+		s[n++] = *ps->p;
+	}
+	if (!at(ps, '"'))
+		return fail(ps, ps->line, "unterminated string");
+	ps->p++;
+	s[n] = '\0';
+	*out = steal_ptr(s);
+	return 0;
+}
+
+/* A list of strings; no key takes one yet, so its strings are dropped. */
+static int
+parse_list(struct parser *ps)
+{
+	for (ps->p++;; ps->p++) {
+		cleanup_free char *s = NULL;
+
+		skip(ps, true);
+		if (at(ps, ']'))
+			break;
+		if (!at(ps, '"'))
+			return fail(ps, ps->line, ps->p == ps->end ? "unterminated list" :
+				    "expected a \"string\" in the list");
+		if (parse_string(ps, &s) < 0)
+			return -1;
+		skip(ps, true);
+		if (at(ps, ']'))
+			break;
+		if (!at(ps, ','))
+			return fail(ps, ps->line, ps->p == ps->end ? "unterminated list" :
+				    "expected ',' or ']' in the list");
+	}
+	ps->p++;
+	return 0;
+}
+
+static int
+parse_int(struct parser *ps, long long *num)
+{
+	size_t n = word_len(ps);
+	const char *s = ps->p;
+	char buf[32], *end;
+
+	if (n == 0)
+		return fail(ps, ps->line, "missing value");
+	if (n < sizeof(buf) && (isdigit((unsigned char)s[0]) ||
+				(s[0] == '-' && n > 1 && isdigit((unsigned char)s[1])))) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		errno = 0;
+		*num = strtoll(buf, &end, 10);
+		if (!*end) {
+			ps->p += n;
+			return 0;
+		}
+	}
+	return fail(ps, ps->line, "invalid value '%.*s' (expected an integer, a \"string\" or a list)",
+		    (int)(n > 64 ? 64 : n), s);
+}
+
+static int
+parse_value(struct parser *ps, struct value *v)
+{
+	if (at(ps, '"')) {
+		v->type = V_STRING;
+		return parse_string(ps, &v->str);
+	}
+	if (at(ps, '[')) {
+		v->type = V_LIST;
+		return parse_list(ps);
+	}
+	v->type = V_INT;
+	return parse_int(ps, &v->num);
+}
+
+static bool
+one_of(const char *const *values, const char *s)
+{
+	for (; *values; values++)
+		if (!strcmp(*values, s))
+			return true;
+	return false;
+}
+
+/* "a, b or c" */
+static const char *
+list_values(const char *const *values, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; values[i] && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s",
+			      i == 0 ? "" : values[i + 1] ? ", " : " or ", values[i]);
+	return buf;
+}
+
+static int
+apply_string(struct parser *ps, int line, const struct key *k, char **field, struct value *v)
+{
+	char exp[128];
+
+	if (v->type != V_STRING)
+		return fail(ps, line, "expected a \"string\"");
+	if (!*v->str)
+		return fail(ps, line, "empty string");
+	if (k->values && !one_of(k->values, v->str))
+		return fail(ps, line, "unsupported value '%s' (expected %s)", v->str,
+			    list_values(k->values, exp, sizeof(exp)));
+	if (k->absolute && v->str[0] != '/')
+		return fail(ps, line, "'%s' is not an absolute path", v->str);
+	free(*field);
+	*field = steal_ptr(v->str);
+	return 0;
+}
+
+static int
+apply(struct vm_conf *conf, struct parser *ps, int line, const struct key *k, struct value *v)
+{
+	char *field = (char *)conf + k->offset;
+
+	if (k->type == K_STRING)
+		return apply_string(ps, line, k, (char **)field, v);
+	if (v->type != V_INT || v->num < k->min || v->num > k->max) {
+		if (k->why)
+			return fail(ps, line, "%s", k->why);
+		if (k->type == K_BOOL)
+			return fail(ps, line, "expected 0 or 1");
+		return fail(ps, line, "expected an integer from %lld to %lld", k->min, k->max);
+	}
+	if (k->type == K_BOOL)
+		*(bool *)field = v->num;
+	else
+		*(int *)field = v->num;
+	return 0;
+}
+
+static int
+parse_setting(struct vm_conf *conf, struct parser *ps, int first_line[NKEYS])
+{
+	size_t n = word_len(ps);
+	const struct key *k = NULL;
+	struct value v = { 0 };
+	int line = ps->line, r;
+	size_t i;
+
+	ps->key[0] = '\0';
+	if (n == 0)
+		return fail(ps, line, "expected a key");
+	snprintf(ps->key, sizeof(ps->key), "%.*s", (int)n, ps->p);
+	ps->p += n;
+	for (i = 0; i < NKEYS && !k; i++)
+		if (!strcmp(keys[i].name, ps->key))
+			k = &keys[i];
+	if (!k)
+		return fail(ps, line, "unknown key");
+	if (first_line[i - 1])
+		return fail(ps, line, "duplicate key (first set on line %d)", first_line[i - 1]);
+	first_line[i - 1] = line;
+	skip(ps, false);
+	if (!at(ps, '='))
+		return fail(ps, line, "expected '=' after the key");
+	ps->p++;
+	skip(ps, false);
+	r = parse_value(ps, &v);
+	if (r == 0) {
+		skip(ps, false);
+		if (ps->p < ps->end && *ps->p != '\n')
+			r = fail(ps, ps->line, "unexpected text after the value");
+	}
+	if (r == 0)
+		r = apply(conf, ps, line, k, &v);
+	free(v.str);
+	ps->key[0] = '\0';
+	return r;
+}
+
+int
+vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len, const char *name,
+	      struct vm_error *err)
+{
+	struct parser ps = { .p = buf, .end = buf + len, .line = 1, .name = name, .err = err };
+	int first_line[NKEYS] = { 0 };
+	const char *nul = memchr(buf, '\0', len);
+
+	if (nul) {
+		for (const char *p = buf; p < nul; p++)
+			ps.line += *p == '\n';
+		return fail(&ps, ps.line, "unexpected NUL byte");
+	}
+	for (;;) {
+		skip(&ps, true);
+		if (ps.p == ps.end)
+			return 0;
+		if (parse_setting(conf, &ps, first_line) < 0)
+			return -1;
+	}
+}
+
+int
+vm_conf_load(struct vm_conf *conf, const char *path, struct vm_error *err)
+{
+	const char *env = getenv("VMKIT_CONF");
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0 && errno == ENOENT && !(env && !strcmp(env, path)))
+		return 0;
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open config '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat config '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read config '%s': not a regular file",
+				    path);
+	if (st.st_size > CONF_MAX_SIZE)
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read config '%s': larger than %d bytes",
+				    path, CONF_MAX_SIZE);
+	buf = malloc(st.st_size + 1);
+	if (!buf)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	while (len < (size_t)st.st_size && (n = read(fd, buf + len, st.st_size - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read config '%s'",
+					    path);
+		len += n;
+	}
+	return vm_conf_parse(conf, buf, len, path, err);
+}

@@ -1,0 +1,638 @@
+#include "domain.h"
+#include "domain_devices.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "xmlcheck.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TEXT VM_XMLCHECK_TEXT
+#define DOMAIN_MAX_SIZE (16 << 20)
+
+static struct vm_domain_ctx *
+ctx(struct vm_xmlcheck *x)
+{
+	return x->data;
+}
+
+static struct vm_domain *
+dom_of(struct vm_xmlcheck *x)
+{
+	return ctx(x)->dom;
+}
+
+static bool
+is(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static int
+text_into(struct vm_xmlcheck *x, xmlNodePtr n, char **dst)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	if (!*s)
+		return vm_xmlcheck_error(x, n, "empty value");
+	free(*dst);
+	*dst = steal_ptr(s);
+	return 0;
+}
+
+int
+vm_domain_check_name(const char *name, struct vm_error *err)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+	size_t len = strlen(name);
+
+	if (len == 0 || len > VM_NAME_MAX)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "invalid domain name '%s': it must have 1 to %d characters", name,
+				    VM_NAME_MAX);
+	if (name[0] == '.' || name[0] == '-')
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "invalid domain name '%s': it must not start with '.' or '-'", name);
+	if (name[strspn(name, ok)])
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "invalid domain name '%s': only letters, digits and '_.+-' are allowed",
+				    name);
+	return 0;
+}
+
+/* <domain> level elements */
+
+static int
+domain_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	dom_of(x)->kvm = is(vm_xmlcheck_attr(n, "type"), "kvm");
+	return 0;
+}
+
+static int
+name_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain *dom = dom_of(x);
+	cleanup_free char *name = NULL;
+
+	if (vm_xmlcheck_text(x, n, &name) < 0)
+		return -1;
+	if (vm_domain_check_name(name, x->err) < 0)
+		return vm_error_prefix(x->err, "%s:%ld: <name>", x->file, vm_xmlcheck_line(n));
+	dom->name = steal_ptr(name);
+	ctx(x)->name_node = n;
+	return 0;
+}
+
+static int
+uuid_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	if (uuid_parse(s, dom_of(x)->uuid) < 0)
+		return vm_xmlcheck_error(x, n,
+					 "invalid uuid '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s);
+	ctx(x)->uuid_node = n;
+	return 0;
+}
+
+/*
+ * Bytes per UNIT, with libvirt's meaning: b or bytes; k, M, G ... (also
+ * KiB, MiB ...) are powers of 1024 and KB, MB ... powers of 1000; the
+ * case does not matter. No unit is KiB.
+ */
+static int
+unit_scale(const char *unit, unsigned long long *scale)
+{
+	static const char powers[] = "kmgtpe";
+	const char *p;
+	unsigned base;
+
+	*scale = 1024;
+	if (!unit || !*unit)
+		return 0;
+	*scale = 1;
+	if (!strcasecmp(unit, "b") || !strcasecmp(unit, "byte") || !strcasecmp(unit, "bytes"))
+		return 0;
+	p = strchr(powers, tolower((unsigned char)unit[0]));
+	if (!p)
+		return -1;
+	if (!unit[1] || !strcasecmp(unit + 1, "iB"))
+		base = 1024;
+	else if (!strcasecmp(unit + 1, "B"))
+		base = 1000;
+	else
+		return -1;
+	for (long i = p - powers; i >= 0; i--)
+		*scale *= base;
+	return 0;
+}
+
+static int
+memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
+{
+	const char *unit = vm_xmlcheck_attr(n, "unit");
+	cleanup_free char *s = NULL;
+	unsigned long long v, scale, bytes;
+
+	if (unit_scale(unit, &scale) < 0)
+		return vm_xmlcheck_error(x, n,
+					 "unsupported unit '%s' (expected b, KB, KiB, MB, MiB, GB, GiB, TB or TiB)",
+					 unit);
+	if (vm_xmlcheck_text(x, n, &s) < 0 ||
+	    vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
+		return -1;
+	if (__builtin_mul_overflow(v, scale, &bytes))
+		return vm_xmlcheck_error(x, n, "size '%s' %s is too large", s,
+					 unit ? unit : "KiB");
+	*kib = bytes / 1024 + (bytes % 1024 != 0);
+	return 0;
+}
+
+static int
+memory_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	ctx(x)->memory_node = n;
+	return memory_kib(x, n, &dom_of(x)->memory_kib);
+}
+
+static int
+current_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	ctx(x)->current_node = n;
+	return memory_kib(x, n, &ctx(x)->current_kib);
+}
+
+static int
+vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	cleanup_free char *s = NULL;
+	unsigned long long v;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0 ||
+	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0)
+		return -1;
+	dom_of(x)->vcpus = v;
+	return 0;
+}
+
+static int
+os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	ctx(x)->os_node = n;
+	return 0;
+}
+
+static int
+os_type_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	struct vm_domain *dom = dom_of(x);
+	const char *arch = vm_xmlcheck_attr(n, "arch");
+	const char *machine = vm_xmlcheck_attr(n, "machine");
+
+	ctx(x)->has_type = true;
+	if (machine && (!*machine || machine[strspn(machine, ok)]))
+		return vm_xmlcheck_error(x, n, "invalid machine '%s' (expected letters, digits or '._-')",
+					 machine);
+	if (!(dom->arch = strdup(arch ? arch : "x86_64")))
+		return vm_xmlcheck_nomem(x);
+	if (machine && !(dom->machine = strdup(machine)))
+		return vm_xmlcheck_nomem(x);
+	return 0;
+}
+
+static int
+kernel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_into(x, n, &dom_of(x)->kernel);
+}
+
+static int
+initrd_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_into(x, n, &dom_of(x)->initrd);
+}
+
+static int
+cmdline_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_into(x, n, &dom_of(x)->cmdline);
+}
+
+static int
+boot_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	static const char *const devs[] = { "hd", "cdrom", "network", "fd" };
+	static const char letters[] = "cdna";
+	struct vm_domain *dom = dom_of(x);
+	const char *dev = vm_xmlcheck_attr(n, "dev");
+	size_t i = 0, len = strlen(dom->boot);
+
+	while (strcmp(devs[i], dev))
+		i++;
+	if (strchr(dom->boot, letters[i]))
+		return vm_xmlcheck_error(x, n, "duplicate boot device '%s'", dev);
+	dom->boot[len] = letters[i];
+	return 0;
+}
+
+static int
+os_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain *dom = dom_of(x);
+
+	if (!ctx(x)->has_type)
+		return vm_xmlcheck_error(x, n, "missing <type>");
+	if (!dom->kernel && (dom->initrd || dom->cmdline))
+		return vm_xmlcheck_error(x, n, "<%s> needs <kernel>",
+					 dom->initrd ? "initrd" : "cmdline");
+	return 0;
+}
+
+static int
+acpi_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	dom_of(x)->acpi = true;
+	return 0;
+}
+
+static int
+cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (!dom_of(x)->kvm)
+		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' needs domain type 'kvm'");
+	dom_of(x)->cpu_host_passthrough = true;
+	return 0;
+}
+
+static int
+on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	dom_of(x)->on_poweroff =
+		!strcmp(s, "preserve") ? VM_POWEROFF_PRESERVE : VM_POWEROFF_DESTROY;
+	return 0;
+}
+
+/* <seclabel> */
+
+static int
+seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_seclabel *sl = &dom_of(x)->seclabel;
+	const char *type = vm_xmlcheck_attr(n, "type");
+	const char *model = vm_xmlcheck_attr(n, "model");
+	const char *relabel = vm_xmlcheck_attr(n, "relabel");
+
+	if (!strcmp(type, "none")) {
+		if (is(relabel, "yes"))
+			return vm_xmlcheck_error(x, n, "type 'none' cannot relabel");
+		sl->type = VM_SECLABEL_NONE;
+		sl->relabel = false;
+		return 0;
+	}
+	if (!is(model, "dac") && (model || !strcmp(type, "static")))
+		return vm_xmlcheck_error(x, n, "type '%s' needs model 'dac'", type);
+	if (!strcmp(type, "dynamic")) {
+		if (is(relabel, "no"))
+			return vm_xmlcheck_error(x, n, "type 'dynamic' always relabels");
+		sl->type = VM_SECLABEL_DYNAMIC;
+		sl->relabel = true;
+		return 0;
+	}
+	/* libvirt's default for a static label is not to relabel */
+	sl->type = VM_SECLABEL_STATIC;
+	sl->relabel = is(relabel, "yes");
+	return 0;
+}
+
+/* "+N" followed by END, N a valid uid or gid. */
+static const char *
+parse_id(const char *s, char end, unsigned *id)
+{
+	unsigned long long v = 0;
+
+	if (*s++ != '+' || !isdigit((unsigned char)*s))
+		return NULL;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (*s - '0');
+		if (v >= (unsigned)-1)
+			return NULL;
+	}
+	if (*s != end)
+		return NULL;
+	*id = v;
+	return s + 1;
+}
+
+static int
+label_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_seclabel *sl = &dom_of(x)->seclabel;
+	cleanup_free char *s = NULL;
+	const char *p;
+
+	if (sl->type != VM_SECLABEL_STATIC)
+		return vm_xmlcheck_error(x, n, "only a static seclabel has a label");
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	p = parse_id(s, ':', &sl->uid);
+	if (!p || !parse_id(p, '\0', &sl->gid))
+		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
+	sl->has_ids = true;
+	return 0;
+}
+
+static int
+seclabel_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_seclabel *sl = &dom_of(x)->seclabel;
+
+	if (sl->type == VM_SECLABEL_STATIC && !sl->has_ids)
+		return vm_xmlcheck_error(x, n, "missing <label>");
+	return 0;
+}
+
+/* Records a generated UUID in the document too, so that status.xml keeps it. */
+static int
+add_uuid(struct vm_xmlcheck *x, struct vm_domain *dom)
+{
+	xmlNodePtr name = ctx(x)->name_node;
+	xmlNodePtr node, indent;
+	char s[37];
+
+	uuid_generate(dom->uuid);
+	uuid_unparse_lower(dom->uuid, s);
+	node = xmlNewDocNode(dom->doc, NULL, BAD_CAST "uuid", BAD_CAST s);
+	if (!node)
+		return vm_xmlcheck_nomem(x);
+	xmlAddNextSibling(name, node);
+	if (name->prev && name->prev->type == XML_TEXT_NODE) {
+		indent = xmlNewDocText(dom->doc, name->prev->content);
+		if (indent)
+			xmlAddPrevSibling(node, indent);
+	}
+	return 0;
+}
+
+static int
+domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = ctx(x);
+	struct vm_domain *dom = c->dom;
+
+	if (!dom->name)
+		return vm_xmlcheck_error(x, n, "missing <name>");
+	if (!c->memory_node)
+		return vm_xmlcheck_error(x, n, "missing <memory>");
+	if (!c->os_node)
+		return vm_xmlcheck_error(x, n, "missing <os>");
+	if (c->current_node && c->current_kib != dom->memory_kib)
+		return vm_xmlcheck_error(x, c->current_node,
+					 "must equal <memory> (vmkit has no memory balloon)");
+	if (!dom->vcpus)
+		dom->vcpus = 1;
+	if (vm_domain_devices_end(x, n) < 0)
+		return -1;
+	return c->uuid_node ? 0 : add_uuid(x, dom);
+}
+
+static const struct vm_xmlcheck_attr domain_attrs[] = {
+	{ "type", "kvm|qemu", REQUIRED },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr memory_attrs[] = {
+	{ "unit", ANY, OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr vcpu_attrs[] = {
+	{ "placement", "static", OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr os_type_attrs[] = {
+	{ "arch", "x86_64|i686", OPTIONAL },
+	{ "machine", ANY, OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr boot_attrs[] = {
+	{ "dev", "hd|cdrom|network|fd", REQUIRED },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem os_children[] = {
+	{ "type", .attrs = os_type_attrs, .content = TEXT, .values = "hvm", .begin = os_type_begin },
+	{ "kernel", .content = TEXT, .begin = kernel_begin },
+	{ "initrd", .content = TEXT, .begin = initrd_begin },
+	{ "cmdline", .content = TEXT, .begin = cmdline_begin },
+	{ "boot", .attrs = boot_attrs, .multi = true, .begin = boot_begin },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem features_children[] = {
+	{ "acpi", .begin = acpi_begin },
+	{ "apic", .content = VM_XMLCHECK_EMPTY },
+	{ "pae", .content = VM_XMLCHECK_EMPTY },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr cpu_attrs[] = {
+	{ "mode", "host-passthrough", REQUIRED },
+	{ "check", "none", OPTIONAL },
+	{ "migratable", "on", OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr clock_attrs[] = {
+	{ "offset", "utc", REQUIRED },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr seclabel_attrs[] = {
+	{ "type", "none|dynamic|static", REQUIRED },
+	{ "model", "dac|none", OPTIONAL },
+	{ "relabel", "yes|no", OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem seclabel_children[] = {
+	{ "label", .content = TEXT, .begin = label_begin },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem domain_children[] = {
+	{ "name", .content = TEXT, .begin = name_begin },
+	{ "uuid", .content = TEXT, .begin = uuid_begin },
+	{ "title", .content = TEXT },
+	{ "description", .content = TEXT },
+	{ "metadata", .content = VM_XMLCHECK_ANY },
+	{ "memory", .attrs = memory_attrs, .content = TEXT, .begin = memory_begin },
+	{ "currentMemory", .attrs = memory_attrs, .content = TEXT, .begin = current_begin },
+	{ "vcpu", .attrs = vcpu_attrs, .content = TEXT, .begin = vcpu_begin },
+	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
+	{ "features", .children = features_children },
+	{ "cpu", .attrs = cpu_attrs, .begin = cpu_begin },
+	{ "on_poweroff", .content = TEXT, .values = "destroy|preserve",
+	  .begin = on_poweroff_begin },
+	{ "on_reboot", .content = TEXT, .values = "restart" },
+	{ "on_crash", .content = TEXT, .values = "destroy" },
+	{ "clock", .attrs = clock_attrs },
+	{ "devices", .children = vm_domain_devices_children },
+	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,
+	  .begin = seclabel_begin, .end = seclabel_end },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem domain_spec = {
+	"domain", .attrs = domain_attrs, .children = domain_children,
+	.begin = domain_begin, .end = domain_end
+};
+
+/* The API */
+
+int
+vm_domain_from_node(xmlDocPtr doc, xmlNodePtr node, const char *name,
+		    struct vm_domain **domp, struct vm_error *err)
+{
+	struct vm_domain_ctx c = { 0 };
+	struct vm_xmlcheck x = { name, err, &c };
+	struct vm_domain *dom;
+	int r;
+
+	*domp = NULL;
+	dom = calloc(1, sizeof(*dom));
+	if (!dom) {
+		xmlFreeDoc(doc);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	}
+	dom->doc = doc;
+	dom->seclabel.type = VM_SECLABEL_DYNAMIC;
+	dom->seclabel.relabel = true;
+	c.dom = dom;
+	if (!(dom->file = strdup(name)))
+		r = vm_xmlcheck_nomem(&x);
+	else if (!node || node->ns || strcmp((const char *)node->name, "domain"))
+		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected a <domain> element", name);
+	else
+		r = vm_xmlcheck_walk(&x, node, &domain_spec);
+	free(c.console.path);
+	if (r < 0) {
+		vm_domain_free(dom);
+		return -1;
+	}
+	*domp = dom;
+	return 0;
+}
+
+int
+vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **dom,
+		struct vm_error *err)
+{
+	xmlDocPtr doc;
+
+	*dom = NULL;
+	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
+		return -1;
+	return vm_domain_from_node(doc, xmlDocGetRootElement(doc), name, dom, err);
+}
+
+static int
+read_file(const char *path, char **bufp, size_t *lenp, struct vm_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open domain '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat domain '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read domain '%s': not a regular file",
+				    path);
+	if (st.st_size > DOMAIN_MAX_SIZE)
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read domain '%s': larger than %d bytes",
+				    path, DOMAIN_MAX_SIZE);
+	buf = malloc(st.st_size + 1);
+	if (!buf)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	while ((size_t)st.st_size > len && (n = read(fd, buf + len, st.st_size - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read domain '%s'",
+					    path);
+		len += n;
+	}
+	buf[len] = '\0';
+	*bufp = steal_ptr(buf);
+	*lenp = len;
+	return 0;
+}
+
+int
+vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	*dom = NULL;
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
+	return vm_domain_parse(buf, len, path, dom, err);
+}
+
+void
+vm_domain_free(struct vm_domain *dom)
+{
+	if (!dom)
+		return;
+	free(dom->file);
+	free(dom->name);
+	free(dom->arch);
+	free(dom->machine);
+	free(dom->kernel);
+	free(dom->initrd);
+	free(dom->cmdline);
+	free(dom->emulator);
+	for (size_t i = 0; i < dom->ndisks; i++)
+		vm_disk_clear(&dom->disks[i]);
+	free(dom->disks);
+	for (size_t i = 0; i < dom->nifaces; i++) {
+		free(dom->ifaces[i].model);
+		free(dom->ifaces[i].mac);
+	}
+	free(dom->ifaces);
+	for (size_t i = 0; i < dom->nchardevs; i++)
+		free(dom->chardevs[i].path);
+	free(dom->chardevs);
+	for (size_t i = 0; i < dom->nleases; i++) {
+		free(dom->leases[i].lockspace);
+		free(dom->leases[i].key);
+		free(dom->leases[i].path);
+	}
+	free(dom->leases);
+	if (dom->doc)
+		xmlFreeDoc(dom->doc);
+	free(dom);
+}
