@@ -289,7 +289,9 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 		opt_add(&o, ",id=%s", d->target);
 		if (d->serial)
 			opt_val(&o, "serial", d->serial);
-		if (d->source && d->shareable && d->format == VM_FORMAT_RAW)
+		/* A readonly user must let shareable writers in: the leases, not
+		 * QEMU's image locking, decide who may share a disk. */
+		if (d->source && ((d->shareable && d->format == VM_FORMAT_RAW) || d->readonly))
 			opt_add(&o, ",share-rw=on");
 		if (d->source && !cdrom)
 			opt_add(&o, ",write-cache=%s", wc ? "on" : "off");
