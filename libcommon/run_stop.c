@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define QMP_TIMEOUT_MS 5000
 #define QUIT_WAIT_MS 3000
@@ -29,24 +31,27 @@ qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
 	return r;
 }
 
+/* The pidfd names exactly the QEMU we verified, whatever pids do since. */
+static int
+signal_qemu(int pidfd, int sig)
+{
+	return pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) : -1;
+}
+
 /* quit over QMP, then SIGTERM, then SIGKILL; each gets its time to work. */
 static int
-force_stop(struct vm_domlock *dl, struct vm_error *err)
+force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
-	pid_t pid;
 
 	if (qmp_send(dl, "quit", &ignored) == 0 &&
-	    vm_state_wait_exit(dl, QUIT_WAIT_MS, &ignored) == 0)
+	    vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
 		return 0;
-	pid = vm_state_qemu_pid(dl->dirfd);
-	if (pid > 0 && kill(pid, SIGTERM) == 0 &&
-	    vm_state_wait_exit(dl, TERM_WAIT_MS, &ignored) == 0)
+	if (signal_qemu(pidfd, SIGTERM) == 0 &&
+	    vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
 		return 0;
-	pid = vm_state_qemu_pid(dl->dirfd);
-	if (pid > 0)
-		kill(pid, SIGKILL);
-	if (vm_state_wait_exit(dl, TERM_WAIT_MS, err) < 0)
+	signal_qemu(pidfd, SIGKILL);
+	if (vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL", dl->name);
 	return 0;
 }
@@ -54,11 +59,13 @@ force_stop(struct vm_domlock *dl, struct vm_error *err)
 static int
 stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_error *err)
 {
+	cleanup_close int pidfd = vm_state_qemu_pidfd(dl->dirfd);
+
 	if (opts->force)
-		return force_stop(dl, err);
+		return force_stop(dl, pidfd, err);
 	if (qmp_send(dl, "system_powerdown", err) < 0)
 		return vm_error_prefix(err, "cannot ask domain '%s' to power down", dl->name);
-	if (vm_state_wait_exit(dl, opts->timeout_s * 1000, err) < 0) {
+	if (vm_state_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
 		if (err->code == VM_EXIT_NO)
 			return vm_error_set(err, VM_EXIT_NO,
 					    "domain '%s' did not power down within %d s; it is still running (use --force)",

@@ -207,11 +207,17 @@ wait_pidfd(int pidfd)
 }
 
 int
-vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err)
+vm_state_qemu_pidfd(int dirfd)
+{
+	pid_t pid = vm_state_qemu_pid(dirfd);
+
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
+
+int
+vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
 {
 	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	pid_t pid = vm_state_qemu_pid(dl->dirfd);
-	cleanup_close int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 
 	if (fd < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",

@@ -47,10 +47,19 @@ bool vm_state_alive(int dirfd);
 int vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err);
 
 /*
- * Waits until QEMU is gone (byte 1 free), up to TIMEOUT_MS (-1 forever).
+ * A pidfd of this domain's QEMU, or -1. Open it while QEMU is surely
+ * alive (before asking it to quit): an exiting QEMU no longer shows the
+ * lock file among its fds, so its pid cannot be verified any more.
+ */
+int vm_state_qemu_pidfd(int dirfd);
+
+/*
+ * Waits until QEMU is gone (byte 1 free), up to TIMEOUT_MS (-1 forever),
+ * and then, when PIDFD is not -1, until it has released every file.
  * 0 when gone, -1 with VM_EXIT_NO on timeout.
  */
-int vm_state_wait_exit(struct vm_domlock *dl, int timeout_ms, struct vm_error *err);
+int vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms,
+		       struct vm_error *err);
 
 /* pid from the pid file, verified to hold this domain's lock file; 0 if none. */
 pid_t vm_state_qemu_pid(int dirfd);

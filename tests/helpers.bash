@@ -101,3 +101,34 @@ wait_gone() {
 	done
 	return 1
 }
+
+# qmp NAME COMMAND [ARGS-JSON]: one QMP command; prints the "return" as
+# JSON, or fails with QEMU's error. Close before running vm commands:
+# the monitor takes one client at a time.
+qmp() {
+	python3 - "$VMKIT_RUNDIR/domains/$1/qmp.sock" "$2" "${3:-{\}}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile('rw')
+def recv():
+    while True:
+        m = json.loads(f.readline())
+        if 'event' not in m:
+            return m
+recv()
+for cmd, args in (('qmp_capabilities', {}), (sys.argv[2], json.loads(sys.argv[3]))):
+    f.write(json.dumps({'execute': cmd, 'arguments': args}) + '\n')
+    f.flush()
+    r = recv()
+    if 'error' in r:
+        sys.exit('qmp: ' + r['error']['desc'])
+print(json.dumps(r['return']))
+PY
+}
+
+# xattrs_left PATH: prints vmkit's xattrs on PATH, if any.
+xattrs_left() {
+	getfattr --absolute-names -d -m '^trusted\.vmkit\.' "$1" 2>/dev/null | grep -v '^#' | grep . || true
+}
