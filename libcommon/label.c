@@ -1,6 +1,7 @@
 #include "label.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,10 +155,12 @@ vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
 			return -1;
 	} else if (boot_is_stale(rec->path) && users(rec->path, true, &count, err) < 0)
 		return -1;
+	vm_hook("label:owner-remembered");
 	user_name(ctx, user);
 	if (xset(rec->path, user, "1", err) < 0 || users(rec->path, false, &count, err) < 0 ||
 	    write_count(rec->path, count, err) < 0)
 		return -1;
+	vm_hook("label:user-counted");
 	return do_chown(rec->path, ctx->uid, ctx->gid, err);
 }
 
@@ -195,12 +198,14 @@ vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *re
 			return -1;
 	} else if (xremove(rec->path, user, err) < 0 || users(rec->path, false, &count, err) < 0)
 		return -1;
+	vm_hook("label:user-dropped");
 	if (count > 0)
 		return write_count(rec->path, count, err);
 	/* The owner goes back before the record of it is removed, so a
 	 * crash in between leaves a record that the next restore uses. */
 	if (do_chown(rec->path, uid, gid, err) < 0)
 		return -1;
+	vm_hook("label:owner-restored");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (xremove(rec->path, all[i], err) < 0)
 			return -1;

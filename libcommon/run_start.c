@@ -233,9 +233,11 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:intent");
-	for (size_t i = 0; i < s->st.ndisks; i++)
+	for (size_t i = 0; i < s->st.ndisks; i++) {
 		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0)
 			goto fail;
+		vm_hook("start:disk-labelled");
+	}
 	/* Owners kept here for file systems without xattrs. */
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;

@@ -100,12 +100,14 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 		goto out;
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
-	for (size_t i = 0; i < st->ndisks; i++)
+	for (size_t i = 0; i < st->ndisks; i++) {
 		if (vm_disk_giveback(&ctx, &st->disks[i], err) < 0)
 			goto out;
-	vm_hook("stop:disks-returned");
+		vm_hook("stop:disk-returned");
+	}
 	if (vm_state_remove_runtime(dl, err) < 0)
 		goto out;
+	vm_hook("stop:runtime-removed");
 	/* Last: while status.xml exists the domain is not cleaned up. */
 	if (vm_status_remove(dl->dirfd, err) < 0)
 		goto out;
