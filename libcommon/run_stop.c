@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -75,6 +76,31 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 	return 0;
 }
 
+/*
+ * Someone else damaged or replaced status.xml (vmkit only renames whole
+ * files into place). Stop QEMU and set the record aside for the admin;
+ * the disks it named cannot be given back without it.
+ */
+static int
+discard_damaged(struct vm_domlock *dl, const struct vm_stop_opts *opts,
+		enum vm_stop_result *result, struct vm_error *err)
+{
+	opts->warn("%s", err->msg);
+	vm_error_clear(err);
+	*result = VM_STOP_CLEANED;
+	if (vm_state_alive(dl->dirfd)) {
+		if (stop_qemu(dl, opts, err) < 0)
+			return -1;
+		*result = VM_STOPPED;
+	}
+	if (renameat(dl->dirfd, "status.xml", dl->dirfd, "status.xml.damaged") < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
+				    dl->name);
+	opts->warn("kept it as status.xml.damaged; the owners of the disks of domain '%s' were not restored",
+		   dl->name);
+	return vm_state_remove_runtime(dl, err);
+}
+
 static int
 stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
@@ -87,6 +113,16 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (vm_status_read(dl->dirfd, &st, err) < 0) {
 		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_state_alive(dl->dirfd))
 			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", dl->name);
+		if (err->code == VM_EXIT_SYSTEM && opts->force)
+			return discard_damaged(dl, opts, result, err);
+		if (err->code == VM_EXIT_SYSTEM) {
+			char cause[sizeof(err->msg)];
+
+			memcpy(cause, err->msg, sizeof(cause));
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "domain '%s': %s ('vm-stop --force %s' stops it without its record)",
+					    dl->name, cause, dl->name);
+		}
 		return vm_error_prefix(err, "domain '%s'", dl->name);
 	}
 	if (vm_state_alive(dl->dirfd)) {

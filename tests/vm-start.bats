@@ -180,3 +180,16 @@ teardown() { common_teardown; }
 	run -0 vm-stop stale
 	run -0 vm-start "$xml"
 }
+
+@test "QEMU runs inside its seccomp sandbox by default" {
+	run -0 vm-start "$(make_domain sb)"
+	grep -q '^Seccomp:[[:space:]]*2$' /proc/$(qemu_pid sb)/status
+}
+
+@test "seccomp_sandbox = 0 starts QEMU without the sandbox" {
+	echo 'seccomp_sandbox = 0' >> "$VMKIT_CONF"
+	run -0 vm-start --print-argv "$(make_domain nosb)"
+	refute_output --partial "-sandbox"
+	run -0 vm-start "$(make_domain nosb)"
+	grep -q '^Seccomp:[[:space:]]*0$' /proc/$(qemu_pid nosb)/status
+}

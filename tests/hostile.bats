@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# Hostile files in the run directory: refused or handled with a clear
+# error, and nothing outside the run directory is touched.
+
+load helpers
+
+setup() {
+	common_setup
+	echo "precious" > "$TEST_DIR/outside"
+	chmod 644 "$TEST_DIR/outside"
+}
+teardown() { common_teardown; }
+
+outside_untouched() {
+	[ "$(cat "$TEST_DIR/outside")" = precious ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/outside")" = "0:0:644" ]
+}
+
+@test "a run directory with group or other access is refused" {
+	mkdir -m 0755 "$VMKIT_RUNDIR"
+	run -4 vm-start "$(make_domain m)"
+	assert_output --partial "refusing '$VMKIT_RUNDIR': mode 0755 allows group or other access"
+	run -4 vm-status
+}
+
+@test "a symlink planted at status.xml is refused, and vm-stop --force sets it aside" {
+	(umask 077; mkdir -p "$VMKIT_RUNDIR/domains/s")
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/s/status.xml"
+	run -4 vm-status s
+	assert_output --partial "refusing 'status.xml': it is a symlink"
+	run -1 vm-start "$(make_domain s)"
+	assert_output --partial "run 'vm-stop s' first"
+	run -4 vm-stop s
+	assert_output --partial "'vm-stop --force s' stops it without its record"
+	run -0 vm-stop --force s
+	assert_output --partial "kept it as status.xml.damaged"
+	outside_untouched
+	run -0 vm-start "$(make_domain s)"
+	run -0 vm-stop --force s
+	outside_untouched
+}
+
+@test "a garbage status file is reported, and vm-stop --force stops its QEMU" {
+	make_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(make_domain g "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid g)
+	echo 'garbage<' > "$VMKIT_RUNDIR/domains/g/status.xml"
+	run -4 vm-status g
+	assert_output --partial "status file 'status.xml' is damaged"
+	run -0 vm-stop --force g
+	wait_gone "$pid"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "a truncated status file is reported, not trusted" {
+	run -0 vm-start "$(make_domain t)"
+	head -c 40 "$VMKIT_RUNDIR/domains/t/status.xml" > "$TEST_DIR/cut"
+	cat "$TEST_DIR/cut" > "$VMKIT_RUNDIR/domains/t/status.xml"
+	run -4 vm-stop t
+	assert_output --partial "status file 'status.xml' is damaged"
+	run -4 vm-status t
+	run -0 vm-stop --force t
+	run -1 vm-status t
+}
+
+@test "a symlink planted at a lease file is refused and its target untouched" {
+	make_disk "$TEST_DIR/a.qcow2"
+	(umask 077; mkdir -p "$VMKIT_RUNDIR/leases")
+	hash=$(printf '%s' "$TEST_DIR/a.qcow2" | sha256sum | cut -d' ' -f1)
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/leases/$hash"
+	run -4 vm-start "$(make_domain l "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	assert_output --partial "$hash"
+	[ ! -e "$VMKIT_RUNDIR/domains/l/status.xml" ]
+	outside_untouched
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+}
+
+@test "a symlink planted at the monitor socket is not followed" {
+	run -0 vm-start "$(make_domain q)"
+	pid=$(qemu_pid q)
+	rm "$VMKIT_RUNDIR/domains/q/qmp.sock"
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/q/qmp.sock"
+	run -4 vm-stop q
+	assert_output --partial "not a socket"
+	run -0 vm-stop --force q
+	wait_gone "$pid"
+	outside_untouched
+}
+
+@test "a symlink planted at the pid file is not followed" {
+	run -0 vm-start "$(make_domain p)"
+	rm "$VMKIT_RUNDIR/domains/p/pid"
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/p/pid"
+	run -0 vm-status p
+	assert_output --regexp "^p +running +- "
+	run -0 vm-stop --force p
+	outside_untouched
+}
+
+@test "a symlink planted at the domain lock is refused" {
+	(umask 077; mkdir -p "$VMKIT_RUNDIR/domains/k")
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/k/lock"
+	run -4 vm-start "$(make_domain k)"
+	outside_untouched
+}
+
+@test "a symlinked domain directory is refused" {
+	(umask 077; mkdir -p "$VMKIT_RUNDIR/domains" "$TEST_DIR/elsewhere")
+	ln -s "$TEST_DIR/elsewhere" "$VMKIT_RUNDIR/domains/d"
+	run -4 vm-start "$(make_domain d)"
+	assert_output --partial "refusing 'd'"
+	[ -z "$(ls -A "$TEST_DIR/elsewhere")" ]
+}
