@@ -66,6 +66,15 @@ bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
 
 /*
+ * The domain this manager takes leases for (vm-start, vm-stop,
+ * vm-attach): a conflict never names it as the holder, even when its own
+ * status file already lists the disk. A sanlock driver would register it
+ * as the lease owner. UUID may be NULL.
+ */
+int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, const char *uuid,
+			 struct vm_error *err);
+
+/*
  * In the QEMU child between fork and exec, after the leases were taken.
  * Nothing to do for file and nop, whose leases pass as inherited fds; a
  * sanlock driver registers the child and acquires its leases here.
@@ -122,12 +131,13 @@ int vm_lease_query(struct vm_lockmgr *lm, const char *resource,
 		   struct vm_lease_info *info, struct vm_error *err);
 
 /*
- * Iterators: call FN for each lease, sorted by resource; INFO is valid
- * during the call only. A negative return from FN stops the walk and is
- * returned. vm_lockmgr_list walks the lockspace; vm_lease_query_domain
+ * Iterators: call FN for each lease; INFO is valid during the call only.
+ * A negative return from FN stops the walk and is returned.
+ * vm_lockmgr_list walks the lockspace, sorted by resource, with leases
+ * whose file does not name its resource last. vm_lease_query_domain
  * walks the leases that the status file of domain NAME lists (its disks
- * with a lease, then its uuid), and walks nothing when NAME has no run
- * state.
+ * with a lease in status order, then "uuid:UUID"), and walks nothing
+ * when NAME has no run state.
  */
 typedef int vm_lease_info_fn(const struct vm_lease_info *info, void *arg);
 int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,

@@ -1,4 +1,5 @@
 #include "qmp.h"
+#include "clock.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 
@@ -32,26 +33,17 @@ struct vm_qmp {
 /* read_message() and await() results besides -1 */
 enum { RD_MSG, RD_TIMEOUT, RD_CLOSED };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A deadline is an absolute now_ms() value, or -1 for none. */
+/* A deadline is an absolute vm_now_ms() value, or -1 for none. */
 static long long
 deadline(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : vm_now_ms() + timeout_ms;
 }
 
 static int
 remaining(long long dl)
 {
-	long long left = dl - now_ms();
+	long long left = dl - vm_now_ms();
 
 	return dl < 0 ? -1 : left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }

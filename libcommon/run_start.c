@@ -278,7 +278,8 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	uuid_unparse_lower(dom->uuid, s.st.uuid);
 	s.ctx.label.uuid = s.st.uuid;
 	s.ctx.label.remember = conf->remember_owner;
-	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0)
+	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
+	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, s.st.uuid, err) < 0)
 		goto out;
 	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");

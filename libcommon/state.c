@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "domain.h"
 #include "exitcodes.h"
+#include "ofd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,41 +32,13 @@ ofd_lock(int fd, int cmd, short type, off_t byte)
 	return fcntl(fd, cmd, &fl);
 }
 
-static void
-on_alarm(int sig)
-{
-}
-
-/*
- * A blocking OFD lock with a deadline: SIGALRM without SA_RESTART makes
- * F_OFD_SETLKW return EINTR, so nothing busy-waits.
- */
+/* A timeout or a conflict fails with EAGAIN. */
 static int
 ofd_lock_wait(int fd, short type, off_t byte, int timeout_ms)
 {
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	struct itimerval it = { 0 }, oldit;
-	int r, e;
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
-	if (timeout_ms == 0)
-		return ofd_lock(fd, F_OFD_SETLK, type, byte);
-	if (timeout_ms < 0) {
-		while ((r = ofd_lock(fd, F_OFD_SETLKW, type, byte)) < 0 && errno == EINTR)
-			;
-		return r;
-	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
-	it.it_value.tv_sec = timeout_ms / 1000;
-	it.it_value.tv_usec = (timeout_ms % 1000) * 1000;
-	setitimer(ITIMER_REAL, &it, &oldit);
-	r = ofd_lock(fd, F_OFD_SETLKW, type, byte);
-	e = errno;
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	sigaction(SIGALRM, &old, NULL);
-	errno = (r < 0 && e == EINTR) ? EAGAIN : e;
-	return r;
+	return vm_ofd_lock(fd, &fl, timeout_ms);
 }
 
 static int

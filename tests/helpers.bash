@@ -91,15 +91,18 @@ sys.exit(1)
 PY
 }
 
-# wait_gone PID: waits for the process to exit (not to be reaped).
+# wait_gone PID: waits up to 10 s for the process to exit, not to be
+# reaped. A pidfd turns readable once every thread has exited and every
+# file (and so every lease) is released; a zombie leader alone is not.
 wait_gone() {
-	local i
-	for i in $(seq 100); do
-		[ -d "/proc/$1" ] || return 0
-		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	python3 - "$1" <<'PY'
+import os, select, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[1]))
+except ProcessLookupError:
+    sys.exit(0)
+sys.exit(0 if select.select([fd], [], [], 10)[0] else 1)
+PY
 }
 
 # qmp NAME COMMAND [ARGS-JSON]: one QMP command; prints the "return" as

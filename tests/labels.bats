@@ -86,7 +86,7 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 	pid=$(qemu_pid h)
 	kill -9 "$pid"
 	wait_gone "$pid"
-	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 &
+	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 3>&- &
 	holder=$!
 	for i in $(seq 50); do vm-lock status "$TEST_DIR/a.qcow2" >/dev/null || break; sleep 0.1; done
 	run -0 vm-stop h

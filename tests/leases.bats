@@ -86,7 +86,7 @@ pair() {
 
 @test "vm-start refuses a disk that vm-lock run holds" {
 	make_disk "$TEST_DIR/a.qcow2"
-	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 &
+	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 3>&- &
 	holder=$!
 	for i in $(seq 50); do vm-lock status "$TEST_DIR/a.qcow2" >/dev/null || break; sleep 0.1; done
 	run -1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
@@ -105,7 +105,7 @@ pair() {
 @test "vm-lock run --wait gets the lease once the VM stops" {
 	make_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	(sleep 1; vm-stop --force one) &
+	(sleep 1; vm-stop --force one) 3>&- &
 	run -0 vm-lock run --wait 30 "$TEST_DIR/a.qcow2" -- sh -c 'echo got it'
 	assert_output "got it"
 }

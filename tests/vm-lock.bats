@@ -105,9 +105,9 @@ teardown() {
 }
 
 @test "run --wait gets the lease when the holder exits" {
-	vm-lock run "$DISK" -- sleep 1 3>&- &
+	vm-lock run "$DISK" -- sh -c ': > "$1"; sleep 1' sh "$TEST_DIR/ready" 3>&- &
 	holder=$!
-	sleep 0.2
+	wait_file "$TEST_DIR/ready"
 	run -1 vm-lock status "$DISK"
 	run -0 vm-lock run --wait 10 "$DISK" -- sh -c 'echo got it'
 	assert_output "got it"
@@ -239,7 +239,7 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 
 @test "gc racing run never lets two holders in" {
 	mkdir "$TEST_DIR/cs"
-	(for i in $(seq 300); do vm-lock gc || exit 1; done) 3>&- &
+	(while [ ! -e "$TEST_DIR/done" ]; do vm-lock gc || exit 1; done) 3>&- &
 	gc=$!
 	for i in $(seq 2); do
 		(for j in $(seq 40); do
@@ -250,6 +250,7 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 		pids+=("$!")
 	done
 	for p in "${pids[@]}"; do wait "$p"; done
+	: > "$TEST_DIR/done"
 	wait "$gc"
 	[ ! -e "$TEST_DIR/cs/in" ]
 }
@@ -287,9 +288,10 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	# 29 others have exited, so a second winner would show as a timeout.
 	for i in $(seq 30); do
 		(
+			rc=0
 			vm-lock run "$DISK" -- sh -c 'while [ ! -e "$1" ]; do sleep 0.02; done' \
-				sh "$TEST_DIR/go" >/dev/null 2>&1
-			echo $? > "$TEST_DIR/rc/$i"
+				sh "$TEST_DIR/go" >/dev/null 2>&1 || rc=$?
+			echo "$rc" > "$TEST_DIR/rc/$i"
 		) 3>&- &
 		pids+=("$!")
 	done

@@ -52,6 +52,7 @@ static const struct option opts[] = {
 
 struct args {
 	bool json, shared, metadata, verbose;
+	bool dashdash;	/* getopt ate a "--" before any PATH */
 	const char *domain;
 	int wait_s;
 };
@@ -90,6 +91,7 @@ parse(int argc, char **argv, const char *allowed, struct args *a)
 		if (c == 'w')
 			a->wait_s = vm_cli_parse_uint("--wait", optarg, 2000000);
 	}
+	a->dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 }
 
 static json_object *
@@ -304,7 +306,7 @@ check_args(const struct command *c, int argc, char **argv, const struct args *a)
 	}
 	while (sep < argc && strcmp(argv[sep], "--") != 0)
 		sep++;
-	if (sep == 0)
+	if (sep == 0 || a->dashdash)
 		vm_cli_usage_error("run needs a PATH");
 	if (sep >= argc - 1)
 		vm_cli_usage_error("run needs '--' and a COMMAND after the paths");

@@ -1,0 +1,389 @@
+/*
+ * The file lease driver: one file per resource in the lockspace, OFD
+ * locks on byte 0 (content) and byte 1 (metadata). See lock.h.
+ */
+#include "lock_driver.h"
+#include "clock.h"
+#include "ofd.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BYTE_CONTENT 0
+#define BYTE_META 1
+/* How long a fail-fast acquire waits out vm-lock gc's brief whole-file lock. */
+#define GC_GRACE_MS 1000
+
+/*
+ * vm-lock gc holds the whole file (l_len 0) for a moment while it checks
+ * and unlinks it; a lease or metadata lock never covers more than one
+ * byte. A conflicting lock of that shape is therefore gc's and no holder.
+ */
+static bool
+held_by_gc(int fd, short type, off_t byte)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_len == 0;
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Records RESOURCE in an empty lease file for listings. Best effort: the
+ * lock is what protects the disk, so a full disk must not fail a start. */
+static void
+record_resource(int fd, const char *resource)
+{
+	size_t len = strlen(resource);
+	cleanup_free char *line = malloc(len + 2);
+
+	if (!line)
+		return;
+	memcpy(line, resource, len);
+	line[len] = '\n';
+	/* The locks are on byte ranges, not on content, so writing over
+	 * bytes 0 and 1 touches no lock. */
+	if (pwrite(fd, line, len + 1, 0) < 0)
+		return;	/* best effort, as said above */
+}
+
+/*
+ * Opens the lease file of RESOURCE, creating it, and takes a TYPE lock on
+ * BYTE: open, lock, then re-check that the path still names the inode we
+ * locked, because gc may have unlinked it in between (a lock on an
+ * unlinked file guards nothing); if not, start again.
+ */
+static int
+lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t byte,
+		int wait_ms, int *out, struct vm_error *err)
+{
+	long long deadline = wait_ms > 0 ? vm_now_ms() + wait_ms : 0;
+	char id[65];
+
+	vm_lease_hash(resource, id);
+	for (;;) {
+		struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+		cleanup_close int fd = -1;
+		struct stat a, b;
+		int left = wait_ms;
+
+		if (wait_ms > 0) {
+			left = deadline - vm_now_ms();
+			if (left <= 0)
+				return VM_LOCK_BUSY;
+		}
+		fd = openat(lm->space_fd, id, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lease '%s/%s'",
+					    lm->space, id);
+		if (fstat(fd, &a) < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat lease '%s/%s'",
+					    lm->space, id);
+		if (!S_ISREG(a.st_mode))
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "refusing lease '%s/%s': not a regular file", lm->space, id);
+		if (vm_ofd_lock(fd, &fl, left) < 0) {
+			if (errno != EAGAIN)
+				return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease '%s/%s'",
+						    lm->space, id);
+			if (wait_ms != 0 || !held_by_gc(fd, type, byte))
+				return VM_LOCK_BUSY;
+			if (vm_ofd_lock(fd, &fl, GC_GRACE_MS) < 0) {
+				if (errno == EAGAIN)
+					return VM_LOCK_BUSY;
+				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						    "cannot lock lease '%s/%s'", lm->space, id);
+			}
+		}
+		if (fstatat(lm->space_fd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						    "cannot stat lease '%s/%s'", lm->space, id);
+		} else if (same_file(&a, &b)) {
+			if (b.st_size == 0)
+				record_resource(fd, resource);
+			*out = steal_fd(fd);
+			return 0;
+		}
+	}
+}
+
+static int
+file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err)
+{
+	cleanup_free char *space = NULL;
+	size_t len;
+
+	if (!conf->lock_space) {
+		lm->space_fd = vm_paths_subdir(lm->paths.fd, "leases", true, err);
+		if (lm->space_fd < 0)
+			return -1;
+		if (asprintf(&lm->space, "%s/leases", lm->paths.rundir) < 0) {
+			lm->space = NULL;
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lockspace");
+		}
+		return 0;
+	}
+	if (conf->lock_space[0] != '/')
+		return vm_error_set(err, VM_EXIT_INVALID, "lock_space '%s' is not an absolute path",
+				    conf->lock_space);
+	space = strdup(conf->lock_space);
+	if (!space)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lockspace");
+	/* A trailing slash would make open() follow a final symlink. */
+	while ((len = strlen(space)) > 1 && space[len - 1] == '/')
+		space[len - 1] = '\0';
+	if (mkdir(space, 0700) < 0 && errno != EEXIST)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lockspace '%s'", space);
+	lm->space_fd = open(space, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lm->space_fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "refusing lockspace '%s': not a directory (a symlink?)",
+					    space);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'", space);
+	}
+	lm->space = steal_ptr(space);
+	return 0;
+}
+
+static void
+file_close(struct vm_lockmgr *lm)
+{
+	if (lm->space_fd >= 0)
+		close(lm->space_fd);
+	lm->space_fd = -1;
+}
+
+static int
+file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm_error *err)
+{
+	short type = lease->mode == VM_LEASE_EXCLUSIVE ? F_WRLCK : F_RDLCK;
+
+	return lock_lease_file(lm, lease->resource, type, BYTE_CONTENT, wait_ms, &lease->fd, err);
+}
+
+static int
+file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
+		  unsigned long long offset, struct vm_error *err)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1 };
+	cleanup_close int fd = -1;
+
+	if (offset > (unsigned long long)LLONG_MAX - 1)
+		return vm_error_set(err, VM_EXIT_INVALID, "lease '%s': offset %llu is too large",
+				    path, offset);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vm_error_sys(err, errno == ENOENT ? VM_EXIT_INVALID : VM_EXIT_SYSTEM, errno,
+				    "cannot open lease '%s'", path);
+	if (vm_ofd_lock(fd, &fl, 0) < 0) {
+		if (errno == EAGAIN)
+			return VM_LOCK_BUSY;
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease '%s'", path);
+	}
+	lease->fd = steal_fd(fd);
+	return 0;
+}
+
+static int
+file_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
+	       struct vm_error *err)
+{
+	return lock_lease_file(lm, resource, F_WRLCK, BYTE_META, wait_ms, fd, err);
+}
+
+static int
+probe_fd(int fd, enum vm_lease_state *state)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT,
+			    .l_len = 1 };
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -1;
+	/* Readers and a writer never share byte 0, so the type of the one
+	 * conflicting lock that GETLK reports tells the state. */
+	if (fl.l_type == F_UNLCK || fl.l_len == 0)
+		*state = VM_LEASE_FREE;
+	else if (fl.l_type == F_RDLCK)
+		*state = VM_LEASE_HELD_SHARED;
+	else
+		*state = VM_LEASE_HELD_EXCLUSIVE;
+	return 0;
+}
+
+static int
+open_existing(struct vm_lockmgr *lm, const char *id, int flags)
+{
+	int fd = openat(lm->space_fd, id, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+file_probe(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
+	   struct vm_error *err)
+{
+	cleanup_close int fd = -1;
+	char id[65];
+
+	vm_lease_hash(resource, id);
+	fd = open_existing(lm, id, O_RDONLY);
+	if (fd < 0 && errno == ENOENT) {
+		*state = VM_LEASE_FREE;
+		return 0;
+	}
+	if (fd < 0 || probe_fd(fd, state) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
+				    lm->space, id);
+	return 0;
+}
+
+static bool
+is_lease_name(const char *name)
+{
+	return strspn(name, "0123456789abcdef") == 64 && name[64] == '\0';
+}
+
+/* The resource recorded in the file: its first line, when complete. */
+static char *
+read_resource(int fd)
+{
+	char buf[PATH_MAX + 16];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *nl;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	if (!nl || nl == buf)
+		return NULL;
+	*nl = '\0';
+	return strdup(buf);
+}
+
+/* An independent open of the lockspace, so that readdir() does not move
+ * the offset of lm->space_fd under another walk. */
+static DIR *
+open_space(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	int fd = openat(lm->space_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read lockspace '%s'", lm->space);
+		if (fd >= 0)
+			close(fd);
+	}
+	return d;
+}
+
+static int
+file_scan(struct vm_lockmgr *lm,
+	  int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
+	  void *arg, struct vm_error *err)
+{
+	DIR *d = open_space(lm, err);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return -1;
+	while (r >= 0 && (de = readdir(d))) {
+		cleanup_close int fd = -1;
+		cleanup_free char *resource = NULL;
+		enum vm_lease_state state;
+
+		if (!is_lease_name(de->d_name))
+			continue;
+		fd = open_existing(lm, de->d_name, O_RDONLY);
+		if (fd < 0 && errno == ENOENT)
+			continue;	/* gc removed it meanwhile */
+		if (fd < 0 || probe_fd(fd, &state) < 0) {
+			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
+					 lm->space, de->d_name);
+			break;
+		}
+		resource = read_resource(fd);
+		r = fn(de->d_name, resource, state, arg);
+	}
+	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+static int
+file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
+{
+	DIR *d = open_space(lm, err);
+	struct dirent *de;
+
+	*removed = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		cleanup_close int fd = -1;
+		struct stat a, b;
+
+		if (!is_lease_name(de->d_name))
+			continue;
+		fd = open_existing(lm, de->d_name, O_RDWR);
+		if (fd < 0 || fstat(fd, &a) < 0)
+			continue;
+		/* Only a file that we hold whole and exclusively is unused. An
+		 * acquire that opened it before the unlink re-checks the inode
+		 * after locking and starts again with a new file. */
+		if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+			continue;
+		if (fstatat(lm->space_fd, de->d_name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !same_file(&a, &b))
+			continue;
+		if (unlinkat(lm->space_fd, de->d_name, 0) < 0) {
+			if (errno == ENOENT)
+				continue;
+			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove lease '%s/%s'",
+				     lm->space, de->d_name);
+			closedir(d);
+			return -1;
+		}
+		(*removed)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+const struct vm_lock_driver vm_lock_driver_file = {
+	.name = "file",
+	.active = true,
+	.open = file_open,
+	.close = file_close,
+	.acquire = file_acquire,
+	.acquire_byte = file_acquire_byte,
+	.meta_lock = file_meta_lock,
+	.probe = file_probe,
+	.scan = file_scan,
+	.gc = file_gc,
+};

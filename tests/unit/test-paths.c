@@ -1,0 +1,110 @@
+/* Unit tests for the run directory helpers: private dirs, no symlinks. */
+#include "paths.h"
+#include "exitcodes.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char base[] = "/tmp/vmkit-test-paths.XXXXXX";
+
+static void
+test_rundir(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_paths p;
+	char dir[256];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/run", base);
+	setenv("VMKIT_RUNDIR", dir, 1);
+	ok(vm_paths_open(&p, &err) == 0, "creates the run directory");
+	ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700, "the run directory is 0700");
+	vm_paths_close(&p);
+
+	chmod(dir, 0755);
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_SYSTEM &&
+	   strstr(err.msg, "mode 0755 allows group or other access"), "refuses a wider mode: %s", err.msg);
+	chmod(dir, 0700);
+
+	snprintf(dir, sizeof(dir), "%s/link", base);
+	symlink("run", dir);
+	setenv("VMKIT_RUNDIR", dir, 1);
+	ok(vm_paths_open(&p, &err) < 0 && strstr(err.msg, "not a directory (a symlink?)"),
+	   "refuses a symlinked run directory: %s", err.msg);
+
+	setenv("VMKIT_RUNDIR", "relative/dir", 1);
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID, "refuses a relative run directory");
+}
+
+static void
+test_files(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	char *buf = NULL;
+	size_t len;
+	struct stat st;
+	int dfd = open(base, O_RDONLY | O_DIRECTORY);
+
+	ok(vm_paths_write_atomic(dfd, "f", "hello", 5, &err) == 0, "writes a file atomically");
+	ok(fstatat(dfd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0600, "the file is 0600");
+	ok(vm_paths_read(dfd, "f", 100, &buf, &len, &err) == 0 && len == 5 && !strcmp(buf, "hello"),
+	   "reads it back");
+	free(buf);
+	ok(vm_paths_read(dfd, "f", 3, &buf, &len, &err) < 0, "refuses a file above the size limit");
+
+	symlinkat("/etc/hostname", dfd, "s");
+	ok(vm_paths_read(dfd, "s", 100, &buf, &len, &err) < 0 && strstr(err.msg, "it is a symlink"),
+	   "refuses to read through a symlink: %s", err.msg);
+	ok(vm_paths_write_atomic(dfd, "s", "x", 1, &err) == 0 &&
+	   fstatat(dfd, "s", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode),
+	   "writing replaces a planted symlink instead of following it");
+
+	symlinkat("/etc/hostname", dfd, ".t.tmp");
+	ok(vm_paths_write_atomic(dfd, "t", "y", 1, &err) == 0, "a planted temp-file symlink is removed");
+
+	ok(vm_paths_read(dfd, "missing", 100, &buf, &len, &err) < 0 && err.code == VM_EXIT_NO &&
+	   errno == ENOENT, "a missing file is a plain no with ENOENT");
+	ok(vm_paths_subdir(dfd, "d", true, &err) >= 0, "creates a private subdirectory");
+	symlinkat("d", dfd, "dl");
+	ok(vm_paths_subdir(dfd, "dl", false, &err) < 0, "refuses a symlinked subdirectory");
+	close(dfd);
+}
+
+static void
+test_canonical(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	char *a = NULL, *b = NULL, path[300];
+
+	snprintf(path, sizeof(path), "%s/d/../f", base);
+	ok(vm_paths_canonical(path, &a, &err) == 0, "canonicalises a path with '..'");
+	snprintf(path, sizeof(path), "%s/f", base);
+	ok(a && !strcmp(a, path), "to the plain path");
+	snprintf(path, sizeof(path), "%s/sl", base);
+	symlink("f", path);
+	ok(vm_paths_canonical(path, &b, &err) == 0 && !strcmp(a, b), "a symlink names the same file");
+	ok(vm_paths_canonical("/nonexistent/x", &b, &err) < 0 && err.code == VM_EXIT_INVALID,
+	   "a missing disk is invalid input");
+	free(a);
+}
+
+int
+main(void)
+{
+	char cmd[100];
+
+	if (!mkdtemp(base))
+		return 1;
+	test_rundir();
+	test_files();
+	test_canonical();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	if (system(cmd) != 0)
+		printf("# cannot remove %s\n", base);
+	return tap_done();
+}
