@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""vmkit benchmarks. Each figure is a ratio against a baseline measured
+in the same run, interleaved with it, so machine noise hits both alike.
+Writes BENCHMARKS.md (or the file given with --out). Run as root after
+scripts/setup-host, from a built tree: python3 bench/bench.py"""
+
+import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+USER = "vmkit-qemu"
+
+
+def sh(*args, env=None, check=True):
+    return subprocess.run(args, env=env, check=check, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+class Lab:
+    """A private run directory, config and disks for one benchmark."""
+
+    def __init__(self, accel):
+        self.dir = tempfile.mkdtemp(prefix="vmkit-bench.")
+        os.chmod(self.dir, 0o755)
+        self.accel = accel
+        self.env = dict(os.environ, VMKIT_RUNDIR=self.dir + "/run",
+                        VMKIT_CONF=self.dir + "/vmkit.conf",
+                        PATH=TOP + ":" + os.environ["PATH"])
+        self.conf()
+
+    def conf(self, extra=""):
+        with open(self.env["VMKIT_CONF"], "w") as f:
+            f.write('user = "%s"\n%s' % (USER, extra))
+
+    def disk(self, name, owner="root"):
+        path = os.path.join(self.dir, name)
+        if not os.path.exists(path):
+            sh("qemu-img", "create", "-q", "-f", "qcow2", path, "16M")
+            shutil.chown(path, owner, owner)
+            os.chmod(path, 0o600)
+        return path
+
+    def domain(self, name, disks):
+        xml = "".join(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='%s'/><target dev='vd%s' bus='virtio'/></disk>"
+            % (d, chr(ord('a') + i)) for i, d in enumerate(disks))
+        path = os.path.join(self.dir, name + ".xml")
+        with open(path, "w") as f:
+            f.write("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory>"
+                    "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+                    "<devices>%s</devices></domain>" % (self.accel, name, xml))
+        return path
+
+    def run(self, *args):
+        return sh(*args, env=self.env)
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def accel():
+    r = subprocess.run(["runuser", "-u", USER, "--", "qemu-system-x86_64", "-machine",
+                        "none,accel=kvm", "-nodefaults", "-display", "none", "-monitor",
+                        "stdio", "-S"], input="quit\n", capture_output=True, text=True)
+    return "kvm" if r.returncode == 0 else "qemu"
+
+
+def median_ms(xs):
+    return statistics.median(xs) * 1000
+
+
+def bench_start(lab, n):
+    """vm-start against QEMU started directly with the same command line."""
+    xml = lab.domain("b", [lab.disk("s.qcow2", USER)])
+    argv = json.loads(json.dumps(lab.run("vm-start", "--print-argv", xml).stdout))
+    # The raw baseline: the same QEMU, daemonized once initialised (which
+    # the seccomp sandbox's spawn=deny forbids, so it runs without it), as
+    # the QEMU user, without -S; no leases, labels or state.
+    words = sh("sh", "-c", "eval \"set -- $0\"; printf '%s\\0' \"$@\"", argv.strip()).stdout.split("\0")[:-1]
+    raw = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+            continue
+        if w in ("-sandbox", "-chardev", "-mon"):
+            skip = True
+            continue
+        if w == "-S":
+            continue
+        raw.append(w)
+    pidfile = os.path.join(lab.dir, "raw.pid")
+    raw = ["runuser", "-u", USER, "--"] + raw + ["-daemonize", "-pidfile", pidfile]
+    vm, base = [], []
+    for _ in range(n):
+        base.append(timed(lambda: sh(*raw)))
+        pid = int(open(pidfile).read())
+        os.kill(pid, 9)
+        wait_exit(pid)
+        vm.append(timed(lambda: lab.run("vm-start", xml)))
+        lab.run("vm-stop", "--force", "b")
+    return median_ms(vm), median_ms(base)
+
+
+def wait_exit(pid):
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    import select
+    select.select([fd], [], [], 10)
+    os.close(fd)
+
+
+def bench_labels(lab, n, ndisks):
+    """vm-start + vm-stop with labelling against dynamic_ownership = 0."""
+    disks = [lab.disk("l%d-%d.qcow2" % (ndisks, i), USER) for i in range(ndisks)]
+    xml = lab.domain("l%d" % ndisks, disks)
+    name = "l%d" % ndisks
+    on, off = [], []
+    for _ in range(n):
+        for label, out in ((True, on), (False, off)):
+            lab.conf("" if label else "dynamic_ownership = 0\n")
+            out.append(timed(lambda: (lab.run("vm-start", xml),
+                                      lab.run("vm-stop", "--force", name))))
+    lab.conf()
+    return median_ms(on), median_ms(off)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=20, help="rounds per figure")
+    ap.add_argument("--out", default=os.path.join(TOP, "BENCHMARKS.md"))
+    args = ap.parse_args()
+    acc = accel()
+    lab = Lab(acc)
+    rows = []
+    try:
+        vm, base = bench_start(lab, args.n)
+        rows.append(("vm-start (leases, labels, state, QMP handshake) vs raw QEMU -daemonize",
+                     vm, base))
+        for nd in (1, 8):
+            on, off = bench_labels(lab, args.n, nd)
+            rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"
+                         % (nd, "s" if nd > 1 else ""), on, off))
+        rows += extra_benches(lab, args.n)
+    finally:
+        lab.close()
+    write(args.out, rows, acc, args.n)
+
+
+def extra_benches(lab, n):
+    """Benchmarks of commands that may not be built yet (bench/*.py modules)."""
+    rows = []
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import bench_attach
+    except ImportError:
+        return rows
+    return bench_attach.run(lab, n)
+
+
+def write(out, rows, acc, n):
+    with open(out, "w") as f:
+        f.write("# Benchmarks\n\nWritten by `python3 bench/bench.py` (as root, after "
+                "`scripts/setup-host`, in a built tree). Each row is the median of %d "
+                "interleaved rounds of the measured command and its baseline, in the same "
+                "run. Machine: %d cores, accelerator %s, %s.\n\n"
+                % (n, os.cpu_count(), acc, time.strftime("%Y-%m-%d")))
+        f.write("| measured | median ms | baseline median ms | ratio |\n|---|---|---|---|\n")
+        for what, a, b in rows:
+            f.write("| %s | %.1f | %.1f | %.2f |\n" % (what, a, b, a / b))
+    print(open(out).read())
+
+
+if __name__ == "__main__":
+    main()
