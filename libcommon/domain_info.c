@@ -95,10 +95,18 @@ vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
 	}
 	while ((de = readdir(d))) {
 		struct vm_domain_info info;
+		struct vm_error e = VM_ERROR_INIT;
 
-		if (vm_domain_check_name(de->d_name, NULL) < 0 ||
-		    vm_info_get(paths, de->d_name, &info, NULL) < 0)
+		if (vm_domain_check_name(de->d_name, NULL) < 0)
 			continue;
+		if (vm_info_get(paths, de->d_name, &info, &e) < 0) {
+			if (e.code == VM_EXIT_NO)
+				continue;
+			/* A listing must not hide a domain whose record is bad. */
+			memset(&info, 0, sizeof(info));
+			snprintf(info.name, sizeof(info.name), "%.64s", de->d_name);
+			info.state = "damaged";
+		}
 		nv = realloc(v, (*n + 1) * sizeof(*v));
 		if (!nv) {
 			closedir(d);

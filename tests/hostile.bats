@@ -47,6 +47,8 @@ outside_untouched() {
 	echo 'garbage<' > "$VMKIT_RUNDIR/domains/g/status.xml"
 	run -4 vm-status g
 	assert_output --partial "status file 'status.xml' is damaged"
+	run -0 vm-status
+	assert_output --regexp "^g +damaged +- +$"
 	run -0 vm-stop --force g
 	wait_gone "$pid"
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"

@@ -16,7 +16,8 @@ usage(void)
 {
 	printf("Usage: %s [--json] [NAME]\n\n"
 	       "Show the domains that have run state: name, state, pid and uuid.\n"
-	       "States: running, paused, starting, crashed, unresponsive.\n"
+	       "States: running, paused, starting, crashed, unresponsive,\n"
+	       "and damaged (a status file that cannot be read).\n"
 	       "With NAME, show that domain only and exit 0 when its QEMU\n"
 	       "process is alive, 1 when not.\n\n"
 	       "Options:\n"
