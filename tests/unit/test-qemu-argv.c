@@ -285,7 +285,7 @@ test_disks(void)
 	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "read-only"), "true") == 0,
 	   "qcow2: format node read-only");
 	json_object_put(o);
-	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,write-cache=on"),
+	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,share-rw=on,write-cache=on"),
 	   "serial with a comma is escaped");
 	o = blockdev(&a, "file-vdc");
 	ok(o && strcmp(jget(o, "driver"), "host_device") == 0, "block disk: host_device");
@@ -353,7 +353,7 @@ test_disks(void)
 	   "sata: sda is port 0");
 	ok(has(&a, "-device", "ide-cd,bus=sata0.1,id=sdb") && !blockdev(&a, "file-sdb") &&
 	   !blockdev(&a, "drive-sdb"), "sata: an empty cdrom has no drive and no nodes");
-	ok(has(&a, "-device", "ide-cd,bus=sata0.5,drive=drive-sdf,id=sdf"),
+	ok(has(&a, "-device", "ide-cd,bus=sata0.5,drive=drive-sdf,id=sdf,share-rw=on"),
 	   "sata: a cdrom with media on port 5");
 	vm_argv_free(&a);
 	disks[2].target = S("sdg");
