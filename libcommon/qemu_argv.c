@@ -158,9 +158,8 @@ is_q35(const struct vm_domain *dom)
 				strncmp(dom->machine, "pc-q35", 6) == 0);
 }
 
-/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
-static long
-disk_index(const char *target)
+long
+vm_disk_index(const char *target)
 {
 	long idx = 0;
 
@@ -185,9 +184,8 @@ cache_json(enum vm_cache cache)
 	return c;
 }
 
-/* The protocol node "file-DEV" and the format node "drive-DEV" on it. */
-static int
-disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
+void
+vm_disk_blockdev_json(const struct vm_disk *d, json_object **protop, json_object **fmtp)
 {
 	json_object *proto = json_object_new_object();
 	json_object *fmt = json_object_new_object();
@@ -216,6 +214,16 @@ disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
 		if (!ro)
 			json_object_object_add(o, "discard", json_object_new_string("unmap"));
 	}
+	*protop = proto;
+	*fmtp = fmt;
+}
+
+static int
+disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
+{
+	json_object *proto, *fmt;
+
+	vm_disk_blockdev_json(d, &proto, &fmt);
 	if (push_json(a, "-blockdev", proto, err) < 0) {
 		json_object_put(fmt);
 		return -1;
@@ -232,7 +240,7 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		const struct vm_disk *d = &dom->disks[i];
 		bool cdrom = d->device == VM_DEVICE_CDROM;
-		long idx = disk_index(d->target);
+		long idx = vm_disk_index(d->target);
 		bool wc = d->cache != VM_CACHE_WRITETHROUGH && d->cache != VM_CACHE_DIRECTSYNC;
 		char fmtname[32], filename[32];
 		struct opt o = { 0 };
@@ -387,6 +395,15 @@ root_port_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *
 	if (n > ROOT_PORTS_MAX)
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "too many pcie-root-port controllers (at most %d)", ROOT_PORTS_MAX);
+	/*
+	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
+	 * without ACPI cannot answer: use native PCIe hotplug then. A port
+	 * whose slot the guest never powered on (firmware only) also lets
+	 * its device go at once on unplug.
+	 */
+	if (!dom->acpi &&
+	    pushv(a, err, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off", NULL) < 0)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		struct opt o = { 0 };
 

@@ -6,6 +6,7 @@
 #ifndef VM_QEMU_ARGV_H
 #define VM_QEMU_ARGV_H
 
+#include <json-c/json.h>
 #include "conf.h"
 #include "domain.h"
 #include "error.h"
@@ -27,5 +28,15 @@ char *vm_argv_join(const struct vm_argv *argv);
 
 /* Node and device names of a disk target. */
 void vm_disk_node_names(const char *target, char fmt[32], char file[32]);
+
+/*
+ * The -blockdev (and blockdev-add) arguments of disk D, which has a
+ * source: the protocol node "file-DEV" and the format node "drive-DEV"
+ * on it. The caller puts both.
+ */
+void vm_disk_blockdev_json(const struct vm_disk *d, json_object **proto, json_object **fmt);
+
+/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
+long vm_disk_index(const char *target);
 
 #endif

@@ -1,0 +1,213 @@
+/* vm-attach: hotplug or unplug a disk, or change a cdrom's medium, in a running domain. */
+#include "attach.h"
+#include "cli.h"
+#include "conf.h"
+#include "exitcodes.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DETACH_TIMEOUT_S 10
+
+static void
+usage(void)
+{
+	printf("Usage: %s NAME --disk PATH --target DEV [--bus virtio|scsi|sata]\n"
+	       "                 [--format raw|qcow2] [--readonly] [--shareable] [--cdrom]\n"
+	       "       %s NAME DISK.xml\n"
+	       "       %s NAME --detach DEV [--timeout SECONDS]\n"
+	       "       %s NAME --eject DEV\n"
+	       "       %s NAME --insert DEV PATH [--format raw|qcow2]\n\n"
+	       "Hotplug a disk into the running domain NAME, unplug one, or change the\n"
+	       "medium of a cdrom. Disks are leased and labelled as at start and\n"
+	       "given back as at stop. DISK.xml holds one libvirt <disk> element.\n\n"
+	       "Options:\n"
+	       "  -d, --disk PATH        the disk image or block device to attach\n"
+	       "  -T, --target DEV       its name in the guest: vd* (virtio) or sd* (scsi)\n"
+	       "  -b, --bus BUS          virtio, scsi or sata (default: from the target)\n"
+	       "  -f, --format FORMAT    raw (default) or qcow2\n"
+	       "  -r, --readonly         attach read-only, with a shared lease\n"
+	       "  -s, --shareable        several domains may write it (raw only)\n"
+	       "  -c, --cdrom            attach a cdrom drive holding PATH\n"
+	       "  -D, --detach DEV       unplug the disk DEV and give it back\n"
+	       "  -e, --eject DEV        remove the medium of the cdrom DEV\n"
+	       "  -i, --insert DEV       put PATH into the cdrom DEV\n"
+	       "  -t, --timeout SECONDS  how long --detach waits for the guest (default %d)\n"
+	       "  -h, --help             show this help\n\n"
+	       "Exit status: 0 done, 1 not running, disk in use, unknown or busy target,\n"
+	       "no free pcie-root-port or unplug timed out, 2 usage, 3 invalid input,\n"
+	       "4 system or QEMU failure.\n",
+	       program_invocation_short_name, program_invocation_short_name,
+	       program_invocation_short_name, program_invocation_short_name,
+	       program_invocation_short_name, DETACH_TIMEOUT_S);
+}
+
+enum mode { NONE, DISK, XML, DETACH, EJECT, INSERT };
+
+struct cmdline {
+	enum mode mode;
+	const char *name;
+	const char *dev;	/* --detach, --eject, --insert */
+	const char *xml;
+	struct vm_attach_args disk;
+	bool disk_opts;		/* options that only --disk takes */
+	struct vm_attach_opts opts;
+};
+
+static void
+set_mode(struct cmdline *c, enum mode m, const char *dev)
+{
+	if (c->mode != NONE)
+		vm_cli_usage_error("--disk, --detach, --eject and --insert exclude each other");
+	c->mode = m;
+	c->dev = dev;
+}
+
+static void
+parse(int argc, char **argv, struct cmdline *c)
+{
+	static const struct option opts[] = {
+		{ "disk", required_argument, NULL, 'd' },
+		{ "target", required_argument, NULL, 'T' },
+		{ "bus", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "shareable", no_argument, NULL, 's' },
+		{ "cdrom", no_argument, NULL, 'c' },
+		{ "detach", required_argument, NULL, 'D' },
+		{ "eject", required_argument, NULL, 'e' },
+		{ "insert", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o, npos;
+
+	while ((o = getopt_long(argc, argv, "d:T:b:f:rscD:e:i:t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd':
+			set_mode(c, DISK, NULL);
+			c->disk.path = optarg;
+			break;
+		case 'T':
+			c->disk.target = optarg;
+			c->disk_opts = true;
+			break;
+		case 'b':
+			c->disk.bus = optarg;
+			c->disk_opts = true;
+			break;
+		case 'f':
+			c->disk.format = optarg;
+			break;
+		case 'r':
+			c->disk.readonly = c->disk_opts = true;
+			break;
+		case 's':
+			c->disk.shareable = c->disk_opts = true;
+			break;
+		case 'c':
+			c->disk.cdrom = c->disk_opts = true;
+			break;
+		case 'D':
+			set_mode(c, DETACH, optarg);
+			break;
+		case 'e':
+			set_mode(c, EJECT, optarg);
+			break;
+		case 'i':
+			set_mode(c, INSERT, optarg);
+			break;
+		case 't':
+			c->opts.timeout_s = vm_cli_parse_uint("--timeout", optarg, 3600);
+			break;
+		case 'h':
+			usage();
+			exit(VM_EXIT_OK);
+		default:
+			vm_cli_usage_error("invalid option");
+		}
+	}
+	npos = argc - optind;
+	if (npos == 0)
+		vm_cli_usage_error("missing NAME");
+	c->name = argv[optind];
+	if (c->mode == NONE && npos == 2) {
+		c->mode = XML;
+		c->xml = argv[optind + 1];
+	}
+	if (c->mode == NONE)
+		vm_cli_usage_error(npos == 1 ? "missing --disk, DISK.xml, --detach, --eject or --insert" :
+			       "too many arguments");
+	if (c->mode == INSERT && npos == 1)
+		vm_cli_usage_error("missing PATH for --insert");
+	if (npos > (c->mode == INSERT || c->mode == XML ? 2 : 1))
+		vm_cli_usage_error("too many arguments");
+	if (c->mode == DISK && !c->disk.target)
+		vm_cli_usage_error("--disk needs --target");
+	if (c->mode != DISK && c->disk_opts)
+		vm_cli_usage_error("--target, --bus, --readonly, --shareable and --cdrom go with --disk");
+	if (c->disk.format && c->mode != DISK && c->mode != INSERT)
+		vm_cli_usage_error("--format goes with --disk or --insert");
+	if (c->mode == INSERT) {
+		c->disk.target = c->dev;
+		c->disk.path = argv[optind + 1];
+		c->disk.cdrom = true;
+	}
+}
+
+static int
+run(struct cmdline *c, struct vm_error *err)
+{
+	struct vm_conf conf;
+	struct vm_paths paths = { .fd = -1 };
+	struct vm_disk disk = { 0 };
+	int r = -1;
+
+	vm_conf_init(&conf);
+	if (c->mode == DISK || c->mode == INSERT)
+		r = vm_attach_disk_from_args(&c->disk, &disk, err);
+	else if (c->mode == XML)
+		r = vm_attach_disk_load(c->xml, &disk, err);
+	else
+		r = 0;
+	if (r < 0 || vm_conf_load(&conf, vm_conf_path(), err) < 0 || vm_paths_open(&paths, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	switch (c->mode) {
+	case DETACH:
+		r = vm_attach_detach(&conf, &paths, c->name, c->dev, &c->opts, err);
+		break;
+	case EJECT:
+		r = vm_attach_eject(&conf, &paths, c->name, c->dev, &c->opts, err);
+		break;
+	case INSERT:
+		r = vm_attach_insert(&conf, &paths, c->name, &disk, &c->opts, err);
+		break;
+	default:
+		r = vm_attach_disk(&conf, &paths, c->name, &disk, &c->opts, err);
+		break;
+	}
+out:
+	vm_disk_clear(&disk);
+	vm_paths_close(&paths);
+	vm_conf_free(&conf);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct cmdline c = { .opts = { .timeout_s = DETACH_TIMEOUT_S, .warn = vm_warn } };
+
+	vm_cli_init();
+	parse(argc, argv, &c);
+	if (run(&c, &err) < 0)
+		return vm_error_report(&err);
+	return VM_EXIT_OK;
+}

@@ -1,0 +1,395 @@
+#!/usr/bin/env bats
+# vm-attach: hotplug, unplug and cdrom media change on running QEMU, with
+# the disk's lease handed to QEMU and its owner given back afterwards.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# root_disk PATH [FORMAT]: an image that only root can open (0600), so
+# QEMU can use it only once it is labelled.
+root_disk() {
+	make_disk "$1" "${2:-qcow2}"
+	chown root:root "$1"
+	chmod 0600 "$1"
+}
+
+# attach_domain NAME MACHINE [ACPI] [DISKXML...]: make_domain on MACHINE
+# (pc or q35), with <features><acpi/></features> when ACPI is "acpi".
+attach_domain() {
+	local name=$1 machine=$2 acpi=$3 xml
+	shift 3
+	xml=$(make_domain "$name" "$@")
+	sed -i "s/machine='pc'/machine='$machine'/" "$xml"
+	[ "$acpi" != acpi ] || sed -i 's|<devices>|<features><acpi/></features>\n  <devices>|' "$xml"
+	echo "$xml"
+}
+
+# with_root_ports XML N: N explicit pcie-root-port controllers.
+with_root_ports() {
+	local i ctl=
+	for i in $(seq "$2"); do
+		ctl="$ctl<controller type='pci' model='pcie-root-port'/>"
+	done
+	sed -i "s|<devices>|<devices>$ctl|" "$1"
+}
+
+cdrom_xml() {
+	echo "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${1:+<source file='$1'/>}<target dev='$2' bus='$3'/></disk>"
+}
+
+# drives NAME: "DEV=FILE" for every drive QEMU has (FILE empty when none),
+# DEV being the device id.
+drives() {
+	qmp "$1" query-block | python3 -c '
+import json, sys
+for b in json.load(sys.stdin):
+    dev = b["qdev"].removeprefix("/machine/peripheral/").removesuffix("/virtio-backend")
+    ins = b.get("inserted")
+    print("%s=%s%s" % (dev, ins["file"] if ins else "", " " + ins["node-name"] if ins else ""))
+' | sort
+}
+
+# owner PATH: uid:gid:mode
+owner() {
+	stat -c %u:%g:%a "$1"
+}
+
+# snapshot NAME PATH: what must not change when an attach is refused.
+snapshot() {
+	echo "status $(sha256sum < "$VMKIT_RUNDIR/domains/$1/status.xml")"
+	echo "drives $(drives "$1" | tr '\n' ' ')"
+	[ -z "${2:-}" ] || echo "file $(owner "$2") $(xattrs_left "$2" | tr '\n' ' ')"
+}
+
+@test "vm-attach --help prints usage and exits 0" {
+	run -0 vm-attach --help
+	assert_line --index 0 --partial "Usage: vm-attach NAME --disk PATH --target DEV"
+}
+
+@test "vm-attach usage errors exit 2" {
+	run -2 vm-attach
+	assert_output --partial "vm-attach: missing NAME"
+	run -2 vm-attach web
+	assert_output --partial "vm-attach: missing --disk, DISK.xml, --detach, --eject or --insert"
+	run -2 vm-attach web --disk /x
+	assert_output --partial "vm-attach: --disk needs --target"
+	run -2 vm-attach web --detach vdb --eject sda
+	assert_output --partial "vm-attach: --disk, --detach, --eject and --insert exclude each other"
+	run -2 vm-attach web --insert sda
+	assert_output --partial "vm-attach: missing PATH for --insert"
+	run -2 vm-attach web --detach vdb --bus scsi
+	assert_output --partial "vm-attach: --target, --bus"
+}
+
+@test "vm-attach to a domain that is not running exits 1" {
+	make_disk "$TEST_DIR/a.qcow2"
+	run -1 vm-attach nothere --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	assert_output "vm-attach: domain 'nothere' is not running"
+	run -1 vm-attach nothere --detach vdb
+	assert_output "vm-attach: domain 'nothere' is not running"
+}
+
+@test "an attached qcow2 is in the guest, labelled, and its lease outlives vm-attach and QMP clients" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	assert_output ""
+	run -0 drives one
+	assert_output "vdb=$TEST_DIR/a.qcow2 drive-vdb"
+	# the monitor had other clients since; QEMU's named fd keeps the lease
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output --regexp "^exclusive +one +$TEST_DIR/a.qcow2$"
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	[ "$(getfattr --only-values -n trusted.vmkit.dac "$TEST_DIR/a.qcow2")" = 0:0 ]
+	grep -q "<disk target=\"vdb\" path=\"$TEST_DIR/a.qcow2\" lease=\"exclusive\" label=\"applied\"/>" \
+		"$VMKIT_RUNDIR/domains/one/status.xml"
+}
+
+@test "a hotplugged disk cannot be attached to or started by a second domain" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-start "$(attach_domain two q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	run -1 vm-attach two --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	assert_output "vm-attach: disk '$TEST_DIR/a.qcow2' is in use by domain 'one'"
+	run -1 vm-start "$(make_domain three "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by domain 'one'"
+	run -0 drives two
+	assert_output ""
+}
+
+@test "attaching a disk that another domain holds exits 1 and changes nothing" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain holder pc "" "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	run -0 vm-start "$(attach_domain other q35 "")"
+	before_holder=$(snapshot holder "$TEST_DIR/a.qcow2")
+	before_other=$(snapshot other)
+	run -1 vm-attach other --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	assert_output "vm-attach: disk '$TEST_DIR/a.qcow2' is in use by domain 'holder'"
+	[ "$(snapshot holder "$TEST_DIR/a.qcow2")" = "$before_holder" ]
+	[ "$(snapshot other)" = "$before_other" ]
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output --regexp "^exclusive +holder "
+}
+
+@test "detach removes the device, frees the lease and gives the file back to its owner" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	[ "$(owner "$TEST_DIR/a.qcow2")" = "$(id -u $QEMU_USER):$(id -g $QEMU_USER):600" ]
+	run -0 vm-attach one --detach vdb
+	assert_output ""
+	run -0 drives one
+	assert_output ""
+	run -0 qmp one qom-list '{"path": "/machine/peripheral"}'
+	refute_output --partial '"vdb"'
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/a.qcow2")" = 0:0:600 ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	run -1 grep -q 'target="vdb"' "$VMKIT_RUNDIR/domains/one/status.xml"
+	# and the target can be used again
+	run -0 vm-attach one --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+}
+
+@test "a QEMU failure during attach undoes every step and exits 4" {
+	root_disk "$TEST_DIR/a.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	before=$(snapshot one "$TEST_DIR/a.img")
+	# a raw file opened as qcow2: QEMU refuses the format node
+	run -4 vm-attach one --disk "$TEST_DIR/a.img" --target vdb --format qcow2
+	assert_output --partial "vm-attach: cannot attach 'vdb' to domain 'one': 'blockdev-add' failed: qemu: "
+	[ "$(snapshot one "$TEST_DIR/a.img")" = "$before" ]
+	run -0 qmp one query-named-block-nodes
+	refute_output --partial "file-vdb"
+	run -0 vm-lock status "$TEST_DIR/a.img"
+	# the named fd went too: the same target attaches now
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target vdb
+}
+
+@test "a disk from start-up on q35 sits on pcie.0 and cannot be unplugged" {
+	make_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "" "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	run -4 vm-attach one --detach vda
+	assert_output --partial "vm-attach: cannot detach 'vda' from domain 'one': 'device_del' failed: qemu: "
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	run -0 drives one
+	assert_output "vda=$TEST_DIR/a.qcow2 drive-vda"
+}
+
+@test "a scsi disk gets a controller, attaches and detaches at once on a pc machine" {
+	root_disk "$TEST_DIR/a.img" raw
+	# ACPI, for the hotplugged controller; the disk on it needs no guest help
+	run -0 vm-start "$(attach_domain one pc acpi)"
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdc --bus scsi
+	run -0 drives one
+	assert_output "sdc=$TEST_DIR/a.img drive-sdc"
+	run -0 qmp one qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '"scsi0"'
+	run -0 vm-attach one --detach sdc
+	run -0 drives one
+	assert_output ""
+	run -0 vm-lock status "$TEST_DIR/a.img"
+	[ "$(owner "$TEST_DIR/a.img")" = 0:0:600 ]
+}
+
+@test "a guest that does not acknowledge the unplug keeps the disk, and exit is 1" {
+	root_disk "$TEST_DIR/a.qcow2"
+	# pc with ACPI: PCI unplug waits for the guest's ACPI, which SeaBIOS never answers
+	run -0 vm-start "$(attach_domain deaf pc acpi)"
+	run -0 vm-attach deaf --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	run -1 vm-attach deaf --detach vdb --timeout 1
+	assert_output "vm-attach: the guest of domain 'deaf' did not release disk 'vdb' within 1 s; it stays attached"
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	grep -q 'target="vdb"' "$VMKIT_RUNDIR/domains/deaf/status.xml"
+	run -0 vm-stop --force deaf
+	[ "$(owner "$TEST_DIR/a.qcow2")" = 0:0:600 ]
+}
+
+@test "hotplug on pc without ACPI is refused before anything changes" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain noacpi pc "")"
+	before=$(snapshot noacpi "$TEST_DIR/a.qcow2")
+	run -1 vm-attach noacpi --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	assert_output "vm-attach: domain 'noacpi' cannot hotplug 'vdb' into pci.0: its machine 'pc' needs <features><acpi/></features>"
+	[ "$(snapshot noacpi "$TEST_DIR/a.qcow2")" = "$before" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "eject and insert on a scsi cdrom give back the old medium and lease the new one shared" {
+	for i in 1 2; do
+		truncate -s 1M "$TEST_DIR/iso$i.iso"
+		chmod 0600 "$TEST_DIR/iso$i.iso"
+	done
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
+	[ "$(stat -c %U "$TEST_DIR/iso1.iso")" = "$QEMU_USER" ]
+	# iso1 came with the start: its lease is an fd QEMU inherited
+	run -0 vm-attach cd --eject sdb
+	run -0 drives cd
+	assert_output "sdb="
+	run -0 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+	[ -z "$(xattrs_left "$TEST_DIR/iso1.iso")" ]
+	run -0 vm-attach cd --eject sdb
+
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso2.iso"
+	run -0 drives cd
+	assert_output "sdb=$TEST_DIR/iso2.iso drive-sdb"
+	run -1 vm-lock status "$TEST_DIR/iso2.iso"
+	assert_output --regexp "^shared +cd "
+	[ "$(stat -c %U "$TEST_DIR/iso2.iso")" = "$QEMU_USER" ]
+
+	# a loaded drive: the new medium first, then the old one goes back
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso1.iso"
+	run -0 drives cd
+	assert_output "sdb=$TEST_DIR/iso1.iso drive-sdb"
+	run -0 vm-lock status "$TEST_DIR/iso2.iso"
+	[ "$(owner "$TEST_DIR/iso2.iso")" = 0:0:600 ]
+	run -1 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^shared +cd "
+	grep -q "<disk target=\"sdb\" path=\"$TEST_DIR/iso1.iso\" lease=\"shared\"" \
+		"$VMKIT_RUNDIR/domains/cd/status.xml"
+	run -0 vm-stop --force cd
+	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+}
+
+@test "an empty sata cdrom takes a medium, and the medium's lease goes with QEMU" {
+	truncate -s 1M "$TEST_DIR/iso.iso"
+	chmod 0600 "$TEST_DIR/iso.iso"
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "" sda sata)")"
+	run -0 vm-attach cd --insert sda "$TEST_DIR/iso.iso"
+	run -0 drives cd
+	assert_output "sda=$TEST_DIR/iso.iso drive-sda"
+	run -1 vm-lock status "$TEST_DIR/iso.iso"
+	pid=$(qemu_pid cd)
+	kill -9 "$pid"
+	wait_gone "$pid"
+	run -0 vm-lock status "$TEST_DIR/iso.iso"
+	run -0 vm-stop cd
+	[ "$(owner "$TEST_DIR/iso.iso")" = 0:0:600 ]
+}
+
+@test "eject of a disk that is not a cdrom exits 3, of an unknown one exits 1" {
+	make_disk "$TEST_DIR/a.img" raw
+	run -0 vm-start "$(attach_domain one pc "" "$(disk_xml "$TEST_DIR/a.img" sda "" raw | sed "s/bus='virtio'/bus='scsi'/")")"
+	run -3 vm-attach one --eject sda
+	assert_output "vm-attach: disk 'sda' of domain 'one' is not a cdrom"
+	run -1 vm-attach one --eject sdz
+	assert_output "vm-attach: domain 'one' has no cdrom 'sdz'"
+	run -1 vm-attach one --detach vdz
+	assert_output "vm-attach: domain 'one' has no disk 'vdz'"
+	run -3 vm-attach one --detach pci.1
+	assert_output "vm-attach: invalid target 'pci.1'"
+}
+
+@test "a disk from start-up detaches and its inherited lease is freed" {
+	root_disk "$TEST_DIR/a.img" raw
+	xml=$(attach_domain boot pc "" "$(disk_xml "$TEST_DIR/a.img" sda "" raw | sed "s/bus='virtio'/bus='scsi'/")")
+	run -0 vm-start "$xml"
+	run -1 vm-lock status "$TEST_DIR/a.img"
+	run -0 vm-attach boot --detach sda
+	run -0 drives boot
+	assert_output ""
+	run -0 vm-lock status "$TEST_DIR/a.img"
+	[ "$(owner "$TEST_DIR/a.img")" = 0:0:600 ]
+}
+
+@test "SIGKILL of QEMU after a hotplug frees the lease, and vm-stop restores the owner" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain k q35 "")"
+	run -0 vm-attach k --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
+	pid=$(qemu_pid k)
+	kill -9 "$pid"
+	wait_gone "$pid"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output --regexp "^free "
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	run -1 vm-attach k --detach vdb
+	assert_output "vm-attach: domain 'k' is not running"
+	run -0 vm-stop k
+	[ "$(owner "$TEST_DIR/a.qcow2")" = 0:0:600 ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+}
+
+@test "a used target, a bad bus, target or format and a missing file are refused and change nothing" {
+	root_disk "$TEST_DIR/a.qcow2"
+	root_disk "$TEST_DIR/b.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "" "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	before=$(snapshot one "$TEST_DIR/b.qcow2")
+	run -1 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vda --format qcow2
+	assert_output "vm-attach: target 'vda' is already in use in domain 'one'"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --bus ide
+	assert_output "vm-attach: invalid bus 'ide' (expected virtio, scsi or sata)"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus sata
+	assert_output --partial "vm-attach: cannot hotplug 'sdb' on bus 'sata': qemu's ahci controller does not support hotplug"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target hda
+	assert_output --partial "vm-attach: invalid target 'hda'"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus virtio
+	assert_output "vm-attach: target 'sdb' does not fit bus 'virtio' (expected vd*)"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --format vmdk
+	assert_output "vm-attach: invalid format 'vmdk' (expected raw or qcow2)"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --format qcow2 --shareable
+	assert_output --partial "vm-attach: disk '$TEST_DIR/b.qcow2' cannot be shareable and qcow2"
+	run -3 vm-attach one --disk "$TEST_DIR/missing.qcow2" --target vdb
+	assert_output "vm-attach: cannot access disk '$TEST_DIR/missing.qcow2': No such file or directory"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --cdrom --bus virtio
+	assert_output --partial "vm-attach: target 'sdb' does not fit bus 'virtio'"
+	[ "$(snapshot one "$TEST_DIR/b.qcow2")" = "$before" ]
+	run -0 vm-lock status "$TEST_DIR/b.qcow2"
+}
+
+@test "a <disk> file attaches like --disk, and an invalid one exits 3" {
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	disk_xml "$TEST_DIR/a.qcow2" vdc "<serial>data-1</serial>" > "$TEST_DIR/disk.xml"
+	run -0 vm-attach one "$TEST_DIR/disk.xml"
+	run -0 drives one
+	assert_output "vdc=$TEST_DIR/a.qcow2 drive-vdc"
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/vdc", "property": "serial"}'
+	assert_output '"data-1"'
+	echo "<disk type='file'><source file='$TEST_DIR/a.qcow2'/><target dev='vdd' bus='scsi'/></disk>" \
+		> "$TEST_DIR/bad.xml"
+	run -3 vm-attach one "$TEST_DIR/bad.xml"
+	assert_output --partial "vm-attach: $TEST_DIR/bad.xml:1: <target>: target dev 'vdd' does not fit bus 'scsi'"
+	run -3 vm-attach one "$TEST_DIR/none.xml"
+	assert_output --partial "vm-attach: cannot open '$TEST_DIR/none.xml'"
+}
+
+@test "q35 with every pcie-root-port in use says so and exits 1" {
+	make_disk "$TEST_DIR/a.img" raw
+	make_disk "$TEST_DIR/b.img" raw
+	xml=$(attach_domain full q35 "")
+	with_root_ports "$xml" 1
+	run -0 vm-start "$xml"
+	run -0 vm-attach full --disk "$TEST_DIR/a.img" --target vdb
+	before=$(snapshot full "$TEST_DIR/b.img")
+	run -1 vm-attach full --disk "$TEST_DIR/b.img" --target vdc
+	assert_output "vm-attach: no free pcie-root-port in domain 'full' for 'vdc' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)"
+	[ "$(snapshot full "$TEST_DIR/b.img")" = "$before" ]
+	run -0 vm-lock status "$TEST_DIR/b.img"
+	# a detach frees the port
+	run -0 vm-attach full --detach vdb
+	run -0 vm-attach full --disk "$TEST_DIR/b.img" --target vdc
+}
+
+@test "concurrent vm-attach of one disk to 5 running domains: exactly one succeeds" {
+	root_disk "$TEST_DIR/a.qcow2"
+	for i in 1 2 3 4 5; do
+		run -0 vm-start "$(attach_domain "d$i" q35 "")"
+	done
+	for i in 1 2 3 4 5; do
+		(rc=0; vm-attach "d$i" --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2 \
+			>"$TEST_DIR/out.$i" 2>&1 || rc=$?; echo $rc >"$TEST_DIR/rc.$i") &
+	done
+	wait
+	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^0$')" = 1 ]
+	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^1$')" = 4 ]
+	[ "$(grep -l "^vm-attach: disk '$TEST_DIR/a.qcow2' is in use by " "$TEST_DIR"/out.* | wc -l)" = 4 ]
+	[ "$(grep -l 'target="vdb"' "$VMKIT_RUNDIR"/domains/d*/status.xml | wc -l)" = 1 ]
+	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/a.qcow2")" = 1 ]
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+}
