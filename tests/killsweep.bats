@@ -26,8 +26,17 @@ setup() {
 	make_disk "$TEST_DIR/b.img" raw
 	chown 4242:4242 "$TEST_DIR/b.img"
 	chmod 640 "$TEST_DIR/b.img"
+	for f in c.qcow2 e.iso f.iso; do
+		make_disk "$TEST_DIR/$f" "$([ "$f" = c.qcow2 ] && echo qcow2 || echo raw)"
+		chown root:root "$TEST_DIR/$f"
+		chmod 600 "$TEST_DIR/$f"
+	done
+	# q35 without ACPI: native PCIe hotplug, which a guest without an OS
+	# completes at once, so detach can be swept too.
 	XML=$(make_domain sweep "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
-		"$(disk_xml "$TEST_DIR/b.img" vdb "<readonly/>" raw)")
+		"$(disk_xml "$TEST_DIR/b.img" vdb "<readonly/>" raw)" \
+		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>")
+	sed -i "s/machine='pc'/machine='q35'/" "$XML"
 }
 
 teardown() { common_teardown; }
@@ -43,23 +52,30 @@ scenario_for() {
 	case $1 in
 	start:* | label:owner-remembered | label:user-counted) echo start ;;
 	stop:* | label:user-dropped | label:owner-restored) echo stop ;;
+	attach:*) echo attach ;;
 	esac
 }
 
-# kill_at STEP CMD...: runs CMD until it pauses at STEP, then SIGKILLs it.
-kill_at() {
-	local step=$1 stopped="$TEST_DIR/stopped" i pid
+# try_kill_at STEP CMD...: runs CMD until it pauses at STEP, then SIGKILLs
+# it. Returns 1 when CMD ended without reaching STEP.
+try_kill_at() {
+	local step=$1 stopped="$TEST_DIR/stopped" pid
 	shift
 	rm -f "$stopped"
-	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >/dev/null 2>&1 &
-	for i in $(seq 600); do
-		[ -s "$stopped" ] && break
-		sleep 0.05
+	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >/dev/null 2>&1 3>&- &
+	pid=$!
+	while [ ! -s "$stopped" ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.02
 	done
-	[ -s "$stopped" ] || fail "'$*' never reached step '$step'"
-	pid=$(cat "$stopped")
-	kill -9 "$pid"
-	wait_gone "$pid"
+	# The file is written just before the command stops itself.
+	sleep 0.05
+	[ -s "$stopped" ] || return 1
+	kill -9 "$(cat "$stopped")"
+	wait_gone "$(cat "$stopped")"
+}
+
+kill_at() {
+	try_kill_at "$@" || fail "'${*:2}' never reached step '$1'"
 }
 
 # Recovery with vm-stop alone, then the guarantees.
@@ -74,7 +90,12 @@ assert_recovered() {
 		fail "$step: leases held after recovery"
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ] || fail "$step: a.qcow2 is $(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")"
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.img")" = "4242:4242:640" ] || fail "$step: b.img is $(stat -c %u:%g:%a "$TEST_DIR/b.img")"
-	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/b.img")" ] || fail "$step: xattrs left"
+	for f in c.qcow2 e.iso f.iso; do
+		[ "$(stat -c %u:%g:%a "$TEST_DIR/$f")" = "0:0:600" ] || fail "$step: $f is $(stat -c %u:%g:%a "$TEST_DIR/$f")"
+	done
+	for f in a.qcow2 b.img c.qcow2 e.iso f.iso; do
+		[ -z "$(xattrs_left "$TEST_DIR/$f")" ] || fail "$step: xattrs left on $f"
+	done
 	run -0 vm-start "$XML"
 	run -0 vm-stop --force sweep
 	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "0:0" ] || fail "$step: owner after a fresh run"
@@ -111,4 +132,68 @@ assert_recovered() {
 		n=$((n + 1))
 	done
 	echo "# vm-stop: $n steps swept" >&3
+}
+
+@test "vm-attach killed at any step of attach, detach or media change is recovered by vm-stop" {
+	local step n=0 variant
+	: > "$TEST_DIR/reached"
+	for variant in attach detach insert; do
+		for step in $(all_steps); do
+			[ "$(scenario_for "$step")" = attach ] || continue
+			run -0 vm-start "$XML"
+			case $variant in
+			attach) set -- vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz ;;
+			detach)
+				run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
+				set -- vm-attach sweep --detach vdz ;;
+			insert) set -- vm-attach sweep --insert sdc "$TEST_DIR/f.iso" ;;
+			esac
+			if try_kill_at "$step" "$@"; then
+				echo "$step" >> "$TEST_DIR/reached"
+				n=$((n + 1))
+			fi
+			assert_recovered "$variant at $step"
+		done
+	done
+	for step in $(all_steps); do
+		[ "$(scenario_for "$step")" = attach ] || continue
+		grep -qx "$step" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
+	done
+	echo "# vm-attach: $n kills at $(sort -u "$TEST_DIR/reached" | wc -l) distinct steps" >&3
+}
+
+# QEMU dies while the command is paused at STEP; the command then runs on.
+qemu_dies_at() {
+	local step=$1 stopped="$TEST_DIR/stopped" pid qemu
+	shift
+	rm -f "$stopped"
+	qemu=$(qemu_pid sweep)
+	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
+	pid=$!
+	while [ ! -s "$stopped" ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.02
+	done
+	[ -s "$stopped" ] || fail "'$*' never reached step '$step'"
+	sleep 0.05
+	kill -9 "$qemu"
+	wait_gone "$qemu"
+	kill -CONT "$(cat "$stopped")"
+	wait "$pid" || true
+}
+
+@test "QEMU killed during vm-attach or vm-stop is recovered by vm-stop" {
+	local step n=0
+	for step in attach:leased attach:labelled attach:lease-passed attach:blockdev-added; do
+		run -0 vm-start "$XML"
+		qemu_dies_at "$step" vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
+		assert_recovered "qemu killed at $step"
+		n=$((n + 1))
+	done
+	for step in stop:locked; do
+		run -0 vm-start "$XML"
+		qemu_dies_at "$step" vm-stop sweep
+		assert_recovered "qemu killed at $step"
+		n=$((n + 1))
+	done
+	echo "# QEMU killed under $n paused commands" >&3
 }
