@@ -575,7 +575,8 @@ lease_and_label(struct op *op, const struct vm_disk *d, struct vm_leaseset *held
 	if (vm_disk_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], err) < 0)
 		goto fail;
 	/* owners kept here for file systems without xattrs */
-	if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
+	if (op->st->disks[op->st->ndisks - 1].has_owner &&
+	    vm_status_write(op->dl->dirfd, op->st, err) < 0)
 		goto fail;
 	vm_hook("attach:labelled");
 	return 0;

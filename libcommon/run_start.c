@@ -214,6 +214,7 @@ static int
 start_locked(struct start *s, bool paused, struct vm_error *err)
 {
 	struct vm_status *old = NULL;
+	bool owners_here = false;
 	char tail[512];
 	int r;
 
@@ -236,10 +237,11 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	for (size_t i = 0; i < s->st.ndisks; i++) {
 		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0)
 			goto fail;
+		owners_here |= s->st.disks[i].has_owner;
 		vm_hook("start:disk-labelled");
 	}
 	/* Owners kept here for file systems without xattrs. */
-	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
 	if (spawn(s, err) < 0)
