@@ -9,6 +9,7 @@ setup_file() {
 	local src="$BATS_FILE_TMPDIR/src"
 	mkdir -p "$src"
 	cp -a "$VMKIT_SRCDIR/." "$src/"
+	chmod -R u+w "$src"	# make distcheck hands us a read-only tree
 	cd "$src"
 	make distclean >/dev/null 2>&1 || true
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
