@@ -229,6 +229,23 @@ delete_nodes(struct op *op, const char *target, struct vm_error *err)
 }
 
 /*
+ * Deletes both block nodes of TARGET, where they are expected to exist;
+ * if QEMU refuses, deletes whichever exist.
+ */
+static int
+delete_both_nodes(struct op *op, const char *target, struct vm_error *err)
+{
+	char fmtname[32], filename[32];
+
+	vm_disk_node_names(target, fmtname, filename);
+	if (qmp(op, "blockdev-del", args("node-name", S(fmtname), NULL), NULL, err) == 0 &&
+	    qmp(op, "blockdev-del", args("node-name", S(filename), NULL), NULL, err) == 0)
+		return 0;
+	vm_error_clear(err);
+	return delete_nodes(op, target, err);
+}
+
+/*
  * The query-block entry of the drive TARGET (the caller puts *DRIVE), or
  * NULL. Drives of devices with an id are named by it, virtio-blk's by
  * its backend.
@@ -274,17 +291,40 @@ find_cdrom(struct op *op, const char *target, bool *loaded, struct vm_error *err
 	return 0;
 }
 
-static int
-machine_is_q35(struct op *op, bool *q35, struct vm_error *err)
+/* The element child NAME of N, or NULL. */
+static xmlNodePtr
+child(xmlNodePtr n, const char *name)
 {
-	json_object *ret = NULL;
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0)
+			return n;
+	return NULL;
+}
 
-	if (qmp(op, "qom-get", args("path", S("/machine"), "property", S("type"), NULL), &ret,
-		err) < 0)
-		return -1;
-	*q35 = strstr(json_object_get_string(ret) ?: "", "q35") != NULL;
-	json_object_put(ret);
-	return 0;
+/*
+ * What QEMU was started with, from the domain in the status file, as
+ * qemu_argv.c made its command line: the machine is q35 when its name
+ * says so, and ACPI (which pc's pci.0 hotplug needs) is on with
+ * <features><acpi/>.
+ */
+static bool
+machine_is_q35(const struct op *op)
+{
+	xmlNodePtr root = op->st->domain_doc ? xmlDocGetRootElement(op->st->domain_doc) : NULL;
+	xmlChar *m = xmlGetProp(child(child(root, "os"), "type"), BAD_CAST "machine");
+	bool q35 = m && (xmlStrncmp(m, BAD_CAST "q35", 3) == 0 ||
+			 xmlStrncmp(m, BAD_CAST "pc-q35", 6) == 0);
+
+	xmlFree(m);
+	return q35;
+}
+
+static bool
+has_acpi(const struct op *op)
+{
+	xmlNodePtr root = op->st->domain_doc ? xmlDocGetRootElement(op->st->domain_doc) : NULL;
+
+	return child(child(root, "features"), "acpi") != NULL;
 }
 
 /*
@@ -335,21 +375,10 @@ free_root_port(struct op *op, const char *target, char bus[32], struct vm_error 
 static int
 pci_bus(struct op *op, const char *target, char bus[32], struct vm_error *err)
 {
-	struct vm_error ignored = VM_ERROR_INIT;
-	json_object *ret = NULL;
-	bool q35, none;
-
-	if (machine_is_q35(op, &q35, err) < 0)
-		return -1;
-	if (q35)
+	if (machine_is_q35(op))
 		return free_root_port(op, target, bus, err);
 	snprintf(bus, 32, "pci.0");
-	if (qmp(op, "qom-get", args("path", S("/machine/i440fx/pci.0"),
-				    "property", S("hotplug-handler"), NULL), &ret, &ignored) < 0)
-		return 0;
-	none = !json_object_get_string(ret) || !*json_object_get_string(ret);
-	json_object_put(ret);
-	if (none)
+	if (!has_acpi(op))
 		return vm_error_set(err, VM_EXIT_NO,
 				    "domain '%s' cannot hotplug '%s' into pci.0: its machine 'pc' needs <features><acpi/></features>",
 				    op->name, target);
@@ -650,16 +679,17 @@ check_hotplug(struct op *op, const struct vm_disk *d, struct vm_error *err)
 	return 0;
 }
 
-/* A target is in use while it has a record, a device or block nodes. */
+/*
+ * A target is in use while it has a record. Every disk device and block
+ * node QEMU has came from vmkit, which records a disk (at start, or
+ * before its hotplug) until its device and nodes are gone; should QEMU
+ * have one all the same, blockdev-add or device_add fails and the
+ * attach is undone.
+ */
 static int
 check_target_free(struct op *op, const char *target, struct vm_error *err)
 {
-	unsigned nodes = 0;
-	bool has = false;
-
-	if (has_device(op, target, &has, err) < 0 || block_nodes(op, target, &nodes, err) < 0)
-		return -1;
-	if (vm_status_find_disk(op->st, target) || has || nodes)
+	if (vm_status_find_disk(op->st, target))
 		return vm_error_set(err, VM_EXIT_NO, "target '%s' is already in use in domain '%s'",
 				    target, op->name);
 	return 0;
@@ -706,13 +736,21 @@ fail:
 
 /* Detach */
 
+/* Unplugs the device TARGET; *HAD tells whether QEMU had it. */
 static int
-unplug(struct op *op, const char *target, struct vm_error *err)
+unplug(struct op *op, const char *target, bool *had, struct vm_error *err)
 {
 	int timeout = op->opts->timeout_s;
 
-	if (qmp(op, "device_del", args("id", S(target), NULL), NULL, err) < 0)
-		return -1;
+	*had = true;
+	if (qmp(op, "device_del", args("id", S(target), NULL), NULL, err) < 0) {
+		/* no device of that id: the one round trip that asks */
+		if (!strstr(err->msg, ": qemu: DeviceNotFound: "))
+			return -1;
+		vm_error_clear(err);
+		*had = false;
+		return 0;
+	}
 	/* SCSI devices go at once; PCI ones wait for the guest (ACPI or PCIe hotplug) */
 	if (vm_qmp_wait_event(op->qmp, "DEVICE_DELETED", "device", target, timeout * 1000, NULL,
 			      err) < 0) {
@@ -729,19 +767,21 @@ unplug(struct op *op, const char *target, struct vm_error *err)
 static int
 detach_locked(struct op *op, const char *target, struct vm_error *err)
 {
-	unsigned nodes;
-	bool has;
+	unsigned nodes = 0;
+	bool had;
 	size_t i;
 	bool recorded = record_index(op->st, target, &i) == 0;
 
-	if (has_device(op, target, &has, err) < 0 || block_nodes(op, target, &nodes, err) < 0)
-		return -1;
-	if (!recorded && !has && !nodes)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name, target);
-	if (has && unplug(op, target, err) < 0)
+	if (unplug(op, target, &had, err) < 0)
 		return err->code == VM_EXIT_NO ? -1 :
 		       vm_error_prefix(err, "cannot detach '%s' from domain '%s'", target, op->name);
-	if (delete_nodes(op, target, err) < 0)
+	if (!recorded && !had && block_nodes(op, target, &nodes, err) < 0)
+		return -1;
+	if (!recorded && !had && !nodes)
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name, target);
+	/* a recorded disk with a file has both nodes, unless an attach was cut short */
+	if (recorded && op->st->disks[i].path ? delete_both_nodes(op, target, err) < 0 :
+	    delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");
 	if (recorded) {
