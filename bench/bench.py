@@ -89,7 +89,7 @@ def bench_start(lab, n):
     # the seccomp sandbox's spawn=deny forbids, so it runs without it), as
     # the QEMU user (setpriv: no PAM session), without -S; no leases,
     # labels or state.
-    words = sh("sh", "-c", "eval \"set -- $0\"; printf '%s\\0' \"$@\"", argv.strip()).stdout.split("\0")[:-1]
+    words = split_argv(argv)
     raw = []
     skip = False
     for w in words:
@@ -117,6 +117,11 @@ def bench_start(lab, n):
         vm.append(timed(lambda: lab.run("vm-start", xml)))
         lab.run("vm-stop", "--force", "b")
     return median_ms(vm), median_ms(base)
+
+
+def split_argv(line):
+    """The words of vm-start --print-argv's shell-quoted line."""
+    return sh("sh", "-c", "eval \"set -- $0\"; printf '%s\\0' \"$@\"", line.strip()).stdout.split("\0")[:-1]
 
 
 def wait_exit(pid):

@@ -16,6 +16,10 @@ def run(lab, n):
     open(lease, "w").close()
     raw = os.path.join(lab.dir, "qmp-raw")
     bench.sh("cc", "-O2", "-o", raw, os.path.join(bench.TOP, "bench", "qmp-raw.c"))
+    # The exact nodes vmkit builds for that disk as vdc, for the raw client.
+    words = bench.split_argv(lab.run("vm-start", "--print-argv",
+                                     lab.domain("hpargs", [lab.disk("x"), lab.disk("y"), theirs])).stdout)
+    nodes = [words[i + 1] for i, w in enumerate(words) if w == "-blockdev" and "-vdc" in words[i + 1]]
     xml = lab.domain(NAME, [])
     with open(xml) as f:
         text = f.read().replace("machine='pc'", "machine='q35'")
@@ -30,7 +34,7 @@ def run(lab, n):
             att.append(bench.timed(lambda: lab.run("vm-attach", NAME, "--disk", mine,
                                                    "--target", "vdb", "--format", "qcow2")))
             det.append(bench.timed(lambda: lab.run("vm-attach", NAME, "--detach", "vdb")))
-            ratt.append(bench.timed(lambda: bench.sh(raw, "attach", sock, theirs, lease)))
+            ratt.append(bench.timed(lambda: bench.sh(raw, "attach", sock, lease, *nodes)))
             rdet.append(bench.timed(lambda: bench.sh(raw, "detach", sock)))
     finally:
         lab.run("vm-stop", "--force", NAME)

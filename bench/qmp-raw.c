@@ -109,10 +109,10 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int attach = argc == 5 && strcmp(argv[1], "attach") == 0;
+	int attach = argc == 6 && strcmp(argv[1], "attach") == 0;
 
 	if (!attach && !(argc == 3 && strcmp(argv[1], "detach") == 0))
-		die("usage: qmp-raw attach SOCK DISK LEASEFILE | qmp-raw detach SOCK");
+		die("usage: qmp-raw attach SOCK LEASEFILE PROTO-JSON FORMAT-JSON | qmp-raw detach SOCK");
 	if (strlen(argv[2]) >= sizeof(sa.sun_path))
 		die("socket path too long");
 	strcpy(sa.sun_path, argv[2]);
@@ -122,17 +122,15 @@ main(int argc, char **argv)
 	line();	/* greeting */
 	cmd(-1, "{\"execute\":\"qmp_capabilities\"}", NULL);
 	if (attach) {
-		int fd = open(argv[4], O_RDWR | O_CLOEXEC);
+		int fd = open(argv[3], O_RDWR | O_CLOEXEC);
 
 		if (fd < 0)
 			die("cannot open the lease file");
 		cmd(fd, "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"lease-vdc\"}}", NULL);
 		close(fd);
-		/* DISK is a plain path of the bench's temp dir: nothing to escape */
-		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"file\","
-		    "\"filename\":\"%s\",\"node-name\":\"file-vdc\"}}", argv[3]);
-		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\","
-		    "\"file\":\"file-vdc\",\"node-name\":\"drive-vdc\"}}", NULL);
+		/* the node JSON that vm-start --print-argv gives for the same disk */
+		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":%s}", argv[4]);
+		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":%s}", argv[5]);
 		cmd(-1, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-blk-pci\","
 		    "\"drive\":\"drive-vdc\",\"id\":\"vdc\",\"bus\":\"pci.1\",\"write-cache\":\"on\"}}",
 		    NULL);
