@@ -283,6 +283,13 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, s.st.uuid, err) < 0)
 		goto out;
+	if (!conf->auto_disk_leases && conf->require_lease_for_disks &&
+	    vm_lockmgr_active(s.ctx.lm) && dom->ndisks > 0 && dom->nleases == 0) {
+		vm_error_set(err, VM_EXIT_INVALID,
+			     "domain '%s' has disks but no <lease>, and vmkit.conf sets auto_disk_leases = 0 with require_lease_for_disks = 1",
+			     dom->name);
+		goto out;
+	}
 	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");
 		r = start_locked(&s, paused, err);

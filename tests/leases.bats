@@ -145,3 +145,25 @@ pair() {
 	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.img" vda "<shareable/>" raw)")"
 	run -0 vm-lock status "$TEST_DIR/a.img"
 }
+
+@test "auto_disk_leases = 0 with require_lease_for_disks refuses disks without a <lease>" {
+	printf 'auto_disk_leases = 0\n' >> "$VMKIT_CONF"
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain nl "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -3 vm-start "$xml"
+	assert_output --partial "domain 'nl' has disks but no <lease>"
+	[ ! -e "$VMKIT_RUNDIR/domains/nl/status.xml" ]
+	printf 'require_lease_for_disks = 0\n' >> "$VMKIT_CONF"
+	run -0 vm-start "$xml"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "an explicit <lease> locks its byte of the target file while QEMU runs" {
+	touch "$TEST_DIR/lockspace"
+	xml=$(make_domain el "<lease><lockspace>ls</lockspace><key>k</key><target path='$TEST_DIR/lockspace' offset='4'/></lease>")
+	run -0 vm-start "$xml"
+	run -1 vm-start "$(make_domain el2 "<lease><lockspace>ls</lockspace><key>k</key><target path='$TEST_DIR/lockspace' offset='4'/></lease>")"
+	assert_output --partial "$TEST_DIR/lockspace"
+	run -0 vm-stop --force el
+	run -0 vm-start "$TEST_DIR/el2.xml"
+}
