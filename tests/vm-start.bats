@@ -193,3 +193,25 @@ teardown() { common_teardown; }
 	run -0 vm-start "$(make_domain nosb)"
 	grep -q '^Seccomp:[[:space:]]*0$' /proc/$(qemu_pid nosb)/status
 }
+
+@test "run by another user, vm-start runs QEMU as that user and changes no owner" {
+	mkdir "$TEST_DIR/home"
+	chown "$QEMU_USER:" "$TEST_DIR/home"
+	make_disk "$TEST_DIR/home/a.qcow2"
+	chmod 600 "$TEST_DIR/home/a.qcow2"
+	xml=$(make_domain sess "$(disk_xml "$TEST_DIR/home/a.qcow2" vda)")
+	as_user() {
+		runuser -u "$QEMU_USER" -- env -u VMKIT_CONF VMKIT_RUNDIR= \
+			XDG_RUNTIME_DIR="$TEST_DIR/home" PATH="$PATH" "$@"
+	}
+	run -0 as_user vm-start "$xml"
+	[ -d "$TEST_DIR/home/vmkit/domains/sess" ]
+	pid=$(cat "$TEST_DIR/home/vmkit/domains/sess/pid")
+	[ "$(stat -c %U /proc/$pid)" = "$QEMU_USER" ]
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$pid/status
+	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]
+	run -0 as_user vm-status sess
+	run -0 as_user vm-stop --force sess
+	wait_gone "$pid"
+	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]
+}
