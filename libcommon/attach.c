@@ -501,8 +501,10 @@ drop_inherited_lease(struct op *op, const char *resource, struct vm_error *err)
 	while (r == 0 && (e = readdir(d))) {
 		int fd;
 
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    st.st_dev != want.st_dev || st.st_ino != want.st_ino)
 			continue;
+		/* only the fds on the lease file are copied out of QEMU */
 		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
 		if (fd < 0) {
 			/* closed meanwhile, or QEMU has exited and its lease with it */
