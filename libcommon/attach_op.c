@@ -1,0 +1,444 @@
+#include "attach_op.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "hooks.h"
+#include "lock.h"
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "run_disks.h"
+#include "state.h"
+#include "status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QMP_SOCK "qmp.sock"
+#define QMP_TIMEOUT_MS 10000
+
+/* QMP */
+
+json_object *
+vm_attach_json(const char *key, ...)
+{
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *))
+		json_object_object_add(o, key, va_arg(ap, json_object *));
+	va_end(ap);
+	return o;
+}
+
+int
+vm_attach_qmp(struct vm_attach_op *op, const char *cmd, json_object *a, json_object **ret,
+	      struct vm_error *err)
+{
+	int r = vm_qmp_command(op->qmp, cmd, a, QMP_TIMEOUT_MS, ret, err);
+
+	json_object_put(a);
+	return r;
+}
+
+const char *
+vm_attach_member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+size_t
+vm_attach_array_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+/* Block nodes */
+
+int
+vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nodes,
+		      struct vm_error *err)
+{
+	json_object *ret = NULL;
+	char fmtname[32], filename[32];
+
+	*nodes = 0;
+	vm_disk_node_names(target, fmtname, filename);
+	if (vm_attach_qmp(op, "query-named-block-nodes",
+			  vm_attach_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
+		return -1;
+	for (size_t i = 0; i < vm_attach_array_len(ret); i++) {
+		const char *n = vm_attach_member(json_object_array_get_idx(ret, i), "node-name");
+
+		if (strcmp(n, fmtname) == 0)
+			*nodes |= 1;
+		else if (strcmp(n, filename) == 0)
+			*nodes |= 2;
+	}
+	json_object_put(ret);
+	return 0;
+}
+
+int
+vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err)
+{
+	char fmtname[32], filename[32];
+	unsigned nodes;
+
+	vm_disk_node_names(target, fmtname, filename);
+	if (vm_attach_block_nodes(op, target, &nodes, err) < 0 ||
+	    ((nodes & 1) &&
+	     vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(fmtname), NULL), NULL,
+			   err) < 0) ||
+	    ((nodes & 2) &&
+	     vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(filename), NULL), NULL,
+			   err) < 0))
+		return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
+	return 0;
+}
+
+int
+vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added,
+		    struct vm_error *err)
+{
+	json_object *proto, *fmt;
+
+	vm_disk_blockdev_json(d, &proto, &fmt);
+	if (vm_attach_qmp(op, "blockdev-add", proto, NULL, err) < 0) {
+		json_object_put(fmt);
+		return -1;
+	}
+	(*added)++;
+	if (vm_attach_qmp(op, "blockdev-add", fmt, NULL, err) < 0)
+		return -1;
+	(*added)++;
+	return 0;
+}
+
+/* Leases, labels and status records */
+
+/*
+ * Hands a lease to QEMU as the named fd "lease-TARGET". getfd, not
+ * add-fd: QEMU 7.2 closes fdset fds it has not dup'ed once the last QMP
+ * client disconnects, while named fds stay until closefd or exit.
+ */
+static int
+pass_lease(struct vm_attach_op *op, const char *target, int fd, struct vm_error *err)
+{
+	char name[48];
+	json_object *a;
+	int r;
+
+	snprintf(name, sizeof(name), "lease-%s", target);
+	a = vm_attach_json("fdname", S(name), NULL);
+	r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, QMP_TIMEOUT_MS, NULL, err);
+	json_object_put(a);
+	return r;
+}
+
+static int
+close_lease(struct vm_attach_op *op, const char *target, struct vm_error *err)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "lease-%s", target);
+	return vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL, err);
+}
+
+/*
+ * A disk given to QEMU at start-up holds its lease through an fd QEMU
+ * inherited, which no QMP command can close. The lock belongs to the
+ * open file description, so a copy of QEMU's fd taken with
+ * pidfd_getfd() unlocks it for QEMU too; QEMU keeps an fd without a
+ * lock. Only the file lock driver has such fds.
+ */
+static int
+drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_error *err)
+{
+	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	const char *space = vm_lockmgr_space(op->ctx.lm);
+	cleanup_free char *lease = NULL;
+	cleanup_close int pidfd = -1;
+	char hash[65], dir[64];
+	struct dirent *e;
+	struct stat want, st;
+	pid_t pid;
+	DIR *d;
+	int r = 0;
+
+	if (!space || (pid = vm_state_qemu_pid(op->dl->dirfd)) <= 0)
+		return 0;
+	vm_lease_hash(resource, hash);
+	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
+		lease = NULL;
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot drop qemu's lease on '%s'", resource);
+	}
+	if (stat(lease, &want) < 0)
+		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+							  "cannot drop qemu's lease on '%s'", resource);
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+							 "cannot drop qemu's lease on '%s'", resource);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'", resource);
+	while (r == 0 && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+			continue;
+		/* only the fds on the lease file are copied out of QEMU */
+		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
+		if (fd < 0) {
+			/* closed meanwhile, or QEMU has exited and its lease with it */
+			if (errno != EBADF && errno != ESRCH)
+				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						 "cannot drop qemu's lease on '%s'", resource);
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino &&
+		    fcntl(fd, F_OFD_SETLK, &unlock) < 0)
+			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'",
+					 resource);
+		close(fd);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Another record than I names the same file (one ISO in two drives). */
+static bool
+path_shared(const struct vm_status *st, size_t i)
+{
+	for (size_t j = 0; j < st->ndisks; j++)
+		if (j != i && st->disks[i].path && st->disks[j].path &&
+		    strcmp(st->disks[i].path, st->disks[j].path) == 0)
+			return true;
+	return false;
+}
+
+int
+vm_attach_release(struct vm_attach_op *op, size_t i, struct vm_error *err)
+{
+	const struct vm_status_disk *rec = &op->st->disks[i];
+	struct vm_error ignored = VM_ERROR_INIT;
+	bool shared = path_shared(op->st, i);
+
+	if (!rec->path)
+		return 0;
+	/* no named fd: the lease came with QEMU's start */
+	if (close_lease(op, rec->target, &ignored) < 0 && rec->lease && !shared &&
+	    drop_inherited_lease(op, rec->path, err) < 0)
+		return -1;
+	vm_hook("attach:lease-dropped");
+	if (shared)
+		return 0;
+	if (vm_disk_giveback(&op->ctx, rec, err) < 0)
+		return -1;
+	vm_hook("attach:given-back");
+	return 0;
+}
+
+void
+vm_attach_drop_record(struct vm_status *st, size_t i)
+{
+	free(st->disks[i].target);
+	free(st->disks[i].path);
+	memmove(&st->disks[i], &st->disks[i + 1], (st->ndisks - i - 1) * sizeof(*st->disks));
+	st->ndisks--;
+}
+
+int
+vm_attach_record_index(const struct vm_status *st, const char *target, size_t *i)
+{
+	for (*i = 0; *i < st->ndisks; (*i)++)
+		if (strcmp(st->disks[*i].target, target) == 0)
+			return 0;
+	return -1;
+}
+
+int
+vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d,
+			  struct vm_leaseset *held, struct vm_error *err)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_status_disk rec;
+	int r;
+
+	r = vm_disk_acquire(&op->ctx, d, &rec, held, err);
+	if (r == 0)
+		r = vm_status_add_disk(op->st, &rec, err);
+	free(rec.path);
+	if (r < 0) {
+		vm_leaseset_release(held);
+		return -1;
+	}
+	vm_hook("attach:leased");
+	if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
+		goto fail;
+	vm_hook("attach:intent");
+	if (vm_disk_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], err) < 0)
+		goto fail;
+	/* owners kept here for file systems without xattrs */
+	if (op->st->disks[op->st->ndisks - 1].has_owner &&
+	    vm_status_write(op->dl->dirfd, op->st, err) < 0)
+		goto fail;
+	vm_hook("attach:labelled");
+	return 0;
+
+fail:
+	vm_leaseset_release(held);
+	vm_disk_giveback(&op->ctx, &op->st->disks[op->st->ndisks - 1], &ignored);
+	vm_attach_drop_record(op->st, op->st->ndisks - 1);
+	vm_status_write(op->dl->dirfd, op->st, &ignored);
+	return -1;
+}
+
+int
+vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
+		    bool *passed, struct vm_error *err)
+{
+	int r = 0;
+
+	*passed = false;
+	if (held->n > 0 && vm_lease_fd(held->v[0]) >= 0) {
+		r = pass_lease(op, target, vm_lease_fd(held->v[0]), err);
+		*passed = r == 0;
+	}
+	vm_leaseset_release(held);
+	if (*passed)
+		vm_hook("attach:lease-passed");
+	return r;
+}
+
+void
+vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+	size_t last = op->st->ndisks - 1;
+	bool clean = true;
+
+	if (nodes > 0 && vm_attach_delete_nodes(op, target, &ignored) < 0)
+		clean = false;
+	if (clean && passed && close_lease(op, target, &ignored) < 0)
+		clean = false;
+	if (!clean) {
+		op->opts->warn("disk '%s' stays recorded in domain '%s'; 'vm-attach %s --detach %s' or vm-stop cleans it up",
+			       target, op->name, op->name, target);
+		return;
+	}
+	if (!path_shared(op->st, last))
+		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
+	vm_attach_drop_record(op->st, last);
+	vm_status_write(op->dl->dirfd, op->st, &ignored);
+}
+
+/* The frame of every call */
+
+/* Whether the domain's <seclabel> lets vmkit relabel disks (as domain.c reads it). */
+static bool
+seclabel_relabels(xmlDocPtr doc)
+{
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+	for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
+		xmlChar *type, *relabel;
+		bool r = true;
+
+		if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, BAD_CAST "seclabel") != 0)
+			continue;
+		type = xmlGetProp(n, BAD_CAST "type");
+		relabel = xmlGetProp(n, BAD_CAST "relabel");
+		if (type && xmlStrcmp(type, BAD_CAST "none") == 0)
+			r = false;
+		else if (type && xmlStrcmp(type, BAD_CAST "static") == 0)
+			r = relabel && xmlStrcmp(relabel, BAD_CAST "yes") == 0;
+		xmlFree(type);
+		xmlFree(relabel);
+		return r;
+	}
+	return true;
+}
+
+/* Who QEMU runs as, from the kernel: vmkit.conf may have changed since it started. */
+static int
+qemu_ids(struct vm_attach_op *op, uid_t *uid, gid_t *gid, struct vm_error *err)
+{
+	pid_t pid = vm_state_qemu_pid(op->dl->dirfd);
+	unsigned u[2] = { 0 }, g[2] = { 0 };
+	int found = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = pid > 0 ? fopen(path, "re") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		found += sscanf(line, "Uid: %u %u", &u[0], &u[1]) == 2;
+		found += sscanf(line, "Gid: %u %u", &g[0], &g[1]) == 2;
+	}
+	if (f)
+		fclose(f);
+	if (found != 2)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot tell which user qemu of domain '%s' runs as",
+				    op->name);
+	*uid = u[1];
+	*gid = g[1];
+	return 0;
+}
+
+int
+vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const char *target,
+		struct vm_error *err)
+{
+	struct vm_label_ctx *l = &op->ctx.label;
+	size_t len = strspn(target, "abcdefghijklmnopqrstuvwxyz");
+
+	/* device ids of other kinds (pci.1, scsi0) are never disks */
+	if (target[len] || len == 0 || len > 25)
+		return vm_error_set(err, VM_EXIT_INVALID, "invalid target '%s'", target);
+	if (vm_state_lock(paths, op->name, false, -1, &op->dl, err) < 0)
+		return -1;
+	vm_hook("attach:locked");
+	if (!vm_state_alive(op->dl->dirfd))
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", op->name);
+	if (vm_status_read(op->dl->dirfd, &op->st, err) < 0)
+		return vm_error_prefix(err, "domain '%s'", op->name);
+	if (op->st->state != VM_RUN_RUNNING)
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running (it is %s)", op->name,
+				    vm_status_state_name(op->st->state));
+	op->ctx.conf = op->conf;
+	op->ctx.warn = op->opts->warn;
+	op->ctx.labels = !paths->session && op->conf->dynamic_ownership &&
+			 seclabel_relabels(op->st->domain_doc);
+	l->uuid = op->st->uuid;
+	l->remember = op->conf->remember_owner;
+	if (op->ctx.labels && qemu_ids(op, &l->uid, &l->gid, err) < 0)
+		return -1;
+	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
+		return -1;
+	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);
+}
+
+void
+vm_attach_end(struct vm_attach_op *op)
+{
+	vm_qmp_close(op->qmp);
+	vm_lockmgr_close(op->ctx.lm);
+	vm_status_free(op->st);
+	if (op->dl)
+		vm_state_unlock(op->dl);
+}

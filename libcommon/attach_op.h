@@ -1,0 +1,104 @@
+/*
+ * What attach.c, detach.c and media.c share: one vm-attach call on a
+ * locked, running domain, the QMP commands it sends, and the status
+ * records, leases and labels of the disks it adds and removes. Internal
+ * to libcommon; the API is attach.h.
+ *
+ *	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
+ *	int r = vm_attach_begin(&op, paths, target, err);
+ *
+ *	if (r == 0)
+ *		r = ...;
+ *	vm_attach_end(&op);
+ *
+ * Functions taking ERR return -1 and fill it on failure.
+ */
+#ifndef VM_ATTACH_OP_H
+#define VM_ATTACH_OP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "attach.h"
+#include "qmp.h"
+#include "run_disks.h"
+#include "state.h"
+#include "status.h"
+#include "error.h"
+
+/* One vm-attach call on a locked, running domain. */
+struct vm_attach_op {
+	const struct vm_conf *conf;
+	const struct vm_attach_opts *opts;
+	const char *name;
+	struct vm_domlock *dl;
+	struct vm_status *st;
+	struct vm_disk_ctx ctx;
+	struct vm_qmp *qmp;
+};
+
+/*
+ * Checks that TARGET can name a disk, takes the domain lock, reads the
+ * status of the running domain and connects to its QMP socket. The
+ * caller sets conf, opts and name first, and calls vm_attach_end()
+ * whatever this returns.
+ */
+int vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const char *target,
+		    struct vm_error *err);
+void vm_attach_end(struct vm_attach_op *op);
+
+/* QMP */
+
+/* A JSON object of KEY, VALUE pairs up to a NULL key; the values are taken. */
+json_object *vm_attach_json(const char *key, ...);
+
+#define S(s) json_object_new_string(s)
+
+/* Sends CMD with ARGS, which it puts. */
+int vm_attach_qmp(struct vm_attach_op *op, const char *cmd, json_object *args, json_object **ret,
+		  struct vm_error *err);
+/* The string member KEY of O, or "" */
+const char *vm_attach_member(json_object *o, const char *key);
+size_t vm_attach_array_len(json_object *a);
+
+/* Which of the block nodes of TARGET exist: bit 0 the format node, bit 1 the protocol node. */
+int vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nodes,
+			  struct vm_error *err);
+/* Deletes whatever block nodes of TARGET exist, the format node first. */
+int vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err);
+/* blockdev-add of both nodes of D; *ADDED counts those that exist. */
+int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added,
+			struct vm_error *err);
+
+/* Status records */
+
+int vm_attach_record_index(const struct vm_status *st, const char *target, size_t *i);
+void vm_attach_drop_record(struct vm_status *st, size_t i);
+
+/* Leases and labels */
+
+/*
+ * Takes the lease of D and labels it, with the record (last in the
+ * status) written first. On failure nothing is left but the error.
+ */
+int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d,
+			      struct vm_leaseset *held, struct vm_error *err);
+
+/* Hands the lease in HELD (if any) to QEMU as the named fd "lease-TARGET" and lets go of ours. */
+int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
+			bool *passed, struct vm_error *err);
+
+/*
+ * Once QEMU no longer uses the disk of record I: takes its lease away
+ * from QEMU and gives the disk back. A file that another record still
+ * uses keeps its lease and label for that one.
+ */
+int vm_attach_release(struct vm_attach_op *op, size_t i, struct vm_error *err);
+
+/*
+ * Undoes the last record's QEMU side (NODES block nodes, the named
+ * lease fd) and gives its disk back. When QEMU refuses a step the disk
+ * stays recorded, for a later detach or vm-stop to finish.
+ */
+void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed);
+
+#endif

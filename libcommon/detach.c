@@ -1,0 +1,102 @@
+#include "attach.h"
+#include "attach_op.h"
+#include "exitcodes.h"
+#include "hooks.h"
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "state.h"
+#include "status.h"
+
+#include <string.h>
+
+/*
+ * Deletes both block nodes of TARGET, where they are expected to exist;
+ * if QEMU refuses, deletes whichever exist.
+ */
+static int
+delete_both_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err)
+{
+	char fmtname[32], filename[32];
+
+	vm_disk_node_names(target, fmtname, filename);
+	if (vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(fmtname), NULL), NULL,
+			  err) == 0 &&
+	    vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(filename), NULL), NULL,
+			  err) == 0)
+		return 0;
+	vm_error_clear(err);
+	return vm_attach_delete_nodes(op, target, err);
+}
+
+/* Unplugs the device TARGET; *HAD tells whether QEMU had it. */
+static int
+unplug(struct vm_attach_op *op, const char *target, bool *had, struct vm_error *err)
+{
+	int timeout = op->opts->timeout_s;
+
+	*had = true;
+	if (vm_attach_qmp(op, "device_del", vm_attach_json("id", S(target), NULL), NULL, err) < 0) {
+		/* no device of that id: the one round trip that asks */
+		if (!strstr(err->msg, ": qemu: DeviceNotFound: "))
+			return -1;
+		vm_error_clear(err);
+		*had = false;
+		return 0;
+	}
+	/* SCSI devices go at once; PCI ones wait for the guest (ACPI or PCIe hotplug) */
+	if (vm_qmp_wait_event(op->qmp, "DEVICE_DELETED", "device", target, timeout * 1000, NULL,
+			      err) < 0) {
+		if (err->code == VM_EXIT_NO)
+			return vm_error_set(err, VM_EXIT_NO,
+					    "the guest of domain '%s' did not release disk '%s' within %d s; it stays attached",
+					    op->name, target, timeout);
+		return -1;
+	}
+	vm_hook("attach:unplugged");
+	return 0;
+}
+
+static int
+detach_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
+{
+	unsigned nodes = 0;
+	bool had;
+	size_t i;
+	bool recorded = vm_attach_record_index(op->st, target, &i) == 0;
+
+	if (unplug(op, target, &had, err) < 0)
+		return err->code == VM_EXIT_NO ? -1 :
+		       vm_error_prefix(err, "cannot detach '%s' from domain '%s'", target, op->name);
+	if (!recorded && !had && vm_attach_block_nodes(op, target, &nodes, err) < 0)
+		return -1;
+	if (!recorded && !had && !nodes)
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name, target);
+	/* a recorded disk with a file has both nodes, unless an attach was cut short */
+	if (recorded && op->st->disks[i].path ? delete_both_nodes(op, target, err) < 0 :
+	    vm_attach_delete_nodes(op, target, err) < 0)
+		return -1;
+	vm_hook("attach:blockdev-deleted");
+	if (recorded) {
+		if (vm_attach_release(op, i, err) < 0)
+			return -1;
+		vm_status_remove_disk(op->st, target);
+		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
+			return -1;
+		vm_hook("attach:forgotten");
+	}
+	vm_state_log(op->dl->dirfd, "detached '%s' from domain '%s'", target, op->name);
+	return 0;
+}
+
+int
+vm_attach_detach(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		 const char *target, const struct vm_attach_opts *opts, struct vm_error *err)
+{
+	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
+	int r = vm_attach_begin(&op, paths, target, err);
+
+	if (r == 0)
+		r = detach_locked(&op, target, err);
+	vm_attach_end(&op);
+	return r;
+}
