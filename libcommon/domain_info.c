@@ -117,7 +117,8 @@ vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
 		v[(*n)++] = info;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), by_name);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_name);
 	*list = v;
 	return 0;
 }

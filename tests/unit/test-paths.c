@@ -88,6 +88,8 @@ test_canonical(void)
 	snprintf(path, sizeof(path), "%s/sl", base);
 	symlink("f", path);
 	ok(vm_paths_canonical(path, &b, &err) == 0 && !strcmp(a, b), "a symlink names the same file");
+	free(b);
+	b = NULL;
 	ok(vm_paths_canonical("/nonexistent/x", &b, &err) < 0 && err.code == VM_EXIT_INVALID,
 	   "a missing disk is invalid input");
 	free(a);
