@@ -200,9 +200,12 @@ teardown() { common_teardown; }
 	make_disk "$TEST_DIR/home/a.qcow2"
 	chmod 600 "$TEST_DIR/home/a.qcow2"
 	xml=$(make_domain sess "$(disk_xml "$TEST_DIR/home/a.qcow2" vda)")
+	# the build tree may be private to root: the user runs copies
+	mkdir -m 0755 "$TEST_DIR/bin"
+	cp "$(command -v vm-start)" "$(command -v vm-stop)" "$(command -v vm-status)" "$TEST_DIR/bin/"
 	as_user() {
 		runuser -u "$QEMU_USER" -- env -u VMKIT_CONF VMKIT_RUNDIR= \
-			XDG_RUNTIME_DIR="$TEST_DIR/home" PATH="$PATH" "$@"
+			XDG_RUNTIME_DIR="$TEST_DIR/home" PATH="$TEST_DIR/bin:$PATH" "$@"
 	}
 	run -0 as_user vm-start "$xml"
 	[ -d "$TEST_DIR/home/vmkit/domains/sess" ]
