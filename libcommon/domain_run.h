@@ -17,7 +17,7 @@
 typedef void (*vm_warn_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
-		 struct vm_domain *dom, bool paused, struct vm_error *err);
+		 struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err);
 
 struct vm_stop_opts {
 	bool force;

@@ -272,9 +272,9 @@ fail:
 
 int
 vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
-	     struct vm_domain *dom, bool paused, struct vm_error *err)
+	     struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
 {
-	struct start s = { .conf = conf, .dom = dom, .ctx = { .conf = conf, .warn = vm_warn } };
+	struct start s = { .conf = conf, .dom = dom, .ctx = { .conf = conf, .warn = warn } };
 	int r = -1;
 
 	uuid_unparse_lower(dom->uuid, s.st.uuid);

@@ -24,14 +24,6 @@
 #define BYTE_COMMAND 0
 #define BYTE_ALIVE 1
 
-static int
-ofd_lock(int fd, int cmd, short type, off_t byte)
-{
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
-
-	return fcntl(fd, cmd, &fl);
-}
-
 /* A timeout or a conflict fails with EAGAIN. */
 static int
 ofd_lock_wait(int fd, short type, off_t byte, int timeout_ms)
@@ -158,7 +150,7 @@ vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 	if (fd < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
 				    dl->name);
-	if (ofd_lock(fd, F_OFD_SETLK, F_RDLCK, BYTE_ALIVE) < 0)
+	if (ofd_lock_wait(fd, F_RDLCK, BYTE_ALIVE, 0) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
 				    "cannot take the liveness lock of domain '%s'", dl->name);
 	return steal_fd(fd);

@@ -71,7 +71,7 @@ run(const char *arg, bool paused, bool only_print, struct vm_error *err)
 	if (only_print)
 		r = print_argv(dom, &conf, err);
 	else if (vm_paths_open(&paths, err) == 0)
-		r = vm_run_start(&conf, &paths, dom, paused, err);
+		r = vm_run_start(&conf, &paths, dom, paused, vm_warn, err);
 out:
 	vm_paths_close(&paths);
 	vm_domain_free(dom);
