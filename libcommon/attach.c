@@ -166,16 +166,36 @@ has_acpi(const struct vm_attach_op *op)
 	return child(child(root, "features"), "acpi") != NULL;
 }
 
+/* Whether the secondary bus of root port pci.N has a device on it. */
+static int
+port_in_use(struct vm_attach_op *op, long n, bool *used, struct vm_error *err)
+{
+	json_object *ret = NULL;
+	char path[80];
+
+	snprintf(path, sizeof(path), "/machine/peripheral/pci.%ld/pci.%ld", n, n);
+	if (vm_attach_qmp(op, "qom-list", vm_attach_json("path", S(path), NULL), &ret, err) < 0)
+		return -1;
+	*used = false;
+	for (size_t i = 0; i < vm_attach_array_len(ret); i++)
+		if (strncmp(vm_attach_member(json_object_array_get_idx(ret, i), "name"), "child[", 6) == 0)
+			*used = true;
+	json_object_put(ret);
+	return 0;
+}
+
 /*
  * The first pcie-root-port (id "pci.N", made by vm-start) that has
- * nothing plugged in. A port whose device the guest has not yet
- * released still counts as used.
+ * nothing plugged in. query-pci lists the ports, but not the devices
+ * behind a port whose bus the firmware has not numbered yet, so a port's
+ * own bus in QOM decides whether it is in use. A device that the guest
+ * has not yet released still counts.
  */
 static int
 free_root_port(struct vm_attach_op *op, const char *target, char bus[32], struct vm_error *err)
 {
 	json_object *ret = NULL;
-	long best = -1;
+	bool ports[256] = { false }, used;
 
 	if (vm_attach_qmp(op, "query-pci", NULL, &ret, err) < 0)
 		return -1;
@@ -183,27 +203,33 @@ free_root_port(struct vm_attach_op *op, const char *target, char bus[32], struct
 		json_object *devs = json_object_object_get(json_object_array_get_idx(ret, b), "devices");
 
 		for (size_t i = 0; i < vm_attach_array_len(devs); i++) {
-			json_object *d = json_object_array_get_idx(devs, i), *br = NULL;
+			json_object *d = json_object_array_get_idx(devs, i);
 			const char *id = vm_attach_member(d, "qdev_id");
 			char *end;
 			long n;
 
 			if (strncmp(id, "pci.", 4) != 0 ||
-			    !json_object_object_get_ex(d, "pci_bridge", &br) ||
-			    vm_attach_array_len(json_object_object_get(br, "devices")) > 0)
+			    !json_object_object_get_ex(d, "pci_bridge", NULL))
 				continue;
 			n = strtol(id + 4, &end, 10);
-			if (!*end && n > 0 && (best < 0 || n < best))
-				best = n;
+			if (!*end && n > 0 && n < 256)
+				ports[n] = true;
 		}
 	}
 	json_object_put(ret);
-	if (best < 0)
-		return vm_error_set(err, VM_EXIT_NO,
-				    "no free pcie-root-port in domain '%s' for '%s' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)",
-				    op->name, target);
-	snprintf(bus, 32, "pci.%ld", best);
-	return 0;
+	for (long n = 1; n < 256; n++) {
+		if (!ports[n])
+			continue;
+		if (port_in_use(op, n, &used, err) < 0)
+			return -1;
+		if (!used) {
+			snprintf(bus, 32, "pci.%ld", n);
+			return 0;
+		}
+	}
+	return vm_error_set(err, VM_EXIT_NO,
+			    "no free pcie-root-port in domain '%s' for '%s' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)",
+			    op->name, target);
 }
 
 /*
@@ -229,7 +255,6 @@ static json_object *
 device_json(const struct vm_disk *d, const char *bus)
 {
 	bool cdrom = d->device == VM_DEVICE_CDROM;
-	bool wc = d->cache != VM_CACHE_WRITETHROUGH && d->cache != VM_CACHE_DIRECTSYNC;
 	char fmtname[32], filename[32];
 	json_object *o;
 
@@ -246,10 +271,10 @@ device_json(const struct vm_disk *d, const char *bus)
 	json_object_object_add(o, "id", S(d->target));
 	if (d->serial)
 		json_object_object_add(o, "serial", S(d->serial));
-	if (d->source && d->shareable && d->format == VM_FORMAT_RAW)
+	if (vm_disk_share_rw(d))
 		json_object_object_add(o, "share-rw", json_object_new_boolean(true));
 	if (d->source && !cdrom)
-		json_object_object_add(o, "write-cache", S(wc ? "on" : "off"));
+		json_object_object_add(o, "write-cache", S(vm_disk_write_cache(d) ? "on" : "off"));
 	return o;
 }
 

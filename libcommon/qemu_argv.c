@@ -144,6 +144,20 @@ push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error
 	return r;
 }
 
+bool
+vm_disk_share_rw(const struct vm_disk *d)
+{
+	/* A readonly user must let shareable writers in: the leases, not
+	 * QEMU's image locking, decide who may share a disk. */
+	return d->source && ((d->shareable && d->format == VM_FORMAT_RAW) || d->readonly);
+}
+
+bool
+vm_disk_write_cache(const struct vm_disk *d)
+{
+	return d->cache != VM_CACHE_WRITETHROUGH && d->cache != VM_CACHE_DIRECTSYNC;
+}
+
 void
 vm_disk_node_names(const char *target, char fmt[32], char file[32])
 {
@@ -241,7 +255,7 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 		const struct vm_disk *d = &dom->disks[i];
 		bool cdrom = d->device == VM_DEVICE_CDROM;
 		long idx = vm_disk_index(d->target);
-		bool wc = d->cache != VM_CACHE_WRITETHROUGH && d->cache != VM_CACHE_DIRECTSYNC;
+		bool wc = vm_disk_write_cache(d);
 		char fmtname[32], filename[32];
 		struct opt o = { 0 };
 
@@ -297,9 +311,7 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 		opt_add(&o, ",id=%s", d->target);
 		if (d->serial)
 			opt_val(&o, "serial", d->serial);
-		/* A readonly user must let shareable writers in: the leases, not
-		 * QEMU's image locking, decide who may share a disk. */
-		if (d->source && ((d->shareable && d->format == VM_FORMAT_RAW) || d->readonly))
+		if (vm_disk_share_rw(d))
 			opt_add(&o, ",share-rw=on");
 		if (d->source && !cdrom)
 			opt_add(&o, ",write-cache=%s", wc ? "on" : "off");

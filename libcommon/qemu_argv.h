@@ -26,6 +26,10 @@ void vm_argv_free(struct vm_argv *argv);
 /* Shell-quoted, space-separated; the caller frees. */
 char *vm_argv_join(const struct vm_argv *argv);
 
+/* Device properties that boot disks and hotplugged disks share. */
+bool vm_disk_share_rw(const struct vm_disk *d);
+bool vm_disk_write_cache(const struct vm_disk *d);
+
 /* Node and device names of a disk target. */
 void vm_disk_node_names(const char *target, char fmt[32], char file[32]);
 

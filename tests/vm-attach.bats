@@ -393,3 +393,14 @@ snapshot() {
 	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/a.qcow2")" = 1 ]
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
 }
+
+@test "a disk hotplugged read-only coexists with a VM that shares it writable" {
+	make_disk "$TEST_DIR/s.img" raw
+	run -0 vm-start "$(make_domain w "$(disk_xml "$TEST_DIR/s.img" vda "<shareable/>" raw)")"
+	run -0 vm-start "$(attach_domain r q35 noacpi)"
+	run -0 vm-attach r --disk "$TEST_DIR/s.img" --target vdb --format raw --readonly
+	run -0 qmp r query-block
+	assert_output --partial '"node-name": "drive-vdb"'
+	run -1 vm-lock status "$TEST_DIR/s.img"
+	assert_output --partial "shared"
+}
