@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DISK_XML_MAX (64 * 1024)
 #define SCSI_TARGETS 256	/* as in qemu_argv.c: virtio-scsi's max_target is 255 */
 #define SCSI_CONTROLLER "scsi0"
 
@@ -83,32 +82,6 @@ vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
 	return 0;
 }
 
-int
-vm_attach_disk_load(const char *file, struct vm_disk *disk, struct vm_error *err)
-{
-	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
-	cleanup_free char *buf = malloc(DISK_XML_MAX + 1);
-	size_t len = 0;
-	ssize_t n;
-
-	memset(disk, 0, sizeof(*disk));
-	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open '%s'", file);
-	if (!buf)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", file);
-	while (len <= DISK_XML_MAX && (n = read(fd, buf + len, DISK_XML_MAX + 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot read '%s'", file);
-		len += n;
-	}
-	if (len > DISK_XML_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read '%s': larger than %d bytes",
-				    file, DISK_XML_MAX);
-	return vm_disk_parse(buf, len, file, disk, err);
-}
-
 /* Where a new device goes */
 
 /* Whether QEMU has a device with id ID: every device with an id is a
@@ -130,100 +103,26 @@ has_device(struct vm_attach_op *op, const char *id, bool *has, struct vm_error *
 }
 
 
-/* The element child NAME of N, or NULL. */
-static xmlNodePtr
-child(xmlNodePtr n, const char *name)
-{
-	for (n = n ? n->children : NULL; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0)
-			return n;
-	return NULL;
-}
-
 /*
- * What QEMU was started with, from the domain in the status file, as
- * qemu_argv.c made its command line: the machine is q35 when its name
- * says so, and ACPI (which pc's pci.0 hotplug needs) is on with
- * <features><acpi/>.
- */
-static bool
-machine_is_q35(const struct vm_attach_op *op)
-{
-	xmlNodePtr root = op->st->domain_doc ? xmlDocGetRootElement(op->st->domain_doc) : NULL;
-	xmlChar *m = xmlGetProp(child(child(root, "os"), "type"), BAD_CAST "machine");
-	bool q35 = m && (xmlStrncmp(m, BAD_CAST "q35", 3) == 0 ||
-			 xmlStrncmp(m, BAD_CAST "pc-q35", 6) == 0);
-
-	xmlFree(m);
-	return q35;
-}
-
-static bool
-has_acpi(const struct vm_attach_op *op)
-{
-	xmlNodePtr root = op->st->domain_doc ? xmlDocGetRootElement(op->st->domain_doc) : NULL;
-
-	return child(child(root, "features"), "acpi") != NULL;
-}
-
-/* Whether the secondary bus of root port pci.N has a device on it. */
-static int
-port_in_use(struct vm_attach_op *op, long n, bool *used, struct vm_error *err)
-{
-	json_object *ret = NULL;
-	char path[80];
-
-	snprintf(path, sizeof(path), "/machine/peripheral/pci.%ld/pci.%ld", n, n);
-	if (vm_attach_qmp(op, "qom-list", vm_attach_json("path", S(path), NULL), &ret, err) < 0)
-		return -1;
-	*used = false;
-	for (size_t i = 0; i < vm_attach_array_len(ret); i++)
-		if (strncmp(vm_attach_member(json_object_array_get_idx(ret, i), "name"), "child[", 6) == 0)
-			*used = true;
-	json_object_put(ret);
-	return 0;
-}
-
-/*
- * The first pcie-root-port (id "pci.N", made by vm-start) that has
- * nothing plugged in. query-pci lists the ports, but not the devices
- * behind a port whose bus the firmware has not numbered yet, so a port's
- * own bus in QOM decides whether it is in use. A device that the guest
- * has not yet released still counts.
+ * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
+ * recorded uses: a hotplugged disk's record names its port from before
+ * device_add until its device is gone, and so does a hotplugged scsi0.
+ * Boot devices sit on pcie.0. Asking QEMU instead would cost two QMP
+ * round trips, and QEMU reads commands one byte at a time.
  */
 static int
-free_root_port(struct vm_attach_op *op, const char *target, char bus[32], struct vm_error *err)
+free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
 {
-	json_object *ret = NULL;
-	bool ports[256] = { false }, used;
+	for (unsigned n = 1; n <= op->st->root_ports; n++) {
+		char id[16];
+		bool used;
 
-	if (vm_attach_qmp(op, "query-pci", NULL, &ret, err) < 0)
-		return -1;
-	for (size_t b = 0; b < vm_attach_array_len(ret); b++) {
-		json_object *devs = json_object_object_get(json_object_array_get_idx(ret, b), "devices");
-
-		for (size_t i = 0; i < vm_attach_array_len(devs); i++) {
-			json_object *d = json_object_array_get_idx(devs, i);
-			const char *id = vm_attach_member(d, "qdev_id");
-			char *end;
-			long n;
-
-			if (strncmp(id, "pci.", 4) != 0 ||
-			    !json_object_object_get_ex(d, "pci_bridge", NULL))
-				continue;
-			n = strtol(id + 4, &end, 10);
-			if (!*end && n > 0 && n < 256)
-				ports[n] = true;
-		}
-	}
-	json_object_put(ret);
-	for (long n = 1; n < 256; n++) {
-		if (!ports[n])
-			continue;
-		if (port_in_use(op, n, &used, err) < 0)
-			return -1;
+		snprintf(id, sizeof(id), "pci.%u", n);
+		used = strcmp(op->st->scsi_bus, id) == 0;
+		for (size_t i = 0; !used && i < op->st->ndisks; i++)
+			used = strcmp(op->st->disks[i].bus, id) == 0;
 		if (!used) {
-			snprintf(bus, 32, "pci.%ld", n);
+			strcpy(bus, id);
 			return 0;
 		}
 	}
@@ -238,12 +137,12 @@ free_root_port(struct vm_attach_op *op, const char *target, char bus[32], struct
  * pass on QEMU's error after the disk was already labelled.
  */
 static int
-pci_bus(struct vm_attach_op *op, const char *target, char bus[32], struct vm_error *err)
+pci_bus(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
 {
-	if (machine_is_q35(op))
+	if (op->st->q35)
 		return free_root_port(op, target, bus, err);
-	snprintf(bus, 32, "pci.0");
-	if (!has_acpi(op))
+	snprintf(bus, 16, "pci.0");
+	if (!op->st->acpi)
 		return vm_error_set(err, VM_EXIT_NO,
 				    "domain '%s' cannot hotplug '%s' into pci.0: its machine 'pc' needs <features><acpi/></features>",
 				    op->name, target);
@@ -313,9 +212,10 @@ check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *
 static int
 attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
 {
+	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_leaseset held = { 0 };
-	char bus[32] = "", ctlbus[32] = "";
-	bool scsi_ctl = true, passed = false;
+	char bus[16] = "", ctlbus[16] = "";
+	bool scsi_ctl = true, ctl_added = false, passed = false;
 	int nodes = 0;
 
 	if (check_hotplug(op, d, err) < 0 || check_target_free(op, d->target, err) < 0)
@@ -325,14 +225,23 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	if ((d->bus == VM_BUS_VIRTIO && pci_bus(op, d->target, bus, err) < 0) ||
 	    (!scsi_ctl && pci_bus(op, d->target, ctlbus, err) < 0))
 		return -1;
-	if (vm_attach_lease_and_label(op, d, &held, err) < 0)
+	/* the controller's port is recorded with the disk, before either is added */
+	if (!scsi_ctl)
+		strcpy(op->st->scsi_bus, ctlbus);
+	if (vm_attach_lease_and_label(op, d, bus, &held, err) < 0) {
+		if (!scsi_ctl) {
+			op->st->scsi_bus[0] = '\0';
+			vm_status_write(op->dl->dirfd, op->st, &ignored);
+		}
 		return -1;
+	}
 	/* like libvirt, a scsi controller comes when needed and stays */
 	if (!scsi_ctl &&
 	    vm_attach_qmp(op, "device_add", vm_attach_json("driver", S("virtio-scsi-pci"),
 							   "id", S(SCSI_CONTROLLER), "bus", S(ctlbus),
 							   NULL), NULL, err) < 0)
 		goto fail;
+	ctl_added = !scsi_ctl;
 	if (vm_attach_hand_over(op, d->target, &held, &passed, err) < 0)
 		goto fail;
 	if (d->source && vm_attach_add_nodes(op, d, &nodes, err) < 0)
@@ -347,6 +256,8 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 
 fail:
 	vm_leaseset_release(&held);
+	if (!scsi_ctl && !ctl_added)
+		op->st->scsi_bus[0] = '\0';
 	vm_attach_unwind(op, d->target, nodes, passed);
 	return vm_error_prefix(err, "cannot attach '%s' to domain '%s'", d->target, op->name);
 }

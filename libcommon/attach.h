@@ -12,7 +12,7 @@
  * QEMU is not alive. A hotplugged disk's lease goes to QEMU as the named
  * fd "lease-DEV" (QMP getfd), which QEMU keeps until closefd or its
  * exit; add-fd is not used because QEMU 7.2 closes fdset fds when the
- * last QMP client disconnects. The disk is recorded in status.xml before
+ * last QMP client disconnects. The disk is recorded in status.json before
  * it is labelled, so that vm-stop can give it back after a kill at any
  * point, and a failure undoes every step in reverse.
  *

@@ -272,7 +272,7 @@ vm_attach_record_index(const struct vm_status *st, const char *target, size_t *i
 }
 
 int
-vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d,
+vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
 			  struct vm_leaseset *held, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
@@ -280,6 +280,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d,
 	int r;
 
 	r = vm_disk_acquire(&op->ctx, d, &rec, held, err);
+	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
 	free(rec.path);
@@ -349,31 +350,6 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 
 /* The frame of every call */
 
-/* Whether the domain's <seclabel> lets vmkit relabel disks (as domain.c reads it). */
-static bool
-seclabel_relabels(xmlDocPtr doc)
-{
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-
-	for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
-		xmlChar *type, *relabel;
-		bool r = true;
-
-		if (n->type != XML_ELEMENT_NODE || xmlStrcmp(n->name, BAD_CAST "seclabel") != 0)
-			continue;
-		type = xmlGetProp(n, BAD_CAST "type");
-		relabel = xmlGetProp(n, BAD_CAST "relabel");
-		if (type && xmlStrcmp(type, BAD_CAST "none") == 0)
-			r = false;
-		else if (type && xmlStrcmp(type, BAD_CAST "static") == 0)
-			r = relabel && xmlStrcmp(relabel, BAD_CAST "yes") == 0;
-		xmlFree(type);
-		xmlFree(relabel);
-		return r;
-	}
-	return true;
-}
-
 /* Who QEMU runs as, from the kernel: vmkit.conf may have changed since it started. */
 static int
 qemu_ids(struct vm_attach_op *op, uid_t *uid, gid_t *gid, struct vm_error *err)
@@ -422,8 +398,7 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 				    vm_status_state_name(op->st->state));
 	op->ctx.conf = op->conf;
 	op->ctx.warn = op->opts->warn;
-	op->ctx.labels = !paths->session && op->conf->dynamic_ownership &&
-			 seclabel_relabels(op->st->domain_doc);
+	op->ctx.labels = !paths->session && op->conf->dynamic_ownership && op->st->relabel;
 	l->uuid = op->st->uuid;
 	l->remember = op->conf->remember_owner;
 	if (op->ctx.labels && qemu_ids(op, &l->uid, &l->gid, err) < 0)

@@ -78,9 +78,10 @@ void vm_attach_drop_record(struct vm_status *st, size_t i);
 
 /*
  * Takes the lease of D and labels it, with the record (last in the
- * status) written first. On failure nothing is left but the error.
+ * status, on root port BUS or "") written first. On failure nothing is
+ * left but the error.
  */
-int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d,
+int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
 			      struct vm_leaseset *held, struct vm_error *err);
 
 /* Hands the lease in HELD (if any) to QEMU as the named fd "lease-TARGET" and lets go of ours. */

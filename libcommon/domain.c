@@ -49,26 +49,6 @@ text_into(struct vm_xmlcheck *x, xmlNodePtr n, char **dst)
 	return 0;
 }
 
-int
-vm_domain_check_name(const char *name, struct vm_error *err)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
-	size_t len = strlen(name);
-
-	if (len == 0 || len > VM_NAME_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid domain name '%s': it must have 1 to %d characters", name,
-				    VM_NAME_MAX);
-	if (name[0] == '.' || name[0] == '-')
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid domain name '%s': it must not start with '.' or '-'", name);
-	if (name[strspn(name, ok)])
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid domain name '%s': only letters, digits and '_.+-' are allowed",
-				    name);
-	return 0;
-}
-
 /* <domain> level elements */
 
 static int
@@ -368,7 +348,7 @@ seclabel_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* Records a generated UUID in the document too, so that status.xml keeps it. */
+/* Records a generated UUID in the document too, so that status.json keeps it. */
 static int
 add_uuid(struct vm_xmlcheck *x, struct vm_domain *dom)
 {

@@ -106,12 +106,12 @@ struct vm_domain {
 	struct vm_lease_def *leases;
 	size_t nleases;
 	struct vm_seclabel seclabel;
-	xmlDocPtr doc;		/* the parsed document, kept for status.xml */
+	xmlDocPtr doc;		/* the parsed document, kept for status.json */
 };
 
 /* Reads and validates a domain XML file. */
 int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err);
-/* Same from memory; NAME is used in messages. For status.xml and fuzzing. */
+/* Same from memory; NAME is used in messages. For status.json and fuzzing. */
 int vm_domain_parse(const char *buf, size_t len, const char *name,
 		    struct vm_domain **dom, struct vm_error *err);
 /* Validates the <domain> element NODE of DOC (takes ownership of DOC). */

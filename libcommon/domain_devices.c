@@ -749,12 +749,3 @@ vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *dis
 		vm_disk_clear(disk);
 	return r;
 }
-
-void
-vm_disk_clear(struct vm_disk *disk)
-{
-	free(disk->source);
-	free(disk->target);
-	free(disk->serial);
-	memset(disk, 0, sizeof(*disk));
-}

@@ -7,7 +7,7 @@
  *   crashed   state left behind but QEMU is gone (run vm-stop to clean up);
  *             also a guest that panicked or hit an internal error
  *   unresponsive  QEMU alive but its monitor did not answer in time
- *   damaged   (listings only) status.xml cannot be read; vm-status NAME
+ *   damaged   (listings only) status.json cannot be read; vm-status NAME
  *             reports why, and vm-stop --force NAME cleans it up
  */
 #ifndef VM_DOMAIN_INFO_H

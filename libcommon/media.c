@@ -120,7 +120,7 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	if (find_cdrom(op, target, &loaded, err) < 0)
 		return -1;
 	/* the new medium is leased and labelled while the old one is still in */
-	if (vm_attach_lease_and_label(op, d, &held, err) < 0)
+	if (vm_attach_lease_and_label(op, d, "", &held, err) < 0)
 		return -1;
 	if (loaded || recorded) {
 		if (remove_medium(op, target, loaded, recorded ? &old : NULL, err) < 0)

@@ -399,10 +399,16 @@ chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *er
  * device, from ROOT_PORT_SLOT on, and emit them before any other device
  * so that their slots are still free.
  */
+unsigned
+vm_qemu_root_ports(const struct vm_domain *dom)
+{
+	return !is_q35(dom) ? 0 : dom->pcie_root_ports ? dom->pcie_root_ports : 4;
+}
+
 static int
 root_port_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
-	unsigned n = dom->pcie_root_ports ? dom->pcie_root_ports : 4;
+	unsigned n = vm_qemu_root_ports(dom);
 
 	if (n > ROOT_PORTS_MAX)
 		return vm_error_set(err, VM_EXIT_INVALID,

@@ -23,6 +23,8 @@ struct vm_argv {
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf,
 		 int monitor_fd, struct vm_argv *argv, struct vm_error *err);
 void vm_argv_free(struct vm_argv *argv);
+/* The pcie-root-ports pci.1..N kept free for hotplug: 0 unless q35. */
+unsigned vm_qemu_root_ports(const struct vm_domain *dom);
 /* Shell-quoted, space-separated; the caller frees. */
 char *vm_argv_join(const struct vm_argv *argv);
 

@@ -210,6 +210,26 @@ unwind(struct start *s)
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
 
+/* What vm-attach needs to know of the domain, and the domain itself as text. */
+static int
+describe_machine(struct start *s, struct vm_error *err)
+{
+	xmlChar *xml = NULL;
+	int len = 0;
+
+	s->st.root_ports = vm_qemu_root_ports(s->dom);
+	s->st.q35 = s->st.root_ports > 0;
+	s->st.acpi = s->dom->acpi;
+	s->st.relabel = s->dom->seclabel.relabel;
+	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
+	s->st.domain_xml = xml ? strdup((char *)xml) : NULL;
+	xmlFree(xml);
+	if (!s->st.domain_xml)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
+				    s->dom->name);
+	return 0;
+}
+
 static int
 start_locked(struct start *s, bool paused, struct vm_error *err)
 {
@@ -230,7 +250,8 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:leased");
 	s->st.state = VM_RUN_STARTING;
-	s->st.dom = s->dom;
+	if (describe_machine(s, err) < 0)
+		goto fail;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:intent");
@@ -302,6 +323,7 @@ out:
 		free(s.st.disks[i].path);
 	}
 	free(s.st.disks);
+	free(s.st.domain_xml);
 	free(s.groups);
 	vm_lockmgr_close(s.ctx.lm);
 	return r;

@@ -77,7 +77,7 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 }
 
 /*
- * Someone else damaged or replaced status.xml (vmkit only renames whole
+ * Someone else damaged or replaced status.json (vmkit only renames whole
  * files into place). Stop QEMU and set the record aside for the admin;
  * the disks it named cannot be given back without it.
  */
@@ -93,10 +93,10 @@ discard_damaged(struct vm_domlock *dl, const struct vm_stop_opts *opts,
 			return -1;
 		*result = VM_STOPPED;
 	}
-	if (renameat(dl->dirfd, "status.xml", dl->dirfd, "status.xml.damaged") < 0)
+	if (renameat(dl->dirfd, "status.json", dl->dirfd, "status.json.damaged") < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
 				    dl->name);
-	opts->warn("kept it as status.xml.damaged; the owners of the disks of domain '%s' were not restored",
+	opts->warn("kept it as status.json.damaged; the owners of the disks of domain '%s' were not restored",
 		   dl->name);
 	return vm_state_remove_runtime(dl, err);
 }
@@ -145,7 +145,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (vm_state_remove_runtime(dl, err) < 0)
 		goto out;
 	vm_hook("stop:runtime-removed");
-	/* Last: while status.xml exists the domain is not cleaned up. */
+	/* Last: while status.json exists the domain is not cleaned up. */
 	if (vm_status_remove(dl->dirfd, err) < 0)
 		goto out;
 	vm_state_log(dl->dirfd, "domain '%s' stopped", dl->name);

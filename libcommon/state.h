@@ -6,7 +6,7 @@
  *   pid       written by the QEMU child itself between fork and exec
  *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
- *   status.xml (status.h)
+ *   status.json (status.h)
  * The lock file and log outlive the domain so that waiting commands and
  * people reading the log are never surprised by a vanished file.
  */

@@ -6,12 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libxml/parser.h>
+#include <json-c/json.h>
 
-#define STATUS_FILE "status.xml"
+#define STATUS_FILE "status.json"
 #define STATUS_MAX (1 << 20)
 
 static const char *const state_names[] = {
@@ -27,12 +28,11 @@ vm_status_state_name(enum vm_run_state s)
 }
 
 static void
-cleanup_xmldoc_fn(xmlDocPtr *doc)
+cleanup_json_fn(json_object **o)
 {
-	if (*doc)
-		xmlFreeDoc(*doc);
+	json_object_put(*o);
 }
-#define cleanup_xmldoc __attribute__((cleanup(cleanup_xmldoc_fn)))
+#define cleanup_json __attribute__((cleanup(cleanup_json_fn)))
 
 static void
 disk_clear(struct vm_status_disk *d)
@@ -49,8 +49,7 @@ vm_status_free(struct vm_status *st)
 	for (size_t i = 0; i < st->ndisks; i++)
 		disk_clear(&st->disks[i]);
 	free(st->disks);
-	if (st->domain_doc)
-		xmlFreeDoc(st->domain_doc);
+	free(st->domain_xml);
 	free(st);
 }
 
@@ -98,78 +97,117 @@ vm_status_remove_disk(struct vm_status *st, const char *target)
 	st->ndisks--;
 }
 
-static void
-set_prop_fmt(xmlNodePtr node, const char *name, const char *fmt, unsigned long v)
-{
-	char buf[32];
+#define S(v) json_object_new_string(v)
 
-	snprintf(buf, sizeof(buf), fmt, v);
-	xmlNewProp(node, BAD_CAST name, BAD_CAST buf);
+static json_object *
+disk_json(const struct vm_status_disk *d)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "target", S(d->target));
+	if (d->path)
+		json_object_object_add(o, "path", S(d->path));
+	json_object_object_add(o, "lease", S(!d->lease ? "none" :
+					    d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
+	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
+	if (d->has_owner) {
+		json_object *owner = json_object_new_array();
+
+		json_object_array_add(owner, json_object_new_int64(d->uid));
+		json_object_array_add(owner, json_object_new_int64(d->gid));
+		json_object_object_add(o, "owner", owner);
+	}
+	if (d->bus[0])
+		json_object_object_add(o, "bus", S(d->bus));
+	return o;
 }
 
 int
 vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 {
-	cleanup_xmldoc xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNodePtr root, n, dom = NULL;
-	xmlChar *buf = NULL;
-	int len, r;
+	cleanup_json json_object *root = json_object_new_object();
+	json_object *machine = json_object_new_object(), *disks = json_object_new_array();
+	const char *text;
+	size_t len;
 
-	root = xmlNewDocNode(doc, NULL, BAD_CAST "vmkit-status", NULL);
-	xmlDocSetRootElement(doc, root);
-	xmlNewProp(root, BAD_CAST "state", BAD_CAST state_names[st->state]);
-	set_prop_fmt(root, "pid", "%lu", (unsigned long)st->pid);
-	xmlNewProp(root, BAD_CAST "uuid", BAD_CAST st->uuid);
-	for (size_t i = 0; i < st->ndisks; i++) {
-		const struct vm_status_disk *d = &st->disks[i];
-
-		n = xmlNewChild(root, NULL, BAD_CAST "disk", NULL);
-		xmlNewProp(n, BAD_CAST "target", BAD_CAST d->target);
-		if (d->path)
-			xmlNewProp(n, BAD_CAST "path", BAD_CAST d->path);
-		xmlNewProp(n, BAD_CAST "lease", BAD_CAST (!d->lease ? "none" :
-			   d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
-		xmlNewProp(n, BAD_CAST "label", BAD_CAST (d->labelled ? "applied" : "none"));
-		if (d->has_owner) {
-			char owner[32];
-			snprintf(owner, sizeof(owner), "%u:%u", d->uid, d->gid);
-			xmlNewProp(n, BAD_CAST "owner", BAD_CAST owner);
-		}
-	}
-	if (st->dom && st->dom->doc)
-		dom = xmlDocGetRootElement(st->dom->doc);
-	else if (st->domain_doc)
-		dom = xmlDocGetRootElement(st->domain_doc);
-	if (dom)
-		xmlAddChild(root, xmlDocCopyNode(dom, doc, 1));
-	xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
-	if (!buf)
+	json_object_object_add(root, "state", S(state_names[st->state]));
+	json_object_object_add(root, "pid", json_object_new_int64(st->pid));
+	json_object_object_add(root, "uuid", S(st->uuid));
+	json_object_object_add(machine, "q35", json_object_new_boolean(st->q35));
+	json_object_object_add(machine, "root_ports", json_object_new_int64(st->root_ports));
+	json_object_object_add(machine, "acpi", json_object_new_boolean(st->acpi));
+	json_object_object_add(machine, "relabel", json_object_new_boolean(st->relabel));
+	json_object_object_add(root, "machine", machine);
+	if (st->scsi_bus[0])
+		json_object_object_add(root, "scsi_bus", S(st->scsi_bus));
+	for (size_t i = 0; i < st->ndisks; i++)
+		json_object_array_add(disks, disk_json(&st->disks[i]));
+	json_object_object_add(root, "disks", disks);
+	if (st->domain_xml)
+		json_object_object_add(root, "domain", S(st->domain_xml));
+	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
+						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot format the status file");
-	r = vm_paths_write_atomic(dirfd, STATUS_FILE, buf, len, err);
-	xmlFree(buf);
-	return r;
+	return vm_paths_write_atomic(dirfd, STATUS_FILE, text, len, err);
 }
 
-static char *
-prop(xmlNodePtr n, const char *name)
+/* Member KEY of O if it has type T, else NULL. */
+static json_object *
+member(json_object *o, const char *key, json_type t)
 {
-	xmlChar *v = xmlGetProp(n, BAD_CAST name);
-	char *s = v ? strdup((char *)v) : NULL;
+	json_object *v = NULL;
 
-	xmlFree(v);
-	return s;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, t) ? v : NULL;
+}
+
+static const char *
+string(json_object *o, const char *key)
+{
+	json_object *v = member(o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* Copies string KEY (optional) into BUF of SIZE; -1 if it does not fit. */
+static int
+copy_string(json_object *o, const char *key, char *buf, size_t size)
+{
+	const char *v = string(o, key);
+
+	if (!v)
+		return json_object_object_get_ex(o, key, NULL) ? -1 : 0;
+	if (strlen(v) >= size)
+		return -1;
+	strcpy(buf, v);
+	return 0;
 }
 
 static int
-parse_disk(xmlNodePtr n, struct vm_status_disk *d)
+uint_of(json_object *v, unsigned *out)
 {
-	cleanup_free char *lease = prop(n, "lease");
-	cleanup_free char *label = prop(n, "label");
-	cleanup_free char *owner = prop(n, "owner");
+	int64_t n;
 
-	d->target = prop(n, "target");
-	d->path = prop(n, "path");
-	if (!d->target || !lease || !label)
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	n = json_object_get_int64(v);
+	if (n < 0 || n > UINT32_MAX)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+parse_disk(json_object *o, struct vm_status_disk *d)
+{
+	const char *lease = string(o, "lease"), *label = string(o, "label");
+	json_object *owner = NULL;
+
+	if (!json_object_is_type(o, json_type_object) || !string(o, "target") || !lease || !label)
+		return -1;
+	d->target = strdup(string(o, "target"));
+	d->path = string(o, "path") ? strdup(string(o, "path")) : NULL;
+	if (!d->target || (string(o, "path") && !d->path))
 		return -1;
 	if (strcmp(lease, "exclusive") == 0)
 		d->lease = true, d->mode = VM_LEASE_EXCLUSIVE;
@@ -181,25 +219,46 @@ parse_disk(xmlNodePtr n, struct vm_status_disk *d)
 		d->labelled = true;
 	else if (strcmp(label, "none") != 0)
 		return -1;
-	if (owner) {
-		char end;
-		if (sscanf(owner, "%u:%u%c", &d->uid, &d->gid, &end) != 2)
+	if (json_object_object_get_ex(o, "owner", &owner)) {
+		if (!json_object_is_type(owner, json_type_array) ||
+		    json_object_array_length(owner) != 2 ||
+		    uint_of(json_object_array_get_idx(owner, 0), &d->uid) < 0 ||
+		    uint_of(json_object_array_get_idx(owner, 1), &d->gid) < 0)
 			return -1;
 		d->has_owner = true;
 	}
+	if (copy_string(o, "bus", d->bus, sizeof(d->bus)) < 0)
+		return -1;
 	return (d->lease || d->labelled) && !d->path ? -1 : 0;
 }
 
 static int
-parse_root(xmlNodePtr root, struct vm_status *st)
+parse_machine(json_object *m, struct vm_status *st)
 {
-	cleanup_free char *state = prop(root, "state");
-	cleanup_free char *pid = prop(root, "pid");
-	cleanup_free char *uuid = prop(root, "uuid");
-	size_t i;
-	char *end;
+	json_object *q35 = member(m, "q35", json_type_boolean);
+	json_object *acpi = member(m, "acpi", json_type_boolean);
+	json_object *relabel = member(m, "relabel", json_type_boolean);
+	json_object *ports = NULL;
 
-	if (!root || xmlStrcmp(root->name, BAD_CAST "vmkit-status") || !state || !pid || !uuid)
+	if (!q35 || !acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
+	    uint_of(ports, &st->root_ports) < 0)
+		return -1;
+	st->q35 = json_object_get_boolean(q35);
+	st->acpi = json_object_get_boolean(acpi);
+	st->relabel = json_object_get_boolean(relabel);
+	return 0;
+}
+
+static int
+parse_root(json_object *root, struct vm_status *st)
+{
+	const char *state = string(root, "state"), *uuid = string(root, "uuid");
+	json_object *pid = member(root, "pid", json_type_int);
+	json_object *machine = member(root, "machine", json_type_object);
+	json_object *disks = member(root, "disks", json_type_array);
+	size_t i;
+
+	if (!state || !uuid || !pid || !machine || !disks || parse_machine(machine, st) < 0)
 		return -1;
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (strcmp(state, state_names[i]) == 0)
@@ -207,26 +266,22 @@ parse_root(xmlNodePtr root, struct vm_status *st)
 	if (i == sizeof(state_names) / sizeof(state_names[0]))
 		return -1;
 	st->state = i;
-	st->pid = strtol(pid, &end, 10);
-	if (*end || st->pid < 0 || strlen(uuid) >= sizeof(st->uuid))
+	if (json_object_get_int64(pid) < 0 || json_object_get_int64(pid) > INT32_MAX ||
+	    strlen(uuid) >= sizeof(st->uuid))
 		return -1;
+	st->pid = json_object_get_int64(pid);
 	strcpy(st->uuid, uuid);
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xmlStrcmp(n->name, BAD_CAST "disk") == 0) {
-			struct vm_status_disk d = { 0 };
-			int r = parse_disk(n, &d) < 0 ? -1 : vm_status_add_disk(st, &d, NULL);
+	if (copy_string(root, "scsi_bus", st->scsi_bus, sizeof(st->scsi_bus)) < 0)
+		return -1;
+	if (string(root, "domain") && !(st->domain_xml = strdup(string(root, "domain"))))
+		return -1;
+	for (i = 0; i < json_object_array_length(disks); i++) {
+		struct vm_status_disk d = { 0 };
+		int r = parse_disk(json_object_array_get_idx(disks, i), &d) < 0 ? -1 :
+			vm_status_add_disk(st, &d, NULL);
 
-			disk_clear(&d);
-			if (r < 0)
-				return -1;
-		} else if (xmlStrcmp(n->name, BAD_CAST "domain") == 0 && !st->domain_doc) {
-			st->domain_doc = xmlNewDoc(BAD_CAST "1.0");
-			if (!st->domain_doc)
-				return -1;
-			xmlDocSetRootElement(st->domain_doc, xmlDocCopyNode(n, st->domain_doc, 1));
-		} else
+		disk_clear(&d);
+		if (r < 0)
 			return -1;
 	}
 	return 0;
@@ -236,18 +291,30 @@ int
 vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
 {
 	cleanup_free char *buf = NULL;
-	cleanup_xmldoc xmlDocPtr doc = NULL;
+	cleanup_json json_object *root = NULL;
+	json_tokener *tok;
 	struct vm_status *st;
 	size_t len;
 
 	if (vm_paths_read(dirfd, STATUS_FILE, STATUS_MAX, &buf, &len, err) < 0)
 		return -1;
-	doc = xmlReadMemory(buf, len, STATUS_FILE, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	tok = json_tokener_new();
+	if (tok) {
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		root = json_tokener_parse_ex(tok, buf, (int)len);
+		if (json_tokener_get_error(tok) != json_tokener_success ||
+		    strspn(buf + json_tokener_get_parse_end(tok), " \t\r\n") !=
+		    len - json_tokener_get_parse_end(tok)) {
+			json_object_put(root);
+			root = NULL;
+		}
+		json_tokener_free(tok);
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", STATUS_FILE);
-	if (!doc || parse_root(xmlDocGetRootElement(doc), st) < 0) {
+	if (!json_object_is_type(root, json_type_object) || memchr(buf, '\0', len) ||
+	    parse_root(root, st) < 0) {
 		vm_status_free(st);
 		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged", STATUS_FILE);
 	}

@@ -1,14 +1,20 @@
 /*
- * status.xml: the domain XML plus its run state, rewritten atomically
- * (temp, fsync, rename) after each step so that a crash leaves either the
- * old state or the new one, and vm-stop alone can finish the cleanup.
+ * status.json: a domain's run state, rewritten atomically (temp, fsync,
+ * rename) after each step so that a crash leaves either the old state or
+ * the new one, and vm-stop alone can finish the cleanup.
  *
- *   <vmkit-status state='starting|running|stopping' pid='N'>
- *     <disk target='vda' path='/canonical' lease='exclusive|shared|none'
- *           label='none|applied' [owner='UID:GID']/>
- *     ...
- *     <domain ...>   the domain as it was started
- *   </vmkit-status>
+ *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
+ *    "machine": {"q35": B, "root_ports": N, "acpi": B, "relabel": B},
+ *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
+ *    "disks": [{"target": "vda", "path": "/canonical",
+ *               "lease": "exclusive|shared|none", "label": "applied|none",
+ *               "owner": [UID, GID], "bus": "pci.N"}, ...],
+ *    "domain": "<domain ...>"}           (the domain XML as started)
+ *
+ * JSON rather than XML so that the commands that only read it (vm-stop,
+ * vm-status, vm-lock, vm-attach) need not load libxml2, whose ICU and
+ * libstdc++ cost some 2 ms of start-up on every run. "machine" holds what
+ * vm-attach needs to know of the domain.
  *
  * Writing "starting" with its disks is the intent that comes before any
  * change outside the run directory.
@@ -18,7 +24,6 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "domain.h"
 #include "lock.h"
 #include "error.h"
 
@@ -32,6 +37,7 @@ struct vm_status_disk {
 	bool labelled;
 	bool has_owner;		/* owner recorded here (no xattrs) */
 	unsigned uid, gid;
+	char bus[16];		/* the root port of a hotplugged PCI disk, or "" */
 };
 
 struct vm_status {
@@ -40,10 +46,12 @@ struct vm_status {
 	char uuid[37];
 	struct vm_status_disk *disks;
 	size_t ndisks;
-	/* Written as the <domain> child; not read back, so that a disk
-	 * deleted while the VM ran cannot make its state unreadable. */
-	const struct vm_domain *dom;
-	xmlDocPtr domain_doc;	/* the <domain> as read back, rewritten as is */
+	bool q35;		/* hotplug goes to root ports pci.1..root_ports */
+	unsigned root_ports;
+	bool acpi;		/* pc's pci.0 hotplug needs it */
+	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
+	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
+	char *domain_xml;	/* the domain as started, kept as text */
 };
 
 /* Appends a disk record; the strings are copied. */

@@ -132,7 +132,7 @@ wait_ready() {
 	[ "$(stat -c %u:%g:%a "$disk")" = "0:0:600" ]
 	[ -z "$(xattrs_left "$disk")" ]
 	run -0 vm-lock status "$disk"
-	[ ! -e "$VMKIT_RUNDIR/domains/g/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/g/status.json" ]
 	run -1 vm-status g
 
 	# what the guest wrote at boot and at power-off is on the disk

@@ -8,6 +8,7 @@ load '/usr/lib/bats/bats-assert/load'
 VMKIT_SRCDIR=${VMKIT_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
 VMKIT_BUILDDIR=${VMKIT_BUILDDIR:-$VMKIT_SRCDIR}
 PATH="$VMKIT_BUILDDIR:$PATH"
+export VMKIT_LIBEXECDIR="$VMKIT_BUILDDIR"
 QEMU_USER=vmkit-qemu
 
 # TEST_DIR is world-traversable so that QEMU, running as QEMU_USER, can
@@ -23,7 +24,7 @@ common_setup() {
 common_teardown() {
 	local d
 	for d in "$VMKIT_RUNDIR"/domains/*/; do
-		[ -e "$d/status.xml" ] && vm-stop --force "$(basename "$d")" >/dev/null 2>&1
+		[ -e "$d/status.json" ] && vm-stop --force "$(basename "$d")" >/dev/null 2>&1
 	done
 	rm -rf "$TEST_DIR"
 }
@@ -134,4 +135,16 @@ PY
 # xattrs_left PATH: prints vmkit's xattrs on PATH, if any.
 xattrs_left() {
 	getfattr --absolute-names -d -m '^trusted\.vmkit\.' "$1" 2>/dev/null | grep -v '^#' | grep . || true
+}
+
+# The status record of disk TARGET in DOMAIN, one line: target path lease label bus.
+status_disk() {
+	python3 - "$VMKIT_RUNDIR/domains/$1/status.json" "$2" <<'PY'
+import json, sys
+for d in json.load(open(sys.argv[1]))["disks"]:
+    if d["target"] == sys.argv[2]:
+        print(d["target"], d.get("path", "-"), d["lease"], d["label"], d.get("bus", "-"))
+        sys.exit(0)
+sys.exit(1)
+PY
 }

@@ -23,17 +23,17 @@ outside_untouched() {
 	run -4 vm-status
 }
 
-@test "a symlink planted at status.xml is refused, and vm-stop --force sets it aside" {
+@test "a symlink planted at status.json is refused, and vm-stop --force sets it aside" {
 	(umask 077; mkdir -p "$VMKIT_RUNDIR/domains/s")
-	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/s/status.xml"
+	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/s/status.json"
 	run -4 vm-status s
-	assert_output --partial "refusing 'status.xml': it is a symlink"
+	assert_output --partial "refusing 'status.json': it is a symlink"
 	run -1 vm-start "$(make_domain s)"
 	assert_output --partial "run 'vm-stop s' first"
 	run -4 vm-stop s
 	assert_output --partial "'vm-stop --force s' stops it without its record"
 	run -0 vm-stop --force s
-	assert_output --partial "kept it as status.xml.damaged"
+	assert_output --partial "kept it as status.json.damaged"
 	outside_untouched
 	run -0 vm-start "$(make_domain s)"
 	run -0 vm-stop --force s
@@ -44,9 +44,9 @@ outside_untouched() {
 	make_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(make_domain g "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	pid=$(qemu_pid g)
-	echo 'garbage<' > "$VMKIT_RUNDIR/domains/g/status.xml"
+	echo 'garbage<' > "$VMKIT_RUNDIR/domains/g/status.json"
 	run -4 vm-status g
-	assert_output --partial "status file 'status.xml' is damaged"
+	assert_output --partial "status file 'status.json' is damaged"
 	run -0 vm-status
 	assert_output --regexp "^g +damaged +- +$"
 	run -0 vm-stop --force g
@@ -56,10 +56,10 @@ outside_untouched() {
 
 @test "a truncated status file is reported, not trusted" {
 	run -0 vm-start "$(make_domain t)"
-	head -c 40 "$VMKIT_RUNDIR/domains/t/status.xml" > "$TEST_DIR/cut"
-	cat "$TEST_DIR/cut" > "$VMKIT_RUNDIR/domains/t/status.xml"
+	head -c 40 "$VMKIT_RUNDIR/domains/t/status.json" > "$TEST_DIR/cut"
+	cat "$TEST_DIR/cut" > "$VMKIT_RUNDIR/domains/t/status.json"
 	run -4 vm-stop t
-	assert_output --partial "status file 'status.xml' is damaged"
+	assert_output --partial "status file 'status.json' is damaged"
 	run -4 vm-status t
 	run -0 vm-stop --force t
 	run -1 vm-status t
@@ -72,7 +72,7 @@ outside_untouched() {
 	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/leases/$hash"
 	run -4 vm-start "$(make_domain l "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	assert_output --partial "$hash"
-	[ ! -e "$VMKIT_RUNDIR/domains/l/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/l/status.json" ]
 	outside_untouched
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
 }

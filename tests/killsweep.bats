@@ -14,13 +14,14 @@ setup_file() {
 	make distclean >/dev/null 2>&1 || true
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
 	./configure -q --enable-test-hooks >/dev/null
-	make -s -j2 vm-start vm-stop vm-status vm-lock $(grep -q '^vm_attach_SOURCES' Makefile.am && echo vm-attach) >/dev/null
+	make -s -j2 vm-start vm-stop vm-status vm-lock vm-attach vm-attach-xml >/dev/null
 	export HOOKS_BIN="$src"
 }
 
 setup() {
 	common_setup
 	PATH="$HOOKS_BIN:$PATH"
+	export VMKIT_LIBEXECDIR="$HOOKS_BIN"
 	make_disk "$TEST_DIR/a.qcow2"
 	chown root:root "$TEST_DIR/a.qcow2"
 	chmod 600 "$TEST_DIR/a.qcow2"
@@ -85,7 +86,7 @@ assert_recovered() {
 	run vm-stop --force sweep
 	[ "$status" -le 1 ] || fail "$step: vm-stop exited $status: $output"
 	run -1 vm-status sweep
-	[ ! -e "$VMKIT_RUNDIR/domains/sweep/status.xml" ] || fail "$step: status.xml left behind"
+	[ ! -e "$VMKIT_RUNDIR/domains/sweep/status.json" ] || fail "$step: status.json left behind"
 	run -0 vm-lock list --json
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); held=[l for l in d["leases"] if l["state"]!="free"]; assert not held, held' "$output" ||
 		fail "$step: leases held after recovery"

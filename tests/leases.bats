@@ -27,7 +27,7 @@ pair() {
 	[ "$status" -eq "$3" ] || fail "second start ($2 after $1) exited $status: $output"
 	if [ "$3" -eq 1 ]; then
 		assert_output --partial "disk '$TEST_DIR/d.img' is in use by domain 'one'"
-		[ ! -e "$VMKIT_RUNDIR/domains/two/status.xml" ]
+		[ ! -e "$VMKIT_RUNDIR/domains/two/status.json" ]
 	fi
 	# the first VM runs on, untouched
 	[ "$(qemu_pid one)" = "$pid" ]
@@ -122,7 +122,7 @@ pair() {
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^0$')" = 1 ]
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^1$')" = 29 ]
 	[ "$(grep -l "is in use by" "$TEST_DIR"/out.* | wc -l)" = 29 ]
-	[ "$(ls "$VMKIT_RUNDIR"/domains/*/status.xml | wc -l)" = 1 ]
+	[ "$(ls "$VMKIT_RUNDIR"/domains/*/status.json | wc -l)" = 1 ]
 	for i in $(seq 30); do vm-stop --force "r$i" >/dev/null 2>&1 || true; done
 	run -0 vm-lock list --json
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert all(l["state"]=="free" for l in d["leases"]), d' "$output"
@@ -136,7 +136,7 @@ pair() {
 	run -0 vm-start "$a"
 	run -1 vm-start "$b"
 	assert_output --partial "domain uuid '$uuid' is in use by domain 'alpha'"
-	[ ! -e "$VMKIT_RUNDIR/domains/beta/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/beta/status.json" ]
 }
 
 @test "lock_manager nop takes no leases" {
@@ -152,7 +152,7 @@ pair() {
 	xml=$(make_domain nl "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
 	run -3 vm-start "$xml"
 	assert_output --partial "domain 'nl' has disks but no <lease>"
-	[ ! -e "$VMKIT_RUNDIR/domains/nl/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/nl/status.json" ]
 	printf 'require_lease_for_disks = 0\n' >> "$VMKIT_CONF"
 	run -0 vm-start "$xml"
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"

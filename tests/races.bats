@@ -37,8 +37,8 @@ start_gc_loop() {
 		winners=$(grep -l '^0$' "$TEST_DIR"/rc.* | wc -l)
 		losers=$(grep -l '^1$' "$TEST_DIR"/rc.* | wc -l)
 		[ "$winners" = 1 ] && [ "$losers" = 49 ] || fail "round $round: $winners started, $losers refused"
-		[ "$(ls "$VMKIT_RUNDIR"/domains/*/status.xml | wc -l)" = 1 ] || fail "round $round: state left"
-		name=$(basename "$(dirname "$(ls "$VMKIT_RUNDIR"/domains/*/status.xml)")")
+		[ "$(ls "$VMKIT_RUNDIR"/domains/*/status.json | wc -l)" = 1 ] || fail "round $round: state left"
+		name=$(basename "$(dirname "$(ls "$VMKIT_RUNDIR"/domains/*/status.json)")")
 		run -0 vm-stop --force "$name"
 	done
 	echo "# 20 rounds of 50 starts: one writer each" >&3

@@ -58,7 +58,7 @@ owner() {
 
 # snapshot NAME PATH: what must not change when an attach is refused.
 snapshot() {
-	echo "status $(sha256sum < "$VMKIT_RUNDIR/domains/$1/status.xml")"
+	echo "status $(sha256sum < "$VMKIT_RUNDIR/domains/$1/status.json")"
 	echo "drives $(drives "$1" | tr '\n' ' ')"
 	[ -z "${2:-}" ] || echo "file $(owner "$2") $(xattrs_left "$2" | tr '\n' ' ')"
 }
@@ -103,8 +103,7 @@ snapshot() {
 	assert_output --regexp "^exclusive +one +$TEST_DIR/a.qcow2$"
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
 	[ "$(getfattr --only-values -n trusted.vmkit.dac "$TEST_DIR/a.qcow2")" = 0:0 ]
-	grep -q "<disk target=\"vdb\" path=\"$TEST_DIR/a.qcow2\" lease=\"exclusive\" label=\"applied\"/>" \
-		"$VMKIT_RUNDIR/domains/one/status.xml"
+	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]
 }
 
 @test "a hotplugged disk cannot be attached to or started by a second domain" {
@@ -149,7 +148,7 @@ snapshot() {
 	assert_output --regexp "^free "
 	[ "$(owner "$TEST_DIR/a.qcow2")" = 0:0:600 ]
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
-	run -1 grep -q 'target="vdb"' "$VMKIT_RUNDIR/domains/one/status.xml"
+	run -1 status_disk one vdb
 	# and the target can be used again
 	run -0 vm-attach one --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
 }
@@ -204,7 +203,7 @@ snapshot() {
 	assert_output "vm-attach: the guest of domain 'deaf' did not release disk 'vdb' within 1 s; it stays attached"
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
-	grep -q 'target="vdb"' "$VMKIT_RUNDIR/domains/deaf/status.xml"
+	status_disk deaf vdb
 	run -0 vm-stop --force deaf
 	[ "$(owner "$TEST_DIR/a.qcow2")" = 0:0:600 ]
 }
@@ -251,8 +250,7 @@ snapshot() {
 	[ "$(owner "$TEST_DIR/iso2.iso")" = 0:0:600 ]
 	run -1 vm-lock status "$TEST_DIR/iso1.iso"
 	assert_output --regexp "^shared +cd "
-	grep -q "<disk target=\"sdb\" path=\"$TEST_DIR/iso1.iso\" lease=\"shared\"" \
-		"$VMKIT_RUNDIR/domains/cd/status.xml"
+	status_disk cd sdb | grep -q "^sdb $TEST_DIR/iso1.iso shared "
 	run -0 vm-stop --force cd
 	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
 }
@@ -359,6 +357,40 @@ snapshot() {
 	assert_output --partial "vm-attach: cannot open '$TEST_DIR/none.xml'"
 }
 
+@test "vm-attach loads no libxml2; a <disk> file goes to vm-attach-xml, and without it nothing changes" {
+	run -1 grep -q libxml2 <(ldd "$(command -v vm-attach)")
+	ldd "$VMKIT_LIBEXECDIR/vm-attach-xml" | grep -q libxml2
+	root_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	disk_xml "$TEST_DIR/a.qcow2" vdc > "$TEST_DIR/disk.xml"
+	before=$(snapshot one "$TEST_DIR/a.qcow2")
+	VMKIT_LIBEXECDIR=$TEST_DIR/nowhere run -4 vm-attach one "$TEST_DIR/disk.xml"
+	assert_output "vm-attach: cannot run '$TEST_DIR/nowhere/vm-attach-xml' to read '$TEST_DIR/disk.xml': No such file or directory"
+	[ "$(snapshot one "$TEST_DIR/a.qcow2")" = "$before" ]
+	# its messages and usage are vm-attach's
+	run -2 vm-attach one "$TEST_DIR/disk.xml" --readonly
+	assert_output --partial "vm-attach: --target, --bus, --readonly, --shareable and --cdrom go with --disk"
+}
+
+@test "on q35 a hotplugged scsi controller takes a root port, and the next virtio disk the next one" {
+	make_disk "$TEST_DIR/a.img" raw
+	make_disk "$TEST_DIR/b.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdb
+	run -0 qmp one qom-list '{"path": "/machine/peripheral/pci.1/pci.1"}'
+	assert_output --partial '"child[0]"'
+	run -0 vm-attach one --disk "$TEST_DIR/b.img" --target vdc
+	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.2" ]
+	run -0 drives one
+	assert_output "sdb=$TEST_DIR/a.img drive-sdb
+vdc=$TEST_DIR/b.img drive-vdc"
+	# the controller stays after its disk goes, and so does its port
+	run -0 vm-attach one --detach sdb
+	run -0 vm-attach one --detach vdc
+	run -0 vm-attach one --disk "$TEST_DIR/b.img" --target vdc
+	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.2" ]
+}
+
 @test "q35 with every pcie-root-port in use says so and exits 1" {
 	make_disk "$TEST_DIR/a.img" raw
 	make_disk "$TEST_DIR/b.img" raw
@@ -389,7 +421,7 @@ snapshot() {
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^0$')" = 1 ]
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^1$')" = 4 ]
 	[ "$(grep -l "^vm-attach: disk '$TEST_DIR/a.qcow2' is in use by " "$TEST_DIR"/out.* | wc -l)" = 4 ]
-	[ "$(grep -l 'target="vdb"' "$VMKIT_RUNDIR"/domains/d*/status.xml | wc -l)" = 1 ]
+	[ "$(for d in "$VMKIT_RUNDIR"/domains/d*/; do status_disk "$(basename "$d")" vdb; done | wc -l)" = 1 ]
 	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/a.qcow2")" = 1 ]
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
 }

@@ -79,7 +79,7 @@ teardown() { common_teardown; }
 	assert_output --regexp "^caps +running +$pid "
 	[ "$(stat -c %a "$VMKIT_RUNDIR")" = 700 ]
 	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps")" = 700 ]
-	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps/status.xml")" = 600 ]
+	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps/status.json")" = 600 ]
 }
 
 @test "vm-start gives QEMU no fds beyond stdio, its leases, liveness and monitor" {
@@ -118,7 +118,7 @@ teardown() { common_teardown; }
 	chmod 755 "$TEST_DIR/fake-qemu"
 	run -4 vm-start "$xml"
 	assert_output --partial "fake qemu: cannot go on"
-	[ ! -e "$VMKIT_RUNDIR/domains/dies/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/dies/status.json" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/dies/pid" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
@@ -131,7 +131,7 @@ teardown() { common_teardown; }
 	xml=$(make_domain noperm "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
 	run -4 vm-start "$xml"
 	assert_output --partial "Permission denied"
-	[ ! -e "$VMKIT_RUNDIR/domains/noperm/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/noperm/status.json" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 	run -1 vm-status noperm
 }
@@ -141,7 +141,7 @@ teardown() { common_teardown; }
 	xml=$(make_domain nouser)
 	run -3 vm-start "$xml"
 	assert_output --partial "unknown qemu user 'no-such-user-xyz'"
-	[ ! -e "$VMKIT_RUNDIR/domains/nouser/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/nouser/status.json" ]
 }
 
 @test "vm-start reports a bad vmkit.conf with file, line and key" {

@@ -35,7 +35,7 @@ teardown() { common_teardown; }
 	assert_output ""
 	wait_gone "$pid"
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
-	[ ! -e "$VMKIT_RUNDIR/domains/forced/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/forced/status.json" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/forced/pid" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/forced/qmp.sock" ]
 	run -1 alive_lock_held forced
@@ -71,7 +71,7 @@ teardown() { common_teardown; }
 	wait_gone "$pid"
 	run -0 vm-stop killed
 	assert_output --partial "domain 'killed' was not running (its QEMU had exited); cleaned up"
-	[ ! -e "$VMKIT_RUNDIR/domains/killed/status.xml" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/killed/status.json" ]
 	run -0 vm-start "$xml"
 }
 

@@ -2,6 +2,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "conf.h"
+#include "disk_xml.h"
 #include "exitcodes.h"
 #include "paths.h"
 
@@ -160,7 +161,7 @@ parse(int argc, char **argv, struct cmdline *c)
 }
 
 static int
-run(struct cmdline *c, struct vm_error *err)
+run(struct cmdline *c, char **argv, struct vm_error *err)
 {
 	struct vm_conf conf;
 	struct vm_paths paths = { .fd = -1 };
@@ -171,7 +172,7 @@ run(struct cmdline *c, struct vm_error *err)
 	if (c->mode == DISK || c->mode == INSERT)
 		r = vm_attach_disk_from_args(&c->disk, &disk, err);
 	else if (c->mode == XML)
-		r = vm_attach_disk_load(c->xml, &disk, err);
+		r = vm_attach_disk_xml(argv, c->xml, &disk, err);
 	else
 		r = 0;
 	if (r < 0 || vm_conf_load(&conf, vm_conf_path(), err) < 0 || vm_paths_open(&paths, err) < 0) {
@@ -207,7 +208,7 @@ main(int argc, char **argv)
 
 	vm_cli_init();
 	parse(argc, argv, &c);
-	if (run(&c, &err) < 0)
+	if (run(&c, argv, &err) < 0)
 		return vm_error_report(&err);
 	return VM_EXIT_OK;
 }

@@ -1,0 +1,20 @@
+/* vm-attach: hands a <disk> file to vm-attach-xml. */
+#include "disk_xml.h"
+#include "exitcodes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int
+vm_attach_disk_xml(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err)
+{
+	/* a build tree's tests point this at the build tree */
+	const char *dir = getenv("VMKIT_LIBEXECDIR");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/vm-attach-xml", dir && *dir ? dir : PKGLIBEXECDIR);
+	execv(path, argv);
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot run '%s' to read '%s'", path, file);
+}
