@@ -350,32 +350,6 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 
 /* The frame of every call */
 
-/* Who QEMU runs as, from the kernel: vmkit.conf may have changed since it started. */
-static int
-qemu_ids(struct vm_attach_op *op, uid_t *uid, gid_t *gid, struct vm_error *err)
-{
-	pid_t pid = vm_state_qemu_pid(op->dl->dirfd);
-	unsigned u[2] = { 0 }, g[2] = { 0 };
-	int found = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = pid > 0 ? fopen(path, "re") : NULL;
-	while (f && fgets(line, sizeof(line), f)) {
-		found += sscanf(line, "Uid: %u %u", &u[0], &u[1]) == 2;
-		found += sscanf(line, "Gid: %u %u", &g[0], &g[1]) == 2;
-	}
-	if (f)
-		fclose(f);
-	if (found != 2)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot tell which user qemu of domain '%s' runs as",
-				    op->name);
-	*uid = u[1];
-	*gid = g[1];
-	return 0;
-}
-
 int
 vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const char *target,
 		struct vm_error *err)
@@ -401,8 +375,8 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	op->ctx.labels = !paths->session && op->conf->dynamic_ownership && op->st->relabel;
 	l->uuid = op->st->uuid;
 	l->remember = op->conf->remember_owner;
-	if (op->ctx.labels && qemu_ids(op, &l->uid, &l->gid, err) < 0)
-		return -1;
+	l->uid = op->st->uid;
+	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
 	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);

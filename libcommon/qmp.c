@@ -27,7 +27,7 @@ struct vm_qmp {
 	char *buf;		/* received, not yet parsed */
 	size_t len, cap;
 	json_object *events;	/* array of queued event messages */
-	unsigned long long next_id;
+	bool out_of_step;	/* a command timed out: its late reply would pass for the next one's */
 };
 
 /* read_message() and await() results besides -1 */
@@ -154,27 +154,24 @@ event_matches(json_object *msg, const char *event, const char *key, const char *
 }
 
 /*
- * Reads until the reply to ID, or EVENT matching KEY/VALUE, arrives; with
- * neither, until the connection closes. Other events are queued. A reply
- * with another id answers a command that timed out earlier and is
- * dropped. QEMU leaves the id out only when it could not parse the
- * request, so a reply without one is ours.
+ * Reads until a command's reply (REPLY), or EVENT matching KEY/VALUE,
+ * arrives; with neither, until the connection closes. Other events are
+ * queued. QEMU answers commands in order, so the first message that is
+ * not an event is the reply to the one command in flight.
  */
 static int
-await(struct vm_qmp *qmp, long long dl, const char *id, const char *event, const char *key,
+await(struct vm_qmp *qmp, long long dl, bool reply, const char *event, const char *key,
       const char *value, json_object **out, struct vm_error *err)
 {
 	for (;;) {
-		json_object *msg = NULL, *v;
+		json_object *msg = NULL;
 		int r = read_message(qmp, dl, &msg, err);
 		bool is_event;
 
 		if (r != RD_MSG)
 			return r;
 		is_event = json_object_object_get_ex(msg, "event", NULL);
-		if (event ? event_matches(msg, event, key, value) :
-		    id && !is_event && (!json_object_object_get_ex(msg, "id", &v) ||
-					strcmp(json_object_get_string(v) ?: "", id) == 0)) {
+		if (event ? event_matches(msg, event, key, value) : reply && !is_event) {
 			*out = msg;
 			return RD_MSG;
 		}
@@ -239,20 +236,18 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 {
 	json_object *req = json_object_new_object(), *msg = NULL, *v, *cls, *desc;
 	cleanup_free char *line = NULL;
-	char id[32];
 	int r;
 
 	if (ret)
 		*ret = NULL;
 	/*
 	 * QEMU 7.2 reads the monitor one byte per main loop turn, some 4 us
-	 * each here, so every byte sent costs: a number as id, no "\/".
+	 * each here, so every byte sent costs: no "id" (replies come in
+	 * order), no "\/".
 	 */
-	snprintf(id, sizeof(id), "%llu", ++qmp->next_id);
 	json_object_object_add(req, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
-	json_object_object_add(req, "id", json_object_new_int64((int64_t)qmp->next_id));
 	r = asprintf(&line, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
 								       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(req);
@@ -260,12 +255,17 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot send '%s' to qemu", cmd);
 	if (qmp->closed)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
+	if (qmp->out_of_step)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot send '%s' to qemu: an earlier command timed out", cmd);
 	if (send_line(qmp, cmd, line, fd, dl, err) < 0)
 		return -1;
-	r = await(qmp, dl, id, NULL, NULL, NULL, &msg, err);
-	if (r == RD_TIMEOUT)
+	r = await(qmp, dl, true, NULL, NULL, NULL, &msg, err);
+	if (r == RD_TIMEOUT) {
+		qmp->out_of_step = true;
 		return vm_error_set(err, VM_EXIT_SYSTEM, "timed out waiting for qemu to answer '%s'",
 				    cmd);
+	}
 	if (r == RD_CLOSED)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 	if (r < 0)
@@ -403,7 +403,7 @@ vm_qmp_wait_event(struct vm_qmp *qmp, const char *event, const char *match_key,
 		}
 	}
 	if (!msg)
-		r = await(qmp, deadline(timeout_ms), NULL, event, match_key, match_value, &msg, err);
+		r = await(qmp, deadline(timeout_ms), false, event, match_key, match_value, &msg, err);
 	if (r == RD_TIMEOUT)
 		return vm_error_set(err, VM_EXIT_NO, "timed out waiting for qemu event '%s'", event);
 	if (r == RD_CLOSED)
@@ -419,7 +419,7 @@ vm_qmp_wait_event(struct vm_qmp *qmp, const char *event, const char *match_key,
 int
 vm_qmp_wait_close(struct vm_qmp *qmp, int timeout_ms, struct vm_error *err)
 {
-	int r = await(qmp, deadline(timeout_ms), NULL, NULL, NULL, NULL, NULL, err);
+	int r = await(qmp, deadline(timeout_ms), false, NULL, NULL, NULL, NULL, err);
 
 	if (r == RD_TIMEOUT)
 		return vm_error_set(err, VM_EXIT_NO,

@@ -1,7 +1,8 @@
 /*
  * QMP client on json-c. One connection, used synchronously: commands
- * are sent one at a time and replies are matched by "id"; events that
- * arrive meanwhile are queued and can be waited for.
+ * are sent one at a time, and the next message that is not an event is
+ * the reply; events that arrive meanwhile are queued and can be waited
+ * for. After a command times out the connection takes no more commands.
  *
  *	struct vm_qmp *qmp = NULL;
  *	if (vm_qmp_connect(dirfd, "qmp.sock", 5000, &qmp, &err) < 0) ...

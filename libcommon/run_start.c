@@ -210,7 +210,7 @@ unwind(struct start *s)
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
 
-/* What vm-attach needs to know of the domain, and the domain itself as text. */
+/* What vm-attach needs to know of the domain and its QEMU, and the domain itself as text. */
 static int
 describe_machine(struct start *s, struct vm_error *err)
 {
@@ -221,6 +221,8 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.q35 = s->st.root_ports > 0;
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
+	s->st.uid = s->ctx.label.uid;
+	s->st.gid = s->ctx.label.gid;
 	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
 	s->st.domain_xml = xml ? strdup((char *)xml) : NULL;
 	xmlFree(xml);

@@ -99,6 +99,17 @@ vm_status_remove_disk(struct vm_status *st, const char *target)
 
 #define S(v) json_object_new_string(v)
 
+/* [UID, GID] */
+static json_object *
+id_pair(unsigned uid, unsigned gid)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_int64(uid));
+	json_object_array_add(a, json_object_new_int64(gid));
+	return a;
+}
+
 static json_object *
 disk_json(const struct vm_status_disk *d)
 {
@@ -110,13 +121,8 @@ disk_json(const struct vm_status_disk *d)
 	json_object_object_add(o, "lease", S(!d->lease ? "none" :
 					    d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
 	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
-	if (d->has_owner) {
-		json_object *owner = json_object_new_array();
-
-		json_object_array_add(owner, json_object_new_int64(d->uid));
-		json_object_array_add(owner, json_object_new_int64(d->gid));
-		json_object_object_add(o, "owner", owner);
-	}
+	if (d->has_owner)
+		json_object_object_add(o, "owner", id_pair(d->uid, d->gid));
 	if (d->bus[0])
 		json_object_object_add(o, "bus", S(d->bus));
 	return o;
@@ -138,6 +144,7 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	json_object_object_add(machine, "acpi", json_object_new_boolean(st->acpi));
 	json_object_object_add(machine, "relabel", json_object_new_boolean(st->relabel));
 	json_object_object_add(root, "machine", machine);
+	json_object_object_add(root, "user", id_pair(st->uid, st->gid));
 	if (st->scsi_bus[0])
 		json_object_object_add(root, "scsi_bus", S(st->scsi_bus));
 	for (size_t i = 0; i < st->ndisks; i++)
@@ -198,6 +205,14 @@ uint_of(json_object *v, unsigned *out)
 }
 
 static int
+parse_id_pair(json_object *a, unsigned *uid, unsigned *gid)
+{
+	return json_object_is_type(a, json_type_array) && json_object_array_length(a) == 2 &&
+	       uint_of(json_object_array_get_idx(a, 0), uid) == 0 &&
+	       uint_of(json_object_array_get_idx(a, 1), gid) == 0 ? 0 : -1;
+}
+
+static int
 parse_disk(json_object *o, struct vm_status_disk *d)
 {
 	const char *lease = string(o, "lease"), *label = string(o, "label");
@@ -220,10 +235,7 @@ parse_disk(json_object *o, struct vm_status_disk *d)
 	else if (strcmp(label, "none") != 0)
 		return -1;
 	if (json_object_object_get_ex(o, "owner", &owner)) {
-		if (!json_object_is_type(owner, json_type_array) ||
-		    json_object_array_length(owner) != 2 ||
-		    uint_of(json_object_array_get_idx(owner, 0), &d->uid) < 0 ||
-		    uint_of(json_object_array_get_idx(owner, 1), &d->gid) < 0)
+		if (parse_id_pair(owner, &d->uid, &d->gid) < 0)
 			return -1;
 		d->has_owner = true;
 	}
@@ -258,7 +270,8 @@ parse_root(json_object *root, struct vm_status *st)
 	json_object *disks = member(root, "disks", json_type_array);
 	size_t i;
 
-	if (!state || !uuid || !pid || !machine || !disks || parse_machine(machine, st) < 0)
+	if (!state || !uuid || !pid || !machine || !disks || parse_machine(machine, st) < 0 ||
+	    parse_id_pair(member(root, "user", json_type_array), &st->uid, &st->gid) < 0)
 		return -1;
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (strcmp(state, state_names[i]) == 0)

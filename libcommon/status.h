@@ -5,6 +5,7 @@
  *
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
  *    "machine": {"q35": B, "root_ports": N, "acpi": B, "relabel": B},
+ *    "user": [UID, GID],                  (what QEMU runs as)
  *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
  *    "disks": [{"target": "vda", "path": "/canonical",
  *               "lease": "exclusive|shared|none", "label": "applied|none",
@@ -50,6 +51,7 @@ struct vm_status {
 	unsigned root_ports;
 	bool acpi;		/* pc's pci.0 hotplug needs it */
 	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
+	unsigned uid, gid;	/* QEMU's user and group */
 	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
 	char *domain_xml;	/* the domain as started, kept as text */
 };
