@@ -3,7 +3,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
-#include "qemu_argv.h"
+#include "disk_qemu.h"
 #include "state.h"
 #include "status.h"
 

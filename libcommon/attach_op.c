@@ -3,7 +3,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "lock.h"
-#include "qemu_argv.h"
+#include "disk_qemu.h"
 #include "qmp.h"
 #include "run_disks.h"
 #include "state.h"

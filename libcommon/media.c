@@ -2,7 +2,7 @@
 #include "attach_op.h"
 #include "exitcodes.h"
 #include "hooks.h"
-#include "qemu_argv.h"
+#include "disk_qemu.h"
 #include "qmp.h"
 #include "state.h"
 #include "status.h"
