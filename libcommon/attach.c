@@ -139,7 +139,7 @@ free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct
 static int
 pci_bus(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
 {
-	if (op->st->q35)
+	if (op->st->root_ports > 0)
 		return free_root_port(op, target, bus, err);
 	snprintf(bus, 16, "pci.0");
 	if (!op->st->acpi)

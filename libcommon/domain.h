@@ -111,7 +111,7 @@ struct vm_domain {
 
 /* Reads and validates a domain XML file. */
 int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err);
-/* Same from memory; NAME is used in messages. For status.json and fuzzing. */
+/* Same from memory; NAME is used in messages. For fuzzing and tests. */
 int vm_domain_parse(const char *buf, size_t len, const char *name,
 		    struct vm_domain **dom, struct vm_error *err);
 /* Validates the <domain> element NODE of DOC (takes ownership of DOC). */

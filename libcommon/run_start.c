@@ -218,7 +218,6 @@ describe_machine(struct start *s, struct vm_error *err)
 	int len = 0;
 
 	s->st.root_ports = vm_qemu_root_ports(s->dom);
-	s->st.q35 = s->st.root_ports > 0;
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
 	s->st.uid = s->ctx.label.uid;

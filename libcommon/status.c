@@ -139,7 +139,6 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	json_object_object_add(root, "state", S(state_names[st->state]));
 	json_object_object_add(root, "pid", json_object_new_int64(st->pid));
 	json_object_object_add(root, "uuid", S(st->uuid));
-	json_object_object_add(machine, "q35", json_object_new_boolean(st->q35));
 	json_object_object_add(machine, "root_ports", json_object_new_int64(st->root_ports));
 	json_object_object_add(machine, "acpi", json_object_new_boolean(st->acpi));
 	json_object_object_add(machine, "relabel", json_object_new_boolean(st->relabel));
@@ -247,15 +246,13 @@ parse_disk(json_object *o, struct vm_status_disk *d)
 static int
 parse_machine(json_object *m, struct vm_status *st)
 {
-	json_object *q35 = member(m, "q35", json_type_boolean);
 	json_object *acpi = member(m, "acpi", json_type_boolean);
 	json_object *relabel = member(m, "relabel", json_type_boolean);
 	json_object *ports = NULL;
 
-	if (!q35 || !acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
+	if (!acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
 	    uint_of(ports, &st->root_ports) < 0)
 		return -1;
-	st->q35 = json_object_get_boolean(q35);
 	st->acpi = json_object_get_boolean(acpi);
 	st->relabel = json_object_get_boolean(relabel);
 	return 0;

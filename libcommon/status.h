@@ -4,7 +4,7 @@
  * the new one, and vm-stop alone can finish the cleanup.
  *
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
- *    "machine": {"q35": B, "root_ports": N, "acpi": B, "relabel": B},
+ *    "machine": {"root_ports": N, "acpi": B, "relabel": B},
  *    "user": [UID, GID],                  (what QEMU runs as)
  *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
  *    "disks": [{"target": "vda", "path": "/canonical",
@@ -47,8 +47,7 @@ struct vm_status {
 	char uuid[37];
 	struct vm_status_disk *disks;
 	size_t ndisks;
-	bool q35;		/* hotplug goes to root ports pci.1..root_ports */
-	unsigned root_ports;
+	unsigned root_ports;	/* q35: hotplug goes to pci.1..root_ports; 0 on pc */
 	bool acpi;		/* pc's pci.0 hotplug needs it */
 	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
 	unsigned uid, gid;	/* QEMU's user and group */

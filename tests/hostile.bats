@@ -54,6 +54,26 @@ outside_untouched() {
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
 
+@test "a status file of valid JSON but the wrong shape is damaged: vm-attach changes nothing" {
+	make_disk "$TEST_DIR/a.qcow2"
+	make_disk "$TEST_DIR/b.img" raw
+	chown root:root "$TEST_DIR/b.img"
+	run -0 vm-start "$(make_domain w "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid w)
+	# no "machine" or "user": what vm-attach needs is missing
+	echo '{"state":"running","pid":'"$pid"',"uuid":"x","disks":[]}' > "$VMKIT_RUNDIR/domains/w/status.json"
+	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
+	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
+	run -0 vm-lock status "$TEST_DIR/b.img"
+	[ "$(stat -c %u:%g "$TEST_DIR/b.img")" = 0:0 ]
+	[ -z "$(xattrs_left "$TEST_DIR/b.img")" ]
+	run -4 vm-status w
+	assert_output --partial "status file 'status.json' is damaged"
+	run -0 vm-stop --force w
+	wait_gone "$pid"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
 @test "a truncated status file is reported, not trusted" {
 	run -0 vm-start "$(make_domain t)"
 	head -c 40 "$VMKIT_RUNDIR/domains/t/status.json" > "$TEST_DIR/cut"

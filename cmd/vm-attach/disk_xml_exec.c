@@ -14,7 +14,10 @@ vm_attach_disk_xml(char **argv, const char *file, struct vm_disk *disk, struct v
 	const char *dir = getenv("VMKIT_LIBEXECDIR");
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/vm-attach-xml", dir && *dir ? dir : PKGLIBEXECDIR);
-	execv(path, argv);
+	if (snprintf(path, sizeof(path), "%s/vm-attach-xml", dir && *dir ? dir : PKGLIBEXECDIR) >=
+	    (int)sizeof(path))
+		errno = ENAMETOOLONG;
+	else
+		execv(path, argv);
 	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot run '%s' to read '%s'", path, file);
 }
