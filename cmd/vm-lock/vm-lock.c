@@ -1,5 +1,6 @@
 /* vm-lock: the lock manager as a tool. */
 #include "cli.h"
+#include "clock.h"
 #include "conf.h"
 #include "exitcodes.h"
 #include "lock.h"
@@ -199,15 +200,6 @@ by_string(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* One lease or metadata lock of run: the fd to keep across exec. */
 static int
 take(struct vm_lockmgr *lm, const char *path, const struct args *a, int wait_ms,
@@ -238,7 +230,7 @@ static int
 cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	struct vm_error *err)
 {
-	long long deadline = now_ms() + a->wait_s * 1000LL;
+	long long deadline = vm_now_ms() + a->wait_s * 1000LL;
 	char **canon = calloc(argc, sizeof(*canon));
 	struct vm_lease **leases = calloc(argc, sizeof(*leases));
 	int npaths = 0, r = -1, i, e;
@@ -254,7 +246,7 @@ cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 			goto out;
 	qsort(canon, npaths, sizeof(*canon), by_string);
 	for (i = 0; i < npaths; i++) {
-		int left = a->wait_s ? (int)(deadline - now_ms()) : 0;
+		int left = a->wait_s ? (int)(deadline - vm_now_ms()) : 0;
 
 		if (i > 0 && strcmp(canon[i], canon[i - 1]) == 0)
 			continue;

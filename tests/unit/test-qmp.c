@@ -5,6 +5,7 @@
  * normal path runs against real QEMU when it is installed.
  */
 #include "qmp.h"
+#include "clock.h"
 #include "exitcodes.h"
 #include "tap.h"
 
@@ -169,15 +170,6 @@ client(void (*fn)(int), pid_t *pid)
 	return qmp;
 }
 
-static long long
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static bool
 starts(const char *s, const char *prefix)
 {
@@ -322,9 +314,9 @@ test_events(void)
 	ok(r == 0 && data == NULL, "an event without data gives NULL data");
 	r = vm_qmp_wait_event(qmp, "STOP", NULL, NULL, 5000, NULL, &err);
 	ok(r == 0, "an event after the reply is read from the socket (%s)", err.msg);
-	t0 = ms_now();
+	t0 = vm_now_ms();
 	r = vm_qmp_wait_event(qmp, "DEVICE_DELETED", "device", "vdb", 200, NULL, &err);
-	ok(r < 0 && err.code == VM_EXIT_NO && ms_now() - t0 >= 200 &&
+	ok(r < 0 && err.code == VM_EXIT_NO && vm_now_ms() - t0 >= 200 &&
 	   strcmp(err.msg, "timed out waiting for qemu event 'DEVICE_DELETED'") == 0,
 	   "a consumed event is gone: waiting for it times out with exit 1 (%s)", err.msg);
 	vm_qmp_close(qmp);
@@ -481,14 +473,14 @@ test_timeouts(void)
 	int fd, r;
 
 	qmp = client(peer_silent, &pid);
-	t0 = ms_now();
+	t0 = vm_now_ms();
 	r = qmp ? vm_qmp_command(qmp, "query-status", NULL, 300, NULL, &err) : 0;
-	t0 = ms_now() - t0;
+	t0 = vm_now_ms() - t0;
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM && t0 >= 300 && t0 < 1500,
 	   "a silent peer: the command times out after %lld ms with exit 4", t0);
-	t0 = ms_now();
+	t0 = vm_now_ms();
 	r = vm_qmp_wait_close(qmp, 200, &err);
-	ok(r < 0 && err.code == VM_EXIT_NO && ms_now() - t0 >= 200,
+	ok(r < 0 && err.code == VM_EXIT_NO && vm_now_ms() - t0 >= 200,
 	   "a silent peer: wait_close times out with exit 1 (%s)", err.msg);
 	vm_qmp_close(qmp);
 	peer_status(pid);
@@ -615,9 +607,9 @@ test_connect(void)
 		if (connect(pending[n], (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			break;
 	}
-	t0 = ms_now();
+	t0 = vm_now_ms();
 	r = vm_qmp_connect(dirfd, "qmp.sock", 300, &qmp, &err);
-	t0 = ms_now() - t0;
+	t0 = vm_now_ms() - t0;
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM && t0 >= 250 && t0 < 2000 &&
 	   strcmp(err.msg, "timed out connecting to qmp socket 'qmp.sock'") == 0,
 	   "connect: a full backlog times out after %lld ms (%s)", t0, err.msg);
