@@ -79,6 +79,14 @@ qemu_pid() {
 	cat "$VMKIT_RUNDIR/domains/$1/pid"
 }
 
+# SIGKILL the QEMU of domain NAME and wait until it has exited.
+kill_qemu() {
+	local pid
+	pid=$(qemu_pid "$1")
+	kill -9 "$pid"
+	wait_gone "$pid"
+}
+
 # Liveness from another process: is byte 1 of the domain lock held?
 alive_lock_held() {
 	python3 - "$VMKIT_RUNDIR/domains/$1/lock" <<'PY'

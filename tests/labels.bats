@@ -54,9 +54,7 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 @test "vm-stop restores the owner after QEMU was killed" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	run -0 vm-start "$(make_domain k "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	pid=$(qemu_pid k)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu k
 	run -0 vm-stop k
 	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "0:0" ]
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
@@ -66,9 +64,7 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 	own_disk "$TEST_DIR/a.qcow2" 4242:4242 600
 	xml=$(make_domain r "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
 	run -0 vm-start "$xml"
-	pid=$(qemu_pid r)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu r
 	# a reboot wipes /run and changes the boot id
 	rm -rf "$VMKIT_RUNDIR"
 	setfattr -n trusted.vmkit.boot_dac -v 00000000-dead-beef-0000-000000000000 "$TEST_DIR/a.qcow2"
@@ -83,9 +79,7 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 @test "vm-stop leaves the label of a disk that vm-lock run holds, and warns" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	run -0 vm-start "$(make_domain h "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	pid=$(qemu_pid h)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu h
 	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 3>&- &
 	holder=$!
 	for i in $(seq 50); do vm-lock status "$TEST_DIR/a.qcow2" >/dev/null || break; sleep 0.1; done

@@ -65,9 +65,7 @@ pair() {
 	make_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(make_domain k "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
-	pid=$(qemu_pid k)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu k
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 	run -0 vm-lock status --domain k
 }

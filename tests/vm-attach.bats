@@ -263,9 +263,7 @@ snapshot() {
 	run -0 drives cd
 	assert_output "sda=$TEST_DIR/iso.iso drive-sda"
 	run -1 vm-lock status "$TEST_DIR/iso.iso"
-	pid=$(qemu_pid cd)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu cd
 	run -0 vm-lock status "$TEST_DIR/iso.iso"
 	run -0 vm-stop cd
 	[ "$(owner "$TEST_DIR/iso.iso")" = 0:0:600 ]
@@ -300,9 +298,7 @@ snapshot() {
 	root_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(attach_domain k q35 "")"
 	run -0 vm-attach k --disk "$TEST_DIR/a.qcow2" --target vdb --format qcow2
-	pid=$(qemu_pid k)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu k
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 	assert_output --regexp "^free "
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]

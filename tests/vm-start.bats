@@ -172,9 +172,7 @@ teardown() { common_teardown; }
 @test "vm-start refuses a domain left behind by a crash until vm-stop cleans it" {
 	xml=$(make_domain stale)
 	run -0 vm-start "$xml"
-	pid=$(qemu_pid stale)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu stale
 	run -1 vm-start "$xml"
 	assert_output --partial "run 'vm-stop stale' first"
 	run -0 vm-stop stale

@@ -48,9 +48,7 @@ assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
 
 @test "vm-status reports a killed QEMU as crashed and exits 1" {
 	run -0 vm-start "$(make_domain dead)"
-	pid=$(qemu_pid dead)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu dead
 	run -1 vm-status dead
 	assert_line --regexp "^dead +crashed +- "
 	run -0 vm-status --json

@@ -66,9 +66,7 @@ teardown() { common_teardown; }
 	make_disk "$TEST_DIR/a.qcow2"
 	xml=$(make_domain killed "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
 	run -0 vm-start "$xml"
-	pid=$(qemu_pid killed)
-	kill -9 "$pid"
-	wait_gone "$pid"
+	kill_qemu killed
 	run -0 vm-stop killed
 	assert_output --partial "domain 'killed' was not running (its QEMU had exited); cleaned up"
 	[ ! -e "$VMKIT_RUNDIR/domains/killed/status.json" ]
