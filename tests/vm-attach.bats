@@ -351,6 +351,11 @@ snapshot() {
 	assert_output --partial "vm-attach: $TEST_DIR/bad.xml:1: <target>: target dev 'vdd' does not fit bus 'scsi'"
 	run -3 vm-attach one "$TEST_DIR/none.xml"
 	assert_output --partial "vm-attach: cannot open '$TEST_DIR/none.xml'"
+	mkfifo "$TEST_DIR/fifo.xml"
+	run -3 vm-attach one "$TEST_DIR/fifo.xml"
+	assert_output "vm-attach: cannot read '$TEST_DIR/fifo.xml': not a regular file"
+	run -0 drives one
+	assert_output "vdc=$TEST_DIR/a.qcow2 drive-vdc"
 }
 
 @test "vm-attach loads no libxml2; a <disk> file goes to vm-attach-xml, and without it nothing changes" {

@@ -581,6 +581,12 @@ test_load_errors(void)
 	ok(vm_domain_load(".", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 	   !strcmp(err.msg, "cannot read domain '.': not a regular file"), "a directory: %s",
 	   err.msg);
+	vm_error_clear(&err);
+	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", &d, &err) == -1 &&
+	   err.code == VM_EXIT_INVALID &&
+	   !strcmp(err.msg, "cannot read domain 'fifo.xml': not a regular file"),
+	   "a fifo is refused without waiting for a writer: %s", err.msg);
+	unlink("fifo.xml");
 }
 
 int
