@@ -322,7 +322,7 @@ is_uuid(const char *resource)
 
 /* The conflict message; the holder comes from the status files. */
 static int
-conflict(struct vm_lockmgr *lm, const char *resource, int wait_ms, struct vm_error *err)
+conflict(struct vm_lockmgr *lm, const char *resource, struct vm_error *err)
 {
 	struct holders h = { 0 };
 	char **names = NULL;
@@ -347,10 +347,6 @@ conflict(struct vm_lockmgr *lm, const char *resource, int wait_ms, struct vm_err
 		free(names[i]);
 	free(names);
 	holders_free(&h);
-	if (wait_ms > 0 && wait_ms % 1000 == 0)
-		vm_error_prefix(err, "timed out after %d s", wait_ms / 1000);
-	else if (wait_ms > 0)
-		vm_error_prefix(err, "timed out after %d ms", wait_ms);
 	return -1;
 }
 
@@ -394,7 +390,7 @@ vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode
 	r = lm->drv->acquire(lm, l, wait_ms, err);
 	if (r != 0) {
 		vm_lease_release(l);
-		return r == VM_LOCK_BUSY ? conflict(lm, resource, wait_ms, err) : -1;
+		return r == VM_LOCK_BUSY ? conflict(lm, resource, err) : -1;
 	}
 	*out = l;
 	return 0;

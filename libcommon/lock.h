@@ -84,10 +84,10 @@ int vm_lockmgr_child(struct vm_lockmgr *lm);
 
 /*
  * Content lease (byte 0) on RESOURCE, a canonical disk path or
- * "uuid:<uuid>". WAIT_MS 0 fails at once on a conflict; N > 0 waits up
- * to N ms (then the message starts "timed out after N s: "); -1 waits
- * forever. Waiting sleeps in F_OFD_SETLKW, interrupted by a timer
- * signal (SIGALRM, whose handler is restored afterwards).
+ * "uuid:<uuid>". WAIT_MS 0 fails at once on a conflict (VM_EXIT_NO);
+ * N > 0 waits up to N ms first; -1 waits forever. Waiting sleeps in
+ * F_OFD_SETLKW, interrupted by a timer signal (SIGALRM, whose handler is
+ * restored afterwards).
  */
 int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
 		     enum vm_lease_mode mode, int wait_ms,

@@ -121,6 +121,12 @@ teardown() {
 	elapsed=$(($(now_ms) - start))
 	assert_output "vm-lock: timed out after 1 s: disk '$DISK' is in use by another host or process"
 	[ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ]
+	# A second path waits for what is left, and still names the whole wait.
+	: > "$TEST_DIR/a.img"
+	run -1 vm-lock run --wait 1 "$TEST_DIR/a.img" "$DISK" -- true
+	assert_output "vm-lock: timed out after 1 s: disk '$DISK' is in use by another host or process"
+	run -0 vm-lock status "$TEST_DIR/a.img"
+	assert_output "free      -               $TEST_DIR/a.img"
 }
 
 @test "a symlink, a relative path and .. name the same lease" {

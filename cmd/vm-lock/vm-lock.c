@@ -250,8 +250,12 @@ cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 
 		if (i > 0 && strcmp(canon[i], canon[i - 1]) == 0)
 			continue;
-		if (take(lm, canon[i], a, left > 0 ? left : 0, &leases[i], err) < 0)
+		if (take(lm, canon[i], a, left > 0 ? left : 0, &leases[i], err) < 0) {
+			/* The wait the user asked for, not what was left of it. */
+			if (a->wait_s && err->code == VM_EXIT_NO)
+				vm_error_prefix(err, "timed out after %d s", a->wait_s);
 			goto out;
+		}
 	}
 	fflush(stdout);
 	execvp(argv[npaths + 1], argv + npaths + 1);
