@@ -4,7 +4,8 @@ in the same run, interleaved with it, so machine noise hits both alike.
 Writes BENCHMARKS.md (or the file given with --out). Run as root after
 scripts/setup-host, from a built tree: python3 bench/bench.py"""
 
-import argparse, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, os, shutil, socket, statistics, subprocess, tempfile, time
+import bench_attach
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = "vmkit-qemu"
@@ -166,21 +167,17 @@ def main():
             on, off = bench_labels(lab, args.n, nd)
             rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"
                          % (nd, "s" if nd > 1 else ""), on, off))
-        rows += extra_benches(lab, args.n)
+        rows += bench_attach.run(lab, args.n)
     finally:
         lab.close()
     write(args.out, rows, acc, args.n)
 
 
-def extra_benches(lab, n):
-    """Benchmarks of commands that may not be built yet (bench/*.py modules)."""
-    rows = []
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    try:
-        import bench_attach
-    except ImportError:
-        return rows
-    return bench_attach.run(lab, n)
+def shared_libs(cmd):
+    """The shared libraries CMD loads besides the C library, as ldd names them."""
+    out = subprocess.run(["ldd", os.path.join(TOP, cmd)], capture_output=True, text=True).stdout
+    names = [w.split()[0] for w in out.splitlines() if "=>" in w]
+    return [n for n in names if not n.startswith(("libc.so", "linux-vdso"))]
 
 
 def write(out, rows, acc, n):
@@ -189,8 +186,9 @@ def write(out, rows, acc, n):
                 "`scripts/setup-host`, in a built tree). Each row is the median (and the minimum) of %d "
                 "interleaved rounds of the measured command and its baseline, in the same "
                 "run, with the run directory on tmpfs as /run is. Machine: %d cores, "
-                "accelerator %s, %s.\n\n"
-                % (n, os.cpu_count(), acc, time.strftime("%Y-%m-%d")))
+                "accelerator %s, %s. Shared libraries vm-attach loads besides libc: %s.\n\n"
+                % (n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"),
+                   ", ".join(shared_libs("vm-attach")) or "none"))
         f.write("| measured | median ms | baseline median ms | ratio of medians | ratio of minimums |\n"
                 "|---|---|---|---|---|\n")
         for what, (a, amin), (b, bmin) in rows:
