@@ -217,11 +217,13 @@ vm_paths_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 }
 
 char *
-vm_paths_domain_xml(const char *name)
+vm_paths_domain_xml(const char *conf_path, const char *name)
 {
+	const char *slash = strrchr(conf_path, '/');
+	int dirlen = slash ? (int)(slash - conf_path) : 1;
 	char *path = NULL;
 
-	if (asprintf(&path, "%s/vmkit/domains/%s.xml", SYSCONFDIR, name) < 0)
+	if (asprintf(&path, "%.*s/domains/%s.xml", dirlen, slash ? conf_path : ".", name) < 0)
 		return NULL;
 	return path;
 }

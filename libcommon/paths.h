@@ -45,8 +45,12 @@ int vm_paths_write_atomic(int dirfd, const char *name, const void *buf,
 int vm_paths_read(int dirfd, const char *name, size_t max, char **buf,
 		  size_t *len, struct vm_error *err);
 
-/* The file of a named domain: SYSCONFDIR/vmkit/domains/NAME.xml. */
-char *vm_paths_domain_xml(const char *name);
+/*
+ * The file of a named domain: domains/NAME.xml in the directory of the
+ * configuration file CONF_PATH, so SYSCONFDIR/vmkit/domains/NAME.xml
+ * unless $VMKIT_CONF moves both. NULL when out of memory.
+ */
+char *vm_paths_domain_xml(const char *conf_path, const char *name);
 
 /*
  * Resolves a disk path to the canonical absolute path (symlinks,

@@ -60,7 +60,31 @@ teardown() { common_teardown; }
 
 @test "vm-start of an unknown NAME names the file it looked for" {
 	run -3 vm-start no-such-domain-xyz
-	assert_output --partial "vmkit/domains/no-such-domain-xyz.xml"
+	assert_output --partial "$TEST_DIR/domains/no-such-domain-xyz.xml"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start NAME starts domains/NAME.xml next to the configuration file" {
+	make_disk "$TEST_DIR/a.qcow2"
+	mkdir "$TEST_DIR/domains"
+	mv "$(make_domain byname "$(disk_xml "$TEST_DIR/a.qcow2" vda)")" "$TEST_DIR/domains/byname.xml"
+	run -0 vm-start byname
+	run -0 vm-status --json byname
+	assert_output --partial '"state":"running"'
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output "exclusive byname          $TEST_DIR/a.qcow2"
+	run -0 vm-stop --force byname
+}
+
+@test "vm-start NAME refuses a file whose <name> is another, and changes nothing" {
+	make_disk "$TEST_DIR/a.qcow2"
+	mkdir "$TEST_DIR/domains"
+	mv "$(make_domain other "$(disk_xml "$TEST_DIR/a.qcow2" vda)")" "$TEST_DIR/domains/byname.xml"
+	run -3 vm-start byname
+	assert_output "vm-start: $TEST_DIR/domains/byname.xml: domain name 'other' does not match 'byname'"
+	[ ! -e "$VMKIT_RUNDIR/domains/byname" ] && [ ! -e "$VMKIT_RUNDIR/domains/other" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output "free      -               $TEST_DIR/a.qcow2"
 }
 
 @test "vm-start runs QEMU unprivileged, without capabilities, and returns silently" {

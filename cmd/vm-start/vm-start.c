@@ -8,6 +8,7 @@
 #include "paths.h"
 #include "qemu_argv.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +17,20 @@
 static void
 usage(void)
 {
+	char *example = vm_paths_domain_xml(vm_conf_path(), "NAME");
+
 	printf("Usage: %s [--paused] [--print-argv] DOMAIN\n\n"
 	       "Start a QEMU virtual machine from libvirt domain XML.\n"
 	       "DOMAIN is an XML file (a path with a '/' or ending in .xml)\n"
-	       "or the NAME of %s/vmkit/domains/NAME.xml.\n\n"
+	       "or the NAME of %s\n(domains/ next to the configuration file).\n\n"
 	       "Options:\n"
 	       "  -p, --paused      leave the guest paused after start-up\n"
 	       "  -n, --print-argv  print the QEMU command line and start nothing\n"
 	       "  -h, --help        show this help\n\n"
 	       "Exit status: 0 started, 1 already running or a disk is in use,\n"
 	       "2 usage, 3 invalid domain XML or config, 4 system or QEMU failure.\n",
-	       program_invocation_short_name, SYSCONFDIR);
+	       program_invocation_short_name, example ? example : "domains/NAME.xml");
+	free(example);
 }
 
 static int
@@ -57,8 +61,12 @@ run(const char *arg, bool paused, bool only_print, struct vm_error *err)
 
 	vm_conf_init(&conf);
 	if (by_name) {
-		if (vm_domain_check_name(arg, err) < 0 || !(named = vm_paths_domain_xml(arg)))
+		if (vm_domain_check_name(arg, err) < 0)
 			goto out;
+		if (!(named = vm_paths_domain_xml(vm_conf_path(), arg))) {
+			vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", arg);
+			goto out;
+		}
 	}
 	if (vm_conf_load(&conf, vm_conf_path(), err) < 0 ||
 	    vm_domain_load(named ? named : arg, &dom, err) < 0)

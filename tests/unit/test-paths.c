@@ -95,6 +95,25 @@ test_canonical(void)
 	free(a);
 }
 
+static void
+test_domain_xml(void)
+{
+	static const char *const cases[][2] = {
+		{ "/etc/vmkit/vmkit.conf", "/etc/vmkit/domains/web.xml" },
+		{ "/vmkit.conf", "/domains/web.xml" },
+		{ "vmkit.conf", "./domains/web.xml" },
+		{ "conf/x.conf", "conf/domains/web.xml" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = vm_paths_domain_xml(cases[i][0], "web");
+
+		ok(got && !strcmp(got, cases[i][1]), "domain 'web' with config %s is %s (got %s)",
+		   cases[i][0], cases[i][1], got ? got : "NULL");
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -105,6 +124,7 @@ main(void)
 	test_rundir();
 	test_files();
 	test_canonical();
+	test_domain_xml();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", base);
