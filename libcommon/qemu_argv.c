@@ -1,6 +1,7 @@
 #include "qemu_argv.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "status.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,7 +14,6 @@
 #define SCSI_TARGETS 256	/* virtio-scsi's max_target is 255 */
 #define SERIAL_PORTS 4		/* isa-serial: COM1..COM4 */
 #define ROOT_PORT_SLOT 2	/* first pcie.0 slot for pcie-root-ports */
-#define ROOT_PORTS_MAX 128	/* 16 slots, leaving 13 for boot-time devices */
 
 /*
  * One "-device"/"-chardev"/"-netdev" value, built in a memstream. A
@@ -329,9 +329,9 @@ root_port_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *
 {
 	unsigned n = vm_qemu_root_ports(dom);
 
-	if (n > ROOT_PORTS_MAX)
+	if (n > VM_ROOT_PORTS_MAX)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "too many pcie-root-port controllers (at most %d)", ROOT_PORTS_MAX);
+				    "too many pcie-root-port controllers (at most %d)", VM_ROOT_PORTS_MAX);
 	/*
 	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
 	 * without ACPI cannot answer: use native PCIe hotplug then. A port

@@ -30,6 +30,10 @@
 
 enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
 
+/* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
+ * 13 slots for boot-time devices. A record claiming more is damaged. */
+#define VM_ROOT_PORTS_MAX 128
+
 struct vm_status_disk {
 	char *target;
 	char *path;		/* canonical; NULL for an empty cdrom */

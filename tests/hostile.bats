@@ -54,14 +54,21 @@ outside_untouched() {
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
 
-@test "a status file of valid JSON but the wrong shape is damaged: vm-attach changes nothing" {
+@test "a status file of valid JSON but the wrong shape or out of range is damaged: vm-attach changes nothing" {
 	make_disk "$TEST_DIR/a.qcow2"
 	make_disk "$TEST_DIR/b.img" raw
 	chown root:root "$TEST_DIR/b.img"
 	run -0 vm-start "$(make_domain w "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	pid=$(qemu_pid w)
+	status="$VMKIT_RUNDIR/domains/w/status.json"
+	# more root ports than vm-start ever makes: vm-attach would search them all
+	sed 's/"root_ports":[0-9]*/"root_ports":4294967295/' "$status" > "$TEST_DIR/ports"
+	grep -q '"root_ports":4294967295' "$TEST_DIR/ports"
+	cat "$TEST_DIR/ports" > "$status"
+	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
+	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
 	# no "machine" or "user": what vm-attach needs is missing
-	echo '{"state":"running","pid":'"$pid"',"uuid":"x","disks":[]}' > "$VMKIT_RUNDIR/domains/w/status.json"
+	echo '{"state":"running","pid":'"$pid"',"uuid":"x","disks":[]}' > "$status"
 	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
 	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
 	run -0 vm-lock status "$TEST_DIR/b.img"
