@@ -60,15 +60,21 @@ outside_untouched() {
 	chown root:root "$TEST_DIR/b.img"
 	run -0 vm-start "$(make_domain w "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	pid=$(qemu_pid w)
-	status="$VMKIT_RUNDIR/domains/w/status.json"
+	sfile="$VMKIT_RUNDIR/domains/w/status.json"
 	# more root ports than vm-start ever makes: vm-attach would search them all
-	sed 's/"root_ports":[0-9]*/"root_ports":4294967295/' "$status" > "$TEST_DIR/ports"
+	sed 's/"root_ports":[0-9]*/"root_ports":4294967295/' "$sfile" > "$TEST_DIR/ports"
 	grep -q '"root_ports":4294967295' "$TEST_DIR/ports"
-	cat "$TEST_DIR/ports" > "$status"
+	cat "$TEST_DIR/ports" > "$sfile"
+	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
+	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
+	# two records of one target
+	python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["disks"] *= 2; print(json.dumps(s))' \
+		"$TEST_DIR/ports" | sed 's/"root_ports": [0-9]*/"root_ports": 0/' > "$sfile"
+	[ "$(grep -o '"target": "vda"' "$sfile" | wc -l)" = 2 ]
 	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
 	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
 	# no "machine" or "user": what vm-attach needs is missing
-	echo '{"state":"running","pid":'"$pid"',"uuid":"x","disks":[]}' > "$status"
+	echo '{"state":"running","pid":'"$pid"',"uuid":"x","disks":[]}' > "$sfile"
 	run -4 vm-attach w --disk "$TEST_DIR/b.img" --target vdb
 	assert_output "vm-attach: domain 'w': status file 'status.json' is damaged"
 	run -0 vm-lock status "$TEST_DIR/b.img"
