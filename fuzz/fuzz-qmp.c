@@ -8,8 +8,8 @@
  *    without a data match, and the hang-up. The input is written to the
  *    other end of a socketpair, which is then shut down for writing, so
  *    no call ever waits.
- * The client's replies are numbered: "vmkit-1" answers qmp_capabilities,
- * "vmkit-2" the query-status below.
+ * Commands carry no id: the first message that is not an event answers
+ * qmp_capabilities, the next one the query-status below.
  */
 #include "qmp.h"
 
