@@ -287,9 +287,8 @@ parse_root(json_object *root, struct vm_status *st)
 		return -1;
 	for (i = 0; i < json_object_array_length(disks); i++) {
 		struct vm_status_disk d = { 0 };
-		/* a target is the key of its record: two are never written */
-		int r = parse_disk(json_object_array_get_idx(disks, i), &d) < 0 ||
-			vm_status_find_disk(st, d.target) ? -1 : vm_status_add_disk(st, &d, NULL);
+		int r = parse_disk(json_object_array_get_idx(disks, i), &d) < 0 ? -1 :
+			vm_status_add_disk(st, &d, NULL);
 
 		disk_clear(&d);
 		if (r < 0)

@@ -18,7 +18,8 @@
  * vm-attach needs to know of the domain.
  *
  * Writing "starting" with its disks is the intent that comes before any
- * change outside the run directory.
+ * change outside the run directory. While a cdrom's medium is changed,
+ * its target has two records, the old medium's and the new one's.
  */
 #ifndef VM_STATUS_H
 #define VM_STATUS_H
