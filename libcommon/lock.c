@@ -1,13 +1,11 @@
 /*
- * Lock manager: the driver-independent half. See lock.h and lock_driver.h.
+ * Lock manager: the driver-independent half of taking leases. See lock.h
+ * and lock_driver.h; lock_query.c looks at leases from outside, and
+ * lock_holders.c names who holds one.
  */
-#include "lock_driver.h"
-#include "cleanup.h"
+#include "lock_holders.h"
 #include "exitcodes.h"
-#include "state.h"
-#include "status.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
-
-#define UUID_PREFIX "uuid:"
 
 /* ---- nop driver ---- */
 
@@ -188,136 +184,10 @@ vm_lease_hash(const char *resource, char out[65])
 	out[64] = '\0';
 }
 
-/* ---- who holds what, from the local domains' status files ---- */
-
-struct holder {
-	char *name;
-	char *resource;
-	int rank;	/* 2: its QEMU is alive; 1: a command is starting or stopping it */
-};
-
-struct holders {
-	struct holder *v;
-	size_t n;
-};
-
-static void
-holders_free(struct holders *h)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].resource);
-	}
-	free(h->v);
-	h->v = NULL;
-	h->n = 0;
-}
-
-static void
-holders_add(struct holders *h, const char *name, const char *resource, int rank)
-{
-	struct holder *v = realloc(h->v, (h->n + 1) * sizeof(*v));
-	struct holder *e;
-
-	if (!v)
-		return;
-	h->v = v;
-	e = &v[h->n];
-	e->name = strdup(name);
-	e->resource = strdup(resource);
-	e->rank = rank;
-	if (!e->name || !e->resource) {
-		free(e->name);
-		free(e->resource);
-		return;
-	}
-	h->n++;
-}
-
-/*
- * Best effort: the holder only makes a message more helpful, so a
- * status file that cannot be read names nobody. A domain whose QEMU is
- * dead and that no command is working on holds nothing, whatever its
- * stale status file says.
- */
-static void
-holders_load(struct vm_lockmgr *lm, struct holders *h)
-{
-	int dfd = vm_paths_subdir(lm->paths.fd, "domains", false, NULL);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	struct dirent *de;
-
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		cleanup_close int dirfd = -1;
-		struct vm_status *st = NULL;
-		char uuid[sizeof(UUID_PREFIX) + sizeof(st->uuid)];
-		int rank;
-
-		if (de->d_name[0] == '.' ||
-		    (lm->owner_name && strcmp(de->d_name, lm->owner_name) == 0))
-			continue;
-		dirfd = vm_paths_subdir(dfd, de->d_name, false, NULL);
-		if (dirfd < 0 || vm_status_read(dirfd, &st, NULL) < 0)
-			continue;
-		rank = vm_state_alive(dirfd) ? 2 : st->state != VM_RUN_RUNNING ? 1 : 0;
-		if (rank > 0) {
-			if (st->uuid[0]) {
-				snprintf(uuid, sizeof(uuid), UUID_PREFIX "%s", st->uuid);
-				holders_add(h, de->d_name, uuid, rank);
-			}
-			for (size_t i = 0; i < st->ndisks; i++)
-				if (st->disks[i].lease && st->disks[i].path)
-					holders_add(h, de->d_name, st->disks[i].path, rank);
-		}
-		vm_status_free(st);
-	}
-	closedir(d);
-}
-
-/* The names of the best-ranked domains that list RESOURCE; strdup'ed. */
-static int
-holders_find(const struct holders *h, const char *resource, char ***names, size_t *n)
-{
-	int best = 0;
-	char **v;
-
-	*names = NULL;
-	*n = 0;
-	for (size_t i = 0; i < h->n; i++)
-		if (h->v[i].rank > best && strcmp(h->v[i].resource, resource) == 0)
-			best = h->v[i].rank;
-	if (!best)
-		return 0;
-	v = calloc(h->n, sizeof(*v));
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < h->n; i++) {
-		bool dup = false;
-
-		if (h->v[i].rank != best || strcmp(h->v[i].resource, resource) != 0)
-			continue;
-		for (size_t j = 0; j < *n; j++)
-			dup = dup || strcmp(v[j], h->v[i].name) == 0;
-		if (dup)
-			continue;
-		v[*n] = strdup(h->v[i].name);
-		if (!v[*n])
-			break;
-		(*n)++;
-	}
-	*names = v;
-	return 0;
-}
-
 static bool
 is_uuid(const char *resource)
 {
-	return strncmp(resource, UUID_PREFIX, strlen(UUID_PREFIX)) == 0;
+	return strncmp(resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0;
 }
 
 /* The conflict message; the holder comes from the status files. */
@@ -327,7 +197,7 @@ conflict(struct vm_lockmgr *lm, const char *resource, struct vm_error *err)
 	struct holders h = { 0 };
 	char **names = NULL;
 	size_t n = 0;
-	const char *uuid = resource + strlen(UUID_PREFIX);
+	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
 
 	holders_load(lm, &h);
 	holders_find(&h, resource, &names, &n);
@@ -457,211 +327,4 @@ vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource, struct vm_error 
 				    "timed out after %d s waiting for the metadata lock of '%s'",
 				    lm->meta_timeout, resource);
 	return r < 0 ? -1 : fd;
-}
-
-/* ---- looking at leases from outside ---- */
-
-const char *
-vm_lease_state_name(enum vm_lease_state state)
-{
-	switch (state) {
-	case VM_LEASE_HELD_SHARED:
-		return "shared";
-	case VM_LEASE_HELD_EXCLUSIVE:
-		return "exclusive";
-	default:
-		return "free";
-	}
-}
-
-void
-vm_lease_info_clear(struct vm_lease_info *info)
-{
-	for (size_t i = 0; i < info->nholders; i++)
-		free(info->holders[i]);
-	free(info->holders);
-	free(info->resource);
-	memset(info, 0, sizeof(*info));
-}
-
-static int
-info_holders(struct vm_lease_info *info, const struct holders *h, struct vm_error *err)
-{
-	if (info->state == VM_LEASE_FREE || !info->resource)
-		return 0;
-	if (holders_find(h, info->resource, &info->holders, &info->nholders) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the holders of '%s'",
-				    info->resource);
-	return 0;
-}
-
-static int
-query(struct vm_lockmgr *lm, const struct holders *h, const char *resource,
-      struct vm_lease_info *info, struct vm_error *err)
-{
-	memset(info, 0, sizeof(*info));
-	if (lm->drv->active)
-		vm_lease_hash(resource, info->id);
-	info->resource = strdup(resource);
-	if (!info->resource)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot check '%s'", resource);
-	if (lm->drv->probe(lm, resource, &info->state, err) < 0 ||
-	    info_holders(info, h, err) < 0) {
-		vm_lease_info_clear(info);
-		return -1;
-	}
-	return 0;
-}
-
-int
-vm_lease_query(struct vm_lockmgr *lm, const char *resource, struct vm_lease_info *info,
-	       struct vm_error *err)
-{
-	struct holders h = { 0 };
-	int r;
-
-	holders_load(lm, &h);
-	r = query(lm, &h, resource, info, err);
-	holders_free(&h);
-	return r;
-}
-
-struct infos {
-	struct vm_lease_info *v;
-	size_t n;
-	bool nomem;
-};
-
-static void
-infos_free(struct infos *in)
-{
-	for (size_t i = 0; i < in->n; i++)
-		vm_lease_info_clear(&in->v[i]);
-	free(in->v);
-}
-
-static int
-collect(const char *id, const char *resource, enum vm_lease_state state, void *arg)
-{
-	struct infos *in = arg;
-	struct vm_lease_info *v, *info;
-	char check[65];
-
-	v = realloc(in->v, (in->n + 1) * sizeof(*v));
-	if (!v)
-		goto nomem;
-	in->v = v;
-	info = memset(&v[in->n], 0, sizeof(*info));
-	snprintf(info->id, sizeof(info->id), "%s", id);
-	info->state = state;
-	/* Anyone who can write the lockspace can write a lease file; a
-	 * resource that does not hash to the file's name is not believed. */
-	if (resource) {
-		vm_lease_hash(resource, check);
-		if (strcmp(check, id) == 0 && !(info->resource = strdup(resource)))
-			goto nomem;
-	}
-	in->n++;
-	return 0;
-
-nomem:
-	in->nomem = true;
-	return -1;
-}
-
-static int
-by_resource(const void *a, const void *b)
-{
-	const struct vm_lease_info *x = a, *y = b;
-
-	if (!x->resource || !y->resource) {
-		if (x->resource || y->resource)
-			return x->resource ? -1 : 1;
-		return strcmp(x->id, y->id);
-	}
-	return strcmp(x->resource, y->resource);
-}
-
-int
-vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct vm_error *err)
-{
-	struct infos in = { 0 };
-	struct holders h = { 0 };
-	int r = 0;
-
-	if (lm->drv->scan(lm, collect, &in, err) < 0) {
-		if (in.nomem)
-			vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the leases");
-		infos_free(&in);
-		return -1;
-	}
-	if (in.n) {
-		holders_load(lm, &h);
-		qsort(in.v, in.n, sizeof(*in.v), by_resource);
-	}
-	for (size_t i = 0; i < in.n && r >= 0; i++) {
-		r = info_holders(&in.v[i], &h, err);
-		if (r >= 0)
-			r = fn(&in.v[i], arg);
-	}
-	holders_free(&h);
-	infos_free(&in);
-	return r < 0 ? r : 0;
-}
-
-int
-vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn,
-		      void *arg, struct vm_error *err)
-{
-	struct vm_error e = VM_ERROR_INIT;
-	cleanup_close int dirfd = -1;
-	struct vm_status *st = NULL;
-	struct holders h = { 0 };
-	char uuid[sizeof(UUID_PREFIX) + sizeof(st->uuid)];
-	int r = 0;
-
-	dirfd = vm_state_open_dir(&lm->paths, name, &e);
-	if (dirfd < 0 || vm_status_read(dirfd, &st, &e) < 0) {
-		/* No run state: the domain holds nothing. */
-		if (e.code == VM_EXIT_NO)
-			return 0;
-		if (err)
-			*err = e;
-		return -1;
-	}
-	holders_load(lm, &h);
-	for (size_t i = 0; i <= st->ndisks && r >= 0; i++) {
-		struct vm_lease_info info;
-		const char *resource;
-
-		if (i < st->ndisks && (!st->disks[i].lease || !st->disks[i].path))
-			continue;
-		if (i < st->ndisks) {
-			resource = st->disks[i].path;
-		} else if (st->uuid[0]) {
-			snprintf(uuid, sizeof(uuid), UUID_PREFIX "%s", st->uuid);
-			resource = uuid;
-		} else {
-			break;
-		}
-		r = query(lm, &h, resource, &info, err);
-		if (r < 0)
-			break;
-		r = fn(&info, arg);
-		vm_lease_info_clear(&info);
-	}
-	holders_free(&h);
-	vm_status_free(st);
-	return r < 0 ? r : 0;
-}
-
-int
-vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
-{
-	unsigned n = 0;
-	int r = lm->drv->gc(lm, &n, err);
-
-	if (removed)
-		*removed = n;
-	return r;
 }

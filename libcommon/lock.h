@@ -44,6 +44,9 @@
 #include "paths.h"
 #include "error.h"
 
+/* The resource of a domain's UUID lease is this prefix and the UUID. */
+#define VM_LEASE_UUID_PREFIX "uuid:"
+
 enum vm_lease_mode { VM_LEASE_SHARED, VM_LEASE_EXCLUSIVE };
 enum vm_lease_state { VM_LEASE_FREE, VM_LEASE_HELD_SHARED, VM_LEASE_HELD_EXCLUSIVE };
 

@@ -1,9 +1,10 @@
 /*
- * Lock driver interface, private to lock.c and the drivers.
+ * Lock driver interface, private to the lock manager (lock.c,
+ * lock_query.c, lock_holders.c) and the drivers.
  *
- * lock.c owns everything that does not depend on how a lease is held:
- * picking the driver from lock_manager, the lease objects, naming the
- * holder of a conflict from the domains' status files, and messages.
+ * The manager owns everything that does not depend on how a lease is
+ * held: picking the driver from lock_manager, the lease objects, naming
+ * the holder of a conflict from the domains' status files, and messages.
  * A driver only takes, probes and removes locks.
  *
  * Operations that can meet another holder return 0 on success, -1 with

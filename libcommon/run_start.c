@@ -106,7 +106,7 @@ take_leases(struct start *s, struct vm_error *err)
 	char resource[64];
 	struct vm_lease *lease = NULL;
 
-	snprintf(resource, sizeof(resource), "uuid:%s", s->st.uuid);
+	snprintf(resource, sizeof(resource), VM_LEASE_UUID_PREFIX "%s", s->st.uuid);
 	if (vm_lockmgr_active(s->ctx.lm)) {
 		if (vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
 		    vm_leaseset_add(&s->held, lease, err) < 0)
