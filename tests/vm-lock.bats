@@ -120,7 +120,8 @@ teardown() {
 	run -1 vm-lock run --wait 1 "$DISK" -- true
 	elapsed=$(($(now_ms) - start))
 	assert_output "vm-lock: timed out after 1 s: disk '$DISK' is in use by another host or process"
-	[ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ]
+	[ "$elapsed" -ge 900 ]
+	[ "$elapsed" -lt 3000 ]
 	# A second path waits for what is left, and still names the whole wait.
 	: > "$TEST_DIR/a.img"
 	run -1 vm-lock run --wait 1 "$TEST_DIR/a.img" "$DISK" -- true
@@ -269,7 +270,8 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	run -1 vm-lock run --metadata "$DISK" -- echo must not run
 	elapsed=$(($(now_ms) - start))
 	assert_output "vm-lock: timed out after 1 s waiting for the metadata lock of '$DISK'"
-	[ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ]
+	[ "$elapsed" -ge 900 ]
+	[ "$elapsed" -lt 3000 ]
 	release_all
 	hold "$DISK"
 	run -0 vm-lock run --metadata "$DISK" -- echo meta

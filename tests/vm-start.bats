@@ -82,7 +82,8 @@ teardown() { common_teardown; }
 	mv "$(make_domain other "$(disk_xml "$TEST_DIR/a.qcow2" vda)")" "$TEST_DIR/domains/byname.xml"
 	run -3 vm-start byname
 	assert_output "vm-start: $TEST_DIR/domains/byname.xml: domain name 'other' does not match 'byname'"
-	[ ! -e "$VMKIT_RUNDIR/domains/byname" ] && [ ! -e "$VMKIT_RUNDIR/domains/other" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/byname" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/other" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 	assert_output "free      -               $TEST_DIR/a.qcow2"
 }
