@@ -38,6 +38,11 @@ teardown() {
 	assert_line --index 0 "vm-lock: list: unrecognized option '--shared'"
 	run -2 vm-lock list extra
 	assert_line --index 0 "vm-lock: list: unexpected argument 'extra'"
+	# another command's option is named, not the argument after it
+	run -2 vm-lock list --domain web
+	assert_line --index 0 "vm-lock: list: unrecognized option '--domain'"
+	run -2 vm-lock status --wait 5 "$DISK"
+	assert_line --index 0 "vm-lock: status: unrecognized option '--wait'"
 	run -2 vm-lock status
 	assert_line --index 0 "vm-lock: status needs a PATH or --domain"
 	run -2 vm-lock status --domain web "$DISK"

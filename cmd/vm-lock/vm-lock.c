@@ -63,7 +63,7 @@ static void
 parse(int argc, char **argv, const char *allowed, struct args *a)
 {
 	char optstring[32];
-	int c;
+	int c, idx;
 
 	/* A leading '+' (run) stops at the first PATH, so that COMMAND's
 	 * options stay its own; ':' reports a missing argument as such. */
@@ -72,7 +72,11 @@ parse(int argc, char **argv, const char *allowed, struct args *a)
 	else
 		snprintf(optstring, sizeof(optstring), ":%sh", allowed);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+	for (;;) {
+		idx = -1;
+		c = getopt_long(argc, argv, optstring, opts, &idx);
+		if (c == -1)
+			break;
 		if (c == 'h') {
 			usage();
 			exit(VM_EXIT_OK);
@@ -80,8 +84,13 @@ parse(int argc, char **argv, const char *allowed, struct args *a)
 			vm_cli_usage_error("option '%s' requires an argument", argv[optind - 1]);
 		} else if (c == '?' && optopt) {
 			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], optopt);
-		} else if (c == '?' || !strchr(allowed, c)) {
+		} else if (c == '?') {
 			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0], argv[optind - 1]);
+		} else if (!strchr(allowed, c)) {
+			/* another command's option: optind may be past its argument */
+			if (idx >= 0)
+				vm_cli_usage_error("%s: unrecognized option '--%s'", argv[0], opts[idx].name);
+			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], c);
 		}
 		a->json |= c == 'j';
 		a->shared |= c == 's';
