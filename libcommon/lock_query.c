@@ -173,7 +173,9 @@ vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn 
 	int r = 0;
 
 	dirfd = vm_state_open_dir(&lm->paths, name, &e);
-	if (dirfd < 0 || vm_status_read(dirfd, &st, &e) < 0) {
+	if (dirfd >= 0 && vm_status_read(dirfd, &st, &e) < 0 && e.code != VM_EXIT_NO)
+		vm_error_prefix(&e, "domain '%s'", name);
+	if (!st) {
 		/* No run state: the domain holds nothing. */
 		if (e.code == VM_EXIT_NO)
 			return 0;

@@ -49,6 +49,8 @@ outside_untouched() {
 	assert_output --partial "status file 'status.json' is damaged"
 	run -0 vm-status
 	assert_output --regexp "^g +damaged +- +$"
+	run -4 vm-lock status --domain g
+	assert_output "vm-lock: domain 'g': status file 'status.json' is damaged"
 	run -0 vm-stop --force g
 	wait_gone "$pid"
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
