@@ -130,16 +130,28 @@ vm_state_unlock(struct vm_domlock *dl)
 	free(dl);
 }
 
-bool
-vm_state_alive(int dirfd)
+/* Whether another open file description holds a lock on BYTE of the lock file. */
+static bool
+byte_held(int dirfd, off_t byte)
 {
 	cleanup_close int fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			    .l_start = BYTE_ALIVE, .l_len = 1 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	if (fd < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return false;
 	return fl.l_type != F_UNLCK;
+}
+
+bool
+vm_state_alive(int dirfd)
+{
+	return byte_held(dirfd, BYTE_ALIVE);
+}
+
+bool
+vm_state_busy(int dirfd)
+{
+	return byte_held(dirfd, BYTE_COMMAND);
 }
 
 int

@@ -39,6 +39,8 @@ int vm_state_open_dir(const struct vm_paths *paths, const char *name,
 
 /* QEMU of this domain is alive: byte 1 of its lock file is held. */
 bool vm_state_alive(int dirfd);
+/* A command works on it: byte 0 is held (by the caller's own domain lock too). */
+bool vm_state_busy(int dirfd);
 
 /*
  * A new open of the lock file with a read lock on byte 1, for QEMU to

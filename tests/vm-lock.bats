@@ -378,3 +378,21 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	run -0 vm-lock status --domain web
 	run -0 vm-lock status "$TEST_DIR/vm.qcow2"
 }
+
+@test "a dead domain left 'starting' that no command works on is not named as a holder" {
+	make_disk "$TEST_DIR/vm.qcow2"
+	run -0 vm-start "$(make_domain st "$(disk_xml "$TEST_DIR/vm.qcow2" vda)")"
+	kill_qemu st
+	sfile="$VMKIT_RUNDIR/domains/st/status.json"
+	sed 's/"state":"running"/"state":"starting"/' "$sfile" > "$TEST_DIR/starting"
+	grep -q '"state":"starting"' "$TEST_DIR/starting"
+	cat "$TEST_DIR/starting" > "$sfile"
+	hold "$TEST_DIR/vm.qcow2"
+	run -1 vm-lock run "$TEST_DIR/vm.qcow2" -- true
+	assert_output "vm-lock: disk '$TEST_DIR/vm.qcow2' is in use by another host or process"
+	run -1 vm-lock status "$TEST_DIR/vm.qcow2"
+	assert_output "exclusive -               $TEST_DIR/vm.qcow2"
+	release_all
+	run -0 vm-stop st
+	run -0 vm-lock status "$TEST_DIR/vm.qcow2"
+}
