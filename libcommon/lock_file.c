@@ -320,8 +320,10 @@ file_scan(struct vm_lockmgr *lm,
 		if (!is_lease_name(de->d_name))
 			continue;
 		fd = open_existing(lm, de->d_name, O_RDONLY);
-		if (fd < 0 && errno == ENOENT)
-			continue;	/* gc removed it meanwhile */
+		/* gc removed it meanwhile, or it is no lease file (a directory,
+		 * a symlink): acquire would refuse it, and gc leaves it alone */
+		if (fd < 0 && (errno == ENOENT || errno == EINVAL || errno == ELOOP))
+			continue;
 		if (fd < 0 || probe_fd(fd, &state) < 0) {
 			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
 					 lm->space, de->d_name);

@@ -218,10 +218,16 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	printf '/etc/passwd\n' > "$VMKIT_RUNDIR/leases/$(printf '%064d' 0)"
 	: > "$VMKIT_RUNDIR/leases/$(printf '%064d' 1)"
 	: > "$VMKIT_RUNDIR/leases/not-a-lease"
+	# entries with a lease's name that are no lease files are not listed
+	mkdir "$VMKIT_RUNDIR/leases/$(printf '%064d' 2)"
+	ln -s /etc/passwd "$VMKIT_RUNDIR/leases/$(printf '%064d' 3)"
 	run -0 vm-lock list
 	assert_line --index 0 "free      -               -"
 	assert_line --index 1 "free      -               -"
 	assert_equal "${#lines[@]}" 2
+	run -0 vm-lock gc
+	[ -d "$VMKIT_RUNDIR/leases/$(printf '%064d' 2)" ]
+	[ -L "$VMKIT_RUNDIR/leases/$(printf '%064d' 3)" ]
 }
 
 @test "gc removes only the lease files that nobody holds" {
