@@ -64,7 +64,6 @@ nop_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 }
 
 static const struct vm_lock_driver driver_nop = {
-	.name = "nop",
 	.active = false,
 	.acquire = nop_acquire,
 	.acquire_byte = nop_acquire_byte,
@@ -125,27 +124,19 @@ vm_lockmgr_close(struct vm_lockmgr *lm)
 		lm->drv->close(lm);
 	vm_paths_close(&lm->paths);
 	free(lm->owner_name);
-	free(lm->owner_uuid);
 	free(lm->space);
 	free(lm);
 }
 
 int
-vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, const char *uuid,
-		     struct vm_error *err)
+vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_error *err)
 {
 	char *n = strdup(name);
-	char *u = uuid ? strdup(uuid) : NULL;
 
-	if (!n || (uuid && !u)) {
-		free(n);
-		free(u);
+	if (!n)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot set the lease owner");
-	}
 	free(lm->owner_name);
-	free(lm->owner_uuid);
 	lm->owner_name = n;
-	lm->owner_uuid = u;
 	return 0;
 }
 
@@ -159,12 +150,6 @@ const char *
 vm_lockmgr_space(const struct vm_lockmgr *lm)
 {
 	return lm->space;
-}
-
-int
-vm_lockmgr_child(struct vm_lockmgr *lm)
-{
-	return lm->drv->child_hook ? lm->drv->child_hook(lm) : 0;
 }
 
 void
@@ -240,7 +225,6 @@ lease_new(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
 		vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take a lease on '%s'", resource);
 		return NULL;
 	}
-	l->drv = lm->drv;
 	l->mode = mode;
 	l->fd = -1;
 	return l;
@@ -255,8 +239,6 @@ vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode
 
 	if (!l)
 		return -1;
-	if (lm->drv->active)
-		vm_lease_hash(resource, l->id);
 	r = lm->drv->acquire(lm, l, wait_ms, err);
 	if (r != 0) {
 		vm_lease_release(l);
@@ -294,19 +276,11 @@ vm_lease_fd(const struct vm_lease *lease)
 	return lease->fd;
 }
 
-const char *
-vm_lease_id(const struct vm_lease *lease)
-{
-	return lease->id[0] ? lease->id : NULL;
-}
-
 void
 vm_lease_release(struct vm_lease *lease)
 {
 	if (!lease)
 		return;
-	if (lease->drv->release)
-		lease->drv->release(lease);
 	if (lease->fd >= 0)
 		close(lease->fd);
 	free(lease->resource);

@@ -69,21 +69,11 @@ bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
 
 /*
- * The domain this manager takes leases for (vm-start, vm-stop,
- * vm-attach): a conflict never names it as the holder, even when its own
- * status file already lists the disk. A sanlock driver would register it
- * as the lease owner. UUID may be NULL.
+ * The domain this manager takes leases for (vm-start, vm-stop): a
+ * conflict never names it as the holder, even when its own status file
+ * already lists the disk.
  */
-int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, const char *uuid,
-			 struct vm_error *err);
-
-/*
- * In the QEMU child between fork and exec, after the leases were taken.
- * Nothing to do for file and nop, whose leases pass as inherited fds; a
- * sanlock driver registers the child and acquires its leases here.
- * Async-signal-safe; returns 0 or -errno.
- */
-int vm_lockmgr_child(struct vm_lockmgr *lm);
+int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_error *err);
 
 /*
  * Content lease (byte 0) on RESOURCE, a canonical disk path or
@@ -102,8 +92,6 @@ int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
 			  struct vm_error *err);
 /* The fd that carries the lock, or -1 (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);
-/* The lease file's name (hex SHA-256 of the resource) or NULL. */
-const char *vm_lease_id(const struct vm_lease *lease);
 /* Closes this process's handle; the lock lives on in other holders. */
 void vm_lease_release(struct vm_lease *lease);
 

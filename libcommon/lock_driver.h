@@ -11,11 +11,6 @@
  * ERR filled on failure, and VM_LOCK_BUSY (without touching ERR) when
  * the lock is held elsewhere or the wait ran out; lock.c then words the
  * conflict, naming the holder when it can.
- *
- * A driver whose leases belong to a process rather than to an open file
- * (sanlock) records the resources in acquire and really takes them in
- * child_hook, in the QEMU child between fork and exec, much as libvirt's
- * plugin registers the child with the daemon there.
  */
 #ifndef VM_LOCK_DRIVER_H
 #define VM_LOCK_DRIVER_H
@@ -26,21 +21,18 @@
 #define VM_LOCK_BUSY 1
 
 struct vm_lock_driver {
-	const char *name;
 	bool active;	/* false: nothing is locked (nop) */
 
 	int (*open)(struct vm_lockmgr *lm, const struct vm_conf *conf,
 		    struct vm_error *err);
 	void (*close)(struct vm_lockmgr *lm);
 
-	/* Fills lease->fd (or -1) and lease->priv; lock.c fills the rest. */
+	/* Fills lease->fd (or -1); lock.c fills the rest. */
 	int (*acquire)(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms,
 		       struct vm_error *err);
 	int (*acquire_byte)(struct vm_lockmgr *lm, struct vm_lease *lease,
 			    const char *path, unsigned long long offset,
 			    struct vm_error *err);
-	/* Optional: frees lease->priv; lock.c closes lease->fd. */
-	void (*release)(struct vm_lease *lease);
 	/* Fills *FD with the fd to close for unlock. */
 	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms,
 			 int *fd, struct vm_error *err);
@@ -55,9 +47,6 @@ struct vm_lock_driver {
 			      enum vm_lease_state state, void *arg),
 		    void *arg, struct vm_error *err);
 	int (*gc)(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
-
-	/* Optional: see above. Async-signal-safe; returns 0 or -errno. */
-	int (*child_hook)(struct vm_lockmgr *lm);
 };
 
 struct vm_lockmgr {
@@ -65,19 +54,14 @@ struct vm_lockmgr {
 	struct vm_paths paths;	/* our own copy: fd dup'ed, rundir strdup'ed */
 	int meta_timeout;	/* seconds */
 	char *owner_name;	/* vm_lockmgr_set_owner(), or NULL */
-	char *owner_uuid;
 	char *space;		/* lockspace path, for messages and listings */
 	int space_fd;		/* lockspace directory, or -1 */
-	void *priv;
 };
 
 struct vm_lease {
-	const struct vm_lock_driver *drv;
 	char *resource;		/* resource, or the path of an explicit lease */
 	enum vm_lease_mode mode;
-	char id[65];		/* lease file name; empty when there is none */
 	int fd;			/* carries the lock; -1 when none does */
-	void *priv;
 };
 
 extern const struct vm_lock_driver vm_lock_driver_file;

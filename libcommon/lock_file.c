@@ -378,7 +378,6 @@ file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 }
 
 const struct vm_lock_driver vm_lock_driver_file = {
-	.name = "file",
 	.active = true,
 	.open = file_open,
 	.close = file_close,

@@ -303,7 +303,7 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	s.ctx.label.uuid = s.st.uuid;
 	s.ctx.label.remember = conf->remember_owner;
 	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
-	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, s.st.uuid, err) < 0)
+	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
 	if (!conf->auto_disk_leases && conf->require_lease_for_disks &&
 	    vm_lockmgr_active(s.ctx.lm) && dom->ndisks > 0 && dom->nleases == 0) {

@@ -133,7 +133,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 		*result = VM_STOP_CLEANED;
 	vm_hook("stop:qemu-gone");
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
-	    vm_lockmgr_set_owner(ctx.lm, dl->name, st->uuid, err) < 0)
+	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
