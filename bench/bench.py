@@ -182,12 +182,12 @@ def shared_libs(cmd):
 
 def write(out, rows, acc, n):
     with open(out, "w") as f:
-        f.write("# Benchmarks\n\nWritten by `python3 bench/bench.py` (as root, after "
+        f.write("# Benchmarks\n\nWritten by `python3 bench/bench.py -n %d` (as root, after "
                 "`scripts/setup-host`, in a built tree). Each row is the median (and the minimum) of %d "
                 "interleaved rounds of the measured command and its baseline, in the same "
                 "run, with the run directory on tmpfs as /run is. Machine: %d cores, "
                 "accelerator %s, %s. Shared libraries vm-attach loads besides libc: %s.\n\n"
-                % (n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"),
+                % (n, n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"),
                    ", ".join(shared_libs("vm-attach")) or "none"))
         f.write("| measured | median ms | baseline median ms | ratio of medians | ratio of minimums |\n"
                 "|---|---|---|---|---|\n")

@@ -1,6 +1,7 @@
 """vm-attach and --detach against the same QMP commands sent by a minimal
 client, bench/qmp-raw.c (libc only, fixed JSON), both timed as processes
-(exec, connection, greeting and capabilities included). Imported by
+(exec, connection, greeting and capabilities included); and vm-attach
+against its own objects linked to shared json-c and nettle. Imported by
 bench.py."""
 
 import os
@@ -16,6 +17,13 @@ def run(lab, n):
     open(lease, "w").close()
     raw = os.path.join(lab.dir, "qmp-raw")
     bench.sh("cc", "-O2", "-o", raw, os.path.join(bench.TOP, "bench", "qmp-raw.c"))
+    # The same objects with json-c and nettle as shared libraries, which
+    # is what configure's default of linking their archives saves.
+    shared = os.path.join(lab.dir, "vm-attach-shared")
+    objs = [os.path.join(bench.TOP, f) for f in ("cmd/vm-attach/vm-attach.o",
+                                                 "cmd/vm-attach/disk_xml_exec.o",
+                                                 "libcommon/libcommon.a")]
+    bench.sh("cc", "-o", shared, *objs, *bench.sh("pkg-config", "--libs", "json-c", "nettle").stdout.split())
     # The exact nodes vmkit builds for that disk as vdc, for the raw client.
     words = bench.split_argv(lab.run("vm-start", "--print-argv",
                                      lab.domain("hpargs", [lab.disk("x"), lab.disk("y"), theirs])).stdout)
@@ -27,7 +35,7 @@ def run(lab, n):
         f.write(text)
     lab.run("vm-start", xml)
     sock = os.path.join(lab.env["VMKIT_RUNDIR"], "domains", NAME, "qmp.sock")
-    att, det, ratt, rdet = [], [], [], []
+    att, det, ratt, rdet, satt = [], [], [], [], []
     try:
         for _ in range(n):
             # Each pair uses root port pci.1 in turn, so both unplug the same slot.
@@ -36,9 +44,14 @@ def run(lab, n):
             det.append(bench.timed(lambda: lab.run("vm-attach", NAME, "--detach", "vdb")))
             ratt.append(bench.timed(lambda: bench.sh(raw, "attach", sock, lease, *nodes)))
             rdet.append(bench.timed(lambda: bench.sh(raw, "detach", sock)))
+            satt.append(bench.timed(lambda: lab.run(shared, NAME, "--disk", mine,
+                                                    "--target", "vdb", "--format", "qcow2")))
+            lab.run("vm-attach", NAME, "--detach", "vdb")
     finally:
         lab.run("vm-stop", "--force", NAME)
     return [("vm-attach (lease, label, status, getfd, blockdev-add, device_add) vs the same QMP from qmp-raw (C)",
              bench.stats_ms(att), bench.stats_ms(ratt)),
             ("vm-attach --detach (device_del, blockdev-del, closefd, give back) vs the same QMP from qmp-raw (C)",
-             bench.stats_ms(det), bench.stats_ms(rdet))]
+             bench.stats_ms(det), bench.stats_ms(rdet)),
+            ("vm-attach as built vs the same objects linked to shared json-c and nettle",
+             bench.stats_ms(att), bench.stats_ms(satt))]

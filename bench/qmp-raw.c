@@ -4,7 +4,7 @@
  * be. Fixed JSON built with snprintf, newline-delimited replies, event
  * lines skipped, an "error" reply fatal. libc only.
  *
- *	qmp-raw attach SOCK DISK LEASEFILE
+ *	qmp-raw attach SOCK LEASEFILE PROTO-JSON FORMAT-JSON
  *	qmp-raw detach SOCK
  */
 #include <fcntl.h>
