@@ -1,6 +1,7 @@
 /* A disk from a libvirt <disk> file: the one part of vm-attach that needs libxml2. */
 #include "attach.h"
 #include "cleanup.h"
+#include "paths.h"
 
 #include <string.h>
 
@@ -13,7 +14,7 @@ vm_attach_disk_load(const char *file, struct vm_disk *disk, struct vm_error *err
 	size_t len = 0;
 
 	memset(disk, 0, sizeof(*disk));
-	if (vm_xml_read_file(file, "", DISK_XML_MAX, &buf, &len, err) < 0)
+	if (vm_paths_read_user(file, "", DISK_XML_MAX, &buf, &len, err) < 0)
 		return -1;
 	return vm_disk_parse(buf, len, file, disk, err);
 }

@@ -2,16 +2,14 @@
 #include "domain_devices.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "paths.h"
 #include "xmlcheck.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define TEXT VM_XMLCHECK_TEXT
@@ -535,51 +533,13 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 }
 
 int
-vm_xml_read_file(const char *path, const char *what, size_t max, char **bufp, size_t *lenp,
-		 struct vm_error *err)
-{
-	/* not blocking on a fifo: fstat() refuses it next */
-	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open %s'%s'", what, path);
-	if (fstat(fd, &st) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat %s'%s'", what, path);
-	if (!S_ISREG(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': not a regular file",
-				    what, path);
-	if ((size_t)st.st_size > max)
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': larger than %zu bytes",
-				    what, path, max);
-	buf = malloc(st.st_size + 1);
-	if (!buf)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read %s'%s'", what, path);
-	while ((size_t)st.st_size > len && (n = read(fd, buf + len, st.st_size - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read %s'%s'", what,
-					    path);
-		len += n;
-	}
-	buf[len] = '\0';
-	*bufp = steal_ptr(buf);
-	*lenp = len;
-	return 0;
-}
-
-int
 vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 
 	*dom = NULL;
-	if (vm_xml_read_file(path, "domain ", DOMAIN_MAX_SIZE, &buf, &len, err) < 0)
+	if (vm_paths_read_user(path, "domain ", DOMAIN_MAX_SIZE, &buf, &len, err) < 0)
 		return -1;
 	return vm_domain_parse(buf, len, path, dom, err);
 }

@@ -109,12 +109,6 @@ struct vm_domain {
 	xmlDocPtr doc;		/* the parsed document, kept for status.json */
 };
 
-/*
- * Reads the XML file PATH of at most MAX bytes, NUL-terminated; WHAT
- * ("domain " or "") goes before the name in messages.
- */
-int vm_xml_read_file(const char *path, const char *what, size_t max, char **buf, size_t *len,
-		     struct vm_error *err);
 /* Reads and validates a domain XML file. */
 int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err);
 /* Same from memory; NAME is used in messages. For fuzzing and tests. */

@@ -216,6 +216,44 @@ vm_paths_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 	return 0;
 }
 
+int
+vm_paths_read_user(const char *path, const char *what, size_t max, char **bufp,
+		   size_t *lenp, struct vm_error *err)
+{
+	/* not blocking on a fifo: fstat() refuses it next */
+	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open %s'%s'", what, path);
+	if (fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat %s'%s'", what, path);
+	if (!S_ISREG(st.st_mode))
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': not a regular file",
+				    what, path);
+	if ((size_t)st.st_size > max)
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': larger than %zu bytes",
+				    what, path, max);
+	buf = malloc(st.st_size + 1);
+	if (!buf)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read %s'%s'", what, path);
+	while ((size_t)st.st_size > len && (n = read(fd, buf + len, st.st_size - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read %s'%s'", what,
+					    path);
+		len += n;
+	}
+	buf[len] = '\0';
+	*bufp = steal_ptr(buf);
+	*lenp = len;
+	return 0;
+}
+
 char *
 vm_paths_domain_xml(const char *conf_path, const char *name)
 {

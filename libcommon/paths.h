@@ -46,6 +46,17 @@ int vm_paths_read(int dirfd, const char *name, size_t max, char **buf,
 		  size_t *len, struct vm_error *err);
 
 /*
+ * Reads the file PATH the user named (vmkit.conf, a domain or <disk>
+ * XML), at most MAX bytes; *BUF is NUL-terminated and freed by the
+ * caller. Unlike vm_paths_read() it follows symlinks, as user input may,
+ * and fails with VM_EXIT_INVALID. A fifo or other non-regular file is
+ * refused without blocking. WHAT ("config ", "domain " or "") goes
+ * before the quoted path in messages.
+ */
+int vm_paths_read_user(const char *path, const char *what, size_t max, char **buf,
+		       size_t *len, struct vm_error *err);
+
+/*
  * The file of a named domain: domains/NAME.xml in the directory of the
  * configuration file CONF_PATH, so SYSCONFDIR/vmkit/domains/NAME.xml
  * unless $VMKIT_CONF moves both. NULL when out of memory.
