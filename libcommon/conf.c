@@ -1,10 +1,10 @@
 #include "conf.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "paths.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -380,34 +380,14 @@ int
 vm_conf_load(struct vm_conf *conf, const char *path, struct vm_error *err)
 {
 	const char *env = getenv("VMKIT_CONF");
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
-	ssize_t n;
 
-	if (fd < 0 && errno == ENOENT && !(env && !strcmp(env, path)))
+	/* the default file is optional; one named by $VMKIT_CONF is not */
+	if (!(env && !strcmp(env, path)) && stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot open config '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat config '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read config '%s': not a regular file",
-				    path);
-	if (st.st_size > CONF_MAX_SIZE)
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read config '%s': larger than %d bytes",
-				    path, CONF_MAX_SIZE);
-	buf = malloc(st.st_size + 1);
-	if (!buf)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
-	while (len < (size_t)st.st_size && (n = read(fd, buf + len, st.st_size - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read config '%s'",
-					    path);
-		len += n;
-	}
+	if (vm_paths_read_user(path, "config ", CONF_MAX_SIZE, &buf, &len, err) < 0)
+		return -1;
 	return vm_conf_parse(conf, buf, len, path, err);
 }

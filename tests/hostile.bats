@@ -142,3 +142,22 @@ outside_untouched() {
 	assert_output --partial "refusing 'd'"
 	[ -z "$(ls -A "$TEST_DIR/elsewhere")" ]
 }
+
+@test "a fifo as \$VMKIT_CONF is refused at once: no run directory, the disk untouched" {
+	make_disk "$TEST_DIR/a.qcow2"
+	dom=$(make_domain f "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	rm "$VMKIT_CONF"
+	mkfifo "$VMKIT_CONF"
+	# timeout turns the old hang (open() waiting for a writer) into a failure
+	run -3 timeout 10 vm-start "$dom"
+	assert_output "vm-start: cannot read config '$VMKIT_CONF': not a regular file"
+	run -3 timeout 10 vm-stop f
+	assert_output "vm-stop: cannot read config '$VMKIT_CONF': not a regular file"
+	[ ! -e "$VMKIT_RUNDIR" ]
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	# vm-lock reads the config too: a real one again to ask it
+	rm "$VMKIT_CONF"
+	printf 'user = "%s"\n' "$QEMU_USER" > "$VMKIT_CONF"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool
@@ -149,7 +150,7 @@ test_path_and_load(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	char dir[] = "/tmp/test-conf.XXXXXX";
-	char path[64], missing[64];
+	char path[64], missing[64], fifo[64];
 	struct vm_conf c;
 	FILE *f;
 
@@ -162,6 +163,7 @@ test_path_and_load(void)
 	}
 	snprintf(path, sizeof(path), "%s/vmkit.conf", dir);
 	snprintf(missing, sizeof(missing), "%s/missing.conf", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", dir);
 	f = fopen(path, "w");
 	fputs("shutdown_timeout = 5\nbad = 1\n", f);
 	fclose(f);
@@ -179,6 +181,15 @@ test_path_and_load(void)
 	   "load reports the file and line: %s", err.msg);
 	ok(vm_conf_load(&c, dir, &err) == -1 && err.code == VM_EXIT_INVALID,
 	   "a directory is refused: %s", err.msg);
+	vm_error_clear(&err);
+	setenv("VMKIT_CONF", fifo, 1);
+	alarm(10);	/* a regression blocks in open(): fail instead of hanging */
+	ok(mkfifo(fifo, 0600) == 0 && vm_conf_load(&c, vm_conf_path(), &err) == -1 &&
+	   err.code == VM_EXIT_INVALID && starts(err.msg, "cannot read config '") &&
+	   strstr(err.msg, "/fifo.conf': not a regular file"),
+	   "a fifo config is refused without waiting: %s", err.msg);
+	alarm(0);
+	unlink(fifo);
 	unsetenv("VMKIT_CONF");
 	vm_conf_free(&c);
 	unlink(path);
