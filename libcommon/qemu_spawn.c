@@ -126,12 +126,14 @@ vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 	gid_t *list;
 
 	pw = getpwnam(user);
-	if (pw) {
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	} else if (parse_id(user, &v) == 0) {
+	/* a number names the same user as its name would: its primary group
+	 * and supplementary groups (kvm) come with it */
+	if (!pw && parse_id(user, &v) == 0 && !(pw = getpwuid(v))) {
 		*uid = v;
 		*gid = v;
+	} else if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
 	} else
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "unknown qemu user '%s' (create it, or set 'user' in vmkit.conf)",

@@ -107,6 +107,18 @@ teardown() { common_teardown; }
 	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps/status.json")" = 600 ]
 }
 
+@test "a numeric user = \"+UID\" runs QEMU with that user's primary and supplementary groups" {
+	printf 'user = "+%s"\n' "$(id -u "$QEMU_USER")" > "$VMKIT_CONF"
+	make_disk "$TEST_DIR/a.qcow2"
+	run -0 vm-start "$(make_domain num "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid num)
+	grep -q "^Uid:[[:space:]]*$(id -u "$QEMU_USER")[[:space:]]" /proc/$pid/status
+	grep -q "^Gid:[[:space:]]*$(id -g "$QEMU_USER")[[:space:]]" /proc/$pid/status
+	[ "$(grep '^Groups:' /proc/$pid/status | tr -s ' \t' '\n' | tail -n +2 | sort -n | xargs)" = \
+	  "$(id -G "$QEMU_USER" | tr ' ' '\n' | sort -n | xargs)" ]
+	run -0 vm-stop --force num
+}
+
 @test "vm-start gives QEMU no fds beyond stdio, its leases, liveness and monitor" {
 	make_disk "$TEST_DIR/a.qcow2"
 	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
