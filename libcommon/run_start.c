@@ -31,6 +31,7 @@ struct start {
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
+	size_t nlabelled;	/* disks 0..n-1 may carry our label */
 	bool change_id;		/* not in session mode */
 	gid_t *groups;
 	size_t ngroups;
@@ -204,7 +205,8 @@ unwind(struct start *s)
 		waitpid(s->pid, NULL, 0);
 	}
 	vm_leaseset_release(&s->held);
-	for (size_t i = 0; i < s->st.ndisks; i++)
+	/* Only these: with remember_owner = 0 a giveback chowns to root. */
+	for (size_t i = 0; i < s->nlabelled; i++)
 		vm_disk_giveback(&s->ctx, &s->st.disks[i], &ignored);
 	vm_state_remove_runtime(s->dl, &ignored);
 	vm_status_remove(s->dl->dirfd, &ignored);
@@ -257,8 +259,13 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:intent");
 	for (size_t i = 0; i < s->st.ndisks; i++) {
-		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0)
+		/* A failed apply that remembers owners may have left xattrs to
+		 * drop; one that does not only chowns, so it changed nothing. */
+		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0) {
+			s->nlabelled = i + s->ctx.label.remember;
 			goto fail;
+		}
+		s->nlabelled = i + 1;
 		owners_here |= s->st.disks[i].has_owner;
 		vm_hook("start:disk-labelled");
 	}

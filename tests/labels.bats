@@ -101,6 +101,31 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
 
+# hold_lease PATH: vm-lock run holds PATH's lease in the background;
+# HOLDER gets its pid.
+hold_lease() {
+	vm-lock run "$1" -- sleep 30 3>&- &
+	HOLDER=$!
+	for i in $(seq 50); do vm-lock status "$1" >/dev/null || break; sleep 0.1; done
+	run -1 vm-lock status "$1"
+}
+
+@test "remember_owner = 0: a start refused on a later disk's lease leaves the earlier disk's owner alone" {
+	echo 'remember_owner = 0' >> "$VMKIT_CONF"
+	own_disk "$TEST_DIR/a.qcow2" 4242:4242 600
+	own_disk "$TEST_DIR/b.qcow2" 4343:4343 600
+	hold_lease "$TEST_DIR/b.qcow2"
+	run -1 vm-start "$(make_domain e "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
+	assert_output --partial "disk '$TEST_DIR/b.qcow2' is in use by another host or process"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "4242:4242:600" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.qcow2")" = "4343:4343:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/b.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	run -1 vm-lock status "$TEST_DIR/b.qcow2"
+	[ ! -e "$VMKIT_RUNDIR/domains/e/status.json" ]
+	kill "$HOLDER"
+}
+
 @test "20 rounds of 4 VMs starting and stopping on one read-only disk leave the owner intact" {
 	own_disk "$TEST_DIR/ro.img" 4242:4242 600 raw
 	for i in 1 2 3 4; do
