@@ -110,12 +110,18 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 {
 	struct vm_lease *lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
+	enum vm_lease_mode mode = rec->mode;
 	int r;
 
 	if (!rec->path || (!rec->lease && !rec->labelled))
 		return 0;
+	/* Without a count of users on the file (remember_owner = 0, or the
+	 * owner kept in status.json) a restore cannot tell whether another
+	 * domain still uses a shared disk, so it needs the disk to itself. */
+	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
+		mode = VM_LEASE_EXCLUSIVE;
 	if (rec->lease || vm_lockmgr_active(ctx->lm)) {
-		if (vm_lease_acquire(ctx->lm, rec->path, rec->mode, 0, &lease, &lerr) < 0) {
+		if (vm_lease_acquire(ctx->lm, rec->path, mode, 0, &lease, &lerr) < 0) {
 			if (lerr.code != VM_EXIT_NO)
 				return vm_error_set(err, lerr.code, "%s", lerr.msg);
 			if (rec->labelled)

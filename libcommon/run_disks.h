@@ -50,8 +50,10 @@ int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 /*
  * Gives back the disk of REC once QEMU no longer uses it: takes the
  * content lease again without waiting, restores the label under the
- * metadata lock, releases. A disk in use elsewhere keeps its label and
- * gets a warning. Returns -1 only on a system error.
+ * metadata lock, releases. A restore that is not reference-counted
+ * takes the lease exclusively, even for a shared disk. A disk in use
+ * elsewhere keeps its label and gets a warning. Returns -1 only on a
+ * system error.
  */
 int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		     struct vm_error *err);

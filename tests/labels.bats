@@ -126,6 +126,44 @@ hold_lease() {
 	kill "$HOLDER"
 }
 
+@test "remember_owner = 0: a failed start on a shared read-only disk leaves it labelled for the running domain" {
+	echo 'remember_owner = 0' >> "$VMKIT_CONF"
+	own_disk "$TEST_DIR/iso.img" 4242:4242 600 raw
+	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/iso.img" vda "<readonly/>" raw)")"
+	xml=$(make_domain two "$(disk_xml "$TEST_DIR/iso.img" vda "<readonly/>" raw)")
+	sed -i "s|<devices>|<devices><emulator>/bin/false</emulator>|" "$xml"
+	run -4 vm-start "$xml"
+	assert_output --partial "warning: disk '$TEST_DIR/iso.img' is in use by domain 'one'; leaving its owner as it is"
+	[ "$(stat -c %U:%a "$TEST_DIR/iso.img")" = "$QEMU_USER:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/iso.img")" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/two/status.json" ]
+	run -1 vm-lock status "$TEST_DIR/iso.img"
+	assert_output --partial "shared"
+	run -0 vm-status one
+	assert_output --regexp "^one +running "
+	# the last user gives it back, to root: the true owner was not remembered
+	run -0 vm-stop --force one
+	refute_output --partial "warning"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/iso.img")" = "0:0:600" ]
+	run -0 vm-lock status "$TEST_DIR/iso.img"
+}
+
+@test "remember_owner = 0: vm-stop of one of two domains sharing a read-only disk leaves it labelled" {
+	echo 'remember_owner = 0' >> "$VMKIT_CONF"
+	own_disk "$TEST_DIR/iso.img" 4242:4242 600 raw
+	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/iso.img" vda "<readonly/>" raw)")"
+	run -0 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/iso.img" vda "<readonly/>" raw)")"
+	run -0 vm-stop --force one
+	assert_output --partial "warning: disk '$TEST_DIR/iso.img' is in use by domain 'two'; leaving its owner as it is"
+	[ "$(stat -c %U "$TEST_DIR/iso.img")" = "$QEMU_USER" ]
+	[ -z "$(xattrs_left "$TEST_DIR/iso.img")" ]
+	run -1 vm-lock status "$TEST_DIR/iso.img"
+	run -0 vm-stop --force two
+	refute_output --partial "warning"
+	[ "$(stat -c %u:%g "$TEST_DIR/iso.img")" = "0:0" ]
+	run -0 vm-lock status "$TEST_DIR/iso.img"
+}
+
 @test "20 rounds of 4 VMs starting and stopping on one read-only disk leave the owner intact" {
 	own_disk "$TEST_DIR/ro.img" 4242:4242 600 raw
 	for i in 1 2 3 4; do
