@@ -40,6 +40,8 @@ struct vm_status_disk {
 	char *path;		/* canonical; NULL for an empty cdrom */
 	bool lease;		/* a content lease was taken */
 	enum vm_lease_mode mode;
+	/* "applied": labelled, or to be labelled. A kill between a chown and
+	 * the next write leaves no finer record, so vm-stop restores all. */
 	bool labelled;
 	bool has_owner;		/* owner recorded here (no xattrs) */
 	unsigned uid, gid;
