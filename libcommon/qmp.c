@@ -27,7 +27,13 @@ struct vm_qmp {
 	char *buf;		/* received, not yet parsed */
 	size_t len, cap;
 	json_object *events;	/* array of queued event messages */
-	bool out_of_step;	/* a command timed out: its late reply would pass for the next one's */
+	/*
+	 * Why the stream is out of step with our commands, or NULL: a reply
+	 * not read (a timeout, a garbage or over-long line before it) would
+	 * pass for the next command's, and a line sent in part would run
+	 * into the next command's bytes.
+	 */
+	const char *out_of_step;
 };
 
 /* read_message() and await() results besides -1 */
@@ -256,16 +262,20 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 	if (qmp->closed)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 	if (qmp->out_of_step)
-		return vm_error_set(err, VM_EXIT_SYSTEM,
-				    "cannot send '%s' to qemu: an earlier command timed out", cmd);
-	if (send_line(qmp, cmd, line, fd, dl, err) < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot send '%s' to qemu: %s", cmd,
+				    qmp->out_of_step);
+	if (send_line(qmp, cmd, line, fd, dl, err) < 0) {
+		qmp->out_of_step = "an earlier command was not sent whole";
 		return -1;
+	}
 	r = await(qmp, dl, true, NULL, NULL, NULL, &msg, err);
-	if (r == RD_TIMEOUT) {
-		qmp->out_of_step = true;
+	/* whatever ended the wait, the reply may still come */
+	if (r != RD_MSG)
+		qmp->out_of_step = r == RD_TIMEOUT ? "an earlier command timed out" :
+				   "the reply to an earlier command was not read";
+	if (r == RD_TIMEOUT)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "timed out waiting for qemu to answer '%s'",
 				    cmd);
-	}
 	if (r == RD_CLOSED)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 	if (r < 0)

@@ -2,7 +2,9 @@
  * QMP client on json-c. One connection, used synchronously: commands
  * are sent one at a time, and the next message that is not an event is
  * the reply; events that arrive meanwhile are queued and can be waited
- * for. After a command times out the connection takes no more commands.
+ * for. After a command whose reply was not read (a timeout, a garbage or
+ * over-long line, a command sent in part) the connection takes no more
+ * commands: a late reply would pass for the next command's.
  *
  *	struct vm_qmp *qmp = NULL;
  *	if (vm_qmp_connect(dirfd, "qmp.sock", 5000, &qmp, &err) < 0) ...

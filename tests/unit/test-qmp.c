@@ -78,24 +78,36 @@ peer_read(int fd, int *passed, int *at)
 			break;
 	}
 	line[n] = '\0';
+	/* every byte costs QEMU: no "\/" escapes */
+	if (strstr(line, "\\/"))
+		_exit(97);
 	return json_tokener_parse(line);
 }
 
-/* Reads a command named CMD and returns its id, JSON-quoted. */
-static const char *
-peer_expect(int fd, const char *cmd)
+/*
+ * Checks a request: command CMD, and no "id" (replies come in order, and
+ * QEMU answers a request without one with a reply without one).
+ */
+static void
+peer_check(json_object *req, const char *cmd)
 {
-	static char id[128];
-	json_object *req = peer_read(fd, NULL, NULL);
 	json_object *v;
 
 	if (!req || !json_object_object_get_ex(req, "execute", &v) ||
 	    strcmp(json_object_get_string(v), cmd) != 0)
 		_exit(92);
-	json_object_object_get_ex(req, "id", &v);
-	snprintf(id, sizeof(id), "%s", json_object_to_json_string(v));
+	if (json_object_object_get_ex(req, "id", NULL))
+		_exit(98);
+}
+
+/* Reads a command named CMD (see peer_check()). */
+static void
+peer_expect(int fd, const char *cmd)
+{
+	json_object *req = peer_read(fd, NULL, NULL);
+
+	peer_check(req, cmd);
 	json_object_put(req);
-	return id;
 }
 
 /* Waits for the client to hang up, so that its checks end first. */
@@ -108,12 +120,13 @@ peer_drain(int fd)
 		;
 }
 
+/* Replies RET to the command just read, with no "id" as QEMU does. */
 static void
-peer_reply(int fd, const char *id, const char *ret)
+peer_reply(int fd, const char *ret)
 {
 	char buf[4096];
 
-	snprintf(buf, sizeof(buf), "{\"return\": %s, \"id\": %s}\r\n", ret, id);
+	snprintf(buf, sizeof(buf), "{\"return\": %s}\r\n", ret);
 	peer_send(fd, buf);
 }
 
@@ -121,7 +134,8 @@ static void
 peer_handshake(int fd)
 {
 	peer_send(fd, GREETING);
-	peer_reply(fd, peer_expect(fd, "qmp_capabilities"), "{}");
+	peer_expect(fd, "qmp_capabilities");
+	peer_reply(fd, "{}");
 }
 
 static pid_t
@@ -208,12 +222,10 @@ test_parse(void)
 static void
 peer_split(int fd)
 {
-	const char *id;
-	char buf[256];
+	const char *buf = "\r\n{\"return\": {\"status\": \"running\", \"running\": true}}\r\n";
 
 	peer_handshake(fd);
-	id = peer_expect(fd, "query-status");
-	snprintf(buf, sizeof(buf), "\r\n{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": %s}\r\n", id);
+	peer_expect(fd, "query-status");
 	for (size_t i = 0; buf[i]; i++) {
 		char c[2] = { buf[i], 0 };
 
@@ -245,12 +257,11 @@ peer_big(int fd)
 {
 	size_t n = 3 << 20;
 	char *buf = malloc(n + 128);
-	const char *id;
 	int len;
 
 	peer_handshake(fd);
-	id = peer_expect(fd, "query-qmp-schema");
-	len = snprintf(buf, 128, "{\"id\": %s, \"return\": [\"", id);
+	peer_expect(fd, "query-qmp-schema");
+	len = snprintf(buf, 128, "{\"return\": [\"");
 	memset(buf + len, 'x', n);
 	strcpy(buf + len + n, "\"]}\n");
 	peer_send(fd, buf);
@@ -276,15 +287,13 @@ test_big(void)
 static void
 peer_events(int fd)
 {
-	const char *id;
-
 	peer_handshake(fd);
-	id = peer_expect(fd, "device_del");
+	peer_expect(fd, "device_del");
 	peer_send(fd, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"vdb\"}, "
 		      "\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n"
 		      "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"vdc\"}}\r\n"
 		      "{\"event\": \"RESUME\"}\r\n");
-	peer_reply(fd, id, "{}");
+	peer_reply(fd, "{}");
 	peer_send(fd, "{\"event\": \"STOP\"}\r\n");
 	peer_drain(fd);
 }
@@ -359,15 +368,12 @@ test_stale(void)
 static void
 peer_error(int fd)
 {
-	const char *id;
-	char buf[256];
-
 	peer_handshake(fd);
-	id = peer_expect(fd, "device_del");
-	snprintf(buf, sizeof(buf), "{\"id\": %s, \"error\": {\"class\": \"DeviceNotFound\", "
-		 "\"desc\": \"Device 'vdz' not found\"}}\r\n", id);
-	peer_send(fd, buf);
-	peer_reply(fd, peer_expect(fd, "query-status"), "{}");
+	peer_expect(fd, "device_del");
+	peer_send(fd, "{\"error\": {\"class\": \"DeviceNotFound\", "
+		      "\"desc\": \"Device 'vdz' not found\"}}\r\n");
+	peer_expect(fd, "query-status");
+	peer_reply(fd, "{}");
 	peer_drain(fd);
 }
 
@@ -416,6 +422,74 @@ test_garbage(void)
 	   "a garbage line fails the command with exit 4 (%s)", err.msg);
 	vm_qmp_close(qmp);
 	peer_status(pid);
+}
+
+/* A garbage line, then the reply: the command failed, and the reply must not pass for the next one's. */
+static void
+peer_garbage_reply(int fd)
+{
+	char c;
+
+	peer_handshake(fd);
+	peer_expect(fd, "query-status");
+	peer_send(fd, "Segmentation fault\r\n{\"return\": {\"status\": \"running\"}}\r\n");
+	_exit(read(fd, &c, 1) == 0 ? 0 : 93);
+}
+
+static void
+test_garbage_reply(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	json_object *ret = NULL;
+	pid_t pid;
+	struct vm_qmp *qmp = client(peer_garbage_reply, &pid);
+	int r = qmp ? vm_qmp_command(qmp, "query-status", NULL, 5000, NULL, &err) : 0;
+
+	ok(r < 0 && err.code == VM_EXIT_SYSTEM && starts(err.msg, "invalid qmp message: "),
+	   "a garbage line before the reply fails the command (%s)", err.msg);
+	vm_error_clear(&err);
+	r = vm_qmp_command(qmp, "query-name", NULL, 5000, &ret, &err);
+	ok(r < 0 && ret == NULL && err.code == VM_EXIT_SYSTEM &&
+	   strcmp(err.msg, "cannot send 'query-name' to qemu: the reply to an earlier command was not read") == 0,
+	   "after a garbage line no command is sent, so the reply behind it cannot pass for its own (%s)",
+	   err.msg);
+	vm_qmp_close(qmp);
+	ok(peer_status(pid) == 0, "the peer saw nothing after the command answered with garbage");
+}
+
+/* A request as sent: no "id", and a "/" as it is (peer_read() checks). */
+static void
+peer_request(int fd)
+{
+	json_object *req, *a, *v;
+
+	peer_handshake(fd);
+	req = peer_read(fd, NULL, NULL);
+	peer_check(req, "blockdev-add");
+	if (!json_object_object_get_ex(req, "arguments", &a) ||
+	    !json_object_object_get_ex(a, "filename", &v) ||
+	    strcmp(json_object_get_string(v), "/run/vmkit/a.img") != 0)
+		_exit(99);
+	json_object_put(req);
+	peer_reply(fd, "{}");
+	peer_drain(fd);
+}
+
+static void
+test_request(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	json_object *args = json_object_new_object();
+	pid_t pid;
+	struct vm_qmp *qmp = client(peer_request, &pid);
+	int r;
+
+	json_object_object_add(args, "filename", json_object_new_string("/run/vmkit/a.img"));
+	r = qmp ? vm_qmp_command(qmp, "blockdev-add", args, 5000, NULL, &err) : -1;
+	ok(r == 0, "a command with a path in its arguments is answered (%s)", err.msg);
+	json_object_put(args);
+	vm_qmp_close(qmp);
+	ok(peer_status(pid) == 0, "requests carry no \"id\" and no \"\\/\"");
 }
 
 static void
@@ -496,31 +570,25 @@ test_timeouts(void)
 static void
 peer_fd(int fd)
 {
-	json_object *req = NULL, *v;
+	json_object *req = NULL;
 	int passed = -1, at = -1;
-	char buf[256];
 	struct stat st;
 
 	peer_handshake(fd);
 	req = peer_read(fd, &passed, &at);
-	if (!req || !json_object_object_get_ex(req, "execute", &v) ||
-	    strcmp(json_object_get_string(v), "getfd") != 0)
-		_exit(93);
+	peer_check(req, "getfd");
 	if (passed < 0 || at != 0 || fstat(passed, &st) < 0 || !S_ISFIFO(st.st_mode))
 		_exit(94);	/* no fd, or not with the command's first byte */
 	if (write(passed, "lease", 5) != 5)
 		_exit(95);
-	json_object_object_get_ex(req, "id", &v);
-	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %s}\n", json_object_to_json_string(v));
-	peer_send(fd, buf);
+	peer_send(fd, "{\"return\": {}}\n");
 	/* the next command must come without an fd */
 	json_object_put(req);
 	req = peer_read(fd, &passed, &at);
 	if (passed >= 0)
 		_exit(96);
-	json_object_object_get_ex(req, "id", &v);
-	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %s}\n", json_object_to_json_string(v));
-	peer_send(fd, buf);
+	peer_check(req, "query-status");
+	peer_send(fd, "{\"return\": {}}\n");
 	json_object_put(req);
 }
 
@@ -748,6 +816,8 @@ main(void)
 	test_stale();
 	test_error();
 	test_garbage();
+	test_garbage_reply();
+	test_request();
 	test_hangup();
 	test_timeouts();
 	test_fd();
