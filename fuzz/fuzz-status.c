@@ -117,13 +117,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	round_trip(st);
 	if (st->ndisks) {
-		char *target = strdup(st->disks[0].target);
 		size_t n = st->ndisks;
 
-		vm_status_remove_disk(st, target);
+		if (vm_status_disk_index(st, st->disks[n - 1].target, 0) >= n)
+			fail("a disk record is not found by its target");
+		vm_status_remove_disk(st, 0);
 		if (st->ndisks != n - 1)
 			fail("removing a disk record did not remove one");
-		free(target);
 		round_trip(st);
 	}
 	vm_status_free(st);

@@ -203,7 +203,7 @@ check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 static int
 check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *err)
 {
-	if (vm_status_find_disk(op->st, target))
+	if (vm_status_disk_index(op->st, target, 0) < op->st->ndisks)
 		return vm_error_set(err, VM_EXIT_NO, "target '%s' is already in use in domain '%s'",
 				    target, op->name);
 	return 0;

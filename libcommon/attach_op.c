@@ -253,24 +253,6 @@ vm_attach_release(struct vm_attach_op *op, size_t i, struct vm_error *err)
 	return 0;
 }
 
-void
-vm_attach_drop_record(struct vm_status *st, size_t i)
-{
-	free(st->disks[i].target);
-	free(st->disks[i].path);
-	memmove(&st->disks[i], &st->disks[i + 1], (st->ndisks - i - 1) * sizeof(*st->disks));
-	st->ndisks--;
-}
-
-int
-vm_attach_record_index(const struct vm_status *st, const char *target, size_t *i)
-{
-	for (*i = 0; *i < st->ndisks; (*i)++)
-		if (strcmp(st->disks[*i].target, target) == 0)
-			return 0;
-	return -1;
-}
-
 int
 vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
 			  struct vm_leaseset *held, struct vm_error *err)
@@ -304,7 +286,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 fail:
 	vm_leaseset_release(held);
 	vm_disk_giveback(&op->ctx, &op->st->disks[op->st->ndisks - 1], &ignored);
-	vm_attach_drop_record(op->st, op->st->ndisks - 1);
+	vm_status_remove_disk(op->st, op->st->ndisks - 1);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 	return -1;
 }
@@ -344,7 +326,7 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 	}
 	if (!path_shared(op->st, last))
 		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
-	vm_attach_drop_record(op->st, last);
+	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 }
 

@@ -69,11 +69,6 @@ int vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct v
 int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added,
 			struct vm_error *err);
 
-/* Status records */
-
-int vm_attach_record_index(const struct vm_status *st, const char *target, size_t *i);
-void vm_attach_drop_record(struct vm_status *st, size_t i);
-
 /* Leases and labels */
 
 /*

@@ -61,8 +61,8 @@ detach_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 {
 	unsigned nodes = 0;
 	bool had;
-	size_t i;
-	bool recorded = vm_attach_record_index(op->st, target, &i) == 0;
+	size_t i = vm_status_disk_index(op->st, target, 0);
+	bool recorded = i < op->st->ndisks;
 
 	if (unplug(op, target, &had, err) < 0)
 		return err->code == VM_EXIT_NO ? -1 :
@@ -79,7 +79,7 @@ detach_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 	if (recorded) {
 		if (vm_attach_release(op, i, err) < 0)
 			return -1;
-		vm_status_remove_disk(op->st, target);
+		vm_status_remove_disk(op->st, i);
 		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
 			return -1;
 		vm_hook("attach:forgotten");

@@ -87,8 +87,8 @@ eject_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 {
 	struct vm_status_disk *rec;
 	bool loaded;
-	size_t i;
-	bool recorded = vm_attach_record_index(op->st, target, &i) == 0;
+	size_t i = vm_status_disk_index(op->st, target, 0);
+	bool recorded = i < op->st->ndisks;
 
 	if (find_cdrom(op, target, &loaded, err) < 0 ||
 	    remove_medium(op, target, loaded, recorded ? &i : NULL, err) < 0)
@@ -113,8 +113,8 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	char fmtname[32], filename[32];
 	bool loaded, passed = false;
 	int nodes = 0;
-	size_t old;
-	bool recorded = vm_attach_record_index(op->st, target, &old) == 0;
+	size_t old = vm_status_disk_index(op->st, target, 0);
+	bool recorded = old < op->st->ndisks;
 
 	vm_disk_node_names(target, fmtname, filename);
 	if (find_cdrom(op, target, &loaded, err) < 0)
@@ -126,7 +126,7 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 		if (remove_medium(op, target, loaded, recorded ? &old : NULL, err) < 0)
 			goto fail;
 		if (recorded)
-			vm_attach_drop_record(op->st, old);
+			vm_status_remove_disk(op->st, old);
 		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
 			goto fail;
 		vm_hook("attach:forgotten");

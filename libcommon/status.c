@@ -74,26 +74,20 @@ vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct 
 	return 0;
 }
 
-struct vm_status_disk *
-vm_status_find_disk(struct vm_status *st, const char *target)
+size_t
+vm_status_disk_index(const struct vm_status *st, const char *target, size_t from)
 {
-	for (size_t i = 0; i < st->ndisks; i++)
-		if (strcmp(st->disks[i].target, target) == 0)
-			return &st->disks[i];
-	return NULL;
+	for (; from < st->ndisks; from++)
+		if (strcmp(st->disks[from].target, target) == 0)
+			break;
+	return from;
 }
 
 void
-vm_status_remove_disk(struct vm_status *st, const char *target)
+vm_status_remove_disk(struct vm_status *st, size_t i)
 {
-	struct vm_status_disk *d = vm_status_find_disk(st, target);
-	size_t i;
-
-	if (!d)
-		return;
-	i = d - st->disks;
-	disk_clear(d);
-	memmove(d, d + 1, (st->ndisks - i - 1) * sizeof(*d));
+	disk_clear(&st->disks[i]);
+	memmove(&st->disks[i], &st->disks[i + 1], (st->ndisks - i - 1) * sizeof(*st->disks));
 	st->ndisks--;
 }
 

@@ -65,10 +65,16 @@ struct vm_status {
 /* Appends a disk record; the strings are copied. */
 int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
 		       struct vm_error *err);
-/* The record of TARGET, or NULL. */
-struct vm_status_disk *vm_status_find_disk(struct vm_status *st, const char *target);
-/* Removes the record of TARGET (vm-attach --detach). */
-void vm_status_remove_disk(struct vm_status *st, const char *target);
+/*
+ * The index of the first record of TARGET at or after FROM, or ndisks.
+ * Every record of a target:
+ *
+ *	for (i = vm_status_disk_index(st, t, 0); i < st->ndisks;
+ *	     i = vm_status_disk_index(st, t, i + 1))
+ */
+size_t vm_status_disk_index(const struct vm_status *st, const char *target, size_t from);
+/* Removes record I, moving the later ones down. */
+void vm_status_remove_disk(struct vm_status *st, size_t i);
 
 int vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err);
 /* Missing file: VM_EXIT_NO, errno ENOENT. Garbage: VM_EXIT_SYSTEM naming
