@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,32 +221,35 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 	return r;
 }
 
-/* Another record than I names the same file (one ISO in two drives). */
+/* Another record than I and SKIP names the same file (one ISO in two drives). */
 static bool
-path_shared(const struct vm_status *st, size_t i)
+path_used(const struct vm_status *st, size_t i, size_t skip)
 {
 	for (size_t j = 0; j < st->ndisks; j++)
-		if (j != i && st->disks[i].path && st->disks[j].path &&
+		if (j != i && j != skip && st->disks[i].path && st->disks[j].path &&
 		    strcmp(st->disks[i].path, st->disks[j].path) == 0)
 			return true;
 	return false;
 }
 
 int
-vm_attach_release(struct vm_attach_op *op, size_t i, struct vm_error *err)
+vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_error *err)
 {
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
-	bool shared = path_shared(op->st, i);
+	/* the label is the domain's, whichever record uses it */
+	bool labelled = path_used(op->st, i, SIZE_MAX);
+	/* a lease in QEMU; the pending record's is still ours */
+	bool leased = path_used(op->st, i, pending);
 
 	if (!rec->path)
 		return 0;
 	/* no named fd: the lease came with QEMU's start */
-	if (close_lease(op, rec->target, &ignored) < 0 && rec->lease && !shared &&
+	if (close_lease(op, rec->target, &ignored) < 0 && rec->lease && !leased &&
 	    drop_inherited_lease(op, rec->path, err) < 0)
 		return -1;
 	vm_hook("attach:lease-dropped");
-	if (shared)
+	if (labelled)
 		return 0;
 	if (vm_disk_giveback(&op->ctx, rec, err) < 0)
 		return -1;
@@ -324,7 +328,7 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 			       target, op->name, op->name, target);
 		return;
 	}
-	if (!path_shared(op->st, last))
+	if (!path_used(op->st, last, SIZE_MAX))
 		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);

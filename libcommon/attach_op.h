@@ -86,9 +86,11 @@ int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_l
 /*
  * Once QEMU no longer uses the disk of record I: takes its lease away
  * from QEMU and gives the disk back. A file that another record still
- * uses keeps its lease and label for that one.
+ * uses keeps its label for that one, and its lease in QEMU unless that
+ * record is PENDING (SIZE_MAX for none): a medium being inserted, whose
+ * lease vm-attach still holds and QEMU does not have yet.
  */
-int vm_attach_release(struct vm_attach_op *op, size_t i, struct vm_error *err);
+int vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_error *err);
 
 /*
  * Undoes the last record's QEMU side (NODES block nodes, the named

@@ -7,6 +7,7 @@
 #include "state.h"
 #include "status.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /*
@@ -76,8 +77,9 @@ detach_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 	    vm_attach_delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");
-	if (recorded) {
-		if (vm_attach_release(op, i, err) < 0)
+	/* a cdrom whose medium change was cut short has two records */
+	for (; i < op->st->ndisks; i = vm_status_disk_index(op->st, target, i)) {
+		if (vm_attach_release(op, i, SIZE_MAX, err) < 0)
 			return -1;
 		vm_status_remove_disk(op->st, i);
 		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)

@@ -7,6 +7,7 @@
 #include "state.h"
 #include "status.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +59,9 @@ find_cdrom(struct vm_attach_op *op, const char *target, bool *loaded, struct vm_
 	return 0;
 }
 
-/*
- * Removes the medium of the drive TARGET, gives back the one of record
- * I (if any) and forgets it.
- */
+/* Takes the medium out of the drive TARGET, and deletes its block nodes. */
 static int
-remove_medium(struct vm_attach_op *op, const char *target, bool loaded, const size_t *i,
-	      struct vm_error *err)
+remove_medium(struct vm_attach_op *op, const char *target, bool loaded, struct vm_error *err)
 {
 	if (loaded &&
 	    (vm_attach_qmp(op, "blockdev-open-tray",
@@ -77,60 +74,100 @@ remove_medium(struct vm_attach_op *op, const char *target, bool loaded, const si
 	if (vm_attach_delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");
-	if (i && vm_attach_release(op, *i, err) < 0)
-		return -1;
 	return 0;
+}
+
+/*
+ * Gives back the medium of every record of TARGET but PENDING (the one
+ * being inserted, or SIZE_MAX) and empties those records in place: the
+ * drive stays recorded. *FORGOT tells whether there was one.
+ */
+static int
+forget_media(struct vm_attach_op *op, const char *target, size_t pending, bool *forgot,
+	     struct vm_error *err)
+{
+	*forgot = false;
+	for (size_t i = vm_status_disk_index(op->st, target, 0); i < op->st->ndisks;
+	     i = vm_status_disk_index(op->st, target, i + 1)) {
+		struct vm_status_disk *rec = &op->st->disks[i];
+
+		if (i == pending || !rec->path)
+			continue;
+		if (vm_attach_release(op, i, pending, err) < 0)
+			return -1;
+		free(rec->path);
+		*rec = (struct vm_status_disk){ .target = rec->target };
+		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
+			return -1;
+		vm_hook("attach:forgotten");
+		*forgot = true;
+	}
+	return 0;
+}
+
+/* Drops every record of TARGET but record KEEP, which stays the drive's one. */
+static int
+drop_others(struct vm_attach_op *op, const char *target, size_t keep, struct vm_error *err)
+{
+	size_t n = op->st->ndisks, i = vm_status_disk_index(op->st, target, 0);
+
+	while (i < op->st->ndisks) {
+		if (i == keep) {
+			i++;
+		} else {
+			vm_status_remove_disk(op->st, i);
+			keep -= i < keep;
+		}
+		i = vm_status_disk_index(op->st, target, i);
+	}
+	return n == op->st->ndisks ? 0 : vm_status_write(op->dl->dirfd, op->st, err);
 }
 
 static int
 eject_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 {
-	struct vm_status_disk *rec;
-	bool loaded;
-	size_t i = vm_status_disk_index(op->st, target, 0);
-	bool recorded = i < op->st->ndisks;
+	size_t first = vm_status_disk_index(op->st, target, 0);
+	bool loaded, forgot;
 
-	if (find_cdrom(op, target, &loaded, err) < 0 ||
-	    remove_medium(op, target, loaded, recorded ? &i : NULL, err) < 0)
+	if (find_cdrom(op, target, &loaded, err) < 0 || remove_medium(op, target, loaded, err) < 0 ||
+	    forget_media(op, target, SIZE_MAX, &forgot, err) < 0)
 		return -1;
-	if (!recorded || !op->st->disks[i].path)
-		return 0;
-	rec = &op->st->disks[i];
-	free(rec->path);
-	*rec = (struct vm_status_disk){ .target = rec->target };
-	if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
+	/* an insert cut short leaves two records: one empty drive is left */
+	if (first < op->st->ndisks && drop_others(op, target, first, err) < 0)
 		return -1;
-	vm_hook("attach:forgotten");
-	vm_state_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target, op->name);
+	if (forgot)
+		vm_state_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target,
+			     op->name);
 	return 0;
 }
 
+/*
+ * The new medium is leased, labelled and recorded while the old one is
+ * still in; the old one's records are emptied once it is out, and
+ * dropped once the new one is in. A failure after the old medium is out
+ * leaves the drive empty and recorded, the old medium given back.
+ */
 static int
 insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
 {
 	struct vm_leaseset held = { 0 };
 	const char *target = d->target;
 	char fmtname[32], filename[32];
-	bool loaded, passed = false;
+	bool loaded, forgot, passed = false;
 	int nodes = 0;
-	size_t old = vm_status_disk_index(op->st, target, 0);
-	bool recorded = old < op->st->ndisks;
+	size_t mine;
+	bool recorded = vm_status_disk_index(op->st, target, 0) < op->st->ndisks;
 
 	vm_disk_node_names(target, fmtname, filename);
 	if (find_cdrom(op, target, &loaded, err) < 0)
 		return -1;
-	/* the new medium is leased and labelled while the old one is still in */
 	if (vm_attach_lease_and_label(op, d, "", &held, err) < 0)
 		return -1;
-	if (loaded || recorded) {
-		if (remove_medium(op, target, loaded, recorded ? &old : NULL, err) < 0)
-			goto fail;
-		if (recorded)
-			vm_status_remove_disk(op->st, old);
-		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
-			goto fail;
-		vm_hook("attach:forgotten");
-	}
+	mine = op->st->ndisks - 1;
+	if ((loaded || recorded) && remove_medium(op, target, loaded, err) < 0)
+		goto fail;
+	if (forget_media(op, target, mine, &forgot, err) < 0)
+		goto fail;
 	if (vm_attach_hand_over(op, target, &held, &passed, err) < 0 ||
 	    vm_attach_add_nodes(op, d, &nodes, err) < 0)
 		goto fail;
@@ -147,7 +184,8 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 		goto fail;
 	vm_state_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
 		     op->name);
-	return 0;
+	/* the medium is in: the drive's emptied records go */
+	return drop_others(op, target, mine, err);
 
 fail:
 	vm_leaseset_release(&held);

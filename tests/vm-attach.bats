@@ -255,6 +255,148 @@ snapshot() {
 	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
 }
 
+# iso_files N...: ISOs only root can open, isoN.iso in TEST_DIR.
+iso_files() {
+	local i
+	for i in "$@"; do
+		truncate -s 1M "$TEST_DIR/iso$i.iso"
+		chmod 0600 "$TEST_DIR/iso$i.iso"
+	done
+}
+
+@test "an insert QEMU refuses exits 4, gives both media back and leaves the drive empty but recorded" {
+	iso_files 1 2
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
+	# a raw ISO opened as qcow2: QEMU refuses the format node, the old medium already out
+	run -4 vm-attach cd --insert sdb "$TEST_DIR/iso2.iso" --format qcow2
+	assert_output --partial "vm-attach: cannot insert '$TEST_DIR/iso2.iso' into 'sdb': 'blockdev-add' failed: qemu: "
+	run -0 drives cd
+	assert_output "sdb="
+	run -0 vm-lock status "$TEST_DIR/iso2.iso"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/iso2.iso")" = 0:0:600 ]
+	[ -z "$(xattrs_left "$TEST_DIR/iso2.iso")" ]
+	run -0 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+	# the drive is still there, and recorded: its target is not free
+	run -0 status_disk cd sdb
+	assert_output "sdb - none none -"
+	run -1 vm-attach cd --disk "$TEST_DIR/iso2.iso" --target sdb
+	assert_output "vm-attach: target 'sdb' is already in use in domain 'cd'"
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso2.iso"
+	run -0 drives cd
+	assert_output "sdb=$TEST_DIR/iso2.iso drive-sdb"
+	run -0 status_disk cd sdb
+	assert_output "sdb $TEST_DIR/iso2.iso shared applied -"
+}
+
+@test "an insert into a disk that is not a cdrom exits 3 and changes nothing" {
+	make_disk "$TEST_DIR/a.img" raw
+	iso_files 1
+	run -0 vm-start "$(attach_domain one pc "" "$(disk_xml "$TEST_DIR/a.img" sda "" raw | sed "s/bus='virtio'/bus='scsi'/")")"
+	before=$(snapshot one "$TEST_DIR/iso1.iso")
+	run -3 vm-attach one --insert sda "$TEST_DIR/iso1.iso"
+	assert_output "vm-attach: disk 'sda' of domain 'one' is not a cdrom"
+	[ "$(snapshot one "$TEST_DIR/iso1.iso")" = "$before" ]
+	run -0 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+}
+
+@test "an insert of a disk another domain holds exclusively exits 1 and keeps the old medium in" {
+	make_disk "$TEST_DIR/w.img" raw
+	iso_files 1
+	run -0 vm-start "$(make_domain w "$(disk_xml "$TEST_DIR/w.img" vda "" raw)")"
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
+	before=$(snapshot cd "$TEST_DIR/iso1.iso")
+	run -1 vm-attach cd --insert sdb "$TEST_DIR/w.img"
+	assert_output "vm-attach: disk '$TEST_DIR/w.img' is in use by domain 'w'"
+	[ "$(snapshot cd "$TEST_DIR/iso1.iso")" = "$before" ]
+	run -0 drives cd
+	assert_output --regexp "^sdb=$TEST_DIR/iso1.iso "
+	run -0 status_disk cd sdb
+	assert_output "sdb $TEST_DIR/iso1.iso shared applied -"
+	run -1 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^shared +cd "
+	run -1 vm-lock status "$TEST_DIR/w.img"
+	assert_output --regexp "^exclusive +w "
+}
+
+@test "the medium from start-up inserted again, then ejected, is free and back with its owner" {
+	iso_files 1
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso1.iso"
+	run -0 drives cd
+	assert_output "sdb=$TEST_DIR/iso1.iso drive-sdb"
+	run -0 status_disk cd sdb
+	assert_output "sdb $TEST_DIR/iso1.iso shared applied -"
+	run -1 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^shared +cd "
+	# QEMU's inherited lease went with the old medium; the new one's is a named fd
+	run -0 vm-attach cd --eject sdb
+	run -0 vm-lock status "$TEST_DIR/iso1.iso"
+	assert_output --regexp "^free "
+	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+	[ -z "$(xattrs_left "$TEST_DIR/iso1.iso")" ]
+	run -0 status_disk cd sdb
+	assert_output "sdb - none none -"
+}
+
+# add_record NAME JSON: appends a disk record to the status of NAME, as
+# a medium change cut short leaves it.
+add_record() {
+	python3 - "$VMKIT_RUNDIR/domains/$1/status.json" "$2" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+st["disks"].append(json.loads(sys.argv[2]))
+json.dump(st, open(sys.argv[1], "w"))
+PY
+}
+
+# records NAME TARGET: how many records TARGET has.
+records() {
+	python3 -c 'import json, sys; print(sum(d["target"] == sys.argv[2] for d in json.load(open(sys.argv[1]))["disks"]))' \
+		"$VMKIT_RUNDIR/domains/$1/status.json" "$2"
+}
+
+@test "a drive with two records (a medium change cut short) is ejected, inserted and detached whole" {
+	iso_files 1 2 3
+	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
+	# the new medium was recorded and labelled, its lease died with vm-attach
+	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
+	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	run -0 vm-attach cd --eject sdb
+	[ "$(records cd sdb)" = 1 ]
+	run -0 status_disk cd sdb
+	assert_output "sdb - none none -"
+	for i in 1 2; do
+		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
+		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
+	done
+
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso1.iso"
+	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
+	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso3.iso"
+	[ "$(records cd sdb)" = 1 ]
+	run -0 status_disk cd sdb
+	assert_output "sdb $TEST_DIR/iso3.iso shared applied -"
+	for i in 1 2; do
+		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
+		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
+	done
+
+	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
+	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	run -0 vm-attach cd --detach sdb
+	run -1 status_disk cd sdb
+	for i in 2 3; do
+		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
+		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
+	done
+}
+
 @test "an empty sata cdrom takes a medium, and the medium's lease goes with QEMU" {
 	truncate -s 1M "$TEST_DIR/iso.iso"
 	chmod 0600 "$TEST_DIR/iso.iso"
