@@ -81,6 +81,10 @@ snapshot() {
 	assert_output --partial "vm-attach: missing PATH for --insert"
 	run -2 vm-attach web --detach vdb --bus scsi
 	assert_output --partial "vm-attach: --target, --bus"
+	run -2 vm-attach web --insert sdb /x --timeout 5
+	assert_output --partial "vm-attach: --timeout goes with --detach"
+	run -2 vm-attach web --disk /x --target vdb --timeout 5
+	assert_output --partial "vm-attach: --timeout goes with --detach"
 }
 
 @test "vm-attach to a domain that is not running exits 1" {

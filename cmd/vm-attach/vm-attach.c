@@ -39,8 +39,8 @@ usage(void)
 	       "  -t, --timeout SECONDS  how long --detach waits for the guest (default %d)\n"
 	       "  -h, --help             show this help\n\n"
 	       "Exit status: 0 done, 1 not running, disk in use, unknown or busy target,\n"
-	       "no free pcie-root-port or unplug timed out, 2 usage, 3 invalid input,\n"
-	       "4 system or QEMU failure.\n",
+	       "no free pcie-root-port, pc without <acpi/> or unplug timed out, 2 usage,\n"
+	       "3 invalid input, 4 system or QEMU failure.\n",
 	       program_invocation_short_name, program_invocation_short_name,
 	       program_invocation_short_name, program_invocation_short_name,
 	       program_invocation_short_name, DETACH_TIMEOUT_S);
@@ -55,6 +55,7 @@ struct cmdline {
 	const char *xml;
 	struct vm_attach_args disk;
 	bool disk_opts;		/* options that only --disk takes */
+	bool timeout;		/* --timeout given */
 	struct vm_attach_opts opts;
 };
 
@@ -124,6 +125,7 @@ parse(int argc, char **argv, struct cmdline *c)
 			break;
 		case 't':
 			c->opts.timeout_s = vm_cli_parse_uint("--timeout", optarg, 3600);
+			c->timeout = true;
 			break;
 		case 'h':
 			usage();
@@ -153,6 +155,8 @@ parse(int argc, char **argv, struct cmdline *c)
 		vm_cli_usage_error("--target, --bus, --readonly, --shareable and --cdrom go with --disk");
 	if (c->disk.format && c->mode != DISK && c->mode != INSERT)
 		vm_cli_usage_error("--format goes with --disk or --insert");
+	if (c->timeout && c->mode != DETACH)
+		vm_cli_usage_error("--timeout goes with --detach");
 	if (c->mode == INSERT) {
 		c->disk.target = c->dev;
 		c->disk.path = argv[optind + 1];
