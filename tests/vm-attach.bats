@@ -56,6 +56,17 @@ owner() {
 	stat -c %u:%g:%a "$1"
 }
 
+# given_back PATH...: each file is free, root's again and without vmkit's xattrs.
+given_back() {
+	local f
+	for f in "$@"; do
+		run -0 vm-lock status "$f"
+		assert_output --regexp "^free "
+		[ "$(owner "$f")" = 0:0:600 ]
+		[ -z "$(xattrs_left "$f")" ]
+	done
+}
+
 # snapshot NAME PATH: what must not change when an attach is refused.
 snapshot() {
 	echo "status $(sha256sum < "$VMKIT_RUNDIR/domains/$1/status.json")"
@@ -276,13 +287,7 @@ iso_files() {
 	assert_output --partial "vm-attach: cannot insert '$TEST_DIR/iso2.iso' into 'sdb': 'blockdev-add' failed: qemu: "
 	run -0 drives cd
 	assert_output "sdb="
-	run -0 vm-lock status "$TEST_DIR/iso2.iso"
-	assert_output --regexp "^free "
-	[ "$(owner "$TEST_DIR/iso2.iso")" = 0:0:600 ]
-	[ -z "$(xattrs_left "$TEST_DIR/iso2.iso")" ]
-	run -0 vm-lock status "$TEST_DIR/iso1.iso"
-	assert_output --regexp "^free "
-	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+	given_back "$TEST_DIR/iso2.iso" "$TEST_DIR/iso1.iso"
 	# the drive is still there, and recorded: its target is not free
 	run -0 status_disk cd sdb
 	assert_output "sdb - none none -"
@@ -303,9 +308,7 @@ iso_files() {
 	run -3 vm-attach one --insert sda "$TEST_DIR/iso1.iso"
 	assert_output "vm-attach: disk 'sda' of domain 'one' is not a cdrom"
 	[ "$(snapshot one "$TEST_DIR/iso1.iso")" = "$before" ]
-	run -0 vm-lock status "$TEST_DIR/iso1.iso"
-	assert_output --regexp "^free "
-	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
+	given_back "$TEST_DIR/iso1.iso"
 }
 
 @test "an insert of a disk another domain holds exclusively exits 1 and keeps the old medium in" {
@@ -339,21 +342,21 @@ iso_files() {
 	assert_output --regexp "^shared +cd "
 	# QEMU's inherited lease went with the old medium; the new one's is a named fd
 	run -0 vm-attach cd --eject sdb
-	run -0 vm-lock status "$TEST_DIR/iso1.iso"
-	assert_output --regexp "^free "
-	[ "$(owner "$TEST_DIR/iso1.iso")" = 0:0:600 ]
-	[ -z "$(xattrs_left "$TEST_DIR/iso1.iso")" ]
+	given_back "$TEST_DIR/iso1.iso"
 	run -0 status_disk cd sdb
 	assert_output "sdb - none none -"
 }
 
-# add_record NAME JSON: appends a disk record to the status of NAME, as
-# a medium change cut short leaves it.
-add_record() {
+# cut_short NAME PATH: a second record of sdb in NAME, for PATH, as a
+# medium change cut short leaves it: labelled, its lease gone with
+# vm-attach.
+cut_short() {
+	chown "$QEMU_USER" "$2"
 	python3 - "$VMKIT_RUNDIR/domains/$1/status.json" "$2" <<'PY'
 import json, sys
 st = json.load(open(sys.argv[1]))
-st["disks"].append(json.loads(sys.argv[2]))
+st["disks"].append({"target": "sdb", "path": sys.argv[2], "lease": "shared",
+                    "label": "applied", "owner": [0, 0]})
 json.dump(st, open(sys.argv[1], "w"))
 PY
 }
@@ -367,38 +370,25 @@ records() {
 @test "a drive with two records (a medium change cut short) is ejected, inserted and detached whole" {
 	iso_files 1 2 3
 	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
-	# the new medium was recorded and labelled, its lease died with vm-attach
-	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
-	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	cut_short cd "$TEST_DIR/iso2.iso"
 	run -0 vm-attach cd --eject sdb
 	[ "$(records cd sdb)" = 1 ]
 	run -0 status_disk cd sdb
 	assert_output "sdb - none none -"
-	for i in 1 2; do
-		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
-		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
-	done
+	given_back "$TEST_DIR/iso1.iso" "$TEST_DIR/iso2.iso"
 
 	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso1.iso"
-	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
-	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	cut_short cd "$TEST_DIR/iso2.iso"
 	run -0 vm-attach cd --insert sdb "$TEST_DIR/iso3.iso"
 	[ "$(records cd sdb)" = 1 ]
 	run -0 status_disk cd sdb
 	assert_output "sdb $TEST_DIR/iso3.iso shared applied -"
-	for i in 1 2; do
-		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
-		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
-	done
+	given_back "$TEST_DIR/iso1.iso" "$TEST_DIR/iso2.iso"
 
-	chown "$QEMU_USER" "$TEST_DIR/iso2.iso"
-	add_record cd "{\"target\": \"sdb\", \"path\": \"$TEST_DIR/iso2.iso\", \"lease\": \"shared\", \"label\": \"applied\", \"owner\": [0, 0]}"
+	cut_short cd "$TEST_DIR/iso2.iso"
 	run -0 vm-attach cd --detach sdb
 	run -1 status_disk cd sdb
-	for i in 2 3; do
-		run -0 vm-lock status "$TEST_DIR/iso$i.iso"
-		[ "$(owner "$TEST_DIR/iso$i.iso")" = 0:0:600 ]
-	done
+	given_back "$TEST_DIR/iso2.iso" "$TEST_DIR/iso3.iso"
 }
 
 @test "an empty sata cdrom takes a medium, and the medium's lease goes with QEMU" {
