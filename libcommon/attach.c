@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCSI_TARGETS 256	/* as in qemu_argv.c: virtio-scsi's max_target is 255 */
 #define SCSI_CONTROLLER "scsi0"
 
 /* Disks from the command line and from <disk> files */
@@ -187,7 +186,7 @@ check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 				    "cannot hotplug '%s' on bus 'sata': qemu's ahci controller does not support hotplug (use scsi or virtio)",
 				    d->target);
 	if (d->bus == VM_BUS_SCSI &&
-	    (vm_disk_index(d->target) < 0 || vm_disk_index(d->target) >= SCSI_TARGETS))
+	    (vm_disk_index(d->target) < 0 || vm_disk_index(d->target) >= VM_SCSI_TARGETS))
 		return vm_error_set(err, VM_EXIT_INVALID, "scsi disk '%s' has no free target",
 				    d->target);
 	return 0;

@@ -24,21 +24,6 @@ vm_disk_node_names(const char *target, char fmt[32], char file[32])
 	snprintf(file, 32, "file-%s", target);
 }
 
-long
-vm_disk_index(const char *target)
-{
-	long idx = 0;
-
-	if (strlen(target) < 3 || !strchr("shv", target[0]) || target[1] != 'd')
-		return -1;
-	for (const char *p = target + 2; *p; p++) {
-		if (*p < 'a' || *p > 'z' || idx > 1000000)
-			return -1;
-		idx = (idx + (p != target + 2)) * 26 + (*p - 'a');
-	}
-	return idx;
-}
-
 static json_object *
 cache_json(enum vm_cache cache)
 {

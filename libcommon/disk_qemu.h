@@ -23,7 +23,4 @@ void vm_disk_node_names(const char *target, char fmt[32], char file[32]);
  */
 void vm_disk_blockdev_json(const struct vm_disk *d, json_object **proto, json_object **fmt);
 
-/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
-long vm_disk_index(const char *target);
-
 #endif

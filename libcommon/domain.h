@@ -22,6 +22,8 @@
 #include "error.h"
 
 #define VM_NAME_MAX 64
+#define VM_SATA_PORTS 6		/* QEMU's ahci device: sda to sdf */
+#define VM_SCSI_TARGETS 256	/* virtio-scsi's max_target is 255: sda to sdiv */
 
 enum vm_disk_type { VM_DISK_FILE, VM_DISK_BLOCK };
 enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM };
@@ -122,6 +124,11 @@ int vm_disk_parse(const char *buf, size_t len, const char *name,
 		  struct vm_disk *disk, struct vm_error *err);
 void vm_disk_clear(struct vm_disk *disk);
 void vm_domain_free(struct vm_domain *dom);
+
+/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
+long vm_disk_index(const char *target);
+/* Whether the machine is a q35 (PCIe) one. */
+bool vm_domain_is_q35(const struct vm_domain *dom);
 
 /* 0 when NAME is a valid domain name, else -1 with VM_EXIT_INVALID. */
 int vm_domain_check_name(const char *name, struct vm_error *err);

@@ -1,6 +1,7 @@
 #include "domain_devices.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "status.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #define TEXT VM_XMLCHECK_TEXT
 
@@ -155,6 +157,7 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *bus = vm_xmlcheck_attr(n, "bus");
 	size_t len = strspn(dev, "abcdefghijklmnopqrstuvwxyz");
 	bool vd = !strncmp(dev, "vd", 2);
+	long idx;
 
 	if (dev[len] || len < 3 || len > 8)
 		return vm_xmlcheck_error(x, n, "invalid target dev '%s' (expected 3 to 8 letters a-z)",
@@ -172,6 +175,14 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (vd != (d->bus == VM_BUS_VIRTIO))
 		return vm_xmlcheck_error(x, n, "target dev '%s' does not fit bus '%s' (expected %s*)",
 					 dev, bus, vd ? "sd" : "vd");
+	/* sd* numbers the sata port or scsi target, as in libvirt */
+	idx = vm_disk_index(dev);
+	if (d->bus == VM_BUS_SATA && idx >= VM_SATA_PORTS)
+		return vm_xmlcheck_error(x, n, "target dev '%s' has no sata port (expected sda to sdf)",
+					 dev);
+	if (d->bus == VM_BUS_SCSI && idx >= VM_SCSI_TARGETS)
+		return vm_xmlcheck_error(x, n,
+					 "target dev '%s' has no scsi target (expected sda to sdiv)", dev);
 	return set_str(x, &d->target, dev);
 }
 
@@ -429,6 +440,9 @@ chr_source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	if (mode && chr->type != VM_CHR_UNIX)
 		return vm_xmlcheck_error(x, n, "attribute 'mode' is only for type 'unix'");
+	if (chr->type == VM_CHR_UNIX && strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return vm_xmlcheck_error(x, n, "unix socket path '%s' is too long (at most %zu bytes)",
+					 path, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	chr->listen = is(mode, "bind");
 	return set_str(x, &chr->path, path);
 }
@@ -510,8 +524,8 @@ static const struct vm_xmlcheck_elem console_children[] = {
  * A <console> with a serial target is serial port 0 (libvirt's meaning):
  * a restatement of the first <serial>, or that port when there is none.
  */
-int
-vm_domain_devices_end(struct vm_xmlcheck *x, xmlNodePtr n)
+static int
+console_end(struct vm_xmlcheck *x)
 {
 	struct vm_domain_ctx *c = ctx(x);
 	struct vm_domain *dom = c->dom;
@@ -542,12 +556,13 @@ vm_domain_devices_end(struct vm_xmlcheck *x, xmlNodePtr n)
 static const struct controller {
 	const char *type, *model;	/* model NULL: no model attribute */
 	unsigned first, last;		/* of index */
+	bool q35;			/* only a q35 machine has it */
 } controllers[] = {
-	{ "pci", "pcie-root", 0, 0 },
-	{ "pci", "pcie-root-port", 1, 255 },
-	{ "usb", "none", 0, 0 },
-	{ "sata", NULL, 0, 0 },
-	{ "scsi", "virtio-scsi", 0, 0 },
+	{ "pci", "pcie-root", 0, 0, true },
+	{ "pci", "pcie-root-port", 1, 255, true },
+	{ "usb", "none", 0, 0, false },
+	{ "sata", NULL, 0, 0, false },
+	{ "scsi", "virtio-scsi", 0, 0, false },
 };
 
 static int
@@ -572,8 +587,11 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 					 type);
 	if (index && vm_xmlcheck_ull(x, n, "index", index, k->first, k->last, &i) < 0)
 		return -1;
-	if (is(model, "pcie-root-port"))
-		c->dom->pcie_root_ports++;
+	if (k->q35 && !c->q35_node)
+		c->q35_node = n;
+	if (is(model, "pcie-root-port") && c->dom->pcie_root_ports++ == VM_ROOT_PORTS_MAX)
+		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
+					 VM_ROOT_PORTS_MAX);
 	c->controller_model = k->model;
 	return 0;
 }
@@ -607,6 +625,22 @@ static const struct vm_xmlcheck_elem controller_children[] = {
 	ADDRESS_SPEC,
 	{ NULL }
 };
+
+/*
+ * Checks that need the whole domain: the machine may come after
+ * <devices>, and without q35 a PCIe controller would be dropped.
+ */
+int
+vm_domain_devices_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = ctx(x);
+
+	if (c->q35_node && !vm_domain_is_q35(c->dom))
+		return vm_xmlcheck_error(x, c->q35_node,
+					 "model '%s' needs a q35 machine (<type machine='q35'>)",
+					 vm_xmlcheck_attr(c->q35_node, "model"));
+	return console_end(x);
+}
 
 /* <lease> */
 

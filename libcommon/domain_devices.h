@@ -20,6 +20,7 @@ struct vm_domain_ctx {
 	struct vm_iface *iface;		/* the <interface> being read */
 	struct vm_lease_def *lease;	/* the <lease> being read */
 	const char *controller_model;	/* of the <controller> being read */
+	xmlNodePtr q35_node;		/* the first controller only q35 has */
 	unsigned nserials;
 	struct vm_chardev console;	/* a <console>, resolved at the end */
 	xmlNodePtr console_node;
@@ -34,7 +35,7 @@ struct vm_domain_ctx {
 /* The children of <devices>. */
 extern const struct vm_xmlcheck_elem vm_domain_devices_children[];
 
-/* Checks that need the whole <devices>; N is the <domain>. */
+/* Checks that need the whole domain; N is the <domain>. */
 int vm_domain_devices_end(struct vm_xmlcheck *x, xmlNodePtr n);
 
 #endif

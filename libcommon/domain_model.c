@@ -33,3 +33,25 @@ vm_disk_clear(struct vm_disk *disk)
 	free(disk->serial);
 	memset(disk, 0, sizeof(*disk));
 }
+
+long
+vm_disk_index(const char *target)
+{
+	long idx = 0;
+
+	if (strlen(target) < 3 || !strchr("shv", target[0]) || target[1] != 'd')
+		return -1;
+	for (const char *p = target + 2; *p; p++) {
+		if (*p < 'a' || *p > 'z' || idx > 1000000)
+			return -1;
+		idx = (idx + (p != target + 2)) * 26 + (*p - 'a');
+	}
+	return idx;
+}
+
+bool
+vm_domain_is_q35(const struct vm_domain *dom)
+{
+	return dom->machine && (strncmp(dom->machine, "q35", 3) == 0 ||
+				strncmp(dom->machine, "pc-q35", 6) == 0);
+}

@@ -1,17 +1,13 @@
 #include "qemu_argv.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "status.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/un.h>
 #include <json-c/json.h>
 
-#define SATA_PORTS 6		/* QEMU's ahci device */
-#define SCSI_TARGETS 256	/* virtio-scsi's max_target is 255 */
 #define SERIAL_PORTS 4		/* isa-serial: COM1..COM4 */
 #define ROOT_PORT_SLOT 2	/* first pcie.0 slot for pcie-root-ports */
 
@@ -144,13 +140,6 @@ push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error
 	return r;
 }
 
-static bool
-is_q35(const struct vm_domain *dom)
-{
-	return dom->machine && (strncmp(dom->machine, "q35", 3) == 0 ||
-				strncmp(dom->machine, "pc-q35", 6) == 0);
-}
-
 static int
 disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
 {
@@ -168,7 +157,9 @@ static int
 disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
 	bool ahci = false, scsi = false;
-	bool used[2][SCSI_TARGETS] = { { false } };	/* sata ports, scsi targets */
+	/* sata ports, scsi targets. The parser already refuses a target
+	 * beyond them, with its file and line; the checks below guard used[]. */
+	bool used[2][VM_SCSI_TARGETS] = { { false } };
 
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		const struct vm_disk *d = &dom->disks[i];
@@ -198,7 +189,7 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 				return vm_error_set(err, VM_EXIT_INVALID,
 						    "readonly sata disk '%s' is not supported by qemu",
 						    d->target);
-			if (idx >= SATA_PORTS || used[0][idx])
+			if (idx >= VM_SATA_PORTS || used[0][idx])
 				return vm_error_set(err, VM_EXIT_INVALID,
 						    "sata disk '%s' has no free port (sda to sdf)",
 						    d->target);
@@ -208,7 +199,7 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 			opt_add(&o, "%s,bus=sata0.%ld", cdrom ? "ide-cd" : "ide-hd", idx);
 			break;
 		case VM_BUS_SCSI:
-			if (idx >= SCSI_TARGETS || used[1][idx])
+			if (idx >= VM_SCSI_TARGETS || used[1][idx])
 				return vm_error_set(err, VM_EXIT_INVALID,
 						    "scsi disk '%s' has no free target", d->target);
 			if (!scsi && pushv(a, err, "-device", "virtio-scsi-pci,id=scsi0", NULL) < 0)
@@ -269,7 +260,6 @@ static int
 chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
 	size_t nserial = 0, port = 0;
-	struct sockaddr_un sa;
 
 	for (size_t i = 0; i < dom->nchardevs; i++)
 		nserial += dom->chardevs[i].kind == VM_CHR_SERIAL;
@@ -286,9 +276,6 @@ chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *er
 		if (port >= SERIAL_PORTS)
 			return vm_error_set(err, VM_EXIT_INVALID, "too many serial ports (at most %d)",
 					    SERIAL_PORTS);
-		if (c->type == VM_CHR_UNIX && c->path && strlen(c->path) >= sizeof(sa.sun_path))
-			return vm_error_set(err, VM_EXIT_INVALID, "unix socket path '%s' is too long",
-					    c->path);
 		if (c->type == VM_CHR_PTY) {
 			opt_add(&o, "pty,id=charserial%zu", port);
 		} else if (!c->path) {
@@ -321,7 +308,7 @@ chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *er
 unsigned
 vm_qemu_root_ports(const struct vm_domain *dom)
 {
-	return !is_q35(dom) ? 0 : dom->pcie_root_ports ? dom->pcie_root_ports : 4;
+	return !vm_domain_is_q35(dom) ? 0 : dom->pcie_root_ports ? dom->pcie_root_ports : 4;
 }
 
 static int
@@ -329,9 +316,6 @@ root_port_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *
 {
 	unsigned n = vm_qemu_root_ports(dom);
 
-	if (n > VM_ROOT_PORTS_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "too many pcie-root-port controllers (at most %d)", VM_ROOT_PORTS_MAX);
 	/*
 	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
 	 * without ACPI cannot answer: use native PCIe hotplug then. A port
@@ -419,7 +403,7 @@ vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monito
 	struct vm_argv a = { 0 };
 
 	if (base_args(&a, dom, conf, monitor_fd, err) < 0 ||
-	    (is_q35(dom) && root_port_args(&a, dom, err) < 0) ||
+	    (vm_domain_is_q35(dom) && root_port_args(&a, dom, err) < 0) ||
 	    disk_args(&a, dom, err) < 0 || iface_args(&a, dom, err) < 0 ||
 	    chardev_args(&a, dom, err) < 0) {
 		vm_argv_free(&a);

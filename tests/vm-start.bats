@@ -53,6 +53,24 @@ teardown() { common_teardown; }
 	[ ! -e "$VMKIT_RUNDIR" ]
 }
 
+@test "a sata disk beyond sdf is refused before anything is leased or labelled" {
+	local disk
+	make_disk "$TEST_DIR/a.qcow2"
+	make_disk "$TEST_DIR/b.qcow2"
+	chown root:root "$TEST_DIR/a.qcow2" "$TEST_DIR/b.qcow2"
+	chmod 0600 "$TEST_DIR/a.qcow2" "$TEST_DIR/b.qcow2"
+	disk="<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$TEST_DIR/b.qcow2'/><target dev='sdg' bus='sata'/></disk>"
+	xml=$(make_domain sg "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$disk")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:8: <target>: target dev 'sdg' has no sata port (expected sda to sdf)"
+	[ ! -e "$VMKIT_RUNDIR/domains/sg" ]
+	[ ! -e "$VMKIT_RUNDIR/leases" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	[ -z "$(xattrs_left "$TEST_DIR/b.qcow2")" ]
+}
+
 @test "vm-start rejects an invalid domain NAME" {
 	run -3 vm-start 'bad$name'
 	assert_output --partial "bad\$name"

@@ -326,6 +326,69 @@ test_chardevs(void)
 	vm_domain_free(d);
 }
 
+/* Limits of QEMU's devices, refused with the file and line before vm-start changes anything. */
+static void
+test_limits(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	struct vm_disk disk;
+	char path[200], xml[8192], devices[8192] = "";
+	size_t len;
+
+	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>", &d, &err) == 0,
+	   "sata sdf and scsi sdiv are the last port and target: %s", err.msg);
+	vm_domain_free(d);
+	snprintf(xml, sizeof(xml), "<disk><target dev='sdg' bus='sata'/></disk>");
+	ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
+	   err.code == VM_EXIT_INVALID &&
+	   !strcmp(err.msg, "d.xml:1: <target>: target dev 'sdg' has no sata port (expected sda to sdf)"),
+	   "a lone <disk> has the same limits: %s", err.msg);
+
+	/* sun_path holds 107 bytes and the NUL */
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[107] = '\0';
+	snprintf(xml, sizeof(xml), "<serial type='unix'><source path='%s'/></serial>", path);
+	ok(parse_with("", xml, &d, &err) == 0, "a unix socket path of 107 bytes: %s", err.msg);
+	vm_domain_free(d);
+	path[107] = 'a';
+	path[108] = '\0';
+	snprintf(xml, sizeof(xml), "<serial type='unix'><source path='%s'/></serial>", path);
+	ok(parse_with("", xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID && starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa") &&
+	   strstr(err.msg, "' is too long (at most 107 bytes)"),
+	   "a unix socket path of 108 bytes is too long: %s", err.msg);
+	snprintf(xml, sizeof(xml), "<console type='unix'><source path='%s'/></console>", path);
+	ok(parse_with("", xml, &d, &err) == -1 && starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa"),
+	   "in a console too: %s", err.msg);
+	snprintf(xml, sizeof(xml), "<serial type='file'><source path='%s'/></serial>", path);
+	ok(parse_with("", xml, &d, &err) == 0, "a file path may be longer: %s", err.msg);
+	vm_domain_free(d);
+
+	/* one controller a line, from line 6: the 129th is on line 134 */
+	for (int i = 0; i < 129; i++) {
+		len = strlen(devices);
+		snprintf(devices + len, sizeof(devices) - len,
+			 "<controller type='pci' model='pcie-root-port'/>\n");
+	}
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='pc-q35-7.2'>hvm</type></os>\n<devices>\n%s</devices>\n</domain>\n",
+		 devices);
+	ok(parse_text(xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	   !strcmp(err.msg, "t.xml:134: <controller>: too many pcie-root-port controllers (at most 128)"),
+	   "129 pcie-root-ports are too many: %s", err.msg);
+	devices[strlen(devices) - strlen("<controller type='pci' model='pcie-root-port'/>\n")] = '\0';
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<devices>\n%s</devices>\n<os><type machine='q35'>hvm</type></os>\n</domain>\n",
+		 devices);
+	ok(parse_text(xml, &d, &err) == 0 && d->pcie_root_ports == 128,
+	   "128 are not, and <os> may come after <devices>: %s", err.msg);
+	vm_domain_free(d);
+}
+
 static void
 test_block(void)
 {
@@ -340,7 +403,7 @@ test_block(void)
 		if (stat(devs[i], &st) < 0 || !S_ISBLK(st.st_mode))
 			continue;
 		snprintf(xml, sizeof(xml),
-			 "<disk type='block'><source dev='%s'/><target dev='sdz' bus='sata'/></disk>",
+			 "<disk type='block'><source dev='%s'/><target dev='sdb' bus='sata'/></disk>",
 			 devs[i]);
 		ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == 0 &&
 		   disk.type == VM_DISK_BLOCK && !strcmp(disk.source, devs[i]),
@@ -471,6 +534,10 @@ static const struct bad {
 	{ "", "<disk><target dev='xvda'/></disk>", "t.xml:7: <target>: unsupported target dev 'xvda' (expected vd* for virtio, sd* for sata or scsi)" },
 	{ "", "<disk><target dev='sda' bus='virtio'/></disk>", "t.xml:7: <target>: target dev 'sda' does not fit bus 'virtio' (expected vd*)" },
 	{ "", "<disk><target/></disk>", "t.xml:7: <target>: missing attribute 'dev'" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdg' bus='sata'/></disk>", "t.xml:7: <target>: target dev 'sdg' has no sata port (expected sda to sdf)" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdaa' bus='sata'/></disk>", "t.xml:7: <target>: target dev 'sdaa' has no sata port" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdiw'/></disk>", "t.xml:7: <target>: target dev 'sdiw' has no scsi target (expected sda to sdiv)" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdzz' bus='scsi'/></disk>", "t.xml:7: <target>: target dev 'sdzz' has no scsi target" },
 	{ "", "<disk><serial>a,b</serial></disk>", "t.xml:7: <serial>: invalid serial 'a,b'" },
 	{ "", "<disk><seclabel relabel='no' model='selinux'/></disk>", "t.xml:7: <seclabel>: unsupported model 'selinux' (expected dac)" },
 	{ "", "<disk><seclabel model='dac'/></disk>", "t.xml:7: <seclabel>: missing attribute 'relabel'" },
@@ -508,6 +575,8 @@ static const struct bad {
 	{ "", "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>", "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
 	{ "", "<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/></controller>", "t.xml:7: <target>: unsupported element" },
 	{ "", "<controller type='sata'><driver queues='2'/></controller>", "t.xml:7: <driver>: unsupported element" },
+	{ "", "<controller type='pci' model='pcie-root-port'/>", "t.xml:7: <controller>: model 'pcie-root-port' needs a q35 machine (<type machine='q35'>)" },
+	{ "", "<controller type='pci' index='0' model='pcie-root'/>", "t.xml:7: <controller>: model 'pcie-root' needs a q35 machine" },
 	{ "", "<memballoon/>", "t.xml:7: <memballoon>: missing attribute 'model'" },
 	{ "", "<memballoon model='none'><stats period='10'/></memballoon>", "t.xml:7: <stats>: unsupported element" },
 	{ "", "<input type='keyboard' bus='usb'/>", "t.xml:7: <input>: unsupported bus 'usb' (expected ps2)" },
@@ -534,6 +603,7 @@ static const struct bad_doc {
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type>xen</type></os></domain>", "t.xml:2: <type>: unsupported value 'xen' (expected hvm)" },
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type arch='aarch64'>hvm</type></os></domain>", "t.xml:2: <type>: unsupported arch 'aarch64' (expected x86_64 or i686)" },
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type machine='pc q35'>hvm</type></os></domain>", "t.xml:2: <type>: invalid machine 'pc q35'" },
+	{ "<domain type='kvm'><name>x</name><memory>1</memory><os><type machine='pc-i440fx-7.2'>hvm</type></os>\n<devices><controller type='pci' model='pcie-root-port'/></devices></domain>", "t.xml:2: <controller>: model 'pcie-root-port' needs a q35 machine" },
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type>hvm</type><initrd>i</initrd></os></domain>", "t.xml:2: <os>: <initrd> needs <kernel>" },
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type>hvm</type><cmdline>c</cmdline></os></domain>", "t.xml:2: <os>: <cmdline> needs <kernel>" },
 	{ "<domain type='kvm'><name>x</name><memory>1</memory>\n<os><type>hvm</type><kernel> </kernel></os></domain>", "t.xml:2: <kernel>: empty value" },
@@ -617,6 +687,7 @@ main(void)
 	test_defaults();
 	test_from_node();
 	test_chardevs();
+	test_limits();
 	test_block();
 	test_disk_parse();
 	test_names();
