@@ -49,7 +49,8 @@ struct vm_disk {
 	int line;	/* line of <disk>, for messages */
 };
 
-enum vm_chr_kind { VM_CHR_SERIAL, VM_CHR_CONSOLE };
+/* Serial ports only: the parser folds a <console> into serial port 0. */
+enum vm_chr_kind { VM_CHR_SERIAL };
 enum vm_chr_type { VM_CHR_PTY, VM_CHR_FILE, VM_CHR_UNIX };
 
 struct vm_chardev {

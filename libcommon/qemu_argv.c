@@ -259,20 +259,11 @@ iface_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 static int
 chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
-	size_t nserial = 0, port = 0;
-
-	for (size_t i = 0; i < dom->nchardevs; i++)
-		nserial += dom->chardevs[i].kind == VM_CHR_SERIAL;
-	for (size_t i = 0; i < dom->nchardevs; i++) {
-		const struct vm_chardev *c = &dom->chardevs[i];
+	/* the parser has folded a <console> into serial port 0 */
+	for (size_t port = 0; port < dom->nchardevs; port++) {
+		const struct vm_chardev *c = &dom->chardevs[port];
 		struct opt o = { 0 };
 
-		/* like libvirt: a serial console is serial0 itself when a <serial> exists */
-		if (c->kind == VM_CHR_CONSOLE && nserial > 0)
-			continue;
-		if (c->kind == VM_CHR_CONSOLE && port > 0)
-			return vm_error_set(err, VM_EXIT_INVALID,
-					    "only one console can be a serial port");
 		if (port >= SERIAL_PORTS)
 			return vm_error_set(err, VM_EXIT_INVALID, "too many serial ports (at most %d)",
 					    SERIAL_PORTS);
@@ -293,7 +284,6 @@ chardev_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *er
 		opt_add(&o, "isa-serial,chardev=charserial%zu,id=serial%zu", port, port);
 		if (opt_push(a, "-device", &o, err) < 0)
 			return -1;
-		port++;
 	}
 	return 0;
 }

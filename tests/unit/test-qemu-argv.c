@@ -415,7 +415,7 @@ test_nets_and_serials(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_iface ifaces[4];
-	struct vm_chardev chr[6];
+	struct vm_chardev chr[5];
 	struct vm_domain dom;
 	struct vm_argv a;
 
@@ -438,40 +438,24 @@ test_nets_and_serials(void)
 	dom.nifaces = 0;
 
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
-	chr[1] = (struct vm_chardev){ .kind = VM_CHR_CONSOLE, .type = VM_CHR_PTY };
-	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = S("/log/a,b") };
-	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/s"),
+	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = S("/log/a,b") };
+	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/s"),
 				      .listen = true };
-	chr[4] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/c") };
-	chr[5] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
+	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/c") };
+	chr[4] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	dom.chardevs = chr;
-	dom.nchardevs = 5;
+	dom.nchardevs = 4;
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-chardev", "pty,id=charserial0") &&
 	   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"), "serial: pty (%s)", err.msg);
-	ok(count(&a, "-device", "isa-serial") == 4,
-	   "serial: the console is serial0 itself when a <serial> exists");
 	ok(has(&a, "-chardev", "file,id=charserial1,path=/log/a,,b"), "serial: file path escaped");
 	ok(has(&a, "-chardev", "socket,id=charserial2,path=/run/s,server=on,wait=off") &&
 	   has(&a, "-chardev", "socket,id=charserial3,path=/run/c,server=off"),
 	   "serial: unix listening and connecting");
 	vm_argv_free(&a);
-	dom.nchardevs = 6;
+	dom.nchardevs = 5;
 	a = build(&dom, -1, &err);
 	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "serial: a fifth port is invalid (%s)", err.msg);
-	dom.chardevs = chr + 1;
-	dom.nchardevs = 1;
-	a = build(&dom, -1, &err);
-	ok(has(&a, "-chardev", "pty,id=charserial0") &&
-	   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"),
-	   "console alone: creates serial0");
-	vm_argv_free(&a);
-	chr[2] = chr[1];
-	dom.chardevs = chr + 1;
-	dom.nchardevs = 2;
-	a = build(&dom, -1, &err);
-	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "a second console without a serial is invalid (%s)",
-	   err.msg);
 }
 
 static void
@@ -638,7 +622,7 @@ test_real_qemu(void)
 	};
 	struct vm_disk disks[10];
 	struct vm_iface ifaces[3] = { { 0 }, { .model = S("e1000") }, { .model = S("rtl8139") } };
-	struct vm_chardev chr[5];
+	struct vm_chardev chr[4];
 	cleanup_free char *raw = tpath("disk,1.img"), *qcow = tpath("disk.qcow2");
 	cleanup_free char *qcow2 = tpath("disk2.qcow2");
 	cleanup_free char *iso = tpath("cd.iso"), *flog = tpath("serial,1.log");
@@ -682,13 +666,12 @@ test_real_qemu(void)
 	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = ssock,
 				      .listen = true };
 	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = csock };
-	chr[4] = (struct vm_chardev){ .kind = VM_CHR_CONSOLE, .type = VM_CHR_PTY };
 	dom.disks = disks;
 	dom.ndisks = 10;
 	dom.ifaces = ifaces;
 	dom.nifaces = 3;
 	dom.chardevs = chr;
-	dom.nchardevs = 5;
+	dom.nchardevs = 4;
 	conf.seccomp_sandbox = true;
 	run_qemu("pc", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.0");
 	dom.machine = S("q35");
