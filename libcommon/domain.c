@@ -487,15 +487,20 @@ static const struct vm_xmlcheck_elem domain_spec = {
 /* The API */
 
 int
-vm_domain_from_node(xmlDocPtr doc, xmlNodePtr node, const char *name,
-		    struct vm_domain **domp, struct vm_error *err)
+vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
+		struct vm_error *err)
 {
 	struct vm_domain_ctx c = { 0 };
 	struct vm_xmlcheck x = { name, err, &c };
 	struct vm_domain *dom;
+	xmlDocPtr doc;
+	xmlNodePtr node;
 	int r;
 
 	*domp = NULL;
+	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
+		return -1;
+	node = xmlDocGetRootElement(doc);
 	dom = calloc(1, sizeof(*dom));
 	if (!dom) {
 		xmlFreeDoc(doc);
@@ -518,18 +523,6 @@ vm_domain_from_node(xmlDocPtr doc, xmlNodePtr node, const char *name,
 	}
 	*domp = dom;
 	return 0;
-}
-
-int
-vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **dom,
-		struct vm_error *err)
-{
-	xmlDocPtr doc;
-
-	*dom = NULL;
-	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
-		return -1;
-	return vm_domain_from_node(doc, xmlDocGetRootElement(doc), name, dom, err);
 }
 
 int

@@ -117,9 +117,6 @@ int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *er
 /* Same from memory; NAME is used in messages. For fuzzing and tests. */
 int vm_domain_parse(const char *buf, size_t len, const char *name,
 		    struct vm_domain **dom, struct vm_error *err);
-/* Validates the <domain> element NODE of DOC (takes ownership of DOC). */
-int vm_domain_from_node(xmlDocPtr doc, xmlNodePtr node, const char *name,
-			struct vm_domain **dom, struct vm_error *err);
 /* Parses a lone <disk> element, as vm-attach takes it. */
 int vm_disk_parse(const char *buf, size_t len, const char *name,
 		  struct vm_disk *disk, struct vm_error *err);

@@ -280,33 +280,34 @@ test_defaults(void)
 	vm_domain_free(d);
 }
 
+/* The root must be a <domain>, which keeps its document. */
 static void
-test_from_node(void)
+test_root(void)
 {
-	static const char status[] =
-		"<status pid='1'>\n"
+	static const char domain[] =
+		"<domain type='qemu'>\n"
+		"  <name>s</name>\n"
+		"  <uuid>00000000-0000-0000-0000-000000000001</uuid>\n"
+		"  <memory>1024</memory><os><type>hvm</type></os>\n"
+		"</domain>\n";
+	static const char wrapped[] =
+		"<vmkit pid='1'>\n"
 		"  <domain type='qemu'>\n"
 		"    <name>s</name>\n"
-		"    <uuid>00000000-0000-0000-0000-000000000001</uuid>\n"
 		"    <memory>1024</memory><os><type>hvm</type></os>\n"
 		"  </domain>\n"
-		"</status>\n";
+		"</vmkit>\n";
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
-	xmlDocPtr doc = xmlReadMemory(status, sizeof(status) - 1, "status.xml", NULL, 0);
-	xmlNodePtr node = xmlDocGetRootElement(doc)->children;
 
-	while (node && node->type != XML_ELEMENT_NODE)
-		node = node->next;
-	ok(vm_domain_from_node(doc, node, "status.xml", &d, &err) == 0 && d->doc == doc &&
-	   !strcmp(d->name, "s"), "vm_domain_from_node reads a <domain> inside another document: %s",
+	ok(parse_text(domain, &d, &err) == 0 && d->doc && xmlDocGetRootElement(d->doc) &&
+	   !strcmp((const char *)xmlDocGetRootElement(d->doc)->name, "domain") &&
+	   !strcmp(d->name, "s"), "vm_domain_parse reads a <domain> and keeps its document: %s",
 	   err.msg);
 	vm_domain_free(d);
-
-	doc = xmlReadMemory(status, sizeof(status) - 1, "status.xml", NULL, 0);
-	ok(vm_domain_from_node(doc, xmlDocGetRootElement(doc), "status.xml", &d, &err) == -1 &&
-	   err.code == VM_EXIT_INVALID && !strcmp(err.msg, "status.xml: expected a <domain> element"),
-	   "vm_domain_from_node wants a <domain> (and frees the document): %s", err.msg);
+	ok(parse_text(wrapped, &d, &err) == -1 && !d && err.code == VM_EXIT_INVALID &&
+	   !strcmp(err.msg, "t.xml: expected a <domain> element"),
+	   "a <domain> inside another element is not one: %s", err.msg);
 }
 
 static void
@@ -685,7 +686,7 @@ main(void)
 	test_kernel();
 	test_memory();
 	test_defaults();
-	test_from_node();
+	test_root();
 	test_chardevs();
 	test_limits();
 	test_block();
