@@ -1,21 +1,30 @@
 #!/usr/bin/env bats
 # Kill sweep: SIGKILL each command at every named step (vm_hook) and
 # recover with the normal commands only. Needs a build with
-# --enable-test-hooks, made once here from a copy of the source tree.
+# --enable-test-hooks, made once here from a copy of the source tree,
+# with sanitizers when the build under test has them (make check passes
+# VMKIT_SAN_CFLAGS; run by hand, the build's Makefile says).
 
 load helpers
 
 setup_file() {
-	local src="$BATS_FILE_TMPDIR/src"
+	local src="$BATS_FILE_TMPDIR/src" san=${VMKIT_SAN_CFLAGS-}
+	if [ -z "${VMKIT_SAN_CFLAGS+set}" ] && [ -f "$VMKIT_BUILDDIR/Makefile" ]; then
+		san=$(sed -n 's/^SAN_CFLAGS = //p' "$VMKIT_BUILDDIR/Makefile")
+	fi
 	mkdir -p "$src"
 	cp -a "$VMKIT_SRCDIR/." "$src/"
 	chmod -R u+w "$src"	# make distcheck hands us a read-only tree
 	cd "$src"
 	make distclean >/dev/null 2>&1 || true
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
-	./configure -q --enable-test-hooks >/dev/null
+	./configure -q --enable-test-hooks ${san:+--enable-sanitizers} >/dev/null
 	make -s -j2 vm-start vm-stop vm-status vm-lock vm-attach vm-attach-xml >/dev/null
-	export HOOKS_BIN="$src"
+	if [ -n "$san" ]; then
+		grep -q '^SAN_CFLAGS = .*-fsanitize=address' Makefile
+		nm vm-start | grep -q __asan_init
+	fi
+	export HOOKS_BIN="$src" HOOKS_SAN="$san"
 }
 
 setup() {
@@ -110,7 +119,7 @@ assert_recovered() {
 		n=$((n + 1))
 	done
 	[ "$n" -ge 10 ]
-	echo "# $n named steps" >&3
+	echo "# $n named steps${HOOKS_SAN:+ (commands built with sanitizers)}" >&3
 }
 
 @test "vm-start killed at any step is recovered by vm-stop" {
