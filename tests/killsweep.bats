@@ -67,26 +67,62 @@ scenario_for() {
 	esac
 }
 
+# wait_stopped FILE PID: waits until the command PID has paused at its
+# step: vm_hook writes its pid to FILE and only then raises SIGSTOP, so
+# the file alone does not mean it is stopped; /proc says so (state T).
+# Returns 0 once it is stopped, 1 when it ended first, 2 (with a message
+# on stderr) when it did neither within 20 s.
+wait_stopped() {
+	local file=$1 pid=$2 spid= st end=$((SECONDS + 20))
+	while ((SECONDS < end)); do
+		if [ -z "$spid" ] && [ -s "$file" ]; then
+			read -r spid < "$file" || true
+			[[ $spid =~ ^[0-9]+$ ]] || spid=
+		fi
+		# state of the paused command once it has said who it is, else of PID
+		read -r st 2>/dev/null < "/proc/${spid:-$pid}/stat" || return 1
+		st=${st##*) }
+		case ${st:0:1} in
+		T) [ -z "$spid" ] || return 0 ;;
+		Z | X) return 1 ;;
+		esac
+		sleep 0.02
+	done
+	echo "command $pid neither stopped at its step nor ended in 20 s" >&2
+	return 2
+}
+
 # try_kill_at STEP CMD...: runs CMD until it pauses at STEP, then SIGKILLs
-# it. Returns 1 when CMD ended without reaching STEP.
+# it. Returns 0 when CMD was killed at STEP and is gone, 1 when CMD ended
+# without reaching STEP, 2 (with a message on stderr) when it did not stop
+# or did not go away in time: callers must fail the test on 2.
 try_kill_at() {
-	local step=$1 stopped="$TEST_DIR/stopped" pid
+	local step=$1 stopped="$TEST_DIR/stopped" pid r=0
 	shift
 	rm -f "$stopped"
 	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >/dev/null 2>&1 3>&- &
 	pid=$!
-	while [ ! -s "$stopped" ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.02
-	done
-	# The file is written just before the command stops itself.
-	sleep 0.05
-	[ -s "$stopped" ] || return 1
+	wait_stopped "$stopped" "$pid" || r=$?
+	if [ "$r" -eq 2 ]; then
+		kill -9 "$pid" 2>/dev/null
+		return 2
+	fi
+	[ "$r" -eq 0 ] || return 1
 	kill -9 "$(cat "$stopped")"
-	wait_gone "$(cat "$stopped")"
+	if ! wait_gone "$(cat "$stopped")"; then
+		echo "'$*' still there 10 s after SIGKILL at step '$step'" >&2
+		return 2
+	fi
 }
 
 kill_at() {
-	try_kill_at "$@" || fail "'${*:2}' never reached step '$1'"
+	local r=0
+	try_kill_at "$@" || r=$?
+	case $r in
+	0) ;;
+	1) fail "'${*:2}' never reached step '$1'" ;;
+	*) fail "'${*:2}' at step '$1': timed out (see above)" ;;
+	esac
 }
 
 # Recovery with vm-stop alone, then the guarantees.
@@ -146,7 +182,7 @@ assert_recovered() {
 }
 
 @test "vm-attach killed at any step of attach, detach or media change is recovered by vm-stop" {
-	local step n=0 variant
+	local step n=0 variant r
 	: > "$TEST_DIR/reached"
 	for variant in attach detach insert; do
 		for step in $(all_steps); do
@@ -159,10 +195,15 @@ assert_recovered() {
 				set -- vm-attach sweep --detach vdz ;;
 			insert) set -- vm-attach sweep --insert sdc "$TEST_DIR/f.iso" ;;
 			esac
-			if try_kill_at "$step" "$@"; then
+			r=0
+			try_kill_at "$step" "$@" || r=$?
+			case $r in
+			0)
 				echo "$step" >> "$TEST_DIR/reached"
-				n=$((n + 1))
-			fi
+				n=$((n + 1)) ;;
+			1) ;;
+			*) fail "$variant at $step: timed out (see above)" ;;
+			esac
 			assert_recovered "$variant at $step"
 		done
 	done
@@ -173,23 +214,31 @@ assert_recovered() {
 	echo "# vm-attach: $n kills at $(sort -u "$TEST_DIR/reached" | wc -l) distinct steps" >&3
 }
 
-# QEMU dies while the command is paused at STEP; the command then runs on.
+# QEMU dies while the command is paused at STEP; the command then runs on
+# and must end with one of its exit codes (0-4), without a sanitizer report.
 qemu_dies_at() {
-	local step=$1 stopped="$TEST_DIR/stopped" pid qemu
+	local step=$1 stopped="$TEST_DIR/stopped" pid qemu r=0 rc=0
 	shift
 	rm -f "$stopped"
 	qemu=$(qemu_pid sweep)
 	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
 	pid=$!
-	while [ ! -s "$stopped" ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.02
-	done
-	[ -s "$stopped" ] || fail "'$*' never reached step '$step'"
-	sleep 0.05
+	wait_stopped "$stopped" "$pid" || r=$?
+	if [ "$r" -ne 0 ]; then
+		kill -9 "$pid" 2>/dev/null || true
+		fail "'$*' never stopped at step '$step' ($r): $(cat "$TEST_DIR/cmd.out")"
+	fi
 	kill -9 "$qemu"
-	wait_gone "$qemu"
+	wait_gone "$qemu" || fail "$step: QEMU $qemu still there 10 s after SIGKILL"
 	kill -CONT "$(cat "$stopped")"
-	wait "$pid" || true
+	if ! wait_gone "$pid"; then
+		kill -9 "$pid"
+		fail "$step: '$*' still running 10 s after QEMU vanished: $(cat "$TEST_DIR/cmd.out")"
+	fi
+	wait "$pid" || rc=$?
+	[ "$rc" -le 4 ] || fail "$step: '$*' exited $rc after QEMU vanished: $(cat "$TEST_DIR/cmd.out")"
+	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TEST_DIR/cmd.out" ||
+		fail "$step: sanitizer report from '$*': $(cat "$TEST_DIR/cmd.out")"
 }
 
 @test "QEMU killed during vm-attach or vm-stop is recovered by vm-stop" {
