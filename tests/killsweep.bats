@@ -92,6 +92,16 @@ wait_stopped() {
 	return 2
 }
 
+# The steps the vm-attach sweep covers: its own, and the label steps (it
+# labels what it attaches or inserts and gives back what it detaches or
+# ejects).
+attach_sweep_step() {
+	case $1 in
+	attach:* | label:*) return 0 ;;
+	esac
+	return 1
+}
+
 # try_kill_at STEP CMD...: runs CMD until it pauses at STEP, then SIGKILLs
 # it. Returns 0 when CMD was killed at STEP and is gone, 1 when CMD ended
 # without reaching STEP, 2 (with a message on stderr) when it did not stop
@@ -181,12 +191,12 @@ assert_recovered() {
 	echo "# vm-stop: $n steps swept" >&3
 }
 
-@test "vm-attach killed at any step of attach, detach or media change is recovered by vm-stop" {
+@test "vm-attach killed at any step of attach, detach, eject or media change is recovered by vm-stop" {
 	local step n=0 variant r
 	: > "$TEST_DIR/reached"
-	for variant in attach detach insert; do
+	for variant in attach detach insert eject; do
 		for step in $(all_steps); do
-			[ "$(scenario_for "$step")" = attach ] || continue
+			attach_sweep_step "$step" || continue
 			run -0 vm-start "$XML"
 			case $variant in
 			attach) set -- vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz ;;
@@ -194,12 +204,13 @@ assert_recovered() {
 				run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 				set -- vm-attach sweep --detach vdz ;;
 			insert) set -- vm-attach sweep --insert sdc "$TEST_DIR/f.iso" ;;
+			eject) set -- vm-attach sweep --eject sdc ;;
 			esac
 			r=0
 			try_kill_at "$step" "$@" || r=$?
 			case $r in
 			0)
-				echo "$step" >> "$TEST_DIR/reached"
+				echo "$variant $step" >> "$TEST_DIR/reached"
 				n=$((n + 1)) ;;
 			1) ;;
 			*) fail "$variant at $step: timed out (see above)" ;;
@@ -208,10 +219,20 @@ assert_recovered() {
 		done
 	done
 	for step in $(all_steps); do
-		[ "$(scenario_for "$step")" = attach ] || continue
-		grep -qx "$step" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
+		attach_sweep_step "$step" || continue
+		grep -q " $step\$" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
 	done
-	echo "# vm-attach: $n kills at $(sort -u "$TEST_DIR/reached" | wc -l) distinct steps" >&3
+	# eject gives back the medium in its own code (eject_locked)
+	for step in attach:locked attach:medium-removed attach:blockdev-deleted \
+		attach:lease-dropped attach:given-back attach:forgotten \
+		label:user-dropped label:owner-restored; do
+		grep -qx "eject $step" "$TEST_DIR/reached" || fail "vm-attach --eject never reaches step '$step'"
+	done
+	for variant in attach detach insert eject; do
+		echo "# vm-attach $variant: $(grep -c "^$variant " "$TEST_DIR/reached") kills:" \
+			"$(grep "^$variant " "$TEST_DIR/reached" | cut -d' ' -f2 | tr '\n' ' ')" >&3
+	done
+	echo "# vm-attach: $n kills at $(cut -d' ' -f2 "$TEST_DIR/reached" | sort -u | wc -l) distinct steps" >&3
 }
 
 # QEMU dies while the command is paused at STEP; the command then runs on
