@@ -85,12 +85,14 @@ outside_untouched() {
 
 @test "a truncated status file is reported, not trusted" {
 	run -0 vm-start "$(make_domain t)"
+	pid=$(qemu_pid t)
 	head -c 40 "$VMKIT_RUNDIR/domains/t/status.json" > "$TEST_DIR/cut"
 	cat "$TEST_DIR/cut" > "$VMKIT_RUNDIR/domains/t/status.json"
 	run -4 vm-stop t
 	assert_output --partial "status file 'status.json' is damaged"
 	run -4 vm-status t
 	run -0 vm-stop --force t
+	wait_gone "$pid"
 	run -1 vm-status t
 }
 
@@ -104,6 +106,16 @@ outside_untouched() {
 	[ ! -e "$VMKIT_RUNDIR/domains/l/status.json" ]
 	outside_untouched
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	# make_disk gave the disk to QEMU_USER, so the owner above cannot show
+	# a chown left behind: again with a disk that is root's
+	chown root:root "$TEST_DIR/a.qcow2"
+	chmod 600 "$TEST_DIR/a.qcow2"
+	run -4 vm-start "$TEST_DIR/l.xml"
+	assert_output --partial "$hash"
+	[ ! -e "$VMKIT_RUNDIR/domains/l/status.json" ]
+	outside_untouched
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 }
 
 @test "a symlink planted at the monitor socket is not followed" {
@@ -120,11 +132,13 @@ outside_untouched() {
 
 @test "a symlink planted at the pid file is not followed" {
 	run -0 vm-start "$(make_domain p)"
+	pid=$(qemu_pid p)
 	rm "$VMKIT_RUNDIR/domains/p/pid"
 	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/p/pid"
 	run -0 vm-status p
 	assert_output --regexp "^p +running +- "
 	run -0 vm-stop --force p
+	wait_gone "$pid"
 	outside_untouched
 }
 
@@ -132,6 +146,12 @@ outside_untouched() {
 	(umask 077; mkdir -p "$VMKIT_RUNDIR/domains/k")
 	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/k/lock"
 	run -4 vm-start "$(make_domain k)"
+	assert_output "vm-start: cannot open the lock of domain 'k': Too many levels of symbolic links"
+	outside_untouched
+	run -4 vm-stop k
+	assert_output "vm-stop: cannot open the lock of domain 'k': Too many levels of symbolic links"
+	run -4 vm-stop --force k
+	assert_output "vm-stop: cannot open the lock of domain 'k': Too many levels of symbolic links"
 	outside_untouched
 }
 
