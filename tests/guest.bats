@@ -50,11 +50,7 @@ running() {
 
 # root_disk PATH: a raw image owned by root:root 0600, which QEMU_USER
 # cannot open unless vm-start labels it.
-root_disk() {
-	truncate -s 16M "$1"
-	chown root:root "$1"
-	chmod 0600 "$1"
-}
+root_disk() { own_disk "$1" root:root 600 raw; }
 
 # make_guest NAME DISK MARKER: writes $TEST_DIR/NAME.xml, the Linux guest
 # with DISK (raw) as vda. Its console goes to $TEST_DIR/NAME.serial. The

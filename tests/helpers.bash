@@ -50,6 +50,15 @@ make_disk() {
 	chown "$QEMU_USER:" "$1"
 }
 
+# own_disk PATH OWNER MODE [FORMAT]: make_disk, then given to OWNER
+# (user:group) with MODE, e.g. root:root 600: an image QEMU_USER can open
+# only once vm-start or vm-attach has labelled it.
+own_disk() {
+	make_disk "$1" "${4:-qcow2}"
+	chown "$2" "$1"
+	chmod "$3" "$1"
+}
+
 # make_domain NAME [DISKXML...]: writes $TEST_DIR/NAME.xml, a firmware-only
 # guest (SeaBIOS, no OS) that ignores ACPI power-down.
 make_domain() {

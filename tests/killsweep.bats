@@ -31,17 +31,11 @@ setup() {
 	common_setup
 	PATH="$HOOKS_BIN:$PATH"
 	export VMKIT_LIBEXECDIR="$HOOKS_BIN"
-	make_disk "$TEST_DIR/a.qcow2"
-	chown root:root "$TEST_DIR/a.qcow2"
-	chmod 600 "$TEST_DIR/a.qcow2"
-	make_disk "$TEST_DIR/b.img" raw
-	chown 4242:4242 "$TEST_DIR/b.img"
-	chmod 640 "$TEST_DIR/b.img"
-	for f in c.qcow2 e.iso f.iso; do
-		make_disk "$TEST_DIR/$f" "$([ "$f" = c.qcow2 ] && echo qcow2 || echo raw)"
-		chown root:root "$TEST_DIR/$f"
-		chmod 600 "$TEST_DIR/$f"
-	done
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	own_disk "$TEST_DIR/b.img" 4242:4242 640 raw
+	own_disk "$TEST_DIR/c.qcow2" root:root 600
+	own_disk "$TEST_DIR/e.iso" root:root 600 raw
+	own_disk "$TEST_DIR/f.iso" root:root 600 raw
 	# q35 without ACPI: native PCIe hotplug, which a guest without an OS
 	# completes at once, so detach can be swept too.
 	XML=$(make_domain sweep "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \

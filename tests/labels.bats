@@ -7,13 +7,6 @@ load helpers
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# own_disk PATH OWNER MODE [FORMAT]
-own_disk() {
-	make_disk "$1" "${4:-qcow2}"
-	chown "$2" "$1"
-	chmod "$3" "$1"
-}
-
 @test "a root-owned 0600 disk is the QEMU user's while the VM runs and root's after" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	run -0 vm-start "$(make_domain l "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"

@@ -9,11 +9,7 @@ teardown() { common_teardown; }
 
 # root_disk PATH [FORMAT]: an image that only root can open (0600), so
 # QEMU can use it only once it is labelled.
-root_disk() {
-	make_disk "$1" "${2:-qcow2}"
-	chown root:root "$1"
-	chmod 0600 "$1"
-}
+root_disk() { own_disk "$1" root:root 600 "${2:-qcow2}"; }
 
 # attach_domain NAME MACHINE [ACPI] [DISKXML...]: make_domain on MACHINE
 # (pc or q35), with <features><acpi/></features> when ACPI is "acpi".
