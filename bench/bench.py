@@ -63,6 +63,13 @@ class Lab:
                     "<devices>%s</devices></domain>" % (self.accel, name, xml))
         return path
 
+    def qmp_raw(self):
+        """bench/qmp-raw.c built once: the raw baselines' QMP client."""
+        path = os.path.join(self.dir, "qmp-raw")
+        if not os.path.exists(path):
+            sh("cc", "-O2", "-o", path, os.path.join(TOP, "bench", "qmp-raw.c"))
+        return path
+
     def run(self, *args):
         return sh(*args, env=self.env)
 
@@ -83,42 +90,22 @@ def stats_ms(xs):
     return statistics.median(xs) * 1000, min(xs) * 1000
 
 
-def bench_start(lab, n):
-    """vm-start against QEMU started directly with the same command line."""
-    xml = lab.domain("b", [lab.disk("s.qcow2", USER)])
-    argv = lab.run("vm-start", "--print-argv", xml).stdout
-    # The raw baseline: the same QEMU, daemonized once initialised (which
-    # the seccomp sandbox's spawn=deny forbids, so it runs without it), as
-    # the QEMU user (setpriv: no PAM session), without -S; no leases,
-    # labels or state.
-    words = split_argv(argv)
-    raw = []
-    skip = False
-    for w in words:
-        if skip:
-            skip = False
-            continue
-        if w in ("-sandbox", "-chardev", "-mon"):
-            skip = True
-            continue
-        if w == "-S":
-            continue
-        raw.append(w)
-    rawdir = os.path.join(lab.dir, "raw")
-    os.mkdir(rawdir)
-    shutil.chown(rawdir, USER, USER)
-    pidfile = os.path.join(rawdir, "qemu.pid")
-    raw = ["setpriv", "--reuid=" + USER, "--regid=" + USER, "--init-groups", "--"] + \
-        raw + ["-daemonize", "-pidfile", pidfile]
+def bench_start(lab, n, disks, what):
+    """vm-start against QEMU exec'd by qmp-raw with the same argv (the same
+    devices and -sandbox, as the QEMU user, -S then "cont" over QMP), both
+    timed as processes from exec until the guest runs."""
+    xml = lab.domain("b", disks)
+    argv = split_argv(lab.run("vm-start", "--print-argv", xml).stdout)
+    raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + argv
     vm, base = [], []
     for _ in range(n):
-        base.append(timed(lambda: sh(*raw)))
-        pid = int(open(pidfile).read())
-        os.kill(pid, 9)
-        wait_exit(pid)
+        pid = []
+        base.append(timed(lambda: pid.append(int(sh(*raw).stdout))))
+        os.kill(pid[0], 9)
+        wait_exit(pid[0])
         vm.append(timed(lambda: lab.run("vm-start", xml)))
         lab.run("vm-stop", "--force", "b")
-    return stats_ms(vm), stats_ms(base)
+    return what, stats_ms(vm), stats_ms(base)
 
 
 def split_argv(line):
@@ -160,9 +147,9 @@ def main():
     lab = Lab(acc)
     rows = []
     try:
-        vm, base = bench_start(lab, args.n)
-        rows.append(("vm-start (leases, labels, state, QMP handshake) vs raw QEMU -daemonize",
-                     vm, base))
+        rows.append(bench_start(lab, args.n, [lab.disk("s.qcow2", USER)],
+                                "vm-start, 1 disk (leases, labels, state, QMP handshake) "
+                                "vs the same QEMU exec'd raw"))
         for nd in (1, 8):
             on, off = bench_labels(lab, args.n, nd)
             rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"

@@ -15,8 +15,7 @@ def run(lab, n):
     theirs = lab.disk("hp-raw.qcow2", bench.USER)  # QEMU can open it as is
     lease = os.path.join(lab.dir, "hp-raw.lease")
     open(lease, "w").close()
-    raw = os.path.join(lab.dir, "qmp-raw")
-    bench.sh("cc", "-O2", "-o", raw, os.path.join(bench.TOP, "bench", "qmp-raw.c"))
+    raw = lab.qmp_raw()
     # The same objects with json-c and nettle as shared libraries, which
     # is what configure's default of linking their archives saves.
     shared = os.path.join(lab.dir, "vm-attach-shared")

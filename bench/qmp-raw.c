@@ -6,8 +6,17 @@
  *
  *	qmp-raw attach SOCK LEASEFILE PROTO-JSON FORMAT-JSON
  *	qmp-raw detach SOCK
+ *
+ * And the baseline of bench.py's vm-start rows: QEMU exec'd as USER
+ * with ARGV (vm-start --print-argv's words, its "<monitor>" replaced by
+ * a listening socket made here, as vm-start makes one), then
+ * capabilities and "cont"; prints QEMU's pid once it runs.
+ *
+ *	qmp-raw start SOCK USER ARGV...
  */
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,23 +114,70 @@ cmd(int fd, const char *fmt, const char *arg)
 	reply();
 }
 
+/* Forks QEMU as USER with ARGV, its monitor listening on SA; returns its pid. */
+static pid_t
+start(const struct sockaddr_un *sa, const char *user, char **argv)
+{
+	struct passwd *pw = getpwnam(user);
+	char fdarg[64];
+	int mon = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	unlink(sa->sun_path);
+	if (!pw || mon < 0 || bind(mon, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    listen(mon, 8) < 0)
+		die("cannot make the monitor socket");
+	for (char **w = argv; *w; w++) {
+		char *at = strstr(*w, "<monitor>");
+
+		if (at) {
+			snprintf(fdarg, sizeof(fdarg), "%.*s%d%s", (int)(at - *w), *w, mon,
+				 at + strlen("<monitor>"));
+			*w = fdarg;
+		}
+	}
+	pid = fork();
+	if (pid < 0)
+		die("cannot fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+		    setsid() < 0 || initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+		    setuid(pw->pw_uid) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(mon);
+	return pid;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int attach = argc == 6 && strcmp(argv[1], "attach") == 0;
+	int boot = argc > 4 && strcmp(argv[1], "start") == 0;
+	pid_t pid = 0;
 
-	if (!attach && !(argc == 3 && strcmp(argv[1], "detach") == 0))
-		die("usage: qmp-raw attach SOCK LEASEFILE PROTO-JSON FORMAT-JSON | qmp-raw detach SOCK");
+	if (!attach && !boot && !(argc == 3 && strcmp(argv[1], "detach") == 0))
+		die("usage: qmp-raw attach SOCK LEASEFILE PROTO-JSON FORMAT-JSON | qmp-raw detach SOCK"
+		    " | qmp-raw start SOCK USER ARGV...");
 	if (strlen(argv[2]) >= sizeof(sa.sun_path))
 		die("socket path too long");
 	strcpy(sa.sun_path, argv[2]);
+	if (boot)
+		pid = start(&sa, argv[3], argv + 4);
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("cannot connect");
 	line();	/* greeting */
 	cmd(-1, "{\"execute\":\"qmp_capabilities\"}", NULL);
-	if (attach) {
+	if (boot) {
+		cmd(-1, "{\"execute\":\"cont\"}", NULL);
+		printf("%d\n", (int)pid);
+	} else if (attach) {
 		int fd = open(argv[3], O_RDWR | O_CLOEXEC);
 
 		if (fd < 0)
