@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +50,10 @@ child(const struct vm_spawn *sp, int pipefd)
 			child_fail(pipefd, "cannot keep an fd for qemu", errno);
 	if (vm_state_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
+	/* Nothing of the caller's working directory or umask reaches QEMU. */
+	if (chdir("/") < 0)
+		child_fail(pipefd, "cannot change directory to '/'", errno);
+	umask(077);
 
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (sp->change_id) {
@@ -66,7 +71,7 @@ child(const struct vm_spawn *sp, int pipefd)
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
 		child_fail(pipefd, "capabilities are still present", EPERM);
 	signal(SIGPIPE, SIG_DFL);
-	execv(sp->argv[0], sp->argv);
+	execve(sp->argv[0], sp->argv, sp->envp);
 	child_fail(pipefd, "cannot execute qemu", errno);
 }
 

@@ -4,7 +4,8 @@
  * parent dies right after fork), keeps only stdin (/dev/null), its log
  * on stdout/stderr and the fds in KEEP, clears every capability and the
  * bounding set with libcap-ng, changes to UID/GID, sets no_new_privs and
- * execs ARGV. A failure in the child reaches the parent through a
+ * execs ARGV with ENVP as its whole environment, from cwd '/' with umask
+ * 077. A failure in the child reaches the parent through a
  * CLOEXEC pipe as a clear message.
  */
 #ifndef VM_QEMU_SPAWN_H
@@ -16,6 +17,7 @@
 
 struct vm_spawn {
 	char *const *argv;
+	char *const *envp;	/* the whole environment, never the caller's */
 	int dirfd;		/* domain run dir: pid file */
 	int log_fd;		/* stdout and stderr */
 	const int *keep;	/* fds QEMU inherits (leases, liveness, monitor) */

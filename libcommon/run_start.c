@@ -23,9 +23,22 @@
 
 #define QMP_SOCK "qmp.sock"
 #define QMP_START_TIMEOUT_MS 30000
+#define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Set to the domain's directory: QEMU (with -no-user-config) needs none
+ * of them, and that 0700 directory of root's is out of its reach, so
+ * nothing is read from or left in a home of anyone's. */
+static const char *const home_vars[] = {
+	"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+	"XDG_DATA_HOME", "XDG_STATE_HOME",
+};
+
+#define NHOME (sizeof(home_vars) / sizeof(*home_vars))
+#define NENV (2 + NHOME + 1)
 
 struct start {
 	const struct vm_conf *conf;
+	const struct vm_paths *paths;
 	struct vm_domain *dom;
 	struct vm_disk_ctx ctx;
 	struct vm_domlock *dl;
@@ -133,9 +146,35 @@ take_leases(struct start *s, struct vm_error *err)
 	return 0;
 }
 
+/* QEMU's whole environment: nothing of the caller's (secrets, LD_*, locale). */
+static int
+qemu_env(const struct start *s, char *env[NENV], struct vm_error *err)
+{
+	int bad = 0;
+
+	env[0] = strdup(QEMU_PATH);
+	env[1] = strdup("LC_ALL=C");
+	for (size_t i = 0; i < NHOME; i++)
+		if (asprintf(&env[2 + i], "%s=%s/domains/%s", home_vars[i], s->paths->rundir,
+			     s->dom->name) < 0)
+			env[2 + i] = NULL;
+	env[NENV - 1] = NULL;
+	for (size_t i = 0; i < NENV - 1; i++)
+		bad |= !env[i];
+	return bad ? vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start qemu") : 0;
+}
+
+static void
+qemu_env_free(char *env[NENV])
+{
+	for (size_t i = 0; i < NENV; i++)
+		free(env[i]);
+}
+
 static int
 spawn(struct start *s, struct vm_error *err)
 {
+	char *env[NENV] = { NULL };
 	cleanup_close int mon = -1;
 	cleanup_close int alive = -1;
 	cleanup_close int log = -1;
@@ -161,21 +200,26 @@ spawn(struct start *s, struct vm_error *err)
 		     0600);
 	if (log < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu.log");
-	if (vm_qemu_argv(s->dom, s->conf, mon, &argv, err) < 0)
+	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, &argv, err) < 0) {
+		qemu_env_free(env);
 		return -1;
+	}
 	keep = vm_leaseset_fds(&s->held, 2, &nkeep);
 	if (!keep) {
+		qemu_env_free(env);
 		vm_argv_free(&argv);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start qemu");
 	}
 	keep[nkeep++] = mon;
 	keep[nkeep++] = alive;
 	sp.argv = argv.v;
+	sp.envp = env;
 	sp.log_fd = log;
 	sp.keep = keep;
 	sp.nkeep = nkeep;
 	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	r = vm_qemu_spawn(&sp, &s->pid, err);
+	qemu_env_free(env);
 	vm_argv_free(&argv);
 	return r;
 }
@@ -303,7 +347,9 @@ int
 vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	     struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
 {
-	struct start s = { .conf = conf, .dom = dom, .ctx = { .conf = conf, .warn = warn } };
+	struct start s = {
+		.conf = conf, .paths = paths, .dom = dom, .ctx = { .conf = conf, .warn = warn },
+	};
 	int r = -1;
 
 	uuid_unparse_lower(dom->uuid, s.st.uuid);

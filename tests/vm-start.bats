@@ -137,6 +137,28 @@ teardown() { common_teardown; }
 	run -0 vm-stop --force num
 }
 
+@test "QEMU gets a fixed environment, cwd / and umask 077, nothing of the caller's" {
+	mkdir -m 0755 "$TEST_DIR/elsewhere"
+	xml=$(make_domain env)
+	(cd "$TEST_DIR/elsewhere" && umask 022 &&
+		VMKIT_SECRET=hunter2 LD_PRELOAD= HOME=/root vm-start "$xml")
+	pid=$(qemu_pid env)
+	dir="$VMKIT_RUNDIR/domains/env"
+	run -0 bash -c "tr '\\0' '\\n' < /proc/$pid/environ | sort"
+	assert_output "HOME=$dir
+LC_ALL=C
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+XDG_CACHE_HOME=$dir
+XDG_CONFIG_HOME=$dir
+XDG_DATA_HOME=$dir
+XDG_RUNTIME_DIR=$dir
+XDG_STATE_HOME=$dir"
+	[ "$(readlink /proc/$pid/cwd)" = / ]
+	grep -q '^Umask:[[:space:]]*0077$' /proc/$pid/status
+	# HOME is out of QEMU's reach: nothing is read from it or left in it
+	run -1 runuser -u "$QEMU_USER" -- test -x "$dir"
+}
+
 @test "vm-start gives QEMU no fds beyond stdio, its leases, liveness and monitor" {
 	make_disk "$TEST_DIR/a.qcow2"
 	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
