@@ -332,6 +332,9 @@ label_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	p = parse_id(s, ':', &sl->uid);
 	if (!p || !parse_id(p, '\0', &sl->gid))
 		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
+	/* group 0 opens root's group-readable files (/etc/shadow-, disks) */
+	if (sl->uid == 0 || sl->gid == 0)
+		return vm_xmlcheck_error(x, n, "label '%s': QEMU never runs as uid 0 or gid 0", s);
 	sl->has_ids = true;
 	return 0;
 }

@@ -155,6 +155,10 @@ vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 	if (*uid == 0)
 		return vm_error_set(err, VM_EXIT_INVALID, "refusing to run qemu as root (user '%s')",
 				    user);
+	if (*gid == 0)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "refusing to run qemu with group 0 (user '%s', group '%s')", user,
+				    group ? group : "its primary group");
 	*groups = NULL;
 	*ngroups = 0;
 	if (!pw)

@@ -206,6 +206,25 @@ hold_lease() {
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 }
 
+@test "a static <seclabel> with uid 0 or gid 0 is refused with its file, line and element" {
+	make_disk "$TEST_DIR/a.qcow2"
+	for label in +4242:+0 +0:+4343; do
+		xml=$(make_domain s0 "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+		sed -i "s|</devices>|</devices>\n<seclabel type='static' model='dac' relabel='yes'><label>$label</label></seclabel>|" "$xml"
+		run -3 vm-start "$xml"
+		assert_output "vm-start: $xml:9: <label>: label '$label': QEMU never runs as uid 0 or gid 0"
+		[ ! -e "$VMKIT_RUNDIR" ]
+		[ "$(stat -c %U:%a "$TEST_DIR/a.qcow2")" = "$QEMU_USER:644" ]
+	done
+}
+
+@test "a group 0 in vmkit.conf is refused with exit 3 before anything is touched" {
+	printf 'user = "%s"\ngroup = "root"\n' "$QEMU_USER" > "$VMKIT_CONF"
+	run -3 vm-start "$(make_domain g0)"
+	assert_output "vm-start: refusing to run qemu with group 0 (user '$QEMU_USER', group 'root')"
+	[ ! -e "$VMKIT_RUNDIR/domains/g0/status.json" ]
+}
+
 @test "a static <seclabel> runs QEMU as its uid:gid" {
 	xml=$(make_domain s)
 	sed -i "s|</devices>|</devices><seclabel type='static' model='dac' relabel='yes'><label>+4242:+4343</label></seclabel>|" "$xml"
