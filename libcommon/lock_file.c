@@ -154,11 +154,15 @@ file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *er
 	lm->space_fd = open(space, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lm->space_fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
-			return vm_error_set(err, VM_EXIT_SYSTEM,
+			return vm_error_set(err, VM_EXIT_INVALID,
 					    "refusing lockspace '%s': not a directory (a symlink?)",
 					    space);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'", space);
 	}
+	/* Whoever can write in the lockspace can unlink or plant lease files
+	 * under running domains; a sticky bit does not stop a planted file. */
+	if (vm_paths_check_dir(lm->space_fd, space, 022, VM_EXIT_INVALID, err) < 0)
+		return vm_error_prefix(err, "lock_space");
 	lm->space = steal_ptr(space);
 	return 0;
 }

@@ -11,27 +11,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A private directory: a real directory, ours, no group or other bits. */
-static int
-check_private(int fd, const char *what, struct vm_error *err)
+int
+vm_paths_check_dir(int fd, const char *what, mode_t mask, int code, struct vm_error *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s'", what);
 	if (st.st_uid != geteuid())
-		return vm_error_set(err, VM_EXIT_SYSTEM,
-				    "refusing '%s': owned by uid %u, not by uid %u",
+		return vm_error_set(err, code, "refusing '%s': owned by uid %u, not by uid %u",
 				    what, (unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & 077)
-		return vm_error_set(err, VM_EXIT_SYSTEM,
+	if (st.st_mode & mask & 022)
+		return vm_error_set(err, code,
+				    "refusing '%s': mode %04o lets group or others write in it",
+				    what, (unsigned)(st.st_mode & 07777));
+	if (st.st_mode & mask)
+		return vm_error_set(err, code,
 				    "refusing '%s': mode %04o allows group or other access",
 				    what, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
+/* A private directory: a real directory, ours, no group or other bits. */
 static int
-open_private(int dirfd, const char *name, const char *what, bool create,
+open_private(int dirfd, const char *name, const char *what, bool create, int code,
 	     struct vm_error *err)
 {
 	int fd;
@@ -42,14 +45,14 @@ open_private(int dirfd, const char *name, const char *what, bool create,
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENOTDIR || e == ELOOP)
-			return vm_error_set(err, VM_EXIT_SYSTEM,
+			return vm_error_set(err, code,
 					    "refusing '%s': not a directory (a symlink?)", what);
 		vm_error_sys(err, e == ENOENT ? VM_EXIT_NO : VM_EXIT_SYSTEM, e,
 			     "cannot open '%s'", what);
 		errno = e;
 		return -1;
 	}
-	if (check_private(fd, what, err) < 0) {
+	if (vm_paths_check_dir(fd, what, 077, code, err) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -101,7 +104,9 @@ vm_paths_open(struct vm_paths *paths, struct vm_error *err)
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open '%s'", parent);
-	fd = open_private(pfd, strrchr(dir, '/') + 1, dir, true, err);
+	/* The configured directory is refused as invalid input (exit 3);
+	 * what goes wrong below it is a hostile file in our own tree. */
+	fd = open_private(pfd, strrchr(dir, '/') + 1, dir, true, VM_EXIT_INVALID, err);
 	if (fd < 0)
 		return -1;
 	paths->fd = fd;
@@ -122,7 +127,7 @@ vm_paths_close(struct vm_paths *paths)
 int
 vm_paths_subdir(int dirfd, const char *name, bool create, struct vm_error *err)
 {
-	return open_private(dirfd, name, name, create, err);
+	return open_private(dirfd, name, name, create, VM_EXIT_SYSTEM, err);
 }
 
 int

@@ -24,6 +24,13 @@ struct vm_paths {
 };
 
 int vm_paths_open(struct vm_paths *paths, struct vm_error *err);
+
+/*
+ * Refuses, with CODE, the directory FD (named WHAT in messages) unless
+ * the caller owns it and its mode has none of the bits in MASK.
+ */
+int vm_paths_check_dir(int fd, const char *what, mode_t mask, int code,
+		       struct vm_error *err);
 void vm_paths_close(struct vm_paths *paths);
 
 /*

@@ -16,11 +16,60 @@ outside_untouched() {
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/outside")" = "0:0:644" ]
 }
 
-@test "a run directory with group or other access is refused" {
-	mkdir -m 0755 "$VMKIT_RUNDIR"
-	run -4 vm-start "$(make_domain m)"
-	assert_output --partial "refusing '$VMKIT_RUNDIR': mode 0755 allows group or other access"
-	run -4 vm-status
+@test "a run directory with group or other access is refused with exit 3" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain m "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	for mode in 0755 0770 0701 1777; do
+		rmdir "$VMKIT_RUNDIR" 2>/dev/null || true
+		mkdir "$VMKIT_RUNDIR"
+		chmod "$mode" "$VMKIT_RUNDIR"
+		run -3 vm-start "$xml"
+		case $mode in
+		0755 | 0701) assert_output "vm-start: refusing '$VMKIT_RUNDIR': mode $mode allows group or other access" ;;
+		*) assert_output "vm-start: refusing '$VMKIT_RUNDIR': mode $mode lets group or others write in it" ;;
+		esac
+		run -3 vm-status
+		run -3 vm-lock list
+		[ -z "$(ls -A "$VMKIT_RUNDIR")" ]
+		[ "$(stat -c %U:%a "$TEST_DIR/a.qcow2")" = "$QEMU_USER:644" ]
+	done
+}
+
+# A user who owns the lockspace, or may write in it, can unlink the lease
+# files of running domains (or plant their own): the next start takes a
+# fresh lease on a disk that one still writes.
+@test "a lockspace owned by another user is refused with exit 3, nothing taken or labelled" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	mkdir -m 0700 "$TEST_DIR/space"
+	chown "$QEMU_USER" "$TEST_DIR/space"
+	printf 'lock_space = "%s"\n' "$TEST_DIR/space" >> "$VMKIT_CONF"
+	xml=$(make_domain ls "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: lock_space: refusing '$TEST_DIR/space': owned by uid $(id -u "$QEMU_USER"), not by uid 0"
+	[ -z "$(ls -A "$TEST_DIR/space")" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/ls/status.json" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	run -3 vm-lock list
+	assert_output "vm-lock: lock_space: refusing '$TEST_DIR/space': owned by uid $(id -u "$QEMU_USER"), not by uid 0"
+}
+
+@test "a lockspace that group or others may write in is refused with exit 3, sticky or not" {
+	make_disk "$TEST_DIR/a.qcow2"
+	mkdir "$TEST_DIR/space"
+	printf 'lock_space = "%s"\n' "$TEST_DIR/space" >> "$VMKIT_CONF"
+	xml=$(make_domain lw "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	for mode in 0770 0702 1777; do
+		chmod "$mode" "$TEST_DIR/space"
+		run -3 vm-start "$xml"
+		assert_output "vm-start: lock_space: refusing '$TEST_DIR/space': mode $mode lets group or others write in it"
+		[ -z "$(ls -A "$TEST_DIR/space")" ]
+		[ ! -e "$VMKIT_RUNDIR/domains/lw/status.json" ]
+	done
+	# read access alone is fine: hosts may share a lockspace that others list
+	chmod 0755 "$TEST_DIR/space"
+	run -0 vm-start "$xml"
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	run -0 vm-stop --force lw
 }
 
 @test "a symlink planted at status.json is refused, and vm-stop --force sets it aside" {
