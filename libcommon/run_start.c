@@ -49,6 +49,7 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
+	off_t log_start;	/* where QEMU's own output begins in qemu.log */
 };
 
 /*
@@ -72,25 +73,50 @@ monitor_socket(int dirfd, struct vm_error *err)
 	return steal_fd(fd);
 }
 
-/* The last line QEMU wrote, for the error message of a failed start. */
-static void
-log_tail(int dirfd, char *out, size_t size)
+/* The last line QEMU wrote to qemu.log from offset FROM on (vmkit's own
+ * lines come before), or false when it wrote nothing. */
+static bool
+log_tail(int dirfd, off_t from, char *out, size_t size)
 {
 	cleanup_free char *buf = NULL;
-	char *line, *end;
+	char *start, *line, *end;
 	size_t len;
 
-	snprintf(out, size, "see qemu.log");
-	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, &len, NULL) < 0)
-		return;
+	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, &len, NULL) < 0 || (size_t)from >= len)
+		return false;
+	start = buf + from;
 	end = buf + len;
-	while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
+	while (end > start && (end[-1] == '\n' || end[-1] == '\r'))
 		*--end = '\0';
 	line = end;
-	while (line > buf && line[-1] != '\n')
+	while (line > start && line[-1] != '\n')
 		line--;
-	if (*line)
-		snprintf(out, size, "%s", line);
+	if (!*line)
+		return false;
+	snprintf(out, size, "%s", line);
+	return true;
+}
+
+/* Why QEMU died before its monitor answered: its own last words, else how it ended. */
+static int
+startup_failure(struct start *s, struct vm_error *err)
+{
+	char tail[512];
+	int ws = 0;
+
+	/* Our child: once reaped, unwind has no pid to kill. */
+	if (waitpid(s->pid, &ws, 0) == s->pid)
+		s->pid = -1;
+	if (log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
+	if (s->pid < 0 && WIFEXITED(ws))
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "qemu exited during start-up with status %d and wrote nothing",
+				    WEXITSTATUS(ws));
+	if (s->pid < 0 && WIFSIGNALED(ws))
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu was killed by signal %d during start-up",
+				    WTERMSIG(ws));
+	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see qemu.log)");
 }
 
 /* Who QEMU runs as: a static <seclabel>, else user and group of vmkit.conf. */
@@ -218,6 +244,7 @@ spawn(struct start *s, struct vm_error *err)
 	sp.keep = keep;
 	sp.nkeep = nkeep;
 	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
+	s->log_start = lseek(log, 0, SEEK_END);
 	r = vm_qemu_spawn(&sp, &s->pid, err);
 	qemu_env_free(env);
 	vm_argv_free(&argv);
@@ -282,7 +309,6 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 {
 	struct vm_status *old = NULL;
 	bool owners_here = false;
-	char tail[512];
 	int r;
 
 	if (vm_state_alive(s->dl->dirfd))
@@ -325,10 +351,8 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:spawned");
 	if (handshake(s, paused, err) < 0) {
-		if (!vm_state_alive(s->dl->dirfd)) {
-			log_tail(s->dl->dirfd, tail, sizeof(tail));
-			vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
-		}
+		if (!vm_state_alive(s->dl->dirfd))
+			startup_failure(s, err);
 		goto fail;
 	}
 	vm_hook("start:resumed");

@@ -194,10 +194,27 @@ XDG_STATE_HOME=$dir"
 	printf '#!/bin/sh\necho "fake qemu: cannot go on" >&2\nexit 1\n' > "$TEST_DIR/fake-qemu"
 	chmod 755 "$TEST_DIR/fake-qemu"
 	run -4 vm-start "$xml"
-	assert_output --partial "fake qemu: cannot go on"
+	assert_output "vm-start: qemu exited during start-up: fake qemu: cannot go on"
 	[ ! -e "$VMKIT_RUNDIR/domains/dies/status.json" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/dies/pid" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "an emulator that exits silently is reported by its status, not by vmkit's own log line" {
+	make_disk "$TEST_DIR/a.qcow2"
+	printf '#!/bin/sh\nexit 7\n' > "$TEST_DIR/fake-qemu"
+	chmod 755 "$TEST_DIR/fake-qemu"
+	printf 'emulator = "%s"\n' "$TEST_DIR/fake-qemu" >> "$VMKIT_CONF"
+	xml=$(make_domain quiet "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -4 vm-start "$xml"
+	assert_output "vm-start: qemu exited during start-up with status 7 and wrote nothing"
+	# a second failure is not reported with the first one's log
+	printf '#!/bin/sh\nkill -9 $$\n' > "$TEST_DIR/fake-qemu"
+	run -4 vm-start "$xml"
+	assert_output "vm-start: qemu was killed by signal 9 during start-up"
+	[ ! -e "$VMKIT_RUNDIR/domains/quiet/status.json" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	[ "$(stat -c %U:%a "$TEST_DIR/a.qcow2")" = "$QEMU_USER:644" ]
 }
 
 @test "vm-start reports a QEMU that cannot open its disk, and undoes everything" {
