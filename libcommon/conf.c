@@ -21,7 +21,7 @@
 #define DEFAULT_PATH SYSCONFDIR "/vmkit/vmkit.conf"
 #define CONF_MAX_SIZE (1 << 20)
 
-enum key_type { K_STRING, K_BOOL, K_INT };
+enum key_type { K_STRING, K_BOOL, K_INT, K_RANGE };
 
 struct key {
 	const char *name;
@@ -37,6 +37,7 @@ struct key {
 #define STRING(k, ...) KEY(k, K_STRING, __VA_ARGS__)
 #define BOOL(k, ...) KEY(k, K_BOOL, .max = 1, __VA_ARGS__)
 #define INT(k, lo, hi) KEY(k, K_INT, .min = lo, .max = hi)
+#define RANGE(k) KEY(k, K_RANGE)
 
 static const struct key keys[] = {
 	STRING(lock_manager, .values = (const char *const[]){ "file", "nop", "sanlock", NULL }),
@@ -45,6 +46,7 @@ static const struct key keys[] = {
 	BOOL(require_lease_for_disks),
 	STRING(user),
 	STRING(group),
+	RANGE(user_range),
 	BOOL(dynamic_ownership),
 	BOOL(remember_owner),
 	BOOL(clear_emulator_capabilities, .min = 1,
@@ -293,6 +295,29 @@ apply_string(struct parser *ps, int line, const struct key *k, char **field, str
 	return 0;
 }
 
+/* "FIRST-LAST", decimal, 1 <= FIRST <= LAST < 2^32 - 1 (-1 is no id). */
+static int
+apply_range(struct parser *ps, int line, struct vm_id_range *r, struct value *v)
+{
+	unsigned long long first, last;
+	char *end;
+
+	if (v->type != V_STRING)
+		return fail(ps, line, "expected a \"string\" such as \"200000-265535\"");
+	errno = 0;
+	first = isdigit((unsigned char)v->str[0]) ? strtoull(v->str, &end, 10) : 0;
+	if (!first || errno || *end != '-' || !isdigit((unsigned char)end[1]))
+		return fail(ps, line, "invalid range '%s' (expected \"FIRST-LAST\", uids above 0)",
+			    v->str);
+	last = strtoull(end + 1, &end, 10);
+	if (errno || *end || last < first || last >= UINT32_MAX)
+		return fail(ps, line, "invalid range '%s' (expected \"FIRST-LAST\", uids above 0)",
+			    v->str);
+	r->first = first;
+	r->last = last;
+	return 0;
+}
+
 static int
 apply(struct vm_conf *conf, struct parser *ps, int line, const struct key *k, struct value *v)
 {
@@ -300,6 +325,8 @@ apply(struct vm_conf *conf, struct parser *ps, int line, const struct key *k, st
 
 	if (k->type == K_STRING)
 		return apply_string(ps, line, k, (char **)field, v);
+	if (k->type == K_RANGE)
+		return apply_range(ps, line, (struct vm_id_range *)field, v);
 	if (v->type != V_INT || v->num < k->min || v->num > k->max) {
 		if (k->why)
 			return fail(ps, line, "%s", k->why);

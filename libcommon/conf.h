@@ -18,6 +18,11 @@
 #include <stddef.h>
 #include "error.h"
 
+/* A range of ids, FIRST to LAST inclusive; LAST 0 when not set. */
+struct vm_id_range {
+	unsigned first, last;
+};
+
 struct vm_conf {
 	char *lock_manager;	    /* "file" (default), "nop", "sanlock" */
 	char *lock_space;	    /* NULL: RUNDIR/leases */
@@ -25,6 +30,7 @@ struct vm_conf {
 	bool require_lease_for_disks; /* default true */
 	char *user;		    /* QEMU's user; NULL: default below */
 	char *group;		    /* QEMU's group; NULL: user's primary group */
+	struct vm_id_range user_range; /* "FIRST-LAST": a uid of its own per domain */
 	bool dynamic_ownership;	    /* default true */
 	bool remember_owner;	    /* default true */
 	bool clear_emulator_capabilities; /* default true; only 1 is accepted */

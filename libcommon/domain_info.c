@@ -58,6 +58,8 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 		return vm_error_prefix(err, "domain '%s'", name);
 	}
 	snprintf(info->uuid, sizeof(info->uuid), "%s", st->uuid);
+	info->uid = st->uid;
+	info->own_uid = st->own_uid;
 	info->alive = vm_state_alive(dirfd);
 	if (info->alive) {
 		info->pid = vm_state_qemu_pid(dirfd);

@@ -24,6 +24,8 @@ struct vm_domain_info {
 	bool alive;
 	pid_t pid;		/* 0 when unknown */
 	char uuid[37];
+	unsigned uid;		/* QEMU's; with a record only */
+	bool own_uid;		/* from user_range: isolated from other domains */
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */

@@ -249,6 +249,24 @@ vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode
 }
 
 int
+vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **out,
+	     struct vm_error *err)
+{
+	struct vm_lease *l = lease_new(lm, resource, VM_LEASE_EXCLUSIVE, err);
+	int r;
+
+	if (!l)
+		return -1;
+	r = lm->drv->acquire(lm, l, 0, err);
+	if (r != 0) {
+		vm_lease_release(l);
+		return r == VM_LOCK_BUSY ? 1 : -1;
+	}
+	*out = l;
+	return 0;
+}
+
+int
 vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long long offset,
 		      struct vm_lease **out, struct vm_error *err)
 {

@@ -46,6 +46,8 @@
 
 /* The resource of a domain's UUID lease is this prefix and the UUID. */
 #define VM_LEASE_UUID_PREFIX "uuid:"
+/* ... and of its uid from user_range, this prefix and the decimal uid. */
+#define VM_LEASE_UID_PREFIX "uid:"
 
 enum vm_lease_mode { VM_LEASE_SHARED, VM_LEASE_EXCLUSIVE };
 enum vm_lease_state { VM_LEASE_FREE, VM_LEASE_HELD_SHARED, VM_LEASE_HELD_EXCLUSIVE };
@@ -85,6 +87,13 @@ int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_erro
 int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
 		     enum vm_lease_mode mode, int wait_ms,
 		     struct vm_lease **lease, struct vm_error *err);
+/*
+ * An exclusive content lease on RESOURCE if it is free: returns 0 with
+ * *LEASE, or 1 when it is held, at once and without looking for the
+ * holder, for callers that try one resource after another.
+ */
+int vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **lease,
+		 struct vm_error *err);
 /* Explicit <lease>: byte OFFSET of the file PATH, exclusively. PATH
  * must exist (VM_EXIT_INVALID otherwise); a conflict fails at once. */
 int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,

@@ -12,7 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +49,7 @@ struct start {
 	struct vm_leaseset held;
 	size_t nlabelled;	/* disks 0..n-1 may carry our label */
 	bool change_id;		/* not in session mode */
+	bool own_uid;		/* lease a uid of its own from user_range */
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
@@ -136,8 +140,53 @@ resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
 		snprintf(g, sizeof(g), "+%u", sl->gid);
 		return vm_qemu_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
 	}
+	/* With user_range, uid and gid come from take_uid(); the groups stay
+	 * those of user (and group), which is how QEMU reaches /dev/kvm. */
+	s->own_uid = s->conf->user_range.last != 0;
 	return vm_qemu_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
 				   &s->groups, &s->ngroups, err);
+}
+
+/*
+ * A uid of the domain's own from user_range, held by QEMU as the lease
+ * "uid:N" so that no other domain, here or on a host sharing the
+ * lockspace, runs as it while QEMU lives. The search starts at a place
+ * given by the UUID, so a domain mostly gets the same uid again. The gid
+ * is the uid: a gid shared by domains would let one QEMU read another's
+ * memory (ptrace access needs uid and gid to match).
+ */
+static int
+take_uid(struct start *s, struct vm_error *err)
+{
+	const struct vm_id_range *r = &s->conf->user_range;
+	unsigned long long count = (unsigned long long)r->last - r->first + 1;
+	char resource[32];
+	uint32_t h;
+
+	memcpy(&h, s->dom->uuid, sizeof(h));
+	for (unsigned long long i = 0; i < count; i++) {
+		unsigned uid = r->first + (h + i) % count;
+		struct vm_lease *lease = NULL;
+		int busy;
+
+		/* an id this system names may own files or be a group's */
+		if (getpwuid(uid) || getgrgid(uid))
+			continue;
+		snprintf(resource, sizeof(resource), VM_LEASE_UID_PREFIX "%u", uid);
+		busy = vm_lease_try(s->ctx.lm, resource, &lease, err);
+		if (busy < 0)
+			return -1;
+		if (busy)
+			continue;
+		if (vm_leaseset_add(&s->held, lease, err) < 0)
+			return -1;
+		s->ctx.label.uid = uid;
+		s->ctx.label.gid = uid;
+		return 0;
+	}
+	return vm_error_set(err, VM_EXIT_NO,
+			    "no free uid in user_range %u-%u: each is held by a running domain (here or on a host sharing the lockspace) or names a user or group of this system",
+			    r->first, r->last);
 }
 
 static int
@@ -152,6 +201,8 @@ take_leases(struct start *s, struct vm_error *err)
 		    vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 	}
+	if (s->own_uid && take_uid(s, err) < 0)
+		return -1;
 	for (size_t i = 0; i < s->dom->nleases; i++) {
 		const struct vm_lease_def *d = &s->dom->leases[i];
 
@@ -295,6 +346,7 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.relabel = s->dom->seclabel.relabel;
 	s->st.uid = s->ctx.label.uid;
 	s->st.gid = s->ctx.label.gid;
+	s->st.own_uid = s->own_uid;
 	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
 	s->st.domain_xml = xml ? strdup((char *)xml) : NULL;
 	xmlFree(xml);
@@ -382,6 +434,11 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
+	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
+		vm_error_set(err, VM_EXIT_INVALID,
+			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");
+		goto out;
+	}
 	if (!conf->auto_disk_leases && conf->require_lease_for_disks &&
 	    vm_lockmgr_active(s.ctx.lm) && dom->ndisks > 0 && dom->nleases == 0) {
 		vm_error_set(err, VM_EXIT_INVALID,

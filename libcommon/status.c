@@ -138,6 +138,7 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	json_object_object_add(machine, "relabel", json_object_new_boolean(st->relabel));
 	json_object_object_add(root, "machine", machine);
 	json_object_object_add(root, "user", id_pair(st->uid, st->gid));
+	json_object_object_add(root, "own_uid", json_object_new_boolean(st->own_uid));
 	if (st->scsi_bus[0])
 		json_object_object_add(root, "scsi_bus", S(st->scsi_bus));
 	for (size_t i = 0; i < st->ndisks; i++)
@@ -275,6 +276,8 @@ parse_root(json_object *root, struct vm_status *st)
 		return -1;
 	st->pid = json_object_get_int64(pid);
 	strcpy(st->uuid, uuid);
+	/* absent in a record from before user_range: a shared uid */
+	st->own_uid = json_object_get_boolean(member(root, "own_uid", json_type_boolean));
 	if (copy_string(root, "scsi_bus", st->scsi_bus, sizeof(st->scsi_bus)) < 0)
 		return -1;
 	if (string(root, "domain") && !(st->domain_xml = strdup(string(root, "domain"))))

@@ -6,6 +6,7 @@
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
  *    "machine": {"root_ports": N, "acpi": B, "relabel": B},
  *    "user": [UID, GID],                  (what QEMU runs as)
+ *    "own_uid": B,                        (UID is this domain's, from user_range)
  *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
  *    "disks": [{"target": "vda", "path": "/canonical",
  *               "lease": "exclusive|shared|none", "label": "applied|none",
@@ -58,6 +59,7 @@ struct vm_status {
 	bool acpi;		/* pc's pci.0 hotplug needs it */
 	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
 	unsigned uid, gid;	/* QEMU's user and group */
+	bool own_uid;		/* leased from user_range: no other domain has it */
 	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
 	char *domain_xml;	/* the domain as started, kept as text */
 };

@@ -31,7 +31,7 @@ teardown() { common_teardown; }
 	assert_line --index 1 --regexp "^two +paused +$(qemu_pid two) +[0-9a-f-]{36}$"
 }
 
-@test "vm-status --json is an array of objects with name, state, pid and uuid" {
+@test "vm-status --json is an array of objects with name, state, pid, uuid, uid and isolated" {
 	xml=$(make_domain js)
 	sed -i "s|<name>js</name>|<name>js</name><uuid>6a1e4a52-7a0e-4c8e-9b3c-0f2c6d3c1a11</uuid>|" "$xml"
 	run -0 vm-start "$xml"
@@ -40,8 +40,9 @@ teardown() { common_teardown; }
 import json, sys
 d = json.loads(sys.argv[1])
 assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
-              "uuid": "6a1e4a52-7a0e-4c8e-9b3c-0f2c6d3c1a11"}], d
-' "$output" "$(qemu_pid js)"
+              "uuid": "6a1e4a52-7a0e-4c8e-9b3c-0f2c6d3c1a11", "uid": int(sys.argv[3]),
+              "isolated": False}], d
+' "$output" "$(qemu_pid js)" "$(id -u "$QEMU_USER")"
 	run -0 vm-status --json js
 	python3 -c 'import json,sys; assert json.loads(sys.argv[1])["state"] == "running"' "$output"
 }
@@ -52,7 +53,7 @@ assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
 	run -1 vm-status dead
 	assert_line --regexp "^dead +crashed +- "
 	run -0 vm-status --json
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["state"]=="crashed" and d[0]["pid"] is None, d' "$output"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[0]["state"]=="crashed" and d[0]["pid"] is None and d[0]["uid"] is None, d' "$output"
 }
 
 @test "vm-status does not trust a pid file that names another process" {

@@ -16,6 +16,8 @@ usage(void)
 {
 	printf("Usage: %s [--json] [NAME]\n\n"
 	       "Show the domains that have run state: name, state, pid and uuid.\n"
+	       "A running domain whose QEMU uid other domains may share (no\n"
+	       "user_range in vmkit.conf) gets a note on stderr: it is not isolated.\n"
 	       "States: running, paused, starting, crashed, unresponsive,\n"
 	       "and damaged (a status file that cannot be read).\n"
 	       "With NAME, show that domain only and exit 0 when its QEMU\n"
@@ -37,6 +39,8 @@ info_json(const struct vm_domain_info *i)
 	json_object_object_add(o, "state", json_object_new_string(i->state));
 	json_object_object_add(o, "pid", i->pid ? json_object_new_int(i->pid) : NULL);
 	json_object_object_add(o, "uuid", json_object_new_string(i->uuid));
+	json_object_object_add(o, "uid", i->alive ? json_object_new_int64(i->uid) : NULL);
+	json_object_object_add(o, "isolated", json_object_new_boolean(i->own_uid));
 	return o;
 }
 
@@ -57,6 +61,18 @@ print_line(const struct vm_domain_info *i)
 	printf("%-20s %-12s %-8s %s\n", i->name, i->state, pid, i->uuid);
 }
 
+/* On stderr, so that scripts reading the lines are not disturbed. */
+static void
+note_shared(const struct vm_domain_info *i)
+{
+	if (!i->alive || i->own_uid)
+		return;
+	fflush(stdout);
+	fprintf(stderr,
+		"%s: note: domain '%s' runs as uid %u, which other domains may share: they are not isolated from each other (see user_range in vmkit.conf(5))\n",
+		program_invocation_short_name, i->name, i->uid);
+}
+
 static int
 show(const struct vm_paths *paths, const char *name, bool json, struct vm_error *err)
 {
@@ -68,8 +84,10 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			return -1;
 		if (json)
 			print_json(info_json(&one));
-		else
+		else {
 			print_line(&one);
+			note_shared(&one);
+		}
 		return one.alive ? 0 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name, one.state);
 	}
 	if (vm_info_list(paths, &list, &n, err) < 0)
@@ -82,6 +100,8 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 	} else {
 		for (size_t i = 0; i < n; i++)
 			print_line(&list[i]);
+		for (size_t i = 0; i < n; i++)
+			note_shared(&list[i]);
 	}
 	free(list);
 	return 0;

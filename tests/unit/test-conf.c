@@ -53,6 +53,7 @@ test_good(void)
 		"require_lease_for_disks = 0\n"
 		"\tuser = \"qemu \\\"x\\\\\"\n"
 		"group = \"kvm\"\r\n"
+		"user_range = \"200000-265535\"\n"
 		"dynamic_ownership = 0\n"
 		"remember_owner = 0\n"
 		"clear_emulator_capabilities = 1\n"
@@ -71,6 +72,7 @@ test_good(void)
 	   !c.remember_owner && !c.seccomp_sandbox, "booleans are 0");
 	ok(c.user && !strcmp(c.user, "qemu \"x\\"), "string escapes are read: [%s]", c.user);
 	ok(!strcmp(c.group, "kvm"), "CRLF line ends are accepted");
+	ok(c.user_range.first == 200000 && c.user_range.last == 265535, "user_range is read");
 	ok(!strcmp(c.emulator, "/opt/qemu/bin/qemu-system-x86_64"), "emulator is set");
 	ok(c.metadata_lock_timeout == 0 && c.shutdown_timeout == 86400, "integer limits are accepted");
 	vm_conf_free(&c);
@@ -78,6 +80,10 @@ test_good(void)
 	vm_conf_init(&c);
 	ok(parse(&c, "lock_manager = \"sanlock\"\n", &err) == 0, "sanlock is accepted");
 	ok(parse(&c, "", &err) == 0, "an empty file is fine");
+	ok(parse(&c, "user_range = \"1-4294967294\"\n", &err) == 0 && c.user_range.first == 1 &&
+	   c.user_range.last == 4294967294u, "user_range takes every uid but 0 and -1");
+	ok(parse(&c, "user_range = \"7-7\"\n", &err) == 0 && c.user_range.first == 7 &&
+	   c.user_range.last == 7, "user_range may hold one uid");
 	vm_conf_free(&c);
 }
 
@@ -94,6 +100,19 @@ static const struct bad {
 	{ "emulator = \"qemu\"\n", "t.conf:1: emulator: 'qemu' is not an absolute path" },
 	{ "user = \"\"\n", "t.conf:1: user: empty string" },
 	{ "group = [ \"a\" ]\n", "t.conf:1: group: expected a \"string\"" },
+	{ "user_range = 200000\n", "t.conf:1: user_range: expected a \"string\" such as \"200000-265535\"" },
+	{ "user_range = \"0-10\"\n",
+	  "t.conf:1: user_range: invalid range '0-10' (expected \"FIRST-LAST\", uids above 0)" },
+	{ "user_range = \"10-9\"\n",
+	  "t.conf:1: user_range: invalid range '10-9' (expected \"FIRST-LAST\", uids above 0)" },
+	{ "user_range = \"10-4294967295\"\n",
+	  "t.conf:1: user_range: invalid range '10-4294967295' (expected \"FIRST-LAST\", uids above 0)" },
+	{ "user_range = \"-5-10\"\n",
+	  "t.conf:1: user_range: invalid range '-5-10' (expected \"FIRST-LAST\", uids above 0)" },
+	{ "user_range = \"5-+10\"\n",
+	  "t.conf:1: user_range: invalid range '5-+10' (expected \"FIRST-LAST\", uids above 0)" },
+	{ "user_range = \"5-10 \"\n",
+	  "t.conf:1: user_range: invalid range '5-10 ' (expected \"FIRST-LAST\", uids above 0)" },
 	{ "auto_disk_leases = 2\n", "t.conf:1: auto_disk_leases: expected 0 or 1" },
 	{ "dynamic_ownership = \"yes\"\n", "t.conf:1: dynamic_ownership: expected 0 or 1" },
 	{ "seccomp_sandbox = -1\n", "t.conf:1: seccomp_sandbox: expected 0 or 1" },
