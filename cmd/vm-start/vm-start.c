@@ -27,8 +27,11 @@ usage(void)
 	       "  -p, --paused      leave the guest paused after start-up\n"
 	       "  -n, --print-argv  print the QEMU command line and start nothing\n"
 	       "  -h, --help        show this help\n\n"
-	       "Exit status: 0 started, 1 already running or a disk is in use,\n"
-	       "2 usage, 3 invalid domain XML or config, 4 system or QEMU failure.\n",
+	       "QEMU runs unprivileged, with a fixed environment, from '/'; with\n"
+	       "user_range in vmkit.conf under a uid of the domain's own.\n\n"
+	       "Exit status: 0 started, 1 already running, a disk is in use or\n"
+	       "no uid of user_range is free, 2 usage, 3 invalid domain XML, config,\n"
+	       "run directory or lockspace, 4 system or QEMU failure.\n",
 	       program_invocation_short_name, example ? example : "domains/NAME.xml");
 	free(example);
 }

@@ -26,7 +26,7 @@ usage(void)
 	       "  -j, --json  print JSON (see vm-status(1))\n"
 	       "  -h, --help  show this help\n\n"
 	       "Exit status: 0 done or alive, 1 not running, 2 usage,\n"
-	       "3 invalid NAME, 4 system failure.\n",
+	       "3 invalid NAME or run directory, 4 system failure.\n",
 	       program_invocation_short_name);
 }
 
