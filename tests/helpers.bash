@@ -79,6 +79,16 @@ XML
 	echo "$TEST_DIR/$name.xml"
 }
 
+# static_label_domain NAME: make_domain with a static <seclabel> that runs
+# QEMU as 4242:4343, on TCG as 4242 is not in group kvm.
+static_label_domain() {
+	local xml
+	xml=$(make_domain "$1")
+	sed -i -e "s|</devices>|</devices><seclabel type='static' model='dac' relabel='yes'><label>+4242:+4343</label></seclabel>|" \
+		-e "s|type='kvm'|type='qemu'|" "$xml"
+	echo "$xml"
+}
+
 # disk_xml PATH TARGET [EXTRA] [FORMAT]
 disk_xml() {
 	echo "<disk type='file' device='disk'><driver name='qemu' type='${4:-qcow2}'/><source file='$1'/><target dev='$2' bus='virtio'/>${3:-}</disk>"

@@ -150,9 +150,7 @@ PY
 }
 
 @test "a static <seclabel> keeps its uid:gid with user_range" {
-	xml=$(make_domain st)
-	sed -i "s|</devices>|</devices><seclabel type='static' model='dac' relabel='yes'><label>+4242:+4343</label></seclabel>|" "$xml"
-	sed -i "s|type='kvm'|type='qemu'|" "$xml"
+	xml=$(static_label_domain st)
 	run -0 vm-start "$xml"
 	[ "$(stat -c %u:%g /proc/$(qemu_pid st))" = "4242:4343" ]
 	run -0 status_field st isolated

@@ -226,10 +226,7 @@ hold_lease() {
 }
 
 @test "a static <seclabel> runs QEMU as its uid:gid" {
-	xml=$(make_domain s)
-	sed -i "s|</devices>|</devices><seclabel type='static' model='dac' relabel='yes'><label>+4242:+4343</label></seclabel>|" "$xml"
-	# 4242 is not in group kvm: use TCG
-	sed -i "s|type='kvm'|type='qemu'|" "$xml"
+	xml=$(static_label_domain s)
 	run -0 vm-start "$xml"
 	[ "$(stat -c %u:%g /proc/$(qemu_pid s))" = "4242:4343" ]
 }
