@@ -27,14 +27,19 @@ test_rundir(void)
 	vm_paths_close(&p);
 
 	chmod(dir, 0755);
-	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_SYSTEM &&
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
 	   strstr(err.msg, "mode 0755 allows group or other access"), "refuses a wider mode: %s", err.msg);
+	chmod(dir, 0730);
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
+	   strstr(err.msg, "mode 0730 lets group or others write in it"),
+	   "refuses a group-writable mode: %s", err.msg);
 	chmod(dir, 0700);
 
 	snprintf(dir, sizeof(dir), "%s/link", base);
 	symlink("run", dir);
 	setenv("VMKIT_RUNDIR", dir, 1);
-	ok(vm_paths_open(&p, &err) < 0 && strstr(err.msg, "not a directory (a symlink?)"),
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
+	   strstr(err.msg, "not a directory (a symlink?)"),
 	   "refuses a symlinked run directory: %s", err.msg);
 
 	setenv("VMKIT_RUNDIR", "relative/dir", 1);
@@ -71,7 +76,8 @@ test_files(void)
 	   errno == ENOENT, "a missing file is a plain no with ENOENT");
 	ok(vm_paths_subdir(dfd, "d", true, &err) >= 0, "creates a private subdirectory");
 	symlinkat("d", dfd, "dl");
-	ok(vm_paths_subdir(dfd, "dl", false, &err) < 0, "refuses a symlinked subdirectory");
+	ok(vm_paths_subdir(dfd, "dl", false, &err) < 0 && err.code == VM_EXIT_SYSTEM,
+	   "refuses a symlinked subdirectory, as a hostile entry (exit 4)");
 	close(dfd);
 }
 
