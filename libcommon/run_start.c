@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 
 #define QMP_SOCK "qmp.sock"
 #define QMP_START_TIMEOUT_MS 30000
+#define STARTUP_EXIT_WAIT_MS 2000
 #define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Set to the domain's directory: QEMU (with -no-user-config) needs none
@@ -108,8 +111,15 @@ startup_failure(struct start *s, struct vm_error *err)
 	char tail[512];
 	int ws = 0;
 
-	/* Our child: once reaped, unwind has no pid to kill. */
-	if (waitpid(s->pid, &ws, 0) == s->pid)
+	cleanup_close int pidfd = pidfd_open(s->pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	/* Our child, gone or about to be (it let go of its liveness lock);
+	 * one that lingers is left to unwind's SIGKILL. Once reaped, unwind
+	 * has no pid to kill. */
+	if (pidfd >= 0)
+		poll(&pfd, 1, STARTUP_EXIT_WAIT_MS);
+	if (waitpid(s->pid, &ws, WNOHANG) == s->pid)
 		s->pid = -1;
 	if (log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);

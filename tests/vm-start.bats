@@ -217,6 +217,28 @@ XDG_STATE_HOME=$dir"
 	[ "$(stat -c %U:%a "$TEST_DIR/a.qcow2")" = "$QEMU_USER:644" ]
 }
 
+@test "an emulator that drops its liveness lock but lingers does not hang vm-start" {
+	# lets go of the liveness lock, then of the monitor, and stays
+	cat > "$TEST_DIR/fake-qemu" <<'SH'
+#!/bin/bash
+for fd in /proc/$$/fd/*; do
+	case $(readlink "$fd") in */lock) eval "exec ${fd##*/}>&-" ;; esac
+done
+echo lingering >&2
+sleep 0.5
+for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+exec sleep 60
+SH
+	chmod 755 "$TEST_DIR/fake-qemu"
+	printf 'emulator = "%s"\n' "$TEST_DIR/fake-qemu" >> "$VMKIT_CONF"
+	SECONDS=0
+	run -4 vm-start "$(make_domain linger)"
+	[ "$SECONDS" -lt 20 ]
+	assert_output "vm-start: qemu exited during start-up: lingering"
+	run -1 pgrep -f "sleep 60" -u "$QEMU_USER"
+	[ ! -e "$VMKIT_RUNDIR/domains/linger/status.json" ]
+}
+
 @test "vm-start reports a QEMU that cannot open its disk, and undoes everything" {
 	make_disk "$TEST_DIR/a.qcow2"
 	chown root: "$TEST_DIR/a.qcow2"
