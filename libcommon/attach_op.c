@@ -129,31 +129,46 @@ vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added
 
 /* Leases, labels and status records */
 
+/* QEMU's name for the fd of TARGET's path lease, or of its identity lease. */
+static void
+lease_fdname(char name[48], const char *target, bool identity)
+{
+	snprintf(name, 48, "lease-%s%s", target, identity ? "-identity" : "");
+}
+
 /*
- * Hands a lease to QEMU as the named fd "lease-TARGET". getfd, not
+ * Hands a lease to QEMU as a named fd (lease_fdname()). getfd, not
  * add-fd: QEMU 7.2 closes fdset fds it has not dup'ed once the last QMP
  * client disconnects, while named fds stay until closefd or exit.
  */
 static int
-pass_lease(struct vm_attach_op *op, const char *target, int fd, struct vm_error *err)
+pass_lease(struct vm_attach_op *op, const char *target, bool identity, int fd,
+	   struct vm_error *err)
 {
 	char name[48];
 	json_object *a;
 	int r;
 
-	snprintf(name, sizeof(name), "lease-%s", target);
+	lease_fdname(name, target, identity);
 	a = vm_attach_json("fdname", S(name), NULL);
 	r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, QMP_TIMEOUT_MS, NULL, err);
 	json_object_put(a);
 	return r;
 }
 
+/* Closes QEMU's named fds of REC's leases; fails at once when the path
+ * lease has none, as a disk given to QEMU at start-up has not. */
 static int
-close_lease(struct vm_attach_op *op, const char *target, struct vm_error *err)
+close_lease(struct vm_attach_op *op, const struct vm_status_disk *rec, struct vm_error *err)
 {
 	char name[48];
 
-	snprintf(name, sizeof(name), "lease-%s", target);
+	lease_fdname(name, rec->target, false);
+	if (vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL, err) < 0)
+		return -1;
+	if (!rec->identity)
+		return 0;
+	lease_fdname(name, rec->target, true);
 	return vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL, err);
 }
 
@@ -168,7 +183,7 @@ static int
 drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_error *err)
 {
 	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
-	const char *space = vm_lockmgr_space(op->ctx.lm);
+	const char *space = vm_lockmgr_space_of(op->ctx.lm, resource);
 	cleanup_free char *lease = NULL;
 	cleanup_close int pidfd = -1;
 	char hash[65], dir[64];
@@ -221,15 +236,26 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 	return r;
 }
 
-/* Another record than I and SKIP names the same file (one ISO in two drives). */
+/* Another record than I and SKIP has the same path, or with IDENTITY
+ * the same identity (one ISO in two drives, by one name or two). */
 static bool
-path_used(const struct vm_status *st, size_t i, size_t skip)
+used(const struct vm_status *st, size_t i, size_t skip, bool identity)
 {
-	for (size_t j = 0; j < st->ndisks; j++)
-		if (j != i && j != skip && st->disks[i].path && st->disks[j].path &&
-		    strcmp(st->disks[i].path, st->disks[j].path) == 0)
+	for (size_t j = 0; j < st->ndisks; j++) {
+		const char *a = identity ? st->disks[i].identity : st->disks[i].path;
+		const char *b = identity ? st->disks[j].identity : st->disks[j].path;
+
+		if (j != i && j != skip && a && b && strcmp(a, b) == 0)
 			return true;
+	}
 	return false;
+}
+
+/* Another record than I and SKIP names the same file. */
+static bool
+file_used(const struct vm_status *st, size_t i, size_t skip)
+{
+	return used(st, i, skip, false) || used(st, i, skip, true);
 }
 
 int
@@ -238,15 +264,18 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
 	/* the label is the domain's, whichever record uses it */
-	bool labelled = path_used(op->st, i, SIZE_MAX);
-	/* a lease in QEMU; the pending record's is still ours */
-	bool leased = path_used(op->st, i, pending);
+	bool labelled = file_used(op->st, i, SIZE_MAX);
+	/* a lease file in QEMU that another record's lease is on too (the
+	 * pending record's is still ours): dropping would unlock both */
+	bool path_leased = used(op->st, i, pending, false);
+	bool id_leased = used(op->st, i, pending, true);
 
 	if (!rec->path)
 		return 0;
-	/* no named fd: the lease came with QEMU's start */
-	if (close_lease(op, rec->target, &ignored) < 0 && rec->lease && !leased &&
-	    drop_inherited_lease(op, rec->path, err) < 0)
+	/* no named fd: the leases came with QEMU's start */
+	if (close_lease(op, rec, &ignored) < 0 && rec->lease &&
+	    ((!path_leased && drop_inherited_lease(op, rec->path, err) < 0) ||
+	     (rec->identity && !id_leased && drop_inherited_lease(op, rec->identity, err) < 0)))
 		return -1;
 	vm_hook("attach:lease-dropped");
 	if (labelled)
@@ -270,6 +299,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
 	free(rec.path);
+	free(rec.identity);
 	if (r < 0) {
 		vm_leaseset_release(held);
 		return -1;
@@ -302,9 +332,12 @@ vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_lease
 	int r = 0;
 
 	*passed = false;
-	if (held->n > 0 && vm_lease_fd(held->v[0]) >= 0) {
-		r = pass_lease(op, target, vm_lease_fd(held->v[0]), err);
-		*passed = r == 0;
+	/* the path's lease, then the identity's (vm_disk_acquire()) */
+	for (size_t i = 0; i < held->n && i < 2 && r == 0; i++) {
+		if (vm_lease_fd(held->v[i]) < 0)
+			continue;
+		r = pass_lease(op, target, i == 1, vm_lease_fd(held->v[i]), err);
+		*passed = *passed || r == 0;
 	}
 	vm_leaseset_release(held);
 	if (*passed)
@@ -321,14 +354,14 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 
 	if (nodes > 0 && vm_attach_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
-	if (clean && passed && close_lease(op, target, &ignored) < 0)
+	if (clean && passed && close_lease(op, &op->st->disks[last], &ignored) < 0)
 		clean = false;
 	if (!clean) {
 		op->opts->warn("disk '%s' stays recorded in domain '%s'; 'vm-attach %s --detach %s' or vm-stop cleans it up",
 			       target, op->name, op->name, target);
 		return;
 	}
-	if (!path_used(op->st, last, SIZE_MAX))
+	if (!file_used(op->st, last, SIZE_MAX))
 		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);

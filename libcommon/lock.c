@@ -4,6 +4,7 @@
  * lock_holders.c names who holds one.
  */
 #include "lock_holders.h"
+#include "disk_identity.h"
 #include "exitcodes.h"
 
 #include <errno.h>
@@ -98,6 +99,7 @@ vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths,
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lock manager");
 	lm->drv = drv;
 	lm->space_fd = -1;
+	lm->local_fd = -1;
 	lm->meta_timeout = conf->metadata_lock_timeout;
 	lm->paths.session = paths->session;
 	lm->paths.fd = fcntl(paths->fd, F_DUPFD_CLOEXEC, 3);
@@ -125,6 +127,7 @@ vm_lockmgr_close(struct vm_lockmgr *lm)
 	vm_paths_close(&lm->paths);
 	free(lm->owner_name);
 	free(lm->space);
+	free(lm->local_space);
 	free(lm);
 }
 
@@ -152,6 +155,12 @@ vm_lockmgr_space(const struct vm_lockmgr *lm)
 	return lm->space;
 }
 
+const char *
+vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource)
+{
+	return lm->local_space && vm_disk_identity_local(resource) ? lm->local_space : lm->space;
+}
+
 void
 vm_lease_hash(const char *resource, char out[65])
 {
@@ -175,9 +184,10 @@ is_uuid(const char *resource)
 	return strncmp(resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0;
 }
 
-/* The conflict message; the holder comes from the status files. */
+/* The conflict message; the holder comes from the status files. NAME
+ * is the disk whose identity RESOURCE is, or NULL. */
 static int
-conflict(struct vm_lockmgr *lm, const char *resource, struct vm_error *err)
+conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct vm_error *err)
 {
 	struct holders h = { 0 };
 	char **names = NULL;
@@ -192,6 +202,12 @@ conflict(struct vm_lockmgr *lm, const char *resource, struct vm_error *err)
 	else if (is_uuid(resource))
 		vm_error_set(err, VM_EXIT_NO,
 			     "domain uuid '%s' is in use by another host or process", uuid);
+	else if (name && n)
+		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by domain '%s'", name,
+			     resource, names[0]);
+	else if (name)
+		vm_error_set(err, VM_EXIT_NO,
+			     "disk '%s' (%s) is in use by another host or process", name, resource);
 	else if (n)
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by domain '%s'", resource,
 			     names[0]);
@@ -231,8 +247,9 @@ lease_new(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
 }
 
 int
-vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		 int wait_ms, struct vm_lease **out, struct vm_error *err)
+vm_lease_acquire_named(struct vm_lockmgr *lm, const char *resource, const char *name,
+		       enum vm_lease_mode mode, int wait_ms, struct vm_lease **out,
+		       struct vm_error *err)
 {
 	struct vm_lease *l = lease_new(lm, resource, mode, err);
 	int r;
@@ -242,7 +259,7 @@ vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode
 	r = lm->drv->acquire(lm, l, wait_ms, err);
 	if (r != 0) {
 		vm_lease_release(l);
-		return r == VM_LOCK_BUSY ? conflict(lm, resource, err) : -1;
+		return r == VM_LOCK_BUSY ? conflict(lm, resource, name, err) : -1;
 	}
 	*out = l;
 	return 0;
@@ -264,6 +281,13 @@ vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **out,
 	}
 	*out = l;
 	return 0;
+}
+
+int
+vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		 int wait_ms, struct vm_lease **out, struct vm_error *err)
+{
+	return vm_lease_acquire_named(lm, resource, NULL, mode, wait_ms, out, err);
 }
 
 int

@@ -25,7 +25,10 @@
  * stopping it.
  *
  * The file driver keeps one lease file per resource in the lockspace
- * (lock_space, or RUNDIR/leases), named by vm_lease_hash(). Byte 0 is the
+ * (lock_space, or RUNDIR/leases), named by vm_lease_hash(); the leases
+ * of identities that mean something on this host only ("inode:",
+ * "blockdev:", see disk_identity.h) stay in RUNDIR/leases whatever
+ * lock_space says, and listings and gc cover both directories. Byte 0 is the
  * content lease, byte 1 the metadata lock. The file holds the resource
  * and a newline, so that listings can name it. Lease fds are O_CLOEXEC:
  * whoever execs a holder (QEMU, vm-lock run's command) clears the flag in
@@ -69,6 +72,10 @@ void vm_lockmgr_close(struct vm_lockmgr *lm);
 bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
+/* The directory that holds RESOURCE's lease file: the lockspace, or
+ * RUNDIR/leases for an identity that means something on this host only
+ * (see disk_identity.h) when lock_space is elsewhere. NULL for nop. */
+const char *vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource);
 
 /*
  * The domain this manager takes leases for (vm-start, vm-stop): a
@@ -94,6 +101,12 @@ int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
  */
 int vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **lease,
 		 struct vm_error *err);
+/* As vm_lease_acquire, for the identity RESOURCE (see disk_identity.h)
+ * of disk NAME: a conflict reads "disk 'NAME' (RESOURCE) is in use by
+ * ...". */
+int vm_lease_acquire_named(struct vm_lockmgr *lm, const char *resource, const char *name,
+			   enum vm_lease_mode mode, int wait_ms, struct vm_lease **lease,
+			   struct vm_error *err);
 /* Explicit <lease>: byte OFFSET of the file PATH, exclusively. PATH
  * must exist (VM_EXIT_INVALID otherwise); a conflict fails at once. */
 int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
@@ -136,7 +149,8 @@ int vm_lease_query(struct vm_lockmgr *lm, const char *resource,
  * vm_lockmgr_list walks the lockspace, sorted by resource, with leases
  * whose file does not name its resource last. vm_lease_query_domain
  * walks the leases that the status file of domain NAME lists (its disks
- * with a lease in status order, then "uuid:UUID"), and walks nothing
+ * with a lease in status order, each path followed by its identity,
+ * then "uuid:UUID"), and walks nothing
  * when NAME has no run state.
  */
 typedef int vm_lease_info_fn(const struct vm_lease_info *info, void *arg);

@@ -56,6 +56,10 @@ struct vm_lockmgr {
 	char *owner_name;	/* vm_lockmgr_set_owner(), or NULL */
 	char *space;		/* lockspace path, for messages and listings */
 	int space_fd;		/* lockspace directory, or -1 */
+	/* RUNDIR/leases, for identities that mean something on this host
+	 * only, when lock_space is elsewhere; else NULL and -1 */
+	char *local_space;
+	int local_fd;
 };
 
 struct vm_lease {

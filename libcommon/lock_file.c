@@ -3,6 +3,7 @@
  * locks on byte 0 (content) and byte 1 (metadata). See lock.h.
  */
 #include "lock_driver.h"
+#include "disk_identity.h"
 #include "clock.h"
 #include "ofd.h"
 #include "cleanup.h"
@@ -37,6 +38,29 @@ held_by_gc(int fd, short type, off_t byte)
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_len == 0;
+}
+
+/* A directory of lease files: the lockspace, or the host's own. */
+struct space {
+	int fd;
+	const char *name;
+};
+
+static struct space
+space_of(struct vm_lockmgr *lm, const char *resource)
+{
+	if (lm->local_fd >= 0 && vm_disk_identity_local(resource))
+		return (struct space){ lm->local_fd, lm->local_space };
+	return (struct space){ lm->space_fd, lm->space };
+}
+
+/* Fills V with the directories to walk; returns how many. */
+static size_t
+spaces(struct vm_lockmgr *lm, struct space v[2])
+{
+	v[0] = (struct space){ lm->space_fd, lm->space };
+	v[1] = (struct space){ lm->local_fd, lm->local_space };
+	return lm->local_fd >= 0 ? 2 : 1;
 }
 
 static bool
@@ -74,6 +98,7 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 		int wait_ms, int *out, struct vm_error *err)
 {
 	long long deadline = wait_ms > 0 ? vm_now_ms() + wait_ms : 0;
+	struct space sp = space_of(lm, resource);
 	char id[65];
 
 	vm_lease_hash(resource, id);
@@ -88,33 +113,33 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 			if (left <= 0)
 				return VM_LOCK_BUSY;
 		}
-		fd = openat(lm->space_fd, id, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(sp.fd, id, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lease '%s/%s'",
-					    lm->space, id);
+					    sp.name, id);
 		if (fstat(fd, &a) < 0)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat lease '%s/%s'",
-					    lm->space, id);
+					    sp.name, id);
 		if (!S_ISREG(a.st_mode))
 			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "refusing lease '%s/%s': not a regular file", lm->space, id);
+					    "refusing lease '%s/%s': not a regular file", sp.name, id);
 		if (vm_ofd_lock(fd, &fl, left) < 0) {
 			if (errno != EAGAIN)
 				return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease '%s/%s'",
-						    lm->space, id);
+						    sp.name, id);
 			if (wait_ms != 0 || !held_by_gc(fd, type, byte))
 				return VM_LOCK_BUSY;
 			if (vm_ofd_lock(fd, &fl, GC_GRACE_MS) < 0) {
 				if (errno == EAGAIN)
 					return VM_LOCK_BUSY;
 				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						    "cannot lock lease '%s/%s'", lm->space, id);
+						    "cannot lock lease '%s/%s'", sp.name, id);
 			}
 		}
-		if (fstatat(lm->space_fd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(sp.fd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
 				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						    "cannot stat lease '%s/%s'", lm->space, id);
+						    "cannot stat lease '%s/%s'", sp.name, id);
 		} else if (same_file(&a, &b)) {
 			if (b.st_size == 0)
 				record_resource(fd, resource);
@@ -124,22 +149,30 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 	}
 }
 
+/* RUNDIR/leases: the lockspace by default, and always the home of the
+ * identities that mean something on this host only. */
+static int
+open_local(struct vm_lockmgr *lm, int *fd, char **name, struct vm_error *err)
+{
+	*fd = vm_paths_subdir(lm->paths.fd, "leases", true, err);
+	if (*fd < 0)
+		return -1;
+	if (asprintf(name, "%s/leases", lm->paths.rundir) < 0) {
+		*name = NULL;
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lockspace");
+	}
+	return 0;
+}
+
 static int
 file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err)
 {
 	cleanup_free char *space = NULL;
+	struct stat a, b;
 	size_t len;
 
-	if (!conf->lock_space) {
-		lm->space_fd = vm_paths_subdir(lm->paths.fd, "leases", true, err);
-		if (lm->space_fd < 0)
-			return -1;
-		if (asprintf(&lm->space, "%s/leases", lm->paths.rundir) < 0) {
-			lm->space = NULL;
-			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lockspace");
-		}
-		return 0;
-	}
+	if (!conf->lock_space)
+		return open_local(lm, &lm->space_fd, &lm->space, err);
 	if (conf->lock_space[0] != '/')
 		return vm_error_set(err, VM_EXIT_INVALID, "lock_space '%s' is not an absolute path",
 				    conf->lock_space);
@@ -164,6 +197,14 @@ file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *er
 	if (vm_paths_check_dir(lm->space_fd, space, 022, VM_EXIT_INVALID, err) < 0)
 		return vm_error_prefix(err, "lock_space");
 	lm->space = steal_ptr(space);
+	if (open_local(lm, &lm->local_fd, &lm->local_space, err) < 0)
+		return -1;
+	/* lock_space may name RUNDIR/leases itself: one directory, walked once */
+	if (fstat(lm->space_fd, &a) == 0 && fstat(lm->local_fd, &b) == 0 && same_file(&a, &b)) {
+		close(lm->local_fd);
+		lm->local_fd = -1;
+		free(steal_ptr(lm->local_space));
+	}
 	return 0;
 }
 
@@ -172,7 +213,10 @@ file_close(struct vm_lockmgr *lm)
 {
 	if (lm->space_fd >= 0)
 		close(lm->space_fd);
+	if (lm->local_fd >= 0)
+		close(lm->local_fd);
 	lm->space_fd = -1;
+	lm->local_fd = -1;
 }
 
 static int
@@ -233,9 +277,9 @@ probe_fd(int fd, enum vm_lease_state *state)
 }
 
 static int
-open_existing(struct vm_lockmgr *lm, const char *id, int flags)
+open_existing(int dirfd, const char *id, int flags)
 {
-	int fd = openat(lm->space_fd, id, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = openat(dirfd, id, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
@@ -250,18 +294,19 @@ static int
 file_probe(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
 	   struct vm_error *err)
 {
+	struct space sp = space_of(lm, resource);
 	cleanup_close int fd = -1;
 	char id[65];
 
 	vm_lease_hash(resource, id);
-	fd = open_existing(lm, id, O_RDONLY);
+	fd = open_existing(sp.fd, id, O_RDONLY);
 	if (fd < 0 && errno == ENOENT) {
 		*state = VM_LEASE_FREE;
 		return 0;
 	}
 	if (fd < 0 || probe_fd(fd, state) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
-				    lm->space, id);
+				    sp.name, id);
 	return 0;
 }
 
@@ -289,16 +334,16 @@ read_resource(int fd)
 	return strdup(buf);
 }
 
-/* An independent open of the lockspace, so that readdir() does not move
- * the offset of lm->space_fd under another walk. */
+/* An independent open of a lockspace, so that readdir() does not move
+ * the offset of its fd under another walk. */
 static DIR *
-open_space(struct vm_lockmgr *lm, struct vm_error *err)
+open_space(const struct space *sp, struct vm_error *err)
 {
-	int fd = openat(lm->space_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(sp->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
 	if (!d) {
-		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read lockspace '%s'", lm->space);
+		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read lockspace '%s'", sp->name);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -306,11 +351,11 @@ open_space(struct vm_lockmgr *lm, struct vm_error *err)
 }
 
 static int
-file_scan(struct vm_lockmgr *lm,
-	  int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	  void *arg, struct vm_error *err)
+scan_space(const struct space *sp,
+	   int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
+	   void *arg, struct vm_error *err)
 {
-	DIR *d = open_space(lm, err);
+	DIR *d = open_space(sp, err);
 	struct dirent *de;
 	int r = 0;
 
@@ -323,14 +368,14 @@ file_scan(struct vm_lockmgr *lm,
 
 		if (!is_lease_name(de->d_name))
 			continue;
-		fd = open_existing(lm, de->d_name, O_RDONLY);
+		fd = open_existing(sp->fd, de->d_name, O_RDONLY);
 		/* gc removed it meanwhile, or it is no lease file (a directory,
 		 * a symlink): acquire would refuse it, and gc leaves it alone */
 		if (fd < 0 && (errno == ENOENT || errno == EINVAL || errno == ELOOP))
 			continue;
 		if (fd < 0 || probe_fd(fd, &state) < 0) {
 			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
-					 lm->space, de->d_name);
+					 sp->name, de->d_name);
 			break;
 		}
 		resource = read_resource(fd);
@@ -341,12 +386,25 @@ file_scan(struct vm_lockmgr *lm,
 }
 
 static int
-file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
+file_scan(struct vm_lockmgr *lm,
+	  int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
+	  void *arg, struct vm_error *err)
 {
-	DIR *d = open_space(lm, err);
+	struct space v[2];
+	size_t n = spaces(lm, v);
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = scan_space(&v[i], fn, arg, err);
+	return r;
+}
+
+static int
+gc_space(const struct space *sp, unsigned *removed, struct vm_error *err)
+{
+	DIR *d = open_space(sp, err);
 	struct dirent *de;
 
-	*removed = 0;
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
@@ -356,7 +414,7 @@ file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 
 		if (!is_lease_name(de->d_name))
 			continue;
-		fd = open_existing(lm, de->d_name, O_RDWR);
+		fd = open_existing(sp->fd, de->d_name, O_RDWR);
 		if (fd < 0 || fstat(fd, &a) < 0)
 			continue;
 		/* Only a file that we hold whole and exclusively is unused. An
@@ -364,20 +422,32 @@ file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 		 * after locking and starts again with a new file. */
 		if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
 			continue;
-		if (fstatat(lm->space_fd, de->d_name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !same_file(&a, &b))
+		if (fstatat(sp->fd, de->d_name, &b, AT_SYMLINK_NOFOLLOW) < 0 || !same_file(&a, &b))
 			continue;
-		if (unlinkat(lm->space_fd, de->d_name, 0) < 0) {
+		if (unlinkat(sp->fd, de->d_name, 0) < 0) {
 			if (errno == ENOENT)
 				continue;
 			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove lease '%s/%s'",
-				     lm->space, de->d_name);
+				     sp->name, de->d_name);
 			closedir(d);
 			return -1;
 		}
 		(*removed)++;
 	}
 	closedir(d);
+	return 0;
+}
+
+static int
+file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
+{
+	struct space v[2];
+	size_t n = spaces(lm, v);
+
+	*removed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (gc_space(&v[i], removed, err) < 0)
+			return -1;
 	return 0;
 }
 

@@ -83,9 +83,13 @@ holders_load(struct vm_lockmgr *lm, struct holders *h)
 				snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
 				holders_add(h, de->d_name, uuid, rank);
 			}
-			for (size_t i = 0; i < st->ndisks; i++)
-				if (st->disks[i].lease && st->disks[i].path)
-					holders_add(h, de->d_name, st->disks[i].path, rank);
+			for (size_t i = 0; i < st->ndisks; i++) {
+				if (!st->disks[i].lease || !st->disks[i].path)
+					continue;
+				holders_add(h, de->d_name, st->disks[i].path, rank);
+				if (st->disks[i].identity)
+					holders_add(h, de->d_name, st->disks[i].identity, rank);
+			}
 		}
 		vm_status_free(st);
 	}

@@ -184,14 +184,16 @@ vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn 
 		return -1;
 	}
 	holders_load(lm, &h);
-	for (size_t i = 0; i <= st->ndisks && r >= 0; i++) {
+	/* each disk's path and identity, then the uuid */
+	for (size_t i = 0; i <= 2 * st->ndisks && r >= 0; i++) {
+		const struct vm_status_disk *d = i < 2 * st->ndisks ? &st->disks[i / 2] : NULL;
 		struct vm_lease_info info;
 		const char *resource;
 
-		if (i < st->ndisks && (!st->disks[i].lease || !st->disks[i].path))
+		if (d && (!d->lease || !d->path || (i % 2 && !d->identity)))
 			continue;
-		if (i < st->ndisks) {
-			resource = st->disks[i].path;
+		if (d) {
+			resource = i % 2 ? d->identity : d->path;
 		} else if (st->uuid[0]) {
 			snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
 			resource = uuid;

@@ -96,6 +96,7 @@ forget_media(struct vm_attach_op *op, const char *target, size_t pending, bool *
 		if (vm_attach_release(op, i, pending, err) < 0)
 			return -1;
 		free(rec->path);
+		free(rec->identity);
 		*rec = (struct vm_status_disk){ .target = rec->target };
 		if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
 			return -1;

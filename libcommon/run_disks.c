@@ -1,5 +1,6 @@
 #include "run_disks.h"
 #include "cleanup.h"
+#include "disk_identity.h"
 #include "exitcodes.h"
 #include "paths.h"
 
@@ -45,6 +46,27 @@ vm_leaseset_release(struct vm_leaseset *set)
 	set->n = 0;
 }
 
+/*
+ * The identity lease of REC's file, in the mode of its path lease. The
+ * file is opened here only to learn what it is: once the caller opens
+ * each image once, vm_disk_identity() takes that fd instead.
+ */
+static int
+acquire_identity(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
+		 struct vm_leaseset *held, struct vm_error *err)
+{
+	struct vm_lease *lease = NULL;
+
+	if (vm_disk_identity_path(rec->path, &rec->identity, err) < 0)
+		return -1;
+	if (!rec->identity)
+		return 0;
+	if (vm_lease_acquire_named(ctx->lm, rec->identity, rec->path, rec->mode, 0, &lease,
+				   err) < 0)
+		return -1;
+	return vm_leaseset_add(held, lease, err);
+}
+
 int
 vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 		struct vm_status_disk *rec, struct vm_leaseset *held,
@@ -65,20 +87,39 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 	if (vm_lease_acquire(ctx->lm, rec->path, rec->mode, 0, &lease, err) < 0)
 		return -1;
 	rec->lease = true;
-	return vm_leaseset_add(held, lease, err);
+	if (vm_leaseset_add(held, lease, err) < 0)
+		return -1;
+	return acquire_identity(ctx, rec, held, err);
+}
+
+/*
+ * The metadata locks of PATH and, when known, of its IDENTITY, in that
+ * order: labels change under both, so that two names of one file wait
+ * for each other. The caller closes *META and *META_ID, which stay -1
+ * when not taken.
+ */
+static int
+meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity, int *meta,
+	  int *meta_id, struct vm_error *err)
+{
+	*meta = vm_lease_meta_lock(ctx->lm, path, err);
+	if (*meta == -1)
+		return -1;
+	if (identity && (*meta_id = vm_lease_meta_lock(ctx->lm, identity, err)) == -1)
+		return -1;
+	return 0;
 }
 
 int
 vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 	      struct vm_error *err)
 {
-	cleanup_close int meta = -1;
+	cleanup_close int meta = -1, meta_id = -1;
 	bool no_xattr;
 
 	if (!rec->labelled)
 		return 0;
-	meta = vm_lease_meta_lock(ctx->lm, rec->path, err);
-	if (meta == -1)
+	if (meta_lock(ctx, rec->path, rec->identity, &meta, &meta_id, err) < 0)
 		return -1;
 	if (vm_label_apply(&ctx->label, rec, &no_xattr, err) < 0)
 		return -1;
@@ -88,18 +129,18 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 	return 0;
 }
 
-/* Restores the label of REC; the caller holds its content lease. */
+/* Restores the label of REC, whose file is IDENTITY; the caller holds
+ * its content leases. */
 static int
-restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
 	struct vm_error *err)
 {
-	cleanup_close int meta = -1;
+	cleanup_close int meta = -1, meta_id = -1;
 	bool restored;
 
 	if (!rec->labelled)
 		return 0;
-	meta = vm_lease_meta_lock(ctx->lm, rec->path, err);
-	if (meta == -1)
+	if (meta_lock(ctx, rec->path, identity, &meta, &meta_id, err) < 0)
 		return -1;
 	return vm_label_restore(&ctx->label, rec, &restored, err);
 }
@@ -108,9 +149,11 @@ int
 vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		 struct vm_error *err)
 {
-	struct vm_lease *lease = NULL;
+	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
 	enum vm_lease_mode mode = rec->mode;
+	cleanup_free char *found = NULL;
+	const char *identity = rec->identity;
 	int r;
 
 	if (!rec->path || (!rec->lease && !rec->labelled))
@@ -120,8 +163,17 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 	 * domain still uses a shared disk, so it needs the disk to itself. */
 	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
 		mode = VM_LEASE_EXCLUSIVE;
+	/* A record from before identity leases, or of a disk that took no
+	 * lease: the file the path names now is the best guess. */
+	if (!identity && rec->labelled && vm_lockmgr_active(ctx->lm) &&
+	    vm_disk_identity_path(rec->path, &found, NULL) == 0)
+		identity = found;
 	if (rec->lease || vm_lockmgr_active(ctx->lm)) {
-		if (vm_lease_acquire(ctx->lm, rec->path, mode, 0, &lease, &lerr) < 0) {
+		/* the recorded identity, whatever the path names now */
+		if (vm_lease_acquire(ctx->lm, rec->path, mode, 0, &lease, &lerr) < 0 ||
+		    (identity && vm_lease_acquire_named(ctx->lm, identity, rec->path, mode, 0,
+							&id_lease, &lerr) < 0)) {
+			vm_lease_release(lease);
 			if (lerr.code != VM_EXIT_NO)
 				return vm_error_set(err, lerr.code, "%s", lerr.msg);
 			if (rec->labelled)
@@ -129,7 +181,8 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 			return 0;
 		}
 	}
-	r = restore(ctx, rec, err);
+	r = restore(ctx, rec, identity, err);
+	vm_lease_release(id_lease);
 	vm_lease_release(lease);
 	return r;
 }

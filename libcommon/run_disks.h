@@ -35,22 +35,26 @@ struct vm_disk_ctx {
 
 /*
  * Canonicalises DISK's source and takes its content lease (shared for
- * readonly and shareable disks) without waiting, filling the status
- * record REC, including whether the disk is to be labelled. A disk with
- * no source (empty cdrom) takes nothing.
+ * readonly and shareable disks) without waiting, then in the same mode
+ * the lease of what the file is (REC->identity, see disk_identity.h),
+ * filling the status record REC, including whether the disk is to be
+ * labelled. HELD gets the path's lease, then the identity's. A disk
+ * with no source (empty cdrom) takes nothing. The caller frees
+ * REC->path and REC->identity, whatever this returns.
  */
 int vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 		    struct vm_status_disk *rec, struct vm_leaseset *held,
 		    struct vm_error *err);
 
-/* Labels the disk of REC for QEMU under its metadata lock. */
+/* Labels the disk of REC for QEMU under the metadata locks of its path
+ * and its identity. */
 int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 		  struct vm_error *err);
 
 /*
  * Gives back the disk of REC once QEMU no longer uses it: takes the
- * content lease again without waiting, restores the label under the
- * metadata lock, releases. A restore that is not reference-counted
+ * content leases of its path and of its recorded identity again without
+ * waiting, restores the label under the metadata locks, releases. A restore that is not reference-counted
  * takes the lease exclusively, even for a shared disk. A disk in use
  * elsewhere keeps its label and gets a warning. Returns -1 only on a
  * system error.

@@ -227,6 +227,7 @@ take_leases(struct start *s, struct vm_error *err)
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
 		free(rec.path);
+		free(rec.identity);
 		if (r < 0)
 			return -1;
 	}
@@ -466,6 +467,7 @@ out:
 	for (size_t i = 0; i < s.st.ndisks; i++) {
 		free(s.st.disks[i].target);
 		free(s.st.disks[i].path);
+		free(s.st.disks[i].identity);
 	}
 	free(s.st.disks);
 	free(s.st.domain_xml);

@@ -39,6 +39,7 @@ disk_clear(struct vm_status_disk *d)
 {
 	free(d->target);
 	free(d->path);
+	free(d->identity);
 }
 
 void
@@ -66,7 +67,8 @@ vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct 
 	*n = *d;
 	n->target = strdup(d->target);
 	n->path = d->path ? strdup(d->path) : NULL;
-	if (!n->target || (d->path && !n->path)) {
+	n->identity = d->identity ? strdup(d->identity) : NULL;
+	if (!n->target || (d->path && !n->path) || (d->identity && !n->identity)) {
 		disk_clear(n);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
 	}
@@ -112,6 +114,8 @@ disk_json(const struct vm_status_disk *d)
 	json_object_object_add(o, "target", S(d->target));
 	if (d->path)
 		json_object_object_add(o, "path", S(d->path));
+	if (d->identity)
+		json_object_object_add(o, "identity", S(d->identity));
 	json_object_object_add(o, "lease", S(!d->lease ? "none" :
 					    d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
 	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
@@ -216,7 +220,10 @@ parse_disk(json_object *o, struct vm_status_disk *d)
 		return -1;
 	d->target = strdup(string(o, "target"));
 	d->path = string(o, "path") ? strdup(string(o, "path")) : NULL;
-	if (!d->target || (string(o, "path") && !d->path))
+	d->identity = string(o, "identity") ? strdup(string(o, "identity")) : NULL;
+	if (!d->target || (string(o, "path") && !d->path) ||
+	    (string(o, "identity") && !d->identity) ||
+	    (json_object_object_get_ex(o, "identity", NULL) && !string(o, "identity")))
 		return -1;
 	if (strcmp(lease, "exclusive") == 0)
 		d->lease = true, d->mode = VM_LEASE_EXCLUSIVE;
@@ -235,7 +242,7 @@ parse_disk(json_object *o, struct vm_status_disk *d)
 	}
 	if (copy_string(o, "bus", d->bus, sizeof(d->bus)) < 0)
 		return -1;
-	return (d->lease || d->labelled) && !d->path ? -1 : 0;
+	return ((d->lease || d->labelled) && !d->path) || (d->identity && !d->lease) ? -1 : 0;
 }
 
 static int

@@ -9,6 +9,7 @@
  *    "own_uid": B,                        (UID is this domain's, from user_range)
  *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
  *    "disks": [{"target": "vda", "path": "/canonical",
+ *               "identity": "inode:MAJ:MIN:INO",  (when leased; see disk_identity.h)
  *               "lease": "exclusive|shared|none", "label": "applied|none",
  *               "owner": [UID, GID], "bus": "pci.N"}, ...],
  *    "domain": "<domain ...>"}           (the domain XML as started)
@@ -39,6 +40,9 @@ enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
 struct vm_status_disk {
 	char *target;
 	char *path;		/* canonical; NULL for an empty cdrom */
+	/* the identity lease taken with the path's, in the same mode;
+	 * NULL when none was (nop, a record written before there were any) */
+	char *identity;
 	bool lease;		/* a content lease was taken */
 	enum vm_lease_mode mode;
 	/* "applied": labelled, or to be labelled. A kill between a chown and

@@ -61,6 +61,11 @@ lease_file() {
 	echo "$VMKIT_RUNDIR/leases/$hash"
 }
 
+# inode PATH: the identity lease's resource of a regular file.
+inode() {
+	stat -c 'inode:%Hd:%Ld:%i' "$1"
+}
+
 # now_ms: a monotonic-enough clock for elapsed-time checks.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -111,7 +111,8 @@ snapshot() {
 	assert_output "vdb=$TEST_DIR/a.qcow2 drive-vdb"
 	# the monitor had other clients since; QEMU's named fd keeps the lease
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
-	assert_output --regexp "^exclusive +one +$TEST_DIR/a.qcow2$"
+	assert_output "exclusive one             $TEST_DIR/a.qcow2
+exclusive one             $(stat -c 'inode:%Hd:%Ld:%i' "$TEST_DIR/a.qcow2")"
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
 	[ "$(getfattr --only-values -n trusted.vmkit.dac "$TEST_DIR/a.qcow2")" = 0:0 ]
 	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]

@@ -61,10 +61,12 @@ teardown() {
 
 @test "run holds an exclusive lease that another process sees" {
 	run -0 vm-lock status "$DISK"
-	assert_output "free      -               $DISK"
+	assert_output "free      -               $DISK
+free      -               $(inode "$DISK")"
 	hold "$DISK"
 	run -1 vm-lock status "$DISK"
-	assert_output "exclusive -               $DISK"
+	assert_output "exclusive -               $DISK
+exclusive -               $(inode "$DISK")"
 	release_all
 	run -0 vm-lock status "$DISK"
 	assert_output --partial "free"
@@ -100,7 +102,8 @@ teardown() {
 	hold --shared "$DISK"
 	run -0 vm-lock run --shared "$DISK" -- true
 	run -1 vm-lock status "$DISK"
-	assert_output "shared    -               $DISK"
+	assert_output "shared    -               $DISK
+shared    -               $(inode "$DISK")"
 	run -1 vm-lock run "$DISK" -- true
 	assert_output "vm-lock: disk '$DISK' is in use by another host or process"
 	release_all
@@ -132,7 +135,7 @@ teardown() {
 	run -1 vm-lock run --wait 1 "$TEST_DIR/a.img" "$DISK" -- true
 	assert_output "vm-lock: timed out after 1 s: disk '$DISK' is in use by another host or process"
 	run -0 vm-lock status "$TEST_DIR/a.img"
-	assert_output "free      -               $TEST_DIR/a.img"
+	assert_line --index 0 "free      -               $TEST_DIR/a.img"
 }
 
 @test "a symlink, a relative path and .. name the same lease" {
@@ -140,10 +143,10 @@ teardown() {
 	ln -s "$DISK" "$TEST_DIR/link.img"
 	hold "$DISK"
 	run -1 vm-lock status "$TEST_DIR/link.img"
-	assert_output "exclusive -               $DISK"
+	assert_line --index 0 "exclusive -               $DISK"
 	cd "$TEST_DIR/sub"
 	run -1 vm-lock status ../disk.img
-	assert_output "exclusive -               $DISK"
+	assert_line --index 0 "exclusive -               $DISK"
 	run -1 vm-lock run "$TEST_DIR/sub/../link.img" -- true
 	assert_output "vm-lock: disk '$DISK' is in use by another host or process"
 }
@@ -178,8 +181,10 @@ teardown() {
 import json, sys
 o = json.loads(sys.argv[1])
 assert o == {"held": True, "leases": [{"id": sys.argv[2], "resource": sys.argv[3],
+	"state": "shared", "holders": []}, {"id": sys.argv[4], "resource": sys.argv[5],
 	"state": "shared", "holders": []}]}, o
-' "$output" "$(basename "$(lease_file "$DISK")")" "$DISK"
+' "$output" "$(basename "$(lease_file "$DISK")")" "$DISK" \
+	"$(printf %s "$(inode "$DISK")" | sha256sum | cut -c1-64)" "$(inode "$DISK")"
 	release_all
 	run -0 vm-lock status -j "$DISK"
 	assert_output --partial '"held":false'
@@ -197,7 +202,13 @@ assert o == {"held": True, "leases": [{"id": sys.argv[2], "resource": sys.argv[3
 	assert_line --index 0 "shared    -               $TEST_DIR/a.img"
 	assert_line --index 1 "exclusive -               $TEST_DIR/b.img"
 	assert_line --index 2 "free      -               $DISK"
-	assert_equal "${#lines[@]}" 3
+	# the identities sort after the paths, by inode number here
+	inodes=$(for f in "$TEST_DIR/a.img" "$TEST_DIR/b.img" "$DISK"; do inode "$f"; done | sort)
+	for f in a.img:shared b.img:exclusive disk.img:free; do
+		assert_line "$(printf '%-9s -               %s' "${f#*:}" "$(inode "$TEST_DIR/${f%:*}")")"
+	done
+	assert_equal "$(printf '%s\n' "${lines[@]:3}" | awk '{ print $3 }')" "$inodes"
+	assert_equal "${#lines[@]}" 6
 }
 
 @test "list --json is an object with the lockspace and an array of leases" {
@@ -209,8 +220,10 @@ o = json.loads(sys.argv[1])
 assert sorted(o) == ["leases", "lockspace"], o
 assert o["lockspace"] == sys.argv[2] + "/leases", o
 assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
+	"state": "exclusive", "holders": []}, {"id": sys.argv[5], "resource": sys.argv[6],
 	"state": "exclusive", "holders": []}], o
-' "$output" "$VMKIT_RUNDIR" "$(basename "$(lease_file "$DISK")")" "$DISK"
+' "$output" "$VMKIT_RUNDIR" "$(basename "$(lease_file "$DISK")")" "$DISK" \
+	"$(printf %s "$(inode "$DISK")" | sha256sum | cut -c1-64)" "$(inode "$DISK")"
 }
 
 @test "list shows a lease file whose resource is unknown or forged as '-'" {
@@ -250,7 +263,9 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	run -1 vm-lock status "$TEST_DIR/a.img"
 	release_all
 	run -0 vm-lock gc --verbose
-	assert_output "removed 3 unused lease files"
+	# a.img's and b.img's two each, c.img's path lease (its identity
+	# lease was not metadata-locked, and went in the first gc)
+	assert_output "removed 5 unused lease files"
 	run -0 vm-lock list
 	assert_output ""
 }
@@ -346,7 +361,8 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	run -0 vm-lock run "$DISK" -- true
 	run -0 vm-lock run --metadata "$DISK" -- true
 	run -0 vm-lock status "$DISK"
-	assert_output "free      -               $DISK"
+	assert_output "free      -               $DISK
+free      -               $(inode "$DISK")"
 	run -0 vm-lock list --json
 	assert_output '{"lockspace":null,"leases":[]}'
 	[ ! -e "$VMKIT_RUNDIR/leases" ]
@@ -372,10 +388,12 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	sed -i "s|<name>web</name>|<name>web</name><uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>|" "$xml"
 	run -0 vm-start "$xml"
 	run -1 vm-lock status "$TEST_DIR/vm.qcow2"
-	assert_output "exclusive web             $TEST_DIR/vm.qcow2"
+	assert_output "exclusive web             $TEST_DIR/vm.qcow2
+exclusive web             $(inode "$TEST_DIR/vm.qcow2")"
 	run -1 vm-lock status --domain web
 	assert_line --index 0 "exclusive web             $TEST_DIR/vm.qcow2"
-	assert_line --index 1 "exclusive web             uuid:4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
+	assert_line --index 1 "exclusive web             $(inode "$TEST_DIR/vm.qcow2")"
+	assert_line --index 2 "exclusive web             uuid:4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
 	run -1 vm-lock run "$TEST_DIR/vm.qcow2" -- true
 	assert_output "vm-lock: disk '$TEST_DIR/vm.qcow2' is in use by domain 'web'"
 	run -0 vm-lock list
@@ -397,7 +415,8 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	run -1 vm-lock run "$TEST_DIR/vm.qcow2" -- true
 	assert_output "vm-lock: disk '$TEST_DIR/vm.qcow2' is in use by another host or process"
 	run -1 vm-lock status "$TEST_DIR/vm.qcow2"
-	assert_output "exclusive -               $TEST_DIR/vm.qcow2"
+	assert_output "exclusive -               $TEST_DIR/vm.qcow2
+exclusive -               $(inode "$TEST_DIR/vm.qcow2")"
 	release_all
 	run -0 vm-stop st
 	run -0 vm-lock status "$TEST_DIR/vm.qcow2"

@@ -90,7 +90,7 @@ teardown() { common_teardown; }
 	run -0 vm-status --json byname
 	assert_output --partial '"state":"running"'
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
-	assert_output "exclusive byname          $TEST_DIR/a.qcow2"
+	assert_line --index 0 "exclusive byname          $TEST_DIR/a.qcow2"
 	run -0 vm-stop --force byname
 }
 
@@ -103,7 +103,7 @@ teardown() { common_teardown; }
 	[ ! -e "$VMKIT_RUNDIR/domains/byname" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/other" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
-	assert_output "free      -               $TEST_DIR/a.qcow2"
+	assert_line --index 0 "free      -               $TEST_DIR/a.qcow2"
 }
 
 @test "vm-start runs QEMU unprivileged, without capabilities, and returns silently" {
@@ -164,8 +164,9 @@ XDG_STATE_HOME=$dir"
 	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
 	run -0 vm-start --paused "$xml"
 	pid=$(qemu_pid fds)
+	# the uuid's, and the disk's path and identity leases
 	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/leases/'"
-	assert_output 2
+	assert_output 3
 	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
 	assert_output 1
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "conf.h"
+#include "disk_identity.h"
 #include "exitcodes.h"
 #include "lock.h"
 #include "paths.h"
@@ -170,24 +171,39 @@ cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	return VM_EXIT_OK;
 }
 
+/* The leases of the disk PATH: its canonical path's, then its identity's. */
+static int
+status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_error *err)
+{
+	struct vm_lease_info info;
+	char *names[2] = { NULL, NULL };
+	int r;
+
+	if ((r = vm_paths_canonical(path, &names[0], err)) == 0)
+		r = vm_disk_identity_path(names[0], &names[1], err);
+	for (size_t i = 0; i < 2 && r == 0 && names[i]; i++) {
+		r = vm_lease_query(lm, names[i], &info, err);
+		if (r == 0)
+			show(&info, out);
+		vm_lease_info_clear(&info);
+	}
+	free(names[0]);
+	free(names[1]);
+	return r;
+}
+
 static int
 cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	   struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
-	struct vm_lease_info info;
-	char *canon = NULL;
 	json_object *o;
 	int r;
 
-	if (a->domain) {
+	if (a->domain)
 		r = vm_lease_query_domain(lm, a->domain, show, &out, err);
-	} else if ((r = vm_paths_canonical(argv[0], &canon, err)) == 0 &&
-		   (r = vm_lease_query(lm, canon, &info, err)) == 0) {
-		show(&info, &out);
-		vm_lease_info_clear(&info);
-	}
-	free(canon);
+	else
+		r = status_path(lm, argv[0], &out, err);
 	if (r < 0) {
 		json_object_put(out.leases);
 		return -1;
@@ -203,35 +219,46 @@ cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	return out.held ? VM_EXIT_NO : VM_EXIT_OK;
 }
 
+/* A lease run takes: a canonical path, or the identity of disk NAME. */
+struct resource {
+	char *resource;
+	const char *name;	/* the disk an identity is of, or NULL */
+	struct vm_lease *lease;
+};
+
 static int
-by_string(const void *a, const void *b)
+by_resource(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct resource *)a)->resource,
+		      ((const struct resource *)b)->resource);
 }
 
 /* One lease or metadata lock of run: the fd to keep across exec. */
 static int
-take(struct vm_lockmgr *lm, const char *path, const struct args *a, int wait_ms,
-     struct vm_lease **lease, struct vm_error *err)
+take(struct vm_lockmgr *lm, struct resource *res, const struct args *a, int wait_ms,
+     struct vm_error *err)
 {
 	enum vm_lease_mode mode = a->shared ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
 	int fd;
 
 	if (a->metadata)
-		fd = vm_lease_meta_lock(lm, path, err);
-	else if (vm_lease_acquire(lm, path, mode, wait_ms, lease, err) < 0)
+		fd = vm_lease_meta_lock(lm, res->resource, err);
+	else if (vm_lease_acquire_named(lm, res->resource, res->name, mode, wait_ms, &res->lease,
+					err) < 0)
 		return -1;
 	else
-		fd = vm_lease_fd(*lease);
+		fd = vm_lease_fd(res->lease);
 	/* Deliberately kept open across exec: the fd is the lock. */
 	if (fd >= 0 && fcntl(fd, F_SETFD, 0) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot keep the lease of '%s'", path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot keep the lease of '%s'",
+				    res->resource);
 	return a->metadata && fd < 0 ? -1 : 0;
 }
 
 /*
  * Takes the leases and execs COMMAND with their fds, so that COMMAND
- * holds them until it exits (s6-setlock style). The paths are taken in
+ * holds them until it exits (s6-setlock style). Each path gives two
+ * leases, its canonical path's and its identity's. They are taken in
  * sorted order, and each once, so that two runs over the same disks
  * cannot wait on each other, nor one run on itself.
  */
@@ -240,26 +267,32 @@ cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	struct vm_error *err)
 {
 	long long deadline = vm_now_ms() + a->wait_s * 1000LL;
-	char **canon = calloc(argc, sizeof(*canon));
-	struct vm_lease **leases = calloc(argc, sizeof(*leases));
-	int npaths = 0, r = -1, i, e;
+	struct resource *res = calloc(2 * argc, sizeof(*res));
+	int npaths = 0, n = 0, r = -1, i, e;
 
 	while (npaths < argc && strcmp(argv[npaths], "--") != 0)
 		npaths++;
-	if (!canon || !leases) {
+	if (!res) {
 		vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot run '%s'", argv[npaths + 1]);
 		goto out;
 	}
-	for (i = 0; i < npaths; i++)
-		if (vm_paths_canonical(argv[i], &canon[i], err) < 0)
-			goto out;
-	qsort(canon, npaths, sizeof(*canon), by_string);
+	/* a path's identity names it by its canonical path, which stays put */
 	for (i = 0; i < npaths; i++) {
+		if (vm_paths_canonical(argv[i], &res[n].resource, err) < 0)
+			goto out;
+		n++;
+		if (vm_disk_identity_path(res[n - 1].resource, &res[n].resource, err) < 0)
+			goto out;
+		res[n].name = res[n - 1].resource;
+		n += res[n].resource != NULL;
+	}
+	qsort(res, n, sizeof(*res), by_resource);
+	for (i = 0; i < n; i++) {
 		int left = a->wait_s ? (int)(deadline - vm_now_ms()) : 0;
 
-		if (i > 0 && strcmp(canon[i], canon[i - 1]) == 0)
+		if (i > 0 && strcmp(res[i].resource, res[i - 1].resource) == 0)
 			continue;
-		if (take(lm, canon[i], a, left > 0 ? left : 0, &leases[i], err) < 0) {
+		if (take(lm, &res[i], a, left > 0 ? left : 0, err) < 0) {
 			/* The wait the user asked for, not what was left of it. */
 			if (a->wait_s && err->code == VM_EXIT_NO)
 				vm_error_prefix(err, "timed out after %d s", a->wait_s);
@@ -272,12 +305,11 @@ cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	vm_error_sys(err, e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, e, "cannot run '%s'",
 		     argv[npaths + 1]);
 out:
-	for (i = 0; canon && leases && i < npaths; i++) {
-		vm_lease_release(leases[i]);
-		free(canon[i]);
+	for (i = 0; res && i < 2 * argc; i++) {
+		vm_lease_release(res[i].lease);
+		free(res[i].resource);
 	}
-	free(leases);
-	free(canon);
+	free(res);
 	return r;
 }
 
