@@ -6,25 +6,22 @@
 load helpers
 load lock_helpers
 
-LOOPS=()
-
 setup() { common_setup; }
 
+# Loop devices outlive the test unless detached: every one over a file of
+# TEST_DIR goes (at once, or when its last user closes it).
 teardown() {
-	local l
+	local f
 	release_all
-	common_teardown
-	for l in "${LOOPS[@]}"; do
-		losetup -d "$l" 2>/dev/null || true
+	for f in "$TEST_DIR"/*.img; do
+		losetup -j "$f" -n -O NAME | xargs -r -n1 losetup -d
 	done
+	common_teardown
 }
 
-# loop FILE: a new loop device over FILE, remembered for teardown.
+# loop FILE: a new loop device over FILE.
 loop() {
-	local dev
-	dev=$(losetup -f --show "$1")
-	LOOPS+=("$dev")
-	echo "$dev"
+	losetup -f --show "$1"
 }
 
 # disk NAME MODE SOURCE: starts domain NAME on SOURCE (a file, or a block
