@@ -83,9 +83,15 @@ holders_load(struct vm_lockmgr *lm, struct holders *h)
 				snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
 				holders_add(h, de->d_name, uuid, rank);
 			}
-			for (size_t i = 0; i < st->ndisks; i++)
-				if (st->disks[i].lease && st->disks[i].path)
-					holders_add(h, de->d_name, st->disks[i].path, rank);
+			for (size_t i = 0; i < st->ndisks; i++) {
+				const struct vm_status_disk *r = &st->disks[i];
+
+				if (r->lease && r->path)
+					holders_add(h, de->d_name, r->path, rank);
+				for (size_t k = 0; k < r->nbacking; k++)
+					if (r->backing[k].lease)
+						holders_add(h, de->d_name, r->backing[k].path, rank);
+			}
 		}
 		vm_status_free(st);
 	}

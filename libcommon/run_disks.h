@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "domain_run.h"
+#include "image.h"
 #include "label.h"
 #include "lock.h"
 #include "status.h"
@@ -34,26 +35,33 @@ struct vm_disk_ctx {
 };
 
 /*
- * Canonicalises DISK's source and takes its content lease (shared for
- * readonly and shareable disks) without waiting, filling the status
- * record REC, including whether the disk is to be labelled. A disk with
- * no source (empty cdrom) takes nothing.
+ * Opens DISK's files into IMG (image.h: its own and its backing chain,
+ * each once, checked), and takes the content lease of each without
+ * waiting: shared for the backing files, and for the disk's own file
+ * when it is readonly or shareable. Fills the status record REC, which
+ * owns its strings (vm_status_disk_clear()), with every file, its
+ * identity, and whether it is to be labelled. A disk with no source
+ * (empty cdrom) opens and takes nothing. On failure the caller releases
+ * HELD and closes IMG.
  */
 int vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		    struct vm_status_disk *rec, struct vm_leaseset *held,
-		    struct vm_error *err);
+		    struct vm_image *img, struct vm_status_disk *rec,
+		    struct vm_leaseset *held, struct vm_error *err);
 
-/* Labels the disk of REC for QEMU under its metadata lock. */
+/* Labels the files of REC for QEMU, each through its fd in IMG, under
+ * its metadata lock. */
 int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-		  struct vm_error *err);
+		  const struct vm_image *img, struct vm_error *err);
 
 /*
- * Gives back the disk of REC once QEMU no longer uses it: takes the
- * content lease again without waiting, restores the label under the
+ * Gives back the files of REC (its own, then its backing files) once
+ * QEMU no longer uses them: takes each content lease again without
+ * waiting, opens the file again without following symlinks and checks
+ * it is the one recorded, restores the label through that fd under the
  * metadata lock, releases. A restore that is not reference-counted
- * takes the lease exclusively, even for a shared disk. A disk in use
- * elsewhere keeps its label and gets a warning. Returns -1 only on a
- * system error.
+ * takes the lease exclusively, even for a shared disk. A file in use
+ * elsewhere, gone, or replaced keeps its owner and gets a warning.
+ * Returns -1 only on a system error.
  */
 int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		     struct vm_error *err);

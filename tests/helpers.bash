@@ -59,6 +59,13 @@ own_disk() {
 	chmod "$3" "$1"
 }
 
+# unknown_feature PATH: sets an incompatible feature bit (12) that QEMU
+# 7.2 does not know in the qcow2 image PATH, so that QEMU refuses to open
+# it while vmkit, which reads only the header fields it needs, accepts it.
+unknown_feature() {
+	printf '\x10' | dd of="$1" bs=1 seek=78 conv=notrunc status=none
+}
+
 # make_domain NAME [DISKXML...]: writes $TEST_DIR/NAME.xml, a firmware-only
 # guest (SeaBIOS, no OS) that ignores ACPI power-down.
 make_domain() {

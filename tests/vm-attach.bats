@@ -35,16 +35,23 @@ cdrom_xml() {
 	echo "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${1:+<source file='$1'/>}<target dev='$2' bus='$3'/></disk>"
 }
 
-# drives NAME: "DEV=FILE" for every drive QEMU has (FILE empty when none),
-# DEV being the device id.
+# drives NAME: "DEV=FILE NODE" for every drive QEMU has (FILE empty when
+# none), DEV being the device id. QEMU opened each file as /dev/fdset/N:
+# FILE is what the fd in that set is, as /proc/QEMU/fd shows it.
 drives() {
+	local sets
+	sets=$(qmp "$1" query-fdsets) || return 1
 	qmp "$1" query-block | python3 -c '
-import json, sys
+import json, os, sys
+sets = {s["fdset-id"]: s["fds"] for s in json.loads(sys.argv[1])}
 for b in json.load(sys.stdin):
     dev = b["qdev"].removeprefix("/machine/peripheral/").removesuffix("/virtio-backend")
     ins = b.get("inserted")
-    print("%s=%s%s" % (dev, ins["file"] if ins else "", " " + ins["node-name"] if ins else ""))
-' | sort
+    f = ins["file"] if ins else ""
+    if f.startswith("/dev/fdset/"):
+        f = os.readlink("/proc/%s/fd/%d" % (sys.argv[2], sets[int(f[11:])][0]["fd"]))
+    print("%s=%s%s" % (dev, f, " " + ins["node-name"] if ins else ""))
+' "$sets" "$(qemu_pid "$1")" | sort
 }
 
 # owner PATH: uid:gid:mode
@@ -165,10 +172,11 @@ snapshot() {
 }
 
 @test "a QEMU failure during attach undoes every step and exits 4" {
-	root_disk "$TEST_DIR/a.img" raw
+	root_disk "$TEST_DIR/a.img"
+	unknown_feature "$TEST_DIR/a.img"
 	run -0 vm-start "$(attach_domain one q35 "")"
 	before=$(snapshot one "$TEST_DIR/a.img")
-	# a raw file opened as qcow2: QEMU refuses the format node
+	# QEMU refuses the format node
 	run -4 vm-attach one --disk "$TEST_DIR/a.img" --target vdb --format qcow2
 	assert_output --partial "vm-attach: cannot attach 'vdb' to domain 'one': 'blockdev-add' failed: qemu: "
 	[ "$(snapshot one "$TEST_DIR/a.img")" = "$before" ]
@@ -276,9 +284,11 @@ iso_files() {
 }
 
 @test "an insert QEMU refuses exits 4, gives both media back and leaves the drive empty but recorded" {
-	iso_files 1 2
+	iso_files 1
+	root_disk "$TEST_DIR/iso2.iso"
+	unknown_feature "$TEST_DIR/iso2.iso"
 	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
-	# a raw ISO opened as qcow2: QEMU refuses the format node, the old medium already out
+	# QEMU refuses the format node, the old medium already out
 	run -4 vm-attach cd --insert sdb "$TEST_DIR/iso2.iso" --format qcow2
 	assert_output --partial "vm-attach: cannot insert '$TEST_DIR/iso2.iso' into 'sdb': 'blockdev-add' failed: qemu: "
 	run -0 drives cd
