@@ -124,6 +124,82 @@ snapshot() {
 	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]
 }
 
+# images NAME: the files under TEST_DIR (not in the run directory) that
+# the QEMU of domain NAME holds open, one per line, sorted.
+images() {
+	local f
+	for f in /proc/"$(qemu_pid "$1")"/fd/*; do
+		f=$(readlink "$f") || continue
+		case $f in "$VMKIT_RUNDIR"/*) continue ;; "$TEST_DIR"/*) echo "$f" ;; esac
+	done | sort -u
+}
+
+@test "a relative path is vm-attach's: QEMU gets the file vm-attach leased, not one in its own directory" {
+	mkdir "$TEST_DIR/qemu-cwd" "$TEST_DIR/attach-cwd"
+	root_disk "$TEST_DIR/qemu-cwd/d.img" raw
+	root_disk "$TEST_DIR/attach-cwd/d.img" raw
+	root_disk "$TEST_DIR/attach-cwd/iso.iso" raw
+	cd "$TEST_DIR/qemu-cwd"
+	run -0 vm-start "$(attach_domain one q35 "" "$(cdrom_xml "" sdc scsi)")"
+	cd "$TEST_DIR/attach-cwd"
+	run -0 vm-attach one --disk d.img --target vdb
+	run -0 vm-attach one --insert sdc iso.iso
+	run -0 drives one
+	assert_output "sdc=$TEST_DIR/attach-cwd/iso.iso drive-sdc
+vdb=$TEST_DIR/attach-cwd/d.img drive-vdb"
+	run -0 images one
+	assert_output "$TEST_DIR/attach-cwd/d.img
+$TEST_DIR/attach-cwd/iso.iso"
+	run -1 vm-lock status "$TEST_DIR/attach-cwd/d.img"
+	given_back "$TEST_DIR/qemu-cwd/d.img"
+}
+
+@test "/proc/self/fd/N is the file vm-attach has open as N, for the lease and for QEMU" {
+	root_disk "$TEST_DIR/x.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk /proc/self/fd/7 --target vdb 7< "$TEST_DIR/x.img"
+	run -0 drives one
+	assert_output "vdb=$TEST_DIR/x.img drive-vdb"
+	run -1 vm-lock status "$TEST_DIR/x.img"
+	assert_output --regexp "^exclusive +one +$TEST_DIR/x.img$"
+	run -0 images one
+	assert_output "$TEST_DIR/x.img"
+}
+
+@test "a hotplugged overlay's root-owned backing file is leased and labelled, and given back at detach" {
+	root_disk "$TEST_DIR/base.qcow2"
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 -u "$TEST_DIR/ov.qcow2" 16M
+	chmod 600 "$TEST_DIR/ov.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/ov.qcow2" --target vdb --format qcow2
+	run -1 vm-lock status "$TEST_DIR/base.qcow2"
+	assert_output --regexp "^shared +one +$TEST_DIR/base.qcow2$"
+	run -1 vm-lock run "$TEST_DIR/base.qcow2" -- true
+	[ "$(stat -c %U "$TEST_DIR/base.qcow2")" = "$QEMU_USER" ]
+	run -0 images one
+	assert_output "$TEST_DIR/base.qcow2
+$TEST_DIR/ov.qcow2"
+	run -0 qmp one query-named-block-nodes
+	assert_output --partial '"node-name": "b1-vdb"'
+	run -0 vm-attach one --detach vdb
+	given_back "$TEST_DIR/base.qcow2" "$TEST_DIR/ov.qcow2"
+	run -0 images one
+	assert_output ""
+	run -0 qmp one query-fdsets
+	assert_output "[]"
+}
+
+@test "a hotplugged disk's fd, passed with add-fd, stays usable after vm-attach has left" {
+	root_disk "$TEST_DIR/s.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/s.img" --target vdb --shareable
+	# QEMU closes the fds of a set nothing opened when its last client
+	# leaves; the node holds a dup, so this one stays, and writes land
+	run -0 qmp one human-monitor-command '{"command-line": "qemu-io drive-vdb \"write -P 0x5a 0 4096\""}'
+	assert_output '""'
+	[ "$(od -An -tx1 -N4 "$TEST_DIR/s.img" | tr -d ' ')" = 5a5a5a5a ]
+}
+
 @test "a hotplugged disk cannot be attached to or started by a second domain" {
 	root_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(attach_domain one q35 "")"
