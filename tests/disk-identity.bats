@@ -16,16 +16,6 @@ overlay() {
 	chown "$QEMU_USER:" "$1"
 }
 
-# images NAME: the files under TEST_DIR (and not in the run directory)
-# that the QEMU of domain NAME holds open, one per line, sorted.
-images() {
-	local f
-	for f in /proc/"$(qemu_pid "$1")"/fd/*; do
-		f=$(readlink "$f") || continue
-		case $f in "$VMKIT_RUNDIR"/*) continue ;; "$TEST_DIR"/*) echo "$f" ;; esac
-	done | sort -u
-}
-
 # paused_at STEP CMD...: runs CMD until it stops at the test hook STEP;
 # its pid is in $paused. resume then lets it finish and sets $rc and
 # $output.

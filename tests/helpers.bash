@@ -105,6 +105,16 @@ qemu_pid() {
 	cat "$VMKIT_RUNDIR/domains/$1/pid"
 }
 
+# images NAME: the files under TEST_DIR (and not in the run directory)
+# that the QEMU of domain NAME holds open, one per line, sorted.
+images() {
+	local f
+	for f in /proc/"$(qemu_pid "$1")"/fd/*; do
+		f=$(readlink "$f") || continue
+		case $f in "$VMKIT_RUNDIR"/*) continue ;; "$TEST_DIR"/*) echo "$f" ;; esac
+	done | sort -u
+}
+
 # SIGKILL the QEMU of domain NAME and wait until it has exited.
 kill_qemu() {
 	local pid

@@ -124,16 +124,6 @@ snapshot() {
 	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]
 }
 
-# images NAME: the files under TEST_DIR (not in the run directory) that
-# the QEMU of domain NAME holds open, one per line, sorted.
-images() {
-	local f
-	for f in /proc/"$(qemu_pid "$1")"/fd/*; do
-		f=$(readlink "$f") || continue
-		case $f in "$VMKIT_RUNDIR"/*) continue ;; "$TEST_DIR"/*) echo "$f" ;; esac
-	done | sort -u
-}
-
 @test "a relative path is vm-attach's: QEMU gets the file vm-attach leased, not one in its own directory" {
 	mkdir "$TEST_DIR/qemu-cwd" "$TEST_DIR/attach-cwd"
 	root_disk "$TEST_DIR/qemu-cwd/d.img" raw
