@@ -96,11 +96,23 @@ def bench_start(lab, n, disks, what):
     timed as processes from exec until the guest runs."""
     xml = lab.domain("b", disks)
     argv = split_argv(lab.run("vm-start", "--print-argv", xml).stdout)
-    raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + argv
+    # QEMU gets its images as fds (-add-fd fd=<NODE>, one per disk here, in
+    # disk order), and so does the baseline: opened anew for each QEMU,
+    # since QEMU's image locks live as long as the open file does.
+    adds = [i for i, w in enumerate(argv) if w.startswith("fd=<")]
+    assert len(adds) == len(disks), argv
     vm, base = [], []
     for _ in range(n):
         pid = []
-        base.append(timed(lambda: pid.append(int(sh(*raw).stdout))))
+        fds = [os.open(d, os.O_RDWR | os.O_CLOEXEC) for d in disks]
+        words = list(argv)
+        for i, fd in zip(adds, fds):
+            words[i] = "fd=%d%s" % (fd, argv[i][argv[i].index(">") + 1:])
+        raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
+        base.append(timed(lambda: pid.append(int(subprocess.run(
+            raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout))))
+        for fd in fds:
+            os.close(fd)
         os.kill(pid[0], 9)
         wait_exit(pid[0])
         vm.append(timed(lambda: lab.run("vm-start", xml)))

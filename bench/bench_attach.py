@@ -26,7 +26,10 @@ def run(lab, n):
     # The exact nodes vmkit builds for that disk as vdc, for the raw client.
     words = bench.split_argv(lab.run("vm-start", "--print-argv",
                                      lab.domain("hpargs", [lab.disk("x"), lab.disk("y"), theirs])).stdout)
-    nodes = [words[i + 1] for i, w in enumerate(words) if w == "-blockdev" and "-vdc" in words[i + 1]]
+    # vmkit passes the file as an fd set (add-fd); the raw client names it.
+    nodes = [words[i + 1].replace('"/dev/fdset/3"', '"%s"' % theirs)
+             for i, w in enumerate(words) if w == "-blockdev" and "-vdc" in words[i + 1]]
+    assert theirs in nodes[0], nodes
     xml = lab.domain(NAME, [])
     with open(xml) as f:
         text = f.read().replace("machine='pc'", "machine='q35'")

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "image.h"
 #include "disk_qemu.h"
 #include "state.h"
 #include "status.h"
@@ -213,6 +214,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_leaseset held = { 0 };
+	struct vm_image img = { 0 };
 	char bus[16] = "", ctlbus[16] = "";
 	bool scsi_ctl = true, ctl_added = false, passed = false;
 	int nodes = 0;
@@ -227,7 +229,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	/* the controller's port is recorded with the disk, before either is added */
 	if (!scsi_ctl)
 		strcpy(op->st->scsi_bus, ctlbus);
-	if (vm_attach_lease_and_label(op, d, bus, &held, err) < 0) {
+	if (vm_attach_lease_and_label(op, d, bus, &img, &held, err) < 0) {
 		if (!scsi_ctl) {
 			op->st->scsi_bus[0] = '\0';
 			vm_status_write(op->dl->dirfd, op->st, &ignored);
@@ -243,8 +245,9 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	ctl_added = !scsi_ctl;
 	if (vm_attach_hand_over(op, d->target, &held, &passed, err) < 0)
 		goto fail;
-	if (d->source && vm_attach_add_nodes(op, d, &nodes, err) < 0)
+	if (d->source && vm_attach_add_nodes(op, d, &img, &nodes, err) < 0)
 		goto fail;
+	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
 	if (vm_attach_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
 		goto fail;
@@ -255,6 +258,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 
 fail:
 	vm_leaseset_release(&held);
+	vm_image_close(&img);
 	if (!scsi_ctl && !ctl_added)
 		op->st->scsi_bus[0] = '\0';
 	vm_attach_unwind(op, d->target, nodes, passed);

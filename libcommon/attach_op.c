@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "image.h"
 #include "lock.h"
 #include "disk_qemu.h"
 #include "qmp.h"
@@ -94,82 +95,142 @@ vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nod
 int
 vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err)
 {
-	char fmtname[32], filename[32];
-	unsigned nodes;
+	json_object *ret = NULL;
+	char names[2 * (VM_IMAGE_BACKING_MAX + 1)][32];
+	bool have[2 * (VM_IMAGE_BACKING_MAX + 1)] = { false };
+	size_t n = sizeof(names) / sizeof(names[0]);
 
-	vm_disk_node_names(target, fmtname, filename);
-	if (vm_attach_block_nodes(op, target, &nodes, err) < 0 ||
-	    ((nodes & 1) &&
-	     vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(fmtname), NULL), NULL,
-			   err) < 0) ||
-	    ((nodes & 2) &&
-	     vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(filename), NULL), NULL,
-			   err) < 0))
+	for (size_t k = 0; k < n / 2; k++)
+		vm_disk_layer_names(target, k, names[2 * k], names[2 * k + 1]);
+	if (vm_attach_qmp(op, "query-named-block-nodes",
+			  vm_attach_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
 		return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
+	for (size_t i = 0; i < vm_attach_array_len(ret); i++) {
+		const char *node = vm_attach_member(json_object_array_get_idx(ret, i), "node-name");
+
+		for (size_t j = 0; j < n; j++)
+			have[j] |= strcmp(node, names[j]) == 0;
+	}
+	json_object_put(ret);
+	/* users before what they use: format node, its file, then the next file down */
+	for (size_t j = 0; j < n; j++)
+		if (have[j] && vm_attach_qmp(op, "blockdev-del",
+					     vm_attach_json("node-name", S(names[j]), NULL), NULL,
+					     err) < 0)
+			return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
 	return 0;
 }
 
-int
-vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added,
-		    struct vm_error *err)
+/*
+ * Gives QEMU the fd of file K of IMG in a new fd set (QEMU picks its
+ * number) and returns the "/dev/fdset/N" that opens it. QEMU 7.2 closes
+ * the fds of a set that nothing has opened when the last QMP client
+ * leaves, but keeps a set while a node holds a dup of it; the node is
+ * added before we leave.
+ */
+static int
+pass_image(struct vm_attach_op *op, const char *filenode, int fd, char filename[32],
+	   struct vm_error *err)
 {
-	json_object *proto, *fmt;
+	json_object *a = vm_attach_json("opaque", S(filenode), NULL), *ret = NULL, *id = NULL;
+	int r = vm_qmp_command_fd(op->qmp, "add-fd", a, fd, QMP_TIMEOUT_MS, &ret, err);
 
-	vm_disk_blockdev_json(d, &proto, &fmt);
-	if (vm_attach_qmp(op, "blockdev-add", proto, NULL, err) < 0) {
-		json_object_put(fmt);
-		return -1;
+	json_object_put(a);
+	if (r == 0 && (!json_object_object_get_ex(ret, "fdset-id", &id) ||
+		       !json_object_is_type(id, json_type_int)))
+		r = vm_error_set(err, VM_EXIT_SYSTEM, "qemu's reply to 'add-fd' has no fdset-id");
+	if (r == 0)
+		snprintf(filename, 32, "/dev/fdset/%lld", (long long)json_object_get_int64(id));
+	json_object_put(ret);
+	return r;
+}
+
+int
+vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, const struct vm_image *img,
+		    int *added, struct vm_error *err)
+{
+	for (size_t k = img->n; k-- > 0;) {
+		char fmtname[32], filenode[32], filename[32];
+		json_object *proto, *fmt;
+
+		vm_disk_layer_names(d->target, k, fmtname, filenode);
+		if (pass_image(op, filenode, img->v[k].fd, filename, err) < 0)
+			return -1;
+		vm_disk_blockdev_json(d, img, k, filename, &proto, &fmt);
+		if (vm_attach_qmp(op, "blockdev-add", proto, NULL, err) < 0) {
+			json_object_put(fmt);
+			return -1;
+		}
+		(*added)++;
+		if (vm_attach_qmp(op, "blockdev-add", fmt, NULL, err) < 0)
+			return -1;
+		(*added)++;
 	}
-	(*added)++;
-	if (vm_attach_qmp(op, "blockdev-add", fmt, NULL, err) < 0)
-		return -1;
-	(*added)++;
 	return 0;
 }
 
 /* Leases, labels and status records */
 
-/* QEMU's name for the fd of TARGET's path lease, or of its identity lease. */
+/* The name of the fd that holds lease K of TARGET in QEMU. */
 static void
-lease_fdname(char name[48], const char *target, bool identity)
+lease_name(const char *target, size_t k, char name[48])
 {
-	snprintf(name, 48, "lease-%s%s", target, identity ? "-identity" : "");
+	if (k == 0)
+		snprintf(name, 48, "lease-%s", target);
+	else
+		snprintf(name, 48, "lease-%s.%zu", target, k);
 }
 
 /*
- * Hands a lease to QEMU as a named fd (lease_fdname()). getfd, not
- * add-fd: QEMU 7.2 closes fdset fds it has not dup'ed once the last QMP
- * client disconnects, while named fds stay until closefd or exit.
+ * Hands a lease to QEMU as the named fd "lease-TARGET" (".K" for the
+ * K-th after it: the leases of vm_disk_acquire(), in its order). getfd,
+ * not add-fd: QEMU 7.2 closes fdset fds it has not dup'ed once the last
+ * QMP client disconnects, while named fds stay until closefd or exit.
  */
 static int
-pass_lease(struct vm_attach_op *op, const char *target, bool identity, int fd,
-	   struct vm_error *err)
+pass_lease(struct vm_attach_op *op, const char *target, size_t k, int fd, struct vm_error *err)
 {
 	char name[48];
 	json_object *a;
 	int r;
 
-	lease_fdname(name, target, identity);
+	lease_name(target, k, name);
 	a = vm_attach_json("fdname", S(name), NULL);
 	r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, QMP_TIMEOUT_MS, NULL, err);
 	json_object_put(a);
 	return r;
 }
 
-/* Closes QEMU's named fds of REC's leases; fails at once when the path
- * lease has none, as a disk given to QEMU at start-up has not. */
-static int
-close_lease(struct vm_attach_op *op, const struct vm_status_disk *rec, struct vm_error *err)
+/* How many leases vm_disk_acquire() took for REC: a path and an
+ * identity lease per file. */
+static size_t
+lease_count(const struct vm_status_disk *rec)
 {
+	size_t n = 0;
+
+	for (size_t k = 0; k <= rec->nbacking; k++) {
+		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+
+		n += f->lease + (f->identity != NULL);
+	}
+	return n;
+}
+
+/* Closes the lease fds of TARGET's leases 0..N-1 in QEMU; 0 if it had the first. */
+static int
+close_leases(struct vm_attach_op *op, const char *target, size_t n, struct vm_error *err)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
 	char name[48];
 
-	lease_fdname(name, rec->target, false);
-	if (vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL, err) < 0)
-		return -1;
-	if (!rec->identity)
-		return 0;
-	lease_fdname(name, rec->target, true);
-	return vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL, err);
+	/* they were passed together: without the first, there are none */
+	for (size_t k = 0; k < n; k++) {
+		lease_name(target, k, name);
+		if (vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL,
+				  k ? &ignored : err) < 0 && k == 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -236,26 +297,41 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 	return r;
 }
 
-/* Another record than I and SKIP has the same path, or with IDENTITY
- * the same identity (one ISO in two drives, by one name or two). */
+/* Whether record R or one of its backing files is the file PATH, or
+ * the file IDENTITY names (the same file by another name). */
 static bool
-used(const struct vm_status *st, size_t i, size_t skip, bool identity)
+rec_uses(const struct vm_status_disk *r, const char *path, const char *identity)
 {
-	for (size_t j = 0; j < st->ndisks; j++) {
-		const char *a = identity ? st->disks[i].identity : st->disks[i].path;
-		const char *b = identity ? st->disks[j].identity : st->disks[j].path;
+	for (size_t k = 0; k <= r->nbacking; k++) {
+		const struct vm_status_disk *f = k ? &r->backing[k - 1] : r;
 
-		if (j != i && j != skip && a && b && strcmp(a, b) == 0)
+		if ((f->path && strcmp(f->path, path) == 0) ||
+		    (identity && f->identity && strcmp(f->identity, identity) == 0))
 			return true;
 	}
 	return false;
 }
 
-/* Another record than I and SKIP names the same file. */
+/*
+ * Another record than I and SKIP uses a file of record I (one ISO in
+ * two drives, by one name or two; one base image under two overlays).
+ */
 static bool
-file_used(const struct vm_status *st, size_t i, size_t skip)
+used(const struct vm_status *st, size_t i, size_t skip)
 {
-	return used(st, i, skip, false) || used(st, i, skip, true);
+	const struct vm_status_disk *r = &st->disks[i];
+
+	for (size_t j = 0; j < st->ndisks; j++) {
+		if (j == i || j == skip || !r->path)
+			continue;
+		for (size_t k = 0; k <= r->nbacking; k++) {
+			const struct vm_status_disk *f = k ? &r->backing[k - 1] : r;
+
+			if (rec_uses(&st->disks[j], f->path, f->identity))
+				return true;
+		}
+	}
+	return false;
 }
 
 int
@@ -264,19 +340,24 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
 	/* the label is the domain's, whichever record uses it */
-	bool labelled = file_used(op->st, i, SIZE_MAX);
+	bool labelled = used(op->st, i, SIZE_MAX);
 	/* a lease file in QEMU that another record's lease is on too (the
 	 * pending record's is still ours): dropping would unlock both */
-	bool path_leased = used(op->st, i, pending, false);
-	bool id_leased = used(op->st, i, pending, true);
+	bool leased = used(op->st, i, pending);
 
 	if (!rec->path)
 		return 0;
 	/* no named fd: the leases came with QEMU's start */
-	if (close_lease(op, rec, &ignored) < 0 && rec->lease &&
-	    ((!path_leased && drop_inherited_lease(op, rec->path, err) < 0) ||
-	     (rec->identity && !id_leased && drop_inherited_lease(op, rec->identity, err) < 0)))
-		return -1;
+	if (close_leases(op, rec->target, lease_count(rec), &ignored) < 0 && !leased) {
+		for (size_t k = 0; k <= rec->nbacking; k++) {
+			const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+
+			if (f->lease && (drop_inherited_lease(op, f->path, err) < 0 ||
+					 (f->identity &&
+					  drop_inherited_lease(op, f->identity, err) < 0)))
+				return -1;
+		}
+	}
 	vm_hook("attach:lease-dropped");
 	if (labelled)
 		return 0;
@@ -288,27 +369,27 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 
 int
 vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
-			  struct vm_leaseset *held, struct vm_error *err)
+			  struct vm_image *img, struct vm_leaseset *held, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_status_disk rec;
 	int r;
 
-	r = vm_disk_acquire(&op->ctx, d, &rec, held, err);
+	r = vm_disk_acquire(&op->ctx, d, img, &rec, held, err);
 	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
-	free(rec.path);
-	free(rec.identity);
+	vm_status_disk_clear(&rec);
 	if (r < 0) {
 		vm_leaseset_release(held);
+		vm_image_close(img);
 		return -1;
 	}
 	vm_hook("attach:leased");
 	if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
 		goto fail;
 	vm_hook("attach:intent");
-	if (vm_disk_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], err) < 0)
+	if (vm_disk_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], img, err) < 0)
 		goto fail;
 	/* owners kept here for file systems without xattrs */
 	if (op->st->disks[op->st->ndisks - 1].has_owner &&
@@ -319,6 +400,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 
 fail:
 	vm_leaseset_release(held);
+	vm_image_close(img);
 	vm_disk_giveback(&op->ctx, &op->st->disks[op->st->ndisks - 1], &ignored);
 	vm_status_remove_disk(op->st, op->st->ndisks - 1);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
@@ -332,12 +414,11 @@ vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_lease
 	int r = 0;
 
 	*passed = false;
-	/* the path's lease, then the identity's (vm_disk_acquire()) */
-	for (size_t i = 0; i < held->n && i < 2 && r == 0; i++) {
-		if (vm_lease_fd(held->v[i]) < 0)
+	for (size_t k = 0; r == 0 && k < held->n; k++) {
+		if (vm_lease_fd(held->v[k]) < 0)
 			continue;
-		r = pass_lease(op, target, i == 1, vm_lease_fd(held->v[i]), err);
-		*passed = *passed || r == 0;
+		r = pass_lease(op, target, k, vm_lease_fd(held->v[k]), err);
+		*passed |= r == 0;
 	}
 	vm_leaseset_release(held);
 	if (*passed)
@@ -354,14 +435,15 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 
 	if (nodes > 0 && vm_attach_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
-	if (clean && passed && close_lease(op, &op->st->disks[last], &ignored) < 0)
+	if (clean && passed &&
+	    close_leases(op, target, lease_count(&op->st->disks[last]), &ignored) < 0)
 		clean = false;
 	if (!clean) {
 		op->opts->warn("disk '%s' stays recorded in domain '%s'; 'vm-attach %s --detach %s' or vm-stop cleans it up",
 			       target, op->name, op->name, target);
 		return;
 	}
-	if (!file_used(op->st, last, SIZE_MAX))
+	if (!used(op->st, last, SIZE_MAX))
 		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include "attach.h"
 #include "qmp.h"
+#include "image.h"
 #include "run_disks.h"
 #include "state.h"
 #include "status.h"
@@ -63,23 +64,30 @@ size_t vm_attach_array_len(json_object *a);
 /* Which of the block nodes of TARGET exist: bit 0 the format node, bit 1 the protocol node. */
 int vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nodes,
 			  struct vm_error *err);
-/* Deletes whatever block nodes of TARGET exist, the format node first. */
+/* Deletes whatever block nodes of TARGET exist, backing files' too, each user first. */
 int vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err);
-/* blockdev-add of both nodes of D; *ADDED counts those that exist. */
-int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *added,
-			struct vm_error *err);
+/*
+ * Passes each file of D's chain IMG to QEMU (add-fd) and adds its two
+ * nodes on "/dev/fdset/N", the last backing file first; *ADDED counts
+ * the nodes that exist.
+ */
+int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d,
+			const struct vm_image *img, int *added, struct vm_error *err);
 
 /* Leases and labels */
 
 /*
- * Takes the lease of D and labels it, with the record (last in the
- * status, on root port BUS or "") written first. On failure nothing is
- * left but the error.
+ * Opens D's files into IMG (image.h), takes their leases and labels
+ * them through their fds, with the record (last in the status, on root
+ * port BUS or "") written first. On failure nothing is left but the
+ * error; on success the caller closes IMG once QEMU has the files.
  */
 int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
-			      struct vm_leaseset *held, struct vm_error *err);
+			      struct vm_image *img, struct vm_leaseset *held,
+			      struct vm_error *err);
 
-/* Hands the lease in HELD (if any) to QEMU as the named fd "lease-TARGET" and lets go of ours. */
+/* Hands the leases in HELD (if any) to QEMU as the named fds "lease-TARGET"
+ * (".K" for backing file K) and lets go of ours. */
 int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
 			bool *passed, struct vm_error *err);
 

@@ -11,22 +11,25 @@
 #include <string.h>
 
 /*
- * Deletes both block nodes of TARGET, where they are expected to exist;
- * if QEMU refuses, deletes whichever exist.
+ * Deletes the block nodes of TARGET's N files, where they are expected
+ * to exist; if QEMU refuses, deletes whichever exist.
  */
 static int
-delete_both_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err)
+delete_all_nodes(struct vm_attach_op *op, const char *target, size_t n, struct vm_error *err)
 {
 	char fmtname[32], filename[32];
 
-	vm_disk_node_names(target, fmtname, filename);
-	if (vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(fmtname), NULL), NULL,
-			  err) == 0 &&
-	    vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(filename), NULL), NULL,
-			  err) == 0)
-		return 0;
-	vm_error_clear(err);
-	return vm_attach_delete_nodes(op, target, err);
+	for (size_t k = 0; k < n; k++) {
+		vm_disk_layer_names(target, k, fmtname, filename);
+		if (vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(fmtname), NULL),
+				  NULL, err) < 0 ||
+		    vm_attach_qmp(op, "blockdev-del", vm_attach_json("node-name", S(filename), NULL),
+				  NULL, err) < 0) {
+			vm_error_clear(err);
+			return vm_attach_delete_nodes(op, target, err);
+		}
+	}
+	return 0;
 }
 
 /* Unplugs the device TARGET; *HAD tells whether QEMU had it. */
@@ -73,7 +76,8 @@ detach_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
 	if (!recorded && !had && !nodes)
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name, target);
 	/* a recorded disk with a file has both nodes, unless an attach was cut short */
-	if (recorded && op->st->disks[i].path ? delete_both_nodes(op, target, err) < 0 :
+	if (recorded && op->st->disks[i].path ?
+	    delete_all_nodes(op, target, op->st->disks[i].nbacking + 1, err) < 0 :
 	    vm_attach_delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");

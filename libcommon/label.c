@@ -32,11 +32,17 @@ boot_id(char out[64])
 	out[n] = '\0';
 }
 
+/*
+ * Everything goes through the fd that vm-start (or vm-attach, or
+ * vm-stop's identity-checked reopen) holds, never through the path,
+ * whose components a user may swap meanwhile. PATH is for messages.
+ */
+
 /* Reads xattr NAME as a string; -1 with errno ENODATA when absent. */
 static int
-xget(const char *path, const char *name, char *buf, size_t size)
+xget(int fd, const char *name, char *buf, size_t size)
 {
-	ssize_t n = getxattr(path, name, buf, size - 1);
+	ssize_t n = fgetxattr(fd, name, buf, size - 1);
 
 	if (n < 0)
 		return -1;
@@ -45,17 +51,17 @@ xget(const char *path, const char *name, char *buf, size_t size)
 }
 
 static int
-xset(const char *path, const char *name, const char *value, struct vm_error *err)
+xset(int fd, const char *path, const char *name, const char *value, struct vm_error *err)
 {
-	if (setxattr(path, name, value, strlen(value), 0) < 0)
+	if (fsetxattr(fd, name, value, strlen(value), 0) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name, path);
 	return 0;
 }
 
 static int
-xremove(const char *path, const char *name, struct vm_error *err)
+xremove(int fd, const char *path, const char *name, struct vm_error *err)
 {
-	if (removexattr(path, name) < 0 && errno != ENODATA)
+	if (fremovexattr(fd, name) < 0 && errno != ENODATA)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' from '%s'",
 				    name, path);
 	return 0;
@@ -63,10 +69,10 @@ xremove(const char *path, const char *name, struct vm_error *err)
 
 /* Counts the per-domain entries; with DROP, removes them all instead. */
 static int
-users(const char *path, bool drop, int *count, struct vm_error *err)
+users(int fd, const char *path, bool drop, int *count, struct vm_error *err)
 {
 	cleanup_free char *list = NULL;
-	ssize_t n = listxattr(path, NULL, 0);
+	ssize_t n = flistxattr(fd, NULL, 0);
 
 	*count = 0;
 	if (n < 0)
@@ -74,13 +80,13 @@ users(const char *path, bool drop, int *count, struct vm_error *err)
 	list = malloc(n + 1);
 	if (!list)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'", path);
-	n = listxattr(path, list, n);
+	n = flistxattr(fd, list, n);
 	if (n < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
 	for (char *p = list; p < list + n; p += strlen(p) + 1) {
 		if (strncmp(p, X_USER, strlen(X_USER)) != 0)
 			continue;
-		if (drop && xremove(path, p, err) < 0)
+		if (drop && xremove(fd, path, p, err) < 0)
 			return -1;
 		if (!drop)
 			(*count)++;
@@ -95,36 +101,36 @@ user_name(const struct vm_label_ctx *ctx, char out[80])
 }
 
 static bool
-boot_is_stale(const char *path)
+boot_is_stale(int fd)
 {
 	char now[64], then[64];
 
 	boot_id(now);
-	return xget(path, X_BOOT, then, sizeof(then)) < 0 || strcmp(now, then) != 0;
+	return xget(fd, X_BOOT, then, sizeof(then)) < 0 || strcmp(now, then) != 0;
 }
 
 static int
-write_count(const char *path, int count, struct vm_error *err)
+write_count(int fd, const char *path, int count, struct vm_error *err)
 {
 	char num[16], now[64];
 
 	boot_id(now);
 	snprintf(num, sizeof(num), "%d", count);
-	if (xset(path, X_REF, num, err) < 0 || xset(path, X_BOOT, now, err) < 0)
+	if (xset(fd, path, X_REF, num, err) < 0 || xset(fd, path, X_BOOT, now, err) < 0)
 		return -1;
 	return 0;
 }
 
 static int
-do_chown(const char *path, uid_t uid, gid_t gid, struct vm_error *err)
+do_chown(int fd, const char *path, uid_t uid, gid_t gid, struct vm_error *err)
 {
-	if (chown(path, uid, gid) < 0)
+	if (fchown(fd, uid, gid) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'", path);
 	return 0;
 }
 
 int
-vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
+vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec, int fd,
 	       bool *no_xattr, struct vm_error *err)
 {
 	char dac[64], user[80];
@@ -133,10 +139,10 @@ vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
 
 	*no_xattr = false;
 	if (!ctx->remember)
-		return do_chown(rec->path, ctx->uid, ctx->gid, err);
-	if (stat(rec->path, &st) < 0)
+		return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
+	if (fstat(fd, &st) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s'", rec->path);
-	if (xget(rec->path, X_DAC, dac, sizeof(dac)) < 0) {
+	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
 		if (errno == ENOTSUP) {
 			*no_xattr = true;
 			/* Never remember QEMU's own label as the true owner. */
@@ -145,27 +151,28 @@ vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
 				rec->uid = st.st_uid;
 				rec->gid = st.st_gid;
 			}
-			return do_chown(rec->path, ctx->uid, ctx->gid, err);
+			return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
 		}
 		if (errno != ENODATA)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
 					    X_DAC, rec->path);
 		snprintf(dac, sizeof(dac), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
-		if (xset(rec->path, X_DAC, dac, err) < 0)
+		if (xset(fd, rec->path, X_DAC, dac, err) < 0)
 			return -1;
-	} else if (boot_is_stale(rec->path) && users(rec->path, true, &count, err) < 0)
+	} else if (boot_is_stale(fd) && users(fd, rec->path, true, &count, err) < 0)
 		return -1;
 	vm_hook("label:owner-remembered");
 	user_name(ctx, user);
-	if (xset(rec->path, user, "1", err) < 0 || users(rec->path, false, &count, err) < 0 ||
-	    write_count(rec->path, count, err) < 0)
+	if (xset(fd, rec->path, user, "1", err) < 0 ||
+	    users(fd, rec->path, false, &count, err) < 0 ||
+	    write_count(fd, rec->path, count, err) < 0)
 		return -1;
 	vm_hook("label:user-counted");
-	return do_chown(rec->path, ctx->uid, ctx->gid, err);
+	return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
 }
 
 int
-vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec,
+vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
 		 bool *restored, struct vm_error *err)
 {
 	static const char *const all[] = { X_REF, X_BOOT, X_DAC };
@@ -174,18 +181,18 @@ vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *re
 	int count;
 
 	*restored = false;
-	if (xget(rec->path, X_DAC, dac, sizeof(dac)) < 0) {
+	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
 		if (errno != ENODATA && errno != ENOTSUP)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
 					    X_DAC, rec->path);
 		if (rec->has_owner) {
 			*restored = true;
-			return do_chown(rec->path, rec->uid, rec->gid, err);
+			return do_chown(fd, rec->path, rec->uid, rec->gid, err);
 		}
 		if (!ctx->remember) {
 			/* Like libvirt without remember_owner: back to root. */
 			*restored = true;
-			return do_chown(rec->path, 0, 0, err);
+			return do_chown(fd, rec->path, 0, 0, err);
 		}
 		return 0;
 	}
@@ -193,21 +200,22 @@ vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *re
 		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC,
 				    rec->path, dac);
 	user_name(ctx, user);
-	if (boot_is_stale(rec->path)) {
-		if (users(rec->path, true, &count, err) < 0)
+	if (boot_is_stale(fd)) {
+		if (users(fd, rec->path, true, &count, err) < 0)
 			return -1;
-	} else if (xremove(rec->path, user, err) < 0 || users(rec->path, false, &count, err) < 0)
+	} else if (xremove(fd, rec->path, user, err) < 0 ||
+		   users(fd, rec->path, false, &count, err) < 0)
 		return -1;
 	vm_hook("label:user-dropped");
 	if (count > 0)
-		return write_count(rec->path, count, err);
+		return write_count(fd, rec->path, count, err);
 	/* The owner goes back before the record of it is removed, so a
 	 * crash in between leaves a record that the next restore uses. */
-	if (do_chown(rec->path, uid, gid, err) < 0)
+	if (do_chown(fd, rec->path, uid, gid, err) < 0)
 		return -1;
 	vm_hook("label:owner-restored");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (xremove(rec->path, all[i], err) < 0)
+		if (xremove(fd, rec->path, all[i], err) < 0)
 			return -1;
 	*restored = true;
 	return 0;

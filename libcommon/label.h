@@ -1,8 +1,9 @@
 /*
  * DAC ownership labels with the true owner remembered on the file.
  *
- * Callers hold the disk's content lease and its metadata lock; these
- * functions only read and write the file's owner and xattrs:
+ * Callers hold the disk's content lease and its metadata lock, and an
+ * fd of the file itself; these functions only read and write the
+ * owner and xattrs of that fd (fchown, fsetxattr), never by path:
  *   trusted.vmkit.dac       "uid:gid" of the true owner
  *   trusted.vmkit.ref_dac   how many domains use the label (decimal)
  *   trusted.vmkit.boot_dac  boot id when the count was last written
@@ -31,15 +32,15 @@ struct vm_label_ctx {
 	const char *uuid;	/* the domain's */
 };
 
-/* Chowns REC->path to ctx uid:gid, remembering the owner first. */
-int vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
+/* Chowns FD, the file of REC, to ctx uid:gid, remembering the owner first. */
+int vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec, int fd,
 		   bool *no_xattr, struct vm_error *err);
 
 /*
  * Drops this domain's use of the label; the last user restores the
  * remembered owner and removes the xattrs. *RESTORED tells which.
  */
-int vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec,
+int vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
 		     bool *restored, struct vm_error *err);
 
 #endif

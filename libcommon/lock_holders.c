@@ -84,11 +84,17 @@ holders_load(struct vm_lockmgr *lm, struct holders *h)
 				holders_add(h, de->d_name, uuid, rank);
 			}
 			for (size_t i = 0; i < st->ndisks; i++) {
-				if (!st->disks[i].lease || !st->disks[i].path)
-					continue;
-				holders_add(h, de->d_name, st->disks[i].path, rank);
-				if (st->disks[i].identity)
-					holders_add(h, de->d_name, st->disks[i].identity, rank);
+				const struct vm_status_disk *d = &st->disks[i];
+
+				for (size_t k = 0; k <= d->nbacking; k++) {
+					const struct vm_status_disk *r = k ? &d->backing[k - 1] : d;
+
+					if (!r->lease || !r->path)
+						continue;
+					holders_add(h, de->d_name, r->path, rank);
+					if (r->identity)
+						holders_add(h, de->d_name, r->identity, rank);
+				}
 			}
 		}
 		vm_status_free(st);

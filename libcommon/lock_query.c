@@ -161,6 +161,20 @@ vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct v
 	return r < 0 ? r : 0;
 }
 
+static int
+query_one(struct vm_lockmgr *lm, struct holders *h, const char *resource, vm_lease_info_fn *fn,
+	  void *arg, struct vm_error *err)
+{
+	struct vm_lease_info info;
+	int r = query(lm, h, resource, &info, err);
+
+	if (r < 0)
+		return r;
+	r = fn(&info, arg);
+	vm_lease_info_clear(&info);
+	return r;
+}
+
 int
 vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn,
 		      void *arg, struct vm_error *err)
@@ -184,27 +198,24 @@ vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn 
 		return -1;
 	}
 	holders_load(lm, &h);
-	/* each disk's path and identity, then the uuid */
-	for (size_t i = 0; i <= 2 * st->ndisks && r >= 0; i++) {
-		const struct vm_status_disk *d = i < 2 * st->ndisks ? &st->disks[i / 2] : NULL;
-		struct vm_lease_info info;
-		const char *resource;
+	/* each disk's own file, then its backing files, each by path and
+	 * identity; then the uuid */
+	for (size_t i = 0; i <= st->ndisks && r >= 0; i++) {
+		const struct vm_status_disk *d = i < st->ndisks ? &st->disks[i] : NULL;
 
-		if (d && (!d->lease || !d->path || (i % 2 && !d->identity)))
-			continue;
-		if (d) {
-			resource = i % 2 ? d->identity : d->path;
-		} else if (st->uuid[0]) {
-			snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
-			resource = uuid;
-		} else {
-			break;
+		for (size_t k = 0; d && k <= d->nbacking && r >= 0; k++) {
+			const struct vm_status_disk *f = k ? &d->backing[k - 1] : d;
+
+			if (!f->lease || !f->path)
+				continue;
+			r = query_one(lm, &h, f->path, fn, arg, err);
+			if (r >= 0 && f->identity)
+				r = query_one(lm, &h, f->identity, fn, arg, err);
 		}
-		r = query(lm, &h, resource, &info, err);
-		if (r < 0)
-			break;
-		r = fn(&info, arg);
-		vm_lease_info_clear(&info);
+		if (!d && st->uuid[0]) {
+			snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
+			r = query_one(lm, &h, uuid, fn, arg, err);
+		}
 	}
 	holders_free(&h);
 	vm_status_free(st);

@@ -2,6 +2,7 @@
 #include "attach_op.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "image.h"
 #include "disk_qemu.h"
 #include "qmp.h"
 #include "state.h"
@@ -152,6 +153,7 @@ static int
 insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
 {
 	struct vm_leaseset held = { 0 };
+	struct vm_image img = { 0 };
 	const char *target = d->target;
 	char fmtname[32], filename[32];
 	bool loaded, forgot, passed = false;
@@ -162,7 +164,7 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	vm_disk_node_names(target, fmtname, filename);
 	if (find_cdrom(op, target, &loaded, err) < 0)
 		return -1;
-	if (vm_attach_lease_and_label(op, d, "", &held, err) < 0)
+	if (vm_attach_lease_and_label(op, d, "", &img, &held, err) < 0)
 		return -1;
 	mine = op->st->ndisks - 1;
 	if ((loaded || recorded) && remove_medium(op, target, loaded, err) < 0)
@@ -170,8 +172,9 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	if (forget_media(op, target, mine, &forgot, err) < 0)
 		goto fail;
 	if (vm_attach_hand_over(op, target, &held, &passed, err) < 0 ||
-	    vm_attach_add_nodes(op, d, &nodes, err) < 0)
+	    vm_attach_add_nodes(op, d, &img, &nodes, err) < 0)
 		goto fail;
+	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
 	if (vm_attach_qmp(op, "blockdev-open-tray",
 			  vm_attach_json("id", S(target), "force", json_object_new_boolean(true),
@@ -190,6 +193,7 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 
 fail:
 	vm_leaseset_release(&held);
+	vm_image_close(&img);
 	vm_attach_unwind(op, target, nodes, passed);
 	return vm_error_prefix(err, "cannot insert '%s' into '%s'", d->source, target);
 }

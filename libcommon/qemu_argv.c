@@ -140,23 +140,47 @@ push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error
 	return r;
 }
 
+/*
+ * Each file of the chain, from the last backing file up, as an fd QEMU
+ * inherited (-add-fd, one fd set per file) under its protocol and
+ * format nodes. Without a monitor fd (--print-argv) the fds show as
+ * "<NODE>".
+ */
 static int
-disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, struct vm_error *err)
+disk_blockdevs(struct vm_argv *a, const struct vm_disk *d, const struct vm_image *img,
+	       bool placeholders, unsigned *fdset, struct vm_error *err)
 {
-	json_object *proto, *fmt;
+	for (size_t k = img->n; k-- > 0;) {
+		char fmtname[32], filenode[32], filename[32];
+		json_object *proto, *fmt;
+		struct opt o = { 0 };
 
-	vm_disk_blockdev_json(d, &proto, &fmt);
-	if (push_json(a, "-blockdev", proto, err) < 0) {
-		json_object_put(fmt);
-		return -1;
+		vm_disk_layer_names(d->target, k, fmtname, filenode);
+		if (placeholders)
+			opt_add(&o, "fd=<%s>", filenode);
+		else
+			opt_add(&o, "fd=%d", img->v[k].fd);
+		opt_add(&o, ",set=%u,opaque=%s", ++*fdset, filenode);
+		if (opt_push(a, "-add-fd", &o, err) < 0)
+			return -1;
+		snprintf(filename, sizeof(filename), "/dev/fdset/%u", *fdset);
+		vm_disk_blockdev_json(d, img, k, filename, &proto, &fmt);
+		if (push_json(a, "-blockdev", proto, err) < 0) {
+			json_object_put(fmt);
+			return -1;
+		}
+		if (push_json(a, "-blockdev", fmt, err) < 0)
+			return -1;
 	}
-	return push_json(a, "-blockdev", fmt, err);
+	return 0;
 }
 
 static int
-disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+disk_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_image *images,
+	  bool placeholders, struct vm_error *err)
 {
 	bool ahci = false, scsi = false;
+	unsigned fdset = 0;
 	/* sata ports, scsi targets. The parser already refuses a target
 	 * beyond them, with its file and line; the checks below guard used[]. */
 	bool used[2][VM_SCSI_TARGETS] = { { false } };
@@ -211,8 +235,12 @@ disk_args(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 		}
 		if (d->bus != VM_BUS_VIRTIO)
 			used[d->bus == VM_BUS_SCSI][idx] = true;
+		if (d->source && images[i].n == 0) {
+			free(opt_end(&o));
+			return vm_error_set(err, VM_EXIT_SYSTEM, "disk '%s' was not opened", d->target);
+		}
 		if (d->source) {
-			if (disk_blockdevs(a, d, err) < 0) {
+			if (disk_blockdevs(a, d, &images[i], placeholders, &fdset, err) < 0) {
 				free(opt_end(&o));
 				return -1;
 			}
@@ -388,13 +416,13 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 
 int
 vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-	     struct vm_argv *argv, struct vm_error *err)
+	     const struct vm_image *images, struct vm_argv *argv, struct vm_error *err)
 {
 	struct vm_argv a = { 0 };
 
 	if (base_args(&a, dom, conf, monitor_fd, err) < 0 ||
 	    (vm_domain_is_q35(dom) && root_port_args(&a, dom, err) < 0) ||
-	    disk_args(&a, dom, err) < 0 || iface_args(&a, dom, err) < 0 ||
+	    disk_args(&a, dom, images, monitor_fd < 0, err) < 0 || iface_args(&a, dom, err) < 0 ||
 	    chardev_args(&a, dom, err) < 0) {
 		vm_argv_free(&a);
 		return -1;

@@ -19,10 +19,14 @@ struct vm_argv {
 
 /*
  * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
- * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv).
+ * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv,
+ * and the image fds as "<NODE>"). IMAGES, one per disk of DOM, hold the
+ * open files of each disk with a source (image.h), which QEMU inherits
+ * and opens as /dev/fdset/N: no image is named by its path.
  */
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf,
-		 int monitor_fd, struct vm_argv *argv, struct vm_error *err);
+		 int monitor_fd, const struct vm_image *images, struct vm_argv *argv,
+		 struct vm_error *err);
 void vm_argv_free(struct vm_argv *argv);
 /* The pcie-root-ports pci.1..N kept free for hotplug: 0 unless q35. */
 unsigned vm_qemu_root_ports(const struct vm_domain *dom);

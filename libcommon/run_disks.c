@@ -46,50 +46,70 @@ vm_leaseset_release(struct vm_leaseset *set)
 	set->n = 0;
 }
 
-/*
- * The identity lease of REC's file, in the mode of its path lease. The
- * file is opened here only to learn what it is: once the caller opens
- * each image once, vm_disk_identity() takes that fd instead.
- */
-static int
-acquire_identity(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-		 struct vm_leaseset *held, struct vm_error *err)
+/* The record of layer L of IMG, under the top record TOP. */
+static void
+layer_rec(const struct vm_status_disk *top, const struct vm_image_layer *l,
+	  struct vm_status_disk *rec)
 {
-	struct vm_lease *lease = NULL;
-
-	if (vm_disk_identity_path(rec->path, &rec->identity, err) < 0)
-		return -1;
-	if (!rec->identity)
-		return 0;
-	if (vm_lease_acquire_named(ctx->lm, rec->identity, rec->path, rec->mode, 0, &lease,
-				   err) < 0)
-		return -1;
-	return vm_leaseset_add(held, lease, err);
+	rec->labelled = top->labelled;
+	rec->has_id = true;
+	rec->dev = l->dev;
+	rec->ino = l->ino;
 }
 
 int
 vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		struct vm_status_disk *rec, struct vm_leaseset *held,
+		struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
 		struct vm_error *err)
 {
-	struct vm_lease *lease = NULL;
+	bool leases = ctx->conf->auto_disk_leases && vm_lockmgr_active(ctx->lm);
 
 	memset(rec, 0, sizeof(*rec));
-	rec->target = disk->target;
+	memset(img, 0, sizeof(*img));
+	if (!(rec->target = strdup(disk->target)))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    disk->target);
 	if (!disk->source)
 		return 0;
-	if (vm_paths_canonical(disk->source, &rec->path, err) < 0)
+	if (vm_image_open(disk, false, img, err) < 0)
 		return -1;
+	if (!(rec->path = strdup(img->v[0].path)) ||
+	    (img->n > 1 && !(rec->backing = calloc(img->n - 1, sizeof(*rec->backing)))))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    disk->target);
 	rec->labelled = ctx->labels && disk->relabel;
 	rec->mode = disk->readonly || disk->shareable ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
-	if (!ctx->conf->auto_disk_leases || !vm_lockmgr_active(ctx->lm))
+	layer_rec(rec, &img->v[0], rec);
+	for (; rec->nbacking + 1 < img->n; rec->nbacking++) {
+		struct vm_status_disk *b = &rec->backing[rec->nbacking];
+
+		layer_rec(rec, &img->v[rec->nbacking + 1], b);
+		b->mode = VM_LEASE_SHARED;
+		if (!(b->path = strdup(img->v[rec->nbacking + 1].path)))
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+					    disk->target);
+	}
+	if (!leases)
 		return 0;
-	if (vm_lease_acquire(ctx->lm, rec->path, rec->mode, 0, &lease, err) < 0)
-		return -1;
-	rec->lease = true;
-	if (vm_leaseset_add(held, lease, err) < 0)
-		return -1;
-	return acquire_identity(ctx, rec, held, err);
+	for (size_t i = 0; i < img->n; i++) {
+		struct vm_status_disk *r = i ? &rec->backing[i - 1] : rec;
+		struct vm_lease *lease = NULL;
+
+		if (vm_lease_acquire(ctx->lm, r->path, r->mode, 0, &lease, err) < 0 ||
+		    vm_leaseset_add(held, lease, err) < 0)
+			return -1;
+		r->lease = true;
+		/* and, in the same mode, the lease of what the file is */
+		lease = NULL;
+		if (vm_disk_identity(img->v[i].fd, &r->identity, err) < 0)
+			return -1;
+		if (r->identity &&
+		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, r->mode, 0, &lease,
+					    err) < 0 ||
+		     vm_leaseset_add(held, lease, err) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -110,9 +130,10 @@ meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity,
 	return 0;
 }
 
-int
-vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-	      struct vm_error *err)
+/* Labels one file of a disk through its open fd, under its metadata lock. */
+static int
+label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
+	  struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
 	bool no_xattr;
@@ -121,7 +142,7 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 		return 0;
 	if (meta_lock(ctx, rec->path, rec->identity, &meta, &meta_id, err) < 0)
 		return -1;
-	if (vm_label_apply(&ctx->label, rec, &no_xattr, err) < 0)
+	if (vm_label_apply(&ctx->label, rec, fd, &no_xattr, err) < 0)
 		return -1;
 	if (no_xattr)
 		ctx->warn("'%s' cannot hold xattrs; its owner is kept in the status file",
@@ -129,25 +150,51 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 	return 0;
 }
 
-/* Restores the label of REC, whose file is IDENTITY; the caller holds
- * its content leases. */
+int
+vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
+	      const struct vm_image *img, struct vm_error *err)
+{
+	if (!rec->path)
+		return 0;
+	if (label_one(ctx, rec, img->v[0].fd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < rec->nbacking && i + 1 < img->n; i++)
+		if (label_one(ctx, &rec->backing[i], img->v[i + 1].fd, err) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Restores the label of REC; the caller holds its content lease. The
+ * file is opened again by its path, which someone may have pointed
+ * elsewhere since: only the very file that was labelled is restored.
+ */
 static int
 restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
 	struct vm_error *err)
 {
+	struct vm_error ierr = VM_ERROR_INIT;
 	cleanup_close int meta = -1, meta_id = -1;
+	cleanup_close int fd = -1;
 	bool restored;
 
 	if (!rec->labelled)
 		return 0;
 	if (meta_lock(ctx, rec->path, identity, &meta, &meta_id, err) < 0)
 		return -1;
-	return vm_label_restore(&ctx->label, rec, &restored, err);
+	fd = vm_image_reopen(rec->path, rec->has_id, rec->dev, rec->ino, &ierr);
+	if (fd < 0) {
+		if (ierr.code != VM_EXIT_NO)
+			return vm_error_set(err, ierr.code, "%s", ierr.msg);
+		ctx->warn("%s; leaving its owner as it is", ierr.msg);
+		return 0;
+	}
+	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
 }
 
-int
-vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		 struct vm_error *err)
+static int
+giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+	     struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -185,4 +232,16 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 	vm_lease_release(id_lease);
 	vm_lease_release(lease);
 	return r;
+}
+
+int
+vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+		 struct vm_error *err)
+{
+	if (giveback_one(ctx, rec, err) < 0)
+		return -1;
+	for (size_t i = 0; i < rec->nbacking; i++)
+		if (giveback_one(ctx, &rec->backing[i], err) < 0)
+			return -1;
+	return 0;
 }

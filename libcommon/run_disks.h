@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "domain_run.h"
+#include "image.h"
 #include "label.h"
 #include "lock.h"
 #include "status.h"
@@ -34,30 +35,35 @@ struct vm_disk_ctx {
 };
 
 /*
- * Canonicalises DISK's source and takes its content lease (shared for
- * readonly and shareable disks) without waiting, then in the same mode
- * the lease of what the file is (REC->identity, see disk_identity.h),
- * filling the status record REC, including whether the disk is to be
- * labelled. HELD gets the path's lease, then the identity's. A disk
- * with no source (empty cdrom) takes nothing. The caller frees
- * REC->path and REC->identity, whatever this returns.
+ * Opens DISK's files into IMG (image.h: its own and its backing chain,
+ * each once, checked), and takes the content lease of each without
+ * waiting: shared for the backing files, and for the disk's own file
+ * when it is readonly or shareable; then, in the same mode, the lease
+ * of what each file is (its identity, see disk_identity.h). Fills the
+ * status record REC, which owns its strings (vm_status_disk_clear()),
+ * with every file, its identity, and whether it is to be labelled. A disk with no source
+ * (empty cdrom) opens and takes nothing. On failure the caller releases
+ * HELD and closes IMG.
  */
 int vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		    struct vm_status_disk *rec, struct vm_leaseset *held,
-		    struct vm_error *err);
+		    struct vm_image *img, struct vm_status_disk *rec,
+		    struct vm_leaseset *held, struct vm_error *err);
 
-/* Labels the disk of REC for QEMU under the metadata locks of its path
- * and its identity. */
+/* Labels the files of REC for QEMU, each through its fd in IMG, under
+ * the metadata locks of its path and its identity. */
 int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-		  struct vm_error *err);
+		  const struct vm_image *img, struct vm_error *err);
 
 /*
- * Gives back the disk of REC once QEMU no longer uses it: takes the
- * content leases of its path and of its recorded identity again without
- * waiting, restores the label under the metadata locks, releases. A restore that is not reference-counted
- * takes the lease exclusively, even for a shared disk. A disk in use
- * elsewhere keeps its label and gets a warning. Returns -1 only on a
- * system error.
+ * Gives back the files of REC (its own, then its backing files) once
+ * QEMU no longer uses them: takes each content lease again without
+ * waiting, that of its path and that of its recorded identity, opens
+ * the file again without following symlinks and checks it is the one
+ * recorded, restores the label through that fd under the metadata
+ * locks, releases. A restore that is not reference-counted
+ * takes the lease exclusively, even for a shared disk. A file in use
+ * elsewhere, gone, or replaced keeps its owner and gets a warning.
+ * Returns -1 only on a system error.
  */
 int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		     struct vm_error *err);

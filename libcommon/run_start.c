@@ -50,6 +50,7 @@ struct start {
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
+	struct vm_image *images;	/* each disk's open files, for QEMU */
 	size_t nlabelled;	/* disks 0..n-1 may carry our label */
 	bool change_id;		/* not in session mode */
 	bool own_uid;		/* lease a uid of its own from user_range */
@@ -220,14 +221,17 @@ take_leases(struct start *s, struct vm_error *err)
 		    vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 	}
+	s->images = calloc(s->dom->ndisks, sizeof(*s->images));
+	if (s->dom->ndisks && !s->images)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the disks");
 	for (size_t i = 0; i < s->dom->ndisks; i++) {
 		struct vm_status_disk rec;
-		int r = vm_disk_acquire(&s->ctx, &s->dom->disks[i], &rec, &s->held, err);
+		int r = vm_disk_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
+					err);
 
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
-		free(rec.path);
-		free(rec.identity);
+		vm_status_disk_clear(&rec);
 		if (r < 0)
 			return -1;
 	}
@@ -259,6 +263,35 @@ qemu_env_free(char *env[NENV])
 		free(env[i]);
 }
 
+/* QEMU has its own copies once it runs. */
+static void
+close_images(struct start *s)
+{
+	for (size_t i = 0; s->images && i < s->dom->ndisks; i++)
+		vm_image_close(&s->images[i]);
+	free(s->images);
+	s->images = NULL;
+}
+
+/* The image fds after the others of KEEP (N of them), which has room. */
+static void
+keep_images(const struct start *s, int *keep, size_t *n)
+{
+	for (size_t i = 0; i < s->dom->ndisks; i++)
+		for (size_t k = 0; k < s->images[i].n; k++)
+			keep[(*n)++] = s->images[i].v[k].fd;
+}
+
+static size_t
+count_images(const struct start *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->dom->ndisks; i++)
+		n += s->images[i].n;
+	return n;
+}
+
 static int
 spawn(struct start *s, struct vm_error *err)
 {
@@ -288,11 +321,12 @@ spawn(struct start *s, struct vm_error *err)
 		     0600);
 	if (log < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu.log");
-	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, &argv, err) < 0) {
+	if (qemu_env(s, env, err) < 0 ||
+	    vm_qemu_argv(s->dom, s->conf, mon, s->images, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2, &nkeep);
+	keep = vm_leaseset_fds(&s->held, 2 + count_images(s), &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
 		vm_argv_free(&argv);
@@ -300,6 +334,7 @@ spawn(struct start *s, struct vm_error *err)
 	}
 	keep[nkeep++] = mon;
 	keep[nkeep++] = alive;
+	keep_images(s, keep, &nkeep);
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -338,6 +373,7 @@ unwind(struct start *s)
 		waitpid(s->pid, NULL, 0);
 	}
 	vm_leaseset_release(&s->held);
+	close_images(s);
 	/* Only these: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
 		vm_disk_giveback(&s->ctx, &s->st.disks[i], &ignored);
@@ -394,7 +430,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	for (size_t i = 0; i < s->st.ndisks; i++) {
 		/* A failed apply that remembers owners may have left xattrs to
 		 * drop; one that does not only chowns, so it changed nothing. */
-		if (vm_disk_label(&s->ctx, &s->st.disks[i], err) < 0) {
+		if (vm_disk_label(&s->ctx, &s->st.disks[i], &s->images[i], err) < 0) {
 			s->nlabelled = i + s->ctx.label.remember;
 			goto fail;
 		}
@@ -409,6 +445,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (spawn(s, err) < 0)
 		goto fail;
 	vm_leaseset_release(&s->held);
+	close_images(s);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
@@ -464,11 +501,9 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	}
 out:
 	vm_leaseset_release(&s.held);
-	for (size_t i = 0; i < s.st.ndisks; i++) {
-		free(s.st.disks[i].target);
-		free(s.st.disks[i].path);
-		free(s.st.disks[i].identity);
-	}
+	close_images(&s);
+	for (size_t i = 0; i < s.st.ndisks; i++)
+		vm_status_disk_clear(&s.st.disks[i]);
 	free(s.st.disks);
 	free(s.st.domain_xml);
 	free(s.groups);

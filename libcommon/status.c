@@ -34,12 +34,40 @@ cleanup_json_fn(json_object **o)
 }
 #define cleanup_json __attribute__((cleanup(cleanup_json_fn)))
 
-static void
-disk_clear(struct vm_status_disk *d)
+void
+vm_status_disk_clear(struct vm_status_disk *d)
 {
+	for (size_t i = 0; i < d->nbacking; i++)
+		vm_status_disk_clear(&d->backing[i]);
+	free(d->backing);
 	free(d->target);
 	free(d->path);
 	free(d->identity);
+	d->backing = NULL;
+	d->nbacking = 0;
+	d->target = d->path = d->identity = NULL;
+}
+
+/* A deep copy of S into D; on failure D owns what was copied so far. */
+static int
+disk_copy(struct vm_status_disk *d, const struct vm_status_disk *s)
+{
+	*d = *s;
+	d->target = s->target ? strdup(s->target) : NULL;
+	d->path = s->path ? strdup(s->path) : NULL;
+	d->identity = s->identity ? strdup(s->identity) : NULL;
+	d->backing = NULL;
+	d->nbacking = 0;
+	if ((s->target && !d->target) || (s->path && !d->path) || (s->identity && !d->identity))
+		return -1;
+	if (s->nbacking && !(d->backing = calloc(s->nbacking, sizeof(*d->backing))))
+		return -1;
+	for (; d->nbacking < s->nbacking; d->nbacking++)
+		if (disk_copy(&d->backing[d->nbacking], &s->backing[d->nbacking]) < 0) {
+			d->nbacking++;
+			return -1;
+		}
+	return 0;
 }
 
 void
@@ -48,7 +76,7 @@ vm_status_free(struct vm_status *st)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->ndisks; i++)
-		disk_clear(&st->disks[i]);
+		vm_status_disk_clear(&st->disks[i]);
 	free(st->disks);
 	free(st->domain_xml);
 	free(st);
@@ -64,12 +92,8 @@ vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct 
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
 	st->disks = disks;
 	n = &disks[st->ndisks];
-	*n = *d;
-	n->target = strdup(d->target);
-	n->path = d->path ? strdup(d->path) : NULL;
-	n->identity = d->identity ? strdup(d->identity) : NULL;
-	if (!n->target || (d->path && !n->path) || (d->identity && !n->identity)) {
-		disk_clear(n);
+	if (disk_copy(n, d) < 0 || !n->target) {
+		vm_status_disk_clear(n);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
 	}
 	st->ndisks++;
@@ -88,7 +112,7 @@ vm_status_disk_index(const struct vm_status *st, const char *target, size_t from
 void
 vm_status_remove_disk(struct vm_status *st, size_t i)
 {
-	disk_clear(&st->disks[i]);
+	vm_status_disk_clear(&st->disks[i]);
 	memmove(&st->disks[i], &st->disks[i + 1], (st->ndisks - i - 1) * sizeof(*st->disks));
 	st->ndisks--;
 }
@@ -111,7 +135,8 @@ disk_json(const struct vm_status_disk *d)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "target", S(d->target));
+	if (d->target)
+		json_object_object_add(o, "target", S(d->target));
 	if (d->path)
 		json_object_object_add(o, "path", S(d->path));
 	if (d->identity)
@@ -123,6 +148,20 @@ disk_json(const struct vm_status_disk *d)
 		json_object_object_add(o, "owner", id_pair(d->uid, d->gid));
 	if (d->bus[0])
 		json_object_object_add(o, "bus", S(d->bus));
+	if (d->has_id) {
+		json_object *a = json_object_new_array();
+
+		json_object_array_add(a, json_object_new_uint64(d->dev));
+		json_object_array_add(a, json_object_new_uint64(d->ino));
+		json_object_object_add(o, "file", a);
+	}
+	if (d->nbacking) {
+		json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < d->nbacking; i++)
+			json_object_array_add(a, disk_json(&d->backing[i]));
+		json_object_object_add(o, "backing", a);
+	}
 	return o;
 }
 
@@ -211,17 +250,37 @@ parse_id_pair(json_object *a, unsigned *uid, unsigned *gid)
 }
 
 static int
-parse_disk(json_object *o, struct vm_status_disk *d)
+parse_id(json_object *a, struct vm_status_disk *d)
+{
+	json_object *dev, *ino;
+
+	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) != 2)
+		return -1;
+	dev = json_object_array_get_idx(a, 0);
+	ino = json_object_array_get_idx(a, 1);
+	if (!json_object_is_type(dev, json_type_int) || !json_object_is_type(ino, json_type_int) ||
+	    json_object_get_int64(dev) < 0 || json_object_get_int64(ino) < 0)
+		return -1;
+	d->dev = json_object_get_uint64(dev);
+	d->ino = json_object_get_uint64(ino);
+	d->has_id = true;
+	return 0;
+}
+
+/* A backing record (LAYER) has no target, bus or backing of its own. */
+static int
+parse_disk(json_object *o, struct vm_status_disk *d, bool layer)
 {
 	const char *lease = string(o, "lease"), *label = string(o, "label");
-	json_object *owner = NULL;
+	json_object *owner = NULL, *id = NULL, *backing = NULL;
 
-	if (!json_object_is_type(o, json_type_object) || !string(o, "target") || !lease || !label)
+	if (!json_object_is_type(o, json_type_object) || !lease || !label ||
+	    !string(o, "target") != layer)
 		return -1;
-	d->target = strdup(string(o, "target"));
+	d->target = layer ? NULL : strdup(string(o, "target"));
 	d->path = string(o, "path") ? strdup(string(o, "path")) : NULL;
 	d->identity = string(o, "identity") ? strdup(string(o, "identity")) : NULL;
-	if (!d->target || (string(o, "path") && !d->path) ||
+	if ((!layer && !d->target) || (string(o, "path") && !d->path) ||
 	    (string(o, "identity") && !d->identity) ||
 	    (json_object_object_get_ex(o, "identity", NULL) && !string(o, "identity")))
 		return -1;
@@ -241,6 +300,23 @@ parse_disk(json_object *o, struct vm_status_disk *d)
 		d->has_owner = true;
 	}
 	if (copy_string(o, "bus", d->bus, sizeof(d->bus)) < 0)
+		return -1;
+	if (json_object_object_get_ex(o, "file", &id) && parse_id(id, d) < 0)
+		return -1;
+	if (json_object_object_get_ex(o, "backing", &backing)) {
+		size_t n = json_object_is_type(backing, json_type_array) ?
+			   json_object_array_length(backing) : 0;
+
+		if (layer || !n || !d->path || !(d->backing = calloc(n, sizeof(*d->backing))))
+			return -1;
+		for (; d->nbacking < n; d->nbacking++)
+			if (parse_disk(json_object_array_get_idx(backing, d->nbacking),
+				       &d->backing[d->nbacking], true) < 0) {
+				d->nbacking++;
+				return -1;
+			}
+	}
+	if (layer && (!d->path || d->bus[0]))
 		return -1;
 	return ((d->lease || d->labelled) && !d->path) || (d->identity && !d->lease) ? -1 : 0;
 }
@@ -291,10 +367,10 @@ parse_root(json_object *root, struct vm_status *st)
 		return -1;
 	for (i = 0; i < json_object_array_length(disks); i++) {
 		struct vm_status_disk d = { 0 };
-		int r = parse_disk(json_object_array_get_idx(disks, i), &d) < 0 ? -1 :
+		int r = parse_disk(json_object_array_get_idx(disks, i), &d, false) < 0 ? -1 :
 			vm_status_add_disk(st, &d, NULL);
 
-		disk_clear(&d);
+		vm_status_disk_clear(&d);
 		if (r < 0)
 			return -1;
 	}

@@ -11,7 +11,9 @@
  *    "disks": [{"target": "vda", "path": "/canonical",
  *               "identity": "inode:MAJ:MIN:INO",  (when leased; see disk_identity.h)
  *               "lease": "exclusive|shared|none", "label": "applied|none",
- *               "owner": [UID, GID], "bus": "pci.N"}, ...],
+ *               "owner": [UID, GID], "bus": "pci.N", "file": [DEV, INO],
+ *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
+ *                            "owner": ..., "file": ...}, ...]}, ...],
  *    "domain": "<domain ...>"}           (the domain XML as started)
  *
  * JSON rather than XML so that the commands that only read it (vm-stop,
@@ -51,6 +53,14 @@ struct vm_status_disk {
 	bool has_owner;		/* owner recorded here (no xattrs) */
 	unsigned uid, gid;
 	char bus[16];		/* the root port of a hotplugged PCI disk, or "" */
+	/* The (st_dev, st_ino) of the file that was opened and labelled, so
+	 * that a give-back by path never touches another file. */
+	bool has_id;
+	unsigned long long dev, ino;
+	/* Its backing files, top first, as records of their own (no target,
+	 * no bus, none of their own): each leased and labelled like it. */
+	struct vm_status_disk *backing;
+	size_t nbacking;
 };
 
 struct vm_status {
@@ -68,7 +78,7 @@ struct vm_status {
 	char *domain_xml;	/* the domain as started, kept as text */
 };
 
-/* Appends a disk record; the strings are copied. */
+/* Appends a disk record; the strings and backing records are copied. */
 int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
 		       struct vm_error *err);
 /*
@@ -79,6 +89,8 @@ int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
  *	     i = vm_status_disk_index(st, t, i + 1))
  */
 size_t vm_status_disk_index(const struct vm_status *st, const char *target, size_t from);
+/* Frees what a record owns (vm_status_add_disk() copied it). */
+void vm_status_disk_clear(struct vm_status_disk *d);
 /* Removes record I, moving the later ones down. */
 void vm_status_remove_disk(struct vm_status *st, size_t i);
 

@@ -59,6 +59,13 @@ own_disk() {
 	chmod "$3" "$1"
 }
 
+# unknown_feature PATH: sets an incompatible feature bit (12) that QEMU
+# 7.2 does not know in the qcow2 image PATH, so that QEMU refuses to open
+# it while vmkit, which reads only the header fields it needs, accepts it.
+unknown_feature() {
+	printf '\x10' | dd of="$1" bs=1 seek=78 conv=notrunc status=none
+}
+
 # make_domain NAME [DISKXML...]: writes $TEST_DIR/NAME.xml, a firmware-only
 # guest (SeaBIOS, no OS) that ignores ACPI power-down.
 make_domain() {
@@ -96,6 +103,16 @@ disk_xml() {
 
 qemu_pid() {
 	cat "$VMKIT_RUNDIR/domains/$1/pid"
+}
+
+# images NAME: the files under TEST_DIR (and not in the run directory)
+# that the QEMU of domain NAME holds open, one per line, sorted.
+images() {
+	local f
+	for f in /proc/"$(qemu_pid "$1")"/fd/*; do
+		f=$(readlink "$f") || continue
+		case $f in "$VMKIT_RUNDIR"/*) continue ;; "$TEST_DIR"/*) echo "$f" ;; esac
+	done | sort -u
 }
 
 # SIGKILL the QEMU of domain NAME and wait until it has exited.

@@ -55,7 +55,7 @@ all_steps() {
 # The command whose run reaches STEP first, or nothing for an unknown step.
 scenario_for() {
 	case $1 in
-	start:* | label:owner-remembered | label:user-counted) echo start ;;
+	start:* | image:resolved | label:owner-remembered | label:user-counted) echo start ;;
 	stop:* | label:user-dropped | label:owner-restored) echo stop ;;
 	attach:*) echo attach ;;
 	esac

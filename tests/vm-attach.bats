@@ -35,16 +35,23 @@ cdrom_xml() {
 	echo "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${1:+<source file='$1'/>}<target dev='$2' bus='$3'/></disk>"
 }
 
-# drives NAME: "DEV=FILE" for every drive QEMU has (FILE empty when none),
-# DEV being the device id.
+# drives NAME: "DEV=FILE NODE" for every drive QEMU has (FILE empty when
+# none), DEV being the device id. QEMU opened each file as /dev/fdset/N:
+# FILE is what the fd in that set is, as /proc/QEMU/fd shows it.
 drives() {
+	local sets
+	sets=$(qmp "$1" query-fdsets) || return 1
 	qmp "$1" query-block | python3 -c '
-import json, sys
+import json, os, sys
+sets = {s["fdset-id"]: s["fds"] for s in json.loads(sys.argv[1])}
 for b in json.load(sys.stdin):
     dev = b["qdev"].removeprefix("/machine/peripheral/").removesuffix("/virtio-backend")
     ins = b.get("inserted")
-    print("%s=%s%s" % (dev, ins["file"] if ins else "", " " + ins["node-name"] if ins else ""))
-' | sort
+    f = ins["file"] if ins else ""
+    if f.startswith("/dev/fdset/"):
+        f = os.readlink("/proc/%s/fd/%d" % (sys.argv[2], sets[int(f[11:])][0]["fd"]))
+    print("%s=%s%s" % (dev, f, " " + ins["node-name"] if ins else ""))
+' "$sets" "$(qemu_pid "$1")" | sort
 }
 
 # owner PATH: uid:gid:mode
@@ -118,6 +125,72 @@ exclusive one             $(stat -c 'inode:%Hd:%Ld:%i' "$TEST_DIR/a.qcow2")"
 	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]
 }
 
+@test "a relative path is vm-attach's: QEMU gets the file vm-attach leased, not one in its own directory" {
+	mkdir "$TEST_DIR/qemu-cwd" "$TEST_DIR/attach-cwd"
+	root_disk "$TEST_DIR/qemu-cwd/d.img" raw
+	root_disk "$TEST_DIR/attach-cwd/d.img" raw
+	root_disk "$TEST_DIR/attach-cwd/iso.iso" raw
+	cd "$TEST_DIR/qemu-cwd"
+	run -0 vm-start "$(attach_domain one q35 "" "$(cdrom_xml "" sdc scsi)")"
+	cd "$TEST_DIR/attach-cwd"
+	run -0 vm-attach one --disk d.img --target vdb
+	run -0 vm-attach one --insert sdc iso.iso
+	run -0 drives one
+	assert_output "sdc=$TEST_DIR/attach-cwd/iso.iso drive-sdc
+vdb=$TEST_DIR/attach-cwd/d.img drive-vdb"
+	run -0 images one
+	assert_output "$TEST_DIR/attach-cwd/d.img
+$TEST_DIR/attach-cwd/iso.iso"
+	run -1 vm-lock status "$TEST_DIR/attach-cwd/d.img"
+	given_back "$TEST_DIR/qemu-cwd/d.img"
+}
+
+@test "/proc/self/fd/N is the file vm-attach has open as N, for the lease and for QEMU" {
+	root_disk "$TEST_DIR/x.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk /proc/self/fd/7 --target vdb 7< "$TEST_DIR/x.img"
+	run -0 drives one
+	assert_output "vdb=$TEST_DIR/x.img drive-vdb"
+	run -1 vm-lock status "$TEST_DIR/x.img"
+	assert_line -n 0 --regexp "^exclusive +one +$TEST_DIR/x.img$"
+	run -0 images one
+	assert_output "$TEST_DIR/x.img"
+}
+
+@test "a hotplugged overlay's root-owned backing file is leased and labelled, and given back at detach" {
+	root_disk "$TEST_DIR/base.qcow2"
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 -u "$TEST_DIR/ov.qcow2" 16M
+	chmod 600 "$TEST_DIR/ov.qcow2"
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/ov.qcow2" --target vdb --format qcow2
+	run -1 vm-lock status "$TEST_DIR/base.qcow2"
+	assert_line -n 0 --regexp "^shared +one +$TEST_DIR/base.qcow2$"
+	run -1 vm-lock run "$TEST_DIR/base.qcow2" -- true
+	[ "$(stat -c %U "$TEST_DIR/base.qcow2")" = "$QEMU_USER" ]
+	run -0 images one
+	assert_output "$TEST_DIR/base.qcow2
+$TEST_DIR/ov.qcow2"
+	run -0 qmp one query-named-block-nodes
+	assert_output --partial '"node-name": "b1-vdb"'
+	run -0 vm-attach one --detach vdb
+	given_back "$TEST_DIR/base.qcow2" "$TEST_DIR/ov.qcow2"
+	run -0 images one
+	assert_output ""
+	run -0 qmp one query-fdsets
+	assert_output "[]"
+}
+
+@test "a hotplugged disk's fd, passed with add-fd, stays usable after vm-attach has left" {
+	root_disk "$TEST_DIR/s.img" raw
+	run -0 vm-start "$(attach_domain one q35 "")"
+	run -0 vm-attach one --disk "$TEST_DIR/s.img" --target vdb --shareable
+	# QEMU closes the fds of a set nothing opened when its last client
+	# leaves; the node holds a dup, so this one stays, and writes land
+	run -0 qmp one human-monitor-command '{"command-line": "qemu-io drive-vdb \"write -P 0x5a 0 4096\""}'
+	assert_output '""'
+	[ "$(od -An -tx1 -N4 "$TEST_DIR/s.img" | tr -d ' ')" = 5a5a5a5a ]
+}
+
 @test "a hotplugged disk cannot be attached to or started by a second domain" {
 	root_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(attach_domain one q35 "")"
@@ -166,10 +239,11 @@ exclusive one             $(stat -c 'inode:%Hd:%Ld:%i' "$TEST_DIR/a.qcow2")"
 }
 
 @test "a QEMU failure during attach undoes every step and exits 4" {
-	root_disk "$TEST_DIR/a.img" raw
+	root_disk "$TEST_DIR/a.img"
+	unknown_feature "$TEST_DIR/a.img"
 	run -0 vm-start "$(attach_domain one q35 "")"
 	before=$(snapshot one "$TEST_DIR/a.img")
-	# a raw file opened as qcow2: QEMU refuses the format node
+	# QEMU refuses the format node
 	run -4 vm-attach one --disk "$TEST_DIR/a.img" --target vdb --format qcow2
 	assert_output --partial "vm-attach: cannot attach 'vdb' to domain 'one': 'blockdev-add' failed: qemu: "
 	[ "$(snapshot one "$TEST_DIR/a.img")" = "$before" ]
@@ -277,9 +351,11 @@ iso_files() {
 }
 
 @test "an insert QEMU refuses exits 4, gives both media back and leaves the drive empty but recorded" {
-	iso_files 1 2
+	iso_files 1
+	root_disk "$TEST_DIR/iso2.iso"
+	unknown_feature "$TEST_DIR/iso2.iso"
 	run -0 vm-start "$(attach_domain cd pc "" "$(cdrom_xml "$TEST_DIR/iso1.iso" sdb scsi)")"
-	# a raw ISO opened as qcow2: QEMU refuses the format node, the old medium already out
+	# QEMU refuses the format node, the old medium already out
 	run -4 vm-attach cd --insert sdb "$TEST_DIR/iso2.iso" --format qcow2
 	assert_output --partial "vm-attach: cannot insert '$TEST_DIR/iso2.iso' into 'sdb': 'blockdev-add' failed: qemu: "
 	run -0 drives cd

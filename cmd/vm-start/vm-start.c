@@ -5,6 +5,7 @@
 #include "domain.h"
 #include "domain_run.h"
 #include "exitcodes.h"
+#include "image.h"
 #include "paths.h"
 #include "qemu_argv.h"
 
@@ -36,13 +37,24 @@ usage(void)
 	free(example);
 }
 
+/* The chains are read from the images as vm-start would, read-only. */
 static int
 print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_error *err)
 {
 	struct vm_argv argv = { 0 };
 	cleanup_free char *line = NULL;
+	struct vm_image *img = calloc(dom->ndisks + 1, sizeof(*img));
+	int r = img ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "out of memory");
 
-	if (vm_qemu_argv(dom, conf, -1, &argv, err) < 0)
+	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
+		if (dom->disks[i].source)
+			r = vm_image_open(&dom->disks[i], true, &img[i], err);
+	if (r == 0)
+		r = vm_qemu_argv(dom, conf, -1, img, &argv, err);
+	for (size_t i = 0; img && i < dom->ndisks; i++)
+		vm_image_close(&img[i]);
+	free(img);
+	if (r < 0)
 		return -1;
 	line = vm_argv_join(&argv);
 	vm_argv_free(&argv);

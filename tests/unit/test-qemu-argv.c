@@ -5,6 +5,7 @@
  * checked over QMP, since only QEMU can say that a device line is right.
  */
 #include "qemu_argv.h"
+#include "image.h"
 #include "cleanup.h"
 #include "qmp.h"
 #include "exitcodes.h"
@@ -38,13 +39,48 @@ dom_init(struct vm_domain *dom)
 	dom->acpi = true;
 }
 
+/* The files of the disks of the last build(), one chain per disk. */
+static struct vm_image images[16];
+static size_t nimages;
+
+static void
+close_images(void)
+{
+	for (size_t i = 0; i < nimages; i++)
+		vm_image_close(&images[i]);
+	nimages = 0;
+}
+
+/* A one-file chain that was never opened, as --print-argv shows it. */
+static void
+fake_image(const struct vm_disk *d, struct vm_image *img)
+{
+	img->v = calloc(1, sizeof(*img->v));
+	img->n = 1;
+	img->v[0] = (struct vm_image_layer){ .path = strdup(d->source), .fd = -1,
+					     .block = d->type == VM_DISK_BLOCK,
+					     .format = d->format };
+}
+
+/* With a monitor, QEMU runs for real on the files; without, they need not exist. */
 static struct vm_argv
 build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 {
 	struct vm_argv a = { 0 };
 
 	vm_error_clear(err);
-	if (vm_qemu_argv(dom, &conf, monitor_fd, &a, err) < 0)
+	close_images();
+	nimages = dom->ndisks;
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		memset(&images[i], 0, sizeof(images[i]));
+		if (!dom->disks[i].source)
+			continue;
+		if (monitor_fd < 0)
+			fake_image(&dom->disks[i], &images[i]);
+		else if (vm_image_open(&dom->disks[i], false, &images[i], err) < 0)
+			return a;
+	}
+	if (vm_qemu_argv(dom, &conf, monitor_fd, images, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -118,6 +154,67 @@ jget(json_object *o, const char *path)
 	if (!json_object_object_get_ex(o, key, &v))
 		return "";
 	return dot ? jget(v, dot + 1) : json_object_get_string(v);
+}
+
+/* Whether O has the member KEY, set to null. */
+static bool
+is_null(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) && !v;
+}
+
+/* A qcow2 disk over a qcow2 file over a raw block device, none opened. */
+static void
+test_chain(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk disk = { .source = S("/img/top.qcow2"), .target = S("vda"),
+				.format = VM_FORMAT_QCOW2 };
+	struct vm_image_layer layers[3] = {
+		{ .path = S("/img/top.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
+		{ .path = S("/img/mid.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
+		{ .path = S("/dev/sdz"), .fd = -1, .format = VM_FORMAT_RAW, .block = true },
+	};
+	struct vm_image img = { .v = layers, .n = 3 };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+	json_object *o;
+
+	dom_init(&dom);
+	dom.disks = &disk;
+	dom.ndisks = 1;
+	if (vm_qemu_argv(&dom, &conf, -1, &img, &a, &err) < 0)
+		a.n = 0;
+	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
+	   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
+	   pos(&a, "\"b1-vda\"") < pos(&a, "\"file-vda\"") &&
+	   pos(&a, "\"drive-vda\"") < pos(&a, "drive=drive-vda") && pos(&a, "drive=") < a.n,
+	   "chain: each file's nodes before the nodes that use them (%s)", err.msg);
+	ok(has(&a, "-add-fd", "fd=<bf2-vda>,set=1,opaque=bf2-vda") &&
+	   has(&a, "-add-fd", "fd=<file-vda>,set=3,opaque=file-vda"), "chain: one fd set per file");
+	o = blockdev(&a, "drive-vda");
+	ok(o && strcmp(jget(o, "backing"), "b1-vda") == 0 && strcmp(jget(o, "read-only"), "false") == 0,
+	   "chain: the disk's format node names its backing node");
+	json_object_put(o);
+	o = blockdev(&a, "b1-vda");
+	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "backing"), "b2-vda") == 0 &&
+	   strcmp(jget(o, "read-only"), "true") == 0 && !*jget(o, "discard"),
+	   "chain: a backing file is read-only, with its own backing named");
+	json_object_put(o);
+	o = blockdev(&a, "b2-vda");
+	ok(o && strcmp(jget(o, "driver"), "raw") == 0 && !json_object_object_get_ex(o, "backing", NULL),
+	   "chain: the raw bottom file has no backing option");
+	json_object_put(o);
+	o = blockdev(&a, "bf2-vda");
+	ok(o && strcmp(jget(o, "driver"), "host_device") == 0 &&
+	   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 && strcmp(jget(o, "read-only"), "true") == 0,
+	   "chain: a block device at the bottom is a read-only host_device");
+	json_object_put(o);
+	ok(count(&a, "-blockdev", "") == 6 && count(&a, "-add-fd", "") == 3,
+	   "chain: six nodes on three fds");
+	vm_argv_free(&a);
 }
 
 static void
@@ -257,9 +354,14 @@ test_disks(void)
 				     .type = VM_DISK_BLOCK, .shareable = true };
 	dom.ndisks = 3;
 	a = build(&dom, -1, &err);
+	ok(has(&a, "-add-fd", "fd=<file-vda>,set=1,opaque=file-vda") &&
+	   has(&a, "-add-fd", "fd=<file-vdc>,set=3,opaque=file-vdc"),
+	   "each file is passed as an fd in a set of its own");
+	ok(pos(&a, "fd=<file-vda>") < pos(&a, "\"node-name\":\"file-vda\""),
+	   "the fd set comes before the node that opens it");
 	o = blockdev(&a, "file-vda");
 	ok(o && strcmp(jget(o, "driver"), "file") == 0 &&
-	   strcmp(jget(o, "filename"), "/var/lib/a,b.img") == 0 &&
+	   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 &&
 	   strcmp(jget(o, "read-only"), "false") == 0 && strcmp(jget(o, "discard"), "unmap") == 0 &&
 	   strcmp(jget(o, "cache.direct"), "false") == 0 &&
 	   strcmp(jget(o, "cache.no-flush"), "false") == 0 && !*jget(o, "auto-read-only"),
@@ -279,8 +381,9 @@ test_disks(void)
 	   "readonly: protocol node read-only, no discard");
 	json_object_put(o);
 	o = blockdev(&a, "drive-vdb");
-	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "read-only"), "true") == 0,
-	   "qcow2: format node read-only");
+	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "read-only"), "true") == 0 &&
+	   is_null(o, "backing"),
+	   "qcow2: format node read-only, with no backing file to open by name");
 	json_object_put(o);
 	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,share-rw=on,write-cache=on"),
 	   "serial with a comma is escaped");
@@ -572,10 +675,14 @@ run_qemu(const char *what, const struct vm_domain *dom, const char *const *ids, 
 
 		dup2(out, 1);
 		dup2(out, 2);
+		for (size_t i = 0; i < nimages; i++)
+			for (size_t k = 0; k < images[i].n; k++)
+				fcntl(images[i].v[k].fd, F_SETFD, 0);
 		execv(a.v[0], a.v);
 		_exit(127);
 	}
 	close(lfd);
+	close_images();
 	vm_argv_free(&a);
 	dirfd = open(tmpdir, O_PATH | O_DIRECTORY);
 	r = vm_qmp_connect(dirfd, "qmp.sock", 20000, &qmp, &err);
@@ -703,6 +810,7 @@ main(void)
 	test_base();
 	test_q35();
 	test_disks();
+	test_chain();
 	test_nets_and_serials();
 	test_join();
 	test_real_qemu();
