@@ -145,6 +145,27 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
 	return vm_label_restore(&ctx->label, rec, &restored, err);
 }
 
+/*
+ * The disk of REC is someone else's now: only this domain's use of the
+ * label goes, so that the stop of the last user still restores the owner.
+ */
+static int
+forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, struct vm_error *err)
+{
+	cleanup_close int meta = -1;
+	int left;
+
+	if (!ctx->label.remember || rec->has_owner)
+		return 0;
+	meta = vm_lease_meta_lock(ctx->lm, rec->path, err);
+	if (meta == -1 || vm_label_forget(&ctx->label, rec, &left, err) < 0)
+		return -1;
+	if (left == 0)
+		ctx->warn("no domain uses the label of '%s' any more; its owner is recorded on it for the next stop of a domain using it",
+			  rec->path);
+	return 0;
+}
+
 int
 vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		 struct vm_error *err)
@@ -176,9 +197,10 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 			vm_lease_release(lease);
 			if (lerr.code != VM_EXIT_NO)
 				return vm_error_set(err, lerr.code, "%s", lerr.msg);
-			if (rec->labelled)
-				ctx->warn("%s; leaving its owner as it is", lerr.msg);
-			return 0;
+			if (!rec->labelled)
+				return 0;
+			ctx->warn("%s; leaving its owner as it is", lerr.msg);
+			return forget(ctx, rec, err);
 		}
 	}
 	r = restore(ctx, rec, identity, err);
