@@ -318,8 +318,8 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	return 0;
 
 fail:
+	vm_disk_giveback_held(&op->ctx, &op->st->disks[op->st->ndisks - 1], held, &ignored);
 	vm_leaseset_release(held);
-	vm_disk_giveback(&op->ctx, &op->st->disks[op->st->ndisks - 1], &ignored);
 	vm_status_remove_disk(op->st, op->st->ndisks - 1);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 	return -1;
@@ -339,14 +339,14 @@ vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_lease
 		r = pass_lease(op, target, i == 1, vm_lease_fd(held->v[i]), err);
 		*passed = *passed || r == 0;
 	}
-	vm_leaseset_release(held);
 	if (*passed)
 		vm_hook("attach:lease-passed");
 	return r;
 }
 
 void
-vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed)
+vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
+		 const struct vm_leaseset *held)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	size_t last = op->st->ndisks - 1;
@@ -362,7 +362,7 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 		return;
 	}
 	if (!file_used(op->st, last, SIZE_MAX))
-		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
+		vm_disk_giveback_held(&op->ctx, &op->st->disks[last], held, &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 }

@@ -79,7 +79,8 @@ int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, int *a
 int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
 			      struct vm_leaseset *held, struct vm_error *err);
 
-/* Hands the lease in HELD (if any) to QEMU as the named fd "lease-TARGET" and lets go of ours. */
+/* Hands the lease in HELD (if any) to QEMU as the named fd "lease-TARGET"; the
+ * caller's copy still holds it until vm_leaseset_release(). */
 int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
 			bool *passed, struct vm_error *err);
 
@@ -94,9 +95,11 @@ int vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct 
 
 /*
  * Undoes the last record's QEMU side (NODES block nodes, the named
- * lease fd) and gives its disk back. When QEMU refuses a step the disk
- * stays recorded, for a later detach or vm-stop to finish.
+ * lease fd) and gives its disk back under the lease that HELD still
+ * holds. When QEMU refuses a step the disk stays recorded, for a later
+ * detach or vm-stop to finish.
  */
-void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed);
+void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
+		      const struct vm_leaseset *held);
 
 #endif

@@ -313,6 +313,26 @@ vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long lon
 }
 
 int
+vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
+{
+	int r;
+
+	if (lease->mode == VM_LEASE_EXCLUSIVE || !lm->drv->upgrade || lease->fd < 0)
+		return 0;
+	r = lm->drv->upgrade(lm, lease, err);
+	if (r != 0)
+		return r == VM_LOCK_BUSY ? conflict(lm, lease->resource, NULL, err) : -1;
+	lease->mode = VM_LEASE_EXCLUSIVE;
+	return 0;
+}
+
+const char *
+vm_lease_resource(const struct vm_lease *lease)
+{
+	return lease->resource;
+}
+
+int
 vm_lease_fd(const struct vm_lease *lease)
 {
 	return lease->fd;

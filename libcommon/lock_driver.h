@@ -33,6 +33,9 @@ struct vm_lock_driver {
 	int (*acquire_byte)(struct vm_lockmgr *lm, struct vm_lease *lease,
 			    const char *path, unsigned long long offset,
 			    struct vm_error *err);
+	/* Turns the shared content lease LEASE exclusive in place; on a
+	 * conflict it stays shared. NULL: nothing to turn. */
+	int (*upgrade)(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
 	/* Fills *FD with the fd to close for unlock. */
 	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms,
 			 int *fd, struct vm_error *err);

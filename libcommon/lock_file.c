@@ -227,6 +227,20 @@ file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct 
 	return lock_lease_file(lm, lease->resource, type, BYTE_CONTENT, wait_ms, &lease->fd, err);
 }
 
+/* The kernel converts an OFD read lock to a write lock atomically, and
+ * leaves it as it was on a conflict: the lease is never free between. */
+static int
+file_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1 };
+
+	if (vm_ofd_lock(lease->fd, &fl, 0) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		return VM_LOCK_BUSY;
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'", lease->resource);
+}
+
 static int
 file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
 		  unsigned long long offset, struct vm_error *err)
@@ -457,6 +471,7 @@ const struct vm_lock_driver vm_lock_driver_file = {
 	.close = file_close,
 	.acquire = file_acquire,
 	.acquire_byte = file_acquire_byte,
+	.upgrade = file_upgrade,
 	.meta_lock = file_meta_lock,
 	.probe = file_probe,
 	.scan = file_scan,

@@ -166,24 +166,32 @@ forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, struct v
 	return 0;
 }
 
+/*
+ * Without a count of users on the file (remember_owner = 0, or the owner
+ * kept in status.json) a restore cannot tell whether another domain
+ * still uses a shared disk, so it needs the disk to itself.
+ */
+static enum vm_lease_mode
+restore_mode(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec)
+{
+	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
+		return VM_LEASE_EXCLUSIVE;
+	return rec->mode;
+}
+
 int
 vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		 struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
-	enum vm_lease_mode mode = rec->mode;
+	enum vm_lease_mode mode = restore_mode(ctx, rec);
 	cleanup_free char *found = NULL;
 	const char *identity = rec->identity;
 	int r;
 
 	if (!rec->path || (!rec->lease && !rec->labelled))
 		return 0;
-	/* Without a count of users on the file (remember_owner = 0, or the
-	 * owner kept in status.json) a restore cannot tell whether another
-	 * domain still uses a shared disk, so it needs the disk to itself. */
-	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
-		mode = VM_LEASE_EXCLUSIVE;
 	/* A record from before identity leases, or of a disk that took no
 	 * lease: the file the path names now is the best guess. */
 	if (!identity && rec->labelled && vm_lockmgr_active(ctx->lm) &&
@@ -207,4 +215,31 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 	vm_lease_release(id_lease);
 	vm_lease_release(lease);
 	return r;
+}
+
+int
+vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+		      const struct vm_leaseset *held, struct vm_error *err)
+{
+	struct vm_error lerr = VM_ERROR_INIT;
+	bool found = false;
+
+	for (size_t i = 0; rec->lease && i < held->n; i++) {
+		const char *res = vm_lease_resource(held->v[i]);
+
+		/* the path's lease and the identity's, both in that mode */
+		if (strcmp(res, rec->path) != 0 && !(rec->identity && strcmp(res, rec->identity) == 0))
+			continue;
+		found = true;
+		if (restore_mode(ctx, rec) != VM_LEASE_EXCLUSIVE ||
+		    vm_lease_upgrade(ctx->lm, held->v[i], &lerr) == 0)
+			continue;
+		if (lerr.code != VM_EXIT_NO)
+			return vm_error_set(err, lerr.code, "%s", lerr.msg);
+		ctx->warn("%s; leaving its owner as it is", lerr.msg);
+		return 0;
+	}
+	if (!found)
+		return vm_disk_giveback(ctx, rec, err);
+	return restore(ctx, rec, rec->identity, err);
 }

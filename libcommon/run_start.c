@@ -337,10 +337,11 @@ unwind(struct start *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 	}
-	vm_leaseset_release(&s->held);
-	/* Only these: with remember_owner = 0 a giveback chowns to root. */
+	/* Our copies of the leases QEMU inherited still hold them. Only
+	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
-		vm_disk_giveback(&s->ctx, &s->st.disks[i], &ignored);
+		vm_disk_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
+	vm_leaseset_release(&s->held);
 	vm_state_remove_runtime(s->dl, &ignored);
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
@@ -408,7 +409,6 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	vm_hook("start:labelled");
 	if (spawn(s, err) < 0)
 		goto fail;
-	vm_leaseset_release(&s->held);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
