@@ -351,7 +351,7 @@ static int
 describe_machine(struct start *s, struct vm_error *err)
 {
 	xmlChar *xml = NULL;
-	int len = 0;
+	int len = 0, r;
 
 	s->st.root_ports = vm_qemu_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
@@ -360,12 +360,12 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.gid = s->ctx.label.gid;
 	s->st.own_uid = s->own_uid;
 	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
-	s->st.domain_xml = xml ? strdup((char *)xml) : NULL;
-	xmlFree(xml);
-	if (!s->st.domain_xml)
+	if (!xml)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
 				    s->dom->name);
-	return 0;
+	r = vm_state_write_domain(s->dl, (const char *)xml, len, err);
+	xmlFree(xml);
+	return r;
 }
 
 static int
@@ -470,7 +470,6 @@ out:
 		free(s.st.disks[i].identity);
 	}
 	free(s.st.disks);
-	free(s.st.domain_xml);
 	free(s.groups);
 	vm_lockmgr_close(s.ctx.lm);
 	return r;

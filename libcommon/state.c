@@ -21,6 +21,7 @@
 
 #define LOCK_FILE "lock"
 #define PID_FILE "pid"
+#define DOMAIN_FILE "domain.xml"
 #define BYTE_COMMAND 0
 #define BYTE_ALIVE 1
 
@@ -283,9 +284,17 @@ vm_state_write_pid_raw(int dirfd, pid_t pid)
 }
 
 int
+vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
+{
+	if (vm_paths_write_atomic(dl->dirfd, DOMAIN_FILE, xml, len, err) < 0)
+		return vm_error_prefix(err, "cannot record domain '%s'", dl->name);
+	return 0;
+}
+
+int
 vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, "qmp.sock" };
+	static const char *const names[] = { PID_FILE, "qmp.sock", DOMAIN_FILE };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)

@@ -6,6 +6,7 @@
  *   pid       written by the QEMU child itself between fork and exec
  *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
+ *   domain.xml the domain as started, written once by vm-start
  *   status.json (status.h)
  * The lock file and log outlive the domain so that waiting commands and
  * people reading the log are never surprised by a vanished file.
@@ -69,7 +70,11 @@ pid_t vm_state_qemu_pid(int dirfd);
 /* Writes the pid file; async-signal-safe, for the child before exec. */
 int vm_state_write_pid_raw(int dirfd, pid_t pid);
 
-/* Removes pid and qmp.sock; missing files are fine. */
+/* Writes domain.xml (atomically, 0600). */
+int vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
+			  struct vm_error *err);
+
+/* Removes pid, qmp.sock and domain.xml; missing files are fine. */
 int vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
 /* Appends a timestamped line to qemu.log. */

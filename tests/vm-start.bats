@@ -333,3 +333,21 @@ SH
 	wait_gone "$pid"
 	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]
 }
+
+@test "a domain with a 15 MiB <description> starts, shows as running and stops with its disk given back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	xml=$(make_domain big "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	# quotes and slashes, which JSON escapes, make the worst text to record
+	python3 -c 'import sys; print("<description>" + "\"/&quot;" * (15 * 1024 * 1024 // 9) + "</description>")' > "$TEST_DIR/desc"
+	sed -i "/<vcpu>/r $TEST_DIR/desc" "$xml"
+	run -0 vm-start "$xml"
+	run -0 vm-status big
+	assert_output --partial "running"
+	# the XML is kept beside the status, which stays small
+	[ "$(stat -c %s "$VMKIT_RUNDIR/domains/big/status.json")" -lt 65536 ]
+	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/big/domain.xml")" = 600 ]
+	run -0 vm-stop --force big
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/big/domain.xml" ]
+}
