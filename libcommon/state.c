@@ -20,10 +20,11 @@
 #include <unistd.h>
 
 #define LOCK_FILE "lock"
+#define ALIVE_FILE "alive"
 #define PID_FILE "pid"
 #define DOMAIN_FILE "domain.xml"
 #define BYTE_COMMAND 0
-#define BYTE_ALIVE 1
+#define BYTE_ALIVE 0
 
 /* A timeout or a conflict fails with EAGAIN. */
 static int
@@ -131,11 +132,11 @@ vm_state_unlock(struct vm_domlock *dl)
 	free(dl);
 }
 
-/* Whether another open file description holds a lock on BYTE of the lock file. */
+/* Whether another open file description holds a lock on BYTE of FILE. */
 static bool
-byte_held(int dirfd, off_t byte)
+byte_held(int dirfd, const char *file, off_t byte)
 {
-	cleanup_close int fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	if (fd < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
@@ -146,22 +147,28 @@ byte_held(int dirfd, off_t byte)
 bool
 vm_state_alive(int dirfd)
 {
-	return byte_held(dirfd, BYTE_ALIVE);
+	return byte_held(dirfd, ALIVE_FILE, BYTE_ALIVE);
 }
 
 bool
 vm_state_busy(int dirfd)
 {
-	return byte_held(dirfd, BYTE_COMMAND);
+	return byte_held(dirfd, LOCK_FILE, BYTE_COMMAND);
 }
 
 int
 vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE,
+				      O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
 
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot open the liveness file of domain '%s'", dl->name);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "refusing the liveness file of domain '%s': not a regular file of ours",
 				    dl->name);
 	if (ofd_lock_wait(fd, F_RDLCK, BYTE_ALIVE, 0) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
@@ -195,11 +202,15 @@ vm_state_qemu_pidfd(int dirfd)
 int
 vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
+	if (fd < 0 && errno == ENOENT) {
+		wait_pidfd(pidfd);
+		return 0;
+	}
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
-				    dl->name);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot open the liveness file of domain '%s'", dl->name);
 	/* The kernel drops QEMU's lock while it exits, before it is reaped,
 	 * so this returns as soon as QEMU is gone even if PID 1 reaps late. */
 	if (ofd_lock_wait(fd, F_WRLCK, BYTE_ALIVE, timeout_ms) < 0) {
@@ -253,8 +264,8 @@ vm_state_qemu_pid(int dirfd)
 	pid = strtol(buf, &end, 10);
 	if (pid <= 1 || (*end && *end != '\n'))
 		return 0;
-	/* Pid reuse cannot fool us: the process must hold our lock file. */
-	fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Pid reuse cannot fool us: the process must hold our liveness file. */
+	fd = openat(dirfd, ALIVE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || !pid_holds_file(pid, fd))
 		return 0;
 	return pid;

@@ -230,3 +230,49 @@ outside_untouched() {
 	printf 'user = "%s"\n' "$QEMU_USER" > "$VMKIT_CONF"
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
+
+# qemu_locks_run_files NAME: does what a compromised QEMU of domain NAME
+# can do with the fds it inherited on files of its run directory: read-
+# lock every byte of them. The locks are taken through copies of QEMU's
+# own fds (pidfd_getfd), so they belong to QEMU's open file descriptions
+# and last as long as QEMU does.
+qemu_locks_run_files() {
+	python3 - "$(qemu_pid "$1")" "$VMKIT_RUNDIR/domains/$1/" <<'PY'
+import ctypes, fcntl, os, struct, sys
+pid, rundir = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = os.pidfd_open(pid)
+n = 0
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(rundir):
+        continue
+    copy = libc.syscall(438, pidfd, int(fd), 0)  # pidfd_getfd
+    if copy < 0:
+        continue
+    try:
+        fcntl.fcntl(copy, 37, struct.pack('hhqqi', fcntl.F_RDLCK, 0, 0, 0, 0))  # F_OFD_SETLK, whole file
+        n += 1
+    except OSError:
+        pass
+    os.close(copy)
+sys.exit(0 if n else 1)
+PY
+}
+
+@test "a QEMU that read-locks every byte of its run files cannot stop vm-stop, vm-attach or vm-status" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 vm-start "$(make_domain q "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid q)
+	qemu_locks_run_files q
+	run -0 timeout 20 vm-status q
+	assert_output --partial "running"
+	# the cleanup's vm-stop would wait as long as this QEMU lives
+	run timeout 20 vm-attach q --detach vdz
+	[ "$status" -eq 1 ] || { kill -9 "$pid"; fail "vm-attach exited $status: $output"; }
+	assert_output --partial "domain 'q' has no disk 'vdz'"
+	run timeout 30 vm-stop --force q
+	[ "$status" -eq 0 ] || { kill -9 "$pid"; fail "vm-stop exited $status: $output"; }
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+}

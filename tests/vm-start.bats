@@ -167,8 +167,10 @@ XDG_STATE_HOME=$dir"
 	# the uuid's, and the disk's path and identity leases
 	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/leases/'"
 	assert_output 3
-	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
+	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/alive'"
 	assert_output 1
+	# the domain lock stays the commands' own
+	run -1 bash -c "ls -l /proc/$pid/fd/ | grep -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
 }
 
 @test "vm-start --paused leaves the guest paused" {
