@@ -48,7 +48,12 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 	if (qmp_send(dl, "quit", &ignored) == 0 &&
 	    vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
 		return 0;
-	if (signal_qemu(pidfd, SIGTERM) == 0 &&
+	if (pidfd < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot find the qemu of domain '%s': no process holds its liveness file",
+				    dl->name);
+	/* A stopped QEMU (SIGSTOP) handles SIGTERM only once continued. */
+	if (signal_qemu(pidfd, SIGTERM) == 0 && signal_qemu(pidfd, SIGCONT) == 0 &&
 	    vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
 		return 0;
 	signal_qemu(pidfd, SIGKILL);

@@ -224,9 +224,30 @@ vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_e
 	return 0;
 }
 
-/* True when process PID has an fd open on the file FD refers to. */
+/* Whether /proc/PID/fdinfo/NAME lists a lock of that open file description. */
 static bool
-pid_holds_file(pid_t pid, int fd)
+fd_has_lock(pid_t pid, const char *name)
+{
+	char path[300], buf[4096];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "\nlock:") != NULL;
+}
+
+/*
+ * True when process PID has an fd open on the file FD refers to; with
+ * LOCKED, one through which it holds a lock (a reader such as vm-status
+ * opens the file for a moment, but locks nothing).
+ */
+static bool
+pid_holds_file(pid_t pid, int fd, bool locked)
 {
 	char dir[64], link[340];
 	struct stat want, st;
@@ -245,9 +266,29 @@ pid_holds_file(pid_t pid, int fd)
 			continue;
 		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
 		found = stat(link, &st) == 0 && st.st_dev == want.st_dev &&
-			st.st_ino == want.st_ino;
+			st.st_ino == want.st_ino && (!locked || fd_has_lock(pid, de->d_name));
 	}
 	closedir(d);
+	return found;
+}
+
+/* The process that holds a lock on the file FD refers to, looked for in /proc. */
+static pid_t
+find_holder(int fd)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+	char *end;
+	long pid;
+
+	while (d && !found && (de = readdir(d))) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end == '\0' && pid > 1 && pid != getpid() && pid_holds_file(pid, fd, true))
+			found = pid;
+	}
+	if (d)
+		closedir(d);
 	return found;
 }
 
@@ -256,19 +297,20 @@ vm_state_qemu_pid(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int fd = -1;
-	char *end;
-	long pid;
+	char *end = NULL;
+	long pid = 0;
 
-	if (vm_paths_read(dirfd, PID_FILE, 32, &buf, NULL, NULL) < 0)
-		return 0;
-	pid = strtol(buf, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return 0;
-	/* Pid reuse cannot fool us: the process must hold our liveness file. */
 	fd = openat(dirfd, ALIVE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !pid_holds_file(pid, fd))
+	if (fd < 0)
 		return 0;
-	return pid;
+	if (vm_paths_read(dirfd, PID_FILE, 32, &buf, NULL, NULL) == 0)
+		pid = strtol(buf, &end, 10);
+	/* Pid reuse cannot fool us: the process must hold our liveness file. */
+	if (pid > 1 && (!*end || *end == '\n') && pid_holds_file(pid, fd, false))
+		return pid;
+	/* A pid file lost or damaged: while QEMU is alive, it is the one
+	 * process that holds the liveness file (no command keeps it open). */
+	return vm_state_alive(dirfd) ? find_holder(fd) : 0;
 }
 
 int

@@ -69,7 +69,11 @@ int vm_state_qemu_pidfd(int dirfd);
 int vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms,
 		       struct vm_error *err);
 
-/* pid from the pid file, verified to hold this domain's liveness file; 0 if none. */
+/*
+ * QEMU's pid: from the pid file, verified to hold this domain's liveness
+ * file, else (pid file lost or damaged) the process that holds it; 0 if
+ * none.
+ */
 pid_t vm_state_qemu_pid(int dirfd);
 
 /* Writes the pid file; async-signal-safe, for the child before exec. */
