@@ -199,12 +199,55 @@ take_uid(struct start *s, struct vm_error *err)
 			    r->first, r->last);
 }
 
+static bool
+writable(const struct vm_disk *d)
+{
+	return !d->readonly && !d->shareable;
+}
+
+/*
+ * One file listed as two disks, one of them written: its second lease
+ * would conflict with the first and read as someone else's. Compared by
+ * canonical path, before anything is taken.
+ */
+static int
+check_duplicates(const struct vm_domain *dom, struct vm_error *err)
+{
+	char **canon = calloc(dom->ndisks + 1, sizeof(*canon));
+	int r = 0;
+
+	if (!canon)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot check the disks");
+	for (size_t i = 0; i < dom->ndisks && r == 0; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+
+		if (!d->source)
+			continue;
+		r = vm_paths_canonical(d->source, &canon[i], err);
+		for (size_t j = 0; j < i && r == 0; j++) {
+			if (!canon[j] || strcmp(canon[i], canon[j]) != 0 ||
+			    (!writable(d) && !writable(&dom->disks[j])))
+				continue;
+			r = vm_error_set(err, VM_EXIT_INVALID,
+					 "%s:%d: <disk>: '%s' is already disk '%s' (line %d); one file can be two disks only when all are read-only or shareable",
+					 dom->file, d->line, canon[i], dom->disks[j].target,
+					 dom->disks[j].line);
+		}
+	}
+	for (size_t i = 0; i < dom->ndisks; i++)
+		free(canon[i]);
+	free(canon);
+	return r;
+}
+
 static int
 take_leases(struct start *s, struct vm_error *err)
 {
 	char resource[64];
 	struct vm_lease *lease = NULL;
 
+	if (check_duplicates(s->dom, err) < 0)
+		return -1;
 	snprintf(resource, sizeof(resource), VM_LEASE_UUID_PREFIX "%s", s->st.uuid);
 	if (vm_lockmgr_active(s->ctx.lm)) {
 		if (vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||

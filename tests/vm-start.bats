@@ -353,3 +353,31 @@ SH
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 	[ ! -e "$VMKIT_RUNDIR/domains/big/domain.xml" ]
 }
+
+@test "the same disk listed twice with one read-write is refused with exit 3 naming both lines, and nothing is leased or labelled" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	ln -s a.qcow2 "$TEST_DIR/alias.qcow2"
+	xml=$(make_domain twice "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$(disk_xml "$TEST_DIR/alias.qcow2" vdb "<readonly/>")")
+	line=$(grep -n "target dev='vdb'" "$xml" | cut -d: -f1)
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:$line: <disk>: '$TEST_DIR/a.qcow2' is already disk 'vda' (line $((line - 1))); one file can be two disks only when all are read-only or shareable"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	[ ! -e "$VMKIT_RUNDIR/domains/twice/status.json" ]
+}
+
+@test "<memory> below 1 MiB or above 16 TiB is refused with exit 3 naming its line" {
+	xml=$(make_domain mem)
+	line=$(grep -n "<memory" "$xml" | cut -d: -f1)
+	for size in "<memory unit='KiB'>8</memory>" "<memory unit='b'>1</memory>" \
+		"<memory unit='TiB'>17</memory>" "<memory unit='EiB'>16</memory>"; do
+		sed -i "${line}s|.*|  $size|" "$xml"
+		run -3 vm-start "$xml"
+		assert_output --partial "vm-start: $xml:$line: <memory>: size "
+		assert_output --partial "is outside 1 MiB to 16 TiB"
+	done
+	sed -i "${line}s|.*|  <memory unit='MiB'>1</memory>|" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "size=1024k"
+}
