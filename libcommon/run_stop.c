@@ -32,6 +32,37 @@ qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
 	return r;
 }
 
+/*
+ * The guest powered off and QEMU stays (on_poweroff preserve): a power-down
+ * request would wait for nothing, and the guest is down already.
+ */
+static bool
+guest_off(struct vm_domlock *dl)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_qmp *qmp = NULL;
+	json_object *ret = NULL, *status;
+	bool off = false;
+
+	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
+		return false;
+	if (vm_qmp_command(qmp, "query-status", NULL, QMP_TIMEOUT_MS, &ret, &ignored) == 0 &&
+	    json_object_object_get_ex(ret, "status", &status))
+		off = strcmp(json_object_get_string(status), "shutdown") == 0;
+	json_object_put(ret);
+	vm_qmp_close(qmp);
+	return off;
+}
+
+/* quit over QMP for a guest that is down already */
+static int
+quit_off(struct vm_domlock *dl, int pidfd, struct vm_error *err)
+{
+	if (qmp_send(dl, "quit", err) < 0 || vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
+		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'", dl->name);
+	return 0;
+}
+
 /* The pidfd names exactly the QEMU we verified, whatever pids do since. */
 static int
 signal_qemu(int pidfd, int sig)
@@ -69,9 +100,15 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 
 	if (opts->force)
 		return force_stop(dl, pidfd, err);
+	if (guest_off(dl))
+		return quit_off(dl, pidfd, err);
 	if (qmp_send(dl, "system_powerdown", err) < 0)
 		return vm_error_prefix(err, "cannot ask domain '%s' to power down", dl->name);
 	if (vm_state_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
+		if (err->code == VM_EXIT_NO && guest_off(dl)) {
+			vm_error_clear(err);
+			return quit_off(dl, pidfd, err);
+		}
 		if (err->code == VM_EXIT_NO)
 			return vm_error_set(err, VM_EXIT_NO,
 					    "domain '%s' did not power down within %d s; it is still running (use --force)",

@@ -3,6 +3,7 @@
 #include "domain.h"
 #include "exitcodes.h"
 #include "ofd.h"
+#include "qemu_argv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -354,6 +355,24 @@ vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' of domain '%s'",
 					    names[i], dl->name);
 	return 0;
+}
+
+/* QEMU's ShutdownCause, as its trace prints it: 6 is guest-shutdown. */
+#define GUEST_SHUTDOWN_LINE VM_QEMU_SHUTDOWN_TRACE " reason=6\n"
+#define START_LINE "vmkit: starting domain '"
+
+bool
+vm_state_powered_off(int dirfd)
+{
+	cleanup_free char *buf = NULL;
+	const char *run, *p;
+
+	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, NULL, NULL) < 0)
+		return false;
+	run = buf;
+	while ((p = strstr(run, START_LINE)))
+		run = p + strlen(START_LINE);
+	return run != buf && strstr(run, GUEST_SHUTDOWN_LINE) != NULL;
 }
 
 void

@@ -86,6 +86,14 @@ int vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 /* Removes pid, qmp.sock and domain.xml; missing files are fine. */
 int vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
+/*
+ * Whether QEMU's last run ended with the guest powering off: qemu.log
+ * has, after vm-start's last "starting domain" line, QEMU's trace of a
+ * shutdown request caused by the guest. QEMU writes that log, so this
+ * is what QEMU says, good for showing a state and nothing more.
+ */
+bool vm_state_powered_off(int dirfd);
+
 /* Appends a timestamped line to qemu.log. */
 void vm_state_log(int dirfd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
