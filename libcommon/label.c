@@ -234,3 +234,12 @@ vm_label_forget(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec
 		return -1;
 	return write_count(rec->path, *left, err);
 }
+
+bool
+vm_label_used_by(const struct vm_label_ctx *ctx, const char *path)
+{
+	char user[80], v[8];
+
+	user_name(ctx, user);
+	return getxattr(path, user, v, sizeof(v)) >= 0;
+}

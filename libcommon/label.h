@@ -42,6 +42,9 @@ int vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec,
 int vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec,
 		     bool *restored, struct vm_error *err);
 
+/* Whether the domain of CTX is recorded on PATH as a user of its label. */
+bool vm_label_used_by(const struct vm_label_ctx *ctx, const char *path);
+
 /*
  * Drops this domain's use of the label without touching the owner, for
  * a disk that someone else holds now: the remaining users' count stays

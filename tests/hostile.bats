@@ -277,3 +277,18 @@ PY
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 }
+
+@test "vm-stop --force of a domain whose status file is garbage still gives back the disks its QEMU held" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	own_disk "$TEST_DIR/ro.img" 4242:4242 640 raw
+	run -0 vm-start "$(make_domain gb "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$(disk_xml "$TEST_DIR/ro.img" vdb "<readonly/>" raw)")"
+	pid=$(qemu_pid gb)
+	echo garbage > "$VMKIT_RUNDIR/domains/gb/status.json"
+	run -0 vm-stop --force gb
+	assert_output --partial "kept it as status.json.damaged"
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/ro.img")" = "4242:4242:640" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/ro.img")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
