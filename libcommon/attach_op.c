@@ -173,16 +173,19 @@ close_lease(struct vm_attach_op *op, const struct vm_status_disk *rec, struct vm
 }
 
 /*
- * A disk given to QEMU at start-up holds its lease through an fd QEMU
- * inherited, which no QMP command can close. The lock belongs to the
- * open file description, so a copy of QEMU's fd taken with
- * pidfd_getfd() unlocks it for QEMU too; QEMU keeps an fd without a
- * lock. Only the file lock driver has such fds.
+ * Copies QEMU's fds on the lease file of RESOURCE into HELD with
+ * pidfd_getfd(), as adopted leases: the lock belongs to the open file
+ * description, so ours is QEMU's, and it stays held once QEMU closes its
+ * fd (a named one, by closefd) until we release it after the give-back;
+ * for a disk QEMU got at start-up, whose inherited fd no QMP command can
+ * close, releasing unlocks it for QEMU too, which keeps an fd without a
+ * lock. Only the file lock driver has such fds; with none (nop, or QEMU
+ * gone) HELD stays empty.
  */
 static int
-drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_error *err)
+grab_qemu_lease(struct vm_attach_op *op, const char *resource, enum vm_lease_mode mode,
+		struct vm_leaseset *held, struct vm_error *err)
 {
-	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	const char *space = vm_lockmgr_space_of(op->ctx.lm, resource);
 	cleanup_free char *lease = NULL;
 	cleanup_close int pidfd = -1;
@@ -198,20 +201,23 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 	vm_lease_hash(resource, hash);
 	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
 		lease = NULL;
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot drop qemu's lease on '%s'", resource);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
+				    resource);
 	}
 	if (stat(lease, &want) < 0)
 		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							  "cannot drop qemu's lease on '%s'", resource);
+							  "cannot take qemu's lease on '%s'", resource);
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
 		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							 "cannot drop qemu's lease on '%s'", resource);
+							 "cannot take qemu's lease on '%s'", resource);
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'", resource);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take qemu's lease on '%s'",
+				    resource);
 	while (r == 0 && (e = readdir(d))) {
+		struct vm_lease *l = NULL;
 		int fd;
 
 		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
@@ -223,14 +229,19 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 			/* closed meanwhile, or QEMU has exited and its lease with it */
 			if (errno != EBADF && errno != ESRCH)
 				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						 "cannot drop qemu's lease on '%s'", resource);
+						 "cannot take qemu's lease on '%s'", resource);
 			continue;
 		}
-		if (fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino &&
-		    fcntl(fd, F_OFD_SETLK, &unlock) < 0)
-			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'",
-					 resource);
-		close(fd);
+		if (fstat(fd, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
+			close(fd);
+			continue;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (vm_lease_adopt(op->ctx.lm, resource, mode, fd, &l, err) < 0) {
+			close(fd);
+			r = -1;
+		} else
+			r = vm_leaseset_add(held, l, err);
 	}
 	closedir(d);
 	return r;
@@ -263,27 +274,35 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 {
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_leaseset held = { 0 };
 	/* the label is the domain's, whichever record uses it */
 	bool labelled = file_used(op->st, i, SIZE_MAX);
 	/* a lease file in QEMU that another record's lease is on too (the
-	 * pending record's is still ours): dropping would unlock both */
+	 * pending record's is still ours): taking it over would unlock both */
 	bool path_leased = used(op->st, i, pending, false);
 	bool id_leased = used(op->st, i, pending, true);
+	int r = 0;
 
 	if (!rec->path)
 		return 0;
+	/* the leases pass to us before QEMU lets go of them */
+	if (rec->lease &&
+	    ((!path_leased && grab_qemu_lease(op, rec->path, rec->mode, &held, err) < 0) ||
+	     (rec->identity && !id_leased &&
+	      grab_qemu_lease(op, rec->identity, rec->mode, &held, err) < 0))) {
+		vm_leaseset_release(&held);
+		return -1;
+	}
 	/* no named fd: the leases came with QEMU's start */
-	if (close_lease(op, rec, &ignored) < 0 && rec->lease &&
-	    ((!path_leased && drop_inherited_lease(op, rec->path, err) < 0) ||
-	     (rec->identity && !id_leased && drop_inherited_lease(op, rec->identity, err) < 0)))
-		return -1;
+	close_lease(op, rec, &ignored);
 	vm_hook("attach:lease-dropped");
-	if (labelled)
-		return 0;
-	if (vm_disk_giveback(&op->ctx, rec, err) < 0)
-		return -1;
-	vm_hook("attach:given-back");
-	return 0;
+	if (!labelled) {
+		r = vm_disk_giveback_held(&op->ctx, rec, &held, err);
+		if (r == 0)
+			vm_hook("attach:given-back");
+	}
+	vm_leaseset_release(&held);
+	return r;
 }
 
 int

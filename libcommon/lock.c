@@ -313,6 +313,20 @@ vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long lon
 }
 
 int
+vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int fd,
+	       struct vm_lease **out, struct vm_error *err)
+{
+	struct vm_lease *l = lease_new(lm, resource, mode, err);
+
+	if (!l)
+		return -1;
+	l->fd = fd;
+	l->unlock = true;
+	*out = l;
+	return 0;
+}
+
+int
 vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
 {
 	int r;
@@ -341,8 +355,13 @@ vm_lease_fd(const struct vm_lease *lease)
 void
 vm_lease_release(struct vm_lease *lease)
 {
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+
 	if (!lease)
 		return;
+	/* the content lease is byte 0 with every driver that has fds */
+	if (lease->unlock && lease->fd >= 0)
+		fcntl(lease->fd, F_OFD_SETLK, &fl);
 	if (lease->fd >= 0)
 		close(lease->fd);
 	free(lease->resource);

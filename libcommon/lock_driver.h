@@ -69,6 +69,7 @@ struct vm_lease {
 	char *resource;		/* resource, or the path of an explicit lease */
 	enum vm_lease_mode mode;
 	int fd;			/* carries the lock; -1 when none does */
+	bool unlock;		/* adopted: unlock on release, for every holder */
 };
 
 extern const struct vm_lock_driver vm_lock_driver_file;

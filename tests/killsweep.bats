@@ -320,3 +320,30 @@ pause_at() {
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = "0:0:600" ]
 	[ -z "$(xattrs_left "$TEST_DIR/c.qcow2")" ]
 }
+
+@test "a detach keeps the disk's lease from QEMU's hands to the give-back" {
+	run -0 vm-start "$XML"
+	run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
+	pause_at attach:lease-dropped vm-attach sweep --detach vdz
+	# QEMU has let go of the disk; vm-attach holds its lease until it is given back
+	run -1 vm-lock run "$TEST_DIR/c.qcow2" -- true
+	kill -CONT "$PAUSED"
+	rc=0
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq 0 ] || fail "vm-attach exited $rc: $(cat "$TEST_DIR/cmd.out")"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/c.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/c.qcow2"
+	# a medium QEMU got at start: its lease came by inheritance
+	pause_at attach:lease-dropped vm-attach sweep --eject sdc
+	run -1 vm-lock run "$TEST_DIR/e.iso" -- true
+	kill -CONT "$PAUSED"
+	rc=0
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq 0 ] || fail "vm-attach exited $rc: $(cat "$TEST_DIR/cmd.out")"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/e.iso")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/e.iso")" ]
+	# QEMU keeps its inherited fd, but not the lease
+	run -0 vm-lock status "$TEST_DIR/e.iso"
+	run -0 vm-stop --force sweep
+}
