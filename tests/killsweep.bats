@@ -290,6 +290,15 @@ pause_at() {
 	[ "$r" -eq 0 ] || fail "'$*' never stopped at step '$step' ($r): $(cat "$TEST_DIR/cmd.out")"
 }
 
+# resume_paused RC: lets the command of pause_at run on, and checks that
+# it exits RC.
+resume_paused() {
+	local rc=0
+	kill -CONT "$PAUSED"
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
+}
+
 @test "a start whose QEMU dies keeps every lease until it has given the disks back" {
 	pause_at start:spawned vm-start "$XML"
 	kill_qemu sweep
@@ -297,10 +306,7 @@ pause_at() {
 	run -1 vm-lock run "$TEST_DIR/a.qcow2" -- true
 	assert_output --partial "vm-lock: disk '$TEST_DIR/a.qcow2' is in use by"
 	run -1 vm-lock run "$TEST_DIR/b.img" -- true
-	kill -CONT "$PAUSED"
-	rc=0
-	wait "$PAUSED" || rc=$?
-	[ "$rc" -eq 4 ] || fail "vm-start exited $rc: $(cat "$TEST_DIR/cmd.out")"
+	resume_paused 4
 	grep -q "^vm-start: qemu exited during start-up" "$TEST_DIR/cmd.out" || fail "$(cat "$TEST_DIR/cmd.out")"
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.img")" = "4242:4242:640" ]
@@ -314,36 +320,31 @@ pause_at() {
 	pause_at attach:lease-passed vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 	kill_qemu sweep
 	run -1 vm-lock run "$TEST_DIR/c.qcow2" -- true
-	kill -CONT "$PAUSED"
-	wait "$PAUSED" || true
+	resume_paused 4
 	run -0 vm-stop sweep
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = "0:0:600" ]
 	[ -z "$(xattrs_left "$TEST_DIR/c.qcow2")" ]
 }
 
+# given_back_under_lease DISK CMD...: CMD, paused where QEMU has let go
+# of DISK, still holds its lease; it then gives DISK back to root.
+given_back_under_lease() {
+	local disk=$1
+	shift
+	pause_at attach:lease-dropped "$@"
+	run -1 vm-lock run "$disk" -- true
+	resume_paused 0
+	[ "$(stat -c %u:%g:%a "$disk")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$disk")" ]
+	run -0 vm-lock status "$disk"
+}
+
 @test "a detach keeps the disk's lease from QEMU's hands to the give-back" {
 	run -0 vm-start "$XML"
 	run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
-	pause_at attach:lease-dropped vm-attach sweep --detach vdz
-	# QEMU has let go of the disk; vm-attach holds its lease until it is given back
-	run -1 vm-lock run "$TEST_DIR/c.qcow2" -- true
-	kill -CONT "$PAUSED"
-	rc=0
-	wait "$PAUSED" || rc=$?
-	[ "$rc" -eq 0 ] || fail "vm-attach exited $rc: $(cat "$TEST_DIR/cmd.out")"
-	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = "0:0:600" ]
-	[ -z "$(xattrs_left "$TEST_DIR/c.qcow2")" ]
-	run -0 vm-lock status "$TEST_DIR/c.qcow2"
-	# a medium QEMU got at start: its lease came by inheritance
-	pause_at attach:lease-dropped vm-attach sweep --eject sdc
-	run -1 vm-lock run "$TEST_DIR/e.iso" -- true
-	kill -CONT "$PAUSED"
-	rc=0
-	wait "$PAUSED" || rc=$?
-	[ "$rc" -eq 0 ] || fail "vm-attach exited $rc: $(cat "$TEST_DIR/cmd.out")"
-	[ "$(stat -c %u:%g:%a "$TEST_DIR/e.iso")" = "0:0:600" ]
-	[ -z "$(xattrs_left "$TEST_DIR/e.iso")" ]
-	# QEMU keeps its inherited fd, but not the lease
-	run -0 vm-lock status "$TEST_DIR/e.iso"
+	given_back_under_lease "$TEST_DIR/c.qcow2" vm-attach sweep --detach vdz
+	# a medium QEMU got at start: its lease came by inheritance, and QEMU
+	# keeps that fd, but not the lease
+	given_back_under_lease "$TEST_DIR/e.iso" vm-attach sweep --eject sdc
 	run -0 vm-stop --force sweep
 }
