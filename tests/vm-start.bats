@@ -225,7 +225,7 @@ XDG_STATE_HOME=$dir"
 	cat > "$TEST_DIR/fake-qemu" <<'SH'
 #!/bin/bash
 for fd in /proc/$$/fd/*; do
-	case $(readlink "$fd") in */lock) eval "exec ${fd##*/}>&-" ;; esac
+	case $(readlink "$fd") in */alive) eval "exec ${fd##*/}>&-" ;; esac
 done
 echo lingering >&2
 sleep 0.5

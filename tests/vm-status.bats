@@ -58,9 +58,11 @@ assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
 
 @test "vm-status does not trust a pid file that names another process" {
 	run -0 vm-start "$(make_domain pidf)"
+	pid=$(qemu_pid pidf)
 	echo 1 > "$VMKIT_RUNDIR/domains/pidf/pid"
 	run -0 vm-status pidf
-	assert_output --regexp "^pidf +running +- "
+	# not pid 1: the process that holds the liveness lock
+	assert_output --regexp "^pidf +running +$pid "
 }
 
 # guest_poweroff NAME: what a guest's ACPI power-off does: S5 into the
