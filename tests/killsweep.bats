@@ -307,7 +307,7 @@ resume_paused() {
 	assert_output --partial "vm-lock: disk '$TEST_DIR/a.qcow2' is in use by"
 	run -1 vm-lock run "$TEST_DIR/b.img" -- true
 	resume_paused 4
-	grep -q "^vm-start: qemu exited during start-up" "$TEST_DIR/cmd.out" || fail "$(cat "$TEST_DIR/cmd.out")"
+	grep -qx "vm-start: qemu was killed by signal 9 during start-up" "$TEST_DIR/cmd.out" || fail "$(cat "$TEST_DIR/cmd.out")"
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.img")" = "4242:4242:640" ]
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/b.img")" ]
