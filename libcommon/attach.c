@@ -254,14 +254,15 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	vm_hook("attach:device-added");
 	vm_state_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
 		     d->source ? d->source : "an empty cdrom", op->name, d->target);
+	vm_leaseset_release(&held);
 	return 0;
 
 fail:
-	vm_leaseset_release(&held);
-	vm_image_close(&img);
 	if (!scsi_ctl && !ctl_added)
 		op->st->scsi_bus[0] = '\0';
-	vm_attach_unwind(op, d->target, nodes, passed);
+	vm_attach_unwind(op, d->target, nodes, passed, &held);
+	vm_leaseset_release(&held);
+	vm_image_close(&img);
 	return vm_error_prefix(err, "cannot attach '%s' to domain '%s'", d->target, op->name);
 }
 

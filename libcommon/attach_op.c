@@ -234,16 +234,19 @@ close_leases(struct vm_attach_op *op, const char *target, size_t n, struct vm_er
 }
 
 /*
- * A disk given to QEMU at start-up holds its lease through an fd QEMU
- * inherited, which no QMP command can close. The lock belongs to the
- * open file description, so a copy of QEMU's fd taken with
- * pidfd_getfd() unlocks it for QEMU too; QEMU keeps an fd without a
- * lock. Only the file lock driver has such fds.
+ * Copies QEMU's fds on the lease file of RESOURCE into HELD with
+ * pidfd_getfd(), as adopted leases: the lock belongs to the open file
+ * description, so ours is QEMU's, and it stays held once QEMU closes its
+ * fd (a named one, by closefd) until we release it after the give-back;
+ * for a disk QEMU got at start-up, whose inherited fd no QMP command can
+ * close, releasing unlocks it for QEMU too, which keeps an fd without a
+ * lock. Only the file lock driver has such fds; with none (nop, or QEMU
+ * gone) HELD stays empty.
  */
 static int
-drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_error *err)
+grab_qemu_lease(struct vm_attach_op *op, const char *resource, enum vm_lease_mode mode,
+		struct vm_leaseset *held, struct vm_error *err)
 {
-	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	const char *space = vm_lockmgr_space_of(op->ctx.lm, resource);
 	cleanup_free char *lease = NULL;
 	cleanup_close int pidfd = -1;
@@ -259,20 +262,23 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 	vm_lease_hash(resource, hash);
 	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
 		lease = NULL;
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot drop qemu's lease on '%s'", resource);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
+				    resource);
 	}
 	if (stat(lease, &want) < 0)
 		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							  "cannot drop qemu's lease on '%s'", resource);
+							  "cannot take qemu's lease on '%s'", resource);
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
 		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							 "cannot drop qemu's lease on '%s'", resource);
+							 "cannot take qemu's lease on '%s'", resource);
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'", resource);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take qemu's lease on '%s'",
+				    resource);
 	while (r == 0 && (e = readdir(d))) {
+		struct vm_lease *l = NULL;
 		int fd;
 
 		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
@@ -284,14 +290,19 @@ drop_inherited_lease(struct vm_attach_op *op, const char *resource, struct vm_er
 			/* closed meanwhile, or QEMU has exited and its lease with it */
 			if (errno != EBADF && errno != ESRCH)
 				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						 "cannot drop qemu's lease on '%s'", resource);
+						 "cannot take qemu's lease on '%s'", resource);
 			continue;
 		}
-		if (fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino &&
-		    fcntl(fd, F_OFD_SETLK, &unlock) < 0)
-			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot drop qemu's lease on '%s'",
-					 resource);
-		close(fd);
+		if (fstat(fd, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
+			close(fd);
+			continue;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (vm_lease_adopt(op->ctx.lm, resource, mode, fd, &l, err) < 0) {
+			close(fd);
+			r = -1;
+		} else
+			r = vm_leaseset_add(held, l, err);
 	}
 	closedir(d);
 	return r;
@@ -339,32 +350,37 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 {
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_leaseset held = { 0 };
 	/* the label is the domain's, whichever record uses it */
 	bool labelled = used(op->st, i, SIZE_MAX);
 	/* a lease file in QEMU that another record's lease is on too (the
-	 * pending record's is still ours): dropping would unlock both */
+	 * pending record's is still ours): taking it over would unlock both */
 	bool leased = used(op->st, i, pending);
+	int r = 0;
 
 	if (!rec->path)
 		return 0;
-	/* no named fd: the leases came with QEMU's start */
-	if (close_leases(op, rec->target, lease_count(rec), &ignored) < 0 && !leased) {
-		for (size_t k = 0; k <= rec->nbacking; k++) {
-			const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+	/* the leases pass to us before QEMU lets go of them */
+	for (size_t k = 0; !leased && k <= rec->nbacking; k++) {
+		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
 
-			if (f->lease && (drop_inherited_lease(op, f->path, err) < 0 ||
-					 (f->identity &&
-					  drop_inherited_lease(op, f->identity, err) < 0)))
-				return -1;
+		if (f->lease && (grab_qemu_lease(op, f->path, f->mode, &held, err) < 0 ||
+				 (f->identity &&
+				  grab_qemu_lease(op, f->identity, f->mode, &held, err) < 0))) {
+			vm_leaseset_release(&held);
+			return -1;
 		}
 	}
+	/* no named fd: the leases came with QEMU's start */
+	close_leases(op, rec->target, lease_count(rec), &ignored);
 	vm_hook("attach:lease-dropped");
-	if (labelled)
-		return 0;
-	if (vm_disk_giveback(&op->ctx, rec, err) < 0)
-		return -1;
-	vm_hook("attach:given-back");
-	return 0;
+	if (!labelled) {
+		r = vm_disk_giveback_held(&op->ctx, rec, &held, err);
+		if (r == 0)
+			vm_hook("attach:given-back");
+	}
+	vm_leaseset_release(&held);
+	return r;
 }
 
 int
@@ -399,9 +415,9 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	return 0;
 
 fail:
+	vm_disk_giveback_held(&op->ctx, &op->st->disks[op->st->ndisks - 1], held, &ignored);
 	vm_leaseset_release(held);
 	vm_image_close(img);
-	vm_disk_giveback(&op->ctx, &op->st->disks[op->st->ndisks - 1], &ignored);
 	vm_status_remove_disk(op->st, op->st->ndisks - 1);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 	return -1;
@@ -420,14 +436,14 @@ vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_lease
 		r = pass_lease(op, target, k, vm_lease_fd(held->v[k]), err);
 		*passed |= r == 0;
 	}
-	vm_leaseset_release(held);
 	if (*passed)
 		vm_hook("attach:lease-passed");
 	return r;
 }
 
 void
-vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed)
+vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
+		 const struct vm_leaseset *held)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	size_t last = op->st->ndisks - 1;
@@ -444,7 +460,7 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 		return;
 	}
 	if (!used(op->st, last, SIZE_MAX))
-		vm_disk_giveback(&op->ctx, &op->st->disks[last], &ignored);
+		vm_disk_giveback_held(&op->ctx, &op->st->disks[last], held, &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 }

@@ -87,7 +87,8 @@ int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, 
 			      struct vm_error *err);
 
 /* Hands the leases in HELD (if any) to QEMU as the named fds "lease-TARGET"
- * (".K" for backing file K) and lets go of ours. */
+ * (".K" for the K-th after it); the caller's copies still hold them until
+ * vm_leaseset_release(). */
 int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
 			bool *passed, struct vm_error *err);
 
@@ -102,9 +103,11 @@ int vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct 
 
 /*
  * Undoes the last record's QEMU side (NODES block nodes, the named
- * lease fd) and gives its disk back. When QEMU refuses a step the disk
- * stays recorded, for a later detach or vm-stop to finish.
+ * lease fd) and gives its disk back under the lease that HELD still
+ * holds. When QEMU refuses a step the disk stays recorded, for a later
+ * detach or vm-stop to finish.
  */
-void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed);
+void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
+		      const struct vm_leaseset *held);
 
 #endif

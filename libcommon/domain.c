@@ -14,6 +14,8 @@
 
 #define TEXT VM_XMLCHECK_TEXT
 #define DOMAIN_MAX_SIZE (16 << 20)
+#define MEMORY_MIN_KIB 1024ULL
+#define MEMORY_MAX_KIB (16ULL << 30)
 
 static struct vm_domain_ctx *
 ctx(struct vm_xmlcheck *x)
@@ -131,10 +133,14 @@ memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
 	if (vm_xmlcheck_text(x, n, &s) < 0 ||
 	    vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
 		return -1;
+	/* QEMU takes a smaller guest and gives it 8 KiB, and wraps a larger
+	 * size around to next to nothing; firmware needs 1 MiB. */
 	if (__builtin_mul_overflow(v, scale, &bytes))
-		return vm_xmlcheck_error(x, n, "size '%s' %s is too large", s,
-					 unit ? unit : "KiB");
+		bytes = ULLONG_MAX;
 	*kib = bytes / 1024 + (bytes % 1024 != 0);
+	if (*kib < MEMORY_MIN_KIB || *kib > MEMORY_MAX_KIB)
+		return vm_xmlcheck_error(x, n, "size '%s' %s is outside 1 MiB to 16 TiB", s,
+					 unit ? unit : "KiB");
 	return 0;
 }
 

@@ -29,6 +29,8 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 		s = json_object_get_string(status);
 		if (strcmp(s, "running") == 0)
 			state = "running";
+		else if (strcmp(s, "shutdown") == 0)
+			state = "shutoff";	/* on_poweroff preserve */
 		else if (strcmp(s, "internal-error") == 0 || strcmp(s, "guest-panicked") == 0)
 			state = "crashed";
 		else if (recorded == VM_RUN_STARTING)
@@ -65,7 +67,7 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 		info->pid = vm_state_qemu_pid(dirfd);
 		info->state = qmp_state(dirfd, st->state);
 	} else
-		info->state = "crashed";
+		info->state = vm_state_powered_off(dirfd) ? "shutoff" : "crashed";
 	vm_status_free(st);
 	return 0;
 }

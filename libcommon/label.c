@@ -220,3 +220,35 @@ vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *re
 	*restored = true;
 	return 0;
 }
+
+int
+vm_label_forget(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
+		int *left, struct vm_error *err)
+{
+	char dac[64], user[80];
+
+	*left = 0;
+	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
+		if (errno != ENODATA && errno != ENOTSUP)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
+					    X_DAC, rec->path);
+		return 0;
+	}
+	user_name(ctx, user);
+	if (boot_is_stale(fd)) {
+		if (users(fd, rec->path, true, left, err) < 0)
+			return -1;
+	} else if (xremove(fd, rec->path, user, err) < 0 ||
+		   users(fd, rec->path, false, left, err) < 0)
+		return -1;
+	return write_count(fd, rec->path, *left, err);
+}
+
+bool
+vm_label_used_by(const struct vm_label_ctx *ctx, int fd)
+{
+	char user[80], v[8];
+
+	user_name(ctx, user);
+	return fgetxattr(fd, user, v, sizeof(v)) >= 0;
+}

@@ -43,4 +43,17 @@ int vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec, i
 int vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
 		     bool *restored, struct vm_error *err);
 
+/* Whether the domain of CTX is recorded on the open file FD as a user of its label. */
+bool vm_label_used_by(const struct vm_label_ctx *ctx, int fd);
+
+/*
+ * Drops this domain's use of the label without touching the owner, for
+ * a disk that someone else holds now: the remaining users' count stays
+ * right, so the last of them restores the owner. A count that falls to
+ * zero keeps the owner's record for the next restore. *LEFT gets the
+ * number of users left (0 when nothing is recorded on the file).
+ */
+int vm_label_forget(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
+		    int *left, struct vm_error *err);
+
 #endif

@@ -313,6 +313,40 @@ vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long lon
 }
 
 int
+vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int fd,
+	       struct vm_lease **out, struct vm_error *err)
+{
+	struct vm_lease *l = lease_new(lm, resource, mode, err);
+
+	if (!l)
+		return -1;
+	l->fd = fd;
+	l->unlock = true;
+	*out = l;
+	return 0;
+}
+
+int
+vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
+{
+	int r;
+
+	if (lease->mode == VM_LEASE_EXCLUSIVE || !lm->drv->upgrade || lease->fd < 0)
+		return 0;
+	r = lm->drv->upgrade(lm, lease, err);
+	if (r != 0)
+		return r == VM_LOCK_BUSY ? conflict(lm, lease->resource, NULL, err) : -1;
+	lease->mode = VM_LEASE_EXCLUSIVE;
+	return 0;
+}
+
+const char *
+vm_lease_resource(const struct vm_lease *lease)
+{
+	return lease->resource;
+}
+
+int
 vm_lease_fd(const struct vm_lease *lease)
 {
 	return lease->fd;
@@ -321,8 +355,13 @@ vm_lease_fd(const struct vm_lease *lease)
 void
 vm_lease_release(struct vm_lease *lease)
 {
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+
 	if (!lease)
 		return;
+	/* the content lease is byte 0 with every driver that has fds */
+	if (lease->unlock && lease->fd >= 0)
+		fcntl(lease->fd, F_OFD_SETLK, &fl);
 	if (lease->fd >= 0)
 		close(lease->fd);
 	free(lease->resource);

@@ -112,6 +112,21 @@ int vm_lease_acquire_named(struct vm_lockmgr *lm, const char *resource, const ch
 int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
 			  unsigned long long offset, struct vm_lease **lease,
 			  struct vm_error *err);
+/*
+ * Makes a shared content lease exclusive without letting go of it: on a
+ * conflict (VM_EXIT_NO, worded as for an acquire) it stays shared.
+ */
+int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
+/*
+ * Takes FD, a copy of another process's lease fd on RESOURCE (from
+ * pidfd_getfd), as a lease of this process. The lock is the one that
+ * process holds, never free in between; vm_lease_release() of an
+ * adopted lease unlocks it for every fd of that open file description.
+ */
+int vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		   int fd, struct vm_lease **lease, struct vm_error *err);
+/* The resource the lease was taken on. */
+const char *vm_lease_resource(const struct vm_lease *lease);
 /* The fd that carries the lock, or -1 (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);
 /* Closes this process's handle; the lock lives on in other holders. */

@@ -33,6 +33,9 @@ struct vm_lock_driver {
 	int (*acquire_byte)(struct vm_lockmgr *lm, struct vm_lease *lease,
 			    const char *path, unsigned long long offset,
 			    struct vm_error *err);
+	/* Turns the shared content lease LEASE exclusive in place; on a
+	 * conflict it stays shared. NULL: nothing to turn. */
+	int (*upgrade)(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
 	/* Fills *FD with the fd to close for unlock. */
 	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms,
 			 int *fd, struct vm_error *err);
@@ -66,6 +69,7 @@ struct vm_lease {
 	char *resource;		/* resource, or the path of an explicit lease */
 	enum vm_lease_mode mode;
 	int fd;			/* carries the lock; -1 when none does */
+	bool unlock;		/* adopted: unlock on release, for every holder */
 };
 
 extern const struct vm_lock_driver vm_lock_driver_file;

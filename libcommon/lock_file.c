@@ -227,20 +227,52 @@ file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct 
 	return lock_lease_file(lm, lease->resource, type, BYTE_CONTENT, wait_ms, &lease->fd, err);
 }
 
+/* The kernel converts an OFD read lock to a write lock atomically, and
+ * leaves it as it was on a conflict: the lease is never free between. */
+static int
+file_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1 };
+
+	if (vm_ofd_lock(lease->fd, &fl, 0) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		return VM_LOCK_BUSY;
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'", lease->resource);
+}
+
 static int
 file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
 		  unsigned long long offset, struct vm_error *err)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1 };
+	cleanup_close int pfd = -1;
 	cleanup_close int fd = -1;
+	char self[64];
+	struct stat a, b;
 
 	if (offset > (unsigned long long)LLONG_MAX - 1)
 		return vm_error_set(err, VM_EXIT_INVALID, "lease '%s': offset %llu is too large",
 				    path, offset);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	/* Opening a device or a FIFO can itself act or block: the target is
+	 * looked at through an O_PATH fd, and opened for writing only once
+	 * it is known to be a regular file, through that same fd. */
+	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
 		return vm_error_sys(err, errno == ENOENT ? VM_EXIT_INVALID : VM_EXIT_SYSTEM, errno,
 				    "cannot open lease '%s'", path);
+	if (fstat(pfd, &a) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat lease '%s'", path);
+	if (!S_ISREG(a.st_mode))
+		return vm_error_set(err, VM_EXIT_INVALID, "refusing lease '%s': %s", path,
+				    S_ISLNK(a.st_mode) ? "it is a symlink" : "not a regular file");
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &b) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lease '%s'", path);
+	if (!S_ISREG(b.st_mode) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return vm_error_set(err, VM_EXIT_INVALID, "refusing lease '%s': not a regular file",
+				    path);
 	if (vm_ofd_lock(fd, &fl, 0) < 0) {
 		if (errno == EAGAIN)
 			return VM_LOCK_BUSY;
@@ -457,6 +489,7 @@ const struct vm_lock_driver vm_lock_driver_file = {
 	.close = file_close,
 	.acquire = file_acquire,
 	.acquire_byte = file_acquire_byte,
+	.upgrade = file_upgrade,
 	.meta_lock = file_meta_lock,
 	.probe = file_probe,
 	.scan = file_scan,

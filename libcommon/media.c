@@ -188,13 +188,14 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 		goto fail;
 	vm_state_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
 		     op->name);
+	vm_leaseset_release(&held);
 	/* the medium is in: the drive's emptied records go */
 	return drop_others(op, target, mine, err);
 
 fail:
+	vm_attach_unwind(op, target, nodes, passed, &held);
 	vm_leaseset_release(&held);
 	vm_image_close(&img);
-	vm_attach_unwind(op, target, nodes, passed);
 	return vm_error_prefix(err, "cannot insert '%s' into '%s'", d->source, target);
 }
 

@@ -33,4 +33,7 @@ unsigned vm_qemu_root_ports(const struct vm_domain *dom);
 /* Shell-quoted, space-separated; the caller frees. */
 char *vm_argv_join(const struct vm_argv *argv);
 
+/* The QEMU trace event that logs each shutdown request and its cause. */
+#define VM_QEMU_SHUTDOWN_TRACE "qemu_system_shutdown_request"
+
 #endif

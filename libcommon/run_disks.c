@@ -192,24 +192,60 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
 	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
 }
 
+/*
+ * The file of REC is someone else's now: only this domain's use of the
+ * label goes, so that the stop of the last user still restores the owner.
+ */
+static int
+forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
+       struct vm_error *err)
+{
+	struct vm_error ierr = VM_ERROR_INIT;
+	cleanup_close int meta = -1, meta_id = -1;
+	cleanup_close int fd = -1;
+	int left;
+
+	if (!ctx->label.remember || rec->has_owner)
+		return 0;
+	if (meta_lock(ctx, rec->path, identity, &meta, &meta_id, err) < 0)
+		return -1;
+	fd = vm_image_reopen(rec->path, rec->has_id, rec->dev, rec->ino, &ierr);
+	if (fd < 0)
+		return ierr.code == VM_EXIT_NO ? 0 : vm_error_set(err, ierr.code, "%s", ierr.msg);
+	if (vm_label_forget(&ctx->label, rec, fd, &left, err) < 0)
+		return -1;
+	if (left == 0)
+		ctx->warn("no domain uses the label of '%s' any more; its owner is recorded on it for the next stop of a domain using it",
+			  rec->path);
+	return 0;
+}
+
+/*
+ * Without a count of users on the file (remember_owner = 0, or the owner
+ * kept in status.json) a restore cannot tell whether another domain
+ * still uses a shared disk, so it needs the disk to itself.
+ */
+static enum vm_lease_mode
+restore_mode(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec)
+{
+	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
+		return VM_LEASE_EXCLUSIVE;
+	return rec->mode;
+}
+
 static int
 giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 	     struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
-	enum vm_lease_mode mode = rec->mode;
+	enum vm_lease_mode mode = restore_mode(ctx, rec);
 	cleanup_free char *found = NULL;
 	const char *identity = rec->identity;
 	int r;
 
 	if (!rec->path || (!rec->lease && !rec->labelled))
 		return 0;
-	/* Without a count of users on the file (remember_owner = 0, or the
-	 * owner kept in status.json) a restore cannot tell whether another
-	 * domain still uses a shared disk, so it needs the disk to itself. */
-	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
-		mode = VM_LEASE_EXCLUSIVE;
 	/* A record from before identity leases, or of a disk that took no
 	 * lease: the file the path names now is the best guess. */
 	if (!identity && rec->labelled && vm_lockmgr_active(ctx->lm) &&
@@ -223,9 +259,10 @@ giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 			vm_lease_release(lease);
 			if (lerr.code != VM_EXIT_NO)
 				return vm_error_set(err, lerr.code, "%s", lerr.msg);
-			if (rec->labelled)
-				ctx->warn("%s; leaving its owner as it is", lerr.msg);
-			return 0;
+			if (!rec->labelled)
+				return 0;
+			ctx->warn("%s; leaving its owner as it is", lerr.msg);
+			return forget(ctx, rec, identity, err);
 		}
 	}
 	r = restore(ctx, rec, identity, err);
@@ -242,6 +279,47 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 		return -1;
 	for (size_t i = 0; i < rec->nbacking; i++)
 		if (giveback_one(ctx, &rec->backing[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+		  const struct vm_leaseset *held, struct vm_error *err)
+{
+	struct vm_error lerr = VM_ERROR_INIT;
+	bool found = false;
+
+	for (size_t i = 0; rec->lease && i < held->n; i++) {
+		const char *res = vm_lease_resource(held->v[i]);
+
+		/* the path's lease and the identity's, both in that mode */
+		if (strcmp(res, rec->path) != 0 && !(rec->identity && strcmp(res, rec->identity) == 0))
+			continue;
+		found = true;
+		if (restore_mode(ctx, rec) != VM_LEASE_EXCLUSIVE ||
+		    vm_lease_upgrade(ctx->lm, held->v[i], &lerr) == 0)
+			continue;
+		if (lerr.code != VM_EXIT_NO)
+			return vm_error_set(err, lerr.code, "%s", lerr.msg);
+		ctx->warn("%s; leaving its owner as it is", lerr.msg);
+		return 0;
+	}
+	if (!found)
+		return giveback_one(ctx, rec, err);
+	return restore(ctx, rec, rec->identity, err);
+}
+
+int
+vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+		      const struct vm_leaseset *held, struct vm_error *err)
+{
+	if (!rec->path)
+		return 0;
+	if (giveback_held_one(ctx, rec, held, err) < 0)
+		return -1;
+	for (size_t i = 0; i < rec->nbacking; i++)
+		if (giveback_held_one(ctx, &rec->backing[i], held, err) < 0)
 			return -1;
 	return 0;
 }

@@ -68,4 +68,14 @@ int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 		     struct vm_error *err);
 
+/*
+ * As vm_disk_giveback(), for a command that still holds the disk's
+ * content lease in HELD (an unwind before or after QEMU died): the
+ * label is restored under that lease, which is never let go in between.
+ * A restore that is not reference-counted turns a shared lease
+ * exclusive in place first, and leaves the label when it cannot.
+ */
+int vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+			  const struct vm_leaseset *held, struct vm_error *err);
+
 #endif

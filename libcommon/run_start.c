@@ -200,12 +200,55 @@ take_uid(struct start *s, struct vm_error *err)
 			    r->first, r->last);
 }
 
+static bool
+writable(const struct vm_disk *d)
+{
+	return !d->readonly && !d->shareable;
+}
+
+/*
+ * One file listed as two disks, one of them written: its second lease
+ * would conflict with the first and read as someone else's. Compared by
+ * canonical path, before anything is taken.
+ */
+static int
+check_duplicates(const struct vm_domain *dom, struct vm_error *err)
+{
+	char **canon = calloc(dom->ndisks + 1, sizeof(*canon));
+	int r = 0;
+
+	if (!canon)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot check the disks");
+	for (size_t i = 0; i < dom->ndisks && r == 0; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+
+		if (!d->source)
+			continue;
+		r = vm_paths_canonical(d->source, &canon[i], err);
+		for (size_t j = 0; j < i && r == 0; j++) {
+			if (!canon[j] || strcmp(canon[i], canon[j]) != 0 ||
+			    (!writable(d) && !writable(&dom->disks[j])))
+				continue;
+			r = vm_error_set(err, VM_EXIT_INVALID,
+					 "%s:%d: <disk>: '%s' is already disk '%s' (line %d); one file can be two disks only when all are read-only or shareable",
+					 dom->file, d->line, canon[i], dom->disks[j].target,
+					 dom->disks[j].line);
+		}
+	}
+	for (size_t i = 0; i < dom->ndisks; i++)
+		free(canon[i]);
+	free(canon);
+	return r;
+}
+
 static int
 take_leases(struct start *s, struct vm_error *err)
 {
 	char resource[64];
 	struct vm_lease *lease = NULL;
 
+	if (check_duplicates(s->dom, err) < 0)
+		return -1;
 	snprintf(resource, sizeof(resource), VM_LEASE_UUID_PREFIX "%s", s->st.uuid);
 	if (vm_lockmgr_active(s->ctx.lm)) {
 		if (vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
@@ -372,11 +415,12 @@ unwind(struct start *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 	}
+	/* Our copies of the leases QEMU inherited still hold them. Only
+	 * these disks: with remember_owner = 0 a giveback chowns to root. */
+	for (size_t i = 0; i < s->nlabelled; i++)
+		vm_disk_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
-	/* Only these: with remember_owner = 0 a giveback chowns to root. */
-	for (size_t i = 0; i < s->nlabelled; i++)
-		vm_disk_giveback(&s->ctx, &s->st.disks[i], &ignored);
 	vm_state_remove_runtime(s->dl, &ignored);
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
@@ -386,7 +430,7 @@ static int
 describe_machine(struct start *s, struct vm_error *err)
 {
 	xmlChar *xml = NULL;
-	int len = 0;
+	int len = 0, r;
 
 	s->st.root_ports = vm_qemu_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
@@ -395,12 +439,12 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.gid = s->ctx.label.gid;
 	s->st.own_uid = s->own_uid;
 	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
-	s->st.domain_xml = xml ? strdup((char *)xml) : NULL;
-	xmlFree(xml);
-	if (!s->st.domain_xml)
+	if (!xml)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
 				    s->dom->name);
-	return 0;
+	r = vm_state_write_domain(s->dl, (const char *)xml, len, err);
+	xmlFree(xml);
+	return r;
 }
 
 static int
@@ -444,7 +488,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	vm_hook("start:labelled");
 	if (spawn(s, err) < 0)
 		goto fail;
-	vm_leaseset_release(&s->held);
+	/* QEMU has its own copies of the image fds now */
 	close_images(s);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
@@ -505,7 +549,6 @@ out:
 	for (size_t i = 0; i < s.st.ndisks; i++)
 		vm_status_disk_clear(&s.st.disks[i]);
 	free(s.st.disks);
-	free(s.st.domain_xml);
 	free(s.groups);
 	vm_lockmgr_close(s.ctx.lm);
 	return r;

@@ -3,6 +3,7 @@
 #include "domain.h"
 #include "exitcodes.h"
 #include "ofd.h"
+#include "qemu_argv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,9 +21,11 @@
 #include <unistd.h>
 
 #define LOCK_FILE "lock"
+#define ALIVE_FILE "alive"
 #define PID_FILE "pid"
+#define DOMAIN_FILE "domain.xml"
 #define BYTE_COMMAND 0
-#define BYTE_ALIVE 1
+#define BYTE_ALIVE 0
 
 /* A timeout or a conflict fails with EAGAIN. */
 static int
@@ -130,11 +133,11 @@ vm_state_unlock(struct vm_domlock *dl)
 	free(dl);
 }
 
-/* Whether another open file description holds a lock on BYTE of the lock file. */
+/* Whether another open file description holds a lock on BYTE of FILE. */
 static bool
-byte_held(int dirfd, off_t byte)
+byte_held(int dirfd, const char *file, off_t byte)
 {
-	cleanup_close int fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	if (fd < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
@@ -145,22 +148,28 @@ byte_held(int dirfd, off_t byte)
 bool
 vm_state_alive(int dirfd)
 {
-	return byte_held(dirfd, BYTE_ALIVE);
+	return byte_held(dirfd, ALIVE_FILE, BYTE_ALIVE);
 }
 
 bool
 vm_state_busy(int dirfd)
 {
-	return byte_held(dirfd, BYTE_COMMAND);
+	return byte_held(dirfd, LOCK_FILE, BYTE_COMMAND);
 }
 
 int
 vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE,
+				      O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
 
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot open the liveness file of domain '%s'", dl->name);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "refusing the liveness file of domain '%s': not a regular file of ours",
 				    dl->name);
 	if (ofd_lock_wait(fd, F_RDLCK, BYTE_ALIVE, 0) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
@@ -194,11 +203,15 @@ vm_state_qemu_pidfd(int dirfd)
 int
 vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, LOCK_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
+	if (fd < 0 && errno == ENOENT) {
+		wait_pidfd(pidfd);
+		return 0;
+	}
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock of domain '%s'",
-				    dl->name);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot open the liveness file of domain '%s'", dl->name);
 	/* The kernel drops QEMU's lock while it exits, before it is reaped,
 	 * so this returns as soon as QEMU is gone even if PID 1 reaps late. */
 	if (ofd_lock_wait(fd, F_WRLCK, BYTE_ALIVE, timeout_ms) < 0) {
@@ -212,9 +225,30 @@ vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_e
 	return 0;
 }
 
-/* True when process PID has an fd open on the file FD refers to. */
+/* Whether /proc/PID/fdinfo/NAME lists a lock of that open file description. */
 static bool
-pid_holds_file(pid_t pid, int fd)
+fd_has_lock(pid_t pid, const char *name)
+{
+	char path[300], buf[4096];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "\nlock:") != NULL;
+}
+
+/*
+ * True when process PID has an fd open on the file FD refers to; with
+ * LOCKED, one through which it holds a lock (a reader such as vm-status
+ * opens the file for a moment, but locks nothing).
+ */
+static bool
+pid_holds_file(pid_t pid, int fd, bool locked)
 {
 	char dir[64], link[340];
 	struct stat want, st;
@@ -233,9 +267,29 @@ pid_holds_file(pid_t pid, int fd)
 			continue;
 		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
 		found = stat(link, &st) == 0 && st.st_dev == want.st_dev &&
-			st.st_ino == want.st_ino;
+			st.st_ino == want.st_ino && (!locked || fd_has_lock(pid, de->d_name));
 	}
 	closedir(d);
+	return found;
+}
+
+/* The process that holds a lock on the file FD refers to, looked for in /proc. */
+static pid_t
+find_holder(int fd)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+	char *end;
+	long pid;
+
+	while (d && !found && (de = readdir(d))) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end == '\0' && pid > 1 && pid != getpid() && pid_holds_file(pid, fd, true))
+			found = pid;
+	}
+	if (d)
+		closedir(d);
 	return found;
 }
 
@@ -244,19 +298,20 @@ vm_state_qemu_pid(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int fd = -1;
-	char *end;
-	long pid;
+	char *end = NULL;
+	long pid = 0;
 
-	if (vm_paths_read(dirfd, PID_FILE, 32, &buf, NULL, NULL) < 0)
+	fd = openat(dirfd, ALIVE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	pid = strtol(buf, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return 0;
-	/* Pid reuse cannot fool us: the process must hold our lock file. */
-	fd = openat(dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !pid_holds_file(pid, fd))
-		return 0;
-	return pid;
+	if (vm_paths_read(dirfd, PID_FILE, 32, &buf, NULL, NULL) == 0)
+		pid = strtol(buf, &end, 10);
+	/* Pid reuse cannot fool us: the process must hold our liveness file. */
+	if (pid > 1 && (!*end || *end == '\n') && pid_holds_file(pid, fd, false))
+		return pid;
+	/* A pid file lost or damaged: while QEMU is alive, it is the one
+	 * process that holds the liveness file (no command keeps it open). */
+	return vm_state_alive(dirfd) ? find_holder(fd) : 0;
 }
 
 int
@@ -283,15 +338,41 @@ vm_state_write_pid_raw(int dirfd, pid_t pid)
 }
 
 int
+vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
+{
+	if (vm_paths_write_atomic(dl->dirfd, DOMAIN_FILE, xml, len, err) < 0)
+		return vm_error_prefix(err, "cannot record domain '%s'", dl->name);
+	return 0;
+}
+
+int
 vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, "qmp.sock" };
+	static const char *const names[] = { PID_FILE, "qmp.sock", DOMAIN_FILE };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' of domain '%s'",
 					    names[i], dl->name);
 	return 0;
+}
+
+/* QEMU's ShutdownCause, as its trace prints it: 6 is guest-shutdown. */
+#define GUEST_SHUTDOWN_LINE VM_QEMU_SHUTDOWN_TRACE " reason=6\n"
+#define START_LINE "vmkit: starting domain '"
+
+bool
+vm_state_powered_off(int dirfd)
+{
+	cleanup_free char *buf = NULL;
+	const char *run, *p;
+
+	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, NULL, NULL) < 0)
+		return false;
+	run = buf;
+	while ((p = strstr(run, START_LINE)))
+		run = p + strlen(START_LINE);
+	return run != buf && strstr(run, GUEST_SHUTDOWN_LINE) != NULL;
 }
 
 void

@@ -78,7 +78,6 @@ vm_status_free(struct vm_status *st)
 	for (size_t i = 0; i < st->ndisks; i++)
 		vm_status_disk_clear(&st->disks[i]);
 	free(st->disks);
-	free(st->domain_xml);
 	free(st);
 }
 
@@ -187,12 +186,14 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	for (size_t i = 0; i < st->ndisks; i++)
 		json_object_array_add(disks, disk_json(&st->disks[i]));
 	json_object_object_add(root, "disks", disks);
-	if (st->domain_xml)
-		json_object_object_add(root, "domain", S(st->domain_xml));
 	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
 						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!text)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot format the status file");
+	if (len > STATUS_MAX)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cannot record the status: %zu bytes, more than the %d that can be read back",
+				    len, STATUS_MAX);
 	return vm_paths_write_atomic(dirfd, STATUS_FILE, text, len, err);
 }
 
@@ -362,8 +363,6 @@ parse_root(json_object *root, struct vm_status *st)
 	/* absent in a record from before user_range: a shared uid */
 	st->own_uid = json_object_get_boolean(member(root, "own_uid", json_type_boolean));
 	if (copy_string(root, "scsi_bus", st->scsi_bus, sizeof(st->scsi_bus)) < 0)
-		return -1;
-	if (string(root, "domain") && !(st->domain_xml = strdup(string(root, "domain"))))
 		return -1;
 	for (i = 0; i < json_object_array_length(disks); i++) {
 		struct vm_status_disk d = { 0 };

@@ -13,13 +13,18 @@
  *               "lease": "exclusive|shared|none", "label": "applied|none",
  *               "owner": [UID, GID], "bus": "pci.N", "file": [DEV, INO],
  *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
- *                            "owner": ..., "file": ...}, ...]}, ...],
- *    "domain": "<domain ...>"}           (the domain XML as started)
+ *                            "owner": ..., "file": ...}, ...]}, ...]}
  *
  * JSON rather than XML so that the commands that only read it (vm-stop,
  * vm-status, vm-lock, vm-attach) need not load libxml2, whose ICU and
  * libstdc++ cost some 2 ms of start-up on every run. "machine" holds what
  * vm-attach needs to know of the domain.
+ *
+ * The domain XML as started is not in here but in its own file of the
+ * run directory (state.h): status.json is read by every lease conflict
+ * and listing, and rewritten at each step, while the XML (up to 16 MiB)
+ * is written once. A status that would pass STATUS_MAX is refused when
+ * written, so that whatever a command records, every command can read.
  *
  * Writing "starting" with its disks is the intent that comes before any
  * change outside the run directory. While a cdrom's medium is changed,
@@ -75,7 +80,6 @@ struct vm_status {
 	unsigned uid, gid;	/* QEMU's user and group */
 	bool own_uid;		/* leased from user_range: no other domain has it */
 	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
-	char *domain_xml;	/* the domain as started, kept as text */
 };
 
 /* Appends a disk record; the strings and backing records are copied. */
@@ -94,6 +98,8 @@ void vm_status_disk_clear(struct vm_status_disk *d);
 /* Removes record I, moving the later ones down. */
 void vm_status_remove_disk(struct vm_status *st, size_t i);
 
+/* A status that would not fit in what vm_status_read() takes is
+ * VM_EXIT_INVALID, and the file is left as it was. */
 int vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err);
 /* Missing file: VM_EXIT_NO, errno ENOENT. Garbage: VM_EXIT_SYSTEM naming
  * the file. The result is calloc'ed; free it with vm_status_free(). */

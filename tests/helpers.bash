@@ -123,13 +123,13 @@ kill_qemu() {
 	wait_gone "$pid"
 }
 
-# Liveness from another process: is byte 1 of the domain lock held?
+# Liveness from another process: is the domain's liveness file locked?
 alive_lock_held() {
-	python3 - "$VMKIT_RUNDIR/domains/$1/lock" <<'PY'
+	python3 - "$VMKIT_RUNDIR/domains/$1/alive" <<'PY'
 import fcntl, struct, sys, os
 fd = os.open(sys.argv[1], os.O_RDWR)
 try:
-    fcntl.fcntl(fd, 37, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 1, 1, 0))  # F_OFD_SETLK
+    fcntl.fcntl(fd, 37, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK
 except OSError:
     sys.exit(0)
 sys.exit(1)

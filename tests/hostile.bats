@@ -185,7 +185,8 @@ outside_untouched() {
 	rm "$VMKIT_RUNDIR/domains/p/pid"
 	ln -s "$TEST_DIR/outside" "$VMKIT_RUNDIR/domains/p/pid"
 	run -0 vm-status p
-	assert_output --regexp "^p +running +- "
+	# the pid comes from the process that holds the liveness lock
+	assert_output --regexp "^p +running +$pid "
 	run -0 vm-stop --force p
 	wait_gone "$pid"
 	outside_untouched
@@ -228,5 +229,66 @@ outside_untouched() {
 	# vm-lock reads the config too: a real one again to ask it
 	rm "$VMKIT_CONF"
 	printf 'user = "%s"\n' "$QEMU_USER" > "$VMKIT_CONF"
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+# qemu_locks_run_files NAME: does what a compromised QEMU of domain NAME
+# can do with the fds it inherited on files of its run directory: read-
+# lock every byte of them. The locks are taken through copies of QEMU's
+# own fds (pidfd_getfd), so they belong to QEMU's open file descriptions
+# and last as long as QEMU does.
+qemu_locks_run_files() {
+	python3 - "$(qemu_pid "$1")" "$VMKIT_RUNDIR/domains/$1/" <<'PY'
+import ctypes, fcntl, os, struct, sys
+pid, rundir = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = os.pidfd_open(pid)
+n = 0
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(rundir):
+        continue
+    copy = libc.syscall(438, pidfd, int(fd), 0)  # pidfd_getfd
+    if copy < 0:
+        continue
+    try:
+        fcntl.fcntl(copy, 37, struct.pack('hhqqi', fcntl.F_RDLCK, 0, 0, 0, 0))  # F_OFD_SETLK, whole file
+        n += 1
+    except OSError:
+        pass
+    os.close(copy)
+sys.exit(0 if n else 1)
+PY
+}
+
+@test "a QEMU that read-locks every byte of its run files cannot stop vm-stop, vm-attach or vm-status" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 vm-start "$(make_domain q "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid q)
+	qemu_locks_run_files q
+	run -0 timeout 20 vm-status q
+	assert_output --partial "running"
+	# the cleanup's vm-stop would wait as long as this QEMU lives
+	run timeout 20 vm-attach q --detach vdz
+	[ "$status" -eq 1 ] || { kill -9 "$pid"; fail "vm-attach exited $status: $output"; }
+	assert_output --partial "domain 'q' has no disk 'vdz'"
+	run timeout 30 vm-stop --force q
+	[ "$status" -eq 0 ] || { kill -9 "$pid"; fail "vm-stop exited $status: $output"; }
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+}
+
+@test "vm-stop --force of a domain whose status file is garbage still gives back the disks its QEMU held" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	own_disk "$TEST_DIR/ro.img" 4242:4242 640 raw
+	run -0 vm-start "$(make_domain gb "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$(disk_xml "$TEST_DIR/ro.img" vdb "<readonly/>" raw)")"
+	pid=$(qemu_pid gb)
+	echo garbage > "$VMKIT_RUNDIR/domains/gb/status.json"
+	run -0 vm-stop --force gb
+	assert_output --partial "kept it as status.json.damaged"
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/ro.img")" = "4242:4242:640" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/ro.img")" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }

@@ -44,7 +44,12 @@ setup() {
 	sed -i "s/machine='pc'/machine='q35'/" "$XML"
 }
 
-teardown() { common_teardown; }
+teardown() {
+	# a command left paused at a step holds the domain lock that the
+	# cleanup's vm-stop would wait for
+	[ -z "${PAUSED:-}" ] || kill -9 "$PAUSED" 2>/dev/null || true
+	common_teardown
+}
 
 # Every named step in the sources.
 all_steps() {
@@ -271,4 +276,75 @@ qemu_dies_at() {
 		n=$((n + 1))
 	done
 	echo "# QEMU killed under $n paused commands" >&3
+}
+
+# pause_at STEP CMD...: runs CMD in the background until it pauses at
+# STEP; PAUSED gets its pid, and its output goes to $TEST_DIR/cmd.out.
+pause_at() {
+	local step=$1 r=0
+	shift
+	rm -f "$TEST_DIR/stopped"
+	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
+	PAUSED=$!
+	wait_stopped "$TEST_DIR/stopped" "$PAUSED" || r=$?
+	[ "$r" -eq 0 ] || fail "'$*' never stopped at step '$step' ($r): $(cat "$TEST_DIR/cmd.out")"
+}
+
+# resume_paused RC: lets the command of pause_at run on, and checks that
+# it exits RC.
+resume_paused() {
+	local rc=0
+	kill -CONT "$PAUSED"
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
+}
+
+@test "a start whose QEMU dies keeps every lease until it has given the disks back" {
+	pause_at start:spawned vm-start "$XML"
+	kill_qemu sweep
+	# QEMU is gone but vm-start's own copies still hold the leases
+	run -1 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	assert_output --partial "vm-lock: disk '$TEST_DIR/a.qcow2' is in use by"
+	run -1 vm-lock run "$TEST_DIR/b.img" -- true
+	resume_paused 4
+	grep -qx "vm-start: qemu was killed by signal 9 during start-up" "$TEST_DIR/cmd.out" || fail "$(cat "$TEST_DIR/cmd.out")"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.img")" = "4242:4242:640" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")$(xattrs_left "$TEST_DIR/b.img")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	run -1 vm-status sweep
+}
+
+@test "an attach whose QEMU dies after the hand-over keeps the disk's lease until vm-attach ends" {
+	run -0 vm-start "$XML"
+	pause_at attach:lease-passed vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
+	kill_qemu sweep
+	run -1 vm-lock run "$TEST_DIR/c.qcow2" -- true
+	resume_paused 4
+	run -0 vm-stop sweep
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/c.qcow2")" ]
+}
+
+# given_back_under_lease DISK CMD...: CMD, paused where QEMU has let go
+# of DISK, still holds its lease; it then gives DISK back to root.
+given_back_under_lease() {
+	local disk=$1
+	shift
+	pause_at attach:lease-dropped "$@"
+	run -1 vm-lock run "$disk" -- true
+	resume_paused 0
+	[ "$(stat -c %u:%g:%a "$disk")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$disk")" ]
+	run -0 vm-lock status "$disk"
+}
+
+@test "a detach keeps the disk's lease from QEMU's hands to the give-back" {
+	run -0 vm-start "$XML"
+	run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
+	given_back_under_lease "$TEST_DIR/c.qcow2" vm-attach sweep --detach vdz
+	# a medium QEMU got at start: its lease came by inheritance, and QEMU
+	# keeps that fd, but not the lease
+	given_back_under_lease "$TEST_DIR/e.iso" vm-attach sweep --eject sdc
+	run -0 vm-stop --force sweep
 }

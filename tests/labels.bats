@@ -82,6 +82,43 @@ assert b and b[0]["inserted"]["node-name"] == "drive-vda" and not b[0]["inserted
 	kill "$holder"
 }
 
+# Two domains share a read-only disk; both QEMUs die, and someone else
+# holds the disk while the first vm-stop runs: that stop drops its own
+# use of the label all the same, so the last user's stop gives it back.
+two_readers_dead() {
+	own_disk "$TEST_DIR/ro.img" root:root 640 raw
+	run -0 vm-start "$(make_domain ra "$(disk_xml "$TEST_DIR/ro.img" vda "<readonly/>" raw)")"
+	run -0 vm-start "$(make_domain rb "$(disk_xml "$TEST_DIR/ro.img" vda "<readonly/>" raw)")"
+	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/ro.img")" = 2 ]
+	kill_qemu ra
+	kill_qemu rb
+}
+
+@test "a stop that finds its disk held by vm-lock run still drops its use, and the last user's stop restores the owner" {
+	two_readers_dead
+	run -0 vm-lock run --wait 5 "$TEST_DIR/ro.img" -- vm-stop ra
+	assert_output --partial "warning: disk '$TEST_DIR/ro.img' is in use by another host or process; leaving its owner as it is"
+	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/ro.img")" = 1 ]
+	[ "$(stat -c %U "$TEST_DIR/ro.img")" = "$QEMU_USER" ]
+	run -0 vm-stop rb
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/ro.img")" = "0:0:640" ]
+	[ -z "$(xattrs_left "$TEST_DIR/ro.img")" ]
+}
+
+@test "stops that find their disk in use by another domain drop their use, and that domain's stop restores the owner" {
+	two_readers_dead
+	run -0 vm-start "$(make_domain rw "$(disk_xml "$TEST_DIR/ro.img" vda "" raw)")"
+	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/ro.img")" = 3 ]
+	run -0 vm-stop ra
+	assert_output --partial "warning: disk '$TEST_DIR/ro.img' is in use by domain 'rw'; leaving its owner as it is"
+	run -0 vm-stop rb
+	[ "$(getfattr --only-values -n trusted.vmkit.ref_dac "$TEST_DIR/ro.img")" = 1 ]
+	[ "$(stat -c %U "$TEST_DIR/ro.img")" = "$QEMU_USER" ]
+	run -0 vm-stop --force rw
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/ro.img")" = "0:0:640" ]
+	[ -z "$(xattrs_left "$TEST_DIR/ro.img")" ]
+}
+
 @test "a start that fails after labelling gives every disk back" {
 	own_disk "$TEST_DIR/a.qcow2" 4242:4242 600
 	own_disk "$TEST_DIR/b.img" root:root 640 raw

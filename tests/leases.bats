@@ -165,3 +165,15 @@ pair() {
 	run -0 vm-stop --force el
 	run -0 vm-start "$TEST_DIR/el2.xml"
 }
+
+@test "a <lease> target that is not a regular file is refused with exit 3 and never opened for writing" {
+	mkfifo "$TEST_DIR/fifo"
+	touch "$TEST_DIR/real"
+	ln -s real "$TEST_DIR/link"
+	for target in "$TEST_DIR/fifo" "$TEST_DIR/link" /dev/null "$TEST_DIR"; do
+		xml=$(make_domain nr "<lease><lockspace>ls</lockspace><key>k</key><target path='$target' offset='0'/></lease>")
+		run -3 timeout 20 vm-start "$xml"
+		assert_output --partial "vm-start: refusing lease '$target': "
+		run -1 vm-status nr
+	done
+}

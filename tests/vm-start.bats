@@ -167,8 +167,10 @@ XDG_STATE_HOME=$dir"
 	# the uuid's, and the disk's path and identity leases
 	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/leases/'"
 	assert_output 3
-	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
+	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/alive'"
 	assert_output 1
+	# the domain lock stays the commands' own
+	run -1 bash -c "ls -l /proc/$pid/fd/ | grep -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
 }
 
 @test "vm-start --paused leaves the guest paused" {
@@ -223,7 +225,7 @@ XDG_STATE_HOME=$dir"
 	cat > "$TEST_DIR/fake-qemu" <<'SH'
 #!/bin/bash
 for fd in /proc/$$/fd/*; do
-	case $(readlink "$fd") in */lock) eval "exec ${fd##*/}>&-" ;; esac
+	case $(readlink "$fd") in */alive) eval "exec ${fd##*/}>&-" ;; esac
 done
 echo lingering >&2
 sleep 0.5
@@ -333,4 +335,50 @@ SH
 	run -0 as_user vm-stop --force sess
 	wait_gone "$pid"
 	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]
+}
+
+@test "a domain with a 15 MiB <description> starts, shows as running and stops with its disk given back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	xml=$(make_domain big "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	# quotes and slashes, which JSON escapes, make the worst text to record
+	python3 -c 'import sys; print("<description>" + "\"/&quot;" * (15 * 1024 * 1024 // 9) + "</description>")' > "$TEST_DIR/desc"
+	sed -i "/<vcpu>/r $TEST_DIR/desc" "$xml"
+	run -0 vm-start "$xml"
+	run -0 vm-status big
+	assert_output --partial "running"
+	# the XML is kept beside the status, which stays small
+	[ "$(stat -c %s "$VMKIT_RUNDIR/domains/big/status.json")" -lt 65536 ]
+	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/big/domain.xml")" = 600 ]
+	run -0 vm-stop --force big
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/big/domain.xml" ]
+}
+
+@test "the same disk listed twice with one read-write is refused with exit 3 naming both lines, and nothing is leased or labelled" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	ln -s a.qcow2 "$TEST_DIR/alias.qcow2"
+	xml=$(make_domain twice "$(disk_xml "$TEST_DIR/a.qcow2" vda)" "$(disk_xml "$TEST_DIR/alias.qcow2" vdb "<readonly/>")")
+	line=$(grep -n "target dev='vdb'" "$xml" | cut -d: -f1)
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:$line: <disk>: '$TEST_DIR/a.qcow2' is already disk 'vda' (line $((line - 1))); one file can be two disks only when all are read-only or shareable"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+	[ ! -e "$VMKIT_RUNDIR/domains/twice/status.json" ]
+}
+
+@test "<memory> below 1 MiB or above 16 TiB is refused with exit 3 naming its line" {
+	xml=$(make_domain mem)
+	line=$(grep -n "<memory" "$xml" | cut -d: -f1)
+	for size in "<memory unit='KiB'>8</memory>" "<memory unit='b'>1</memory>" \
+		"<memory unit='TiB'>17</memory>" "<memory unit='EiB'>16</memory>"; do
+		sed -i "${line}s|.*|  $size|" "$xml"
+		run -3 vm-start "$xml"
+		assert_output --partial "vm-start: $xml:$line: <memory>: size "
+		assert_output --partial "is outside 1 MiB to 16 TiB"
+	done
+	sed -i "${line}s|.*|  <memory unit='MiB'>1</memory>|" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "size=1024k"
 }

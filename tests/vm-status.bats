@@ -58,7 +58,61 @@ assert d == [{"name": "js", "state": "running", "pid": int(sys.argv[2]),
 
 @test "vm-status does not trust a pid file that names another process" {
 	run -0 vm-start "$(make_domain pidf)"
+	pid=$(qemu_pid pidf)
 	echo 1 > "$VMKIT_RUNDIR/domains/pidf/pid"
 	run -0 vm-status pidf
-	assert_output --regexp "^pidf +running +- "
+	# not pid 1: the process that holds the liveness lock
+	assert_output --regexp "^pidf +running +$pid "
+}
+
+# guest_poweroff NAME: what a guest's ACPI power-off does: S5 into the
+# PIIX4 PM1a control register (SeaBIOS maps it at 0x600; the monitor's
+# port write goes where the guest's would). Retried until the firmware
+# has mapped it.
+guest_poweroff() {
+	local i
+	for i in $(seq 50); do
+		qmp "$1" human-monitor-command '{"command-line": "o /w 0x604 0x2000"}' >/dev/null 2>&1 || return 0
+		sleep 0.2
+		[ -n "$(qmp "$1" query-status 2>/dev/null | grep -e '"shutdown"')" ] && return 0
+	done
+	return 1
+}
+
+acpi_domain() {
+	xml=$(make_domain "$1")
+	sed -i "s|<devices>|<features><acpi/></features>\n  ${2:-}\n  <devices>|" "$xml"
+	echo "$xml"
+}
+
+@test "a guest that powered off shows as shutoff, not crashed, and vm-stop cleans it up" {
+	run -0 vm-start "$(acpi_domain off)"
+	pid=$(qemu_pid off)
+	guest_poweroff off
+	wait_gone "$pid"
+	run -1 vm-status off
+	assert_line --regexp "^off +shutoff +- "
+	assert_output --partial "domain 'off' is shutoff"
+	run -0 vm-stop off
+	run -1 vm-status off
+	assert_output "vm-status: domain 'off' is not running"
+}
+
+@test "with on_poweroff preserve a powered-off guest shows as shutoff and vm-stop -t ends it without complaint" {
+	run -0 vm-start "$(acpi_domain keep "<on_poweroff>preserve</on_poweroff>")"
+	pid=$(qemu_pid keep)
+	guest_poweroff keep
+	run -0 vm-status keep
+	assert_line --regexp "^keep +shutoff +$pid "
+	run -0 vm-stop -t 2 keep
+	assert_output ""
+	wait_gone "$pid"
+}
+
+@test "a killed QEMU after a guest reboot request still shows as crashed" {
+	run -0 vm-start "$(acpi_domain dead)"
+	qmp dead system_reset >/dev/null
+	kill_qemu dead
+	run -1 vm-status dead
+	assert_line --regexp "^dead +crashed +- "
 }

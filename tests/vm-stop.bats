@@ -84,3 +84,31 @@ teardown() { common_teardown; }
 	[ "$(cat "$TEST_DIR"/rc.* | grep -c '^1$')" = 4 ]
 	[ "$(grep -l "is not running" "$TEST_DIR"/out.* | wc -l)" = 4 ]
 }
+
+@test "vm-stop --force ends a QEMU stopped with SIGSTOP within 15 s and gives its disk back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 vm-start "$(make_domain frozen "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid frozen)
+	kill -STOP "$pid"
+	SECONDS=0
+	run timeout 60 vm-stop --force frozen
+	[ "$status" -eq 0 ] || { kill -9 "$pid"; fail "vm-stop exited $status: $output"; }
+	[ "$SECONDS" -le 15 ] || fail "vm-stop took $SECONDS s"
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
+}
+
+@test "vm-stop --force finds a QEMU whose pid file is gone, ends it and gives its disk back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 vm-start "$(make_domain nopid "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(qemu_pid nopid)
+	rm "$VMKIT_RUNDIR/domains/nopid/pid"
+	kill -STOP "$pid"
+	run timeout 60 vm-stop --force nopid
+	[ "$status" -eq 0 ] || { kill -9 "$pid"; fail "vm-stop exited $status: $output"; }
+	wait_gone "$pid"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+}
