@@ -91,10 +91,8 @@ stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
 		if (code > worst)
 			worst = code;
 	}
-	if (worst != VM_EXIT_OK) {
-		vm_error_set(err, worst, "not every domain was stopped");
-		return -1;
-	}
+	if (worst != VM_EXIT_OK)
+		return vm_error_set(err, worst, "not every domain was stopped");
 	return 0;
 }
 
