@@ -259,16 +259,33 @@ vm_paths_read_user(const char *path, const char *what, size_t max, char **bufp,
 	return 0;
 }
 
-char *
-vm_paths_domain_xml(const char *conf_path, const char *name)
+/* "DIR/SUB" where DIR is the directory of the configuration file. */
+static char *
+conf_sibling(const char *conf_path, const char *sub)
 {
 	const char *slash = strrchr(conf_path, '/');
 	int dirlen = slash ? (int)(slash - conf_path) : 1;
 	char *path = NULL;
 
-	if (asprintf(&path, "%.*s/domains/%s.xml", dirlen, slash ? conf_path : ".", name) < 0)
+	if (asprintf(&path, "%.*s/%s", dirlen, slash ? conf_path : ".", sub) < 0)
 		return NULL;
 	return path;
+}
+
+char *
+vm_paths_domain_xml(const char *conf_path, const char *name)
+{
+	cleanup_free char *sub = NULL;
+
+	if (asprintf(&sub, "domains/%s.xml", name) < 0)
+		return NULL;
+	return conf_sibling(conf_path, sub);
+}
+
+char *
+vm_paths_autostart_dir(const char *conf_path)
+{
+	return conf_sibling(conf_path, "autostart");
 }
 
 int

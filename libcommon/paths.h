@@ -71,6 +71,13 @@ int vm_paths_read_user(const char *path, const char *what, size_t max, char **bu
 char *vm_paths_domain_xml(const char *conf_path, const char *name);
 
 /*
+ * The autostart/ directory beside domains/: an entry NAME.xml (usually
+ * a symlink to ../domains/NAME.xml; only its name is read) marks domain
+ * NAME for vm-start --all. NULL when out of memory.
+ */
+char *vm_paths_autostart_dir(const char *conf_path);
+
+/*
  * Resolves a disk path to the canonical absolute path (symlinks,
  * relative parts, "..") that names its lease. Fails with VM_EXIT_INVALID
  * when the path does not exist.

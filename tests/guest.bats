@@ -168,3 +168,38 @@ wait_ready() {
 	run -0 vm-lock status "$disk"
 	run -1 vm-status deaf
 }
+
+@test "vm-stop --all: a guest that honours ACPI powers off, two that ignore it are forced off at the deadline, all disks given back" {
+	local disk="$TEST_DIR/g.img" marker="vmkit-marker-$RANDOM$RANDOM" d t0 ms pids=()
+	root_disk "$disk"
+	run -0 vm-start "$(make_guest g "$disk" "$marker")"
+	pids+=("$(qemu_pid g)")
+	wait_ready g "${pids[0]}"
+	for d in f1 f2; do
+		own_disk "$TEST_DIR/$d.qcow2" root:root 600
+		run -0 vm-start "$(make_domain "$d" "$(disk_xml "$TEST_DIR/$d.qcow2" vda)")"
+		pids+=("$(qemu_pid "$d")")
+	done
+
+	t0=$(date +%s%N)
+	run -0 vm-stop --all --timeout 5
+	ms=$(ms_since "$t0")
+	echo "# vm-stop --all --timeout 5 took $ms ms" >&3
+	assert_line "vm-stop: warning: domain 'f1' did not power down within 5 s; it is still running (use --force); forcing it off"
+	assert_line "vm-stop: warning: domain 'f2' did not power down within 5 s; it is still running (use --force); forcing it off"
+	refute_output --partial "'g'"
+	grep -q '^vmkit-guest: POWEROFF' "$TEST_DIR/g.serial"
+	# The deadline, then QMP quit (up to 3 s), with room for a loaded host.
+	[ "$ms" -ge 5000 ]
+	[ "$ms" -lt 15000 ]
+	for d in 0 1 2; do
+		run -1 running "${pids[$d]}"
+	done
+	for d in "$disk" "$TEST_DIR/f1.qcow2" "$TEST_DIR/f2.qcow2"; do
+		run -0 vm-lock status "$d"
+		[ "$(stat -c %u:%g:%a "$d")" = "0:0:600" ]
+		[ -z "$(xattrs_left "$d")" ]
+	done
+	run -0 vm-status
+	assert_output ""
+}

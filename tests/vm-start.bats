@@ -382,3 +382,39 @@ SH
 	run -0 vm-start --print-argv "$xml"
 	assert_output --partial "size=1024k"
 }
+
+@test "vm-start --all refuses a DOMAIN with exit 2" {
+	run -2 vm-start --all x
+	assert_output --partial "--all takes no DOMAIN"
+}
+
+@test "vm-start --all without an autostart directory starts nothing and exits 0" {
+	run -0 vm-start --all
+	assert_output ""
+	run -0 vm-status
+	assert_output ""
+}
+
+@test "vm-start --all starts the marked domains, skips a running one, and names a broken one with its exit status" {
+	local d pid
+	mkdir "$TEST_DIR/domains" "$TEST_DIR/autostart"
+	for d in a1 a3 a4 a5; do
+		mv "$(make_domain "$d")" "$TEST_DIR/domains/$d.xml"
+	done
+	printf '<domain>\n  <name>a2</name>\n  <bogus/>\n</domain>\n' > "$TEST_DIR/domains/a2.xml"
+	for d in a1 a2 a3 a5; do
+		ln -s "../domains/$d.xml" "$TEST_DIR/autostart/$d.xml"
+	done
+	run -0 vm-start a5
+	pid=$(qemu_pid a5)
+	run -3 vm-start --all
+	assert_line --index 0 --partial "vm-start: cannot start domain 'a2': "
+	assert_output --partial "a2.xml:"
+	assert_line "vm-start: domain 'a5' is already running"
+	assert_line "vm-start: not every domain marked in '$TEST_DIR/autostart' was started"
+	run -0 vm-status a1
+	run -0 vm-status a3
+	run -1 vm-status a4
+	run -1 vm-status a2
+	[ "$(qemu_pid a5)" = "$pid" ]
+}

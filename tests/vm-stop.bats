@@ -112,3 +112,61 @@ teardown() { common_teardown; }
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 }
+
+@test "vm-stop --all refuses a NAME with exit 2" {
+	run -2 vm-stop --all x
+	assert_output --partial "--all takes no NAME"
+}
+
+@test "vm-stop --all with no domain running does nothing and exits 0" {
+	run -0 vm-stop --all
+	assert_output ""
+}
+
+@test "vm-stop --all forces off at the deadline, in parallel, every guest that ignores ACPI, and gives their disks back" {
+	local d pids=() start elapsed
+	for d in s1 s2 s3; do
+		own_disk "$TEST_DIR/$d.qcow2" root:root 600
+		run -0 vm-start "$(make_domain "$d" "$(disk_xml "$TEST_DIR/$d.qcow2" vda)")"
+		pids+=("$(qemu_pid "$d")")
+		run -1 vm-lock status "$TEST_DIR/$d.qcow2"
+	done
+	start=$(date +%s)
+	run -0 --separate-stderr vm-stop --all --timeout 2
+	elapsed=$(($(date +%s) - start))
+	assert_output ""
+	for d in s1 s2 s3; do
+		[[ "$stderr" == *"vm-stop: warning: domain '$d' did not power down within 2 s; it is still running (use --force); forcing it off"* ]]
+	done
+	# One deadline for all, then QMP quit: three guests in sequence would
+	# take at least 6 s before forcing; the margin is for a loaded host.
+	((elapsed >= 2 && elapsed < 12))
+	for d in 0 1 2; do
+		wait_gone "${pids[$d]}"
+	done
+	for d in s1 s2 s3; do
+		run -0 vm-lock status "$TEST_DIR/$d.qcow2"
+		[ "$(stat -c %u:%g:%a "$TEST_DIR/$d.qcow2")" = "0:0:600" ]
+		[ -z "$(xattrs_left "$TEST_DIR/$d.qcow2")" ]
+		[ ! -e "$VMKIT_RUNDIR/domains/$d/status.json" ]
+	done
+	run -0 vm-status
+	assert_output ""
+}
+
+@test "vm-stop --all stops the others when one fails, names it, and exits with its status" {
+	local d
+	for d in f1 f2 f3; do
+		make_disk "$TEST_DIR/$d.qcow2"
+		run -0 vm-start "$(make_domain "$d" "$(disk_xml "$TEST_DIR/$d.qcow2" vda)")"
+	done
+	echo 'garbage<' > "$VMKIT_RUNDIR/domains/f2/status.json"
+	run -4 vm-stop --all --timeout 1
+	assert_line "vm-stop: not every domain was stopped"
+	assert_line --partial "vm-stop: cannot stop domain 'f2': domain 'f2': status file 'status.json' is damaged"
+	run -0 vm-lock status "$TEST_DIR/f1.qcow2"
+	run -0 vm-lock status "$TEST_DIR/f3.qcow2"
+	run -1 vm-lock status "$TEST_DIR/f2.qcow2"
+	run -0 vm-status
+	assert_output --regexp "^f2 +damaged +- +$"
+}

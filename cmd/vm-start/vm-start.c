@@ -3,12 +3,14 @@
 #include "cleanup.h"
 #include "conf.h"
 #include "domain.h"
+#include "domain_info.h"
 #include "domain_run.h"
 #include "exitcodes.h"
 #include "image.h"
 #include "paths.h"
 #include "qemu_argv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -20,11 +22,14 @@ usage(void)
 {
 	char *example = vm_paths_domain_xml(vm_conf_path(), "NAME");
 
-	printf("Usage: %s [--paused] [--print-argv] DOMAIN\n\n"
+	printf("Usage: %s [--paused] [--print-argv] DOMAIN\n"
+	       "       %s --all [--paused]\n\n"
 	       "Start a QEMU virtual machine from libvirt domain XML.\n"
 	       "DOMAIN is an XML file (a path with a '/' or ending in .xml)\n"
 	       "or the NAME of %s\n(domains/ next to the configuration file).\n\n"
 	       "Options:\n"
+	       "  -a, --all         start every domain NAME marked by an entry NAME.xml\n"
+	       "                    in autostart/ beside domains/, unless it runs\n"
 	       "  -p, --paused      leave the guest paused after start-up\n"
 	       "  -n, --print-argv  print the QEMU command line and start nothing\n"
 	       "  -h, --help        show this help\n\n"
@@ -32,8 +37,11 @@ usage(void)
 	       "user_range in vmkit.conf under a uid of the domain's own.\n\n"
 	       "Exit status: 0 started, 1 already running, a disk is in use or\n"
 	       "no uid of user_range is free, 2 usage, 3 invalid domain XML, config,\n"
-	       "run directory or lockspace, 4 system or QEMU failure.\n",
-	       program_invocation_short_name, example ? example : "domains/NAME.xml");
+	       "run directory or lockspace, 4 system or QEMU failure.\n"
+	       "With --all: 0 when every marked domain runs, else the highest\n"
+	       "status among the domains that failed.\n",
+	       program_invocation_short_name, program_invocation_short_name,
+	       example ? example : "domains/NAME.xml");
 	free(example);
 }
 
@@ -102,22 +110,90 @@ out:
 	return r;
 }
 
+static int
+xml_entry(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && len > 4 && !strcmp(d->d_name + len - 4, ".xml");
+}
+
+static bool
+running(const char *name)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_paths paths = { .fd = -1 };
+	struct vm_domain_info info;
+	bool alive = vm_paths_open(&paths, &ignored) == 0 &&
+		     vm_info_get(&paths, name, &info, &ignored) == 0 && info.alive;
+
+	vm_paths_close(&paths);
+	return alive;
+}
+
+/*
+ * One after the other, in name order: a start takes milliseconds, and a
+ * fixed order makes boot logs comparable. A domain that fails is
+ * reported under its name and the next one is started all the same.
+ */
+static int
+start_all(bool paused, struct vm_error *err)
+{
+	cleanup_free char *dir = vm_paths_autostart_dir(vm_conf_path());
+	struct dirent **list = NULL;
+	int n, worst = VM_EXIT_OK;
+
+	if (!dir)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start domains");
+	n = scandir(dir, &list, xml_entry, alphasort);
+	if (n < 0 && errno == ENOENT)
+		return 0;
+	if (n < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s'", dir);
+	for (int i = 0; i < n; i++) {
+		struct vm_error one = VM_ERROR_INIT;
+		char *name = list[i]->d_name;
+
+		name[strlen(name) - 4] = '\0';
+		if (running(name))
+			fprintf(stderr, "%s: domain '%s' is already running\n",
+				program_invocation_short_name, name);
+		else if (run(name, paused, false, &one) < 0) {
+			int code;
+
+			vm_error_prefix(&one, "cannot start domain '%s'", name);
+			code = vm_error_report(&one);
+			if (code > worst)
+				worst = code;
+		}
+		free(list[i]);
+	}
+	free(list);
+	if (worst != VM_EXIT_OK)
+		return vm_error_set(err, worst, "not every domain marked in '%s' was started", dir);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
 		{ "paused", no_argument, NULL, 'p' },
 		{ "print-argv", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_error err = VM_ERROR_INIT;
-	bool paused = false, only_print = false;
-	int c;
+	bool all = false, paused = false, only_print = false;
+	int c, r;
 
 	vm_cli_init();
-	while ((c = getopt_long(argc, argv, "pnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "apnh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			all = true;
+			break;
 		case 'p':
 			paused = true;
 			break;
@@ -131,9 +207,12 @@ main(int argc, char **argv)
 			vm_cli_usage_error("invalid option");
 		}
 	}
-	if (argc - optind != 1)
+	if (all && (argc != optind || only_print))
+		vm_cli_usage_error("--all takes no DOMAIN and no --print-argv");
+	if (!all && argc - optind != 1)
 		vm_cli_usage_error(argc == optind ? "missing DOMAIN" : "too many arguments");
-	if (run(argv[optind], paused, only_print, &err) < 0)
+	r = all ? start_all(paused, &err) : run(argv[optind], paused, only_print, &err);
+	if (r < 0)
 		return vm_error_report(&err);
 	return VM_EXIT_OK;
 }
