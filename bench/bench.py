@@ -51,6 +51,17 @@ class Lab:
             os.chmod(path, 0o600)
         return path
 
+    def chain(self, name, layers):
+        """A qcow2 image on LAYERS - 1 backing files: [top, ..., base]."""
+        files = [os.path.join(self.dir, "%s%d.qcow2" % (name, i)) for i in range(layers)]
+        for i in reversed(range(layers)):
+            if not os.path.exists(files[i]):
+                back = ["-b", files[i + 1], "-F", "qcow2"] if i + 1 < layers else []
+                sh("qemu-img", "create", "-q", "-f", "qcow2", *back, files[i], "16M")
+                shutil.chown(files[i], USER, USER)
+                os.chmod(files[i], 0o600)
+        return files
+
     def domain(self, name, disks):
         xml = "".join(
             "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
@@ -90,24 +101,33 @@ def stats_ms(xs):
     return statistics.median(xs) * 1000, min(xs) * 1000
 
 
-def bench_start(lab, n, disks, what):
+def bench_start(lab, n, chains, what):
     """vm-start against QEMU exec'd by qmp-raw with the same argv (the same
     devices and -sandbox, as the QEMU user, -S then "cont" over QMP), both
-    timed as processes from exec until the guest runs."""
-    xml = lab.domain("b", disks)
+    timed as processes from exec until the guest runs. CHAINS: per disk,
+    its image and then its backing files."""
+    xml = lab.domain("b", [c[0] for c in chains])
     argv = split_argv(lab.run("vm-start", "--print-argv", xml).stdout)
-    # QEMU gets its images as fds (-add-fd fd=<NODE>, one per disk here, in
-    # disk order), and so does the baseline: opened anew for each QEMU,
-    # since QEMU's image locks live as long as the open file does.
-    adds = [i for i, w in enumerate(argv) if w.startswith("fd=<")]
-    assert len(adds) == len(disks), argv
+    # QEMU gets every image as an fd (-add-fd fd=<NODE>: file-vdX for a
+    # disk's own image, bfK-vdX for its K-th backing file), and so does
+    # the baseline: opened anew for each QEMU, since QEMU's image locks
+    # live as long as the open file does.
+    adds = {}
+    for i, w in enumerate(argv):
+        if w.startswith("fd=<"):
+            node = w[4:w.index(">")]
+            kind, dev = node.split("-")
+            k = 0 if kind == "file" else int(kind[2:])
+            adds[i] = (chains[ord(dev[2]) - ord("a")][k], os.O_RDWR if k == 0 else os.O_RDONLY)
+    assert len(adds) == sum(len(c) for c in chains), argv
     vm, base = [], []
     for _ in range(n):
         pid = []
-        fds = [os.open(d, os.O_RDWR | os.O_CLOEXEC) for d in disks]
         words = list(argv)
-        for i, fd in zip(adds, fds):
-            words[i] = "fd=%d%s" % (fd, argv[i][argv[i].index(">") + 1:])
+        fds = []
+        for i, (path, mode) in adds.items():
+            fds.append(os.open(path, mode | os.O_CLOEXEC))
+            words[i] = "fd=%d%s" % (fds[-1], argv[i][argv[i].index(">") + 1:])
         raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
         base.append(timed(lambda: pid.append(int(subprocess.run(
             raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout))))
@@ -118,6 +138,36 @@ def bench_start(lab, n, disks, what):
         vm.append(timed(lambda: lab.run("vm-start", xml)))
         lab.run("vm-stop", "--force", "b")
     return what, stats_ms(vm), stats_ms(base)
+
+
+def build_rev(lab, rev):
+    """REV of this repository built in a scratch worktree; returns its top."""
+    top = os.path.join(lab.dir, "rev")
+    sh("git", "-C", TOP, "worktree", "add", "--detach", top, rev)
+    try:
+        subprocess.run("./autogen.sh && ./configure && make -j2", shell=True, cwd=top,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except subprocess.CalledProcessError:
+        sh("git", "-C", TOP, "worktree", "remove", "--force", top, check=False)
+        raise
+    return top
+
+
+def bench_before(lab, n, rev):
+    """vm-start of this tree against vm-start built from REV, same domain."""
+    top = build_rev(lab, rev)
+    try:
+        xml = lab.domain("b", [lab.disk("s.qcow2", USER)])
+        old_env = dict(lab.env, PATH=top + ":" + os.environ["PATH"])
+        new, old = [], []
+        for _ in range(n):
+            for out, env in ((new, lab.env), (old, old_env)):
+                out.append(timed(lambda: sh("vm-start", xml, env=env)))
+                sh("vm-stop", "--force", "b", env=env)
+    finally:
+        sh("git", "-C", TOP, "worktree", "remove", "--force", top, check=False)
+    return ("vm-start, 1 disk, this tree vs vm-start built from %s" % rev,
+            stats_ms(new), stats_ms(old))
 
 
 def split_argv(line):
@@ -154,19 +204,26 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20, help="rounds per figure")
     ap.add_argument("--out", default=os.path.join(TOP, "BENCHMARKS.md"))
+    ap.add_argument("--before", metavar="REV",
+                    help="also time vm-start against the one built from REV")
     args = ap.parse_args()
     acc = accel()
     lab = Lab(acc)
     rows = []
     try:
-        rows.append(bench_start(lab, args.n, [lab.disk("s.qcow2", USER)],
+        rows.append(bench_start(lab, args.n, [[lab.disk("s.qcow2", USER)]],
                                 "vm-start, 1 disk (leases, labels, state, QMP handshake) "
                                 "vs the same QEMU exec'd raw"))
+        rows.append(bench_start(lab, args.n, [lab.chain("c", 3)],
+                                "vm-start, 1 disk on a 3-layer qcow2 chain (every layer opened, "
+                                "leased, labelled, passed by fd) vs the same QEMU exec'd raw"))
         for nd in (1, 8):
             on, off = bench_labels(lab, args.n, nd)
             rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"
                          % (nd, "s" if nd > 1 else ""), on, off))
         rows += bench_attach.run(lab, args.n)
+        if args.before:
+            rows.append(bench_before(lab, args.n, args.before))
     finally:
         lab.close()
     write(args.out, rows, acc, args.n)
