@@ -9,6 +9,11 @@ load helpers
 
 setup_file() {
 	local src="$BATS_FILE_TMPDIR/src" san=${VMKIT_SAN_CFLAGS-}
+	# a build under test that has the hooks is the build to sweep
+	if grep -q '^#define VM_TEST_HOOKS 1' "$VMKIT_BUILDDIR/config.h" 2>/dev/null; then
+		export HOOKS_BIN="$VMKIT_BUILDDIR" HOOKS_SAN="$san"
+		return
+	fi
 	if [ -z "${VMKIT_SAN_CFLAGS+set}" ] && [ -f "$VMKIT_BUILDDIR/Makefile" ]; then
 		san=$(sed -n 's/^SAN_CFLAGS = //p' "$VMKIT_BUILDDIR/Makefile")
 	fi
@@ -347,4 +352,22 @@ given_back_under_lease() {
 	# keeps that fd, but not the lease
 	given_back_under_lease "$TEST_DIR/e.iso" vm-attach sweep --eject sdc
 	run -0 vm-stop --force sweep
+}
+
+@test "while vm-stop restores an owner (label:user-dropped) it holds the disk's content lease" {
+	# one disk, so that vm-stop pauses at this step once
+	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pause_at label:user-dropped vm-stop --force one
+	# QEMU is gone and vm-stop is about to chown a.qcow2 back to root
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	run -1 vm-lock status "$TEST_DIR/a.qcow2"
+	assert_output --regexp "^exclusive "
+	run -1 vm-start "$(make_domain other "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by"
+	[ ! -e "$VMKIT_RUNDIR/domains/other/status.json" ]
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	resume_paused 0
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
+	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }

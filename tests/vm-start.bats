@@ -125,6 +125,16 @@ teardown() { common_teardown; }
 	[ "$(stat -c %a "$VMKIT_RUNDIR/domains/caps/status.json")" = 600 ]
 }
 
+@test "vm-start sets no_new_privs itself: QEMU has it without its own seccomp sandbox" {
+	echo 'seccomp_sandbox = 0' >> "$VMKIT_CONF"
+	run -0 vm-start "$(make_domain nnp)"
+	pid=$(qemu_pid nnp)
+	# no -sandbox: QEMU installed no filter, which would set the flag too
+	grep -q '^Seccomp:[[:space:]]*0$' /proc/$pid/status
+	grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$pid/status
+	run -0 vm-stop --force nnp
+}
+
 @test "a numeric user = \"+UID\" runs QEMU with that user's primary and supplementary groups" {
 	printf 'user = "+%s"\n' "$(id -u "$QEMU_USER")" > "$VMKIT_CONF"
 	make_disk "$TEST_DIR/a.qcow2"
