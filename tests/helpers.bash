@@ -192,3 +192,62 @@ for d in json.load(open(sys.argv[1]))["disks"]:
 sys.exit(1)
 PY
 }
+
+# fd_report_emulator: builds tests/fd-report.c into TEST_DIR and makes it
+# the emulator in vmkit.conf: it writes the fds QEMU inherits to qemu.log.
+fd_report_emulator() {
+	${CC:-cc} -O2 -Wall -DQEMU_BINARY="\"$(command -v qemu-system-x86_64)\"" \
+		-o "$TEST_DIR/fd-report" "$VMKIT_SRCDIR/tests/fd-report.c"
+	printf 'emulator = "%s"\n' "$TEST_DIR/fd-report" >> "$VMKIT_CONF"
+}
+
+# assert_qemu_fds NAME [LOCKSPACE]: the fds QEMU of running domain NAME
+# inherited (fd_report_emulator) are exactly the allowed set: stdin
+# /dev/null; stdout and stderr qemu.log, append-only; a lease file per
+# resource the domain holds (its uuid, each leased disk) in the
+# lockspace; its liveness fd on the domain lock; the monitor's listening
+# socket; and either no image or each of its disks once, read-only when
+# <readonly/>. A new kind of fd handed to QEMU is one more entry here.
+assert_qemu_fds() {
+	python3 - "$VMKIT_RUNDIR/domains/$1" "${2:-$VMKIT_RUNDIR/leases}" <<'PY'
+import hashlib, json, os, re, sys
+import xml.etree.ElementTree as ET
+dom, space = sys.argv[1], sys.argv[2]
+st = json.load(open(dom + '/status.json'))
+
+def lease(resource):
+    return 'rw ' + os.path.join(space, hashlib.sha256(resource.encode()).hexdigest())
+
+allowed = ['0 r /dev/null', '1 w+a %s/qemu.log' % dom, '2 w+a %s/qemu.log' % dom,
+           '* ' + lease('uuid:' + st['uuid']), '* r %s/lock' % dom,
+           '* rw unix-listen:/proc/self/fd/*/qmp.sock']
+allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none']
+ro = {t.get('dev') for e in ET.fromstring(st['domain']).iter('disk')
+      if e.find('readonly') is not None for t in e.iter('target')}
+images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])
+          for d in st['disks'] if d.get('path')]
+
+listening = {}
+for line in open('/proc/net/unix').read().splitlines()[1:]:
+    f = line.split()
+    if int(f[3], 16) & 0x10000:   # __SO_ACCEPTCON
+        listening[f[6]] = f[7] if len(f) > 7 else ''
+got = []
+for line in open(dom + '/qemu.log'):
+    m = re.match(r'fd-report: (\d+) ([0-7]+) (.*)$', line)
+    if not m:
+        continue
+    fd, flags, target = int(m.group(1)), int(m.group(2), 8), m.group(3)
+    acc = {0: 'r', 1: 'w', 2: 'rw'}.get(flags & 3, '?') + ('+a' if flags & 0o2000 else '')
+    s = re.match(r'socket:\[(\d+)\]$', target)
+    if s:
+        target = re.sub(r'/fd/\d+/', '/fd/*/', 'unix-listen:' + listening.get(s.group(1), '?'))
+    got.append('%s %s %s' % (fd if fd < 3 else '*', acc, target))
+got.sort()
+if not got:
+    sys.exit('no fd-report lines in qemu.log')
+if got not in (sorted(allowed), sorted(allowed + images)):
+    sys.exit('qemu inherited:\n  %s\nallowed:\n  %s\nwith images:\n  %s' %
+             ('\n  '.join(got), '\n  '.join(sorted(allowed)), '\n  '.join(images)))
+PY
+}

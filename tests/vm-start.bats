@@ -169,18 +169,15 @@ XDG_STATE_HOME=$dir"
 	run -1 runuser -u "$QEMU_USER" -- test -x "$dir"
 }
 
-@test "vm-start gives QEMU no fds beyond stdio, its leases, liveness and monitor" {
+@test "vm-start gives QEMU exactly stdio, its leases, liveness and monitor as fds" {
+	fd_report_emulator
 	make_disk "$TEST_DIR/a.qcow2"
-	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	make_disk "$TEST_DIR/b.img" raw
+	xml=$(make_domain fds "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"$(disk_xml "$TEST_DIR/b.img" vdb "<readonly/>" raw)")
 	run -0 vm-start --paused "$xml"
-	pid=$(qemu_pid fds)
-	# the uuid's, and the disk's path and identity leases
-	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/leases/'"
-	assert_output 3
-	run -0 bash -c "ls -l /proc/$pid/fd/ | grep -c -- '-> $VMKIT_RUNDIR/domains/fds/alive'"
-	assert_output 1
-	# the domain lock stays the commands' own
-	run -1 bash -c "ls -l /proc/$pid/fd/ | grep -- '-> $VMKIT_RUNDIR/domains/fds/lock'"
+	assert_qemu_fds fds
+	run -0 vm-stop --force fds
 }
 
 @test "vm-start --paused leaves the guest paused" {
