@@ -116,3 +116,47 @@ acpi_domain() {
 	run -1 vm-status dead
 	assert_line --regexp "^dead +crashed +- "
 }
+
+@test "status.json is replaced whole: readers during attach and detach never see it missing or damaged" {
+	local i
+	own_disk "$TEST_DIR/c.qcow2" root:root 600
+	# q35 without ACPI: native PCIe hotplug, which completes without a guest OS
+	xml=$(make_domain rw)
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 vm-start "$xml"
+	# one reader opens and parses the file as fast as it can, another runs
+	# vm-status --json; each counts what it read and stops at the stop file
+	python3 - "$VMKIT_RUNDIR/domains/rw/status.json" "$TEST_DIR/stop" >"$TEST_DIR/raw" 2>&1 3>&- <<'PY' &
+import json, os, sys
+n = bad = 0
+while not os.path.exists(sys.argv[2]):
+    try:
+        with open(sys.argv[1]) as f:
+            json.loads(f.read())["disks"]
+    except (OSError, ValueError, KeyError) as e:
+        bad += 1
+        print("bad:", e)
+    n += 1
+print("reads:", n, "bad:", bad)
+PY
+	raw=$!
+	(
+		while [ ! -e "$TEST_DIR/stop" ]; do
+			out=$(vm-status --json rw) || echo "bad: exit $?: $out"
+			python3 -c 'import json,sys; assert json.loads(sys.argv[1])["state"] == "running"' "$out" ||
+				echo "bad: $out"
+			echo read
+		done
+	) >"$TEST_DIR/cmd" 2>&1 3>&- &
+	cmd=$!
+	for i in $(seq 10); do
+		run -0 vm-attach rw --disk "$TEST_DIR/c.qcow2" --target vdz
+		run -0 vm-attach rw --detach vdz
+	done
+	touch "$TEST_DIR/stop"
+	wait "$raw" "$cmd"
+	run -1 grep -h '^bad' "$TEST_DIR/raw" "$TEST_DIR/cmd"
+	[ "$(grep -c '^read$' "$TEST_DIR/cmd")" -gt 0 ]
+	echo "# $(tail -n 1 "$TEST_DIR/raw"); vm-status --json: $(grep -c '^read$' "$TEST_DIR/cmd") reads" >&3
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = 0:0:600 ]
+}

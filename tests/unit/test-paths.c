@@ -46,6 +46,26 @@ test_rundir(void)
 	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID, "refuses a relative run directory");
 }
 
+/* A reader never sees a half-written file: a write puts a new inode in
+ * place, and a reader that opened the old one keeps reading old bytes. */
+static void
+test_replace(int dfd)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct stat before, after;
+	char old[16] = "";
+	int rd = openat(dfd, "f", O_RDONLY);
+
+	fstat(rd, &before);
+	ok(vm_paths_write_atomic(dfd, "f", "a new text", 10, &err) == 0, "writes over an existing file");
+	ok(pread(rd, old, sizeof(old) - 1, 0) == 5 && strcmp(old, "hello") == 0,
+	   "a reader that opened it before still reads the old bytes ('%s')", old);
+	ok(fstatat(dfd, "f", &after, 0) == 0 && after.st_ino != before.st_ino &&
+	   after.st_size == 10, "the name now has another inode with the new bytes");
+	close(rd);
+	ok(vm_paths_write_atomic(dfd, "f", "hello", 5, &err) == 0, "writes the old text back");
+}
+
 static void
 test_files(void)
 {
@@ -61,6 +81,7 @@ test_files(void)
 	   "reads it back");
 	free(buf);
 	ok(vm_paths_read(dfd, "f", 3, &buf, &len, &err) < 0, "refuses a file above the size limit");
+	test_replace(dfd);
 
 	symlinkat("/etc/hostname", dfd, "s");
 	ok(vm_paths_read(dfd, "s", 100, &buf, &len, &err) < 0 && strstr(err.msg, "it is a symlink"),
