@@ -82,14 +82,16 @@ pair() {
 	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by domain 'one'"
 }
 
-@test "vm-start refuses a disk that vm-lock run holds" {
-	make_disk "$TEST_DIR/a.qcow2"
+@test "vm-start refuses a disk that vm-lock run holds, and changes nothing on it" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	before="$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2") $(xattrs_left "$TEST_DIR/a.qcow2")"
 	vm-lock run "$TEST_DIR/a.qcow2" -- sleep 30 3>&- &
 	holder=$!
 	for i in $(seq 50); do vm-lock status "$TEST_DIR/a.qcow2" >/dev/null || break; sleep 0.1; done
 	run -1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by another host or process"
-	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2") $(xattrs_left "$TEST_DIR/a.qcow2")" = "$before" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/one/status.json" ]
 	kill "$holder"
 }
 

@@ -627,6 +627,7 @@ test_connect(void)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "qmp.sock" };
 	struct vm_qmp *qmp = NULL;
 	char deep[512];
+	size_t len;
 	int cwd = open(".", O_PATH), lfd, dirfd, fd, r, n, pending[64];
 	long long t0;
 	pid_t pid;
@@ -635,7 +636,9 @@ test_connect(void)
 	snprintf(deep, sizeof(deep), "%s/%0100d", tmpdir, 0);
 	mkdir(deep, 0700);
 	strcat(deep, "/");
-	memset(deep + strlen(deep), 'd', 100);
+	len = strlen(deep);
+	memset(deep + len, 'd', 100);
+	deep[len + 100] = '\0';
 	mkdir(deep, 0700);
 	dirfd = open(deep, O_PATH | O_DIRECTORY);
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
