@@ -4,7 +4,11 @@
 load helpers
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	# a fake monitor left by a failed test would hold up common_teardown
+	[ -z "${FAKE_QMP:-}" ] || kill "$FAKE_QMP" 2>/dev/null || true
+	common_teardown
+}
 
 @test "vm-stop --help prints usage and exits 0" {
 	run -0 vm-stop --help
@@ -169,4 +173,37 @@ teardown() { common_teardown; }
 	run -1 vm-lock status "$TEST_DIR/f2.qcow2"
 	run -0 vm-status
 	assert_output --regexp "^f2 +damaged +- +$"
+}
+
+@test "vm-stop fails with exit 4 after 5 s when the monitor never answers its command, and QEMU runs on" {
+	run -0 vm-start "$(make_domain mute)"
+	pid=$(qemu_pid mute)
+	# A fake monitor in place of QEMU's: it greets and accepts
+	# capabilities, then never answers; QEMU keeps its unreachable socket.
+	rm "$VMKIT_RUNDIR/domains/mute/qmp.sock"
+	python3 - "$VMKIT_RUNDIR/domains/mute/qmp.sock" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+    c.makefile().readline()
+    c.sendall(b'{"return": {}}\n')
+    while c.recv(4096):
+        pass
+PY
+	FAKE_QMP=$!
+	for i in $(seq 50); do [ -S "$VMKIT_RUNDIR/domains/mute/qmp.sock" ] && break; sleep 0.1; done
+	t0=$SECONDS
+	run -4 timeout 30 vm-stop mute
+	assert_output "vm-stop: cannot ask domain 'mute' to power down: timed out waiting for qemu to answer 'system_powerdown'"
+	(( SECONDS - t0 >= 4 && SECONDS - t0 <= 15 )) || fail "vm-stop gave up after $((SECONDS - t0)) s"
+	kill "$FAKE_QMP"
+	[ "$(qemu_pid mute)" = "$pid" ]
+	alive_lock_held mute
+	[ -e "$VMKIT_RUNDIR/domains/mute/status.json" ]
+	run -0 vm-stop --force mute
+	wait_gone "$pid"
 }
