@@ -288,6 +288,43 @@ assert o["leases"] == [{"id": sys.argv[3], "resource": sys.argv[4],
 	[ ! -e "$TEST_DIR/cs/in" ]
 }
 
+@test "a waiter whose lease file gc unlinks and another creates again locks the file at the path, not the unlinked one" {
+	run -0 vm-lock list
+	lease=$(lease_file "$DISK")
+	run -0 vm-lock run "$DISK" -- true
+	# a stand-in for gc: holds the lease file exclusively, and on "go"
+	# unlinks it and lets go, as gc does with a file nobody holds; and
+	# for the next vm-lock run, a new lease file at the path
+	python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))  # F_OFD_SETLK, whole file
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.01)
+os.unlink(sys.argv[1])
+os.close(os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+' "$lease" "$TEST_DIR/gc-ready" "$TEST_DIR/go" 3>&- &
+	HOLD_PIDS+=("$!")
+	wait_file "$TEST_DIR/gc-ready"
+	vm-lock run --wait 30 "$DISK" -- sh -c ': > "$1"; exec sleep 600' sh "$TEST_DIR/held" 3>&- &
+	HOLD_PIDS+=("$!")
+	waiter=$!
+	# the waiter has opened the old file and blocks on its lock
+	for i in $(seq 200); do
+		ls -l "/proc/$waiter/fd" 2>/dev/null | grep -q -- "-> $lease\$" && break
+		sleep 0.05
+	done
+	ls -l "/proc/$waiter/fd" | grep -q -- "-> $lease\$"
+	: > "$TEST_DIR/go"
+	wait_file "$TEST_DIR/held"
+	[ -e "$lease" ]
+	run -1 vm-lock status "$DISK"
+	assert_output --regexp "^exclusive "
+	run -1 vm-lock run "$DISK" -- echo must not run
+	assert_output --partial "disk '$DISK' is in use by"
+}
+
 @test "the metadata lock times out after metadata_lock_timeout without touching the content lease" {
 	run -0 vm-lock list
 	hold_byte "$(lease_file "$DISK")" 1
