@@ -204,8 +204,8 @@ fd_report_emulator() {
 # assert_qemu_fds NAME [LOCKSPACE]: the fds QEMU of running domain NAME
 # inherited (fd_report_emulator) are exactly the allowed set: stdin
 # /dev/null; stdout and stderr qemu.log, append-only; a lease file per
-# resource the domain holds (its uuid, each leased disk) in the
-# lockspace; its liveness fd on the domain lock; the monitor's listening
+# resource the domain holds (its uuid, each leased disk and its identity)
+# in the lockspace; its liveness fd on the domain lock; the monitor's listening
 # socket; and either no image or each of its disks once, read-only when
 # <readonly/>. A new kind of fd handed to QEMU is one more entry here.
 assert_qemu_fds() {
@@ -222,6 +222,8 @@ allowed = ['0 r /dev/null', '1 w+a %s/qemu.log' % dom, '2 w+a %s/qemu.log' % dom
            '* ' + lease('uuid:' + st['uuid']), '* r %s/lock' % dom,
            '* rw unix-listen:/proc/self/fd/*/qmp.sock']
 allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none']
+# a disk's identity lease (the file itself: dev, inode), when recorded
+allowed += ['* ' + lease(d['identity']) for d in st['disks'] if d.get('identity')]
 ro = {t.get('dev') for e in ET.fromstring(st['domain']).iter('disk')
       if e.find('readonly') is not None for t in e.iter('target')}
 images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])

@@ -5,7 +5,7 @@
 # with sanitizers when the build under test has them (make check passes
 # VMKIT_SAN_CFLAGS; run by hand, the build's Makefile says).
 
-# time-limit: 1800
+# time-limit: 3600
 load helpers
 
 setup_file() {
