@@ -169,7 +169,7 @@ XDG_STATE_HOME=$dir"
 	run -1 runuser -u "$QEMU_USER" -- test -x "$dir"
 }
 
-@test "vm-start gives QEMU exactly stdio, its leases, liveness and monitor as fds" {
+@test "vm-start gives QEMU exactly stdio, its leases, liveness, monitor and images as fds" {
 	fd_report_emulator
 	make_disk "$TEST_DIR/a.qcow2"
 	make_disk "$TEST_DIR/b.img" raw
