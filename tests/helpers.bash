@@ -205,7 +205,7 @@ fd_report_emulator() {
 # inherited (fd_report_emulator) are exactly the allowed set: stdin
 # /dev/null; stdout and stderr qemu.log, append-only; a lease file per
 # resource the domain holds (its uuid, each leased disk and its
-# identity) in the lockspace; its liveness fd on the domain lock; the
+# identity) in the lockspace; its liveness fd on the alive file; the
 # monitor's listening socket; and each of its disk images once (vm-start
 # opens them and passes them with -add-fd), read-only when <readonly/>.
 # A new kind of fd handed to QEMU is one more entry here.
@@ -220,7 +220,7 @@ def lease(resource):
     return 'rw ' + os.path.join(space, hashlib.sha256(resource.encode()).hexdigest())
 
 allowed = ['0 r /dev/null', '1 w+a %s/qemu.log' % dom, '2 w+a %s/qemu.log' % dom,
-           '* ' + lease('uuid:' + st['uuid']), '* r %s/lock' % dom,
+           '* ' + lease('uuid:' + st['uuid']), '* r %s/alive' % dom,
            '* rw unix-listen:/proc/self/fd/*/qmp.sock']
 allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none']
 # a disk's identity lease (the file itself: dev, inode), when recorded
