@@ -225,7 +225,7 @@ allowed = ['0 r /dev/null', '1 w+a %s/qemu.log' % dom, '2 w+a %s/qemu.log' % dom
 allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none']
 # a disk's identity lease (the file itself: dev, inode), when recorded
 allowed += ['* ' + lease(d['identity']) for d in st['disks'] if d.get('identity')]
-ro = {t.get('dev') for e in ET.fromstring(st['domain']).iter('disk')
+ro = {t.get('dev') for e in ET.parse(dom + '/domain.xml').iter('disk')
       if e.find('readonly') is not None for t in e.iter('target')}
 images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])
           for d in st['disks'] if d.get('path')]
