@@ -254,3 +254,33 @@ if got != sorted(allowed + images):
              ('\n  '.join(got), '\n  '.join(sorted(allowed + images))))
 PY
 }
+
+# A disk in a directory an unprivileged user (uid 4242) owns, and a
+# root-owned 0600 file of the same name elsewhere that the user would
+# like QEMU to get: swap_in replaces the user's directory by a symlink to
+# the other one, as the user may (renameat2 RENAME_EXCHANGE, atomically).
+victim_setup() {
+	mkdir -p "$TEST_DIR/u/d" "$TEST_DIR/secret"
+	own_disk "$TEST_DIR/u/d/disk.qcow2" 4242:4242 600
+	own_disk "$TEST_DIR/secret/disk.qcow2" root:root 600
+	ln -s "$TEST_DIR/secret" "$TEST_DIR/u/x"
+	chown -h 4242:4242 "$TEST_DIR/u" "$TEST_DIR/u/d" "$TEST_DIR/u/x"
+	secret_sum=$(sha256sum < "$TEST_DIR/secret/disk.qcow2")
+}
+
+# exchange A B: renameat2(A, B, RENAME_EXCHANGE), as uid 4242.
+exchange() {
+	setpriv --reuid 4242 --regid 4242 --clear-groups /usr/bin/python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2) != 0:
+    sys.exit(os.strerror(ctypes.get_errno()))
+' "$1" "$2"
+}
+
+secret_untouched() {
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/secret/disk.qcow2")" = 0:0:600 ] ||
+		fail "secret is $(stat -c %u:%g:%a "$TEST_DIR/secret/disk.qcow2")"
+	[ -z "$(xattrs_left "$TEST_DIR/secret/disk.qcow2")" ] || fail "secret has xattrs"
+	[ "$(sha256sum < "$TEST_DIR/secret/disk.qcow2")" = "$secret_sum" ]
+}

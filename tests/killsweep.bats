@@ -372,3 +372,41 @@ given_back_under_lease() {
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 	run -0 vm-lock status "$TEST_DIR/a.qcow2"
 }
+
+@test "a path component swapped for a symlink after vm-start opened the disk changes nothing but the user's own file" {
+	victim_setup
+	xml=$(make_domain sw "$(disk_xml "$TEST_DIR/u/d/disk.qcow2" vda)")
+	pause_at start:leased vm-start "$xml"
+	exchange "$TEST_DIR/u/d" "$TEST_DIR/u/x"
+	resume_paused 0
+	secret_untouched
+	# QEMU has the user's file, wherever its name went
+	run -0 images sw
+	assert_output "$TEST_DIR/u/x/disk.qcow2"
+	[ "$(stat -c %U "$TEST_DIR/u/x/disk.qcow2")" = "$QEMU_USER" ]
+	# vm-stop goes by the path, which leads elsewhere now: it touches nothing
+	run -0 vm-stop --force sw
+	assert_output "vm-stop: warning: refusing disk '$TEST_DIR/u/d/disk.qcow2': a component of its path is a symlink now; leaving its owner as it is"
+	secret_untouched
+	# and when the path leads to another file without a symlink, neither
+	exchange "$TEST_DIR/u/d" "$TEST_DIR/u/x"
+	run -0 vm-start "$xml"
+	mv "$TEST_DIR/u/d/disk.qcow2" "$TEST_DIR/u/d/old.qcow2"
+	own_disk "$TEST_DIR/u/d/disk.qcow2" root:root 600
+	run -0 vm-stop --force sw
+	assert_output "vm-stop: warning: '$TEST_DIR/u/d/disk.qcow2' is no longer the file that was labelled; leaving its owner as it is"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/u/d/disk.qcow2")" = 0:0:600 ]
+}
+
+@test "a path component swapped for a symlink before vm-start opens the disk is refused with exit 1, nothing changed" {
+	victim_setup
+	xml=$(make_domain sw "$(disk_xml "$TEST_DIR/u/d/disk.qcow2" vda)")
+	pause_at image:resolved vm-start "$xml"
+	exchange "$TEST_DIR/u/d" "$TEST_DIR/u/x"
+	resume_paused 1
+	[ "$(cat "$TEST_DIR/cmd.out")" = "vm-start: refusing disk '$TEST_DIR/u/d/disk.qcow2': a component of its path is a symlink now" ]
+	secret_untouched
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/u/x/disk.qcow2")" = 4242:4242:600 ]
+	[ ! -e "$VMKIT_RUNDIR/domains/sw/status.json" ]
+	run -0 vm-lock status "$TEST_DIR/u/x/disk.qcow2"
+}
