@@ -165,28 +165,39 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
 }
 
 /*
- * Restores the label of REC; the caller holds its content lease. The
- * file is opened again by its path, which someone may have pointed
- * elsewhere since: only the very file that was labelled is restored.
+ * Takes the metadata locks of REC's file (path and IDENTITY) into META
+ * and META_ID and opens the file again by its path, which someone may
+ * have pointed elsewhere since: *FD is the very file that was labelled,
+ * or -1 when it is gone or replaced (*GONE then says so).
  */
+static int
+reopen_locked(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+	      const char *identity, int *meta, int *meta_id, int *fd, struct vm_error *gone,
+	      struct vm_error *err)
+{
+	if (meta_lock(ctx, rec->path, identity, meta, meta_id, err) < 0)
+		return -1;
+	*fd = vm_image_reopen(rec->path, rec->has_id, rec->dev, rec->ino, gone);
+	if (*fd < 0 && gone->code != VM_EXIT_NO)
+		return vm_error_set(err, gone->code, "%s", gone->msg);
+	return 0;
+}
+
+/* Restores the label of REC; the caller holds its content lease. */
 static int
 restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
 	struct vm_error *err)
 {
-	struct vm_error ierr = VM_ERROR_INIT;
-	cleanup_close int meta = -1, meta_id = -1;
-	cleanup_close int fd = -1;
+	struct vm_error gone = VM_ERROR_INIT;
+	cleanup_close int meta = -1, meta_id = -1, fd = -1;
 	bool restored;
 
 	if (!rec->labelled)
 		return 0;
-	if (meta_lock(ctx, rec->path, identity, &meta, &meta_id, err) < 0)
+	if (reopen_locked(ctx, rec, identity, &meta, &meta_id, &fd, &gone, err) < 0)
 		return -1;
-	fd = vm_image_reopen(rec->path, rec->has_id, rec->dev, rec->ino, &ierr);
 	if (fd < 0) {
-		if (ierr.code != VM_EXIT_NO)
-			return vm_error_set(err, ierr.code, "%s", ierr.msg);
-		ctx->warn("%s; leaving its owner as it is", ierr.msg);
+		ctx->warn("%s; leaving its owner as it is", gone.msg);
 		return 0;
 	}
 	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
@@ -200,18 +211,16 @@ static int
 forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
        struct vm_error *err)
 {
-	struct vm_error ierr = VM_ERROR_INIT;
-	cleanup_close int meta = -1, meta_id = -1;
-	cleanup_close int fd = -1;
+	struct vm_error gone = VM_ERROR_INIT;
+	cleanup_close int meta = -1, meta_id = -1, fd = -1;
 	int left;
 
 	if (!ctx->label.remember || rec->has_owner)
 		return 0;
-	if (meta_lock(ctx, rec->path, identity, &meta, &meta_id, err) < 0)
+	if (reopen_locked(ctx, rec, identity, &meta, &meta_id, &fd, &gone, err) < 0)
 		return -1;
-	fd = vm_image_reopen(rec->path, rec->has_id, rec->dev, rec->ino, &ierr);
 	if (fd < 0)
-		return ierr.code == VM_EXIT_NO ? 0 : vm_error_set(err, ierr.code, "%s", ierr.msg);
+		return 0;
 	if (vm_label_forget(&ctx->label, rec, fd, &left, err) < 0)
 		return -1;
 	if (left == 0)
