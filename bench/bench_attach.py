@@ -21,7 +21,7 @@ def run(lab, n):
     shared = os.path.join(lab.dir, "vm-attach-shared")
     objs = [os.path.join(bench.TOP, f) for f in ("cmd/vm-attach/vm-attach.o",
                                                  "cmd/vm-attach/disk_xml_exec.o",
-                                                 "libcommon/libcommon.a")]
+                                                 "lib/libvmkit.a")]
     bench.sh("cc", "-o", shared, *objs, *bench.sh("pkg-config", "--libs", "json-c", "nettle").stdout.split())
     # The exact nodes vmkit builds for that disk as vdc, for the raw client.
     words = bench.split_argv(lab.run("vm-start", "--print-argv",

@@ -59,7 +59,7 @@ teardown() {
 
 # Every named step in the sources.
 all_steps() {
-	grep -rhoE 'vm_hook\("[a-z-]+:[a-z-]+"\)' "$VMKIT_SRCDIR/libcommon" "$VMKIT_SRCDIR/cmd" |
+	grep -rhoE 'vm_hook\("[a-z-]+:[a-z-]+"\)' "$VMKIT_SRCDIR/lib" "$VMKIT_SRCDIR/cmd" |
 		sed -E 's/vm_hook\("(.*)"\)/\1/' | sort -u
 }
 

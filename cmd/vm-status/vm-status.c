@@ -1,7 +1,7 @@
 /* vm-status: what runs, for people and for scripts. */
 #include "cli.h"
 #include "conf.h"
-#include "domain_info.h"
+#include "info.h"
 #include "exitcodes.h"
 #include "paths.h"
 

@@ -1,8 +1,8 @@
 /* vm-stop: power a domain down (or force it off), then give its disks back. */
 #include "cli.h"
 #include "conf.h"
-#include "domain_info.h"
-#include "domain_run.h"
+#include "info.h"
+#include "run.h"
 #include "exitcodes.h"
 #include "paths.h"
 

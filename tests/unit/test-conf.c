@@ -1,4 +1,4 @@
-/* Unit tests of the vmkit.conf parser (libcommon/conf.c). */
+/* Unit tests of the vmkit.conf parser (lib/base/conf.c). */
 #include "conf.h"
 #include "exitcodes.h"
 #include "tap.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the domain XML parser (libcommon/domain.c). Runs in a
+ * Unit tests of the domain XML parser (lib/model/domain.c). Runs in a
  * scratch directory holding the disk files that the fixtures name
  * (disk.img, data.img, cd.iso, disk.qcow2), and reads
  * $VMKIT_SRCDIR/tests/fixtures/domains: every good-*.xml must parse and

@@ -6,8 +6,8 @@
 #include "lock.h"
 #include "disk_qemu.h"
 #include "qmp.h"
-#include "run_disks.h"
-#include "state.h"
+#include "disks.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <dirent.h>

@@ -2,10 +2,10 @@
  * Looking at leases from outside: the state of one, of a domain's, of
  * all in the lockspace, and garbage collection (vm-lock, vm-status).
  */
-#include "lock_holders.h"
+#include "holders.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include "image.h"
 #include "disk_qemu.h"
 #include "qmp.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <stdint.h>

@@ -4,7 +4,7 @@
 #include "hooks.h"
 #include "disk_qemu.h"
 #include "qmp.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <stdint.h>

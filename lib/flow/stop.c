@@ -1,12 +1,12 @@
-#include "domain_run.h"
+#include "run.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
 #include "lock.h"
 #include "qmp.h"
-#include "run_disks.h"
-#include "state.h"
+#include "disks.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <dirent.h>

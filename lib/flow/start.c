@@ -1,13 +1,13 @@
-#include "domain_run.h"
+#include "run.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "lock.h"
 #include "qemu_argv.h"
-#include "qemu_spawn.h"
+#include "spawn.h"
 #include "qmp.h"
-#include "run_disks.h"
-#include "state.h"
+#include "disks.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
-#include "qemu_spawn.h"
+#include "spawn.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "state.h"
+#include "rundir.h"
 
 #include <cap-ng.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 
 #include "conf.h"
 #include "domain.h"
-#include "domain_run.h"
+#include "run.h"
 #include "image.h"
 #include "label.h"
 #include "lock.h"

@@ -2,9 +2,9 @@
  * Who holds a lease, as far as this host can tell: the local domains'
  * status files. Only messages and listings use it; the locks decide.
  */
-#include "lock_holders.h"
+#include "holders.h"
 #include "cleanup.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <dirent.h>

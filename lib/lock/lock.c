@@ -3,7 +3,7 @@
  * and lock_driver.h; lock_query.c looks at leases from outside, and
  * lock_holders.c names who holds one.
  */
-#include "lock_holders.h"
+#include "holders.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
 

@@ -1,9 +1,9 @@
-#include "domain_info.h"
+#include "info.h"
 #include "cleanup.h"
 #include "domain.h"
 #include "exitcodes.h"
 #include "qmp.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <dirent.h>

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include "conf.h"
 #include "domain.h"
-#include "domain_run.h"
+#include "run.h"
 #include "paths.h"
 #include "error.h"
 

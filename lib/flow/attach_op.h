@@ -2,7 +2,7 @@
  * What attach.c, detach.c and media.c share: one vm-attach call on a
  * locked, running domain, the QMP commands it sends, and the status
  * records, leases and labels of the disks it adds and removes. Internal
- * to libcommon; the API is attach.h.
+ * to the library; the API is attach.h.
  *
  *	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
  *	int r = vm_attach_begin(&op, paths, target, err);
@@ -21,8 +21,8 @@
 #include "attach.h"
 #include "qmp.h"
 #include "image.h"
-#include "run_disks.h"
-#include "state.h"
+#include "disks.h"
+#include "rundir.h"
 #include "status.h"
 #include "error.h"
 

@@ -1,5 +1,5 @@
 #include "domain.h"
-#include "domain_devices.h"
+#include "devices.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "paths.h"

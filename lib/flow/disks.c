@@ -1,4 +1,4 @@
-#include "run_disks.h"
+#include "disks.h"
 #include "cleanup.h"
 #include "disk_identity.h"
 #include "exitcodes.h"

@@ -1,4 +1,4 @@
-#include "state.h"
+#include "rundir.h"
 #include "cleanup.h"
 #include "domain.h"
 #include "exitcodes.h"

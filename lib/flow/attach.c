@@ -5,7 +5,7 @@
 #include "hooks.h"
 #include "image.h"
 #include "disk_qemu.h"
-#include "state.h"
+#include "rundir.h"
 #include "status.h"
 
 #include <errno.h>

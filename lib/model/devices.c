@@ -1,4 +1,4 @@
-#include "domain_devices.h"
+#include "devices.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "status.h"
