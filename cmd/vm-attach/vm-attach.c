@@ -2,7 +2,9 @@
 #include "attach.h"
 #include "cli.h"
 #include "conf.h"
+#include "detach.h"
 #include "disk_xml.h"
+#include "media.h"
 #include "exitcodes.h"
 #include "paths.h"
 
@@ -176,7 +178,7 @@ run(struct cmdline *c, char **argv, struct vm_error *err)
 	if (c->mode == DISK || c->mode == INSERT)
 		r = vm_attach_disk_from_args(&c->disk, &disk, err);
 	else if (c->mode == XML)
-		r = vm_attach_disk_xml(argv, c->xml, &disk, err);
+		r = vm_disk_xml_read(argv, c->xml, &disk, err);
 	else
 		r = 0;
 	if (r < 0 || vm_conf_load(&conf, vm_conf_path(), err) < 0 || vm_paths_open(&paths, err) < 0) {
@@ -185,13 +187,13 @@ run(struct cmdline *c, char **argv, struct vm_error *err)
 	}
 	switch (c->mode) {
 	case DETACH:
-		r = vm_attach_detach(&conf, &paths, c->name, c->dev, &c->opts, err);
+		r = vm_detach_disk(&conf, &paths, c->name, c->dev, &c->opts, err);
 		break;
 	case EJECT:
-		r = vm_attach_eject(&conf, &paths, c->name, c->dev, &c->opts, err);
+		r = vm_media_eject(&conf, &paths, c->name, c->dev, &c->opts, err);
 		break;
 	case INSERT:
-		r = vm_attach_insert(&conf, &paths, c->name, &disk, &c->opts, err);
+		r = vm_media_insert(&conf, &paths, c->name, &disk, &c->opts, err);
 		break;
 	default:
 		r = vm_attach_disk(&conf, &paths, c->name, &disk, &c->opts, err);

@@ -4,7 +4,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "info.h"
-#include "run.h"
+#include "start.h"
 #include "exitcodes.h"
 #include "image.h"
 #include "paths.h"
@@ -102,7 +102,7 @@ run(const char *arg, bool paused, bool only_print, struct vm_error *err)
 	if (only_print)
 		r = print_argv(dom, &conf, err);
 	else if (vm_paths_open(&paths, err) == 0)
-		r = vm_run_start(&conf, &paths, dom, paused, vm_warn, err);
+		r = vm_start_domain(&conf, &paths, dom, paused, vm_warn, err);
 out:
 	vm_paths_close(&paths);
 	vm_domain_free(dom);
@@ -123,7 +123,7 @@ running(const char *name)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_paths paths = { .fd = -1 };
-	struct vm_domain_info info;
+	struct vm_info info;
 	bool alive = vm_paths_open(&paths, &ignored) == 0 &&
 		     vm_info_get(&paths, name, &info, &ignored) == 0 && info.alive;
 

@@ -31,7 +31,7 @@ usage(void)
 }
 
 static json_object *
-info_json(const struct vm_domain_info *i)
+info_json(const struct vm_info *i)
 {
 	json_object *o = json_object_new_object();
 
@@ -52,7 +52,7 @@ print_json(json_object *o)
 }
 
 static void
-print_line(const struct vm_domain_info *i)
+print_line(const struct vm_info *i)
 {
 	char pid[16] = "-";
 
@@ -63,7 +63,7 @@ print_line(const struct vm_domain_info *i)
 
 /* On stderr, so that scripts reading the lines are not disturbed. */
 static void
-note_shared(const struct vm_domain_info *i)
+note_shared(const struct vm_info *i)
 {
 	if (!i->alive || i->own_uid)
 		return;
@@ -76,7 +76,7 @@ note_shared(const struct vm_domain_info *i)
 static int
 show(const struct vm_paths *paths, const char *name, bool json, struct vm_error *err)
 {
-	struct vm_domain_info one, *list = NULL;
+	struct vm_info one, *list = NULL;
 	size_t n = 0;
 
 	if (name) {

@@ -2,7 +2,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "info.h"
-#include "run.h"
+#include "stop.h"
 #include "exitcodes.h"
 #include "paths.h"
 
@@ -44,13 +44,13 @@ stop_one(const struct vm_conf *conf, const struct vm_paths *paths, const char *n
 	struct vm_error err = VM_ERROR_INIT;
 	enum vm_stop_result result;
 
-	if (vm_run_stop(conf, paths, name, &so, &result, &err) == 0)
+	if (vm_stop_domain(conf, paths, name, &so, &result, &err) == 0)
 		return VM_EXIT_OK;
 	if (!so.force && err.code == VM_EXIT_NO) {
 		vm_warn("%s; forcing it off", err.msg);
 		vm_error_clear(&err);
 		so.force = true;
-		if (vm_run_stop(conf, paths, name, &so, &result, &err) == 0)
+		if (vm_stop_domain(conf, paths, name, &so, &result, &err) == 0)
 			return VM_EXIT_OK;
 	}
 	vm_error_prefix(&err, "cannot stop domain '%s'", name);
@@ -66,7 +66,7 @@ static int
 stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
 	 const struct vm_stop_opts *so, struct vm_error *err)
 {
-	struct vm_domain_info *list = NULL;
+	struct vm_info *list = NULL;
 	size_t n = 0;
 	int worst = VM_EXIT_OK, wstatus;
 	pid_t pid;
@@ -145,7 +145,7 @@ main(int argc, char **argv)
 		if (all)
 			r = stop_all(&conf, &paths, &so, &err);
 		else
-			r = vm_run_stop(&conf, &paths, argv[optind], &so, &result, &err);
+			r = vm_stop_domain(&conf, &paths, argv[optind], &so, &result, &err);
 	}
 	vm_paths_close(&paths);
 	vm_conf_free(&conf);

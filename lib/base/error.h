@@ -39,5 +39,7 @@ int vm_error_report(const struct vm_error *err);
 
 /* Warnings go to stderr as "PROG: warning: msg"; commands only. */
 void vm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How a workflow warns without failing: a command passes vm_warn. */
+typedef void (*vm_warn_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

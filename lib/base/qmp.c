@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -446,4 +447,35 @@ vm_qmp_close(struct vm_qmp *qmp)
 	json_object_put(qmp->events);
 	free(qmp->buf);
 	free(qmp);
+}
+
+/* Building and reading messages */
+
+json_object *
+vm_qmp_json(const char *key, ...)
+{
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *))
+		json_object_object_add(o, key, va_arg(ap, json_object *));
+	va_end(ap);
+	return o;
+}
+
+const char *
+vm_qmp_member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+size_t
+vm_qmp_array_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }

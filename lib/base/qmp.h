@@ -72,4 +72,11 @@ int vm_qmp_wait_close(struct vm_qmp *qmp, int timeout_ms, struct vm_error *err);
  */
 json_object *vm_qmp_parse_message(const char *buf, size_t len, struct vm_error *err);
 
+/* A JSON object of KEY, VALUE pairs up to a NULL key; the values are taken. */
+json_object *vm_qmp_json(const char *key, ...);
+/* The string member KEY of O, or "". */
+const char *vm_qmp_member(json_object *o, const char *key);
+/* The length of A, 0 when it is not an array. */
+size_t vm_qmp_array_len(json_object *a);
+
 #endif

@@ -1,5 +1,5 @@
 #include "attach.h"
-#include "attach_op.h"
+#include "hotplug.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define SCSI_CONTROLLER "scsi0"
+/* QMP arguments are mostly strings */
+#define S(s) json_object_new_string(s)
 
 /* Disks from the command line and from <disk> files */
 
@@ -87,16 +89,16 @@ vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
 /* Whether QEMU has a device with id ID: every device with an id is a
  * child of /machine/peripheral. */
 static int
-has_device(struct vm_attach_op *op, const char *id, bool *has, struct vm_error *err)
+has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *err)
 {
 	json_object *ret = NULL;
 
 	*has = false;
-	if (vm_attach_qmp(op, "qom-list", vm_attach_json("path", S("/machine/peripheral"), NULL), &ret,
-			  err) < 0)
+	if (vm_hotplug_qmp(op, "qom-list", vm_qmp_json("path", S("/machine/peripheral"), NULL), &ret,
+			   err) < 0)
 		return -1;
-	for (size_t i = 0; i < vm_attach_array_len(ret); i++)
-		if (strcmp(vm_attach_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
+	for (size_t i = 0; i < vm_qmp_array_len(ret); i++)
+		if (strcmp(vm_qmp_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
 			*has = true;
 	json_object_put(ret);
 	return 0;
@@ -111,7 +113,7 @@ has_device(struct vm_attach_op *op, const char *id, bool *has, struct vm_error *
  * round trips, and QEMU reads commands one byte at a time.
  */
 static int
-free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
+free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
 {
 	for (unsigned n = 1; n <= op->st->root_ports; n++) {
 		char id[16];
@@ -137,7 +139,7 @@ free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct
  * pass on QEMU's error after the disk was already labelled.
  */
 static int
-pci_bus(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
+pci_bus(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
 {
 	if (op->st->root_ports > 0)
 		return free_root_port(op, target, bus, err);
@@ -159,10 +161,10 @@ device_json(const struct vm_disk *d, const char *bus)
 
 	vm_disk_node_names(d->target, fmtname, filename);
 	if (d->bus == VM_BUS_VIRTIO)
-		o = vm_attach_json("driver", S("virtio-blk-pci"), "bus", S(bus), NULL);
+		o = vm_qmp_json("driver", S("virtio-blk-pci"), "bus", S(bus), NULL);
 	else
-		o = vm_attach_json("driver", S(cdrom ? "scsi-cd" : "scsi-hd"),
-				   "bus", S(SCSI_CONTROLLER ".0"),
+		o = vm_qmp_json("driver", S(cdrom ? "scsi-cd" : "scsi-hd"),
+				"bus", S(SCSI_CONTROLLER ".0"),
 			 "scsi-id", json_object_new_int64(vm_disk_index(d->target)),
 			 "lun", json_object_new_int(0), NULL);
 	if (d->source)
@@ -180,7 +182,7 @@ device_json(const struct vm_disk *d, const char *bus)
 /* Attach */
 
 static int
-check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
+check_hotplug(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *err)
 {
 	if (d->bus == VM_BUS_SATA)
 		return vm_error_set(err, VM_EXIT_INVALID,
@@ -201,7 +203,7 @@ check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
  * attach is undone.
  */
 static int
-check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *err)
+check_target_free(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
 	if (vm_status_disk_index(op->st, target, 0) < op->st->ndisks)
 		return vm_error_set(err, VM_EXIT_NO, "target '%s' is already in use in domain '%s'",
@@ -210,7 +212,7 @@ check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *
 }
 
 static int
-attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
+attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_leaseset held = { 0 };
@@ -229,7 +231,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	/* the controller's port is recorded with the disk, before either is added */
 	if (!scsi_ctl)
 		strcpy(op->st->scsi_bus, ctlbus);
-	if (vm_attach_lease_and_label(op, d, bus, &img, &held, err) < 0) {
+	if (vm_hotplug_lease_and_label(op, d, bus, &img, &held, err) < 0) {
 		if (!scsi_ctl) {
 			op->st->scsi_bus[0] = '\0';
 			vm_status_write(op->dl->dirfd, op->st, &ignored);
@@ -238,18 +240,18 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	}
 	/* like libvirt, a scsi controller comes when needed and stays */
 	if (!scsi_ctl &&
-	    vm_attach_qmp(op, "device_add", vm_attach_json("driver", S("virtio-scsi-pci"),
+	    vm_hotplug_qmp(op, "device_add", vm_qmp_json("driver", S("virtio-scsi-pci"),
 							   "id", S(SCSI_CONTROLLER), "bus", S(ctlbus),
 							   NULL), NULL, err) < 0)
 		goto fail;
 	ctl_added = !scsi_ctl;
-	if (vm_attach_hand_over(op, d->target, &held, &passed, err) < 0)
+	if (vm_hotplug_hand_over(op, d->target, &held, &passed, err) < 0)
 		goto fail;
-	if (d->source && vm_attach_add_nodes(op, d, &img, &nodes, err) < 0)
+	if (d->source && vm_hotplug_add_nodes(op, d, &img, &nodes, err) < 0)
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_attach_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
+	if (vm_hotplug_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
 	vm_state_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
@@ -260,7 +262,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 fail:
 	if (!scsi_ctl && !ctl_added)
 		op->st->scsi_bus[0] = '\0';
-	vm_attach_unwind(op, d->target, nodes, passed, &held);
+	vm_hotplug_unwind(op, d->target, nodes, passed, &held);
 	vm_leaseset_release(&held);
 	vm_image_close(&img);
 	return vm_error_prefix(err, "cannot attach '%s' to domain '%s'", d->target, op->name);
@@ -271,11 +273,11 @@ vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const c
 	       const struct vm_disk *disk, const struct vm_attach_opts *opts,
 	       struct vm_error *err)
 {
-	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
-	int r = vm_attach_begin(&op, paths, disk->target, err);
+	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
+	int r = vm_hotplug_begin(&op, paths, disk->target, err);
 
 	if (r == 0)
 		r = attach_locked(&op, disk, err);
-	vm_attach_end(&op);
+	vm_hotplug_end(&op);
 	return r;
 }

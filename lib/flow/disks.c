@@ -8,44 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_error *err)
-{
-	struct vm_lease **v = realloc(set->v, (set->n + 1) * sizeof(*v));
-
-	if (!v) {
-		vm_lease_release(lease);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hold a lease");
-	}
-	v[set->n++] = lease;
-	set->v = v;
-	return 0;
-}
-
-int *
-vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n)
-{
-	int *fds = calloc(set->n + extra + 1, sizeof(*fds));
-
-	*n = 0;
-	if (!fds)
-		return NULL;
-	for (size_t i = 0; i < set->n; i++)
-		if (vm_lease_fd(set->v[i]) >= 0)
-			fds[(*n)++] = vm_lease_fd(set->v[i]);
-	return fds;
-}
-
-void
-vm_leaseset_release(struct vm_leaseset *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		vm_lease_release(set->v[i]);
-	free(set->v);
-	set->v = NULL;
-	set->n = 0;
-}
-
 /* The record of layer L of IMG, under the top record TOP. */
 static void
 layer_rec(const struct vm_status_disk *top, const struct vm_image_layer *l,
@@ -58,9 +20,9 @@ layer_rec(const struct vm_status_disk *top, const struct vm_image_layer *l,
 }
 
 int
-vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
-		struct vm_error *err)
+vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
+		 struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
+		 struct vm_error *err)
 {
 	bool leases = ctx->conf->auto_disk_leases && vm_lockmgr_active(ctx->lm);
 
@@ -119,7 +81,7 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
  * when not taken.
  */
 static int
-meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity, int *meta,
+meta_lock(const struct vm_disks_ctx *ctx, const char *path, const char *identity, int *meta,
 	  int *meta_id, struct vm_error *err)
 {
 	*meta = vm_lease_meta_lock(ctx->lm, path, err);
@@ -132,7 +94,7 @@ meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity,
 
 /* Labels one file of a disk through its open fd, under its metadata lock. */
 static int
-label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
+label_one(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec, int fd,
 	  struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
@@ -151,8 +113,8 @@ label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
 }
 
 int
-vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-	      const struct vm_image *img, struct vm_error *err)
+vm_disks_label(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec,
+	       const struct vm_image *img, struct vm_error *err)
 {
 	if (!rec->path)
 		return 0;
@@ -171,7 +133,7 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
  * or -1 when it is gone or replaced (*GONE then says so).
  */
 static int
-reopen_locked(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+reopen_locked(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
 	      const char *identity, int *meta, int *meta_id, int *fd, struct vm_error *gone,
 	      struct vm_error *err)
 {
@@ -185,7 +147,7 @@ reopen_locked(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 
 /* Restores the label of REC; the caller holds its content lease. */
 static int
-restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
+restore(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
 	struct vm_error *err)
 {
 	struct vm_error gone = VM_ERROR_INIT;
@@ -208,7 +170,7 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
  * label goes, so that the stop of the last user still restores the owner.
  */
 static int
-forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
+forget(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
        struct vm_error *err)
 {
 	struct vm_error gone = VM_ERROR_INIT;
@@ -235,7 +197,7 @@ forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const ch
  * still uses a shared disk, so it needs the disk to itself.
  */
 static enum vm_lease_mode
-restore_mode(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec)
+restore_mode(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec)
 {
 	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
 		return VM_LEASE_EXCLUSIVE;
@@ -243,7 +205,7 @@ restore_mode(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec)
 }
 
 static int
-giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
 	     struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
@@ -281,8 +243,8 @@ giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 }
 
 int
-vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		 struct vm_error *err)
+vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+		  struct vm_error *err)
 {
 	if (giveback_one(ctx, rec, err) < 0)
 		return -1;
@@ -293,7 +255,7 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 }
 
 static int
-giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+giveback_held_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
 		  const struct vm_leaseset *held, struct vm_error *err)
 {
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -320,8 +282,8 @@ giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *re
 }
 
 int
-vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		      const struct vm_leaseset *held, struct vm_error *err)
+vm_disks_giveback_held(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+		       const struct vm_leaseset *held, struct vm_error *err)
 {
 	if (!rec->path)
 		return 0;

@@ -45,7 +45,7 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 
 int
 vm_info_get(const struct vm_paths *paths, const char *name,
-	    struct vm_domain_info *info, struct vm_error *err)
+	    struct vm_info *info, struct vm_error *err)
 {
 	cleanup_close int dirfd = vm_state_open_dir(paths, name, err);
 	struct vm_status *st = NULL;
@@ -75,16 +75,16 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct vm_domain_info *)a)->name,
-		      ((const struct vm_domain_info *)b)->name);
+	return strcmp(((const struct vm_info *)a)->name,
+		      ((const struct vm_info *)b)->name);
 }
 
 int
-vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
+vm_info_list(const struct vm_paths *paths, struct vm_info **list,
 	     size_t *n, struct vm_error *err)
 {
 	int dfd = vm_paths_subdir(paths->fd, "domains", false, err);
-	struct vm_domain_info *v = NULL, *nv;
+	struct vm_info *v = NULL, *nv;
 	struct dirent *de;
 	DIR *d;
 
@@ -98,7 +98,7 @@ vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list domains");
 	}
 	while ((de = readdir(d))) {
-		struct vm_domain_info info;
+		struct vm_info info;
 		struct vm_error e = VM_ERROR_INIT;
 
 		if (vm_domain_check_name(de->d_name, NULL) < 0)

@@ -76,7 +76,7 @@ child(const struct vm_spawn *sp, int pipefd)
 }
 
 int
-vm_qemu_spawn(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
+vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 {
 	cleanup_close int rd = -1;
 	cleanup_close int wr = -1;
@@ -121,8 +121,8 @@ parse_id(const char *s, unsigned long *v)
 }
 
 int
-vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
-		    gid_t **groups, size_t *ngroups, struct vm_error *err)
+vm_spawn_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+		     gid_t **groups, size_t *ngroups, struct vm_error *err)
 {
 	struct passwd *pw;
 	struct group *gr;

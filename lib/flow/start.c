@@ -1,4 +1,4 @@
-#include "run.h"
+#include "start.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
@@ -46,7 +46,7 @@ struct start {
 	const struct vm_conf *conf;
 	const struct vm_paths *paths;
 	struct vm_domain *dom;
-	struct vm_disk_ctx ctx;
+	struct vm_disks_ctx ctx;
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
@@ -149,13 +149,13 @@ resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
 	if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {
 		snprintf(u, sizeof(u), "+%u", sl->uid);
 		snprintf(g, sizeof(g), "+%u", sl->gid);
-		return vm_qemu_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
+		return vm_spawn_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
 	}
 	/* With user_range, uid and gid come from take_uid(); the groups stay
 	 * those of user (and group), which is how QEMU reaches /dev/kvm. */
 	s->own_uid = s->conf->user_range.last != 0;
-	return vm_qemu_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
-				   &s->groups, &s->ngroups, err);
+	return vm_spawn_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
+				    &s->groups, &s->ngroups, err);
 }
 
 /*
@@ -269,8 +269,8 @@ take_leases(struct start *s, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the disks");
 	for (size_t i = 0; i < s->dom->ndisks; i++) {
 		struct vm_status_disk rec;
-		int r = vm_disk_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
-					err);
+		int r = vm_disks_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
+					 err);
 
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
@@ -385,7 +385,7 @@ spawn(struct start *s, struct vm_error *err)
 	sp.nkeep = nkeep;
 	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	s->log_start = lseek(log, 0, SEEK_END);
-	r = vm_qemu_spawn(&sp, &s->pid, err);
+	r = vm_spawn_qemu(&sp, &s->pid, err);
 	qemu_env_free(env);
 	vm_argv_free(&argv);
 	return r;
@@ -418,7 +418,7 @@ unwind(struct start *s)
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
-		vm_disk_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
+		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
 	vm_state_remove_runtime(s->dl, &ignored);
@@ -474,7 +474,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	for (size_t i = 0; i < s->st.ndisks; i++) {
 		/* A failed apply that remembers owners may have left xattrs to
 		 * drop; one that does not only chowns, so it changed nothing. */
-		if (vm_disk_label(&s->ctx, &s->st.disks[i], &s->images[i], err) < 0) {
+		if (vm_disks_label(&s->ctx, &s->st.disks[i], &s->images[i], err) < 0) {
 			s->nlabelled = i + s->ctx.label.remember;
 			goto fail;
 		}
@@ -512,8 +512,8 @@ fail:
 }
 
 int
-vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
-	     struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
+vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths,
+		struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
 {
 	struct start s = {
 		.conf = conf, .paths = paths, .dom = dom, .ctx = { .conf = conf, .warn = warn },

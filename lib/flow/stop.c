@@ -1,4 +1,4 @@
-#include "run.h"
+#include "stop.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
@@ -205,7 +205,7 @@ keep_held(const struct vm_lease_info *info, void *arg)
  * uuid is recorded as using (its trusted.vmkit.user entry) is labelled.
  */
 static void
-learn_from_qemu(struct vm_disk_ctx *ctx, struct vm_domlock *dl, struct held_by_qemu *h)
+learn_from_qemu(struct vm_disks_ctx *ctx, struct vm_domlock *dl, struct held_by_qemu *h)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	const char *space = vm_lockmgr_space(ctx->lm);
@@ -236,7 +236,7 @@ static int
 discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domlock *dl,
 		const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
-	struct vm_disk_ctx ctx = {
+	struct vm_disks_ctx ctx = {
 		.conf = conf,
 		.warn = opts->warn,
 		.labels = !paths->session && conf->dynamic_ownership,
@@ -255,10 +255,10 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		learn_from_qemu(&ctx, dl, &h);
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
-		*result = VM_STOPPED;
+		*result = VM_STOP_DONE;
 	}
 	for (size_t i = 0; i < h.st.ndisks; i++)
-		if (vm_disk_giveback(&ctx, &h.st.disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &h.st.disks[i], err) < 0)
 			goto out;
 	if (renameat(dl->dirfd, "status.json", dl->dirfd, "status.json.damaged") < 0) {
 		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
@@ -288,7 +288,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
 	    enum vm_stop_result *result, struct vm_error *err)
 {
-	struct vm_disk_ctx ctx = { .conf = conf, .warn = opts->warn };
+	struct vm_disks_ctx ctx = { .conf = conf, .warn = opts->warn };
 	struct vm_status *st = NULL;
 	int r = -1;
 
@@ -310,7 +310,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (vm_state_alive(dl->dirfd)) {
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
-		*result = VM_STOPPED;
+		*result = VM_STOP_DONE;
 	} else
 		*result = VM_STOP_CLEANED;
 	vm_hook("stop:qemu-gone");
@@ -320,7 +320,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++) {
-		if (vm_disk_giveback(&ctx, &st->disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &st->disks[i], err) < 0)
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
@@ -339,9 +339,9 @@ out:
 }
 
 int
-vm_run_stop(const struct vm_conf *conf, const struct vm_paths *paths,
-	    const char *name, const struct vm_stop_opts *opts,
-	    enum vm_stop_result *result, struct vm_error *err)
+vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths,
+	       const char *name, const struct vm_stop_opts *opts,
+	       enum vm_stop_result *result, struct vm_error *err)
 {
 	struct vm_domlock *dl = NULL;
 	int r;
