@@ -1,12 +1,11 @@
 /* vm-attach: hotplug or unplug a disk, or change a cdrom's medium, in a running domain. */
 #include "attach.h"
 #include "cli.h"
-#include "conf.h"
 #include "detach.h"
 #include "disk_xml.h"
-#include "media.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "front.h"
+#include "media.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -166,44 +165,31 @@ parse(int argc, char **argv, struct cmdline *c)
 	}
 }
 
+/* The disk that --disk, --insert or DISK.xml describe, read before anything is opened. */
 static int
-run(struct cmdline *c, char **argv, struct vm_error *err)
+read_disk(struct cmdline *c, char **argv, struct vm_disk *disk, struct vm_error *err)
 {
-	struct vm_conf conf;
-	struct vm_paths paths = { .fd = -1 };
-	struct vm_disk disk = { 0 };
-	int r = -1;
-
-	vm_conf_init(&conf);
 	if (c->mode == DISK || c->mode == INSERT)
-		r = vm_attach_disk_from_args(&c->disk, &disk, err);
-	else if (c->mode == XML)
-		r = vm_disk_xml_read(argv, c->xml, &disk, err);
-	else
-		r = 0;
-	if (r < 0 || vm_conf_load(&conf, vm_conf_path(), err) < 0 || vm_paths_open(&paths, err) < 0) {
-		r = -1;
-		goto out;
-	}
+		return vm_attach_disk_from_args(&c->disk, disk, err);
+	if (c->mode == XML)
+		return vm_disk_xml_read(argv, c->xml, disk, err);
+	return 0;
+}
+
+static int
+run(const struct cmdline *c, const struct vm_front *f, const struct vm_disk *disk,
+    struct vm_error *err)
+{
 	switch (c->mode) {
 	case DETACH:
-		r = vm_detach_disk(&conf, &paths, c->name, c->dev, &c->opts, err);
-		break;
+		return vm_detach_disk(&f->conf, &f->paths, c->name, c->dev, &c->opts, err);
 	case EJECT:
-		r = vm_media_eject(&conf, &paths, c->name, c->dev, &c->opts, err);
-		break;
+		return vm_media_eject(&f->conf, &f->paths, c->name, c->dev, &c->opts, err);
 	case INSERT:
-		r = vm_media_insert(&conf, &paths, c->name, &disk, &c->opts, err);
-		break;
+		return vm_media_insert(&f->conf, &f->paths, c->name, disk, &c->opts, err);
 	default:
-		r = vm_attach_disk(&conf, &paths, c->name, &disk, &c->opts, err);
-		break;
+		return vm_attach_disk(&f->conf, &f->paths, c->name, disk, &c->opts, err);
 	}
-out:
-	vm_disk_clear(&disk);
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	return r;
 }
 
 int
@@ -211,10 +197,17 @@ main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct cmdline c = { .opts = { .timeout_s = DETACH_TIMEOUT_S, .warn = vm_warn } };
+	struct vm_front f = VM_FRONT_INIT;
+	struct vm_disk disk = { 0 };
+	int r;
 
 	vm_cli_init();
 	parse(argc, argv, &c);
-	if (run(&c, argv, &err) < 0)
-		return vm_error_report(&err);
-	return VM_EXIT_OK;
+	r = read_disk(&c, argv, &disk, &err);
+	if (r == 0)
+		r = vm_front_open(&f, VM_FRONT_CONF | VM_FRONT_PATHS, &err);
+	if (r == 0)
+		r = run(&c, &f, &disk, &err);
+	vm_disk_clear(&disk);
+	return vm_front_exit(&f, r, &err);
 }

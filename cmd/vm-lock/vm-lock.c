@@ -1,9 +1,9 @@
 /* vm-lock: the lock manager as a tool. */
 #include "cli.h"
 #include "clock.h"
-#include "conf.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
+#include "front.h"
 #include "lock.h"
 #include "paths.h"
 
@@ -313,6 +313,18 @@ out:
 	return r;
 }
 
+static int
+cmd_gc(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
+{
+	unsigned removed = 0;
+
+	if (vm_lockmgr_gc(lm, &removed, err) < 0)
+		return -1;
+	if (a->verbose)
+		printf("removed %u unused lease file%s\n", removed, removed == 1 ? "" : "s");
+	return VM_EXIT_OK;
+}
+
 static const struct command {
 	const char *name;
 	const char *opts;
@@ -322,7 +334,7 @@ static const struct command {
 	{ "list", "j", cmd_list },
 	{ "status", "jd:", cmd_status },
 	{ "run", "+smw:", cmd_run },
-	{ "gc", "v", NULL },
+	{ "gc", "v", cmd_gc },
 };
 
 /* Usage errors come before any work, so each command's arguments are
@@ -355,13 +367,10 @@ int
 main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_paths paths = { .fd = -1 };
-	struct vm_lockmgr *lm = NULL;
+	struct vm_front f = VM_FRONT_INIT;
 	const struct command *c = NULL;
 	struct args a = { 0 };
-	struct vm_conf conf;
-	unsigned removed = 0;
-	int r = -1;
+	int r;
 
 	vm_cli_init();
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -380,16 +389,7 @@ main(int argc, char **argv)
 	argv += optind + 1;
 	check_args(c, argc, argv, &a);
 
-	vm_conf_init(&conf);
-	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0 &&
-	    vm_lockmgr_open(&conf, &paths, &lm, &err) == 0) {
-		if (c->fn)
-			r = c->fn(lm, argc, argv, &a, &err);
-		else if ((r = vm_lockmgr_gc(lm, &removed, &err)) == 0 && a.verbose)
-			printf("removed %u unused lease file%s\n", removed, removed == 1 ? "" : "s");
-	}
-	vm_lockmgr_close(lm);
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	return r < 0 ? vm_error_report(&err) : r;
+	if ((r = vm_front_open(&f, VM_FRONT_LOCKS, &err)) == 0)
+		r = c->fn(f.lm, argc, argv, &a, &err);
+	return vm_front_exit(&f, r, &err);
 }

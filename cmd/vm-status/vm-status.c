@@ -1,9 +1,8 @@
 /* vm-status: what runs, for people and for scripts. */
 #include "cli.h"
-#include "conf.h"
-#include "info.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "front.h"
+#include "info.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -116,9 +115,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_paths paths = { .fd = -1 };
+	struct vm_front f = VM_FRONT_INIT;
 	bool json = false;
-	int c, r = -1;
+	int c, r;
 
 	vm_cli_init();
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -135,10 +134,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		vm_cli_usage_error("too many arguments");
-	if (vm_paths_open(&paths, &err) == 0)
-		r = show(&paths, argv[optind], json, &err);
-	vm_paths_close(&paths);
-	if (r < 0)
-		return vm_error_report(&err);
-	return VM_EXIT_OK;
+	if ((r = vm_front_open(&f, VM_FRONT_PATHS, &err)) == 0)
+		r = show(&f.paths, argv[optind], json, &err);
+	return vm_front_exit(&f, r, &err);
 }

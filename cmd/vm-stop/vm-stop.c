@@ -1,10 +1,9 @@
 /* vm-stop: power a domain down (or force it off), then give its disks back. */
 #include "cli.h"
-#include "conf.h"
+#include "exitcodes.h"
+#include "front.h"
 #include "info.h"
 #include "stop.h"
-#include "exitcodes.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -109,10 +108,9 @@ main(int argc, char **argv)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_stop_opts so = { .timeout_s = -1, .warn = vm_warn };
 	enum vm_stop_result result;
-	struct vm_conf conf;
-	struct vm_paths paths = { .fd = -1 };
+	struct vm_front f = VM_FRONT_INIT;
 	bool all = false;
-	int c, r = -1;
+	int c, r;
 
 	vm_cli_init();
 	while ((c = getopt_long(argc, argv, "aft:h", opts, NULL)) != -1) {
@@ -138,19 +136,16 @@ main(int argc, char **argv)
 	if (!all && argc - optind != 1)
 		vm_cli_usage_error(argc == optind ? "missing NAME" : "too many arguments");
 
-	vm_conf_init(&conf);
-	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0) {
-		if (so.timeout_s < 0)
-			so.timeout_s = conf.shutdown_timeout;
-		if (all)
-			r = stop_all(&conf, &paths, &so, &err);
-		else
-			r = vm_stop_domain(&conf, &paths, argv[optind], &so, &result, &err);
-	}
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	if (r < 0)
-		return vm_error_report(&err);
+	r = vm_front_open(&f, VM_FRONT_CONF | VM_FRONT_PATHS, &err);
+	if (r == 0 && so.timeout_s < 0)
+		so.timeout_s = f.conf.shutdown_timeout;
+	if (r == 0 && all)
+		r = stop_all(&f.conf, &f.paths, &so, &err);
+	else if (r == 0)
+		r = vm_stop_domain(&f.conf, &f.paths, argv[optind], &so, &result, &err);
+	r = vm_front_exit(&f, r, &err);
+	if (r != VM_EXIT_OK)
+		return r;
 	if (!all && result == VM_STOP_CLEANED)
 		fprintf(stderr, "%s: domain '%s' was not running (its QEMU had exited); cleaned up\n",
 			program_invocation_short_name, argv[optind]);

@@ -1,0 +1,43 @@
+#include "front.h"
+
+int
+vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err)
+{
+	if (parts & VM_FRONT_LOCKS)
+		parts |= VM_FRONT_CONF | VM_FRONT_PATHS;
+	parts &= ~f->opened;
+	if (parts & VM_FRONT_CONF) {
+		vm_conf_init(&f->conf);
+		f->opened |= VM_FRONT_CONF;
+		if (vm_conf_load(&f->conf, vm_conf_path(), err) < 0)
+			return -1;
+	}
+	if (parts & VM_FRONT_PATHS) {
+		if (vm_paths_open(&f->paths, err) < 0)
+			return -1;
+		f->opened |= VM_FRONT_PATHS;
+	}
+	if (parts & VM_FRONT_LOCKS) {
+		if (vm_lockmgr_open(&f->conf, &f->paths, &f->lm, err) < 0)
+			return -1;
+		f->opened |= VM_FRONT_LOCKS;
+	}
+	return 0;
+}
+
+void
+vm_front_close(struct vm_front *f)
+{
+	vm_lockmgr_close(f->lm);
+	f->lm = NULL;
+	vm_paths_close(&f->paths);
+	vm_conf_free(&f->conf);
+	f->opened = 0;
+}
+
+int
+vm_front_exit(struct vm_front *f, int r, const struct vm_error *err)
+{
+	vm_front_close(f);
+	return r < 0 ? vm_error_report(err) : r;
+}
