@@ -21,29 +21,7 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 
-static void
-usage(void)
-{
-	printf("Usage:\n"
-	       "  %1$s list [--json]\n"
-	       "  %1$s status [--json] PATH | --domain NAME\n"
-	       "  %1$s run [--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]\n"
-	       "  %1$s gc [--verbose]\n\n"
-	       "List leases, show whether a disk's or a domain's leases are held, run\n"
-	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
-	       "Options:\n"
-	       "  -j, --json          print JSON (see vm-lock(1))\n"
-	       "  -d, --domain NAME   the leases of a running domain\n"
-	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
-	       "  -m, --metadata      take the metadata locks instead of the leases\n"
-	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
-	       "  -v, --verbose       gc: say how many lease files were removed\n"
-	       "  -h, --help          show this help\n\n"
-	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
-	       "3 invalid path or config, 4 system failure;\n"
-	       "run: otherwise the status of COMMAND, 126 or 127 when it cannot be run.\n",
-	       program_invocation_short_name);
-}
+static void usage(void);
 
 static const struct option opts[] = {
 	{ "json", no_argument, NULL, 'j' },	  { "domain", required_argument, NULL, 'd' },
@@ -325,40 +303,69 @@ cmd_gc(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struc
 	return VM_EXIT_OK;
 }
 
+/* What drives dispatch, usage() and the usage errors of each command. */
 static const struct command {
 	const char *name;
-	const char *opts;
+	const char *opts;	/* its getopt string; a leading '+' stops at the first PATH */
+	const char *synopsis;	/* its usage line after the name */
+	int npaths;		/* PATH operands: 0, 1, or -1 for one or more */
+	const char *needs;	/* what the error for a missing PATH asks for */
+	bool command;		/* "-- COMMAND [ARG...]" follows the paths */
 	int (*fn)(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 		  struct vm_error *err);
 } commands[] = {
-	{ "list", "j", cmd_list },
-	{ "status", "jd:", cmd_status },
-	{ "run", "+smw:", cmd_run },
-	{ "gc", "v", cmd_gc },
+	{ "list", "j", "[--json]", 0, NULL, false, cmd_list },
+	/* --domain stands for the PATH */
+	{ "status", "jd:", "[--json] PATH | --domain NAME", 1, "a PATH or --domain", false,
+	  cmd_status },
+	{ "run", "+smw:", "[--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]",
+	  -1, "a PATH", true, cmd_run },
+	{ "gc", "v", "[--verbose]", 0, NULL, false, cmd_gc },
 };
 
-/* Usage errors come before any work, so each command's arguments are
- * checked here, where nothing has been opened yet. */
+static void
+usage(void)
+{
+	printf("Usage:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %s %s %s\n", program_invocation_short_name, commands[i].name,
+		       commands[i].synopsis);
+	printf("\nList leases, show whether a disk's or a domain's leases are held, run\n"
+	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
+	       "Options:\n"
+	       "  -j, --json          print JSON (see vm-lock(1))\n"
+	       "  -d, --domain NAME   the leases of a running domain\n"
+	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
+	       "  -m, --metadata      take the metadata locks instead of the leases\n"
+	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
+	       "  -v, --verbose       gc: say how many lease files were removed\n"
+	       "  -h, --help          show this help\n\n"
+	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
+	       "3 invalid path or config, 4 system failure;\n"
+	       "run: otherwise the status of COMMAND, 126 or 127 when it cannot be run.\n");
+}
+
+/* Usage errors come before any work, so each command's operands are
+ * checked against its entry here, where nothing has been opened yet. */
 static void
 check_args(const struct command *c, int argc, char **argv, const struct args *a)
 {
-	int sep = 0;
+	int npaths = 0;
 
-	if (strcmp(c->name, "status") == 0 && !a->domain && argc != 1)
-		vm_cli_usage_error(argc ? "status takes one PATH" : "status needs a PATH or --domain");
-	if (strcmp(c->name, "status") == 0 && a->domain && argc)
-		vm_cli_usage_error("status takes a PATH or --domain, not both");
-	if (strcmp(c->name, "run") != 0) {
-		if (strcmp(c->name, "status") != 0 && argc)
-			vm_cli_usage_error("%s: unexpected argument '%s'", c->name, argv[0]);
+	while (npaths < argc && !(c->command && strcmp(argv[npaths], "--") == 0))
+		npaths++;
+	if (a->domain && argc)
+		vm_cli_usage_error("%s takes a PATH or --domain, not both", c->name);
+	if (a->domain)
 		return;
-	}
-	while (sep < argc && strcmp(argv[sep], "--") != 0)
-		sep++;
-	if (sep == 0 || a->dashdash)
-		vm_cli_usage_error("run needs a PATH");
-	if (sep >= argc - 1)
-		vm_cli_usage_error("run needs '--' and a COMMAND after the paths");
+	if (c->npaths == 0 && argc)
+		vm_cli_usage_error("%s: unexpected argument '%s'", c->name, argv[0]);
+	if (c->npaths && (npaths == 0 || (c->command && a->dashdash)))
+		vm_cli_usage_error("%s needs %s", c->name, c->needs);
+	if (c->npaths == 1 && npaths > 1)
+		vm_cli_usage_error("%s takes one PATH", c->name);
+	if (c->command && npaths >= argc - 1)
+		vm_cli_usage_error("%s needs '--' and a COMMAND after the paths", c->name);
 	if (a->metadata && (a->shared || a->wait_s))
 		vm_cli_usage_error("--metadata waits metadata_lock_timeout, with no --shared or --wait");
 }
