@@ -92,8 +92,8 @@ load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_erro
 	    vm_domain_load(named ? named : arg, dom, err) < 0)
 		return -1;
 	if (by_name && strcmp((*dom)->name, arg) != 0)
-		return vm_error_set(err, VM_EXIT_INVALID, "%s: domain name '%s' does not match '%s'",
-				    named, (*dom)->name, arg);
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "%s: domain name '%s' does not match '%s'", named, (*dom)->name, arg);
 	return 0;
 }
 
