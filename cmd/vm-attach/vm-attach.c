@@ -197,7 +197,7 @@ main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct cmdline c = { .opts = { .timeout_s = DETACH_TIMEOUT_S, .warn = vm_warn } };
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	struct vm_disk disk = { 0 };
 	int r;
 

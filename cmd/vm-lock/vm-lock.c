@@ -374,7 +374,7 @@ int
 main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	const struct command *c = NULL;
 	struct args a = { 0 };
 	int r;

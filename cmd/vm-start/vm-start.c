@@ -100,7 +100,7 @@ load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_erro
 static int
 start_one(const char *arg, bool paused, bool only_print, struct vm_error *err)
 {
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	struct vm_domain *dom = NULL;
 	int r = load(arg, &f, &dom, err);
 
@@ -125,7 +125,7 @@ static bool
 running(const char *name)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	struct vm_info info;
 	bool alive = vm_front_open(&f, VM_FRONT_PATHS, &ignored) == 0 &&
 		     vm_info_get(&f.paths, name, &info, &ignored) == 0 && info.alive;

@@ -115,7 +115,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	bool json = false;
 	int c, r;
 

@@ -108,7 +108,7 @@ main(int argc, char **argv)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_stop_opts so = { .timeout_s = -1, .warn = vm_warn };
 	enum vm_stop_result result;
-	struct vm_front f = VM_FRONT_INIT;
+	struct vm_front f = { 0 };
 	bool all = false;
 	int c, r;
 

@@ -18,8 +18,7 @@
  * drops QEMU's lease and gives the disk back. Also finishes a detach or
  * an attach that was interrupted.
  */
-int vm_detach_disk(const struct vm_conf *conf, const struct vm_paths *paths,
-		   const char *name, const char *target,
-		   const struct vm_attach_opts *opts, struct vm_error *err);
+int vm_detach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		   const char *target, const struct vm_attach_opts *opts, struct vm_error *err);
 
 #endif

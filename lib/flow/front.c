@@ -1,5 +1,7 @@
 #include "front.h"
 
+#include <string.h>
+
 int
 vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err)
 {
@@ -13,8 +15,10 @@ vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err)
 			return -1;
 	}
 	if (parts & VM_FRONT_PATHS) {
-		if (vm_paths_open(&f->paths, err) < 0)
+		if (vm_paths_open(&f->paths, err) < 0) {
+			vm_paths_close(&f->paths);
 			return -1;
+		}
 		f->opened |= VM_FRONT_PATHS;
 	}
 	if (parts & VM_FRONT_LOCKS) {
@@ -28,11 +32,13 @@ vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err)
 void
 vm_front_close(struct vm_front *f)
 {
-	vm_lockmgr_close(f->lm);
-	f->lm = NULL;
-	vm_paths_close(&f->paths);
-	vm_conf_free(&f->conf);
-	f->opened = 0;
+	if (f->opened & VM_FRONT_LOCKS)
+		vm_lockmgr_close(f->lm);
+	if (f->opened & VM_FRONT_PATHS)
+		vm_paths_close(&f->paths);
+	if (f->opened & VM_FRONT_CONF)
+		vm_conf_free(&f->conf);
+	memset(f, 0, sizeof(*f));
 }
 
 int

@@ -2,7 +2,7 @@
  * The front of every command: what main() opens before it calls its one
  * workflow, and how the outcome becomes the exit status (exitcodes.h).
  *
- *	struct vm_front f = VM_FRONT_INIT;
+ *	struct vm_front f = { 0 };
  *	struct vm_error err = VM_ERROR_INIT;
  *	int r = vm_front_open(&f, VM_FRONT_CONF | VM_FRONT_PATHS, &err);
  *
@@ -25,21 +25,20 @@
 #include "error.h"
 
 enum vm_front_part {
-	VM_FRONT_CONF = 1,	/* vmkit.conf, at vm_conf_path() */
-	VM_FRONT_PATHS = 2,	/* the run directory */
-	VM_FRONT_LOCKS = 4,	/* the lock manager; opens the other two first */
+	VM_FRONT_CONF = 1,  /* vmkit.conf, at vm_conf_path() */
+	VM_FRONT_PATHS = 2, /* the run directory */
+	VM_FRONT_LOCKS = 4, /* the lock manager; opens the other two first */
 };
 
 struct vm_front {
 	struct vm_conf conf;
 	struct vm_paths paths;
 	struct vm_lockmgr *lm;
-	unsigned opened;	/* the vm_front_part bits */
+	unsigned opened; /* the vm_front_part bits */
 };
 
-#define VM_FRONT_INIT { .paths = { .fd = -1 } }
-
-/* Opens the PARTS of F (vm_front_part bits) that are not open yet. */
+/* Opens the PARTS of F (vm_front_part bits) that are not open yet; F
+ * starts zeroed. */
 int vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err);
 /* Closes whatever F has open, after a failed open too. */
 void vm_front_close(struct vm_front *f);

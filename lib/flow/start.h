@@ -23,7 +23,7 @@
 #include "error.h"
 
 /* Starts DOM, left paused when PAUSED; WARN gets what must not fail it. */
-int vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths,
-		    struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err);
+int vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domain *dom,
+		    bool paused, vm_warn_fn warn, struct vm_error *err);
 
 #endif

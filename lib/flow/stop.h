@@ -23,17 +23,17 @@
 
 struct vm_stop_opts {
 	bool force;
-	int timeout_s;		/* graceful wait; ignored with force */
+	int timeout_s; /* graceful wait; ignored with force */
 	vm_warn_fn warn;
 };
 
 enum vm_stop_result {
-	VM_STOP_DONE,		/* QEMU was running and stopped */
-	VM_STOP_CLEANED,	/* QEMU had already died: state cleaned up */
+	VM_STOP_DONE,	 /* QEMU was running and stopped */
+	VM_STOP_CLEANED, /* QEMU had already died: state cleaned up */
 };
 
-int vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths,
-		   const char *name, const struct vm_stop_opts *opts,
-		   enum vm_stop_result *result, struct vm_error *err);
+int vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		   const struct vm_stop_opts *opts, enum vm_stop_result *result,
+		   struct vm_error *err);
 
 #endif
