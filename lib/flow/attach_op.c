@@ -257,7 +257,7 @@ grab_qemu_lease(struct vm_attach_op *op, const char *resource, enum vm_lease_mod
 	DIR *d;
 	int r = 0;
 
-	if (!space || (pid = vm_state_qemu_pid(op->dl->dirfd)) <= 0)
+	if (!space || (pid = vm_rundir_qemu_pid(op->dl->dirfd)) <= 0)
 		return 0;
 	vm_lease_hash(resource, hash);
 	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
@@ -477,10 +477,10 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	/* device ids of other kinds (pci.1, scsi0) are never disks */
 	if (target[len] || len == 0 || len > 25)
 		return vm_error_set(err, VM_EXIT_INVALID, "invalid target '%s'", target);
-	if (vm_state_lock(paths, op->name, false, -1, &op->dl, err) < 0)
+	if (vm_rundir_lock(paths, op->name, false, -1, &op->dl, err) < 0)
 		return -1;
 	vm_hook("attach:locked");
-	if (!vm_state_alive(op->dl->dirfd))
+	if (!vm_rundir_alive(op->dl->dirfd))
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", op->name);
 	if (vm_status_read(op->dl->dirfd, &op->st, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", op->name);
@@ -506,5 +506,5 @@ vm_attach_end(struct vm_attach_op *op)
 	vm_lockmgr_close(op->ctx.lm);
 	vm_status_free(op->st);
 	if (op->dl)
-		vm_state_unlock(op->dl);
+		vm_rundir_unlock(op->dl);
 }

@@ -357,7 +357,7 @@ spawn(struct start *s, struct vm_error *err)
 	mon = monitor_socket(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
-	alive = vm_state_liveness_fd(s->dl, err);
+	alive = vm_rundir_liveness_fd(s->dl, err);
 	if (alive < 0)
 		return -1;
 	log = openat(s->dl->dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
@@ -383,7 +383,7 @@ spawn(struct start *s, struct vm_error *err)
 	sp.log_fd = log;
 	sp.keep = keep;
 	sp.nkeep = nkeep;
-	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
+	vm_rundir_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	s->log_start = lseek(log, 0, SEEK_END);
 	r = vm_qemu_spawn(&sp, &s->pid, err);
 	qemu_env_free(env);
@@ -421,7 +421,7 @@ unwind(struct start *s)
 		vm_disk_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
-	vm_state_remove_runtime(s->dl, &ignored);
+	vm_rundir_remove_runtime(s->dl, &ignored);
 	vm_status_remove(s->dl->dirfd, &ignored);
 }
 
@@ -442,7 +442,7 @@ describe_machine(struct start *s, struct vm_error *err)
 	if (!xml)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
 				    s->dom->name);
-	r = vm_state_write_domain(s->dl, (const char *)xml, len, err);
+	r = vm_rundir_write_domain(s->dl, (const char *)xml, len, err);
 	xmlFree(xml);
 	return r;
 }
@@ -454,7 +454,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	bool owners_here = false;
 	int r;
 
-	if (vm_state_alive(s->dl->dirfd))
+	if (vm_rundir_alive(s->dl->dirfd))
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running", s->dom->name);
 	r = vm_status_read(s->dl->dirfd, &old, NULL);
 	vm_status_free(old);
@@ -495,7 +495,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:spawned");
 	if (handshake(s, paused, err) < 0) {
-		if (!vm_state_alive(s->dl->dirfd))
+		if (!vm_rundir_alive(s->dl->dirfd))
 			startup_failure(s, err);
 		goto fail;
 	}
@@ -503,7 +503,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	s->st.state = VM_RUN_RUNNING;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
-	vm_state_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
+	vm_rundir_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
 	return 0;
 
 fail:
@@ -538,10 +538,10 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 			     dom->name);
 		goto out;
 	}
-	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
+	if (vm_rundir_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");
 		r = start_locked(&s, paused, err);
-		vm_state_unlock(s.dl);
+		vm_rundir_unlock(s.dl);
 	}
 out:
 	vm_leaseset_release(&s.held);

@@ -43,7 +43,7 @@ open_domains(const struct vm_paths *paths, bool create, struct vm_error *err)
 }
 
 int
-vm_state_open_dir(const struct vm_paths *paths, const char *name, struct vm_error *err)
+vm_rundir_open(const struct vm_paths *paths, const char *name, struct vm_error *err)
 {
 	cleanup_close int dfd = -1;
 	int fd;
@@ -65,8 +65,8 @@ not_running:
 }
 
 int
-vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
-	      int wait_ms, struct vm_domlock **out, struct vm_error *err)
+vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create,
+	       int wait_ms, struct vm_domlock **out, struct vm_error *err)
 {
 	cleanup_close int dfd = -1;
 	cleanup_close int dirfd = -1;
@@ -84,7 +84,7 @@ vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
 		if (dirfd < 0)
 			return -1;
 	} else {
-		dirfd = vm_state_open_dir(paths, name, err);
+		dirfd = vm_rundir_open(paths, name, err);
 		if (dirfd < 0)
 			return -1;
 	}
@@ -123,7 +123,7 @@ vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
 }
 
 void
-vm_state_unlock(struct vm_domlock *dl)
+vm_rundir_unlock(struct vm_domlock *dl)
 {
 	if (!dl)
 		return;
@@ -146,19 +146,19 @@ byte_held(int dirfd, const char *file, off_t byte)
 }
 
 bool
-vm_state_alive(int dirfd)
+vm_rundir_alive(int dirfd)
 {
 	return byte_held(dirfd, ALIVE_FILE, BYTE_ALIVE);
 }
 
 bool
-vm_state_busy(int dirfd)
+vm_rundir_busy(int dirfd)
 {
 	return byte_held(dirfd, LOCK_FILE, BYTE_COMMAND);
 }
 
 int
-vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
+vm_rundir_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 {
 	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE,
 				      O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -193,15 +193,15 @@ wait_pidfd(int pidfd)
 }
 
 int
-vm_state_qemu_pidfd(int dirfd)
+vm_rundir_qemu_pidfd(int dirfd)
 {
-	pid_t pid = vm_state_qemu_pid(dirfd);
+	pid_t pid = vm_rundir_qemu_pid(dirfd);
 
 	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 }
 
 int
-vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
+vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
 {
 	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
@@ -294,7 +294,7 @@ find_holder(int fd)
 }
 
 pid_t
-vm_state_qemu_pid(int dirfd)
+vm_rundir_qemu_pid(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int fd = -1;
@@ -311,11 +311,11 @@ vm_state_qemu_pid(int dirfd)
 		return pid;
 	/* A pid file lost or damaged: while QEMU is alive, it is the one
 	 * process that holds the liveness file (no command keeps it open). */
-	return vm_state_alive(dirfd) ? find_holder(fd) : 0;
+	return vm_rundir_alive(dirfd) ? find_holder(fd) : 0;
 }
 
 int
-vm_state_write_pid_raw(int dirfd, pid_t pid)
+vm_rundir_write_pid_raw(int dirfd, pid_t pid)
 {
 	char buf[24];
 	int fd, n, i = sizeof(buf);
@@ -338,7 +338,7 @@ vm_state_write_pid_raw(int dirfd, pid_t pid)
 }
 
 int
-vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
+vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
 {
 	if (vm_paths_write_atomic(dl->dirfd, DOMAIN_FILE, xml, len, err) < 0)
 		return vm_error_prefix(err, "cannot record domain '%s'", dl->name);
@@ -346,7 +346,7 @@ vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct
 }
 
 int
-vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
+vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
 	static const char *const names[] = { PID_FILE, "qmp.sock", DOMAIN_FILE };
 
@@ -362,7 +362,7 @@ vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 #define START_LINE "vmkit: starting domain '"
 
 bool
-vm_state_powered_off(int dirfd)
+vm_rundir_powered_off(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	const char *run, *p;
@@ -376,7 +376,7 @@ vm_state_powered_off(int dirfd)
 }
 
 void
-vm_state_log(int dirfd, const char *fmt, ...)
+vm_rundir_log(int dirfd, const char *fmt, ...)
 {
 	char line[1200];
 	struct timespec ts;

@@ -21,7 +21,7 @@
  * vm-attach needs to know of the domain.
  *
  * The domain XML as started is not in here but in its own file of the
- * run directory (state.h): status.json is read by every lease conflict
+ * run directory (rundir.h): status.json is read by every lease conflict
  * and listing, and rewritten at each step, while the XML (up to 16 MiB)
  * is written once. A status that would pass STATUS_MAX is refused when
  * written, so that whatever a command records, every command can read.
