@@ -136,13 +136,22 @@ label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
 	  struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
+	struct vm_label_owner owner = { 0 };
 	bool no_xattr;
+	int r;
 
 	if (!rec->labelled)
 		return 0;
 	if (meta_lock(ctx, rec->path, rec->identity, &meta, &meta_id, err) < 0)
 		return -1;
-	if (vm_label_apply(&ctx->label, rec, fd, &no_xattr, err) < 0)
+	r = vm_label_apply(&ctx->label, rec->path, fd, &owner, &no_xattr, err);
+	/* kept even when the chown failed: the give-back restores it */
+	if (owner.known) {
+		rec->has_owner = true;
+		rec->uid = owner.uid;
+		rec->gid = owner.gid;
+	}
+	if (r < 0)
 		return -1;
 	if (no_xattr)
 		ctx->warn("'%s' cannot hold xattrs; its owner is kept in the status file",
@@ -190,6 +199,7 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
 {
 	struct vm_error gone = VM_ERROR_INIT;
 	cleanup_close int meta = -1, meta_id = -1, fd = -1;
+	struct vm_label_owner owner = { rec->has_owner, rec->uid, rec->gid };
 	bool restored;
 
 	if (!rec->labelled)
@@ -200,7 +210,7 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
 		ctx->warn("%s; leaving its owner as it is", gone.msg);
 		return 0;
 	}
-	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
+	return vm_label_restore(&ctx->label, rec->path, fd, &owner, &restored, err);
 }
 
 /*
@@ -221,7 +231,7 @@ forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const ch
 		return -1;
 	if (fd < 0)
 		return 0;
-	if (vm_label_forget(&ctx->label, rec, fd, &left, err) < 0)
+	if (vm_label_forget(&ctx->label, rec->path, fd, &left, err) < 0)
 		return -1;
 	if (left == 0)
 		ctx->warn("no domain uses the label of '%s' any more; its owner is recorded on it for the next stop of a domain using it",
