@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define QMP_SOCK "qmp.sock"
 #define QMP_TIMEOUT_MS 10000
 
 /* QMP */
@@ -496,7 +495,7 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
-	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);
+	return vm_rundir_qmp_connect(op->dl->dirfd, QMP_TIMEOUT_MS, &op->qmp, err);
 }
 
 void

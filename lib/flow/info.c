@@ -22,7 +22,7 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 	json_object *ret = NULL, *status;
 	const char *s, *state = "unresponsive";
 
-	if (vm_qmp_connect(dirfd, "qmp.sock", QUERY_TIMEOUT_MS, &qmp, NULL) < 0)
+	if (vm_rundir_qmp_connect(dirfd, QUERY_TIMEOUT_MS, &qmp, NULL) < 0)
 		return state;
 	if (vm_qmp_command(qmp, "query-status", NULL, QUERY_TIMEOUT_MS, &ret, NULL) == 0 &&
 	    json_object_object_get_ex(ret, "status", &status)) {
@@ -83,7 +83,7 @@ int
 vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
 	     size_t *n, struct vm_error *err)
 {
-	int dfd = vm_paths_subdir(paths->fd, "domains", false, err);
+	int dfd = vm_rundir_open_all(paths, err);
 	struct vm_domain_info *v = NULL, *nv;
 	struct dirent *de;
 	DIR *d;

@@ -30,7 +30,7 @@ qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
 	struct vm_qmp *qmp = NULL;
 	int r;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, err) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = vm_qmp_command(qmp, cmd, NULL, QMP_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -49,7 +49,7 @@ guest_off(struct vm_domlock *dl)
 	json_object *ret = NULL, *status;
 	bool off = false;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
 		return false;
 	if (vm_qmp_command(qmp, "query-status", NULL, QMP_TIMEOUT_MS, &ret, &ignored) == 0 &&
 	    json_object_object_get_ex(ret, "status", &status))
@@ -243,6 +243,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.label.remember = conf->remember_owner,
 	};
 	struct held_by_qemu h = { 0 };
+	const char *kept;
 	int r = -1;
 
 	opts->warn("%s", err->msg);
@@ -260,17 +261,14 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	for (size_t i = 0; i < h.st.ndisks; i++)
 		if (vm_disk_giveback(&ctx, &h.st.disks[i], err) < 0)
 			goto out;
-	if (renameat(dl->dirfd, "status.json", dl->dirfd, "status.json.damaged") < 0) {
-		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
-			     dl->name);
+	if (vm_rundir_quarantine_status(dl, &kept, err) < 0)
 		goto out;
-	}
 	if (h.st.ndisks)
-		opts->warn("kept it as status.json.damaged; gave back the %zu disks that its qemu held",
+		opts->warn("kept it as %s; gave back the %zu disks that its qemu held", kept,
 			   h.st.ndisks);
 	else
-		opts->warn("kept it as status.json.damaged; the owners of the disks of domain '%s' were not restored",
-			   dl->name);
+		opts->warn("kept it as %s; the owners of the disks of domain '%s' were not restored",
+			   kept, dl->name);
 	r = vm_rundir_remove_runtime(dl, err);
 out:
 	for (size_t i = 0; i < h.st.ndisks; i++) {
@@ -328,7 +326,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 		goto out;
 	vm_hook("stop:runtime-removed");
 	/* Last: while status.json exists the domain is not cleaned up. */
-	if (vm_status_remove(dl->dirfd, err) < 0)
+	if (vm_rundir_remove_status(dl->dirfd, err) < 0)
 		goto out;
 	vm_rundir_log(dl->dirfd, "domain '%s' stopped", dl->name);
 	r = 0;

@@ -55,7 +55,7 @@ holders_add(struct holders *h, const char *name, const char *resource, int rank)
 void
 holders_load(struct vm_lockmgr *lm, struct holders *h)
 {
-	int dfd = vm_paths_subdir(lm->paths.fd, "domains", false, NULL);
+	int dfd = vm_rundir_open_all(&lm->paths, NULL);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	struct dirent *de;
 
