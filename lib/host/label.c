@@ -163,8 +163,7 @@ vm_label_apply(const struct vm_label_ctx *ctx, const char *path, int fd,
 		return -1;
 	vm_hook("label:owner-remembered");
 	user_name(ctx, user);
-	if (xset(fd, path, user, "1", err) < 0 ||
-	    users(fd, path, false, &count, err) < 0 ||
+	if (xset(fd, path, user, "1", err) < 0 || users(fd, path, false, &count, err) < 0 ||
 	    write_count(fd, path, count, err) < 0)
 		return -1;
 	vm_hook("label:user-counted");
@@ -197,14 +196,13 @@ vm_label_restore(const struct vm_label_ctx *ctx, const char *path, int fd,
 		return 0;
 	}
 	if (sscanf(dac, "%u:%u", &uid, &gid) != 2)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC,
-				    path, dac);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC, path,
+				    dac);
 	user_name(ctx, user);
 	if (boot_is_stale(fd)) {
 		if (users(fd, path, true, &count, err) < 0)
 			return -1;
-	} else if (xremove(fd, path, user, err) < 0 ||
-		   users(fd, path, false, &count, err) < 0)
+	} else if (xremove(fd, path, user, err) < 0 || users(fd, path, false, &count, err) < 0)
 		return -1;
 	vm_hook("label:user-dropped");
 	if (count > 0)
@@ -238,8 +236,7 @@ vm_label_forget(const struct vm_label_ctx *ctx, const char *path, int fd, int *l
 	if (boot_is_stale(fd)) {
 		if (users(fd, path, true, left, err) < 0)
 			return -1;
-	} else if (xremove(fd, path, user, err) < 0 ||
-		   users(fd, path, false, left, err) < 0)
+	} else if (xremove(fd, path, user, err) < 0 || users(fd, path, false, left, err) < 0)
 		return -1;
 	return write_count(fd, path, *left, err);
 }

@@ -385,7 +385,8 @@ vm_rundir_read_status(int dirfd, vm_rundir_decode_fn *decode, void *arg, struct 
 	if (r == -ENOMEM)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", STATUS_FILE);
 	if (r < 0)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged", STATUS_FILE);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged",
+				    STATUS_FILE);
 	return 0;
 }
 
@@ -427,7 +428,8 @@ vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_FILE);
 	if (unlinkat(dirfd, QMP_FILE, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old monitor socket");
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot remove the old monitor socket");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
@@ -463,7 +465,8 @@ const char vm_rundir_log_name[] = LOG_FILE;
 static int
 open_log(int dirfd)
 {
-	return openat(dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return openat(dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
 }
 
 int

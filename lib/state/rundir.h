@@ -106,8 +106,7 @@ int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
  * VM_EXIT_SYSTEM naming the file.
  */
 typedef int vm_rundir_decode_fn(const char *text, size_t len, void *arg);
-int vm_rundir_read_status(int dirfd, vm_rundir_decode_fn *decode, void *arg,
-			  struct vm_error *err);
+int vm_rundir_read_status(int dirfd, vm_rundir_decode_fn *decode, void *arg, struct vm_error *err);
 /* Replaces it atomically. A text too long for vm_rundir_read_status()
  * is VM_EXIT_INVALID, and the file is left as it was. */
 int vm_rundir_write_status(int dirfd, const char *text, size_t len, struct vm_error *err);
@@ -118,8 +117,7 @@ int vm_rundir_remove_status(int dirfd, struct vm_error *err);
  * name *KEPT, replacing an earlier one, so that the domain can be
  * cleaned up without it.
  */
-int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept,
-				struct vm_error *err);
+int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct vm_error *err);
 
 /*
  * The QMP monitor socket, made listening before QEMU runs (vm-start
@@ -127,8 +125,7 @@ int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept,
  */
 int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
 /* Connects to the monitor of the domain's QEMU (qmp.h). */
-int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp,
-			  struct vm_error *err);
+int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);
 
 /*
  * Whether QEMU's last run ended with the guest powering off: qemu.log
