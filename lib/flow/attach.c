@@ -254,8 +254,8 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	if (vm_hotplug_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
-	vm_state_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
-		     d->source ? d->source : "an empty cdrom", op->name, d->target);
+	vm_rundir_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
+		      d->source ? d->source : "an empty cdrom", op->name, d->target);
 	vm_leaseset_release(&held);
 	return 0;
 

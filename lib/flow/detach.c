@@ -93,7 +93,7 @@ detach_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 			return -1;
 		vm_hook("attach:forgotten");
 	}
-	vm_state_log(op->dl->dirfd, "detached '%s' from domain '%s'", target, op->name);
+	vm_rundir_log(op->dl->dirfd, "detached '%s' from domain '%s'", target, op->name);
 	return 0;
 }
 

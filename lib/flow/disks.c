@@ -98,13 +98,22 @@ label_one(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec, int fd,
 	  struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
+	struct vm_label_owner owner = { 0 };
 	bool no_xattr;
+	int r;
 
 	if (!rec->labelled)
 		return 0;
 	if (meta_lock(ctx, rec->path, rec->identity, &meta, &meta_id, err) < 0)
 		return -1;
-	if (vm_label_apply(&ctx->label, rec, fd, &no_xattr, err) < 0)
+	r = vm_label_apply(&ctx->label, rec->path, fd, &owner, &no_xattr, err);
+	/* kept even when the chown failed: the give-back restores it */
+	if (owner.known) {
+		rec->has_owner = true;
+		rec->uid = owner.uid;
+		rec->gid = owner.gid;
+	}
+	if (r < 0)
 		return -1;
 	if (no_xattr)
 		ctx->warn("'%s' cannot hold xattrs; its owner is kept in the status file",
@@ -152,6 +161,7 @@ restore(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const 
 {
 	struct vm_error gone = VM_ERROR_INIT;
 	cleanup_close int meta = -1, meta_id = -1, fd = -1;
+	struct vm_label_owner owner = { rec->has_owner, rec->uid, rec->gid };
 	bool restored;
 
 	if (!rec->labelled)
@@ -162,7 +172,7 @@ restore(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const 
 		ctx->warn("%s; leaving its owner as it is", gone.msg);
 		return 0;
 	}
-	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
+	return vm_label_restore(&ctx->label, rec->path, fd, &owner, &restored, err);
 }
 
 /*
@@ -183,7 +193,7 @@ forget(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const c
 		return -1;
 	if (fd < 0)
 		return 0;
-	if (vm_label_forget(&ctx->label, rec, fd, &left, err) < 0)
+	if (vm_label_forget(&ctx->label, rec->path, fd, &left, err) < 0)
 		return -1;
 	if (left == 0)
 		ctx->warn("no domain uses the label of '%s' any more; its owner is recorded on it for the next stop of a domain using it",

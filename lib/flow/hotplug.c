@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define QMP_SOCK "qmp.sock"
 #define QMP_TIMEOUT_MS 10000
 /* QMP arguments are mostly strings */
 #define S(s) json_object_new_string(s)
@@ -229,7 +228,7 @@ grab_qemu_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode 
 	DIR *d;
 	int r = 0;
 
-	if (!space || (pid = vm_state_qemu_pid(op->dl->dirfd)) <= 0)
+	if (!space || (pid = vm_rundir_qemu_pid(op->dl->dirfd)) <= 0)
 		return 0;
 	vm_lease_hash(resource, hash);
 	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
@@ -449,10 +448,10 @@ vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char
 	/* device ids of other kinds (pci.1, scsi0) are never disks */
 	if (target[len] || len == 0 || len > 25)
 		return vm_error_set(err, VM_EXIT_INVALID, "invalid target '%s'", target);
-	if (vm_state_lock(paths, op->name, false, -1, &op->dl, err) < 0)
+	if (vm_rundir_lock(paths, op->name, false, -1, &op->dl, err) < 0)
 		return -1;
 	vm_hook("attach:locked");
-	if (!vm_state_alive(op->dl->dirfd))
+	if (!vm_rundir_alive(op->dl->dirfd))
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", op->name);
 	if (vm_status_read(op->dl->dirfd, &op->st, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", op->name);
@@ -468,7 +467,7 @@ vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char
 	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
-	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);
+	return vm_rundir_qmp_connect(op->dl->dirfd, QMP_TIMEOUT_MS, &op->qmp, err);
 }
 
 void
@@ -478,5 +477,5 @@ vm_hotplug_end(struct vm_hotplug *op)
 	vm_lockmgr_close(op->ctx.lm);
 	vm_status_free(op->st);
 	if (op->dl)
-		vm_state_unlock(op->dl);
+		vm_rundir_unlock(op->dl);
 }

@@ -141,8 +141,8 @@ eject_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 	if (first < op->st->ndisks && drop_others(op, target, first, err) < 0)
 		return -1;
 	if (forgot)
-		vm_state_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target,
-			     op->name);
+		vm_rundir_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target,
+			      op->name);
 	return 0;
 }
 
@@ -189,8 +189,8 @@ insert_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	if (vm_hotplug_qmp(op, "blockdev-close-tray", vm_qmp_json("id", S(target), NULL), NULL,
 			   err) < 0)
 		goto fail;
-	vm_state_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
-		     op->name);
+	vm_rundir_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
+		      op->name);
 	vm_leaseset_release(&held);
 	/* the medium is in: the drive's emptied records go */
 	return drop_others(op, target, mine, err);

@@ -48,7 +48,7 @@ child(const struct vm_spawn *sp, int pipefd)
 	for (size_t i = 0; i < sp->nkeep; i++)
 		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
 			child_fail(pipefd, "cannot keep an fd for qemu", errno);
-	if (vm_state_write_pid_raw(sp->dirfd, getpid()) < 0)
+	if (vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
 	/* Nothing of the caller's working directory or umask reaches QEMU. */
 	if (chdir("/") < 0)

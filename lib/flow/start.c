@@ -11,7 +11,6 @@
 #include "status.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -21,12 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define QMP_SOCK "qmp.sock"
 #define QMP_START_TIMEOUT_MS 30000
 #define STARTUP_EXIT_WAIT_MS 2000
 #define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,51 +56,6 @@ struct start {
 	off_t log_start;	/* where QEMU's own output begins in qemu.log */
 };
 
-/*
- * The listening monitor socket is made here and inherited by QEMU, so it
- * exists before QEMU runs and we can connect at once, with no polling.
- * bind() goes through /proc/self/fd so that a long run directory cannot
- * overflow sun_path.
- */
-static int
-monitor_socket(int dirfd, struct vm_error *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	cleanup_close int fd = -1;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_SOCK);
-	if (unlinkat(dirfd, QMP_SOCK, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old monitor socket");
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
-	return steal_fd(fd);
-}
-
-/* The last line QEMU wrote to qemu.log from offset FROM on (vmkit's own
- * lines come before), or false when it wrote nothing. */
-static bool
-log_tail(int dirfd, off_t from, char *out, size_t size)
-{
-	cleanup_free char *buf = NULL;
-	char *start, *line, *end;
-	size_t len;
-
-	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, &len, NULL) < 0 || (size_t)from >= len)
-		return false;
-	start = buf + from;
-	end = buf + len;
-	while (end > start && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	line = end;
-	while (line > start && line[-1] != '\n')
-		line--;
-	if (!*line)
-		return false;
-	snprintf(out, size, "%s", line);
-	return true;
-}
-
 /* Why QEMU died before its monitor answered: its own last words, else how it ended. */
 static int
 startup_failure(struct start *s, struct vm_error *err)
@@ -122,7 +73,7 @@ startup_failure(struct start *s, struct vm_error *err)
 		poll(&pfd, 1, STARTUP_EXIT_WAIT_MS);
 	if (waitpid(s->pid, &ws, WNOHANG) == s->pid)
 		s->pid = -1;
-	if (log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
+	if (vm_rundir_log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
 	if (s->pid < 0 && WIFEXITED(ws))
 		return vm_error_set(err, VM_EXIT_SYSTEM,
@@ -131,7 +82,8 @@ startup_failure(struct start *s, struct vm_error *err)
 	if (s->pid < 0 && WIFSIGNALED(ws))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu was killed by signal %d during start-up",
 				    WTERMSIG(ws));
-	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see qemu.log)");
+	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see %s)",
+			    vm_rundir_log_name);
 }
 
 /* Who QEMU runs as: a static <seclabel>, else user and group of vmkit.conf. */
@@ -354,16 +306,15 @@ spawn(struct start *s, struct vm_error *err)
 	};
 	size_t nkeep = 0;
 	int r;
-	mon = monitor_socket(s->dl->dirfd, err);
+	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
-	alive = vm_state_liveness_fd(s->dl, err);
+	alive = vm_rundir_liveness_fd(s->dl, err);
 	if (alive < 0)
 		return -1;
-	log = openat(s->dl->dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
+	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu.log");
+		return -1;
 	if (qemu_env(s, env, err) < 0 ||
 	    vm_qemu_argv(s->dom, s->conf, mon, s->images, &argv, err) < 0) {
 		qemu_env_free(env);
@@ -383,7 +334,7 @@ spawn(struct start *s, struct vm_error *err)
 	sp.log_fd = log;
 	sp.keep = keep;
 	sp.nkeep = nkeep;
-	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
+	vm_rundir_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	s->log_start = lseek(log, 0, SEEK_END);
 	r = vm_spawn_qemu(&sp, &s->pid, err);
 	qemu_env_free(env);
@@ -397,7 +348,7 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	struct vm_qmp *qmp = NULL;
 	int r;
 
-	if (vm_qmp_connect(s->dl->dirfd, QMP_SOCK, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
+	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = paused ? 0 : vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -421,8 +372,8 @@ unwind(struct start *s)
 		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
-	vm_state_remove_runtime(s->dl, &ignored);
-	vm_status_remove(s->dl->dirfd, &ignored);
+	vm_rundir_remove_runtime(s->dl, &ignored);
+	vm_rundir_remove_status(s->dl->dirfd, &ignored);
 }
 
 /* What vm-attach needs to know of the domain and its QEMU, and the domain itself as text. */
@@ -442,7 +393,7 @@ describe_machine(struct start *s, struct vm_error *err)
 	if (!xml)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
 				    s->dom->name);
-	r = vm_state_write_domain(s->dl, (const char *)xml, len, err);
+	r = vm_rundir_write_domain(s->dl, (const char *)xml, len, err);
 	xmlFree(xml);
 	return r;
 }
@@ -454,7 +405,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	bool owners_here = false;
 	int r;
 
-	if (vm_state_alive(s->dl->dirfd))
+	if (vm_rundir_alive(s->dl->dirfd))
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running", s->dom->name);
 	r = vm_status_read(s->dl->dirfd, &old, NULL);
 	vm_status_free(old);
@@ -495,7 +446,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:spawned");
 	if (handshake(s, paused, err) < 0) {
-		if (!vm_state_alive(s->dl->dirfd))
+		if (!vm_rundir_alive(s->dl->dirfd))
 			startup_failure(s, err);
 		goto fail;
 	}
@@ -503,7 +454,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	s->st.state = VM_RUN_RUNNING;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
-	vm_state_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
+	vm_rundir_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
 	return 0;
 
 fail:
@@ -538,10 +489,10 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths,
 			     dom->name);
 		goto out;
 	}
-	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
+	if (vm_rundir_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");
 		r = start_locked(&s, paused, err);
-		vm_state_unlock(s.dl);
+		vm_rundir_unlock(s.dl);
 	}
 out:
 	vm_leaseset_release(&s.held);

@@ -30,7 +30,7 @@ qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
 	struct vm_qmp *qmp = NULL;
 	int r;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, err) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = vm_qmp_command(qmp, cmd, NULL, QMP_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -49,7 +49,7 @@ guest_off(struct vm_domlock *dl)
 	json_object *ret = NULL, *status;
 	bool off = false;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
 		return false;
 	if (vm_qmp_command(qmp, "query-status", NULL, QMP_TIMEOUT_MS, &ret, &ignored) == 0 &&
 	    json_object_object_get_ex(ret, "status", &status))
@@ -63,7 +63,7 @@ guest_off(struct vm_domlock *dl)
 static int
 quit_off(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 {
-	if (qmp_send(dl, "quit", err) < 0 || vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
+	if (qmp_send(dl, "quit", err) < 0 || vm_rundir_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
 		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'", dl->name);
 	return 0;
 }
@@ -82,7 +82,7 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 	struct vm_error ignored = VM_ERROR_INIT;
 
 	if (qmp_send(dl, "quit", &ignored) == 0 &&
-	    vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
+	    vm_rundir_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
 		return 0;
 	if (pidfd < 0)
 		return vm_error_set(err, VM_EXIT_SYSTEM,
@@ -90,10 +90,10 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 				    dl->name);
 	/* A stopped QEMU (SIGSTOP) handles SIGTERM only once continued. */
 	if (signal_qemu(pidfd, SIGTERM) == 0 && signal_qemu(pidfd, SIGCONT) == 0 &&
-	    vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
+	    vm_rundir_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
 		return 0;
 	signal_qemu(pidfd, SIGKILL);
-	if (vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
+	if (vm_rundir_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL", dl->name);
 	return 0;
 }
@@ -101,7 +101,7 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 static int
 stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_error *err)
 {
-	cleanup_close int pidfd = vm_state_qemu_pidfd(dl->dirfd);
+	cleanup_close int pidfd = vm_rundir_qemu_pidfd(dl->dirfd);
 
 	if (opts->force)
 		return force_stop(dl, pidfd, err);
@@ -109,7 +109,7 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 		return quit_off(dl, pidfd, err);
 	if (qmp_send(dl, "system_powerdown", err) < 0)
 		return vm_error_prefix(err, "cannot ask domain '%s' to power down", dl->name);
-	if (vm_state_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
+	if (vm_rundir_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
 		if (err->code == VM_EXIT_NO && guest_off(dl)) {
 			vm_error_clear(err);
 			return quit_off(dl, pidfd, err);
@@ -209,7 +209,7 @@ learn_from_qemu(struct vm_disks_ctx *ctx, struct vm_domlock *dl, struct held_by_
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	const char *space = vm_lockmgr_space(ctx->lm);
-	pid_t pid = vm_state_qemu_pid(dl->dirfd);
+	pid_t pid = vm_rundir_qemu_pid(dl->dirfd);
 
 	if (!space || pid <= 0)
 		return;
@@ -243,6 +243,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.label.remember = conf->remember_owner,
 	};
 	struct held_by_qemu h = { 0 };
+	const char *kept;
 	int r = -1;
 
 	opts->warn("%s", err->msg);
@@ -251,7 +252,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
-	if (vm_state_alive(dl->dirfd)) {
+	if (vm_rundir_alive(dl->dirfd)) {
 		learn_from_qemu(&ctx, dl, &h);
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
@@ -260,18 +261,15 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	for (size_t i = 0; i < h.st.ndisks; i++)
 		if (vm_disks_giveback(&ctx, &h.st.disks[i], err) < 0)
 			goto out;
-	if (renameat(dl->dirfd, "status.json", dl->dirfd, "status.json.damaged") < 0) {
-		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
-			     dl->name);
+	if (vm_rundir_quarantine_status(dl, &kept, err) < 0)
 		goto out;
-	}
 	if (h.st.ndisks)
-		opts->warn("kept it as status.json.damaged; gave back the %zu disks that its qemu held",
+		opts->warn("kept it as %s; gave back the %zu disks that its qemu held", kept,
 			   h.st.ndisks);
 	else
-		opts->warn("kept it as status.json.damaged; the owners of the disks of domain '%s' were not restored",
-			   dl->name);
-	r = vm_state_remove_runtime(dl, err);
+		opts->warn("kept it as %s; the owners of the disks of domain '%s' were not restored",
+			   kept, dl->name);
+	r = vm_rundir_remove_runtime(dl, err);
 out:
 	for (size_t i = 0; i < h.st.ndisks; i++) {
 		free(h.st.disks[i].target);
@@ -293,7 +291,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	int r = -1;
 
 	if (vm_status_read(dl->dirfd, &st, err) < 0) {
-		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_state_alive(dl->dirfd))
+		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_rundir_alive(dl->dirfd))
 			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", dl->name);
 		if (err->code == VM_EXIT_SYSTEM && opts->force)
 			return discard_damaged(conf, paths, dl, opts, result, err);
@@ -307,7 +305,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 		}
 		return vm_error_prefix(err, "domain '%s'", dl->name);
 	}
-	if (vm_state_alive(dl->dirfd)) {
+	if (vm_rundir_alive(dl->dirfd)) {
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
 		*result = VM_STOP_DONE;
@@ -324,13 +322,13 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
-	if (vm_state_remove_runtime(dl, err) < 0)
+	if (vm_rundir_remove_runtime(dl, err) < 0)
 		goto out;
 	vm_hook("stop:runtime-removed");
 	/* Last: while status.json exists the domain is not cleaned up. */
-	if (vm_status_remove(dl->dirfd, err) < 0)
+	if (vm_rundir_remove_status(dl->dirfd, err) < 0)
 		goto out;
-	vm_state_log(dl->dirfd, "domain '%s' stopped", dl->name);
+	vm_rundir_log(dl->dirfd, "domain '%s' stopped", dl->name);
 	r = 0;
 out:
 	vm_lockmgr_close(ctx.lm);
@@ -346,10 +344,10 @@ vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths,
 	struct vm_domlock *dl = NULL;
 	int r;
 
-	if (vm_state_lock(paths, name, false, -1, &dl, err) < 0)
+	if (vm_rundir_lock(paths, name, false, -1, &dl, err) < 0)
 		return -1;
 	vm_hook("stop:locked");
 	r = stop_locked(conf, paths, dl, opts, result, err);
-	vm_state_unlock(dl);
+	vm_rundir_unlock(dl);
 	return r;
 }

@@ -186,7 +186,7 @@ vm_lease_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn 
 	char uuid[sizeof(VM_LEASE_UUID_PREFIX) + sizeof(st->uuid)];
 	int r = 0;
 
-	dirfd = vm_state_open_dir(&lm->paths, name, &e);
+	dirfd = vm_rundir_open(&lm->paths, name, &e);
 	if (dirfd >= 0 && vm_status_read(dirfd, &st, &e) < 0 && e.code != VM_EXIT_NO)
 		vm_error_prefix(&e, "domain '%s'", name);
 	if (!st) {

@@ -412,7 +412,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	if (dom->on_poweroff == VM_POWEROFF_PRESERVE && pushv(a, err, "-no-shutdown", NULL) < 0)
 		return -1;
 	/* QEMU says why it shuts down in qemu.log, so that once it is gone a
-	 * guest power-off can be told from a crash (vm_state_powered_off). */
+	 * guest power-off can be told from a crash (vm_rundir_powered_off). */
 	return pushv(a, err, "-trace", "enable=" VM_QEMU_SHUTDOWN_TRACE, NULL);
 }
 

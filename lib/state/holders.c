@@ -55,7 +55,7 @@ holders_add(struct holders *h, const char *name, const char *resource, int rank)
 void
 holders_load(struct vm_lockmgr *lm, struct holders *h)
 {
-	int dfd = vm_paths_subdir(lm->paths.fd, "domains", false, NULL);
+	int dfd = vm_rundir_open_all(&lm->paths, NULL);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	struct dirent *de;
 
@@ -76,8 +76,8 @@ holders_load(struct vm_lockmgr *lm, struct holders *h)
 		dirfd = vm_paths_subdir(dfd, de->d_name, false, NULL);
 		if (dirfd < 0 || vm_status_read(dirfd, &st, NULL) < 0)
 			continue;
-		rank = vm_state_alive(dirfd) ? 2 :
-		       st->state != VM_RUN_RUNNING && vm_state_busy(dirfd) ? 1 : 0;
+		rank = vm_rundir_alive(dirfd) ? 2 :
+		       st->state != VM_RUN_RUNNING && vm_rundir_busy(dirfd) ? 1 : 0;
 		if (rank > 0) {
 			if (st->uuid[0]) {
 				snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);

@@ -1,19 +1,14 @@
 #include "status.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "rundir.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-
-#define STATUS_FILE "status.json"
-#define STATUS_MAX (1 << 20)
 
 static const char *const state_names[] = {
 	[VM_RUN_STARTING] = "starting",
@@ -190,11 +185,7 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!text)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot format the status file");
-	if (len > STATUS_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "cannot record the status: %zu bytes, more than the %d that can be read back",
-				    len, STATUS_MAX);
-	return vm_paths_write_atomic(dirfd, STATUS_FILE, text, len, err);
+	return vm_rundir_write_status(dirfd, text, len, err);
 }
 
 /* Member KEY of O if it has type T, else NULL. */
@@ -376,17 +367,15 @@ parse_root(json_object *root, struct vm_status *st)
 	return 0;
 }
 
-int
-vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
+/* vm_rundir_decode_fn: the text of a status file into a struct vm_status **ARG. */
+static int
+decode(const char *buf, size_t len, void *arg)
 {
-	cleanup_free char *buf = NULL;
 	cleanup_json json_object *root = NULL;
+	struct vm_status **out = arg;
 	json_tokener *tok;
 	struct vm_status *st;
-	size_t len;
 
-	if (vm_paths_read(dirfd, STATUS_FILE, STATUS_MAX, &buf, &len, err) < 0)
-		return -1;
 	tok = json_tokener_new();
 	if (tok) {
 		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -401,20 +390,18 @@ vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
 	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", STATUS_FILE);
+		return -ENOMEM;
 	if (!json_object_is_type(root, json_type_object) || memchr(buf, '\0', len) ||
 	    parse_root(root, st) < 0) {
 		vm_status_free(st);
-		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged", STATUS_FILE);
+		return -1;
 	}
 	*out = st;
 	return 0;
 }
 
 int
-vm_status_remove(int dirfd, struct vm_error *err)
+vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
 {
-	if (unlinkat(dirfd, STATUS_FILE, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", STATUS_FILE);
-	return 0;
+	return vm_rundir_read_status(dirfd, decode, out, err);
 }

@@ -1,7 +1,9 @@
 /*
- * status.json: a domain's run state, rewritten atomically (temp, fsync,
- * rename) after each step so that a crash leaves either the old state or
- * the new one, and vm-stop alone can finish the cleanup.
+ * A domain's run state, as a struct vm_status and as the JSON text of
+ * its run directory's status file. This module encodes and decodes; the
+ * file is rundir.h's, rewritten atomically (temp, fsync, rename) after
+ * each step so that a crash leaves either the old state or the new one,
+ * and vm-stop alone can finish the cleanup.
  *
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
  *    "machine": {"root_ports": N, "acpi": B, "relabel": B},
@@ -21,10 +23,11 @@
  * vm-attach needs to know of the domain.
  *
  * The domain XML as started is not in here but in its own file of the
- * run directory (state.h): status.json is read by every lease conflict
+ * run directory (rundir.h): the status is read by every lease conflict
  * and listing, and rewritten at each step, while the XML (up to 16 MiB)
- * is written once. A status that would pass STATUS_MAX is refused when
- * written, so that whatever a command records, every command can read.
+ * is written once. A status longer than the run directory reads back is
+ * refused when written, so that whatever a command records, every
+ * command can read.
  *
  * Writing "starting" with its disks is the intent that comes before any
  * change outside the run directory. While a cdrom's medium is changed,
@@ -98,13 +101,15 @@ void vm_status_disk_clear(struct vm_status_disk *d);
 /* Removes record I, moving the later ones down. */
 void vm_status_remove_disk(struct vm_status *st, size_t i);
 
-/* A status that would not fit in what vm_status_read() takes is
- * VM_EXIT_INVALID, and the file is left as it was. */
+/*
+ * Writes ST as the status file of the run directory DIRFD. A status that
+ * would not fit in what vm_status_read() takes is VM_EXIT_INVALID, and
+ * the file is left as it was. vm_rundir_remove_status() removes it.
+ */
 int vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err);
 /* Missing file: VM_EXIT_NO, errno ENOENT. Garbage: VM_EXIT_SYSTEM naming
  * the file. The result is calloc'ed; free it with vm_status_free(). */
 int vm_status_read(int dirfd, struct vm_status **st, struct vm_error *err);
-int vm_status_remove(int dirfd, struct vm_error *err);
 void vm_status_free(struct vm_status *st);
 const char *vm_status_state_name(enum vm_run_state s);
 
