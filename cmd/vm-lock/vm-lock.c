@@ -4,6 +4,7 @@
 #include "conf.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
+#include "holders.h"
 #include "lock.h"
 #include "paths.h"
 
@@ -182,7 +183,7 @@ status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_
 	if ((r = vm_paths_canonical(path, &names[0], err)) == 0)
 		r = vm_disk_identity_path(names[0], &names[1], err);
 	for (size_t i = 0; i < 2 && r == 0 && names[i]; i++) {
-		r = vm_lease_query(lm, names[i], &info, err);
+		r = vm_lockmgr_query(lm, names[i], &info, err);
 		if (r == 0)
 			show(&info, out);
 		vm_lease_info_clear(&info);
@@ -201,7 +202,7 @@ cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	int r;
 
 	if (a->domain)
-		r = vm_lease_query_domain(lm, a->domain, show, &out, err);
+		r = vm_holders_query_domain(lm, a->domain, show, &out, err);
 	else
 		r = status_path(lm, argv[0], &out, err);
 	if (r < 0) {
@@ -383,6 +384,7 @@ main(int argc, char **argv)
 	vm_conf_init(&conf);
 	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0 &&
 	    vm_lockmgr_open(&conf, &paths, &lm, &err) == 0) {
+		vm_lockmgr_set_holders(lm, vm_holders_load);
 		if (c->fn)
 			r = c->fn(lm, argc, argv, &a, &err);
 		else if ((r = vm_lockmgr_gc(lm, &removed, &err)) == 0 && a.verbose)

@@ -3,6 +3,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
 #include "disk_qemu.h"
 #include "qmp.h"
@@ -363,10 +364,11 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 	/* the leases pass to us before QEMU lets go of them */
 	for (size_t k = 0; !leased && k <= rec->nbacking; k++) {
 		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+		enum vm_lease_mode mode = vm_disk_lease_mode(f);
 
-		if (f->lease && (grab_qemu_lease(op, f->path, f->mode, &held, err) < 0 ||
+		if (f->lease && (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
 				 (f->identity &&
-				  grab_qemu_lease(op, f->identity, f->mode, &held, err) < 0))) {
+				  grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
 			vm_leaseset_release(&held);
 			return -1;
 		}
@@ -391,7 +393,10 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	struct vm_status_disk rec;
 	int r;
 
+	/* QEMU's leases, handed over to it once the disk is labelled */
+	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
 	r = vm_disk_acquire(&op->ctx, d, img, &rec, held, err);
+	vm_lockmgr_set_pid(op->ctx.lm, 0);
 	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
@@ -496,6 +501,7 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
+	vm_lockmgr_set_holders(op->ctx.lm, vm_holders_load);
 	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);
 }
 

@@ -26,6 +26,9 @@ int vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_e
 int *vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n);
 void vm_leaseset_release(struct vm_leaseset *set);
 
+/* The lock manager's mode of the lease that record REC says was taken. */
+enum vm_lease_mode vm_disk_lease_mode(const struct vm_status_disk *rec);
+
 struct vm_disk_ctx {
 	struct vm_lockmgr *lm;
 	const struct vm_conf *conf;

@@ -3,6 +3,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
 #include "qmp.h"
 #include "disks.h"
@@ -174,7 +175,7 @@ qemu_lease_files(pid_t pid, const char *space, struct held_by_qemu *h)
 		closedir(d);
 }
 
-/* Keeps the leases QEMU holds; their resources hash to their names (lock_query.c). */
+/* Keeps the leases QEMU holds; their resources hash to their names (lockmgr.c). */
 static int
 keep_held(const struct vm_lease_info *info, void *arg)
 {
@@ -195,7 +196,8 @@ keep_held(const struct vm_lease_info *info, void *arg)
 	if (info->resource[0] != '/')
 		return 0;
 	rec.path = info->resource;
-	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_STATUS_LEASE_SHARED :
+						   VM_STATUS_LEASE_EXCLUSIVE;
 	return vm_status_add_disk(&h->st, &rec, NULL);
 }
 
@@ -251,6 +253,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
 	if (vm_state_alive(dl->dirfd)) {
 		learn_from_qemu(&ctx, dl, &h);
 		if (stop_qemu(dl, opts, err) < 0)
@@ -317,6 +320,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++) {

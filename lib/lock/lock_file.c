@@ -3,7 +3,6 @@
  * locks on byte 0 (content) and byte 1 (metadata). See lock.h.
  */
 #include "lock_driver.h"
-#include "disk_identity.h"
 #include "clock.h"
 #include "ofd.h"
 #include "cleanup.h"
@@ -49,7 +48,7 @@ struct space {
 static struct space
 space_of(struct vm_lockmgr *lm, const char *resource)
 {
-	if (lm->local_fd >= 0 && vm_disk_identity_local(resource))
+	if (lm->local_fd >= 0 && vm_lease_local(resource))
 		return (struct space){ lm->local_fd, lm->local_space };
 	return (struct space){ lm->space_fd, lm->space };
 }
@@ -219,6 +218,8 @@ file_close(struct vm_lockmgr *lm)
 	lm->local_fd = -1;
 }
 
+/* For this process or a running one alike (lock_driver.h): the lock is
+ * the fd's, which a child inherits or QEMU is passed. */
 static int
 file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm_error *err)
 {
@@ -280,6 +281,18 @@ file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *pat
 	}
 	lease->fd = steal_fd(fd);
 	return 0;
+}
+
+/* An adopted fd shares its open file description with its first holder,
+ * whose lock outlives our close unless unlocked. */
+static void
+file_release(struct vm_lease *lease)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT,
+			    .l_len = 1 };
+
+	if (lease->unlock && lease->fd >= 0)
+		fcntl(lease->fd, F_OFD_SETLK, &fl);
 }
 
 static int
@@ -383,9 +396,7 @@ open_space(const struct space *sp, struct vm_error *err)
 }
 
 static int
-scan_space(const struct space *sp,
-	   int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	   void *arg, struct vm_error *err)
+scan_space(const struct space *sp, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
 	DIR *d = open_space(sp, err);
 	struct dirent *de;
@@ -418,9 +429,7 @@ scan_space(const struct space *sp,
 }
 
 static int
-file_scan(struct vm_lockmgr *lm,
-	  int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	  void *arg, struct vm_error *err)
+file_scan(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
 	struct space v[2];
 	size_t n = spaces(lm, v);
@@ -483,13 +492,14 @@ file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 	return 0;
 }
 
-const struct vm_lock_driver vm_lock_driver_file = {
+const struct vm_lock_driver vm_lock_file = {
 	.active = true,
 	.open = file_open,
 	.close = file_close,
 	.acquire = file_acquire,
 	.acquire_byte = file_acquire_byte,
 	.upgrade = file_upgrade,
+	.release = file_release,
 	.meta_lock = file_meta_lock,
 	.probe = file_probe,
 	.scan = file_scan,
