@@ -190,19 +190,42 @@ vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long lon
 	return 0;
 }
 
-int
-vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int fd,
-	       struct vm_lease **out, struct vm_error *err)
-{
-	struct vm_lease *l = lease_new(lm, resource, mode, err);
+struct take_over {
+	struct vm_lockmgr *lm;
+	const char *resource;
+	enum vm_lease_mode mode;
+	vm_lease_fn *fn;
+	void *arg;
+	struct vm_error *err;
+};
 
-	if (!l)
+/* FD carries a lock of another process: ours now, unlocked for both on
+ * release. */
+static int
+adopt(int fd, void *arg)
+{
+	struct take_over *t = arg;
+	struct vm_lease *l = lease_new(t->lm, t->resource, t->mode, t->err);
+
+	if (!l) {
+		close(fd);
 		return -1;
+	}
 	l->pid = 0;
 	l->fd = fd;
 	l->unlock = true;
-	*out = l;
-	return 0;
+	return t->fn(l, t->arg, t->err);
+}
+
+int
+vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		   pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err)
+{
+	struct take_over t = { lm, resource, mode, fn, arg, err };
+
+	if (!lm->drv->take_over)
+		return 0;
+	return lm->drv->take_over(lm, resource, pid, adopt, &t, err);
 }
 
 int

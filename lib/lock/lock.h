@@ -27,10 +27,10 @@
  * vm_lease_holder); the manager's owner never is.
  *
  * The file driver keeps one lease file per resource in the lockspace
- * (lock_space, or RUNDIR/leases), named by vm_lease_hash(); the leases
- * of resources that mean something on this host only (vm_lease_local())
- * stay in RUNDIR/leases whatever lock_space says, and listings and gc
- * cover both directories. Byte 0 is the content lease, byte 1 the
+ * (lock_space, or RUNDIR/leases), named by the hex SHA-256 of the
+ * resource (vm_lease_info.id); the leases of resources that mean
+ * something on this host only (vm_lease_local()) stay in RUNDIR/leases
+ * whatever lock_space says, and listings and gc cover both directories. Byte 0 is the content lease, byte 1 the
  * metadata lock. The file holds the resource and a newline, so that
  * listings can name it. Lease fds are O_CLOEXEC: whoever execs a holder
  * (QEMU, vm-lock run's command) clears the flag in the child for the fds
@@ -80,10 +80,6 @@ const struct vm_paths *vm_lockmgr_paths(const struct vm_lockmgr *lm);
 bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
-/* The directory that holds RESOURCE's lease file: the lockspace, or
- * RUNDIR/leases for a resource that means something on this host only
- * when lock_space is elsewhere. NULL for nop. */
-const char *vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource);
 /* Whether RESOURCE means something on this host only ("inode:",
  * "blockdev:"), so that its lease must not go to a shared lockspace. */
 bool vm_lease_local(const char *resource);
@@ -162,13 +158,16 @@ int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
  */
 int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
 /*
- * Takes FD, a copy of another process's lease fd on RESOURCE (from
- * pidfd_getfd), as a lease of this process (file driver). The lock is the one that
- * process holds, never free in between; vm_lease_release() of an
- * adopted lease unlocks it for every fd of that open file description.
+ * Takes over the lease on RESOURCE, in MODE, that the running process
+ * PID holds: calls FN with each lease of this process that carries it
+ * (FN owns it, even when it fails), never free in between; none when
+ * PID does not hold it or the driver cannot take it over. With the file
+ * driver these are copies of PID's fds (pidfd_getfd), and their
+ * vm_lease_release() unlocks the lease for PID too.
  */
-int vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		   int fd, struct vm_lease **lease, struct vm_error *err);
+typedef int vm_lease_fn(struct vm_lease *lease, void *arg, struct vm_error *err);
+int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		       pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err);
 /* The resource the lease was taken on. */
 const char *vm_lease_resource(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
@@ -191,7 +190,7 @@ struct vm_lease_info {
 	char id[65];		/* lease file name; empty when unknown */
 	char *resource;		/* NULL when the lease file does not name it */
 	enum vm_lease_state state;
-	char **holders;		/* local domains holding it (see above) */
+	char **holders;		/* named by the holders function, best rank */
 	size_t nholders;
 };
 
@@ -215,6 +214,10 @@ int vm_lockmgr_query_each(struct vm_lockmgr *lm, const char *const *resources, s
 			  vm_lease_info_fn *fn, void *arg, struct vm_error *err);
 int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,
 		    struct vm_error *err);
+/* As vm_lockmgr_list, for the leases that the running process PID
+ * holds, with no holders named. */
+int vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg,
+		       struct vm_error *err);
 
 /*
  * Removes the lease files that nobody holds, each only while holding the
@@ -222,8 +225,5 @@ int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,
  * re-checks the inode after locking. *REMOVED counts them.
  */
 int vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
-
-/* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
-void vm_lease_hash(const char *resource, char out[65]);
 
 #endif

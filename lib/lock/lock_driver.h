@@ -26,17 +26,24 @@
  *
  * A driver whose leases a registered process holds (sanlock) maps so:
  *  - open/close: join the lockspace (a daemon connection); drop it.
- *  - acquire, pid 0: check and take the lease for this process; the
- *    child, between fork and exec, registers and acquires the leases
- *    (it must be the process that execs, so that the daemon's pid is
- *    QEMU's), and this process releases its own once the child holds
- *    them. lease->fd is -1: there is nothing to inherit or pass.
+ *  - acquire, pid 0: take the lease for this process's registration;
+ *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
+ *    it: the daemon ties a lease to the registered pid (QEMU's must be
+ *    the one it sees) and refuses a second holder on one host (-EEXIST).
+ *    The driver then needs one more operation, which the file driver
+ *    has no use for: run in the child between fork and exec, register
+ *    and acquire for it once this process has released its own, so
+ *    that the lease is free for a moment in between.
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
  *  - release: release this process's lease, or release on behalf of
  *    lease->pid.
  *  - meta_lock: a lease of its own on a second resource; the fd to
  *    close is the registered connection.
  *  - probe, scan: inquire the daemon and read the owners of the leases.
+ *  - inquire: the daemon's inquire of PID.
+ *  - take_over: a lease cannot change process: release on PID's
+ *    behalf, then acquire for this process; unlike the file driver's, the
+ *    lease is free for a moment in between, which the driver must say.
  *  - gc: nothing to remove (leases are areas of a shared file): NULL.
  */
 #ifndef VM_LOCK_DRIVER_H
@@ -89,6 +96,16 @@ struct vm_lock_driver {
 	 * return of FN stops the scan and is returned. */
 	int (*scan)(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg,
 		    struct vm_error *err);
+	/* As scan, for the leases that the running process PID holds (its
+	 * own, as a disk's lease passed to QEMU). NULL: none can be told. */
+	int (*inquire)(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg,
+		       struct vm_error *err);
+	/* Makes the lease on RESOURCE that the running process PID holds
+	 * this process's too, without its being free in between: calls FN
+	 * with each fd that carries it (FN owns the fd, even when it fails).
+	 * None when PID does not hold it. NULL: nothing can be taken over. */
+	int (*take_over)(struct vm_lockmgr *lm, const char *resource, pid_t pid,
+			 int (*fn)(int fd, void *arg), void *arg, struct vm_error *err);
 	/* Removes the leases nobody holds; *REMOVED counts them. NULL:
 	 * nothing to remove. */
 	int (*gc)(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
@@ -117,6 +134,9 @@ struct vm_lease {
 	int fd;			/* carries the lock; -1 when none does */
 	bool unlock;		/* adopted: unlock on release, for every holder */
 };
+
+/* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
+void vm_lease_hash(const char *resource, char out[65]);
 
 /*
  * The names of the best-ranked holders that claim RESOURCE (lockmgr.c),

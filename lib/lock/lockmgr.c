@@ -111,12 +111,6 @@ vm_lockmgr_space(const struct vm_lockmgr *lm)
 	return lm->space;
 }
 
-const char *
-vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource)
-{
-	return lm->local_space && vm_lease_local(resource) ? lm->local_space : lm->space;
-}
-
 /* The claims of the holders but the owner's, asked for once per look. */
 struct holders {
 	struct vm_lease_holder *v;
@@ -310,21 +304,28 @@ by_resource(const void *a, const void *b)
 	return strcmp(x->resource, y->resource);
 }
 
-int
-vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct vm_error *err)
+/* The leases of the lockspace (PID 0) or those PID holds, sorted, with
+ * their holders only in the lockspace's. */
+static int
+walk(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg, struct vm_error *err)
 {
 	struct infos in = { 0 };
 	struct holders h = { 0 };
 	int r = 0;
 
-	if (lm->drv->scan(lm, collect, &in, err) < 0) {
+	if (pid)
+		r = lm->drv->inquire ? lm->drv->inquire(lm, pid, collect, &in, err) : 0;
+	else
+		r = lm->drv->scan(lm, collect, &in, err);
+	if (r < 0) {
 		if (in.nomem)
 			vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the leases");
 		infos_free(&in);
 		return -1;
 	}
 	if (in.n) {
-		holders_load(lm, &h);
+		if (!pid)
+			holders_load(lm, &h);
 		qsort(in.v, in.n, sizeof(*in.v), by_resource);
 	}
 	for (size_t i = 0; i < in.n && r >= 0; i++) {
@@ -335,6 +336,19 @@ vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct v
 	holders_free(&h);
 	infos_free(&in);
 	return r < 0 ? r : 0;
+}
+
+int
+vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct vm_error *err)
+{
+	return walk(lm, 0, fn, arg, err);
+}
+
+int
+vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg,
+		   struct vm_error *err)
+{
+	return walk(lm, pid, fn, arg, err);
 }
 
 static int
