@@ -1,7 +1,6 @@
 #include "disk_identity.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +12,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+/* The lock manager keeps the leases of these in the host's own
+ * lockspace (vm_lease_local() in lock.h spells them too). */
+#define INODE_PREFIX "inode:"
+#define BLOCKDEV_PREFIX "blockdev:"
 
 /* The first line of /sys/dev/block/MAJ:MIN/ATTR, or "" when it has none. */
 static void
@@ -77,7 +81,7 @@ disk_wwid(dev_t dev, dev_t *disk, unsigned *part, char *buf, size_t size)
 static int
 inode_identity(dev_t dev, unsigned long long ino, char **out)
 {
-	return asprintf(out, VM_LEASE_INODE_PREFIX "%u:%u:%llu", major(dev), minor(dev), ino);
+	return asprintf(out, INODE_PREFIX "%u:%u:%llu", major(dev), minor(dev), ino);
 }
 
 static int
@@ -97,7 +101,7 @@ block_identity(int fd, dev_t dev, char **out)
 		return inode_identity(li.lo_device, li.lo_inode, out);
 	}
 	if (!printable(id))
-		return asprintf(out, VM_LEASE_BLOCKDEV_PREFIX "%u:%u", major(dev), minor(dev));
+		return asprintf(out, BLOCKDEV_PREFIX "%u:%u", major(dev), minor(dev));
 	if (part)
 		return asprintf(out, "wwid:%s:part%u", id, part);
 	return asprintf(out, "wwid:%s", id);
@@ -141,4 +145,3 @@ vm_disk_identity_path(const char *path, char **resource, struct vm_error *err)
 	}
 	return vm_disk_identity(fd, resource, err);
 }
-

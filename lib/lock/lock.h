@@ -53,8 +53,9 @@
 #define VM_LEASE_UUID_PREFIX "uuid:"
 /* ... and of its uid from user_range, this prefix and the decimal uid. */
 #define VM_LEASE_UID_PREFIX "uid:"
-/* Resources that name a file by what it is on this host only (see
- * disk_identity.h): an inode, or a block device's numbers. */
+/* Resources that name a file by what it is on this host only: an
+ * inode, or a block device's numbers (disk_identity.h makes them, and
+ * spells the prefixes again, as the lock manager includes no host code). */
 #define VM_LEASE_INODE_PREFIX "inode:"
 #define VM_LEASE_BLOCKDEV_PREFIX "blockdev:"
 
