@@ -7,7 +7,6 @@
 #include "exitcodes.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +95,6 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 	vm_lockmgr_holders_free(names, n);
 	return -1;
 }
-
-/* ---- leases ---- */
 
 static struct vm_lease *
 lease_new(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
