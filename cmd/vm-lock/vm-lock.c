@@ -4,6 +4,7 @@
 #include "disk_identity.h"
 #include "exitcodes.h"
 #include "front.h"
+#include "holders.h"
 #include "lock.h"
 #include "paths.h"
 
@@ -160,7 +161,7 @@ status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_
 	if ((r = vm_paths_canonical(path, &names[0], err)) == 0)
 		r = vm_disk_identity_path(names[0], &names[1], err);
 	for (size_t i = 0; i < 2 && r == 0 && names[i]; i++) {
-		r = vm_lease_query(lm, names[i], &info, err);
+		r = vm_lockmgr_query(lm, names[i], &info, err);
 		if (r == 0)
 			show(&info, out);
 		vm_lease_info_clear(&info);
@@ -179,7 +180,7 @@ cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	int r;
 
 	if (a->domain)
-		r = vm_lease_query_domain(lm, a->domain, show, &out, err);
+		r = vm_holders_query_domain(lm, a->domain, show, &out, err);
 	else
 		r = status_path(lm, argv[0], &out, err);
 	if (r < 0) {

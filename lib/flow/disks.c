@@ -19,6 +19,12 @@ layer_rec(const struct vm_status_disk *top, const struct vm_image_layer *l,
 	rec->ino = l->ino;
 }
 
+enum vm_lease_mode
+vm_disks_lease_mode(const struct vm_status_disk *rec)
+{
+	return rec->mode == VM_STATUS_LEASE_EXCLUSIVE ? VM_LEASE_EXCLUSIVE : VM_LEASE_SHARED;
+}
+
 int
 vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		 struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
@@ -40,13 +46,14 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
 				    disk->target);
 	rec->labelled = ctx->labels && disk->relabel;
-	rec->mode = disk->readonly || disk->shareable ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	rec->mode = disk->readonly || disk->shareable ? VM_STATUS_LEASE_SHARED :
+							 VM_STATUS_LEASE_EXCLUSIVE;
 	layer_rec(rec, &img->v[0], rec);
 	for (; rec->nbacking + 1 < img->n; rec->nbacking++) {
 		struct vm_status_disk *b = &rec->backing[rec->nbacking];
 
 		layer_rec(rec, &img->v[rec->nbacking + 1], b);
-		b->mode = VM_LEASE_SHARED;
+		b->mode = VM_STATUS_LEASE_SHARED;
 		if (!(b->path = strdup(img->v[rec->nbacking + 1].path)))
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
 					    disk->target);
@@ -57,7 +64,7 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		struct vm_status_disk *r = i ? &rec->backing[i - 1] : rec;
 		struct vm_lease *lease = NULL;
 
-		if (vm_lease_acquire(ctx->lm, r->path, r->mode, 0, &lease, err) < 0 ||
+		if (vm_lease_acquire(ctx->lm, r->path, vm_disks_lease_mode(r), 0, &lease, err) < 0 ||
 		    vm_leaseset_add(held, lease, err) < 0)
 			return -1;
 		r->lease = true;
@@ -66,8 +73,8 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		if (vm_disk_identity(img->v[i].fd, &r->identity, err) < 0)
 			return -1;
 		if (r->identity &&
-		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, r->mode, 0, &lease,
-					    err) < 0 ||
+		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, vm_disks_lease_mode(r), 0,
+					    &lease, err) < 0 ||
 		     vm_leaseset_add(held, lease, err) < 0))
 			return -1;
 	}
@@ -211,7 +218,7 @@ restore_mode(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec)
 {
 	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
 		return VM_LEASE_EXCLUSIVE;
-	return rec->mode;
+	return vm_disks_lease_mode(rec);
 }
 
 static int

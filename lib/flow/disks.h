@@ -14,6 +14,9 @@
 #include "status.h"
 #include "error.h"
 
+/* The lock manager's mode of the lease that record REC says was taken. */
+enum vm_lease_mode vm_disks_lease_mode(const struct vm_status_disk *rec);
+
 struct vm_disks_ctx {
 	struct vm_lockmgr *lm;
 	const struct vm_conf *conf;

@@ -1,4 +1,5 @@
 #include "front.h"
+#include "holders.h"
 
 #include <string.h>
 
@@ -24,6 +25,7 @@ vm_front_open(struct vm_front *f, unsigned parts, struct vm_error *err)
 	if (parts & VM_FRONT_LOCKS) {
 		if (vm_lockmgr_open(&f->conf, &f->paths, &f->lm, err) < 0)
 			return -1;
+		vm_lockmgr_set_holders(f->lm, vm_holders_load);
 		f->opened |= VM_FRONT_LOCKS;
 	}
 	return 0;

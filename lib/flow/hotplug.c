@@ -3,6 +3,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
 #include "disk_qemu.h"
 #include "qmp.h"
@@ -10,15 +11,13 @@
 #include "rundir.h"
 #include "status.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define QMP_TIMEOUT_MS 10000
@@ -204,79 +203,30 @@ close_leases(struct vm_hotplug *op, const char *target, size_t n, struct vm_erro
 	return 0;
 }
 
+static int
+hold(struct vm_lease *lease, void *arg, struct vm_error *err)
+{
+	return vm_leaseset_add(arg, lease, err);
+}
+
 /*
- * Copies QEMU's fds on the lease file of RESOURCE into HELD with
- * pidfd_getfd(), as adopted leases: the lock belongs to the open file
- * description, so ours is QEMU's, and it stays held once QEMU closes its
- * fd (a named one, by closefd) until we release it after the give-back;
- * for a disk QEMU got at start-up, whose inherited fd no QMP command can
- * close, releasing unlocks it for QEMU too, which keeps an fd without a
- * lock. Only the file lock driver has such fds; with none (nop, or QEMU
- * gone) HELD stays empty.
+ * Takes QEMU's lease on RESOURCE over into HELD: with the file driver
+ * the lock belongs to the open file description, so ours is QEMU's, and
+ * it stays held once QEMU closes its fd (a named one, by closefd) until
+ * we release it after the give-back; for a disk QEMU got at start-up,
+ * whose inherited fd no QMP command can close, releasing unlocks it for
+ * QEMU too, which keeps an fd without a lock. With none to take over
+ * (nop, or QEMU gone) HELD stays empty.
  */
 static int
 grab_qemu_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode mode,
 		struct vm_leaseset *held, struct vm_error *err)
 {
-	const char *space = vm_lockmgr_space_of(op->ctx.lm, resource);
-	cleanup_free char *lease = NULL;
-	cleanup_close int pidfd = -1;
-	char hash[65], dir[64];
-	struct dirent *e;
-	struct stat want, st;
-	pid_t pid;
-	DIR *d;
-	int r = 0;
+	pid_t pid = vm_rundir_qemu_pid(op->dl->dirfd);
 
-	if (!space || (pid = vm_rundir_qemu_pid(op->dl->dirfd)) <= 0)
+	if (pid <= 0)
 		return 0;
-	vm_lease_hash(resource, hash);
-	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
-		lease = NULL;
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
-				    resource);
-	}
-	if (stat(lease, &want) < 0)
-		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							  "cannot take qemu's lease on '%s'", resource);
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							 "cannot take qemu's lease on '%s'", resource);
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take qemu's lease on '%s'",
-				    resource);
-	while (r == 0 && (e = readdir(d))) {
-		struct vm_lease *l = NULL;
-		int fd;
-
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
-		    st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-			continue;
-		/* only the fds on the lease file are copied out of QEMU */
-		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
-		if (fd < 0) {
-			/* closed meanwhile, or QEMU has exited and its lease with it */
-			if (errno != EBADF && errno != ESRCH)
-				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						 "cannot take qemu's lease on '%s'", resource);
-			continue;
-		}
-		if (fstat(fd, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
-			close(fd);
-			continue;
-		}
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if (vm_lease_adopt(op->ctx.lm, resource, mode, fd, &l, err) < 0) {
-			close(fd);
-			r = -1;
-		} else
-			r = vm_leaseset_add(held, l, err);
-	}
-	closedir(d);
-	return r;
+	return vm_lease_take_over(op->ctx.lm, resource, mode, pid, hold, held, err);
 }
 
 /* Whether record R or one of its backing files is the file PATH, or
@@ -334,10 +284,11 @@ vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct vm_er
 	/* the leases pass to us before QEMU lets go of them */
 	for (size_t k = 0; !leased && k <= rec->nbacking; k++) {
 		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+		enum vm_lease_mode mode = vm_disks_lease_mode(f);
 
-		if (f->lease && (grab_qemu_lease(op, f->path, f->mode, &held, err) < 0 ||
+		if (f->lease && (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
 				 (f->identity &&
-				  grab_qemu_lease(op, f->identity, f->mode, &held, err) < 0))) {
+				  grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
 			vm_leaseset_release(&held);
 			return -1;
 		}
@@ -362,7 +313,10 @@ vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, const
 	struct vm_status_disk rec;
 	int r;
 
+	/* QEMU's leases, handed over to it once the disk is labelled */
+	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
 	r = vm_disks_acquire(&op->ctx, d, img, &rec, held, err);
+	vm_lockmgr_set_pid(op->ctx.lm, 0);
 	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
@@ -467,6 +421,7 @@ vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char
 	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
+	vm_lockmgr_set_holders(op->ctx.lm, vm_holders_load);
 	return vm_rundir_qmp_connect(op->dl->dirfd, QMP_TIMEOUT_MS, &op->qmp, err);
 }
 

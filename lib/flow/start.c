@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "holders.h"
 #include "lock.h"
 #include "qemu_argv.h"
 #include "spawn.h"
@@ -477,6 +478,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
 	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
 		vm_error_set(err, VM_EXIT_INVALID,
 			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");

@@ -3,20 +3,18 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
 #include "qmp.h"
 #include "disks.h"
 #include "rundir.h"
 #include "status.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -123,68 +121,19 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 	return 0;
 }
 
-/* What a QEMU's lease fds say of its domain, when its status cannot. */
+/* What a QEMU's leases say of its domain, when its status cannot. */
 struct held_by_qemu {
-	char (*ids)[65];	/* names of the lease files QEMU has open */
-	size_t nids;
 	struct vm_status st;	/* its uuid and disks */
 };
 
-static bool
-is_lease_name(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
-/* The lease files of the lockspace that QEMU (PID) has open. */
-static void
-qemu_lease_files(pid_t pid, const char *space, struct held_by_qemu *h)
-{
-	char dir[64], fdpath[340], link[PATH_MAX], own[PATH_MAX + 80];
-	struct stat a, b;
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		ssize_t n;
-		char *base, (*v)[65];
-
-		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, de->d_name);
-		n = readlink(fdpath, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		base = strrchr(link, '/');
-		if (!base || !is_lease_name(base + 1))
-			continue;
-		/* the same file as the lockspace's of that name, not a look-alike */
-		snprintf(own, sizeof(own), "%s/%s", space, base + 1);
-		if (stat(fdpath, &a) < 0 || lstat(own, &b) < 0 || a.st_dev != b.st_dev ||
-		    a.st_ino != b.st_ino)
-			continue;
-		v = realloc(h->ids, (h->nids + 1) * sizeof(*v));
-		if (!v)
-			break;
-		h->ids = v;
-		snprintf(h->ids[h->nids++], 65, "%s", base + 1);
-	}
-	if (d)
-		closedir(d);
-}
-
-/* Keeps the leases QEMU holds; their resources hash to their names (lock_query.c). */
+/* Keeps the leases QEMU holds; their resources hash to their names (lockmgr.c). */
 static int
 keep_held(const struct vm_lease_info *info, void *arg)
 {
 	struct held_by_qemu *h = arg;
 	struct vm_status_disk rec = { .target = "", .lease = true };
-	size_t i;
 
-	for (i = 0; i < h->nids && strcmp(h->ids[i], info->id) != 0; i++)
-		;
-	if (i == h->nids || !info->resource || info->state == VM_LEASE_FREE)
+	if (!info->resource || info->state == VM_LEASE_FREE)
 		return 0;
 	if (strncmp(info->resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0) {
 		snprintf(h->st.uuid, sizeof(h->st.uuid), "%s",
@@ -195,7 +144,8 @@ keep_held(const struct vm_lease_info *info, void *arg)
 	if (info->resource[0] != '/')
 		return 0;
 	rec.path = info->resource;
-	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_STATUS_LEASE_SHARED :
+						   VM_STATUS_LEASE_EXCLUSIVE;
 	return vm_status_add_disk(&h->st, &rec, NULL);
 }
 
@@ -208,13 +158,10 @@ static void
 learn_from_qemu(struct vm_disks_ctx *ctx, struct vm_domlock *dl, struct held_by_qemu *h)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
-	const char *space = vm_lockmgr_space(ctx->lm);
 	pid_t pid = vm_rundir_qemu_pid(dl->dirfd);
 
-	if (!space || pid <= 0)
-		return;
-	qemu_lease_files(pid, space, h);
-	if (h->nids == 0 || vm_lockmgr_list(ctx->lm, keep_held, h, &ignored) < 0 || !h->st.uuid[0])
+	if (pid <= 0 || vm_lockmgr_inquire(ctx->lm, pid, keep_held, h, &ignored) < 0 ||
+	    !h->st.uuid[0])
 		return;
 	ctx->label.uuid = h->st.uuid;
 	for (size_t i = 0; i < h->st.ndisks && ctx->labels; i++) {
@@ -252,6 +199,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
 	if (vm_rundir_alive(dl->dirfd)) {
 		learn_from_qemu(&ctx, dl, &h);
 		if (stop_qemu(dl, opts, err) < 0)
@@ -276,7 +224,6 @@ out:
 		free(h.st.disks[i].path);
 	}
 	free(h.st.disks);
-	free(h.ids);
 	vm_lockmgr_close(ctx.lm);
 	return r;
 }
@@ -315,6 +262,7 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++) {

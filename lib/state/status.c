@@ -135,8 +135,9 @@ disk_json(const struct vm_status_disk *d)
 		json_object_object_add(o, "path", S(d->path));
 	if (d->identity)
 		json_object_object_add(o, "identity", S(d->identity));
-	json_object_object_add(o, "lease", S(!d->lease ? "none" :
-					    d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
+	json_object_object_add(o, "lease",
+			       S(!d->lease ? "none" :
+				 d->mode == VM_STATUS_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
 	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
 	if (d->has_owner)
 		json_object_object_add(o, "owner", id_pair(d->uid, d->gid));
@@ -277,9 +278,9 @@ parse_disk(json_object *o, struct vm_status_disk *d, bool layer)
 	    (json_object_object_get_ex(o, "identity", NULL) && !string(o, "identity")))
 		return -1;
 	if (strcmp(lease, "exclusive") == 0)
-		d->lease = true, d->mode = VM_LEASE_EXCLUSIVE;
+		d->lease = true, d->mode = VM_STATUS_LEASE_EXCLUSIVE;
 	else if (strcmp(lease, "shared") == 0)
-		d->lease = true, d->mode = VM_LEASE_SHARED;
+		d->lease = true, d->mode = VM_STATUS_LEASE_SHARED;
 	else if (strcmp(lease, "none") != 0)
 		return -1;
 	if (strcmp(label, "applied") == 0)

@@ -38,10 +38,12 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "lock.h"
 #include "error.h"
 
 enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
+/* The mode a content lease was taken in, as recorded; the workflows
+ * convert it to the lock manager's (vm_disks_lease_mode()). */
+enum vm_status_lease { VM_STATUS_LEASE_SHARED, VM_STATUS_LEASE_EXCLUSIVE };
 
 /* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
  * 13 slots for boot-time devices. A record claiming more is damaged. */
@@ -54,7 +56,7 @@ struct vm_status_disk {
 	 * NULL when none was (nop, a record written before there were any) */
 	char *identity;
 	bool lease;		/* a content lease was taken */
-	enum vm_lease_mode mode;
+	enum vm_status_lease mode;
 	/* "applied": labelled, or to be labelled. A kill between a chown and
 	 * the next write leaves no finer record, so vm-stop restores all. */
 	bool labelled;
