@@ -4,7 +4,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "rundir.h"
 #include "status.h"
 

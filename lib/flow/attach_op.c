@@ -4,7 +4,7 @@
 #include "hooks.h"
 #include "image.h"
 #include "lock.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "disks.h"
 #include "rundir.h"
