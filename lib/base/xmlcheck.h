@@ -7,7 +7,7 @@
  * text are checked, end() once its children are walked.
  *
  *	static const struct vm_xmlcheck_attr clock_attrs[] = {
- *		{ "offset", "utc", true },
+ *		{ "offset", "utc", VM_XMLCHECK_REQUIRED },
  *		{ NULL }
  *	};
  *	static const struct vm_xmlcheck_elem root_children[] = {
@@ -38,6 +38,11 @@ struct vm_xmlcheck_attr {
 	const char *values;	/* "a|b": the accepted values; NULL: any */
 	bool required;
 };
+
+/* So that tables read { "name", VM_XMLCHECK_ANY_VALUE or "a|b", VM_XMLCHECK_OPTIONAL } */
+#define VM_XMLCHECK_ANY_VALUE NULL
+#define VM_XMLCHECK_OPTIONAL false
+#define VM_XMLCHECK_REQUIRED true
 
 struct vm_xmlcheck;
 

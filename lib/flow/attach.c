@@ -4,16 +4,14 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "rundir.h"
 #include "status.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define SCSI_CONTROLLER "scsi0"
@@ -26,62 +24,28 @@ int
 vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
 			 struct vm_error *err)
 {
-	const char *t = a->target;
-	size_t len = strspn(t, "abcdefghijklmnopqrstuvwxyz");
-	bool vd = strncmp(t, "vd", 2) == 0;
-	struct stat st;
-
 	memset(d, 0, sizeof(*d));
-	if (t[len] || len < 3 || len > 8 || (!vd && strncmp(t, "sd", 2) != 0))
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid target '%s' (expected 3 to 8 letters a-z: vd* for virtio, sd* for scsi or sata)",
-				    t);
-	if (!a->bus)
-		d->bus = vd ? VM_BUS_VIRTIO : VM_BUS_SCSI;
-	else if (strcmp(a->bus, "virtio") == 0)
-		d->bus = VM_BUS_VIRTIO;
-	else if (strcmp(a->bus, "scsi") == 0)
-		d->bus = VM_BUS_SCSI;
-	else if (strcmp(a->bus, "sata") == 0)
-		d->bus = VM_BUS_SATA;
-	else
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid bus '%s' (expected virtio, scsi or sata)", a->bus);
-	if (vd != (d->bus == VM_BUS_VIRTIO))
-		return vm_error_set(err, VM_EXIT_INVALID, "target '%s' does not fit bus '%s' (expected %s*)",
-				    t, a->bus, vd ? "sd" : "vd");
-	if (!a->format || strcmp(a->format, "raw") == 0)
-		d->format = VM_FORMAT_RAW;
-	else if (strcmp(a->format, "qcow2") == 0)
-		d->format = VM_FORMAT_QCOW2;
-	else
-		return vm_error_set(err, VM_EXIT_INVALID, "invalid format '%s' (expected raw or qcow2)",
-				    a->format);
 	d->device = a->cdrom ? VM_DEVICE_CDROM : VM_DEVICE_DISK;
-	if (a->cdrom && d->bus == VM_BUS_VIRTIO)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "cdrom '%s' cannot be on bus 'virtio' (use scsi)", t);
-	if (stat(a->path, &st) < 0)
-		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot access disk '%s'", a->path);
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "disk '%s' is not a regular file or a block device", a->path);
-	d->type = S_ISBLK(st.st_mode) ? VM_DISK_BLOCK : VM_DISK_FILE;
-	d->readonly = a->readonly || a->cdrom;
+	d->readonly = a->readonly;
 	d->shareable = a->shareable;
-	if (d->shareable && !d->readonly && d->format == VM_FORMAT_QCOW2)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "disk '%s' cannot be shareable and qcow2: two writers would corrupt its metadata",
-				    a->path);
 	d->cache = VM_CACHE_DEFAULT;
 	d->relabel = true;
-	d->source = strdup(a->path);
-	d->target = strdup(t);
-	if (!d->source || !d->target) {
-		vm_disk_clear(d);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read disk '%s'", a->path);
+	if (vm_disk_set_target(d, a->target, a->bus, err) < 0)
+		goto fail;
+	if (a->format && strcmp(a->format, "qcow2") == 0) {
+		d->format = VM_FORMAT_QCOW2;
+	} else if (a->format && strcmp(a->format, "raw") != 0) {
+		vm_error_set(err, VM_EXIT_INVALID, "invalid format '%s' (expected raw or qcow2)",
+			     a->format);
+		goto fail;
 	}
+	if (vm_disk_set_source(d, a->path, true, err) < 0 || vm_disk_finish(d, err) < 0)
+		goto fail;
 	return 0;
+
+fail:
+	vm_disk_clear(d);
+	return -1;
 }
 
 /* Where a new device goes */
@@ -151,34 +115,6 @@ pci_bus(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error
 	return 0;
 }
 
-/* Mirrors the -device of qemu_argv.c for a disk on BUS. */
-static json_object *
-device_json(const struct vm_disk *d, const char *bus)
-{
-	bool cdrom = d->device == VM_DEVICE_CDROM;
-	char fmtname[32], filename[32];
-	json_object *o;
-
-	vm_disk_node_names(d->target, fmtname, filename);
-	if (d->bus == VM_BUS_VIRTIO)
-		o = vm_qmp_json("driver", S("virtio-blk-pci"), "bus", S(bus), NULL);
-	else
-		o = vm_qmp_json("driver", S(cdrom ? "scsi-cd" : "scsi-hd"),
-				"bus", S(SCSI_CONTROLLER ".0"),
-			 "scsi-id", json_object_new_int64(vm_disk_index(d->target)),
-			 "lun", json_object_new_int(0), NULL);
-	if (d->source)
-		json_object_object_add(o, "drive", S(fmtname));
-	json_object_object_add(o, "id", S(d->target));
-	if (d->serial)
-		json_object_object_add(o, "serial", S(d->serial));
-	if (vm_disk_share_rw(d))
-		json_object_object_add(o, "share-rw", json_object_new_boolean(true));
-	if (d->source && !cdrom)
-		json_object_object_add(o, "write-cache", S(vm_disk_write_cache(d) ? "on" : "off"));
-	return o;
-}
-
 /* Attach */
 
 static int
@@ -187,10 +123,6 @@ check_hotplug(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	if (d->bus == VM_BUS_SATA)
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "cannot hotplug '%s' on bus 'sata': qemu's ahci controller does not support hotplug (use scsi or virtio)",
-				    d->target);
-	if (d->bus == VM_BUS_SCSI &&
-	    (vm_disk_index(d->target) < 0 || vm_disk_index(d->target) >= VM_SCSI_TARGETS))
-		return vm_error_set(err, VM_EXIT_INVALID, "scsi disk '%s' has no free target",
 				    d->target);
 	return 0;
 }
@@ -251,7 +183,7 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_hotplug_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
+	if (vm_hotplug_qmp(op, "device_add", vm_disk_device_json(d, bus), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
 	vm_rundir_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",

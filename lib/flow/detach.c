@@ -2,7 +2,7 @@
 #include "hotplug.h"
 #include "exitcodes.h"
 #include "hooks.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "rundir.h"
 #include "status.h"

@@ -5,7 +5,7 @@
 #include "image.h"
 #include "holders.h"
 #include "lock.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "disks.h"
 #include "rundir.h"

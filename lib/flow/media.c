@@ -3,7 +3,7 @@
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "rundir.h"
 #include "status.h"

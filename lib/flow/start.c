@@ -4,6 +4,7 @@
 #include "hooks.h"
 #include "holders.h"
 #include "lock.h"
+#include "controller.h"
 #include "qemu_argv.h"
 #include "spawn.h"
 #include "qmp.h"
@@ -381,22 +382,13 @@ unwind(struct start *s)
 static int
 describe_machine(struct start *s, struct vm_error *err)
 {
-	xmlChar *xml = NULL;
-	int len = 0, r;
-
-	s->st.root_ports = vm_qemu_root_ports(s->dom);
+	s->st.root_ports = vm_controller_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
 	s->st.uid = s->ctx.label.uid;
 	s->st.gid = s->ctx.label.gid;
 	s->st.own_uid = s->own_uid;
-	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
-	if (!xml)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
-				    s->dom->name);
-	r = vm_rundir_write_domain(s->dl, (const char *)xml, len, err);
-	xmlFree(xml);
-	return r;
+	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
 
 static int

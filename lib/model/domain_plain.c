@@ -25,30 +25,6 @@ vm_domain_check_name(const char *name, struct vm_error *err)
 	return 0;
 }
 
-void
-vm_disk_clear(struct vm_disk *disk)
-{
-	free(disk->source);
-	free(disk->target);
-	free(disk->serial);
-	memset(disk, 0, sizeof(*disk));
-}
-
-long
-vm_disk_index(const char *target)
-{
-	long idx = 0;
-
-	if (strlen(target) < 3 || !strchr("shv", target[0]) || target[1] != 'd')
-		return -1;
-	for (const char *p = target + 2; *p; p++) {
-		if (*p < 'a' || *p > 'z' || idx > 1000000)
-			return -1;
-		idx = (idx + (p != target + 2)) * 26 + (*p - 'a');
-	}
-	return idx;
-}
-
 bool
 vm_domain_is_q35(const struct vm_domain *dom)
 {

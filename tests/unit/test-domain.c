@@ -165,9 +165,8 @@ test_full(void)
 	ok(d->nleases == 0, "no leases");
 	ok(d->seclabel.type == VM_SECLABEL_DYNAMIC && d->seclabel.relabel && !d->seclabel.has_ids,
 	   "dynamic dac seclabel");
-	ok(d->doc && xmlDocGetRootElement(d->doc) &&
-	   !strcmp((const char *)xmlDocGetRootElement(d->doc)->name, "domain"),
-	   "the document is kept");
+	ok(d->xml && strlen(d->xml) == d->xml_len && strstr(d->xml, "<domain type=\"kvm\">"),
+	   "the document is kept as text");
 	vm_domain_free(d);
 }
 
@@ -255,8 +254,6 @@ test_defaults(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL, *again = NULL;
-	xmlChar *out = NULL;
-	int len = 0;
 	char a[37], b[37];
 
 	ok(parse_with("", "", &d, &err) == 0, "a minimal domain parses: %s", err.msg);
@@ -266,16 +263,14 @@ test_defaults(void)
 	   d->on_poweroff == VM_POWEROFF_DESTROY && d->seclabel.type == VM_SECLABEL_DYNAMIC &&
 	   d->seclabel.relabel && !uuid_is_null(d->uuid),
 	   "defaults: 1 vcpu, x86_64, destroy, dynamic seclabel, a generated uuid");
-	xmlDocDumpMemory(d->doc, &out, &len);
-	ok(out && parse_text((const char *)out, &again, &err) == 0,
+	ok(d->xml && parse_text(d->xml, &again, &err) == 0,
 	   "the document with its generated uuid parses again: %s", err.msg);
 	uuid_unparse(d->uuid, a);
 	if (again)
 		uuid_unparse(again->uuid, b);
 	ok(again && !uuid_compare(d->uuid, again->uuid), "and keeps the uuid %s", a);
-	ok(out && strstr((const char *)out, "<name>t</name>\n  <uuid>"),
+	ok(d->xml && strstr(d->xml, "<name>t</name>\n  <uuid>"),
 	   "the uuid follows the name in the document");
-	xmlFree(out);
 	vm_domain_free(again);
 	vm_domain_free(d);
 }
@@ -300,8 +295,7 @@ test_root(void)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
 
-	ok(parse_text(domain, &d, &err) == 0 && d->doc && xmlDocGetRootElement(d->doc) &&
-	   !strcmp((const char *)xmlDocGetRootElement(d->doc)->name, "domain") &&
+	ok(parse_text(domain, &d, &err) == 0 && d->xml && strstr(d->xml, "\n<domain type=\"qemu\">") &&
 	   !strcmp(d->name, "s"), "vm_domain_parse reads a <domain> and keeps its document: %s",
 	   err.msg);
 	vm_domain_free(d);
@@ -451,6 +445,41 @@ test_disk_parse(void)
 	   err.code == VM_EXIT_INVALID && !strcmp(err.msg, "d.xml:2: <boot>: unsupported element") &&
 	   !disk.source && !disk.target, "vm_disk_parse rejects what a domain's disk does: %s",
 	   err.msg);
+}
+
+/* The rules of disk.c, as vm-attach's command line meets them: no file or line. */
+static void
+test_disk_rules(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk d = { 0 };
+
+	ok(vm_disk_set_target(&d, "sdb", NULL, &err) == 0 && d.bus == VM_BUS_SCSI &&
+	   !strcmp(d.target, "sdb"), "sd* is scsi by default: %s", err.msg);
+	ok(vm_disk_set_target(&d, "hda", NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	   !strcmp(err.msg, "unsupported target dev 'hda' (expected vd* for virtio, sd* for sata or scsi)"),
+	   "hd* is refused: %s", err.msg);
+	ok(vm_disk_set_target(&d, "vdb", "ide", &err) == -1 &&
+	   !strcmp(err.msg, "invalid bus 'ide' (expected virtio, scsi or sata)"),
+	   "an unknown bus is refused: %s", err.msg);
+	ok(vm_disk_set_target(&d, "sdg", "sata", &err) == -1 &&
+	   !strcmp(err.msg, "target dev 'sdg' has no sata port (expected sda to sdf)"),
+	   "sata has 6 ports: %s", err.msg);
+	ok(vm_disk_set_target(&d, "sdb", "sata", &err) == 0 && d.bus == VM_BUS_SATA, "sdb on sata");
+	d.readonly = true;
+	ok(vm_disk_finish(&d, &err) == -1 &&
+	   !strcmp(err.msg, "a readonly disk cannot be on bus 'sata' (use scsi or virtio)"),
+	   "a readonly disk on sata is refused: %s", err.msg);
+	d.device = VM_DEVICE_CDROM;
+	d.readonly = false;
+	ok(vm_disk_finish(&d, &err) == 0 && d.readonly, "a cdrom on sata is made readonly: %s",
+	   err.msg);
+	ok(vm_disk_set_source(&d, "cd.iso", true, &err) == 0 && d.type == VM_DISK_FILE &&
+	   !strcmp(d.source, "cd.iso"), "a regular file is a file disk: %s", err.msg);
+	ok(vm_disk_set_source(&d, ".", true, &err) == -1 &&
+	   !strcmp(err.msg, "disk '.' is not a regular file or a block device"),
+	   "a directory is no disk: %s", err.msg);
+	vm_disk_clear(&d);
 }
 
 static void
@@ -691,6 +720,7 @@ main(void)
 	test_limits();
 	test_block();
 	test_disk_parse();
+	test_disk_rules();
 	test_names();
 	test_bad();
 	test_load_errors();
