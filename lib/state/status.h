@@ -35,14 +35,11 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "controller.h"
 #include "lock.h"
 #include "error.h"
 
 enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
-
-/* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
- * 13 slots for boot-time devices. A record claiming more is damaged. */
-#define VM_ROOT_PORTS_MAX 128
 
 struct vm_status_disk {
 	char *target;
