@@ -1,6 +1,5 @@
 #include "controller.h"
 #include "devices.h"
-#include "status.h"
 
 #include <stdio.h>
 
@@ -44,9 +43,9 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (k->q35 && !c->q35_node)
 		c->q35_node = n;
 	if (vm_devices_streq(model, "pcie-root-port") &&
-	    c->dom->pcie_root_ports++ == VM_ROOT_PORTS_MAX)
+	    c->dom->pcie_root_ports++ == VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
-					 VM_ROOT_PORTS_MAX);
+					 VM_CONTROLLER_ROOT_PORTS_MAX);
 	c->controller_model = k->model;
 	return 0;
 }

@@ -322,7 +322,7 @@ parse_machine(json_object *m, struct vm_status *st)
 	json_object *ports = NULL;
 
 	if (!acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
-	    uint_of(ports, &st->root_ports) < 0 || st->root_ports > VM_ROOT_PORTS_MAX)
+	    uint_of(ports, &st->root_ports) < 0 || st->root_ports > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return -1;
 	st->acpi = json_object_get_boolean(acpi);
 	st->relabel = json_object_get_boolean(relabel);

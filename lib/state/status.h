@@ -38,16 +38,13 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "controller.h"
 #include "error.h"
 
 enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
 /* The mode a content lease was taken in, as recorded; the workflows
  * convert it to the lock manager's (vm_disks_lease_mode()). */
 enum vm_status_lease { VM_STATUS_LEASE_SHARED, VM_STATUS_LEASE_EXCLUSIVE };
-
-/* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
- * 13 slots for boot-time devices. A record claiming more is damaged. */
-#define VM_ROOT_PORTS_MAX 128
 
 struct vm_status_disk {
 	char *target;
