@@ -4,6 +4,7 @@
 #include "domain.h"
 #include "exitcodes.h"
 #include "front.h"
+#include "disk.h"
 #include "image.h"
 #include "info.h"
 #include "qemu_argv.h"
@@ -55,7 +56,7 @@ print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_er
 
 	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
 		if (dom->disks[i].source)
-			r = vm_image_open(&dom->disks[i], true, &img[i], err);
+			r = vm_disk_image_open(&dom->disks[i], true, &img[i], err);
 	if (r == 0)
 		r = vm_qemu_argv(dom, conf, -1, img, &argv, err);
 	for (size_t i = 0; img && i < dom->ndisks; i++)

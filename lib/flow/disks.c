@@ -1,5 +1,6 @@
 #include "disks.h"
 #include "cleanup.h"
+#include "disk.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
 #include "paths.h"
@@ -39,7 +40,7 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 				    disk->target);
 	if (!disk->source)
 		return 0;
-	if (vm_image_open(disk, false, img, err) < 0)
+	if (vm_disk_image_open(disk, false, img, err) < 0)
 		return -1;
 	if (!(rec->path = strdup(img->v[0].path)) ||
 	    (img->n > 1 && !(rec->backing = calloc(img->n - 1, sizeof(*rec->backing)))))

@@ -198,7 +198,7 @@ read_header(const struct vm_image_layer *l, struct vm_qcow2 *q, struct vm_error 
 /* The canonical path of the backing file Q names for layer L, and its format. */
 static int
 backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path,
-	   enum vm_disk_format *fmt, struct vm_error *err)
+	   enum vm_image_format *fmt, struct vm_error *err)
 {
 	const char *b = q->backing;
 	const char *sep = strpbrk(b, ":/");
@@ -215,9 +215,9 @@ backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path
 				    "disk '%s' names its backing file '%s' without a format, which would be probed; record it with 'qemu-img rebase -u -F FORMAT -b ...'",
 				    l->path, b);
 	if (strcmp(q->backing_fmt, "raw") == 0)
-		*fmt = VM_FORMAT_RAW;
+		*fmt = VM_IMAGE_RAW;
 	else if (strcmp(q->backing_fmt, "qcow2") == 0)
-		*fmt = VM_FORMAT_QCOW2;
+		*fmt = VM_IMAGE_QCOW2;
 	else
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "disk '%s' has the backing file '%s' of format '%s' (expected raw or qcow2)",
@@ -233,7 +233,7 @@ backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path
 }
 
 static int
-add_layer(struct vm_image *img, char *path, enum vm_disk_format fmt, struct vm_error *err)
+add_layer(struct vm_image *img, char *path, enum vm_image_format fmt, struct vm_error *err)
 {
 	struct vm_image_layer *v = realloc(img->v, (img->n + 1) * sizeof(*v));
 
@@ -247,14 +247,14 @@ add_layer(struct vm_image *img, char *path, enum vm_disk_format fmt, struct vm_e
 }
 
 static int
-open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct vm_error *err)
+open_chain(const struct vm_image_spec *spec, struct vm_image *img, struct vm_error *err)
 {
-	bool ro = inspect || d->readonly || d->device == VM_DEVICE_CDROM;
-	enum kind kind = d->type == VM_DISK_BLOCK ? KIND_BLOCK : KIND_FILE;
-	enum vm_disk_format fmt = d->format;
+	bool ro = !spec->writable;
+	enum kind kind = spec->block ? KIND_BLOCK : KIND_FILE;
+	enum vm_image_format fmt = spec->format;
 	char *path = NULL;
 
-	if (resolve(d->source, &path, err) < 0)
+	if (resolve(spec->source, &path, err) < 0)
 		return -1;
 	for (;;) {
 		struct vm_image_layer *l;
@@ -270,7 +270,7 @@ open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct v
 				return vm_error_set(err, VM_EXIT_INVALID,
 						    "the backing chain of disk '%s' loops at '%s'",
 						    img->v[0].path, l->path);
-		if (l->format != VM_FORMAT_QCOW2)
+		if (l->format != VM_IMAGE_QCOW2)
 			return 0;
 		if (read_header(l, &q, err) < 0)
 			return -1;
@@ -292,10 +292,10 @@ open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct v
 }
 
 int
-vm_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img, struct vm_error *err)
+vm_image_open(const struct vm_image_spec *spec, struct vm_image *img, struct vm_error *err)
 {
 	memset(img, 0, sizeof(*img));
-	if (open_chain(d, inspect, img, err) < 0) {
+	if (open_chain(spec, img, err) < 0) {
 		vm_image_close(img);
 		return -1;
 	}

@@ -129,6 +129,20 @@ vm_disk_index(const char *target)
 
 /* QEMU */
 
+int
+vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
+		   struct vm_error *err)
+{
+	struct vm_image_spec spec = {
+		.source = d->source,
+		.block = d->type == VM_DISK_BLOCK,
+		.writable = !inspect && !d->readonly && d->device != VM_DEVICE_CDROM,
+		.format = d->format == VM_FORMAT_QCOW2 ? VM_IMAGE_QCOW2 : VM_IMAGE_RAW,
+	};
+
+	return vm_image_open(&spec, img, err);
+}
+
 bool
 vm_disk_share_rw(const struct vm_disk *d)
 {
@@ -191,10 +205,10 @@ vm_disk_blockdev_json(const struct vm_disk *d, const struct vm_image *img, size_
 	json_object_object_add(proto, "filename", json_object_new_string(filename));
 	json_object_object_add(proto, "node-name", json_object_new_string(filenode));
 	json_object_object_add(fmt, "driver", json_object_new_string(
-		l->format == VM_FORMAT_QCOW2 ? "qcow2" : "raw"));
+		l->format == VM_IMAGE_QCOW2 ? "qcow2" : "raw"));
 	json_object_object_add(fmt, "node-name", json_object_new_string(fmtname));
 	json_object_object_add(fmt, "file", json_object_new_string(filenode));
-	if (l->format == VM_FORMAT_QCOW2) {
+	if (l->format == VM_IMAGE_QCOW2) {
 		vm_disk_layer_names(d->target, k + 1, below, belowfile);
 		json_object_object_add(fmt, "backing", k + 1 < img->n ?
 				       json_object_new_string(below) : NULL);

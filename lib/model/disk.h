@@ -79,6 +79,14 @@ void vm_disk_clear(struct vm_disk *disk);
 /* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
 long vm_disk_index(const char *target);
 
+/*
+ * Opens the files of disk D, which has a source (image.h): its own file
+ * read-write unless it is read-only (or a cdrom), or INSPECT asks for
+ * read-only throughout (vm-start --print-argv).
+ */
+int vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
+		       struct vm_error *err);
+
 /* QEMU */
 
 /* Device properties that boot disks and hotplugged disks share. */
