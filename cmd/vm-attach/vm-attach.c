@@ -52,11 +52,11 @@ enum mode { NONE, DISK, XML, DETACH, EJECT, INSERT };
 struct cmdline {
 	enum mode mode;
 	const char *name;
-	const char *dev;	/* --detach, --eject, --insert */
+	const char *dev; /* --detach, --eject, --insert */
 	const char *xml;
 	struct vm_attach_args disk;
-	bool disk_opts;		/* options that only --disk takes */
-	bool timeout;		/* --timeout given */
+	bool disk_opts; /* options that only --disk takes */
+	bool timeout;	/* --timeout given */
 	struct vm_attach_opts opts;
 };
 
@@ -144,8 +144,9 @@ parse(int argc, char **argv, struct cmdline *c)
 		c->xml = argv[optind + 1];
 	}
 	if (c->mode == NONE)
-		vm_cli_usage_error(npos == 1 ? "missing --disk, DISK.xml, --detach, --eject or --insert" :
-			       "too many arguments");
+		vm_cli_usage_error(
+			npos == 1 ? "missing --disk, DISK.xml, --detach, --eject or --insert"
+				  : "too many arguments");
 	if (c->mode == INSERT && npos == 1)
 		vm_cli_usage_error("missing PATH for --insert");
 	if (npos > (c->mode == INSERT || c->mode == XML ? 2 : 1))
@@ -153,7 +154,8 @@ parse(int argc, char **argv, struct cmdline *c)
 	if (c->mode == DISK && !c->disk.target)
 		vm_cli_usage_error("--disk needs --target");
 	if (c->mode != DISK && c->disk_opts)
-		vm_cli_usage_error("--target, --bus, --readonly, --shareable and --cdrom go with --disk");
+		vm_cli_usage_error(
+			"--target, --bus, --readonly, --shareable and --cdrom go with --disk");
 	if (c->disk.format && c->mode != DISK && c->mode != INSERT)
 		vm_cli_usage_error("--format goes with --disk or --insert");
 	if (c->timeout && c->mode != DETACH)

@@ -33,7 +33,7 @@ static const struct option opts[] = {
 
 struct args {
 	bool json, shared, metadata, verbose;
-	bool dashdash;	/* getopt ate a "--" before any PATH */
+	bool dashdash; /* getopt ate a "--" before any PATH */
 	const char *domain;
 	int wait_s;
 };
@@ -65,11 +65,13 @@ parse(int argc, char **argv, const char *allowed, struct args *a)
 		} else if (c == '?' && optopt) {
 			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], optopt);
 		} else if (c == '?') {
-			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0], argv[optind - 1]);
+			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0],
+					   argv[optind - 1]);
 		} else if (!strchr(allowed, c)) {
 			/* another command's option: optind may be past its argument */
 			if (idx >= 0)
-				vm_cli_usage_error("%s: unrecognized option '--%s'", argv[0], opts[idx].name);
+				vm_cli_usage_error("%s: unrecognized option '--%s'", argv[0],
+						   opts[idx].name);
 			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], c);
 		}
 		a->json |= c == 'j';
@@ -90,7 +92,8 @@ info_json(const struct vm_lease_info *i)
 	json_object *o = json_object_new_object(), *h = json_object_new_array();
 
 	json_object_object_add(o, "id", i->id[0] ? json_object_new_string(i->id) : NULL);
-	json_object_object_add(o, "resource", i->resource ? json_object_new_string(i->resource) : NULL);
+	json_object_object_add(o, "resource",
+			       i->resource ? json_object_new_string(i->resource) : NULL);
 	json_object_object_add(o, "state", json_object_new_string(vm_lease_state_name(i->state)));
 	for (size_t k = 0; k < i->nholders; k++)
 		json_object_array_add(h, json_object_new_string(i->holders[k]));
@@ -99,7 +102,7 @@ info_json(const struct vm_lease_info *i)
 }
 
 struct out {
-	json_object *leases;	/* NULL: text */
+	json_object *leases; /* NULL: text */
 	bool held;
 };
 
@@ -130,8 +133,7 @@ print_json(json_object *o)
 }
 
 static int
-cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	 struct vm_error *err)
+cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
 	json_object *o;
@@ -143,7 +145,8 @@ cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	}
 	if (a->json) {
 		o = json_object_new_object();
-		json_object_object_add(o, "lockspace", space ? json_object_new_string(space) : NULL);
+		json_object_object_add(o, "lockspace",
+				       space ? json_object_new_string(space) : NULL);
 		json_object_object_add(o, "leases", out.leases);
 		print_json(o);
 	}
@@ -172,8 +175,7 @@ status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_
 }
 
 static int
-cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	   struct vm_error *err)
+cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
 	json_object *o;
@@ -201,7 +203,7 @@ cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 /* A lease run takes: a canonical path, or the identity of disk NAME. */
 struct resource {
 	char *resource;
-	const char *name;	/* the disk an identity is of, or NULL */
+	const char *name; /* the disk an identity is of, or NULL */
 	struct vm_lease *lease;
 };
 
@@ -242,8 +244,7 @@ take(struct vm_lockmgr *lm, struct resource *res, const struct args *a, int wait
  * cannot wait on each other, nor one run on itself.
  */
 static int
-cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	struct vm_error *err)
+cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	long long deadline = vm_now_ms() + a->wait_s * 1000LL;
 	struct resource *res = calloc(2 * argc, sizeof(*res));
@@ -307,11 +308,11 @@ cmd_gc(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struc
 /* What drives dispatch, usage() and the usage errors of each command. */
 static const struct command {
 	const char *name;
-	const char *opts;	/* its getopt string; a leading '+' stops at the first PATH */
-	const char *synopsis;	/* its usage line after the name */
-	int npaths;		/* PATH operands: 0, 1, or -1 for one or more */
-	const char *needs;	/* what the error for a missing PATH asks for */
-	bool command;		/* "-- COMMAND [ARG...]" follows the paths */
+	const char *opts;     /* its getopt string; a leading '+' stops at the first PATH */
+	const char *synopsis; /* its usage line after the name */
+	int npaths;	      /* PATH operands: 0, 1, or -1 for one or more */
+	const char *needs;    /* what the error for a missing PATH asks for */
+	bool command;	      /* "-- COMMAND [ARG...]" follows the paths */
 	int (*fn)(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 		  struct vm_error *err);
 } commands[] = {
@@ -368,7 +369,8 @@ check_args(const struct command *c, int argc, char **argv, const struct args *a)
 	if (c->command && npaths >= argc - 1)
 		vm_cli_usage_error("%s needs '--' and a COMMAND after the paths", c->name);
 	if (a->metadata && (a->shared || a->wait_s))
-		vm_cli_usage_error("--metadata waits metadata_lock_timeout, with no --shared or --wait");
+		vm_cli_usage_error(
+			"--metadata waits metadata_lock_timeout, with no --shared or --wait");
 }
 
 int

@@ -81,7 +81,8 @@ static int
 load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_error *err)
 {
 	cleanup_free char *named = NULL;
-	bool by_name = !strchr(arg, '/') && !(strlen(arg) > 4 && !strcmp(arg + strlen(arg) - 4, ".xml"));
+	bool by_name =
+		!strchr(arg, '/') && !(strlen(arg) > 4 && !strcmp(arg + strlen(arg) - 4, ".xml"));
 
 	if (by_name) {
 		if (vm_domain_check_name(arg, err) < 0)
@@ -94,7 +95,8 @@ load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_erro
 		return -1;
 	if (by_name && strcmp((*dom)->name, arg) != 0)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "%s: domain name '%s' does not match '%s'", named, (*dom)->name, arg);
+				    "%s: domain name '%s' does not match '%s'", named, (*dom)->name,
+				    arg);
 	return 0;
 }
 

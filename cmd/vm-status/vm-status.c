@@ -87,7 +87,9 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			print_line(&one);
 			note_shared(&one);
 		}
-		return one.alive ? 0 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name, one.state);
+		return one.alive ? 0
+				 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name,
+						one.state);
 	}
 	if (vm_info_list(paths, &list, &n, err) < 0)
 		return -1;

@@ -62,8 +62,8 @@ stop_one(const struct vm_conf *conf, const struct vm_paths *paths, const char *n
  * failure, under the domain's name.
  */
 static int
-stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
-	 const struct vm_stop_opts *so, struct vm_error *err)
+stop_all(const struct vm_conf *conf, const struct vm_paths *paths, const struct vm_stop_opts *so,
+	 struct vm_error *err)
 {
 	struct vm_info *list = NULL;
 	size_t n = 0;
@@ -78,14 +78,16 @@ stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
 		if (pid == 0)
 			_exit(stop_one(conf, paths, list[i].name, *so));
 		if (pid < 0) {
-			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stop domain '%s'", list[i].name);
+			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stop domain '%s'",
+				     list[i].name);
 			worst = vm_error_report(err);
 		}
 	}
 	free(list);
 	while ((pid = wait(&wstatus)) > 0 || errno == EINTR) {
-		int code = pid < 0 ? VM_EXIT_OK :
-			   WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : VM_EXIT_SYSTEM;
+		int code = pid < 0		? VM_EXIT_OK
+			   : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+						: VM_EXIT_SYSTEM;
 
 		if (code > worst)
 			worst = code;
@@ -147,7 +149,8 @@ main(int argc, char **argv)
 	if (r != VM_EXIT_OK)
 		return r;
 	if (!all && result == VM_STOP_CLEANED)
-		fprintf(stderr, "%s: domain '%s' was not running (its QEMU had exited); cleaned up\n",
+		fprintf(stderr,
+			"%s: domain '%s' was not running (its QEMU had exited); cleaned up\n",
 			program_invocation_short_name, argv[optind]);
 	return VM_EXIT_OK;
 }

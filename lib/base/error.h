@@ -22,7 +22,10 @@ struct vm_error {
 	char msg[1024];
 };
 
-#define VM_ERROR_INIT { 0, "" }
+#define VM_ERROR_INIT                                                                              \
+	{                                                                                          \
+		0, ""                                                                              \
+	}
 
 int vm_error_set(struct vm_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

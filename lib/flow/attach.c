@@ -21,8 +21,7 @@
 /* Disks from the command line and from <disk> files */
 
 int
-vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
-			 struct vm_error *err)
+vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d, struct vm_error *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->device = a->cdrom ? VM_DEVICE_CDROM : VM_DEVICE_DISK;
@@ -58,8 +57,8 @@ has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *er
 	json_object *ret = NULL;
 
 	*has = false;
-	if (vm_hotplug_qmp(op, "qom-list", vm_qmp_json("path", S("/machine/peripheral"), NULL), &ret,
-			   err) < 0)
+	if (vm_hotplug_qmp(op, "qom-list", vm_qmp_json("path", S("/machine/peripheral"), NULL),
+			   &ret, err) < 0)
 		return -1;
 	for (size_t i = 0; i < vm_qmp_array_len(ret); i++)
 		if (strcmp(vm_qmp_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
@@ -67,7 +66,6 @@ has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *er
 	json_object_put(ret);
 	return 0;
 }
-
 
 /*
  * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
@@ -171,10 +169,10 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		return -1;
 	}
 	/* like libvirt, a scsi controller comes when needed and stays */
-	if (!scsi_ctl &&
-	    vm_hotplug_qmp(op, "device_add", vm_qmp_json("driver", S("virtio-scsi-pci"),
-							   "id", S(SCSI_CONTROLLER), "bus", S(ctlbus),
-							   NULL), NULL, err) < 0)
+	if (!scsi_ctl && vm_hotplug_qmp(op, "device_add",
+					vm_qmp_json("driver", S("virtio-scsi-pci"), "id",
+						    S(SCSI_CONTROLLER), "bus", S(ctlbus), NULL),
+					NULL, err) < 0)
 		goto fail;
 	ctl_added = !scsi_ctl;
 	if (vm_hotplug_hand_over(op, d->target, &held, &passed, err) < 0)
@@ -202,8 +200,7 @@ fail:
 
 int
 vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
-	       const struct vm_disk *disk, const struct vm_attach_opts *opts,
-	       struct vm_error *err)
+	       const struct vm_disk *disk, const struct vm_attach_opts *opts, struct vm_error *err)
 {
 	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
 	int r = vm_hotplug_begin(&op, paths, disk->target, err);

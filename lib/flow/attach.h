@@ -33,7 +33,7 @@
 #include "error.h"
 
 struct vm_attach_opts {
-	int timeout_s;		/* how long a detach waits for the guest */
+	int timeout_s; /* how long a detach waits for the guest */
 	vm_warn_fn warn;
 };
 
@@ -41,8 +41,8 @@ struct vm_attach_opts {
 struct vm_attach_args {
 	const char *path;
 	const char *target;
-	const char *bus;	/* "virtio", "scsi" or "sata"; NULL: from the target */
-	const char *format;	/* "raw" (default) or "qcow2" */
+	const char *bus;    /* "virtio", "scsi" or "sata"; NULL: from the target */
+	const char *format; /* "raw" (default) or "qcow2" */
 	bool readonly, shareable, cdrom;
 };
 
@@ -54,8 +54,8 @@ int vm_attach_disk_from_args(const struct vm_attach_args *args, struct vm_disk *
 			     struct vm_error *err);
 
 /* Hotplugs DISK into the running domain NAME. */
-int vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths,
-		   const char *name, const struct vm_disk *disk,
-		   const struct vm_attach_opts *opts, struct vm_error *err);
+int vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		   const struct vm_disk *disk, const struct vm_attach_opts *opts,
+		   struct vm_error *err);
 
 #endif

@@ -72,16 +72,19 @@ detach_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 	bool recorded = i < op->st->ndisks;
 
 	if (unplug(op, target, &had, err) < 0)
-		return err->code == VM_EXIT_NO ? -1 :
-		       vm_error_prefix(err, "cannot detach '%s' from domain '%s'", target, op->name);
+		return err->code == VM_EXIT_NO
+			       ? -1
+			       : vm_error_prefix(err, "cannot detach '%s' from domain '%s'", target,
+						 op->name);
 	if (!recorded && !had && vm_hotplug_block_nodes(op, target, &nodes, err) < 0)
 		return -1;
 	if (!recorded && !had && !nodes)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name, target);
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no disk '%s'", op->name,
+				    target);
 	/* a recorded disk with a file has both nodes, unless an attach was cut short */
-	if (recorded && op->st->disks[i].path ?
-	    delete_all_nodes(op, target, op->st->disks[i].nbacking + 1, err) < 0 :
-	    vm_hotplug_delete_nodes(op, target, err) < 0)
+	if (recorded && op->st->disks[i].path
+		    ? delete_all_nodes(op, target, op->st->disks[i].nbacking + 1, err) < 0
+		    : vm_hotplug_delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");
 	/* a cdrom whose medium change was cut short has two records */

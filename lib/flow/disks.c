@@ -27,9 +27,8 @@ vm_disks_lease_mode(const struct vm_status_disk *rec)
 }
 
 int
-vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
-		 struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
-		 struct vm_error *err)
+vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk, struct vm_image *img,
+		 struct vm_status_disk *rec, struct vm_leaseset *held, struct vm_error *err)
 {
 	bool leases = ctx->conf->auto_disk_leases && vm_lockmgr_active(ctx->lm);
 
@@ -47,8 +46,8 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
 				    disk->target);
 	rec->labelled = ctx->labels && disk->relabel;
-	rec->mode = disk->readonly || disk->shareable ? VM_STATUS_LEASE_SHARED :
-							 VM_STATUS_LEASE_EXCLUSIVE;
+	rec->mode = disk->readonly || disk->shareable ? VM_STATUS_LEASE_SHARED
+						      : VM_STATUS_LEASE_EXCLUSIVE;
 	layer_rec(rec, &img->v[0], rec);
 	for (; rec->nbacking + 1 < img->n; rec->nbacking++) {
 		struct vm_status_disk *b = &rec->backing[rec->nbacking];
@@ -65,7 +64,8 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		struct vm_status_disk *r = i ? &rec->backing[i - 1] : rec;
 		struct vm_lease *lease = NULL;
 
-		if (vm_lease_acquire(ctx->lm, r->path, vm_disks_lease_mode(r), 0, &lease, err) < 0 ||
+		if (vm_lease_acquire(ctx->lm, r->path, vm_disks_lease_mode(r), 0, &lease, err) <
+			    0 ||
 		    vm_leaseset_add(held, lease, err) < 0)
 			return -1;
 		r->lease = true;
@@ -74,8 +74,8 @@ vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
 		if (vm_disk_identity(img->v[i].fd, &r->identity, err) < 0)
 			return -1;
 		if (r->identity &&
-		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, vm_disks_lease_mode(r), 0,
-					    &lease, err) < 0 ||
+		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, vm_disks_lease_mode(r),
+					    0, &lease, err) < 0 ||
 		     vm_leaseset_add(held, lease, err) < 0))
 			return -1;
 	}
@@ -102,8 +102,7 @@ meta_lock(const struct vm_disks_ctx *ctx, const char *path, const char *identity
 
 /* Labels one file of a disk through its open fd, under its metadata lock. */
 static int
-label_one(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec, int fd,
-	  struct vm_error *err)
+label_one(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec, int fd, struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
 	struct vm_label_owner owner = { 0 };
@@ -223,8 +222,7 @@ restore_mode(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec)
 }
 
 static int
-giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
-	     struct vm_error *err)
+giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -283,7 +281,8 @@ giveback_held_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *r
 		const char *res = vm_lease_resource(held->v[i]);
 
 		/* the path's lease and the identity's, both in that mode */
-		if (strcmp(res, rec->path) != 0 && !(rec->identity && strcmp(res, rec->identity) == 0))
+		if (strcmp(res, rec->path) != 0 &&
+		    !(rec->identity && strcmp(res, rec->identity) == 0))
 			continue;
 		found = true;
 		if (restore_mode(ctx, rec) != VM_LEASE_EXCLUSIVE ||

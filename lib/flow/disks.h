@@ -21,7 +21,7 @@ struct vm_disks_ctx {
 	struct vm_lockmgr *lm;
 	const struct vm_conf *conf;
 	struct vm_label_ctx label;
-	bool labels;		/* dynamic ownership applies to this domain */
+	bool labels; /* dynamic ownership applies to this domain */
 	vm_warn_fn warn;
 };
 
@@ -37,8 +37,8 @@ struct vm_disks_ctx {
  * HELD and closes IMG.
  */
 int vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
-		     struct vm_image *img, struct vm_status_disk *rec,
-		     struct vm_leaseset *held, struct vm_error *err);
+		     struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
+		     struct vm_error *err);
 
 /* Labels the files of REC for QEMU, each through its fd in IMG, under
  * the metadata locks of its path and its identity. */

@@ -84,10 +84,11 @@ vm_hotplug_delete_nodes(struct vm_hotplug *op, const char *target, struct vm_err
 	json_object_put(ret);
 	/* users before what they use: format node, its file, then the next file down */
 	for (size_t j = 0; j < n; j++)
-		if (have[j] && vm_hotplug_qmp(op, "blockdev-del",
-					      vm_qmp_json("node-name", S(names[j]), NULL), NULL,
-					      err) < 0)
-			return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
+		if (have[j] &&
+		    vm_hotplug_qmp(op, "blockdev-del", vm_qmp_json("node-name", S(names[j]), NULL),
+				   NULL, err) < 0)
+			return vm_error_prefix(err, "cannot remove the block nodes of '%s'",
+					       target);
 	return 0;
 }
 
@@ -197,7 +198,8 @@ close_leases(struct vm_hotplug *op, const char *target, size_t n, struct vm_erro
 	for (size_t k = 0; k < n; k++) {
 		lease_name(target, k, name);
 		if (vm_hotplug_qmp(op, "closefd", vm_qmp_json("fdname", S(name), NULL), NULL,
-				   k ? &ignored : err) < 0 && k == 0)
+				   k ? &ignored : err) < 0 &&
+		    k == 0)
 			return -1;
 	}
 	return 0;
@@ -286,9 +288,9 @@ vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct vm_er
 		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
 		enum vm_lease_mode mode = vm_disks_lease_mode(f);
 
-		if (f->lease && (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
-				 (f->identity &&
-				  grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
+		if (f->lease &&
+		    (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
+		     (f->identity && grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
 			vm_leaseset_release(&held);
 			return -1;
 		}
@@ -410,8 +412,8 @@ vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char
 	if (vm_status_read(op->dl->dirfd, &op->st, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", op->name);
 	if (op->st->state != VM_RUN_RUNNING)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running (it is %s)", op->name,
-				    vm_status_state_name(op->st->state));
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running (it is %s)",
+				    op->name, vm_status_state_name(op->st->state));
 	op->ctx.conf = op->conf;
 	op->ctx.warn = op->opts->warn;
 	op->ctx.labels = !paths->session && op->conf->dynamic_ownership && op->st->relabel;

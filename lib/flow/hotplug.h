@@ -63,8 +63,8 @@ int vm_hotplug_delete_nodes(struct vm_hotplug *op, const char *target, struct vm
  * nodes on "/dev/fdset/N", the last backing file first; *ADDED counts
  * the nodes that exist.
  */
-int vm_hotplug_add_nodes(struct vm_hotplug *op, const struct vm_disk *d,
-			 const struct vm_image *img, int *added, struct vm_error *err);
+int vm_hotplug_add_nodes(struct vm_hotplug *op, const struct vm_disk *d, const struct vm_image *img,
+			 int *added, struct vm_error *err);
 
 /* Leases and labels */
 

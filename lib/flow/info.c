@@ -31,7 +31,7 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 		if (strcmp(s, "running") == 0)
 			state = "running";
 		else if (strcmp(s, "shutdown") == 0)
-			state = "shutoff";	/* on_poweroff preserve */
+			state = "shutoff"; /* on_poweroff preserve */
 		else if (strcmp(s, "internal-error") == 0 || strcmp(s, "guest-panicked") == 0)
 			state = "crashed";
 		else if (recorded == VM_RUN_STARTING)
@@ -45,8 +45,8 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 }
 
 int
-vm_info_get(const struct vm_paths *paths, const char *name,
-	    struct vm_info *info, struct vm_error *err)
+vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info,
+	    struct vm_error *err)
 {
 	cleanup_close int dirfd = vm_rundir_open(paths, name, err);
 	struct vm_status *st = NULL;
@@ -76,13 +76,11 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct vm_info *)a)->name,
-		      ((const struct vm_info *)b)->name);
+	return strcmp(((const struct vm_info *)a)->name, ((const struct vm_info *)b)->name);
 }
 
 int
-vm_info_list(const struct vm_paths *paths, struct vm_info **list,
-	     size_t *n, struct vm_error *err)
+vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n, struct vm_error *err)
 {
 	int dfd = vm_rundir_open_all(paths, err);
 	struct vm_info *v = NULL, *nv;

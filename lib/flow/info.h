@@ -22,17 +22,17 @@ struct vm_info {
 	char name[65];
 	const char *state;
 	bool alive;
-	pid_t pid;		/* 0 when unknown */
+	pid_t pid; /* 0 when unknown */
 	char uuid[37];
-	unsigned uid;		/* QEMU's; with a record only */
-	bool own_uid;		/* from user_range: isolated from other domains */
+	unsigned uid; /* QEMU's; with a record only */
+	bool own_uid; /* from user_range: isolated from other domains */
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */
-int vm_info_get(const struct vm_paths *paths, const char *name,
-		struct vm_info *info, struct vm_error *err);
+int vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info,
+		struct vm_error *err);
 /* Every domain with state, sorted by name. */
-int vm_info_list(const struct vm_paths *paths, struct vm_info **list,
-		 size_t *n, struct vm_error *err);
+int vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n,
+		 struct vm_error *err);
 
 #endif

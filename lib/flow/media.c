@@ -22,8 +22,7 @@
  * its backend.
  */
 static int
-find_drive(struct vm_hotplug *op, const char *target, json_object **drive,
-	   struct vm_error *err)
+find_drive(struct vm_hotplug *op, const char *target, json_object **drive, struct vm_error *err)
 {
 	json_object *ret = NULL;
 	char vpath[64];
@@ -53,7 +52,8 @@ find_cdrom(struct vm_hotplug *op, const char *target, bool *loaded, struct vm_er
 	if (find_drive(op, target, &drive, err) < 0)
 		return -1;
 	if (!drive)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no cdrom '%s'", op->name, target);
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no cdrom '%s'", op->name,
+				    target);
 	removable = json_object_object_get_ex(drive, "removable", &v) && json_object_get_boolean(v);
 	*loaded = json_object_object_get_ex(drive, "inserted", NULL);
 	json_object_put(drive);
@@ -67,12 +67,12 @@ find_cdrom(struct vm_hotplug *op, const char *target, bool *loaded, struct vm_er
 static int
 remove_medium(struct vm_hotplug *op, const char *target, bool loaded, struct vm_error *err)
 {
-	if (loaded &&
-	    (vm_hotplug_qmp(op, "blockdev-open-tray",
-			    vm_qmp_json("id", S(target), "force", json_object_new_boolean(true),
-					  NULL), NULL, err) < 0 ||
-	     vm_hotplug_qmp(op, "blockdev-remove-medium", vm_qmp_json("id", S(target), NULL), NULL,
-			    err) < 0))
+	if (loaded && (vm_hotplug_qmp(op, "blockdev-open-tray",
+				      vm_qmp_json("id", S(target), "force",
+						  json_object_new_boolean(true), NULL),
+				      NULL, err) < 0 ||
+		       vm_hotplug_qmp(op, "blockdev-remove-medium",
+				      vm_qmp_json("id", S(target), NULL), NULL, err) < 0))
 		return -1;
 	vm_hook("attach:medium-removed");
 	if (vm_hotplug_delete_nodes(op, target, err) < 0)
@@ -134,7 +134,8 @@ eject_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 	size_t first = vm_status_disk_index(op->st, target, 0);
 	bool loaded, forgot;
 
-	if (find_cdrom(op, target, &loaded, err) < 0 || remove_medium(op, target, loaded, err) < 0 ||
+	if (find_cdrom(op, target, &loaded, err) < 0 ||
+	    remove_medium(op, target, loaded, err) < 0 ||
 	    forget_media(op, target, SIZE_MAX, &forgot, err) < 0)
 		return -1;
 	/* an insert cut short leaves two records: one empty drive is left */
@@ -181,9 +182,11 @@ insert_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	vm_hook("attach:blockdev-added");
 	if (vm_hotplug_qmp(op, "blockdev-open-tray",
 			   vm_qmp_json("id", S(target), "force", json_object_new_boolean(true),
-					 NULL), NULL, err) < 0 ||
+				       NULL),
+			   NULL, err) < 0 ||
 	    vm_hotplug_qmp(op, "blockdev-insert-medium",
-			   vm_qmp_json("id", S(target), "node-name", S(fmtname), NULL), NULL, err) < 0)
+			   vm_qmp_json("id", S(target), "node-name", S(fmtname), NULL), NULL,
+			   err) < 0)
 		goto fail;
 	vm_hook("attach:medium-inserted");
 	if (vm_hotplug_qmp(op, "blockdev-close-tray", vm_qmp_json("id", S(target), NULL), NULL,

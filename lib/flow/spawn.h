@@ -17,15 +17,15 @@
 
 struct vm_spawn {
 	char *const *argv;
-	char *const *envp;	/* the whole environment, never the caller's */
-	int dirfd;		/* domain run dir: pid file */
-	int log_fd;		/* stdout and stderr */
-	const int *keep;	/* fds QEMU inherits (leases, liveness, monitor) */
+	char *const *envp; /* the whole environment, never the caller's */
+	int dirfd;	   /* domain run dir: pid file */
+	int log_fd;	   /* stdout and stderr */
+	const int *keep;   /* fds QEMU inherits (leases, liveness, monitor) */
 	size_t nkeep;
-	bool change_id;		/* false in session mode: stay who we are */
+	bool change_id; /* false in session mode: stay who we are */
 	uid_t uid;
 	gid_t gid;
-	const gid_t *groups;	/* supplementary groups of UID */
+	const gid_t *groups; /* supplementary groups of UID */
 	size_t ngroups;
 };
 

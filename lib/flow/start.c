@@ -33,8 +33,8 @@
  * of them, and that 0700 directory of root's is out of its reach, so
  * nothing is read from or left in a home of anyone's. */
 static const char *const home_vars[] = {
-	"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-	"XDG_DATA_HOME", "XDG_STATE_HOME",
+	"HOME",		  "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME",
+	"XDG_CACHE_HOME", "XDG_DATA_HOME",   "XDG_STATE_HOME",
 };
 
 #define NHOME (sizeof(home_vars) / sizeof(*home_vars))
@@ -48,14 +48,14 @@ struct start {
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
-	struct vm_image *images;	/* each disk's open files, for QEMU */
-	size_t nlabelled;	/* disks 0..n-1 may carry our label */
-	bool change_id;		/* not in session mode */
-	bool own_uid;		/* lease a uid of its own from user_range */
+	struct vm_image *images; /* each disk's open files, for QEMU */
+	size_t nlabelled;	 /* disks 0..n-1 may carry our label */
+	bool change_id;		 /* not in session mode */
+	bool own_uid;		 /* lease a uid of its own from user_range */
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
-	off_t log_start;	/* where QEMU's own output begins in qemu.log */
+	off_t log_start; /* where QEMU's own output begins in qemu.log */
 };
 
 /* Why QEMU died before its monitor answered: its own last words, else how it ended. */
@@ -82,8 +82,8 @@ startup_failure(struct start *s, struct vm_error *err)
 				    "qemu exited during start-up with status %d and wrote nothing",
 				    WEXITSTATUS(ws));
 	if (s->pid < 0 && WIFSIGNALED(ws))
-		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu was killed by signal %d during start-up",
-				    WTERMSIG(ws));
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "qemu was killed by signal %d during start-up", WTERMSIG(ws));
 	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see %s)",
 			    vm_rundir_log_name);
 }
@@ -108,8 +108,8 @@ resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
 	/* With user_range, uid and gid come from take_uid(); the groups stay
 	 * those of user (and group), which is how QEMU reaches /dev/kvm. */
 	s->own_uid = s->conf->user_range.last != 0;
-	return vm_spawn_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
-				    &s->groups, &s->ngroups, err);
+	return vm_spawn_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid, &s->groups,
+				    &s->ngroups, err);
 }
 
 /*
@@ -399,7 +399,8 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	int r;
 
 	if (vm_rundir_alive(s->dl->dirfd))
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running", s->dom->name);
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running",
+				    s->dom->name);
 	r = vm_status_read(s->dl->dirfd, &old, NULL);
 	vm_status_free(old);
 	if (r == 0 || errno != ENOENT)
@@ -456,11 +457,14 @@ fail:
 }
 
 int
-vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths,
-		struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
+vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domain *dom,
+		bool paused, vm_warn_fn warn, struct vm_error *err)
 {
 	struct start s = {
-		.conf = conf, .paths = paths, .dom = dom, .ctx = { .conf = conf, .warn = warn },
+		.conf = conf,
+		.paths = paths,
+		.dom = dom,
+		.ctx = { .conf = conf, .warn = warn },
 	};
 	int r = -1;
 

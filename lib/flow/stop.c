@@ -62,7 +62,8 @@ static int
 quit_off(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 {
 	if (qmp_send(dl, "quit", err) < 0 || vm_rundir_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
-		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'", dl->name);
+		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'",
+				       dl->name);
 	return 0;
 }
 
@@ -92,7 +93,8 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 		return 0;
 	signal_qemu(pidfd, SIGKILL);
 	if (vm_rundir_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL", dl->name);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL",
+				    dl->name);
 	return 0;
 }
 
@@ -123,7 +125,7 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 
 /* What a QEMU's leases say of its domain, when its status cannot. */
 struct held_by_qemu {
-	struct vm_status st;	/* its uuid and disks */
+	struct vm_status st; /* its uuid and disks */
 };
 
 /* Keeps the leases QEMU holds; their resources hash to their names (lockmgr.c). */
@@ -144,8 +146,8 @@ keep_held(const struct vm_lease_info *info, void *arg)
 	if (info->resource[0] != '/')
 		return 0;
 	rec.path = info->resource;
-	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_STATUS_LEASE_SHARED :
-						   VM_STATUS_LEASE_EXCLUSIVE;
+	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_STATUS_LEASE_SHARED
+						       : VM_STATUS_LEASE_EXCLUSIVE;
 	return vm_status_add_disk(&h->st, &rec, NULL);
 }
 
@@ -229,9 +231,8 @@ out:
 }
 
 static int
-stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
-	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
-	    enum vm_stop_result *result, struct vm_error *err)
+stop_locked(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domlock *dl,
+	    const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
 	struct vm_disks_ctx ctx = { .conf = conf, .warn = opts->warn };
 	struct vm_status *st = NULL;
@@ -239,7 +240,8 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 
 	if (vm_status_read(dl->dirfd, &st, err) < 0) {
 		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_rundir_alive(dl->dirfd))
-			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", dl->name);
+			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running",
+					    dl->name);
 		if (err->code == VM_EXIT_SYSTEM && opts->force)
 			return discard_damaged(conf, paths, dl, opts, result, err);
 		if (err->code == VM_EXIT_SYSTEM) {
@@ -285,9 +287,8 @@ out:
 }
 
 int
-vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths,
-	       const char *name, const struct vm_stop_opts *opts,
-	       enum vm_stop_result *result, struct vm_error *err)
+vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+	       const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
 	struct vm_domlock *dl = NULL;
 	int r;

@@ -37,18 +37,18 @@ enum vm_image_format { VM_IMAGE_RAW, VM_IMAGE_QCOW2 };
 /* What to open: a disk's source as its model describes it (disk.h
  * makes one from a struct vm_disk). */
 struct vm_image_spec {
-	const char *source;	/* as written */
-	bool block;		/* a block device, else a regular file */
-	bool writable;		/* the disk's own file O_RDWR, else O_RDONLY */
+	const char *source; /* as written */
+	bool block;	    /* a block device, else a regular file */
+	bool writable;	    /* the disk's own file O_RDWR, else O_RDONLY */
 	enum vm_image_format format;
 };
 
 struct vm_image_layer {
-	char *path;		/* canonical */
+	char *path; /* canonical */
 	int fd;
 	dev_t dev;
 	ino_t ino;
-	bool block;		/* a block device, else a regular file */
+	bool block; /* a block device, else a regular file */
 	enum vm_image_format format;
 };
 
@@ -69,7 +69,6 @@ void vm_image_close(struct vm_image *img);
  * file (DEV, INO) when HAS_ID. Another file there, or none, is
  * VM_EXIT_NO with a message naming PATH.
  */
-int vm_image_reopen(const char *path, bool has_id, dev_t dev, ino_t ino,
-		    struct vm_error *err);
+int vm_image_reopen(const char *path, bool has_id, dev_t dev, ino_t ino, struct vm_error *err);
 
 #endif

@@ -54,7 +54,8 @@ static int
 xset(int fd, const char *path, const char *name, const char *value, struct vm_error *err)
 {
 	if (fsetxattr(fd, name, value, strlen(value), 0) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name, path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name,
+				    path);
 	return 0;
 }
 
@@ -79,7 +80,8 @@ users(int fd, const char *path, bool drop, int *count, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
 	list = malloc(n + 1);
 	if (!list)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'", path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'",
+				    path);
 	n = flistxattr(fd, list, n);
 	if (n < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
@@ -125,7 +127,8 @@ static int
 do_chown(int fd, const char *path, uid_t uid, gid_t gid, struct vm_error *err)
 {
 	if (fchown(fd, uid, gid) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'", path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'",
+				    path);
 	return 0;
 }
 

@@ -27,10 +27,10 @@
 #include "error.h"
 
 struct vm_label_ctx {
-	uid_t uid;		/* QEMU's */
+	uid_t uid; /* QEMU's */
 	gid_t gid;
-	bool remember;		/* remember_owner */
-	const char *uuid;	/* the domain's */
+	bool remember;	  /* remember_owner */
+	const char *uuid; /* the domain's */
 };
 
 /* The true owner of a file that cannot hold xattrs, kept by the caller. */

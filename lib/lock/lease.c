@@ -84,8 +84,8 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by domain '%s'", name,
 			     resource, names[0]);
 	else if (name)
-		vm_error_set(err, VM_EXIT_NO,
-			     "disk '%s' (%s) is in use by another host or process", name, resource);
+		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by another host or process",
+			     name, resource);
 	else if (n)
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by domain '%s'", resource,
 			     names[0]);
@@ -159,8 +159,8 @@ vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **out,
 }
 
 int
-vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		 int wait_ms, struct vm_lease **out, struct vm_error *err)
+vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int wait_ms,
+		 struct vm_lease **out, struct vm_error *err)
 {
 	return vm_lease_acquire_named(lm, resource, NULL, mode, wait_ms, out, err);
 }
@@ -215,8 +215,8 @@ adopt(int fd, void *arg)
 }
 
 int
-vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		   pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err)
+vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, pid_t pid,
+		   vm_lease_fn *fn, void *arg, struct vm_error *err)
 {
 	struct take_over t = { lm, resource, mode, fn, arg, err };
 

@@ -30,11 +30,10 @@
  * (lock_space, or RUNDIR/leases), named by the hex SHA-256 of the
  * resource (vm_lease_info.id); the leases of resources that mean
  * something on this host only (vm_lease_local()) stay in RUNDIR/leases
- * whatever lock_space says, and listings and gc cover both directories. Byte 0 is the content lease, byte 1 the
- * metadata lock. The file holds the resource and a newline, so that
- * listings can name it. Lease fds are O_CLOEXEC: whoever execs a holder
- * (QEMU, vm-lock run's command) clears the flag in the child for the fds
- * it must keep.
+ * whatever lock_space says, and listings and gc cover both directories. Byte 0 is the content
+ *lease, byte 1 the metadata lock. The file holds the resource and a newline, so that listings can
+ *name it. Lease fds are O_CLOEXEC: whoever execs a holder (QEMU, vm-lock run's command) clears the
+ *flag in the child for the fds it must keep.
  *
  * The nop driver locks nothing: leases have fd -1 and no id, the
  * metadata lock is an fd of /dev/null (so that callers close it like any
@@ -132,9 +131,8 @@ void vm_lockmgr_set_pid(struct vm_lockmgr *lm, pid_t pid);
  * F_OFD_SETLKW, interrupted by a timer signal (SIGALRM, whose handler is
  * restored afterwards).
  */
-int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
-		     enum vm_lease_mode mode, int wait_ms,
-		     struct vm_lease **lease, struct vm_error *err);
+int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		     int wait_ms, struct vm_lease **lease, struct vm_error *err);
 /*
  * An exclusive content lease on RESOURCE if it is free: returns 0 with
  * *LEASE, or 1 when it is held, at once and without looking for the
@@ -150,9 +148,8 @@ int vm_lease_acquire_named(struct vm_lockmgr *lm, const char *resource, const ch
 			   struct vm_error *err);
 /* Explicit <lease>: byte OFFSET of the file PATH, exclusively. PATH
  * must exist (VM_EXIT_INVALID otherwise); a conflict fails at once. */
-int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
-			  unsigned long long offset, struct vm_lease **lease,
-			  struct vm_error *err);
+int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long long offset,
+			  struct vm_lease **lease, struct vm_error *err);
 /*
  * Makes a shared content lease exclusive without letting go of it: on a
  * conflict (VM_EXIT_NO, worded as for an acquire) it stays shared.
@@ -183,15 +180,14 @@ void vm_lease_release(struct vm_lease *lease);
  * VM_EXIT_NO: "timed out after N s waiting for the metadata lock of
  * 'RESOURCE'". Returns an fd (O_CLOEXEC) to close for unlock.
  */
-int vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource,
-		       struct vm_error *err);
+int vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource, struct vm_error *err);
 
 /* What a lease looks like from outside, for vm-lock. */
 struct vm_lease_info {
-	char id[65];		/* lease file name; empty when unknown */
-	char *resource;		/* NULL when the lease file does not name it */
+	char id[65];	/* lease file name; empty when unknown */
+	char *resource; /* NULL when the lease file does not name it */
 	enum vm_lease_state state;
-	char **holders;		/* named by the holders function, best rank */
+	char **holders; /* named by the holders function, best rank */
 	size_t nholders;
 };
 
@@ -200,8 +196,8 @@ void vm_lease_info_clear(struct vm_lease_info *info);
 const char *vm_lease_state_name(enum vm_lease_state state);
 
 /* The state of RESOURCE's content lease. Creates no lease file. */
-int vm_lockmgr_query(struct vm_lockmgr *lm, const char *resource,
-		     struct vm_lease_info *info, struct vm_error *err);
+int vm_lockmgr_query(struct vm_lockmgr *lm, const char *resource, struct vm_lease_info *info,
+		     struct vm_error *err);
 
 /*
  * Iterators: call FN for each lease; INFO is valid during the call only.
@@ -213,8 +209,7 @@ int vm_lockmgr_query(struct vm_lockmgr *lm, const char *resource,
 typedef int vm_lease_info_fn(const struct vm_lease_info *info, void *arg);
 int vm_lockmgr_query_each(struct vm_lockmgr *lm, const char *const *resources, size_t n,
 			  vm_lease_info_fn *fn, void *arg, struct vm_error *err);
-int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,
-		    struct vm_error *err);
+int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct vm_error *err);
 /* As vm_lockmgr_list, for the leases that the running process PID
  * holds, with no holders named. */
 int vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg,

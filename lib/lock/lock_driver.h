@@ -58,12 +58,11 @@ typedef int vm_lock_scan_fn(const char *id, const char *resource, enum vm_lease_
 			    void *arg);
 
 struct vm_lock_driver {
-	bool active;	/* false: nothing is locked (nop) */
+	bool active; /* false: nothing is locked (nop) */
 
 	/* Opens what the driver needs (lockspace, daemon). NULL, and NULL
 	 * close: nothing. */
-	int (*open)(struct vm_lockmgr *lm, const struct vm_conf *conf,
-		    struct vm_error *err);
+	int (*open)(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err);
 	void (*close)(struct vm_lockmgr *lm);
 
 	/* The content lease LEASE->resource in LEASE->mode, for LEASE->pid
@@ -73,9 +72,8 @@ struct vm_lock_driver {
 		       struct vm_error *err);
 	/* Explicit <lease>: byte OFFSET of the file PATH, exclusively,
 	 * without waiting. */
-	int (*acquire_byte)(struct vm_lockmgr *lm, struct vm_lease *lease,
-			    const char *path, unsigned long long offset,
-			    struct vm_error *err);
+	int (*acquire_byte)(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
+			    unsigned long long offset, struct vm_error *err);
 	/* Turns the shared content lease LEASE exclusive in place; on a
 	 * conflict it stays shared. NULL: nothing to turn. */
 	int (*upgrade)(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
@@ -85,17 +83,16 @@ struct vm_lock_driver {
 	void (*release)(struct vm_lease *lease);
 	/* The metadata lock of RESOURCE, waiting up to WAIT_MS: fills *FD
 	 * with the fd to close for unlock. */
-	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms,
-			 int *fd, struct vm_error *err);
+	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
+			 struct vm_error *err);
 
 	/* The state of RESOURCE's content lease, without creating anything. */
-	int (*probe)(struct vm_lockmgr *lm, const char *resource,
-		     enum vm_lease_state *state, struct vm_error *err);
+	int (*probe)(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
+		     struct vm_error *err);
 	/* Calls FN for every lease in the lockspace, in no particular order;
 	 * RESOURCE is NULL when the lease does not record it. A negative
 	 * return of FN stops the scan and is returned. */
-	int (*scan)(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg,
-		    struct vm_error *err);
+	int (*scan)(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *err);
 	/* As scan, for the leases that the running process PID holds (its
 	 * own, as a disk's lease passed to QEMU). NULL: none can be told. */
 	int (*inquire)(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg,
@@ -113,13 +110,13 @@ struct vm_lock_driver {
 
 struct vm_lockmgr {
 	const struct vm_lock_driver *drv;
-	struct vm_paths paths;	/* our own copy: fd dup'ed, rundir strdup'ed */
-	int meta_timeout;	/* seconds */
-	char *owner_name;	/* vm_lockmgr_set_owner(), or NULL */
-	pid_t pid;		/* vm_lockmgr_set_pid(), or 0 */
-	vm_lease_holders_fn *holders;	/* vm_lockmgr_set_holders(), or NULL */
-	char *space;		/* lockspace path, for messages and listings */
-	int space_fd;		/* lockspace directory, or -1 */
+	struct vm_paths paths;	      /* our own copy: fd dup'ed, rundir strdup'ed */
+	int meta_timeout;	      /* seconds */
+	char *owner_name;	      /* vm_lockmgr_set_owner(), or NULL */
+	pid_t pid;		      /* vm_lockmgr_set_pid(), or 0 */
+	vm_lease_holders_fn *holders; /* vm_lockmgr_set_holders(), or NULL */
+	char *space;		      /* lockspace path, for messages and listings */
+	int space_fd;		      /* lockspace directory, or -1 */
 	/* RUNDIR/leases, for resources that mean something on this host
 	 * only, when lock_space is elsewhere; else NULL and -1 */
 	char *local_space;
@@ -128,11 +125,11 @@ struct vm_lockmgr {
 
 struct vm_lease {
 	const struct vm_lock_driver *drv;
-	char *resource;		/* resource, or the path of an explicit lease */
+	char *resource; /* resource, or the path of an explicit lease */
 	enum vm_lease_mode mode;
-	pid_t pid;		/* the holder: 0 for this process and its child */
-	int fd;			/* carries the lock; -1 when none does */
-	bool unlock;		/* adopted: unlock on release, for every holder */
+	pid_t pid;   /* the holder: 0 for this process and its child */
+	int fd;	     /* carries the lock; -1 when none does */
+	bool unlock; /* adopted: unlock on release, for every holder */
 };
 
 /* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */

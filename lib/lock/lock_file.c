@@ -84,7 +84,7 @@ record_resource(int fd, const char *resource)
 	/* The locks are on byte ranges, not on content, so writing over
 	 * bytes 0 and 1 touches no lock. */
 	if (pwrite(fd, line, len + 1, 0) < 0)
-		return;	/* best effort, as said above */
+		return; /* best effort, as said above */
 }
 
 /*
@@ -94,8 +94,8 @@ record_resource(int fd, const char *resource)
  * unlinked file guards nothing); if not, start again.
  */
 static int
-lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t byte,
-		int wait_ms, int *out, struct vm_error *err)
+lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t byte, int wait_ms,
+		int *out, struct vm_error *err)
 {
 	long long deadline = wait_ms > 0 ? vm_now_ms() + wait_ms : 0;
 	struct space sp = space_of(lm, resource);
@@ -103,7 +103,9 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 
 	vm_lease_hash(resource, id);
 	for (;;) {
-		struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+		struct flock fl = {
+			.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1
+		};
 		cleanup_close int fd = -1;
 		struct stat a, b;
 		int left = wait_ms;
@@ -122,11 +124,12 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 					    sp.name, id);
 		if (!S_ISREG(a.st_mode))
 			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "refusing lease '%s/%s': not a regular file", sp.name, id);
+					    "refusing lease '%s/%s': not a regular file", sp.name,
+					    id);
 		if (vm_ofd_lock(fd, &fl, left) < 0) {
 			if (errno != EAGAIN)
-				return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease '%s/%s'",
-						    sp.name, id);
+				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						    "cannot lock lease '%s/%s'", sp.name, id);
 			if (wait_ms != 0 || !held_by_gc(fd, type, byte))
 				return VM_LOCK_BUSY;
 			if (vm_ofd_lock(fd, &fl, GC_GRACE_MS) < 0) {
@@ -183,14 +186,16 @@ file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *er
 	while ((len = strlen(space)) > 1 && space[len - 1] == '/')
 		space[len - 1] = '\0';
 	if (mkdir(space, 0700) < 0 && errno != EEXIST)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lockspace '%s'", space);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lockspace '%s'",
+				    space);
 	lm->space_fd = open(space, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lm->space_fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			return vm_error_set(err, VM_EXIT_INVALID,
 					    "refusing lockspace '%s': not a directory (a symlink?)",
 					    space);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'", space);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'",
+				    space);
 	}
 	/* Whoever can write in the lockspace can unlink or plant lease files
 	 * under running domains; a sticky bit does not stop a planted file. */
@@ -234,13 +239,16 @@ file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct 
 static int
 file_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1 };
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
 
 	if (vm_ofd_lock(lease->fd, &fl, 0) == 0)
 		return 0;
 	if (errno == EAGAIN)
 		return VM_LOCK_BUSY;
-	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'", lease->resource);
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'",
+			    lease->resource);
 }
 
 static int
@@ -289,8 +297,9 @@ file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *pat
 static void
 file_release(struct vm_lease *lease)
 {
-	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT,
-			    .l_len = 1 };
+	struct flock fl = {
+		.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
 
 	if (lease->unlock && lease->fd >= 0)
 		fcntl(lease->fd, F_OFD_SETLK, &fl);
@@ -306,8 +315,9 @@ file_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd
 static int
 probe_fd(int fd, enum vm_lease_state *state)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT,
-			    .l_len = 1 };
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
 
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return -1;
@@ -465,11 +475,10 @@ fd_lease(const char *fdpath, const struct space *sp, char link[PATH_MAX])
 
 /* The lease files that PID has open, each once, in both lockspaces. */
 static int
-file_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg,
-	     struct vm_error *err)
+file_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
 	char dir[64], fdpath[340], link[PATH_MAX];
-	char (*seen)[65] = NULL;
+	char(*seen)[65] = NULL;
 	size_t nseen = 0;
 	struct space v[2];
 	size_t n = spaces(lm, v);
@@ -483,7 +492,7 @@ file_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg,
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, de->d_name);
 		for (size_t i = 0; i < n && r >= 0; i++) {
 			const char *id = fd_lease(fdpath, &v[i], link);
-			char (*nv)[65];
+			char(*nv)[65];
 			size_t k;
 
 			for (k = 0; id && k < nseen && strcmp(seen[k], id) != 0; k++)
@@ -513,8 +522,8 @@ file_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg,
  * lock. A lease file that does not exist, or a PID gone, gives none.
  */
 static int
-file_take_over(struct vm_lockmgr *lm, const char *resource, pid_t pid,
-	       int (*fn)(int fd, void *arg), void *arg, struct vm_error *err)
+file_take_over(struct vm_lockmgr *lm, const char *resource, pid_t pid, int (*fn)(int fd, void *arg),
+	       void *arg, struct vm_error *err)
 {
 	struct space sp = space_of(lm, resource);
 	cleanup_close int pidfd = -1;
@@ -526,12 +535,14 @@ file_take_over(struct vm_lockmgr *lm, const char *resource, pid_t pid,
 
 	vm_lease_hash(resource, id);
 	if (fstatat(sp.fd, id, &want, 0) < 0)
-		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							  "cannot take qemu's lease on '%s'", resource);
+		return errno == ENOENT ? 0
+				       : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						      "cannot take qemu's lease on '%s'", resource);
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
-		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							 "cannot take qemu's lease on '%s'", resource);
+		return errno == ESRCH ? 0
+				      : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						     "cannot take qemu's lease on '%s'", resource);
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
@@ -572,7 +583,9 @@ gc_space(const struct space *sp, unsigned *removed, struct vm_error *err)
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0
+		};
 		cleanup_close int fd = -1;
 		struct stat a, b;
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 int
-vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths,
-		struct vm_lockmgr **out, struct vm_error *err)
+vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_lockmgr **out,
+		struct vm_error *err)
 {
 	const char *name = conf->lock_manager ? conf->lock_manager : "file";
 	const struct vm_lock_driver *drv;
@@ -227,8 +227,7 @@ query(struct vm_lockmgr *lm, const struct holders *h, const char *resource,
 	info->resource = strdup(resource);
 	if (!info->resource)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot check '%s'", resource);
-	if (lm->drv->probe(lm, resource, &info->state, err) < 0 ||
-	    info_holders(info, h, err) < 0) {
+	if (lm->drv->probe(lm, resource, &info->state, err) < 0 || info_holders(info, h, err) < 0) {
 		vm_lease_info_clear(info);
 		return -1;
 	}

@@ -52,7 +52,8 @@ vm_argv_opt_json(struct vm_argv_opt *o, json_object *obj)
 {
 	bool first = true;
 
-	json_object_object_foreach(obj, key, v) {
+	json_object_object_foreach(obj, key, v)
+	{
 		if (!first)
 			vm_argv_opt_add(o, ",%s=", key);
 		first = false;
@@ -73,7 +74,7 @@ vm_argv_opt_end(struct vm_argv_opt *o)
 
 	if (o->f && fclose(o->f) != 0)
 		bad = true;
-	buf = o->buf;	/* valid only after fclose() */
+	buf = o->buf; /* valid only after fclose() */
 	*o = (struct vm_argv_opt){ 0 };
 	if (bad) {
 		free(buf);
@@ -97,7 +98,7 @@ vm_argv_push(struct vm_argv *a, const char *s, struct vm_error *err)
 	}
 	if (!(a->v[a->n] = strdup(s)))
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
-	a->v[++a->n] = NULL;	/* always ready for execv() */
+	a->v[++a->n] = NULL; /* always ready for execv() */
 	return 0;
 }
 
@@ -116,8 +117,7 @@ vm_argv_pushv(struct vm_argv *a, struct vm_error *err, ...)
 }
 
 int
-vm_argv_opt_push(struct vm_argv *a, const char *flag, struct vm_argv_opt *o,
-		 struct vm_error *err)
+vm_argv_opt_push(struct vm_argv *a, const char *flag, struct vm_argv_opt *o, struct vm_error *err)
 {
 	cleanup_free char *buf = vm_argv_opt_end(o);
 
@@ -130,9 +130,9 @@ int
 vm_argv_push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error *err)
 {
 	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	int r = s ? vm_argv_pushv(a, err, flag, s, NULL) :
-		    vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = s ? vm_argv_pushv(a, err, flag, s, NULL)
+		  : vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build qemu command line");
 
 	json_object_put(obj);
 	return r;

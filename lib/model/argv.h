@@ -21,7 +21,7 @@
 #include "error.h"
 
 struct vm_argv {
-	char **v;	/* NULL-terminated, ready for execv() */
+	char **v; /* NULL-terminated, ready for execv() */
 	size_t n, cap;
 };
 
@@ -59,8 +59,7 @@ int vm_argv_pushv(struct vm_argv *a, struct vm_error *err, ...);
 int vm_argv_opt_push(struct vm_argv *a, const char *flag, struct vm_argv_opt *o,
 		     struct vm_error *err);
 /* Pushes FLAG and OBJ as plain JSON (-blockdev's form), and puts OBJ. */
-int vm_argv_push_json(struct vm_argv *a, const char *flag, json_object *obj,
-		      struct vm_error *err);
+int vm_argv_push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error *err);
 
 void vm_argv_free(struct vm_argv *argv);
 /* Shell-quoted, space-separated; the caller frees. */

@@ -3,17 +3,15 @@
 
 #include <stdio.h>
 
-#define ROOT_PORT_SLOT 2	/* first pcie.0 slot for pcie-root-ports */
+#define ROOT_PORT_SLOT 2 /* first pcie.0 slot for pcie-root-ports */
 
 static const struct controller {
-	const char *type, *model;	/* model NULL: no model attribute */
-	unsigned first, last;		/* of index */
-	bool q35;			/* only a q35 machine has it */
+	const char *type, *model; /* model NULL: no model attribute */
+	unsigned first, last;	  /* of index */
+	bool q35;		  /* only a q35 machine has it */
 } controllers[] = {
-	{ "pci", "pcie-root", 0, 0, true },
-	{ "pci", "pcie-root-port", 1, 255, true },
-	{ "usb", "none", 0, 0, false },
-	{ "sata", NULL, 0, 0, false },
+	{ "pci", "pcie-root", 0, 0, true },	{ "pci", "pcie-root-port", 1, 255, true },
+	{ "usb", "none", 0, 0, false },		{ "sata", NULL, 0, 0, false },
 	{ "scsi", "virtio-scsi", 0, 0, false },
 };
 
@@ -126,21 +124,17 @@ static const struct vm_xmlcheck_attr controller_attrs[] = {
 };
 
 static const struct vm_xmlcheck_attr model_attrs[] = {
-	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem controller_children[] = {
-	{ "model", .attrs = model_attrs, .begin = model_begin },
-	VM_DEVICES_ADDRESS,
-	{ NULL }
+	{ "model", .attrs = model_attrs, .begin = model_begin }, VM_DEVICES_ADDRESS, { NULL }
 };
 
-static const struct vm_xmlcheck_elem elems[] = {
-	{ "controller", .attrs = controller_attrs, .children = controller_children,
-	  .multi = true, .begin = controller_begin },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem elems[] = { { "controller", .attrs = controller_attrs,
+						   .children = controller_children, .multi = true,
+						   .begin = controller_begin },
+						 { NULL } };
 
 const struct vm_devices_class vm_controller_class = {
 	.elems = elems,

@@ -7,11 +7,7 @@
 
 /* The device classes, in the order of their QEMU arguments and end checks. */
 static const struct vm_devices_class *const classes[] = {
-	&vm_controller_class,
-	&vm_disk_class,
-	&vm_net_class,
-	&vm_serial_class,
-	&vm_lease_def_class,
+	&vm_controller_class, &vm_disk_class, &vm_net_class, &vm_serial_class, &vm_lease_def_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))
@@ -30,15 +26,13 @@ emulator_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static const struct vm_xmlcheck_attr memballoon_attrs[] = {
-	{ "model", "none", VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_attr input_attrs[] = {
-	{ "type", "mouse|keyboard", VM_XMLCHECK_REQUIRED },
-	{ "bus", "ps2", VM_XMLCHECK_OPTIONAL },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr input_attrs[] = { { "type", "mouse|keyboard",
+							 VM_XMLCHECK_REQUIRED },
+						       { "bus", "ps2", VM_XMLCHECK_OPTIONAL },
+						       { NULL } };
 
 static const struct vm_xmlcheck_elem others[] = {
 	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },

@@ -22,30 +22,30 @@
 struct vm_image;
 
 struct vm_domain_ctx {
-	struct vm_domain *dom;		/* NULL while reading a lone <disk> */
-	struct vm_disk *disk;		/* the <disk> being read */
-	struct vm_chardev *chr;		/* the <serial> or <console> being read */
-	struct vm_iface *iface;		/* the <interface> being read */
-	struct vm_lease_def *lease;	/* the <lease> being read */
-	const char *controller_model;	/* of the <controller> being read */
-	xmlNodePtr q35_node;		/* the first controller only q35 has */
+	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
+	struct vm_disk *disk;	      /* the <disk> being read */
+	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
+	struct vm_iface *iface;	      /* the <interface> being read */
+	struct vm_lease_def *lease;   /* the <lease> being read */
+	const char *controller_model; /* of the <controller> being read */
+	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
-	struct vm_chardev console;	/* a <console>, resolved at the end */
+	struct vm_chardev console; /* a <console>, resolved at the end */
 	xmlNodePtr console_node;
 	/* <domain> level */
 	xmlDocPtr doc;
 	xmlNodePtr name_node, uuid_node, memory_node, os_node;
 	unsigned long long current_kib;
 	xmlNodePtr current_node;
-	bool has_type;			/* <os><type> */
+	bool has_type; /* <os><type> */
 	size_t nboot;
 };
 
 /* What a class's arguments are built from. */
 struct vm_devices_argv {
 	const struct vm_domain *dom;
-	const struct vm_image *images;	/* one per disk of DOM (vm_qemu_argv()) */
-	bool placeholders;		/* --print-argv: no fds, "<NODE>" instead */
+	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
+	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
 };
 
 struct vm_devices_class {
@@ -95,9 +95,11 @@ vm_devices_streq(const char *a, const char *b)
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */
-#define VM_DEVICES_APPEND(x, arr, n) __extension__({ \
-	typeof(arr) p_ = vm_devices_grow(x, arr, n, sizeof(*(arr))); \
-	p_ ? ((arr) = p_, &p_[(n)++]) : NULL; })
+#define VM_DEVICES_APPEND(x, arr, n)                                                               \
+	__extension__({                                                                            \
+		typeof(arr) p_ = vm_devices_grow(x, arr, n, sizeof(*(arr)));                       \
+		p_ ? ((arr) = p_, &p_[(n)++]) : NULL;                                              \
+	})
 /* Replaces *DST with a copy of S. */
 int vm_devices_set_str(struct vm_xmlcheck *x, char **dst, const char *s);
 /* N's text, not empty, into *DST. */
@@ -106,7 +108,10 @@ int vm_devices_text(struct vm_xmlcheck *x, xmlNodePtr n, char **dst);
 int vm_devices_check_absolute(struct vm_xmlcheck *x, xmlNodePtr n, const char *path);
 
 /* The <address> a device may have, which vmkit rejects. */
-#define VM_DEVICES_ADDRESS { "address", .multi = true, \
-	.reject = "vmkit assigns device addresses itself: remove <address>" }
+#define VM_DEVICES_ADDRESS                                                                         \
+	{                                                                                          \
+		"address", .multi = true,                                                          \
+			   .reject = "vmkit assigns device addresses itself: remove <address>"     \
+	}
 
 #endif

@@ -51,15 +51,16 @@ vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus, struct v
 				    "invalid bus '%s' (expected virtio, scsi or sata)", bus);
 	if (vd != (d->bus == VM_BUS_VIRTIO))
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "target dev '%s' does not fit bus '%s' (expected %s*)", dev, bus,
-				    vd ? "sd" : "vd");
+				    "target dev '%s' does not fit bus '%s' (expected %s*)", dev,
+				    bus, vd ? "sd" : "vd");
 	idx = vm_disk_index(dev);
 	if (d->bus == VM_BUS_SATA && idx >= VM_SATA_PORTS)
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "target dev '%s' has no sata port (expected sda to sdf)", dev);
 	if (d->bus == VM_BUS_SCSI && idx >= VM_SCSI_TARGETS)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "target dev '%s' has no scsi target (expected sda to sdiv)", dev);
+				    "target dev '%s' has no scsi target (expected sda to sdiv)",
+				    dev);
 	return set_str(&d->target, dev, err);
 }
 
@@ -180,8 +181,9 @@ cache_json(enum vm_cache cache)
 {
 	json_object *c = json_object_new_object();
 
-	json_object_object_add(c, "direct", json_object_new_boolean(
-		cache == VM_CACHE_NONE || cache == VM_CACHE_DIRECTSYNC));
+	json_object_object_add(c, "direct",
+			       json_object_new_boolean(cache == VM_CACHE_NONE ||
+						       cache == VM_CACHE_DIRECTSYNC));
 	json_object_object_add(c, "no-flush", json_object_new_boolean(cache == VM_CACHE_UNSAFE));
 	return c;
 }
@@ -204,14 +206,15 @@ vm_disk_blockdev_json(const struct vm_disk *d, const struct vm_image *img, size_
 	json_object_object_add(proto, "driver", json_object_new_string(driver));
 	json_object_object_add(proto, "filename", json_object_new_string(filename));
 	json_object_object_add(proto, "node-name", json_object_new_string(filenode));
-	json_object_object_add(fmt, "driver", json_object_new_string(
-		l->format == VM_IMAGE_QCOW2 ? "qcow2" : "raw"));
+	json_object_object_add(fmt, "driver",
+			       json_object_new_string(l->format == VM_IMAGE_QCOW2 ? "qcow2"
+										  : "raw"));
 	json_object_object_add(fmt, "node-name", json_object_new_string(fmtname));
 	json_object_object_add(fmt, "file", json_object_new_string(filenode));
 	if (l->format == VM_IMAGE_QCOW2) {
 		vm_disk_layer_names(d->target, k + 1, below, belowfile);
-		json_object_object_add(fmt, "backing", k + 1 < img->n ?
-				       json_object_new_string(below) : NULL);
+		json_object_object_add(fmt, "backing",
+				       k + 1 < img->n ? json_object_new_string(below) : NULL);
 	}
 	/*
 	 * Plain read-only rather than auto-read-only: a readonly disk must
@@ -347,10 +350,11 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 			return vm_error_set(err, VM_EXIT_INVALID, "invalid disk target '%s'",
 					    d->target);
 		if (!d->source && !cdrom)
-			return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' has no source", d->target);
-		if (d->bus == VM_BUS_VIRTIO && cdrom)
-			return vm_error_set(err, VM_EXIT_INVALID, "cdrom '%s' cannot use bus 'virtio'",
+			return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' has no source",
 					    d->target);
+		if (d->bus == VM_BUS_VIRTIO && cdrom)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "cdrom '%s' cannot use bus 'virtio'", d->target);
 		/* ide-hd needs write access, as libvirt also knows */
 		if (d->bus == VM_BUS_SATA && d->readonly && !cdrom)
 			return vm_error_set(err, VM_EXIT_INVALID,
@@ -358,10 +362,11 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 					    d->target);
 		if (d->bus == VM_BUS_SATA && (idx >= VM_SATA_PORTS || used[0][idx]))
 			return vm_error_set(err, VM_EXIT_INVALID,
-					    "sata disk '%s' has no free port (sda to sdf)", d->target);
-		if (d->bus == VM_BUS_SCSI && (idx >= VM_SCSI_TARGETS || used[1][idx]))
-			return vm_error_set(err, VM_EXIT_INVALID, "scsi disk '%s' has no free target",
+					    "sata disk '%s' has no free port (sda to sdf)",
 					    d->target);
+		if (d->bus == VM_BUS_SCSI && (idx >= VM_SCSI_TARGETS || used[1][idx]))
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "scsi disk '%s' has no free target", d->target);
 		if (d->bus != VM_BUS_VIRTIO)
 			used[d->bus == VM_BUS_SCSI][idx] = true;
 		if (controller_argv(a, d, &ahci, &scsi, err) < 0)

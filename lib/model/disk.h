@@ -22,16 +22,20 @@
 #include <json-c/json.h>
 #include "error.h"
 
-#define VM_SATA_PORTS 6		/* QEMU's ahci device: sda to sdf */
-#define VM_SCSI_TARGETS 256	/* virtio-scsi's max_target is 255: sda to sdiv */
+#define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
+#define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
 
 enum vm_disk_type { VM_DISK_FILE, VM_DISK_BLOCK };
 enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM };
 enum vm_disk_format { VM_FORMAT_RAW, VM_FORMAT_QCOW2 };
 enum vm_disk_bus { VM_BUS_VIRTIO, VM_BUS_SATA, VM_BUS_SCSI };
 enum vm_cache {
-	VM_CACHE_DEFAULT, VM_CACHE_NONE, VM_CACHE_WRITEBACK,
-	VM_CACHE_WRITETHROUGH, VM_CACHE_DIRECTSYNC, VM_CACHE_UNSAFE
+	VM_CACHE_DEFAULT,
+	VM_CACHE_NONE,
+	VM_CACHE_WRITEBACK,
+	VM_CACHE_WRITETHROUGH,
+	VM_CACHE_DIRECTSYNC,
+	VM_CACHE_UNSAFE
 };
 
 struct vm_disk {
@@ -39,14 +43,14 @@ struct vm_disk {
 	enum vm_disk_device device;
 	enum vm_disk_format format;
 	enum vm_cache cache;
-	char *source;	/* as written; NULL for an empty cdrom */
-	char *target;	/* "vda", "sda" ... validated [a-z]+ */
+	char *source; /* as written; NULL for an empty cdrom */
+	char *target; /* "vda", "sda" ... validated [a-z]+ */
 	enum vm_disk_bus bus;
-	bool readonly;	/* cdroms are always readonly */
+	bool readonly; /* cdroms are always readonly */
 	bool shareable;
-	bool relabel;	/* false with <seclabel relabel='no'/> in the disk */
+	bool relabel; /* false with <seclabel relabel='no'/> in the disk */
 	char *serial;
-	int line;	/* line of <disk>, for messages */
+	int line; /* line of <disk>, for messages */
 };
 
 struct vm_image;
@@ -60,21 +64,19 @@ struct vm_devices_argv;
  * ("virtio", "sata" or "scsi"; NULL: virtio for vd*, scsi for sd*). An
  * sd* target numbers the sata port or scsi target, as in libvirt.
  */
-int vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus,
-		       struct vm_error *err);
+int vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus, struct vm_error *err);
 /*
  * Sets D's source to PATH, which must exist: a block device if D's type
  * is VM_DISK_BLOCK, else a regular file; with ANY_TYPE, either, which
  * sets D's type.
  */
-int vm_disk_set_source(struct vm_disk *d, const char *path, bool any_type,
-		       struct vm_error *err);
+int vm_disk_set_source(struct vm_disk *d, const char *path, bool any_type, struct vm_error *err);
 /* The rules between D's parts once they are all set; makes a cdrom readonly. */
 int vm_disk_finish(struct vm_disk *d, struct vm_error *err);
 
 /* Parses a lone <disk> element, as vm-attach takes it (disk_xml.c: libxml2). */
-int vm_disk_parse(const char *buf, size_t len, const char *name,
-		  struct vm_disk *disk, struct vm_error *err);
+int vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *disk,
+		  struct vm_error *err);
 void vm_disk_clear(struct vm_disk *disk);
 /* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
 long vm_disk_index(const char *target);

@@ -27,10 +27,10 @@ disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (dom && !(c->disk = VM_DEVICES_APPEND(x, dom->disks, dom->ndisks)))
 		return -1;
 	d = c->disk;
-	d->type = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "block") ? VM_DISK_BLOCK :
-									    VM_DISK_FILE;
-	d->device = vm_devices_streq(vm_xmlcheck_attr(n, "device"), "cdrom") ? VM_DEVICE_CDROM :
-										VM_DEVICE_DISK;
+	d->type = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "block") ? VM_DISK_BLOCK
+									 : VM_DISK_FILE;
+	d->device = vm_devices_streq(vm_xmlcheck_attr(n, "device"), "cdrom") ? VM_DEVICE_CDROM
+									     : VM_DEVICE_DISK;
 	d->format = VM_FORMAT_RAW;
 	d->cache = VM_CACHE_DEFAULT;
 	d->relabel = true;
@@ -79,8 +79,9 @@ source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	return at(x, n, vm_disk_set_target(vm_devices_ctx(x)->disk, vm_xmlcheck_attr(n, "dev"),
-					   vm_xmlcheck_attr(n, "bus"), x->err));
+	return at(x, n,
+		  vm_disk_set_target(vm_devices_ctx(x)->disk, vm_xmlcheck_attr(n, "dev"),
+				     vm_xmlcheck_attr(n, "bus"), x->err));
 }
 
 static int
@@ -100,7 +101,8 @@ shareable_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 	struct vm_disk *d = vm_devices_ctx(x)->disk;
 	cleanup_free char *s = NULL;
 
@@ -136,7 +138,8 @@ disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	for (size_t i = 0; c->dom && &c->dom->disks[i] != d; i++)
 		if (!strcmp(c->dom->disks[i].target, d->target))
-			return vm_xmlcheck_error(x, n, "duplicate target dev '%s' (first on line %d)",
+			return vm_xmlcheck_error(x, n,
+						 "duplicate target dev '%s' (first on line %d)",
 						 d->target, c->dom->disks[i].line);
 	return 0;
 }
@@ -166,11 +169,10 @@ static const struct vm_xmlcheck_attr target_attrs[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_attr seclabel_attrs[] = {
-	{ "model", "dac", VM_XMLCHECK_OPTIONAL },
-	{ "relabel", "yes|no", VM_XMLCHECK_REQUIRED },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr seclabel_attrs[] = { { "model", "dac", VM_XMLCHECK_OPTIONAL },
+							  { "relabel", "yes|no",
+							    VM_XMLCHECK_REQUIRED },
+							  { NULL } };
 
 static const struct vm_xmlcheck_elem disk_children[] = {
 	{ "driver", .attrs = driver_attrs, .begin = driver_begin },
@@ -184,11 +186,10 @@ static const struct vm_xmlcheck_elem disk_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem elems[] = {
-	{ "disk", .attrs = disk_attrs, .children = disk_children, .multi = true,
-	  .begin = disk_begin, .end = disk_end },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem elems[] = { { "disk", .attrs = disk_attrs,
+						   .children = disk_children, .multi = true,
+						   .begin = disk_begin, .end = disk_end },
+						 { NULL } };
 
 static void
 clear(struct vm_domain *dom)

@@ -22,7 +22,6 @@ dom_of(struct vm_xmlcheck *x)
 	return vm_devices_ctx(x)->dom;
 }
 
-
 /* <domain> level elements */
 
 static int
@@ -56,7 +55,8 @@ uuid_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	if (uuid_parse(s, dom_of(x)->uuid) < 0)
 		return vm_xmlcheck_error(x, n,
-					 "invalid uuid '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s);
+					 "invalid uuid '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+					 s);
 	vm_devices_ctx(x)->uuid_node = n;
 	return 0;
 }
@@ -155,14 +155,16 @@ os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 os_type_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 	struct vm_domain *dom = dom_of(x);
 	const char *arch = vm_xmlcheck_attr(n, "arch");
 	const char *machine = vm_xmlcheck_attr(n, "machine");
 
 	vm_devices_ctx(x)->has_type = true;
 	if (machine && (!*machine || machine[strspn(machine, ok)]))
-		return vm_xmlcheck_error(x, n, "invalid machine '%s' (expected letters, digits or '._-')",
+		return vm_xmlcheck_error(x, n,
+					 "invalid machine '%s' (expected letters, digits or '._-')",
 					 machine);
 	if (!(dom->arch = strdup(arch ? arch : "x86_64")))
 		return vm_xmlcheck_nomem(x);
@@ -375,18 +377,15 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static const struct vm_xmlcheck_attr domain_attrs[] = {
-	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr memory_attrs[] = {
-	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
-	{ NULL }
+	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr vcpu_attrs[] = {
-	{ "placement", "static", VM_XMLCHECK_OPTIONAL },
-	{ NULL }
+	{ "placement", "static", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr os_type_attrs[] = {
@@ -396,12 +395,12 @@ static const struct vm_xmlcheck_attr os_type_attrs[] = {
 };
 
 static const struct vm_xmlcheck_attr boot_attrs[] = {
-	{ "dev", "hd|cdrom|network|fd", VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "dev", "hd|cdrom|network|fd", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem os_children[] = {
-	{ "type", .attrs = os_type_attrs, .content = VM_XMLCHECK_TEXT, .values = "hvm", .begin = os_type_begin },
+	{ "type", .attrs = os_type_attrs, .content = VM_XMLCHECK_TEXT, .values = "hvm",
+	  .begin = os_type_begin },
 	{ "kernel", .content = VM_XMLCHECK_TEXT, .begin = kernel_begin },
 	{ "initrd", .content = VM_XMLCHECK_TEXT, .begin = initrd_begin },
 	{ "cmdline", .content = VM_XMLCHECK_TEXT, .begin = cmdline_begin },
@@ -416,17 +415,14 @@ static const struct vm_xmlcheck_elem features_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_attr cpu_attrs[] = {
-	{ "mode", "host-passthrough", VM_XMLCHECK_REQUIRED },
-	{ "check", "none", VM_XMLCHECK_OPTIONAL },
-	{ "migratable", "on", VM_XMLCHECK_OPTIONAL },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough",
+						       VM_XMLCHECK_REQUIRED },
+						     { "check", "none", VM_XMLCHECK_OPTIONAL },
+						     { "migratable", "on", VM_XMLCHECK_OPTIONAL },
+						     { NULL } };
 
-static const struct vm_xmlcheck_attr clock_attrs[] = {
-	{ "offset", "utc", VM_XMLCHECK_REQUIRED },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr clock_attrs[] = { { "offset", "utc", VM_XMLCHECK_REQUIRED },
+						       { NULL } };
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
@@ -436,8 +432,7 @@ static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 };
 
 static const struct vm_xmlcheck_elem seclabel_children[] = {
-	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin },
-	{ NULL }
+	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem domain_children[] = {
@@ -447,7 +442,8 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "description", .content = VM_XMLCHECK_TEXT },
 	{ "metadata", .content = VM_XMLCHECK_ANY },
 	{ "memory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT, .begin = memory_begin },
-	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT, .begin = current_begin },
+	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = features_children },
@@ -463,10 +459,9 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem domain_spec = {
-	"domain", .attrs = domain_attrs, .children = domain_children,
-	.begin = domain_begin, .end = domain_end
-};
+static const struct vm_xmlcheck_elem domain_spec = { "domain", .attrs = domain_attrs,
+						     .children = domain_children,
+						     .begin = domain_begin, .end = domain_end };
 
 /* The API */
 

@@ -31,31 +31,31 @@
 enum vm_seclabel_type { VM_SECLABEL_DYNAMIC, VM_SECLABEL_NONE, VM_SECLABEL_STATIC };
 
 struct vm_seclabel {
-	enum vm_seclabel_type type;	/* DYNAMIC when absent */
-	bool has_ids;			/* static <label>+UID:+GID</label> */
-	bool relabel;			/* false: never change disk ownership
-					   (type none, or static without relabel='yes') */
+	enum vm_seclabel_type type; /* DYNAMIC when absent */
+	bool has_ids;		    /* static <label>+UID:+GID</label> */
+	bool relabel;		    /* false: never change disk ownership
+				       (type none, or static without relabel='yes') */
 	unsigned uid, gid;
 };
 
 enum vm_on_poweroff { VM_POWEROFF_DESTROY, VM_POWEROFF_PRESERVE };
 
 struct vm_domain {
-	char *file;		/* path it was read from */
-	char *name;		/* validated: [A-Za-z0-9_.+-], no leading '.' or '-', <= VM_NAME_MAX */
-	uuid_t uuid;		/* generated with libuuid when absent */
-	bool kvm;		/* type='kvm' (else 'qemu', TCG) */
+	char *file;  /* path it was read from */
+	char *name;  /* validated: [A-Za-z0-9_.+-], no leading '.' or '-', <= VM_NAME_MAX */
+	uuid_t uuid; /* generated with libuuid when absent */
+	bool kvm;    /* type='kvm' (else 'qemu', TCG) */
 	unsigned long long memory_kib;
 	unsigned vcpus;
-	char *arch;		/* "x86_64" or "i686" */
-	char *machine;		/* NULL: QEMU's default */
+	char *arch;    /* "x86_64" or "i686" */
+	char *machine; /* NULL: QEMU's default */
 	char *kernel, *initrd, *cmdline;
-	char boot[5];		/* QEMU -boot order letters, "" when absent */
+	char boot[5]; /* QEMU -boot order letters, "" when absent */
 	bool acpi;
 	bool cpu_host_passthrough;
 	enum vm_on_poweroff on_poweroff;
-	char *emulator;		/* NULL: from vmkit.conf */
-	unsigned pcie_root_ports;	/* explicit pcie-root-port controllers */
+	char *emulator;		  /* NULL: from vmkit.conf */
+	unsigned pcie_root_ports; /* explicit pcie-root-port controllers */
 	struct vm_disk *disks;
 	size_t ndisks;
 	struct vm_iface *ifaces;
@@ -65,16 +65,16 @@ struct vm_domain {
 	struct vm_lease_def *leases;
 	size_t nleases;
 	struct vm_seclabel seclabel;
-	char *xml;		/* the document re-serialized in UTF-8, with any generated
-				   <uuid>: status.json keeps it */
+	char *xml; /* the document re-serialized in UTF-8, with any generated
+		      <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 
 /* Reads and validates a domain XML file. */
 int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err);
 /* Same from memory; NAME is used in messages. For fuzzing and tests. */
-int vm_domain_parse(const char *buf, size_t len, const char *name,
-		    struct vm_domain **dom, struct vm_error *err);
+int vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **dom,
+		    struct vm_error *err);
 void vm_domain_free(struct vm_domain *dom);
 
 /* Whether the machine is a q35 (PCIe) one. */

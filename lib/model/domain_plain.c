@@ -8,16 +8,18 @@
 int
 vm_domain_check_name(const char *name, struct vm_error *err)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 	size_t len = strlen(name);
 
 	if (len == 0 || len > VM_NAME_MAX)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid domain name '%s': it must have 1 to %d characters", name,
-				    VM_NAME_MAX);
+				    "invalid domain name '%s': it must have 1 to %d characters",
+				    name, VM_NAME_MAX);
 	if (name[0] == '.' || name[0] == '-')
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid domain name '%s': it must not start with '.' or '-'", name);
+				    "invalid domain name '%s': it must not start with '.' or '-'",
+				    name);
 	if (name[strspn(name, ok)])
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "invalid domain name '%s': only letters, digits and '_.+-' are allowed",
@@ -28,6 +30,6 @@ vm_domain_check_name(const char *name, struct vm_error *err)
 bool
 vm_domain_is_q35(const struct vm_domain *dom)
 {
-	return dom->machine && (strncmp(dom->machine, "q35", 3) == 0 ||
-				strncmp(dom->machine, "pc-q35", 6) == 0);
+	return dom->machine &&
+	       (strncmp(dom->machine, "q35", 3) == 0 || strncmp(dom->machine, "pc-q35", 6) == 0);
 }

@@ -76,11 +76,10 @@ static const struct vm_xmlcheck_elem lease_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem elems[] = {
-	{ "lease", .children = lease_children, .multi = true,
-	  .begin = lease_begin, .end = lease_end },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem elems[] = { { "lease", .children = lease_children,
+						   .multi = true, .begin = lease_begin,
+						   .end = lease_end },
+						 { NULL } };
 
 const struct vm_devices_class vm_lease_def_class = {
 	.elems = elems,

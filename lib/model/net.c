@@ -40,7 +40,8 @@ mac_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *mac = vm_xmlcheck_attr(n, "address");
 
 	if (!valid_mac(mac))
-		return vm_xmlcheck_error(x, n, "invalid mac address '%s' (expected xx:xx:xx:xx:xx:xx)",
+		return vm_xmlcheck_error(x, n,
+					 "invalid mac address '%s' (expected xx:xx:xx:xx:xx:xx)",
 					 mac);
 	if (strtoul(mac, NULL, 16) & 1)
 		return vm_xmlcheck_error(x, n, "mac address '%s' is a multicast address", mac);
@@ -68,8 +69,8 @@ net_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *er
 		if (strcmp(model, "virtio") == 0)
 			model = "virtio-net-pci";
 		else if (strcmp(model, "e1000") != 0 && strcmp(model, "rtl8139") != 0)
-			return vm_error_set(err, VM_EXIT_INVALID, "unsupported interface model '%s'",
-					    model);
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "unsupported interface model '%s'", model);
 		vm_argv_opt_add(&o, "user,id=hostnet%zu", i);
 		if (vm_argv_opt_push(a, "-netdev", &o, err) < 0)
 			return -1;
@@ -92,19 +93,15 @@ net_clear(struct vm_domain *dom)
 	free(dom->ifaces);
 }
 
-static const struct vm_xmlcheck_attr iface_attrs[] = {
-	{ "type", "user", VM_XMLCHECK_REQUIRED },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr iface_attrs[] = { { "type", "user", VM_XMLCHECK_REQUIRED },
+						       { NULL } };
 
 static const struct vm_xmlcheck_attr model_attrs[] = {
-	{ "type", "virtio|e1000|rtl8139", VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "type", "virtio|e1000|rtl8139", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr mac_attrs[] = {
-	{ "address", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "address", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem iface_children[] = {
@@ -114,11 +111,10 @@ static const struct vm_xmlcheck_elem iface_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem elems[] = {
-	{ "interface", .attrs = iface_attrs, .children = iface_children, .multi = true,
-	  .begin = iface_begin, .end = iface_end },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem elems[] = { { "interface", .attrs = iface_attrs,
+						   .children = iface_children, .multi = true,
+						   .begin = iface_begin, .end = iface_end },
+						 { NULL } };
 
 const struct vm_devices_class vm_net_class = {
 	.elems = elems,

@@ -6,8 +6,8 @@
 #define VM_NET_H
 
 struct vm_iface {
-	char *model;	/* "virtio" (default), "e1000", "rtl8139" */
-	char *mac;	/* NULL: QEMU picks */
+	char *model; /* "virtio" (default), "e1000", "rtl8139" */
+	char *mac;   /* NULL: QEMU picks */
 };
 
 #endif

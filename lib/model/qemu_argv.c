@@ -10,9 +10,11 @@ static int
 base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *conf,
 	  int monitor_fd, struct vm_error *err)
 {
-	const char *emu = dom->emulator ? dom->emulator : conf && conf->emulator ? conf->emulator :
-			  dom->arch && strcmp(dom->arch, "i686") == 0 ?
-			  "/usr/bin/qemu-system-i386" : "/usr/bin/qemu-system-x86_64";
+	const char *emu = dom->emulator		   ? dom->emulator
+			  : conf && conf->emulator ? conf->emulator
+			  : dom->arch && strcmp(dom->arch, "i686") == 0
+				  ? "/usr/bin/qemu-system-i386"
+				  : "/usr/bin/qemu-system-x86_64";
 	char uuid[UUID_STR_LEN], mem[32], smp[16];
 	struct vm_argv_opt o = { 0 };
 
@@ -24,11 +26,12 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	vm_argv_opt_esc(&o, dom->name);
 	vm_argv_opt_add(&o, ",debug-threads=on");
 	if (vm_argv_pushv(a, err, emu, NULL) < 0 || vm_argv_opt_push(a, "-name", &o, err) < 0 ||
-	    vm_argv_pushv(a, err, "-uuid", uuid, "-S", "-nodefaults", "-no-user-config",
-		  "-display", "none", "-msg", "timestamp=on", NULL) < 0)
+	    vm_argv_pushv(a, err, "-uuid", uuid, "-S", "-nodefaults", "-no-user-config", "-display",
+			  "none", "-msg", "timestamp=on", NULL) < 0)
 		return -1;
 	vm_argv_opt_esc(&o, dom->machine ? dom->machine : "pc");
-	vm_argv_opt_add(&o, ",accel=%s,acpi=%s", dom->kvm ? "kvm" : "tcg", dom->acpi ? "on" : "off");
+	vm_argv_opt_add(&o, ",accel=%s,acpi=%s", dom->kvm ? "kvm" : "tcg",
+			dom->acpi ? "on" : "off");
 	if (vm_argv_opt_push(a, "-machine", &o, err) < 0)
 		return -1;
 	if (dom->cpu_host_passthrough && vm_argv_pushv(a, err, "-cpu", "host", NULL) < 0)
@@ -40,8 +43,8 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 		return -1;
 	if (conf && conf->seccomp_sandbox &&
 	    vm_argv_pushv(a, err, "-sandbox",
-		  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
-		  NULL) < 0)
+			  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+			  NULL) < 0)
 		return -1;
 	if (monitor_fd >= 0)
 		vm_argv_opt_add(&o, "socket,id=charmonitor,fd=%d,server=on,wait=off", monitor_fd);
@@ -60,7 +63,8 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 		if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
 			return -1;
 	}
-	if (dom->on_poweroff == VM_POWEROFF_PRESERVE && vm_argv_pushv(a, err, "-no-shutdown", NULL) < 0)
+	if (dom->on_poweroff == VM_POWEROFF_PRESERVE &&
+	    vm_argv_pushv(a, err, "-no-shutdown", NULL) < 0)
 		return -1;
 	/* QEMU says why it shuts down in qemu.log, so that once it is gone a
 	 * guest power-off can be told from a crash (vm_rundir_powered_off). */

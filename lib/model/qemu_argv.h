@@ -21,9 +21,8 @@ struct vm_image;
  * open files of each disk with a source (image.h), which QEMU inherits
  * and opens as /dev/fdset/N: no image is named by its path.
  */
-int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf,
-		 int monitor_fd, const struct vm_image *images, struct vm_argv *argv,
-		 struct vm_error *err);
+int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
+		 const struct vm_image *images, struct vm_argv *argv, struct vm_error *err);
 
 /* The QEMU trace event that logs each shutdown request and its cause. */
 #define VM_QEMU_SHUTDOWN_TRACE "qemu_system_shutdown_request"

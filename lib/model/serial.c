@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#define SERIAL_PORTS 4		/* isa-serial: COM1..COM4 */
+#define SERIAL_PORTS 4 /* isa-serial: COM1..COM4 */
 
 static const char *const chr_types[] = {
 	[VM_CHR_PTY] = "pty",
@@ -69,7 +69,8 @@ source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (mode && chr->type != VM_CHR_UNIX)
 		return vm_xmlcheck_error(x, n, "attribute 'mode' is only for type 'unix'");
 	if (chr->type == VM_CHR_UNIX && strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return vm_xmlcheck_error(x, n, "unix socket path '%s' is too long (at most %zu bytes)",
+		return vm_xmlcheck_error(x, n,
+					 "unix socket path '%s' is too long (at most %zu bytes)",
 					 path, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	chr->listen = vm_devices_streq(mode, "bind");
 	return vm_devices_set_str(x, &chr->path, path);
@@ -143,19 +144,21 @@ serial_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error 
 		struct vm_argv_opt o = { 0 };
 
 		if (port >= SERIAL_PORTS)
-			return vm_error_set(err, VM_EXIT_INVALID, "too many serial ports (at most %d)",
-					    SERIAL_PORTS);
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "too many serial ports (at most %d)", SERIAL_PORTS);
 		if (c->type == VM_CHR_PTY) {
 			vm_argv_opt_add(&o, "pty,id=charserial%zu", port);
 		} else if (!c->path) {
-			return vm_error_set(err, VM_EXIT_INVALID, "serial port %zu has no path", port);
+			return vm_error_set(err, VM_EXIT_INVALID, "serial port %zu has no path",
+					    port);
 		} else {
 			vm_argv_opt_add(&o, "%s,id=charserial%zu",
 					c->type == VM_CHR_FILE ? "file" : "socket", port);
 			vm_argv_opt_val(&o, "path", c->path);
 			/* QEMU refuses "wait" on a connecting socket */
 			if (c->type == VM_CHR_UNIX)
-				vm_argv_opt_add(&o, c->listen ? ",server=on,wait=off" : ",server=off");
+				vm_argv_opt_add(&o,
+						c->listen ? ",server=on,wait=off" : ",server=off");
 		}
 		if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
 			return -1;
@@ -175,8 +178,7 @@ serial_clear(struct vm_domain *dom)
 }
 
 static const struct vm_xmlcheck_attr chr_attrs[] = {
-	{ "type", "pty|file|unix", VM_XMLCHECK_OPTIONAL },
-	{ NULL }
+	{ "type", "pty|file|unix", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr source_attrs[] = {
@@ -192,14 +194,11 @@ static const struct vm_xmlcheck_attr target_attrs[] = {
 };
 
 static const struct vm_xmlcheck_attr model_attrs[] = {
-	{ "name", "isa-serial", VM_XMLCHECK_REQUIRED },
-	{ NULL }
+	{ "name", "isa-serial", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem target_children[] = {
-	{ "model", .attrs = model_attrs },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem target_children[] = { { "model", .attrs = model_attrs },
+							   { NULL } };
 
 static const struct vm_xmlcheck_elem serial_children[] = {
 	{ "source", .attrs = source_attrs, .begin = source_begin },
@@ -208,9 +207,7 @@ static const struct vm_xmlcheck_elem serial_children[] = {
 };
 
 static const struct vm_xmlcheck_attr console_target_attrs[] = {
-	{ "type", "serial", VM_XMLCHECK_OPTIONAL },
-	{ "port", "0", VM_XMLCHECK_OPTIONAL },
-	{ NULL }
+	{ "type", "serial", VM_XMLCHECK_OPTIONAL }, { "port", "0", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem console_children[] = {
@@ -222,8 +219,8 @@ static const struct vm_xmlcheck_elem console_children[] = {
 static const struct vm_xmlcheck_elem elems[] = {
 	{ "serial", .attrs = chr_attrs, .children = serial_children, .multi = true,
 	  .begin = serial_begin, .end = chr_end },
-	{ "console", .attrs = chr_attrs, .children = console_children,
-	  .begin = console_begin, .end = chr_end },
+	{ "console", .attrs = chr_attrs, .children = console_children, .begin = console_begin,
+	  .end = chr_end },
 	{ NULL }
 };
 

@@ -15,8 +15,8 @@ enum vm_chr_type { VM_CHR_PTY, VM_CHR_FILE, VM_CHR_UNIX };
 struct vm_chardev {
 	enum vm_chr_kind kind;
 	enum vm_chr_type type;
-	char *path;	/* file and unix */
-	bool listen;	/* unix: <source mode='bind'> */
+	char *path;  /* file and unix */
+	bool listen; /* unix: <source mode='bind'> */
 };
 
 #endif

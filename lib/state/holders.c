@@ -71,8 +71,7 @@ status_resources(const struct vm_status *st, struct resources *rs)
 }
 
 static void
-claims_add(struct vm_lease_holder **v, size_t *n, const char *name, const char *resource,
-	   int rank)
+claims_add(struct vm_lease_holder **v, size_t *n, const char *name, const char *resource, int rank)
 {
 	struct vm_lease_holder *nv = realloc(*v, (*n + 1) * sizeof(*nv));
 	struct vm_lease_holder *e;
@@ -123,8 +122,9 @@ vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, size_t
 		dirfd = vm_paths_subdir(dfd, de->d_name, false, NULL);
 		if (dirfd < 0 || vm_status_read(dirfd, &st, NULL) < 0)
 			continue;
-		rank = vm_rundir_alive(dirfd) ? 2 :
-		       st->state != VM_RUN_RUNNING && vm_rundir_busy(dirfd) ? 1 : 0;
+		rank = vm_rundir_alive(dirfd)				      ? 2
+		       : st->state != VM_RUN_RUNNING && vm_rundir_busy(dirfd) ? 1
+									      : 0;
 		if (rank > 0)
 			status_resources(st, &rs);
 		for (size_t i = 0; i < rs.n; i++)
@@ -136,8 +136,8 @@ vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, size_t
 }
 
 int
-vm_holders_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn,
-			void *arg, struct vm_error *err)
+vm_holders_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn, void *arg,
+			struct vm_error *err)
 {
 	struct vm_error e = VM_ERROR_INIT;
 	cleanup_close int dirfd = -1;

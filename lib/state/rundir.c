@@ -80,8 +80,8 @@ vm_rundir_open_all(const struct vm_paths *paths, struct vm_error *err)
 }
 
 int
-vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create,
-	       int wait_ms, struct vm_domlock **out, struct vm_error *err)
+vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create, int wait_ms,
+	       struct vm_domlock **out, struct vm_error *err)
 {
 	cleanup_close int dfd = -1;
 	cleanup_close int dirfd = -1;
@@ -117,8 +117,8 @@ vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create,
 				return vm_error_set(err, VM_EXIT_NO,
 						    "domain '%s' is busy: another command holds its lock",
 						    name);
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-					    "cannot lock domain '%s'", name);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock domain '%s'",
+					    name);
 		}
 		/* Someone may have replaced the file while we waited. */
 		if (fstatat(dirfd, LOCK_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -175,8 +175,8 @@ vm_rundir_busy(int dirfd)
 int
 vm_rundir_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE,
-				      O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+		openat(dl->dirfd, ALIVE_FILE, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct stat st;
 
 	if (fd < 0)
@@ -231,8 +231,8 @@ vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_
 	 * so this returns as soon as QEMU is gone even if PID 1 reaps late. */
 	if (ofd_lock_wait(fd, F_WRLCK, BYTE_ALIVE, timeout_ms) < 0) {
 		if (errno == EAGAIN)
-			return vm_error_set(err, VM_EXIT_NO, "timed out waiting for domain '%s' to stop",
-					    dl->name);
+			return vm_error_set(err, VM_EXIT_NO,
+					    "timed out waiting for domain '%s' to stop", dl->name);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for domain '%s'",
 				    dl->name);
 	}
@@ -367,8 +367,9 @@ vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' of domain '%s'",
-					    names[i], dl->name);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot remove '%s' of domain '%s'", names[i],
+					    dl->name);
 	return 0;
 }
 
@@ -523,6 +524,6 @@ vm_rundir_log(int dirfd, const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	if (write(fd, line, n) < 0)
-		n = 0;	/* the log is best effort */
+		n = 0; /* the log is best effort */
 	close(fd);
 }

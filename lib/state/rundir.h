@@ -33,8 +33,8 @@ struct vm_qmp;
 
 struct vm_domlock {
 	char *name;
-	int dirfd;	/* RUNDIR/domains/NAME */
-	int fd;		/* lock file, byte 0 write-locked */
+	int dirfd; /* RUNDIR/domains/NAME */
+	int fd;	   /* lock file, byte 0 write-locked */
 };
 
 /*
@@ -42,8 +42,8 @@ struct vm_domlock {
  * Without CREATE a domain that has no directory is VM_EXIT_NO with the
  * message "domain 'NAME' is not running".
  */
-int vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create,
-		   int wait_ms, struct vm_domlock **dl, struct vm_error *err);
+int vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create, int wait_ms,
+		   struct vm_domlock **dl, struct vm_error *err);
 void vm_rundir_unlock(struct vm_domlock *dl);
 
 /* Opens the domain dir without locking, for readers such as vm-status. */
@@ -79,8 +79,7 @@ int vm_rundir_qemu_pidfd(int dirfd);
  * and then, when PIDFD is not -1, until it has released every file.
  * 0 when gone, -1 with VM_EXIT_NO on timeout.
  */
-int vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms,
-			struct vm_error *err);
+int vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err);
 
 /*
  * QEMU's pid: from the pid file, verified to hold this domain's liveness

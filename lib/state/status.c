@@ -83,12 +83,14 @@ vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct 
 
 	disks = realloc(st->disks, (st->ndisks + 1) * sizeof(*disks));
 	if (!disks)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    d->target);
 	st->disks = disks;
 	n = &disks[st->ndisks];
 	if (disk_copy(n, d) < 0 || !n->target) {
 		vm_status_disk_clear(n);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    d->target);
 	}
 	st->ndisks++;
 	return 0;
@@ -136,8 +138,9 @@ disk_json(const struct vm_status_disk *d)
 	if (d->identity)
 		json_object_object_add(o, "identity", S(d->identity));
 	json_object_object_add(o, "lease",
-			       S(!d->lease ? "none" :
-				 d->mode == VM_STATUS_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
+			       S(!d->lease				? "none"
+				 : d->mode == VM_STATUS_LEASE_EXCLUSIVE ? "exclusive"
+									: "shared"));
 	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
 	if (d->has_owner)
 		json_object_object_add(o, "owner", id_pair(d->uid, d->gid));
@@ -182,8 +185,10 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	for (size_t i = 0; i < st->ndisks; i++)
 		json_object_array_add(disks, disk_json(&st->disks[i]));
 	json_object_object_add(root, "disks", disks);
-	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(root,
+						 JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE,
+						 &len);
 	if (!text)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot format the status file");
 	return vm_rundir_write_status(dirfd, text, len, err);
@@ -238,8 +243,10 @@ static int
 parse_id_pair(json_object *a, unsigned *uid, unsigned *gid)
 {
 	return json_object_is_type(a, json_type_array) && json_object_array_length(a) == 2 &&
-	       uint_of(json_object_array_get_idx(a, 0), uid) == 0 &&
-	       uint_of(json_object_array_get_idx(a, 1), gid) == 0 ? 0 : -1;
+			       uint_of(json_object_array_get_idx(a, 0), uid) == 0 &&
+			       uint_of(json_object_array_get_idx(a, 1), gid) == 0
+		       ? 0
+		       : -1;
 }
 
 static int
@@ -297,8 +304,9 @@ parse_disk(json_object *o, struct vm_status_disk *d, bool layer)
 	if (json_object_object_get_ex(o, "file", &id) && parse_id(id, d) < 0)
 		return -1;
 	if (json_object_object_get_ex(o, "backing", &backing)) {
-		size_t n = json_object_is_type(backing, json_type_array) ?
-			   json_object_array_length(backing) : 0;
+		size_t n = json_object_is_type(backing, json_type_array)
+				   ? json_object_array_length(backing)
+				   : 0;
 
 		if (layer || !n || !d->path || !(d->backing = calloc(n, sizeof(*d->backing))))
 			return -1;
@@ -358,8 +366,9 @@ parse_root(json_object *root, struct vm_status *st)
 		return -1;
 	for (i = 0; i < json_object_array_length(disks); i++) {
 		struct vm_status_disk d = { 0 };
-		int r = parse_disk(json_object_array_get_idx(disks, i), &d, false) < 0 ? -1 :
-			vm_status_add_disk(st, &d, NULL);
+		int r = parse_disk(json_object_array_get_idx(disks, i), &d, false) < 0
+				? -1
+				: vm_status_add_disk(st, &d, NULL);
 
 		vm_status_disk_clear(&d);
 		if (r < 0)
@@ -383,7 +392,7 @@ decode(const char *buf, size_t len, void *arg)
 		root = json_tokener_parse_ex(tok, buf, (int)len);
 		if (json_tokener_get_error(tok) != json_tokener_success ||
 		    strspn(buf + json_tokener_get_parse_end(tok), " \t\r\n") !=
-		    len - json_tokener_get_parse_end(tok)) {
+			    len - json_tokener_get_parse_end(tok)) {
 			json_object_put(root);
 			root = NULL;
 		}

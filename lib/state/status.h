@@ -48,18 +48,18 @@ enum vm_status_lease { VM_STATUS_LEASE_SHARED, VM_STATUS_LEASE_EXCLUSIVE };
 
 struct vm_status_disk {
 	char *target;
-	char *path;		/* canonical; NULL for an empty cdrom */
+	char *path; /* canonical; NULL for an empty cdrom */
 	/* the identity lease taken with the path's, in the same mode;
 	 * NULL when none was (nop, a record written before there were any) */
 	char *identity;
-	bool lease;		/* a content lease was taken */
+	bool lease; /* a content lease was taken */
 	enum vm_status_lease mode;
 	/* "applied": labelled, or to be labelled. A kill between a chown and
 	 * the next write leaves no finer record, so vm-stop restores all. */
 	bool labelled;
-	bool has_owner;		/* owner recorded here (no xattrs) */
+	bool has_owner; /* owner recorded here (no xattrs) */
 	unsigned uid, gid;
-	char bus[16];		/* the root port of a hotplugged PCI disk, or "" */
+	char bus[16]; /* the root port of a hotplugged PCI disk, or "" */
 	/* The (st_dev, st_ino) of the file that was opened and labelled, so
 	 * that a give-back by path never touches another file. */
 	bool has_id;
@@ -76,17 +76,16 @@ struct vm_status {
 	char uuid[37];
 	struct vm_status_disk *disks;
 	size_t ndisks;
-	unsigned root_ports;	/* q35: hotplug goes to pci.1..root_ports; 0 on pc */
-	bool acpi;		/* pc's pci.0 hotplug needs it */
-	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
-	unsigned uid, gid;	/* QEMU's user and group */
-	bool own_uid;		/* leased from user_range: no other domain has it */
-	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
+	unsigned root_ports; /* q35: hotplug goes to pci.1..root_ports; 0 on pc */
+	bool acpi;	     /* pc's pci.0 hotplug needs it */
+	bool relabel;	     /* the domain's <seclabel> lets vmkit relabel */
+	unsigned uid, gid;   /* QEMU's user and group */
+	bool own_uid;	     /* leased from user_range: no other domain has it */
+	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
 };
 
 /* Appends a disk record; the strings and backing records are copied. */
-int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
-		       struct vm_error *err);
+int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct vm_error *err);
 /*
  * The index of the first record of TARGET at or after FROM, or ndisks.
  * Every record of a target:
