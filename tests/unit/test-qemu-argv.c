@@ -5,6 +5,7 @@
  * checked over QMP, since only QEMU can say that a device line is right.
  */
 #include "qemu_argv.h"
+#include "disk.h"
 #include "image.h"
 #include "cleanup.h"
 #include "qmp.h"
@@ -57,10 +58,12 @@ fake_image(const struct vm_disk *d, struct vm_image *img)
 {
 	img->v = calloc(1, sizeof(*img->v));
 	img->n = 1;
-	img->v[0] = (struct vm_image_layer){ .path = strdup(d->source),
-					     .fd = -1,
-					     .block = d->type == VM_DISK_BLOCK,
-					     .format = d->format };
+	img->v[0] =
+		(struct vm_image_layer){ .path = strdup(d->source),
+					 .fd = -1,
+					 .block = d->type == VM_DISK_BLOCK,
+					 .format = d->format == VM_FORMAT_QCOW2 ? VM_IMAGE_QCOW2
+										: VM_IMAGE_RAW };
 }
 
 /* With a monitor, QEMU runs for real on the files; without, they need not exist. */
@@ -78,7 +81,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 			continue;
 		if (monitor_fd < 0)
 			fake_image(&dom->disks[i], &images[i]);
-		else if (vm_image_open(&dom->disks[i], false, &images[i], err) < 0)
+		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
 	if (vm_qemu_argv(dom, &conf, monitor_fd, images, &a, err) < 0)
@@ -176,9 +179,9 @@ test_chain(void)
 				.target = S("vda"),
 				.format = VM_FORMAT_QCOW2 };
 	struct vm_image_layer layers[3] = {
-		{ .path = S("/img/top.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
-		{ .path = S("/img/mid.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
-		{ .path = S("/dev/sdz"), .fd = -1, .format = VM_FORMAT_RAW, .block = true },
+		{ .path = S("/img/top.qcow2"), .fd = -1, .format = VM_IMAGE_QCOW2 },
+		{ .path = S("/img/mid.qcow2"), .fd = -1, .format = VM_IMAGE_QCOW2 },
+		{ .path = S("/dev/sdz"), .fd = -1, .format = VM_IMAGE_RAW, .block = true },
 	};
 	struct vm_image img = { .v = layers, .n = 3 };
 	struct vm_domain dom;
