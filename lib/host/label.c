@@ -17,19 +17,28 @@
 #define X_BOOT "trusted.vmkit.boot_dac"
 #define X_USER "trusted.vmkit.user."
 
-static void
-boot_id(char out[64])
+/* This boot's id, read once: a process never outlives its boot, and a
+ * chain of N files would otherwise read it 2N times. */
+static const char *
+boot_id(void)
 {
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, out, 63);
+	static char id[64];
+	static bool read_once;
 
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		n = 0;
-	while (n > 0 && out[n - 1] == '\n')
-		n--;
-	out[n] = '\0';
+	if (!read_once) {
+		int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, id, sizeof(id) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n < 0)
+			n = 0;
+		while (n > 0 && id[n - 1] == '\n')
+			n--;
+		id[n] = '\0';
+		read_once = true;
+	}
+	return id;
 }
 
 /*
@@ -105,20 +114,18 @@ user_name(const struct vm_label_ctx *ctx, char out[80])
 static bool
 boot_is_stale(int fd)
 {
-	char now[64], then[64];
+	char then[64];
 
-	boot_id(now);
-	return xget(fd, X_BOOT, then, sizeof(then)) < 0 || strcmp(now, then) != 0;
+	return xget(fd, X_BOOT, then, sizeof(then)) < 0 || strcmp(boot_id(), then) != 0;
 }
 
 static int
 write_count(int fd, const char *path, int count, struct vm_error *err)
 {
-	char num[16], now[64];
+	char num[16];
 
-	boot_id(now);
 	snprintf(num, sizeof(num), "%d", count);
-	if (xset(fd, path, X_REF, num, err) < 0 || xset(fd, path, X_BOOT, now, err) < 0)
+	if (xset(fd, path, X_REF, num, err) < 0 || xset(fd, path, X_BOOT, boot_id(), err) < 0)
 		return -1;
 	return 0;
 }
