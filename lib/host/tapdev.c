@@ -109,7 +109,7 @@ attach(const char *name, short flags, char *got, int *errnum)
 	return steal_fd(fd);
 }
 
-/* The other queues of TAP, whose first fd is open. */
+/* The other queues of TAP, whose first fd is open; on failure, all closed. */
 static int
 attach_queues(struct vm_tapdev *tap, unsigned int queues, struct vm_error *err)
 {
@@ -118,10 +118,12 @@ attach_queues(struct vm_tapdev *tap, unsigned int queues, struct vm_error *err)
 	for (tap->queues = 1; tap->queues < queues; tap->queues++) {
 		tap->fds[tap->queues] =
 			attach(tap->name, TAP_FLAGS | IFF_MULTI_QUEUE, NULL, &errnum);
-		if (tap->fds[tap->queues] < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errnum,
-					    "cannot attach queue %u of tap '%s'", tap->queues,
-					    tap->name);
+		if (tap->fds[tap->queues] < 0) {
+			vm_error_sys(err, VM_EXIT_SYSTEM, errnum,
+				     "cannot attach queue %u of tap '%s'", tap->queues, tap->name);
+			vm_tapdev_close(tap);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -264,12 +266,13 @@ vm_tapdev_create(struct vm_tapdev *tap, const struct vm_tapdev_config *cfg, stru
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errnum, "cannot create tap '%s'",
 				    cfg->name ? cfg->name : "vmk%d");
 	}
-	if (attach_queues(tap, queues, err) < 0 || configure(sock, tap, cfg, mtu, err) < 0)
-		goto undo;
+	if (attach_queues(tap, queues, err) < 0)
+		return -1;
+	if (configure(sock, tap, cfg, mtu, err) < 0) {
+		vm_tapdev_close(tap);
+		return -1;
+	}
 	return 0;
-undo:
-	vm_tapdev_close(tap);
-	return -1;
 }
 
 int
@@ -315,15 +318,11 @@ vm_tapdev_open(struct vm_tapdev *tap, const char *name, unsigned int queues, str
 	}
 	/* Gone in between, and made anew by TUNSETIFF: not the one asked for. */
 	if (ifreq_ioctl(sock, SIOCGIFINDEX, &ifr, name) < 0 || ifr.ifr_ifindex != ifindex) {
-		vm_error_set(err, VM_EXIT_INVALID, "cannot open tap '%s': it was removed", name);
-		goto undo;
+		vm_tapdev_close(tap);
+		return vm_error_set(err, VM_EXIT_INVALID, "cannot open tap '%s': it was removed",
+				    name);
 	}
-	if (attach_queues(tap, queues, err) < 0)
-		goto undo;
-	return 0;
-undo:
-	vm_tapdev_close(tap);
-	return -1;
+	return attach_queues(tap, queues, err);
 }
 
 int

@@ -317,6 +317,19 @@ test_multiqueue(void)
 	ok(!exists(name), "and goes with the last");
 }
 
+/* vm_tapdev_open(NAME, QUEUES) fails with exit 3 and MSG, leaving nothing. */
+static void
+open_refused(const char *name, unsigned int queues, const char *msg, const char *why)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct snapshot before = snap();
+	struct vm_tapdev tap;
+
+	ok(vm_tapdev_open(&tap, name, queues, &err) < 0 && err.code == VM_EXIT_INVALID &&
+		   strcmp(err.msg, msg) == 0 && same(before) && tap.fds[0] == -1,
+	   "%s: %s", why, err.msg);
+}
+
 static void
 test_open(void)
 {
@@ -339,31 +352,21 @@ test_open(void)
 	ok(vm_tapdev_open(&tap, "vnet7", 1, &err) == 0, "a vnet name is fine for an existing tap");
 	vm_tapdev_close(&tap);
 
-	ok(vm_tapdev_open(&tap, "nosuch", 1, &err) < 0 && err.code == VM_EXIT_INVALID &&
-		   strcmp(err.msg, "cannot open tap 'nosuch': No such device") == 0 &&
-		   !exists("nosuch") && same(before),
-	   "a missing tap is invalid input, and not made: %s", err.msg);
-	ok(vm_tapdev_open(&tap, BRIDGE, 1, &err) < 0 && err.code == VM_EXIT_INVALID &&
-		   strcmp(err.msg, "cannot open tap 'br0': it is not a tap device") == 0 &&
-		   same(before),
-	   "an interface that is no tap is refused: %s", err.msg);
-	ok(vm_tapdev_open(&tap, "tun0", 1, &err) < 0 && err.code == VM_EXIT_INVALID &&
-		   strcmp(err.msg, "cannot open tap 'tun0': it is not a tap device") == 0 &&
-		   same(before),
-	   "nor is a tun device: %s", err.msg);
-	ok(vm_tapdev_open(&tap, "mq0", 1, &err) < 0 && err.code == VM_EXIT_INVALID &&
-		   strcmp(err.msg, "cannot open tap 'mq0' with one queue: it is multiqueue") == 0 &&
-		   same(before),
-	   "one queue of a multiqueue tap is refused: %s", err.msg);
+	open_refused("nosuch", 1, "cannot open tap 'nosuch': No such device",
+		     "a missing tap is invalid input");
+	ok(!exists("nosuch"), "no tap nosuch was made");
+	open_refused(BRIDGE, 1, "cannot open tap 'br0': it is not a tap device",
+		     "an interface that is no tap is refused");
+	open_refused("tun0", 1, "cannot open tap 'tun0': it is not a tap device",
+		     "nor is a tun device");
+	open_refused("mq0", 1, "cannot open tap 'mq0' with one queue: it is multiqueue",
+		     "one queue of a multiqueue tap is refused");
 	vm_error_clear(&err);
 	ok(vm_tapdev_open(&tap, "mq0", 2, &err) == 0 && tap.queues == 2 && tap.fds[1] >= 0,
 	   "two queues of it are taken: %s", err.msg);
 	vm_tapdev_close(&tap);
-	ok(vm_tapdev_open(&tap, "ext0", 2, &err) < 0 && err.code == VM_EXIT_INVALID &&
-		   strcmp(err.msg, "cannot open tap 'ext0' with 2 queues: it is not multiqueue") ==
-			   0 &&
-		   same(before),
-	   "queues for a tap made without them are refused: %s", err.msg);
+	open_refused("ext0", 2, "cannot open tap 'ext0' with 2 queues: it is not multiqueue",
+		     "queues for a tap made without them are refused");
 }
 
 struct bad {
