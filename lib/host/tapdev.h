@@ -22,7 +22,9 @@
  * Every fd is opened O_CLOEXEC; the spawner passes the ones QEMU gets.
  * Flags are IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, what QEMU's own tap
  * backend asks for and what it probes on fd= (TUNGETIFF) to use virtio
- * offloads; with more than one queue, IFF_MULTI_QUEUE and one fd each.
+ * offloads; QEMU adds and strips the header for NIC models that have
+ * none, so every model works on it. With more than one queue,
+ * IFF_MULTI_QUEUE and one fd each (-netdev tap,fds=N:M,vhostfds=...).
  *
  * Names. Without a name the kernel picks "vmkN": TUNSETIFF with the
  * template "vmk%d" allocates the lowest free N and registers the device
