@@ -27,7 +27,7 @@
 static int sock;
 static char buf[1 << 16];
 static size_t len;
-static int deleted;	/* DEVICE_DELETED of vdc was seen */
+static int deleted; /* DEVICE_DELETED of vdc was seen */
 
 static void
 die(const char *what)
@@ -172,7 +172,7 @@ main(int argc, char **argv)
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("cannot connect");
-	line();	/* greeting */
+	line(); /* greeting */
 	cmd(-1, "{\"execute\":\"qmp_capabilities\"}", NULL);
 	if (boot) {
 		cmd(-1, "{\"execute\":\"cont\"}", NULL);
@@ -187,15 +187,19 @@ main(int argc, char **argv)
 		/* the node JSON that vm-start --print-argv gives for the same disk */
 		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":%s}", argv[4]);
 		cmd(-1, "{\"execute\":\"blockdev-add\",\"arguments\":%s}", argv[5]);
-		cmd(-1, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-blk-pci\","
+		cmd(-1,
+		    "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-blk-pci\","
 		    "\"drive\":\"drive-vdc\",\"id\":\"vdc\",\"bus\":\"pci.1\",\"write-cache\":\"on\"}}",
 		    NULL);
 	} else {
 		cmd(-1, "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"vdc\"}}", NULL);
 		while (!deleted)
 			deleted = is_deleted(line());
-		cmd(-1, "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"drive-vdc\"}}", NULL);
-		cmd(-1, "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"file-vdc\"}}", NULL);
+		cmd(-1,
+		    "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"drive-vdc\"}}",
+		    NULL);
+		cmd(-1, "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"file-vdc\"}}",
+		    NULL);
 		cmd(-1, "{\"execute\":\"closefd\",\"arguments\":{\"fdname\":\"lease-vdc\"}}", NULL);
 	}
 	return 0;

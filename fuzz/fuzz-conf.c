@@ -29,10 +29,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r < 0 && !err.msg[0])
 		abort();
 	/* what a successful parse promises its callers */
-	if (r == 0 && (!conf.lock_manager || conf.shutdown_timeout < 1 ||
-		       conf.metadata_lock_timeout < 0 || !conf.clear_emulator_capabilities ||
-		       (conf.emulator && conf.emulator[0] != '/') ||
-		       (conf.lock_space && conf.lock_space[0] != '/')))
+	if (r == 0 &&
+	    (!conf.lock_manager || conf.shutdown_timeout < 1 || conf.metadata_lock_timeout < 0 ||
+	     !conf.clear_emulator_capabilities || (conf.emulator && conf.emulator[0] != '/') ||
+	     (conf.lock_space && conf.lock_space[0] != '/')))
 		abort();
 	vm_conf_free(&conf);
 	return 0;

@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enter(scratch);
 	if (vm_domain_parse((const char *)data, size, "fuzz.xml", &dom, &err) == 0) {
 		/* what vm-start and vm-status read back from a parsed domain */
-		if (!dom || !dom->name || !dom->doc || dom->vcpus == 0)
+		if (!dom || !dom->name || !dom->xml || dom->vcpus == 0)
 			abort();
 		vm_domain_free(dom);
 	} else if (dom || !err.msg[0]) {

@@ -85,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n > 0 ? (size_t)n : 0;
 	}
 	shutdown(sv[1], SHUT_WR);
-	session(sv[0]);		/* closes sv[0] */
+	session(sv[0]); /* closes sv[0] */
 	close(sv[1]);
 	return 0;
 }

@@ -20,7 +20,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int dirs[3];	/* the input, its first rewrite, the second */
+static int dirs[3]; /* the input, its first rewrite, the second */
 static char names[3][64];
 
 _Noreturn static void

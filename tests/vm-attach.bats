@@ -529,18 +529,20 @@ records() {
 	assert_output "vm-attach: invalid bus 'ide' (expected virtio, scsi or sata)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus sata
 	assert_output --partial "vm-attach: cannot hotplug 'sdb' on bus 'sata': qemu's ahci controller does not support hotplug"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus sata --readonly
+	assert_output "vm-attach: a readonly disk cannot be on bus 'sata' (use scsi or virtio)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target hda
-	assert_output --partial "vm-attach: invalid target 'hda'"
+	assert_output --partial "vm-attach: unsupported target dev 'hda'"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus virtio
-	assert_output "vm-attach: target 'sdb' does not fit bus 'virtio' (expected vd*)"
+	assert_output "vm-attach: target dev 'sdb' does not fit bus 'virtio' (expected vd*)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --format vmdk
 	assert_output "vm-attach: invalid format 'vmdk' (expected raw or qcow2)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --format qcow2 --shareable
-	assert_output --partial "vm-attach: disk '$TEST_DIR/b.qcow2' cannot be shareable and qcow2"
+	assert_output --partial "vm-attach: a writable shareable disk cannot be qcow2"
 	run -3 vm-attach one --disk "$TEST_DIR/missing.qcow2" --target vdb
 	assert_output "vm-attach: cannot access disk '$TEST_DIR/missing.qcow2': No such file or directory"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --cdrom --bus virtio
-	assert_output --partial "vm-attach: target 'sdb' does not fit bus 'virtio'"
+	assert_output --partial "vm-attach: target dev 'sdb' does not fit bus 'virtio'"
 	[ "$(snapshot one "$TEST_DIR/b.qcow2")" = "$before" ]
 	run -0 vm-lock status "$TEST_DIR/b.qcow2"
 }

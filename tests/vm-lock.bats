@@ -59,6 +59,24 @@ teardown() {
 	assert_line --index 0 --partial "vm-lock: --metadata waits metadata_lock_timeout"
 }
 
+@test "each command's usage line and operand errors follow its entry in the command table" {
+	run --separate-stderr -0 vm-lock --help
+	assert_line --index 1 "  vm-lock list [--json]"
+	assert_line --index 2 "  vm-lock status [--json] PATH | --domain NAME"
+	assert_line --index 3 "  vm-lock run [--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]"
+	assert_line --index 4 "  vm-lock gc [--verbose]"
+	run -2 vm-lock gc extra
+	assert_line --index 0 "vm-lock: gc: unexpected argument 'extra'"
+	run -2 vm-lock status "$DISK" "$DISK"
+	assert_line --index 0 "vm-lock: status takes one PATH"
+	run -2 vm-lock run "$DISK" --
+	assert_line --index 0 "vm-lock: run needs '--' and a COMMAND after the paths"
+	run -2 vm-lock run --metadata --wait 3 "$DISK" -- true
+	assert_line --index 0 "vm-lock: --metadata waits metadata_lock_timeout, with no --shared or --wait"
+	# a PATH after '--' is COMMAND's, however it looks
+	run -0 vm-lock run "$DISK" -- test -e "$DISK"
+}
+
 @test "run holds an exclusive lease that another process sees" {
 	run -0 vm-lock status "$DISK"
 	assert_output "free      -               $DISK

@@ -10,6 +10,6 @@
 #include "error.h"
 
 /* Reads the <disk> of FILE into DISK, or passes ARGV on to vm-attach-xml. */
-int vm_attach_disk_xml(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err);
+int vm_disk_xml_read(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err);
 
 #endif

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 int
-vm_attach_disk_xml(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err)
+vm_disk_xml_read(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err)
 {
 	/* a build tree's tests point this at the build tree */
 	const char *dir = getenv("VMKIT_LIBEXECDIR");

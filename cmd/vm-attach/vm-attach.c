@@ -1,10 +1,11 @@
 /* vm-attach: hotplug or unplug a disk, or change a cdrom's medium, in a running domain. */
 #include "attach.h"
 #include "cli.h"
-#include "conf.h"
+#include "detach.h"
 #include "disk_xml.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "front.h"
+#include "media.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -51,11 +52,11 @@ enum mode { NONE, DISK, XML, DETACH, EJECT, INSERT };
 struct cmdline {
 	enum mode mode;
 	const char *name;
-	const char *dev;	/* --detach, --eject, --insert */
+	const char *dev; /* --detach, --eject, --insert */
 	const char *xml;
 	struct vm_attach_args disk;
-	bool disk_opts;		/* options that only --disk takes */
-	bool timeout;		/* --timeout given */
+	bool disk_opts; /* options that only --disk takes */
+	bool timeout;	/* --timeout given */
 	struct vm_attach_opts opts;
 };
 
@@ -143,8 +144,9 @@ parse(int argc, char **argv, struct cmdline *c)
 		c->xml = argv[optind + 1];
 	}
 	if (c->mode == NONE)
-		vm_cli_usage_error(npos == 1 ? "missing --disk, DISK.xml, --detach, --eject or --insert" :
-			       "too many arguments");
+		vm_cli_usage_error(
+			npos == 1 ? "missing --disk, DISK.xml, --detach, --eject or --insert"
+				  : "too many arguments");
 	if (c->mode == INSERT && npos == 1)
 		vm_cli_usage_error("missing PATH for --insert");
 	if (npos > (c->mode == INSERT || c->mode == XML ? 2 : 1))
@@ -152,7 +154,8 @@ parse(int argc, char **argv, struct cmdline *c)
 	if (c->mode == DISK && !c->disk.target)
 		vm_cli_usage_error("--disk needs --target");
 	if (c->mode != DISK && c->disk_opts)
-		vm_cli_usage_error("--target, --bus, --readonly, --shareable and --cdrom go with --disk");
+		vm_cli_usage_error(
+			"--target, --bus, --readonly, --shareable and --cdrom go with --disk");
 	if (c->disk.format && c->mode != DISK && c->mode != INSERT)
 		vm_cli_usage_error("--format goes with --disk or --insert");
 	if (c->timeout && c->mode != DETACH)
@@ -164,44 +167,31 @@ parse(int argc, char **argv, struct cmdline *c)
 	}
 }
 
+/* The disk that --disk, --insert or DISK.xml describe, read before anything is opened. */
 static int
-run(struct cmdline *c, char **argv, struct vm_error *err)
+read_disk(struct cmdline *c, char **argv, struct vm_disk *disk, struct vm_error *err)
 {
-	struct vm_conf conf;
-	struct vm_paths paths = { .fd = -1 };
-	struct vm_disk disk = { 0 };
-	int r = -1;
-
-	vm_conf_init(&conf);
 	if (c->mode == DISK || c->mode == INSERT)
-		r = vm_attach_disk_from_args(&c->disk, &disk, err);
-	else if (c->mode == XML)
-		r = vm_attach_disk_xml(argv, c->xml, &disk, err);
-	else
-		r = 0;
-	if (r < 0 || vm_conf_load(&conf, vm_conf_path(), err) < 0 || vm_paths_open(&paths, err) < 0) {
-		r = -1;
-		goto out;
-	}
+		return vm_attach_disk_from_args(&c->disk, disk, err);
+	if (c->mode == XML)
+		return vm_disk_xml_read(argv, c->xml, disk, err);
+	return 0;
+}
+
+static int
+run(const struct cmdline *c, const struct vm_front *f, const struct vm_disk *disk,
+    struct vm_error *err)
+{
 	switch (c->mode) {
 	case DETACH:
-		r = vm_attach_detach(&conf, &paths, c->name, c->dev, &c->opts, err);
-		break;
+		return vm_detach_disk(&f->conf, &f->paths, c->name, c->dev, &c->opts, err);
 	case EJECT:
-		r = vm_attach_eject(&conf, &paths, c->name, c->dev, &c->opts, err);
-		break;
+		return vm_media_eject(&f->conf, &f->paths, c->name, c->dev, &c->opts, err);
 	case INSERT:
-		r = vm_attach_insert(&conf, &paths, c->name, &disk, &c->opts, err);
-		break;
+		return vm_media_insert(&f->conf, &f->paths, c->name, disk, &c->opts, err);
 	default:
-		r = vm_attach_disk(&conf, &paths, c->name, &disk, &c->opts, err);
-		break;
+		return vm_attach_disk(&f->conf, &f->paths, c->name, disk, &c->opts, err);
 	}
-out:
-	vm_disk_clear(&disk);
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	return r;
 }
 
 int
@@ -209,10 +199,17 @@ main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct cmdline c = { .opts = { .timeout_s = DETACH_TIMEOUT_S, .warn = vm_warn } };
+	struct vm_front f = { 0 };
+	struct vm_disk disk = { 0 };
+	int r;
 
 	vm_cli_init();
 	parse(argc, argv, &c);
-	if (run(&c, argv, &err) < 0)
-		return vm_error_report(&err);
-	return VM_EXIT_OK;
+	r = read_disk(&c, argv, &disk, &err);
+	if (r == 0)
+		r = vm_front_open(&f, VM_FRONT_CONF | VM_FRONT_PATHS, &err);
+	if (r == 0)
+		r = run(&c, &f, &disk, &err);
+	vm_disk_clear(&disk);
+	return vm_front_exit(&f, r, &err);
 }

@@ -1,9 +1,10 @@
 /* vm-lock: the lock manager as a tool. */
 #include "cli.h"
 #include "clock.h"
-#include "conf.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
+#include "front.h"
+#include "holders.h"
 #include "lock.h"
 #include "paths.h"
 
@@ -21,29 +22,7 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 
-static void
-usage(void)
-{
-	printf("Usage:\n"
-	       "  %1$s list [--json]\n"
-	       "  %1$s status [--json] PATH | --domain NAME\n"
-	       "  %1$s run [--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]\n"
-	       "  %1$s gc [--verbose]\n\n"
-	       "List leases, show whether a disk's or a domain's leases are held, run\n"
-	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
-	       "Options:\n"
-	       "  -j, --json          print JSON (see vm-lock(1))\n"
-	       "  -d, --domain NAME   the leases of a running domain\n"
-	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
-	       "  -m, --metadata      take the metadata locks instead of the leases\n"
-	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
-	       "  -v, --verbose       gc: say how many lease files were removed\n"
-	       "  -h, --help          show this help\n\n"
-	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
-	       "3 invalid path or config, 4 system failure;\n"
-	       "run: otherwise the status of COMMAND, 126 or 127 when it cannot be run.\n",
-	       program_invocation_short_name);
-}
+static void usage(void);
 
 static const struct option opts[] = {
 	{ "json", no_argument, NULL, 'j' },	  { "domain", required_argument, NULL, 'd' },
@@ -54,7 +33,7 @@ static const struct option opts[] = {
 
 struct args {
 	bool json, shared, metadata, verbose;
-	bool dashdash;	/* getopt ate a "--" before any PATH */
+	bool dashdash; /* getopt ate a "--" before any PATH */
 	const char *domain;
 	int wait_s;
 };
@@ -86,11 +65,13 @@ parse(int argc, char **argv, const char *allowed, struct args *a)
 		} else if (c == '?' && optopt) {
 			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], optopt);
 		} else if (c == '?') {
-			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0], argv[optind - 1]);
+			vm_cli_usage_error("%s: unrecognized option '%s'", argv[0],
+					   argv[optind - 1]);
 		} else if (!strchr(allowed, c)) {
 			/* another command's option: optind may be past its argument */
 			if (idx >= 0)
-				vm_cli_usage_error("%s: unrecognized option '--%s'", argv[0], opts[idx].name);
+				vm_cli_usage_error("%s: unrecognized option '--%s'", argv[0],
+						   opts[idx].name);
 			vm_cli_usage_error("%s: unrecognized option '-%c'", argv[0], c);
 		}
 		a->json |= c == 'j';
@@ -111,7 +92,8 @@ info_json(const struct vm_lease_info *i)
 	json_object *o = json_object_new_object(), *h = json_object_new_array();
 
 	json_object_object_add(o, "id", i->id[0] ? json_object_new_string(i->id) : NULL);
-	json_object_object_add(o, "resource", i->resource ? json_object_new_string(i->resource) : NULL);
+	json_object_object_add(o, "resource",
+			       i->resource ? json_object_new_string(i->resource) : NULL);
 	json_object_object_add(o, "state", json_object_new_string(vm_lease_state_name(i->state)));
 	for (size_t k = 0; k < i->nholders; k++)
 		json_object_array_add(h, json_object_new_string(i->holders[k]));
@@ -120,7 +102,7 @@ info_json(const struct vm_lease_info *i)
 }
 
 struct out {
-	json_object *leases;	/* NULL: text */
+	json_object *leases; /* NULL: text */
 	bool held;
 };
 
@@ -151,8 +133,7 @@ print_json(json_object *o)
 }
 
 static int
-cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	 struct vm_error *err)
+cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
 	json_object *o;
@@ -164,7 +145,8 @@ cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 	}
 	if (a->json) {
 		o = json_object_new_object();
-		json_object_object_add(o, "lockspace", space ? json_object_new_string(space) : NULL);
+		json_object_object_add(o, "lockspace",
+				       space ? json_object_new_string(space) : NULL);
 		json_object_object_add(o, "leases", out.leases);
 		print_json(o);
 	}
@@ -182,7 +164,7 @@ status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_
 	if ((r = vm_paths_canonical(path, &names[0], err)) == 0)
 		r = vm_disk_identity_path(names[0], &names[1], err);
 	for (size_t i = 0; i < 2 && r == 0 && names[i]; i++) {
-		r = vm_lease_query(lm, names[i], &info, err);
+		r = vm_lockmgr_query(lm, names[i], &info, err);
 		if (r == 0)
 			show(&info, out);
 		vm_lease_info_clear(&info);
@@ -193,15 +175,14 @@ status_path(struct vm_lockmgr *lm, const char *path, struct out *out, struct vm_
 }
 
 static int
-cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	   struct vm_error *err)
+cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
 	json_object *o;
 	int r;
 
 	if (a->domain)
-		r = vm_lease_query_domain(lm, a->domain, show, &out, err);
+		r = vm_holders_query_domain(lm, a->domain, show, &out, err);
 	else
 		r = status_path(lm, argv[0], &out, err);
 	if (r < 0) {
@@ -222,7 +203,7 @@ cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 /* A lease run takes: a canonical path, or the identity of disk NAME. */
 struct resource {
 	char *resource;
-	const char *name;	/* the disk an identity is of, or NULL */
+	const char *name; /* the disk an identity is of, or NULL */
 	struct vm_lease *lease;
 };
 
@@ -263,8 +244,7 @@ take(struct vm_lockmgr *lm, struct resource *res, const struct args *a, int wait
  * cannot wait on each other, nor one run on itself.
  */
 static int
-cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
-	struct vm_error *err)
+cmd_run(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	long long deadline = vm_now_ms() + a->wait_s * 1000LL;
 	struct resource *res = calloc(2 * argc, sizeof(*res));
@@ -313,55 +293,94 @@ out:
 	return r;
 }
 
+static int
+cmd_gc(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
+{
+	unsigned removed = 0;
+
+	if (vm_lockmgr_gc(lm, &removed, err) < 0)
+		return -1;
+	if (a->verbose)
+		printf("removed %u unused lease file%s\n", removed, removed == 1 ? "" : "s");
+	return VM_EXIT_OK;
+}
+
+/* What drives dispatch, usage() and the usage errors of each command. */
 static const struct command {
 	const char *name;
-	const char *opts;
+	const char *opts;     /* its getopt string; a leading '+' stops at the first PATH */
+	const char *synopsis; /* its usage line after the name */
+	int npaths;	      /* PATH operands: 0, 1, or -1 for one or more */
+	const char *needs;    /* what the error for a missing PATH asks for */
+	bool command;	      /* "-- COMMAND [ARG...]" follows the paths */
 	int (*fn)(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a,
 		  struct vm_error *err);
 } commands[] = {
-	{ "list", "j", cmd_list },
-	{ "status", "jd:", cmd_status },
-	{ "run", "+smw:", cmd_run },
-	{ "gc", "v", NULL },
+	{ "list", "j", "[--json]", 0, NULL, false, cmd_list },
+	/* --domain stands for the PATH */
+	{ "status", "jd:", "[--json] PATH | --domain NAME", 1, "a PATH or --domain", false,
+	  cmd_status },
+	{ "run", "+smw:", "[--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]",
+	  -1, "a PATH", true, cmd_run },
+	{ "gc", "v", "[--verbose]", 0, NULL, false, cmd_gc },
 };
 
-/* Usage errors come before any work, so each command's arguments are
- * checked here, where nothing has been opened yet. */
+static void
+usage(void)
+{
+	printf("Usage:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %s %s %s\n", program_invocation_short_name, commands[i].name,
+		       commands[i].synopsis);
+	printf("\nList leases, show whether a disk's or a domain's leases are held, run\n"
+	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
+	       "Options:\n"
+	       "  -j, --json          print JSON (see vm-lock(1))\n"
+	       "  -d, --domain NAME   the leases of a running domain\n"
+	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
+	       "  -m, --metadata      take the metadata locks instead of the leases\n"
+	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
+	       "  -v, --verbose       gc: say how many lease files were removed\n"
+	       "  -h, --help          show this help\n\n"
+	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
+	       "3 invalid path or config, 4 system failure;\n"
+	       "run: otherwise the status of COMMAND, 126 or 127 when it cannot be run.\n");
+}
+
+/* Usage errors come before any work, so each command's operands are
+ * checked against its entry here, where nothing has been opened yet. */
 static void
 check_args(const struct command *c, int argc, char **argv, const struct args *a)
 {
-	int sep = 0;
+	int npaths = 0;
 
-	if (strcmp(c->name, "status") == 0 && !a->domain && argc != 1)
-		vm_cli_usage_error(argc ? "status takes one PATH" : "status needs a PATH or --domain");
-	if (strcmp(c->name, "status") == 0 && a->domain && argc)
-		vm_cli_usage_error("status takes a PATH or --domain, not both");
-	if (strcmp(c->name, "run") != 0) {
-		if (strcmp(c->name, "status") != 0 && argc)
-			vm_cli_usage_error("%s: unexpected argument '%s'", c->name, argv[0]);
+	while (npaths < argc && !(c->command && strcmp(argv[npaths], "--") == 0))
+		npaths++;
+	if (a->domain && argc)
+		vm_cli_usage_error("%s takes a PATH or --domain, not both", c->name);
+	if (a->domain)
 		return;
-	}
-	while (sep < argc && strcmp(argv[sep], "--") != 0)
-		sep++;
-	if (sep == 0 || a->dashdash)
-		vm_cli_usage_error("run needs a PATH");
-	if (sep >= argc - 1)
-		vm_cli_usage_error("run needs '--' and a COMMAND after the paths");
+	if (c->npaths == 0 && argc)
+		vm_cli_usage_error("%s: unexpected argument '%s'", c->name, argv[0]);
+	if (c->npaths && (npaths == 0 || (c->command && a->dashdash)))
+		vm_cli_usage_error("%s needs %s", c->name, c->needs);
+	if (c->npaths == 1 && npaths > 1)
+		vm_cli_usage_error("%s takes one PATH", c->name);
+	if (c->command && npaths >= argc - 1)
+		vm_cli_usage_error("%s needs '--' and a COMMAND after the paths", c->name);
 	if (a->metadata && (a->shared || a->wait_s))
-		vm_cli_usage_error("--metadata waits metadata_lock_timeout, with no --shared or --wait");
+		vm_cli_usage_error(
+			"--metadata waits metadata_lock_timeout, with no --shared or --wait");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_paths paths = { .fd = -1 };
-	struct vm_lockmgr *lm = NULL;
+	struct vm_front f = { 0 };
 	const struct command *c = NULL;
 	struct args a = { 0 };
-	struct vm_conf conf;
-	unsigned removed = 0;
-	int r = -1;
+	int r;
 
 	vm_cli_init();
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -380,16 +399,7 @@ main(int argc, char **argv)
 	argv += optind + 1;
 	check_args(c, argc, argv, &a);
 
-	vm_conf_init(&conf);
-	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0 &&
-	    vm_lockmgr_open(&conf, &paths, &lm, &err) == 0) {
-		if (c->fn)
-			r = c->fn(lm, argc, argv, &a, &err);
-		else if ((r = vm_lockmgr_gc(lm, &removed, &err)) == 0 && a.verbose)
-			printf("removed %u unused lease file%s\n", removed, removed == 1 ? "" : "s");
-	}
-	vm_lockmgr_close(lm);
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	return r < 0 ? vm_error_report(&err) : r;
+	if ((r = vm_front_open(&f, VM_FRONT_LOCKS, &err)) == 0)
+		r = c->fn(f.lm, argc, argv, &a, &err);
+	return vm_front_exit(&f, r, &err);
 }

@@ -1,14 +1,14 @@
 /* vm-start: domain XML in, a running QEMU out. */
 #include "cli.h"
 #include "cleanup.h"
-#include "conf.h"
 #include "domain.h"
-#include "info.h"
-#include "run.h"
 #include "exitcodes.h"
+#include "front.h"
+#include "disk.h"
 #include "image.h"
-#include "paths.h"
+#include "info.h"
 #include "qemu_argv.h"
+#include "start.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -56,7 +56,7 @@ print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_er
 
 	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
 		if (dom->disks[i].source)
-			r = vm_image_open(&dom->disks[i], true, &img[i], err);
+			r = vm_disk_image_open(&dom->disks[i], true, &img[i], err);
 	if (r == 0)
 		r = vm_qemu_argv(dom, conf, -1, img, &argv, err);
 	for (size_t i = 0; img && i < dom->ndisks; i++)
@@ -72,41 +72,47 @@ print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_er
 	return 0;
 }
 
+/*
+ * DOMAIN, a file or the NAME of one in domains/, is read after the
+ * configuration and before the run directory is created, so that
+ * invalid XML leaves nothing behind.
+ */
 static int
-run(const char *arg, bool paused, bool only_print, struct vm_error *err)
+load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_error *err)
 {
 	cleanup_free char *named = NULL;
-	struct vm_domain *dom = NULL;
-	struct vm_conf conf;
-	struct vm_paths paths = { .fd = -1 };
-	bool by_name = !strchr(arg, '/') && !(strlen(arg) > 4 && !strcmp(arg + strlen(arg) - 4, ".xml"));
-	int r = -1;
+	bool by_name =
+		!strchr(arg, '/') && !(strlen(arg) > 4 && !strcmp(arg + strlen(arg) - 4, ".xml"));
 
-	vm_conf_init(&conf);
 	if (by_name) {
 		if (vm_domain_check_name(arg, err) < 0)
-			goto out;
-		if (!(named = vm_paths_domain_xml(vm_conf_path(), arg))) {
-			vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", arg);
-			goto out;
-		}
+			return -1;
+		if (!(named = vm_paths_domain_xml(vm_conf_path(), arg)))
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", arg);
 	}
-	if (vm_conf_load(&conf, vm_conf_path(), err) < 0 ||
-	    vm_domain_load(named ? named : arg, &dom, err) < 0)
-		goto out;
-	if (by_name && strcmp(dom->name, arg) != 0) {
-		vm_error_set(err, VM_EXIT_INVALID, "%s: domain name '%s' does not match '%s'",
-			     named, dom->name, arg);
-		goto out;
-	}
-	if (only_print)
-		r = print_argv(dom, &conf, err);
-	else if (vm_paths_open(&paths, err) == 0)
-		r = vm_run_start(&conf, &paths, dom, paused, vm_warn, err);
-out:
-	vm_paths_close(&paths);
+	if (vm_front_open(f, VM_FRONT_CONF, err) < 0 ||
+	    vm_domain_load(named ? named : arg, dom, err) < 0)
+		return -1;
+	if (by_name && strcmp((*dom)->name, arg) != 0)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "%s: domain name '%s' does not match '%s'", named, (*dom)->name,
+				    arg);
+	return 0;
+}
+
+static int
+start_one(const char *arg, bool paused, bool only_print, struct vm_error *err)
+{
+	struct vm_front f = { 0 };
+	struct vm_domain *dom = NULL;
+	int r = load(arg, &f, &dom, err);
+
+	if (r == 0 && only_print)
+		r = print_argv(dom, &f.conf, err);
+	else if (r == 0 && (r = vm_front_open(&f, VM_FRONT_PATHS, err)) == 0)
+		r = vm_start_domain(&f.conf, &f.paths, dom, paused, vm_warn, err);
 	vm_domain_free(dom);
-	vm_conf_free(&conf);
+	vm_front_close(&f);
 	return r;
 }
 
@@ -122,12 +128,12 @@ static bool
 running(const char *name)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
-	struct vm_paths paths = { .fd = -1 };
-	struct vm_domain_info info;
-	bool alive = vm_paths_open(&paths, &ignored) == 0 &&
-		     vm_info_get(&paths, name, &info, &ignored) == 0 && info.alive;
+	struct vm_front f = { 0 };
+	struct vm_info info;
+	bool alive = vm_front_open(&f, VM_FRONT_PATHS, &ignored) == 0 &&
+		     vm_info_get(&f.paths, name, &info, &ignored) == 0 && info.alive;
 
-	vm_paths_close(&paths);
+	vm_front_close(&f);
 	return alive;
 }
 
@@ -158,7 +164,7 @@ start_all(bool paused, struct vm_error *err)
 		if (running(name))
 			fprintf(stderr, "%s: domain '%s' is already running\n",
 				program_invocation_short_name, name);
-		else if (run(name, paused, false, &one) < 0) {
+		else if (start_one(name, paused, false, &one) < 0) {
 			int code;
 
 			vm_error_prefix(&one, "cannot start domain '%s'", name);
@@ -211,7 +217,7 @@ main(int argc, char **argv)
 		vm_cli_usage_error("--all takes no DOMAIN and no --print-argv");
 	if (!all && argc - optind != 1)
 		vm_cli_usage_error(argc == optind ? "missing DOMAIN" : "too many arguments");
-	r = all ? start_all(paused, &err) : run(argv[optind], paused, only_print, &err);
+	r = all ? start_all(paused, &err) : start_one(argv[optind], paused, only_print, &err);
 	if (r < 0)
 		return vm_error_report(&err);
 	return VM_EXIT_OK;

@@ -1,9 +1,8 @@
 /* vm-status: what runs, for people and for scripts. */
 #include "cli.h"
-#include "conf.h"
-#include "info.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "front.h"
+#include "info.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +30,7 @@ usage(void)
 }
 
 static json_object *
-info_json(const struct vm_domain_info *i)
+info_json(const struct vm_info *i)
 {
 	json_object *o = json_object_new_object();
 
@@ -52,7 +51,7 @@ print_json(json_object *o)
 }
 
 static void
-print_line(const struct vm_domain_info *i)
+print_line(const struct vm_info *i)
 {
 	char pid[16] = "-";
 
@@ -63,7 +62,7 @@ print_line(const struct vm_domain_info *i)
 
 /* On stderr, so that scripts reading the lines are not disturbed. */
 static void
-note_shared(const struct vm_domain_info *i)
+note_shared(const struct vm_info *i)
 {
 	if (!i->alive || i->own_uid)
 		return;
@@ -76,7 +75,7 @@ note_shared(const struct vm_domain_info *i)
 static int
 show(const struct vm_paths *paths, const char *name, bool json, struct vm_error *err)
 {
-	struct vm_domain_info one, *list = NULL;
+	struct vm_info one, *list = NULL;
 	size_t n = 0;
 
 	if (name) {
@@ -88,7 +87,9 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			print_line(&one);
 			note_shared(&one);
 		}
-		return one.alive ? 0 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name, one.state);
+		return one.alive ? 0
+				 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name,
+						one.state);
 	}
 	if (vm_info_list(paths, &list, &n, err) < 0)
 		return -1;
@@ -116,9 +117,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_paths paths = { .fd = -1 };
+	struct vm_front f = { 0 };
 	bool json = false;
-	int c, r = -1;
+	int c, r;
 
 	vm_cli_init();
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -135,10 +136,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		vm_cli_usage_error("too many arguments");
-	if (vm_paths_open(&paths, &err) == 0)
-		r = show(&paths, argv[optind], json, &err);
-	vm_paths_close(&paths);
-	if (r < 0)
-		return vm_error_report(&err);
-	return VM_EXIT_OK;
+	if ((r = vm_front_open(&f, VM_FRONT_PATHS, &err)) == 0)
+		r = show(&f.paths, argv[optind], json, &err);
+	return vm_front_exit(&f, r, &err);
 }

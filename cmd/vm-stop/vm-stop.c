@@ -1,10 +1,9 @@
 /* vm-stop: power a domain down (or force it off), then give its disks back. */
 #include "cli.h"
-#include "conf.h"
-#include "info.h"
-#include "run.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "front.h"
+#include "info.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,13 +43,13 @@ stop_one(const struct vm_conf *conf, const struct vm_paths *paths, const char *n
 	struct vm_error err = VM_ERROR_INIT;
 	enum vm_stop_result result;
 
-	if (vm_run_stop(conf, paths, name, &so, &result, &err) == 0)
+	if (vm_stop_domain(conf, paths, name, &so, &result, &err) == 0)
 		return VM_EXIT_OK;
 	if (!so.force && err.code == VM_EXIT_NO) {
 		vm_warn("%s; forcing it off", err.msg);
 		vm_error_clear(&err);
 		so.force = true;
-		if (vm_run_stop(conf, paths, name, &so, &result, &err) == 0)
+		if (vm_stop_domain(conf, paths, name, &so, &result, &err) == 0)
 			return VM_EXIT_OK;
 	}
 	vm_error_prefix(&err, "cannot stop domain '%s'", name);
@@ -63,10 +62,10 @@ stop_one(const struct vm_conf *conf, const struct vm_paths *paths, const char *n
  * failure, under the domain's name.
  */
 static int
-stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
-	 const struct vm_stop_opts *so, struct vm_error *err)
+stop_all(const struct vm_conf *conf, const struct vm_paths *paths, const struct vm_stop_opts *so,
+	 struct vm_error *err)
 {
-	struct vm_domain_info *list = NULL;
+	struct vm_info *list = NULL;
 	size_t n = 0;
 	int worst = VM_EXIT_OK, wstatus;
 	pid_t pid;
@@ -79,14 +78,16 @@ stop_all(const struct vm_conf *conf, const struct vm_paths *paths,
 		if (pid == 0)
 			_exit(stop_one(conf, paths, list[i].name, *so));
 		if (pid < 0) {
-			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stop domain '%s'", list[i].name);
+			vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stop domain '%s'",
+				     list[i].name);
 			worst = vm_error_report(err);
 		}
 	}
 	free(list);
 	while ((pid = wait(&wstatus)) > 0 || errno == EINTR) {
-		int code = pid < 0 ? VM_EXIT_OK :
-			   WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : VM_EXIT_SYSTEM;
+		int code = pid < 0		? VM_EXIT_OK
+			   : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+						: VM_EXIT_SYSTEM;
 
 		if (code > worst)
 			worst = code;
@@ -109,10 +110,9 @@ main(int argc, char **argv)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_stop_opts so = { .timeout_s = -1, .warn = vm_warn };
 	enum vm_stop_result result;
-	struct vm_conf conf;
-	struct vm_paths paths = { .fd = -1 };
+	struct vm_front f = { 0 };
 	bool all = false;
-	int c, r = -1;
+	int c, r;
 
 	vm_cli_init();
 	while ((c = getopt_long(argc, argv, "aft:h", opts, NULL)) != -1) {
@@ -138,21 +138,19 @@ main(int argc, char **argv)
 	if (!all && argc - optind != 1)
 		vm_cli_usage_error(argc == optind ? "missing NAME" : "too many arguments");
 
-	vm_conf_init(&conf);
-	if (vm_conf_load(&conf, vm_conf_path(), &err) == 0 && vm_paths_open(&paths, &err) == 0) {
-		if (so.timeout_s < 0)
-			so.timeout_s = conf.shutdown_timeout;
-		if (all)
-			r = stop_all(&conf, &paths, &so, &err);
-		else
-			r = vm_run_stop(&conf, &paths, argv[optind], &so, &result, &err);
-	}
-	vm_paths_close(&paths);
-	vm_conf_free(&conf);
-	if (r < 0)
-		return vm_error_report(&err);
+	r = vm_front_open(&f, VM_FRONT_CONF | VM_FRONT_PATHS, &err);
+	if (r == 0 && so.timeout_s < 0)
+		so.timeout_s = f.conf.shutdown_timeout;
+	if (r == 0 && all)
+		r = stop_all(&f.conf, &f.paths, &so, &err);
+	else if (r == 0)
+		r = vm_stop_domain(&f.conf, &f.paths, argv[optind], &so, &result, &err);
+	r = vm_front_exit(&f, r, &err);
+	if (r != VM_EXIT_OK)
+		return r;
 	if (!all && result == VM_STOP_CLEANED)
-		fprintf(stderr, "%s: domain '%s' was not running (its QEMU had exited); cleaned up\n",
+		fprintf(stderr,
+			"%s: domain '%s' was not running (its QEMU had exited); cleaned up\n",
 			program_invocation_short_name, argv[optind]);
 	return VM_EXIT_OK;
 }

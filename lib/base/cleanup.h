@@ -28,7 +28,17 @@ cleanup_close_fn(int *fd)
 #define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
 #define cleanup_close __attribute__((cleanup(cleanup_close_fn)))
 
-#define steal_ptr(p) ({ __typeof__(p) _tmp = (p); (p) = NULL; _tmp; })
-#define steal_fd(fd) ({ int _tmp = (fd); (fd) = -1; _tmp; })
+#define steal_ptr(p)                                                                               \
+	({                                                                                         \
+		__typeof__(p) _tmp = (p);                                                          \
+		(p) = NULL;                                                                        \
+		_tmp;                                                                              \
+	})
+#define steal_fd(fd)                                                                               \
+	({                                                                                         \
+		int _tmp = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		_tmp;                                                                              \
+	})
 
 #endif

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static void
 close_stdout(void)
 {
@@ -39,8 +38,7 @@ vm_cli_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n",
-		program_invocation_short_name);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", program_invocation_short_name);
 	exit(VM_EXIT_USAGE);
 }
 

@@ -10,8 +10,7 @@
 /* Registers the stdout check; call first in main(). */
 void vm_cli_init(void);
 /* "PROG: MSG\nTry 'PROG --help' for more information." and exit 2. */
-void vm_cli_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void vm_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Parses a non-negative integer option; usage error when it is not one. */
 int vm_cli_parse_uint(const char *opt, const char *arg, int max);
 

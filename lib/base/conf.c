@@ -26,14 +26,17 @@ enum key_type { K_STRING, K_BOOL, K_INT, K_RANGE };
 struct key {
 	const char *name;
 	enum key_type type;
-	size_t offset;		/* of the field in struct vm_conf */
-	long long min, max;	/* K_INT */
+	size_t offset;		   /* of the field in struct vm_conf */
+	long long min, max;	   /* K_INT */
 	const char *const *values; /* K_STRING: the accepted values */
-	bool absolute;		/* K_STRING: an absolute path */
-	const char *why;	/* replaces the range message */
+	bool absolute;		   /* K_STRING: an absolute path */
+	const char *why;	   /* replaces the range message */
 };
 
-#define KEY(k, t, ...) { .name = #k, .type = t, .offset = offsetof(struct vm_conf, k), __VA_ARGS__ }
+#define KEY(k, t, ...)                                                                             \
+	{                                                                                          \
+		.name = #k, .type = t, .offset = offsetof(struct vm_conf, k), __VA_ARGS__          \
+	}
 #define STRING(k, ...) KEY(k, K_STRING, __VA_ARGS__)
 #define BOOL(k, ...) KEY(k, K_BOOL, .max = 1, __VA_ARGS__)
 #define INT(k, lo, hi) KEY(k, K_INT, .min = lo, .max = hi)
@@ -71,7 +74,7 @@ struct parser {
 	const char *p, *end;
 	int line;
 	const char *name;
-	char key[64];		/* the key being read, for messages */
+	char key[64]; /* the key being read, for messages */
 	struct vm_error *err;
 };
 
@@ -200,16 +203,18 @@ parse_list(struct parser *ps)
 		if (at(ps, ']'))
 			break;
 		if (!at(ps, '"'))
-			return fail(ps, ps->line, ps->p == ps->end ? "unterminated list" :
-				    "expected a \"string\" in the list");
+			return fail(ps, ps->line,
+				    ps->p == ps->end ? "unterminated list"
+						     : "expected a \"string\" in the list");
 		if (parse_string(ps, &s) < 0)
 			return -1;
 		skip(ps, true);
 		if (at(ps, ']'))
 			break;
 		if (!at(ps, ','))
-			return fail(ps, ps->line, ps->p == ps->end ? "unterminated list" :
-				    "expected ',' or ']' in the list");
+			return fail(ps, ps->line,
+				    ps->p == ps->end ? "unterminated list"
+						     : "expected ',' or ']' in the list");
 	}
 	ps->p++;
 	return 0;
@@ -235,7 +240,8 @@ parse_int(struct parser *ps, long long *num)
 			return 0;
 		}
 	}
-	return fail(ps, ps->line, "invalid value '%.*s' (expected an integer, a \"string\" or a list)",
+	return fail(ps, ps->line,
+		    "invalid value '%.*s' (expected an integer, a \"string\" or a list)",
 		    (int)(n > 64 ? 64 : n), s);
 }
 
@@ -272,7 +278,10 @@ list_values(const char *const *values, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; values[i] && n < size; i++)
 		n += snprintf(buf + n, size - n, "%s%s",
-			      i == 0 ? "" : values[i + 1] ? ", " : " or ", values[i]);
+			      i == 0	      ? ""
+			      : values[i + 1] ? ", "
+					      : " or ",
+			      values[i]);
 	return buf;
 }
 

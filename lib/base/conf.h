@@ -24,20 +24,20 @@ struct vm_id_range {
 };
 
 struct vm_conf {
-	char *lock_manager;	    /* "file" (default), "nop", "sanlock" */
-	char *lock_space;	    /* NULL: RUNDIR/leases */
-	bool auto_disk_leases;	    /* default true */
-	bool require_lease_for_disks; /* default true */
-	char *user;		    /* QEMU's user; NULL: default below */
-	char *group;		    /* QEMU's group; NULL: user's primary group */
-	struct vm_id_range user_range; /* "FIRST-LAST": a uid of its own per domain */
-	bool dynamic_ownership;	    /* default true */
-	bool remember_owner;	    /* default true */
+	char *lock_manager;		  /* "file" (default), "nop", "sanlock" */
+	char *lock_space;		  /* NULL: RUNDIR/leases */
+	bool auto_disk_leases;		  /* default true */
+	bool require_lease_for_disks;	  /* default true */
+	char *user;			  /* QEMU's user; NULL: default below */
+	char *group;			  /* QEMU's group; NULL: user's primary group */
+	struct vm_id_range user_range;	  /* "FIRST-LAST": a uid of its own per domain */
+	bool dynamic_ownership;		  /* default true */
+	bool remember_owner;		  /* default true */
 	bool clear_emulator_capabilities; /* default true; only 1 is accepted */
-	char *emulator;		    /* NULL: /usr/bin/qemu-system-x86_64 */
-	int metadata_lock_timeout;  /* seconds, default 10, 0..3600 */
-	int shutdown_timeout;	    /* seconds, default 60, 1..86400 */
-	bool seccomp_sandbox;	    /* default true */
+	char *emulator;			  /* NULL: /usr/bin/qemu-system-x86_64 */
+	int metadata_lock_timeout;	  /* seconds, default 10, 0..3600 */
+	int shutdown_timeout;		  /* seconds, default 60, 1..86400 */
+	bool seccomp_sandbox;		  /* default true */
 };
 
 /* Defaults: user "vmkit-qemu" for root, the caller otherwise. */
@@ -56,7 +56,7 @@ const char *vm_conf_path(void);
 int vm_conf_load(struct vm_conf *conf, const char *path, struct vm_error *err);
 
 /* Parses a buffer; NAME is used in messages. For load and for fuzzing. */
-int vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len,
-		  const char *name, struct vm_error *err);
+int vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len, const char *name,
+		  struct vm_error *err);
 
 #endif

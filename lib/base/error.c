@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 int
 vm_error_set(struct vm_error *err, int code, const char *fmt, ...)
 {

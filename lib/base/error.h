@@ -22,7 +22,10 @@ struct vm_error {
 	char msg[1024];
 };
 
-#define VM_ERROR_INIT { 0, "" }
+#define VM_ERROR_INIT                                                                              \
+	{                                                                                          \
+		0, ""                                                                              \
+	}
 
 int vm_error_set(struct vm_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -39,5 +42,7 @@ int vm_error_report(const struct vm_error *err);
 
 /* Warnings go to stderr as "PROG: warning: msg"; commands only. */
 void vm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How a workflow warns without failing: a command passes vm_warn. */
+typedef void (*vm_warn_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -22,12 +22,12 @@ vm_ofd_lock(int fd, struct flock *fl, int wait_ms)
 	timer_t timer;
 	int r, e;
 
-	if (wait_ms == 0) {
-		r = fcntl(fd, F_OFD_SETLK, fl);
-		if (r < 0 && errno == EACCES)
-			errno = EAGAIN;
+	/* Mostly the lock is free: no timer for that. */
+	r = fcntl(fd, F_OFD_SETLK, fl);
+	if (r < 0 && errno == EACCES)
+		errno = EAGAIN;
+	if (wait_ms == 0 || r == 0 || errno != EAGAIN)
 		return r;
-	}
 	if (wait_ms < 0) {
 		while ((r = fcntl(fd, F_OFD_SETLKW, fl)) < 0 && errno == EINTR)
 			;

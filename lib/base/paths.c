@@ -27,8 +27,8 @@ vm_paths_check_dir(int fd, const char *what, mode_t mask, int code, struct vm_er
 				    what, (unsigned)(st.st_mode & 07777));
 	if (st.st_mode & mask)
 		return vm_error_set(err, code,
-				    "refusing '%s': mode %04o allows group or other access",
-				    what, (unsigned)(st.st_mode & 07777));
+				    "refusing '%s': mode %04o allows group or other access", what,
+				    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -47,8 +47,8 @@ open_private(int dirfd, const char *name, const char *what, bool create, int cod
 		if (e == ENOTDIR || e == ELOOP)
 			return vm_error_set(err, code,
 					    "refusing '%s': not a directory (a symlink?)", what);
-		vm_error_sys(err, e == ENOENT ? VM_EXIT_NO : VM_EXIT_SYSTEM, e,
-			     "cannot open '%s'", what);
+		vm_error_sys(err, e == ENOENT ? VM_EXIT_NO : VM_EXIT_SYSTEM, e, "cannot open '%s'",
+			     what);
 		errno = e;
 		return -1;
 	}
@@ -186,9 +186,10 @@ vm_paths_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 	if (fd < 0) {
 		int e = errno;
 		if (e == ELOOP)
-			return vm_error_set(err, VM_EXIT_SYSTEM, "refusing '%s': it is a symlink", name);
-		vm_error_sys(err, e == ENOENT ? VM_EXIT_NO : VM_EXIT_SYSTEM, e,
-			     "cannot open '%s'", name);
+			return vm_error_set(err, VM_EXIT_SYSTEM, "refusing '%s': it is a symlink",
+					    name);
+		vm_error_sys(err, e == ENOENT ? VM_EXIT_NO : VM_EXIT_SYSTEM, e, "cannot open '%s'",
+			     name);
 		errno = e;
 		return -1;
 	}
@@ -222,8 +223,8 @@ vm_paths_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 }
 
 int
-vm_paths_read_user(const char *path, const char *what, size_t max, char **bufp,
-		   size_t *lenp, struct vm_error *err)
+vm_paths_read_user(const char *path, const char *what, size_t max, char **bufp, size_t *lenp,
+		   struct vm_error *err)
 {
 	/* not blocking on a fifo: fstat() refuses it next */
 	cleanup_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -240,8 +241,8 @@ vm_paths_read_user(const char *path, const char *what, size_t max, char **bufp,
 		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': not a regular file",
 				    what, path);
 	if ((size_t)st.st_size > max)
-		return vm_error_set(err, VM_EXIT_INVALID, "cannot read %s'%s': larger than %zu bytes",
-				    what, path, max);
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cannot read %s'%s': larger than %zu bytes", what, path, max);
 	buf = malloc(st.st_size + 1);
 	if (!buf)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read %s'%s'", what, path);
@@ -294,8 +295,8 @@ vm_paths_canonical(const char *path, char **canon, struct vm_error *err)
 	char *real = realpath(path, NULL);
 
 	if (!real)
-		return vm_error_sys(err, errno == ENOMEM ? VM_EXIT_SYSTEM : VM_EXIT_INVALID,
-				    errno, "cannot access disk '%s'", path);
+		return vm_error_sys(err, errno == ENOMEM ? VM_EXIT_SYSTEM : VM_EXIT_INVALID, errno,
+				    "cannot access disk '%s'", path);
 	*canon = real;
 	return 0;
 }

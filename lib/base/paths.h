@@ -19,8 +19,8 @@
 
 struct vm_paths {
 	char *rundir;
-	int fd;		/* O_PATH-less directory fd of rundir */
-	bool session;	/* not root: no ownership changes */
+	int fd;	      /* O_PATH-less directory fd of rundir */
+	bool session; /* not root: no ownership changes */
 };
 
 int vm_paths_open(struct vm_paths *paths, struct vm_error *err);
@@ -29,8 +29,7 @@ int vm_paths_open(struct vm_paths *paths, struct vm_error *err);
  * Refuses, with CODE, the directory FD (named WHAT in messages) unless
  * the caller owns it and its mode has none of the bits in MASK.
  */
-int vm_paths_check_dir(int fd, const char *what, mode_t mask, int code,
-		       struct vm_error *err);
+int vm_paths_check_dir(int fd, const char *what, mode_t mask, int code, struct vm_error *err);
 void vm_paths_close(struct vm_paths *paths);
 
 /*
@@ -41,16 +40,16 @@ void vm_paths_close(struct vm_paths *paths);
 int vm_paths_subdir(int dirfd, const char *name, bool create, struct vm_error *err);
 
 /* Writes NAME below DIRFD atomically: temp file, fsync, rename; mode 0600. */
-int vm_paths_write_atomic(int dirfd, const char *name, const void *buf,
-			  size_t len, struct vm_error *err);
+int vm_paths_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
+			  struct vm_error *err);
 
 /*
  * Reads the regular file NAME below DIRFD (no symlinks), at most MAX
  * bytes. *BUF is NUL-terminated and freed by the caller. A missing file
  * is VM_EXIT_NO with errno ENOENT.
  */
-int vm_paths_read(int dirfd, const char *name, size_t max, char **buf,
-		  size_t *len, struct vm_error *err);
+int vm_paths_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
+		  struct vm_error *err);
 
 /*
  * Reads the file PATH the user named (vmkit.conf, a domain or <disk>
@@ -60,8 +59,8 @@ int vm_paths_read(int dirfd, const char *name, size_t max, char **buf,
  * refused without blocking. WHAT ("config ", "domain " or "") goes
  * before the quoted path in messages.
  */
-int vm_paths_read_user(const char *path, const char *what, size_t max, char **buf,
-		       size_t *len, struct vm_error *err);
+int vm_paths_read_user(const char *path, const char *what, size_t max, char **buf, size_t *len,
+		       struct vm_error *err);
 
 /*
  * The file of a named domain: domains/NAME.xml in the directory of the

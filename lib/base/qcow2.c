@@ -3,11 +3,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MAGIC 0x514649fbu	/* "QFI\xfb" */
+#define MAGIC 0x514649fbu /* "QFI\xfb" */
 #define V2_HEADER 72
 #define V3_HEADER_MIN 104
 #define CLUSTER_BITS_MIN 9
-#define CLUSTER_BITS_MAX 21	/* QEMU opens no larger clusters */
+#define CLUSTER_BITS_MAX 21 /* QEMU opens no larger clusters */
 #define INCOMPAT_DATA_FILE (1ull << 2)
 #define EXT_END 0x00000000u
 #define EXT_BACKING_FMT 0xe2792acau
@@ -48,7 +48,7 @@ vm_qcow2_need(const unsigned char *head, size_t head_len)
 		return 0;
 	bits = be32(head + 20);
 	if (bits < CLUSTER_BITS_MIN || bits > CLUSTER_BITS_MAX)
-		return V2_HEADER;	/* enough for the parser to refuse it */
+		return V2_HEADER; /* enough for the parser to refuse it */
 	return ((size_t)1 << bits) + VM_QCOW2_NAME_MAX;
 }
 
@@ -125,8 +125,7 @@ vm_qcow2_parse(const unsigned char *buf, size_t len, struct vm_qcow2 *q, const c
 			*why = "a qcow2 header extension runs past the first cluster";
 			return -1;
 		}
-		if (type == EXT_BACKING_FMT &&
-		    copy_name(q->backing_fmt, buf + p, elen, why) < 0)
+		if (type == EXT_BACKING_FMT && copy_name(q->backing_fmt, buf + p, elen, why) < 0)
 			return -1;
 		if (type == EXT_DATA_FILE) {
 			if (copy_name(q->data_file_name, buf + p, elen, why) < 0)

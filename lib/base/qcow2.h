@@ -26,10 +26,10 @@
 #define VM_QCOW2_READ_MAX ((2u << 20) + VM_QCOW2_NAME_MAX)
 
 struct vm_qcow2 {
-	char backing[VM_QCOW2_NAME_MAX + 1];	/* "" without a backing file */
-	char backing_fmt[VM_QCOW2_NAME_MAX + 1];	/* "" when not recorded */
-	bool data_file;		/* guest clusters live in an external file */
-	char data_file_name[VM_QCOW2_NAME_MAX + 1];	/* "" when not recorded */
+	char backing[VM_QCOW2_NAME_MAX + 1];	    /* "" without a backing file */
+	char backing_fmt[VM_QCOW2_NAME_MAX + 1];    /* "" when not recorded */
+	bool data_file;				    /* guest clusters live in an external file */
+	char data_file_name[VM_QCOW2_NAME_MAX + 1]; /* "" when not recorded */
 };
 
 /* How many bytes from the start of the image vm_qcow2_parse() needs,

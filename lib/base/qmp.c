@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,9 +25,9 @@
 struct vm_qmp {
 	int fd;
 	bool closed;
-	char *buf;		/* received, not yet parsed */
+	char *buf; /* received, not yet parsed */
 	size_t len, cap;
-	json_object *events;	/* array of queued event messages */
+	json_object *events; /* array of queued event messages */
 	/*
 	 * Why the stream is out of step with our commands, or NULL: a reply
 	 * not read (a timeout, a garbage or over-long line before it) would
@@ -91,8 +92,8 @@ vm_qmp_parse_message(const char *buf, size_t len, struct vm_error *err)
 	/* "continue" means that the tokener wanted more */
 	if (jerr != json_tokener_success)
 		vm_error_set(err, VM_EXIT_SYSTEM, "invalid qmp message: %s",
-			     jerr == json_tokener_continue ? "truncated json" :
-			     json_tokener_error_desc(jerr));
+			     jerr == json_tokener_continue ? "truncated json"
+							   : json_tokener_error_desc(jerr));
 	return obj;
 }
 
@@ -118,19 +119,21 @@ read_message(struct vm_qmp *qmp, long long dl, json_object **msg, struct vm_erro
 			continue;
 		}
 		if (qmp->closed)
-			return RD_CLOSED;	/* a partial last line is dropped */
+			return RD_CLOSED; /* a partial last line is dropped */
 		if (qmp->cap - qmp->len < 4096) {
 			if (2 * qmp->cap > MAX_LINE)
 				return vm_error_set(err, VM_EXIT_SYSTEM,
 						    "qmp message longer than %u bytes", MAX_LINE);
 			if (!(p = realloc(qmp->buf, 2 * qmp->cap)))
-				return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read qmp message");
+				return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM,
+						    "cannot read qmp message");
 			qmp->buf = p;
 			qmp->cap *= 2;
 		}
 		r = wait_fd(qmp->fd, POLLIN, dl);
 		if (r < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for qmp socket");
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot wait for qmp socket");
 		if (r == 0)
 			return RD_TIMEOUT;
 		got = recv(qmp->fd, qmp->buf + qmp->len, qmp->cap - qmp->len, MSG_DONTWAIT);
@@ -140,7 +143,8 @@ read_message(struct vm_qmp *qmp, long long dl, json_object **msg, struct vm_erro
 		else if (got == 0 || errno == ECONNRESET)
 			qmp->closed = true;
 		else if (errno != EINTR && errno != EAGAIN)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read from qmp socket");
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot read from qmp socket");
 	}
 }
 
@@ -217,9 +221,11 @@ send_line(struct vm_qmp *qmp, const char *cmd, char *line, int fd, long long dl,
 		ssize_t n;
 
 		if (r < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for qmp socket");
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot wait for qmp socket");
 		if (r == 0)
-			return vm_error_set(err, VM_EXIT_SYSTEM, "timed out sending '%s' to qemu", cmd);
+			return vm_error_set(err, VM_EXIT_SYSTEM, "timed out sending '%s' to qemu",
+					    cmd);
 		n = sendmsg(qmp->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n >= 0) {
 			iov.iov_base = (char *)iov.iov_base + n;
@@ -230,7 +236,8 @@ send_line(struct vm_qmp *qmp, const char *cmd, char *line, int fd, long long dl,
 			qmp->closed = true;
 			return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 		} else if (errno != EINTR && errno != EAGAIN) {
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot send '%s' to qemu", cmd);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot send '%s' to qemu",
+					    cmd);
 		}
 	}
 	return 0;
@@ -254,8 +261,9 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 	json_object_object_add(req, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
-	r = asprintf(&line, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-								       JSON_C_TO_STRING_NOSLASHESCAPE));
+	r = asprintf(&line, "%s\n",
+		     json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(req);
 	if (r < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot send '%s' to qemu", cmd);
@@ -271,11 +279,11 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 	r = await(qmp, dl, true, NULL, NULL, NULL, &msg, err);
 	/* whatever ended the wait, the reply may still come */
 	if (r != RD_MSG)
-		qmp->out_of_step = r == RD_TIMEOUT ? "an earlier command timed out" :
-				   "the reply to an earlier command was not read";
+		qmp->out_of_step = r == RD_TIMEOUT ? "an earlier command timed out"
+						   : "the reply to an earlier command was not read";
 	if (r == RD_TIMEOUT)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "timed out waiting for qemu to answer '%s'",
-				    cmd);
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "timed out waiting for qemu to answer '%s'", cmd);
 	if (r == RD_CLOSED)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 	if (r < 0)
@@ -299,15 +307,15 @@ command(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, long lon
 }
 
 int
-vm_qmp_command(struct vm_qmp *qmp, const char *cmd, json_object *args,
-	       int timeout_ms, json_object **ret, struct vm_error *err)
+vm_qmp_command(struct vm_qmp *qmp, const char *cmd, json_object *args, int timeout_ms,
+	       json_object **ret, struct vm_error *err)
 {
 	return command(qmp, cmd, args, -1, deadline(timeout_ms), ret, err);
 }
 
 int
-vm_qmp_command_fd(struct vm_qmp *qmp, const char *cmd, json_object *args,
-		  int fd, int timeout_ms, json_object **ret, struct vm_error *err)
+vm_qmp_command_fd(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd, int timeout_ms,
+		  json_object **ret, struct vm_error *err)
 {
 	return command(qmp, cmd, args, fd, deadline(timeout_ms), ret, err);
 }
@@ -367,7 +375,8 @@ vm_qmp_connect(int dirfd, const char *name, int timeout_ms, struct vm_qmp **qmp,
 	 */
 	path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (path < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qmp socket '%s'", name);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qmp socket '%s'",
+				    name);
 	if (fstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qmp socket '%s' is not a socket", name);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", path);
@@ -389,16 +398,15 @@ vm_qmp_connect(int dirfd, const char *name, int timeout_ms, struct vm_qmp **qmp,
 		if (errno == EAGAIN)
 			return vm_error_set(err, VM_EXIT_SYSTEM,
 					    "timed out connecting to qmp socket '%s'", name);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-				    "cannot connect to qmp socket '%s'", name);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot connect to qmp socket '%s'",
+				    name);
 	}
 	return vm_qmp_open_fd(steal_fd(fd), remaining(dl), qmp, err);
 }
 
 int
 vm_qmp_wait_event(struct vm_qmp *qmp, const char *event, const char *match_key,
-		  const char *match_value, int timeout_ms, json_object **data,
-		  struct vm_error *err)
+		  const char *match_value, int timeout_ms, json_object **data, struct vm_error *err)
 {
 	json_object *msg = NULL, *d = NULL;
 	int r = RD_MSG;
@@ -413,9 +421,11 @@ vm_qmp_wait_event(struct vm_qmp *qmp, const char *event, const char *match_key,
 		}
 	}
 	if (!msg)
-		r = await(qmp, deadline(timeout_ms), false, event, match_key, match_value, &msg, err);
+		r = await(qmp, deadline(timeout_ms), false, event, match_key, match_value, &msg,
+			  err);
 	if (r == RD_TIMEOUT)
-		return vm_error_set(err, VM_EXIT_NO, "timed out waiting for qemu event '%s'", event);
+		return vm_error_set(err, VM_EXIT_NO, "timed out waiting for qemu event '%s'",
+				    event);
 	if (r == RD_CLOSED)
 		return vm_error_set(err, VM_EXIT_SYSTEM, CLOSED);
 	if (r < 0)
@@ -446,4 +456,35 @@ vm_qmp_close(struct vm_qmp *qmp)
 	json_object_put(qmp->events);
 	free(qmp->buf);
 	free(qmp);
+}
+
+/* Building and reading messages */
+
+json_object *
+vm_qmp_json(const char *key, ...)
+{
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *))
+		json_object_object_add(o, key, va_arg(ap, json_object *));
+	va_end(ap);
+	return o;
+}
+
+const char *
+vm_qmp_member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+size_t
+vm_qmp_array_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }

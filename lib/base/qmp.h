@@ -30,11 +30,10 @@ struct vm_qmp;
  * directories do not hit sun_path's limit), reads the greeting and
  * negotiates capabilities.
  */
-int vm_qmp_connect(int dirfd, const char *name, int timeout_ms,
-		   struct vm_qmp **qmp, struct vm_error *err);
-/* Same over an already connected socket; takes ownership of FD. */
-int vm_qmp_open_fd(int fd, int timeout_ms, struct vm_qmp **qmp,
+int vm_qmp_connect(int dirfd, const char *name, int timeout_ms, struct vm_qmp **qmp,
 		   struct vm_error *err);
+/* Same over an already connected socket; takes ownership of FD. */
+int vm_qmp_open_fd(int fd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);
 void vm_qmp_close(struct vm_qmp *qmp);
 
 /*
@@ -42,13 +41,12 @@ void vm_qmp_close(struct vm_qmp *qmp);
  * On success *RET (if RET is not NULL) gets the "return" value, which the
  * caller puts.
  */
-int vm_qmp_command(struct vm_qmp *qmp, const char *cmd, json_object *args,
-		   int timeout_ms, json_object **ret, struct vm_error *err);
+int vm_qmp_command(struct vm_qmp *qmp, const char *cmd, json_object *args, int timeout_ms,
+		   json_object **ret, struct vm_error *err);
 
 /* Like vm_qmp_command(), passing FD along with the message (SCM_RIGHTS). */
-int vm_qmp_command_fd(struct vm_qmp *qmp, const char *cmd, json_object *args,
-		      int fd, int timeout_ms, json_object **ret,
-		      struct vm_error *err);
+int vm_qmp_command_fd(struct vm_qmp *qmp, const char *cmd, json_object *args, int fd,
+		      int timeout_ms, json_object **ret, struct vm_error *err);
 
 /*
  * Waits for an event named EVENT (queued ones first). When MATCH_KEY is
@@ -56,9 +54,9 @@ int vm_qmp_command_fd(struct vm_qmp *qmp, const char *cmd, json_object *args,
  * counts. *DATA (if not NULL) gets the event's data. Returns 0, or -1
  * with VM_EXIT_NO on timeout and VM_EXIT_SYSTEM when the socket closes.
  */
-int vm_qmp_wait_event(struct vm_qmp *qmp, const char *event,
-		      const char *match_key, const char *match_value,
-		      int timeout_ms, json_object **data, struct vm_error *err);
+int vm_qmp_wait_event(struct vm_qmp *qmp, const char *event, const char *match_key,
+		      const char *match_value, int timeout_ms, json_object **data,
+		      struct vm_error *err);
 
 /*
  * Waits until QEMU closes the connection (it exits), up to TIMEOUT_MS.
@@ -71,5 +69,12 @@ int vm_qmp_wait_close(struct vm_qmp *qmp, int timeout_ms, struct vm_error *err);
  * fuzzing. Returns NULL with ERR filled when it is not a JSON object.
  */
 json_object *vm_qmp_parse_message(const char *buf, size_t len, struct vm_error *err);
+
+/* A JSON object of KEY, VALUE pairs up to a NULL key; the values are taken. */
+json_object *vm_qmp_json(const char *key, ...);
+/* The string member KEY of O, or "". */
+const char *vm_qmp_member(json_object *o, const char *key);
+/* The length of A, 0 when it is not an array. */
+size_t vm_qmp_array_len(json_object *a);
 
 #endif

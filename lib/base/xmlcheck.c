@@ -12,8 +12,9 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
-		       XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
+#define PARSE_OPTIONS                                                                              \
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |           \
+	 XML_PARSE_BIG_LINES)
 
 /* Keeps the first error: libxml2 goes on after some, and the last one misleads. */
 static void
@@ -33,7 +34,8 @@ parse_error(const xmlError *e, const char *name, struct vm_error *err)
 	size_t n;
 
 	if (e->code == XML_ERR_NO_MEMORY)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "%s: cannot parse XML: out of memory", name);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "%s: cannot parse XML: out of memory",
+				    name);
 	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "unknown error");
 	n = strlen(msg);
 	while (n > 0 && isspace((unsigned char)msg[n - 1]))
@@ -55,8 +57,8 @@ vm_xmlcheck_read(const char *buf, size_t len, const char *name, xmlDocPtr *doc,
 
 	*doc = NULL;
 	if (len > INT_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID, "%s: cannot parse XML: document too large",
-				    name);
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "%s: cannot parse XML: document too large", name);
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
@@ -75,7 +77,8 @@ vm_xmlcheck_read(const char *buf, size_t len, const char *name, xmlDocPtr *doc,
 	if (d->intSubset || d->extSubset) {
 		xmlFreeDoc(d);
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "%s: cannot parse XML: DOCTYPE declarations are not supported", name);
+				    "%s: cannot parse XML: DOCTYPE declarations are not supported",
+				    name);
 	}
 	*doc = d;
 	return 0;
@@ -205,7 +208,8 @@ check_attrs(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *
 		if (!as)
 			return vm_xmlcheck_error(x, n, "unsupported attribute '%s'", name);
 		if (!v)
-			return vm_xmlcheck_error(x, n, "attribute '%s': entity references are not supported",
+			return vm_xmlcheck_error(x, n,
+						 "attribute '%s': entity references are not supported",
 						 name);
 		if (as->values && !in_list(as->values, v))
 			return vm_xmlcheck_error(x, n, "unsupported %s '%s' (expected %s)", name, v,
@@ -307,7 +311,8 @@ walk_children(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem
 		case XML_COMMENT_NODE:
 			break;
 		default:
-			return vm_xmlcheck_error(x, n, "unsupported XML node (type %d)", (int)k->type);
+			return vm_xmlcheck_error(x, n, "unsupported XML node (type %d)",
+						 (int)k->type);
 		}
 	}
 	return 0;
@@ -340,9 +345,11 @@ vm_xmlcheck_ull(struct vm_xmlcheck *x, xmlNodePtr n, const char *what, const cha
 		*v = strtoull(s, &end, 10);
 	if (!isdigit((unsigned char)*s) || *end || errno || *v < min || *v > max) {
 		if (max == ULLONG_MAX)
-			return vm_xmlcheck_error(x, n, "invalid %s '%s' (expected an integer from %llu)",
+			return vm_xmlcheck_error(x, n,
+						 "invalid %s '%s' (expected an integer from %llu)",
 						 what, s, min);
-		return vm_xmlcheck_error(x, n, "invalid %s '%s' (expected an integer from %llu to %llu)",
+		return vm_xmlcheck_error(x, n,
+					 "invalid %s '%s' (expected an integer from %llu to %llu)",
 					 what, s, min, max);
 	}
 	return 0;

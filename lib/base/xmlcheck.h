@@ -7,7 +7,7 @@
  * text are checked, end() once its children are walked.
  *
  *	static const struct vm_xmlcheck_attr clock_attrs[] = {
- *		{ "offset", "utc", true },
+ *		{ "offset", "utc", VM_XMLCHECK_REQUIRED },
  *		{ NULL }
  *	};
  *	static const struct vm_xmlcheck_elem root_children[] = {
@@ -28,47 +28,51 @@
 #include "error.h"
 
 enum vm_xmlcheck_content {
-	VM_XMLCHECK_EMPTY,	/* child elements only, no text */
-	VM_XMLCHECK_TEXT,	/* text only, no child elements */
-	VM_XMLCHECK_ANY,	/* anything; the content is not walked */
+	VM_XMLCHECK_EMPTY, /* child elements only, no text */
+	VM_XMLCHECK_TEXT,  /* text only, no child elements */
+	VM_XMLCHECK_ANY,   /* anything; the content is not walked */
 };
 
 struct vm_xmlcheck_attr {
 	const char *name;
-	const char *values;	/* "a|b": the accepted values; NULL: any */
+	const char *values; /* "a|b": the accepted values; NULL: any */
 	bool required;
 };
+
+/* So that tables read { "name", VM_XMLCHECK_ANY_VALUE or "a|b", VM_XMLCHECK_OPTIONAL } */
+#define VM_XMLCHECK_ANY_VALUE NULL
+#define VM_XMLCHECK_OPTIONAL false
+#define VM_XMLCHECK_REQUIRED true
 
 struct vm_xmlcheck;
 
 struct vm_xmlcheck_elem {
 	const char *name;
-	const struct vm_xmlcheck_attr *attrs;	  /* ended by { NULL }; NULL: none */
+	const struct vm_xmlcheck_attr *attrs;	 /* ended by { NULL }; NULL: none */
 	const struct vm_xmlcheck_elem *children; /* ended by { NULL }; NULL: none */
 	enum vm_xmlcheck_content content;
-	const char *values;	/* TEXT: "a|b", the accepted (trimmed) text */
-	bool multi;		/* may appear more than once in its parent */
-	const char *reject;	/* set: always rejected, with this reason */
+	const char *values; /* TEXT: "a|b", the accepted (trimmed) text */
+	bool multi;	    /* may appear more than once in its parent */
+	const char *reject; /* set: always rejected, with this reason */
 	int (*begin)(struct vm_xmlcheck *x, xmlNodePtr n);
 	int (*end)(struct vm_xmlcheck *x, xmlNodePtr n);
 };
 
 struct vm_xmlcheck {
-	const char *file;	/* for messages */
+	const char *file; /* for messages */
 	struct vm_error *err;
-	void *data;		/* the handlers' state */
+	void *data; /* the handlers' state */
 };
 
 /*
  * Parses BUF without network access, entity expansion or DTDs. Errors
  * are "NAME:LINE: cannot parse XML: ..." with VM_EXIT_INVALID.
  */
-int vm_xmlcheck_read(const char *buf, size_t len, const char *name,
-		     xmlDocPtr *doc, struct vm_error *err);
+int vm_xmlcheck_read(const char *buf, size_t len, const char *name, xmlDocPtr *doc,
+		     struct vm_error *err);
 
 /* Checks N against SPEC (whose name must be N's) and walks its children. */
-int vm_xmlcheck_walk(struct vm_xmlcheck *x, xmlNodePtr n,
-		     const struct vm_xmlcheck_elem *spec);
+int vm_xmlcheck_walk(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *spec);
 
 /* Sets "FILE:LINE: <N>: message" with VM_EXIT_INVALID; returns -1. */
 int vm_xmlcheck_error(struct vm_xmlcheck *x, xmlNodePtr n, const char *fmt, ...)
@@ -86,9 +90,8 @@ int vm_xmlcheck_text(struct vm_xmlcheck *x, xmlNodePtr n, char **text);
  * Parses the decimal S (from N, WHAT names it in messages) into *V,
  * requiring MIN <= *V <= MAX.
  */
-int vm_xmlcheck_ull(struct vm_xmlcheck *x, xmlNodePtr n, const char *what,
-		    const char *s, unsigned long long min, unsigned long long max,
-		    unsigned long long *v);
+int vm_xmlcheck_ull(struct vm_xmlcheck *x, xmlNodePtr n, const char *what, const char *s,
+		    unsigned long long min, unsigned long long max, unsigned long long *v);
 
 /* Line of N for messages. */
 long vm_xmlcheck_line(xmlNodePtr n);

@@ -1,85 +1,50 @@
 #include "attach.h"
-#include "attach_op.h"
+#include "hotplug.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "rundir.h"
 #include "status.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define SCSI_CONTROLLER "scsi0"
+/* QMP arguments are mostly strings */
+#define S(s) json_object_new_string(s)
 
 /* Disks from the command line and from <disk> files */
 
 int
-vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
-			 struct vm_error *err)
+vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d, struct vm_error *err)
 {
-	const char *t = a->target;
-	size_t len = strspn(t, "abcdefghijklmnopqrstuvwxyz");
-	bool vd = strncmp(t, "vd", 2) == 0;
-	struct stat st;
-
 	memset(d, 0, sizeof(*d));
-	if (t[len] || len < 3 || len > 8 || (!vd && strncmp(t, "sd", 2) != 0))
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid target '%s' (expected 3 to 8 letters a-z: vd* for virtio, sd* for scsi or sata)",
-				    t);
-	if (!a->bus)
-		d->bus = vd ? VM_BUS_VIRTIO : VM_BUS_SCSI;
-	else if (strcmp(a->bus, "virtio") == 0)
-		d->bus = VM_BUS_VIRTIO;
-	else if (strcmp(a->bus, "scsi") == 0)
-		d->bus = VM_BUS_SCSI;
-	else if (strcmp(a->bus, "sata") == 0)
-		d->bus = VM_BUS_SATA;
-	else
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "invalid bus '%s' (expected virtio, scsi or sata)", a->bus);
-	if (vd != (d->bus == VM_BUS_VIRTIO))
-		return vm_error_set(err, VM_EXIT_INVALID, "target '%s' does not fit bus '%s' (expected %s*)",
-				    t, a->bus, vd ? "sd" : "vd");
-	if (!a->format || strcmp(a->format, "raw") == 0)
-		d->format = VM_FORMAT_RAW;
-	else if (strcmp(a->format, "qcow2") == 0)
-		d->format = VM_FORMAT_QCOW2;
-	else
-		return vm_error_set(err, VM_EXIT_INVALID, "invalid format '%s' (expected raw or qcow2)",
-				    a->format);
 	d->device = a->cdrom ? VM_DEVICE_CDROM : VM_DEVICE_DISK;
-	if (a->cdrom && d->bus == VM_BUS_VIRTIO)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "cdrom '%s' cannot be on bus 'virtio' (use scsi)", t);
-	if (stat(a->path, &st) < 0)
-		return vm_error_sys(err, VM_EXIT_INVALID, errno, "cannot access disk '%s'", a->path);
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "disk '%s' is not a regular file or a block device", a->path);
-	d->type = S_ISBLK(st.st_mode) ? VM_DISK_BLOCK : VM_DISK_FILE;
-	d->readonly = a->readonly || a->cdrom;
+	d->readonly = a->readonly;
 	d->shareable = a->shareable;
-	if (d->shareable && !d->readonly && d->format == VM_FORMAT_QCOW2)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "disk '%s' cannot be shareable and qcow2: two writers would corrupt its metadata",
-				    a->path);
 	d->cache = VM_CACHE_DEFAULT;
 	d->relabel = true;
-	d->source = strdup(a->path);
-	d->target = strdup(t);
-	if (!d->source || !d->target) {
-		vm_disk_clear(d);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read disk '%s'", a->path);
+	if (vm_disk_set_target(d, a->target, a->bus, err) < 0)
+		goto fail;
+	if (a->format && strcmp(a->format, "qcow2") == 0) {
+		d->format = VM_FORMAT_QCOW2;
+	} else if (a->format && strcmp(a->format, "raw") != 0) {
+		vm_error_set(err, VM_EXIT_INVALID, "invalid format '%s' (expected raw or qcow2)",
+			     a->format);
+		goto fail;
 	}
+	if (vm_disk_set_source(d, a->path, true, err) < 0 || vm_disk_finish(d, err) < 0)
+		goto fail;
 	return 0;
+
+fail:
+	vm_disk_clear(d);
+	return -1;
 }
 
 /* Where a new device goes */
@@ -87,21 +52,20 @@ vm_attach_disk_from_args(const struct vm_attach_args *a, struct vm_disk *d,
 /* Whether QEMU has a device with id ID: every device with an id is a
  * child of /machine/peripheral. */
 static int
-has_device(struct vm_attach_op *op, const char *id, bool *has, struct vm_error *err)
+has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *err)
 {
 	json_object *ret = NULL;
 
 	*has = false;
-	if (vm_attach_qmp(op, "qom-list", vm_attach_json("path", S("/machine/peripheral"), NULL), &ret,
-			  err) < 0)
+	if (vm_hotplug_qmp(op, "qom-list", vm_qmp_json("path", S("/machine/peripheral"), NULL),
+			   &ret, err) < 0)
 		return -1;
-	for (size_t i = 0; i < vm_attach_array_len(ret); i++)
-		if (strcmp(vm_attach_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
+	for (size_t i = 0; i < vm_qmp_array_len(ret); i++)
+		if (strcmp(vm_qmp_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
 			*has = true;
 	json_object_put(ret);
 	return 0;
 }
-
 
 /*
  * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
@@ -111,7 +75,7 @@ has_device(struct vm_attach_op *op, const char *id, bool *has, struct vm_error *
  * round trips, and QEMU reads commands one byte at a time.
  */
 static int
-free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
+free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
 {
 	for (unsigned n = 1; n <= op->st->root_ports; n++) {
 		char id[16];
@@ -137,7 +101,7 @@ free_root_port(struct vm_attach_op *op, const char *target, char bus[16], struct
  * pass on QEMU's error after the disk was already labelled.
  */
 static int
-pci_bus(struct vm_attach_op *op, const char *target, char bus[16], struct vm_error *err)
+pci_bus(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
 {
 	if (op->st->root_ports > 0)
 		return free_root_port(op, target, bus, err);
@@ -149,46 +113,14 @@ pci_bus(struct vm_attach_op *op, const char *target, char bus[16], struct vm_err
 	return 0;
 }
 
-/* Mirrors the -device of qemu_argv.c for a disk on BUS. */
-static json_object *
-device_json(const struct vm_disk *d, const char *bus)
-{
-	bool cdrom = d->device == VM_DEVICE_CDROM;
-	char fmtname[32], filename[32];
-	json_object *o;
-
-	vm_disk_node_names(d->target, fmtname, filename);
-	if (d->bus == VM_BUS_VIRTIO)
-		o = vm_attach_json("driver", S("virtio-blk-pci"), "bus", S(bus), NULL);
-	else
-		o = vm_attach_json("driver", S(cdrom ? "scsi-cd" : "scsi-hd"),
-				   "bus", S(SCSI_CONTROLLER ".0"),
-			 "scsi-id", json_object_new_int64(vm_disk_index(d->target)),
-			 "lun", json_object_new_int(0), NULL);
-	if (d->source)
-		json_object_object_add(o, "drive", S(fmtname));
-	json_object_object_add(o, "id", S(d->target));
-	if (d->serial)
-		json_object_object_add(o, "serial", S(d->serial));
-	if (vm_disk_share_rw(d))
-		json_object_object_add(o, "share-rw", json_object_new_boolean(true));
-	if (d->source && !cdrom)
-		json_object_object_add(o, "write-cache", S(vm_disk_write_cache(d) ? "on" : "off"));
-	return o;
-}
-
 /* Attach */
 
 static int
-check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
+check_hotplug(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *err)
 {
 	if (d->bus == VM_BUS_SATA)
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "cannot hotplug '%s' on bus 'sata': qemu's ahci controller does not support hotplug (use scsi or virtio)",
-				    d->target);
-	if (d->bus == VM_BUS_SCSI &&
-	    (vm_disk_index(d->target) < 0 || vm_disk_index(d->target) >= VM_SCSI_TARGETS))
-		return vm_error_set(err, VM_EXIT_INVALID, "scsi disk '%s' has no free target",
 				    d->target);
 	return 0;
 }
@@ -201,7 +133,7 @@ check_hotplug(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
  * attach is undone.
  */
 static int
-check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *err)
+check_target_free(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
 	if (vm_status_disk_index(op->st, target, 0) < op->st->ndisks)
 		return vm_error_set(err, VM_EXIT_NO, "target '%s' is already in use in domain '%s'",
@@ -210,7 +142,7 @@ check_target_free(struct vm_attach_op *op, const char *target, struct vm_error *
 }
 
 static int
-attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
+attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_leaseset held = { 0 };
@@ -229,7 +161,7 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	/* the controller's port is recorded with the disk, before either is added */
 	if (!scsi_ctl)
 		strcpy(op->st->scsi_bus, ctlbus);
-	if (vm_attach_lease_and_label(op, d, bus, &img, &held, err) < 0) {
+	if (vm_hotplug_lease_and_label(op, d, bus, &img, &held, err) < 0) {
 		if (!scsi_ctl) {
 			op->st->scsi_bus[0] = '\0';
 			vm_status_write(op->dl->dirfd, op->st, &ignored);
@@ -237,30 +169,30 @@ attach_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 		return -1;
 	}
 	/* like libvirt, a scsi controller comes when needed and stays */
-	if (!scsi_ctl &&
-	    vm_attach_qmp(op, "device_add", vm_attach_json("driver", S("virtio-scsi-pci"),
-							   "id", S(SCSI_CONTROLLER), "bus", S(ctlbus),
-							   NULL), NULL, err) < 0)
+	if (!scsi_ctl && vm_hotplug_qmp(op, "device_add",
+					vm_qmp_json("driver", S("virtio-scsi-pci"), "id",
+						    S(SCSI_CONTROLLER), "bus", S(ctlbus), NULL),
+					NULL, err) < 0)
 		goto fail;
 	ctl_added = !scsi_ctl;
-	if (vm_attach_hand_over(op, d->target, &held, &passed, err) < 0)
+	if (vm_hotplug_hand_over(op, d->target, &held, &passed, err) < 0)
 		goto fail;
-	if (d->source && vm_attach_add_nodes(op, d, &img, &nodes, err) < 0)
+	if (d->source && vm_hotplug_add_nodes(op, d, &img, &nodes, err) < 0)
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_attach_qmp(op, "device_add", device_json(d, bus), NULL, err) < 0)
+	if (vm_hotplug_qmp(op, "device_add", vm_disk_device_json(d, bus), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
-	vm_state_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
-		     d->source ? d->source : "an empty cdrom", op->name, d->target);
+	vm_rundir_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
+		      d->source ? d->source : "an empty cdrom", op->name, d->target);
 	vm_leaseset_release(&held);
 	return 0;
 
 fail:
 	if (!scsi_ctl && !ctl_added)
 		op->st->scsi_bus[0] = '\0';
-	vm_attach_unwind(op, d->target, nodes, passed, &held);
+	vm_hotplug_unwind(op, d->target, nodes, passed, &held);
 	vm_leaseset_release(&held);
 	vm_image_close(&img);
 	return vm_error_prefix(err, "cannot attach '%s' to domain '%s'", d->target, op->name);
@@ -268,14 +200,13 @@ fail:
 
 int
 vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
-	       const struct vm_disk *disk, const struct vm_attach_opts *opts,
-	       struct vm_error *err)
+	       const struct vm_disk *disk, const struct vm_attach_opts *opts, struct vm_error *err)
 {
-	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
-	int r = vm_attach_begin(&op, paths, disk->target, err);
+	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
+	int r = vm_hotplug_begin(&op, paths, disk->target, err);
 
 	if (r == 0)
 		r = attach_locked(&op, disk, err);
-	vm_attach_end(&op);
+	vm_hotplug_end(&op);
 	return r;
 }

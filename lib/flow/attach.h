@@ -1,18 +1,19 @@
 /*
- * vm-attach: hotplug and unplug disks and change cdrom media in a
- * running domain, over QMP, with leases and labels handled as at start
- * and stop (DESIGN.md, "Lock leases").
+ * vm-attach: hotplug and unplug disks (this header and detach.h) and
+ * change cdrom media (media.h) in a running domain, over QMP, with
+ * leases and labels handled as at start and stop (DESIGN.md, "Lock
+ * leases").
  *
  *	struct vm_disk disk;
- *	if (vm_attach_disk_load("disk.xml", &disk, &err) < 0) ...
+ *	if (vm_attach_disk_from_args(&args, &disk, &err) < 0) ...
  *	r = vm_attach_disk(&conf, &paths, "web", &disk, &opts, &err);
  *	vm_disk_clear(&disk);
  *
- * Every call takes the domain lock first and fails with VM_EXIT_NO when
- * QEMU is not alive. A hotplugged disk's lease goes to QEMU as the named
- * fd "lease-DEV" (QMP getfd), which QEMU keeps until closefd or its
- * exit; add-fd is not used because QEMU 7.2 closes fdset fds when the
- * last QMP client disconnects. The disk is recorded in status.json before
+ * Every call of the three takes the domain lock first and fails with
+ * VM_EXIT_NO when QEMU is not alive. A hotplugged disk's lease goes to
+ * QEMU as the named fd "lease-DEV" (QMP getfd), which QEMU keeps until
+ * closefd or its exit; add-fd is not used because QEMU 7.2 closes fdset
+ * fds when the last QMP client disconnects. The disk is recorded in status.json before
  * it is labelled, so that vm-stop can give it back after a kill at any
  * point, and a failure undoes every step in reverse.
  *
@@ -28,12 +29,11 @@
 #include <stdbool.h>
 #include "conf.h"
 #include "domain.h"
-#include "run.h"
 #include "paths.h"
 #include "error.h"
 
 struct vm_attach_opts {
-	int timeout_s;		/* how long a detach waits for the guest */
+	int timeout_s; /* how long a detach waits for the guest */
 	vm_warn_fn warn;
 };
 
@@ -41,8 +41,8 @@ struct vm_attach_opts {
 struct vm_attach_args {
 	const char *path;
 	const char *target;
-	const char *bus;	/* "virtio", "scsi" or "sata"; NULL: from the target */
-	const char *format;	/* "raw" (default) or "qcow2" */
+	const char *bus;    /* "virtio", "scsi" or "sata"; NULL: from the target */
+	const char *format; /* "raw" (default) or "qcow2" */
 	bool readonly, shareable, cdrom;
 };
 
@@ -52,38 +52,10 @@ struct vm_attach_args {
  */
 int vm_attach_disk_from_args(const struct vm_attach_args *args, struct vm_disk *disk,
 			     struct vm_error *err);
-/* Reads FILE holding one libvirt <disk> element (as virsh attach-device). */
-int vm_attach_disk_load(const char *file, struct vm_disk *disk, struct vm_error *err);
 
 /* Hotplugs DISK into the running domain NAME. */
-int vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths,
-		   const char *name, const struct vm_disk *disk,
-		   const struct vm_attach_opts *opts, struct vm_error *err);
-
-/*
- * Unplugs the disk TARGET: device_del, then waits up to opts->timeout_s
- * for the guest to let go (VM_EXIT_NO if it does not; the disk then
- * stays attached, with its lease and label), deletes the block nodes,
- * drops QEMU's lease and gives the disk back. Also finishes a detach or
- * an attach that was interrupted.
- */
-int vm_attach_detach(const struct vm_conf *conf, const struct vm_paths *paths,
-		     const char *name, const char *target,
-		     const struct vm_attach_opts *opts, struct vm_error *err);
-
-/* Removes the medium of the cdrom TARGET and gives it back. An empty
- * drive is not an error. */
-int vm_attach_eject(const struct vm_conf *conf, const struct vm_paths *paths,
-		    const char *name, const char *target,
-		    const struct vm_attach_opts *opts, struct vm_error *err);
-
-/*
- * Inserts MEDIUM (a cdrom disk, as from vm_attach_disk_from_args()) into
- * the drive MEDIUM->target. The new medium is leased and labelled first;
- * a medium already in the drive is then ejected and given back.
- */
-int vm_attach_insert(const struct vm_conf *conf, const struct vm_paths *paths,
-		     const char *name, const struct vm_disk *medium,
-		     const struct vm_attach_opts *opts, struct vm_error *err);
+int vm_attach_disk(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		   const struct vm_disk *disk, const struct vm_attach_opts *opts,
+		   struct vm_error *err);
 
 #endif

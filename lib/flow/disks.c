@@ -1,5 +1,6 @@
 #include "disks.h"
 #include "cleanup.h"
+#include "disk.h"
 #include "disk_identity.h"
 #include "exitcodes.h"
 #include "paths.h"
@@ -7,44 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-int
-vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_error *err)
-{
-	struct vm_lease **v = realloc(set->v, (set->n + 1) * sizeof(*v));
-
-	if (!v) {
-		vm_lease_release(lease);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hold a lease");
-	}
-	v[set->n++] = lease;
-	set->v = v;
-	return 0;
-}
-
-int *
-vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n)
-{
-	int *fds = calloc(set->n + extra + 1, sizeof(*fds));
-
-	*n = 0;
-	if (!fds)
-		return NULL;
-	for (size_t i = 0; i < set->n; i++)
-		if (vm_lease_fd(set->v[i]) >= 0)
-			fds[(*n)++] = vm_lease_fd(set->v[i]);
-	return fds;
-}
-
-void
-vm_leaseset_release(struct vm_leaseset *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		vm_lease_release(set->v[i]);
-	free(set->v);
-	set->v = NULL;
-	set->n = 0;
-}
 
 /* The record of layer L of IMG, under the top record TOP. */
 static void
@@ -57,10 +20,15 @@ layer_rec(const struct vm_status_disk *top, const struct vm_image_layer *l,
 	rec->ino = l->ino;
 }
 
+enum vm_lease_mode
+vm_disks_lease_mode(const struct vm_status_disk *rec)
+{
+	return rec->mode == VM_STATUS_LEASE_EXCLUSIVE ? VM_LEASE_EXCLUSIVE : VM_LEASE_SHARED;
+}
+
 int
-vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
-		struct vm_error *err)
+vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk, struct vm_image *img,
+		 struct vm_status_disk *rec, struct vm_leaseset *held, struct vm_error *err)
 {
 	bool leases = ctx->conf->auto_disk_leases && vm_lockmgr_active(ctx->lm);
 
@@ -71,20 +39,21 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 				    disk->target);
 	if (!disk->source)
 		return 0;
-	if (vm_image_open(disk, false, img, err) < 0)
+	if (vm_disk_image_open(disk, false, img, err) < 0)
 		return -1;
 	if (!(rec->path = strdup(img->v[0].path)) ||
 	    (img->n > 1 && !(rec->backing = calloc(img->n - 1, sizeof(*rec->backing)))))
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
 				    disk->target);
 	rec->labelled = ctx->labels && disk->relabel;
-	rec->mode = disk->readonly || disk->shareable ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	rec->mode = disk->readonly || disk->shareable ? VM_STATUS_LEASE_SHARED
+						      : VM_STATUS_LEASE_EXCLUSIVE;
 	layer_rec(rec, &img->v[0], rec);
 	for (; rec->nbacking + 1 < img->n; rec->nbacking++) {
 		struct vm_status_disk *b = &rec->backing[rec->nbacking];
 
 		layer_rec(rec, &img->v[rec->nbacking + 1], b);
-		b->mode = VM_LEASE_SHARED;
+		b->mode = VM_STATUS_LEASE_SHARED;
 		if (!(b->path = strdup(img->v[rec->nbacking + 1].path)))
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
 					    disk->target);
@@ -95,7 +64,8 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 		struct vm_status_disk *r = i ? &rec->backing[i - 1] : rec;
 		struct vm_lease *lease = NULL;
 
-		if (vm_lease_acquire(ctx->lm, r->path, r->mode, 0, &lease, err) < 0 ||
+		if (vm_lease_acquire(ctx->lm, r->path, vm_disks_lease_mode(r), 0, &lease, err) <
+			    0 ||
 		    vm_leaseset_add(held, lease, err) < 0)
 			return -1;
 		r->lease = true;
@@ -104,8 +74,8 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
 		if (vm_disk_identity(img->v[i].fd, &r->identity, err) < 0)
 			return -1;
 		if (r->identity &&
-		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, r->mode, 0, &lease,
-					    err) < 0 ||
+		    (vm_lease_acquire_named(ctx->lm, r->identity, r->path, vm_disks_lease_mode(r),
+					    0, &lease, err) < 0 ||
 		     vm_leaseset_add(held, lease, err) < 0))
 			return -1;
 	}
@@ -119,7 +89,7 @@ vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
  * when not taken.
  */
 static int
-meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity, int *meta,
+meta_lock(const struct vm_disks_ctx *ctx, const char *path, const char *identity, int *meta,
 	  int *meta_id, struct vm_error *err)
 {
 	*meta = vm_lease_meta_lock(ctx->lm, path, err);
@@ -132,17 +102,25 @@ meta_lock(const struct vm_disk_ctx *ctx, const char *path, const char *identity,
 
 /* Labels one file of a disk through its open fd, under its metadata lock. */
 static int
-label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
-	  struct vm_error *err)
+label_one(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec, int fd, struct vm_error *err)
 {
 	cleanup_close int meta = -1, meta_id = -1;
+	struct vm_label_owner owner = { 0 };
 	bool no_xattr;
+	int r;
 
 	if (!rec->labelled)
 		return 0;
 	if (meta_lock(ctx, rec->path, rec->identity, &meta, &meta_id, err) < 0)
 		return -1;
-	if (vm_label_apply(&ctx->label, rec, fd, &no_xattr, err) < 0)
+	r = vm_label_apply(&ctx->label, rec->path, fd, &owner, &no_xattr, err);
+	/* kept even when the chown failed: the give-back restores it */
+	if (owner.known) {
+		rec->has_owner = true;
+		rec->uid = owner.uid;
+		rec->gid = owner.gid;
+	}
+	if (r < 0)
 		return -1;
 	if (no_xattr)
 		ctx->warn("'%s' cannot hold xattrs; its owner is kept in the status file",
@@ -151,8 +129,8 @@ label_one(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec, int fd,
 }
 
 int
-vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-	      const struct vm_image *img, struct vm_error *err)
+vm_disks_label(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec,
+	       const struct vm_image *img, struct vm_error *err)
 {
 	if (!rec->path)
 		return 0;
@@ -171,7 +149,7 @@ vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
  * or -1 when it is gone or replaced (*GONE then says so).
  */
 static int
-reopen_locked(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+reopen_locked(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
 	      const char *identity, int *meta, int *meta_id, int *fd, struct vm_error *gone,
 	      struct vm_error *err)
 {
@@ -185,11 +163,12 @@ reopen_locked(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 
 /* Restores the label of REC; the caller holds its content lease. */
 static int
-restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
+restore(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
 	struct vm_error *err)
 {
 	struct vm_error gone = VM_ERROR_INIT;
 	cleanup_close int meta = -1, meta_id = -1, fd = -1;
+	struct vm_label_owner owner = { rec->has_owner, rec->uid, rec->gid };
 	bool restored;
 
 	if (!rec->labelled)
@@ -200,7 +179,7 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
 		ctx->warn("%s; leaving its owner as it is", gone.msg);
 		return 0;
 	}
-	return vm_label_restore(&ctx->label, rec, fd, &restored, err);
+	return vm_label_restore(&ctx->label, rec->path, fd, &owner, &restored, err);
 }
 
 /*
@@ -208,7 +187,7 @@ restore(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const c
  * label goes, so that the stop of the last user still restores the owner.
  */
 static int
-forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
+forget(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, const char *identity,
        struct vm_error *err)
 {
 	struct vm_error gone = VM_ERROR_INIT;
@@ -221,7 +200,7 @@ forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const ch
 		return -1;
 	if (fd < 0)
 		return 0;
-	if (vm_label_forget(&ctx->label, rec, fd, &left, err) < 0)
+	if (vm_label_forget(&ctx->label, rec->path, fd, &left, err) < 0)
 		return -1;
 	if (left == 0)
 		ctx->warn("no domain uses the label of '%s' any more; its owner is recorded on it for the next stop of a domain using it",
@@ -235,16 +214,15 @@ forget(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec, const ch
  * still uses a shared disk, so it needs the disk to itself.
  */
 static enum vm_lease_mode
-restore_mode(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec)
+restore_mode(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec)
 {
 	if (rec->labelled && (!ctx->label.remember || rec->has_owner))
 		return VM_LEASE_EXCLUSIVE;
-	return rec->mode;
+	return vm_disks_lease_mode(rec);
 }
 
 static int
-giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-	     struct vm_error *err)
+giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -281,8 +259,8 @@ giveback_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
 }
 
 int
-vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		 struct vm_error *err)
+vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+		  struct vm_error *err)
 {
 	if (giveback_one(ctx, rec, err) < 0)
 		return -1;
@@ -293,7 +271,7 @@ vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec
 }
 
 static int
-giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
+giveback_held_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
 		  const struct vm_leaseset *held, struct vm_error *err)
 {
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -303,7 +281,8 @@ giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *re
 		const char *res = vm_lease_resource(held->v[i]);
 
 		/* the path's lease and the identity's, both in that mode */
-		if (strcmp(res, rec->path) != 0 && !(rec->identity && strcmp(res, rec->identity) == 0))
+		if (strcmp(res, rec->path) != 0 &&
+		    !(rec->identity && strcmp(res, rec->identity) == 0))
 			continue;
 		found = true;
 		if (restore_mode(ctx, rec) != VM_LEASE_EXCLUSIVE ||
@@ -320,8 +299,8 @@ giveback_held_one(const struct vm_disk_ctx *ctx, const struct vm_status_disk *re
 }
 
 int
-vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		      const struct vm_leaseset *held, struct vm_error *err)
+vm_disks_giveback_held(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+		       const struct vm_leaseset *held, struct vm_error *err)
 {
 	if (!rec->path)
 		return 0;

@@ -2,35 +2,26 @@
  * Disk leases and labels for a running domain: taken before QEMU starts
  * (or a disk is hotplugged) and given back only after QEMU has let go.
  */
-#ifndef VM_RUN_DISKS_H
-#define VM_RUN_DISKS_H
+#ifndef VM_DISKS_H
+#define VM_DISKS_H
 
 #include "conf.h"
 #include "domain.h"
-#include "run.h"
 #include "image.h"
 #include "label.h"
+#include "leaseset.h"
 #include "lock.h"
 #include "status.h"
 #include "error.h"
 
-/* Leases this process holds for QEMU to inherit. */
-struct vm_leaseset {
-	struct vm_lease **v;
-	size_t n;
-};
+/* The lock manager's mode of the lease that record REC says was taken. */
+enum vm_lease_mode vm_disks_lease_mode(const struct vm_status_disk *rec);
 
-int vm_leaseset_add(struct vm_leaseset *set, struct vm_lease *lease, struct vm_error *err);
-/* The fds to pass to QEMU, with EXTRA free slots at the end; N gets
- * the count of lease fds. The caller frees. */
-int *vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n);
-void vm_leaseset_release(struct vm_leaseset *set);
-
-struct vm_disk_ctx {
+struct vm_disks_ctx {
 	struct vm_lockmgr *lm;
 	const struct vm_conf *conf;
 	struct vm_label_ctx label;
-	bool labels;		/* dynamic ownership applies to this domain */
+	bool labels; /* dynamic ownership applies to this domain */
 	vm_warn_fn warn;
 };
 
@@ -45,14 +36,14 @@ struct vm_disk_ctx {
  * (empty cdrom) opens and takes nothing. On failure the caller releases
  * HELD and closes IMG.
  */
-int vm_disk_acquire(const struct vm_disk_ctx *ctx, const struct vm_disk *disk,
-		    struct vm_image *img, struct vm_status_disk *rec,
-		    struct vm_leaseset *held, struct vm_error *err);
+int vm_disks_acquire(const struct vm_disks_ctx *ctx, const struct vm_disk *disk,
+		     struct vm_image *img, struct vm_status_disk *rec, struct vm_leaseset *held,
+		     struct vm_error *err);
 
 /* Labels the files of REC for QEMU, each through its fd in IMG, under
  * the metadata locks of its path and its identity. */
-int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
-		  const struct vm_image *img, struct vm_error *err);
+int vm_disks_label(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec,
+		   const struct vm_image *img, struct vm_error *err);
 
 /*
  * Gives back the files of REC (its own, then its backing files) once
@@ -65,17 +56,17 @@ int vm_disk_label(const struct vm_disk_ctx *ctx, struct vm_status_disk *rec,
  * elsewhere, gone, or replaced keeps its owner and gets a warning.
  * Returns -1 only on a system error.
  */
-int vm_disk_giveback(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-		     struct vm_error *err);
+int vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+		      struct vm_error *err);
 
 /*
- * As vm_disk_giveback(), for a command that still holds the disk's
+ * As vm_disks_giveback(), for a command that still holds the disk's
  * content lease in HELD (an unwind before or after QEMU died): the
  * label is restored under that lease, which is never let go in between.
  * A restore that is not reference-counted turns a shared lease
  * exclusive in place first, and leaves the label when it cannot.
  */
-int vm_disk_giveback_held(const struct vm_disk_ctx *ctx, const struct vm_status_disk *rec,
-			  const struct vm_leaseset *held, struct vm_error *err);
+int vm_disks_giveback_held(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+			   const struct vm_leaseset *held, struct vm_error *err);
 
 #endif

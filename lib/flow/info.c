@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 	json_object *ret = NULL, *status;
 	const char *s, *state = "unresponsive";
 
-	if (vm_qmp_connect(dirfd, "qmp.sock", QUERY_TIMEOUT_MS, &qmp, NULL) < 0)
+	if (vm_rundir_qmp_connect(dirfd, QUERY_TIMEOUT_MS, &qmp, NULL) < 0)
 		return state;
 	if (vm_qmp_command(qmp, "query-status", NULL, QUERY_TIMEOUT_MS, &ret, NULL) == 0 &&
 	    json_object_object_get_ex(ret, "status", &status)) {
@@ -30,7 +31,7 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 		if (strcmp(s, "running") == 0)
 			state = "running";
 		else if (strcmp(s, "shutdown") == 0)
-			state = "shutoff";	/* on_poweroff preserve */
+			state = "shutoff"; /* on_poweroff preserve */
 		else if (strcmp(s, "internal-error") == 0 || strcmp(s, "guest-panicked") == 0)
 			state = "crashed";
 		else if (recorded == VM_RUN_STARTING)
@@ -44,10 +45,10 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 }
 
 int
-vm_info_get(const struct vm_paths *paths, const char *name,
-	    struct vm_domain_info *info, struct vm_error *err)
+vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info,
+	    struct vm_error *err)
 {
-	cleanup_close int dirfd = vm_state_open_dir(paths, name, err);
+	cleanup_close int dirfd = vm_rundir_open(paths, name, err);
 	struct vm_status *st = NULL;
 
 	if (dirfd < 0)
@@ -62,12 +63,12 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 	snprintf(info->uuid, sizeof(info->uuid), "%s", st->uuid);
 	info->uid = st->uid;
 	info->own_uid = st->own_uid;
-	info->alive = vm_state_alive(dirfd);
+	info->alive = vm_rundir_alive(dirfd);
 	if (info->alive) {
-		info->pid = vm_state_qemu_pid(dirfd);
+		info->pid = vm_rundir_qemu_pid(dirfd);
 		info->state = qmp_state(dirfd, st->state);
 	} else
-		info->state = vm_state_powered_off(dirfd) ? "shutoff" : "crashed";
+		info->state = vm_rundir_powered_off(dirfd) ? "shutoff" : "crashed";
 	vm_status_free(st);
 	return 0;
 }
@@ -75,16 +76,14 @@ vm_info_get(const struct vm_paths *paths, const char *name,
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct vm_domain_info *)a)->name,
-		      ((const struct vm_domain_info *)b)->name);
+	return strcmp(((const struct vm_info *)a)->name, ((const struct vm_info *)b)->name);
 }
 
 int
-vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
-	     size_t *n, struct vm_error *err)
+vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n, struct vm_error *err)
 {
-	int dfd = vm_paths_subdir(paths->fd, "domains", false, err);
-	struct vm_domain_info *v = NULL, *nv;
+	int dfd = vm_rundir_open_all(paths, err);
+	struct vm_info *v = NULL, *nv;
 	struct dirent *de;
 	DIR *d;
 
@@ -98,7 +97,7 @@ vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list domains");
 	}
 	while ((de = readdir(d))) {
-		struct vm_domain_info info;
+		struct vm_info info;
 		struct vm_error e = VM_ERROR_INIT;
 
 		if (vm_domain_check_name(de->d_name, NULL) < 0)

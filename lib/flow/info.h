@@ -10,29 +10,29 @@
  *   damaged   (listings only) status.json cannot be read; vm-status NAME
  *             reports why, and vm-stop --force NAME cleans it up
  */
-#ifndef VM_DOMAIN_INFO_H
-#define VM_DOMAIN_INFO_H
+#ifndef VM_INFO_H
+#define VM_INFO_H
 
 #include <stdbool.h>
 #include <sys/types.h>
 #include "paths.h"
 #include "error.h"
 
-struct vm_domain_info {
+struct vm_info {
 	char name[65];
 	const char *state;
 	bool alive;
-	pid_t pid;		/* 0 when unknown */
+	pid_t pid; /* 0 when unknown */
 	char uuid[37];
-	unsigned uid;		/* QEMU's; with a record only */
-	bool own_uid;		/* from user_range: isolated from other domains */
+	unsigned uid; /* QEMU's; with a record only */
+	bool own_uid; /* from user_range: isolated from other domains */
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */
-int vm_info_get(const struct vm_paths *paths, const char *name,
-		struct vm_domain_info *info, struct vm_error *err);
+int vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info,
+		struct vm_error *err);
 /* Every domain with state, sorted by name. */
-int vm_info_list(const struct vm_paths *paths, struct vm_domain_info **list,
-		 size_t *n, struct vm_error *err);
+int vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n,
+		 struct vm_error *err);
 
 #endif

@@ -1,9 +1,9 @@
-#include "attach.h"
-#include "attach_op.h"
+#include "media.h"
+#include "hotplug.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "rundir.h"
 #include "status.h"
@@ -13,25 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* QMP arguments are mostly strings */
+#define S(s) json_object_new_string(s)
+
 /*
  * The query-block entry of the drive TARGET (the caller puts *DRIVE), or
  * NULL. Drives of devices with an id are named by it, virtio-blk's by
  * its backend.
  */
 static int
-find_drive(struct vm_attach_op *op, const char *target, json_object **drive,
-	   struct vm_error *err)
+find_drive(struct vm_hotplug *op, const char *target, json_object **drive, struct vm_error *err)
 {
 	json_object *ret = NULL;
 	char vpath[64];
 
 	*drive = NULL;
 	snprintf(vpath, sizeof(vpath), "/machine/peripheral/%s/virtio-backend", target);
-	if (vm_attach_qmp(op, "query-block", NULL, &ret, err) < 0)
+	if (vm_hotplug_qmp(op, "query-block", NULL, &ret, err) < 0)
 		return -1;
-	for (size_t i = 0; i < vm_attach_array_len(ret) && !*drive; i++) {
+	for (size_t i = 0; i < vm_qmp_array_len(ret) && !*drive; i++) {
 		json_object *b = json_object_array_get_idx(ret, i);
-		const char *qdev = vm_attach_member(b, "qdev");
+		const char *qdev = vm_qmp_member(b, "qdev");
 
 		if (strcmp(qdev, target) == 0 || strcmp(qdev, vpath) == 0)
 			*drive = json_object_get(b);
@@ -42,7 +44,7 @@ find_drive(struct vm_attach_op *op, const char *target, json_object **drive,
 
 /* The cdrom drive TARGET; *LOADED tells whether it has a medium. */
 static int
-find_cdrom(struct vm_attach_op *op, const char *target, bool *loaded, struct vm_error *err)
+find_cdrom(struct vm_hotplug *op, const char *target, bool *loaded, struct vm_error *err)
 {
 	json_object *drive = NULL, *v = NULL;
 	bool removable;
@@ -50,7 +52,8 @@ find_cdrom(struct vm_attach_op *op, const char *target, bool *loaded, struct vm_
 	if (find_drive(op, target, &drive, err) < 0)
 		return -1;
 	if (!drive)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no cdrom '%s'", op->name, target);
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no cdrom '%s'", op->name,
+				    target);
 	removable = json_object_object_get_ex(drive, "removable", &v) && json_object_get_boolean(v);
 	*loaded = json_object_object_get_ex(drive, "inserted", NULL);
 	json_object_put(drive);
@@ -62,17 +65,17 @@ find_cdrom(struct vm_attach_op *op, const char *target, bool *loaded, struct vm_
 
 /* Takes the medium out of the drive TARGET, and deletes its block nodes. */
 static int
-remove_medium(struct vm_attach_op *op, const char *target, bool loaded, struct vm_error *err)
+remove_medium(struct vm_hotplug *op, const char *target, bool loaded, struct vm_error *err)
 {
-	if (loaded &&
-	    (vm_attach_qmp(op, "blockdev-open-tray",
-			   vm_attach_json("id", S(target), "force", json_object_new_boolean(true),
-					  NULL), NULL, err) < 0 ||
-	     vm_attach_qmp(op, "blockdev-remove-medium", vm_attach_json("id", S(target), NULL), NULL,
-			   err) < 0))
+	if (loaded && (vm_hotplug_qmp(op, "blockdev-open-tray",
+				      vm_qmp_json("id", S(target), "force",
+						  json_object_new_boolean(true), NULL),
+				      NULL, err) < 0 ||
+		       vm_hotplug_qmp(op, "blockdev-remove-medium",
+				      vm_qmp_json("id", S(target), NULL), NULL, err) < 0))
 		return -1;
 	vm_hook("attach:medium-removed");
-	if (vm_attach_delete_nodes(op, target, err) < 0)
+	if (vm_hotplug_delete_nodes(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:blockdev-deleted");
 	return 0;
@@ -84,7 +87,7 @@ remove_medium(struct vm_attach_op *op, const char *target, bool loaded, struct v
  * drive stays recorded. *FORGOT tells whether there was one.
  */
 static int
-forget_media(struct vm_attach_op *op, const char *target, size_t pending, bool *forgot,
+forget_media(struct vm_hotplug *op, const char *target, size_t pending, bool *forgot,
 	     struct vm_error *err)
 {
 	*forgot = false;
@@ -94,7 +97,7 @@ forget_media(struct vm_attach_op *op, const char *target, size_t pending, bool *
 
 		if (i == pending || !rec->path)
 			continue;
-		if (vm_attach_release(op, i, pending, err) < 0)
+		if (vm_hotplug_release(op, i, pending, err) < 0)
 			return -1;
 		free(rec->path);
 		free(rec->identity);
@@ -109,7 +112,7 @@ forget_media(struct vm_attach_op *op, const char *target, size_t pending, bool *
 
 /* Drops every record of TARGET but record KEEP, which stays the drive's one. */
 static int
-drop_others(struct vm_attach_op *op, const char *target, size_t keep, struct vm_error *err)
+drop_others(struct vm_hotplug *op, const char *target, size_t keep, struct vm_error *err)
 {
 	size_t n = op->st->ndisks, i = vm_status_disk_index(op->st, target, 0);
 
@@ -126,20 +129,21 @@ drop_others(struct vm_attach_op *op, const char *target, size_t keep, struct vm_
 }
 
 static int
-eject_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
+eject_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
 	size_t first = vm_status_disk_index(op->st, target, 0);
 	bool loaded, forgot;
 
-	if (find_cdrom(op, target, &loaded, err) < 0 || remove_medium(op, target, loaded, err) < 0 ||
+	if (find_cdrom(op, target, &loaded, err) < 0 ||
+	    remove_medium(op, target, loaded, err) < 0 ||
 	    forget_media(op, target, SIZE_MAX, &forgot, err) < 0)
 		return -1;
 	/* an insert cut short leaves two records: one empty drive is left */
 	if (first < op->st->ndisks && drop_others(op, target, first, err) < 0)
 		return -1;
 	if (forgot)
-		vm_state_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target,
-			     op->name);
+		vm_rundir_log(op->dl->dirfd, "ejected the medium of '%s' in domain '%s'", target,
+			      op->name);
 	return 0;
 }
 
@@ -150,7 +154,7 @@ eject_locked(struct vm_attach_op *op, const char *target, struct vm_error *err)
  * leaves the drive empty and recorded, the old medium given back.
  */
 static int
-insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error *err)
+insert_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *err)
 {
 	struct vm_leaseset held = { 0 };
 	struct vm_image img = { 0 };
@@ -164,64 +168,66 @@ insert_locked(struct vm_attach_op *op, const struct vm_disk *d, struct vm_error 
 	vm_disk_node_names(target, fmtname, filename);
 	if (find_cdrom(op, target, &loaded, err) < 0)
 		return -1;
-	if (vm_attach_lease_and_label(op, d, "", &img, &held, err) < 0)
+	if (vm_hotplug_lease_and_label(op, d, "", &img, &held, err) < 0)
 		return -1;
 	mine = op->st->ndisks - 1;
 	if ((loaded || recorded) && remove_medium(op, target, loaded, err) < 0)
 		goto fail;
 	if (forget_media(op, target, mine, &forgot, err) < 0)
 		goto fail;
-	if (vm_attach_hand_over(op, target, &held, &passed, err) < 0 ||
-	    vm_attach_add_nodes(op, d, &img, &nodes, err) < 0)
+	if (vm_hotplug_hand_over(op, target, &held, &passed, err) < 0 ||
+	    vm_hotplug_add_nodes(op, d, &img, &nodes, err) < 0)
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_attach_qmp(op, "blockdev-open-tray",
-			  vm_attach_json("id", S(target), "force", json_object_new_boolean(true),
-					 NULL), NULL, err) < 0 ||
-	    vm_attach_qmp(op, "blockdev-insert-medium",
-			  vm_attach_json("id", S(target), "node-name", S(fmtname), NULL), NULL, err) < 0)
+	if (vm_hotplug_qmp(op, "blockdev-open-tray",
+			   vm_qmp_json("id", S(target), "force", json_object_new_boolean(true),
+				       NULL),
+			   NULL, err) < 0 ||
+	    vm_hotplug_qmp(op, "blockdev-insert-medium",
+			   vm_qmp_json("id", S(target), "node-name", S(fmtname), NULL), NULL,
+			   err) < 0)
 		goto fail;
 	vm_hook("attach:medium-inserted");
-	if (vm_attach_qmp(op, "blockdev-close-tray", vm_attach_json("id", S(target), NULL), NULL,
-			  err) < 0)
+	if (vm_hotplug_qmp(op, "blockdev-close-tray", vm_qmp_json("id", S(target), NULL), NULL,
+			   err) < 0)
 		goto fail;
-	vm_state_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
-		     op->name);
+	vm_rundir_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
+		      op->name);
 	vm_leaseset_release(&held);
 	/* the medium is in: the drive's emptied records go */
 	return drop_others(op, target, mine, err);
 
 fail:
-	vm_attach_unwind(op, target, nodes, passed, &held);
+	vm_hotplug_unwind(op, target, nodes, passed, &held);
 	vm_leaseset_release(&held);
 	vm_image_close(&img);
 	return vm_error_prefix(err, "cannot insert '%s' into '%s'", d->source, target);
 }
 
 int
-vm_attach_eject(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
-		const char *target, const struct vm_attach_opts *opts, struct vm_error *err)
+vm_media_eject(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+	       const char *target, const struct vm_attach_opts *opts, struct vm_error *err)
 {
-	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
-	int r = vm_attach_begin(&op, paths, target, err);
+	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
+	int r = vm_hotplug_begin(&op, paths, target, err);
 
 	if (r == 0)
 		r = eject_locked(&op, target, err);
-	vm_attach_end(&op);
+	vm_hotplug_end(&op);
 	return r;
 }
 
 int
-vm_attach_insert(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
-		 const struct vm_disk *medium, const struct vm_attach_opts *opts,
-		 struct vm_error *err)
+vm_media_insert(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+		const struct vm_disk *medium, const struct vm_attach_opts *opts,
+		struct vm_error *err)
 {
-	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
-	int r = vm_attach_begin(&op, paths, medium->target, err);
+	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
+	int r = vm_hotplug_begin(&op, paths, medium->target, err);
 
 	if (r == 0)
 		r = insert_locked(&op, medium, err);
-	vm_attach_end(&op);
+	vm_hotplug_end(&op);
 	return r;
 }

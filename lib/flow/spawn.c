@@ -19,8 +19,7 @@
 #include <unistd.h>
 
 /* Reports STEP and errno to the parent and exits; the child never returns. */
-static void __attribute__((noreturn))
-child_fail(int pipefd, const char *step, int e)
+static void __attribute__((noreturn)) child_fail(int pipefd, const char *step, int e)
 {
 	char msg[256];
 	int n = snprintf(msg, sizeof(msg), "%s: %s", step, strerror(e));
@@ -30,8 +29,7 @@ child_fail(int pipefd, const char *step, int e)
 	_exit(127);
 }
 
-static void __attribute__((noreturn))
-child(const struct vm_spawn *sp, int pipefd)
+static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipefd)
 {
 	int devnull;
 
@@ -48,7 +46,7 @@ child(const struct vm_spawn *sp, int pipefd)
 	for (size_t i = 0; i < sp->nkeep; i++)
 		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
 			child_fail(pipefd, "cannot keep an fd for qemu", errno);
-	if (vm_state_write_pid_raw(sp->dirfd, getpid()) < 0)
+	if (vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
 	/* Nothing of the caller's working directory or umask reaches QEMU. */
 	if (chdir("/") < 0)
@@ -76,7 +74,7 @@ child(const struct vm_spawn *sp, int pipefd)
 }
 
 int
-vm_qemu_spawn(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
+vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 {
 	cleanup_close int rd = -1;
 	cleanup_close int wr = -1;
@@ -121,8 +119,8 @@ parse_id(const char *s, unsigned long *v)
 }
 
 int
-vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
-		    gid_t **groups, size_t *ngroups, struct vm_error *err)
+vm_spawn_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid, gid_t **groups,
+		     size_t *ngroups, struct vm_error *err)
 {
 	struct passwd *pw;
 	struct group *gr;
@@ -153,12 +151,12 @@ vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 			return vm_error_set(err, VM_EXIT_INVALID, "unknown qemu group '%s'", group);
 	}
 	if (*uid == 0)
-		return vm_error_set(err, VM_EXIT_INVALID, "refusing to run qemu as root (user '%s')",
-				    user);
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "refusing to run qemu as root (user '%s')", user);
 	if (*gid == 0)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "refusing to run qemu with group 0 (user '%s', group '%s')", user,
-				    group ? group : "its primary group");
+				    "refusing to run qemu with group 0 (user '%s', group '%s')",
+				    user, group ? group : "its primary group");
 	*groups = NULL;
 	*ngroups = 0;
 	if (!pw)
@@ -166,7 +164,8 @@ vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
 	getgrouplist(pw->pw_name, *gid, NULL, &n);
 	list = calloc(n + 1, sizeof(*list));
 	if (!list)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the groups of '%s'", user);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the groups of '%s'",
+				    user);
 	if (getgrouplist(pw->pw_name, *gid, list, &n) < 0)
 		n = 0;
 	*groups = list;

@@ -8,8 +8,8 @@
  * 077. A failure in the child reaches the parent through a
  * CLOEXEC pipe as a clear message.
  */
-#ifndef VM_QEMU_SPAWN_H
-#define VM_QEMU_SPAWN_H
+#ifndef VM_SPAWN_H
+#define VM_SPAWN_H
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -17,25 +17,25 @@
 
 struct vm_spawn {
 	char *const *argv;
-	char *const *envp;	/* the whole environment, never the caller's */
-	int dirfd;		/* domain run dir: pid file */
-	int log_fd;		/* stdout and stderr */
-	const int *keep;	/* fds QEMU inherits (leases, liveness, monitor) */
+	char *const *envp; /* the whole environment, never the caller's */
+	int dirfd;	   /* domain run dir: pid file */
+	int log_fd;	   /* stdout and stderr */
+	const int *keep;   /* fds QEMU inherits (leases, liveness, monitor) */
 	size_t nkeep;
-	bool change_id;		/* false in session mode: stay who we are */
+	bool change_id; /* false in session mode: stay who we are */
 	uid_t uid;
 	gid_t gid;
-	const gid_t *groups;	/* supplementary groups of UID */
+	const gid_t *groups; /* supplementary groups of UID */
 	size_t ngroups;
 };
 
-int vm_qemu_spawn(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);
+int vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);
 
 /*
  * Resolves the QEMU user and group (names or numbers) to ids and the
  * user's supplementary groups. GROUP NULL means the user's primary group.
  */
-int vm_qemu_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
-			gid_t **groups, size_t *ngroups, struct vm_error *err);
+int vm_spawn_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+			 gid_t **groups, size_t *ngroups, struct vm_error *err);
 
 #endif

@@ -1,8 +1,10 @@
-#include "run.h"
+#include "start.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "holders.h"
 #include "lock.h"
+#include "controller.h"
 #include "qemu_argv.h"
 #include "spawn.h"
 #include "qmp.h"
@@ -11,7 +13,6 @@
 #include "status.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -21,12 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define QMP_SOCK "qmp.sock"
 #define QMP_START_TIMEOUT_MS 30000
 #define STARTUP_EXIT_WAIT_MS 2000
 #define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
@@ -35,8 +33,8 @@
  * of them, and that 0700 directory of root's is out of its reach, so
  * nothing is read from or left in a home of anyone's. */
 static const char *const home_vars[] = {
-	"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-	"XDG_DATA_HOME", "XDG_STATE_HOME",
+	"HOME",		  "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME",
+	"XDG_CACHE_HOME", "XDG_DATA_HOME",   "XDG_STATE_HOME",
 };
 
 #define NHOME (sizeof(home_vars) / sizeof(*home_vars))
@@ -46,64 +44,19 @@ struct start {
 	const struct vm_conf *conf;
 	const struct vm_paths *paths;
 	struct vm_domain *dom;
-	struct vm_disk_ctx ctx;
+	struct vm_disks_ctx ctx;
 	struct vm_domlock *dl;
 	struct vm_status st;
 	struct vm_leaseset held;
-	struct vm_image *images;	/* each disk's open files, for QEMU */
-	size_t nlabelled;	/* disks 0..n-1 may carry our label */
-	bool change_id;		/* not in session mode */
-	bool own_uid;		/* lease a uid of its own from user_range */
+	struct vm_image *images; /* each disk's open files, for QEMU */
+	size_t nlabelled;	 /* disks 0..n-1 may carry our label */
+	bool change_id;		 /* not in session mode */
+	bool own_uid;		 /* lease a uid of its own from user_range */
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
-	off_t log_start;	/* where QEMU's own output begins in qemu.log */
+	off_t log_start; /* where QEMU's own output begins in qemu.log */
 };
-
-/*
- * The listening monitor socket is made here and inherited by QEMU, so it
- * exists before QEMU runs and we can connect at once, with no polling.
- * bind() goes through /proc/self/fd so that a long run directory cannot
- * overflow sun_path.
- */
-static int
-monitor_socket(int dirfd, struct vm_error *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	cleanup_close int fd = -1;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_SOCK);
-	if (unlinkat(dirfd, QMP_SOCK, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old monitor socket");
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
-	return steal_fd(fd);
-}
-
-/* The last line QEMU wrote to qemu.log from offset FROM on (vmkit's own
- * lines come before), or false when it wrote nothing. */
-static bool
-log_tail(int dirfd, off_t from, char *out, size_t size)
-{
-	cleanup_free char *buf = NULL;
-	char *start, *line, *end;
-	size_t len;
-
-	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, &len, NULL) < 0 || (size_t)from >= len)
-		return false;
-	start = buf + from;
-	end = buf + len;
-	while (end > start && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	line = end;
-	while (line > start && line[-1] != '\n')
-		line--;
-	if (!*line)
-		return false;
-	snprintf(out, size, "%s", line);
-	return true;
-}
 
 /* Why QEMU died before its monitor answered: its own last words, else how it ended. */
 static int
@@ -122,16 +75,17 @@ startup_failure(struct start *s, struct vm_error *err)
 		poll(&pfd, 1, STARTUP_EXIT_WAIT_MS);
 	if (waitpid(s->pid, &ws, WNOHANG) == s->pid)
 		s->pid = -1;
-	if (log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
+	if (vm_rundir_log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
 	if (s->pid < 0 && WIFEXITED(ws))
 		return vm_error_set(err, VM_EXIT_SYSTEM,
 				    "qemu exited during start-up with status %d and wrote nothing",
 				    WEXITSTATUS(ws));
 	if (s->pid < 0 && WIFSIGNALED(ws))
-		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu was killed by signal %d during start-up",
-				    WTERMSIG(ws));
-	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see qemu.log)");
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "qemu was killed by signal %d during start-up", WTERMSIG(ws));
+	return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up (see %s)",
+			    vm_rundir_log_name);
 }
 
 /* Who QEMU runs as: a static <seclabel>, else user and group of vmkit.conf. */
@@ -149,13 +103,13 @@ resolve_ids(struct start *s, const struct vm_paths *paths, struct vm_error *err)
 	if (sl->type == VM_SECLABEL_STATIC && sl->has_ids) {
 		snprintf(u, sizeof(u), "+%u", sl->uid);
 		snprintf(g, sizeof(g), "+%u", sl->gid);
-		return vm_qemu_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
+		return vm_spawn_resolve_ids(u, g, &l->uid, &l->gid, &s->groups, &s->ngroups, err);
 	}
 	/* With user_range, uid and gid come from take_uid(); the groups stay
 	 * those of user (and group), which is how QEMU reaches /dev/kvm. */
 	s->own_uid = s->conf->user_range.last != 0;
-	return vm_qemu_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid,
-				   &s->groups, &s->ngroups, err);
+	return vm_spawn_resolve_ids(s->conf->user, s->conf->group, &l->uid, &l->gid, &s->groups,
+				    &s->ngroups, err);
 }
 
 /*
@@ -269,8 +223,8 @@ take_leases(struct start *s, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the disks");
 	for (size_t i = 0; i < s->dom->ndisks; i++) {
 		struct vm_status_disk rec;
-		int r = vm_disk_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
-					err);
+		int r = vm_disks_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
+					 err);
 
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
@@ -354,16 +308,15 @@ spawn(struct start *s, struct vm_error *err)
 	};
 	size_t nkeep = 0;
 	int r;
-	mon = monitor_socket(s->dl->dirfd, err);
+	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
-	alive = vm_state_liveness_fd(s->dl, err);
+	alive = vm_rundir_liveness_fd(s->dl, err);
 	if (alive < 0)
 		return -1;
-	log = openat(s->dl->dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
+	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu.log");
+		return -1;
 	if (qemu_env(s, env, err) < 0 ||
 	    vm_qemu_argv(s->dom, s->conf, mon, s->images, &argv, err) < 0) {
 		qemu_env_free(env);
@@ -383,9 +336,9 @@ spawn(struct start *s, struct vm_error *err)
 	sp.log_fd = log;
 	sp.keep = keep;
 	sp.nkeep = nkeep;
-	vm_state_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
+	vm_rundir_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	s->log_start = lseek(log, 0, SEEK_END);
-	r = vm_qemu_spawn(&sp, &s->pid, err);
+	r = vm_spawn_qemu(&sp, &s->pid, err);
 	qemu_env_free(env);
 	vm_argv_free(&argv);
 	return r;
@@ -397,7 +350,7 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	struct vm_qmp *qmp = NULL;
 	int r;
 
-	if (vm_qmp_connect(s->dl->dirfd, QMP_SOCK, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
+	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = paused ? 0 : vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -418,33 +371,24 @@ unwind(struct start *s)
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
-		vm_disk_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
+		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
-	vm_state_remove_runtime(s->dl, &ignored);
-	vm_status_remove(s->dl->dirfd, &ignored);
+	vm_rundir_remove_runtime(s->dl, &ignored);
+	vm_rundir_remove_status(s->dl->dirfd, &ignored);
 }
 
 /* What vm-attach needs to know of the domain and its QEMU, and the domain itself as text. */
 static int
 describe_machine(struct start *s, struct vm_error *err)
 {
-	xmlChar *xml = NULL;
-	int len = 0, r;
-
-	s->st.root_ports = vm_qemu_root_ports(s->dom);
+	s->st.root_ports = vm_controller_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
 	s->st.uid = s->ctx.label.uid;
 	s->st.gid = s->ctx.label.gid;
 	s->st.own_uid = s->own_uid;
-	xmlDocDumpMemoryEnc(s->dom->doc, &xml, &len, "UTF-8");
-	if (!xml)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record domain '%s'",
-				    s->dom->name);
-	r = vm_state_write_domain(s->dl, (const char *)xml, len, err);
-	xmlFree(xml);
-	return r;
+	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
 
 static int
@@ -454,8 +398,9 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	bool owners_here = false;
 	int r;
 
-	if (vm_state_alive(s->dl->dirfd))
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running", s->dom->name);
+	if (vm_rundir_alive(s->dl->dirfd))
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is already running",
+				    s->dom->name);
 	r = vm_status_read(s->dl->dirfd, &old, NULL);
 	vm_status_free(old);
 	if (r == 0 || errno != ENOENT)
@@ -474,7 +419,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	for (size_t i = 0; i < s->st.ndisks; i++) {
 		/* A failed apply that remembers owners may have left xattrs to
 		 * drop; one that does not only chowns, so it changed nothing. */
-		if (vm_disk_label(&s->ctx, &s->st.disks[i], &s->images[i], err) < 0) {
+		if (vm_disks_label(&s->ctx, &s->st.disks[i], &s->images[i], err) < 0) {
 			s->nlabelled = i + s->ctx.label.remember;
 			goto fail;
 		}
@@ -495,7 +440,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		goto fail;
 	vm_hook("start:spawned");
 	if (handshake(s, paused, err) < 0) {
-		if (!vm_state_alive(s->dl->dirfd))
+		if (!vm_rundir_alive(s->dl->dirfd))
 			startup_failure(s, err);
 		goto fail;
 	}
@@ -503,7 +448,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	s->st.state = VM_RUN_RUNNING;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
-	vm_state_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
+	vm_rundir_log(s->dl->dirfd, "domain '%s' is running, pid %d", s->dom->name, (int)s->pid);
 	return 0;
 
 fail:
@@ -512,11 +457,14 @@ fail:
 }
 
 int
-vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
-	     struct vm_domain *dom, bool paused, vm_warn_fn warn, struct vm_error *err)
+vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domain *dom,
+		bool paused, vm_warn_fn warn, struct vm_error *err)
 {
 	struct start s = {
-		.conf = conf, .paths = paths, .dom = dom, .ctx = { .conf = conf, .warn = warn },
+		.conf = conf,
+		.paths = paths,
+		.dom = dom,
+		.ctx = { .conf = conf, .warn = warn },
 	};
 	int r = -1;
 
@@ -526,6 +474,7 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 	if (resolve_ids(&s, paths, err) < 0 || vm_lockmgr_open(conf, paths, &s.ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
 	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
 		vm_error_set(err, VM_EXIT_INVALID,
 			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");
@@ -538,10 +487,10 @@ vm_run_start(const struct vm_conf *conf, const struct vm_paths *paths,
 			     dom->name);
 		goto out;
 	}
-	if (vm_state_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
+	if (vm_rundir_lock(paths, dom->name, true, -1, &s.dl, err) == 0) {
 		vm_hook("start:locked");
 		r = start_locked(&s, paused, err);
-		vm_state_unlock(s.dl);
+		vm_rundir_unlock(s.dl);
 	}
 out:
 	vm_leaseset_release(&s.held);

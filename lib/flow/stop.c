@@ -1,22 +1,20 @@
-#include "run.h"
+#include "stop.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
 #include "qmp.h"
 #include "disks.h"
 #include "rundir.h"
 #include "status.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,7 +28,7 @@ qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
 	struct vm_qmp *qmp = NULL;
 	int r;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, err) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = vm_qmp_command(qmp, cmd, NULL, QMP_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -49,7 +47,7 @@ guest_off(struct vm_domlock *dl)
 	json_object *ret = NULL, *status;
 	bool off = false;
 
-	if (vm_qmp_connect(dl->dirfd, "qmp.sock", QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
+	if (vm_rundir_qmp_connect(dl->dirfd, QMP_TIMEOUT_MS, &qmp, &ignored) < 0)
 		return false;
 	if (vm_qmp_command(qmp, "query-status", NULL, QMP_TIMEOUT_MS, &ret, &ignored) == 0 &&
 	    json_object_object_get_ex(ret, "status", &status))
@@ -63,8 +61,9 @@ guest_off(struct vm_domlock *dl)
 static int
 quit_off(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 {
-	if (qmp_send(dl, "quit", err) < 0 || vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
-		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'", dl->name);
+	if (qmp_send(dl, "quit", err) < 0 || vm_rundir_wait_exit(dl, pidfd, QUIT_WAIT_MS, err) < 0)
+		return vm_error_prefix(err, "cannot end the qemu of powered-off domain '%s'",
+				       dl->name);
 	return 0;
 }
 
@@ -82,7 +81,7 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 	struct vm_error ignored = VM_ERROR_INIT;
 
 	if (qmp_send(dl, "quit", &ignored) == 0 &&
-	    vm_state_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
+	    vm_rundir_wait_exit(dl, pidfd, QUIT_WAIT_MS, &ignored) == 0)
 		return 0;
 	if (pidfd < 0)
 		return vm_error_set(err, VM_EXIT_SYSTEM,
@@ -90,18 +89,19 @@ force_stop(struct vm_domlock *dl, int pidfd, struct vm_error *err)
 				    dl->name);
 	/* A stopped QEMU (SIGSTOP) handles SIGTERM only once continued. */
 	if (signal_qemu(pidfd, SIGTERM) == 0 && signal_qemu(pidfd, SIGCONT) == 0 &&
-	    vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
+	    vm_rundir_wait_exit(dl, pidfd, TERM_WAIT_MS, &ignored) == 0)
 		return 0;
 	signal_qemu(pidfd, SIGKILL);
-	if (vm_state_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL", dl->name);
+	if (vm_rundir_wait_exit(dl, pidfd, TERM_WAIT_MS, err) < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu of domain '%s' survived SIGKILL",
+				    dl->name);
 	return 0;
 }
 
 static int
 stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_error *err)
 {
-	cleanup_close int pidfd = vm_state_qemu_pidfd(dl->dirfd);
+	cleanup_close int pidfd = vm_rundir_qemu_pidfd(dl->dirfd);
 
 	if (opts->force)
 		return force_stop(dl, pidfd, err);
@@ -109,7 +109,7 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 		return quit_off(dl, pidfd, err);
 	if (qmp_send(dl, "system_powerdown", err) < 0)
 		return vm_error_prefix(err, "cannot ask domain '%s' to power down", dl->name);
-	if (vm_state_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
+	if (vm_rundir_wait_exit(dl, pidfd, opts->timeout_s * 1000, err) < 0) {
 		if (err->code == VM_EXIT_NO && guest_off(dl)) {
 			vm_error_clear(err);
 			return quit_off(dl, pidfd, err);
@@ -123,68 +123,19 @@ stop_qemu(struct vm_domlock *dl, const struct vm_stop_opts *opts, struct vm_erro
 	return 0;
 }
 
-/* What a QEMU's lease fds say of its domain, when its status cannot. */
+/* What a QEMU's leases say of its domain, when its status cannot. */
 struct held_by_qemu {
-	char (*ids)[65];	/* names of the lease files QEMU has open */
-	size_t nids;
-	struct vm_status st;	/* its uuid and disks */
+	struct vm_status st; /* its uuid and disks */
 };
 
-static bool
-is_lease_name(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
-/* The lease files of the lockspace that QEMU (PID) has open. */
-static void
-qemu_lease_files(pid_t pid, const char *space, struct held_by_qemu *h)
-{
-	char dir[64], fdpath[340], link[PATH_MAX], own[PATH_MAX + 80];
-	struct stat a, b;
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		ssize_t n;
-		char *base, (*v)[65];
-
-		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, de->d_name);
-		n = readlink(fdpath, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		base = strrchr(link, '/');
-		if (!base || !is_lease_name(base + 1))
-			continue;
-		/* the same file as the lockspace's of that name, not a look-alike */
-		snprintf(own, sizeof(own), "%s/%s", space, base + 1);
-		if (stat(fdpath, &a) < 0 || lstat(own, &b) < 0 || a.st_dev != b.st_dev ||
-		    a.st_ino != b.st_ino)
-			continue;
-		v = realloc(h->ids, (h->nids + 1) * sizeof(*v));
-		if (!v)
-			break;
-		h->ids = v;
-		snprintf(h->ids[h->nids++], 65, "%s", base + 1);
-	}
-	if (d)
-		closedir(d);
-}
-
-/* Keeps the leases QEMU holds; their resources hash to their names (lock_query.c). */
+/* Keeps the leases QEMU holds; their resources hash to their names (lockmgr.c). */
 static int
 keep_held(const struct vm_lease_info *info, void *arg)
 {
 	struct held_by_qemu *h = arg;
 	struct vm_status_disk rec = { .target = "", .lease = true };
-	size_t i;
 
-	for (i = 0; i < h->nids && strcmp(h->ids[i], info->id) != 0; i++)
-		;
-	if (i == h->nids || !info->resource || info->state == VM_LEASE_FREE)
+	if (!info->resource || info->state == VM_LEASE_FREE)
 		return 0;
 	if (strncmp(info->resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0) {
 		snprintf(h->st.uuid, sizeof(h->st.uuid), "%s",
@@ -195,7 +146,8 @@ keep_held(const struct vm_lease_info *info, void *arg)
 	if (info->resource[0] != '/')
 		return 0;
 	rec.path = info->resource;
-	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_LEASE_SHARED : VM_LEASE_EXCLUSIVE;
+	rec.mode = info->state == VM_LEASE_HELD_SHARED ? VM_STATUS_LEASE_SHARED
+						       : VM_STATUS_LEASE_EXCLUSIVE;
 	return vm_status_add_disk(&h->st, &rec, NULL);
 }
 
@@ -205,16 +157,13 @@ keep_held(const struct vm_lease_info *info, void *arg)
  * uuid is recorded as using (its trusted.vmkit.user entry) is labelled.
  */
 static void
-learn_from_qemu(struct vm_disk_ctx *ctx, struct vm_domlock *dl, struct held_by_qemu *h)
+learn_from_qemu(struct vm_disks_ctx *ctx, struct vm_domlock *dl, struct held_by_qemu *h)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
-	const char *space = vm_lockmgr_space(ctx->lm);
-	pid_t pid = vm_state_qemu_pid(dl->dirfd);
+	pid_t pid = vm_rundir_qemu_pid(dl->dirfd);
 
-	if (!space || pid <= 0)
-		return;
-	qemu_lease_files(pid, space, h);
-	if (h->nids == 0 || vm_lockmgr_list(ctx->lm, keep_held, h, &ignored) < 0 || !h->st.uuid[0])
+	if (pid <= 0 || vm_lockmgr_inquire(ctx->lm, pid, keep_held, h, &ignored) < 0 ||
+	    !h->st.uuid[0])
 		return;
 	ctx->label.uuid = h->st.uuid;
 	for (size_t i = 0; i < h->st.ndisks && ctx->labels; i++) {
@@ -236,13 +185,14 @@ static int
 discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domlock *dl,
 		const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
-	struct vm_disk_ctx ctx = {
+	struct vm_disks_ctx ctx = {
 		.conf = conf,
 		.warn = opts->warn,
 		.labels = !paths->session && conf->dynamic_ownership,
 		.label.remember = conf->remember_owner,
 	};
 	struct held_by_qemu h = { 0 };
+	const char *kept;
 	int r = -1;
 
 	opts->warn("%s", err->msg);
@@ -251,50 +201,47 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
-	if (vm_state_alive(dl->dirfd)) {
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
+	if (vm_rundir_alive(dl->dirfd)) {
 		learn_from_qemu(&ctx, dl, &h);
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
-		*result = VM_STOPPED;
+		*result = VM_STOP_DONE;
 	}
 	for (size_t i = 0; i < h.st.ndisks; i++)
-		if (vm_disk_giveback(&ctx, &h.st.disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &h.st.disks[i], err) < 0)
 			goto out;
-	if (renameat(dl->dirfd, "status.json", dl->dirfd, "status.json.damaged") < 0) {
-		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set aside the status of domain '%s'",
-			     dl->name);
+	if (vm_rundir_quarantine_status(dl, &kept, err) < 0)
 		goto out;
-	}
 	if (h.st.ndisks)
-		opts->warn("kept it as status.json.damaged; gave back the %zu disks that its qemu held",
+		opts->warn("kept it as %s; gave back the %zu disks that its qemu held", kept,
 			   h.st.ndisks);
 	else
-		opts->warn("kept it as status.json.damaged; the owners of the disks of domain '%s' were not restored",
-			   dl->name);
-	r = vm_state_remove_runtime(dl, err);
+		opts->warn("kept it as %s; the owners of the disks of domain '%s' were not restored",
+			   kept, dl->name);
+	r = vm_rundir_remove_runtime(dl, err);
 out:
 	for (size_t i = 0; i < h.st.ndisks; i++) {
 		free(h.st.disks[i].target);
 		free(h.st.disks[i].path);
 	}
 	free(h.st.disks);
-	free(h.ids);
 	vm_lockmgr_close(ctx.lm);
 	return r;
 }
 
 static int
-stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
-	    struct vm_domlock *dl, const struct vm_stop_opts *opts,
-	    enum vm_stop_result *result, struct vm_error *err)
+stop_locked(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domlock *dl,
+	    const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
-	struct vm_disk_ctx ctx = { .conf = conf, .warn = opts->warn };
+	struct vm_disks_ctx ctx = { .conf = conf, .warn = opts->warn };
 	struct vm_status *st = NULL;
 	int r = -1;
 
 	if (vm_status_read(dl->dirfd, &st, err) < 0) {
-		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_state_alive(dl->dirfd))
-			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", dl->name);
+		if (errno == ENOENT && err->code == VM_EXIT_NO && !vm_rundir_alive(dl->dirfd))
+			return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running",
+					    dl->name);
 		if (err->code == VM_EXIT_SYSTEM && opts->force)
 			return discard_damaged(conf, paths, dl, opts, result, err);
 		if (err->code == VM_EXIT_SYSTEM) {
@@ -307,30 +254,31 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths,
 		}
 		return vm_error_prefix(err, "domain '%s'", dl->name);
 	}
-	if (vm_state_alive(dl->dirfd)) {
+	if (vm_rundir_alive(dl->dirfd)) {
 		if (stop_qemu(dl, opts, err) < 0)
 			goto out;
-		*result = VM_STOPPED;
+		*result = VM_STOP_DONE;
 	} else
 		*result = VM_STOP_CLEANED;
 	vm_hook("stop:qemu-gone");
 	if (vm_lockmgr_open(conf, paths, &ctx.lm, err) < 0 ||
 	    vm_lockmgr_set_owner(ctx.lm, dl->name, err) < 0)
 		goto out;
+	vm_lockmgr_set_holders(ctx.lm, vm_holders_load);
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++) {
-		if (vm_disk_giveback(&ctx, &st->disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &st->disks[i], err) < 0)
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
-	if (vm_state_remove_runtime(dl, err) < 0)
+	if (vm_rundir_remove_runtime(dl, err) < 0)
 		goto out;
 	vm_hook("stop:runtime-removed");
 	/* Last: while status.json exists the domain is not cleaned up. */
-	if (vm_status_remove(dl->dirfd, err) < 0)
+	if (vm_rundir_remove_status(dl->dirfd, err) < 0)
 		goto out;
-	vm_state_log(dl->dirfd, "domain '%s' stopped", dl->name);
+	vm_rundir_log(dl->dirfd, "domain '%s' stopped", dl->name);
 	r = 0;
 out:
 	vm_lockmgr_close(ctx.lm);
@@ -339,17 +287,16 @@ out:
 }
 
 int
-vm_run_stop(const struct vm_conf *conf, const struct vm_paths *paths,
-	    const char *name, const struct vm_stop_opts *opts,
-	    enum vm_stop_result *result, struct vm_error *err)
+vm_stop_domain(const struct vm_conf *conf, const struct vm_paths *paths, const char *name,
+	       const struct vm_stop_opts *opts, enum vm_stop_result *result, struct vm_error *err)
 {
 	struct vm_domlock *dl = NULL;
 	int r;
 
-	if (vm_state_lock(paths, name, false, -1, &dl, err) < 0)
+	if (vm_rundir_lock(paths, name, false, -1, &dl, err) < 0)
 		return -1;
 	vm_hook("stop:locked");
 	r = stop_locked(conf, paths, dl, opts, result, err);
-	vm_state_unlock(dl);
+	vm_rundir_unlock(dl);
 	return r;
 }

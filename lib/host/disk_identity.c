@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+/* The lock manager keeps the leases of these in the host's own
+ * lockspace (vm_lease_local() in lock.h spells them too). */
 #define INODE_PREFIX "inode:"
 #define BLOCKDEV_PREFIX "blockdev:"
 
@@ -142,11 +144,4 @@ vm_disk_identity_path(const char *path, char **resource, struct vm_error *err)
 				    "cannot open disk '%s'", path);
 	}
 	return vm_disk_identity(fd, resource, err);
-}
-
-bool
-vm_disk_identity_local(const char *resource)
-{
-	return strncmp(resource, INODE_PREFIX, strlen(INODE_PREFIX)) == 0 ||
-	       strncmp(resource, BLOCKDEV_PREFIX, strlen(BLOCKDEV_PREFIX)) == 0;
 }

@@ -21,8 +21,8 @@
  * devices below it.
  *
  * inode: and blockdev: mean something on this host only, so their
- * leases live in the host's own lockspace (see lock.h); wwid: leases go
- * to the configured one, which hosts may share.
+ * leases live in the host's own lockspace (vm_lease_local() in lock.h);
+ * wwid: leases go to the configured one, which hosts may share.
  */
 #ifndef VM_DISK_IDENTITY_H
 #define VM_DISK_IDENTITY_H
@@ -43,8 +43,5 @@ int vm_disk_identity(int fd, char **resource, struct vm_error *err);
  * it; VM_EXIT_INVALID when the path names nothing.
  */
 int vm_disk_identity_path(const char *path, char **resource, struct vm_error *err);
-
-/* Whether RESOURCE is an identity that means something on this host only. */
-bool vm_disk_identity_local(const char *resource);
 
 #endif

@@ -69,17 +69,17 @@ resolve(const char *path, char **canon, struct vm_error *err)
 			continue;
 		}
 		if (dlen + 1 + len >= sizeof(done))
-			return vm_error_sys(err, VM_EXIT_INVALID, ENAMETOOLONG, "cannot access disk '%s'",
-					    path);
+			return vm_error_sys(err, VM_EXIT_INVALID, ENAMETOOLONG,
+					    "cannot access disk '%s'", path);
 		snprintf(done + dlen, sizeof(done) - dlen, "/%.*s", (int)len, p);
 		fd = open(done, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0)
-			return vm_error_sys(err, errno == ENOMEM ? VM_EXIT_SYSTEM : VM_EXIT_INVALID, errno,
-					    "cannot access disk '%s'", path);
+			return vm_error_sys(err, errno == ENOMEM ? VM_EXIT_SYSTEM : VM_EXIT_INVALID,
+					    errno, "cannot access disk '%s'", path);
 		if (!S_ISLNK(st.st_mode)) {
 			if (*rest && !S_ISDIR(st.st_mode))
-				return vm_error_sys(err, VM_EXIT_INVALID, ENOTDIR, "cannot access disk '%s'",
-						    path);
+				return vm_error_sys(err, VM_EXIT_INVALID, ENOTDIR,
+						    "cannot access disk '%s'", path);
 			p = rest;
 			continue;
 		}
@@ -95,7 +95,8 @@ resolve(const char *path, char **canon, struct vm_error *err)
 		if (link[0] == '/')
 			done[0] = '\0';
 		if (asprintf(&p, "%.*s/%s", (int)n, link, rest) < 0)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot resolve disk '%s'", path);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot resolve disk '%s'",
+					    path);
 		free(todo);
 		todo = p;
 	}
@@ -110,7 +111,8 @@ open_failed(const char *path, int e, struct vm_error *err)
 {
 	if (e == ELOOP)
 		return vm_error_set(err, VM_EXIT_NO,
-				    "refusing disk '%s': a component of its path is a symlink now", path);
+				    "refusing disk '%s': a component of its path is a symlink now",
+				    path);
 	return vm_error_sys(err, e == ENOENT || e == ENOTDIR ? VM_EXIT_NO : VM_EXIT_SYSTEM, e,
 			    "cannot open disk '%s'", path);
 }
@@ -129,9 +131,11 @@ open_layer(struct vm_image_layer *l, int flags, enum kind kind, struct vm_error 
 	if (fstat(l->fd, &st) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat disk '%s'", l->path);
 	if (kind == KIND_FILE && !S_ISREG(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not a regular file", l->path);
+		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not a regular file",
+				    l->path);
 	if (kind == KIND_BLOCK && !S_ISBLK(st.st_mode))
-		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not a block device", l->path);
+		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not a block device",
+				    l->path);
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "disk '%s' is not a regular file or a block device", l->path);
@@ -181,8 +185,8 @@ read_header(const struct vm_image_layer *l, struct vm_qcow2 *q, struct vm_error 
 	if (n < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read disk '%s'", l->path);
 	if (!need)
-		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not valid qcow2: %s", l->path,
-				    why);
+		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not valid qcow2: %s",
+				    l->path, why);
 	buf = malloc(need);
 	if (!buf)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read disk '%s'", l->path);
@@ -190,15 +194,15 @@ read_header(const struct vm_image_layer *l, struct vm_qcow2 *q, struct vm_error 
 	if (n < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read disk '%s'", l->path);
 	if (vm_qcow2_parse(buf, n, q, &why) < 0)
-		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not valid qcow2: %s", l->path,
-				    why);
+		return vm_error_set(err, VM_EXIT_INVALID, "disk '%s' is not valid qcow2: %s",
+				    l->path, why);
 	return 0;
 }
 
 /* The canonical path of the backing file Q names for layer L, and its format. */
 static int
 backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path,
-	   enum vm_disk_format *fmt, struct vm_error *err)
+	   enum vm_image_format *fmt, struct vm_error *err)
 {
 	const char *b = q->backing;
 	const char *sep = strpbrk(b, ":/");
@@ -215,15 +219,14 @@ backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path
 				    "disk '%s' names its backing file '%s' without a format, which would be probed; record it with 'qemu-img rebase -u -F FORMAT -b ...'",
 				    l->path, b);
 	if (strcmp(q->backing_fmt, "raw") == 0)
-		*fmt = VM_FORMAT_RAW;
+		*fmt = VM_IMAGE_RAW;
 	else if (strcmp(q->backing_fmt, "qcow2") == 0)
-		*fmt = VM_FORMAT_QCOW2;
+		*fmt = VM_IMAGE_QCOW2;
 	else
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "disk '%s' has the backing file '%s' of format '%s' (expected raw or qcow2)",
 				    l->path, b, q->backing_fmt);
-	if (b[0] != '/' &&
-	    asprintf(&joined, "%.*s/%s", (int)(slash - l->path), l->path, b) < 0) {
+	if (b[0] != '/' && asprintf(&joined, "%.*s/%s", (int)(slash - l->path), l->path, b) < 0) {
 		joined = NULL;
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open disk '%s'", l->path);
 	}
@@ -233,7 +236,7 @@ backing_of(const struct vm_image_layer *l, const struct vm_qcow2 *q, char **path
 }
 
 static int
-add_layer(struct vm_image *img, char *path, enum vm_disk_format fmt, struct vm_error *err)
+add_layer(struct vm_image *img, char *path, enum vm_image_format fmt, struct vm_error *err)
 {
 	struct vm_image_layer *v = realloc(img->v, (img->n + 1) * sizeof(*v));
 
@@ -247,14 +250,14 @@ add_layer(struct vm_image *img, char *path, enum vm_disk_format fmt, struct vm_e
 }
 
 static int
-open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct vm_error *err)
+open_chain(const struct vm_image_spec *spec, struct vm_image *img, struct vm_error *err)
 {
-	bool ro = inspect || d->readonly || d->device == VM_DEVICE_CDROM;
-	enum kind kind = d->type == VM_DISK_BLOCK ? KIND_BLOCK : KIND_FILE;
-	enum vm_disk_format fmt = d->format;
+	bool ro = !spec->writable;
+	enum kind kind = spec->block ? KIND_BLOCK : KIND_FILE;
+	enum vm_image_format fmt = spec->format;
 	char *path = NULL;
 
-	if (resolve(d->source, &path, err) < 0)
+	if (resolve(spec->source, &path, err) < 0)
 		return -1;
 	for (;;) {
 		struct vm_image_layer *l;
@@ -270,14 +273,15 @@ open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct v
 				return vm_error_set(err, VM_EXIT_INVALID,
 						    "the backing chain of disk '%s' loops at '%s'",
 						    img->v[0].path, l->path);
-		if (l->format != VM_FORMAT_QCOW2)
+		if (l->format != VM_IMAGE_QCOW2)
 			return 0;
 		if (read_header(l, &q, err) < 0)
 			return -1;
 		if (q.data_file)
 			return vm_error_set(err, VM_EXIT_INVALID,
 					    "disk '%s' keeps its data in the external file '%s', which vmkit does not support",
-					    l->path, q.data_file_name[0] ? q.data_file_name : "(unnamed)");
+					    l->path,
+					    q.data_file_name[0] ? q.data_file_name : "(unnamed)");
 		if (!q.backing[0])
 			return 0;
 		if (img->n > VM_IMAGE_BACKING_MAX)
@@ -292,10 +296,10 @@ open_chain(const struct vm_disk *d, bool inspect, struct vm_image *img, struct v
 }
 
 int
-vm_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img, struct vm_error *err)
+vm_image_open(const struct vm_image_spec *spec, struct vm_image *img, struct vm_error *err)
 {
 	memset(img, 0, sizeof(*img));
-	if (open_chain(d, inspect, img, err) < 0) {
+	if (open_chain(spec, img, err) < 0) {
 		vm_image_close(img);
 		return -1;
 	}
@@ -326,7 +330,7 @@ vm_image_reopen(const char *path, bool has_id, dev_t dev, ino_t ino, struct vm_e
 	if (fstat(fd, &st) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat disk '%s'", path);
 	if (has_id && (st.st_dev != dev || st.st_ino != ino))
-		return vm_error_set(err, VM_EXIT_NO,
-				    "'%s' is no longer the file that was labelled", path);
+		return vm_error_set(err, VM_EXIT_NO, "'%s' is no longer the file that was labelled",
+				    path);
 	return steal_fd(fd);
 }

@@ -26,20 +26,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include "domain.h"
 #include "error.h"
 
 /* Backing files under a disk's own image, as libvirt's default allows
  * far more than any sane chain uses and each one costs fds and leases. */
 #define VM_IMAGE_BACKING_MAX 16
 
+enum vm_image_format { VM_IMAGE_RAW, VM_IMAGE_QCOW2 };
+
+/* What to open: a disk's source as its model describes it (disk.h
+ * makes one from a struct vm_disk). */
+struct vm_image_spec {
+	const char *source; /* as written */
+	bool block;	    /* a block device, else a regular file */
+	bool writable;	    /* the disk's own file O_RDWR, else O_RDONLY */
+	enum vm_image_format format;
+};
+
 struct vm_image_layer {
-	char *path;		/* canonical */
+	char *path; /* canonical */
 	int fd;
 	dev_t dev;
 	ino_t ino;
-	bool block;		/* a block device, else a regular file */
-	enum vm_disk_format format;
+	bool block; /* a block device, else a regular file */
+	enum vm_image_format format;
 };
 
 /* Layer 0 is the disk's own file, then its backing files in order. */
@@ -48,13 +58,9 @@ struct vm_image {
 	size_t n;
 };
 
-/*
- * Opens the chain of DISK, which has a source. The disk's own file is
- * opened O_RDWR unless it is readonly (or a cdrom), or INSPECT asks for
- * read-only throughout (vm-start --print-argv). Free with vm_image_close().
- */
-int vm_image_open(const struct vm_disk *disk, bool inspect, struct vm_image *img,
-		  struct vm_error *err);
+/* Opens the chain of SPEC; backing files are always read-only. Free
+ * with vm_image_close(). */
+int vm_image_open(const struct vm_image_spec *spec, struct vm_image *img, struct vm_error *err);
 void vm_image_close(struct vm_image *img);
 
 /*
@@ -63,7 +69,6 @@ void vm_image_close(struct vm_image *img);
  * file (DEV, INO) when HAS_ID. Another file there, or none, is
  * VM_EXIT_NO with a message naming PATH.
  */
-int vm_image_reopen(const char *path, bool has_id, dev_t dev, ino_t ino,
-		    struct vm_error *err);
+int vm_image_reopen(const char *path, bool has_id, dev_t dev, ino_t ino, struct vm_error *err);
 
 #endif

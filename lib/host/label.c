@@ -17,19 +17,28 @@
 #define X_BOOT "trusted.vmkit.boot_dac"
 #define X_USER "trusted.vmkit.user."
 
-static void
-boot_id(char out[64])
+/* This boot's id, read once: a process never outlives its boot, and a
+ * chain of N files would otherwise read it 2N times. */
+static const char *
+boot_id(void)
 {
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, out, 63);
+	static char id[64];
+	static bool read_once;
 
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		n = 0;
-	while (n > 0 && out[n - 1] == '\n')
-		n--;
-	out[n] = '\0';
+	if (!read_once) {
+		int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, id, sizeof(id) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n < 0)
+			n = 0;
+		while (n > 0 && id[n - 1] == '\n')
+			n--;
+		id[n] = '\0';
+		read_once = true;
+	}
+	return id;
 }
 
 /*
@@ -54,7 +63,8 @@ static int
 xset(int fd, const char *path, const char *name, const char *value, struct vm_error *err)
 {
 	if (fsetxattr(fd, name, value, strlen(value), 0) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name, path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot set '%s' on '%s'", name,
+				    path);
 	return 0;
 }
 
@@ -79,7 +89,8 @@ users(int fd, const char *path, bool drop, int *count, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
 	list = malloc(n + 1);
 	if (!list)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'", path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list xattrs of '%s'",
+				    path);
 	n = flistxattr(fd, list, n);
 	if (n < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot list xattrs of '%s'", path);
@@ -103,20 +114,18 @@ user_name(const struct vm_label_ctx *ctx, char out[80])
 static bool
 boot_is_stale(int fd)
 {
-	char now[64], then[64];
+	char then[64];
 
-	boot_id(now);
-	return xget(fd, X_BOOT, then, sizeof(then)) < 0 || strcmp(now, then) != 0;
+	return xget(fd, X_BOOT, then, sizeof(then)) < 0 || strcmp(boot_id(), then) != 0;
 }
 
 static int
 write_count(int fd, const char *path, int count, struct vm_error *err)
 {
-	char num[16], now[64];
+	char num[16];
 
-	boot_id(now);
 	snprintf(num, sizeof(num), "%d", count);
-	if (xset(fd, path, X_REF, num, err) < 0 || xset(fd, path, X_BOOT, now, err) < 0)
+	if (xset(fd, path, X_REF, num, err) < 0 || xset(fd, path, X_BOOT, boot_id(), err) < 0)
 		return -1;
 	return 0;
 }
@@ -125,13 +134,14 @@ static int
 do_chown(int fd, const char *path, uid_t uid, gid_t gid, struct vm_error *err)
 {
 	if (fchown(fd, uid, gid) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'", path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot change the owner of '%s'",
+				    path);
 	return 0;
 }
 
 int
-vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec, int fd,
-	       bool *no_xattr, struct vm_error *err)
+vm_label_apply(const struct vm_label_ctx *ctx, const char *path, int fd,
+	       struct vm_label_owner *owner, bool *no_xattr, struct vm_error *err)
 {
 	char dac[64], user[80];
 	struct stat st;
@@ -139,41 +149,40 @@ vm_label_apply(const struct vm_label_ctx *ctx, struct vm_status_disk *rec, int f
 
 	*no_xattr = false;
 	if (!ctx->remember)
-		return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
+		return do_chown(fd, path, ctx->uid, ctx->gid, err);
 	if (fstat(fd, &st) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s'", rec->path);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s'", path);
 	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
 		if (errno == ENOTSUP) {
 			*no_xattr = true;
 			/* Never remember QEMU's own label as the true owner. */
 			if (st.st_uid != ctx->uid || st.st_gid != ctx->gid) {
-				rec->has_owner = true;
-				rec->uid = st.st_uid;
-				rec->gid = st.st_gid;
+				owner->known = true;
+				owner->uid = st.st_uid;
+				owner->gid = st.st_gid;
 			}
-			return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
+			return do_chown(fd, path, ctx->uid, ctx->gid, err);
 		}
 		if (errno != ENODATA)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
-					    X_DAC, rec->path);
+					    X_DAC, path);
 		snprintf(dac, sizeof(dac), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
-		if (xset(fd, rec->path, X_DAC, dac, err) < 0)
+		if (xset(fd, path, X_DAC, dac, err) < 0)
 			return -1;
-	} else if (boot_is_stale(fd) && users(fd, rec->path, true, &count, err) < 0)
+	} else if (boot_is_stale(fd) && users(fd, path, true, &count, err) < 0)
 		return -1;
 	vm_hook("label:owner-remembered");
 	user_name(ctx, user);
-	if (xset(fd, rec->path, user, "1", err) < 0 ||
-	    users(fd, rec->path, false, &count, err) < 0 ||
-	    write_count(fd, rec->path, count, err) < 0)
+	if (xset(fd, path, user, "1", err) < 0 || users(fd, path, false, &count, err) < 0 ||
+	    write_count(fd, path, count, err) < 0)
 		return -1;
 	vm_hook("label:user-counted");
-	return do_chown(fd, rec->path, ctx->uid, ctx->gid, err);
+	return do_chown(fd, path, ctx->uid, ctx->gid, err);
 }
 
 int
-vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
-		 bool *restored, struct vm_error *err)
+vm_label_restore(const struct vm_label_ctx *ctx, const char *path, int fd,
+		 const struct vm_label_owner *owner, bool *restored, struct vm_error *err)
 {
 	static const char *const all[] = { X_REF, X_BOOT, X_DAC };
 	char dac[64], user[80];
@@ -184,46 +193,45 @@ vm_label_restore(const struct vm_label_ctx *ctx, const struct vm_status_disk *re
 	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
 		if (errno != ENODATA && errno != ENOTSUP)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
-					    X_DAC, rec->path);
-		if (rec->has_owner) {
+					    X_DAC, path);
+		if (owner->known) {
 			*restored = true;
-			return do_chown(fd, rec->path, rec->uid, rec->gid, err);
+			return do_chown(fd, path, owner->uid, owner->gid, err);
 		}
 		if (!ctx->remember) {
 			/* Like libvirt without remember_owner: back to root. */
 			*restored = true;
-			return do_chown(fd, rec->path, 0, 0, err);
+			return do_chown(fd, path, 0, 0, err);
 		}
 		return 0;
 	}
 	if (sscanf(dac, "%u:%u", &uid, &gid) != 2)
-		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC,
-				    rec->path, dac);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "damaged '%s' on '%s': '%s'", X_DAC, path,
+				    dac);
 	user_name(ctx, user);
 	if (boot_is_stale(fd)) {
-		if (users(fd, rec->path, true, &count, err) < 0)
+		if (users(fd, path, true, &count, err) < 0)
 			return -1;
-	} else if (xremove(fd, rec->path, user, err) < 0 ||
-		   users(fd, rec->path, false, &count, err) < 0)
+	} else if (xremove(fd, path, user, err) < 0 || users(fd, path, false, &count, err) < 0)
 		return -1;
 	vm_hook("label:user-dropped");
 	if (count > 0)
-		return write_count(fd, rec->path, count, err);
+		return write_count(fd, path, count, err);
 	/* The owner goes back before the record of it is removed, so a
 	 * crash in between leaves a record that the next restore uses. */
-	if (do_chown(fd, rec->path, uid, gid, err) < 0)
+	if (do_chown(fd, path, uid, gid, err) < 0)
 		return -1;
 	vm_hook("label:owner-restored");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (xremove(fd, rec->path, all[i], err) < 0)
+		if (xremove(fd, path, all[i], err) < 0)
 			return -1;
 	*restored = true;
 	return 0;
 }
 
 int
-vm_label_forget(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec, int fd,
-		int *left, struct vm_error *err)
+vm_label_forget(const struct vm_label_ctx *ctx, const char *path, int fd, int *left,
+		struct vm_error *err)
 {
 	char dac[64], user[80];
 
@@ -231,17 +239,16 @@ vm_label_forget(const struct vm_label_ctx *ctx, const struct vm_status_disk *rec
 	if (xget(fd, X_DAC, dac, sizeof(dac)) < 0) {
 		if (errno != ENODATA && errno != ENOTSUP)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s' of '%s'",
-					    X_DAC, rec->path);
+					    X_DAC, path);
 		return 0;
 	}
 	user_name(ctx, user);
 	if (boot_is_stale(fd)) {
-		if (users(fd, rec->path, true, left, err) < 0)
+		if (users(fd, path, true, left, err) < 0)
 			return -1;
-	} else if (xremove(fd, rec->path, user, err) < 0 ||
-		   users(fd, rec->path, false, left, err) < 0)
+	} else if (xremove(fd, path, user, err) < 0 || users(fd, path, false, left, err) < 0)
 		return -1;
-	return write_count(fd, rec->path, *left, err);
+	return write_count(fd, path, *left, err);
 }
 
 bool

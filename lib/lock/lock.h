@@ -1,14 +1,17 @@
 /*
  * Lock manager: leases on disks and domains, behind a driver chosen by
- * lock_manager in vmkit.conf ("file", the default, or "nop").
+ * lock_manager in vmkit.conf ("file", the default, or "nop"; the driver
+ * interface is lock_driver.h). It knows leases, not domains: whoever
+ * knows the local domains names the holders (vm_lockmgr_set_holders).
  *
- * A lease is held through an open file description (OFD locks), so it
- * passes to QEMU across fork/exec or over a unix socket and is freed by
- * the kernel when the last holder dies. Two leases on one resource in
- * one process conflict like any other pair.
+ * With the file driver a lease is held through an open file description
+ * (OFD locks), so it passes to QEMU across fork/exec or over a unix
+ * socket and is freed by the kernel when the last holder dies. Two
+ * leases on one resource in one process conflict like any other pair.
  *
  *	struct vm_lockmgr *lm = NULL;
  *	vm_lockmgr_open(&conf, &paths, &lm, &err);
+ *	vm_lockmgr_set_holders(lm, vm_holders_load);	   (holders.h)
  *	struct vm_lease *l = NULL;
  *	if (vm_lease_acquire(lm, canon_path, VM_LEASE_EXCLUSIVE, 0, &l, &err) < 0)
  *		... err.code == VM_EXIT_NO: held elsewhere
@@ -17,22 +20,20 @@
  *	vm_lockmgr_close(lm);
  *
  * A conflict is VM_EXIT_NO with the message "disk '/path' is in use by
- * domain 'NAME'" (when a local domain's status file names the holder)
+ * domain 'NAME'" (when the holders function names NAME as holding it)
  * or "... in use by another host or process"; for a "uuid:" resource it
- * reads "domain uuid 'UUID' is in use by ...". A local domain is named
- * as the holder when its status file lists the resource with a lease and
- * its QEMU is alive; failing that, when a command is starting or
- * stopping it.
+ * reads "domain uuid 'UUID' is in use by ...". Of the holders that claim
+ * a resource, those of the highest rank are named (see struct
+ * vm_lease_holder); the manager's owner never is.
  *
  * The file driver keeps one lease file per resource in the lockspace
- * (lock_space, or RUNDIR/leases), named by vm_lease_hash(); the leases
- * of identities that mean something on this host only ("inode:",
- * "blockdev:", see disk_identity.h) stay in RUNDIR/leases whatever
- * lock_space says, and listings and gc cover both directories. Byte 0 is the
- * content lease, byte 1 the metadata lock. The file holds the resource
- * and a newline, so that listings can name it. Lease fds are O_CLOEXEC:
- * whoever execs a holder (QEMU, vm-lock run's command) clears the flag in
- * the child for the fds it must keep.
+ * (lock_space, or RUNDIR/leases), named by the hex SHA-256 of the
+ * resource (vm_lease_info.id); the leases of resources that mean
+ * something on this host only (vm_lease_local()) stay in RUNDIR/leases
+ * whatever lock_space says, and listings and gc cover both directories. Byte 0 is the content
+ *lease, byte 1 the metadata lock. The file holds the resource and a newline, so that listings can
+ *name it. Lease fds are O_CLOEXEC: whoever execs a holder (QEMU, vm-lock run's command) clears the
+ *flag in the child for the fds it must keep.
  *
  * The nop driver locks nothing: leases have fd -1 and no id, the
  * metadata lock is an fd of /dev/null (so that callers close it like any
@@ -51,6 +52,11 @@
 #define VM_LEASE_UUID_PREFIX "uuid:"
 /* ... and of its uid from user_range, this prefix and the decimal uid. */
 #define VM_LEASE_UID_PREFIX "uid:"
+/* Resources that name a file by what it is on this host only: an
+ * inode, or a block device's numbers (disk_identity.h makes them, and
+ * spells the prefixes again, as the lock manager includes no host code). */
+#define VM_LEASE_INODE_PREFIX "inode:"
+#define VM_LEASE_BLOCKDEV_PREFIX "blockdev:"
 
 enum vm_lease_mode { VM_LEASE_SHARED, VM_LEASE_EXCLUSIVE };
 enum vm_lease_state { VM_LEASE_FREE, VM_LEASE_HELD_SHARED, VM_LEASE_HELD_EXCLUSIVE };
@@ -68,21 +74,55 @@ struct vm_lockmgr;
 int vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths,
 		    struct vm_lockmgr **lm, struct vm_error *err);
 void vm_lockmgr_close(struct vm_lockmgr *lm);
+/* LM's copy of the PATHS it was opened with. */
+const struct vm_paths *vm_lockmgr_paths(const struct vm_lockmgr *lm);
 /* false for the nop driver: nothing is locked */
 bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
-/* The directory that holds RESOURCE's lease file: the lockspace, or
- * RUNDIR/leases for an identity that means something on this host only
- * (see disk_identity.h) when lock_space is elsewhere. NULL for nop. */
-const char *vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource);
+/* Whether RESOURCE means something on this host only ("inode:",
+ * "blockdev:"), so that its lease must not go to a shared lockspace. */
+bool vm_lease_local(const char *resource);
+
+/*
+ * Who holds a lease, as far as this host can tell, for messages and
+ * listings only (the locks decide). NAME claims to hold RESOURCE; of
+ * several claims on one resource, those of the highest RANK are named.
+ * RANK is the caller's: for domains, 2 when its QEMU is alive and 1 when
+ * a command is starting or stopping it.
+ */
+struct vm_lease_holder {
+	char *name;
+	char *resource;
+	int rank;
+};
+
+/*
+ * Fills *V (malloc'ed, each string too; the manager frees them) with
+ * the claims of the holders under PATHS's run directory. Best effort: a
+ * claim that cannot be read is left out, and a failure is no claims.
+ */
+typedef void vm_lease_holders_fn(const struct vm_paths *paths, struct vm_lease_holder **v,
+				 size_t *n);
+
+/* The function that names holders; without one, no holder is named. */
+void vm_lockmgr_set_holders(struct vm_lockmgr *lm, vm_lease_holders_fn *fn);
 
 /*
  * The domain this manager takes leases for (vm-start, vm-stop): a
- * conflict never names it as the holder, even when its own status file
- * already lists the disk.
+ * conflict never names it as the holder, even when the holders
+ * function says it holds the disk (its own status file lists it).
  */
 int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_error *err);
+/*
+ * Leases taken from now on, until PID is set back to 0, are for the
+ * running process PID (a disk hotplugged into QEMU) rather than for this
+ * process and the program a child of it execs. With the file driver
+ * both are an fd that the caller hands on (vm_lease_fd()); a driver
+ * whose leases a process holds takes them on PID's behalf
+ * (lock_driver.h).
+ */
+void vm_lockmgr_set_pid(struct vm_lockmgr *lm, pid_t pid);
 
 /*
  * Content lease (byte 0) on RESOURCE, a canonical disk path or
@@ -91,9 +131,8 @@ int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_erro
  * F_OFD_SETLKW, interrupted by a timer signal (SIGALRM, whose handler is
  * restored afterwards).
  */
-int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource,
-		     enum vm_lease_mode mode, int wait_ms,
-		     struct vm_lease **lease, struct vm_error *err);
+int vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		     int wait_ms, struct vm_lease **lease, struct vm_error *err);
 /*
  * An exclusive content lease on RESOURCE if it is free: returns 0 with
  * *LEASE, or 1 when it is held, at once and without looking for the
@@ -109,25 +148,28 @@ int vm_lease_acquire_named(struct vm_lockmgr *lm, const char *resource, const ch
 			   struct vm_error *err);
 /* Explicit <lease>: byte OFFSET of the file PATH, exclusively. PATH
  * must exist (VM_EXIT_INVALID otherwise); a conflict fails at once. */
-int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path,
-			  unsigned long long offset, struct vm_lease **lease,
-			  struct vm_error *err);
+int vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long long offset,
+			  struct vm_lease **lease, struct vm_error *err);
 /*
  * Makes a shared content lease exclusive without letting go of it: on a
  * conflict (VM_EXIT_NO, worded as for an acquire) it stays shared.
  */
 int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err);
 /*
- * Takes FD, a copy of another process's lease fd on RESOURCE (from
- * pidfd_getfd), as a lease of this process. The lock is the one that
- * process holds, never free in between; vm_lease_release() of an
- * adopted lease unlocks it for every fd of that open file description.
+ * Takes over the lease on RESOURCE, in MODE, that the running process
+ * PID holds: calls FN with each lease of this process that carries it
+ * (FN owns it, even when it fails), never free in between; none when
+ * PID does not hold it or the driver cannot take it over. With the file
+ * driver these are copies of PID's fds (pidfd_getfd), and their
+ * vm_lease_release() unlocks the lease for PID too.
  */
-int vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		   int fd, struct vm_lease **lease, struct vm_error *err);
+typedef int vm_lease_fn(struct vm_lease *lease, void *arg, struct vm_error *err);
+int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
+		       pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err);
 /* The resource the lease was taken on. */
 const char *vm_lease_resource(const struct vm_lease *lease);
-/* The fd that carries the lock, or -1 (nop driver). */
+/* The fd that carries the lock, to be inherited by a child or passed to
+ * the running holder; -1 when there is none to hand on (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);
 /* Closes this process's handle; the lock lives on in other holders. */
 void vm_lease_release(struct vm_lease *lease);
@@ -138,15 +180,14 @@ void vm_lease_release(struct vm_lease *lease);
  * VM_EXIT_NO: "timed out after N s waiting for the metadata lock of
  * 'RESOURCE'". Returns an fd (O_CLOEXEC) to close for unlock.
  */
-int vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource,
-		       struct vm_error *err);
+int vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource, struct vm_error *err);
 
 /* What a lease looks like from outside, for vm-lock. */
 struct vm_lease_info {
-	char id[65];		/* lease file name; empty when unknown */
-	char *resource;		/* NULL when the lease file does not name it */
+	char id[65];	/* lease file name; empty when unknown */
+	char *resource; /* NULL when the lease file does not name it */
 	enum vm_lease_state state;
-	char **holders;		/* local domains holding it (see above) */
+	char **holders; /* named by the holders function, best rank */
 	size_t nholders;
 };
 
@@ -155,24 +196,24 @@ void vm_lease_info_clear(struct vm_lease_info *info);
 const char *vm_lease_state_name(enum vm_lease_state state);
 
 /* The state of RESOURCE's content lease. Creates no lease file. */
-int vm_lease_query(struct vm_lockmgr *lm, const char *resource,
-		   struct vm_lease_info *info, struct vm_error *err);
+int vm_lockmgr_query(struct vm_lockmgr *lm, const char *resource, struct vm_lease_info *info,
+		     struct vm_error *err);
 
 /*
  * Iterators: call FN for each lease; INFO is valid during the call only.
  * A negative return from FN stops the walk and is returned.
- * vm_lockmgr_list walks the lockspace, sorted by resource, with leases
- * whose file does not name its resource last. vm_lease_query_domain
- * walks the leases that the status file of domain NAME lists (its disks
- * with a lease in status order, each path followed by its identity,
- * then "uuid:UUID"), and walks nothing
- * when NAME has no run state.
+ * vm_lockmgr_query_each queries the N RESOURCES in their order, asking
+ * for the holders once. vm_lockmgr_list walks the lockspace, sorted by
+ * resource, with leases whose file does not name its resource last.
  */
 typedef int vm_lease_info_fn(const struct vm_lease_info *info, void *arg);
-int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg,
-		    struct vm_error *err);
-int vm_lease_query_domain(struct vm_lockmgr *lm, const char *name,
+int vm_lockmgr_query_each(struct vm_lockmgr *lm, const char *const *resources, size_t n,
 			  vm_lease_info_fn *fn, void *arg, struct vm_error *err);
+int vm_lockmgr_list(struct vm_lockmgr *lm, vm_lease_info_fn *fn, void *arg, struct vm_error *err);
+/* As vm_lockmgr_list, for the leases that the running process PID
+ * holds, with no holders named. */
+int vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg,
+		       struct vm_error *err);
 
 /*
  * Removes the lease files that nobody holds, each only while holding the
@@ -180,8 +221,5 @@ int vm_lease_query_domain(struct vm_lockmgr *lm, const char *name,
  * re-checks the inode after locking. *REMOVED counts them.
  */
 int vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
-
-/* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
-void vm_lease_hash(const char *resource, char out[65]);
 
 #endif

@@ -3,7 +3,6 @@
  * locks on byte 0 (content) and byte 1 (metadata). See lock.h.
  */
 #include "lock_driver.h"
-#include "disk_identity.h"
 #include "clock.h"
 #include "ofd.h"
 #include "cleanup.h"
@@ -18,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +49,7 @@ struct space {
 static struct space
 space_of(struct vm_lockmgr *lm, const char *resource)
 {
-	if (lm->local_fd >= 0 && vm_disk_identity_local(resource))
+	if (lm->local_fd >= 0 && vm_lease_local(resource))
 		return (struct space){ lm->local_fd, lm->local_space };
 	return (struct space){ lm->space_fd, lm->space };
 }
@@ -84,7 +84,7 @@ record_resource(int fd, const char *resource)
 	/* The locks are on byte ranges, not on content, so writing over
 	 * bytes 0 and 1 touches no lock. */
 	if (pwrite(fd, line, len + 1, 0) < 0)
-		return;	/* best effort, as said above */
+		return; /* best effort, as said above */
 }
 
 /*
@@ -94,8 +94,8 @@ record_resource(int fd, const char *resource)
  * unlinked file guards nothing); if not, start again.
  */
 static int
-lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t byte,
-		int wait_ms, int *out, struct vm_error *err)
+lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t byte, int wait_ms,
+		int *out, struct vm_error *err)
 {
 	long long deadline = wait_ms > 0 ? vm_now_ms() + wait_ms : 0;
 	struct space sp = space_of(lm, resource);
@@ -103,7 +103,9 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 
 	vm_lease_hash(resource, id);
 	for (;;) {
-		struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+		struct flock fl = {
+			.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1
+		};
 		cleanup_close int fd = -1;
 		struct stat a, b;
 		int left = wait_ms;
@@ -122,11 +124,12 @@ lock_lease_file(struct vm_lockmgr *lm, const char *resource, short type, off_t b
 					    sp.name, id);
 		if (!S_ISREG(a.st_mode))
 			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "refusing lease '%s/%s': not a regular file", sp.name, id);
+					    "refusing lease '%s/%s': not a regular file", sp.name,
+					    id);
 		if (vm_ofd_lock(fd, &fl, left) < 0) {
 			if (errno != EAGAIN)
-				return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease '%s/%s'",
-						    sp.name, id);
+				return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						    "cannot lock lease '%s/%s'", sp.name, id);
 			if (wait_ms != 0 || !held_by_gc(fd, type, byte))
 				return VM_LOCK_BUSY;
 			if (vm_ofd_lock(fd, &fl, GC_GRACE_MS) < 0) {
@@ -183,14 +186,16 @@ file_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *er
 	while ((len = strlen(space)) > 1 && space[len - 1] == '/')
 		space[len - 1] = '\0';
 	if (mkdir(space, 0700) < 0 && errno != EEXIST)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lockspace '%s'", space);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lockspace '%s'",
+				    space);
 	lm->space_fd = open(space, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lm->space_fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			return vm_error_set(err, VM_EXIT_INVALID,
 					    "refusing lockspace '%s': not a directory (a symlink?)",
 					    space);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'", space);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open lockspace '%s'",
+				    space);
 	}
 	/* Whoever can write in the lockspace can unlink or plant lease files
 	 * under running domains; a sticky bit does not stop a planted file. */
@@ -219,6 +224,8 @@ file_close(struct vm_lockmgr *lm)
 	lm->local_fd = -1;
 }
 
+/* For this process or a running one alike (lock_driver.h): the lock is
+ * the fd's, which a child inherits or QEMU is passed. */
 static int
 file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm_error *err)
 {
@@ -232,13 +239,16 @@ file_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct 
 static int
 file_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error *err)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1 };
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
 
 	if (vm_ofd_lock(lease->fd, &fl, 0) == 0)
 		return 0;
 	if (errno == EAGAIN)
 		return VM_LOCK_BUSY;
-	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'", lease->resource);
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock lease of '%s'",
+			    lease->resource);
 }
 
 static int
@@ -282,6 +292,19 @@ file_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *pat
 	return 0;
 }
 
+/* An adopted fd shares its open file description with its first holder,
+ * whose lock outlives our close unless unlocked. */
+static void
+file_release(struct vm_lease *lease)
+{
+	struct flock fl = {
+		.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
+
+	if (lease->unlock && lease->fd >= 0)
+		fcntl(lease->fd, F_OFD_SETLK, &fl);
+}
+
 static int
 file_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 	       struct vm_error *err)
@@ -292,8 +315,9 @@ file_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd
 static int
 probe_fd(int fd, enum vm_lease_state *state)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT,
-			    .l_len = 1 };
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_CONTENT, .l_len = 1
+	};
 
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return -1;
@@ -382,10 +406,28 @@ open_space(const struct space *sp, struct vm_error *err)
 	return d;
 }
 
+/* Calls FN for the lease file ID of SP, unless it is gone or no lease file. */
 static int
-scan_space(const struct space *sp,
-	   int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	   void *arg, struct vm_error *err)
+scan_one(const struct space *sp, const char *id, vm_lock_scan_fn *fn, void *arg,
+	 struct vm_error *err)
+{
+	cleanup_close int fd = open_existing(sp->fd, id, O_RDONLY);
+	cleanup_free char *resource = NULL;
+	enum vm_lease_state state;
+
+	/* gc removed it meanwhile, or it is no lease file (a directory, a
+	 * symlink): acquire would refuse it, and gc leaves it alone */
+	if (fd < 0 && (errno == ENOENT || errno == EINVAL || errno == ELOOP))
+		return 0;
+	if (fd < 0 || probe_fd(fd, &state) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
+				    sp->name, id);
+	resource = read_resource(fd);
+	return fn(id, resource, state, arg);
+}
+
+static int
+scan_space(const struct space *sp, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
 	DIR *d = open_space(sp, err);
 	struct dirent *de;
@@ -393,34 +435,15 @@ scan_space(const struct space *sp,
 
 	if (!d)
 		return -1;
-	while (r >= 0 && (de = readdir(d))) {
-		cleanup_close int fd = -1;
-		cleanup_free char *resource = NULL;
-		enum vm_lease_state state;
-
-		if (!is_lease_name(de->d_name))
-			continue;
-		fd = open_existing(sp->fd, de->d_name, O_RDONLY);
-		/* gc removed it meanwhile, or it is no lease file (a directory,
-		 * a symlink): acquire would refuse it, and gc leaves it alone */
-		if (fd < 0 && (errno == ENOENT || errno == EINVAL || errno == ELOOP))
-			continue;
-		if (fd < 0 || probe_fd(fd, &state) < 0) {
-			r = vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot check lease '%s/%s'",
-					 sp->name, de->d_name);
-			break;
-		}
-		resource = read_resource(fd);
-		r = fn(de->d_name, resource, state, arg);
-	}
+	while (r >= 0 && (de = readdir(d)))
+		if (is_lease_name(de->d_name))
+			r = scan_one(sp, de->d_name, fn, arg, err);
 	closedir(d);
 	return r < 0 ? r : 0;
 }
 
 static int
-file_scan(struct vm_lockmgr *lm,
-	  int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	  void *arg, struct vm_error *err)
+file_scan(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
 	struct space v[2];
 	size_t n = spaces(lm, v);
@@ -428,6 +451,126 @@ file_scan(struct vm_lockmgr *lm,
 
 	for (size_t i = 0; i < n && r >= 0; i++)
 		r = scan_space(&v[i], fn, arg, err);
+	return r;
+}
+
+/* The lease file of SP that /proc/PID/fd/FD is, by name and inode (not
+ * a look-alike elsewhere), or NULL. */
+static const char *
+fd_lease(const char *fdpath, const struct space *sp, char link[PATH_MAX])
+{
+	ssize_t n = readlink(fdpath, link, PATH_MAX - 1);
+	struct stat a, b;
+	char *base;
+
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	if (!base || !is_lease_name(base + 1) || stat(fdpath, &a) < 0 ||
+	    fstatat(sp->fd, base + 1, &b, AT_SYMLINK_NOFOLLOW) < 0 || !same_file(&a, &b))
+		return NULL;
+	return base + 1;
+}
+
+/* The lease files that PID has open, each once, in both lockspaces. */
+static int
+file_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
+{
+	char dir[64], fdpath[340], link[PATH_MAX];
+	char(*seen)[65] = NULL;
+	size_t nseen = 0;
+	struct space v[2];
+	size_t n = spaces(lm, v);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d && r >= 0 && (de = readdir(d))) {
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, de->d_name);
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			const char *id = fd_lease(fdpath, &v[i], link);
+			char(*nv)[65];
+			size_t k;
+
+			for (k = 0; id && k < nseen && strcmp(seen[k], id) != 0; k++)
+				;
+			if (!id || k < nseen)
+				continue;
+			nv = realloc(seen, (nseen + 1) * sizeof(*nv));
+			if (!nv) {
+				r = vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM,
+						 "cannot list the leases of process %d", (int)pid);
+				break;
+			}
+			seen = nv;
+			snprintf(seen[nseen++], sizeof(*seen), "%s", id);
+			r = scan_one(&v[i], id, fn, arg, err);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(seen);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Copies PID's fds on the lease file of RESOURCE with pidfd_getfd(): the
+ * lock belongs to the open file description, so each copy carries PID's
+ * lock. A lease file that does not exist, or a PID gone, gives none.
+ */
+static int
+file_take_over(struct vm_lockmgr *lm, const char *resource, pid_t pid, int (*fn)(int fd, void *arg),
+	       void *arg, struct vm_error *err)
+{
+	struct space sp = space_of(lm, resource);
+	cleanup_close int pidfd = -1;
+	struct stat want, st;
+	char id[65], dir[64];
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	vm_lease_hash(resource, id);
+	if (fstatat(sp.fd, id, &want, 0) < 0)
+		return errno == ENOENT ? 0
+				       : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						      "cannot take qemu's lease on '%s'", resource);
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0
+				      : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						     "cannot take qemu's lease on '%s'", resource);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take qemu's lease on '%s'",
+				    resource);
+	while (r == 0 && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    !same_file(&st, &want))
+			continue;
+		/* only the fds on the lease file are copied out of PID */
+		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
+		if (fd < 0) {
+			/* closed meanwhile, or PID has exited and its lease with it */
+			if (errno != EBADF && errno != ESRCH)
+				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						 "cannot take qemu's lease on '%s'", resource);
+			continue;
+		}
+		if (fstat(fd, &st) < 0 || !same_file(&st, &want)) {
+			close(fd);
+			continue;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		r = fn(fd, arg);
+	}
+	closedir(d);
 	return r;
 }
 
@@ -440,7 +583,9 @@ gc_space(const struct space *sp, unsigned *removed, struct vm_error *err)
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0
+		};
 		cleanup_close int fd = -1;
 		struct stat a, b;
 
@@ -483,15 +628,18 @@ file_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 	return 0;
 }
 
-const struct vm_lock_driver vm_lock_driver_file = {
+const struct vm_lock_driver vm_lock_file = {
 	.active = true,
 	.open = file_open,
 	.close = file_close,
 	.acquire = file_acquire,
 	.acquire_byte = file_acquire_byte,
 	.upgrade = file_upgrade,
+	.release = file_release,
 	.meta_lock = file_meta_lock,
 	.probe = file_probe,
 	.scan = file_scan,
+	.inquire = file_inquire,
+	.take_over = file_take_over,
 	.gc = file_gc,
 };

@@ -1,41 +1,117 @@
 /*
- * Private to domain.c and domain_devices.c: the <devices> part of the
- * domain XML checker (xmlcheck.h) and the state its handlers share.
+ * Private to lib/model: the device classes of a domain and the table
+ * that drives them. A class owns its elements of <devices> (their
+ * xmlcheck.h tables and handlers), its checks that need the whole
+ * domain, its QEMU arguments and its part of struct vm_domain. The
+ * parser (domain.c) and the command line (qemu_argv.c) walk the table.
+ *
+ * To add a class: a file NOUN.c (NOUN.h for its model, included by
+ * domain.h) that defines vm_NOUN_class, its extern below and its entry
+ * in the table of devices.c. Parser state a class needs goes in struct
+ * vm_domain_ctx.
  */
-#ifndef VM_DOMAIN_DEVICES_H
-#define VM_DOMAIN_DEVICES_H
+#ifndef VM_DEVICES_H
+#define VM_DEVICES_H
 
+#include <stdbool.h>
+#include <string.h>
+#include "argv.h"
 #include "domain.h"
 #include "xmlcheck.h"
 
-/* Attribute tables read { "name", ANY or "a|b", OPTIONAL or REQUIRED } */
-#define ANY NULL
-#define OPTIONAL false
-#define REQUIRED true
+struct vm_image;
 
 struct vm_domain_ctx {
-	struct vm_domain *dom;		/* NULL while reading a lone <disk> */
-	struct vm_disk *disk;		/* the <disk> being read */
-	struct vm_chardev *chr;		/* the <serial> or <console> being read */
-	struct vm_iface *iface;		/* the <interface> being read */
-	struct vm_lease_def *lease;	/* the <lease> being read */
-	const char *controller_model;	/* of the <controller> being read */
-	xmlNodePtr q35_node;		/* the first controller only q35 has */
+	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
+	struct vm_disk *disk;	      /* the <disk> being read */
+	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
+	struct vm_iface *iface;	      /* the <interface> being read */
+	struct vm_lease_def *lease;   /* the <lease> being read */
+	const char *controller_model; /* of the <controller> being read */
+	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
-	struct vm_chardev console;	/* a <console>, resolved at the end */
+	struct vm_chardev console; /* a <console>, resolved at the end */
 	xmlNodePtr console_node;
 	/* <domain> level */
+	xmlDocPtr doc;
 	xmlNodePtr name_node, uuid_node, memory_node, os_node;
 	unsigned long long current_kib;
 	xmlNodePtr current_node;
-	bool has_type;			/* <os><type> */
+	bool has_type; /* <os><type> */
 	size_t nboot;
 };
 
-/* The children of <devices>. */
-extern const struct vm_xmlcheck_elem vm_domain_devices_children[];
+/* What a class's arguments are built from. */
+struct vm_devices_argv {
+	const struct vm_domain *dom;
+	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
+	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
+};
 
-/* Checks that need the whole domain; N is the <domain>. */
-int vm_domain_devices_end(struct vm_xmlcheck *x, xmlNodePtr n);
+struct vm_devices_class {
+	/* Its children of <devices>, ended by { NULL }. */
+	const struct vm_xmlcheck_elem *elems;
+	/* Checks that need the whole domain; N is the <domain>. NULL: none. */
+	int (*end)(struct vm_xmlcheck *x, xmlNodePtr n);
+	/* Pushes its QEMU arguments. NULL: none. */
+	int (*argv)(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err);
+	/* Frees its part of DOM. NULL: nothing to free. */
+	void (*clear)(struct vm_domain *dom);
+};
+
+extern const struct vm_devices_class vm_controller_class;
+extern const struct vm_devices_class vm_disk_class;
+extern const struct vm_devices_class vm_net_class;
+extern const struct vm_devices_class vm_serial_class;
+extern const struct vm_devices_class vm_lease_def_class;
+
+/*
+ * The children of <devices>: each class's elements, gathered once by
+ * vm_devices_init(), which vm_domain_parse() calls before it walks.
+ */
+extern struct vm_xmlcheck_elem vm_devices_children[];
+int vm_devices_init(struct vm_error *err);
+/* Each class's end(), in table order. */
+int vm_devices_end(struct vm_xmlcheck *x, xmlNodePtr n);
+/* Each class's arguments, in table order. */
+int vm_devices_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err);
+/* Each class's clear(). */
+void vm_devices_clear(struct vm_domain *dom);
+
+/* What the handlers of several classes share. */
+
+static inline struct vm_domain_ctx *
+vm_devices_ctx(struct vm_xmlcheck *x)
+{
+	return x->data;
+}
+
+static inline bool
+vm_devices_streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
+void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
+/* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */
+#define VM_DEVICES_APPEND(x, arr, n)                                                               \
+	__extension__({                                                                            \
+		typeof(arr) p_ = vm_devices_grow(x, arr, n, sizeof(*(arr)));                       \
+		p_ ? ((arr) = p_, &p_[(n)++]) : NULL;                                              \
+	})
+/* Replaces *DST with a copy of S. */
+int vm_devices_set_str(struct vm_xmlcheck *x, char **dst, const char *s);
+/* N's text, not empty, into *DST. */
+int vm_devices_text(struct vm_xmlcheck *x, xmlNodePtr n, char **dst);
+/* Rejects a PATH of N that is not absolute. */
+int vm_devices_check_absolute(struct vm_xmlcheck *x, xmlNodePtr n, const char *path);
+
+/* The <address> a device may have, which vmkit rejects. */
+#define VM_DEVICES_ADDRESS                                                                         \
+	{                                                                                          \
+		"address", .multi = true,                                                          \
+			   .reject = "vmkit assigns device addresses itself: remove <address>"     \
+	}
 
 #endif

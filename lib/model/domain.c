@@ -12,41 +12,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define TEXT VM_XMLCHECK_TEXT
 #define DOMAIN_MAX_SIZE (16 << 20)
 #define MEMORY_MIN_KIB 1024ULL
 #define MEMORY_MAX_KIB (16ULL << 30)
 
-static struct vm_domain_ctx *
-ctx(struct vm_xmlcheck *x)
-{
-	return x->data;
-}
-
 static struct vm_domain *
 dom_of(struct vm_xmlcheck *x)
 {
-	return ctx(x)->dom;
-}
-
-static bool
-is(const char *a, const char *b)
-{
-	return a && b && !strcmp(a, b);
-}
-
-static int
-text_into(struct vm_xmlcheck *x, xmlNodePtr n, char **dst)
-{
-	cleanup_free char *s = NULL;
-
-	if (vm_xmlcheck_text(x, n, &s) < 0)
-		return -1;
-	if (!*s)
-		return vm_xmlcheck_error(x, n, "empty value");
-	free(*dst);
-	*dst = steal_ptr(s);
-	return 0;
+	return vm_devices_ctx(x)->dom;
 }
 
 /* <domain> level elements */
@@ -54,7 +27,7 @@ text_into(struct vm_xmlcheck *x, xmlNodePtr n, char **dst)
 static int
 domain_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	dom_of(x)->kvm = is(vm_xmlcheck_attr(n, "type"), "kvm");
+	dom_of(x)->kvm = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "kvm");
 	return 0;
 }
 
@@ -69,7 +42,7 @@ name_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (vm_domain_check_name(name, x->err) < 0)
 		return vm_error_prefix(x->err, "%s:%ld: <name>", x->file, vm_xmlcheck_line(n));
 	dom->name = steal_ptr(name);
-	ctx(x)->name_node = n;
+	vm_devices_ctx(x)->name_node = n;
 	return 0;
 }
 
@@ -82,8 +55,9 @@ uuid_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	if (uuid_parse(s, dom_of(x)->uuid) < 0)
 		return vm_xmlcheck_error(x, n,
-					 "invalid uuid '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s);
-	ctx(x)->uuid_node = n;
+					 "invalid uuid '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+					 s);
+	vm_devices_ctx(x)->uuid_node = n;
 	return 0;
 }
 
@@ -147,15 +121,15 @@ memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
 static int
 memory_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	ctx(x)->memory_node = n;
+	vm_devices_ctx(x)->memory_node = n;
 	return memory_kib(x, n, &dom_of(x)->memory_kib);
 }
 
 static int
 current_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	ctx(x)->current_node = n;
-	return memory_kib(x, n, &ctx(x)->current_kib);
+	vm_devices_ctx(x)->current_node = n;
+	return memory_kib(x, n, &vm_devices_ctx(x)->current_kib);
 }
 
 static int
@@ -174,21 +148,23 @@ vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	ctx(x)->os_node = n;
+	vm_devices_ctx(x)->os_node = n;
 	return 0;
 }
 
 static int
 os_type_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 	struct vm_domain *dom = dom_of(x);
 	const char *arch = vm_xmlcheck_attr(n, "arch");
 	const char *machine = vm_xmlcheck_attr(n, "machine");
 
-	ctx(x)->has_type = true;
+	vm_devices_ctx(x)->has_type = true;
 	if (machine && (!*machine || machine[strspn(machine, ok)]))
-		return vm_xmlcheck_error(x, n, "invalid machine '%s' (expected letters, digits or '._-')",
+		return vm_xmlcheck_error(x, n,
+					 "invalid machine '%s' (expected letters, digits or '._-')",
 					 machine);
 	if (!(dom->arch = strdup(arch ? arch : "x86_64")))
 		return vm_xmlcheck_nomem(x);
@@ -200,19 +176,19 @@ os_type_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 kernel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	return text_into(x, n, &dom_of(x)->kernel);
+	return vm_devices_text(x, n, &dom_of(x)->kernel);
 }
 
 static int
 initrd_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	return text_into(x, n, &dom_of(x)->initrd);
+	return vm_devices_text(x, n, &dom_of(x)->initrd);
 }
 
 static int
 cmdline_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	return text_into(x, n, &dom_of(x)->cmdline);
+	return vm_devices_text(x, n, &dom_of(x)->cmdline);
 }
 
 static int
@@ -237,7 +213,7 @@ os_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain *dom = dom_of(x);
 
-	if (!ctx(x)->has_type)
+	if (!vm_devices_ctx(x)->has_type)
 		return vm_xmlcheck_error(x, n, "missing <type>");
 	if (!dom->kernel && (dom->initrd || dom->cmdline))
 		return vm_xmlcheck_error(x, n, "<%s> needs <kernel>",
@@ -284,16 +260,16 @@ seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *relabel = vm_xmlcheck_attr(n, "relabel");
 
 	if (!strcmp(type, "none")) {
-		if (is(relabel, "yes"))
+		if (vm_devices_streq(relabel, "yes"))
 			return vm_xmlcheck_error(x, n, "type 'none' cannot relabel");
 		sl->type = VM_SECLABEL_NONE;
 		sl->relabel = false;
 		return 0;
 	}
-	if (!is(model, "dac") && (model || !strcmp(type, "static")))
+	if (!vm_devices_streq(model, "dac") && (model || !strcmp(type, "static")))
 		return vm_xmlcheck_error(x, n, "type '%s' needs model 'dac'", type);
 	if (!strcmp(type, "dynamic")) {
-		if (is(relabel, "no"))
+		if (vm_devices_streq(relabel, "no"))
 			return vm_xmlcheck_error(x, n, "type 'dynamic' always relabels");
 		sl->type = VM_SECLABEL_DYNAMIC;
 		sl->relabel = true;
@@ -301,7 +277,7 @@ seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	}
 	/* libvirt's default for a static label is not to relabel */
 	sl->type = VM_SECLABEL_STATIC;
-	sl->relabel = is(relabel, "yes");
+	sl->relabel = vm_devices_streq(relabel, "yes");
 	return 0;
 }
 
@@ -359,18 +335,19 @@ seclabel_end(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 add_uuid(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	xmlNodePtr name = ctx(x)->name_node;
+	xmlDocPtr doc = vm_devices_ctx(x)->doc;
+	xmlNodePtr name = vm_devices_ctx(x)->name_node;
 	xmlNodePtr node, indent;
 	char s[37];
 
 	uuid_generate(dom->uuid);
 	uuid_unparse_lower(dom->uuid, s);
-	node = xmlNewDocNode(dom->doc, NULL, BAD_CAST "uuid", BAD_CAST s);
+	node = xmlNewDocNode(doc, NULL, BAD_CAST "uuid", BAD_CAST s);
 	if (!node)
 		return vm_xmlcheck_nomem(x);
 	xmlAddNextSibling(name, node);
 	if (name->prev && name->prev->type == XML_TEXT_NODE) {
-		indent = xmlNewDocText(dom->doc, name->prev->content);
+		indent = xmlNewDocText(doc, name->prev->content);
 		if (indent)
 			xmlAddPrevSibling(node, indent);
 	}
@@ -380,7 +357,7 @@ add_uuid(struct vm_xmlcheck *x, struct vm_domain *dom)
 static int
 domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	struct vm_domain_ctx *c = ctx(x);
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
 
 	if (!dom->name)
@@ -394,42 +371,39 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_domain_devices_end(x, n) < 0)
+	if (vm_devices_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
 
 static const struct vm_xmlcheck_attr domain_attrs[] = {
-	{ "type", "kvm|qemu", REQUIRED },
-	{ NULL }
+	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr memory_attrs[] = {
-	{ "unit", ANY, OPTIONAL },
-	{ NULL }
+	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr vcpu_attrs[] = {
-	{ "placement", "static", OPTIONAL },
-	{ NULL }
+	{ "placement", "static", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr os_type_attrs[] = {
-	{ "arch", "x86_64|i686", OPTIONAL },
-	{ "machine", ANY, OPTIONAL },
+	{ "arch", "x86_64|i686", VM_XMLCHECK_OPTIONAL },
+	{ "machine", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
 static const struct vm_xmlcheck_attr boot_attrs[] = {
-	{ "dev", "hd|cdrom|network|fd", REQUIRED },
-	{ NULL }
+	{ "dev", "hd|cdrom|network|fd", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem os_children[] = {
-	{ "type", .attrs = os_type_attrs, .content = TEXT, .values = "hvm", .begin = os_type_begin },
-	{ "kernel", .content = TEXT, .begin = kernel_begin },
-	{ "initrd", .content = TEXT, .begin = initrd_begin },
-	{ "cmdline", .content = TEXT, .begin = cmdline_begin },
+	{ "type", .attrs = os_type_attrs, .content = VM_XMLCHECK_TEXT, .values = "hvm",
+	  .begin = os_type_begin },
+	{ "kernel", .content = VM_XMLCHECK_TEXT, .begin = kernel_begin },
+	{ "initrd", .content = VM_XMLCHECK_TEXT, .begin = initrd_begin },
+	{ "cmdline", .content = VM_XMLCHECK_TEXT, .begin = cmdline_begin },
 	{ "boot", .attrs = boot_attrs, .multi = true, .begin = boot_begin },
 	{ NULL }
 };
@@ -441,59 +415,72 @@ static const struct vm_xmlcheck_elem features_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_attr cpu_attrs[] = {
-	{ "mode", "host-passthrough", REQUIRED },
-	{ "check", "none", OPTIONAL },
-	{ "migratable", "on", OPTIONAL },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough",
+						       VM_XMLCHECK_REQUIRED },
+						     { "check", "none", VM_XMLCHECK_OPTIONAL },
+						     { "migratable", "on", VM_XMLCHECK_OPTIONAL },
+						     { NULL } };
 
-static const struct vm_xmlcheck_attr clock_attrs[] = {
-	{ "offset", "utc", REQUIRED },
-	{ NULL }
-};
+static const struct vm_xmlcheck_attr clock_attrs[] = { { "offset", "utc", VM_XMLCHECK_REQUIRED },
+						       { NULL } };
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
-	{ "type", "none|dynamic|static", REQUIRED },
-	{ "model", "dac|none", OPTIONAL },
-	{ "relabel", "yes|no", OPTIONAL },
+	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
+	{ "model", "dac|none", VM_XMLCHECK_OPTIONAL },
+	{ "relabel", "yes|no", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem seclabel_children[] = {
-	{ "label", .content = TEXT, .begin = label_begin },
-	{ NULL }
+	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem domain_children[] = {
-	{ "name", .content = TEXT, .begin = name_begin },
-	{ "uuid", .content = TEXT, .begin = uuid_begin },
-	{ "title", .content = TEXT },
-	{ "description", .content = TEXT },
+	{ "name", .content = VM_XMLCHECK_TEXT, .begin = name_begin },
+	{ "uuid", .content = VM_XMLCHECK_TEXT, .begin = uuid_begin },
+	{ "title", .content = VM_XMLCHECK_TEXT },
+	{ "description", .content = VM_XMLCHECK_TEXT },
 	{ "metadata", .content = VM_XMLCHECK_ANY },
-	{ "memory", .attrs = memory_attrs, .content = TEXT, .begin = memory_begin },
-	{ "currentMemory", .attrs = memory_attrs, .content = TEXT, .begin = current_begin },
-	{ "vcpu", .attrs = vcpu_attrs, .content = TEXT, .begin = vcpu_begin },
+	{ "memory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT, .begin = memory_begin },
+	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = current_begin },
+	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = features_children },
 	{ "cpu", .attrs = cpu_attrs, .begin = cpu_begin },
-	{ "on_poweroff", .content = TEXT, .values = "destroy|preserve",
+	{ "on_poweroff", .content = VM_XMLCHECK_TEXT, .values = "destroy|preserve",
 	  .begin = on_poweroff_begin },
-	{ "on_reboot", .content = TEXT, .values = "restart" },
-	{ "on_crash", .content = TEXT, .values = "destroy" },
+	{ "on_reboot", .content = VM_XMLCHECK_TEXT, .values = "restart" },
+	{ "on_crash", .content = VM_XMLCHECK_TEXT, .values = "destroy" },
 	{ "clock", .attrs = clock_attrs },
-	{ "devices", .children = vm_domain_devices_children },
+	{ "devices", .children = vm_devices_children },
 	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,
 	  .begin = seclabel_begin, .end = seclabel_end },
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem domain_spec = {
-	"domain", .attrs = domain_attrs, .children = domain_children,
-	.begin = domain_begin, .end = domain_end
-};
+static const struct vm_xmlcheck_elem domain_spec = { "domain", .attrs = domain_attrs,
+						     .children = domain_children,
+						     .begin = domain_begin, .end = domain_end };
 
 /* The API */
+
+/* Keeps the document, generated <uuid> included, as text: vm-start records it. */
+static int
+keep_text(struct vm_xmlcheck *x, xmlDocPtr doc, struct vm_domain *dom)
+{
+	xmlChar *xml = NULL;
+	int len = 0;
+
+	xmlDocDumpMemoryEnc(doc, &xml, &len, "UTF-8");
+	if (xml && len >= 0)
+		dom->xml = strndup((const char *)xml, len);
+	xmlFree(xml);
+	if (!dom->xml)
+		return vm_xmlcheck_nomem(x);
+	dom->xml_len = len;
+	return 0;
+}
 
 int
 vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
@@ -502,20 +489,18 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 	struct vm_domain_ctx c = { 0 };
 	struct vm_xmlcheck x = { name, err, &c };
 	struct vm_domain *dom;
-	xmlDocPtr doc;
 	xmlNodePtr node;
 	int r;
 
 	*domp = NULL;
-	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
+	if (vm_devices_init(err) < 0 || vm_xmlcheck_read(buf, len, name, &c.doc, err) < 0)
 		return -1;
-	node = xmlDocGetRootElement(doc);
+	node = xmlDocGetRootElement(c.doc);
 	dom = calloc(1, sizeof(*dom));
 	if (!dom) {
-		xmlFreeDoc(doc);
+		xmlFreeDoc(c.doc);
 		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
 	}
-	dom->doc = doc;
 	dom->seclabel.type = VM_SECLABEL_DYNAMIC;
 	dom->seclabel.relabel = true;
 	c.dom = dom;
@@ -525,7 +510,10 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected a <domain> element", name);
 	else
 		r = vm_xmlcheck_walk(&x, node, &domain_spec);
+	if (r == 0)
+		r = keep_text(&x, c.doc, dom);
 	free(c.console.path);
+	xmlFreeDoc(c.doc);
 	if (r < 0) {
 		vm_domain_free(dom);
 		return -1;
@@ -559,24 +547,7 @@ vm_domain_free(struct vm_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->emulator);
-	for (size_t i = 0; i < dom->ndisks; i++)
-		vm_disk_clear(&dom->disks[i]);
-	free(dom->disks);
-	for (size_t i = 0; i < dom->nifaces; i++) {
-		free(dom->ifaces[i].model);
-		free(dom->ifaces[i].mac);
-	}
-	free(dom->ifaces);
-	for (size_t i = 0; i < dom->nchardevs; i++)
-		free(dom->chardevs[i].path);
-	free(dom->chardevs);
-	for (size_t i = 0; i < dom->nleases; i++) {
-		free(dom->leases[i].lockspace);
-		free(dom->leases[i].key);
-		free(dom->leases[i].path);
-	}
-	free(dom->leases);
-	if (dom->doc)
-		xmlFreeDoc(dom->doc);
+	vm_devices_clear(dom);
+	free(dom->xml);
 	free(dom);
 }

@@ -1,21 +1,18 @@
 /*
- * Domain -> QEMU command line. Disks become -blockdev/-device pairs with
- * names derived from the target dev, so hotplug and detach can address
- * them: format node "drive-DEV", protocol node "file-DEV", device id DEV.
+ * Domain -> QEMU command line: the machine's own arguments (emulator,
+ * machine, memory, monitor, kernel, boot order), then each device
+ * class's (devices.h), in the order of their table. Disks are
+ * -blockdev/-device pairs named by their target dev (disk.h).
  */
 #ifndef VM_QEMU_ARGV_H
 #define VM_QEMU_ARGV_H
 
-#include <json-c/json.h>
+#include "argv.h"
 #include "conf.h"
-#include "disk_qemu.h"
 #include "domain.h"
 #include "error.h"
 
-struct vm_argv {
-	char **v;
-	size_t n, cap;
-};
+struct vm_image;
 
 /*
  * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
@@ -24,14 +21,8 @@ struct vm_argv {
  * open files of each disk with a source (image.h), which QEMU inherits
  * and opens as /dev/fdset/N: no image is named by its path.
  */
-int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf,
-		 int monitor_fd, const struct vm_image *images, struct vm_argv *argv,
-		 struct vm_error *err);
-void vm_argv_free(struct vm_argv *argv);
-/* The pcie-root-ports pci.1..N kept free for hotplug: 0 unless q35. */
-unsigned vm_qemu_root_ports(const struct vm_domain *dom);
-/* Shell-quoted, space-separated; the caller frees. */
-char *vm_argv_join(const struct vm_argv *argv);
+int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
+		 const struct vm_image *images, struct vm_argv *argv, struct vm_error *err);
 
 /* The QEMU trace event that logs each shutdown request and its cause. */
 #define VM_QEMU_SHUTDOWN_TRACE "qemu_system_shutdown_request"

@@ -1,40 +1,85 @@
 /*
  * Who holds a lease, as far as this host can tell: the local domains'
- * status files. Only messages and listings use it; the locks decide.
+ * status files. See holders.h.
  */
 #include "holders.h"
 #include "cleanup.h"
+#include "exitcodes.h"
 #include "rundir.h"
 #include "status.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-void
-holders_free(struct holders *h)
+/* The resources a status lists, in status order (see holders.h). */
+struct resources {
+	char **v;
+	size_t n;
+	bool nomem;
+};
+
+static void
+resources_add(struct resources *rs, const char *resource)
 {
-	for (size_t i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].resource);
+	char **v = realloc(rs->v, (rs->n + 1) * sizeof(*v));
+
+	if (v)
+		rs->v = v;
+	if (!v || !(v[rs->n] = strdup(resource))) {
+		rs->nomem = true;
+		return;
 	}
-	free(h->v);
-	h->v = NULL;
-	h->n = 0;
+	rs->n++;
 }
 
 static void
-holders_add(struct holders *h, const char *name, const char *resource, int rank)
+resources_free(struct resources *rs)
 {
-	struct holder *v = realloc(h->v, (h->n + 1) * sizeof(*v));
-	struct holder *e;
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->v[i]);
+	free(rs->v);
+}
 
-	if (!v)
+static void
+status_resources(const struct vm_status *st, struct resources *rs)
+{
+	char uuid[sizeof(VM_LEASE_UUID_PREFIX) + sizeof(st->uuid)];
+
+	/* each disk's own file, then its backing files, each by path and
+	 * identity */
+	for (size_t i = 0; i < st->ndisks; i++) {
+		const struct vm_status_disk *d = &st->disks[i];
+
+		for (size_t k = 0; k <= d->nbacking; k++) {
+			const struct vm_status_disk *f = k ? &d->backing[k - 1] : d;
+
+			if (!f->lease || !f->path)
+				continue;
+			resources_add(rs, f->path);
+			if (f->identity)
+				resources_add(rs, f->identity);
+		}
+	}
+	if (st->uuid[0]) {
+		snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
+		resources_add(rs, uuid);
+	}
+}
+
+static void
+claims_add(struct vm_lease_holder **v, size_t *n, const char *name, const char *resource, int rank)
+{
+	struct vm_lease_holder *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	struct vm_lease_holder *e;
+
+	if (!nv)
 		return;
-	h->v = v;
-	e = &v[h->n];
+	*v = nv;
+	e = &nv[*n];
 	e->name = strdup(name);
 	e->resource = strdup(resource);
 	e->rank = rank;
@@ -43,7 +88,7 @@ holders_add(struct holders *h, const char *name, const char *resource, int rank)
 		free(e->resource);
 		return;
 	}
-	h->n++;
+	(*n)++;
 }
 
 /*
@@ -53,12 +98,14 @@ holders_add(struct holders *h, const char *name, const char *resource, int rank)
  * stale status file says.
  */
 void
-holders_load(struct vm_lockmgr *lm, struct holders *h)
+vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, size_t *n)
 {
-	int dfd = vm_paths_subdir(lm->paths.fd, "domains", false, NULL);
+	int dfd = vm_rundir_open_all(paths, NULL);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	struct dirent *de;
 
+	*v = NULL;
+	*n = 0;
 	if (!d) {
 		if (dfd >= 0)
 			close(dfd);
@@ -67,72 +114,55 @@ holders_load(struct vm_lockmgr *lm, struct holders *h)
 	while ((de = readdir(d))) {
 		cleanup_close int dirfd = -1;
 		struct vm_status *st = NULL;
-		char uuid[sizeof(VM_LEASE_UUID_PREFIX) + sizeof(st->uuid)];
+		struct resources rs = { 0 };
 		int rank;
 
-		if (de->d_name[0] == '.' ||
-		    (lm->owner_name && strcmp(de->d_name, lm->owner_name) == 0))
+		if (de->d_name[0] == '.')
 			continue;
 		dirfd = vm_paths_subdir(dfd, de->d_name, false, NULL);
 		if (dirfd < 0 || vm_status_read(dirfd, &st, NULL) < 0)
 			continue;
-		rank = vm_state_alive(dirfd) ? 2 :
-		       st->state != VM_RUN_RUNNING && vm_state_busy(dirfd) ? 1 : 0;
-		if (rank > 0) {
-			if (st->uuid[0]) {
-				snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
-				holders_add(h, de->d_name, uuid, rank);
-			}
-			for (size_t i = 0; i < st->ndisks; i++) {
-				const struct vm_status_disk *d = &st->disks[i];
-
-				for (size_t k = 0; k <= d->nbacking; k++) {
-					const struct vm_status_disk *r = k ? &d->backing[k - 1] : d;
-
-					if (!r->lease || !r->path)
-						continue;
-					holders_add(h, de->d_name, r->path, rank);
-					if (r->identity)
-						holders_add(h, de->d_name, r->identity, rank);
-				}
-			}
-		}
+		rank = vm_rundir_alive(dirfd)				      ? 2
+		       : st->state != VM_RUN_RUNNING && vm_rundir_busy(dirfd) ? 1
+									      : 0;
+		if (rank > 0)
+			status_resources(st, &rs);
+		for (size_t i = 0; i < rs.n; i++)
+			claims_add(v, n, de->d_name, rs.v[i], rank);
+		resources_free(&rs);
 		vm_status_free(st);
 	}
 	closedir(d);
 }
 
-/* The names of the best-ranked domains that list RESOURCE; strdup'ed. */
 int
-holders_find(const struct holders *h, const char *resource, char ***names, size_t *n)
+vm_holders_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn, void *arg,
+			struct vm_error *err)
 {
-	int best = 0;
-	char **v;
+	struct vm_error e = VM_ERROR_INIT;
+	cleanup_close int dirfd = -1;
+	struct vm_status *st = NULL;
+	struct resources rs = { 0 };
+	int r;
 
-	*names = NULL;
-	*n = 0;
-	for (size_t i = 0; i < h->n; i++)
-		if (h->v[i].rank > best && strcmp(h->v[i].resource, resource) == 0)
-			best = h->v[i].rank;
-	if (!best)
-		return 0;
-	v = calloc(h->n, sizeof(*v));
-	if (!v)
+	dirfd = vm_rundir_open(vm_lockmgr_paths(lm), name, &e);
+	if (dirfd >= 0 && vm_status_read(dirfd, &st, &e) < 0 && e.code != VM_EXIT_NO)
+		vm_error_prefix(&e, "domain '%s'", name);
+	if (!st) {
+		/* No run state: the domain holds nothing. */
+		if (e.code == VM_EXIT_NO)
+			return 0;
+		if (err)
+			*err = e;
 		return -1;
-	for (size_t i = 0; i < h->n; i++) {
-		bool dup = false;
-
-		if (h->v[i].rank != best || strcmp(h->v[i].resource, resource) != 0)
-			continue;
-		for (size_t j = 0; j < *n; j++)
-			dup = dup || strcmp(v[j], h->v[i].name) == 0;
-		if (dup)
-			continue;
-		v[*n] = strdup(h->v[i].name);
-		if (!v[*n])
-			break;
-		(*n)++;
 	}
-	*names = v;
-	return 0;
+	status_resources(st, &rs);
+	vm_status_free(st);
+	if (rs.nomem)
+		r = vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the leases of '%s'",
+				 name);
+	else
+		r = vm_lockmgr_query_each(lm, (const char *const *)rs.v, rs.n, fn, arg, err);
+	resources_free(&rs);
+	return r;
 }

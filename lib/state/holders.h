@@ -1,25 +1,31 @@
-/* Holders of leases, named from the local domains' status files; private
- * to the lock manager (lock.c, lock_query.c). */
-#ifndef VM_LOCK_HOLDERS_H
-#define VM_LOCK_HOLDERS_H
+/*
+ * Who holds which lease, as this host's domains say: the holders
+ * function for the lock manager (vm_lockmgr_set_holders), and the
+ * leases of one domain, both from the domains' status files. Only
+ * messages and listings use them; the locks decide.
+ *
+ * A domain claims the leases its status file records (each disk file
+ * with a lease, by path and by identity, and "uuid:UUID") with rank 2
+ * while its QEMU is alive, rank 1 while it is not running and a command
+ * is starting or stopping it, and not at all otherwise, whatever a
+ * stale status file says.
+ */
+#ifndef VM_HOLDERS_H
+#define VM_HOLDERS_H
 
-#include "lock_driver.h"
+#include "lock.h"
 
-struct holder {
-	char *name;
-	char *resource;
-	int rank;	/* 2: its QEMU is alive; 1: a command is starting or stopping it */
-};
+/* A vm_lease_holders_fn: the claims of every domain under PATHS. */
+void vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, size_t *n);
 
-struct holders {
-	struct holder *v;
-	size_t n;
-};
-
-/* Fills H from every domain but the manager's owner; best effort. */
-void holders_load(struct vm_lockmgr *lm, struct holders *h);
-/* The names of the best-ranked domains that list RESOURCE; strdup'ed. */
-int holders_find(const struct holders *h, const char *resource, char ***names, size_t *n);
-void holders_free(struct holders *h);
+/*
+ * Calls FN for each lease that the status file of domain NAME (under
+ * LM's run directory) lists (its
+ * disks with a lease in status order, each path followed by its
+ * identity, then "uuid:UUID"), as vm_lockmgr_query_each() does; walks
+ * nothing when NAME has no run state.
+ */
+int vm_holders_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn,
+			    void *arg, struct vm_error *err);
 
 #endif

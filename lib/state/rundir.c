@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 #include "ofd.h"
 #include "qemu_argv.h"
+#include "qmp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +27,12 @@
 #define ALIVE_FILE "alive"
 #define PID_FILE "pid"
 #define DOMAIN_FILE "domain.xml"
+#define QMP_FILE "qmp.sock"
+#define LOG_FILE "qemu.log"
+#define STATUS_FILE "status.json"
+#define STATUS_KEPT "status.json.damaged"
+#define STATUS_MAX (1 << 20)
+#define LOG_MAX (1 << 24)
 #define BYTE_COMMAND 0
 #define BYTE_ALIVE 0
 
@@ -43,7 +52,7 @@ open_domains(const struct vm_paths *paths, bool create, struct vm_error *err)
 }
 
 int
-vm_state_open_dir(const struct vm_paths *paths, const char *name, struct vm_error *err)
+vm_rundir_open(const struct vm_paths *paths, const char *name, struct vm_error *err)
 {
 	cleanup_close int dfd = -1;
 	int fd;
@@ -65,8 +74,14 @@ not_running:
 }
 
 int
-vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
-	      int wait_ms, struct vm_domlock **out, struct vm_error *err)
+vm_rundir_open_all(const struct vm_paths *paths, struct vm_error *err)
+{
+	return open_domains(paths, false, err);
+}
+
+int
+vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create, int wait_ms,
+	       struct vm_domlock **out, struct vm_error *err)
 {
 	cleanup_close int dfd = -1;
 	cleanup_close int dirfd = -1;
@@ -84,7 +99,7 @@ vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
 		if (dirfd < 0)
 			return -1;
 	} else {
-		dirfd = vm_state_open_dir(paths, name, err);
+		dirfd = vm_rundir_open(paths, name, err);
 		if (dirfd < 0)
 			return -1;
 	}
@@ -102,8 +117,8 @@ vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
 				return vm_error_set(err, VM_EXIT_NO,
 						    "domain '%s' is busy: another command holds its lock",
 						    name);
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-					    "cannot lock domain '%s'", name);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot lock domain '%s'",
+					    name);
 		}
 		/* Someone may have replaced the file while we waited. */
 		if (fstatat(dirfd, LOCK_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -123,7 +138,7 @@ vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
 }
 
 void
-vm_state_unlock(struct vm_domlock *dl)
+vm_rundir_unlock(struct vm_domlock *dl)
 {
 	if (!dl)
 		return;
@@ -146,22 +161,22 @@ byte_held(int dirfd, const char *file, off_t byte)
 }
 
 bool
-vm_state_alive(int dirfd)
+vm_rundir_alive(int dirfd)
 {
 	return byte_held(dirfd, ALIVE_FILE, BYTE_ALIVE);
 }
 
 bool
-vm_state_busy(int dirfd)
+vm_rundir_busy(int dirfd)
 {
 	return byte_held(dirfd, LOCK_FILE, BYTE_COMMAND);
 }
 
 int
-vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
+vm_rundir_liveness_fd(struct vm_domlock *dl, struct vm_error *err)
 {
-	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE,
-				      O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+		openat(dl->dirfd, ALIVE_FILE, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct stat st;
 
 	if (fd < 0)
@@ -193,15 +208,15 @@ wait_pidfd(int pidfd)
 }
 
 int
-vm_state_qemu_pidfd(int dirfd)
+vm_rundir_qemu_pidfd(int dirfd)
 {
-	pid_t pid = vm_state_qemu_pid(dirfd);
+	pid_t pid = vm_rundir_qemu_pid(dirfd);
 
 	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 }
 
 int
-vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
+vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err)
 {
 	cleanup_close int fd = openat(dl->dirfd, ALIVE_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 
@@ -216,8 +231,8 @@ vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_e
 	 * so this returns as soon as QEMU is gone even if PID 1 reaps late. */
 	if (ofd_lock_wait(fd, F_WRLCK, BYTE_ALIVE, timeout_ms) < 0) {
 		if (errno == EAGAIN)
-			return vm_error_set(err, VM_EXIT_NO, "timed out waiting for domain '%s' to stop",
-					    dl->name);
+			return vm_error_set(err, VM_EXIT_NO,
+					    "timed out waiting for domain '%s' to stop", dl->name);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot wait for domain '%s'",
 				    dl->name);
 	}
@@ -294,7 +309,7 @@ find_holder(int fd)
 }
 
 pid_t
-vm_state_qemu_pid(int dirfd)
+vm_rundir_qemu_pid(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_close int fd = -1;
@@ -311,11 +326,11 @@ vm_state_qemu_pid(int dirfd)
 		return pid;
 	/* A pid file lost or damaged: while QEMU is alive, it is the one
 	 * process that holds the liveness file (no command keeps it open). */
-	return vm_state_alive(dirfd) ? find_holder(fd) : 0;
+	return vm_rundir_alive(dirfd) ? find_holder(fd) : 0;
 }
 
 int
-vm_state_write_pid_raw(int dirfd, pid_t pid)
+vm_rundir_write_pid_raw(int dirfd, pid_t pid)
 {
 	char buf[24];
 	int fd, n, i = sizeof(buf);
@@ -338,7 +353,7 @@ vm_state_write_pid_raw(int dirfd, pid_t pid)
 }
 
 int
-vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
+vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
 {
 	if (vm_paths_write_atomic(dl->dirfd, DOMAIN_FILE, xml, len, err) < 0)
 		return vm_error_prefix(err, "cannot record domain '%s'", dl->name);
@@ -346,15 +361,86 @@ vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct
 }
 
 int
-vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
+vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, "qmp.sock", DOMAIN_FILE };
+	static const char *const names[] = { PID_FILE, QMP_FILE, DOMAIN_FILE };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
-			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s' of domain '%s'",
-					    names[i], dl->name);
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot remove '%s' of domain '%s'", names[i],
+					    dl->name);
 	return 0;
+}
+
+int
+vm_rundir_read_status(int dirfd, vm_rundir_decode_fn *decode, void *arg, struct vm_error *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+	int r;
+
+	if (vm_paths_read(dirfd, STATUS_FILE, STATUS_MAX, &buf, &len, err) < 0)
+		return -1;
+	r = decode(buf, len, arg);
+	if (r == -ENOMEM)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", STATUS_FILE);
+	if (r < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged",
+				    STATUS_FILE);
+	return 0;
+}
+
+int
+vm_rundir_write_status(int dirfd, const char *text, size_t len, struct vm_error *err)
+{
+	if (len > STATUS_MAX)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cannot record the status: %zu bytes, more than the %d that can be read back",
+				    len, STATUS_MAX);
+	return vm_paths_write_atomic(dirfd, STATUS_FILE, text, len, err);
+}
+
+int
+vm_rundir_remove_status(int dirfd, struct vm_error *err)
+{
+	if (unlinkat(dirfd, STATUS_FILE, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", STATUS_FILE);
+	return 0;
+}
+
+int
+vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct vm_error *err)
+{
+	if (renameat(dl->dirfd, STATUS_FILE, dl->dirfd, STATUS_KEPT) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot set aside the status of domain '%s'", dl->name);
+	*kept = STATUS_KEPT;
+	return 0;
+}
+
+/* bind() goes through /proc/self/fd so that a long run directory cannot
+ * overflow sun_path. */
+int
+vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int fd = -1;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_FILE);
+	if (unlinkat(dirfd, QMP_FILE, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+				    "cannot remove the old monitor socket");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
+	return steal_fd(fd);
+}
+
+int
+vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err)
+{
+	return vm_qmp_connect(dirfd, QMP_FILE, timeout_ms, qmp, err);
 }
 
 /* QEMU's ShutdownCause, as its trace prints it: 6 is guest-shutdown. */
@@ -362,12 +448,12 @@ vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 #define START_LINE "vmkit: starting domain '"
 
 bool
-vm_state_powered_off(int dirfd)
+vm_rundir_powered_off(int dirfd)
 {
 	cleanup_free char *buf = NULL;
 	const char *run, *p;
 
-	if (vm_paths_read(dirfd, "qemu.log", 1 << 24, &buf, NULL, NULL) < 0)
+	if (vm_paths_read(dirfd, LOG_FILE, LOG_MAX, &buf, NULL, NULL) < 0)
 		return false;
 	run = buf;
 	while ((p = strstr(run, START_LINE)))
@@ -375,8 +461,49 @@ vm_state_powered_off(int dirfd)
 	return run != buf && strstr(run, GUEST_SHUTDOWN_LINE) != NULL;
 }
 
+const char vm_rundir_log_name[] = LOG_FILE;
+
+static int
+open_log(int dirfd)
+{
+	return openat(dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
+}
+
+int
+vm_rundir_log_open(struct vm_domlock *dl, struct vm_error *err)
+{
+	int fd = open_log(dl->dirfd);
+
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open %s", LOG_FILE);
+	return fd;
+}
+
+bool
+vm_rundir_log_tail(int dirfd, off_t from, char *out, size_t size)
+{
+	cleanup_free char *buf = NULL;
+	char *start, *line, *end;
+	size_t len;
+
+	if (vm_paths_read(dirfd, LOG_FILE, LOG_MAX, &buf, &len, NULL) < 0 || (size_t)from >= len)
+		return false;
+	start = buf + from;
+	end = buf + len;
+	while (end > start && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	line = end;
+	while (line > start && line[-1] != '\n')
+		line--;
+	if (!*line)
+		return false;
+	snprintf(out, size, "%s", line);
+	return true;
+}
+
 void
-vm_state_log(int dirfd, const char *fmt, ...)
+vm_rundir_log(int dirfd, const char *fmt, ...)
 {
 	char line[1200];
 	struct timespec ts;
@@ -384,7 +511,7 @@ vm_state_log(int dirfd, const char *fmt, ...)
 	va_list ap;
 	int fd, n;
 
-	fd = openat(dirfd, "qemu.log", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open_log(dirfd);
 	if (fd < 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -397,6 +524,6 @@ vm_state_log(int dirfd, const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	if (write(fd, line, n) < 0)
-		n = 0;	/* the log is best effort */
+		n = 0; /* the log is best effort */
 	close(fd);
 }

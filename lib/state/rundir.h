@@ -1,5 +1,6 @@
 /*
- * Per-domain run state in RUNDIR/domains/NAME/:
+ * A domain's run directory, RUNDIR/domains/NAME/, and the one place that
+ * knows the names of its files:
  *   lock      byte 0: held (write) by a command changing the domain, so
  *             commands on one domain serialise
  *   alive     read-locked by QEMU through an inherited fd for as long as
@@ -11,22 +12,29 @@
  *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
  *   domain.xml the domain as started, written once by vm-start
- *   status.json (status.h)
- * The lock file and log outlive the domain so that waiting commands and
- * people reading the log are never surprised by a vanished file.
+ *   status.json the run state, whose records status.h encodes; set aside
+ *             as status.json.damaged by vm-stop --force when it is not
+ *             vmkit's
+ * Each is written atomically (paths.h: a ".NAME.tmp" renamed into place)
+ * or appended to, and opened below the directory's fd, never followed
+ * through a symlink. The lock file and log outlive the domain so that
+ * waiting commands and people reading the log are never surprised by a
+ * vanished file.
  */
-#ifndef VM_STATE_H
-#define VM_STATE_H
+#ifndef VM_RUNDIR_H
+#define VM_RUNDIR_H
 
 #include <stdbool.h>
 #include <sys/types.h>
 #include "paths.h"
 #include "error.h"
 
+struct vm_qmp;
+
 struct vm_domlock {
 	char *name;
-	int dirfd;	/* RUNDIR/domains/NAME */
-	int fd;		/* lock file, byte 0 write-locked */
+	int dirfd; /* RUNDIR/domains/NAME */
+	int fd;	   /* lock file, byte 0 write-locked */
 };
 
 /*
@@ -34,57 +42,89 @@ struct vm_domlock {
  * Without CREATE a domain that has no directory is VM_EXIT_NO with the
  * message "domain 'NAME' is not running".
  */
-int vm_state_lock(const struct vm_paths *paths, const char *name, bool create,
-		  int wait_ms, struct vm_domlock **dl, struct vm_error *err);
-void vm_state_unlock(struct vm_domlock *dl);
+int vm_rundir_lock(const struct vm_paths *paths, const char *name, bool create, int wait_ms,
+		   struct vm_domlock **dl, struct vm_error *err);
+void vm_rundir_unlock(struct vm_domlock *dl);
 
 /* Opens the domain dir without locking, for readers such as vm-status. */
-int vm_state_open_dir(const struct vm_paths *paths, const char *name,
-		      struct vm_error *err);
+int vm_rundir_open(const struct vm_paths *paths, const char *name, struct vm_error *err);
+
+/*
+ * Opens RUNDIR/domains, whose entries are the domains' directories, to
+ * list them; when there is none yet, -1 with errno ENOENT.
+ */
+int vm_rundir_open_all(const struct vm_paths *paths, struct vm_error *err);
 
 /* QEMU of this domain is alive: its liveness file is locked. */
-bool vm_state_alive(int dirfd);
+bool vm_rundir_alive(int dirfd);
 /* A command works on it: byte 0 is held (by the caller's own domain lock too). */
-bool vm_state_busy(int dirfd);
+bool vm_rundir_busy(int dirfd);
 
 /*
  * An open of the liveness file with a read lock on it, for QEMU to
  * inherit (CLOEXEC cleared by the spawn). Closing it in the parent keeps
  * QEMU's lock.
  */
-int vm_state_liveness_fd(struct vm_domlock *dl, struct vm_error *err);
+int vm_rundir_liveness_fd(struct vm_domlock *dl, struct vm_error *err);
 
 /*
  * A pidfd of this domain's QEMU, or -1. Open it while QEMU is surely
  * alive (before asking it to quit): an exiting QEMU no longer shows the
  * liveness file among its fds, so its pid cannot be verified any more.
  */
-int vm_state_qemu_pidfd(int dirfd);
+int vm_rundir_qemu_pidfd(int dirfd);
 
 /*
  * Waits until QEMU is gone (liveness free), up to TIMEOUT_MS (-1 forever),
  * and then, when PIDFD is not -1, until it has released every file.
  * 0 when gone, -1 with VM_EXIT_NO on timeout.
  */
-int vm_state_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms,
-		       struct vm_error *err);
+int vm_rundir_wait_exit(struct vm_domlock *dl, int pidfd, int timeout_ms, struct vm_error *err);
 
 /*
  * QEMU's pid: from the pid file, verified to hold this domain's liveness
  * file, else (pid file lost or damaged) the process that holds it; 0 if
  * none.
  */
-pid_t vm_state_qemu_pid(int dirfd);
+pid_t vm_rundir_qemu_pid(int dirfd);
 
 /* Writes the pid file; async-signal-safe, for the child before exec. */
-int vm_state_write_pid_raw(int dirfd, pid_t pid);
+int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
 
 /* Writes domain.xml (atomically, 0600). */
-int vm_state_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
-			  struct vm_error *err);
+int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
+			   struct vm_error *err);
 
 /* Removes pid, qmp.sock and domain.xml; missing files are fine. */
-int vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
+int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
+
+/*
+ * The status file. DECODE gets its text (NUL-terminated) and fills ARG;
+ * it returns 0, -1 when the text is no status, or -ENOMEM. A missing
+ * file is VM_EXIT_NO with errno ENOENT; one that DECODE refuses is
+ * VM_EXIT_SYSTEM naming the file.
+ */
+typedef int vm_rundir_decode_fn(const char *text, size_t len, void *arg);
+int vm_rundir_read_status(int dirfd, vm_rundir_decode_fn *decode, void *arg, struct vm_error *err);
+/* Replaces it atomically. A text too long for vm_rundir_read_status()
+ * is VM_EXIT_INVALID, and the file is left as it was. */
+int vm_rundir_write_status(int dirfd, const char *text, size_t len, struct vm_error *err);
+/* A missing file is fine. */
+int vm_rundir_remove_status(int dirfd, struct vm_error *err);
+/*
+ * Sets a status file that cannot be read aside for the admin, under the
+ * name *KEPT, replacing an earlier one, so that the domain can be
+ * cleaned up without it.
+ */
+int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct vm_error *err);
+
+/*
+ * The QMP monitor socket, made listening before QEMU runs (vm-start
+ * hands it over), so that commands can connect at once, with no polling.
+ */
+int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
+/* Connects to the monitor of the domain's QEMU (qmp.h). */
+int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);
 
 /*
  * Whether QEMU's last run ended with the guest powering off: qemu.log
@@ -92,9 +132,21 @@ int vm_state_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
  * shutdown request caused by the guest. QEMU writes that log, so this
  * is what QEMU says, good for showing a state and nothing more.
  */
-bool vm_state_powered_off(int dirfd);
+bool vm_rundir_powered_off(int dirfd);
 
 /* Appends a timestamped line to qemu.log. */
-void vm_state_log(int dirfd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vm_rundir_log(int dirfd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The log's name in the directory, for messages that send people to it. */
+extern const char vm_rundir_log_name[];
+
+/* An fd appending to qemu.log, for QEMU's stdout and stderr. */
+int vm_rundir_log_open(struct vm_domlock *dl, struct vm_error *err);
+
+/*
+ * The last line of qemu.log from offset FROM on, into OUT of SIZE; false
+ * when there is none.
+ */
+bool vm_rundir_log_tail(int dirfd, off_t from, char *out, size_t size);
 
 #endif

@@ -1,19 +1,14 @@
 #include "status.h"
 #include "cleanup.h"
 #include "exitcodes.h"
-#include "paths.h"
+#include "rundir.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-
-#define STATUS_FILE "status.json"
-#define STATUS_MAX (1 << 20)
 
 static const char *const state_names[] = {
 	[VM_RUN_STARTING] = "starting",
@@ -88,12 +83,14 @@ vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct 
 
 	disks = realloc(st->disks, (st->ndisks + 1) * sizeof(*disks));
 	if (!disks)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    d->target);
 	st->disks = disks;
 	n = &disks[st->ndisks];
 	if (disk_copy(n, d) < 0 || !n->target) {
 		vm_status_disk_clear(n);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'", d->target);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot record disk '%s'",
+				    d->target);
 	}
 	st->ndisks++;
 	return 0;
@@ -140,8 +137,10 @@ disk_json(const struct vm_status_disk *d)
 		json_object_object_add(o, "path", S(d->path));
 	if (d->identity)
 		json_object_object_add(o, "identity", S(d->identity));
-	json_object_object_add(o, "lease", S(!d->lease ? "none" :
-					    d->mode == VM_LEASE_EXCLUSIVE ? "exclusive" : "shared"));
+	json_object_object_add(o, "lease",
+			       S(!d->lease				? "none"
+				 : d->mode == VM_STATUS_LEASE_EXCLUSIVE ? "exclusive"
+									: "shared"));
 	json_object_object_add(o, "label", S(d->labelled ? "applied" : "none"));
 	if (d->has_owner)
 		json_object_object_add(o, "owner", id_pair(d->uid, d->gid));
@@ -186,15 +185,13 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	for (size_t i = 0; i < st->ndisks; i++)
 		json_object_array_add(disks, disk_json(&st->disks[i]));
 	json_object_object_add(root, "disks", disks);
-	text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(root,
+						 JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE,
+						 &len);
 	if (!text)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot format the status file");
-	if (len > STATUS_MAX)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "cannot record the status: %zu bytes, more than the %d that can be read back",
-				    len, STATUS_MAX);
-	return vm_paths_write_atomic(dirfd, STATUS_FILE, text, len, err);
+	return vm_rundir_write_status(dirfd, text, len, err);
 }
 
 /* Member KEY of O if it has type T, else NULL. */
@@ -246,8 +243,10 @@ static int
 parse_id_pair(json_object *a, unsigned *uid, unsigned *gid)
 {
 	return json_object_is_type(a, json_type_array) && json_object_array_length(a) == 2 &&
-	       uint_of(json_object_array_get_idx(a, 0), uid) == 0 &&
-	       uint_of(json_object_array_get_idx(a, 1), gid) == 0 ? 0 : -1;
+			       uint_of(json_object_array_get_idx(a, 0), uid) == 0 &&
+			       uint_of(json_object_array_get_idx(a, 1), gid) == 0
+		       ? 0
+		       : -1;
 }
 
 static int
@@ -286,9 +285,9 @@ parse_disk(json_object *o, struct vm_status_disk *d, bool layer)
 	    (json_object_object_get_ex(o, "identity", NULL) && !string(o, "identity")))
 		return -1;
 	if (strcmp(lease, "exclusive") == 0)
-		d->lease = true, d->mode = VM_LEASE_EXCLUSIVE;
+		d->lease = true, d->mode = VM_STATUS_LEASE_EXCLUSIVE;
 	else if (strcmp(lease, "shared") == 0)
-		d->lease = true, d->mode = VM_LEASE_SHARED;
+		d->lease = true, d->mode = VM_STATUS_LEASE_SHARED;
 	else if (strcmp(lease, "none") != 0)
 		return -1;
 	if (strcmp(label, "applied") == 0)
@@ -305,8 +304,9 @@ parse_disk(json_object *o, struct vm_status_disk *d, bool layer)
 	if (json_object_object_get_ex(o, "file", &id) && parse_id(id, d) < 0)
 		return -1;
 	if (json_object_object_get_ex(o, "backing", &backing)) {
-		size_t n = json_object_is_type(backing, json_type_array) ?
-			   json_object_array_length(backing) : 0;
+		size_t n = json_object_is_type(backing, json_type_array)
+				   ? json_object_array_length(backing)
+				   : 0;
 
 		if (layer || !n || !d->path || !(d->backing = calloc(n, sizeof(*d->backing))))
 			return -1;
@@ -330,7 +330,7 @@ parse_machine(json_object *m, struct vm_status *st)
 	json_object *ports = NULL;
 
 	if (!acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
-	    uint_of(ports, &st->root_ports) < 0 || st->root_ports > VM_ROOT_PORTS_MAX)
+	    uint_of(ports, &st->root_ports) < 0 || st->root_ports > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return -1;
 	st->acpi = json_object_get_boolean(acpi);
 	st->relabel = json_object_get_boolean(relabel);
@@ -366,8 +366,9 @@ parse_root(json_object *root, struct vm_status *st)
 		return -1;
 	for (i = 0; i < json_object_array_length(disks); i++) {
 		struct vm_status_disk d = { 0 };
-		int r = parse_disk(json_object_array_get_idx(disks, i), &d, false) < 0 ? -1 :
-			vm_status_add_disk(st, &d, NULL);
+		int r = parse_disk(json_object_array_get_idx(disks, i), &d, false) < 0
+				? -1
+				: vm_status_add_disk(st, &d, NULL);
 
 		vm_status_disk_clear(&d);
 		if (r < 0)
@@ -376,24 +377,22 @@ parse_root(json_object *root, struct vm_status *st)
 	return 0;
 }
 
-int
-vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
+/* vm_rundir_decode_fn: the text of a status file into a struct vm_status **ARG. */
+static int
+decode(const char *buf, size_t len, void *arg)
 {
-	cleanup_free char *buf = NULL;
 	cleanup_json json_object *root = NULL;
+	struct vm_status **out = arg;
 	json_tokener *tok;
 	struct vm_status *st;
-	size_t len;
 
-	if (vm_paths_read(dirfd, STATUS_FILE, STATUS_MAX, &buf, &len, err) < 0)
-		return -1;
 	tok = json_tokener_new();
 	if (tok) {
 		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 		root = json_tokener_parse_ex(tok, buf, (int)len);
 		if (json_tokener_get_error(tok) != json_tokener_success ||
 		    strspn(buf + json_tokener_get_parse_end(tok), " \t\r\n") !=
-		    len - json_tokener_get_parse_end(tok)) {
+			    len - json_tokener_get_parse_end(tok)) {
 			json_object_put(root);
 			root = NULL;
 		}
@@ -401,20 +400,18 @@ vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
 	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot read '%s'", STATUS_FILE);
+		return -ENOMEM;
 	if (!json_object_is_type(root, json_type_object) || memchr(buf, '\0', len) ||
 	    parse_root(root, st) < 0) {
 		vm_status_free(st);
-		return vm_error_set(err, VM_EXIT_SYSTEM, "status file '%s' is damaged", STATUS_FILE);
+		return -1;
 	}
 	*out = st;
 	return 0;
 }
 
 int
-vm_status_remove(int dirfd, struct vm_error *err)
+vm_status_read(int dirfd, struct vm_status **out, struct vm_error *err)
 {
-	if (unlinkat(dirfd, STATUS_FILE, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", STATUS_FILE);
-	return 0;
+	return vm_rundir_read_status(dirfd, decode, out, err);
 }

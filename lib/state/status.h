@@ -1,7 +1,9 @@
 /*
- * status.json: a domain's run state, rewritten atomically (temp, fsync,
- * rename) after each step so that a crash leaves either the old state or
- * the new one, and vm-stop alone can finish the cleanup.
+ * A domain's run state, as a struct vm_status and as the JSON text of
+ * its run directory's status file. This module encodes and decodes; the
+ * file is rundir.h's, rewritten atomically (temp, fsync, rename) after
+ * each step so that a crash leaves either the old state or the new one,
+ * and vm-stop alone can finish the cleanup.
  *
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
  *    "machine": {"root_ports": N, "acpi": B, "relabel": B},
@@ -21,10 +23,11 @@
  * vm-attach needs to know of the domain.
  *
  * The domain XML as started is not in here but in its own file of the
- * run directory (state.h): status.json is read by every lease conflict
+ * run directory (rundir.h): the status is read by every lease conflict
  * and listing, and rewritten at each step, while the XML (up to 16 MiB)
- * is written once. A status that would pass STATUS_MAX is refused when
- * written, so that whatever a command records, every command can read.
+ * is written once. A status longer than the run directory reads back is
+ * refused when written, so that whatever a command records, every
+ * command can read.
  *
  * Writing "starting" with its disks is the intent that comes before any
  * change outside the run directory. While a cdrom's medium is changed,
@@ -35,29 +38,28 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "lock.h"
+#include "controller.h"
 #include "error.h"
 
 enum vm_run_state { VM_RUN_STARTING, VM_RUN_RUNNING, VM_RUN_STOPPING };
-
-/* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
- * 13 slots for boot-time devices. A record claiming more is damaged. */
-#define VM_ROOT_PORTS_MAX 128
+/* The mode a content lease was taken in, as recorded; the workflows
+ * convert it to the lock manager's (vm_disks_lease_mode()). */
+enum vm_status_lease { VM_STATUS_LEASE_SHARED, VM_STATUS_LEASE_EXCLUSIVE };
 
 struct vm_status_disk {
 	char *target;
-	char *path;		/* canonical; NULL for an empty cdrom */
+	char *path; /* canonical; NULL for an empty cdrom */
 	/* the identity lease taken with the path's, in the same mode;
 	 * NULL when none was (nop, a record written before there were any) */
 	char *identity;
-	bool lease;		/* a content lease was taken */
-	enum vm_lease_mode mode;
+	bool lease; /* a content lease was taken */
+	enum vm_status_lease mode;
 	/* "applied": labelled, or to be labelled. A kill between a chown and
 	 * the next write leaves no finer record, so vm-stop restores all. */
 	bool labelled;
-	bool has_owner;		/* owner recorded here (no xattrs) */
+	bool has_owner; /* owner recorded here (no xattrs) */
 	unsigned uid, gid;
-	char bus[16];		/* the root port of a hotplugged PCI disk, or "" */
+	char bus[16]; /* the root port of a hotplugged PCI disk, or "" */
 	/* The (st_dev, st_ino) of the file that was opened and labelled, so
 	 * that a give-back by path never touches another file. */
 	bool has_id;
@@ -74,17 +76,16 @@ struct vm_status {
 	char uuid[37];
 	struct vm_status_disk *disks;
 	size_t ndisks;
-	unsigned root_ports;	/* q35: hotplug goes to pci.1..root_ports; 0 on pc */
-	bool acpi;		/* pc's pci.0 hotplug needs it */
-	bool relabel;		/* the domain's <seclabel> lets vmkit relabel */
-	unsigned uid, gid;	/* QEMU's user and group */
-	bool own_uid;		/* leased from user_range: no other domain has it */
-	char scsi_bus[16];	/* the root port of a hotplugged scsi0, or "" */
+	unsigned root_ports; /* q35: hotplug goes to pci.1..root_ports; 0 on pc */
+	bool acpi;	     /* pc's pci.0 hotplug needs it */
+	bool relabel;	     /* the domain's <seclabel> lets vmkit relabel */
+	unsigned uid, gid;   /* QEMU's user and group */
+	bool own_uid;	     /* leased from user_range: no other domain has it */
+	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
 };
 
 /* Appends a disk record; the strings and backing records are copied. */
-int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d,
-		       struct vm_error *err);
+int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct vm_error *err);
 /*
  * The index of the first record of TARGET at or after FROM, or ndisks.
  * Every record of a target:
@@ -98,13 +99,15 @@ void vm_status_disk_clear(struct vm_status_disk *d);
 /* Removes record I, moving the later ones down. */
 void vm_status_remove_disk(struct vm_status *st, size_t i);
 
-/* A status that would not fit in what vm_status_read() takes is
- * VM_EXIT_INVALID, and the file is left as it was. */
+/*
+ * Writes ST as the status file of the run directory DIRFD. A status that
+ * would not fit in what vm_status_read() takes is VM_EXIT_INVALID, and
+ * the file is left as it was. vm_rundir_remove_status() removes it.
+ */
 int vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err);
 /* Missing file: VM_EXIT_NO, errno ENOENT. Garbage: VM_EXIT_SYSTEM naming
  * the file. The result is calloc'ed; free it with vm_status_free(). */
 int vm_status_read(int dirfd, struct vm_status **st, struct vm_error *err);
-int vm_status_remove(int dirfd, struct vm_error *err);
 void vm_status_free(struct vm_status *st);
 const char *vm_status_state_name(enum vm_run_state s);
 

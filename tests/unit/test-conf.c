@@ -29,38 +29,39 @@ test_defaults(void)
 
 	vm_conf_init(&c);
 	ok(!strcmp(c.lock_manager, "file"), "lock_manager defaults to file");
-	ok(!c.lock_space && !c.group && !c.emulator, "lock_space, group and emulator default to NULL");
+	ok(!c.lock_space && !c.group && !c.emulator,
+	   "lock_space, group and emulator default to NULL");
 	if (geteuid() == 0)
 		ok(c.user && !strcmp(c.user, "vmkit-qemu"), "user defaults to vmkit-qemu for root");
 	else
 		ok(!c.user, "user defaults to NULL (the caller) without root");
 	ok(c.auto_disk_leases && c.require_lease_for_disks && c.dynamic_ownership &&
-	   c.remember_owner && c.clear_emulator_capabilities && c.seccomp_sandbox,
+		   c.remember_owner && c.clear_emulator_capabilities && c.seccomp_sandbox,
 	   "booleans default to 1");
-	ok(c.metadata_lock_timeout == 10 && c.shutdown_timeout == 60, "timeouts default to 10 and 60");
+	ok(c.metadata_lock_timeout == 10 && c.shutdown_timeout == 60,
+	   "timeouts default to 10 and 60");
 	vm_conf_free(&c);
 }
 
 static void
 test_good(void)
 {
-	static const char text[] =
-		"# a comment\n"
-		"\n"
-		"lock_manager = \"nop\"   # trailing comment\n"
-		"lock_space=\"/srv/leases\"\n"
-		"auto_disk_leases = 0\n"
-		"require_lease_for_disks = 0\n"
-		"\tuser = \"qemu \\\"x\\\\\"\n"
-		"group = \"kvm\"\r\n"
-		"user_range = \"200000-265535\"\n"
-		"dynamic_ownership = 0\n"
-		"remember_owner = 0\n"
-		"clear_emulator_capabilities = 1\n"
-		"emulator = \"/opt/qemu/bin/qemu-system-x86_64\"\n"
-		"metadata_lock_timeout = 0\n"
-		"shutdown_timeout = 86400\n"
-		"seccomp_sandbox = 0";
+	static const char text[] = "# a comment\n"
+				   "\n"
+				   "lock_manager = \"nop\"   # trailing comment\n"
+				   "lock_space=\"/srv/leases\"\n"
+				   "auto_disk_leases = 0\n"
+				   "require_lease_for_disks = 0\n"
+				   "\tuser = \"qemu \\\"x\\\\\"\n"
+				   "group = \"kvm\"\r\n"
+				   "user_range = \"200000-265535\"\n"
+				   "dynamic_ownership = 0\n"
+				   "remember_owner = 0\n"
+				   "clear_emulator_capabilities = 1\n"
+				   "emulator = \"/opt/qemu/bin/qemu-system-x86_64\"\n"
+				   "metadata_lock_timeout = 0\n"
+				   "shutdown_timeout = 86400\n"
+				   "seccomp_sandbox = 0";
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_conf c;
 
@@ -69,21 +70,25 @@ test_good(void)
 	ok(!strcmp(c.lock_manager, "nop"), "lock_manager is nop");
 	ok(!strcmp(c.lock_space, "/srv/leases"), "lock_space is set");
 	ok(!c.auto_disk_leases && !c.require_lease_for_disks && !c.dynamic_ownership &&
-	   !c.remember_owner && !c.seccomp_sandbox, "booleans are 0");
+		   !c.remember_owner && !c.seccomp_sandbox,
+	   "booleans are 0");
 	ok(c.user && !strcmp(c.user, "qemu \"x\\"), "string escapes are read: [%s]", c.user);
 	ok(!strcmp(c.group, "kvm"), "CRLF line ends are accepted");
 	ok(c.user_range.first == 200000 && c.user_range.last == 265535, "user_range is read");
 	ok(!strcmp(c.emulator, "/opt/qemu/bin/qemu-system-x86_64"), "emulator is set");
-	ok(c.metadata_lock_timeout == 0 && c.shutdown_timeout == 86400, "integer limits are accepted");
+	ok(c.metadata_lock_timeout == 0 && c.shutdown_timeout == 86400,
+	   "integer limits are accepted");
 	vm_conf_free(&c);
 
 	vm_conf_init(&c);
 	ok(parse(&c, "lock_manager = \"sanlock\"\n", &err) == 0, "sanlock is accepted");
 	ok(parse(&c, "", &err) == 0, "an empty file is fine");
 	ok(parse(&c, "user_range = \"1-4294967294\"\n", &err) == 0 && c.user_range.first == 1 &&
-	   c.user_range.last == 4294967294u, "user_range takes every uid but 0 and -1");
+		   c.user_range.last == 4294967294u,
+	   "user_range takes every uid but 0 and -1");
 	ok(parse(&c, "user_range = \"7-7\"\n", &err) == 0 && c.user_range.first == 7 &&
-	   c.user_range.last == 7, "user_range may hold one uid");
+		   c.user_range.last == 7,
+	   "user_range may hold one uid");
 	vm_conf_free(&c);
 }
 
@@ -91,7 +96,8 @@ static const struct bad {
 	const char *text, *msg;
 } bads[] = {
 	{ "nosuch = 1\n", "t.conf:1: nosuch: unknown key" },
-	{ "\n\nuser = \"a\"\nuser = \"b\"\n", "t.conf:4: user: duplicate key (first set on line 3)" },
+	{ "\n\nuser = \"a\"\nuser = \"b\"\n",
+	  "t.conf:4: user: duplicate key (first set on line 3)" },
 	{ "lock_manager = \"lockd\"\n",
 	  "t.conf:1: lock_manager: unsupported value 'lockd' (expected file, nop or sanlock)" },
 	{ "lock_manager = file\n", "t.conf:1: lock_manager: invalid value 'file'" },
@@ -100,7 +106,8 @@ static const struct bad {
 	{ "emulator = \"qemu\"\n", "t.conf:1: emulator: 'qemu' is not an absolute path" },
 	{ "user = \"\"\n", "t.conf:1: user: empty string" },
 	{ "group = [ \"a\" ]\n", "t.conf:1: group: expected a \"string\"" },
-	{ "user_range = 200000\n", "t.conf:1: user_range: expected a \"string\" such as \"200000-265535\"" },
+	{ "user_range = 200000\n",
+	  "t.conf:1: user_range: expected a \"string\" such as \"200000-265535\"" },
 	{ "user_range = \"0-10\"\n",
 	  "t.conf:1: user_range: invalid range '0-10' (expected \"FIRST-LAST\", uids above 0)" },
 	{ "user_range = \"10-9\"\n",
@@ -120,7 +127,8 @@ static const struct bad {
 	  "t.conf:1: clear_emulator_capabilities: must be 1: vmkit never runs QEMU with capabilities" },
 	{ "metadata_lock_timeout = 3601\n",
 	  "t.conf:1: metadata_lock_timeout: expected an integer from 0 to 3600" },
-	{ "shutdown_timeout = 0\n", "t.conf:1: shutdown_timeout: expected an integer from 1 to 86400" },
+	{ "shutdown_timeout = 0\n",
+	  "t.conf:1: shutdown_timeout: expected an integer from 1 to 86400" },
 	{ "shutdown_timeout = 99999999999999999999999\n",
 	  "t.conf:1: shutdown_timeout: expected an integer from 1 to 86400" },
 	{ "shutdown_timeout = 10s\n", "t.conf:1: shutdown_timeout: invalid value '10s'" },
@@ -128,7 +136,8 @@ static const struct bad {
 	  "t.conf:1: shutdown_timeout: expected an integer from 1 to 86400" },
 	{ "shutdown_timeout =\n", "t.conf:1: shutdown_timeout: missing value" },
 	{ "shutdown_timeout 5\n", "t.conf:1: shutdown_timeout: expected '=' after the key" },
-	{ "shutdown_timeout = 5 6\n", "t.conf:1: shutdown_timeout: unexpected text after the value" },
+	{ "shutdown_timeout = 5 6\n",
+	  "t.conf:1: shutdown_timeout: unexpected text after the value" },
 	{ "\n= 5\n", "t.conf:2: expected a key" },
 	{ "user = \"abc\n", "t.conf:1: user: unterminated string" },
 	{ "user = \"a\\n\"\n", "t.conf:1: user: invalid escape in a string" },
@@ -158,7 +167,8 @@ test_bad(void)
 
 		vm_conf_init(&c);
 		ok(vm_conf_parse(&c, text, sizeof(text) - 1, "t.conf", &err) == -1 &&
-		   err.code == VM_EXIT_INVALID && !strcmp(err.msg, "t.conf:2: unexpected NUL byte"),
+			   err.code == VM_EXIT_INVALID &&
+			   !strcmp(err.msg, "t.conf:2: unexpected NUL byte"),
 		   "a NUL byte is rejected: %s", err.msg);
 		vm_conf_free(&c);
 	}
@@ -192,20 +202,21 @@ test_path_and_load(void)
 	setenv("VMKIT_CONF", missing, 1);
 	ok(!strcmp(vm_conf_path(), missing), "$VMKIT_CONF names the path");
 	ok(vm_conf_load(&c, vm_conf_path(), &err) == -1 && err.code == VM_EXIT_INVALID &&
-	   starts(err.msg, "cannot open config '") && strstr(err.msg, "No such file or directory"),
+		   starts(err.msg, "cannot open config '") &&
+		   strstr(err.msg, "No such file or directory"),
 	   "a missing file named by $VMKIT_CONF is an error: %s", err.msg);
 	setenv("VMKIT_CONF", path, 1);
 	ok(vm_conf_load(&c, vm_conf_path(), &err) == -1 && err.code == VM_EXIT_INVALID &&
-	   starts(err.msg, path) && strstr(err.msg, ":2: bad: unknown key"),
+		   starts(err.msg, path) && strstr(err.msg, ":2: bad: unknown key"),
 	   "load reports the file and line: %s", err.msg);
 	ok(vm_conf_load(&c, dir, &err) == -1 && err.code == VM_EXIT_INVALID,
 	   "a directory is refused: %s", err.msg);
 	vm_error_clear(&err);
 	setenv("VMKIT_CONF", fifo, 1);
-	alarm(10);	/* a regression blocks in open(): fail instead of hanging */
+	alarm(10); /* a regression blocks in open(): fail instead of hanging */
 	ok(mkfifo(fifo, 0600) == 0 && vm_conf_load(&c, vm_conf_path(), &err) == -1 &&
-	   err.code == VM_EXIT_INVALID && starts(err.msg, "cannot read config '") &&
-	   strstr(err.msg, "/fifo.conf': not a regular file"),
+		   err.code == VM_EXIT_INVALID && starts(err.msg, "cannot read config '") &&
+		   strstr(err.msg, "/fifo.conf': not a regular file"),
 	   "a fifo config is refused without waiting: %s", err.msg);
 	alarm(0);
 	unlink(fifo);

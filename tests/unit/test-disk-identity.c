@@ -1,6 +1,7 @@
 /* Unit tests for disk identities: one file, one name, whatever the path. */
 #include "disk_identity.h"
 #include "exitcodes.h"
+#include "lock.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -34,9 +35,9 @@ main(void)
 	   "a regular file is its st_dev and st_ino: %s", ra ? ra : err.msg);
 	ok(vm_disk_identity_path(b, &rb, &err) == 0 && rb && strcmp(rb, want) == 0,
 	   "a hard link is the same file");
-	ok(vm_disk_identity_local(want), "an inode means something on this host only");
-	ok(!vm_disk_identity_local("wwid:naa.5000c500a1b2c3d4") &&
-	       !vm_disk_identity_local("/var/lib/vmkit/inode:1:2:3"),
+	ok(vm_lease_local(want), "an inode means something on this host only");
+	ok(!vm_lease_local("wwid:naa.5000c500a1b2c3d4") &&
+		   !vm_lease_local("/var/lib/vmkit/inode:1:2:3"),
 	   "a WWID and a path are not local identities");
 	if (pipe(p) == 0) {
 		ok(vm_disk_identity(p[0], &rn, &err) == 0 && !rn, "a pipe has no identity");
@@ -46,9 +47,9 @@ main(void)
 	ok(vm_disk_identity_path("/dev/null", &rn, &err) == 0 && !rn,
 	   "a character device has no identity");
 	ok(vm_disk_identity_path("/nonexistent/disk", &rn, &err) < 0 &&
-	       err.code == VM_EXIT_INVALID &&
-	       strcmp(err.msg, "cannot open disk '/nonexistent/disk': No such file or directory") ==
-		   0,
+		   err.code == VM_EXIT_INVALID &&
+		   strcmp(err.msg,
+			  "cannot open disk '/nonexistent/disk': No such file or directory") == 0,
 	   "a missing path is invalid input: %s", err.msg);
 	close(fd);
 	unlink(a);

@@ -109,7 +109,7 @@ test_fixtures(void)
 				 expect[0] >= '0' && expect[0] <= '9' ? "" : " ",
 				 (int)(end - expect), expect);
 			ok(vm_domain_load(path, &dom, &err) == -1 && err.code == VM_EXIT_INVALID &&
-			   starts(err.msg, want) && !dom,
+				   starts(err.msg, want) && !dom,
 			   "%s is rejected: %s", name, err.msg);
 		}
 		vm_domain_free(dom);
@@ -144,30 +144,32 @@ test_full(void)
 		struct vm_disk *k = d->disks;
 
 		ok(k[0].type == VM_DISK_FILE && k[0].device == VM_DEVICE_DISK &&
-		   k[0].format == VM_FORMAT_QCOW2 && k[0].cache == VM_CACHE_NONE &&
-		   !strcmp(k[0].source, "disk.qcow2") && !strcmp(k[0].target, "vda") &&
-		   k[0].bus == VM_BUS_VIRTIO && !k[0].readonly && !k[0].shareable && k[0].relabel &&
-		   !strcmp(k[0].serial, "root-disk") && k[0].line == 32,
+			   k[0].format == VM_FORMAT_QCOW2 && k[0].cache == VM_CACHE_NONE &&
+			   !strcmp(k[0].source, "disk.qcow2") && !strcmp(k[0].target, "vda") &&
+			   k[0].bus == VM_BUS_VIRTIO && !k[0].readonly && !k[0].shareable &&
+			   k[0].relabel && !strcmp(k[0].serial, "root-disk") && k[0].line == 32,
 		   "disk 0 is a qcow2 virtio disk");
 		ok(k[1].format == VM_FORMAT_RAW && k[1].bus == VM_BUS_SCSI && k[1].shareable &&
-		   !k[1].relabel && k[1].cache == VM_CACHE_DEFAULT && !k[1].serial,
+			   !k[1].relabel && k[1].cache == VM_CACHE_DEFAULT && !k[1].serial,
 		   "disk 1 is a shareable scsi disk without relabelling");
 		ok(k[2].device == VM_DEVICE_CDROM && k[2].bus == VM_BUS_SATA && k[2].readonly &&
-		   !strcmp(k[2].source, "cd.iso"), "disk 2 is a sata cdrom");
+			   !strcmp(k[2].source, "cd.iso"),
+		   "disk 2 is a sata cdrom");
 		ok(k[3].device == VM_DEVICE_CDROM && !k[3].source && k[3].readonly,
 		   "disk 3 is an empty cdrom, readonly");
 	}
 	ok(d->pcie_root_ports == 2, "2 pcie root ports");
 	ok(d->nifaces == 1 && !strcmp(d->ifaces[0].model, "virtio") &&
-	   !strcmp(d->ifaces[0].mac, "52:54:00:6b:3c:58"), "a user interface");
+		   !strcmp(d->ifaces[0].mac, "52:54:00:6b:3c:58"),
+	   "a user interface");
 	ok(d->nchardevs == 1 && d->chardevs[0].kind == VM_CHR_SERIAL &&
-	   d->chardevs[0].type == VM_CHR_PTY, "one pty serial: the console restates it");
+		   d->chardevs[0].type == VM_CHR_PTY,
+	   "one pty serial: the console restates it");
 	ok(d->nleases == 0, "no leases");
 	ok(d->seclabel.type == VM_SECLABEL_DYNAMIC && d->seclabel.relabel && !d->seclabel.has_ids,
 	   "dynamic dac seclabel");
-	ok(d->doc && xmlDocGetRootElement(d->doc) &&
-	   !strcmp((const char *)xmlDocGetRootElement(d->doc)->name, "domain"),
-	   "the document is kept");
+	ok(d->xml && strlen(d->xml) == d->xml_len && strstr(d->xml, "<domain type=\"kvm\">"),
+	   "the document is kept as text");
 	vm_domain_free(d);
 }
 
@@ -188,22 +190,25 @@ test_kernel(void)
 	   "i686, default machine, no acpi");
 	ok(d->memory_kib == 1024 * 1024 && d->vcpus == 1, "1 GiB and 1 vcpu");
 	ok(!strcmp(d->kernel, "vmlinuz") && !strcmp(d->initrd, "initrd.img") &&
-	   !strcmp(d->cmdline, "console=ttyS0 root=/dev/vda  quiet") && !d->boot[0],
+		   !strcmp(d->cmdline, "console=ttyS0 root=/dev/vda  quiet") && !d->boot[0],
 	   "kernel, initrd and cmdline, no boot order");
 	ok(d->on_poweroff == VM_POWEROFF_PRESERVE, "preserve on poweroff");
 	ok(d->ndisks == 1 && d->disks[0].type == VM_DISK_FILE && d->disks[0].bus == VM_BUS_VIRTIO &&
-	   d->disks[0].format == VM_FORMAT_RAW, "disk type, format and bus default as in libvirt");
+		   d->disks[0].format == VM_FORMAT_RAW,
+	   "disk type, format and bus default as in libvirt");
 	ok(d->nchardevs == 2 && d->chardevs[0].type == VM_CHR_FILE &&
-	   !strcmp(d->chardevs[0].path, "/tmp/vmkit-console.log") &&
-	   d->chardevs[1].type == VM_CHR_UNIX && d->chardevs[1].listen &&
-	   !strcmp(d->chardevs[1].path, "/tmp/vmkit-serial1.sock"),
+		   !strcmp(d->chardevs[0].path, "/tmp/vmkit-console.log") &&
+		   d->chardevs[1].type == VM_CHR_UNIX && d->chardevs[1].listen &&
+		   !strcmp(d->chardevs[1].path, "/tmp/vmkit-serial1.sock"),
 	   "a file serial and a listening unix serial");
 	ok(d->nleases == 1 && !strcmp(d->leases[0].lockspace, "cluster") &&
-	   !strcmp(d->leases[0].key, "kernel-boot") &&
-	   !strcmp(d->leases[0].path, "/srv/leases/kernel-boot") &&
-	   d->leases[0].offset == 1048576, "a lease");
-	ok(d->seclabel.type == VM_SECLABEL_STATIC && d->seclabel.has_ids && d->seclabel.uid == 107 &&
-	   d->seclabel.gid == 108 && d->seclabel.relabel, "static seclabel +107:+108");
+		   !strcmp(d->leases[0].key, "kernel-boot") &&
+		   !strcmp(d->leases[0].path, "/srv/leases/kernel-boot") &&
+		   d->leases[0].offset == 1048576,
+	   "a lease");
+	ok(d->seclabel.type == VM_SECLABEL_STATIC && d->seclabel.has_ids &&
+		   d->seclabel.uid == 107 && d->seclabel.gid == 108 && d->seclabel.relabel,
+	   "static seclabel +107:+108");
 	vm_domain_free(d);
 }
 
@@ -215,21 +220,11 @@ test_memory(void)
 		const char *value;
 		unsigned long long kib;
 	} cases[] = {
-		{ NULL, "1024", 1024 },
-		{ "b", "1048577", 1025 },
-		{ "bytes", "2098176", 2049 },
-		{ "KB", "2048", 2000 },
-		{ "k", "1031", 1031 },
-		{ "KiB", "1031", 1031 },
-		{ "MB", "2", 1954 },
-		{ "M", "2", 2048 },
-		{ "MiB", "2", 2048 },
-		{ "GB", "1", 976563 },
-		{ "G", "1", 1048576 },
-		{ "GiB", "1", 1048576 },
-		{ "TB", "1", 976562500 },
-		{ "T", "1", 1073741824 },
-		{ "TiB", "1", 1073741824 },
+		{ NULL, "1024", 1024 },	  { "b", "1048577", 1025 }, { "bytes", "2098176", 2049 },
+		{ "KB", "2048", 2000 },	  { "k", "1031", 1031 },    { "KiB", "1031", 1031 },
+		{ "MB", "2", 1954 },	  { "M", "2", 2048 },	    { "MiB", "2", 2048 },
+		{ "GB", "1", 976563 },	  { "G", "1", 1048576 },    { "GiB", "1", 1048576 },
+		{ "TB", "1", 976562500 }, { "T", "1", 1073741824 }, { "TiB", "1", 1073741824 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -255,27 +250,24 @@ test_defaults(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL, *again = NULL;
-	xmlChar *out = NULL;
-	int len = 0;
 	char a[37], b[37];
 
 	ok(parse_with("", "", &d, &err) == 0, "a minimal domain parses: %s", err.msg);
 	if (!d)
 		return;
 	ok(!d->kvm == 0 && d->vcpus == 1 && !strcmp(d->arch, "x86_64") && !d->emulator &&
-	   d->on_poweroff == VM_POWEROFF_DESTROY && d->seclabel.type == VM_SECLABEL_DYNAMIC &&
-	   d->seclabel.relabel && !uuid_is_null(d->uuid),
+		   d->on_poweroff == VM_POWEROFF_DESTROY &&
+		   d->seclabel.type == VM_SECLABEL_DYNAMIC && d->seclabel.relabel &&
+		   !uuid_is_null(d->uuid),
 	   "defaults: 1 vcpu, x86_64, destroy, dynamic seclabel, a generated uuid");
-	xmlDocDumpMemory(d->doc, &out, &len);
-	ok(out && parse_text((const char *)out, &again, &err) == 0,
+	ok(d->xml && parse_text(d->xml, &again, &err) == 0,
 	   "the document with its generated uuid parses again: %s", err.msg);
 	uuid_unparse(d->uuid, a);
 	if (again)
 		uuid_unparse(again->uuid, b);
 	ok(again && !uuid_compare(d->uuid, again->uuid), "and keeps the uuid %s", a);
-	ok(out && strstr((const char *)out, "<name>t</name>\n  <uuid>"),
+	ok(d->xml && strstr(d->xml, "<name>t</name>\n  <uuid>"),
 	   "the uuid follows the name in the document");
-	xmlFree(out);
 	vm_domain_free(again);
 	vm_domain_free(d);
 }
@@ -284,29 +276,26 @@ test_defaults(void)
 static void
 test_root(void)
 {
-	static const char domain[] =
-		"<domain type='qemu'>\n"
-		"  <name>s</name>\n"
-		"  <uuid>00000000-0000-0000-0000-000000000001</uuid>\n"
-		"  <memory>1024</memory><os><type>hvm</type></os>\n"
-		"</domain>\n";
-	static const char wrapped[] =
-		"<vmkit pid='1'>\n"
-		"  <domain type='qemu'>\n"
-		"    <name>s</name>\n"
-		"    <memory>1024</memory><os><type>hvm</type></os>\n"
-		"  </domain>\n"
-		"</vmkit>\n";
+	static const char domain[] = "<domain type='qemu'>\n"
+				     "  <name>s</name>\n"
+				     "  <uuid>00000000-0000-0000-0000-000000000001</uuid>\n"
+				     "  <memory>1024</memory><os><type>hvm</type></os>\n"
+				     "</domain>\n";
+	static const char wrapped[] = "<vmkit pid='1'>\n"
+				      "  <domain type='qemu'>\n"
+				      "    <name>s</name>\n"
+				      "    <memory>1024</memory><os><type>hvm</type></os>\n"
+				      "  </domain>\n"
+				      "</vmkit>\n";
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
 
-	ok(parse_text(domain, &d, &err) == 0 && d->doc && xmlDocGetRootElement(d->doc) &&
-	   !strcmp((const char *)xmlDocGetRootElement(d->doc)->name, "domain") &&
-	   !strcmp(d->name, "s"), "vm_domain_parse reads a <domain> and keeps its document: %s",
-	   err.msg);
+	ok(parse_text(domain, &d, &err) == 0 && d->xml &&
+		   strstr(d->xml, "\n<domain type=\"qemu\">") && !strcmp(d->name, "s"),
+	   "vm_domain_parse reads a <domain> and keeps its document: %s", err.msg);
 	vm_domain_free(d);
 	ok(parse_text(wrapped, &d, &err) == -1 && !d && err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "t.xml: expected a <domain> element"),
+		   !strcmp(err.msg, "t.xml: expected a <domain> element"),
 	   "a <domain> inside another element is not one: %s", err.msg);
 }
 
@@ -316,13 +305,17 @@ test_chardevs(void)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
 
-	ok(parse_with("", "<console type='unix'><source mode='connect' path='/run/c.sock'/></console>",
-		      &d, &err) == 0 && d->nchardevs == 1 && d->chardevs[0].kind == VM_CHR_SERIAL &&
-	   d->chardevs[0].type == VM_CHR_UNIX && !d->chardevs[0].listen,
+	ok(parse_with("",
+		      "<console type='unix'><source mode='connect' path='/run/c.sock'/></console>",
+		      &d, &err) == 0 &&
+		   d->nchardevs == 1 && d->chardevs[0].kind == VM_CHR_SERIAL &&
+		   d->chardevs[0].type == VM_CHR_UNIX && !d->chardevs[0].listen,
 	   "a console without a serial becomes serial port 0: %s", err.msg);
 	vm_domain_free(d);
-	ok(parse_with("", "<serial/><serial type='pty'><target port='1'/></serial><serial/><serial/>",
-		      &d, &err) == 0 && d->nchardevs == 4,
+	ok(parse_with("",
+		      "<serial/><serial type='pty'><target port='1'/></serial><serial/><serial/>",
+		      &d, &err) == 0 &&
+		   d->nchardevs == 4,
 	   "four serial ports, type pty by default: %s", err.msg);
 	vm_domain_free(d);
 }
@@ -337,14 +330,17 @@ test_limits(void)
 	char path[200], xml[8192], devices[8192] = "";
 	size_t len;
 
-	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
-		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>", &d, &err) == 0,
+	ok(parse_with("",
+		      "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>",
+		      &d, &err) == 0,
 	   "sata sdf and scsi sdiv are the last port and target: %s", err.msg);
 	vm_domain_free(d);
 	snprintf(xml, sizeof(xml), "<disk><target dev='sdg' bus='sata'/></disk>");
 	ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
-	   err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "d.xml:1: <target>: target dev 'sdg' has no sata port (expected sda to sdf)"),
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "d.xml:1: <target>: target dev 'sdg' has no sata port (expected sda to sdf)"),
 	   "a lone <disk> has the same limits: %s", err.msg);
 
 	/* sun_path holds 107 bytes and the NUL */
@@ -357,11 +353,13 @@ test_limits(void)
 	path[107] = 'a';
 	path[108] = '\0';
 	snprintf(xml, sizeof(xml), "<serial type='unix'><source path='%s'/></serial>", path);
-	ok(parse_with("", xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID && starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa") &&
-	   strstr(err.msg, "' is too long (at most 107 bytes)"),
+	ok(parse_with("", xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa") &&
+		   strstr(err.msg, "' is too long (at most 107 bytes)"),
 	   "a unix socket path of 108 bytes is too long: %s", err.msg);
 	snprintf(xml, sizeof(xml), "<console type='unix'><source path='%s'/></console>", path);
-	ok(parse_with("", xml, &d, &err) == -1 && starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa"),
+	ok(parse_with("", xml, &d, &err) == -1 &&
+		   starts(err.msg, "t.xml:7: <source>: unix socket path '/aaa"),
 	   "in a console too: %s", err.msg);
 	snprintf(xml, sizeof(xml), "<serial type='file'><source path='%s'/></serial>", path);
 	ok(parse_with("", xml, &d, &err) == 0, "a file path may be longer: %s", err.msg);
@@ -378,9 +376,11 @@ test_limits(void)
 		 "<os><type machine='pc-q35-7.2'>hvm</type></os>\n<devices>\n%s</devices>\n</domain>\n",
 		 devices);
 	ok(parse_text(xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "t.xml:134: <controller>: too many pcie-root-port controllers (at most 128)"),
+		   !strcmp(err.msg,
+			   "t.xml:134: <controller>: too many pcie-root-port controllers (at most 128)"),
 	   "129 pcie-root-ports are too many: %s", err.msg);
-	devices[strlen(devices) - strlen("<controller type='pci' model='pcie-root-port'/>\n")] = '\0';
+	devices[strlen(devices) - strlen("<controller type='pci' model='pcie-root-port'/>\n")] =
+		'\0';
 	snprintf(xml, sizeof(xml),
 		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
 		 "<devices>\n%s</devices>\n<os><type machine='q35'>hvm</type></os>\n</domain>\n",
@@ -407,15 +407,17 @@ test_block(void)
 			 "<disk type='block'><source dev='%s'/><target dev='sdb' bus='sata'/></disk>",
 			 devs[i]);
 		ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == 0 &&
-		   disk.type == VM_DISK_BLOCK && !strcmp(disk.source, devs[i]),
+			   disk.type == VM_DISK_BLOCK && !strcmp(disk.source, devs[i]),
 		   "a block disk on %s: %s", devs[i], err.msg);
 		vm_disk_clear(&disk);
 		snprintf(xml, sizeof(xml),
-			 "<disk type='file'>\n<source file='%s'/><target dev='vdb'/></disk>", devs[i]);
+			 "<disk type='file'>\n<source file='%s'/><target dev='vdb'/></disk>",
+			 devs[i]);
 		ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
-		   err.code == VM_EXIT_INVALID && strstr(err.msg, "d.xml:2: <source>: disk '") &&
-		   strstr(err.msg, "' is not a regular file"), "type 'file' wants a regular file: %s",
-		   err.msg);
+			   err.code == VM_EXIT_INVALID &&
+			   strstr(err.msg, "d.xml:2: <source>: disk '") &&
+			   strstr(err.msg, "' is not a regular file"),
+		   "type 'file' wants a regular file: %s", err.msg);
 		return;
 	}
 	printf("ok %d # SKIP no block device to test type='block' with\n", ++tap_n);
@@ -424,33 +426,75 @@ test_block(void)
 static void
 test_disk_parse(void)
 {
-	static const char good[] =
-		"<disk type='file' device='cdrom'>\n"
-		"  <driver name='qemu' type='raw' cache='writethrough'/>\n"
-		"  <source file='cd.iso'/>\n"
-		"  <target dev='sdb' bus='scsi'/>\n"
-		"</disk>\n";
+	static const char good[] = "<disk type='file' device='cdrom'>\n"
+				   "  <driver name='qemu' type='raw' cache='writethrough'/>\n"
+				   "  <source file='cd.iso'/>\n"
+				   "  <target dev='sdb' bus='scsi'/>\n"
+				   "</disk>\n";
 	static const char empty[] = "<disk device='cdrom'><target dev='sdb'/></disk>";
 	static const char dom[] = "<domain type='kvm'/>";
-	static const char bad[] = "<disk>\n<source file='disk.img'/><target dev='vdb'/><boot order='1'/></disk>";
+	static const char bad[] =
+		"<disk>\n<source file='disk.img'/><target dev='vdb'/><boot order='1'/></disk>";
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_disk disk;
 
 	ok(vm_disk_parse(good, sizeof(good) - 1, "d.xml", &disk, &err) == 0 &&
-	   disk.device == VM_DEVICE_CDROM && disk.readonly && disk.bus == VM_BUS_SCSI &&
-	   disk.cache == VM_CACHE_WRITETHROUGH && !strcmp(disk.source, "cd.iso") && disk.line == 1,
+		   disk.device == VM_DEVICE_CDROM && disk.readonly && disk.bus == VM_BUS_SCSI &&
+		   disk.cache == VM_CACHE_WRITETHROUGH && !strcmp(disk.source, "cd.iso") &&
+		   disk.line == 1,
 	   "vm_disk_parse reads a cdrom: %s", err.msg);
 	vm_disk_clear(&disk);
 	ok(vm_disk_parse(empty, sizeof(empty) - 1, "d.xml", &disk, &err) == 0 && !disk.source &&
-	   disk.bus == VM_BUS_SCSI, "vm_disk_parse reads an empty cdrom: %s", err.msg);
+		   disk.bus == VM_BUS_SCSI,
+	   "vm_disk_parse reads an empty cdrom: %s", err.msg);
 	vm_disk_clear(&disk);
 	ok(vm_disk_parse(dom, sizeof(dom) - 1, "d.xml", &disk, &err) == -1 &&
-	   err.code == VM_EXIT_INVALID && !strcmp(err.msg, "d.xml: expected a <disk> element"),
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "d.xml: expected a <disk> element"),
 	   "vm_disk_parse wants a <disk>: %s", err.msg);
 	ok(vm_disk_parse(bad, sizeof(bad) - 1, "d.xml", &disk, &err) == -1 &&
-	   err.code == VM_EXIT_INVALID && !strcmp(err.msg, "d.xml:2: <boot>: unsupported element") &&
-	   !disk.source && !disk.target, "vm_disk_parse rejects what a domain's disk does: %s",
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "d.xml:2: <boot>: unsupported element") && !disk.source &&
+		   !disk.target,
+	   "vm_disk_parse rejects what a domain's disk does: %s", err.msg);
+}
+
+/* The rules of disk.c, as vm-attach's command line meets them: no file or line. */
+static void
+test_disk_rules(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk d = { 0 };
+
+	ok(vm_disk_set_target(&d, "sdb", NULL, &err) == 0 && d.bus == VM_BUS_SCSI &&
+		   !strcmp(d.target, "sdb"),
+	   "sd* is scsi by default: %s", err.msg);
+	ok(vm_disk_set_target(&d, "hda", NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "unsupported target dev 'hda' (expected vd* for virtio, sd* for sata or scsi)"),
+	   "hd* is refused: %s", err.msg);
+	ok(vm_disk_set_target(&d, "vdb", "ide", &err) == -1 &&
+		   !strcmp(err.msg, "invalid bus 'ide' (expected virtio, scsi or sata)"),
+	   "an unknown bus is refused: %s", err.msg);
+	ok(vm_disk_set_target(&d, "sdg", "sata", &err) == -1 &&
+		   !strcmp(err.msg, "target dev 'sdg' has no sata port (expected sda to sdf)"),
+	   "sata has 6 ports: %s", err.msg);
+	ok(vm_disk_set_target(&d, "sdb", "sata", &err) == 0 && d.bus == VM_BUS_SATA, "sdb on sata");
+	d.readonly = true;
+	ok(vm_disk_finish(&d, &err) == -1 &&
+		   !strcmp(err.msg, "a readonly disk cannot be on bus 'sata' (use scsi or virtio)"),
+	   "a readonly disk on sata is refused: %s", err.msg);
+	d.device = VM_DEVICE_CDROM;
+	d.readonly = false;
+	ok(vm_disk_finish(&d, &err) == 0 && d.readonly, "a cdrom on sata is made readonly: %s",
 	   err.msg);
+	ok(vm_disk_set_source(&d, "cd.iso", true, &err) == 0 && d.type == VM_DISK_FILE &&
+		   !strcmp(d.source, "cd.iso"),
+	   "a regular file is a file disk: %s", err.msg);
+	ok(vm_disk_set_source(&d, ".", true, &err) == -1 &&
+		   !strcmp(err.msg, "disk '.' is not a regular file or a block device"),
+	   "a directory is no disk: %s", err.msg);
+	vm_disk_clear(&d);
 }
 
 static void
@@ -474,119 +518,197 @@ test_names(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		ok(vm_domain_check_name(good[i], &err) == 0, "name '%s' is valid", good[i]);
 	ok(vm_domain_check_name("a234567890123456789012345678901234567890123456789012345678901234",
-				&err) == 0, "a name of 64 characters is valid");
+				&err) == 0,
+	   "a name of 64 characters is valid");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		ok(vm_domain_check_name(bad[i].name, &err) == -1 && err.code == VM_EXIT_INVALID &&
-		   starts(err.msg, bad[i].msg), "name '%s' is invalid: %s", bad[i].name, err.msg);
+			   starts(err.msg, bad[i].msg),
+		   "name '%s' is invalid: %s", bad[i].name, err.msg);
 }
 
 /* Top-level snippets land on line 5, device snippets on line 7. */
 static const struct bad {
 	const char *top, *devices, *msg;
 } bads[] = {
-	{ "<vcpu>0</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count '0' (expected an integer from 1 to 255)" },
+	{ "<vcpu>0</vcpu>", "",
+	  "t.xml:5: <vcpu>: invalid vcpu count '0' (expected an integer from 1 to 255)" },
 	{ "<vcpu>256</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count '256'" },
 	{ "<vcpu>two</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count 'two'" },
 	{ "<vcpu cpuset='0-1'>2</vcpu>", "", "t.xml:5: <vcpu>: unsupported attribute 'cpuset'" },
-	{ "<vcpu placement='auto'>2</vcpu>", "", "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
+	{ "<vcpu placement='auto'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
 	{ "<uuid>not-a-uuid</uuid>", "", "t.xml:5: <uuid>: invalid uuid 'not-a-uuid'" },
 	{ "<title><b>x</b></title>", "", "t.xml:5: <b>: unsupported element" },
-	{ "<currentMemory unit='pages'>1</currentMemory>", "", "t.xml:5: <currentMemory>: unsupported unit 'pages'" },
+	{ "<currentMemory unit='pages'>1</currentMemory>", "",
+	  "t.xml:5: <currentMemory>: unsupported unit 'pages'" },
 	{ "<currentMemory>0</currentMemory>", "", "t.xml:5: <currentMemory>: invalid size '0'" },
-	{ "<currentMemory unit='EiB'>99999</currentMemory>", "", "t.xml:5: <currentMemory>: size '99999' EiB is outside 1 MiB to 16 TiB" },
+	{ "<currentMemory unit='EiB'>99999</currentMemory>", "",
+	  "t.xml:5: <currentMemory>: size '99999' EiB is outside 1 MiB to 16 TiB" },
 	{ "<currentMemory>-1</currentMemory>", "", "t.xml:5: <currentMemory>: invalid size '-1'" },
-	{ "<currentMemory dumpCore='on'>1024</currentMemory>", "", "t.xml:5: <currentMemory>: unsupported attribute 'dumpCore'" },
-	{ "<maxMemory slots='16'>4096</maxMemory>", "", "t.xml:5: <maxMemory>: unsupported element" },
-	{ "<on_poweroff>restart</on_poweroff>", "", "t.xml:5: <on_poweroff>: unsupported value 'restart' (expected destroy or preserve)" },
-	{ "<on_crash>coredump-destroy</on_crash>", "", "t.xml:5: <on_crash>: unsupported value 'coredump-destroy' (expected destroy)" },
+	{ "<currentMemory dumpCore='on'>1024</currentMemory>", "",
+	  "t.xml:5: <currentMemory>: unsupported attribute 'dumpCore'" },
+	{ "<maxMemory slots='16'>4096</maxMemory>", "",
+	  "t.xml:5: <maxMemory>: unsupported element" },
+	{ "<on_poweroff>restart</on_poweroff>", "",
+	  "t.xml:5: <on_poweroff>: unsupported value 'restart' (expected destroy or preserve)" },
+	{ "<on_crash>coredump-destroy</on_crash>", "",
+	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy' (expected destroy)" },
 	{ "<clock/>", "", "t.xml:5: <clock>: missing attribute 'offset'" },
-	{ "<cpu mode='host-passthrough'><topology sockets='1'/></cpu>", "", "t.xml:5: <topology>: unsupported element" },
-	{ "<cpu mode='host-passthrough' check='full'/>", "", "t.xml:5: <cpu>: unsupported check 'full' (expected none)" },
-	{ "<cpu mode='host-passthrough' migratable='off'/>", "", "t.xml:5: <cpu>: unsupported migratable 'off' (expected on)" },
+	{ "<cpu mode='host-passthrough'><topology sockets='1'/></cpu>", "",
+	  "t.xml:5: <topology>: unsupported element" },
+	{ "<cpu mode='host-passthrough' check='full'/>", "",
+	  "t.xml:5: <cpu>: unsupported check 'full' (expected none)" },
+	{ "<cpu mode='host-passthrough' migratable='off'/>", "",
+	  "t.xml:5: <cpu>: unsupported migratable 'off' (expected on)" },
 	{ "<cpu/>", "", "t.xml:5: <cpu>: missing attribute 'mode'" },
-	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>", "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
-	{ "<features><apic eoi='on'/></features>", "", "t.xml:5: <apic>: unsupported attribute 'eoi'" },
+	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
+	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
+	{ "<features><apic eoi='on'/></features>", "",
+	  "t.xml:5: <apic>: unsupported attribute 'eoi'" },
 	{ "<pm><suspend-to-mem enabled='no'/></pm>", "", "t.xml:5: <pm>: unsupported element" },
-	{ "<seclabel type='none' relabel='yes'/>", "", "t.xml:5: <seclabel>: type 'none' cannot relabel" },
-	{ "<seclabel type='dynamic' relabel='no'/>", "", "t.xml:5: <seclabel>: type 'dynamic' always relabels" },
-	{ "<seclabel type='static'><label>+1:+1</label></seclabel>", "", "t.xml:5: <seclabel>: type 'static' needs model 'dac'" },
-	{ "<seclabel type='dynamic' model='none'/>", "", "t.xml:5: <seclabel>: type 'dynamic' needs model 'dac'" },
+	{ "<seclabel type='none' relabel='yes'/>", "",
+	  "t.xml:5: <seclabel>: type 'none' cannot relabel" },
+	{ "<seclabel type='dynamic' relabel='no'/>", "",
+	  "t.xml:5: <seclabel>: type 'dynamic' always relabels" },
+	{ "<seclabel type='static'><label>+1:+1</label></seclabel>", "",
+	  "t.xml:5: <seclabel>: type 'static' needs model 'dac'" },
+	{ "<seclabel type='dynamic' model='none'/>", "",
+	  "t.xml:5: <seclabel>: type 'dynamic' needs model 'dac'" },
 	{ "<seclabel type='static' model='dac'/>", "", "t.xml:5: <seclabel>: missing <label>" },
-	{ "<seclabel type='dynamic'><label>+1:+1</label></seclabel>", "", "t.xml:5: <label>: only a static seclabel has a label" },
-	{ "<seclabel type='static' model='dac'><label>+1:+x</label></seclabel>", "", "t.xml:5: <label>: invalid label '+1:+x'" },
-	{ "<seclabel type='static' model='dac'><label>+1:+4294967295</label></seclabel>", "", "t.xml:5: <label>: invalid label" },
-	{ "<seclabel type='static' model='dac'><imagelabel>+1:+1</imagelabel></seclabel>", "", "t.xml:5: <imagelabel>: unsupported element" },
+	{ "<seclabel type='dynamic'><label>+1:+1</label></seclabel>", "",
+	  "t.xml:5: <label>: only a static seclabel has a label" },
+	{ "<seclabel type='static' model='dac'><label>+1:+x</label></seclabel>", "",
+	  "t.xml:5: <label>: invalid label '+1:+x'" },
+	{ "<seclabel type='static' model='dac'><label>+1:+4294967295</label></seclabel>", "",
+	  "t.xml:5: <label>: invalid label" },
+	{ "<seclabel type='static' model='dac'><imagelabel>+1:+1</imagelabel></seclabel>", "",
+	  "t.xml:5: <imagelabel>: unsupported element" },
 	{ "<?pi data?>", "", "t.xml:1: <domain>: unsupported XML node" },
 	{ "<name>u</name>", "", "t.xml:5: <name>: duplicate element" },
-	{ "", "<disk type='network'/>", "t.xml:7: <disk>: unsupported type 'network' (expected file or block)" },
-	{ "", "<disk device='floppy'/>", "t.xml:7: <disk>: unsupported device 'floppy' (expected disk or cdrom)" },
-	{ "", "<disk><driver name='tap'/></disk>", "t.xml:7: <driver>: unsupported name 'tap' (expected qemu)" },
-	{ "", "<disk><driver type='vmdk'/></disk>", "t.xml:7: <driver>: unsupported type 'vmdk' (expected raw or qcow2)" },
-	{ "", "<disk><driver cache='default'/></disk>", "t.xml:7: <driver>: unsupported cache 'default' (expected none, writeback, writethrough, directsync or unsafe)" },
-	{ "", "<disk><driver io='native'/></disk>", "t.xml:7: <driver>: unsupported attribute 'io'" },
+	{ "", "<disk type='network'/>",
+	  "t.xml:7: <disk>: unsupported type 'network' (expected file or block)" },
+	{ "", "<disk device='floppy'/>",
+	  "t.xml:7: <disk>: unsupported device 'floppy' (expected disk or cdrom)" },
+	{ "", "<disk><driver name='tap'/></disk>",
+	  "t.xml:7: <driver>: unsupported name 'tap' (expected qemu)" },
+	{ "", "<disk><driver type='vmdk'/></disk>",
+	  "t.xml:7: <driver>: unsupported type 'vmdk' (expected raw or qcow2)" },
+	{ "", "<disk><driver cache='default'/></disk>",
+	  "t.xml:7: <driver>: unsupported cache 'default' (expected none, writeback, writethrough, directsync or unsafe)" },
+	{ "", "<disk><driver io='native'/></disk>",
+	  "t.xml:7: <driver>: unsupported attribute 'io'" },
 	{ "", "<disk><source file=''/></disk>", "t.xml:7: <source>: empty disk path" },
 	{ "", "<disk><source/></disk>", "t.xml:7: <source>: missing attribute 'file'" },
-	{ "", "<disk type='block'><source file='disk.img'/></disk>", "t.xml:7: <source>: attribute 'file' does not fit a disk of type 'block'" },
-	{ "", "<disk><source file='.'/></disk>", "t.xml:7: <source>: disk '.' is not a regular file" },
-	{ "", "<disk><source file='disk.img' startupPolicy='optional'/></disk>", "t.xml:7: <source>: unsupported attribute 'startupPolicy'" },
-	{ "", "<disk><target dev='vd'/></disk>", "t.xml:7: <target>: invalid target dev 'vd' (expected 3 to 8 letters a-z)" },
+	{ "", "<disk type='block'><source file='disk.img'/></disk>",
+	  "t.xml:7: <source>: attribute 'file' does not fit a disk of type 'block'" },
+	{ "", "<disk><source file='.'/></disk>",
+	  "t.xml:7: <source>: disk '.' is not a regular file" },
+	{ "", "<disk><source file='disk.img' startupPolicy='optional'/></disk>",
+	  "t.xml:7: <source>: unsupported attribute 'startupPolicy'" },
+	{ "", "<disk><target dev='vd'/></disk>",
+	  "t.xml:7: <target>: invalid target dev 'vd' (expected 3 to 8 letters a-z)" },
 	{ "", "<disk><target dev='vda1'/></disk>", "t.xml:7: <target>: invalid target dev 'vda1'" },
-	{ "", "<disk><target dev='vdabcdefg'/></disk>", "t.xml:7: <target>: invalid target dev 'vdabcdefg'" },
-	{ "", "<disk><target dev='xvda'/></disk>", "t.xml:7: <target>: unsupported target dev 'xvda' (expected vd* for virtio, sd* for sata or scsi)" },
-	{ "", "<disk><target dev='sda' bus='virtio'/></disk>", "t.xml:7: <target>: target dev 'sda' does not fit bus 'virtio' (expected vd*)" },
+	{ "", "<disk><target dev='vdabcdefg'/></disk>",
+	  "t.xml:7: <target>: invalid target dev 'vdabcdefg'" },
+	{ "", "<disk><target dev='xvda'/></disk>",
+	  "t.xml:7: <target>: unsupported target dev 'xvda' (expected vd* for virtio, sd* for sata or scsi)" },
+	{ "", "<disk><target dev='sda' bus='virtio'/></disk>",
+	  "t.xml:7: <target>: target dev 'sda' does not fit bus 'virtio' (expected vd*)" },
 	{ "", "<disk><target/></disk>", "t.xml:7: <target>: missing attribute 'dev'" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdg' bus='sata'/></disk>", "t.xml:7: <target>: target dev 'sdg' has no sata port (expected sda to sdf)" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdaa' bus='sata'/></disk>", "t.xml:7: <target>: target dev 'sdaa' has no sata port" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdiw'/></disk>", "t.xml:7: <target>: target dev 'sdiw' has no scsi target (expected sda to sdiv)" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdzz' bus='scsi'/></disk>", "t.xml:7: <target>: target dev 'sdzz' has no scsi target" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdg' bus='sata'/></disk>",
+	  "t.xml:7: <target>: target dev 'sdg' has no sata port (expected sda to sdf)" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdaa' bus='sata'/></disk>",
+	  "t.xml:7: <target>: target dev 'sdaa' has no sata port" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdiw'/></disk>",
+	  "t.xml:7: <target>: target dev 'sdiw' has no scsi target (expected sda to sdiv)" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdzz' bus='scsi'/></disk>",
+	  "t.xml:7: <target>: target dev 'sdzz' has no scsi target" },
 	{ "", "<disk><serial>a,b</serial></disk>", "t.xml:7: <serial>: invalid serial 'a,b'" },
-	{ "", "<disk><seclabel relabel='no' model='selinux'/></disk>", "t.xml:7: <seclabel>: unsupported model 'selinux' (expected dac)" },
-	{ "", "<disk><seclabel model='dac'/></disk>", "t.xml:7: <seclabel>: missing attribute 'relabel'" },
-	{ "", "<disk><seclabel relabel='no'><label>+1:+1</label></seclabel></disk>", "t.xml:7: <label>: unsupported element" },
+	{ "", "<disk><seclabel relabel='no' model='selinux'/></disk>",
+	  "t.xml:7: <seclabel>: unsupported model 'selinux' (expected dac)" },
+	{ "", "<disk><seclabel model='dac'/></disk>",
+	  "t.xml:7: <seclabel>: missing attribute 'relabel'" },
+	{ "", "<disk><seclabel relabel='no'><label>+1:+1</label></seclabel></disk>",
+	  "t.xml:7: <label>: unsupported element" },
 	{ "", "<disk><boot order='1'/></disk>", "t.xml:7: <boot>: unsupported element" },
-	{ "", "<disk>\n<source file='disk.img'/><target dev='vda'/>text</disk>", "t.xml:7: <disk>: unexpected text" },
+	{ "", "<disk>\n<source file='disk.img'/><target dev='vda'/>text</disk>",
+	  "t.xml:7: <disk>: unexpected text" },
 	{ "", "<disk><readonly/><readonly/></disk>", "t.xml:7: <readonly>: duplicate element" },
 	{ "", "<disk><readonly x='1'/></disk>", "t.xml:7: <readonly>: unsupported attribute 'x'" },
-	{ "", "<interface type='user'><mac address='01:00:5e:00:00:01'/></interface>", "t.xml:7: <mac>: mac address '01:00:5e:00:00:01' is a multicast address" },
-	{ "", "<interface type='user'><mac address='52:54:00:00:00:0'/></interface>", "t.xml:7: <mac>: invalid mac address" },
-	{ "", "<interface type='user'><mac address='52:54:00:00:00:00:00'/></interface>", "t.xml:7: <mac>: invalid mac address" },
-	{ "", "<interface type='user'><model type='ne2k_pci'/></interface>", "t.xml:7: <model>: unsupported type 'ne2k_pci' (expected virtio, e1000 or rtl8139)" },
-	{ "", "<interface type='user'><link state='down'/></interface>", "t.xml:7: <link>: unsupported element" },
+	{ "", "<interface type='user'><mac address='01:00:5e:00:00:01'/></interface>",
+	  "t.xml:7: <mac>: mac address '01:00:5e:00:00:01' is a multicast address" },
+	{ "", "<interface type='user'><mac address='52:54:00:00:00:0'/></interface>",
+	  "t.xml:7: <mac>: invalid mac address" },
+	{ "", "<interface type='user'><mac address='52:54:00:00:00:00:00'/></interface>",
+	  "t.xml:7: <mac>: invalid mac address" },
+	{ "", "<interface type='user'><model type='ne2k_pci'/></interface>",
+	  "t.xml:7: <model>: unsupported type 'ne2k_pci' (expected virtio, e1000 or rtl8139)" },
+	{ "", "<interface type='user'><link state='down'/></interface>",
+	  "t.xml:7: <link>: unsupported element" },
 	{ "", "<interface/>", "t.xml:7: <interface>: missing attribute 'type'" },
-	{ "", "<serial type='tcp'/>", "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
-	{ "", "<serial type='pty'><source path='/dev/pts/3'/></serial>", "t.xml:7: <source>: a pty has no source" },
-	{ "", "<serial type='file'/>", "t.xml:7: <serial>: type 'file' needs <source path='...'/>" },
-	{ "", "<serial type='unix'><source mode='bind'/></serial>", "t.xml:7: <source>: missing attribute 'path'" },
-	{ "", "<serial type='file'><source path='/tmp/x' mode='bind'/></serial>", "t.xml:7: <source>: attribute 'mode' is only for type 'unix'" },
-	{ "", "<serial type='file'><source path='/tmp/x' append='on'/></serial>", "t.xml:7: <source>: unsupported attribute 'append'" },
-	{ "", "<serial><target port='4'/></serial>", "t.xml:7: <target>: invalid port '4' (expected an integer from 0 to 3)" },
-	{ "", "<serial><target port='1'/></serial>", "t.xml:7: <target>: serial port 1 out of order (expected port 0)" },
-	{ "", "<serial><target type='pci-serial'/></serial>", "t.xml:7: <target>: unsupported type 'pci-serial' (expected isa-serial)" },
-	{ "", "<serial/><serial/><serial/><serial/><serial/>", "t.xml:7: <serial>: too many serial ports (at most 4)" },
+	{ "", "<serial type='tcp'/>",
+	  "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
+	{ "", "<serial type='pty'><source path='/dev/pts/3'/></serial>",
+	  "t.xml:7: <source>: a pty has no source" },
+	{ "", "<serial type='file'/>",
+	  "t.xml:7: <serial>: type 'file' needs <source path='...'/>" },
+	{ "", "<serial type='unix'><source mode='bind'/></serial>",
+	  "t.xml:7: <source>: missing attribute 'path'" },
+	{ "", "<serial type='file'><source path='/tmp/x' mode='bind'/></serial>",
+	  "t.xml:7: <source>: attribute 'mode' is only for type 'unix'" },
+	{ "", "<serial type='file'><source path='/tmp/x' append='on'/></serial>",
+	  "t.xml:7: <source>: unsupported attribute 'append'" },
+	{ "", "<serial><target port='4'/></serial>",
+	  "t.xml:7: <target>: invalid port '4' (expected an integer from 0 to 3)" },
+	{ "", "<serial><target port='1'/></serial>",
+	  "t.xml:7: <target>: serial port 1 out of order (expected port 0)" },
+	{ "", "<serial><target type='pci-serial'/></serial>",
+	  "t.xml:7: <target>: unsupported type 'pci-serial' (expected isa-serial)" },
+	{ "", "<serial/><serial/><serial/><serial/><serial/>",
+	  "t.xml:7: <serial>: too many serial ports (at most 4)" },
 	{ "", "<serial><log file='/tmp/log'/></serial>", "t.xml:7: <log>: unsupported element" },
 	{ "", "<console/><console/>", "t.xml:7: <console>: duplicate element" },
-	{ "", "<console><target port='1'/></console>", "t.xml:7: <target>: unsupported port '1' (expected 0)" },
-	{ "", "<serial type='unix'><source path='/a'/></serial><console type='unix'><source path='/b'/></console>", "t.xml:7: <console>: the console must restate <serial> port 0" },
-	{ "", "<controller type='pci' index='1' model='pcie-root'/>", "t.xml:7: <controller>: invalid index '1' (expected an integer from 0 to 0)" },
-	{ "", "<controller type='pci' index='0' model='pcie-root-port'/>", "t.xml:7: <controller>: invalid index '0' (expected an integer from 1 to 255)" },
-	{ "", "<controller type='pci' model='pci-root'/>", "t.xml:7: <controller>: unsupported controller type 'pci' model 'pci-root'" },
-	{ "", "<controller type='pci'/>", "t.xml:7: <controller>: unsupported controller type 'pci' without a model" },
+	{ "", "<console><target port='1'/></console>",
+	  "t.xml:7: <target>: unsupported port '1' (expected 0)" },
+	{ "",
+	  "<serial type='unix'><source path='/a'/></serial><console type='unix'><source path='/b'/></console>",
+	  "t.xml:7: <console>: the console must restate <serial> port 0" },
+	{ "", "<controller type='pci' index='1' model='pcie-root'/>",
+	  "t.xml:7: <controller>: invalid index '1' (expected an integer from 0 to 0)" },
+	{ "", "<controller type='pci' index='0' model='pcie-root-port'/>",
+	  "t.xml:7: <controller>: invalid index '0' (expected an integer from 1 to 255)" },
+	{ "", "<controller type='pci' model='pci-root'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'pci' model 'pci-root'" },
+	{ "", "<controller type='pci'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'pci' without a model" },
 	{ "", "<controller type='sata' index='1'/>", "t.xml:7: <controller>: invalid index '1'" },
-	{ "", "<controller type='scsi' model='lsilogic'/>", "t.xml:7: <controller>: unsupported controller type 'scsi' model 'lsilogic'" },
-	{ "", "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>", "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
-	{ "", "<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/></controller>", "t.xml:7: <target>: unsupported element" },
-	{ "", "<controller type='sata'><driver queues='2'/></controller>", "t.xml:7: <driver>: unsupported element" },
-	{ "", "<controller type='pci' model='pcie-root-port'/>", "t.xml:7: <controller>: model 'pcie-root-port' needs a q35 machine (<type machine='q35'>)" },
-	{ "", "<controller type='pci' index='0' model='pcie-root'/>", "t.xml:7: <controller>: model 'pcie-root' needs a q35 machine" },
+	{ "", "<controller type='scsi' model='lsilogic'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'lsilogic'" },
+	{ "",
+	  "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
+	  "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
+	{ "",
+	  "<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/></controller>",
+	  "t.xml:7: <target>: unsupported element" },
+	{ "", "<controller type='sata'><driver queues='2'/></controller>",
+	  "t.xml:7: <driver>: unsupported element" },
+	{ "", "<controller type='pci' model='pcie-root-port'/>",
+	  "t.xml:7: <controller>: model 'pcie-root-port' needs a q35 machine (<type machine='q35'>)" },
+	{ "", "<controller type='pci' index='0' model='pcie-root'/>",
+	  "t.xml:7: <controller>: model 'pcie-root' needs a q35 machine" },
 	{ "", "<memballoon/>", "t.xml:7: <memballoon>: missing attribute 'model'" },
-	{ "", "<memballoon model='none'><stats period='10'/></memballoon>", "t.xml:7: <stats>: unsupported element" },
-	{ "", "<input type='keyboard' bus='usb'/>", "t.xml:7: <input>: unsupported bus 'usb' (expected ps2)" },
+	{ "", "<memballoon model='none'><stats period='10'/></memballoon>",
+	  "t.xml:7: <stats>: unsupported element" },
+	{ "", "<input type='keyboard' bus='usb'/>",
+	  "t.xml:7: <input>: unsupported bus 'usb' (expected ps2)" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
-	{ "", "<lease><key>k</key><target path='/a' offset='x'/></lease>", "t.xml:7: <target>: invalid offset 'x' (expected an integer from 0)" },
+	{ "", "<lease><key>k</key><target path='/a' offset='x'/></lease>",
+	  "t.xml:7: <target>: invalid offset 'x' (expected an integer from 0)" },
 	{ "", "<emulator></emulator>", "t.xml:7: <emulator>: '' is not an absolute path" },
-	{ "", "<video><model type='none'/></video>", "t.xml:7: <video>: unsupported element: vmkit runs guests without a display" },
+	{ "", "<video><model type='none'/></video>",
+	  "t.xml:7: <video>: unsupported element: vmkit runs guests without a display" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
 	{ "", "<rng model='virtio'/>", "t.xml:7: <rng>: unsupported element" },
 	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
@@ -597,26 +719,44 @@ static const struct bad_doc {
 } bad_docs[] = {
 	{ "", "t.xml:1: cannot parse XML: document is empty" },
 	{ "<domain type='kvm'>\n<name>x</name>\n", "t.xml:3: cannot parse XML: " },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory></domain>", "t.xml:1: <domain>: missing <os>" },
-	{ "<domain type='kvm'><memory>1024</memory><os><type>hvm</type></os></domain>", "t.xml:1: <domain>: missing <name>" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory></domain>",
+	  "t.xml:1: <domain>: missing <os>" },
+	{ "<domain type='kvm'><memory>1024</memory><os><type>hvm</type></os></domain>",
+	  "t.xml:1: <domain>: missing <name>" },
 	{ "<domain><name>x</name></domain>", "t.xml:1: <domain>: missing attribute 'type'" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os/></domain>", "t.xml:1: <os>: missing <type>" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>xen</type></os></domain>", "t.xml:2: <type>: unsupported value 'xen' (expected hvm)" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type arch='aarch64'>hvm</type></os></domain>", "t.xml:2: <type>: unsupported arch 'aarch64' (expected x86_64 or i686)" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type machine='pc q35'>hvm</type></os></domain>", "t.xml:2: <type>: invalid machine 'pc q35'" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type machine='pc-i440fx-7.2'>hvm</type></os>\n<devices><controller type='pci' model='pcie-root-port'/></devices></domain>", "t.xml:2: <controller>: model 'pcie-root-port' needs a q35 machine" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><initrd>i</initrd></os></domain>", "t.xml:2: <os>: <initrd> needs <kernel>" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><cmdline>c</cmdline></os></domain>", "t.xml:2: <os>: <cmdline> needs <kernel>" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><kernel> </kernel></os></domain>", "t.xml:2: <kernel>: empty value" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><boot dev='hd'/><boot dev='hd'/></os></domain>", "t.xml:2: <boot>: duplicate boot device 'hd'" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><boot dev='usb'/></os></domain>", "t.xml:2: <boot>: unsupported dev 'usb' (expected hd, cdrom, network or fd)" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type></os></domain>", "t.xml:2: <os>: unsupported attribute 'firmware'" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><loader>/x</loader></os></domain>", "t.xml:2: <loader>: unsupported element" },
-	{ "<domain type='qemu'><name>x</name><memory>1024</memory>\n<cpu mode='host-passthrough'/></domain>", "t.xml:2: <cpu>: mode 'host-passthrough' needs domain type 'kvm'" },
-	{ "<domain type='kvm'><name> </name></domain>", "t.xml:1: <name>: invalid domain name '': it must have 1 to 64 characters" },
-	{ "<domain type='kvm' xmlns:x='urn:x' x:a='1'/>", "t.xml:1: <domain>: unsupported attribute 'x:a'" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os/></domain>",
+	  "t.xml:1: <os>: missing <type>" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>xen</type></os></domain>",
+	  "t.xml:2: <type>: unsupported value 'xen' (expected hvm)" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type arch='aarch64'>hvm</type></os></domain>",
+	  "t.xml:2: <type>: unsupported arch 'aarch64' (expected x86_64 or i686)" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type machine='pc q35'>hvm</type></os></domain>",
+	  "t.xml:2: <type>: invalid machine 'pc q35'" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type machine='pc-i440fx-7.2'>hvm</type></os>\n<devices><controller type='pci' model='pcie-root-port'/></devices></domain>",
+	  "t.xml:2: <controller>: model 'pcie-root-port' needs a q35 machine" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><initrd>i</initrd></os></domain>",
+	  "t.xml:2: <os>: <initrd> needs <kernel>" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><cmdline>c</cmdline></os></domain>",
+	  "t.xml:2: <os>: <cmdline> needs <kernel>" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><kernel> </kernel></os></domain>",
+	  "t.xml:2: <kernel>: empty value" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><boot dev='hd'/><boot dev='hd'/></os></domain>",
+	  "t.xml:2: <boot>: duplicate boot device 'hd'" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><boot dev='usb'/></os></domain>",
+	  "t.xml:2: <boot>: unsupported dev 'usb' (expected hd, cdrom, network or fd)" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type></os></domain>",
+	  "t.xml:2: <os>: unsupported attribute 'firmware'" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><loader>/x</loader></os></domain>",
+	  "t.xml:2: <loader>: unsupported element" },
+	{ "<domain type='qemu'><name>x</name><memory>1024</memory>\n<cpu mode='host-passthrough'/></domain>",
+	  "t.xml:2: <cpu>: mode 'host-passthrough' needs domain type 'kvm'" },
+	{ "<domain type='kvm'><name> </name></domain>",
+	  "t.xml:1: <name>: invalid domain name '': it must have 1 to 64 characters" },
+	{ "<domain type='kvm' xmlns:x='urn:x' x:a='1'/>",
+	  "t.xml:1: <domain>: unsupported attribute 'x:a'" },
 	{ "<domain xmlns='urn:x' type='kvm'/>", "t.xml: expected a <domain> element" },
-	{ "<domain type='kvm'><x:name xmlns:x='urn:x'>a</x:name></domain>", "t.xml:1: <x:name>: unsupported element" },
+	{ "<domain type='kvm'><x:name xmlns:x='urn:x'>a</x:name></domain>",
+	  "t.xml:1: <x:name>: unsupported element" },
 };
 
 static void
@@ -627,15 +767,15 @@ test_bad(void)
 		struct vm_domain *d = NULL;
 
 		ok(parse_with(bads[i].top, bads[i].devices, &d, &err) == -1 && !d &&
-		   err.code == VM_EXIT_INVALID && starts(err.msg, bads[i].msg),
+			   err.code == VM_EXIT_INVALID && starts(err.msg, bads[i].msg),
 		   "rejected with \"%s\": got %d \"%s\"", bads[i].msg, err.code, err.msg);
 	}
 	for (size_t i = 0; i < sizeof(bad_docs) / sizeof(*bad_docs); i++) {
 		struct vm_error err = VM_ERROR_INIT;
 		struct vm_domain *d = NULL;
 
-		ok(parse_text(bad_docs[i].xml, &d, &err) == -1 && !d && err.code == VM_EXIT_INVALID &&
-		   starts(err.msg, bad_docs[i].msg),
+		ok(parse_text(bad_docs[i].xml, &d, &err) == -1 && !d &&
+			   err.code == VM_EXIT_INVALID && starts(err.msg, bad_docs[i].msg),
 		   "rejected with \"%s\": got %d \"%s\"", bad_docs[i].msg, err.code, err.msg);
 	}
 }
@@ -647,15 +787,15 @@ test_load_errors(void)
 	struct vm_domain *d = NULL;
 
 	ok(vm_domain_load("no-such.xml", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "cannot open domain 'no-such.xml': No such file or directory"),
+		   !strcmp(err.msg, "cannot open domain 'no-such.xml': No such file or directory"),
 	   "a missing file: %s", err.msg);
 	ok(vm_domain_load(".", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "cannot read domain '.': not a regular file"), "a directory: %s",
-	   err.msg);
+		   !strcmp(err.msg, "cannot read domain '.': not a regular file"),
+	   "a directory: %s", err.msg);
 	vm_error_clear(&err);
 	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", &d, &err) == -1 &&
-	   err.code == VM_EXIT_INVALID &&
-	   !strcmp(err.msg, "cannot read domain 'fifo.xml': not a regular file"),
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "cannot read domain 'fifo.xml': not a regular file"),
 	   "a fifo is refused without waiting for a writer: %s", err.msg);
 	unlink("fifo.xml");
 }
@@ -691,6 +831,7 @@ main(void)
 	test_limits();
 	test_block();
 	test_disk_parse();
+	test_disk_rules();
 	test_names();
 	test_bad();
 	test_load_errors();

@@ -28,10 +28,11 @@ test_rundir(void)
 
 	chmod(dir, 0755);
 	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
-	   strstr(err.msg, "mode 0755 allows group or other access"), "refuses a wider mode: %s", err.msg);
+		   strstr(err.msg, "mode 0755 allows group or other access"),
+	   "refuses a wider mode: %s", err.msg);
 	chmod(dir, 0730);
 	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
-	   strstr(err.msg, "mode 0730 lets group or others write in it"),
+		   strstr(err.msg, "mode 0730 lets group or others write in it"),
 	   "refuses a group-writable mode: %s", err.msg);
 	chmod(dir, 0700);
 
@@ -39,11 +40,12 @@ test_rundir(void)
 	symlink("run", dir);
 	setenv("VMKIT_RUNDIR", dir, 1);
 	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID &&
-	   strstr(err.msg, "not a directory (a symlink?)"),
+		   strstr(err.msg, "not a directory (a symlink?)"),
 	   "refuses a symlinked run directory: %s", err.msg);
 
 	setenv("VMKIT_RUNDIR", "relative/dir", 1);
-	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID, "refuses a relative run directory");
+	ok(vm_paths_open(&p, &err) < 0 && err.code == VM_EXIT_INVALID,
+	   "refuses a relative run directory");
 }
 
 /* A reader never sees a half-written file: a write puts a new inode in
@@ -57,11 +59,13 @@ test_replace(int dfd)
 	int rd = openat(dfd, "f", O_RDONLY);
 
 	fstat(rd, &before);
-	ok(vm_paths_write_atomic(dfd, "f", "a new text", 10, &err) == 0, "writes over an existing file");
+	ok(vm_paths_write_atomic(dfd, "f", "a new text", 10, &err) == 0,
+	   "writes over an existing file");
 	ok(pread(rd, old, sizeof(old) - 1, 0) == 5 && strcmp(old, "hello") == 0,
 	   "a reader that opened it before still reads the old bytes ('%s')", old);
 	ok(fstatat(dfd, "f", &after, 0) == 0 && after.st_ino != before.st_ino &&
-	   after.st_size == 10, "the name now has another inode with the new bytes");
+		   after.st_size == 10,
+	   "the name now has another inode with the new bytes");
 	close(rd);
 	ok(vm_paths_write_atomic(dfd, "f", "hello", 5, &err) == 0, "writes the old text back");
 }
@@ -87,14 +91,16 @@ test_files(void)
 	ok(vm_paths_read(dfd, "s", 100, &buf, &len, &err) < 0 && strstr(err.msg, "it is a symlink"),
 	   "refuses to read through a symlink: %s", err.msg);
 	ok(vm_paths_write_atomic(dfd, "s", "x", 1, &err) == 0 &&
-	   fstatat(dfd, "s", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode),
+		   fstatat(dfd, "s", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode),
 	   "writing replaces a planted symlink instead of following it");
 
 	symlinkat("/etc/hostname", dfd, ".t.tmp");
-	ok(vm_paths_write_atomic(dfd, "t", "y", 1, &err) == 0, "a planted temp-file symlink is removed");
+	ok(vm_paths_write_atomic(dfd, "t", "y", 1, &err) == 0,
+	   "a planted temp-file symlink is removed");
 
 	ok(vm_paths_read(dfd, "missing", 100, &buf, &len, &err) < 0 && err.code == VM_EXIT_NO &&
-	   errno == ENOENT, "a missing file is a plain no with ENOENT");
+		   errno == ENOENT,
+	   "a missing file is a plain no with ENOENT");
 	ok(vm_paths_subdir(dfd, "d", true, &err) >= 0, "creates a private subdirectory");
 	symlinkat("d", dfd, "dl");
 	ok(vm_paths_subdir(dfd, "dl", false, &err) < 0 && err.code == VM_EXIT_SYSTEM,
@@ -114,7 +120,8 @@ test_canonical(void)
 	ok(a && !strcmp(a, path), "to the plain path");
 	snprintf(path, sizeof(path), "%s/sl", base);
 	symlink("f", path);
-	ok(vm_paths_canonical(path, &b, &err) == 0 && !strcmp(a, b), "a symlink names the same file");
+	ok(vm_paths_canonical(path, &b, &err) == 0 && !strcmp(a, b),
+	   "a symlink names the same file");
 	free(b);
 	b = NULL;
 	ok(vm_paths_canonical("/nonexistent/x", &b, &err) < 0 && err.code == VM_EXIT_INVALID,

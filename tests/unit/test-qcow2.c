@@ -76,8 +76,10 @@ main(void)
 	len = overlay(buf, sizeof(buf));
 	r = vm_qcow2_parse(buf, len, &q, &why);
 	ok(r == 0 && strcmp(q.backing, "base.img") == 0 && strcmp(q.backing_fmt, "raw") == 0 &&
-	   !q.data_file, "an overlay: backing file and its format");
-	ok(vm_qcow2_need(buf, len) == 512 + VM_QCOW2_NAME_MAX, "need: the first cluster and a name");
+		   !q.data_file,
+	   "an overlay: backing file and its format");
+	ok(vm_qcow2_need(buf, len) == 512 + VM_QCOW2_NAME_MAX,
+	   "need: the first cluster and a name");
 
 	for (size_t n = 0; n < len; n++) {
 		why = NULL;
@@ -106,11 +108,13 @@ main(void)
 	put32(buf + 16, 4);
 	memcpy(buf + 200, "base", 4);
 	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) == 0 && strcmp(q.backing, "base") == 0 &&
-	   !q.backing_fmt[0], "a backing file without a recorded format");
+		   !q.backing_fmt[0],
+	   "a backing file without a recorded format");
 
 	len = overlay(buf, sizeof(buf));
 	put32(buf + 16, 2000);
-	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0, "a backing name over 1023 bytes is refused");
+	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0,
+	   "a backing name over 1023 bytes is refused");
 	len = overlay(buf, sizeof(buf));
 	put64(buf + 8, 4096);
 	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0,
@@ -123,7 +127,8 @@ main(void)
 	ok(vm_qcow2_parse(buf, len, &q, &why) < 0, "a backing name holding a NUL is refused");
 	len = overlay(buf, sizeof(buf));
 	put32(buf + 108, UINT32_MAX);
-	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0, "an extension longer than the cluster is refused");
+	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0,
+	   "an extension longer than the cluster is refused");
 	len = overlay(buf, sizeof(buf));
 	put32(buf + 20, 40);
 	ok(vm_qcow2_parse(buf, sizeof(buf), &q, &why) < 0 && vm_qcow2_need(buf, len) > 0,
@@ -149,8 +154,10 @@ main(void)
 		for (int k = rand() % 8; k >= 0; k--)
 			buf[rand() % (len + 16)] = rand();
 		why = NULL;
-		if (vm_qcow2_parse(buf, n, &q, &why) < 0 ? !why :
-		    strlen(q.backing) > VM_QCOW2_NAME_MAX || strlen(q.backing_fmt) > VM_QCOW2_NAME_MAX)
+		if (vm_qcow2_parse(buf, n, &q, &why) < 0
+			    ? !why
+			    : strlen(q.backing) > VM_QCOW2_NAME_MAX ||
+				      strlen(q.backing_fmt) > VM_QCOW2_NAME_MAX)
 			r++;
 	}
 	ok(r == 0, "200000 damaged headers: each parsed or refused with a reason (%d not)", r);

@@ -5,6 +5,7 @@
  * checked over QMP, since only QEMU can say that a device line is right.
  */
 #include "qemu_argv.h"
+#include "disk.h"
 #include "image.h"
 #include "cleanup.h"
 #include "qmp.h"
@@ -57,9 +58,12 @@ fake_image(const struct vm_disk *d, struct vm_image *img)
 {
 	img->v = calloc(1, sizeof(*img->v));
 	img->n = 1;
-	img->v[0] = (struct vm_image_layer){ .path = strdup(d->source), .fd = -1,
-					     .block = d->type == VM_DISK_BLOCK,
-					     .format = d->format };
+	img->v[0] =
+		(struct vm_image_layer){ .path = strdup(d->source),
+					 .fd = -1,
+					 .block = d->type == VM_DISK_BLOCK,
+					 .format = d->format == VM_FORMAT_QCOW2 ? VM_IMAGE_QCOW2
+										: VM_IMAGE_RAW };
 }
 
 /* With a monitor, QEMU runs for real on the files; without, they need not exist. */
@@ -77,7 +81,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 			continue;
 		if (monitor_fd < 0)
 			fake_image(&dom->disks[i], &images[i]);
-		else if (vm_image_open(&dom->disks[i], false, &images[i], err) < 0)
+		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
 	if (vm_qemu_argv(dom, &conf, monitor_fd, images, &a, err) < 0)
@@ -109,7 +113,8 @@ count(const struct vm_argv *a, const char *flag, const char *prefix)
 
 	for (size_t i = 0; i < a->n; i++)
 		n += strcmp(a->v[i], flag) == 0 &&
-		     (!*prefix || (i + 1 < a->n && strncmp(a->v[i + 1], prefix, strlen(prefix)) == 0));
+		     (!*prefix ||
+		      (i + 1 < a->n && strncmp(a->v[i + 1], prefix, strlen(prefix)) == 0));
 	return n;
 }
 
@@ -170,12 +175,13 @@ static void
 test_chain(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_disk disk = { .source = S("/img/top.qcow2"), .target = S("vda"),
+	struct vm_disk disk = { .source = S("/img/top.qcow2"),
+				.target = S("vda"),
 				.format = VM_FORMAT_QCOW2 };
 	struct vm_image_layer layers[3] = {
-		{ .path = S("/img/top.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
-		{ .path = S("/img/mid.qcow2"), .fd = -1, .format = VM_FORMAT_QCOW2 },
-		{ .path = S("/dev/sdz"), .fd = -1, .format = VM_FORMAT_RAW, .block = true },
+		{ .path = S("/img/top.qcow2"), .fd = -1, .format = VM_IMAGE_QCOW2 },
+		{ .path = S("/img/mid.qcow2"), .fd = -1, .format = VM_IMAGE_QCOW2 },
+		{ .path = S("/dev/sdz"), .fd = -1, .format = VM_IMAGE_RAW, .block = true },
 	};
 	struct vm_image img = { .v = layers, .n = 3 };
 	struct vm_domain dom;
@@ -188,28 +194,33 @@ test_chain(void)
 	if (vm_qemu_argv(&dom, &conf, -1, &img, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
-	   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
-	   pos(&a, "\"b1-vda\"") < pos(&a, "\"file-vda\"") &&
-	   pos(&a, "\"drive-vda\"") < pos(&a, "drive=drive-vda") && pos(&a, "drive=") < a.n,
+		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
+		   pos(&a, "\"b1-vda\"") < pos(&a, "\"file-vda\"") &&
+		   pos(&a, "\"drive-vda\"") < pos(&a, "drive=drive-vda") && pos(&a, "drive=") < a.n,
 	   "chain: each file's nodes before the nodes that use them (%s)", err.msg);
 	ok(has(&a, "-add-fd", "fd=<bf2-vda>,set=1,opaque=bf2-vda") &&
-	   has(&a, "-add-fd", "fd=<file-vda>,set=3,opaque=file-vda"), "chain: one fd set per file");
+		   has(&a, "-add-fd", "fd=<file-vda>,set=3,opaque=file-vda"),
+	   "chain: one fd set per file");
 	o = blockdev(&a, "drive-vda");
-	ok(o && strcmp(jget(o, "backing"), "b1-vda") == 0 && strcmp(jget(o, "read-only"), "false") == 0,
+	ok(o && strcmp(jget(o, "backing"), "b1-vda") == 0 &&
+		   strcmp(jget(o, "read-only"), "false") == 0,
 	   "chain: the disk's format node names its backing node");
 	json_object_put(o);
 	o = blockdev(&a, "b1-vda");
-	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "backing"), "b2-vda") == 0 &&
-	   strcmp(jget(o, "read-only"), "true") == 0 && !*jget(o, "discard"),
+	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 &&
+		   strcmp(jget(o, "backing"), "b2-vda") == 0 &&
+		   strcmp(jget(o, "read-only"), "true") == 0 && !*jget(o, "discard"),
 	   "chain: a backing file is read-only, with its own backing named");
 	json_object_put(o);
 	o = blockdev(&a, "b2-vda");
-	ok(o && strcmp(jget(o, "driver"), "raw") == 0 && !json_object_object_get_ex(o, "backing", NULL),
+	ok(o && strcmp(jget(o, "driver"), "raw") == 0 &&
+		   !json_object_object_get_ex(o, "backing", NULL),
 	   "chain: the raw bottom file has no backing option");
 	json_object_put(o);
 	o = blockdev(&a, "bf2-vda");
 	ok(o && strcmp(jget(o, "driver"), "host_device") == 0 &&
-	   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 && strcmp(jget(o, "read-only"), "true") == 0,
+		   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 &&
+		   strcmp(jget(o, "read-only"), "true") == 0,
 	   "chain: a block device at the bottom is a read-only host_device");
 	json_object_put(o);
 	ok(count(&a, "-blockdev", "") == 6 && count(&a, "-add-fd", "") == 3,
@@ -230,18 +241,22 @@ test_base(void)
 	   "base: emulator first, argv NULL-terminated (%s)", err.msg);
 	ok(has(&a, "-name", "guest=demo,debug-threads=on"), "base: -name guest=NAME");
 	ok(has(&a, "-uuid", "c7a5fdbd-cdaf-9455-926a-d65c16db1809"), "base: -uuid");
-	ok(count(&a, "-S", "") + count(&a, "-nodefaults", "") + count(&a, "-no-user-config", "") == 3,
+	ok(count(&a, "-S", "") + count(&a, "-nodefaults", "") + count(&a, "-no-user-config", "") ==
+		   3,
 	   "base: -S -nodefaults -no-user-config");
-	ok(has(&a, "-display", "none") && has(&a, "-msg", "timestamp=on"), "base: -display none, -msg");
-	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on"), "base: default machine pc with tcg and acpi");
+	ok(has(&a, "-display", "none") && has(&a, "-msg", "timestamp=on"),
+	   "base: -display none, -msg");
+	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on"),
+	   "base: default machine pc with tcg and acpi");
 	ok(count(&a, "-cpu", "") == 0, "base: no -cpu without host-passthrough");
 	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1"), "base: -m in exact KiB, -smp");
 	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=<monitor>,server=on,wait=off") &&
-	   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
+		   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
 	   "base: monitor fd -1 prints <monitor>");
 	ok(count(&a, "-sandbox", "") == 0 && count(&a, "-kernel", "") == 0 &&
-	   count(&a, "-boot", "") == 0 && count(&a, "-no-shutdown", "") == 0 &&
-	   count(&a, "-device", "") == 0, "base: nothing that was not asked for");
+		   count(&a, "-boot", "") == 0 && count(&a, "-no-shutdown", "") == 0 &&
+		   count(&a, "-device", "") == 0,
+	   "base: nothing that was not asked for");
 	vm_argv_free(&a);
 
 	conf.seccomp_sandbox = true;
@@ -260,11 +275,13 @@ test_base(void)
 	ok(has(&a, "-machine", "pc,accel=kvm,acpi=off") && has(&a, "-cpu", "host"),
 	   "kvm: accel=kvm, acpi=off, -cpu host");
 	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4"), "kvm: odd KiB kept exactly");
-	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=7,server=on,wait=off"), "monitor fd is passed");
-	ok(has(&a, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"),
+	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=7,server=on,wait=off"),
+	   "monitor fd is passed");
+	ok(has(&a, "-sandbox",
+	       "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"),
 	   "seccomp_sandbox adds -sandbox");
 	ok(has(&a, "-kernel", "/boot/vmlinuz,x") && has(&a, "-initrd", "/boot/initrd") &&
-	   has(&a, "-append", "console=ttyS0,115200 root=/dev/vda"),
+		   has(&a, "-append", "console=ttyS0,115200 root=/dev/vda"),
 	   "-kernel/-initrd/-append take their argument verbatim");
 	ok(has(&a, "-boot", "order=dc") && count(&a, "-no-shutdown", "") == 1,
 	   "-boot order and -no-shutdown for on_poweroff preserve");
@@ -306,31 +323,38 @@ test_q35(void)
 	vm_argv_free(&a);
 	dom.machine = S("q35");
 	a = build(&dom, -1, &err);
-	ok(has(&a, "-machine", "q35,accel=tcg,acpi=on") && count(&a, "-device", "pcie-root-port") == 4 &&
-	   has(&a, "-device", "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0,"
-			      "multifunction=on") &&
-	   has(&a, "-device", "pcie-root-port,id=pci.4,bus=pcie.0,chassis=4,port=0x13,addr=0x2.0x3"),
+	ok(has(&a, "-machine", "q35,accel=tcg,acpi=on") &&
+		   count(&a, "-device", "pcie-root-port") == 4 &&
+		   has(&a, "-device",
+		       "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0,"
+		       "multifunction=on") &&
+		   has(&a, "-device",
+		       "pcie-root-port,id=pci.4,bus=pcie.0,chassis=4,port=0x13,addr=0x2.0x3"),
 	   "q35: four root ports by default, as functions of slot 2");
 	vm_argv_free(&a);
 	dom.machine = S("pc-q35-7.2");
 	dom.pcie_root_ports = 1;
 	a = build(&dom, -1, &err);
 	ok(count(&a, "-device", "pcie-root-port") == 1 &&
-	   has(&a, "-device", "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0"),
+		   has(&a, "-device",
+		       "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0"),
 	   "pc-q35-7.2: one root port is not multifunction");
 	vm_argv_free(&a);
 	dom.pcie_root_ports = 9;
 	a = build(&dom, -1, &err);
 	ok(count(&a, "-device", "pcie-root-port") == 9 &&
-	   has(&a, "-device", "pcie-root-port,id=pci.8,bus=pcie.0,chassis=8,port=0x17,addr=0x2.0x7") &&
-	   has(&a, "-device", "pcie-root-port,id=pci.9,bus=pcie.0,chassis=9,port=0x18,addr=0x3.0x0"),
+		   has(&a, "-device",
+		       "pcie-root-port,id=pci.8,bus=pcie.0,chassis=8,port=0x17,addr=0x2.0x7") &&
+		   has(&a, "-device",
+		       "pcie-root-port,id=pci.9,bus=pcie.0,chassis=9,port=0x18,addr=0x3.0x0"),
 	   "the ninth root port opens slot 3");
 	vm_argv_free(&a);
 	dom.pcie_root_ports = 0;
 	dom.machine = S("pc-i440fx-7.2,x");
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-machine", "pc-i440fx-7.2,,x,accel=tcg,acpi=on") &&
-	   count(&a, "-device", "pcie-root-port") == 0, "the machine type's commas are doubled");
+		   count(&a, "-device", "pcie-root-port") == 0,
+	   "the machine type's commas are doubled");
 	vm_argv_free(&a);
 }
 
@@ -347,45 +371,52 @@ test_disks(void)
 	memset(disks, 0, sizeof(disks));
 	dom.disks = disks;
 	disks[0] = (struct vm_disk){ .source = S("/var/lib/a,b.img"), .target = S("vda") };
-	disks[1] = (struct vm_disk){ .source = S("/img/b.qcow2"), .target = S("vdb"),
-				     .format = VM_FORMAT_QCOW2, .readonly = true,
+	disks[1] = (struct vm_disk){ .source = S("/img/b.qcow2"),
+				     .target = S("vdb"),
+				     .format = VM_FORMAT_QCOW2,
+				     .readonly = true,
 				     .serial = S("ser,1") };
-	disks[2] = (struct vm_disk){ .source = S("/dev/sdz"), .target = S("vdc"),
-				     .type = VM_DISK_BLOCK, .shareable = true };
+	disks[2] = (struct vm_disk){ .source = S("/dev/sdz"),
+				     .target = S("vdc"),
+				     .type = VM_DISK_BLOCK,
+				     .shareable = true };
 	dom.ndisks = 3;
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-add-fd", "fd=<file-vda>,set=1,opaque=file-vda") &&
-	   has(&a, "-add-fd", "fd=<file-vdc>,set=3,opaque=file-vdc"),
+		   has(&a, "-add-fd", "fd=<file-vdc>,set=3,opaque=file-vdc"),
 	   "each file is passed as an fd in a set of its own");
 	ok(pos(&a, "fd=<file-vda>") < pos(&a, "\"node-name\":\"file-vda\""),
 	   "the fd set comes before the node that opens it");
 	o = blockdev(&a, "file-vda");
 	ok(o && strcmp(jget(o, "driver"), "file") == 0 &&
-	   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 &&
-	   strcmp(jget(o, "read-only"), "false") == 0 && strcmp(jget(o, "discard"), "unmap") == 0 &&
-	   strcmp(jget(o, "cache.direct"), "false") == 0 &&
-	   strcmp(jget(o, "cache.no-flush"), "false") == 0 && !*jget(o, "auto-read-only"),
+		   strcmp(jget(o, "filename"), "/dev/fdset/1") == 0 &&
+		   strcmp(jget(o, "read-only"), "false") == 0 &&
+		   strcmp(jget(o, "discard"), "unmap") == 0 &&
+		   strcmp(jget(o, "cache.direct"), "false") == 0 &&
+		   strcmp(jget(o, "cache.no-flush"), "false") == 0 && !*jget(o, "auto-read-only"),
 	   "virtio raw: protocol node (%s)", json_object_to_json_string(o));
 	json_object_put(o);
 	o = blockdev(&a, "drive-vda");
 	ok(o && strcmp(jget(o, "driver"), "raw") == 0 && strcmp(jget(o, "file"), "file-vda") == 0 &&
-	   strcmp(jget(o, "read-only"), "false") == 0, "virtio raw: format node on it");
+		   strcmp(jget(o, "read-only"), "false") == 0,
+	   "virtio raw: format node on it");
 	json_object_put(o);
 	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on"),
 	   "virtio raw: the device");
 	ok(pos(&a, "\"node-name\":\"file-vda\"") < pos(&a, "\"node-name\":\"drive-vda\"") &&
-	   pos(&a, "\"node-name\":\"drive-vda\"") < pos(&a, "drive=drive-vda"),
+		   pos(&a, "\"node-name\":\"drive-vda\"") < pos(&a, "drive=drive-vda"),
 	   "virtio raw: protocol node, format node, then the device");
 	o = blockdev(&a, "file-vdb");
 	ok(o && strcmp(jget(o, "read-only"), "true") == 0 && !*jget(o, "discard"),
 	   "readonly: protocol node read-only, no discard");
 	json_object_put(o);
 	o = blockdev(&a, "drive-vdb");
-	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 && strcmp(jget(o, "read-only"), "true") == 0 &&
-	   is_null(o, "backing"),
+	ok(o && strcmp(jget(o, "driver"), "qcow2") == 0 &&
+		   strcmp(jget(o, "read-only"), "true") == 0 && is_null(o, "backing"),
 	   "qcow2: format node read-only, with no backing file to open by name");
 	json_object_put(o);
-	ok(has(&a, "-device", "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,share-rw=on,write-cache=on"),
+	ok(has(&a, "-device",
+	       "virtio-blk-pci,drive=drive-vdb,id=vdb,serial=ser,,1,share-rw=on,write-cache=on"),
 	   "serial with a comma is escaped");
 	o = blockdev(&a, "file-vdc");
 	ok(o && strcmp(jget(o, "driver"), "host_device") == 0, "block disk: host_device");
@@ -423,14 +454,16 @@ test_disks(void)
 			a = build(&dom, -1, &err);
 			p = blockdev(&a, "file-vda");
 			f = blockdev(&a, "drive-vda");
-			snprintf(dev, sizeof(dev), "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=%s",
+			snprintf(dev, sizeof(dev),
+				 "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=%s",
 				 modes[i].wc);
 			ok(strcmp(jget(p, "cache.direct"), modes[i].direct) == 0 &&
-			   strcmp(jget(f, "cache.direct"), modes[i].direct) == 0 &&
-			   strcmp(jget(p, "cache.no-flush"), modes[i].noflush) == 0 &&
-			   strcmp(jget(f, "cache.no-flush"), modes[i].noflush) == 0 && has(&a, "-device", dev),
-			   "cache mode %d: direct=%s no-flush=%s write-cache=%s", (int)modes[i].cache,
-			   modes[i].direct, modes[i].noflush, modes[i].wc);
+				   strcmp(jget(f, "cache.direct"), modes[i].direct) == 0 &&
+				   strcmp(jget(p, "cache.no-flush"), modes[i].noflush) == 0 &&
+				   strcmp(jget(f, "cache.no-flush"), modes[i].noflush) == 0 &&
+				   has(&a, "-device", dev),
+			   "cache mode %d: direct=%s no-flush=%s write-cache=%s",
+			   (int)modes[i].cache, modes[i].direct, modes[i].noflush, modes[i].wc);
 			json_object_put(p);
 			json_object_put(f);
 			vm_argv_free(&a);
@@ -439,27 +472,35 @@ test_disks(void)
 	}
 
 	/* sata */
-	disks[0] = (struct vm_disk){ .source = S("/img/a.img"), .target = S("sda"), .bus = VM_BUS_SATA };
-	disks[1] = (struct vm_disk){ .target = S("sdb"), .bus = VM_BUS_SATA,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[2] = (struct vm_disk){ .source = S("/img/x.iso"), .target = S("sdf"), .bus = VM_BUS_SATA,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[0] = (struct vm_disk){ .source = S("/img/a.img"),
+				     .target = S("sda"),
+				     .bus = VM_BUS_SATA };
+	disks[1] = (struct vm_disk){
+		.target = S("sdb"), .bus = VM_BUS_SATA, .device = VM_DEVICE_CDROM, .readonly = true
+	};
+	disks[2] = (struct vm_disk){ .source = S("/img/x.iso"),
+				     .target = S("sdf"),
+				     .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true };
 	dom.ndisks = 3;
 	a = build(&dom, -1, &err);
 	ok(count(&a, "-device", "ahci") == 1 && has(&a, "-device", "ahci,id=sata0") &&
-	   find(&a, "-device", "ahci,id=sata0") < find(&a, "-device", "ide-cd,bus=sata0.1,id=sdb"),
+		   find(&a, "-device", "ahci,id=sata0") <
+			   find(&a, "-device", "ide-cd,bus=sata0.1,id=sdb"),
 	   "sata: one ahci controller before its disks (%s)", err.msg);
 	ok(has(&a, "-device", "ide-hd,bus=sata0.0,drive=drive-sda,id=sda,write-cache=on"),
 	   "sata: sda is port 0");
 	ok(has(&a, "-device", "ide-cd,bus=sata0.1,id=sdb") && !blockdev(&a, "file-sdb") &&
-	   !blockdev(&a, "drive-sdb"), "sata: an empty cdrom has no drive and no nodes");
+		   !blockdev(&a, "drive-sdb"),
+	   "sata: an empty cdrom has no drive and no nodes");
 	ok(has(&a, "-device", "ide-cd,bus=sata0.5,drive=drive-sdf,id=sdf,share-rw=on"),
 	   "sata: a cdrom with media on port 5");
 	vm_argv_free(&a);
 	disks[2].target = S("sdg");
 	a = build(&dom, -1, &err);
 	ok(a.n == 0 && err.code == VM_EXIT_INVALID &&
-	   strcmp(err.msg, "sata disk 'sdg' has no free port (sda to sdf)") == 0,
+		   strcmp(err.msg, "sata disk 'sdg' has no free port (sda to sdf)") == 0,
 	   "sata: sdg is beyond the 6 ports (%s)", err.msg);
 	disks[2].target = S("hda");
 	a = build(&dom, -1, &err);
@@ -468,31 +509,45 @@ test_disks(void)
 	disks[2].target = S("sdc");
 	disks[2].device = VM_DEVICE_DISK;
 	a = build(&dom, -1, &err);
-	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "sata: a readonly disk is invalid (%s)", err.msg);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "sata: a readonly disk is invalid (%s)",
+	   err.msg);
 
 	/* scsi */
-	disks[0] = (struct vm_disk){ .source = S("/img/a.qcow2"), .target = S("sda"),
-				     .bus = VM_BUS_SCSI, .format = VM_FORMAT_QCOW2 };
-	disks[1] = (struct vm_disk){ .target = S("sdc"), .bus = VM_BUS_SCSI,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[2] = (struct vm_disk){ .source = S("/img/b.img"), .target = S("sdb"), .bus = VM_BUS_SATA };
+	disks[0] = (struct vm_disk){ .source = S("/img/a.qcow2"),
+				     .target = S("sda"),
+				     .bus = VM_BUS_SCSI,
+				     .format = VM_FORMAT_QCOW2 };
+	disks[1] = (struct vm_disk){
+		.target = S("sdc"), .bus = VM_BUS_SCSI, .device = VM_DEVICE_CDROM, .readonly = true
+	};
+	disks[2] = (struct vm_disk){ .source = S("/img/b.img"),
+				     .target = S("sdb"),
+				     .bus = VM_BUS_SATA };
 	a = build(&dom, -1, &err);
-	ok(count(&a, "-device", "virtio-scsi-pci") == 1 && has(&a, "-device", "virtio-scsi-pci,id=scsi0"),
+	ok(count(&a, "-device", "virtio-scsi-pci") == 1 &&
+		   has(&a, "-device", "virtio-scsi-pci,id=scsi0"),
 	   "scsi: one virtio-scsi controller (%s)", err.msg);
-	ok(has(&a, "-device", "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive-sda,id=sda,write-cache=on"),
+	ok(has(&a, "-device",
+	       "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive-sda,id=sda,write-cache=on"),
 	   "scsi: sda is target 0");
 	ok(has(&a, "-device", "scsi-cd,bus=scsi0.0,scsi-id=2,lun=0,id=sdc"), "scsi: empty cdrom");
 	ok(has(&a, "-device", "ide-hd,bus=sata0.1,drive=drive-sdb,id=sdb,write-cache=on"),
 	   "scsi and sata mix");
 	vm_argv_free(&a);
 
-	disks[0] = (struct vm_disk){ .source = S("/img/x.iso"), .target = S("vda"),
-				     .device = VM_DEVICE_CDROM, .readonly = true };
+	disks[0] = (struct vm_disk){ .source = S("/img/x.iso"),
+				     .target = S("vda"),
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true };
 	dom.ndisks = 1;
 	a = build(&dom, -1, &err);
 	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "a virtio cdrom is invalid (%s)", err.msg);
-	disks[0] = (struct vm_disk){ .source = S("/dev/sr0"), .target = S("sda"), .type = VM_DISK_BLOCK,
-				     .device = VM_DEVICE_CDROM, .readonly = true, .bus = VM_BUS_SCSI };
+	disks[0] = (struct vm_disk){ .source = S("/dev/sr0"),
+				     .target = S("sda"),
+				     .type = VM_DISK_BLOCK,
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true,
+				     .bus = VM_BUS_SCSI };
 	a = build(&dom, -1, &err);
 	o = blockdev(&a, "file-sda");
 	ok(o && strcmp(jget(o, "driver"), "host_cdrom") == 0, "a block cdrom uses host_cdrom");
@@ -504,7 +559,7 @@ test_disks(void)
 	disks[0].target = S("cdrom");
 	a = build(&dom, -1, &err);
 	ok(a.n == 0 && err.code == VM_EXIT_INVALID &&
-	   strcmp(err.msg, "invalid disk target 'cdrom'") == 0,
+		   strcmp(err.msg, "invalid disk target 'cdrom'") == 0,
 	   "scsi needs a target that numbers the disk (%s)", err.msg);
 	disks[0] = (struct vm_disk){ .source = S("/img/a.img"), .target = S("data") };
 	a = build(&dom, -1, &err);
@@ -530,35 +585,45 @@ test_nets_and_serials(void)
 	dom.nifaces = 3;
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-netdev", "user,id=hostnet0") &&
-	   has(&a, "-device", "virtio-net-pci,netdev=hostnet0,id=net0"), "net: virtio by default");
+		   has(&a, "-device", "virtio-net-pci,netdev=hostnet0,id=net0"),
+	   "net: virtio by default");
 	ok(has(&a, "-netdev", "user,id=hostnet1") &&
-	   has(&a, "-device", "e1000,netdev=hostnet1,id=net1,mac=52:54:00:12:34:56"), "net: e1000 with mac");
+		   has(&a, "-device", "e1000,netdev=hostnet1,id=net1,mac=52:54:00:12:34:56"),
+	   "net: e1000 with mac");
 	ok(has(&a, "-device", "rtl8139,netdev=hostnet2,id=net2"), "net: rtl8139");
 	vm_argv_free(&a);
 	ifaces[0].model = S("ne2k_pci");
 	a = build(&dom, -1, &err);
-	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "net: an unknown model is invalid (%s)", err.msg);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "net: an unknown model is invalid (%s)",
+	   err.msg);
 	dom.nifaces = 0;
 
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
-	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = S("/log/a,b") };
-	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/s"),
-				      .listen = true };
-	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/c") };
+	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL,
+				      .type = VM_CHR_FILE,
+				      .path = S("/log/a,b") };
+	chr[2] = (struct vm_chardev){
+		.kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = S("/run/s"), .listen = true
+	};
+	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL,
+				      .type = VM_CHR_UNIX,
+				      .path = S("/run/c") };
 	chr[4] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	dom.chardevs = chr;
 	dom.nchardevs = 4;
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-chardev", "pty,id=charserial0") &&
-	   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"), "serial: pty (%s)", err.msg);
+		   has(&a, "-device", "isa-serial,chardev=charserial0,id=serial0"),
+	   "serial: pty (%s)", err.msg);
 	ok(has(&a, "-chardev", "file,id=charserial1,path=/log/a,,b"), "serial: file path escaped");
 	ok(has(&a, "-chardev", "socket,id=charserial2,path=/run/s,server=on,wait=off") &&
-	   has(&a, "-chardev", "socket,id=charserial3,path=/run/c,server=off"),
+		   has(&a, "-chardev", "socket,id=charserial3,path=/run/c,server=off"),
 	   "serial: unix listening and connecting");
 	vm_argv_free(&a);
 	dom.nchardevs = 5;
 	a = build(&dom, -1, &err);
-	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "serial: a fifth port is invalid (%s)", err.msg);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "serial: a fifth port is invalid (%s)",
+	   err.msg);
 }
 
 static void
@@ -569,7 +634,8 @@ test_join(void)
 	char *s = vm_argv_join(&a);
 	char fmt[32], file[32];
 
-	ok(s && strcmp(s, "'qemu' '-append' 'it'\\''s a b' ''") == 0, "join: every word quoted: %s", s);
+	ok(s && strcmp(s, "'qemu' '-append' 'it'\\''s a b' ''") == 0, "join: every word quoted: %s",
+	   s);
 	free(s);
 	vm_disk_node_names("vdb", fmt, file);
 	ok(strcmp(fmt, "drive-vdb") == 0 && strcmp(file, "file-vdb") == 0, "node names of vdb");
@@ -634,16 +700,22 @@ hotplug(struct vm_qmp *qmp, const char *bus, struct vm_error *err)
 	char cmd[3][512];
 	int r = 0;
 
-	snprintf(cmd[0], sizeof(cmd[0]), "{\"driver\": \"file\", \"filename\": \"%s\", "
-		 "\"node-name\": \"file-vdz\"}", img);
-	snprintf(cmd[1], sizeof(cmd[1]), "{\"driver\": \"raw\", \"file\": \"file-vdz\", "
+	snprintf(cmd[0], sizeof(cmd[0]),
+		 "{\"driver\": \"file\", \"filename\": \"%s\", "
+		 "\"node-name\": \"file-vdz\"}",
+		 img);
+	snprintf(cmd[1], sizeof(cmd[1]),
+		 "{\"driver\": \"raw\", \"file\": \"file-vdz\", "
 		 "\"node-name\": \"drive-vdz\"}");
-	snprintf(cmd[2], sizeof(cmd[2]), "{\"driver\": \"virtio-blk-pci\", \"id\": \"vdz\", "
-		 "\"drive\": \"drive-vdz\", \"bus\": \"%s\"}", bus);
+	snprintf(cmd[2], sizeof(cmd[2]),
+		 "{\"driver\": \"virtio-blk-pci\", \"id\": \"vdz\", "
+		 "\"drive\": \"drive-vdz\", \"bus\": \"%s\"}",
+		 bus);
 	for (int i = 0; i < 3 && r == 0; i++) {
 		json_object *args = json_tokener_parse(cmd[i]);
 
-		r = vm_qmp_command(qmp, i < 2 ? "blockdev-add" : "device_add", args, 10000, NULL, err);
+		r = vm_qmp_command(qmp, i < 2 ? "blockdev-add" : "device_add", args, 10000, NULL,
+				   err);
 		json_object_put(args);
 	}
 	return r;
@@ -724,8 +796,9 @@ static void
 test_real_qemu(void)
 {
 	static const char *const ids[] = {
-		"vda", "vdb", "vdc", "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg",
-		"sata0", "scsi0", "net0", "net1", "net2", "serial0", "serial1", "serial2", "serial3",
+		"vda",	"vdb",	   "vdc",     "sda",	 "sdb",	    "sdc",  "sdd",
+		"sde",	"sdf",	   "sdg",     "sata0",	 "scsi0",   "net0", "net1",
+		"net2", "serial0", "serial1", "serial2", "serial3",
 	};
 	struct vm_disk disks[10];
 	struct vm_iface ifaces[3] = { { 0 }, { .model = S("e1000") }, { .model = S("rtl8139") } };
@@ -748,30 +821,55 @@ test_real_qemu(void)
 	make_file("hot.img", NULL);
 	cfd = listen_at(csock);
 	dom_init(&dom);
-	disks[0] = (struct vm_disk){ .source = raw, .target = S("vda"), .shareable = true,
-				     .serial = S("a,b"), .cache = VM_CACHE_NONE };
-	disks[1] = (struct vm_disk){ .source = qcow, .target = S("vdb"), .format = VM_FORMAT_QCOW2,
+	disks[0] = (struct vm_disk){ .source = raw,
+				     .target = S("vda"),
+				     .shareable = true,
+				     .serial = S("a,b"),
+				     .cache = VM_CACHE_NONE };
+	disks[1] = (struct vm_disk){ .source = qcow,
+				     .target = S("vdb"),
+				     .format = VM_FORMAT_QCOW2,
 				     .cache = VM_CACHE_UNSAFE };
-	disks[2] = (struct vm_disk){ .source = raw, .target = S("vdc"), .readonly = true,
-				     .shareable = true, .cache = VM_CACHE_DIRECTSYNC };
-	disks[3] = (struct vm_disk){ .source = raw, .target = S("sda"), .bus = VM_BUS_SATA,
-				     .shareable = true, .cache = VM_CACHE_WRITETHROUGH };
-	disks[4] = (struct vm_disk){ .target = S("sdb"), .bus = VM_BUS_SATA,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[5] = (struct vm_disk){ .source = iso, .target = S("sdc"), .bus = VM_BUS_SATA,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[6] = (struct vm_disk){ .source = qcow2, .target = S("sdd"), .bus = VM_BUS_SCSI,
-				     .format = VM_FORMAT_QCOW2, .readonly = true, .serial = S("s,2") };
-	disks[7] = (struct vm_disk){ .target = S("sde"), .bus = VM_BUS_SCSI,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[8] = (struct vm_disk){ .source = iso, .target = S("sdf"), .bus = VM_BUS_SCSI,
-				     .device = VM_DEVICE_CDROM, .readonly = true };
-	disks[9] = (struct vm_disk){ .source = raw, .target = S("sdg"), .bus = VM_BUS_SCSI,
-				     .shareable = true };
+	disks[2] = (struct vm_disk){ .source = raw,
+				     .target = S("vdc"),
+				     .readonly = true,
+				     .shareable = true,
+				     .cache = VM_CACHE_DIRECTSYNC };
+	disks[3] = (struct vm_disk){ .source = raw,
+				     .target = S("sda"),
+				     .bus = VM_BUS_SATA,
+				     .shareable = true,
+				     .cache = VM_CACHE_WRITETHROUGH };
+	disks[4] = (struct vm_disk){
+		.target = S("sdb"), .bus = VM_BUS_SATA, .device = VM_DEVICE_CDROM, .readonly = true
+	};
+	disks[5] = (struct vm_disk){ .source = iso,
+				     .target = S("sdc"),
+				     .bus = VM_BUS_SATA,
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true };
+	disks[6] = (struct vm_disk){ .source = qcow2,
+				     .target = S("sdd"),
+				     .bus = VM_BUS_SCSI,
+				     .format = VM_FORMAT_QCOW2,
+				     .readonly = true,
+				     .serial = S("s,2") };
+	disks[7] = (struct vm_disk){
+		.target = S("sde"), .bus = VM_BUS_SCSI, .device = VM_DEVICE_CDROM, .readonly = true
+	};
+	disks[8] = (struct vm_disk){ .source = iso,
+				     .target = S("sdf"),
+				     .bus = VM_BUS_SCSI,
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true };
+	disks[9] = (struct vm_disk){
+		.source = raw, .target = S("sdg"), .bus = VM_BUS_SCSI, .shareable = true
+	};
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_FILE, .path = flog };
-	chr[2] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = ssock,
-				      .listen = true };
+	chr[2] = (struct vm_chardev){
+		.kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = ssock, .listen = true
+	};
 	chr[3] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_UNIX, .path = csock };
 	dom.disks = disks;
 	dom.ndisks = 10;
@@ -788,7 +886,8 @@ test_real_qemu(void)
 	dom.acpi = false;
 	dom.on_poweroff = VM_POWEROFF_PRESERVE;
 	strcpy(dom.boot, "dc");
-	run_qemu("pc-q35-7.2 with 27 root ports", &dom, (const char *const[]){ "pci.27", "sdg" }, 2, "pci.27");
+	run_qemu("pc-q35-7.2 with 27 root ports", &dom, (const char *const[]){ "pci.27", "sdg" }, 2,
+		 "pci.27");
 	if (access("/usr/bin/qemu-system-i386", X_OK) == 0) {
 		dom_init(&dom);
 		dom.arch = S("i686");

@@ -63,8 +63,10 @@ peer_read(int fd, int *passed, int *at)
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = { .iov_base = line + n, .iov_len = 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
 		struct cmsghdr *c;
 
 		if (recvmsg(fd, &mh, 0) != 1)
@@ -245,7 +247,7 @@ test_split(void)
 	int r = qmp ? vm_qmp_command(qmp, "query-status", NULL, 5000, &ret, &err) : -1;
 
 	ok(r == 0 && json_object_object_get_ex(ret, "status", &v) &&
-	   strcmp(json_object_get_string(v), "running") == 0,
+		   strcmp(json_object_get_string(v), "running") == 0,
 	   "a reply split across many writes and a blank line is read whole (%s)", err.msg);
 	json_object_put(ret);
 	vm_qmp_close(qmp);
@@ -277,7 +279,7 @@ test_big(void)
 	int r = qmp ? vm_qmp_command(qmp, "query-qmp-schema", NULL, 5000, &ret, &err) : -1;
 
 	ok(r == 0 && json_object_array_length(ret) == 1 &&
-	   json_object_get_string_len(json_object_array_get_idx(ret, 0)) == 3 << 20,
+		   json_object_get_string_len(json_object_array_get_idx(ret, 0)) == 3 << 20,
 	   "a 3 MiB reply is read whole (%s)", err.msg);
 	json_object_put(ret);
 	vm_qmp_close(qmp);
@@ -312,12 +314,13 @@ test_events(void)
 	ok(r == 0, "events before the reply do not hide it (%s)", err.msg);
 	r = vm_qmp_wait_event(qmp, "DEVICE_DELETED", "device", "vdc", 0, &data, &err);
 	ok(r == 0 && json_object_object_get_ex(data, "device", &v) &&
-	   strcmp(json_object_get_string(v), "vdc") == 0,
+		   strcmp(json_object_get_string(v), "vdc") == 0,
 	   "a queued event is found by its data, skipping an earlier one (%s)", err.msg);
 	json_object_put(data);
 	r = vm_qmp_wait_event(qmp, "DEVICE_DELETED", NULL, NULL, 0, &data, &err);
 	ok(r == 0 && json_object_object_get_ex(data, "device", &v) &&
-	   strcmp(json_object_get_string(v), "vdb") == 0, "the other queued event is still there");
+		   strcmp(json_object_get_string(v), "vdb") == 0,
+	   "the other queued event is still there");
 	json_object_put(data);
 	r = vm_qmp_wait_event(qmp, "RESUME", NULL, NULL, 0, &data, &err);
 	ok(r == 0 && data == NULL, "an event without data gives NULL data");
@@ -326,7 +329,7 @@ test_events(void)
 	t0 = vm_now_ms();
 	r = vm_qmp_wait_event(qmp, "DEVICE_DELETED", "device", "vdb", 200, NULL, &err);
 	ok(r < 0 && err.code == VM_EXIT_NO && vm_now_ms() - t0 >= 200 &&
-	   strcmp(err.msg, "timed out waiting for qemu event 'DEVICE_DELETED'") == 0,
+		   strcmp(err.msg, "timed out waiting for qemu event 'DEVICE_DELETED'") == 0,
 	   "a consumed event is gone: waiting for it times out with exit 1 (%s)", err.msg);
 	vm_qmp_close(qmp);
 	peer_status(pid);
@@ -353,12 +356,13 @@ test_stale(void)
 
 	r = qmp ? vm_qmp_command(qmp, "query-status", NULL, 100, NULL, &err) : 0;
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "timed out waiting for qemu to answer 'query-status'") == 0,
+		   strcmp(err.msg, "timed out waiting for qemu to answer 'query-status'") == 0,
 	   "a command times out with exit 4 (%s)", err.msg);
 	vm_error_clear(&err);
 	r = vm_qmp_command(qmp, "query-name", NULL, 5000, NULL, &err);
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "cannot send 'query-name' to qemu: an earlier command timed out") == 0,
+		   strcmp(err.msg,
+			  "cannot send 'query-name' to qemu: an earlier command timed out") == 0,
 	   "after a timeout no command is sent, so a late reply cannot pass for its own (%s)",
 	   err.msg);
 	vm_qmp_close(qmp);
@@ -382,7 +386,7 @@ test_error(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	json_object *args = json_object_new_object();
-	json_object *ret = (json_object *)&err;	/* must be reset */
+	json_object *ret = (json_object *)&err; /* must be reset */
 	pid_t pid;
 	struct vm_qmp *qmp = client(peer_error, &pid);
 	int r;
@@ -390,7 +394,8 @@ test_error(void)
 	json_object_object_add(args, "id", json_object_new_string("vdz"));
 	r = qmp ? vm_qmp_command(qmp, "device_del", args, 5000, &ret, &err) : 0;
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM && ret == NULL &&
-	   strcmp(err.msg, "'device_del' failed: qemu: DeviceNotFound: Device 'vdz' not found") == 0,
+		   strcmp(err.msg,
+			  "'device_del' failed: qemu: DeviceNotFound: Device 'vdz' not found") == 0,
 	   "an error reply is exit 4 naming the command, class and desc (%s)", err.msg);
 	ok(json_object_get_string(json_object_object_get(args, "id")) != NULL,
 	   "the arguments stay the caller's");
@@ -424,7 +429,8 @@ test_garbage(void)
 	peer_status(pid);
 }
 
-/* A garbage line, then the reply: the command failed, and the reply must not pass for the next one's. */
+/* A garbage line, then the reply: the command failed, and the reply must not pass for the next
+ * one's. */
 static void
 peer_garbage_reply(int fd)
 {
@@ -450,7 +456,9 @@ test_garbage_reply(void)
 	vm_error_clear(&err);
 	r = vm_qmp_command(qmp, "query-name", NULL, 5000, &ret, &err);
 	ok(r < 0 && ret == NULL && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "cannot send 'query-name' to qemu: the reply to an earlier command was not read") == 0,
+		   strcmp(err.msg,
+			  "cannot send 'query-name' to qemu: the reply to an earlier command was not read") ==
+			   0,
 	   "after a garbage line no command is sent, so the reply behind it cannot pass for its own (%s)",
 	   err.msg);
 	vm_qmp_close(qmp);
@@ -509,7 +517,7 @@ test_hangup(void)
 	int r = qmp ? vm_qmp_command(qmp, "quit", NULL, 5000, NULL, &err) : 0;
 
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "qemu closed the monitor connection") == 0,
+		   strcmp(err.msg, "qemu closed the monitor connection") == 0,
 	   "the peer closing mid-reply fails the command with exit 4 (%s)", err.msg);
 	vm_error_clear(&err);
 	r = vm_qmp_command(qmp, "query-status", NULL, 5000, NULL, &err);
@@ -519,7 +527,8 @@ test_hangup(void)
 	ok(vm_qmp_wait_event(qmp, "SHUTDOWN", NULL, NULL, 0, NULL, &err) == 0,
 	   "the event read before the hang-up is still queued");
 	r = vm_qmp_wait_event(qmp, "SHUTDOWN", NULL, NULL, 1000, NULL, &err);
-	ok(r < 0 && err.code == VM_EXIT_SYSTEM, "waiting for an event on a closed connection is exit 4");
+	ok(r < 0 && err.code == VM_EXIT_SYSTEM,
+	   "waiting for an event on a closed connection is exit 4");
 	vm_qmp_close(qmp);
 	ok(peer_status(pid) == 0, "hang-up: the peer saw the commands it expected");
 }
@@ -562,7 +571,7 @@ test_timeouts(void)
 	pid = peer_start(peer_mute, &fd);
 	r = vm_qmp_open_fd(fd, 200, &qmp, &err);
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "timed out waiting for the qmp greeting") == 0,
+		   strcmp(err.msg, "timed out waiting for the qmp greeting") == 0,
 	   "no greeting: open times out with exit 4 (%s)", err.msg);
 	peer_status(pid);
 }
@@ -578,7 +587,7 @@ peer_fd(int fd)
 	req = peer_read(fd, &passed, &at);
 	peer_check(req, "getfd");
 	if (passed < 0 || at != 0 || fstat(passed, &st) < 0 || !S_ISFIFO(st.st_mode))
-		_exit(94);	/* no fd, or not with the command's first byte */
+		_exit(94); /* no fd, or not with the command's first byte */
 	if (write(passed, "lease", 5) != 5)
 		_exit(95);
 	peer_send(fd, "{\"return\": {}}\n");
@@ -654,14 +663,15 @@ test_connect(void)
 		_exit(0);
 	}
 	r = vm_qmp_connect(dirfd, "qmp.sock", 5000, &qmp, &err);
-	ok(r == 0, "connect: a socket %zu bytes deep is reached through dirfd (%s)",
-	   strlen(deep), err.msg);
+	ok(r == 0, "connect: a socket %zu bytes deep is reached through dirfd (%s)", strlen(deep),
+	   err.msg);
 	vm_qmp_close(qmp);
 	peer_status(pid);
 
 	r = vm_qmp_connect(dirfd, "missing.sock", 1000, &qmp, &err);
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
-	   strcmp(err.msg, "cannot open qmp socket 'missing.sock': No such file or directory") == 0,
+		   strcmp(err.msg,
+			  "cannot open qmp socket 'missing.sock': No such file or directory") == 0,
 	   "connect: a missing socket is exit 4 (%s)", err.msg);
 	symlinkat("qmp.sock", dirfd, "link.sock");
 	r = vm_qmp_connect(dirfd, "link.sock", 1000, &qmp, &err);
@@ -682,7 +692,7 @@ test_connect(void)
 	r = vm_qmp_connect(dirfd, "qmp.sock", 300, &qmp, &err);
 	t0 = vm_now_ms() - t0;
 	ok(r < 0 && err.code == VM_EXIT_SYSTEM && t0 >= 250 && t0 < 2000 &&
-	   strcmp(err.msg, "timed out connecting to qmp socket 'qmp.sock'") == 0,
+		   strcmp(err.msg, "timed out connecting to qmp socket 'qmp.sock'") == 0,
 	   "connect: a full backlog times out after %lld ms (%s)", t0, err.msg);
 	while (n >= 0)
 		close(pending[n--]);
@@ -732,7 +742,7 @@ test_real_qemu(void)
 		return;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", tmpdir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);	/* inherited by QEMU */
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited by QEMU */
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
 		abort();
 	snprintf(chardev, sizeof(chardev), "socket,id=mon,fd=%d,server=on,wait=off", lfd);
@@ -760,7 +770,7 @@ test_real_qemu(void)
 	vm_error_clear(&err);
 	r = vm_qmp_command(qmp, "query-status", NULL, 5000, &ret, &err);
 	ok(r == 0 && json_object_object_get_ex(ret, "status", &v) &&
-	   strcmp(json_object_get_string(v), "prelaunch") == 0,
+		   strcmp(json_object_get_string(v), "prelaunch") == 0,
 	   "qemu: query-status says prelaunch (%s)", r ? err.msg : json_object_get_string(ret));
 	json_object_put(ret);
 
@@ -777,7 +787,8 @@ test_real_qemu(void)
 	ok(r == 0 && !qemu_holds(pid, lease), "qemu: closefd drops it (%s)", err.msg);
 	vm_error_clear(&err);
 	r = vm_qmp_command(qmp, "closefd", args, 5000, NULL, &err);
-	ok(r < 0 && err.code == VM_EXIT_SYSTEM && starts(err.msg, "'closefd' failed: qemu: GenericError: "),
+	ok(r < 0 && err.code == VM_EXIT_SYSTEM &&
+		   starts(err.msg, "'closefd' failed: qemu: GenericError: "),
 	   "qemu: an error reply names the command and class (%s)", err.msg);
 	json_object_put(args);
 
@@ -809,7 +820,7 @@ cleanup(void)
 int
 main(void)
 {
-	setvbuf(stdout, NULL, _IONBF, 0);	/* children must not repeat buffered output */
+	setvbuf(stdout, NULL, _IONBF, 0); /* children must not repeat buffered output */
 	if (!mkdtemp(tmpdir))
 		abort();
 	test_parse();

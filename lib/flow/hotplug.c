@@ -1,16 +1,16 @@
-#include "attach_op.h"
+#include "hotplug.h"
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
 #include "image.h"
+#include "holders.h"
 #include "lock.h"
-#include "disk_qemu.h"
+#include "disk.h"
 #include "qmp.h"
 #include "disks.h"
 #include "rundir.h"
 #include "status.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -18,31 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define QMP_SOCK "qmp.sock"
 #define QMP_TIMEOUT_MS 10000
+/* QMP arguments are mostly strings */
+#define S(s) json_object_new_string(s)
 
 /* QMP */
 
-json_object *
-vm_attach_json(const char *key, ...)
-{
-	json_object *o = json_object_new_object();
-	va_list ap;
-
-	va_start(ap, key);
-	for (; key; key = va_arg(ap, const char *))
-		json_object_object_add(o, key, va_arg(ap, json_object *));
-	va_end(ap);
-	return o;
-}
-
 int
-vm_attach_qmp(struct vm_attach_op *op, const char *cmd, json_object *a, json_object **ret,
-	      struct vm_error *err)
+vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *a, json_object **ret,
+	       struct vm_error *err)
 {
 	int r = vm_qmp_command(op->qmp, cmd, a, QMP_TIMEOUT_MS, ret, err);
 
@@ -50,38 +36,22 @@ vm_attach_qmp(struct vm_attach_op *op, const char *cmd, json_object *a, json_obj
 	return r;
 }
 
-const char *
-vm_attach_member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
-size_t
-vm_attach_array_len(json_object *a)
-{
-	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 /* Block nodes */
 
 int
-vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nodes,
-		      struct vm_error *err)
+vm_hotplug_block_nodes(struct vm_hotplug *op, const char *target, unsigned *nodes,
+		       struct vm_error *err)
 {
 	json_object *ret = NULL;
 	char fmtname[32], filename[32];
 
 	*nodes = 0;
 	vm_disk_node_names(target, fmtname, filename);
-	if (vm_attach_qmp(op, "query-named-block-nodes",
-			  vm_attach_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
+	if (vm_hotplug_qmp(op, "query-named-block-nodes",
+			   vm_qmp_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
 		return -1;
-	for (size_t i = 0; i < vm_attach_array_len(ret); i++) {
-		const char *n = vm_attach_member(json_object_array_get_idx(ret, i), "node-name");
+	for (size_t i = 0; i < vm_qmp_array_len(ret); i++) {
+		const char *n = vm_qmp_member(json_object_array_get_idx(ret, i), "node-name");
 
 		if (strcmp(n, fmtname) == 0)
 			*nodes |= 1;
@@ -93,7 +63,7 @@ vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nod
 }
 
 int
-vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err)
+vm_hotplug_delete_nodes(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
 	json_object *ret = NULL;
 	char names[2 * (VM_IMAGE_BACKING_MAX + 1)][32];
@@ -102,11 +72,11 @@ vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_er
 
 	for (size_t k = 0; k < n / 2; k++)
 		vm_disk_layer_names(target, k, names[2 * k], names[2 * k + 1]);
-	if (vm_attach_qmp(op, "query-named-block-nodes",
-			  vm_attach_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
+	if (vm_hotplug_qmp(op, "query-named-block-nodes",
+			   vm_qmp_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
 		return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
-	for (size_t i = 0; i < vm_attach_array_len(ret); i++) {
-		const char *node = vm_attach_member(json_object_array_get_idx(ret, i), "node-name");
+	for (size_t i = 0; i < vm_qmp_array_len(ret); i++) {
+		const char *node = vm_qmp_member(json_object_array_get_idx(ret, i), "node-name");
 
 		for (size_t j = 0; j < n; j++)
 			have[j] |= strcmp(node, names[j]) == 0;
@@ -114,10 +84,11 @@ vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_er
 	json_object_put(ret);
 	/* users before what they use: format node, its file, then the next file down */
 	for (size_t j = 0; j < n; j++)
-		if (have[j] && vm_attach_qmp(op, "blockdev-del",
-					     vm_attach_json("node-name", S(names[j]), NULL), NULL,
-					     err) < 0)
-			return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
+		if (have[j] &&
+		    vm_hotplug_qmp(op, "blockdev-del", vm_qmp_json("node-name", S(names[j]), NULL),
+				   NULL, err) < 0)
+			return vm_error_prefix(err, "cannot remove the block nodes of '%s'",
+					       target);
 	return 0;
 }
 
@@ -129,10 +100,10 @@ vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_er
  * added before we leave.
  */
 static int
-pass_image(struct vm_attach_op *op, const char *filenode, int fd, char filename[32],
+pass_image(struct vm_hotplug *op, const char *filenode, int fd, char filename[32],
 	   struct vm_error *err)
 {
-	json_object *a = vm_attach_json("opaque", S(filenode), NULL), *ret = NULL, *id = NULL;
+	json_object *a = vm_qmp_json("opaque", S(filenode), NULL), *ret = NULL, *id = NULL;
 	int r = vm_qmp_command_fd(op->qmp, "add-fd", a, fd, QMP_TIMEOUT_MS, &ret, err);
 
 	json_object_put(a);
@@ -146,8 +117,8 @@ pass_image(struct vm_attach_op *op, const char *filenode, int fd, char filename[
 }
 
 int
-vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, const struct vm_image *img,
-		    int *added, struct vm_error *err)
+vm_hotplug_add_nodes(struct vm_hotplug *op, const struct vm_disk *d, const struct vm_image *img,
+		     int *added, struct vm_error *err)
 {
 	for (size_t k = img->n; k-- > 0;) {
 		char fmtname[32], filenode[32], filename[32];
@@ -157,12 +128,12 @@ vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d, const stru
 		if (pass_image(op, filenode, img->v[k].fd, filename, err) < 0)
 			return -1;
 		vm_disk_blockdev_json(d, img, k, filename, &proto, &fmt);
-		if (vm_attach_qmp(op, "blockdev-add", proto, NULL, err) < 0) {
+		if (vm_hotplug_qmp(op, "blockdev-add", proto, NULL, err) < 0) {
 			json_object_put(fmt);
 			return -1;
 		}
 		(*added)++;
-		if (vm_attach_qmp(op, "blockdev-add", fmt, NULL, err) < 0)
+		if (vm_hotplug_qmp(op, "blockdev-add", fmt, NULL, err) < 0)
 			return -1;
 		(*added)++;
 	}
@@ -183,25 +154,25 @@ lease_name(const char *target, size_t k, char name[48])
 
 /*
  * Hands a lease to QEMU as the named fd "lease-TARGET" (".K" for the
- * K-th after it: the leases of vm_disk_acquire(), in its order). getfd,
+ * K-th after it: the leases of vm_disks_acquire(), in its order). getfd,
  * not add-fd: QEMU 7.2 closes fdset fds it has not dup'ed once the last
  * QMP client disconnects, while named fds stay until closefd or exit.
  */
 static int
-pass_lease(struct vm_attach_op *op, const char *target, size_t k, int fd, struct vm_error *err)
+pass_lease(struct vm_hotplug *op, const char *target, size_t k, int fd, struct vm_error *err)
 {
 	char name[48];
 	json_object *a;
 	int r;
 
 	lease_name(target, k, name);
-	a = vm_attach_json("fdname", S(name), NULL);
+	a = vm_qmp_json("fdname", S(name), NULL);
 	r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, QMP_TIMEOUT_MS, NULL, err);
 	json_object_put(a);
 	return r;
 }
 
-/* How many leases vm_disk_acquire() took for REC: a path and an
+/* How many leases vm_disks_acquire() took for REC: a path and an
  * identity lease per file. */
 static size_t
 lease_count(const struct vm_status_disk *rec)
@@ -218,7 +189,7 @@ lease_count(const struct vm_status_disk *rec)
 
 /* Closes the lease fds of TARGET's leases 0..N-1 in QEMU; 0 if it had the first. */
 static int
-close_leases(struct vm_attach_op *op, const char *target, size_t n, struct vm_error *err)
+close_leases(struct vm_hotplug *op, const char *target, size_t n, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	char name[48];
@@ -226,86 +197,38 @@ close_leases(struct vm_attach_op *op, const char *target, size_t n, struct vm_er
 	/* they were passed together: without the first, there are none */
 	for (size_t k = 0; k < n; k++) {
 		lease_name(target, k, name);
-		if (vm_attach_qmp(op, "closefd", vm_attach_json("fdname", S(name), NULL), NULL,
-				  k ? &ignored : err) < 0 && k == 0)
+		if (vm_hotplug_qmp(op, "closefd", vm_qmp_json("fdname", S(name), NULL), NULL,
+				   k ? &ignored : err) < 0 &&
+		    k == 0)
 			return -1;
 	}
 	return 0;
 }
 
+static int
+hold(struct vm_lease *lease, void *arg, struct vm_error *err)
+{
+	return vm_leaseset_add(arg, lease, err);
+}
+
 /*
- * Copies QEMU's fds on the lease file of RESOURCE into HELD with
- * pidfd_getfd(), as adopted leases: the lock belongs to the open file
- * description, so ours is QEMU's, and it stays held once QEMU closes its
- * fd (a named one, by closefd) until we release it after the give-back;
- * for a disk QEMU got at start-up, whose inherited fd no QMP command can
- * close, releasing unlocks it for QEMU too, which keeps an fd without a
- * lock. Only the file lock driver has such fds; with none (nop, or QEMU
- * gone) HELD stays empty.
+ * Takes QEMU's lease on RESOURCE over into HELD: with the file driver
+ * the lock belongs to the open file description, so ours is QEMU's, and
+ * it stays held once QEMU closes its fd (a named one, by closefd) until
+ * we release it after the give-back; for a disk QEMU got at start-up,
+ * whose inherited fd no QMP command can close, releasing unlocks it for
+ * QEMU too, which keeps an fd without a lock. With none to take over
+ * (nop, or QEMU gone) HELD stays empty.
  */
 static int
-grab_qemu_lease(struct vm_attach_op *op, const char *resource, enum vm_lease_mode mode,
+grab_qemu_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode mode,
 		struct vm_leaseset *held, struct vm_error *err)
 {
-	const char *space = vm_lockmgr_space_of(op->ctx.lm, resource);
-	cleanup_free char *lease = NULL;
-	cleanup_close int pidfd = -1;
-	char hash[65], dir[64];
-	struct dirent *e;
-	struct stat want, st;
-	pid_t pid;
-	DIR *d;
-	int r = 0;
+	pid_t pid = vm_rundir_qemu_pid(op->dl->dirfd);
 
-	if (!space || (pid = vm_state_qemu_pid(op->dl->dirfd)) <= 0)
+	if (pid <= 0)
 		return 0;
-	vm_lease_hash(resource, hash);
-	if (asprintf(&lease, "%s/%s", space, hash) < 0) {
-		lease = NULL;
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
-				    resource);
-	}
-	if (stat(lease, &want) < 0)
-		return errno == ENOENT ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							  "cannot take qemu's lease on '%s'", resource);
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? 0 : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-							 "cannot take qemu's lease on '%s'", resource);
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take qemu's lease on '%s'",
-				    resource);
-	while (r == 0 && (e = readdir(d))) {
-		struct vm_lease *l = NULL;
-		int fd;
-
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
-		    st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-			continue;
-		/* only the fds on the lease file are copied out of QEMU */
-		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
-		if (fd < 0) {
-			/* closed meanwhile, or QEMU has exited and its lease with it */
-			if (errno != EBADF && errno != ESRCH)
-				r = vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-						 "cannot take qemu's lease on '%s'", resource);
-			continue;
-		}
-		if (fstat(fd, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
-			close(fd);
-			continue;
-		}
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if (vm_lease_adopt(op->ctx.lm, resource, mode, fd, &l, err) < 0) {
-			close(fd);
-			r = -1;
-		} else
-			r = vm_leaseset_add(held, l, err);
-	}
-	closedir(d);
-	return r;
+	return vm_lease_take_over(op->ctx.lm, resource, mode, pid, hold, held, err);
 }
 
 /* Whether record R or one of its backing files is the file PATH, or
@@ -346,7 +269,7 @@ used(const struct vm_status *st, size_t i, size_t skip)
 }
 
 int
-vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_error *err)
+vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct vm_error *err)
 {
 	const struct vm_status_disk *rec = &op->st->disks[i];
 	struct vm_error ignored = VM_ERROR_INIT;
@@ -363,10 +286,11 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 	/* the leases pass to us before QEMU lets go of them */
 	for (size_t k = 0; !leased && k <= rec->nbacking; k++) {
 		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
+		enum vm_lease_mode mode = vm_disks_lease_mode(f);
 
-		if (f->lease && (grab_qemu_lease(op, f->path, f->mode, &held, err) < 0 ||
-				 (f->identity &&
-				  grab_qemu_lease(op, f->identity, f->mode, &held, err) < 0))) {
+		if (f->lease &&
+		    (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
+		     (f->identity && grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
 			vm_leaseset_release(&held);
 			return -1;
 		}
@@ -375,7 +299,7 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 	close_leases(op, rec->target, lease_count(rec), &ignored);
 	vm_hook("attach:lease-dropped");
 	if (!labelled) {
-		r = vm_disk_giveback_held(&op->ctx, rec, &held, err);
+		r = vm_disks_giveback_held(&op->ctx, rec, &held, err);
 		if (r == 0)
 			vm_hook("attach:given-back");
 	}
@@ -384,14 +308,17 @@ vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_e
 }
 
 int
-vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
-			  struct vm_image *img, struct vm_leaseset *held, struct vm_error *err)
+vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, const char *bus,
+			   struct vm_image *img, struct vm_leaseset *held, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_status_disk rec;
 	int r;
 
-	r = vm_disk_acquire(&op->ctx, d, img, &rec, held, err);
+	/* QEMU's leases, handed over to it once the disk is labelled */
+	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
+	r = vm_disks_acquire(&op->ctx, d, img, &rec, held, err);
+	vm_lockmgr_set_pid(op->ctx.lm, 0);
 	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
@@ -405,7 +332,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	if (vm_status_write(op->dl->dirfd, op->st, err) < 0)
 		goto fail;
 	vm_hook("attach:intent");
-	if (vm_disk_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], img, err) < 0)
+	if (vm_disks_label(&op->ctx, &op->st->disks[op->st->ndisks - 1], img, err) < 0)
 		goto fail;
 	/* owners kept here for file systems without xattrs */
 	if (op->st->disks[op->st->ndisks - 1].has_owner &&
@@ -415,7 +342,7 @@ vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, cons
 	return 0;
 
 fail:
-	vm_disk_giveback_held(&op->ctx, &op->st->disks[op->st->ndisks - 1], held, &ignored);
+	vm_disks_giveback_held(&op->ctx, &op->st->disks[op->st->ndisks - 1], held, &ignored);
 	vm_leaseset_release(held);
 	vm_image_close(img);
 	vm_status_remove_disk(op->st, op->st->ndisks - 1);
@@ -424,8 +351,8 @@ fail:
 }
 
 int
-vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
-		    bool *passed, struct vm_error *err)
+vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leaseset *held,
+		     bool *passed, struct vm_error *err)
 {
 	int r = 0;
 
@@ -442,14 +369,14 @@ vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_lease
 }
 
 void
-vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
-		 const struct vm_leaseset *held)
+vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool passed,
+		  const struct vm_leaseset *held)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	size_t last = op->st->ndisks - 1;
 	bool clean = true;
 
-	if (nodes > 0 && vm_attach_delete_nodes(op, target, &ignored) < 0)
+	if (nodes > 0 && vm_hotplug_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
 	if (clean && passed &&
 	    close_leases(op, target, lease_count(&op->st->disks[last]), &ignored) < 0)
@@ -460,7 +387,7 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 		return;
 	}
 	if (!used(op->st, last, SIZE_MAX))
-		vm_disk_giveback_held(&op->ctx, &op->st->disks[last], held, &ignored);
+		vm_disks_giveback_held(&op->ctx, &op->st->disks[last], held, &ignored);
 	vm_status_remove_disk(op->st, last);
 	vm_status_write(op->dl->dirfd, op->st, &ignored);
 }
@@ -468,8 +395,8 @@ vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool pa
 /* The frame of every call */
 
 int
-vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const char *target,
-		struct vm_error *err)
+vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char *target,
+		 struct vm_error *err)
 {
 	struct vm_label_ctx *l = &op->ctx.label;
 	size_t len = strspn(target, "abcdefghijklmnopqrstuvwxyz");
@@ -477,16 +404,16 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	/* device ids of other kinds (pci.1, scsi0) are never disks */
 	if (target[len] || len == 0 || len > 25)
 		return vm_error_set(err, VM_EXIT_INVALID, "invalid target '%s'", target);
-	if (vm_state_lock(paths, op->name, false, -1, &op->dl, err) < 0)
+	if (vm_rundir_lock(paths, op->name, false, -1, &op->dl, err) < 0)
 		return -1;
 	vm_hook("attach:locked");
-	if (!vm_state_alive(op->dl->dirfd))
+	if (!vm_rundir_alive(op->dl->dirfd))
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running", op->name);
 	if (vm_status_read(op->dl->dirfd, &op->st, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", op->name);
 	if (op->st->state != VM_RUN_RUNNING)
-		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running (it is %s)", op->name,
-				    vm_status_state_name(op->st->state));
+		return vm_error_set(err, VM_EXIT_NO, "domain '%s' is not running (it is %s)",
+				    op->name, vm_status_state_name(op->st->state));
 	op->ctx.conf = op->conf;
 	op->ctx.warn = op->opts->warn;
 	op->ctx.labels = !paths->session && op->conf->dynamic_ownership && op->st->relabel;
@@ -496,15 +423,16 @@ vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const cha
 	l->gid = op->st->gid;
 	if (vm_lockmgr_open(op->conf, paths, &op->ctx.lm, err) < 0)
 		return -1;
-	return vm_qmp_connect(op->dl->dirfd, QMP_SOCK, QMP_TIMEOUT_MS, &op->qmp, err);
+	vm_lockmgr_set_holders(op->ctx.lm, vm_holders_load);
+	return vm_rundir_qmp_connect(op->dl->dirfd, QMP_TIMEOUT_MS, &op->qmp, err);
 }
 
 void
-vm_attach_end(struct vm_attach_op *op)
+vm_hotplug_end(struct vm_hotplug *op)
 {
 	vm_qmp_close(op->qmp);
 	vm_lockmgr_close(op->ctx.lm);
 	vm_status_free(op->st);
 	if (op->dl)
-		vm_state_unlock(op->dl);
+		vm_rundir_unlock(op->dl);
 }

@@ -1,165 +1,17 @@
 /*
- * Lock manager: the driver-independent half of taking leases. See lock.h
- * and lock_driver.h; lock_query.c looks at leases from outside, and
- * lock_holders.c names who holds one.
+ * Leases: the driver-independent half of taking, changing and dropping
+ * one, and the wording of a conflict. See lock.h and lock_driver.h;
+ * lockmgr.c opens the manager and looks at leases from outside.
  */
-#include "holders.h"
-#include "disk_identity.h"
+#include "lock_driver.h"
 #include "exitcodes.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
-
-/* ---- nop driver ---- */
-
-static int
-nop_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm_error *err)
-{
-	return 0;
-}
-
-static int
-nop_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
-		 unsigned long long offset, struct vm_error *err)
-{
-	return 0;
-}
-
-/* An fd of /dev/null, so that callers unlock by close() with either driver. */
-static int
-nop_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
-	      struct vm_error *err)
-{
-	*fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open '/dev/null'");
-	return 0;
-}
-
-static int
-nop_probe(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
-	  struct vm_error *err)
-{
-	*state = VM_LEASE_FREE;
-	return 0;
-}
-
-static int
-nop_scan(struct vm_lockmgr *lm,
-	 int (*fn)(const char *id, const char *resource, enum vm_lease_state state, void *arg),
-	 void *arg, struct vm_error *err)
-{
-	return 0;
-}
-
-static int
-nop_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
-{
-	*removed = 0;
-	return 0;
-}
-
-static const struct vm_lock_driver driver_nop = {
-	.active = false,
-	.acquire = nop_acquire,
-	.acquire_byte = nop_acquire_byte,
-	.meta_lock = nop_meta_lock,
-	.probe = nop_probe,
-	.scan = nop_scan,
-	.gc = nop_gc,
-};
-
-/* ---- the manager ---- */
-
-int
-vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths,
-		struct vm_lockmgr **out, struct vm_error *err)
-{
-	const char *name = conf->lock_manager ? conf->lock_manager : "file";
-	const struct vm_lock_driver *drv;
-	struct vm_lockmgr *lm;
-
-	if (strcmp(name, "file") == 0)
-		drv = &vm_lock_driver_file;
-	else if (strcmp(name, "nop") == 0)
-		drv = &driver_nop;
-	else if (strcmp(name, "sanlock") == 0)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "lock manager 'sanlock' is not available in this build");
-	else
-		return vm_error_set(err, VM_EXIT_INVALID, "unknown lock manager '%s'", name);
-
-	lm = calloc(1, sizeof(*lm));
-	if (!lm)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lock manager");
-	lm->drv = drv;
-	lm->space_fd = -1;
-	lm->local_fd = -1;
-	lm->meta_timeout = conf->metadata_lock_timeout;
-	lm->paths.session = paths->session;
-	lm->paths.fd = fcntl(paths->fd, F_DUPFD_CLOEXEC, 3);
-	lm->paths.rundir = strdup(paths->rundir);
-	if (lm->paths.fd < 0 || !lm->paths.rundir) {
-		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock manager");
-		vm_lockmgr_close(lm);
-		return -1;
-	}
-	if (drv->open && drv->open(lm, conf, err) < 0) {
-		vm_lockmgr_close(lm);
-		return -1;
-	}
-	*out = lm;
-	return 0;
-}
-
-void
-vm_lockmgr_close(struct vm_lockmgr *lm)
-{
-	if (!lm)
-		return;
-	if (lm->drv->close)
-		lm->drv->close(lm);
-	vm_paths_close(&lm->paths);
-	free(lm->owner_name);
-	free(lm->space);
-	free(lm->local_space);
-	free(lm);
-}
-
-int
-vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_error *err)
-{
-	char *n = strdup(name);
-
-	if (!n)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot set the lease owner");
-	free(lm->owner_name);
-	lm->owner_name = n;
-	return 0;
-}
-
-bool
-vm_lockmgr_active(const struct vm_lockmgr *lm)
-{
-	return lm->drv->active;
-}
-
-const char *
-vm_lockmgr_space(const struct vm_lockmgr *lm)
-{
-	return lm->space;
-}
-
-const char *
-vm_lockmgr_space_of(const struct vm_lockmgr *lm, const char *resource)
-{
-	return lm->local_space && vm_disk_identity_local(resource) ? lm->local_space : lm->space;
-}
 
 void
 vm_lease_hash(const char *resource, char out[65])
@@ -184,18 +36,44 @@ is_uuid(const char *resource)
 	return strncmp(resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0;
 }
 
-/* The conflict message; the holder comes from the status files. NAME
- * is the disk whose identity RESOURCE is, or NULL. */
+bool
+vm_lease_local(const char *resource)
+{
+	return strncmp(resource, VM_LEASE_INODE_PREFIX, strlen(VM_LEASE_INODE_PREFIX)) == 0 ||
+	       strncmp(resource, VM_LEASE_BLOCKDEV_PREFIX, strlen(VM_LEASE_BLOCKDEV_PREFIX)) == 0;
+}
+
+const char *
+vm_lease_state_name(enum vm_lease_state state)
+{
+	switch (state) {
+	case VM_LEASE_HELD_SHARED:
+		return "shared";
+	case VM_LEASE_HELD_EXCLUSIVE:
+		return "exclusive";
+	default:
+		return "free";
+	}
+}
+
+void
+vm_lease_info_clear(struct vm_lease_info *info)
+{
+	vm_lockmgr_holders_free(info->holders, info->nholders);
+	free(info->resource);
+	memset(info, 0, sizeof(*info));
+}
+
+/* The conflict message, naming the holder when the holders function
+ * does. NAME is the disk whose identity RESOURCE is, or NULL. */
 static int
 conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct vm_error *err)
 {
-	struct holders h = { 0 };
 	char **names = NULL;
 	size_t n = 0;
 	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
 
-	holders_load(lm, &h);
-	holders_find(&h, resource, &names, &n);
+	vm_lockmgr_holders(lm, resource, &names, &n);
 	if (is_uuid(resource) && n)
 		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by domain '%s'", uuid,
 			     names[0]);
@@ -206,22 +84,17 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by domain '%s'", name,
 			     resource, names[0]);
 	else if (name)
-		vm_error_set(err, VM_EXIT_NO,
-			     "disk '%s' (%s) is in use by another host or process", name, resource);
+		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by another host or process",
+			     name, resource);
 	else if (n)
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by domain '%s'", resource,
 			     names[0]);
 	else
 		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by another host or process",
 			     resource);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	holders_free(&h);
+	vm_lockmgr_holders_free(names, n);
 	return -1;
 }
-
-/* ---- leases ---- */
 
 static struct vm_lease *
 lease_new(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
@@ -241,7 +114,9 @@ lease_new(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
 		vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take a lease on '%s'", resource);
 		return NULL;
 	}
+	l->drv = lm->drv;
 	l->mode = mode;
+	l->pid = lm->pid;
 	l->fd = -1;
 	return l;
 }
@@ -284,8 +159,8 @@ vm_lease_try(struct vm_lockmgr *lm, const char *resource, struct vm_lease **out,
 }
 
 int
-vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
-		 int wait_ms, struct vm_lease **out, struct vm_error *err)
+vm_lease_acquire(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int wait_ms,
+		 struct vm_lease **out, struct vm_error *err)
 {
 	return vm_lease_acquire_named(lm, resource, NULL, mode, wait_ms, out, err);
 }
@@ -312,18 +187,42 @@ vm_lease_acquire_byte(struct vm_lockmgr *lm, const char *path, unsigned long lon
 	return 0;
 }
 
-int
-vm_lease_adopt(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, int fd,
-	       struct vm_lease **out, struct vm_error *err)
-{
-	struct vm_lease *l = lease_new(lm, resource, mode, err);
+struct take_over {
+	struct vm_lockmgr *lm;
+	const char *resource;
+	enum vm_lease_mode mode;
+	vm_lease_fn *fn;
+	void *arg;
+	struct vm_error *err;
+};
 
-	if (!l)
+/* FD carries a lock of another process: ours now, unlocked for both on
+ * release. */
+static int
+adopt(int fd, void *arg)
+{
+	struct take_over *t = arg;
+	struct vm_lease *l = lease_new(t->lm, t->resource, t->mode, t->err);
+
+	if (!l) {
+		close(fd);
 		return -1;
+	}
+	l->pid = 0;
 	l->fd = fd;
 	l->unlock = true;
-	*out = l;
-	return 0;
+	return t->fn(l, t->arg, t->err);
+}
+
+int
+vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode, pid_t pid,
+		   vm_lease_fn *fn, void *arg, struct vm_error *err)
+{
+	struct take_over t = { lm, resource, mode, fn, arg, err };
+
+	if (!lm->drv->take_over)
+		return 0;
+	return lm->drv->take_over(lm, resource, pid, adopt, &t, err);
 }
 
 int
@@ -355,13 +254,10 @@ vm_lease_fd(const struct vm_lease *lease)
 void
 vm_lease_release(struct vm_lease *lease)
 {
-	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
-
 	if (!lease)
 		return;
-	/* the content lease is byte 0 with every driver that has fds */
-	if (lease->unlock && lease->fd >= 0)
-		fcntl(lease->fd, F_OFD_SETLK, &fl);
+	if (lease->drv->release)
+		lease->drv->release(lease);
 	if (lease->fd >= 0)
 		close(lease->fd);
 	free(lease->resource);

@@ -2,19 +2,19 @@
  * What attach.c, detach.c and media.c share: one vm-attach call on a
  * locked, running domain, the QMP commands it sends, and the status
  * records, leases and labels of the disks it adds and removes. Internal
- * to the library; the API is attach.h.
+ * to the library; the API is attach.h, detach.h and media.h.
  *
- *	struct vm_attach_op op = { .conf = conf, .opts = opts, .name = name };
- *	int r = vm_attach_begin(&op, paths, target, err);
+ *	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
+ *	int r = vm_hotplug_begin(&op, paths, target, err);
  *
  *	if (r == 0)
  *		r = ...;
- *	vm_attach_end(&op);
+ *	vm_hotplug_end(&op);
  *
  * Functions taking ERR return -1 and fill it on failure.
  */
-#ifndef VM_ATTACH_OP_H
-#define VM_ATTACH_OP_H
+#ifndef VM_HOTPLUG_H
+#define VM_HOTPLUG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,52 +27,44 @@
 #include "error.h"
 
 /* One vm-attach call on a locked, running domain. */
-struct vm_attach_op {
+struct vm_hotplug {
 	const struct vm_conf *conf;
 	const struct vm_attach_opts *opts;
 	const char *name;
 	struct vm_domlock *dl;
 	struct vm_status *st;
-	struct vm_disk_ctx ctx;
+	struct vm_disks_ctx ctx;
 	struct vm_qmp *qmp;
 };
 
 /*
  * Checks that TARGET can name a disk, takes the domain lock, reads the
  * status of the running domain and connects to its QMP socket. The
- * caller sets conf, opts and name first, and calls vm_attach_end()
+ * caller sets conf, opts and name first, and calls vm_hotplug_end()
  * whatever this returns.
  */
-int vm_attach_begin(struct vm_attach_op *op, const struct vm_paths *paths, const char *target,
-		    struct vm_error *err);
-void vm_attach_end(struct vm_attach_op *op);
+int vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char *target,
+		     struct vm_error *err);
+void vm_hotplug_end(struct vm_hotplug *op);
 
-/* QMP */
-
-/* A JSON object of KEY, VALUE pairs up to a NULL key; the values are taken. */
-json_object *vm_attach_json(const char *key, ...);
-
-#define S(s) json_object_new_string(s)
+/* QMP (the JSON helpers are qmp.h's) */
 
 /* Sends CMD with ARGS, which it puts. */
-int vm_attach_qmp(struct vm_attach_op *op, const char *cmd, json_object *args, json_object **ret,
-		  struct vm_error *err);
-/* The string member KEY of O, or "" */
-const char *vm_attach_member(json_object *o, const char *key);
-size_t vm_attach_array_len(json_object *a);
+int vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *args, json_object **ret,
+		   struct vm_error *err);
 
 /* Which of the block nodes of TARGET exist: bit 0 the format node, bit 1 the protocol node. */
-int vm_attach_block_nodes(struct vm_attach_op *op, const char *target, unsigned *nodes,
-			  struct vm_error *err);
+int vm_hotplug_block_nodes(struct vm_hotplug *op, const char *target, unsigned *nodes,
+			   struct vm_error *err);
 /* Deletes whatever block nodes of TARGET exist, backing files' too, each user first. */
-int vm_attach_delete_nodes(struct vm_attach_op *op, const char *target, struct vm_error *err);
+int vm_hotplug_delete_nodes(struct vm_hotplug *op, const char *target, struct vm_error *err);
 /*
  * Passes each file of D's chain IMG to QEMU (add-fd) and adds its two
  * nodes on "/dev/fdset/N", the last backing file first; *ADDED counts
  * the nodes that exist.
  */
-int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d,
-			const struct vm_image *img, int *added, struct vm_error *err);
+int vm_hotplug_add_nodes(struct vm_hotplug *op, const struct vm_disk *d, const struct vm_image *img,
+			 int *added, struct vm_error *err);
 
 /* Leases and labels */
 
@@ -82,15 +74,15 @@ int vm_attach_add_nodes(struct vm_attach_op *op, const struct vm_disk *d,
  * port BUS or "") written first. On failure nothing is left but the
  * error; on success the caller closes IMG once QEMU has the files.
  */
-int vm_attach_lease_and_label(struct vm_attach_op *op, const struct vm_disk *d, const char *bus,
-			      struct vm_image *img, struct vm_leaseset *held,
-			      struct vm_error *err);
+int vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, const char *bus,
+			       struct vm_image *img, struct vm_leaseset *held,
+			       struct vm_error *err);
 
 /* Hands the leases in HELD (if any) to QEMU as the named fds "lease-TARGET"
  * (".K" for the K-th after it); the caller's copies still hold them until
  * vm_leaseset_release(). */
-int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_leaseset *held,
-			bool *passed, struct vm_error *err);
+int vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leaseset *held,
+			 bool *passed, struct vm_error *err);
 
 /*
  * Once QEMU no longer uses the disk of record I: takes its lease away
@@ -99,7 +91,7 @@ int vm_attach_hand_over(struct vm_attach_op *op, const char *target, struct vm_l
  * record is PENDING (SIZE_MAX for none): a medium being inserted, whose
  * lease vm-attach still holds and QEMU does not have yet.
  */
-int vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct vm_error *err);
+int vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct vm_error *err);
 
 /*
  * Undoes the last record's QEMU side (NODES block nodes, the named
@@ -107,7 +99,7 @@ int vm_attach_release(struct vm_attach_op *op, size_t i, size_t pending, struct 
  * holds. When QEMU refuses a step the disk stays recorded, for a later
  * detach or vm-stop to finish.
  */
-void vm_attach_unwind(struct vm_attach_op *op, const char *target, int nodes, bool passed,
-		      const struct vm_leaseset *held);
+void vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool passed,
+		       const struct vm_leaseset *held);
 
 #endif

@@ -1,0 +1,126 @@
+/*
+ * A disk of a domain: its model, the rules it must follow, and how QEMU
+ * sees it, for vm-start's command line and vm-attach's hotplug alike.
+ * The rules are one validator for the domain XML's <disk> (disk_xml.c
+ * puts "FILE:LINE: <element>" before their messages) and vm-attach's
+ * command line; they fail with VM_EXIT_INVALID.
+ *
+ *	struct vm_disk d = { 0 };
+ *	if (vm_disk_set_target(&d, "sdb", "scsi", err) < 0 ||
+ *	    vm_disk_set_source(&d, path, true, err) < 0 || vm_disk_finish(&d, err) < 0) ...
+ *	vm_disk_clear(&d);
+ *
+ * QEMU names a disk by its target dev: format node "drive-DEV",
+ * protocol node "file-DEV", device id DEV, so that hotplug and detach
+ * can address it. This file needs no libxml2: vm-attach links it.
+ */
+#ifndef VM_DISK_H
+#define VM_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "error.h"
+
+#define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
+#define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
+
+enum vm_disk_type { VM_DISK_FILE, VM_DISK_BLOCK };
+enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM };
+enum vm_disk_format { VM_FORMAT_RAW, VM_FORMAT_QCOW2 };
+enum vm_disk_bus { VM_BUS_VIRTIO, VM_BUS_SATA, VM_BUS_SCSI };
+enum vm_cache {
+	VM_CACHE_DEFAULT,
+	VM_CACHE_NONE,
+	VM_CACHE_WRITEBACK,
+	VM_CACHE_WRITETHROUGH,
+	VM_CACHE_DIRECTSYNC,
+	VM_CACHE_UNSAFE
+};
+
+struct vm_disk {
+	enum vm_disk_type type;
+	enum vm_disk_device device;
+	enum vm_disk_format format;
+	enum vm_cache cache;
+	char *source; /* as written; NULL for an empty cdrom */
+	char *target; /* "vda", "sda" ... validated [a-z]+ */
+	enum vm_disk_bus bus;
+	bool readonly; /* cdroms are always readonly */
+	bool shareable;
+	bool relabel; /* false with <seclabel relabel='no'/> in the disk */
+	char *serial;
+	int line; /* line of <disk>, for messages */
+};
+
+struct vm_image;
+struct vm_argv;
+struct vm_devices_argv;
+
+/* The rules */
+
+/*
+ * Sets D's target to DEV (vd* or sd*, 3 to 8 letters) and its bus to BUS
+ * ("virtio", "sata" or "scsi"; NULL: virtio for vd*, scsi for sd*). An
+ * sd* target numbers the sata port or scsi target, as in libvirt.
+ */
+int vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus, struct vm_error *err);
+/*
+ * Sets D's source to PATH, which must exist: a block device if D's type
+ * is VM_DISK_BLOCK, else a regular file; with ANY_TYPE, either, which
+ * sets D's type.
+ */
+int vm_disk_set_source(struct vm_disk *d, const char *path, bool any_type, struct vm_error *err);
+/* The rules between D's parts once they are all set; makes a cdrom readonly. */
+int vm_disk_finish(struct vm_disk *d, struct vm_error *err);
+
+/* Parses a lone <disk> element, as vm-attach takes it (disk_xml.c: libxml2). */
+int vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *disk,
+		  struct vm_error *err);
+void vm_disk_clear(struct vm_disk *disk);
+/* libvirt's disk numbering: sda 0, sdz 25, sdaa 26; -1 if not a name. */
+long vm_disk_index(const char *target);
+
+/*
+ * Opens the files of disk D, which has a source (image.h): its own file
+ * read-write unless it is read-only (or a cdrom), or INSPECT asks for
+ * read-only throughout (vm-start --print-argv).
+ */
+int vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
+		       struct vm_error *err);
+
+/* QEMU */
+
+/* Device properties that boot disks and hotplugged disks share. */
+bool vm_disk_share_rw(const struct vm_disk *d);
+bool vm_disk_write_cache(const struct vm_disk *d);
+
+/* Node and device names of a disk target: its own file's nodes. */
+void vm_disk_node_names(const char *target, char fmt[32], char file[32]);
+/* The nodes of file K of the chain: K 0 as above, then "bK-DEV" and
+ * "bfK-DEV" for its backing files, which fits QEMU's 31 bytes. */
+void vm_disk_layer_names(const char *target, size_t k, char fmt[32], char file[32]);
+
+/*
+ * The -blockdev (and blockdev-add) arguments of file K of disk D, whose
+ * files IMG holds: the protocol node on FILENAME (a "/dev/fdset/N" that
+ * holds the fd of IMG->v[K]) and the format node on it. A qcow2 node
+ * gets "backing" explicitly, the next file's format node or null on the
+ * last, so that QEMU opens no file by name; a backing node must exist
+ * before its user, so add them from the last file to the first. The
+ * caller puts both.
+ */
+void vm_disk_blockdev_json(const struct vm_disk *d, const struct vm_image *img, size_t k,
+			   const char *filename, json_object **proto, json_object **fmt);
+/*
+ * The device_add arguments of D. A virtio disk goes on BUS, the
+ * "pci.N" of a root port (NULL: QEMU picks a slot); a sata or scsi disk
+ * on the controller vm-start names "sata0" or "scsi0". vm-start's
+ * -device is the same object (vm_argv_opt_json()). The caller puts it.
+ */
+json_object *vm_disk_device_json(const struct vm_disk *d, const char *bus);
+
+/* The -add-fd, -blockdev and -device arguments of every disk (devices.h). */
+int vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err);
+
+#endif

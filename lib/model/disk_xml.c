@@ -1,0 +1,230 @@
+/* The <disk> element, in a domain and alone (vm-attach); the rules are disk.c's. */
+#include "devices.h"
+#include "disk.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A rule of disk.c broken at N: its message gets N's file, line and name. */
+static int
+at(struct vm_xmlcheck *x, xmlNodePtr n, int r)
+{
+	if (r == 0 || x->err->code != VM_EXIT_INVALID)
+		return r;
+	return vm_error_prefix(x->err, "%s:%ld: <%s>", x->file, vm_xmlcheck_line(n),
+			       (const char *)n->name);
+}
+
+static int
+disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
+	struct vm_disk *d;
+
+	if (dom && !(c->disk = VM_DEVICES_APPEND(x, dom->disks, dom->ndisks)))
+		return -1;
+	d = c->disk;
+	d->type = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "block") ? VM_DISK_BLOCK
+									 : VM_DISK_FILE;
+	d->device = vm_devices_streq(vm_xmlcheck_attr(n, "device"), "cdrom") ? VM_DEVICE_CDROM
+									     : VM_DEVICE_DISK;
+	d->format = VM_FORMAT_RAW;
+	d->cache = VM_CACHE_DEFAULT;
+	d->relabel = true;
+	d->line = (int)vm_xmlcheck_line(n);
+	return 0;
+}
+
+static const char *const cache_names[] = {
+	[VM_CACHE_NONE] = "none",
+	[VM_CACHE_WRITEBACK] = "writeback",
+	[VM_CACHE_WRITETHROUGH] = "writethrough",
+	[VM_CACHE_DIRECTSYNC] = "directsync",
+	[VM_CACHE_UNSAFE] = "unsafe",
+};
+
+static int
+driver_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	const char *cache = vm_xmlcheck_attr(n, "cache");
+
+	if (vm_devices_streq(vm_xmlcheck_attr(n, "type"), "qcow2"))
+		d->format = VM_FORMAT_QCOW2;
+	for (size_t i = 0; cache && i < sizeof(cache_names) / sizeof(*cache_names); i++)
+		if (vm_devices_streq(cache_names[i], cache))
+			d->cache = i;
+	return 0;
+}
+
+static int
+source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	bool block = d->type == VM_DISK_BLOCK;
+	const char *want = block ? "dev" : "file";
+	const char *path = vm_xmlcheck_attr(n, want);
+
+	if (vm_xmlcheck_attr(n, block ? "file" : "dev"))
+		return vm_xmlcheck_error(x, n, "attribute '%s' does not fit a disk of type '%s'",
+					 block ? "file" : "dev", block ? "block" : "file");
+	if (!path)
+		return vm_xmlcheck_error(x, n, "missing attribute '%s'", want);
+	return at(x, n, vm_disk_set_source(d, path, false, x->err));
+}
+
+static int
+target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return at(x, n,
+		  vm_disk_set_target(vm_devices_ctx(x)->disk, vm_xmlcheck_attr(n, "dev"),
+				     vm_xmlcheck_attr(n, "bus"), x->err));
+}
+
+static int
+readonly_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	vm_devices_ctx(x)->disk->readonly = true;
+	return 0;
+}
+
+static int
+shareable_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	vm_devices_ctx(x)->disk->shareable = true;
+	return 0;
+}
+
+static int
+serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	if (!*s || s[strspn(s, ok)] || strlen(s) > 64)
+		return vm_xmlcheck_error(x, n,
+					 "invalid serial '%s' (expected 1 to 64 letters, digits or '_.+-')",
+					 s);
+	free(d->serial);
+	d->serial = steal_ptr(s);
+	return 0;
+}
+
+static int
+seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	vm_devices_ctx(x)->disk->relabel = !vm_devices_streq(vm_xmlcheck_attr(n, "relabel"), "no");
+	return 0;
+}
+
+static int
+disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_disk *d = c->disk;
+
+	if (!d->target)
+		return vm_xmlcheck_error(x, n, "missing <target>");
+	if (d->device == VM_DEVICE_DISK && !d->source)
+		return vm_xmlcheck_error(x, n, "missing <source> (only a cdrom may be empty)");
+	if (at(x, n, vm_disk_finish(d, x->err)) < 0)
+		return -1;
+	for (size_t i = 0; c->dom && &c->dom->disks[i] != d; i++)
+		if (!strcmp(c->dom->disks[i].target, d->target))
+			return vm_xmlcheck_error(x, n,
+						 "duplicate target dev '%s' (first on line %d)",
+						 d->target, c->dom->disks[i].line);
+	return 0;
+}
+
+static const struct vm_xmlcheck_attr disk_attrs[] = {
+	{ "type", "file|block", VM_XMLCHECK_OPTIONAL },
+	{ "device", "disk|cdrom", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr driver_attrs[] = {
+	{ "name", "qemu", VM_XMLCHECK_OPTIONAL },
+	{ "type", "raw|qcow2", VM_XMLCHECK_OPTIONAL },
+	{ "cache", "none|writeback|writethrough|directsync|unsafe", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr source_attrs[] = {
+	{ "file", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "dev", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr target_attrs[] = {
+	{ "dev", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "bus", "virtio|sata|scsi", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr seclabel_attrs[] = { { "model", "dac", VM_XMLCHECK_OPTIONAL },
+							  { "relabel", "yes|no",
+							    VM_XMLCHECK_REQUIRED },
+							  { NULL } };
+
+static const struct vm_xmlcheck_elem disk_children[] = {
+	{ "driver", .attrs = driver_attrs, .begin = driver_begin },
+	{ "source", .attrs = source_attrs, .begin = source_begin },
+	{ "target", .attrs = target_attrs, .begin = target_begin },
+	{ "readonly", .begin = readonly_begin },
+	{ "shareable", .begin = shareable_begin },
+	{ "serial", .content = VM_XMLCHECK_TEXT, .begin = serial_begin },
+	{ "seclabel", .attrs = seclabel_attrs, .begin = seclabel_begin },
+	VM_DEVICES_ADDRESS,
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem elems[] = { { "disk", .attrs = disk_attrs,
+						   .children = disk_children, .multi = true,
+						   .begin = disk_begin, .end = disk_end },
+						 { NULL } };
+
+static void
+clear(struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->ndisks; i++)
+		vm_disk_clear(&dom->disks[i]);
+	free(dom->disks);
+}
+
+const struct vm_devices_class vm_disk_class = {
+	.elems = elems,
+	.argv = vm_disk_argv,
+	.clear = clear,
+};
+
+int
+vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *disk,
+	      struct vm_error *err)
+{
+	struct vm_domain_ctx c = { .disk = disk };
+	struct vm_xmlcheck x = { name, err, &c };
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int r;
+
+	memset(disk, 0, sizeof(*disk));
+	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (!root || root->ns || strcmp((const char *)root->name, "disk"))
+		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected a <disk> element", name);
+	else
+		r = vm_xmlcheck_walk(&x, root, &elems[0]);
+	xmlFreeDoc(doc);
+	if (r < 0)
+		vm_disk_clear(disk);
+	return r;
+}
