@@ -318,7 +318,7 @@ spawn(struct start *s, struct vm_error *err)
 	if (log < 0)
 		return -1;
 	if (qemu_env(s, env, err) < 0 ||
-	    vm_qemu_argv(s->dom, s->conf, mon, s->images, &argv, err) < 0) {
+	    vm_qemu_argv(s->dom, s->conf, mon, s->images, NULL, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
