@@ -199,11 +199,52 @@ check_duplicates(const struct vm_domain *dom, struct vm_error *err)
 	return r;
 }
 
+/* Tries for a MAC of our own before giving up: 2^24 of them make a clash rare. */
+#define MAC_TRIES 16
+
 /*
- * Each tap interface's MAC (made now if the XML has none), held by QEMU
- * as the lease "mac:MAC" so that no two running domains, here or on a
- * host sharing the lockspace, put one MAC on a network. Recorded before
- * it is taken, so that a conflict names the domain that holds it.
+ * The lease "mac:MAC" on N's MAC; one made here (the XML has none) is
+ * made anew while another domain, or another interface of this one,
+ * holds it, as libvirt picks a free one.
+ */
+static int
+lease_mac(struct start *s, struct vm_iface *n, struct vm_error *err)
+{
+	char resource[sizeof(VM_LEASE_MAC_PREFIX) + VM_MAC_STRLEN];
+	bool generate = !n->mac;
+	struct vm_lease *lease = NULL;
+	unsigned char mac[VM_MAC_LEN];
+	int busy = 1;
+
+	if (generate && !(n->mac = malloc(VM_MAC_STRLEN)))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot make a MAC address");
+	for (int k = 0; busy && k < (generate ? MAC_TRIES : 1); k++) {
+		if (generate) {
+			if (vm_mac_generate(mac, err) < 0)
+				return -1;
+			vm_mac_format(mac, n->mac);
+		}
+		snprintf(resource, sizeof(resource), VM_LEASE_MAC_PREFIX "%s", n->mac);
+		if (!vm_lockmgr_active(s->ctx.lm))
+			return 0;
+		busy = generate ? vm_lease_try(s->ctx.lm, resource, &lease, err)
+				: vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0,
+						   &lease, err);
+		if (busy < 0)
+			return -1;
+	}
+	if (busy)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "no free MAC address in %d tries: each made was held by a running domain",
+				    MAC_TRIES);
+	return vm_leaseset_add(&s->held, lease, err);
+}
+
+/*
+ * Each tap interface's MAC, held by QEMU as a lease so that no two
+ * running domains, here or on a host sharing the lockspace, put one MAC
+ * on a network, and recorded with its bridge so that a conflict with
+ * this domain names it.
  */
 static int
 take_macs(struct start *s, struct vm_error *err)
@@ -211,32 +252,16 @@ take_macs(struct start *s, struct vm_error *err)
 	for (size_t i = 0; i < s->dom->nifaces; i++) {
 		struct vm_iface *n = &s->dom->ifaces[i];
 		struct vm_status_iface rec = { .lease = vm_lockmgr_active(s->ctx.lm) };
-		char resource[sizeof(VM_LEASE_MAC_PREFIX) + VM_MAC_STRLEN];
-		struct vm_lease *lease = NULL;
-		unsigned char mac[VM_MAC_LEN];
 		const char *bridge;
 
 		if (!vm_net_has_tap(n))
 			continue;
-		if (!n->mac) {
-			if (vm_mac_generate(mac, err) < 0)
-				return -1;
-			n->mac = malloc(VM_MAC_STRLEN);
-			if (!n->mac)
-				return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start");
-			vm_mac_format(mac, n->mac);
-		}
-		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0)
+		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0 ||
+		    lease_mac(s, n, err) < 0)
 			return -1;
 		snprintf(rec.mac, sizeof(rec.mac), "%s", n->mac);
 		snprintf(rec.bridge, sizeof(rec.bridge), "%s", bridge ? bridge : "");
 		if (vm_status_add_iface(&s->st, &rec, err) < 0)
-			return -1;
-		if (!rec.lease)
-			continue;
-		snprintf(resource, sizeof(resource), VM_LEASE_MAC_PREFIX "%s", n->mac);
-		if (vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
-		    vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -346,7 +371,6 @@ make_taps(struct start *s, struct vm_error *err)
 		}
 		s->tapfds[i] = s->taps[i].fds[0];
 		snprintf(r->tap, sizeof(r->tap), "%s", s->taps[i].name);
-		vm_hook("start:tap");
 	}
 	return 0;
 }

@@ -153,6 +153,7 @@ driver_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 iface_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
 	struct vm_iface *i = vm_devices_ctx(x)->iface;
 
 	if ((i->type == VM_IFACE_BRIDGE || i->type == VM_IFACE_NETWORK) && !i->source)
@@ -165,6 +166,11 @@ iface_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "an existing tap (managed='no') keeps its own mtu");
 	if (i->mtu && i->type == VM_IFACE_USER)
 		return vm_xmlcheck_error(x, n, "a user interface has no mtu to set");
+	for (const struct vm_iface *o = dom->ifaces; i->mac && o < i; o++)
+		if (vm_devices_streq(o->mac, i->mac))
+			return vm_xmlcheck_error(x, n,
+						 "mac address '%s' is already the interface's of line %d",
+						 i->mac, o->line);
 	return i->model ? 0 : vm_devices_set_str(x, &i->model, "virtio");
 }
 

@@ -643,6 +643,10 @@ static const struct bad {
 	  "t.xml:7: <mac>: invalid MAC address '52:54:00:00:00:00:00': expected six hex octets" },
 	{ "", "<interface type='user'><model type='ne2k_pci'/></interface>",
 	  "t.xml:7: <model>: unsupported type 'ne2k_pci' (expected virtio, e1000, e1000e, rtl8139 or vmxnet3)" },
+	{ "",
+	  "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>\n"
+	  "<interface type='bridge'><source bridge='b'/><mac address='52:54:00:00:00:01'/></interface>",
+	  "t.xml:8: <interface>: mac address '52:54:00:00:00:01' is already the interface's of line 7" },
 	{ "", "<interface type='direct'/>",
 	  "t.xml:7: <interface>: unsupported type 'direct' (expected user, bridge, network or ethernet)" },
 	{ "", "<interface type='bridge'/>",
