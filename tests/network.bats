@@ -122,9 +122,15 @@ assert_nothing_left() {
 @test "an unknown bridge is exit 3 naming it, with nothing left behind" {
 	xml=$(make_domain nobr "<interface type='bridge'><source bridge='br7'/></interface>")
 	run -3 start_in_ns --paused "$xml"
-	assert_output --partial "<interface>"
-	assert_output --partial "br7"
+	assert_output --partial "$xml:7: <interface>: cannot add a tap to bridge 'br7': it does not exist"
 	assert_nothing_left nobr
+}
+
+@test "a bridge name longer than the kernel's 15 characters is exit 3, with nothing left behind" {
+	xml=$(make_domain longbr "<interface type='bridge'><source bridge='br0-and-more-than-15'/></interface>")
+	run -3 start_in_ns --paused "$xml"
+	assert_output --partial "$xml:7: <interface>: invalid bridge name 'br0-and-more-than-15'"
+	assert_nothing_left longbr
 }
 
 @test "a multicast MAC is exit 3 naming file, line and element, with nothing left behind" {

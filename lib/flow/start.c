@@ -360,13 +360,14 @@ make_taps(struct start *s, struct vm_error *err)
 		if (!vm_net_has_tap(n))
 			continue;
 		r = &s->st.ifaces[rec++];
-		if (vm_mac_parse(n->mac, mac, err) < 0)
+		/* the bridge by its whole name: the record's may be cut short */
+		if (vm_mac_parse(n->mac, mac, err) < 0 ||
+		    vm_net_bridge(n, s->conf, s->dom->file, &cfg.bridge, err) < 0)
 			return -1;
-		cfg.bridge = r->bridge[0] ? r->bridge : NULL;
 		ret = n->unmanaged ? vm_tapdev_open(&s->taps[i], n->target, 1, err)
 				   : vm_tapdev_create(&s->taps[i], &cfg, err);
 		if (ret < 0) {
-			vm_error_prefix(err, "%s:%d: <interface>: ", s->dom->file, n->line);
+			vm_error_prefix(err, "%s:%d: <interface>", s->dom->file, n->line);
 			return -1;
 		}
 		s->tapfds[i] = s->taps[i].fds[0];
