@@ -60,6 +60,8 @@ held() {
 	assert_output --partial '"interfaces":[{"mac":"52:54:00:12:34:01","tap":"'"$tap"'","bridge":"br0"}]'
 	run -0 held
 	assert_output --partial "exclusive br              mac:52:54:00:12:34:01"
+	run vm-lock status --domain br
+	assert_output --partial "mac:52:54:00:12:34:01"
 }
 
 @test "an interface without <mac> gets a 52:54:00 MAC, recorded and leased" {
