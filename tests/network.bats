@@ -178,3 +178,21 @@ assert_nothing_left() {
 		"$VMKIT_BUILDDIR/vm-start" --paused "$xml"
 	assert_output --partial "session mode cannot make or open a tap device"
 }
+
+@test "an existing tap (ethernet, managed='no') is opened by name and outlives QEMU" {
+	ip -n "$NS" tuntap add mode tap name t0
+	xml=$(make_domain eth "<interface type='ethernet'><target dev='t0' managed='no'/><mac address='52:54:00:12:34:06'/></interface>")
+	run -0 start_in_ns --paused "$xml"
+	[ "$(iface eth tap)" = t0 ]
+	run -0 vm-stop --force eth
+	run -0 taps
+	assert_output t0
+}
+
+@test "vm-start --print-argv shows a placeholder for the tap and makes none" {
+	xml=$(bridge_domain argv "<mac address='52:54:00:12:34:07'/>")
+	run -0 start_in_ns --print-argv "$xml"
+	assert_output --partial "'-netdev' 'tap,id=hostnet0,fd=<hostnet0>'"
+	assert_output --partial "'-device' 'virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:07'"
+	assert_nothing_left argv
+}
