@@ -207,7 +207,8 @@ fd_report_emulator() {
 # resource the domain holds (its uuid, each leased disk and its
 # identity) in the lockspace; its liveness fd on the alive file; the
 # monitor's listening socket; and each of its disk images once (vm-start
-# opens them and passes them with -add-fd), read-only when <readonly/>.
+# opens them and passes them with -add-fd), read-only when <readonly/>;
+# and per tap interface its tap (/dev/net/tun) and its MAC's lease.
 # A new kind of fd handed to QEMU is one more entry here.
 assert_qemu_fds() {
 	python3 - "$VMKIT_RUNDIR/domains/$1" "${2:-$VMKIT_RUNDIR/leases}" <<'PY'
@@ -225,13 +226,17 @@ allowed = ['0 r /dev/null', '1 w+a %s/qemu.log' % dom, '2 w+a %s/qemu.log' % dom
 allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none']
 # a disk's identity lease (the file itself: dev, inode), when recorded
 allowed += ['* ' + lease(d['identity']) for d in st['disks'] if d.get('identity')]
+allowed += ['* ' + lease('mac:' + i['mac']) for i in st.get('interfaces', []) if i['lease']]
+allowed += ['* rw /dev/net/tun' for i in st.get('interfaces', [])]
 ro = {t.get('dev') for e in ET.parse(dom + '/domain.xml').iter('disk')
       if e.find('readonly') is not None for t in e.iter('target')}
 images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])
           for d in st['disks'] if d.get('path')]
 
 listening = {}
-for line in open('/proc/net/unix').read().splitlines()[1:]:
+# QEMU's own network namespace's sockets (it may run in another one)
+pid = open(dom + '/pid').read().strip()
+for line in open('/proc/%s/net/unix' % pid).read().splitlines()[1:]:
     f = line.split()
     if int(f[3], 16) & 0x10000:   # __SO_ACCEPTCON
         listening[f[6]] = f[7] if len(f) > 7 else ''

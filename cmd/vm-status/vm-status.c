@@ -40,6 +40,23 @@ info_json(const struct vm_info *i)
 	json_object_object_add(o, "uuid", json_object_new_string(i->uuid));
 	json_object_object_add(o, "uid", i->alive ? json_object_new_int64(i->uid) : NULL);
 	json_object_object_add(o, "isolated", json_object_new_boolean(i->own_uid));
+	if (i->nifaces) {
+		json_object *a = json_object_new_array();
+
+		for (size_t k = 0; k < i->nifaces; k++) {
+			const struct vm_status_iface *f = &i->ifaces[k];
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "mac", json_object_new_string(f->mac));
+			json_object_object_add(e, "tap",
+					       f->tap[0] ? json_object_new_string(f->tap) : NULL);
+			json_object_object_add(e, "bridge",
+					       f->bridge[0] ? json_object_new_string(f->bridge)
+							    : NULL);
+			json_object_array_add(a, e);
+		}
+		json_object_object_add(o, "interfaces", a);
+	}
 	return o;
 }
 
@@ -87,6 +104,7 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			print_line(&one);
 			note_shared(&one);
 		}
+		vm_info_clear(&one);
 		return one.alive ? 0
 				 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name,
 						one.state);
@@ -104,6 +122,8 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 		for (size_t i = 0; i < n; i++)
 			note_shared(&list[i]);
 	}
+	for (size_t i = 0; i < n; i++)
+		vm_info_clear(&list[i]);
 	free(list);
 	return 0;
 }

@@ -103,6 +103,11 @@ vm_conf_free(struct vm_conf *conf)
 	free(conf->user);
 	free(conf->group);
 	free(conf->emulator);
+	for (size_t i = 0; i < conf->nnetworks; i++) {
+		free(conf->networks[i].name);
+		free(conf->networks[i].bridge);
+	}
+	free(conf->networks);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -350,6 +355,43 @@ apply(struct vm_conf *conf, struct parser *ps, int line, const struct key *k, st
 	return 0;
 }
 
+const char *
+vm_conf_network(const struct vm_conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->nnetworks; i++)
+		if (!strcmp(conf->networks[i].name, name))
+			return conf->networks[i].bridge;
+	return NULL;
+}
+
+#define NETWORK_PREFIX "network."
+
+/* network.NAME = "BRIDGE", one key a network, so no fixed table entry. */
+static int
+apply_network(struct vm_conf *conf, struct parser *ps, int line, struct value *v)
+{
+	const char *name = ps->key + strlen(NETWORK_PREFIX);
+	struct vm_conf_network *nv;
+
+	if (!*name)
+		return fail(ps, line, "expected network.NAME");
+	if (v->type != V_STRING)
+		return fail(ps, line, "expected a \"string\", the name of a host bridge");
+	if (!*v->str)
+		return fail(ps, line, "empty string");
+	if (vm_conf_network(conf, name))
+		return fail(ps, line, "duplicate key");
+	nv = realloc(conf->networks, (conf->nnetworks + 1) * sizeof(*nv));
+	if (!nv)
+		return vm_error_set(ps->err, VM_EXIT_SYSTEM, "out of memory");
+	conf->networks = nv;
+	nv[conf->nnetworks].name = strdup(name);
+	if (!nv[conf->nnetworks].name)
+		return vm_error_set(ps->err, VM_EXIT_SYSTEM, "out of memory");
+	nv[conf->nnetworks++].bridge = steal_ptr(v->str);
+	return 0;
+}
+
 static int
 parse_setting(struct vm_conf *conf, struct parser *ps, int first_line[NKEYS])
 {
@@ -367,11 +409,12 @@ parse_setting(struct vm_conf *conf, struct parser *ps, int first_line[NKEYS])
 	for (i = 0; i < NKEYS && !k; i++)
 		if (!strcmp(keys[i].name, ps->key))
 			k = &keys[i];
-	if (!k)
+	if (!k && strncmp(ps->key, NETWORK_PREFIX, strlen(NETWORK_PREFIX)))
 		return fail(ps, line, "unknown key");
-	if (first_line[i - 1])
+	if (k && first_line[i - 1])
 		return fail(ps, line, "duplicate key (first set on line %d)", first_line[i - 1]);
-	first_line[i - 1] = line;
+	if (k)
+		first_line[i - 1] = line;
 	skip(ps, false);
 	if (!at(ps, '='))
 		return fail(ps, line, "expected '=' after the key");
@@ -384,7 +427,7 @@ parse_setting(struct vm_conf *conf, struct parser *ps, int first_line[NKEYS])
 			r = fail(ps, ps->line, "unexpected text after the value");
 	}
 	if (r == 0)
-		r = apply(conf, ps, line, k, &v);
+		r = k ? apply(conf, ps, line, k, &v) : apply_network(conf, ps, line, &v);
 	free(v.str);
 	ps->key[0] = '\0';
 	return r;

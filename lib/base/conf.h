@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include "error.h"
 
+/* A libvirt network's name and the host bridge it stands for. */
+struct vm_conf_network {
+	char *name;
+	char *bridge;
+};
+
 /* A range of ids, FIRST to LAST inclusive; LAST 0 when not set. */
 struct vm_id_range {
 	unsigned first, last;
@@ -38,6 +44,9 @@ struct vm_conf {
 	int metadata_lock_timeout;	  /* seconds, default 10, 0..3600 */
 	int shutdown_timeout;		  /* seconds, default 60, 1..86400 */
 	bool seccomp_sandbox;		  /* default true */
+	/* network.NAME = "BRIDGE": vmkit has no libvirtd to own networks */
+	struct vm_conf_network *networks;
+	size_t nnetworks;
 };
 
 /* Defaults: user "vmkit-qemu" for root, the caller otherwise. */
@@ -54,6 +63,9 @@ const char *vm_conf_path(void);
  * error unless it was named by $VMKIT_CONF.
  */
 int vm_conf_load(struct vm_conf *conf, const char *path, struct vm_error *err);
+
+/* The bridge that network.NAME maps NAME to, or NULL. */
+const char *vm_conf_network(const struct vm_conf *conf, const char *name);
 
 /* Parses a buffer; NAME is used in messages. For load and for fuzzing. */
 int vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len, const char *name,

@@ -63,6 +63,9 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 	snprintf(info->uuid, sizeof(info->uuid), "%s", st->uuid);
 	info->uid = st->uid;
 	info->own_uid = st->own_uid;
+	info->ifaces = steal_ptr(st->ifaces);
+	info->nifaces = st->nifaces;
+	st->nifaces = 0;
 	info->alive = vm_rundir_alive(dirfd);
 	if (info->alive) {
 		info->pid = vm_rundir_qemu_pid(dirfd);
@@ -71,6 +74,14 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 		info->state = vm_rundir_powered_off(dirfd) ? "shutoff" : "crashed";
 	vm_status_free(st);
 	return 0;
+}
+
+void
+vm_info_clear(struct vm_info *info)
+{
+	free(info->ifaces);
+	info->ifaces = NULL;
+	info->nifaces = 0;
 }
 
 static int
@@ -112,7 +123,10 @@ vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n, str
 		}
 		nv = realloc(v, (*n + 1) * sizeof(*v));
 		if (!nv) {
+			vm_info_clear(&info);
 			closedir(d);
+			for (size_t i = 0; i < *n; i++)
+				vm_info_clear(&v[i]);
 			free(v);
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list domains");
 		}

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include "paths.h"
 #include "error.h"
+#include "status.h"
 
 struct vm_info {
 	char name[65];
@@ -24,15 +25,18 @@ struct vm_info {
 	bool alive;
 	pid_t pid; /* 0 when unknown */
 	char uuid[37];
-	unsigned uid; /* QEMU's; with a record only */
-	bool own_uid; /* from user_range: isolated from other domains */
+	unsigned uid;			/* QEMU's; with a record only */
+	bool own_uid;			/* from user_range: isolated from other domains */
+	struct vm_status_iface *ifaces; /* the tap interfaces; vm_info_clear() frees them */
+	size_t nifaces;
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */
 int vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info,
 		struct vm_error *err);
-/* Every domain with state, sorted by name. */
+/* Every domain with state, sorted by name; free each with vm_info_clear(), then LIST. */
 int vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n,
 		 struct vm_error *err);
+void vm_info_clear(struct vm_info *info);
 
 #endif

@@ -11,9 +11,11 @@
 #include "disks.h"
 #include "rundir.h"
 #include "status.h"
+#include "tapdev.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -49,6 +51,8 @@ struct start {
 	struct vm_status st;
 	struct vm_leaseset held;
 	struct vm_image *images; /* each disk's open files, for QEMU */
+	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
+	int *tapfds;		 /* taps[i].fds[0], for the command line */
 	size_t nlabelled;	 /* disks 0..n-1 may carry our label */
 	bool change_id;		 /* not in session mode */
 	bool own_uid;		 /* lease a uid of its own from user_range */
@@ -195,6 +199,74 @@ check_duplicates(const struct vm_domain *dom, struct vm_error *err)
 	return r;
 }
 
+/* Tries for a MAC of our own before giving up: 2^24 of them make a clash rare. */
+#define MAC_TRIES 16
+
+/*
+ * The lease "mac:MAC" on N's MAC; one made here (the XML has none) is
+ * made anew while another domain, or another interface of this one,
+ * holds it, as libvirt picks a free one.
+ */
+static int
+lease_mac(struct start *s, struct vm_iface *n, struct vm_error *err)
+{
+	char resource[sizeof(VM_LEASE_MAC_PREFIX) + VM_MAC_STRLEN];
+	bool generate = !n->mac;
+	struct vm_lease *lease = NULL;
+	unsigned char mac[VM_MAC_LEN];
+	int busy = 1;
+
+	if (generate && !(n->mac = malloc(VM_MAC_STRLEN)))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot make a MAC address");
+	for (int k = 0; busy && k < (generate ? MAC_TRIES : 1); k++) {
+		if (generate) {
+			if (vm_mac_generate(mac, err) < 0)
+				return -1;
+			vm_mac_format(mac, n->mac);
+		}
+		snprintf(resource, sizeof(resource), VM_LEASE_MAC_PREFIX "%s", n->mac);
+		if (!vm_lockmgr_active(s->ctx.lm))
+			return 0;
+		busy = generate ? vm_lease_try(s->ctx.lm, resource, &lease, err)
+				: vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0,
+						   &lease, err);
+		if (busy < 0)
+			return -1;
+	}
+	if (busy)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "no free MAC address in %d tries: each made was held by a running domain",
+				    MAC_TRIES);
+	return vm_leaseset_add(&s->held, lease, err);
+}
+
+/*
+ * Each tap interface's MAC, held by QEMU as a lease so that no two
+ * running domains, here or on a host sharing the lockspace, put one MAC
+ * on a network, and recorded with its bridge so that a conflict with
+ * this domain names it.
+ */
+static int
+take_macs(struct start *s, struct vm_error *err)
+{
+	for (size_t i = 0; i < s->dom->nifaces; i++) {
+		struct vm_iface *n = &s->dom->ifaces[i];
+		struct vm_status_iface rec = { .lease = vm_lockmgr_active(s->ctx.lm) };
+		const char *bridge;
+
+		if (!vm_net_has_tap(n))
+			continue;
+		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0 ||
+		    lease_mac(s, n, err) < 0)
+			return -1;
+		snprintf(rec.mac, sizeof(rec.mac), "%s", n->mac);
+		snprintf(rec.bridge, sizeof(rec.bridge), "%s", bridge ? bridge : "");
+		if (vm_status_add_iface(&s->st, &rec, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 take_leases(struct start *s, struct vm_error *err)
 {
@@ -210,6 +282,8 @@ take_leases(struct start *s, struct vm_error *err)
 			return -1;
 	}
 	if (s->own_uid && take_uid(s, err) < 0)
+		return -1;
+	if (take_macs(s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->dom->nleases; i++) {
 		const struct vm_lease_def *d = &s->dom->leases[i];
@@ -258,6 +332,61 @@ qemu_env_free(char *env[NENV])
 {
 	for (size_t i = 0; i < NENV; i++)
 		free(env[i]);
+}
+
+/*
+ * The tap of each interface that has one: made (non-persistent, so it
+ * dies with the last fd, QEMU's once ours are closed) or, managed='no',
+ * opened. Its name goes in the status record take_macs() made.
+ */
+static int
+make_taps(struct start *s, struct vm_error *err)
+{
+	size_t rec = 0;
+
+	s->taps = calloc(s->dom->nifaces, sizeof(*s->taps));
+	s->tapfds = calloc(s->dom->nifaces, sizeof(*s->tapfds));
+	if (!s->taps || !s->tapfds)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot make the taps");
+	for (size_t i = 0; i < s->dom->nifaces; i++)
+		s->tapfds[i] = -1;
+	for (size_t i = 0; i < s->dom->nifaces; i++) {
+		const struct vm_iface *n = &s->dom->ifaces[i];
+		unsigned char mac[VM_MAC_LEN];
+		struct vm_tapdev_config cfg = { .name = n->target, .mtu = n->mtu, .mac = mac };
+		struct vm_status_iface *r;
+		int ret;
+
+		if (!vm_net_has_tap(n))
+			continue;
+		r = &s->st.ifaces[rec++];
+		/* the bridge by its whole name: the record's may be cut short */
+		if (vm_mac_parse(n->mac, mac, err) < 0 ||
+		    vm_net_bridge(n, s->conf, s->dom->file, &cfg.bridge, err) < 0)
+			return -1;
+		ret = n->unmanaged ? vm_tapdev_open(&s->taps[i], n->target, 1, err)
+				   : vm_tapdev_create(&s->taps[i], &cfg, err);
+		if (ret < 0) {
+			vm_error_prefix(err, "%s:%d: <interface>", s->dom->file, n->line);
+			return -1;
+		}
+		s->tapfds[i] = s->taps[i].fds[0];
+		snprintf(r->tap, sizeof(r->tap), "%s", s->taps[i].name);
+	}
+	return 0;
+}
+
+/* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
+static void
+close_taps(struct start *s)
+{
+	for (size_t i = 0; s->taps && s->tapfds && i < s->dom->nifaces; i++)
+		if (s->tapfds[i] >= 0)
+			vm_tapdev_close(&s->taps[i]);
+	free(s->taps);
+	free(s->tapfds);
+	s->taps = NULL;
+	s->tapfds = NULL;
 }
 
 /* QEMU has its own copies once it runs. */
@@ -318,11 +447,11 @@ spawn(struct start *s, struct vm_error *err)
 	if (log < 0)
 		return -1;
 	if (qemu_env(s, env, err) < 0 ||
-	    vm_qemu_argv(s->dom, s->conf, mon, s->images, &argv, err) < 0) {
+	    vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s), &nkeep);
+	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces, &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
 		vm_argv_free(&argv);
@@ -331,6 +460,9 @@ spawn(struct start *s, struct vm_error *err)
 	keep[nkeep++] = mon;
 	keep[nkeep++] = alive;
 	keep_images(s, keep, &nkeep);
+	for (size_t i = 0; i < s->dom->nifaces; i++)
+		if (s->tapfds[i] >= 0)
+			keep[nkeep++] = s->tapfds[i];
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -344,6 +476,29 @@ spawn(struct start *s, struct vm_error *err)
 	return r;
 }
 
+/* <link state='down'>: QEMU has no option for it, only set_link, before the guest runs. */
+static int
+set_links(struct start *s, struct vm_qmp *qmp, struct vm_error *err)
+{
+	for (size_t i = 0; i < s->dom->nifaces; i++) {
+		json_object *args;
+		char id[32];
+		int r;
+
+		if (!s->dom->ifaces[i].link_down)
+			continue;
+		snprintf(id, sizeof(id), "net%zu", i);
+		args = json_object_new_object();
+		json_object_object_add(args, "name", json_object_new_string(id));
+		json_object_object_add(args, "up", json_object_new_boolean(false));
+		r = vm_qmp_command(qmp, "set_link", args, QMP_START_TIMEOUT_MS, NULL, err);
+		json_object_put(args);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 handshake(struct start *s, bool paused, struct vm_error *err)
 {
@@ -352,7 +507,9 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 
 	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
-	r = paused ? 0 : vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
+	r = set_links(s, qmp, err);
+	if (r == 0 && !paused)
+		r = vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
 	return r;
 }
@@ -374,6 +531,7 @@ unwind(struct start *s)
 		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
+	close_taps(s);
 	vm_rundir_remove_runtime(s->dl, &ignored);
 	vm_rundir_remove_status(s->dl->dirfd, &ignored);
 }
@@ -431,10 +589,11 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 || spawn(s, err) < 0)
 		goto fail;
-	/* QEMU has its own copies of the image fds now */
+	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
+	close_taps(s);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
@@ -456,6 +615,26 @@ fail:
 	return -1;
 }
 
+/* What a tap interface needs that this start cannot give, refused before anything is done. */
+static int
+check_ifaces(const struct start *s, struct vm_error *err)
+{
+	for (size_t i = 0; i < s->dom->nifaces; i++) {
+		const struct vm_iface *n = &s->dom->ifaces[i];
+		const char *bridge;
+
+		if (!vm_net_has_tap(n))
+			continue;
+		if (!s->change_id)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "%s:%d: <interface>: session mode cannot make or open a tap device (it needs root's CAP_NET_ADMIN); use <interface type='user'>, or start the domain as root",
+					    s->dom->file, n->line);
+		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domain *dom,
 		bool paused, vm_warn_fn warn, struct vm_error *err)
@@ -475,6 +654,8 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
+	if (check_ifaces(&s, err) < 0)
+		goto out;
 	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
 		vm_error_set(err, VM_EXIT_INVALID,
 			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");
@@ -495,6 +676,8 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 out:
 	vm_leaseset_release(&s.held);
 	close_images(&s);
+	close_taps(&s);
+	free(s.st.ifaces);
 	for (size_t i = 0; i < s.st.ndisks; i++)
 		vm_status_disk_clear(&s.st.disks[i]);
 	free(s.st.disks);

@@ -31,9 +31,9 @@ vm_lease_hash(const char *resource, char out[65])
 }
 
 static bool
-is_uuid(const char *resource)
+has_prefix(const char *resource, const char *prefix)
 {
-	return strncmp(resource, VM_LEASE_UUID_PREFIX, strlen(VM_LEASE_UUID_PREFIX)) == 0;
+	return strncmp(resource, prefix, strlen(prefix)) == 0;
 }
 
 bool
@@ -72,12 +72,19 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 	char **names = NULL;
 	size_t n = 0;
 	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
+	const char *mac = resource + strlen(VM_LEASE_MAC_PREFIX);
 
 	vm_lockmgr_holders(lm, resource, &names, &n);
-	if (is_uuid(resource) && n)
+	if (has_prefix(resource, VM_LEASE_MAC_PREFIX) && n)
+		vm_error_set(err, VM_EXIT_NO, "MAC address '%s' is in use by domain '%s'", mac,
+			     names[0]);
+	else if (has_prefix(resource, VM_LEASE_MAC_PREFIX))
+		vm_error_set(err, VM_EXIT_NO,
+			     "MAC address '%s' is in use by another host or process", mac);
+	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX) && n)
 		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by domain '%s'", uuid,
 			     names[0]);
-	else if (is_uuid(resource))
+	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX))
 		vm_error_set(err, VM_EXIT_NO,
 			     "domain uuid '%s' is in use by another host or process", uuid);
 	else if (name && n)

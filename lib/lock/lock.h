@@ -52,6 +52,8 @@
 #define VM_LEASE_UUID_PREFIX "uuid:"
 /* ... and of its uid from user_range, this prefix and the decimal uid. */
 #define VM_LEASE_UID_PREFIX "uid:"
+/* ... and of each interface's MAC, this prefix and the MAC in lower case. */
+#define VM_LEASE_MAC_PREFIX "mac:"
 /* Resources that name a file by what it is on this host only: an
  * inode, or a block device's numbers (disk_identity.h makes them, and
  * spells the prefixes again, as the lock manager includes no host code). */

@@ -45,6 +45,7 @@ struct vm_domain_ctx {
 struct vm_devices_argv {
 	const struct vm_domain *dom;
 	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
+	const int *tapfds;	       /* one per interface of DOM, -1 for user */
 	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
 };
 

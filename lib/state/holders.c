@@ -68,6 +68,14 @@ status_resources(const struct vm_status *st, struct resources *rs)
 		snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
 		resources_add(rs, uuid);
 	}
+	for (size_t i = 0; i < st->nifaces; i++) {
+		char mac[sizeof(VM_LEASE_MAC_PREFIX) + sizeof(st->ifaces[i].mac)];
+
+		if (!st->ifaces[i].lease)
+			continue;
+		snprintf(mac, sizeof(mac), VM_LEASE_MAC_PREFIX "%s", st->ifaces[i].mac);
+		resources_add(rs, mac);
+	}
 }
 
 static void

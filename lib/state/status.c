@@ -73,7 +73,20 @@ vm_status_free(struct vm_status *st)
 	for (size_t i = 0; i < st->ndisks; i++)
 		vm_status_disk_clear(&st->disks[i]);
 	free(st->disks);
+	free(st->ifaces);
 	free(st);
+}
+
+int
+vm_status_add_iface(struct vm_status *st, const struct vm_status_iface *i, struct vm_error *err)
+{
+	struct vm_status_iface *v = realloc(st->ifaces, (st->nifaces + 1) * sizeof(*v));
+
+	if (!v)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	st->ifaces = v;
+	v[st->nifaces++] = *i;
+	return 0;
 }
 
 int
@@ -163,6 +176,20 @@ disk_json(const struct vm_status_disk *d)
 	return o;
 }
 
+static json_object *
+iface_json(const struct vm_status_iface *i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mac", S(i->mac));
+	json_object_object_add(o, "lease", json_object_new_boolean(i->lease));
+	if (i->tap[0])
+		json_object_object_add(o, "tap", S(i->tap));
+	if (i->bridge[0])
+		json_object_object_add(o, "bridge", S(i->bridge));
+	return o;
+}
+
 int
 vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 {
@@ -185,6 +212,13 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	for (size_t i = 0; i < st->ndisks; i++)
 		json_object_array_add(disks, disk_json(&st->disks[i]));
 	json_object_object_add(root, "disks", disks);
+	if (st->nifaces) {
+		json_object *ifaces = json_object_new_array();
+
+		for (size_t i = 0; i < st->nifaces; i++)
+			json_object_array_add(ifaces, iface_json(&st->ifaces[i]));
+		json_object_object_add(root, "interfaces", ifaces);
+	}
 	text = json_object_to_json_string_length(root,
 						 JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE,
@@ -337,6 +371,26 @@ parse_machine(json_object *m, struct vm_status *st)
 	return 0;
 }
 
+/* Absent in a record of a domain without taps. */
+static int
+parse_ifaces(json_object *a, struct vm_status *st)
+{
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		struct vm_status_iface f = { 0 };
+
+		if (!json_object_is_type(o, json_type_object) || !string(o, "mac") ||
+		    copy_string(o, "mac", f.mac, sizeof(f.mac)) < 0 ||
+		    copy_string(o, "tap", f.tap, sizeof(f.tap)) < 0 ||
+		    copy_string(o, "bridge", f.bridge, sizeof(f.bridge)) < 0)
+			return -1;
+		f.lease = json_object_get_boolean(member(o, "lease", json_type_boolean));
+		if (vm_status_add_iface(st, &f, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 parse_root(json_object *root, struct vm_status *st)
 {
@@ -374,7 +428,7 @@ parse_root(json_object *root, struct vm_status *st)
 		if (r < 0)
 			return -1;
 	}
-	return 0;
+	return parse_ifaces(member(root, "interfaces", json_type_array), st);
 }
 
 /* vm_rundir_decode_fn: the text of a status file into a struct vm_status **ARG. */

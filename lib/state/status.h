@@ -15,7 +15,9 @@
  *               "lease": "exclusive|shared|none", "label": "applied|none",
  *               "owner": [UID, GID], "bus": "pci.N", "file": [DEV, INO],
  *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
- *                            "owner": ..., "file": ...}, ...]}, ...]}
+ *                            "owner": ..., "file": ...}, ...]}, ...],
+ *    "interfaces": [{"mac": "52:54:00:..", "lease": B,   (held as "mac:MAC")
+ *                    "tap": "vmk0", "bridge": "br0"}, ...]}   (tap, bridge: when any)
  *
  * JSON rather than XML so that the commands that only read it (vm-stop,
  * vm-status, vm-lock, vm-attach) need not load libxml2, whose ICU and
@@ -70,6 +72,15 @@ struct vm_status_disk {
 	size_t nbacking;
 };
 
+/* An interface with a tap; the tap dies with QEMU, so this is for showing
+ * and for naming the holder of its MAC lease. */
+struct vm_status_iface {
+	char mac[18];
+	bool lease;	 /* "mac:MAC" is leased */
+	char tap[16];	 /* "" until made */
+	char bridge[16]; /* "" for none */
+};
+
 struct vm_status {
 	enum vm_run_state state;
 	pid_t pid;
@@ -82,7 +93,13 @@ struct vm_status {
 	unsigned uid, gid;   /* QEMU's user and group */
 	bool own_uid;	     /* leased from user_range: no other domain has it */
 	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
+	struct vm_status_iface *ifaces;
+	size_t nifaces;
 };
+
+/* Appends a copy of I. */
+int vm_status_add_iface(struct vm_status *st, const struct vm_status_iface *i,
+			struct vm_error *err);
 
 /* Appends a disk record; the strings and backing records are copied. */
 int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct vm_error *err);

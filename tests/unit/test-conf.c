@@ -92,10 +92,31 @@ test_good(void)
 	vm_conf_free(&c);
 }
 
+static void
+test_networks(void)
+{
+	static const char text[] = "network.default = \"br0\"\nnetwork.lab-2 = \"br1\"\n";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_conf c;
+
+	vm_conf_init(&c);
+	ok(vm_conf_parse(&c, text, sizeof(text) - 1, "t.conf", &err) == 0, "network keys: %s",
+	   err.msg);
+	ok(c.nnetworks == 2 && !strcmp(vm_conf_network(&c, "default"), "br0") &&
+		   !strcmp(vm_conf_network(&c, "lab-2"), "br1") && !vm_conf_network(&c, "other"),
+	   "each network maps to its bridge, and no other is mapped");
+	vm_conf_free(&c);
+}
+
 static const struct bad {
 	const char *text, *msg;
 } bads[] = {
 	{ "nosuch = 1\n", "t.conf:1: nosuch: unknown key" },
+	{ "network. = \"br0\"\n", "t.conf:1: network.: expected network.NAME" },
+	{ "network.default = 1\n",
+	  "t.conf:1: network.default: expected a \"string\", the name of a host bridge" },
+	{ "network.default = \"\"\n", "t.conf:1: network.default: empty string" },
+	{ "network.a = \"br0\"\nnetwork.a = \"br1\"\n", "t.conf:2: network.a: duplicate key" },
 	{ "\n\nuser = \"a\"\nuser = \"b\"\n",
 	  "t.conf:4: user: duplicate key (first set on line 3)" },
 	{ "lock_manager = \"lockd\"\n",
@@ -264,6 +285,7 @@ int
 main(void)
 {
 	test_defaults();
+	test_networks();
 	test_good();
 	test_bad();
 	test_path_and_load();

@@ -636,15 +636,56 @@ static const struct bad {
 	{ "", "<disk><readonly/><readonly/></disk>", "t.xml:7: <readonly>: duplicate element" },
 	{ "", "<disk><readonly x='1'/></disk>", "t.xml:7: <readonly>: unsupported attribute 'x'" },
 	{ "", "<interface type='user'><mac address='01:00:5e:00:00:01'/></interface>",
-	  "t.xml:7: <mac>: mac address '01:00:5e:00:00:01' is a multicast address" },
-	{ "", "<interface type='user'><mac address='52:54:00:00:00:0'/></interface>",
-	  "t.xml:7: <mac>: invalid mac address" },
+	  "t.xml:7: <mac>: invalid MAC address '01:00:5e:00:00:01': it is multicast" },
+	{ "", "<interface type='user'><mac address='00:00:00:00:00:00'/></interface>",
+	  "t.xml:7: <mac>: invalid MAC address '00:00:00:00:00:00': it is all zeros" },
 	{ "", "<interface type='user'><mac address='52:54:00:00:00:00:00'/></interface>",
-	  "t.xml:7: <mac>: invalid mac address" },
+	  "t.xml:7: <mac>: invalid MAC address '52:54:00:00:00:00:00': expected six hex octets" },
 	{ "", "<interface type='user'><model type='ne2k_pci'/></interface>",
-	  "t.xml:7: <model>: unsupported type 'ne2k_pci' (expected virtio, e1000 or rtl8139)" },
-	{ "", "<interface type='user'><link state='down'/></interface>",
-	  "t.xml:7: <link>: unsupported element" },
+	  "t.xml:7: <model>: unsupported type 'ne2k_pci' (expected virtio, e1000, e1000e, rtl8139 or vmxnet3)" },
+	{ "",
+	  "<interface type='user'><mac address='52:54:00:00:00:01'/></interface>\n"
+	  "<interface type='bridge'><source bridge='b'/><mac address='52:54:00:00:00:01'/></interface>",
+	  "t.xml:8: <interface>: mac address '52:54:00:00:00:01' is already the interface's of line 7" },
+	{ "", "<interface type='direct'/>",
+	  "t.xml:7: <interface>: unsupported type 'direct' (expected user, bridge, network or ethernet)" },
+	{ "", "<interface type='bridge'/>",
+	  "t.xml:7: <interface>: type 'bridge' needs <source bridge='NAME'/>" },
+	{ "", "<interface type='network'/>",
+	  "t.xml:7: <interface>: type 'network' needs <source network='NAME'/>" },
+	{ "", "<interface type='bridge'><source network='default'/></interface>",
+	  "t.xml:7: <source>: an interface of type 'bridge' has <source bridge='NAME'/>" },
+	{ "", "<interface type='ethernet'><source bridge='br0'/></interface>",
+	  "t.xml:7: <source>: an interface of type 'ethernet' has no source" },
+	{ "", "<interface type='network'><source network='default' portgroup='a'/></interface>",
+	  "t.xml:7: <source>: portgroup is a libvirt network's" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/></interface>",
+	  "t.xml:7: <virtualport>: unsupported element: virtual ports" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><bandwidth/></interface>",
+	  "t.xml:7: <bandwidth>: unsupported element: bandwidth limits are not supported" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><filterref filter='x'/></interface>",
+	  "t.xml:7: <filterref>: unsupported element: network filters" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='4'/></interface>",
+	  "t.xml:7: <driver>: queues='4': multiqueue interfaces are not supported yet" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver name='vhost'/></interface>",
+	  "t.xml:7: <driver>: unsupported name 'vhost'" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='67'/></interface>",
+	  "t.xml:7: <mtu>: " },
+	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='65536'/></interface>",
+	  "t.xml:7: <mtu>: " },
+	{ "", "<interface type='bridge'><source bridge='br0'/><link state='off'/></interface>",
+	  "t.xml:7: <link>: unsupported state 'off' (expected up or down)" },
+	{ "", "<interface type='user'><target dev='tap0'/></interface>",
+	  "t.xml:7: <target>: a user interface has no tap device" },
+	{ "", "<interface type='user'><mtu size='1400'/></interface>",
+	  "t.xml:7: <interface>: a user interface has no mtu to set" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><target dev='t0' managed='no'/></interface>",
+	  "t.xml:7: <target>: attribute 'managed' is only for type 'ethernet'" },
+	{ "",
+	  "<interface type='ethernet'><target dev='vnet0' managed='no'/><mtu size='1400'/></interface>",
+	  "t.xml:7: <interface>: an existing tap (managed='no') keeps its own mtu" },
 	{ "", "<interface/>", "t.xml:7: <interface>: missing attribute 'type'" },
 	{ "", "<serial type='tcp'/>",
 	  "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
@@ -760,6 +801,106 @@ static const struct bad_doc {
 };
 
 static void
+test_interfaces(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_iface *i;
+
+	ok(parse_with("",
+		      "<interface type='bridge'><source bridge='br0'/><mac address='52:54:0:AB:c:1'/>"
+		      "<model type='e1000e'/><mtu size='9000'/><link state='down'/>"
+		      "<target dev='tap-a'/><driver name='qemu' queues='1'/></interface>\n"
+		      "<interface type='network'><source network='default'/>"
+		      "<target dev='vnet7'/><model type='vmxnet3'/></interface>\n"
+		      "<interface type='ethernet'><target dev='vnet3' managed='no'/></interface>\n"
+		      "<interface type='ethernet'/>",
+		      &d, &err) == 0 &&
+		   d->nifaces == 4,
+	   "bridge, network and ethernet interfaces parse: %s", err.msg);
+	if (!d)
+		return;
+	i = &d->ifaces[0];
+	ok(i->type == VM_IFACE_BRIDGE && !strcmp(i->source, "br0") &&
+		   !strcmp(i->mac, "52:54:00:ab:0c:01") && !strcmp(i->model, "e1000e") &&
+		   i->mtu == 9000 && i->link_down && !strcmp(i->target, "tap-a") && !i->unmanaged &&
+		   i->line == 7 && vm_net_has_tap(i),
+	   "a bridge interface: its mac in libvirt's form, mtu, link, target");
+	i = &d->ifaces[1];
+	ok(i->type == VM_IFACE_NETWORK && !strcmp(i->source, "default") && !i->target && !i->mac &&
+		   !i->link_down && !strcmp(i->model, "vmxnet3"),
+	   "a network interface: a vnet name is the kernel's to choose, as libvirt does");
+	i = &d->ifaces[2];
+	ok(i->type == VM_IFACE_ETHERNET && i->unmanaged && !strcmp(i->target, "vnet3") &&
+		   !i->source && !strcmp(i->model, "virtio"),
+	   "an existing tap (managed='no') keeps its vnet name");
+	i = &d->ifaces[3];
+	ok(i->type == VM_IFACE_ETHERNET && !i->unmanaged && !i->target && vm_net_has_tap(i),
+	   "an ethernet interface with nothing: a new tap on no bridge");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<interface type='ethernet'><target dev='t' managed='no'/><target dev='u'/></interface>",
+		      &d, &err) == -1 &&
+		   starts(err.msg, "t.xml:7: <target>: duplicate element"),
+	   "one target: %s", err.msg);
+	ok(parse_with("",
+		      "<interface type='ethernet'><target dev='vmk1' managed='no'/></interface>\n"
+		      "<interface type='ethernet'>\n<target dev='x' managed='no'/>"
+		      "</interface><interface type='ethernet'>\n<target dev='vnet1' managed='yes'/></interface>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->ifaces[0].target, "vmk1") && !d->ifaces[2].target,
+	   "managed='yes' with a reserved name leaves the choice to the kernel: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<interface type='ethernet'><target dev='x' managed='no'/>\n</interface>",
+		      &d, &err) == 0,
+	   "managed='no' with a target: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<interface type='ethernet'>\n<target dev='vnet1' managed='no'/>\n</interface>",
+		      &d, &err) == 0,
+	   "managed='no' opens a vnet name: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<interface type='ethernet'><target dev='vmk0'/><mac address='52:54:00:00:00:01'/></interface>",
+		      &d, &err) == 0 &&
+		   !d->ifaces[0].target,
+	   "a reserved name without managed='no' is dropped: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
+test_networks(void)
+{
+	struct vm_conf conf;
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface bridge = { .type = VM_IFACE_BRIDGE, .source = "br1", .line = 3 };
+	struct vm_iface net = { .type = VM_IFACE_NETWORK, .source = "default", .line = 4 };
+	struct vm_iface other = { .type = VM_IFACE_NETWORK, .source = "lab", .line = 5 };
+	struct vm_iface eth = { .type = VM_IFACE_ETHERNET };
+	static const char text[] = "network.default = \"br0\"\n";
+	const char *b = "x";
+
+	vm_conf_init(&conf);
+	ok(vm_conf_parse(&conf, text, sizeof(text) - 1, "c", &err) == 0, "network.NAME: %s",
+	   err.msg);
+	ok(vm_net_bridge(&bridge, &conf, "d.xml", &b, &err) == 0 && !strcmp(b, "br1"),
+	   "a bridge interface's bridge is its source");
+	ok(vm_net_bridge(&net, &conf, "d.xml", &b, &err) == 0 && !strcmp(b, "br0"),
+	   "a network maps to its bridge");
+	ok(vm_net_bridge(&eth, &conf, "d.xml", &b, &err) == 0 && !b, "ethernet joins no bridge");
+	ok(vm_net_bridge(&other, &conf, "d.xml", &b, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg,
+			  "d.xml:5: <interface>: network 'lab' is not mapped to a host bridge") &&
+		   strstr(err.msg, "set network.lab = \"BRIDGE\" in "),
+	   "an unmapped network names the key to set: %s", err.msg);
+	vm_conf_free(&conf);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -833,6 +974,8 @@ main(void)
 	test_disk_parse();
 	test_disk_rules();
 	test_names();
+	test_interfaces();
+	test_networks();
 	test_bad();
 	test_load_errors();
 

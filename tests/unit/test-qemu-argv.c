@@ -84,7 +84,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
-	if (vm_qemu_argv(dom, &conf, monitor_fd, images, &a, err) < 0)
+	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -191,7 +191,7 @@ test_chain(void)
 	dom_init(&dom);
 	dom.disks = &disk;
 	dom.ndisks = 1;
-	if (vm_qemu_argv(&dom, &conf, -1, &img, &a, &err) < 0)
+	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
 		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
@@ -568,6 +568,47 @@ test_disks(void)
 	vm_argv_free(&a);
 }
 
+/* Tap interfaces: the fd vm-start made, or a placeholder for --print-argv. */
+static void
+test_taps(struct vm_domain *dom)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface ifaces[3] = {
+		{ .type = VM_IFACE_BRIDGE,
+		  .model = S("virtio"),
+		  .mac = S("52:54:00:00:00:01"),
+		  .mtu = 9000 },
+		{ .type = VM_IFACE_USER, .model = S("e1000e") },
+		{ .type = VM_IFACE_ETHERNET, .model = S("vmxnet3"), .mtu = 1400 },
+	};
+	const int fds[3] = { 41, -1, 43 };
+	struct vm_conf conf;
+	struct vm_argv a = { 0 };
+
+	vm_conf_init(&conf);
+	dom->ifaces = ifaces;
+	dom->nifaces = 3;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, &a, &err) == 0, "taps: %s", err.msg);
+	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
+	   "tap: the fd vm-start passes, and virtio told the mtu");
+	ok(has(&a, "-netdev", "user,id=hostnet1") &&
+		   has(&a, "-device", "e1000e,netdev=hostnet1,id=net1"),
+	   "tap: a user interface among them keeps its own");
+	ok(has(&a, "-netdev", "tap,id=hostnet2,fd=43") &&
+		   has(&a, "-device", "vmxnet3,netdev=hostnet2,id=net2"),
+	   "tap: vmxnet3, whose mtu is the tap's alone");
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
+		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
+	   "tap: --print-argv shows placeholders: %s", err.msg);
+	vm_argv_free(&a);
+	dom->nifaces = 0;
+	vm_conf_free(&conf);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -597,6 +638,7 @@ test_nets_and_serials(void)
 	ok(a.n == 0 && err.code == VM_EXIT_INVALID, "net: an unknown model is invalid (%s)",
 	   err.msg);
 	dom.nifaces = 0;
+	test_taps(&dom);
 
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL,

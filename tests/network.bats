@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# Tap interfaces: vm-start makes the taps as root, on a bridge, and hands
+# them to an unprivileged QEMU; each MAC is leased. Every test runs in a
+# network namespace of its own with a bridge br0 inside it, removed at
+# the end whatever happened.
+
+load helpers
+
+setup() {
+	common_setup
+	NS=vmkit-net-$$-$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	ip -n "$NS" link add br0 type bridge
+	ip -n "$NS" link set br0 up
+}
+
+teardown() {
+	common_teardown
+	ip netns del "$NS" 2>/dev/null || true
+}
+
+# bridge_domain NAME [CHILDREN]: a domain with one interface on br0.
+bridge_domain() {
+	make_domain "$1" "<interface type='bridge'><source bridge='br0'/>${2:-}</interface>"
+}
+
+start_in_ns() {
+	ip netns exec "$NS" vm-start "$@"
+}
+
+# The tap devices in the namespace, one name a line.
+taps() {
+	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
+}
+
+# iface NAME FIELD: FIELD of the first interface of domain NAME's status.json.
+iface() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["interfaces"][0][sys.argv[2]])' \
+		"$VMKIT_RUNDIR/domains/$1/status.json" "$2"
+}
+
+# The leases held, as vm-lock list shows them from another process.
+held() {
+	vm-lock list | awk '$1 != "free"'
+}
+
+@test "a bridge interface starts: its tap is on the bridge, up, with the guest's MAC turned fe:" {
+	xml=$(bridge_domain br "<mac address='52:54:00:12:34:01'/><mtu size='1400'/>")
+	run -0 start_in_ns --paused "$xml"
+	tap=$(iface br tap)
+	run -0 taps
+	assert_output "$tap"
+	run -0 ip -n "$NS" -d link show "$tap"
+	assert_output --partial "master br0"
+	assert_output --regexp "<[^>]*UP[^>]*>"
+	assert_output --partial "mtu 1400"
+	assert_output --partial "link/ether fe:54:00:12:34:01"
+	assert_output --partial "persist off"
+	run -0 vm-status --json br
+	assert_output --partial '"interfaces":[{"mac":"52:54:00:12:34:01","tap":"'"$tap"'","bridge":"br0"}]'
+	run -0 held
+	assert_output --partial "exclusive br              mac:52:54:00:12:34:01"
+	run vm-lock status --domain br
+	assert_output --partial "mac:52:54:00:12:34:01"
+}
+
+@test "an interface without <mac> gets a 52:54:00 MAC, recorded and leased" {
+	xml=$(bridge_domain gen)
+	run -0 start_in_ns --paused "$xml"
+	mac=$(iface gen mac)
+	[[ $mac =~ ^52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$ ]]
+	run -0 ip -n "$NS" link show "$(iface gen tap)"
+	assert_output --partial "link/ether fe:${mac#52:}"
+	run -0 held
+	assert_output --partial "mac:$mac"
+}
+
+@test "after vm-stop --force no tap is left and the MAC lease is free" {
+	xml=$(bridge_domain stopped "<mac address='52:54:00:12:34:02'/>")
+	run -0 start_in_ns --paused "$xml"
+	run -0 vm-stop --force stopped
+	run -0 taps
+	assert_output ""
+	run -0 held
+	refute_output --partial "mac:52:54:00:12:34:02"
+	run -0 vm-lock list
+	assert_output --partial "free      -               mac:52:54:00:12:34:02"
+}
+
+@test "after kill -9 of QEMU no tap is left and the MAC lease is free" {
+	xml=$(bridge_domain killed "<mac address='52:54:00:12:34:03'/>")
+	run -0 start_in_ns --paused "$xml"
+	kill_qemu killed
+	run -0 taps
+	assert_output ""
+	run -0 held
+	assert_output ""
+	run -0 vm-stop --force killed
+}
+
+@test "a MAC another running domain uses is refused naming it, and nothing is left behind" {
+	first=$(bridge_domain first "<mac address='52:54:00:12:34:04'/>")
+	second=$(bridge_domain second "<mac address='52:54:00:12:34:04'/>")
+	run -0 start_in_ns --paused "$first"
+	run -1 start_in_ns --paused "$second"
+	assert_output --partial "MAC address '52:54:00:12:34:04' is in use by domain 'first'"
+	run -0 taps
+	assert_output "$(iface first tap)"
+	[ ! -e "$VMKIT_RUNDIR/domains/second/status.json" ]
+	run -1 vm-status second
+	run -0 vm-status first
+}
+
+# assert_nothing_left NAME: no tap, no lease held, no run state.
+assert_nothing_left() {
+	run -0 taps
+	assert_output ""
+	run -0 held
+	assert_output ""
+	[ ! -e "$VMKIT_RUNDIR/domains/$1/status.json" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/$1/pid" ]
+}
+
+@test "an unknown bridge is exit 3 naming it, with nothing left behind" {
+	xml=$(make_domain nobr "<interface type='bridge'><source bridge='br7'/></interface>")
+	run -3 start_in_ns --paused "$xml"
+	assert_output --partial "$xml:7: <interface>: cannot add a tap to bridge 'br7': it does not exist"
+	assert_nothing_left nobr
+}
+
+@test "a bridge name longer than the kernel's 15 characters is exit 3, with nothing left behind" {
+	xml=$(make_domain longbr "<interface type='bridge'><source bridge='br0-and-more-than-15'/></interface>")
+	run -3 start_in_ns --paused "$xml"
+	assert_output --partial "$xml:7: <interface>: invalid bridge name 'br0-and-more-than-15'"
+	assert_nothing_left longbr
+}
+
+@test "a multicast MAC is exit 3 naming file, line and element, with nothing left behind" {
+	xml=$(bridge_domain mcast "<mac address='01:00:5e:00:00:01'/>")
+	run -3 start_in_ns --paused "$xml"
+	assert_output --partial "$xml:7: <mac>: invalid MAC address '01:00:5e:00:00:01': it is multicast"
+	assert_nothing_left mcast
+}
+
+@test "an unmapped network is exit 3 naming the key to set, with nothing left behind" {
+	xml=$(make_domain unmapped "<interface type='network'><source network='lab'/></interface>")
+	run -3 start_in_ns --paused "$xml"
+	assert_output --partial "network 'lab' is not mapped to a host bridge"
+	assert_output --partial "set network.lab = \"BRIDGE\" in $VMKIT_CONF"
+	assert_nothing_left unmapped
+}
+
+@test "a network mapped in vmkit.conf joins its bridge" {
+	echo 'network.default = "br0"' >> "$VMKIT_CONF"
+	xml=$(make_domain mapped "<interface type='network'><source network='default'/></interface>")
+	run -0 start_in_ns --paused "$xml"
+	run -0 ip -n "$NS" link show "$(iface mapped tap)"
+	assert_output --partial "master br0"
+	[ "$(iface mapped bridge)" = br0 ]
+}
+
+@test "QEMU inherits exactly the usual fds, the tap and the MAC's lease" {
+	fd_report_emulator
+	xml=$(bridge_domain fds "<mac address='52:54:00:12:34:05'/>")
+	run -0 start_in_ns --paused "$xml"
+	assert_qemu_fds fds
+	run -0 grep -c 'fd-report: .* /dev/net/tun$' "$VMKIT_RUNDIR/domains/fds/qemu.log"
+	assert_output 1
+}
+
+@test "session mode refuses a bridge interface with exit 3 saying why" {
+	xml=$(bridge_domain session)
+	: > "$TEST_DIR/session.conf"
+	install -d -o nobody -m 0700 "$TEST_DIR/session"
+	chmod 0644 "$xml" "$TEST_DIR/session.conf"
+	run -3 runuser -u nobody -- env VMKIT_RUNDIR="$TEST_DIR/session" \
+		VMKIT_CONF="$TEST_DIR/session.conf" \
+		"$VMKIT_BUILDDIR/vm-start" --paused "$xml"
+	assert_output --partial "session mode cannot make or open a tap device"
+}
+
+@test "an existing tap (ethernet, managed='no') is opened by name and outlives QEMU" {
+	ip -n "$NS" tuntap add mode tap name t0
+	xml=$(make_domain eth "<interface type='ethernet'><target dev='t0' managed='no'/><mac address='52:54:00:12:34:06'/></interface>")
+	run -0 start_in_ns --paused "$xml"
+	[ "$(iface eth tap)" = t0 ]
+	run -0 vm-stop --force eth
+	run -0 taps
+	assert_output t0
+}
+
+@test "vm-start --print-argv shows a placeholder for the tap and makes none" {
+	xml=$(bridge_domain argv "<mac address='52:54:00:12:34:07'/>")
+	run -0 start_in_ns --print-argv "$xml"
+	assert_output --partial "'-netdev' 'tap,id=hostnet0,fd=<hostnet0>'"
+	assert_output --partial "'-device' 'virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:07'"
+	assert_nothing_left argv
+}
