@@ -9,6 +9,7 @@
 #include "spawn.h"
 #include "qmp.h"
 #include "disks.h"
+#include "display.h"
 #include "rundir.h"
 #include "status.h"
 #include "tapdev.h"
@@ -53,9 +54,10 @@ struct start {
 	struct vm_image *images; /* each disk's open files, for QEMU */
 	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
 	int *tapfds;		 /* taps[i].fds[0], for the command line */
-	size_t nlabelled;	 /* disks 0..n-1 may carry our label */
-	bool change_id;		 /* not in session mode */
-	bool own_uid;		 /* lease a uid of its own from user_range */
+	struct vm_displays displays;
+	size_t nlabelled; /* disks 0..n-1 may carry our label */
+	bool change_id;	  /* not in session mode */
+	bool own_uid;	  /* lease a uid of its own from user_range */
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
@@ -446,12 +448,13 @@ spawn(struct start *s, struct vm_error *err)
 	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
 		return -1;
-	if (qemu_env(s, env, err) < 0 ||
-	    vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds, &argv, err) < 0) {
+	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds,
+						      s->displays.passwd_fds, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces, &nkeep);
+	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces + s->displays.n,
+			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
 		vm_argv_free(&argv);
@@ -463,6 +466,9 @@ spawn(struct start *s, struct vm_error *err)
 	for (size_t i = 0; i < s->dom->nifaces; i++)
 		if (s->tapfds[i] >= 0)
 			keep[nkeep++] = s->tapfds[i];
+	for (size_t i = 0; i < s->displays.n; i++)
+		if (s->displays.passwd_fds[i] >= 0)
+			keep[nkeep++] = s->displays.passwd_fds[i];
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -508,6 +514,8 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = set_links(s, qmp, err);
+	if (r == 0)
+		r = vm_display_hand_over(s->dom, &s->displays, qmp, QMP_START_TIMEOUT_MS, err);
 	if (r == 0 && !paused)
 		r = vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -532,6 +540,7 @@ unwind(struct start *s)
 	vm_leaseset_release(&s->held);
 	close_images(s);
 	close_taps(s);
+	vm_display_close(&s->displays);
 	vm_rundir_remove_runtime(s->dl, &ignored);
 	vm_rundir_remove_status(s->dl->dirfd, &ignored);
 }
@@ -589,7 +598,10 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (make_taps(s, err) < 0 || spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 ||
+	    vm_display_open(s->dom, s->ctx.lm, s->dl->dirfd, &s->held, &s->st, &s->displays, err) <
+		    0 ||
+	    spawn(s, err) < 0)
 		goto fail;
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
@@ -603,6 +615,8 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 			startup_failure(s, err);
 		goto fail;
 	}
+	/* QEMU has its own copies of the display sockets and passwds now */
+	vm_display_close(&s->displays);
 	vm_hook("start:resumed");
 	s->st.state = VM_RUN_RUNNING;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
@@ -677,7 +691,9 @@ out:
 	vm_leaseset_release(&s.held);
 	close_images(&s);
 	close_taps(&s);
+	vm_display_close(&s.displays);
 	free(s.st.ifaces);
+	free(s.st.displays);
 	for (size_t i = 0; i < s.st.ndisks; i++)
 		vm_status_disk_clear(&s.st.disks[i]);
 	free(s.st.disks);

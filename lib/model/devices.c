@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The device classes, in the order of their QEMU arguments and end checks. */
+/* The device classes, in the order of their QEMU arguments and end checks:
+ * the primary video first, as it takes the PCI slot libvirt gives it. */
 static const struct vm_devices_class *const classes[] = {
-	&vm_controller_class, &vm_disk_class, &vm_net_class, &vm_serial_class, &vm_lease_def_class,
+	&vm_video_class, &vm_graphics_class, &vm_controller_class, &vm_disk_class,
+	&vm_net_class,	 &vm_serial_class,   &vm_lease_def_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))
@@ -34,16 +36,11 @@ static const struct vm_xmlcheck_attr input_attrs[] = { { "type", "mouse|keyboard
 						       { "bus", "ps2", VM_XMLCHECK_OPTIONAL },
 						       { NULL } };
 
-static const struct vm_xmlcheck_elem others[] = {
-	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
-	{ "memballoon", .attrs = memballoon_attrs },
-	{ "input", .attrs = input_attrs, .multi = true },
-	{ "graphics", .multi = true,
-	  .reject = "vmkit runs guests without a display: use a <serial> console" },
-	{ "video", .multi = true,
-	  .reject = "vmkit runs guests without a display: use a <serial> console" },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem others[] = { { "emulator", .content = VM_XMLCHECK_TEXT,
+						    .begin = emulator_begin },
+						  { "memballoon", .attrs = memballoon_attrs },
+						  { "input", .attrs = input_attrs, .multi = true },
+						  { NULL } };
 
 /* Room for the elements of every class and the others. */
 #define CHILDREN_MAX 32

@@ -27,6 +27,10 @@ struct vm_domain_ctx {
 	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
 	struct vm_iface *iface;	      /* the <interface> being read */
 	struct vm_lease_def *lease;   /* the <lease> being read */
+	struct vm_graphics *graphics; /* the <graphics> being read */
+	unsigned graphics_listens;    /* its <listen> children so far */
+	struct vm_video *video;	      /* the <video> being read */
+	bool video_model;	      /* it has its <model> */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -46,6 +50,7 @@ struct vm_devices_argv {
 	const struct vm_domain *dom;
 	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
 	const int *tapfds;	       /* one per interface of DOM, -1 for user */
+	const int *passwd_fds;	       /* one per graphics, -1 without passwd */
 	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
 };
 
@@ -65,6 +70,8 @@ extern const struct vm_devices_class vm_disk_class;
 extern const struct vm_devices_class vm_net_class;
 extern const struct vm_devices_class vm_serial_class;
 extern const struct vm_devices_class vm_lease_def_class;
+extern const struct vm_devices_class vm_graphics_class;
+extern const struct vm_devices_class vm_video_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

@@ -22,9 +22,11 @@
 #include <uuid/uuid.h>
 #include "disk.h"
 #include "error.h"
+#include "graphics.h"
 #include "lease_def.h"
 #include "net.h"
 #include "serial.h"
+#include "video.h"
 
 #define VM_NAME_MAX 64
 
@@ -64,6 +66,10 @@ struct vm_domain {
 	size_t nchardevs;
 	struct vm_lease_def *leases;
 	size_t nleases;
+	struct vm_graphics *graphics;
+	size_t ngraphics;
+	struct vm_video *videos;
+	size_t nvideos;
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */

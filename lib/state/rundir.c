@@ -28,6 +28,7 @@
 #define PID_FILE "pid"
 #define DOMAIN_FILE "domain.xml"
 #define QMP_FILE "qmp.sock"
+#define VNC_FILE "vnc.sock"
 #define LOG_FILE "qemu.log"
 #define STATUS_FILE "status.json"
 #define STATUS_KEPT "status.json.damaged"
@@ -363,7 +364,7 @@ vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struc
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, QMP_FILE, DOMAIN_FILE };
+	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, DOMAIN_FILE };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
@@ -419,22 +420,46 @@ vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct vm_
 	return 0;
 }
 
-/* bind() goes through /proc/self/fd so that a long run directory cannot
- * overflow sun_path. */
-int
-vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
+/*
+ * A listening socket NAME in DIRFD, created with permissions MODE.
+ * bind() goes through /proc/self/fd so that a long run directory cannot
+ * overflow sun_path, and takes its mode from the umask: the socket is
+ * never there with more, and there is no path to chmod through.
+ */
+static int
+listen_unix(int dirfd, const char *name, mode_t mode, const char *what, struct vm_error *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	cleanup_close int fd = -1;
+	mode_t old;
+	int r;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_FILE);
-	if (unlinkat(dirfd, QMP_FILE, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-				    "cannot remove the old monitor socket");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old %s", what);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the %s", what);
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 8) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the %s", what);
 	return steal_fd(fd);
+}
+
+int
+vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
+{
+	return listen_unix(dirfd, QMP_FILE, 0600, "monitor socket", err);
+}
+
+const char vm_rundir_vnc_name[] = VNC_FILE;
+
+int
+vm_rundir_vnc_listen(int dirfd, struct vm_error *err)
+{
+	return listen_unix(dirfd, VNC_FILE, 0600, "VNC socket", err);
 }
 
 int

@@ -10,6 +10,9 @@
  *             QEMU's can only say that QEMU is alive, which it is.
  *   pid       written by the QEMU child itself between fork and exec
  *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
+ *   vnc.sock  the VNC display of a <graphics> that listens on a socket,
+ *             bound by vm-start (mode 0600, its user's) and handed to
+ *             QEMU over QMP
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
  *   domain.xml the domain as started, written once by vm-start
  *   status.json the run state, whose records status.h encodes; set aside
@@ -95,7 +98,7 @@ int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 			   struct vm_error *err);
 
-/* Removes pid, qmp.sock and domain.xml; missing files are fine. */
+/* Removes pid, qmp.sock, vnc.sock and domain.xml; missing files are fine. */
 int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
 /*
@@ -123,6 +126,15 @@ int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct
  * hands it over), so that commands can connect at once, with no polling.
  */
 int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
+/*
+ * The VNC display's socket, made listening with mode 0600 (no one but
+ * the caller's user connects: a display is a console), replacing one
+ * left by an earlier run.
+ */
+int vm_rundir_vnc_listen(int dirfd, struct vm_error *err);
+/* Its name in the directory, for the status record. */
+extern const char vm_rundir_vnc_name[];
+
 /* Connects to the monitor of the domain's QEMU (qmp.h). */
 int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);
 

@@ -748,8 +748,84 @@ static const struct bad {
 	{ "", "<lease><key>k</key><target path='/a' offset='x'/></lease>",
 	  "t.xml:7: <target>: invalid offset 'x' (expected an integer from 0)" },
 	{ "", "<emulator></emulator>", "t.xml:7: <emulator>: '' is not an absolute path" },
-	{ "", "<video><model type='none'/></video>",
-	  "t.xml:7: <video>: unsupported element: vmkit runs guests without a display" },
+	{ "", "<graphics type='spice'/>",
+	  "t.xml:7: <graphics>: unsupported type 'spice' (expected vnc)" },
+	{ "", "<graphics type='vnc' websocket='5700'/>",
+	  "t.xml:7: <graphics>: unsupported attribute 'websocket'" },
+	{ "", "<graphics type='vnc' passwdValidTo='2030-01-01T00:00:00'/>",
+	  "t.xml:7: <graphics>: unsupported attribute 'passwdValidTo'" },
+	{ "", "<graphics type='vnc' keymap='xx'/>",
+	  "t.xml:7: <graphics>: unsupported keymap 'xx'" },
+	{ "", "<graphics type='vnc' passwd=''/>", "t.xml:7: <graphics>: an empty passwd" },
+	{ "", "<graphics type='vnc'/>",
+	  "t.xml:7: <graphics>: a display needs a video device to show: add <video><model type='vga'/></video>" },
+	{ "", "<video><model type='vga'/></video><graphics type='vnc'/><graphics type='vnc'/>",
+	  "t.xml:7: <graphics>: a domain has one VNC display, which line 7 has" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '0.0.0.0', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='192.168.1.1' port='5901' autoport='no'/>",
+	  "t.xml:7: <graphics>: listening on '192.168.1.1', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='::'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '::', which is not loopback, needs a passwd" },
+	{ "", "<video><model type='vga'/></video><graphics type='vnc' port='5901'/>",
+	  "t.xml:7: <graphics>: port 5901 needs <listen type='address' address='127.0.0.1'/>" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' port='80'><listen type='address'/></graphics>",
+	  "t.xml:7: <graphics>: invalid port '80'" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='localhost'/></graphics>",
+	  "t.xml:7: <listen>: listen address 'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='network' network='default'/></graphics>",
+	  "t.xml:7: <listen>: unsupported type 'network' (expected address or socket)" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='socket' socket='/tmp/v.sock'/></graphics>",
+	  "t.xml:7: <listen>: vmkit puts the socket in the domain's run directory" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='127.0.0.1'><listen type='socket'/></graphics>",
+	  "t.xml:7: <listen>: <graphics listen='127.0.0.1'> asks for an address, not a socket" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='127.0.0.1'><listen type='address' address='::1'/></graphics>",
+	  "t.xml:7: <listen>: address '::1' differs from <graphics listen='127.0.0.1'>" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='socket'/><listen type='address'/></graphics>",
+	  "t.xml:7: <listen>: a VNC display listens in one place only" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><image compression='off'/></graphics>",
+	  "t.xml:7: <image>: unsupported element" },
+	{ "", "<video/>", "t.xml:7: <video>: missing <model type='...'/>" },
+	{ "", "<video><model type='vmvga'/></video>",
+	  "t.xml:7: <model>: unsupported type 'vmvga'" },
+	{ "", "<video><model type='vga' ram='65536'/></video>",
+	  "t.xml:7: <model>: model 'vga' has no 'ram'" },
+	{ "", "<video><model type='virtio' vram='16384'/></video>",
+	  "t.xml:7: <model>: model 'virtio' has no 'vram'" },
+	{ "", "<video><model type='vga' heads='2'/></video>",
+	  "t.xml:7: <model>: model 'vga' has one head" },
+	{ "", "<video><model type='qxl' heads='17'/></video>",
+	  "t.xml:7: <model>: invalid heads '17' (expected an integer from 1 to 16)" },
+	{ "", "<video><model type='qxl' vram='1000'/></video>",
+	  "t.xml:7: <model>: invalid vram '1000'" },
+	{ "", "<video><model type='qxl' vgamem='1536'/></video>",
+	  "t.xml:7: <model>: vgamem='1536' is not a whole number of MiB (in KiB)" },
+	{ "", "<video><model type='cirrus' vram='8192'/></video>",
+	  "t.xml:7: <model>: cirrus has 16384 KiB of vram, not '8192'" },
+	{ "", "<video><model type='vga'><acceleration accel3d='yes'/></model></video>",
+	  "t.xml:7: <acceleration>: unsupported accel3d 'yes' (expected no)" },
+	{ "", "<video><driver name='qemu'/><model type='vga'/></video>",
+	  "t.xml:7: <driver>: unsupported element" },
+	{ "", "<video><model type='vga'/><address type='pci'/></video>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "", "<video><model type='vga'/></video><video><model type='cirrus'/></video>",
+	  "t.xml:7: <video>: model 'cirrus' can only be the primary video (a further one is qxl or virtio)" },
+	{ "",
+	  "<video><model type='qxl' primary='yes'/></video><video><model type='vga' primary='yes'/></video>",
+	  "t.xml:7: <video>: only one video is primary='yes'" },
+	{ "", "<video><model type='none'/></video><video><model type='qxl'/></video>",
+	  "t.xml:7: <video>: model 'none' is the only video of a domain" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
 	{ "", "<rng model='virtio'/>", "t.xml:7: <rng>: unsupported element" },
 	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
@@ -901,6 +977,75 @@ test_networks(void)
 }
 
 static void
+test_displays(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_graphics *g;
+	const struct vm_video *v;
+
+	ok(parse_with("", "<video><model type='vga'/></video>\n<graphics type='vnc'/>", &d, &err) ==
+			   0 &&
+		   d->ngraphics == 1,
+	   "a VNC display: %s", err.msg);
+	if (!d)
+		return;
+	g = &d->graphics[0];
+	ok(g->type == VM_GRAPHICS_VNC && g->listen == VM_GRAPHICS_SOCKET && !g->address &&
+		   !g->port && !g->passwd && !g->keymap && g->line == 8,
+	   "without <listen>, a VNC display is a unix socket");
+	v = &d->videos[0];
+	ok(d->nvideos == 1 && v->model == VM_VIDEO_VGA && v->vram == 16384 && v->heads == 1 &&
+		   v->primary,
+	   "a vga gets libvirt's 16 MiB of vram and is the primary video");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' keymap='de' passwd='pw'>"
+		      "<listen type='address' address='127.0.0.1'/></graphics>",
+		      &d, &err) == 0 &&
+		   d->graphics[0].listen == VM_GRAPHICS_ADDRESS &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && d->graphics[0].port == 0 &&
+		   !strcmp(d->graphics[0].keymap, "de") && !strcmp(d->graphics[0].passwd, "pw"),
+	   "virt-install's VNC: loopback, autoport, keymap and passwd: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='5905' autoport='no'><listen type='address'/></graphics>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && d->graphics[0].port == 5905,
+	   "a fixed port, on loopback when <listen> has no address: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='5905' autoport='yes'><listen type='address' address='::1'/></graphics>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "::1") && d->graphics[0].port == 0,
+	   "autoport='yes' picks a port whatever port says, as libvirt: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl' ram='131072' vgamem='32768' heads='2'/></video>\n"
+		      "<graphics type='vnc' passwd='pw'><listen type='address' address='0.0.0.0'/></graphics>\n"
+		      "<video><model type='virtio' heads='4' primary='yes'/></video>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "0.0.0.0"),
+	   "any address with a passwd; qxl and virtio as further videos: %s", err.msg);
+	if (!d)
+		return;
+	v = d->videos;
+	ok(d->nvideos == 2 && v[0].model == VM_VIDEO_VIRTIO && v[0].primary && v[0].heads == 4 &&
+		   v[0].line == 9 && v[1].model == VM_VIDEO_QXL && !v[1].primary &&
+		   v[1].ram == 131072 && v[1].vram == 65536 && v[1].vgamem == 32768 &&
+		   v[1].heads == 2,
+	   "the primary='yes' video goes first; qxl keeps libvirt's defaults where none is said");
+	vm_domain_free(d);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -976,6 +1121,7 @@ main(void)
 	test_names();
 	test_interfaces();
 	test_networks();
+	test_displays();
 	test_bad();
 	test_load_errors();
 

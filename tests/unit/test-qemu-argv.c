@@ -84,7 +84,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
-	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, &a, err) < 0)
+	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, NULL, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -191,7 +191,7 @@ test_chain(void)
 	dom_init(&dom);
 	dom.disks = &disk;
 	dom.ndisks = 1;
-	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, &a, &err) < 0)
+	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, NULL, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
 		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
@@ -588,7 +588,7 @@ test_taps(struct vm_domain *dom)
 	vm_conf_init(&conf);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -600,7 +600,7 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-device", "vmxnet3,netdev=hostnet2,id=net2"),
 	   "tap: vmxnet3, whose mtu is the tap's alone");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
