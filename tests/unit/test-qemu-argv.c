@@ -609,6 +609,106 @@ test_taps(struct vm_domain *dom)
 	vm_conf_free(&conf);
 }
 
+/* VNC on a socket handed over QMP, its passwd from a memfd; video devices where libvirt puts them. */
+static void
+test_displays(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_graphics g = { .type = VM_GRAPHICS_VNC,
+				 .listen = VM_GRAPHICS_ADDRESS,
+				 .address = S("127.0.0.1"),
+				 .passwd = S("pw"),
+				 .keymap = S("de") };
+	struct vm_video v[2] = {
+		{ .model = VM_VIDEO_QXL,
+		  .ram = 65536,
+		  .vram = 65536,
+		  .vgamem = 16384,
+		  .heads = 1,
+		  .primary = true },
+		{ .model = VM_VIDEO_VIRTIO, .heads = 2 },
+	};
+	const int passwd_fds[1] = { 9 };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.graphics = &g;
+	dom.ngraphics = 1;
+	dom.videos = v;
+	dom.nvideos = 2;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, passwd_fds, &a, &err) == 0, "displays: %s",
+	   err.msg);
+	ok(has(&a, "-object", "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/9") &&
+		   has(&a, "-vnc", "none,password-secret=graphics0-secret") && has(&a, "-k", "de"),
+	   "vnc: no address on the command line, the passwd a secret read from its fd");
+	ok(has(&a, "-device",
+	       "qxl-vga,id=video0,ram_size=67108864,vram_size=67108864,vgamem_mb=16,max_outputs=1,bus=pci.0,addr=0x2") &&
+		   has(&a, "-device", "virtio-gpu-pci,id=video1,max_outputs=2"),
+	   "video: the primary qxl-vga in slot 2 of pc, a further virtio GPU where QEMU puts it");
+	ok(count(&a, "-device", "") == 2 && count(&a, "-vnc", "") == 1,
+	   "displays: two video devices and one VNC server");
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-object",
+		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/<graphics0-secret>"),
+	   "vnc: --print-argv shows the passwd's fd as a placeholder, never the passwd: %s",
+	   err.msg);
+	for (size_t i = 0; i < a.n; i++)
+		if (strstr(a.v[i], "pw,") || !strcmp(a.v[i], "pw"))
+			ok(0, "vnc: the passwd is on the command line: %s", a.v[i]);
+	vm_argv_free(&a);
+	g.passwd = NULL;
+	g.keymap = NULL;
+	dom.machine = S("q35");
+	v[0] = (struct vm_video){
+		.model = VM_VIDEO_VGA, .vram = 32768, .heads = 1, .primary = true
+	};
+	v[1] = (struct vm_video){
+		.model = VM_VIDEO_QXL, .ram = 65536, .vram = 32768, .vgamem = 16384, .heads = 1
+	};
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-vnc", "none") && count(&a, "-object", "") == 0 &&
+		   count(&a, "-k", "") == 0 &&
+		   has(&a, "-device", "VGA,id=video0,vgamem_mb=32,bus=pcie.0,addr=0x1") &&
+		   has(&a, "-device",
+		       "qxl,id=video1,ram_size=67108864,vram_size=33554432,vgamem_mb=16,max_outputs=1"),
+	   "video: vga's vram is its vgamem, in slot 1 of q35; a further qxl is 'qxl': %s",
+	   err.msg);
+	vm_argv_free(&a);
+	dom.machine = NULL;
+	dom.ngraphics = 0;
+	dom.nvideos = 1;
+	v[0] = (struct vm_video){
+		.model = VM_VIDEO_BOCHS, .vram = 16384, .heads = 1, .primary = true
+	};
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "bochs-display,id=video0,vgamem=16384k,bus=pci.0,addr=0x2") &&
+		   count(&a, "-vnc", "") == 0,
+	   "video: bochs-display, its vram as vgamem; no display without <graphics>");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_CIRRUS, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "cirrus-vga,id=video0,bus=pci.0,addr=0x2"),
+	   "video: cirrus-vga");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_RAMFB, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "ramfb,id=video0"),
+	   "video: ramfb, a system device with no PCI slot");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_VIRTIO, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "virtio-vga,id=video0,max_outputs=1,bus=pci.0,addr=0x2"),
+	   "video: a primary virtio is virtio-vga");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_NONE, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   count(&a, "-device", "") == 0,
+	   "video: none is no device");
+	vm_argv_free(&a);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -953,6 +1053,7 @@ main(void)
 	test_disks();
 	test_chain();
 	test_nets_and_serials();
+	test_displays();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# Displays: a VNC server on a socket vm-start binds, a unix socket of the
+# run directory by default or a loopback port, and the video devices the
+# guest draws on. A client reads the firmware's screen (SeaBIOS, no disk).
+# TCP tests run in a network namespace of their own, so that their ports
+# are theirs alone; it is removed at the end whatever happened.
+
+load helpers
+
+setup() {
+	common_setup
+	NS=vmkit-vnc-$$-$BATS_TEST_NUMBER
+	RFB="/usr/bin/python3 $VMKIT_SRCDIR/tests/rfb-client.py"
+}
+
+teardown() {
+	common_teardown
+	ip netns del "$NS" 2>/dev/null || true
+}
+
+# vnc_domain NAME [GRAPHICS] [VIDEO]: a firmware-only domain with a display.
+vnc_domain() {
+	make_domain "$1" "${2:-<graphics type='vnc'/>}" "${3:-<video><model type='vga'/></video>}"
+}
+
+make_ns() {
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+}
+
+in_ns() {
+	ip netns exec "$NS" "$@"
+}
+
+# display_of NAME: "address:port" or the socket path, from vm-status --json.
+display_of() {
+	vm-status --json "$1" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)["displays"][0]
+print(d["socket"] if "socket" in d else "%s:%d" % (d["address"], d["port"]))'
+}
+
+# screen ADDR OUT: waits up to 120 s (TCG) for the firmware's text screen,
+# 720x400 and not of one colour, and prints what the client saw.
+screen() {
+	local seen i
+	for i in $(seq 120); do
+		seen=$($RFB "$1" "$2" | tail -1)
+		case $seen in "720 400 "[2-9]* | "720 400 "[1-9][0-9]*)
+			echo "$seen"
+			return 0
+			;;
+		esac
+		sleep 1
+	done
+	echo "$seen"
+	return 1
+}
+
+@test "a VNC display listens on a socket of the run directory, mode 0600 and the caller's, QEMU unprivileged and sandboxed" {
+	run -0 vm-start "$(vnc_domain v)"
+	sock="$VMKIT_RUNDIR/domains/v/vnc.sock"
+	[ -S "$sock" ]
+	[ "$(stat -c %a:%U:%G "$sock")" = 600:root:root ]
+	pid=$(qemu_pid v)
+	[ "$(stat -c %U /proc/$pid)" = "$QEMU_USER" ]
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^Seccomp:[[:space:]]*2$' /proc/$pid/status
+	run -0 qmp v query-vnc
+	assert_output --partial '"family": "unix"'
+	assert_output --partial '"auth": "none"'
+	run -0 vm-status --json v
+	assert_output --partial "\"displays\":[{\"type\":\"vnc\",\"socket\":\"$sock\"}]"
+	run -0 vm-status v
+	assert_line --index 1 "  vnc    $sock"
+}
+
+@test "a client completes the RFB handshake on the socket and reads the firmware's screen, not blank" {
+	run -0 vm-start "$(vnc_domain shot)"
+	run -0 screen "$VMKIT_RUNDIR/domains/shot/vnc.sock" "$TEST_DIR/shot.ppm"
+	assert_output --regexp '^720 400 [0-9]+$'
+	[ "$(head -c 15 "$TEST_DIR/shot.ppm")" = "$(printf 'P6\n720 400\n255')" ]
+}
+
+@test "vm-stop removes the socket, after a crash too" {
+	run -0 vm-start "$(vnc_domain gone)"
+	run -0 vm-stop --force gone
+	[ ! -e "$VMKIT_RUNDIR/domains/gone/vnc.sock" ]
+	run -0 vm-start "$TEST_DIR/gone.xml"
+	kill_qemu gone
+	run -0 vm-stop gone
+	[ ! -e "$VMKIT_RUNDIR/domains/gone/vnc.sock" ]
+}
+
+@test "run by another user, the socket is that user's, mode 0600" {
+	mkdir "$TEST_DIR/home"
+	chown "$QEMU_USER:" "$TEST_DIR/home"
+	xml=$(vnc_domain sess)
+	mkdir -m 0755 "$TEST_DIR/bin"
+	cp "$(command -v vm-start)" "$(command -v vm-stop)" "$VMKIT_SRCDIR/tests/rfb-client.py" \
+		"$TEST_DIR/bin/"
+	as_user() {
+		runuser -u "$QEMU_USER" -- env -u VMKIT_CONF VMKIT_RUNDIR= \
+			XDG_RUNTIME_DIR="$TEST_DIR/home" PATH="$TEST_DIR/bin:$PATH" "$@"
+	}
+	run -0 as_user vm-start "$xml"
+	sock="$TEST_DIR/home/vmkit/domains/sess/vnc.sock"
+	[ "$(stat -c %a:%U "$sock")" = "600:$QEMU_USER" ]
+	run -0 as_user /usr/bin/python3 "$TEST_DIR/bin/rfb-client.py" "$sock" /dev/null
+	assert_line --index 0 "auth 1"
+	run -0 as_user vm-stop --force sess
+}
+
+@test "two domains started at once with autoport on loopback get different ports, each leased" {
+	make_ns
+	g="<graphics type='vnc' port='-1' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>"
+	a=$(vnc_domain a "$g")
+	b=$(vnc_domain b "$g")
+	in_ns vm-start "$a" &
+	in_ns vm-start "$b" &
+	wait %1
+	wait %2
+	pa=$(display_of a)
+	pb=$(display_of b)
+	[ "$pa" != "$pb" ]
+	for p in "$pa" "$pb"; do
+		run -0 in_ns $RFB "$p" "$TEST_DIR/x.ppm"
+		assert_line --index 0 "auth 1"
+	done
+	run -1 vm-lock status --domain a
+	assert_output --partial "port:${pa##*:}"
+	run -1 vm-lock status --domain b
+	assert_output --partial "port:${pb##*:}"
+	# nothing listens outside the namespace
+	run -1 $RFB "$pa" "$TEST_DIR/y.ppm"
+}
+
+@test "autoport passes over a port another process has bound" {
+	make_ns
+	in_ns /usr/bin/python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 5900))
+s.listen(1)
+open("'"$TEST_DIR/bound"'", "w").close()
+time.sleep(60)' &
+	holder=$!
+	for i in $(seq 50); do [ -e "$TEST_DIR/bound" ] && break; sleep 0.1; done
+	run -0 in_ns vm-start "$(vnc_domain over "<graphics type='vnc' autoport='yes'><listen type='address'/></graphics>")"
+	kill "$holder"
+	[ "$(display_of over)" = 127.0.0.1:5901 ]
+	run -1 vm-lock status --domain over
+	refute_output --partial "port:5900"
+	assert_output --partial "port:5901"
+}
+
+@test "a fixed port that a running domain holds is refused and changes nothing" {
+	make_ns
+	g="<graphics type='vnc' port='5900' autoport='no'><listen type='address' address='127.0.0.1'/></graphics>"
+	run -0 in_ns vm-start "$(vnc_domain first "$g")"
+	[ "$(display_of first)" = 127.0.0.1:5900 ]
+	run -1 in_ns vm-start "$(vnc_domain second "$g")"
+	assert_output "vm-start: port 5900 is in use by domain 'first'"
+	[ ! -e "$VMKIT_RUNDIR/domains/second/status.json" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/second/vnc.sock" ]
+	run -1 vm-status second
+	run -0 in_ns $RFB 127.0.0.1:5900 "$TEST_DIR/x.ppm"
+}
+
+@test "a passwd makes the server ask for VNC authentication, and is never on QEMU's command line" {
+	make_ns
+	run -0 in_ns vm-start "$(vnc_domain pw "<graphics type='vnc' passwd='s3cr3t-pw'><listen type='address'/></graphics>")"
+	run -0 in_ns $RFB "$(display_of pw)" "$TEST_DIR/x.ppm"
+	assert_output "auth 2"
+	run -0 qmp pw query-vnc
+	assert_output --partial '"auth": "vnc"'
+	run -1 grep -a s3cr3t /proc/"$(qemu_pid pw)"/cmdline
+	run -0 vm-start --print-argv "$TEST_DIR/pw.xml"
+	refute_output --partial s3cr3t
+	assert_output --partial "'-vnc' 'none,password-secret=graphics0-secret'"
+}
+
+@test "refused displays change nothing" {
+	xml=$(vnc_domain open "<graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: listening on '0.0.0.0', which is not loopback, needs a passwd: anyone who reaches the port would have the guest's console"
+	xml=$(vnc_domain sp "<graphics type='spice'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: unsupported type 'spice' (expected vnc)"
+	xml=$(make_domain novideo "<graphics type='vnc'/>")
+	run -3 vm-start "$xml"
+	assert_output --partial "<graphics>: a display needs a video device to show"
+	[ ! -e "$VMKIT_RUNDIR/domains" ] || [ -z "$(ls "$VMKIT_RUNDIR/domains")" ]
+	run -0 vm-lock list
+	refute_output --partial "port:"
+}
+
+@test "each video model starts under QEMU as the device libvirt makes of it" {
+	for m in vga:VGA cirrus:cirrus-vga qxl:qxl-vga virtio:virtio-vga bochs:bochs-display ramfb:ramfb; do
+		run -0 vm-start --paused "$(make_domain "v-${m%%:*}" "<video><model type='${m%%:*}'/></video>")"
+		run -0 qmp "v-${m%%:*}" qom-list '{"path": "/machine/peripheral"}'
+		assert_output --partial "{\"name\": \"video0\", \"type\": \"child<${m##*:}>\"}"
+		run -0 vm-stop --force "v-${m%%:*}"
+	done
+	run -0 vm-start --paused "$(make_domain two "<video><model type='qxl'/></video><video><model type='virtio' primary='yes'/></video>")"
+	run -0 qmp two qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "video0", "type": "child<virtio-vga>"}'
+	assert_output --partial '{"name": "video1", "type": "child<qxl>"}'
+	# slot 2, function 0, where libvirt puts the primary video of a pc
+	run -0 qmp two qom-get '{"path": "/machine/peripheral/video0", "property": "addr"}'
+	assert_output 16
+}
