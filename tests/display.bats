@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # Displays: a VNC server on a socket vm-start binds, a unix socket of the
-# run directory by default or a loopback port, and the video devices the
-# guest draws on. A client reads the firmware's screen (SeaBIOS, no disk).
+# run directory by default or a loopback port; a SPICE server on a socket
+# QEMU binds in a directory of its own, or a port vm-start leased; and the
+# video devices the guest draws on. A client reads the firmware's screen
+# (SeaBIOS, no disk).
 # TCP tests run in a network namespace of their own, so that their ports
 # are theirs alone; it is removed at the end whatever happened.
 
@@ -38,6 +40,35 @@ display_of() {
 import json, sys
 d = json.load(sys.stdin)["displays"][0]
 print(d["socket"] if "socket" in d else "%s:%d" % (d["address"], d["port"]))'
+}
+
+# spice_link ADDR [NETNS]: sends the SPICE link message for the main
+# channel to the socket path or HOST:PORT ADDR (in network namespace
+# NETNS), and prints the reply's magic, major version and error code
+# ("REDQ 2 0" for a server that takes the link).
+spice_link() {
+	${2:+ip netns exec "$2"} /usr/bin/python3 - "$1" <<'PY'
+import socket, struct, sys
+a = sys.argv[1]
+if a.startswith('/'):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(a)
+else:
+    h, p = a.rsplit(':', 1)
+    s = socket.create_connection((h, int(p)), timeout=20)
+# SpiceLinkMess: connection id 0, channel main (1), id 0, no caps
+mess = struct.pack('<IBBIII', 0, 1, 0, 0, 0, 18)
+s.sendall(b'REDQ' + struct.pack('<III', 2, 2, len(mess)) + mess)
+r = b''
+while len(r) < 20:
+    c = s.recv(20 - len(r))
+    if not c:
+        sys.exit('spice: connection closed')
+    r += c
+magic, major, minor, size, error = struct.unpack('<4sIIII', r)
+print(magic.decode(), major, error)
+PY
 }
 
 # screen ADDR OUT: waits up to 120 s (TCG) for the firmware's text screen,
@@ -93,10 +124,10 @@ screen() {
 	[ ! -e "$VMKIT_RUNDIR/domains/gone/vnc.sock" ]
 }
 
-@test "run by another user, the socket is that user's, mode 0600" {
+@test "run by another user, the sockets are that user's, mode 0600" {
 	mkdir "$TEST_DIR/home"
 	chown "$QEMU_USER:" "$TEST_DIR/home"
-	xml=$(vnc_domain sess)
+	xml=$(vnc_domain sess "<graphics type='vnc'/><graphics type='spice'/>")
 	mkdir -m 0755 "$TEST_DIR/bin"
 	cp "$(command -v vm-start)" "$(command -v vm-stop)" "$VMKIT_SRCDIR/tests/rfb-client.py" \
 		"$TEST_DIR/bin/"
@@ -109,6 +140,10 @@ screen() {
 	[ "$(stat -c %a:%U "$sock")" = "600:$QEMU_USER" ]
 	run -0 as_user /usr/bin/python3 "$TEST_DIR/bin/rfb-client.py" "$sock" /dev/null
 	assert_line --index 0 "auth 1"
+	sock="$TEST_DIR/home/vmkit/domains/sess/spice/spice.sock"
+	[ "$(stat -c %a:%U "$sock")" = "600:$QEMU_USER" ]
+	run -0 spice_link "$sock"
+	assert_output "REDQ 2 0"
 	run -0 as_user vm-stop --force sess
 }
 
@@ -181,13 +216,44 @@ time.sleep(60)' &
 	assert_output --partial "'-vnc' 'none,password-secret=graphics0-secret'"
 }
 
+@test "a SPICE display: QEMU binds it in a directory of its own, vm-start gives it to the caller, mode 0600, and it answers the link message" {
+	run -0 vm-start "$(vnc_domain sp "<graphics type='spice'><image compression='off'/></graphics>" "<video><model type='qxl'/></video>")"
+	dir="$VMKIT_RUNDIR/domains/sp/spice"
+	[ "$(stat -c %a:%U "$dir")" = "700:$QEMU_USER" ]
+	[ -S "$dir/spice.sock" ]
+	[ "$(stat -c %a:%U:%G "$dir/spice.sock")" = 600:root:root ]
+	pid=$(qemu_pid sp)
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$pid/status
+	grep -q '^Seccomp:[[:space:]]*2$' /proc/$pid/status
+	run -0 spice_link "$dir/spice.sock"
+	assert_output "REDQ 2 0"
+	run -0 vm-status sp
+	assert_line --index 1 "  spice  $dir/spice.sock"
+	run -0 vm-stop --force sp
+	[ ! -e "$dir" ]
+}
+
+@test "SPICE on loopback gets a leased port, and a passwd only as a secret" {
+	make_ns
+	run -0 in_ns vm-start "$(vnc_domain spt "<graphics type='spice' autoport='yes' passwd='s3cr3t-pw'><listen type='address'/></graphics>" "<video><model type='qxl'/></video>")"
+	[ "$(display_of spt)" = 127.0.0.1:5900 ]
+	run -0 spice_link 127.0.0.1:5900 "$NS"
+	assert_output "REDQ 2 0"
+	run -1 vm-lock status --domain spt
+	assert_output --partial "port:5900"
+	run -1 grep -a s3cr3t /proc/"$(qemu_pid spt)"/cmdline
+	run -0 qmp spt query-spice
+	assert_output --partial '"auth": "spice"'
+}
+
 @test "refused displays change nothing" {
 	xml=$(vnc_domain open "<graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>")
 	run -3 vm-start "$xml"
 	assert_output "vm-start: $xml:7: <graphics>: listening on '0.0.0.0', which is not loopback, needs a passwd: anyone who reaches the port would have the guest's console"
-	xml=$(vnc_domain sp "<graphics type='spice'/>")
+	xml=$(vnc_domain sdl "<graphics type='sdl'/>")
 	run -3 vm-start "$xml"
-	assert_output "vm-start: $xml:7: <graphics>: unsupported type 'spice' (expected vnc)"
+	assert_output "vm-start: $xml:7: <graphics>: unsupported type 'sdl' (expected vnc or spice)"
 	xml=$(make_domain novideo "<graphics type='vnc'/>")
 	run -3 vm-start "$xml"
 	assert_output --partial "<graphics>: a display needs a video device to show"

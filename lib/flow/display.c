@@ -49,8 +49,8 @@ tcp_listen(const char *address, unsigned port)
 
 /*
  * Port P for G: its lease (unless the lock manager is nop), then the
- * bind. 1 when either is taken and autoport should go on; for a fixed
- * port, that is the error.
+ * bind, into *FD. 1 when either is taken and autoport should go on; for
+ * a fixed port, that is the error.
  */
 static int
 take_port(const struct vm_graphics *g, const char *file, unsigned p, struct vm_lockmgr *lm,
@@ -79,15 +79,14 @@ take_port(const struct vm_graphics *g, const char *file, unsigned p, struct vm_l
 }
 
 static int
-listen_address(const struct vm_graphics *g, const char *file, struct vm_lockmgr *lm,
-	       struct vm_leaseset *held, struct vm_status_display *rec, int *fd,
-	       struct vm_error *err)
+listen_address(const struct vm_display_ctx *c, const struct vm_graphics *g, const char *file,
+	       struct vm_status_display *rec, int *fd, struct vm_error *err)
 {
 	unsigned first = g->port ? (unsigned)g->port : VM_GRAPHICS_PORT_MIN;
 	unsigned last = g->port ? (unsigned)g->port : VM_GRAPHICS_PORT_MAX;
 
 	for (unsigned p = first; p <= last; p++) {
-		int r = take_port(g, file, p, lm, held, fd, err);
+		int r = take_port(g, file, p, c->lm, c->held, fd, err);
 
 		if (r < 0)
 			return -1;
@@ -95,7 +94,7 @@ listen_address(const struct vm_graphics *g, const char *file, struct vm_lockmgr 
 			continue;
 		snprintf(rec->address, sizeof(rec->address), "%s", g->address);
 		rec->port = p;
-		rec->lease = vm_lockmgr_active(lm);
+		rec->lease = vm_lockmgr_active(c->lm);
 		return 0;
 	}
 	return vm_error_set(err, VM_EXIT_NO,
@@ -117,67 +116,122 @@ passwd_memfd(const char *passwd, struct vm_error *err)
 	return steal_fd(fd);
 }
 
+/*
+ * Where display I listens. A SPICE server binds its own port: the one
+ * found free here is closed again, leaving the lease to keep other
+ * domains off it.
+ */
+static int
+open_one(const struct vm_display_ctx *c, const struct vm_domain *dom, struct vm_displays *d,
+	 size_t i, struct vm_status_display *rec, struct vm_error *err)
+{
+	const struct vm_graphics *g = &dom->graphics[i];
+	struct vm_graphics_run *run = &d->runs[i];
+
+	if (g->type == VM_GRAPHICS_VNC && g->listen == VM_GRAPHICS_SOCKET) {
+		d->listen_fds[i] = vm_rundir_vnc_listen(c->dirfd, err);
+		snprintf(rec->socket, sizeof(rec->socket), "%s", vm_rundir_vnc_name);
+		return d->listen_fds[i] < 0 ? -1 : 0;
+	}
+	if (g->listen == VM_GRAPHICS_SOCKET) {
+		run->dirfd = vm_rundir_spice_dir(c->dirfd, c->change_id, c->uid, c->gid, err);
+		run->socket = vm_rundir_spice_sock;
+		snprintf(rec->socket, sizeof(rec->socket), "%s", vm_rundir_spice_path);
+		return run->dirfd < 0 ? -1 : 0;
+	}
+	if (listen_address(c, g, dom->file, rec, &d->listen_fds[i], err) < 0)
+		return -1;
+	run->port = rec->port;
+	if (g->type == VM_GRAPHICS_SPICE) {
+		close(d->listen_fds[i]);
+		d->listen_fds[i] = -1;
+	}
+	return 0;
+}
+
 int
-vm_display_open(const struct vm_domain *dom, struct vm_lockmgr *lm, int dirfd,
-		struct vm_leaseset *held, struct vm_status *st, struct vm_displays *d,
+vm_display_open(const struct vm_display_ctx *c, const struct vm_domain *dom, struct vm_displays *d,
 		struct vm_error *err)
 {
 	d->listen_fds = malloc(dom->ngraphics * sizeof(*d->listen_fds));
-	d->passwd_fds = malloc(dom->ngraphics * sizeof(*d->passwd_fds));
-	if (dom->ngraphics && (!d->listen_fds || !d->passwd_fds))
+	d->runs = malloc(dom->ngraphics * sizeof(*d->runs));
+	if (dom->ngraphics && (!d->listen_fds || !d->runs))
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the displays");
 	for (size_t i = 0; i < dom->ngraphics; i++) {
 		const struct vm_graphics *g = &dom->graphics[i];
 		struct vm_status_display rec = { 0 };
 
 		d->listen_fds[i] = -1;
-		d->passwd_fds[i] = -1;
+		d->runs[i] = (struct vm_graphics_run){ .passwd_fd = -1, .dirfd = -1 };
 		d->n = i + 1;
 		snprintf(rec.type, sizeof(rec.type), "%s", vm_graphics_type_name(g->type));
-		if (g->listen == VM_GRAPHICS_SOCKET) {
-			d->listen_fds[i] = vm_rundir_vnc_listen(dirfd, err);
-			if (d->listen_fds[i] < 0)
-				return -1;
-			snprintf(rec.socket, sizeof(rec.socket), "%s", vm_rundir_vnc_name);
-		} else if (listen_address(g, dom->file, lm, held, &rec, &d->listen_fds[i], err) < 0)
+		if (open_one(c, dom, d, i, &rec, err) < 0)
 			return -1;
 		if (g->passwd) {
-			d->passwd_fds[i] = passwd_memfd(g->passwd, err);
-			if (d->passwd_fds[i] < 0)
+			d->runs[i].passwd_fd = passwd_memfd(g->passwd, err);
+			if (d->runs[i].passwd_fd < 0)
 				return -1;
 		}
-		if (vm_status_add_display(st, &rec, err) < 0)
+		if (vm_status_add_display(c->st, &rec, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* QEMU listens on the VNC socket vm-start made: given over the monitor by name. */
+static int
+hand_vnc(const struct vm_graphics *g, int fd, struct vm_qmp *qmp, int timeout_ms,
+	 struct vm_error *err)
+{
+	json_object *addr = vm_qmp_json("type", json_object_new_string("fd"), "str",
+					json_object_new_string(FD_NAME), NULL);
+	json_object *addrs = json_object_new_array();
+	json_object *getfd = vm_qmp_json("fdname", json_object_new_string(FD_NAME), NULL);
+	json_object *update;
+	int r;
+
+	json_object_array_add(addrs, addr);
+	update = vm_qmp_json("type", json_object_new_string(vm_graphics_type_name(g->type)),
+			     "addresses", addrs, NULL);
+	r = vm_qmp_command_fd(qmp, "getfd", getfd, fd, timeout_ms, NULL, err);
+	if (r == 0)
+		r = vm_qmp_command(qmp, "display-update", update, timeout_ms, NULL, err);
+	json_object_put(getfd);
+	json_object_put(update);
+	return r;
+}
+
 int
-vm_display_hand_over(const struct vm_domain *dom, const struct vm_displays *d, struct vm_qmp *qmp,
-		     int timeout_ms, struct vm_error *err)
+vm_display_hand_over(const struct vm_display_ctx *c, const struct vm_domain *dom,
+		     const struct vm_displays *d, struct vm_qmp *qmp, int timeout_ms,
+		     struct vm_error *err)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		json_object *addr = vm_qmp_json("type", json_object_new_string("fd"), "str",
-						json_object_new_string(FD_NAME), NULL);
-		json_object *addrs = json_object_new_array();
-		json_object *getfd = vm_qmp_json("fdname", json_object_new_string(FD_NAME), NULL);
-		json_object *update;
-		int r;
+		const struct vm_graphics *g = &dom->graphics[i];
+		int r = 0;
 
-		json_object_array_add(addrs, addr);
-		update = vm_qmp_json("type",
-				     json_object_new_string(
-					     vm_graphics_type_name(dom->graphics[i].type)),
-				     "addresses", addrs, NULL);
-		r = vm_qmp_command_fd(qmp, "getfd", getfd, d->listen_fds[i], timeout_ms, NULL, err);
-		if (r == 0)
-			r = vm_qmp_command(qmp, "display-update", update, timeout_ms, NULL, err);
-		json_object_put(getfd);
-		json_object_put(update);
+		if (g->type == VM_GRAPHICS_VNC)
+			r = hand_vnc(g, d->listen_fds[i], qmp, timeout_ms, err);
+		else if (d->runs[i].dirfd >= 0)
+			/* QEMU has bound it: its server is up before its monitor answers */
+			r = vm_rundir_spice_claim(d->runs[i].dirfd,
+						  c->change_id ? c->uid : geteuid(), err);
 		if (r < 0)
-			return vm_error_prefix(err, "cannot hand the display to qemu");
+			return vm_error_prefix(err, "cannot hand the %s display to qemu",
+					       vm_graphics_type_name(g->type));
 	}
 	return 0;
+}
+
+void
+vm_display_keep(const struct vm_displays *d, int *keep, size_t *n)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->runs[i].passwd_fd >= 0)
+			keep[(*n)++] = d->runs[i].passwd_fd;
+		if (d->runs[i].dirfd >= 0)
+			keep[(*n)++] = d->runs[i].dirfd;
+	}
 }
 
 void
@@ -186,10 +240,12 @@ vm_display_close(struct vm_displays *d)
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->listen_fds[i] >= 0)
 			close(d->listen_fds[i]);
-		if (d->passwd_fds[i] >= 0)
-			close(d->passwd_fds[i]);
+		if (d->runs[i].passwd_fd >= 0)
+			close(d->runs[i].passwd_fd);
+		if (d->runs[i].dirfd >= 0)
+			close(d->runs[i].dirfd);
 	}
 	free(d->listen_fds);
-	free(d->passwd_fds);
+	free(d->runs);
 	*d = (struct vm_displays){ 0 };
 }

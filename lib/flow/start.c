@@ -54,6 +54,7 @@ struct start {
 	struct vm_image *images; /* each disk's open files, for QEMU */
 	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
 	int *tapfds;		 /* taps[i].fds[0], for the command line */
+	struct vm_display_ctx display_ctx;
 	struct vm_displays displays;
 	size_t nlabelled; /* disks 0..n-1 may carry our label */
 	bool change_id;	  /* not in session mode */
@@ -378,6 +379,22 @@ make_taps(struct start *s, struct vm_error *err)
 	return 0;
 }
 
+/* Where each display listens, made before QEMU runs, for the uid QEMU runs as. */
+static int
+open_displays(struct start *s, struct vm_error *err)
+{
+	s->display_ctx = (struct vm_display_ctx){
+		.lm = s->ctx.lm,
+		.dirfd = s->dl->dirfd,
+		.change_id = s->change_id,
+		.uid = s->ctx.label.uid,
+		.gid = s->ctx.label.gid,
+		.held = &s->held,
+		.st = &s->st,
+	};
+	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
+}
+
 /* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
 static void
 close_taps(struct start *s)
@@ -449,11 +466,11 @@ spawn(struct start *s, struct vm_error *err)
 	if (log < 0)
 		return -1;
 	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds,
-						      s->displays.passwd_fds, &argv, err) < 0) {
+						      s->displays.runs, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces + s->displays.n,
+	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces + 2 * s->displays.n,
 			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
@@ -466,9 +483,7 @@ spawn(struct start *s, struct vm_error *err)
 	for (size_t i = 0; i < s->dom->nifaces; i++)
 		if (s->tapfds[i] >= 0)
 			keep[nkeep++] = s->tapfds[i];
-	for (size_t i = 0; i < s->displays.n; i++)
-		if (s->displays.passwd_fds[i] >= 0)
-			keep[nkeep++] = s->displays.passwd_fds[i];
+	vm_display_keep(&s->displays, keep, &nkeep);
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -515,7 +530,8 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 		return -1;
 	r = set_links(s, qmp, err);
 	if (r == 0)
-		r = vm_display_hand_over(s->dom, &s->displays, qmp, QMP_START_TIMEOUT_MS, err);
+		r = vm_display_hand_over(&s->display_ctx, s->dom, &s->displays, qmp,
+					 QMP_START_TIMEOUT_MS, err);
 	if (r == 0 && !paused)
 		r = vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -598,10 +614,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (make_taps(s, err) < 0 ||
-	    vm_display_open(s->dom, s->ctx.lm, s->dl->dirfd, &s->held, &s->st, &s->displays, err) <
-		    0 ||
-	    spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || spawn(s, err) < 0)
 		goto fail;
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);

@@ -48,10 +48,10 @@ struct vm_domain_ctx {
 /* What a class's arguments are built from. */
 struct vm_devices_argv {
 	const struct vm_domain *dom;
-	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
-	const int *tapfds;	       /* one per interface of DOM, -1 for user */
-	const int *passwd_fds;	       /* one per graphics, -1 without passwd */
-	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
+	const struct vm_image *images;		/* one per disk of DOM (vm_qemu_argv()) */
+	const int *tapfds;			/* one per interface of DOM, -1 for user */
+	const struct vm_graphics_run *displays; /* one per graphics of DOM */
+	bool placeholders;			/* --print-argv: no fds, "<NODE>" instead */
 };
 
 struct vm_devices_class {

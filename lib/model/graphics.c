@@ -9,7 +9,7 @@
 /* Where libvirt's qemu.conf puts vnc_listen by default, and so vmkit. */
 #define DEFAULT_ADDRESS "127.0.0.1"
 
-static const char *const type_names[] = { [VM_GRAPHICS_VNC] = "vnc" };
+static const char *const type_names[] = { [VM_GRAPHICS_VNC] = "vnc", [VM_GRAPHICS_SPICE] = "spice" };
 
 const char *
 vm_graphics_type_name(enum vm_graphics_type t)
@@ -52,19 +52,22 @@ graphics_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *listen = vm_xmlcheck_attr(n, "listen");
 	const char *passwd = vm_xmlcheck_attr(n, "passwd");
 	const char *keymap = vm_xmlcheck_attr(n, "keymap");
+	enum vm_graphics_type type = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "spice")
+					     ? VM_GRAPHICS_SPICE
+					     : VM_GRAPHICS_VNC;
 	struct vm_graphics *g;
 
 	for (size_t i = 0; i < dom->ngraphics; i++)
-		if (dom->graphics[i].type == VM_GRAPHICS_VNC)
+		if (dom->graphics[i].type == type)
 			return vm_xmlcheck_error(x, n,
-						 "a domain has one VNC display, which line %d has",
-						 dom->graphics[i].line);
+						 "a domain has one %s display, which line %d has",
+						 type_names[type], dom->graphics[i].line);
 	g = VM_DEVICES_APPEND(x, dom->graphics, dom->ngraphics);
 	if (!g)
 		return -1;
 	c->graphics = g;
 	c->graphics_listens = 0;
-	g->type = VM_GRAPHICS_VNC;
+	g->type = type;
 	g->line = (int)vm_xmlcheck_line(n);
 	if (passwd && !*passwd)
 		return vm_xmlcheck_error(x, n, "an empty passwd: remove it, or set one");
@@ -88,7 +91,7 @@ listen_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *address = vm_xmlcheck_attr(n, "address");
 
 	if (c->graphics_listens++)
-		return vm_xmlcheck_error(x, n, "a VNC display listens in one place only");
+		return vm_xmlcheck_error(x, n, "a display listens in one place only");
 	if (!strcmp(type, "socket")) {
 		if (address)
 			return vm_xmlcheck_error(x, n, "a socket listen has no address");
@@ -116,6 +119,16 @@ listen_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 /* libvirt's rules: port='-1' or autoport='yes' pick a port, and so does no port at all. */
+static int
+image_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_graphics *g = vm_devices_ctx(x)->graphics;
+
+	if (g->type != VM_GRAPHICS_SPICE)
+		return vm_xmlcheck_error(x, n, "image compression is SPICE's");
+	return vm_devices_set_str(x, &g->image_compression, vm_xmlcheck_attr(n, "compression"));
+}
+
 static int
 graphics_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -153,7 +166,40 @@ graphics_domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_error_set(x->err, VM_EXIT_INVALID,
 				    "%s:%d: <graphics>: a display needs a video device to show: add <video><model type='vga'/></video>",
 				    x->file, dom->graphics[0].line);
+	for (size_t i = 1; i < dom->ngraphics; i++) {
+		const struct vm_graphics *g = &dom->graphics[i], *f = &dom->graphics[0];
+
+		if (g->keymap && f->keymap && strcmp(g->keymap, f->keymap) != 0)
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <graphics>: keymap '%s' differs from line %d's '%s': the machine has one keyboard layout",
+					    x->file, g->line, g->keymap, f->line, f->keymap);
+	}
 	return 0;
+}
+
+/* SPICE's server binds its own socket: in the directory vm-start gave QEMU, or on a port it leased.
+ */
+static void
+spice_listen(struct vm_argv_opt *o, const struct vm_graphics *g, size_t i,
+	     const struct vm_graphics_run *run)
+{
+	if (g->listen == VM_GRAPHICS_SOCKET && run) {
+		vm_argv_opt_add(o, "unix=on,addr=/proc/self/fd/%d/", run->dirfd);
+		vm_argv_opt_esc(o, run->socket);
+	} else if (g->listen == VM_GRAPHICS_SOCKET) {
+		vm_argv_opt_add(o, "unix=on,addr=/proc/self/fd/<graphics%zu-dir>/<socket>", i);
+	} else {
+		if (run)
+			vm_argv_opt_add(o, "port=%u", run->port);
+		else
+			vm_argv_opt_add(o, "port=<graphics%zu-port>", i);
+		vm_argv_opt_val(o, "addr", g->address);
+	}
+	vm_argv_opt_add(o,
+			g->passwd ? ",password-secret=graphics%zu-secret" : ",disable-ticketing=on",
+			i);
+	if (g->image_compression)
+		vm_argv_opt_val(o, "image-compression", g->image_compression);
 }
 
 static int
@@ -163,29 +209,40 @@ graphics_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_erro
 
 	for (size_t i = 0; i < dom->ngraphics; i++) {
 		const struct vm_graphics *g = &dom->graphics[i];
+		const struct vm_graphics_run *run = d->placeholders ? NULL
+						    : d->displays   ? &d->displays[i]
+								    : NULL;
 		struct vm_argv_opt o = { 0 };
 
 		if (g->passwd) {
-			if (d->placeholders || !d->passwd_fds)
+			if (run)
+				vm_argv_opt_add(&o,
+						"secret,id=graphics%zu-secret,format=raw,file=/proc/self/fd/%d",
+						i, run->passwd_fd);
+			else
 				vm_argv_opt_add(&o,
 						"secret,id=graphics%zu-secret,format=raw,file=/proc/self/fd/<graphics%zu-secret>",
 						i, i);
-			else
-				vm_argv_opt_add(&o,
-						"secret,id=graphics%zu-secret,format=raw,file=/proc/self/fd/%d",
-						i, d->passwd_fds[i]);
 			if (vm_argv_opt_push(a, "-object", &o, err) < 0)
 				return -1;
 		}
-		/* vm-start hands QEMU the listening socket over QMP (display-update) */
-		vm_argv_opt_add(&o, "none");
-		if (g->passwd)
-			vm_argv_opt_add(&o, ",password-secret=graphics%zu-secret", i);
-		if (vm_argv_opt_push(a, "-vnc", &o, err) < 0)
-			return -1;
-		if (g->keymap && vm_argv_pushv(a, err, "-k", g->keymap, NULL) < 0)
-			return -1;
+		if (g->type == VM_GRAPHICS_SPICE) {
+			spice_listen(&o, g, i, run);
+			if (vm_argv_opt_push(a, "-spice", &o, err) < 0)
+				return -1;
+		} else {
+			/* vm-start hands QEMU the listening socket over QMP (display-update) */
+			vm_argv_opt_add(&o, "none");
+			if (g->passwd)
+				vm_argv_opt_add(&o, ",password-secret=graphics%zu-secret", i);
+			if (vm_argv_opt_push(a, "-vnc", &o, err) < 0)
+				return -1;
+		}
 	}
+	/* one keyboard layout for the machine, as libvirt passes it */
+	for (size_t i = 0; i < dom->ngraphics; i++)
+		if (dom->graphics[i].keymap)
+			return vm_argv_pushv(a, err, "-k", dom->graphics[i].keymap, NULL);
 	return 0;
 }
 
@@ -196,6 +253,7 @@ graphics_clear(struct vm_domain *dom)
 		free(dom->graphics[i].address);
 		free(dom->graphics[i].passwd);
 		free(dom->graphics[i].keymap);
+		free(dom->graphics[i].image_compression);
 	}
 	free(dom->graphics);
 }
@@ -206,7 +264,7 @@ graphics_clear(struct vm_domain *dom)
 	"lv|mk|nl|no|pl|pt|pt-br|ru|sl|sv|th|tr"
 
 static const struct vm_xmlcheck_attr graphics_attrs[] = {
-	{ "type", "vnc", VM_XMLCHECK_REQUIRED },
+	{ "type", "vnc|spice", VM_XMLCHECK_REQUIRED },
 	{ "port", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "autoport", "yes|no", VM_XMLCHECK_OPTIONAL },
 	{ "listen", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
@@ -222,8 +280,14 @@ static const struct vm_xmlcheck_attr listen_attrs[] = {
 	{ NULL }
 };
 
+static const struct vm_xmlcheck_attr image_attrs[] = {
+	{ "compression", "auto_glz|auto_lz|quic|glz|lz|off", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
 static const struct vm_xmlcheck_elem graphics_children[] = {
-	{ "listen", .attrs = listen_attrs, .multi = true, .begin = listen_begin }, { NULL }
+	{ "listen", .attrs = listen_attrs, .multi = true, .begin = listen_begin },
+	{ "image", .attrs = image_attrs, .begin = image_begin },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem elems[] = { { "graphics", .attrs = graphics_attrs,

@@ -29,6 +29,8 @@
 #define DOMAIN_FILE "domain.xml"
 #define QMP_FILE "qmp.sock"
 #define VNC_FILE "vnc.sock"
+#define SPICE_DIR "spice"
+#define SPICE_FILE "spice.sock"
 #define LOG_FILE "qemu.log"
 #define STATUS_FILE "status.json"
 #define STATUS_KEPT "status.json.damaged"
@@ -361,11 +363,44 @@ vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struc
 	return 0;
 }
 
+/*
+ * spice/ and what is in it: the socket, or whatever else QEMU, whose
+ * directory it is, left there (one level: nothing is followed, and a
+ * directory that is not empty is an error).
+ */
+static int
+remove_spice(int dirfd, struct vm_error *err)
+{
+	int fd = openat(dirfd, SPICE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", SPICE_DIR);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    unlinkat(fd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0 &&
+		    errno == EISDIR)
+			unlinkat(fd, de->d_name, AT_REMOVEDIR);
+	closedir(d);
+	if (unlinkat(dirfd, SPICE_DIR, AT_REMOVEDIR) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", SPICE_DIR);
+	return 0;
+}
+
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
 	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, DOMAIN_FILE };
 
+	if (remove_spice(dl->dirfd, err) < 0)
+		return vm_error_prefix(err, "domain '%s'", dl->name);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
@@ -455,6 +490,47 @@ vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
 }
 
 const char vm_rundir_vnc_name[] = VNC_FILE;
+const char vm_rundir_spice_sock[] = SPICE_FILE;
+const char vm_rundir_spice_path[] = SPICE_DIR "/" SPICE_FILE;
+
+int
+vm_rundir_spice_dir(int dirfd, bool chown, uid_t uid, gid_t gid, struct vm_error *err)
+{
+	cleanup_close int fd = -1;
+
+	if (remove_spice(dirfd, err) < 0)
+		return -1;
+	if (mkdirat(dirfd, SPICE_DIR, 0700) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", SPICE_DIR);
+	fd = openat(dirfd, SPICE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (chown && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot give '%s' to qemu",
+				    SPICE_DIR);
+	return steal_fd(fd);
+}
+
+int
+vm_rundir_spice_claim(int spice_dirfd, uid_t qemu_uid, struct vm_error *err)
+{
+	cleanup_close int fd = openat(spice_dirfd, SPICE_FILE, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char proc[32];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu's '%s'",
+				    vm_rundir_spice_path);
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != qemu_uid)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "'%s' is not the socket qemu bound: not a socket of uid %u",
+				    vm_rundir_spice_path, (unsigned)qemu_uid);
+	/* through the fd: a path could be swapped by QEMU, whose directory it is */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((st.st_uid != geteuid() && fchownat(fd, "", geteuid(), getegid(), AT_EMPTY_PATH) < 0) ||
+	    chmod(proc, 0600) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take '%s' from qemu",
+				    vm_rundir_spice_path);
+	return 0;
+}
 
 int
 vm_rundir_vnc_listen(int dirfd, struct vm_error *err)

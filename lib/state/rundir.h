@@ -13,6 +13,8 @@
  *   vnc.sock  the VNC display of a <graphics> that listens on a socket,
  *             bound by vm-start (mode 0600, its user's) and handed to
  *             QEMU over QMP
+ *   spice/    QEMU's own (mode 0700): its SPICE server binds spice.sock
+ *             in it, which vm-start then gives to its user, mode 0600
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
  *   domain.xml the domain as started, written once by vm-start
  *   status.json the run state, whose records status.h encodes; set aside
@@ -98,7 +100,7 @@ int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 			   struct vm_error *err);
 
-/* Removes pid, qmp.sock, vnc.sock and domain.xml; missing files are fine. */
+/* Removes pid, qmp.sock, vnc.sock, spice/ and domain.xml; missing files are fine. */
 int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
 /*
@@ -134,6 +136,22 @@ int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
 int vm_rundir_vnc_listen(int dirfd, struct vm_error *err);
 /* Its name in the directory, for the status record. */
 extern const char vm_rundir_vnc_name[];
+
+/*
+ * The directory spice/, made anew (mode 0700, and owned by UID:GID when
+ * CHOWN) for QEMU to bind its SPICE socket in: an O_PATH fd of it, which
+ * QEMU inherits and reaches as /proc/self/fd/N.
+ */
+int vm_rundir_spice_dir(int dirfd, bool chown, uid_t uid, gid_t gid, struct vm_error *err);
+/* The socket's name in spice/, and its path from the domain's directory. */
+extern const char vm_rundir_spice_sock[];
+extern const char vm_rundir_spice_path[];
+/*
+ * Gives the socket that QEMU, running as QEMU_UID, bound in the spice/
+ * of SPICE_DIRFD to the caller's user, mode 0600: it must be a socket
+ * of QEMU_UID's, and nothing is followed through a symlink.
+ */
+int vm_rundir_spice_claim(int spice_dirfd, uid_t qemu_uid, struct vm_error *err);
 
 /* Connects to the monitor of the domain's QEMU (qmp.h). */
 int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);

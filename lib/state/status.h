@@ -18,7 +18,7 @@
  *                            "owner": ..., "file": ...}, ...]}, ...],
  *    "interfaces": [{"mac": "52:54:00:..", "lease": B,   (held as "mac:MAC")
  *                    "tap": "vmk0", "bridge": "br0"}, ...],   (tap, bridge: when any)
- *    "displays": [{"type": "vnc", "socket": "vnc.sock"}         (in the run directory)
+ *    "displays": [{"type": "vnc|spice", "socket": "vnc.sock"}   (in the run directory)
  *                 or {"type": "vnc", "address": "127.0.0.1", "port": N,
  *                     "lease": B}, ...]}                        (held as "port:N")
  *
@@ -87,7 +87,7 @@ struct vm_status_iface {
 /* A display and where it listens: a socket of the run directory, or an address and port. */
 struct vm_status_display {
 	char type[8];	  /* "vnc" */
-	char socket[16];  /* the socket's name in the run directory, or "" */
+	char socket[32];  /* its path in the run directory, or "" */
 	char address[46]; /* numeric IPv4 or IPv6, or "" */
 	unsigned port;	  /* with an address */
 	bool lease;	  /* "port:N" is leased */

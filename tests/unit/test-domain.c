@@ -748,8 +748,25 @@ static const struct bad {
 	{ "", "<lease><key>k</key><target path='/a' offset='x'/></lease>",
 	  "t.xml:7: <target>: invalid offset 'x' (expected an integer from 0)" },
 	{ "", "<emulator></emulator>", "t.xml:7: <emulator>: '' is not an absolute path" },
-	{ "", "<graphics type='spice'/>",
-	  "t.xml:7: <graphics>: unsupported type 'spice' (expected vnc)" },
+	{ "", "<graphics type='sdl'/>",
+	  "t.xml:7: <graphics>: unsupported type 'sdl' (expected vnc or spice)" },
+	{ "", "<video><model type='vga'/></video><graphics type='spice'/><graphics type='spice'/>",
+	  "t.xml:7: <graphics>: a domain has one spice display, which line 7 has" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><image compression='off'/></graphics>",
+	  "t.xml:7: <image>: image compression is SPICE's" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><image compression='zip'/></graphics>",
+	  "t.xml:7: <image>: unsupported compression 'zip'" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><channel name='main' mode='secure'/></graphics>",
+	  "t.xml:7: <channel>: unsupported element" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><listen type='address' address='10.0.0.1'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '10.0.0.1', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' keymap='de'/>\n<graphics type='spice' keymap='fr'/>",
+	  "t.xml:8: <graphics>: keymap 'fr' differs from line 7's 'de': the machine has one keyboard layout" },
 	{ "", "<graphics type='vnc' websocket='5700'/>",
 	  "t.xml:7: <graphics>: unsupported attribute 'websocket'" },
 	{ "", "<graphics type='vnc' passwdValidTo='2030-01-01T00:00:00'/>",
@@ -760,7 +777,7 @@ static const struct bad {
 	{ "", "<graphics type='vnc'/>",
 	  "t.xml:7: <graphics>: a display needs a video device to show: add <video><model type='vga'/></video>" },
 	{ "", "<video><model type='vga'/></video><graphics type='vnc'/><graphics type='vnc'/>",
-	  "t.xml:7: <graphics>: a domain has one VNC display, which line 7 has" },
+	  "t.xml:7: <graphics>: a domain has one vnc display, which line 7 has" },
 	{ "",
 	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>",
 	  "t.xml:7: <graphics>: listening on '0.0.0.0', which is not loopback, needs a passwd" },
@@ -792,10 +809,7 @@ static const struct bad {
 	  "t.xml:7: <listen>: address '::1' differs from <graphics listen='127.0.0.1'>" },
 	{ "",
 	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='socket'/><listen type='address'/></graphics>",
-	  "t.xml:7: <listen>: a VNC display listens in one place only" },
-	{ "",
-	  "<video><model type='vga'/></video><graphics type='vnc'><image compression='off'/></graphics>",
-	  "t.xml:7: <image>: unsupported element" },
+	  "t.xml:7: <listen>: a display listens in one place only" },
 	{ "", "<video/>", "t.xml:7: <video>: missing <model type='...'/>" },
 	{ "", "<video><model type='vmvga'/></video>",
 	  "t.xml:7: <model>: unsupported type 'vmvga'" },
@@ -1025,6 +1039,20 @@ test_displays(void)
 		      &d, &err) == 0 &&
 		   !strcmp(d->graphics[0].address, "::1") && d->graphics[0].port == 0,
 	   "autoport='yes' picks a port whatever port says, as libvirt: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl'/></video>\n"
+		      "<graphics type='spice' autoport='yes'><listen type='address'/><image compression='off'/></graphics>\n"
+		      "<graphics type='vnc' keymap='fr'/>",
+		      &d, &err) == 0 &&
+		   d->ngraphics == 2 && d->graphics[0].type == VM_GRAPHICS_SPICE &&
+		   d->graphics[0].listen == VM_GRAPHICS_ADDRESS &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && !d->graphics[0].port &&
+		   !strcmp(d->graphics[0].image_compression, "off") &&
+		   d->graphics[1].type == VM_GRAPHICS_VNC &&
+		   d->graphics[1].listen == VM_GRAPHICS_SOCKET,
+	   "virt-install's SPICE, and a VNC display beside it: %s", err.msg);
 	vm_domain_free(d);
 	d = NULL;
 	ok(parse_with("",

@@ -628,7 +628,13 @@ test_displays(void)
 		  .primary = true },
 		{ .model = VM_VIDEO_VIRTIO, .heads = 2 },
 	};
-	const int passwd_fds[1] = { 9 };
+	struct vm_graphics spice[2] = {
+		{ .type = VM_GRAPHICS_SPICE, .image_compression = S("off"), .keymap = S("fr") },
+		{ .type = VM_GRAPHICS_VNC, .keymap = S("fr") },
+	};
+	struct vm_graphics_run runs[2] = { { .passwd_fd = -1, .dirfd = 12, .socket = "s,1.sock" },
+					   { .passwd_fd = -1, .dirfd = -1 } };
+	const struct vm_graphics_run displays[1] = { { .passwd_fd = 9, .dirfd = -1 } };
 	struct vm_domain dom;
 	struct vm_argv a = { 0 };
 
@@ -637,7 +643,7 @@ test_displays(void)
 	dom.ngraphics = 1;
 	dom.videos = v;
 	dom.nvideos = 2;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, passwd_fds, &a, &err) == 0, "displays: %s",
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
 	   err.msg);
 	ok(has(&a, "-object", "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/9") &&
 		   has(&a, "-vnc", "none,password-secret=graphics0-secret") && has(&a, "-k", "de"),
@@ -658,6 +664,33 @@ test_displays(void)
 		if (strstr(a.v[i], "pw,") || !strcmp(a.v[i], "pw"))
 			ok(0, "vnc: the passwd is on the command line: %s", a.v[i]);
 	vm_argv_free(&a);
+	dom.graphics = spice;
+	dom.ngraphics = 2;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+		   has(&a, "-spice",
+		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,disable-ticketing=on,image-compression=off") &&
+		   has(&a, "-vnc", "none") && count(&a, "-k", "") == 1 && has(&a, "-k", "fr"),
+	   "spice: bound by QEMU in the directory it inherits, no ticket without a passwd; one -k: %s",
+	   err.msg);
+	vm_argv_free(&a);
+	spice[0] = (struct vm_graphics){ .type = VM_GRAPHICS_SPICE,
+					 .listen = VM_GRAPHICS_ADDRESS,
+					 .address = S("::1"),
+					 .passwd = S("pw") };
+	runs[0] = (struct vm_graphics_run){ .passwd_fd = 10, .dirfd = -1, .port = 5902 };
+	dom.ngraphics = 1;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+		   has(&a, "-object",
+		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/10") &&
+		   has(&a, "-spice", "port=5902,addr=::1,password-secret=graphics0-secret"),
+	   "spice: on the port vm-start leased, its passwd a secret: %s", err.msg);
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-spice",
+		       "port=<graphics0-port>,addr=::1,password-secret=graphics0-secret"),
+	   "spice: --print-argv shows the port to be leased as a placeholder: %s", err.msg);
+	vm_argv_free(&a);
+	dom.graphics = &g;
 	g.passwd = NULL;
 	g.keymap = NULL;
 	dom.machine = S("q35");
