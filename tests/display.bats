@@ -247,6 +247,15 @@ time.sleep(60)' &
 	assert_output --partial '"auth": "spice"'
 }
 
+@test "QEMU inherits only what its displays need: no VNC socket, a passwd's memfd, SPICE's directory, the port's lease" {
+	make_ns
+	fd_report_emulator
+	run -0 in_ns vm-start "$(vnc_domain fds "<graphics type='vnc' passwd='pw'><listen type='address'/></graphics><graphics type='spice' passwd='pw2'/>" "<video><model type='qxl'/></video>")"
+	assert_qemu_fds fds
+	run -0 grep -c 'fd-report: .* /memfd:vmkit-passwd (deleted)' "$VMKIT_RUNDIR/domains/fds/qemu.log"
+	assert_output 2
+}
+
 @test "refused displays change nothing" {
 	xml=$(vnc_domain open "<graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>")
 	run -3 vm-start "$xml"

@@ -208,7 +208,10 @@ fd_report_emulator() {
 # identity) in the lockspace; its liveness fd on the alive file; the
 # monitor's listening socket; and each of its disk images once (vm-start
 # opens them and passes them with -add-fd), read-only when <readonly/>;
-# and per tap interface its tap (/dev/net/tun) and its MAC's lease.
+# and per tap interface its tap (/dev/net/tun) and its MAC's lease;
+# per display with a passwd its memfd, per SPICE socket its directory
+# spice/ (O_PATH), per leased port its lease (in RUNDIR/leases, as a
+# port is this host's).
 # A new kind of fd handed to QEMU is one more entry here.
 assert_qemu_fds() {
 	python3 - "$VMKIT_RUNDIR/domains/$1" "${2:-$VMKIT_RUNDIR/leases}" <<'PY'
@@ -228,6 +231,13 @@ allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none'
 allowed += ['* ' + lease(d['identity']) for d in st['disks'] if d.get('identity')]
 allowed += ['* ' + lease('mac:' + i['mac']) for i in st.get('interfaces', []) if i['lease']]
 allowed += ['* rw /dev/net/tun' for i in st.get('interfaces', [])]
+local = os.path.join(os.path.dirname(os.path.dirname(dom)), 'leases')
+allowed += ['* rw ' + os.path.join(local, hashlib.sha256(('port:%d' % d['port']).encode()).hexdigest())
+            for d in st.get('displays', []) if d.get('lease')]
+allowed += ['* r %s/spice' % dom for d in st.get('displays', [])
+            if d['type'] == 'spice' and d.get('socket')]
+allowed += ['* rw /memfd:vmkit-passwd (deleted)'
+            for e in ET.parse(dom + '/domain.xml').iter('graphics') if e.get('passwd')]
 ro = {t.get('dev') for e in ET.parse(dom + '/domain.xml').iter('disk')
       if e.find('readonly') is not None for t in e.iter('target')}
 images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])
