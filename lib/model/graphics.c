@@ -32,8 +32,9 @@ loopback(const char *address)
 	return !memcmp(a, v6_loop, 16) || (!memcmp(a, v4_mapped, 12) && a[12] == 127);
 }
 
+/* G listens on ADDRESS, of N, which must be numeric: a name would be resolved anew by QEMU. */
 static int
-check_address(struct vm_xmlcheck *x, xmlNodePtr n, const char *address)
+set_address(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_graphics *g, const char *address)
 {
 	unsigned char a[16];
 
@@ -41,7 +42,8 @@ check_address(struct vm_xmlcheck *x, xmlNodePtr n, const char *address)
 		return vm_xmlcheck_error(x, n,
 					 "listen address '%s' is not a numeric IPv4 or IPv6 address",
 					 address);
-	return 0;
+	g->listen = VM_GRAPHICS_ADDRESS;
+	return vm_devices_set_str(x, &g->address, address);
 }
 
 static int
@@ -74,12 +76,7 @@ graphics_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if ((passwd && vm_devices_set_str(x, &g->passwd, passwd) < 0) ||
 	    (keymap && vm_devices_set_str(x, &g->keymap, keymap) < 0))
 		return -1;
-	if (!listen)
-		return 0;
-	if (check_address(x, n, listen) < 0)
-		return -1;
-	g->listen = VM_GRAPHICS_ADDRESS;
-	return vm_devices_set_str(x, &g->address, listen);
+	return listen ? set_address(x, n, g, listen) : 0;
 }
 
 static int
@@ -108,14 +105,11 @@ listen_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "an address listen has no socket");
 	if (!address)
 		address = g->address ? g->address : DEFAULT_ADDRESS;
-	if (check_address(x, n, address) < 0)
-		return -1;
 	if (g->address && strcmp(g->address, address) != 0)
 		return vm_xmlcheck_error(x, n,
 					 "address '%s' differs from <graphics listen='%s'>: vmkit listens on one",
 					 address, g->address);
-	g->listen = VM_GRAPHICS_ADDRESS;
-	return vm_devices_set_str(x, &g->address, address);
+	return set_address(x, n, g, address);
 }
 
 /* libvirt's rules: port='-1' or autoport='yes' pick a port, and so does no port at all. */
