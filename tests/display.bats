@@ -286,3 +286,25 @@ time.sleep(60)' &
 	run -0 qmp two qom-get '{"path": "/machine/peripheral/video0", "property": "addr"}'
 	assert_output 16
 }
+
+@test "a USB tablet on libvirt's USB controller, and virtio inputs, start under QEMU" {
+	run -0 vm-start --paused "$(make_domain in "<controller type='usb' index='0' model='piix3-uhci'/><input type='tablet' bus='usb'/><input type='keyboard' bus='virtio'/><input type='mouse' bus='ps2'/>" "<video><model type='vga'/></video>")"
+	run -0 qmp in qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "usb", "type": "child<piix3-usb-uhci>"}'
+	assert_output --partial '{"name": "input0", "type": "child<usb-tablet>"}'
+	assert_output --partial '{"name": "input1", "type": "child<virtio-keyboard-pci>"}'
+	# function 2 of the PIIX3 in slot 1, where libvirt puts it
+	run -0 qmp in qom-get '{"path": "/machine/peripheral/usb", "property": "addr"}'
+	assert_output 10
+	run -0 qmp in query-mice
+	assert_output --regexp '\{"index": [0-9]+, "name": "QEMU HID Tablet", "current": (true|false), "absolute": true\}'
+	run -0 vm-stop --force in
+	xml=$(make_domain xhci "<controller type='usb' model='qemu-xhci'/><input type='tablet'/>")
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 vm-start --paused "$xml"
+	run -0 qmp xhci qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "usb", "type": "child<qemu-xhci>"}'
+	assert_output --partial '{"name": "input0", "type": "child<usb-tablet>"}'
+	run -3 vm-start "$(make_domain nousb "<input type='tablet'/>")"
+	assert_output "vm-start: $TEST_DIR/nousb.xml:7: <input>: a USB tablet needs a USB controller: add <controller type='usb' model='qemu-xhci'/>"
+}

@@ -9,7 +9,7 @@
  * the primary video first, as it takes the PCI slot libvirt gives it. */
 static const struct vm_devices_class *const classes[] = {
 	&vm_video_class, &vm_graphics_class, &vm_controller_class, &vm_disk_class,
-	&vm_net_class,	 &vm_serial_class,   &vm_lease_def_class,
+	&vm_net_class,	 &vm_serial_class,   &vm_lease_def_class,  &vm_input_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))
@@ -31,15 +31,9 @@ static const struct vm_xmlcheck_attr memballoon_attrs[] = {
 	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_attr input_attrs[] = { { "type", "mouse|keyboard",
-							 VM_XMLCHECK_REQUIRED },
-						       { "bus", "ps2", VM_XMLCHECK_OPTIONAL },
-						       { NULL } };
-
 static const struct vm_xmlcheck_elem others[] = { { "emulator", .content = VM_XMLCHECK_TEXT,
 						    .begin = emulator_begin },
 						  { "memballoon", .attrs = memballoon_attrs },
-						  { "input", .attrs = input_attrs, .multi = true },
 						  { NULL } };
 
 /* Room for the elements of every class and the others. */

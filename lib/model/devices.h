@@ -72,6 +72,7 @@ extern const struct vm_devices_class vm_serial_class;
 extern const struct vm_devices_class vm_lease_def_class;
 extern const struct vm_devices_class vm_graphics_class;
 extern const struct vm_devices_class vm_video_class;
+extern const struct vm_devices_class vm_input_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

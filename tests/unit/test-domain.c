@@ -741,7 +741,20 @@ static const struct bad {
 	{ "", "<memballoon model='none'><stats period='10'/></memballoon>",
 	  "t.xml:7: <stats>: unsupported element" },
 	{ "", "<input type='keyboard' bus='usb'/>",
-	  "t.xml:7: <input>: unsupported bus 'usb' (expected ps2)" },
+	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
+	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
+	{ "", "<input type='tablet' bus='ps2'/>",
+	  "t.xml:7: <input>: a tablet is on bus 'usb' or 'virtio', not 'ps2'" },
+	{ "", "<input type='passthrough' bus='virtio'/>",
+	  "t.xml:7: <input>: unsupported type 'passthrough' (expected tablet, mouse or keyboard)" },
+	{ "", "<input type='mouse' bus='xen'/>",
+	  "t.xml:7: <input>: unsupported bus 'xen' (expected ps2, usb or virtio)" },
+	{ "", "<controller type='usb' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ich9-ehci1'" },
+	{ "",
+	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='1'/></input>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
@@ -1074,6 +1087,38 @@ test_displays(void)
 }
 
 static void
+test_inputs(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_input *in;
+
+	ok(parse_with("",
+		      "<controller type='usb' index='0' model='qemu-xhci'/>\n"
+		      "<input type='tablet'/><input type='mouse'/><input type='keyboard' bus='virtio'/>"
+		      "<input type='keyboard' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->ninputs == 4 && d->usb == VM_USB_QEMU_XHCI,
+	   "inputs on usb, ps2 and virtio, with a USB controller: %s", err.msg);
+	if (!d)
+		return;
+	in = d->inputs;
+	ok(in[0].type == VM_INPUT_TABLET && in[0].bus == VM_INPUT_USB &&
+		   in[1].type == VM_INPUT_MOUSE && in[1].bus == VM_INPUT_PS2 &&
+		   in[2].type == VM_INPUT_KEYBOARD && in[2].bus == VM_INPUT_VIRTIO &&
+		   in[3].bus == VM_INPUT_USB && in[0].line == 8,
+	   "libvirt's default buses: usb for a tablet, ps2 for a mouse or keyboard");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='piix3-uhci'/><input type='tablet' bus='virtio'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_PIIX3_UHCI && d->inputs[0].bus == VM_INPUT_VIRTIO,
+	   "piix3-uhci, and a virtio tablet: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -1150,6 +1195,7 @@ main(void)
 	test_interfaces();
 	test_networks();
 	test_displays();
+	test_inputs();
 	test_bad();
 	test_load_errors();
 

@@ -742,6 +742,46 @@ test_displays(void)
 	vm_argv_free(&a);
 }
 
+/* USB and virtio inputs as libvirt makes them; PS/2 ones are the machine's own. */
+static void
+test_inputs(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_input in[4] = {
+		{ .type = VM_INPUT_TABLET, .bus = VM_INPUT_USB },
+		{ .type = VM_INPUT_MOUSE, .bus = VM_INPUT_PS2 },
+		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_VIRTIO },
+		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_USB },
+	};
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.inputs = in;
+	dom.ninputs = 4;
+	dom.usb = VM_USB_PIIX3_UHCI;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") &&
+		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0") &&
+		   has(&a, "-device", "virtio-keyboard-pci,id=input2") &&
+		   has(&a, "-device", "usb-kbd,id=input3,bus=usb.0") &&
+		   count(&a, "-device", "") == 4,
+	   "inputs: piix3-uhci where libvirt puts it on pc, USB and virtio inputs, PS/2 none: %s",
+	   err.msg);
+	ok(find(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") <
+		   find(&a, "-device", "usb-tablet,id=input0,bus=usb.0"),
+	   "inputs: the USB controller comes before the devices on its bus");
+	vm_argv_free(&a);
+	dom.usb = VM_USB_QEMU_XHCI;
+	dom.machine = S("q35");
+	in[0].type = VM_INPUT_MOUSE;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "qemu-xhci,id=usb") &&
+		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0"),
+	   "inputs: qemu-xhci finds its own slot on q35, as boot-time devices do: %s", err.msg);
+	vm_argv_free(&a);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -1087,6 +1127,7 @@ main(void)
 	test_chain();
 	test_nets_and_serials();
 	test_displays();
+	test_inputs();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
