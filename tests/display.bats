@@ -308,3 +308,25 @@ time.sleep(60)' &
 	run -3 vm-start "$(make_domain nousb "<input type='tablet'/>")"
 	assert_output "vm-start: $TEST_DIR/nousb.xml:7: <input>: a USB tablet needs a USB controller: add <controller type='usb' model='qemu-xhci'/>"
 }
+
+@test "sound devices play to the none backend, or to SPICE, and start under QEMU" {
+	xml=$(make_domain snd "<sound model='ich9'><codec type='micro'/><audio id='1'/></sound><audio id='1' type='none'/>")
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-audiodev' 'none,id=audio1'"
+	run -0 vm-start --paused "$xml"
+	run -0 qmp snd qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "sound0", "type": "child<ich9-intel-hda>"}'
+	assert_output --partial '{"name": "sound0-codec0", "type": "child<hda-micro>"}'
+	# slot 0x1b, where libvirt puts the ich9 of a q35
+	run -0 qmp snd qom-get '{"path": "/machine/peripheral/sound0", "property": "addr"}'
+	assert_output 216
+	run -0 vm-start --paused "$(make_domain ac "<sound model='ac97'/><controller type='usb' model='piix3-uhci'/><sound model='usb'/><video><model type='qxl'/></video><graphics type='spice'/>")"
+	run -0 qmp ac qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "sound0", "type": "child<AC97>"}'
+	assert_output --partial '{"name": "sound1", "type": "child<usb-audio>"}'
+	run -0 vm-start --print-argv "$TEST_DIR/ac.xml"
+	assert_output --partial "'-audiodev' 'spice,id=audio1'"
+	run -3 vm-start "$(make_domain pulse "<sound model='ich9'/><audio id='1' type='pulseaudio'/>")"
+	assert_output --partial "<audio>: unsupported type 'pulseaudio'"
+}

@@ -31,6 +31,7 @@ struct vm_domain_ctx {
 	unsigned graphics_listens;    /* its <listen> children so far */
 	struct vm_video *video;	      /* the <video> being read */
 	bool video_model;	      /* it has its <model> */
+	struct vm_sound *sound;	      /* the <sound> being read */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -73,6 +74,7 @@ extern const struct vm_devices_class vm_lease_def_class;
 extern const struct vm_devices_class vm_graphics_class;
 extern const struct vm_devices_class vm_video_class;
 extern const struct vm_devices_class vm_input_class;
+extern const struct vm_devices_class vm_sound_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

@@ -27,6 +27,7 @@
 #include "lease_def.h"
 #include "net.h"
 #include "serial.h"
+#include "sound.h"
 #include "video.h"
 
 #define VM_NAME_MAX 64
@@ -77,6 +78,10 @@ struct vm_domain {
 	size_t nvideos;
 	struct vm_input *inputs;
 	size_t ninputs;
+	struct vm_sound *sounds;
+	size_t nsounds;
+	struct vm_audio *audios;
+	size_t naudios;
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */

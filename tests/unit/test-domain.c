@@ -744,6 +744,25 @@ static const struct bad {
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
 	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
+	{ "", "<sound model='sb16'/>", "t.xml:7: <sound>: unsupported model 'sb16'" },
+	{ "", "<sound model='ac97'><codec type='duplex'/></sound>",
+	  "t.xml:7: <codec>: model 'ac97' has no codecs (ich6 and ich9 have)" },
+	{ "",
+	  "<sound model='ich9'><codec type='duplex'/><codec type='duplex'/><codec type='micro'/>"
+	  "<codec type='output'/><codec type='output'/></sound>",
+	  "t.xml:7: <codec>: too many codecs (at most 4)" },
+	{ "", "<sound model='ich9'><audio id='2'/></sound><audio id='1' type='none'/>",
+	  "t.xml:7: <sound>: no <audio id='2'>" },
+	{ "", "<audio id='1' type='pulseaudio'/>",
+	  "t.xml:7: <audio>: unsupported type 'pulseaudio'" },
+	{ "", "<audio id='2' type='none'/>",
+	  "t.xml:7: <audio>: audio id 2 out of order (expected 1)" },
+	{ "", "<audio id='1' type='spice'/>",
+	  "t.xml:7: <audio>: type 'spice' needs a <graphics type='spice'>" },
+	{ "", "<sound model='usb'/>",
+	  "t.xml:7: <sound>: model 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<audio id='1' type='none'><input mixingEngine='no'/></audio>",
+	  "t.xml:7: <input>: unsupported element" },
 	{ "", "<input type='tablet' bus='ps2'/>",
 	  "t.xml:7: <input>: a tablet is on bus 'usb' or 'virtio', not 'ps2'" },
 	{ "", "<input type='passthrough' bus='virtio'/>",
@@ -1119,6 +1138,37 @@ test_inputs(void)
 }
 
 static void
+test_sounds(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("",
+		      "<sound model='ich9'><codec type='micro'/><codec type='output'/><audio id='2'/></sound>\n"
+		      "<sound model='ac97'/><audio id='1' type='none'/><audio id='2' type='none'/>",
+		      &d, &err) == 0 &&
+		   d->nsounds == 2 && d->naudios == 2,
+	   "sound devices and the audio backends they play to: %s", err.msg);
+	if (!d)
+		return;
+	ok(d->sounds[0].model == VM_SOUND_ICH9 && d->sounds[0].ncodecs == 2 &&
+		   d->sounds[0].codecs[0] == VM_CODEC_MICRO &&
+		   d->sounds[0].codecs[1] == VM_CODEC_OUTPUT && d->sounds[0].audio == 2 &&
+		   d->sounds[1].model == VM_SOUND_AC97 && d->sounds[1].audio == 1 &&
+		   d->audios[1].id == 2 && d->audios[1].type == VM_AUDIO_NONE,
+	   "codecs in order; a sound without <audio> plays to the first");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl'/></video><graphics type='spice'/>\n"
+		      "<sound model='ich6'/><audio id='1' type='spice'/>",
+		      &d, &err) == 0 &&
+		   d->audios[0].type == VM_AUDIO_SPICE && d->sounds[0].audio == 1,
+	   "spice audio with a SPICE display: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -1196,6 +1246,7 @@ main(void)
 	test_networks();
 	test_displays();
 	test_inputs();
+	test_sounds();
 	test_bad();
 	test_load_errors();
 

@@ -782,6 +782,57 @@ test_inputs(void)
 	vm_argv_free(&a);
 }
 
+/* Sound devices and their audio backends as libvirt makes them. */
+static void
+test_sounds(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_sound snd[3] = {
+		{ .model = VM_SOUND_ICH9,
+		  .codecs = { VM_CODEC_MICRO, VM_CODEC_OUTPUT },
+		  .ncodecs = 2,
+		  .audio = 1 },
+		{ .model = VM_SOUND_AC97, .audio = 2 },
+		{ .model = VM_SOUND_ICH6, .audio = 1 },
+	};
+	struct vm_audio au[2] = { { .id = 1, .type = VM_AUDIO_NONE },
+				  { .id = 2, .type = VM_AUDIO_NONE } };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.machine = S("q35");
+	dom.sounds = snd;
+	dom.nsounds = 3;
+	dom.audios = au;
+	dom.naudios = 2;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-audiodev", "none,id=audio1") &&
+		   has(&a, "-audiodev", "none,id=audio2") &&
+		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
+		   has(&a, "-device",
+		       "hda-micro,id=sound0-codec0,bus=sound0.0,cad=0,audiodev=audio1") &&
+		   has(&a, "-device",
+		       "hda-output,id=sound0-codec1,bus=sound0.0,cad=1,audiodev=audio1") &&
+		   has(&a, "-device", "AC97,id=sound1,audiodev=audio2") &&
+		   has(&a, "-device", "intel-hda,id=sound2") &&
+		   has(&a, "-device",
+		       "hda-duplex,id=sound2-codec0,bus=sound2.0,cad=0,audiodev=audio1"),
+	   "sound: ich9 in slot 0x1b of q35, its codecs, ac97, ich6 with a duplex codec: %s",
+	   err.msg);
+	ok(find(&a, "-audiodev", "none,id=audio2") < find(&a, "-device", "intel-hda,id=sound2"),
+	   "sound: the backends come before the devices that play to them");
+	vm_argv_free(&a);
+	dom.naudios = 0;
+	dom.nsounds = 1;
+	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB, .audio = 1 };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-audiodev", "none,id=audio1") &&
+		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0"),
+	   "sound: without <audio>, the none backend libvirt adds without SPICE: %s", err.msg);
+	vm_argv_free(&a);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -1128,6 +1179,7 @@ main(void)
 	test_nets_and_serials();
 	test_displays();
 	test_inputs();
+	test_sounds();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
