@@ -58,7 +58,7 @@ take_port(const struct vm_graphics *g, const char *file, unsigned p, struct vm_l
 {
 	char resource[sizeof(VM_LEASE_PORT_PREFIX) + 8];
 	struct vm_lease *lease = NULL;
-	int busy;
+	int busy, e;
 
 	snprintf(resource, sizeof(resource), VM_LEASE_PORT_PREFIX "%u", p);
 	if (vm_lockmgr_active(lm)) {
@@ -70,10 +70,11 @@ take_port(const struct vm_graphics *g, const char *file, unsigned p, struct vm_l
 	*fd = tcp_listen(g->address, p);
 	if (*fd >= 0)
 		return lease ? vm_leaseset_add(held, lease, err) : 0;
+	e = errno;
 	vm_lease_release(lease);
-	if (errno == EADDRINUSE && !g->port)
+	if (e == EADDRINUSE && !g->port)
 		return 1;
-	return vm_error_sys(err, errno == EADDRINUSE ? VM_EXIT_NO : VM_EXIT_SYSTEM, errno,
+	return vm_error_sys(err, e == EADDRINUSE ? VM_EXIT_NO : VM_EXIT_SYSTEM, e,
 			    "%s:%d: <graphics>: cannot listen on %s port %u", file, g->line,
 			    g->address, p);
 }
