@@ -97,6 +97,15 @@ vm_devices_clear(struct vm_domain *dom)
 
 /* What the handlers of several classes share */
 
+unsigned
+vm_devices_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vm_devices_streq(names[i], s))
+			return i;
+	return 0;
+}
+
 void *
 vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size)
 {

@@ -103,6 +103,8 @@ vm_devices_streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
+unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */

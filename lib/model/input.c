@@ -13,15 +13,6 @@ static const char *const usb_devices[] = { "usb-tablet", "usb-mouse", "usb-kbd" 
 static const char *const virtio_devices[] = { "virtio-tablet-pci", "virtio-mouse-pci",
 					      "virtio-keyboard-pci" };
 
-static unsigned
-name_index(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (vm_devices_streq(names[i], s))
-			return i;
-	return 0;
-}
-
 /* libvirt's default bus on x86: PS/2 for a mouse or keyboard, USB for a tablet. */
 static int
 input_begin(struct vm_xmlcheck *x, xmlNodePtr n)
@@ -32,8 +23,8 @@ input_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 
 	if (!in)
 		return -1;
-	in->type = name_index(type_names, 3, vm_xmlcheck_attr(n, "type"));
-	in->bus = bus				? name_index(bus_names, 3, bus)
+	in->type = vm_devices_index(type_names, 3, vm_xmlcheck_attr(n, "type"));
+	in->bus = bus				? vm_devices_index(bus_names, 3, bus)
 		  : in->type == VM_INPUT_TABLET ? VM_INPUT_USB
 						: VM_INPUT_PS2;
 	in->line = (int)vm_xmlcheck_line(n);

@@ -11,15 +11,6 @@ static const char *const model_names[] = { "ich9", "ich6", "ac97", "usb" };
 static const char *const codec_devices[] = { "hda-duplex", "hda-micro", "hda-output" };
 static const char *const audio_names[] = { "none", "spice" };
 
-static unsigned
-name_index(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (vm_devices_streq(names[i], s))
-			return i;
-	return 0;
-}
-
 static bool
 hda(const struct vm_sound *s)
 {
@@ -35,7 +26,7 @@ sound_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	c->sound = VM_DEVICES_APPEND(x, dom->sounds, dom->nsounds);
 	if (!c->sound)
 		return -1;
-	c->sound->model = name_index(model_names, 4, vm_xmlcheck_attr(n, "model"));
+	c->sound->model = vm_devices_index(model_names, 4, vm_xmlcheck_attr(n, "model"));
 	c->sound->line = (int)vm_xmlcheck_line(n);
 	return 0;
 }
@@ -50,8 +41,9 @@ codec_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 					 model_names[s->model]);
 	if (s->ncodecs == VM_SOUND_CODECS_MAX)
 		return vm_xmlcheck_error(x, n, "too many codecs (at most %d)", VM_SOUND_CODECS_MAX);
-	s->codecs[s->ncodecs++] = name_index((const char *const[]){ "duplex", "micro", "output" },
-					     3, vm_xmlcheck_attr(n, "type"));
+	s->codecs[s->ncodecs++] =
+		vm_devices_index((const char *const[]){ "duplex", "micro", "output" }, 3,
+				 vm_xmlcheck_attr(n, "type"));
 	return 0;
 }
 
@@ -82,7 +74,7 @@ audio_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!a)
 		return -1;
 	a->id = (unsigned)id;
-	a->type = name_index(audio_names, 2, vm_xmlcheck_attr(n, "type"));
+	a->type = vm_devices_index(audio_names, 2, vm_xmlcheck_attr(n, "type"));
 	a->line = (int)vm_xmlcheck_line(n);
 	return 0;
 }
