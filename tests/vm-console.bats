@@ -1,0 +1,281 @@
+#!/usr/bin/env bats
+# vm-console against the Linux test guest: a shell on its serial ports 1
+# (a pty) and 2 (a unix socket QEMU listens on), typed at through a pipe
+# and on a terminal (tmux), one session at a time, the terminal restored
+# however a session ends.
+
+load helpers
+load lock_helpers
+load guest_helpers
+
+setup_file() { guest_setup_file; }
+
+setup() {
+	common_setup
+	TMUX_SOCK=$TEST_DIR/tmux.sock
+}
+
+teardown() {
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	release_all
+	common_teardown
+}
+
+# console_guest NAME: starts the Linux guest NAME with a pty on serial
+# port 1 and a unix socket ($TEST_DIR/sock/NAME) on port 2, a shell on
+# each (vmkit.shell), and waits for READY on its console (port 0, a
+# file). QEMU binds the socket in a directory of its own user's.
+console_guest() {
+	local disk="$TEST_DIR/$1.img"
+	mkdir -p "$TEST_DIR/sock"
+	chown "$QEMU_USER:" "$TEST_DIR/sock"
+	root_disk "$disk"
+	run -0 vm-start "$(make_guest "$1" "$disk" "vmkit-marker-$RANDOM" \
+		"<serial type='pty'/><serial type='unix'><source mode='bind' path='$TEST_DIR/sock/$1'/></serial>" \
+		"vmkit.shell=ttyS1,ttyS2")"
+	wait_ready "$1" "$(qemu_pid "$1")"
+}
+
+uuid() {
+	sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' "$VMKIT_RUNDIR/domains/$1/status.json"
+}
+
+# lease_held NAME PORT: from another process, whether the console lease
+# of serial port PORT of domain NAME is locked.
+lease_held() {
+	local hash
+	hash=$(printf 'console:%s:%s' "$(uuid "$1")" "$2" | sha256sum | cut -c1-64)
+	python3 - "$VMKIT_RUNDIR/leases/$hash" <<'PY'
+import fcntl, struct, sys, os
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+except FileNotFoundError:
+    sys.exit(1)
+try:
+    fcntl.fcntl(fd, 37, struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# record NAME PORT: the pid the console record names, once it is there.
+record() {
+	wait_file "$VMKIT_RUNDIR/domains/$1/console.$2" >&2 && cat "$VMKIT_RUNDIR/domains/$1/console.$2"
+}
+
+# on_tty ARGS...: runs `vm-console ARGS` on a terminal, tmux's, in a
+# wrapper that records the terminal's settings before and after (stty -g)
+# and vm-console's exit status.
+on_tty() {
+	cat >"$TEST_DIR/wrap" <<'SH'
+#!/bin/sh
+stty -g >"$TEST_DIR/before"
+vm-console "$@"
+echo $? >"$TEST_DIR/rc.tmp"
+stty -g >"$TEST_DIR/after"
+mv "$TEST_DIR/rc.tmp" "$TEST_DIR/rc"
+exec sleep 600
+SH
+	chmod 0755 "$TEST_DIR/wrap"
+	rm -f "$TEST_DIR/before" "$TEST_DIR/after" "$TEST_DIR/rc"
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	tmux -S "$TMUX_SOCK" new-session -d -x 120 -y 40 \
+		-e "PATH=$PATH" -e "TEST_DIR=$TEST_DIR" \
+		-e "VMKIT_RUNDIR=$VMKIT_RUNDIR" -e "VMKIT_CONF=$VMKIT_CONF" \
+		"$TEST_DIR/wrap" "$@"
+}
+
+pane() { tmux -S "$TMUX_SOCK" capture-pane -p -S -100; }
+
+# wait_pane REGEX: waits up to 30 s for the terminal to show REGEX.
+wait_pane() {
+	local i
+	for i in $(seq 300); do
+		pane | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "the terminal never showed '$1':"
+	pane
+	return 1
+}
+
+# ended: waits up to 30 s for the session on the terminal to end, then
+# checks that the terminal's settings are those it had before.
+ended() {
+	local i
+	for i in $(seq 300); do
+		[ -e "$TEST_DIR/rc" ] && break
+		sleep 0.1
+	done
+	[ -e "$TEST_DIR/rc" ] || { echo "vm-console did not end:"; pane; return 1; }
+	diff "$TEST_DIR/before" "$TEST_DIR/after"
+}
+
+@test "vm-console --help and usage errors" {
+	run -0 vm-console --help
+	assert_line --partial "Usage: vm-console [--serial N]"
+	run -2 vm-console
+	assert_line "vm-console: missing domain NAME"
+	run -2 vm-console a b
+	assert_line "vm-console: too many arguments"
+	run -2 vm-console --serial 4 web
+	assert_line "vm-console: invalid --serial '4': expected 0..3"
+	run -2 vm-console -e ab web
+	assert_line "vm-console: invalid escape character 'ab': expected ^X or one character"
+	run -2 vm-console --timeout x web
+	assert_line "vm-console: invalid --timeout 'x': expected 0..2147483"
+}
+
+@test "Refusals: an unknown name, a domain that is not running, a serial port it lacks, a file serial" {
+	local xml
+	run -1 vm-console nosuch
+	assert_output "vm-console: domain 'nosuch' is not running"
+	run -3 vm-console 'a/b'
+	assert_output --partial "vm-console: invalid domain name 'a/b'"
+
+	: >"$TEST_DIR/fw.serial"
+	chown "$QEMU_USER:" "$TEST_DIR/fw.serial"
+	xml=$(make_domain fw "<serial type='file'><source path='$TEST_DIR/fw.serial'/></serial><serial type='pty'/>")
+	run -0 vm-start "$xml"
+	run -3 vm-console fw </dev/null
+	assert_output "vm-console: serial port 0 of domain 'fw' is a file: vm-console needs a pty or a unix socket that QEMU listens on (<source mode='bind'>)"
+	run -3 vm-console --serial 2 fw </dev/null
+	assert_output "vm-console: domain 'fw' has no serial port 2"
+	# nothing is leased or recorded by a refusal
+	run -0 vm-lock list
+	refute_output --partial "console:"
+	[ ! -e "$VMKIT_RUNDIR/domains/fw/console.0" ]
+	# the pty works (SeaBIOS says nothing there): the input ends, then 1 s quiet
+	run -0 vm-console --serial 1 --idle 1 fw </dev/null
+	assert_output ""
+
+	kill_qemu fw
+	run -1 vm-console --serial 1 fw </dev/null
+	assert_output "vm-console: domain 'fw' is not running"
+}
+
+@test "A command typed at the guest's shell returns its output, on a pty and on a unix socket, through a pipe" {
+	console_guest g
+	run -0 vm-console g --serial 1 --idle 5 <<<'echo $((6*7))'
+	assert_line $'42\r'
+	# the output to a file, the unix socket
+	printf 'echo $((6*7))\n' | vm-console g --serial 2 --idle 5 >"$TEST_DIR/log"
+	grep -qx $'42\r' "$TEST_DIR/log"
+	# each session has let go of its lease and record
+	run -1 lease_held g 1
+	run -1 lease_held g 2
+	[ ! -e "$VMKIT_RUNDIR/domains/g/console.1" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/g/console.2" ]
+}
+
+@test "Without a terminal the session ends after input ends and the guest is quiet; --timeout bounds one whose input never ends" {
+	local t0 ms
+	console_guest g
+	t0=$(now_ms)
+	run -0 vm-console g --serial 1 --idle 2 </dev/null
+	ms=$(($(now_ms) - t0))
+	echo "# input at end: the session ended after $ms ms (--idle 2)" >&3
+	[ "$ms" -ge 2000 ]
+	[ "$ms" -lt 10000 ]
+
+	mkfifo "$TEST_DIR/in"
+	exec 7<>"$TEST_DIR/in"
+	t0=$(now_ms)
+	run -1 vm-console g --serial 2 --timeout 3 <"$TEST_DIR/in"
+	ms=$(($(now_ms) - t0))
+	exec 7>&-
+	assert_output "vm-console: timed out after 3 s on the console of domain 'g'"
+	[ "$ms" -ge 3000 ]
+	[ "$ms" -lt 10000 ]
+	run -1 lease_held g 2
+}
+
+@test "A second vm-console is refused while the first holds the console, and --force takes it" {
+	local pid
+	console_guest g
+	mkfifo "$TEST_DIR/in"
+	exec 7<>"$TEST_DIR/in"
+	vm-console g --serial 1 <"$TEST_DIR/in" >"$TEST_DIR/first.out" 2>"$TEST_DIR/first.err" 7>&- &
+	pid=$!
+	[ "$(record g 1)" = "$pid" ]
+	run -0 lease_held g 1
+	run -0 vm-lock list
+	assert_line --regexp "^exclusive +- +console:$(uuid g):1$"
+
+	run -1 vm-console g --serial 1 </dev/null
+	assert_output "vm-console: console 1 of domain 'g' is in use by process $pid (--force takes it)"
+	# another port is another console
+	run -0 vm-console g --serial 2 --idle 1 </dev/null
+	# the refusal took nothing from the first session
+	running "$pid"
+	run -0 lease_held g 1
+	[ "$(record g 1)" = "$pid" ]
+
+	run -0 vm-console --force g --serial 1 --idle 5 <<<'echo forced-$((6*7))'
+	assert_line $'forced-42\r'
+	# the first session ended cleanly (exit 0), the lease is free again
+	wait "$pid"
+	[ ! -s "$TEST_DIR/first.err" ]
+	run -1 lease_held g 1
+	exec 7>&-
+}
+
+@test "A console held by a process that is no vm-console is refused, with or without --force" {
+	console_guest g
+	hold_byte "$VMKIT_RUNDIR/leases/$(printf 'console:%s:2' "$(uuid g)" | sha256sum | cut -c1-64)" 0
+	run -1 vm-console g --serial 2 </dev/null
+	assert_output "vm-console: console 2 of domain 'g' is in use by another process"
+	run -1 vm-console --force g --serial 2 </dev/null
+	assert_output "vm-console: console 2 of domain 'g' is in use by another process, which is no vm-console session that --force can end"
+	run -0 lease_held g 2
+}
+
+@test "On a terminal: raw mode while attached, the terminal restored after the escape key, after SIGTERM and after the guest powers off" {
+	local pty pid
+	console_guest g
+
+	# ^] (the default): typing at the shell, then the escape key
+	on_tty g --serial 1
+	wait_pane "Escape character is ^]"
+	pty=$(tmux -S "$TMUX_SOCK" display -p '#{pane_tty}')
+	[ "$(stty -g -F "$pty")" != "$(cat "$TEST_DIR/before")" ]
+	tmux -S "$TMUX_SOCK" send-keys 'echo $((6*7))' Enter
+	wait_pane '^42$'
+	run -0 lease_held g 1
+	tmux -S "$TMUX_SOCK" send-keys C-]
+	ended
+	[ "$(cat "$TEST_DIR/rc")" = 0 ]
+	run -1 grep -q 'vm-console:' <(pane)
+	run -1 lease_held g 1
+
+	# -e ^b on the unix socket: ^] goes to the guest, ^b ends it
+	on_tty g --serial 2 -e '^b'
+	wait_pane "Escape character is ^B"
+	tmux -S "$TMUX_SOCK" send-keys C-] Enter
+	tmux -S "$TMUX_SOCK" send-keys 'echo still-$((6*7))' Enter
+	wait_pane '^still-42$'
+	[ ! -e "$TEST_DIR/rc" ]
+	tmux -S "$TMUX_SOCK" send-keys C-b
+	ended
+	[ "$(cat "$TEST_DIR/rc")" = 0 ]
+
+	# SIGTERM
+	on_tty g --serial 1
+	pid=$(record g 1)
+	wait_pane "Escape character is ^]"
+	kill -TERM "$pid"
+	ended
+	[ "$(cat "$TEST_DIR/rc")" = 0 ]
+	pane | grep -qx "vm-console: session ended by SIGTERM"
+	run -1 lease_held g 1
+
+	# the guest powers off: QEMU exits and closes the pty
+	on_tty g --serial 1
+	wait_pane "Escape character is ^]"
+	tmux -S "$TMUX_SOCK" send-keys 'poweroff -f' Enter
+	ended
+	[ "$(cat "$TEST_DIR/rc")" = 0 ]
+	pane | grep -qx "vm-console: the console of domain 'g' closed: the guest powered off or QEMU exited"
+	run -1 vm-status g
+}
