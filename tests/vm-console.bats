@@ -127,7 +127,27 @@ ended() {
 	assert_line "vm-console: invalid --timeout 'x': expected 0..2147483"
 }
 
-@test "Refusals: an unknown name, a domain that is not running, a serial port it lacks, a file serial" {
+# listen_unix PATH: a unix socket listening at PATH (mode 0777, so that
+# QEMU_USER may connect) from a background python3 until the test ends.
+listen_unix() {
+	local ready
+	ready=$(mktemp -u "$TEST_DIR/ready.XXXXXX")
+	python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+s.listen(4)
+open(sys.argv[2], "w").close()
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' "$1" "$ready" 3>&- &
+	HOLD_PIDS+=("$!")
+	wait_file "$ready"
+}
+
+@test "Refusals: an unknown name, a domain that is not running, a serial port it lacks, a file serial, a socket QEMU connects to" {
 	local xml
 	run -1 vm-console nosuch
 	assert_output "vm-console: domain 'nosuch' is not running"
@@ -136,12 +156,15 @@ ended() {
 
 	: >"$TEST_DIR/fw.serial"
 	chown "$QEMU_USER:" "$TEST_DIR/fw.serial"
-	xml=$(make_domain fw "<serial type='file'><source path='$TEST_DIR/fw.serial'/></serial><serial type='pty'/>")
+	listen_unix "$TEST_DIR/listener"
+	xml=$(make_domain fw "<serial type='file'><source path='$TEST_DIR/fw.serial'/></serial><serial type='pty'/><serial type='unix'><source mode='connect' path='$TEST_DIR/listener'/></serial>")
 	run -0 vm-start "$xml"
 	run -3 vm-console fw </dev/null
 	assert_output "vm-console: serial port 0 of domain 'fw' is a file: vm-console needs a pty or a unix socket that QEMU listens on (<source mode='bind'>)"
 	run -3 vm-console --serial 2 fw </dev/null
-	assert_output "vm-console: domain 'fw' has no serial port 2"
+	assert_output "vm-console: serial port 2 of domain 'fw' is a unix socket that QEMU connects to: vm-console needs a pty or a unix socket that QEMU listens on (<source mode='bind'>)"
+	run -3 vm-console --serial 3 fw </dev/null
+	assert_output "vm-console: domain 'fw' has no serial port 3"
 	# nothing is leased or recorded by a refusal
 	run -0 vm-lock list
 	refute_output --partial "console:"
@@ -153,6 +176,47 @@ ended() {
 	kill_qemu fw
 	run -1 vm-console --serial 1 fw </dev/null
 	assert_output "vm-console: domain 'fw' is not running"
+}
+
+@test "A QEMU that names a pty or socket not its own gets nothing: vm-console refuses them" {
+	local ready
+	run -0 vm-start "$(make_domain fw)"
+	listen_unix "$TEST_DIR/root.sock"
+	# In place of QEMU's monitor, one that names a root's pty, a file and
+	# a root's socket for serial ports 0 to 2.
+	ready=$(mktemp -u "$TEST_DIR/ready.XXXXXX")
+	rm "$VMKIT_RUNDIR/domains/fw/qmp.sock"
+	python3 -c '
+import json, os, socket, sys
+master, slave = os.openpty()
+ports = ["pty:" + os.ttyname(slave), "pty:/etc/passwd", "unix:%s,server=on" % sys.argv[2]]
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[3], "w").write(os.ttyname(slave))
+while True:
+    c = s.accept()[0]
+    f = c.makefile("rw")
+    f.write(json.dumps({"QMP": {"version": {}, "capabilities": []}}) + "\n")
+    f.flush()
+    for line in f:
+        cmd = json.loads(line)["execute"]
+        ret = [] if cmd != "query-chardev" else [
+            {"label": "charserial%d" % i, "filename": p, "frontend-open": True}
+            for i, p in enumerate(ports)]
+        f.write(json.dumps({"return": ret if cmd == "query-chardev" else {}}) + "\n")
+        f.flush()
+    c.close()
+' "$VMKIT_RUNDIR/domains/fw/qmp.sock" "$TEST_DIR/root.sock" "$ready" 3>&- &
+	HOLD_PIDS+=("$!")
+	wait_file "$ready"
+	run -4 vm-console fw </dev/null
+	assert_output "vm-console: refusing '$(cat "$ready")' for serial port 0 of domain 'fw': not a pty of QEMU's uid $(id -u "$QEMU_USER")"
+	run -4 vm-console --serial 1 fw </dev/null
+	assert_output "vm-console: refusing pty '/etc/passwd' of serial port 1 of domain 'fw': not in /dev/pts/"
+	run -4 vm-console --serial 2 fw </dev/null
+	assert_output "vm-console: refusing '$TEST_DIR/root.sock' for serial port 2 of domain 'fw': not a socket of QEMU's uid $(id -u "$QEMU_USER")"
+	[ ! -e "$VMKIT_RUNDIR/domains/fw/console.0" ]
 }
 
 @test "A command typed at the guest's shell returns its output, on a pty and on a unix socket, through a pipe" {

@@ -349,7 +349,7 @@ struct session {
 	struct vm_console *c;
 	int wake[2];
 	struct sigaction old[sizeof(end_signals) / sizeof(end_signals[0])], old_pipe;
-	bool raw;
+	bool handled, raw; /* the handlers are ours; the terminal is raw */
 	struct termios saved;
 	char buf[4096]; /* input not yet written to the port */
 	size_t len, off;
@@ -373,6 +373,7 @@ session_begin(struct session *s, struct vm_error *err)
 		sigaction(end_signals[i], &sa, &s->old[i]);
 	/* a closed output is an end of the session, not a death */
 	sigaction(SIGPIPE, &ign, &s->old_pipe);
+	s->handled = true;
 	if (c->tty) {
 		struct termios raw;
 
@@ -393,9 +394,11 @@ session_end(struct session *s)
 {
 	if (s->raw)
 		tcsetattr(s->c->opts.in, TCSADRAIN, &s->saved);
-	for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
-		sigaction(end_signals[i], &s->old[i], NULL);
-	sigaction(SIGPIPE, &s->old_pipe, NULL);
+	if (s->handled) {
+		for (size_t i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+			sigaction(end_signals[i], &s->old[i], NULL);
+		sigaction(SIGPIPE, &s->old_pipe, NULL);
+	}
 	wake_fd = -1;
 	if (s->wake[0] >= 0) {
 		close(s->wake[0]);
@@ -409,10 +412,14 @@ write_out(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
+		struct pollfd out = { .fd = fd, .events = POLLOUT };
 
 		if (w < 0 && errno == EINTR && caught)
 			return -1;
-		if (w < 0 && errno == EINTR)
+		/* an output that someone else made non-blocking */
+		if (w < 0 && errno == EAGAIN && poll(&out, 1, -1) < 0 && caught)
+			return -1;
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w <= 0)
 			return 1;
@@ -520,8 +527,7 @@ loop(struct session *s, struct vm_console_result *res, struct vm_error *err)
 	while (r == 0) {
 		struct pollfd p[3] = {
 			{ .fd = s->wake[0], .events = POLLIN },
-			{ .fd = s->in_open && !s->len && !s->escaped ? c->opts.in : -1,
-			  .events = POLLIN },
+			{ .fd = s->in_open && !s->len ? c->opts.in : -1, .events = POLLIN },
 			{ .fd = c->fd, .events = POLLIN | (s->len ? POLLOUT : 0) },
 		};
 		long long now = vm_now_ms();
@@ -531,7 +537,9 @@ loop(struct session *s, struct vm_console_result *res, struct vm_error *err)
 			res->signo = caught;
 			return 0;
 		}
-		if (s->escaped && !s->len) {
+		/* what came before it had one try: a guest that does not
+		 * read must not keep a person from leaving */
+		if (s->escaped) {
 			res->end = VM_CONSOLE_ESCAPE;
 			return 0;
 		}
