@@ -40,23 +40,15 @@ uuid() {
 	sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' "$VMKIT_RUNDIR/domains/$1/status.json"
 }
 
-# lease_held NAME PORT: from another process, whether the console lease
-# of serial port PORT of domain NAME is locked.
+# console_lease NAME PORT: the lease file of the console of serial port
+# PORT of domain NAME.
+console_lease() {
+	echo "$VMKIT_RUNDIR/leases/$(printf 'console:%s:%s' "$(uuid "$1")" "$2" | sha256sum | cut -c1-64)"
+}
+
+# lease_held NAME PORT: from another process, whether that lease is locked.
 lease_held() {
-	local hash
-	hash=$(printf 'console:%s:%s' "$(uuid "$1")" "$2" | sha256sum | cut -c1-64)
-	python3 - "$VMKIT_RUNDIR/leases/$hash" <<'PY'
-import fcntl, struct, sys, os
-try:
-    fd = os.open(sys.argv[1], os.O_RDWR)
-except FileNotFoundError:
-    sys.exit(1)
-try:
-    fcntl.fcntl(fd, 37, struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK
-except OSError:
-    sys.exit(0)
-sys.exit(1)
-PY
+	lock_held "$(console_lease "$1" "$2")"
 }
 
 # record NAME PORT: the pid the console record names, once it is there.
@@ -287,7 +279,7 @@ while True:
 
 @test "A console held by a process that is no vm-console is refused, with or without --force" {
 	console_guest g
-	hold_byte "$VMKIT_RUNDIR/leases/$(printf 'console:%s:2' "$(uuid g)" | sha256sum | cut -c1-64)" 0
+	hold_byte "$(console_lease g 2)" 0
 	run -1 vm-console g --serial 2 </dev/null
 	assert_output "vm-console: console 2 of domain 'g' is in use by another process"
 	run -1 vm-console --force g --serial 2 </dev/null
