@@ -274,6 +274,16 @@ while True:
 	wait "$pid"
 	[ ! -s "$TEST_DIR/first.err" ]
 	run -1 lease_held g 1
+
+	# a session killed by SIGKILL leaves its record behind, but not its lease
+	vm-console g --serial 1 <"$TEST_DIR/in" >/dev/null 2>&1 7>&- &
+	pid=$!
+	[ "$(record g 1)" = "$pid" ]
+	run -0 lease_held g 1
+	kill -9 "$pid"
+	wait "$pid" || true
+	run -1 lease_held g 1
+	run -0 vm-console g --serial 1 --idle 1 </dev/null
 	exec 7>&-
 }
 
@@ -334,4 +344,24 @@ while True:
 	[ "$(cat "$TEST_DIR/rc")" = 0 ]
 	pane | grep -qx "vm-console: the console of domain 'g' closed: the guest powered off or QEMU exited"
 	run -1 vm-status g
+}
+
+@test "In session mode a user attaches to the pty of a domain of its own, whose QEMU runs as that user" {
+	local xml lease s=(runuser -u nobody -- env VMKIT_RUNDIR="$TEST_DIR/session" VMKIT_CONF="$TEST_DIR/session.conf")
+	xml=$(make_domain mine "<serial type='pty'/>")
+	sed -i "s/type='kvm'/type='qemu'/" "$xml"
+	: >"$TEST_DIR/session.conf"
+	install -d -o nobody -m 0700 "$TEST_DIR/session"
+	chmod 0644 "$xml" "$TEST_DIR/session.conf"
+	# the build tree may be private to root (make check-sanitizers): nobody runs copies
+	mkdir -m 0755 "$TEST_DIR/bin"
+	cp "$VMKIT_BUILDDIR/vm-start" "$VMKIT_BUILDDIR/vm-stop" "$VMKIT_BUILDDIR/vm-console" "$TEST_DIR/bin/"
+	run -0 "${s[@]}" "$TEST_DIR/bin/vm-start" "$xml"
+	run -0 "${s[@]}" "$TEST_DIR/bin/vm-console" --idle 1 mine </dev/null
+	assert_output ""
+	# its lease was taken in the user's own lockspace, and is free again
+	lease=$(printf 'console:%s:0' "$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' "$TEST_DIR/session/domains/mine/status.json")" | sha256sum | cut -c1-64)
+	[ "$(stat -c %U "$TEST_DIR/session/leases/$lease")" = nobody ]
+	run -1 lock_held "$TEST_DIR/session/leases/$lease"
+	run -0 "${s[@]}" "$TEST_DIR/bin/vm-stop" --force mine
 }

@@ -263,6 +263,7 @@ vm_console_open(struct vm_lockmgr *lm, const struct vm_paths *paths, const char 
 	struct vm_status *st = NULL;
 	char *path = NULL;
 	bool pty = false;
+	uid_t uid;
 	int r = -1;
 
 	if (!c)
@@ -292,7 +293,10 @@ vm_console_open(struct vm_lockmgr *lm, const struct vm_paths *paths, const char 
 	if (query_port(c, &filename, err) < 0 || parse_port(c, filename, &path, &pty, err) < 0 ||
 	    lease(c, err) < 0 || vm_rundir_write_console(c->dirfd, c->port, getpid(), err) < 0)
 		goto out;
-	r = pty ? open_pty(c, path, st->uid, err) : connect_unix(c, path, st->uid, err);
+	/* a session-mode QEMU runs as the caller, and its status records
+	 * no user of its own (uid 0) */
+	uid = paths->session ? geteuid() : st->uid;
+	r = pty ? open_pty(c, path, uid, err) : connect_unix(c, path, uid, err);
 out:
 	vm_status_free(st);
 	if (r < 0)
