@@ -297,7 +297,7 @@ while True:
 	run -0 lease_held g 2
 }
 
-@test "On a terminal: raw mode while attached, the terminal restored after the escape key, after SIGTERM and after the guest powers off" {
+@test "On a terminal: raw mode while attached, the terminal restored after the escape key, after SIGTERM, SIGHUP and SIGINT and after the guest powers off" {
 	local pty pid
 	console_guest g
 
@@ -326,15 +326,17 @@ while True:
 	ended
 	[ "$(cat "$TEST_DIR/rc")" = 0 ]
 
-	# SIGTERM
-	on_tty g --serial 1
-	pid=$(record g 1)
-	wait_pane "Escape character is ^]"
-	kill -TERM "$pid"
-	ended
-	[ "$(cat "$TEST_DIR/rc")" = 0 ]
-	pane | grep -qx "vm-console: session ended by SIGTERM"
-	run -1 lease_held g 1
+	# SIGTERM (as from vm-console --force), SIGHUP, SIGINT
+	for sig in TERM HUP INT; do
+		on_tty g --serial 1
+		pid=$(record g 1)
+		wait_pane "Escape character is ^]"
+		kill -"$sig" "$pid"
+		ended
+		[ "$(cat "$TEST_DIR/rc")" = 0 ]
+		pane | grep -qx "vm-console: session ended by SIG$sig"
+		run -1 lease_held g 1
+	done
 
 	# the guest powers off: QEMU exits and closes the pty
 	on_tty g --serial 1

@@ -56,6 +56,7 @@ query_port(struct vm_console *c, char **filename, struct vm_error *err)
 	char label[32];
 	int r = -1;
 
+	/* the id serial.c gives port N's chardev */
 	snprintf(label, sizeof(label), "charserial%u", c->port);
 	if (vm_rundir_qmp_connect(c->dirfd, QMP_TIMEOUT_MS, &qmp, err) < 0 ||
 	    vm_qmp_command(qmp, "query-chardev", NULL, QMP_TIMEOUT_MS, &ret, err) < 0)
@@ -160,7 +161,7 @@ parse_port(struct vm_console *c, char *filename, char **path, bool *pty, struct 
 	if (strcmp(filename, "file") == 0)
 		return no_port(c, "a file", err);
 	if (strncmp(filename, UNIX_PREFIX, strlen(UNIX_PREFIX)) != 0)
-		return no_port(c, "neither", err);
+		return no_port(c, "of another type", err);
 	n = strlen(filename);
 	if (n < strlen(LISTEN_SUFFIX) ||
 	    strcmp(filename + n - strlen(LISTEN_SUFFIX), LISTEN_SUFFIX))
