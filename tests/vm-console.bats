@@ -12,11 +12,14 @@ setup_file() { guest_setup_file; }
 
 setup() {
 	common_setup
-	TMUX_SOCK=$TEST_DIR/tmux.sock
+	TMUX_N=0
 }
 
 teardown() {
-	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	local sock
+	for sock in "$TEST_DIR"/tmux.*; do
+		[ -S "$sock" ] && tmux -S "$sock" kill-server 2>/dev/null
+	done
 	release_all
 	common_teardown
 }
@@ -71,7 +74,10 @@ exec sleep 600
 SH
 	chmod 0755 "$TEST_DIR/wrap"
 	rm -f "$TEST_DIR/before" "$TEST_DIR/after" "$TEST_DIR/rc"
-	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	# a server of its own each time: one being killed may still answer
+	[ "$TMUX_N" = 0 ] || tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
+	TMUX_N=$((TMUX_N + 1))
+	TMUX_SOCK=$TEST_DIR/tmux.$TMUX_N
 	tmux -S "$TMUX_SOCK" new-session -d -x 120 -y 40 \
 		-e "PATH=$PATH" -e "TEST_DIR=$TEST_DIR" \
 		-e "VMKIT_RUNDIR=$VMKIT_RUNDIR" -e "VMKIT_CONF=$VMKIT_CONF" \
