@@ -54,6 +54,9 @@
 #define VM_LEASE_UID_PREFIX "uid:"
 /* ... and of each interface's MAC, this prefix and the MAC in lower case. */
 #define VM_LEASE_MAC_PREFIX "mac:"
+/* ... and of the console of its serial port N (vm-console), this prefix,
+ * the UUID, a colon and N. */
+#define VM_LEASE_CONSOLE_PREFIX "console:"
 /* ... and of each display's TCP port, this prefix and the decimal port:
  * a port is this host's, so its lease stays local (vm_lease_local()). */
 #define VM_LEASE_PORT_PREFIX "port:"
