@@ -32,6 +32,40 @@ teardown() { common_teardown; }
 	[ ! -e "$VMKIT_RUNDIR" ]
 }
 
+@test "vm-start --check accepts a valid domain silently, exit 0, and starts nothing" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain ck "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start --check "$xml"
+	assert_output ""
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start --check lists every refused element and attribute with its line, exit 3" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
+		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
+	sed -i -e "s|<vcpu>|<vcpu cpuset='0-1' current='1'>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:4: <vcpu>: unsupported attribute 'cpuset'
+vm-start: $xml:4: <vcpu>: unsupported attribute 'current'
+vm-start: $xml:7: <blockio>: unsupported element
+vm-start: $xml:8: <hostdev>: unsupported element
+vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	run -3 vm-start --print-argv "$xml"
+	assert_line --index 4 "vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	refute_output --partial "qemu-system"
+	run -3 vm-start "$xml"
+	assert_equal "${#lines[@]}" 5
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start --check and --print-argv exclude each other" {
+	run -2 vm-start --check --print-argv x.xml
+	assert_output --partial "exclude each other"
+	run -2 vm-start --all --check
+	assert_output --partial "--all takes no DOMAIN, no --print-argv and no --check"
+}
+
 @test "vm-start rejects malformed XML with the file and line, and creates nothing" {
 	printf '<domain type="kvm">\n<name>x</name>\n<oops>\n</domain>\n' > "$TEST_DIR/bad.xml"
 	run -3 vm-start "$TEST_DIR/bad.xml"

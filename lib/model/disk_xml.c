@@ -137,7 +137,7 @@ disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (at(x, n, vm_disk_finish(d, x->err)) < 0)
 		return -1;
 	for (size_t i = 0; c->dom && &c->dom->disks[i] != d; i++)
-		if (!strcmp(c->dom->disks[i].target, d->target))
+		if (vm_devices_streq(c->dom->disks[i].target, d->target))
 			return vm_xmlcheck_error(x, n,
 						 "duplicate target dev '%s' (first on line %d)",
 						 d->target, c->dom->disks[i].line);

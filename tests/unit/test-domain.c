@@ -921,6 +921,56 @@ test_bad(void)
 	}
 }
 
+/* One run lists every refusal, each with its line; a refused element's subtree is not walked. */
+static void
+test_every_problem(void)
+{
+	static const char xml[] =
+		"<domain type='kvm'>\n"
+		"  <name>t</name>\n"
+		"  <memory unit='parsecs'>1024</memory>\n"
+		"  <vcpu sockets='1' cores='2'>1</vcpu>\n"
+		"  <os><type>hvm</type></os>\n"
+		"  <frobnicate/>\n"
+		"  <devices>\n"
+		"    <disk device='lun'><target dev='sda' bus='usb'/></disk>\n"
+		"    <disk><source file='disk.img'/><target dev='vda'/><blockio/></disk>\n"
+		"    <hostdev/>\n"
+		"  </devices>\n"
+		"  <name>u</name>\n"
+		"</domain>\n";
+	static const char want[] =
+		"t.xml:3: <memory>: unsupported unit 'parsecs' (expected b, KB, KiB, MB, MiB, GB, "
+		"GiB, TB or TiB)\n"
+		"t.xml:4: <vcpu>: unsupported attribute 'sockets'\n"
+		"t.xml:4: <vcpu>: unsupported attribute 'cores'\n"
+		"t.xml:6: <frobnicate>: unsupported element\n"
+		"t.xml:8: <disk>: unsupported device 'lun' (expected disk or cdrom)\n"
+		"t.xml:9: <blockio>: unsupported element\n"
+		"t.xml:10: <hostdev>: unsupported element\n"
+		"t.xml:12: <name>: duplicate element";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	char many[65536], *p = many;
+	const char *last;
+
+	ok(parse_text(xml, &d, &err) == -1 && !d && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, want),
+	   "eight problems, one a line, in document order:\n%s", err.msg);
+
+	p += sprintf(p, "<domain type='kvm'>\n<name>t</name>\n");
+	for (int i = 0; i < 300; i++)
+		p += sprintf(p, "<bogus%d/>\n", i);
+	sprintf(p, "</domain>\n");
+	ok(parse_text(many, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "t.xml:3: <bogus0>: unsupported element\nt.xml:4: <bogus1>: "),
+	   "300 problems: the list starts with the first");
+	last = strrchr(err.msg, '\n');
+	ok(last && strlen(err.msg) < sizeof(err.msg) - 1 &&
+		   strstr(last, " more problems not shown") && starts(last, "\nt.xml: "),
+	   "and ends by counting those that did not fit:%s", last ? last : "");
+}
+
 static void
 test_load_errors(void)
 {
@@ -978,6 +1028,7 @@ main(void)
 	test_networks();
 	test_bad();
 	test_load_errors();
+	test_every_problem();
 
 	unlink("disk.img");
 	unlink("data.img");
