@@ -59,6 +59,36 @@ vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
 	[ ! -e "$VMKIT_RUNDIR" ]
 }
 
+@test "a <backingStore> chain is checked against the images' own, and refused naming both when they differ" {
+	local top="$TEST_DIR/top.qcow2" base="$TEST_DIR/base.qcow2" other="$TEST_DIR/other.qcow2"
+	make_disk "$base"
+	make_disk "$other"
+	qemu-img create -q -f qcow2 -b "$base" -F qcow2 "$top"
+	chmod 0600 "$top"
+	store() { echo "<backingStore type='file' index='2'><format type='$2'/><source file='$1'/>$3</backingStore>"; }
+
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$other" qcow2)")")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 names '$other', but the backing file of '$top' is '$base'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" raw)")")
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 gives '$base' format 'raw', but '$top' records 'qcow2'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "<backingStore/>")")
+	run -3 vm-start --print-argv "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore/> on line 7 ends the chain, but '$top' has the backing file '$base'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" qcow2 "$(store "$other" qcow2)")")")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 names '$other', but '$base' has no backing file"
+	[ ! -e "$VMKIT_RUNDIR/domains/bs/pid" ]
+	[ "$(stat -c %u:%g:%a "$top")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$top")" ]
+
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" qcow2 "<backingStore/>")")")
+	run -0 vm-start --check "$xml"
+	run -0 vm-start "$xml"
+	run -0 vm-stop --force bs
+}
+
 @test "vm-start --check and --print-argv exclude each other" {
 	run -2 vm-start --check --print-argv x.xml
 	assert_output --partial "exclude each other"

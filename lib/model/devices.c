@@ -25,6 +25,12 @@ emulator_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+const struct vm_xmlcheck_attr vm_devices_alias_attrs[] = {
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
+static const struct vm_xmlcheck_elem alias_only[] = { VM_DEVICES_ALIAS, { NULL } };
+
 static const struct vm_xmlcheck_attr memballoon_attrs[] = {
 	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
@@ -36,8 +42,8 @@ static const struct vm_xmlcheck_attr input_attrs[] = { { "type", "mouse|keyboard
 
 static const struct vm_xmlcheck_elem others[] = {
 	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
-	{ "memballoon", .attrs = memballoon_attrs },
-	{ "input", .attrs = input_attrs, .multi = true },
+	{ "memballoon", .attrs = memballoon_attrs, .children = alias_only },
+	{ "input", .attrs = input_attrs, .children = alias_only, .multi = true },
 	{ "graphics", .multi = true,
 	  .reject = "vmkit runs guests without a display: use a <serial> console" },
 	{ "video", .multi = true,

@@ -108,6 +108,17 @@ int vm_devices_text(struct vm_xmlcheck *x, xmlNodePtr n, char **dst);
 /* Rejects a PATH of N that is not absolute. */
 int vm_devices_check_absolute(struct vm_xmlcheck *x, xmlNodePtr n, const char *path);
 
+/*
+ * A device's <alias name='...'/>, which virsh dumpxml writes for a
+ * running domain (libvirt's QEMU id): accepted, not used, as vmkit names
+ * QEMU's devices itself.
+ */
+extern const struct vm_xmlcheck_attr vm_devices_alias_attrs[];
+#define VM_DEVICES_ALIAS                                                                           \
+	{                                                                                          \
+		"alias", .attrs = vm_devices_alias_attrs                                           \
+	}
+
 /* The <address> a device may have, which vmkit rejects. */
 #define VM_DEVICES_ADDRESS                                                                         \
 	{                                                                                          \

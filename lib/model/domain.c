@@ -27,8 +27,25 @@ dom_of(struct vm_xmlcheck *x)
 static int
 domain_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
+	const char *id = vm_xmlcheck_attr(n, "id");
+	unsigned long long v;
+
+	/* libvirt's number of a running domain (virsh dumpxml): not used */
+	if (id && vm_xmlcheck_ull(x, n, "id", id, 0, INT_MAX, &v) < 0)
+		return -1;
 	dom_of(x)->kvm = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "kvm");
 	return 0;
+}
+
+/* libvirt's cgroup of the domain (virsh dumpxml writes /machine): not used */
+static int
+partition_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	cleanup_free char *path = NULL;
+
+	if (vm_xmlcheck_text(x, n, &path) < 0)
+		return -1;
+	return vm_devices_check_absolute(x, n, path);
 }
 
 static int
@@ -300,23 +317,49 @@ parse_id(const char *s, char end, unsigned *id)
 	return s + 1;
 }
 
+/* Parses N's "+UID:+GID" into *UID and *GID. */
+static int
+label_ids(struct vm_xmlcheck *x, xmlNodePtr n, unsigned *uid, unsigned *gid)
+{
+	cleanup_free char *s = NULL;
+	const char *p;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	p = parse_id(s, ':', uid);
+	if (!p || !parse_id(p, '\0', gid))
+		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
+	return 0;
+}
+
+/*
+ * The label of a dynamic seclabel, and any <imagelabel>, are what
+ * libvirt chose for a running domain (virsh dumpxml): vmkit chooses its
+ * own, so they are checked for their form and not used.
+ */
+static int
+imagelabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	unsigned uid, gid;
+
+	if (dom_of(x)->seclabel.type == VM_SECLABEL_NONE)
+		return vm_xmlcheck_error(x, n, "a seclabel of type 'none' has no label");
+	return label_ids(x, n, &uid, &gid);
+}
+
 static int
 label_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
-	cleanup_free char *s = NULL;
-	const char *p;
 
 	if (sl->type != VM_SECLABEL_STATIC)
-		return vm_xmlcheck_error(x, n, "only a static seclabel has a label");
-	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return imagelabel_begin(x, n);
+	if (label_ids(x, n, &sl->uid, &sl->gid) < 0)
 		return -1;
-	p = parse_id(s, ':', &sl->uid);
-	if (!p || !parse_id(p, '\0', &sl->gid))
-		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
 	/* group 0 opens root's group-readable files (/etc/shadow-, disks) */
 	if (sl->uid == 0 || sl->gid == 0)
-		return vm_xmlcheck_error(x, n, "label '%s': QEMU never runs as uid 0 or gid 0", s);
+		return vm_xmlcheck_error(x, n, "label '+%u:+%u': QEMU never runs as uid 0 or gid 0",
+					 sl->uid, sl->gid);
 	sl->has_ids = true;
 	return 0;
 }
@@ -377,7 +420,13 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static const struct vm_xmlcheck_attr domain_attrs[] = {
-	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED }, { NULL }
+	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED },
+	{ "id", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem resource_children[] = {
+	{ "partition", .content = VM_XMLCHECK_TEXT, .begin = partition_begin }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr memory_attrs[] = {
@@ -432,7 +481,9 @@ static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 };
 
 static const struct vm_xmlcheck_elem seclabel_children[] = {
-	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin }, { NULL }
+	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin },
+	{ "imagelabel", .content = VM_XMLCHECK_TEXT, .begin = imagelabel_begin },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem domain_children[] = {
@@ -453,6 +504,7 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "on_reboot", .content = VM_XMLCHECK_TEXT, .values = "restart" },
 	{ "on_crash", .content = VM_XMLCHECK_TEXT, .values = "destroy" },
 	{ "clock", .attrs = clock_attrs },
+	{ "resource", .children = resource_children },
 	{ "devices", .children = vm_devices_children },
 	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,
 	  .begin = seclabel_begin, .end = seclabel_end },

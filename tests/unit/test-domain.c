@@ -575,14 +575,39 @@ static const struct bad {
 	{ "<seclabel type='dynamic' model='none'/>", "",
 	  "t.xml:5: <seclabel>: type 'dynamic' needs model 'dac'" },
 	{ "<seclabel type='static' model='dac'/>", "", "t.xml:5: <seclabel>: missing <label>" },
-	{ "<seclabel type='dynamic'><label>+1:+1</label></seclabel>", "",
-	  "t.xml:5: <label>: only a static seclabel has a label" },
+	{ "<seclabel type='dynamic'><label>+1:+x</label></seclabel>", "",
+	  "t.xml:5: <label>: invalid label '+1:+x' (expected +UID:+GID)" },
+	{ "<seclabel type='none'><label>+1:+1</label></seclabel>", "",
+	  "t.xml:5: <label>: a seclabel of type 'none' has no label" },
+	{ "<seclabel type='dynamic' model='dac'><imagelabel>qemu</imagelabel></seclabel>", "",
+	  "t.xml:5: <imagelabel>: invalid label 'qemu' (expected +UID:+GID)" },
+	{ "<resource><partition>machine</partition></resource>", "",
+	  "t.xml:5: <partition>: 'machine' is not an absolute path" },
+	{ "<resource><partition>/machine</partition><fibrechannel appid='x'/></resource>", "",
+	  "t.xml:5: <fibrechannel>: unsupported element" },
+	{ "", "<disk><source file='disk.qcow2'/><target dev='vda'/><alias/></disk>",
+	  "t.xml:7: <alias>: missing attribute 'name'" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore type='file'><source file='base.qcow2'/></backingStore></disk>",
+	  "t.xml:7: <backingStore>: missing <format>" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore type='block'><format type='raw'/><source file='base.img'/>"
+	  "</backingStore></disk>",
+	  "t.xml:7: <source>: attribute 'file' does not fit type 'block'" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore><format type='vmdk'/><source file='b.vmdk'/></backingStore></disk>",
+	  "t.xml:7: <format>: unsupported type 'vmdk' (expected raw or qcow2)" },
+	{ "", "<serial type='pty'><source path='/dev/pts/3' mode='bind'/></serial>",
+	  "t.xml:7: <source>: a pty has no source" },
 	{ "<seclabel type='static' model='dac'><label>+1:+x</label></seclabel>", "",
 	  "t.xml:5: <label>: invalid label '+1:+x'" },
 	{ "<seclabel type='static' model='dac'><label>+1:+4294967295</label></seclabel>", "",
 	  "t.xml:5: <label>: invalid label" },
-	{ "<seclabel type='static' model='dac'><imagelabel>+1:+1</imagelabel></seclabel>", "",
-	  "t.xml:5: <imagelabel>: unsupported element" },
+	{ "<seclabel type='none'><imagelabel>+1:+1</imagelabel></seclabel>", "",
+	  "t.xml:5: <imagelabel>: a seclabel of type 'none' has no label" },
 	{ "<?pi data?>", "", "t.xml:1: <domain>: unsupported XML node" },
 	{ "<name>u</name>", "", "t.xml:5: <name>: duplicate element" },
 	{ "", "<disk type='network'/>",
@@ -689,7 +714,7 @@ static const struct bad {
 	{ "", "<interface/>", "t.xml:7: <interface>: missing attribute 'type'" },
 	{ "", "<serial type='tcp'/>",
 	  "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
-	{ "", "<serial type='pty'><source path='/dev/pts/3'/></serial>",
+	{ "", "<serial type='pty'><source path='/tmp/pty'/></serial>",
 	  "t.xml:7: <source>: a pty has no source" },
 	{ "", "<serial type='file'/>",
 	  "t.xml:7: <serial>: type 'file' needs <source path='...'/>" },
@@ -921,6 +946,72 @@ test_bad(void)
 	}
 }
 
+/* What virsh dumpxml writes about a running domain is accepted, and only the chain is kept. */
+static void
+test_runtime_output(void)
+{
+	static const char xml[] =
+		"<domain type='kvm' id='7'>\n"
+		"  <name>t</name>\n"
+		"  <memory>1024</memory>\n"
+		"  <resource><partition>/machine</partition></resource>\n"
+		"  <os><type>hvm</type></os>\n"
+		"  <devices>\n"
+		"    <disk type='file' device='disk'>\n"
+		"      <driver name='qemu' type='qcow2'/>\n"
+		"      <source file='disk.qcow2' index='3'/>\n"
+		"      <backingStore type='file' index='4'>\n"
+		"        <format type='qcow2'/>\n"
+		"        <source file='data.img'/>\n"
+		"        <backingStore type='block' index='5'>\n"
+		"          <format type='raw'/>\n"
+		"          <source dev='/dev/null'/>\n"
+		"          <backingStore/>\n"
+		"        </backingStore>\n"
+		"      </backingStore>\n"
+		"      <target dev='vda' bus='virtio'/>\n"
+		"      <alias name='virtio-disk0'/>\n"
+		"    </disk>\n"
+		"    <disk type='file' device='disk'><source file='disk.img' index='1'/>\n"
+		"      <backingStore/><target dev='vdb'/><alias name='virtio-disk1'/></disk>\n"
+		"    <controller type='sata' index='0'><alias name='ide'/></controller>\n"
+		"    <serial type='pty'><source path='/dev/pts/3'/>\n"
+		"      <target type='isa-serial' port='0'><model name='isa-serial'/></target>\n"
+		"      <alias name='serial0'/></serial>\n"
+		"    <console type='pty' tty='/dev/pts/3'><source path='/dev/pts/3'/>\n"
+		"      <target type='serial' port='0'/><alias name='serial0'/></console>\n"
+		"    <input type='mouse' bus='ps2'><alias name='input0'/></input>\n"
+		"  </devices>\n"
+		"  <seclabel type='dynamic' model='dac' relabel='yes'>\n"
+		"    <label>+64055:+994</label><imagelabel>+64055:+994</imagelabel>\n"
+		"  </seclabel>\n"
+		"</domain>\n";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_disk *k;
+
+	if (parse_text(xml, &d, &err) < 0) {
+		ok(0, "a running domain's XML parses: %s", err.msg);
+		return;
+	}
+	k = &d->disks[0];
+	ok(d->ndisks == 2 && k->nbacking == 2 && k->backing_end == 16,
+	   "two backing files, and the chain's end on line 16");
+	ok(!strcmp(k->backing[0].source, "data.img") && !k->backing[0].block &&
+		   k->backing[0].format == VM_FORMAT_QCOW2 && k->backing[0].line == 10,
+	   "the first: a qcow2 file, line 10");
+	ok(!strcmp(k->backing[1].source, "/dev/null") && k->backing[1].block &&
+		   k->backing[1].format == VM_FORMAT_RAW && k->backing[1].line == 13,
+	   "the second: a raw block device, line 13");
+	ok(d->disks[1].nbacking == 0 && d->disks[1].backing_end == 23,
+	   "a disk without backing files ends its chain at once");
+	ok(d->seclabel.type == VM_SECLABEL_DYNAMIC && !d->seclabel.has_ids,
+	   "libvirt's dynamic label is not used");
+	ok(d->nchardevs == 1 && d->chardevs[0].type == VM_CHR_PTY && !d->chardevs[0].path,
+	   "the pty's path is not used");
+	vm_domain_free(d);
+}
+
 /* One run lists every refusal, each with its line; a refused element's subtree is not walked. */
 static void
 test_every_problem(void)
@@ -1029,6 +1120,7 @@ main(void)
 	test_bad();
 	test_load_errors();
 	test_every_problem();
+	test_runtime_output();
 
 	unlink("disk.img");
 	unlink("data.img");
