@@ -44,10 +44,10 @@ teardown() { common_teardown; }
 	make_disk "$TEST_DIR/a.qcow2"
 	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
 		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
-	sed -i -e "s|<vcpu>|<vcpu cpuset='0-1' current='1'>|" "$xml"
+	sed -i -e "s|<vcpu>|<vcpu cpuset='0-1' mode='x'>|" "$xml"
 	run -3 vm-start --check "$xml"
 	assert_output "vm-start: $xml:4: <vcpu>: unsupported attribute 'cpuset'
-vm-start: $xml:4: <vcpu>: unsupported attribute 'current'
+vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
 vm-start: $xml:7: <blockio>: unsupported element
 vm-start: $xml:8: <hostdev>: unsupported element
 vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"

@@ -79,6 +79,17 @@ int vm_devices_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct v
 /* Each class's clear(). */
 void vm_devices_clear(struct vm_domain *dom);
 
+/* The <domain> level elements of machine.h, for domain.c's table. */
+extern const struct vm_xmlcheck_attr vm_machine_clock_attrs[];
+extern const struct vm_xmlcheck_elem vm_machine_clock_children[];
+int vm_machine_clock_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_elem vm_machine_features_children[];
+extern const struct vm_xmlcheck_elem vm_machine_pm_children[];
+int vm_machine_on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_on_reboot_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_on_crash_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_lifecycle_end(struct vm_xmlcheck *x, xmlNodePtr n);
+
 /* What the handlers of several classes share. */
 
 static inline struct vm_domain_ctx *

@@ -152,13 +152,20 @@ current_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
+	const char *current = vm_xmlcheck_attr(n, "current");
 	cleanup_free char *s = NULL;
-	unsigned long long v;
+	unsigned long long v, cur;
 
 	if (vm_xmlcheck_text(x, n, &s) < 0 ||
-	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0)
+	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0 ||
+	    (current && vm_xmlcheck_ull(x, n, "current", current, 1, 255, &cur) < 0))
 		return -1;
+	if (current && cur > v)
+		return vm_xmlcheck_error(x, n, "current '%llu' is more than the %llu vcpus", cur,
+					 v);
 	dom_of(x)->vcpus = v;
+	/* the others are there to be hotplugged (QEMU's maxcpus) */
+	dom_of(x)->hw.vcpus_current = current && cur < v ? cur : 0;
 	return 0;
 }
 
@@ -239,30 +246,11 @@ os_end(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static int
-acpi_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	dom_of(x)->acpi = true;
-	return 0;
-}
-
-static int
 cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	if (!dom_of(x)->kvm)
 		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' needs domain type 'kvm'");
 	dom_of(x)->cpu_host_passthrough = true;
-	return 0;
-}
-
-static int
-on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	cleanup_free char *s = NULL;
-
-	if (vm_xmlcheck_text(x, n, &s) < 0)
-		return -1;
-	dom_of(x)->on_poweroff =
-		!strcmp(s, "preserve") ? VM_POWEROFF_PRESERVE : VM_POWEROFF_DESTROY;
 	return 0;
 }
 
@@ -414,7 +402,7 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_devices_end(x, n) < 0)
+	if (vm_machine_lifecycle_end(x, n) < 0 || vm_devices_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -434,7 +422,9 @@ static const struct vm_xmlcheck_attr memory_attrs[] = {
 };
 
 static const struct vm_xmlcheck_attr vcpu_attrs[] = {
-	{ "placement", "static", VM_XMLCHECK_OPTIONAL }, { NULL }
+	{ "placement", "static", VM_XMLCHECK_OPTIONAL },
+	{ "current", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_attr os_type_attrs[] = {
@@ -457,21 +447,11 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem features_children[] = {
-	{ "acpi", .begin = acpi_begin },
-	{ "apic", .content = VM_XMLCHECK_EMPTY },
-	{ "pae", .content = VM_XMLCHECK_EMPTY },
-	{ NULL }
-};
-
 static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough",
 						       VM_XMLCHECK_REQUIRED },
 						     { "check", "none", VM_XMLCHECK_OPTIONAL },
 						     { "migratable", "on", VM_XMLCHECK_OPTIONAL },
 						     { NULL } };
-
-static const struct vm_xmlcheck_attr clock_attrs[] = { { "offset", "utc", VM_XMLCHECK_REQUIRED },
-						       { NULL } };
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
@@ -497,13 +477,20 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
-	{ "features", .children = features_children },
+	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = cpu_attrs, .begin = cpu_begin },
-	{ "on_poweroff", .content = VM_XMLCHECK_TEXT, .values = "destroy|preserve",
-	  .begin = on_poweroff_begin },
-	{ "on_reboot", .content = VM_XMLCHECK_TEXT, .values = "restart" },
-	{ "on_crash", .content = VM_XMLCHECK_TEXT, .values = "destroy" },
-	{ "clock", .attrs = clock_attrs },
+	{ "on_poweroff", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart",
+	  .begin = vm_machine_on_poweroff_begin },
+	{ "on_reboot", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart",
+	  .begin = vm_machine_on_reboot_begin },
+	{ "on_crash", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart|coredump-destroy|coredump-restart",
+	  .begin = vm_machine_on_crash_begin },
+	{ "pm", .children = vm_machine_pm_children },
+	{ "clock", .attrs = vm_machine_clock_attrs, .children = vm_machine_clock_children,
+	  .begin = vm_machine_clock_begin },
 	{ "resource", .children = resource_children },
 	{ "devices", .children = vm_devices_children },
 	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,

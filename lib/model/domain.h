@@ -23,6 +23,7 @@
 #include "disk.h"
 #include "error.h"
 #include "lease_def.h"
+#include "machine.h"
 #include "net.h"
 #include "serial.h"
 
@@ -65,8 +66,9 @@ struct vm_domain {
 	struct vm_lease_def *leases;
 	size_t nleases;
 	struct vm_seclabel seclabel;
-	char *xml; /* the document re-serialized in UTF-8, with any generated
-		      <uuid>: status.json keeps it */
+	struct vm_machine hw; /* clock, features, pm, lifecycle */
+	char *xml;		   /* the document re-serialized in UTF-8, with any generated
+				      <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 

@@ -550,9 +550,9 @@ static const struct bad {
 	{ "<maxMemory slots='16'>4096</maxMemory>", "",
 	  "t.xml:5: <maxMemory>: unsupported element" },
 	{ "<on_poweroff>restart</on_poweroff>", "",
-	  "t.xml:5: <on_poweroff>: unsupported value 'restart' (expected destroy or preserve)" },
+	  "t.xml:5: <on_poweroff>: unsupported value 'restart': QEMU cannot do it alone" },
 	{ "<on_crash>coredump-destroy</on_crash>", "",
-	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy' (expected destroy)" },
+	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy': QEMU cannot do it alone" },
 	{ "<clock/>", "", "t.xml:5: <clock>: missing attribute 'offset'" },
 	{ "<cpu mode='host-passthrough'><topology sockets='1'/></cpu>", "",
 	  "t.xml:5: <topology>: unsupported element" },
@@ -563,9 +563,57 @@ static const struct bad {
 	{ "<cpu/>", "", "t.xml:5: <cpu>: missing attribute 'mode'" },
 	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
-	{ "<features><apic eoi='on'/></features>", "",
-	  "t.xml:5: <apic>: unsupported attribute 'eoi'" },
-	{ "<pm><suspend-to-mem enabled='no'/></pm>", "", "t.xml:5: <pm>: unsupported element" },
+	{ "<features><apic eoi='maybe'/></features>", "",
+	  "t.xml:5: <apic>: unsupported eoi 'maybe' (expected on or off)" },
+	{ "<pm><suspend-to-mem/></pm>", "",
+	  "t.xml:5: <suspend-to-mem>: missing attribute 'enabled'" },
+	{ "<pm><suspend-to-ram enabled='no'/></pm>", "",
+	  "t.xml:5: <suspend-to-ram>: unsupported element" },
+	{ "<on_reboot>destroy</on_reboot><on_poweroff>preserve</on_poweroff>", "",
+	  "t.xml:1: <domain>: on_reboot 'destroy' with on_poweroff 'preserve': QEMU would keep" },
+	{ "<on_reboot>rename-restart</on_reboot>", "",
+	  "t.xml:5: <on_reboot>: unsupported value 'rename-restart': QEMU cannot do it alone" },
+	{ "<on_crash>restart</on_crash>", "",
+	  "t.xml:5: <on_crash>: unsupported value 'restart': QEMU cannot do it alone" },
+	{ "<vcpu current='3'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: current '3' is more than the 2 vcpus" },
+	{ "<vcpu current='0'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid current '0'" },
+	{ "<clock offset='utc' adjustment='10'/>", "",
+	  "t.xml:5: <clock>: attribute 'adjustment' is only for offset 'variable'" },
+	{ "<clock offset='variable' adjustment='1e3'/>", "",
+	  "t.xml:5: <clock>: invalid adjustment '1e3' (expected seconds, at most a century)" },
+	{ "<clock offset='variable' adjustment='-3200000000'/>", "",
+	  "t.xml:5: <clock>: invalid adjustment" },
+	{ "<clock offset='utc'><timer name='platform'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported name 'platform' (expected rtc, pit, hpet, kvmclock, hypervclock or tsc)" },
+	{ "<clock offset='utc'><timer name='rtc' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc' takes no present" },
+	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc': QEMU has no track 'boot'" },
+	{ "<clock offset='utc'><timer name='rtc' tickpolicy='discard'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc': QEMU has no tickpolicy 'discard'" },
+	{ "<clock offset='utc'><timer name='tsc' frequency='0'/></clock>", "",
+	  "t.xml:5: <timer>: invalid frequency '0'" },
+	{ "<clock offset='utc'><timer name='tsc' mode='native'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported attribute 'mode'" },
+	{ "<clock offset='utc'><timer name='pit'/>\n<timer name='pit' tickpolicy='delay'/></clock>",
+	  "", "t.xml:6: <timer>: duplicate timer 'pit' (first on line 5)" },
+	{ "<features><hyperv><spinlocks state='on'/></hyperv></features>", "",
+	  "t.xml:5: <spinlocks>: state 'on' needs attribute 'retries'" },
+	{ "<features><hyperv><spinlocks state='on' retries='4094'/></hyperv></features>", "",
+	  "t.xml:5: <spinlocks>: invalid retries '4094' (expected an integer from 4095" },
+	{ "<features><hyperv><vendor_id state='on' value='0123456789abc'/></hyperv></features>", "",
+	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 letters" },
+	{ "<features><hyperv><tlbflush state='on'><direct state='on'/></tlbflush></hyperv></features>",
+	  "", "t.xml:5: <direct>: unsupported element" },
+	{ "<features><kvm><poll-control state='on'/></kvm></features>", "",
+	  "t.xml:5: <poll-control>: unsupported element" },
+	{ "<features><smm state='on'><tseg unit='MiB'>48</tseg></smm></features>", "",
+	  "t.xml:5: <tseg>: unsupported element" },
+	{ "<features><ioapic driver='xen'/></features>", "",
+	  "t.xml:5: <ioapic>: unsupported driver 'xen' (expected kvm or qemu)" },
 	{ "<seclabel type='none' relabel='yes'/>", "",
 	  "t.xml:5: <seclabel>: type 'none' cannot relabel" },
 	{ "<seclabel type='dynamic' relabel='no'/>", "",
@@ -784,6 +832,9 @@ static const struct bad_doc {
 	const char *xml, *msg;
 } bad_docs[] = {
 	{ "", "t.xml:1: cannot parse XML: document is empty" },
+	{ "<domain type='qemu'><name>x</name><memory>1024</memory><os><type>hvm</type></os>\n"
+	  "<features><hyperv><vpindex state='on'/></hyperv></features></domain>",
+	  "t.xml:2: <vpindex>: needs domain type 'kvm': QEMU cannot set it under TCG" },
 	{ "<domain type='kvm'>\n<name>x</name>\n", "t.xml:3: cannot parse XML: " },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory></domain>",
 	  "t.xml:1: <domain>: missing <os>" },
@@ -944,6 +995,68 @@ test_bad(void)
 			   err.code == VM_EXIT_INVALID && starts(err.msg, bad_docs[i].msg),
 		   "rejected with \"%s\": got %d \"%s\"", bad_docs[i].msg, err.code, err.msg);
 	}
+}
+
+/* Clock, timers, features, pm, lifecycle and vcpus as virt-install and dumpxml write them. */
+static void
+test_machine(void)
+{
+	static const char top[] =
+		"<vcpu placement='static' current='2'>4</vcpu>\n"
+		"<features><acpi/><apic eoi='on'/><pae/><vmport state='off'/>\n"
+		"  <hyperv mode='custom'><relaxed state='on'/><vapic state='off'/>\n"
+		"    <spinlocks state='on' retries='8191'/><vpindex state='on'/>\n"
+		"    <stimer state='on'><direct state='on'/></stimer>\n"
+		"    <vendor_id state='on' value='KVMKVMKVM'/><avic state='on'/></hyperv>\n"
+		"  <kvm><hidden state='on'/><hint-dedicated state='on'/></kvm>\n"
+		"  <smm state='on'/><ioapic driver='qemu'/><pmu state='off'/>\n"
+		"  <vmcoreinfo state='on'/></features>\n"
+		"<clock offset='variable' adjustment='-3600' basis='localtime'>\n"
+		"  <timer name='rtc' tickpolicy='catchup' track='guest'/>\n"
+		"  <timer name='pit' tickpolicy='discard'/><timer name='hpet' present='no'/>\n"
+		"  <timer name='kvmclock' present='yes'/><timer name='hypervclock' present='yes'/>\n"
+		"  <timer name='tsc' frequency='2000000000'/></clock>\n"
+		"<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='yes'/></pm>\n"
+		"<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>\n"
+		"<on_crash>preserve</on_crash>";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_machine *m;
+
+	if (parse_with(top, "", &d, &err) < 0) {
+		ok(0, "clock, features, pm and lifecycle parse: %s", err.msg);
+		return;
+	}
+	m = &d->hw;
+	ok(d->vcpus == 4 && m->vcpus_current == 2, "4 vcpus, 2 of them online");
+	ok(d->acpi && m->apic_eoi == VM_SWITCH_ON && m->vmport == VM_SWITCH_OFF &&
+		   m->smm == VM_SWITCH_ON && m->ioapic == VM_IOAPIC_QEMU &&
+		   m->pmu == VM_SWITCH_OFF && m->vmcoreinfo,
+	   "acpi, apic eoi, vmport, smm, ioapic, pmu, vmcoreinfo");
+	ok(m->hyperv && !m->hv_passthrough &&
+		   m->hv_on == (1u << VM_HV_RELAXED | 1u << VM_HV_VPINDEX | 1u << VM_HV_STIMER |
+				1u << VM_HV_AVIC) &&
+		   m->hv_stimer_direct && m->hv_spinlocks == 8191 &&
+		   !strcmp(m->hv_vendor_id, "KVMKVMKVM"),
+	   "hyperv: the enlightenments that are on, spinlocks, vendor_id, stimer direct");
+	ok(m->kvm_hidden && m->kvm_dedicated, "kvm hidden and hint-dedicated");
+	ok(m->offset == VM_CLOCK_VARIABLE && m->adjustment == -3600 && m->basis_localtime,
+	   "variable clock, an hour back from local time");
+	ok(m->rtc_catchup && m->rtc_track == VM_RTC_TRACK_GUEST && m->pit == VM_PIT_DISCARD &&
+		   m->hpet == VM_SWITCH_OFF && m->kvmclock == VM_SWITCH_ON && m->hypervclock &&
+		   m->tsc_frequency == 2000000000ULL,
+	   "timers");
+	ok(m->suspend_mem == VM_SWITCH_OFF && m->suspend_disk == VM_SWITCH_ON, "pm");
+	ok(m->no_reboot && m->crash_preserve && d->on_poweroff == VM_POWEROFF_DESTROY,
+	   "on_reboot destroy, on_crash preserve");
+	vm_domain_free(d);
+	ok(parse_with("<clock offset='utc'><timer name='pit'/></clock>", "", &d, &err) == 0 &&
+		   d->hw.pit == VM_PIT_DELAY && d->hw.offset == VM_CLOCK_UTC,
+	   "a pit timer without a tickpolicy delays, as in libvirt: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu current='2'>2</vcpu>", "", &d, &err) == 0 && d->hw.vcpus_current == 0,
+	   "current equal to the count is all of them: %s", err.msg);
+	vm_domain_free(d);
 }
 
 /* What virsh dumpxml writes about a running domain is accepted, and only the chain is kept. */
@@ -1121,6 +1234,7 @@ main(void)
 	test_load_errors();
 	test_every_problem();
 	test_runtime_output();
+	test_machine();
 
 	unlink("disk.img");
 	unlink("data.img");
