@@ -67,8 +67,8 @@ struct vm_domain {
 	size_t nleases;
 	struct vm_seclabel seclabel;
 	struct vm_machine hw; /* clock, features, pm, lifecycle */
-	char *xml;		   /* the document re-serialized in UTF-8, with any generated
-				      <uuid>: status.json keeps it */
+	char *xml;	      /* the document re-serialized in UTF-8, with any generated
+				 <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 
