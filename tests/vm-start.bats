@@ -89,6 +89,44 @@ vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
 	run -0 vm-stop --force bs
 }
 
+@test "vm-start --check lists exactly what vmkit still refuses in libvirt's XML of a Linux guest" {
+	local f name
+	for name in virt-install-linux dumpxml-linux-running; do
+		f="$VMKIT_SRCDIR/tests/fixtures/libvirt/$name.xml"
+		run -3 vm-start --check "$f"
+		printf '%s\n' "$output" | sed "s|^vm-start: $f:||" > "$TEST_DIR/$name.refused"
+		diff -u "$VMKIT_SRCDIR/tests/fixtures/libvirt/$name.refused" "$TEST_DIR/$name.refused"
+	done
+}
+
+@test "virt-install's XML of a Linux guest starts under TCG once what is refused is left out and its paths changed" {
+	local dir="$VMKIT_SRCDIR/tests/fixtures/libvirt" xml="$TEST_DIR/debian12.xml" pid argv
+	# the trimmed file only leaves lines out
+	run -1 diff "$dir/virt-install-linux.xml" "$dir/virt-install-linux-trimmed.xml"
+	refute_output --regexp '^>'
+	make_disk "$TEST_DIR/debian12.qcow2"
+	make_disk "$TEST_DIR/netinst.iso" raw 1M
+	sed -e "s|/var/lib/libvirt/images/debian12.qcow2|$TEST_DIR/debian12.qcow2|" \
+		-e "s|/var/lib/libvirt/images/debian-12.4.0-amd64-netinst.iso|$TEST_DIR/netinst.iso|" \
+		"$dir/virt-install-linux-trimmed.xml" > "$xml"
+	# without KVM: TCG, under which QEMU refuses the host's CPU
+	if [ "$(domain_type)" = qemu ]; then
+		sed -i -e 's|<domain type="kvm">|<domain type="qemu">|' -e '/<cpu mode="host-passthrough"\/>/d' "$xml"
+	fi
+	run -0 vm-start --check "$xml"
+	assert_output ""
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid debian12)
+	argv=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+	[[ $argv == *" -machine q35,accel="*",vmport=off,hpet=off,acpi=on "* ]]
+	[[ $argv == *" -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay "* ]]
+	[[ $argv == *" -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1 "* ]]
+	run -0 vm-status debian12
+	assert_output --regexp "^debian12 +running "
+	run -0 vm-stop --force debian12
+	run -1 vm-status debian12
+}
+
 @test "vm-start --check and --print-argv exclude each other" {
 	run -2 vm-start --check --print-argv x.xml
 	assert_output --partial "exclude each other"

@@ -37,7 +37,8 @@ struct vm_domain_ctx {
 	xmlNodePtr name_node, uuid_node, memory_node, os_node;
 	unsigned long long current_kib;
 	xmlNodePtr current_node;
-	bool has_type; /* <os><type> */
+	bool has_type;		  /* <os><type> */
+	xmlNodePtr seclabel_node; /* the DAC (or none) <seclabel> */
 	size_t nboot;
 };
 

@@ -230,6 +230,8 @@ static const struct vm_xmlcheck_attr driver_attrs[] = {
 	{ "name", "qemu", VM_XMLCHECK_OPTIONAL },
 	{ "type", "raw|qcow2", VM_XMLCHECK_OPTIONAL },
 	{ "cache", "none|writeback|writethrough|directsync|unsafe", VM_XMLCHECK_OPTIONAL },
+	/* vmkit passes a writable disk's discards to its file (disk.c) */
+	{ "discard", "unmap", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 

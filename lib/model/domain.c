@@ -256,14 +256,41 @@ cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 
 /* <seclabel> */
 
+/* Whether the <seclabel> N is one of a mandatory access control model, not DAC. */
+static bool
+mac_model(xmlNodePtr n)
+{
+	const char *model = vm_xmlcheck_attr(n, "model");
+
+	return vm_devices_streq(model, "apparmor") || vm_devices_streq(model, "selinux");
+}
+
 static int
 seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	const char *type = vm_xmlcheck_attr(n, "type");
 	const char *model = vm_xmlcheck_attr(n, "model");
 	const char *relabel = vm_xmlcheck_attr(n, "relabel");
 
+	/*
+	 * The profile or context libvirt made for a running domain (virsh
+	 * dumpxml) is not used: vmkit confines QEMU by other means, and a
+	 * label that a person chose cannot be kept.
+	 */
+	if (mac_model(n)) {
+		if (strcmp(type, "dynamic"))
+			return vm_xmlcheck_error(x, n,
+						 "model '%s': vmkit confines QEMU with seccomp, no "
+						 "capabilities and a uid of its own, and keeps no %s label",
+						 model, model);
+		return 0;
+	}
+	if (c->seclabel_node)
+		return vm_xmlcheck_error(x, n, "a second DAC <seclabel> (first on line %ld)",
+					 vm_xmlcheck_line(c->seclabel_node));
+	c->seclabel_node = n;
 	if (!strcmp(type, "none")) {
 		if (vm_devices_streq(relabel, "yes"))
 			return vm_xmlcheck_error(x, n, "type 'none' cannot relabel");
@@ -330,6 +357,8 @@ imagelabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	unsigned uid, gid;
 
+	if (mac_model(n->parent))
+		return 0;
 	if (dom_of(x)->seclabel.type == VM_SECLABEL_NONE)
 		return vm_xmlcheck_error(x, n, "a seclabel of type 'none' has no label");
 	return label_ids(x, n, &uid, &gid);
@@ -340,7 +369,7 @@ label_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
 
-	if (sl->type != VM_SECLABEL_STATIC)
+	if (mac_model(n->parent) || sl->type != VM_SECLABEL_STATIC)
 		return imagelabel_begin(x, n);
 	if (label_ids(x, n, &sl->uid, &sl->gid) < 0)
 		return -1;
@@ -357,7 +386,7 @@ seclabel_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
 
-	if (sl->type == VM_SECLABEL_STATIC && !sl->has_ids)
+	if (!mac_model(n) && sl->type == VM_SECLABEL_STATIC && !sl->has_ids)
 		return vm_xmlcheck_error(x, n, "missing <label>");
 	return 0;
 }
@@ -455,7 +484,7 @@ static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
-	{ "model", "dac|none", VM_XMLCHECK_OPTIONAL },
+	{ "model", "dac|none|apparmor|selinux", VM_XMLCHECK_OPTIONAL },
 	{ "relabel", "yes|no", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
@@ -493,7 +522,7 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	  .begin = vm_machine_clock_begin },
 	{ "resource", .children = resource_children },
 	{ "devices", .children = vm_devices_children },
-	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,
+	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children, .multi = true,
 	  .begin = seclabel_begin, .end = seclabel_end },
 	{ NULL }
 };

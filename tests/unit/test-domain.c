@@ -620,6 +620,8 @@ static const struct bad {
 	  "t.xml:5: <seclabel>: type 'dynamic' always relabels" },
 	{ "<seclabel type='static'><label>+1:+1</label></seclabel>", "",
 	  "t.xml:5: <seclabel>: type 'static' needs model 'dac'" },
+	{ "<seclabel type='dynamic' model='dac'/><seclabel type='none'/>", "",
+	  "t.xml:5: <seclabel>: a second DAC <seclabel> (first on line 5)" },
 	{ "<seclabel type='dynamic' model='none'/>", "",
 	  "t.xml:5: <seclabel>: type 'dynamic' needs model 'dac'" },
 	{ "<seclabel type='static' model='dac'/>", "", "t.xml:5: <seclabel>: missing <label>" },
@@ -1095,6 +1097,9 @@ test_runtime_output(void)
 		"      <target type='serial' port='0'/><alias name='serial0'/></console>\n"
 		"    <input type='mouse' bus='ps2'><alias name='input0'/></input>\n"
 		"  </devices>\n"
+		"  <seclabel type='dynamic' model='apparmor' relabel='yes'>\n"
+		"    <label>libvirt-x</label><imagelabel>libvirt-x</imagelabel>\n"
+		"  </seclabel>\n"
 		"  <seclabel type='dynamic' model='dac' relabel='yes'>\n"
 		"    <label>+64055:+994</label><imagelabel>+64055:+994</imagelabel>\n"
 		"  </seclabel>\n"
@@ -1163,12 +1168,12 @@ test_every_problem(void)
 	   "eight problems, one a line, in document order:\n%s", err.msg);
 
 	p += sprintf(p, "<domain type='kvm'>\n<name>t</name>\n");
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 1000; i++)
 		p += sprintf(p, "<bogus%d/>\n", i);
 	sprintf(p, "</domain>\n");
 	ok(parse_text(many, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   starts(err.msg, "t.xml:3: <bogus0>: unsupported element\nt.xml:4: <bogus1>: "),
-	   "300 problems: the list starts with the first");
+	   "1000 problems: the list starts with the first");
 	last = strrchr(err.msg, '\n');
 	ok(last && strlen(err.msg) < sizeof(err.msg) - 1 &&
 		   strstr(last, " more problems not shown") && starts(last, "\nt.xml: "),
