@@ -127,6 +127,18 @@ vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
 	run -1 vm-status debian12
 }
 
+@test "<vcpu cpuset> runs QEMU and all its threads on those host CPUs only" {
+	local pid t
+	xml=$(make_domain pin)
+	sed -i "s|<vcpu>1</vcpu>|<vcpu placement='static' cpuset='0-1,^0'>2</vcpu>|" "$xml"
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid pin)
+	for t in /proc/"$pid"/task/*; do
+		[ "$(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status")" = 1 ]
+	done
+	run -0 vm-stop --force pin
+}
+
 @test "vm-start --check and --print-argv exclude each other" {
 	run -2 vm-start --check --print-argv x.xml
 	assert_output --partial "exclude each other"

@@ -90,6 +90,8 @@ int vm_machine_on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_on_reboot_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_on_crash_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_lifecycle_end(struct vm_xmlcheck *x, xmlNodePtr n);
+/* Parses <vcpu>'s cpuset S ("0-3,^2,6", libvirt's syntax) into DOM's machine. */
+int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s);
 
 /* What the handlers of several classes share. */
 

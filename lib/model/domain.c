@@ -153,12 +153,15 @@ static int
 vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	const char *current = vm_xmlcheck_attr(n, "current");
+	const char *cpuset = vm_xmlcheck_attr(n, "cpuset");
 	cleanup_free char *s = NULL;
 	unsigned long long v, cur;
 
 	if (vm_xmlcheck_text(x, n, &s) < 0 ||
 	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0 ||
 	    (current && vm_xmlcheck_ull(x, n, "current", current, 1, 255, &cur) < 0))
+		return -1;
+	if (cpuset && vm_machine_cpuset(x, n, cpuset) < 0)
 		return -1;
 	if (current && cur > v)
 		return vm_xmlcheck_error(x, n, "current '%llu' is more than the %llu vcpus", cur,
@@ -453,6 +456,7 @@ static const struct vm_xmlcheck_attr memory_attrs[] = {
 static const struct vm_xmlcheck_attr vcpu_attrs[] = {
 	{ "placement", "static", VM_XMLCHECK_OPTIONAL },
 	{ "current", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "cpuset", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 

@@ -28,6 +28,61 @@ switch_of(xmlNodePtr n, const char *attr)
 	return !strcmp(v, "on") || !strcmp(v, "yes") ? VM_SWITCH_ON : VM_SWITCH_OFF;
 }
 
+/* <vcpu cpuset> */
+
+static const char *
+cpu_number(const char *p, unsigned *cpu)
+{
+	unsigned long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (*p - '0')) >= VM_MACHINE_CPUS)
+			return NULL;
+	*cpu = v;
+	return p;
+}
+
+int
+vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
+{
+	struct vm_machine *m = machine_of(x);
+	const char *p = s;
+	bool any = false;
+
+	memset(m->cpuset, 0, sizeof(m->cpuset));
+	/* items in order, as libvirt reads them: N, N-M, or ^N to take one out */
+	for (;;) {
+		bool out = *p == '^';
+		unsigned first, last;
+
+		if (!(p = cpu_number(p + out, &first)))
+			break;
+		last = first;
+		if (*p == '-' && !out && (!(p = cpu_number(p + 1, &last)) || last < first))
+			break;
+		for (unsigned c = first; c <= last; c++)
+			if (out)
+				m->cpuset[c / 64] &= ~(1ULL << (c % 64));
+			else
+				m->cpuset[c / 64] |= 1ULL << (c % 64);
+		if (*p == '\0') {
+			for (size_t i = 0; i < VM_MACHINE_CPUS / 64; i++)
+				any |= m->cpuset[i] != 0;
+			if (!any)
+				return vm_xmlcheck_error(x, n, "cpuset '%s' leaves no CPU", s);
+			m->pinned = true;
+			return 0;
+		}
+		if (*p++ != ',')
+			break;
+	}
+	return vm_xmlcheck_error(x, n,
+				 "invalid cpuset '%s' (expected CPUs 0 to %d such as '0-3,^2,6')",
+				 s, VM_MACHINE_CPUS - 1);
+}
+
 /* <clock> and <timer> */
 
 int

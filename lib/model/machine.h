@@ -18,6 +18,9 @@
 
 #include <stdbool.h>
 
+/* Host CPUs a cpuset may name: glibc's CPU_SETSIZE. */
+#define VM_MACHINE_CPUS 1024
+
 /* An on/off that libvirt may leave out, QEMU's default then. */
 enum vm_switch { VM_SWITCH_DEFAULT, VM_SWITCH_ON, VM_SWITCH_OFF };
 
@@ -76,6 +79,9 @@ struct vm_machine {
 	bool crash_preserve; /* on_crash preserve */
 	/* <vcpu current='N'>, 0: all */
 	unsigned vcpus_current;
+	/* <vcpu cpuset='...'>: the host CPUs QEMU runs on, bit N of word N / 64 */
+	bool pinned;
+	unsigned long long cpuset[VM_MACHINE_CPUS / 64];
 };
 
 struct vm_domain;

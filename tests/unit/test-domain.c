@@ -534,7 +534,8 @@ static const struct bad {
 	  "t.xml:5: <vcpu>: invalid vcpu count '0' (expected an integer from 1 to 255)" },
 	{ "<vcpu>256</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count '256'" },
 	{ "<vcpu>two</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count 'two'" },
-	{ "<vcpu cpuset='0-1'>2</vcpu>", "", "t.xml:5: <vcpu>: unsupported attribute 'cpuset'" },
+	{ "<vcpu placement='auto'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
 	{ "<vcpu placement='auto'>2</vcpu>", "",
 	  "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
 	{ "<uuid>not-a-uuid</uuid>", "", "t.xml:5: <uuid>: invalid uuid 'not-a-uuid'" },
@@ -578,6 +579,13 @@ static const struct bad {
 	{ "<vcpu current='3'>2</vcpu>", "",
 	  "t.xml:5: <vcpu>: current '3' is more than the 2 vcpus" },
 	{ "<vcpu current='0'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid current '0'" },
+	{ "<vcpu cpuset='1-'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: invalid cpuset '1-' (expected CPUs 0 to 1023 such as '0-3,^2,6')" },
+	{ "<vcpu cpuset='3-1'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '3-1'" },
+	{ "<vcpu cpuset='1024'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '1024'" },
+	{ "<vcpu cpuset='0,'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '0,'" },
+	{ "<vcpu cpuset='^1-2'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '^1-2'" },
+	{ "<vcpu cpuset='0,^0'>2</vcpu>", "", "t.xml:5: <vcpu>: cpuset '0,^0' leaves no CPU" },
 	{ "<clock offset='utc' adjustment='10'/>", "",
 	  "t.xml:5: <clock>: attribute 'adjustment' is only for offset 'variable'" },
 	{ "<clock offset='variable' adjustment='1e3'/>", "",
@@ -1058,6 +1066,11 @@ test_machine(void)
 	vm_domain_free(d);
 	ok(parse_with("<vcpu current='2'>2</vcpu>", "", &d, &err) == 0 && d->hw.vcpus_current == 0,
 	   "current equal to the count is all of them: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu cpuset='0-3,^2,6,1023'>2</vcpu>", "", &d, &err) == 0 && d->hw.pinned &&
+		   d->hw.cpuset[0] == (1u << 0 | 1u << 1 | 1u << 3 | 1u << 6) &&
+		   d->hw.cpuset[15] == 1ULL << 63,
+	   "cpuset '0-3,^2,6,1023': CPUs 0, 1, 3, 6 and 1023: %s", err.msg);
 	vm_domain_free(d);
 }
 
