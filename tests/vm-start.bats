@@ -44,9 +44,9 @@ teardown() { common_teardown; }
 	make_disk "$TEST_DIR/a.qcow2"
 	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
 		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
-	sed -i -e "s|<vcpu>|<vcpu cpuset='0-1' mode='x'>|" "$xml"
+	sed -i -e "s|<vcpu>|<vcpu placement='auto' mode='x'>|" "$xml"
 	run -3 vm-start --check "$xml"
-	assert_output "vm-start: $xml:4: <vcpu>: unsupported attribute 'cpuset'
+	assert_output "vm-start: $xml:4: <vcpu>: unsupported placement 'auto' (expected static)
 vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
 vm-start: $xml:7: <blockio>: unsupported element
 vm-start: $xml:8: <hostdev>: unsupported element

@@ -89,7 +89,11 @@ extern const struct vm_xmlcheck_elem vm_machine_pm_children[];
 int vm_machine_on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_on_reboot_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_on_crash_begin(struct vm_xmlcheck *x, xmlNodePtr n);
-int vm_machine_lifecycle_end(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_end(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_attr vm_machine_cpu_attrs[];
+extern const struct vm_xmlcheck_elem vm_machine_cpu_children[];
+int vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n);
 /* Parses <vcpu>'s cpuset S ("0-3,^2,6", libvirt's syntax) into DOM's machine. */
 int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s);
 

@@ -248,15 +248,6 @@ os_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static int
-cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	if (!dom_of(x)->kvm)
-		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' needs domain type 'kvm'");
-	dom_of(x)->cpu_host_passthrough = true;
-	return 0;
-}
-
 /* <seclabel> */
 
 /* Whether the <seclabel> N is one of a mandatory access control model, not DAC. */
@@ -434,7 +425,7 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_machine_lifecycle_end(x, n) < 0 || vm_devices_end(x, n) < 0)
+	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -480,12 +471,6 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough",
-						       VM_XMLCHECK_REQUIRED },
-						     { "check", "none", VM_XMLCHECK_OPTIONAL },
-						     { "migratable", "on", VM_XMLCHECK_OPTIONAL },
-						     { NULL } };
-
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
 	{ "model", "dac|none|apparmor|selinux", VM_XMLCHECK_OPTIONAL },
@@ -511,7 +496,8 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
-	{ "cpu", .attrs = cpu_attrs, .begin = cpu_begin },
+	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
+	  .begin = vm_machine_cpu_begin, .end = vm_machine_cpu_end },
 	{ "on_poweroff", .content = VM_XMLCHECK_TEXT,
 	  .values = "destroy|restart|preserve|rename-restart",
 	  .begin = vm_machine_on_poweroff_begin },

@@ -83,6 +83,153 @@ vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
 				 s, VM_MACHINE_CPUS - 1);
 }
 
+/*
+ * <cpu>. host-model is refused: libvirt makes it a named model with
+ * features from its own CPU map and the host's CPUID, which vmkit does
+ * not have; virsh dumpxml of the running domain shows that model as
+ * mode='custom', which vmkit takes.
+ */
+
+static bool
+name_ok(const char *s, size_t max)
+{
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+	return *s && strlen(s) < max && !s[strspn(s, ok)];
+}
+
+int
+vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	const char *mode = vm_xmlcheck_attr(n, "mode");
+	const char *migratable = vm_xmlcheck_attr(n, "migratable");
+
+	if (vm_devices_streq(mode, "host-model"))
+		return vm_xmlcheck_error(x, n,
+					 "mode 'host-model' is libvirt's reckoning from its CPU map: "
+					 "use host-passthrough, or the custom model that virsh "
+					 "dumpxml of the running domain shows");
+	if (migratable && !vm_devices_streq(mode, "host-passthrough"))
+		return vm_xmlcheck_error(x, n,
+					 "attribute 'migratable' is only for mode "
+					 "'host-passthrough'");
+	if (!vm_devices_streq(mode, "host-passthrough"))
+		return 0;
+	/* QEMU refuses -cpu host under TCG */
+	if (!dom->kvm)
+		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' needs domain type 'kvm'");
+	dom->cpu_host_passthrough = true;
+	dom->hw.cpu_migratable_off = vm_devices_streq(migratable, "off");
+	return 0;
+}
+
+static int
+cpu_model_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_machine *m = machine_of(x);
+	cleanup_free char *s = NULL;
+
+	if (vm_devices_ctx(x)->dom->cpu_host_passthrough)
+		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' has no model");
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	if (!name_ok(s, sizeof(m->cpu_model)))
+		return vm_xmlcheck_error(x, n,
+					 "invalid model '%s' (expected QEMU's name of a CPU model)",
+					 s);
+	strcpy(m->cpu_model, s);
+	return 0;
+}
+
+static int
+cpu_feature_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_machine *m = machine_of(x);
+	const char *name = vm_xmlcheck_attr(n, "name");
+	const char *policy = vm_xmlcheck_attr(n, "policy");
+
+	if (!name_ok(name, sizeof(m->cpu_features[0].name)))
+		return vm_xmlcheck_error(x, n, "invalid feature name '%s'", name);
+	/* libvirt gives QEMU nothing for an optional feature: the model decides */
+	if (!strcmp(policy, "optional"))
+		return 0;
+	if (m->ncpu_features == VM_MACHINE_CPU_FEATURES)
+		return vm_xmlcheck_error(x, n, "more than %d CPU features",
+					 VM_MACHINE_CPU_FEATURES);
+	strcpy(m->cpu_features[m->ncpu_features].name, name);
+	m->cpu_features[m->ncpu_features++].on =
+		!strcmp(policy, "require") || !strcmp(policy, "force");
+	return 0;
+}
+
+static int
+topology_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	static const char *const names[] = { "sockets", "dies", "cores", "threads" };
+	struct vm_machine *m = machine_of(x);
+	unsigned *fields[] = { &m->sockets, &m->dies, &m->cores, &m->threads };
+	unsigned long long v;
+
+	for (size_t i = 0; i < 4; i++) {
+		const char *s = vm_xmlcheck_attr(n, names[i]);
+
+		if (!s)
+			v = 1;
+		else if (vm_xmlcheck_ull(x, n, names[i], s, 1, 255, &v) < 0)
+			return -1;
+		*fields[i] = v;
+	}
+	return 0;
+}
+
+int
+vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	const struct vm_machine *m = &dom->hw;
+
+	if (m->ncpu_features && !m->cpu_model[0] && !dom->cpu_host_passthrough)
+		return vm_xmlcheck_error(x, n, "a <feature> needs a <model>");
+	return 0;
+}
+
+static const struct vm_xmlcheck_attr cpu_model_attrs[] = {
+	{ "fallback", "allow|forbid", VM_XMLCHECK_OPTIONAL }, { NULL }
+};
+
+static const struct vm_xmlcheck_attr cpu_feature_attrs[] = {
+	{ "policy", "force|require|optional|disable|forbid", VM_XMLCHECK_REQUIRED },
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr topology_attrs[] = {
+	{ "sockets", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "dies", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "cores", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "threads", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+const struct vm_xmlcheck_attr vm_machine_cpu_attrs[] = {
+	{ "mode", "custom|host-model|host-passthrough", VM_XMLCHECK_OPTIONAL },
+	{ "match", "exact", VM_XMLCHECK_OPTIONAL },
+	{ "check", "none|partial|full", VM_XMLCHECK_OPTIONAL },
+	{ "migratable", "on|off", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+const struct vm_xmlcheck_elem vm_machine_cpu_children[] = {
+	{ "model", .attrs = cpu_model_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = cpu_model_begin },
+	{ "vendor", .content = VM_XMLCHECK_TEXT },
+	{ "feature", .attrs = cpu_feature_attrs, .multi = true, .begin = cpu_feature_begin },
+	{ "topology", .attrs = topology_attrs, .begin = topology_begin },
+	{ NULL }
+};
+
 /* <clock> and <timer> */
 
 int
@@ -512,12 +659,19 @@ vm_machine_on_crash_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* With -no-shutdown, QEMU stops rather than ends on the shutdown that -no-reboot makes. */
+/* The checks that need the whole domain; N is the <domain>. */
 int
-vm_machine_lifecycle_end(struct vm_xmlcheck *x, xmlNodePtr n)
+vm_machine_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	const struct vm_machine *m = &dom->hw;
 
+	if (m->sockets && m->sockets * m->dies * m->cores * m->threads != dom->vcpus)
+		return vm_xmlcheck_error(x, n,
+					 "<topology> of %u sockets, %u dies, %u cores and %u threads "
+					 "does not make the %u vcpus",
+					 m->sockets, m->dies, m->cores, m->threads, dom->vcpus);
+	/* with -no-shutdown, QEMU stops rather than ends on the shutdown that -no-reboot makes */
 	if (dom->hw.no_reboot && dom->on_poweroff == VM_POWEROFF_PRESERVE)
 		return vm_xmlcheck_error(x, n,
 					 "on_reboot 'destroy' with on_poweroff 'preserve': QEMU "
@@ -553,6 +707,9 @@ vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 static void
 cpu_props(const struct vm_machine *m, struct vm_argv_opt *o)
 {
+	for (unsigned i = 0; i < m->ncpu_features; i++)
+		vm_argv_opt_add(o, ",%s=%s", m->cpu_features[i].name,
+				m->cpu_features[i].on ? "on" : "off");
 	if (m->kvmclock)
 		vm_argv_opt_add(o, ",kvmclock=%s", on_off(m->kvmclock));
 	if (m->hypervclock)
@@ -593,14 +750,16 @@ vm_machine_cpu_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_er
 	cleanup_free char *p = NULL;
 
 	cpu_props(&dom->hw, &props);
-	if (!props.f && !dom->cpu_host_passthrough)
+	if (!props.f && !dom->cpu_host_passthrough && !dom->hw.cpu_model[0])
 		return 0;
 	if (props.f && !(p = vm_argv_opt_end(&props)))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
-	vm_argv_opt_add(&o, "%s%s",
+	vm_argv_opt_add(&o, "%s",
 			dom->cpu_host_passthrough		  ? "host"
+			: dom->hw.cpu_model[0]			  ? dom->hw.cpu_model
 			: dom->arch && !strcmp(dom->arch, "i686") ? "qemu32"
-								  : "qemu64",
+								  : "qemu64");
+	vm_argv_opt_add(&o, "%s%s", dom->hw.cpu_migratable_off ? ",migratable=off" : "",
 			p ? p : "");
 	return vm_argv_opt_push(a, "-cpu", &o, err);
 }
@@ -622,6 +781,26 @@ rtc_base(const struct vm_machine *m, struct vm_argv_opt *o)
 	gmtime_r(&now, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	vm_argv_opt_add(o, "base=%s", base);
+}
+
+void
+vm_machine_smp(const struct vm_domain *dom, char *buf, size_t size)
+{
+	const struct vm_machine *m = &dom->hw;
+	unsigned n = dom->vcpus ? dom->vcpus : 1;
+	int len = snprintf(buf, size, "%u", m->vcpus_current ? m->vcpus_current : n);
+
+	if (m->vcpus_current)
+		len += snprintf(buf + len, size - len, ",maxcpus=%u", n);
+	/* libvirt's default: each vcpu a socket (QEMU 7.2's would be cores) */
+	if (!m->sockets)
+		snprintf(buf + len, size - len, ",sockets=%u,cores=1,threads=1", n);
+	else if (m->dies != 1)
+		snprintf(buf + len, size - len, ",sockets=%u,dies=%u,cores=%u,threads=%u",
+			 m->sockets, m->dies, m->cores, m->threads);
+	else
+		snprintf(buf + len, size - len, ",sockets=%u,cores=%u,threads=%u", m->sockets,
+			 m->cores, m->threads);
 }
 
 int

@@ -17,9 +17,12 @@
 #define VM_MACHINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Host CPUs a cpuset may name: glibc's CPU_SETSIZE. */
 #define VM_MACHINE_CPUS 1024
+/* <feature>s of a custom CPU: dumpxml of a host-model domain lists some 30. */
+#define VM_MACHINE_CPU_FEATURES 128
 
 /* An on/off that libvirt may leave out, QEMU's default then. */
 enum vm_switch { VM_SWITCH_DEFAULT, VM_SWITCH_ON, VM_SWITCH_OFF };
@@ -79,6 +82,15 @@ struct vm_machine {
 	bool crash_preserve; /* on_crash preserve */
 	/* <vcpu current='N'>, 0: all */
 	unsigned vcpus_current;
+	/* <cpu mode='custom'>: QEMU's model and its features; topology, 0: none */
+	char cpu_model[64];
+	struct {
+		char name[32];
+		bool on;
+	} cpu_features[VM_MACHINE_CPU_FEATURES];
+	unsigned ncpu_features;
+	bool cpu_migratable_off; /* host-passthrough migratable='off' */
+	unsigned sockets, dies, cores, threads;
 	/* <vcpu cpuset='...'>: the host CPUs QEMU runs on, bit N of word N / 64 */
 	bool pinned;
 	unsigned long long cpuset[VM_MACHINE_CPUS / 64];
@@ -91,6 +103,8 @@ struct vm_error;
 
 /* Appends DOM's machine properties (",vmport=off" ...) to the value of -machine. */
 void vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o);
+/* -smp's value: the vcpus, maxcpus and topology. */
+void vm_machine_smp(const struct vm_domain *dom, char *buf, size_t size);
 /* Pushes -cpu when DOM asks for a CPU model or any CPU property. */
 int vm_machine_cpu_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error *err);
 /* Pushes -rtc, -global, -no-reboot and the like. */

@@ -15,7 +15,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 			  : dom->arch && strcmp(dom->arch, "i686") == 0
 				  ? "/usr/bin/qemu-system-i386"
 				  : "/usr/bin/qemu-system-x86_64";
-	char uuid[UUID_STR_LEN], mem[32], smp[32];
+	char uuid[UUID_STR_LEN], mem[32], smp[96];
 	struct vm_argv_opt o = { 0 };
 
 	if (dom->cpu_host_passthrough && !dom->kvm)
@@ -39,10 +39,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 		return -1;
 	/* "k": the exact KiB count, where "M" would round */
 	snprintf(mem, sizeof(mem), "size=%lluk", dom->memory_kib);
-	if (dom->hw.vcpus_current)
-		snprintf(smp, sizeof(smp), "%u,maxcpus=%u", dom->hw.vcpus_current, dom->vcpus);
-	else
-		snprintf(smp, sizeof(smp), "%u", dom->vcpus ? dom->vcpus : 1);
+	vm_machine_smp(dom, smp, sizeof(smp));
 	if (vm_argv_pushv(a, err, "-m", mem, "-smp", smp, NULL) < 0)
 		return -1;
 	if (conf && conf->seccomp_sandbox &&

@@ -555,13 +555,32 @@ static const struct bad {
 	{ "<on_crash>coredump-destroy</on_crash>", "",
 	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy': QEMU cannot do it alone" },
 	{ "<clock/>", "", "t.xml:5: <clock>: missing attribute 'offset'" },
-	{ "<cpu mode='host-passthrough'><topology sockets='1'/></cpu>", "",
-	  "t.xml:5: <topology>: unsupported element" },
-	{ "<cpu mode='host-passthrough' check='full'/>", "",
-	  "t.xml:5: <cpu>: unsupported check 'full' (expected none)" },
-	{ "<cpu mode='host-passthrough' migratable='off'/>", "",
-	  "t.xml:5: <cpu>: unsupported migratable 'off' (expected on)" },
-	{ "<cpu/>", "", "t.xml:5: <cpu>: missing attribute 'mode'" },
+	{ "<cpu mode='host-passthrough'><topology sockets='2'/></cpu>", "",
+	  "t.xml:1: <domain>: <topology> of 2 sockets, 1 dies, 1 cores and 1 threads does not make "
+	  "the 1 vcpus" },
+	{ "<vcpu>4</vcpu><cpu><topology sockets='2' cores='2' threads='2'/></cpu>", "",
+	  "t.xml:1: <domain>: <topology> of 2 sockets, 1 dies, 2 cores and 2 threads does not make "
+	  "the 4 vcpus" },
+	{ "<cpu><topology sockets='0'/></cpu>", "", "t.xml:5: <topology>: invalid sockets '0'" },
+	{ "<cpu><topology clusters='1'/></cpu>", "",
+	  "t.xml:5: <topology>: unsupported attribute 'clusters'" },
+	{ "<cpu mode='host-passthrough' check='strict'/>", "",
+	  "t.xml:5: <cpu>: unsupported check 'strict' (expected none, partial or full)" },
+	{ "<cpu mode='custom' migratable='off'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <cpu>: attribute 'migratable' is only for mode 'host-passthrough'" },
+	{ "<cpu mode='maximum'/>", "",
+	  "t.xml:5: <cpu>: unsupported mode 'maximum' (expected custom, host-model or host-passthrough)" },
+	{ "<cpu><feature policy='require' name='ssbd'/></cpu>", "",
+	  "t.xml:5: <cpu>: a <feature> needs a <model>" },
+	{ "<cpu><model>Sky lake</model></cpu>", "",
+	  "t.xml:5: <model>: invalid model 'Sky lake' (expected QEMU's name of a CPU model)" },
+	{ "<cpu><model>qemu64</model><feature policy='want' name='ssbd'/></cpu>", "",
+	  "t.xml:5: <feature>: unsupported policy 'want'" },
+	{ "<cpu><model>qemu64</model><feature policy='require' name='a,b'/></cpu>", "",
+	  "t.xml:5: <feature>: invalid feature name 'a,b'" },
+	{ "<cpu mode='host-passthrough'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <model>: mode 'host-passthrough' has no model" },
+	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: unsupported element" },
 	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
 	{ "<features><apic eoi='maybe'/></features>", "",
@@ -1066,6 +1085,19 @@ test_machine(void)
 	vm_domain_free(d);
 	ok(parse_with("<vcpu current='2'>2</vcpu>", "", &d, &err) == 0 && d->hw.vcpus_current == 0,
 	   "current equal to the count is all of them: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu>4</vcpu><cpu mode='custom' match='exact' check='partial'>\n"
+		      "<model fallback='allow'>Skylake-Client-IBRS</model><vendor>Intel</vendor>\n"
+		      "<topology sockets='1' dies='1' cores='2' threads='2'/>\n"
+		      "<feature policy='require' name='ssbd'/><feature policy='optional' name='x'/>\n"
+		      "<feature policy='disable' name='hle'/><feature policy='forbid' name='rtm'/>"
+		      "</cpu>",
+		      "", &d, &err) == 0 &&
+		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 3 &&
+		   !strcmp(d->hw.cpu_features[0].name, "ssbd") && d->hw.cpu_features[0].on &&
+		   !strcmp(d->hw.cpu_features[2].name, "rtm") && !d->hw.cpu_features[2].on &&
+		   d->hw.sockets == 1 && d->hw.dies == 1 && d->hw.cores == 2 && d->hw.threads == 2,
+	   "a custom CPU: model, features (an optional one gives nothing), topology: %s", err.msg);
 	vm_domain_free(d);
 	ok(parse_with("<vcpu cpuset='0-3,^2,6,1023'>2</vcpu>", "", &d, &err) == 0 && d->hw.pinned &&
 		   d->hw.cpuset[0] == (1u << 0 | 1u << 1 | 1u << 3 | 1u << 6) &&

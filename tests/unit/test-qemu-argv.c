@@ -250,7 +250,8 @@ test_base(void)
 	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on"),
 	   "base: default machine pc with tcg and acpi");
 	ok(count(&a, "-cpu", "") == 0, "base: no -cpu without host-passthrough");
-	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1"), "base: -m in exact KiB, -smp");
+	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1,sockets=1,cores=1,threads=1"),
+	   "base: -m in exact KiB, -smp with libvirt's default topology");
 	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=<monitor>,server=on,wait=off") &&
 		   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
 	   "base: monitor fd -1 prints <monitor>");
@@ -275,7 +276,8 @@ test_base(void)
 	a = build(&dom, 7, &err);
 	ok(has(&a, "-machine", "pc,accel=kvm,acpi=off") && has(&a, "-cpu", "host"),
 	   "kvm: accel=kvm, acpi=off, -cpu host");
-	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4"), "kvm: odd KiB kept exactly");
+	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4,sockets=4,cores=1,threads=1"),
+	   "kvm: odd KiB kept exactly");
 	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=7,server=on,wait=off"),
 	   "monitor fd is passed");
 	ok(has(&a, "-sandbox",
@@ -997,7 +999,8 @@ test_machine(void)
 	       "hv-relaxed=on,hv-spinlocks=0x1fff,hv-stimer=on,hv-stimer-direct=on,"
 	       "hv-vendor-id=KVMKVMKVM,hv-avic=on,kvm=off,kvm-hint-dedicated=on,pmu=off"),
 	   "machine: timers and features are properties of QEMU's default CPU model");
-	ok(has(&a, "-smp", "2,maxcpus=4"), "machine: 2 of 4 vcpus online");
+	ok(has(&a, "-smp", "2,maxcpus=4,sockets=4,cores=1,threads=1"),
+	   "machine: 2 of 4 vcpus online");
 	ok(has(&a, "-rtc", "base=utc,clock=host,driftfix=slew") &&
 		   has(&a, "-global", "kvm-pit.lost_tick_policy=delay") &&
 		   count(&a, "-no-hpet", "") == 0,
@@ -1043,6 +1046,39 @@ test_machine(void)
 		   strlen(base) == strlen("base=2026-12-05T23:00:00") && count(&a, "-cpu", "") == 0,
 	   "variable: a day back from utc: %s (%s), and no -cpu for no property", base, want);
 	vm_argv_free(&a);
+	strcpy(dom.hw.cpu_model, "Haswell-noTSX");
+	strcpy(dom.hw.cpu_features[0].name, "ssbd");
+	dom.hw.cpu_features[0].on = true;
+	strcpy(dom.hw.cpu_features[1].name, "hle");
+	dom.hw.ncpu_features = 2;
+	dom.hw.sockets = 1;
+	dom.hw.dies = 2;
+	dom.hw.cores = 2;
+	dom.hw.threads = 1;
+	dom.vcpus = 4;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu", "Haswell-noTSX,ssbd=on,hle=off") &&
+		   has(&a, "-smp", "4,sockets=1,dies=2,cores=2,threads=1"),
+	   "custom: the model with its features first; the topology, dies only when not 1");
+	vm_argv_free(&a);
+	dom.hw.dies = 1;
+	dom.hw.cores = 4;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-smp", "4,sockets=1,cores=4,threads=1"), "custom: one die is not said");
+	vm_argv_free(&a);
+	dom.hw.cpu_model[0] = '\0';
+	dom.hw.ncpu_features = 0;
+	dom.hw.sockets = 0;
+	dom.vcpus = 1;
+	dom.kvm = true;
+	dom.cpu_host_passthrough = true;
+	dom.hw.cpu_migratable_off = true;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu", "host,migratable=off"), "host-passthrough migratable='off'");
+	vm_argv_free(&a);
+	dom.kvm = false;
+	dom.cpu_host_passthrough = false;
+	dom.hw.cpu_migratable_off = false;
 	dom.arch = S("i686");
 	dom.hw.kvmclock = VM_SWITCH_ON;
 	a = build(&dom, -1, &err);
@@ -1072,7 +1108,16 @@ test_machine_real(void)
 	dom.hw.offset = VM_CLOCK_VARIABLE;
 	dom.hw.adjustment = 3600;
 	dom.hw.basis_localtime = true;
-	run_qemu("q35 with every machine property", &dom, NULL, 0, NULL);
+	strcpy(dom.hw.cpu_model, "Westmere");
+	strcpy(dom.hw.cpu_features[0].name, "pcid");
+	strcpy(dom.hw.cpu_features[1].name, "aes");
+	dom.hw.cpu_features[1].on = true;
+	dom.hw.ncpu_features = 2;
+	dom.hw.sockets = 1;
+	dom.hw.dies = 2;
+	dom.hw.cores = 1;
+	dom.hw.threads = 2;
+	run_qemu("q35 with every machine property and a custom CPU", &dom, NULL, 0, NULL);
 }
 
 int
