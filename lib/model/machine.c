@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -360,45 +361,44 @@ acpi_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static int
-apic_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->apic_eoi = switch_of(n, "eoi");
-	return 0;
-}
-
-static int
-vmport_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->vmport = switch_of(n, "state");
-	return 0;
-}
-
-static int
-smm_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->smm = switch_of(n, "state");
-	return 0;
-}
-
-static int
-pmu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->pmu = switch_of(n, "state");
-	return 0;
-}
-
-static int
-vmcoreinfo_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->vmcoreinfo = switch_of(n, "state") == VM_SWITCH_ON;
-	return 0;
-}
-
-static int
 ioapic_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	machine_of(x)->ioapic =
 		!strcmp(vm_xmlcheck_attr(n, "driver"), "kvm") ? VM_IOAPIC_KVM : VM_IOAPIC_QEMU;
+	return 0;
+}
+
+/* The elements that are one on/off of struct vm_machine, and the attribute that says it. */
+static const struct switch_elem {
+	const char *name, *attr;
+	size_t offset;
+	bool flag; /* a bool that on sets, else an enum vm_switch */
+} switches[] = {
+	{ "apic", "eoi", offsetof(struct vm_machine, apic_eoi), false },
+	{ "vmport", "state", offsetof(struct vm_machine, vmport), false },
+	{ "smm", "state", offsetof(struct vm_machine, smm), false },
+	{ "pmu", "state", offsetof(struct vm_machine, pmu), false },
+	{ "vmcoreinfo", "state", offsetof(struct vm_machine, vmcoreinfo), true },
+	{ "direct", "state", offsetof(struct vm_machine, hv_stimer_direct), true },
+	{ "hidden", "state", offsetof(struct vm_machine, kvm_hidden), true },
+	{ "hint-dedicated", "state", offsetof(struct vm_machine, kvm_dedicated), true },
+	{ "suspend-to-mem", "enabled", offsetof(struct vm_machine, suspend_mem), false },
+	{ "suspend-to-disk", "enabled", offsetof(struct vm_machine, suspend_disk), false },
+};
+
+static int
+switch_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const struct switch_elem *e = switches;
+	char *field;
+
+	while (strcmp(e->name, (const char *)n->name))
+		e++;
+	field = (char *)machine_of(x) + e->offset;
+	if (e->flag)
+		*(bool *)field = switch_of(n, e->attr) == VM_SWITCH_ON;
+	else
+		*(enum vm_switch *)field = switch_of(n, e->attr);
 	return 0;
 }
 
@@ -447,13 +447,6 @@ hv_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static int
-stimer_direct_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->hv_stimer_direct = switch_of(n, "state") == VM_SWITCH_ON;
-	return 0;
-}
-
-static int
 spinlocks_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	const char *retries = vm_xmlcheck_attr(n, "retries");
@@ -493,20 +486,6 @@ vendor_id_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static int
-kvm_hidden_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->kvm_hidden = switch_of(n, "state") == VM_SWITCH_ON;
-	return 0;
-}
-
-static int
-kvm_dedicated_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->kvm_dedicated = switch_of(n, "state") == VM_SWITCH_ON;
-	return 0;
-}
-
 static const struct vm_xmlcheck_attr state_attrs[] = { { "state", "on|off", VM_XMLCHECK_REQUIRED },
 						       { NULL } };
 static const struct vm_xmlcheck_attr apic_attrs[] = { { "eoi", "on|off", VM_XMLCHECK_OPTIONAL },
@@ -529,7 +508,7 @@ static const struct vm_xmlcheck_attr vendor_id_attrs[] = {
 };
 
 static const struct vm_xmlcheck_elem stimer_children[] = {
-	{ "direct", .attrs = state_attrs, .begin = stimer_direct_begin }, { NULL }
+	{ "direct", .attrs = state_attrs, .begin = switch_begin }, { NULL }
 };
 
 #define HV(NAME)                                                                                   \
@@ -557,48 +536,34 @@ static const struct vm_xmlcheck_elem hyperv_children[] = {
 };
 
 static const struct vm_xmlcheck_elem kvm_children[] = {
-	{ "hidden", .attrs = state_attrs, .begin = kvm_hidden_begin },
-	{ "hint-dedicated", .attrs = state_attrs, .begin = kvm_dedicated_begin },
+	{ "hidden", .attrs = state_attrs, .begin = switch_begin },
+	{ "hint-dedicated", .attrs = state_attrs, .begin = switch_begin },
 	{ NULL }
 };
 
 const struct vm_xmlcheck_elem vm_machine_features_children[] = {
 	{ "acpi", .begin = acpi_begin },
-	{ "apic", .attrs = apic_attrs, .begin = apic_begin },
+	{ "apic", .attrs = apic_attrs, .begin = switch_begin },
 	{ "pae", .content = VM_XMLCHECK_EMPTY },
-	{ "vmport", .attrs = state_attrs, .begin = vmport_begin },
+	{ "vmport", .attrs = state_attrs, .begin = switch_begin },
 	{ "hyperv", .attrs = hyperv_attrs, .children = hyperv_children, .begin = hyperv_begin },
 	{ "kvm", .children = kvm_children },
-	{ "smm", .attrs = state_attrs, .begin = smm_begin },
+	{ "smm", .attrs = state_attrs, .begin = switch_begin },
 	{ "ioapic", .attrs = ioapic_attrs, .begin = ioapic_begin },
-	{ "pmu", .attrs = state_attrs, .begin = pmu_begin },
-	{ "vmcoreinfo", .attrs = state_attrs, .begin = vmcoreinfo_begin },
+	{ "pmu", .attrs = state_attrs, .begin = switch_begin },
+	{ "vmcoreinfo", .attrs = state_attrs, .begin = switch_begin },
 	{ NULL }
 };
 
 /* <pm> */
-
-static int
-suspend_mem_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->suspend_mem = switch_of(n, "enabled");
-	return 0;
-}
-
-static int
-suspend_disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	machine_of(x)->suspend_disk = switch_of(n, "enabled");
-	return 0;
-}
 
 static const struct vm_xmlcheck_attr enabled_attrs[] = {
 	{ "enabled", "yes|no", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 const struct vm_xmlcheck_elem vm_machine_pm_children[] = {
-	{ "suspend-to-mem", .attrs = enabled_attrs, .begin = suspend_mem_begin },
-	{ "suspend-to-disk", .attrs = enabled_attrs, .begin = suspend_disk_begin },
+	{ "suspend-to-mem", .attrs = enabled_attrs, .begin = switch_begin },
+	{ "suspend-to-disk", .attrs = enabled_attrs, .begin = switch_begin },
 	{ NULL }
 };
 
