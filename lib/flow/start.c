@@ -455,7 +455,16 @@ spawn(struct start *s, struct vm_error *err)
 		.ngroups = s->ngroups,
 	};
 	size_t nkeep = 0;
+	cpu_set_t cpus;
 	int r;
+
+	if (s->dom->hw.pinned) {
+		CPU_ZERO(&cpus);
+		for (int c = 0; c < VM_MACHINE_CPUS; c++)
+			if (s->dom->hw.cpuset[c / 64] & (1ULL << (c % 64)))
+				CPU_SET(c, &cpus);
+		sp.affinity = &cpus;
+	}
 	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;

@@ -27,14 +27,21 @@ emulator_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+const struct vm_xmlcheck_attr vm_devices_alias_attrs[] = {
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
+static const struct vm_xmlcheck_elem alias_only[] = { VM_DEVICES_ALIAS, { NULL } };
+
 static const struct vm_xmlcheck_attr memballoon_attrs[] = {
 	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem others[] = { { "emulator", .content = VM_XMLCHECK_TEXT,
-						    .begin = emulator_begin },
-						  { "memballoon", .attrs = memballoon_attrs },
-						  { NULL } };
+static const struct vm_xmlcheck_elem others[] = {
+	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
+	{ "memballoon", .attrs = memballoon_attrs, .children = alias_only },
+	{ NULL }
+};
 
 /* Room for the elements of every class and the others. */
 #define CHILDREN_MAX 32
