@@ -20,6 +20,7 @@
 #include "xmlcheck.h"
 
 struct vm_image;
+struct vm_tapdev;
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
@@ -45,7 +46,7 @@ struct vm_domain_ctx {
 struct vm_devices_argv {
 	const struct vm_domain *dom;
 	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
-	const int *tapfds;	       /* one per interface of DOM, -1 for user */
+	const struct vm_tapdev *taps;  /* one per interface of DOM, no fd for user */
 	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
 };
 
