@@ -81,6 +81,34 @@ vm_hotplug_pci_bus(struct vm_hotplug *op, const char *target, char bus[16], stru
 	return 0;
 }
 
+int
+vm_hotplug_unplug(struct vm_hotplug *op, const char *target, const char *what, bool *had,
+		  struct vm_error *err)
+{
+	int timeout = op->opts->timeout_s;
+
+	*had = true;
+	if (vm_hotplug_qmp(op, "device_del", vm_qmp_json("id", S(target), NULL), NULL, err) < 0) {
+		/* no device of that id: the one round trip that asks */
+		if (!strstr(err->msg, ": qemu: DeviceNotFound: "))
+			return -1;
+		vm_error_clear(err);
+		*had = false;
+		return 0;
+	}
+	/* SCSI devices go at once; PCI ones wait for the guest (ACPI or PCIe hotplug) */
+	if (vm_qmp_wait_event(op->qmp, "DEVICE_DELETED", "device", target, timeout * 1000, NULL,
+			      err) < 0) {
+		if (err->code == VM_EXIT_NO)
+			return vm_error_set(err, VM_EXIT_NO,
+					    "the guest of domain '%s' did not release %s '%s' within %d s; it stays attached",
+					    op->name, what, target, timeout);
+		return -1;
+	}
+	vm_hook("attach:unplugged");
+	return 0;
+}
+
 /* Block nodes */
 
 int

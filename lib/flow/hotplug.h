@@ -61,6 +61,14 @@ int vm_hotplug_pci_bus(struct vm_hotplug *op, const char *what, char bus[16], st
 int vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *args, json_object **ret,
 		   struct vm_error *err);
 
+/*
+ * Unplugs the device ID (a WHAT: "disk", "interface") and waits for the
+ * guest to let go of it (opts->timeout_s, then VM_EXIT_NO); *HAD tells
+ * whether QEMU had it.
+ */
+int vm_hotplug_unplug(struct vm_hotplug *op, const char *id, const char *what, bool *had,
+		      struct vm_error *err);
+
 /* Which of the block nodes of TARGET exist: bit 0 the format node, bit 1 the protocol node. */
 int vm_hotplug_block_nodes(struct vm_hotplug *op, const char *target, unsigned *nodes,
 			   struct vm_error *err);

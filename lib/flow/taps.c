@@ -15,10 +15,11 @@ vm_taps_check(const struct vm_conf *conf, bool session, const char *file, const 
 {
 	if (!vm_net_has_tap(i))
 		return 0;
-	if (session)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "%s:%d: <interface>: session mode cannot make or open a tap device (it needs root's CAP_NET_ADMIN); use <interface type='user'>, or run the domain as root",
-				    file, i->line);
+	if (session) {
+		vm_error_set(err, VM_EXIT_INVALID,
+			     "session mode cannot make or open a tap device (it needs root's CAP_NET_ADMIN); use <interface type='user'>, or run the domain as root");
+		return vm_net_locate(i, file, err);
+	}
 	return vm_net_check_host(i, conf, file, err);
 }
 
@@ -98,5 +99,5 @@ vm_taps_make(const struct vm_conf *conf, const char *file, const struct vm_iface
 	if (r == 0)
 		return 0;
 	vm_tapdev_close(tap);
-	return vm_error_prefix(err, "%s:%d: <interface>", file, i->line);
+	return vm_net_locate(i, file, err);
 }

@@ -33,6 +33,14 @@ vm_net_has_tap(const struct vm_iface *i)
 }
 
 int
+vm_net_locate(const struct vm_iface *i, const char *file, struct vm_error *err)
+{
+	if (i->line > 0)
+		return vm_error_prefix(err, "%s:%d: <interface>", file, i->line);
+	return vm_error_prefix(err, "%s", file);
+}
+
+int
 vm_net_bridge(const struct vm_iface *i, const struct vm_conf *conf, const char *file,
 	      const char **bridge, struct vm_error *err)
 {
@@ -44,9 +52,10 @@ vm_net_bridge(const struct vm_iface *i, const struct vm_conf *conf, const char *
 	*bridge = vm_conf_network(conf, i->source);
 	if (*bridge)
 		return 0;
-	return vm_error_set(err, VM_EXIT_INVALID,
-			    "%s:%d: <interface>: network '%s' is not mapped to a host bridge: vmkit has no libvirtd to own networks; set network.%s = \"BRIDGE\" in %s",
-			    file, i->line, i->source, i->source, vm_conf_path());
+	vm_error_set(err, VM_EXIT_INVALID,
+		     "network '%s' is not mapped to a host bridge: vmkit has no libvirtd to own networks; set network.%s = \"BRIDGE\" in %s",
+		     i->source, i->source, vm_conf_path());
+	return vm_net_locate(i, file, err);
 }
 
 /* The rules */
@@ -206,11 +215,11 @@ vm_net_check_host(const struct vm_iface *i, const struct vm_conf *conf, const ch
 
 	if (vm_net_bridge(i, conf, file, &bridge, err) < 0)
 		return -1;
-	if (i->vhost == VM_VHOST_ON && !vm_tapdev_vhost_present())
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "%s:%d: <interface>: <driver name='vhost'> asks for vhost-net, and this host has no /dev/vhost-net (load the vhost_net module, or remove name='vhost')",
-				    file, i->line);
-	return 0;
+	if (i->vhost != VM_VHOST_ON || vm_tapdev_vhost_present())
+		return 0;
+	vm_error_set(err, VM_EXIT_INVALID,
+		     "<driver name='vhost'> asks for vhost-net, and this host has no /dev/vhost-net (load the vhost_net module, or remove name='vhost')");
+	return vm_net_locate(i, file, err);
 }
 
 int

@@ -57,6 +57,13 @@ bool vm_net_has_tap(const struct vm_iface *i);
 int vm_net_bridge(const struct vm_iface *i, const struct vm_conf *conf, const char *file,
 		  const char **bridge, struct vm_error *err);
 
+/*
+ * Puts where I is before ERR's message, and returns -1: "FILE:LINE:
+ * <interface>" for one read from XML, "FILE" for one from vm-attach's
+ * options (line 0), where FILE says which.
+ */
+int vm_net_locate(const struct vm_iface *i, const char *file, struct vm_error *err);
+
 /* The rules, in the order the XML reads them */
 
 /* Sets I's type from its name ("user", "bridge", "network", "ethernet"). */
