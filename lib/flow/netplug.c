@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define QMP_TIMEOUT_MS 10000
 /* QMP arguments are mostly strings */
 #define S(s) json_object_new_string(s)
 
@@ -49,7 +50,7 @@ pass_fds(struct vm_hotplug *op, struct plug *p, char *fds, char *vhostfds, size_
 			break;
 		fd_name(p->rec.id, k, name);
 		a = vm_qmp_json("fdname", S(name), NULL);
-		r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, 10000, NULL, err);
+		r = vm_qmp_command_fd(op->qmp, "getfd", a, fd, QMP_TIMEOUT_MS, NULL, err);
 		json_object_put(a);
 		if (r < 0)
 			return -1;
@@ -113,8 +114,6 @@ attach_locked(struct vm_hotplug *op, const char *file, struct vm_iface *iface, s
 	struct vm_status_iface *rec;
 	int r;
 
-	if (vm_taps_check(op->conf, false, file, iface, err) < 0)
-		return -1;
 	/* the lease is QEMU's, handed over below */
 	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
 	r = vm_taps_lease_mac(op->ctx.lm, iface, &p->held, err);
@@ -211,13 +210,14 @@ detach_locked(struct vm_hotplug *op, const char *mac, struct vm_error *err)
 {
 	size_t i = vm_status_iface_index(op->st, mac);
 	struct vm_error ignored = VM_ERROR_INIT;
-	const struct vm_status_iface *rec = &op->st->ifaces[i];
-	char netdev[40];
+	const struct vm_status_iface *rec;
+	char netdev[40], name[48];
 	bool had;
 
 	if (i == op->st->nifaces)
 		return vm_error_set(err, VM_EXIT_NO, "domain '%s' has no interface with MAC %s",
 				    op->name, mac);
+	rec = &op->st->ifaces[i];
 	if (!rec->id[0])
 		return vm_error_set(err, VM_EXIT_NO,
 				    "domain '%s' was started by a vmkit that did not record the device of interface %s; it stays until the domain stops",
@@ -228,8 +228,14 @@ detach_locked(struct vm_hotplug *op, const char *mac, struct vm_error *err)
 			       : vm_error_prefix(err, "cannot detach interface %s from domain '%s'",
 						 mac, op->name);
 	snprintf(netdev, sizeof(netdev), "host%s", rec->id);
-	/* none when an attach was cut short before netdev_add */
+	/* none when an attach was cut short before netdev_add, which leaves the tap's fds named */
 	vm_hotplug_qmp(op, "netdev_del", vm_qmp_json("id", S(netdev), NULL), NULL, &ignored);
+	for (unsigned k = 0; k < 2 * VM_TAPDEV_QUEUES_MAX; k++) {
+		fd_name(rec->id, k, name);
+		if (vm_hotplug_qmp(op, "closefd", vm_qmp_json("fdname", S(name), NULL), NULL,
+				   &ignored) < 0)
+			break;
+	}
 	if (release_mac(op, rec, err) < 0)
 		return -1;
 	vm_rundir_log(op->dl->dirfd, "detached interface %s (tap '%s') from domain '%s'", mac,

@@ -94,6 +94,13 @@ vm_devices_streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/*
+ * Parses BUF (from the file NAME), whose root must be the element ELEM
+ * alone, as vm-attach takes a device: ELEM's handlers fill C.
+ */
+int vm_devices_parse_one(const char *buf, size_t len, const char *name,
+			 const struct vm_xmlcheck_elem *elem, struct vm_domain_ctx *c,
+			 struct vm_error *err);
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */

@@ -580,20 +580,9 @@ vm_net_parse(const char *buf, size_t len, const char *name, struct vm_iface *i,
 {
 	struct vm_domain dom = { 0 };
 	struct vm_domain_ctx c = { .dom = &dom };
-	struct vm_xmlcheck x = { name, err, &c };
-	xmlDocPtr doc;
-	xmlNodePtr root;
-	int r;
+	int r = vm_devices_parse_one(buf, len, name, &elems[0], &c, err);
 
 	memset(i, 0, sizeof(*i));
-	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
-		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!root || root->ns || strcmp((const char *)root->name, "interface"))
-		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected an <interface> element", name);
-	else
-		r = vm_xmlcheck_walk(&x, root, &elems[0]);
-	xmlFreeDoc(doc);
 	/* a walk that succeeded began one <interface> */
 	if (r == 0) {
 		*i = dom.ifaces[0];
