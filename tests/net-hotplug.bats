@@ -55,6 +55,14 @@ for d in json.load(sys.stdin):
         print(d["name"], d["type"][6:-1])' | sort
 }
 
+# tun_fds NAME: how many fds on /dev/net/tun the QEMU of domain NAME holds.
+tun_fds() {
+	local pid
+	pid=$(qemu_pid "$1")
+	# opened under ip netns exec, whose mount namespace shows it as /net/tun
+	find "/proc/$pid/fd" -lname '*/net/tun' | wc -l
+}
+
 # mac_lease MAC: the state of its lease as another process lists it ("free" when not held).
 mac_lease() {
 	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'
@@ -88,8 +96,11 @@ mac_lease() {
 	run -0 in_ns vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:02 --model e1000e
 	run -0 devices hp
 	assert_output --partial "net-525400123502 e1000e"
+	# the tap's one fd, taken by netdev_add: none is left named or leaked
+	[ "$(tun_fds hp)" = 1 ]
 	run -0 in_ns vm-attach hp --detach-interface 52:54:00:12:35:02
 	assert_output ""
+	[ "$(tun_fds hp)" = 0 ]
 	run -0 taps
 	assert_output ""
 	run -0 devices hp
@@ -169,6 +180,7 @@ assert_unchanged() {
 	assert_output --partial "vm-attach: cannot attach an interface to domain 'hp': 'device_add' failed: qemu: "
 	run -0 taps
 	assert_output ""
+	[ "$(tun_fds hp)" = 0 ]
 	[ "$(cat "$VMKIT_RUNDIR/domains/hp/status.json")" = "$before" ]
 	run -0 mac_lease 52:54:00:12:35:06
 	assert_output free
@@ -218,6 +230,7 @@ XML
 	run -0 in_ns vm-attach hp "$TEST_DIR/mq.xml"
 	run -0 ip -n "$NS" -d link show "$(nic hp 52:54:00:12:35:08 tap)"
 	assert_output --partial "multi_queue"
+	[ "$(tun_fds hp)" = 2 ]
 	run -0 qmp hp qom-get '{"path": "/machine/peripheral/net-525400123508", "property": "mq"}'
 	assert_output true
 	run -0 qmp hp qom-get '{"path": "/machine/peripheral/net-525400123508", "property": "vectors"}'
@@ -270,6 +283,16 @@ XML
 	assert_output --partial "vm-attach: --mac and --model go with --interface"
 	run -2 vm-attach web --interface bridge:br0 --detach-interface 52:54:00:00:00:01
 	assert_output --partial "exclude each other"
+}
+
+@test "on pc with ACPI a NIC goes into pci.0" {
+	xml=$(make_domain pc "")
+	sed -i 's|<devices>|<features><acpi/></features>\n  <devices>|' "$xml"
+	run -0 in_ns vm-start "$xml"
+	run -0 in_ns vm-attach pc --interface bridge:br0 --mac 52:54:00:12:35:0c --model rtl8139
+	[ "$(nic pc 52:54:00:12:35:0c bus)" = pci.0 ]
+	run -0 qmp pc qom-get '{"path": "/machine/peripheral/net-52540012350c", "property": "parent_bus"}'
+	assert_output --partial "pci.0"
 }
 
 @test "a hotplugged NIC dies with QEMU: after kill -9 no tap is left and its MAC lease is free" {
