@@ -74,7 +74,7 @@ set_link(struct vm_hotplug *op, const struct vm_iface *iface, const char *id, st
 
 /* Undoes what P shows was done, newest first; ERR already holds the cause. */
 static void
-unplug_failed(struct vm_hotplug *op, struct plug *p)
+undo(struct vm_hotplug *op, struct plug *p)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	bool had;
@@ -175,7 +175,7 @@ vm_netplug_attach(const struct vm_conf *conf, const struct vm_paths *paths, cons
 	if (r == 0) {
 		r = attach_locked(&op, file, iface, &p, err);
 		if (r < 0) {
-			unplug_failed(&op, &p);
+			undo(&op, &p);
 			vm_error_prefix(err, "cannot attach an interface to domain '%s'", name);
 		}
 	}
