@@ -20,6 +20,7 @@
 #include "xmlcheck.h"
 
 struct vm_image;
+struct vm_tapdev;
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
@@ -51,7 +52,7 @@ struct vm_domain_ctx {
 struct vm_devices_argv {
 	const struct vm_domain *dom;
 	const struct vm_image *images;		/* one per disk of DOM (vm_qemu_argv()) */
-	const int *tapfds;			/* one per interface of DOM, -1 for user */
+	const struct vm_tapdev *taps;		/* one per interface of DOM, no fd for user */
 	const struct vm_graphics_run *displays; /* one per graphics of DOM */
 	bool placeholders;			/* --print-argv: no fds, "<NODE>" instead */
 };
@@ -123,6 +124,13 @@ vm_devices_streq(const char *a, const char *b)
 
 /* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
 unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
+/*
+ * Parses BUF (from the file NAME), whose root must be the element ELEM
+ * alone, as vm-attach takes a device: ELEM's handlers fill C.
+ */
+int vm_devices_parse_one(const char *buf, size_t len, const char *name,
+			 const struct vm_xmlcheck_elem *elem, struct vm_domain_ctx *c,
+			 struct vm_error *err);
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */

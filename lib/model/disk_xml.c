@@ -311,20 +311,10 @@ vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *dis
 	      struct vm_error *err)
 {
 	struct vm_domain_ctx c = { .disk = disk };
-	struct vm_xmlcheck x = { name, err, &c };
-	xmlDocPtr doc;
-	xmlNodePtr root;
 	int r;
 
 	memset(disk, 0, sizeof(*disk));
-	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
-		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!root || root->ns || strcmp((const char *)root->name, "disk"))
-		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected a <disk> element", name);
-	else
-		r = vm_xmlcheck_walk(&x, root, &elems[0]);
-	xmlFreeDoc(doc);
+	r = vm_devices_parse_one(buf, len, name, &elems[0], &c, err);
 	if (r < 0)
 		vm_disk_clear(disk);
 	return r;

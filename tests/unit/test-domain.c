@@ -768,10 +768,20 @@ static const struct bad {
 	  "t.xml:7: <bandwidth>: unsupported element: bandwidth limits are not supported" },
 	{ "", "<interface type='bridge'><source bridge='br0'/><filterref filter='x'/></interface>",
 	  "t.xml:7: <filterref>: unsupported element: network filters" },
-	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='4'/></interface>",
-	  "t.xml:7: <driver>: queues='4': multiqueue interfaces are not supported yet" },
-	{ "", "<interface type='bridge'><source bridge='br0'/><driver name='vhost'/></interface>",
-	  "t.xml:7: <driver>: unsupported name 'vhost'" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='0'/></interface>",
+	  "t.xml:7: <driver>: invalid queues '0' (expected 1 to 256)" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='257'/></interface>",
+	  "t.xml:7: <driver>: invalid queues '257' (expected 1 to 256)" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><model type='e1000'/><driver queues='2'/></interface>",
+	  "t.xml:7: <interface>: queues='2' needs a virtio interface on a tap (model 'e1000', type 'bridge')" },
+	{ "", "<interface type='user'><driver queues='2'/></interface>",
+	  "t.xml:7: <interface>: queues='2' needs a virtio interface on a tap (model 'virtio', type 'user')" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><model type='rtl8139'/><driver name='vhost'/></interface>",
+	  "t.xml:7: <interface>: <driver name='vhost'> needs a virtio interface on a tap" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver name='vfio'/></interface>",
+	  "t.xml:7: <driver>: unsupported name 'vfio'" },
 	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='67'/></interface>",
 	  "t.xml:7: <mtu>: " },
 	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='65536'/></interface>",
@@ -1097,6 +1107,99 @@ test_interfaces(void)
 		   !d->ifaces[0].target,
 	   "a reserved name without managed='no' is dropped: %s", err.msg);
 	vm_domain_free(d);
+}
+
+/* The rules behind vm-attach --interface and a lone <interface>: the domain XML's. */
+static void
+test_interface_rules(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface i;
+	static const char lone[] = "<interface type='bridge'>\n<source bridge='br0'/>"
+				   "<driver name='vhost' queues='4'/></interface>";
+	static const char bad[] = "<interface type='network'>\n<mac address='01:00:00:00:00:01'/>"
+				  "</interface>";
+
+	ok(vm_net_from_args(&i, "bridge:br0", "52:54:00:AA:0:1", "e1000e", &err) == 0 &&
+		   i.type == VM_IFACE_BRIDGE && !strcmp(i.source, "br0") &&
+		   !strcmp(i.mac, "52:54:00:aa:00:01") && !strcmp(i.model, "e1000e"),
+	   "--interface bridge:br0 with a mac and model: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "network:default", NULL, NULL, &err) == 0 &&
+		   i.type == VM_IFACE_NETWORK && !strcmp(i.source, "default") && !i.mac &&
+		   !strcmp(i.model, "virtio"),
+	   "--interface network:default is virtio with a MAC to make: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "ethernet:tap-x", NULL, NULL, &err) == 0 &&
+		   i.type == VM_IFACE_ETHERNET && !strcmp(i.target, "tap-x") && !i.unmanaged,
+	   "--interface ethernet:NAME names the tap to make: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "bridge:br0", "ff:ff:ff:ff:ff:ff", NULL, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "invalid MAC address 'ff:ff:ff:ff:ff:ff': it is multicast"),
+	   "--mac: a multicast MAC is the XML's error: %s", err.msg);
+	ok(vm_net_from_args(&i, "bridge:br0", NULL, "ne2k_pci", &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "unsupported interface model 'ne2k_pci' (expected virtio"),
+	   "--model: %s", err.msg);
+	ok(vm_net_from_args(&i, "direct:eth0", NULL, NULL, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "unsupported type 'direct' (expected user, bridge, network or ethernet)"),
+	   "an unknown type: %s", err.msg);
+	ok(vm_net_from_args(&i, "user:x", NULL, NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   strstr(err.msg, "vm-attach plugs in taps"),
+	   "user is not hotplugged: %s", err.msg);
+	ok(vm_net_from_args(&i, "br0", NULL, NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "invalid interface 'br0' (expected bridge:BRIDGE"),
+	   "no type: %s", err.msg);
+	ok(vm_net_parse(lone, sizeof(lone) - 1, "n.xml", &i, &err) == 0 &&
+		   i.type == VM_IFACE_BRIDGE && i.queues == 4 && i.vhost == VM_VHOST_ON &&
+		   i.line == 1 && !strcmp(i.model, "virtio"),
+	   "a lone <interface> with queues and vhost: %s", err.msg);
+	ok(vm_net_queues(&i) == 4 && vm_net_wants_vhost(&i), "four queues, vhost asked for");
+	vm_net_clear(&i);
+	ok(vm_net_parse(bad, sizeof(bad) - 1, "n.xml", &i, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "n.xml:2: <mac>: invalid MAC address '01:00:00:00:00:01': it is multicast"),
+	   "a lone <interface> has the domain's rules, with file and line: %s", err.msg);
+	ok(vm_net_parse("<disk/>", 7, "n.xml", &i, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "n.xml: expected an <interface> element"),
+	   "a lone element that is not an interface: %s", err.msg);
+}
+
+/* vhost asked for where /dev/vhost-net is absent; the default takes it only where it is. */
+static void
+test_vhost(void)
+{
+	struct vm_conf conf;
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface on = { .type = VM_IFACE_BRIDGE,
+			       .source = "br0",
+			       .model = "virtio",
+			       .vhost = VM_VHOST_ON,
+			       .line = 9 };
+	struct vm_iface dflt = { .type = VM_IFACE_BRIDGE, .source = "br0", .model = "virtio" };
+	struct vm_iface off = dflt;
+	bool present = access("/dev/vhost-net", F_OK) == 0;
+
+	off.vhost = VM_VHOST_OFF;
+	vm_conf_init(&conf);
+	ok(vm_net_wants_vhost(&dflt) == present && !vm_net_wants_vhost(&off),
+	   "vhost by default exactly where /dev/vhost-net exists (%s here); never with name='qemu'",
+	   present ? "it does" : "it does not");
+	if (present) {
+		ok(vm_net_check_host(&on, &conf, "d.xml", &err) == 0,
+		   "vhost asked for and present");
+	} else {
+		ok(vm_net_check_host(&on, &conf, "d.xml", &err) == -1 &&
+			   err.code == VM_EXIT_INVALID &&
+			   starts(err.msg,
+				  "d.xml:9: <interface>: <driver name='vhost'> asks for vhost-net, and this host has no /dev/vhost-net"),
+		   "vhost asked for where it is absent is refused: %s", err.msg);
+	}
+	vm_conf_free(&conf);
 }
 
 static void
@@ -1551,6 +1654,8 @@ main(void)
 	test_displays();
 	test_inputs();
 	test_sounds();
+	test_interface_rules();
+	test_vhost();
 	test_bad();
 	test_load_errors();
 	test_every_problem();

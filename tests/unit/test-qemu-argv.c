@@ -7,6 +7,7 @@
 #include "qemu_argv.h"
 #include "disk.h"
 #include "image.h"
+#include "tapdev.h"
 #include "cleanup.h"
 #include "qmp.h"
 #include "exitcodes.h"
@@ -584,14 +585,19 @@ test_taps(struct vm_domain *dom)
 		{ .type = VM_IFACE_USER, .model = S("e1000e") },
 		{ .type = VM_IFACE_ETHERNET, .model = S("vmxnet3"), .mtu = 1400 },
 	};
-	const int fds[3] = { 41, -1, 43 };
+	struct vm_tapdev taps[3];
 	struct vm_conf conf;
 	struct vm_argv a = { 0 };
 
 	vm_conf_init(&conf);
+	for (int k = 0; k < 3; k++)
+		vm_tapdev_init(&taps[k]);
+	taps[0].fds[0] = 41;
+	taps[2].fds[0] = 43;
+	taps[0].queues = taps[2].queues = 1;
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -607,6 +613,45 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
+	vm_argv_free(&a);
+
+	/* as libvirt: one fd a queue, vectors for each rx and tx queue, config and control */
+	ifaces[0].queues = 3;
+	ifaces[0].vhost = VM_VHOST_ON;
+	ifaces[0].mtu = 0;
+	taps[0].queues = 3;
+	taps[0].fds[1] = 51;
+	taps[0].fds[2] = 52;
+	taps[0].vhostfds[0] = 60;
+	taps[0].vhostfds[1] = 61;
+	taps[0].vhostfds[2] = 62;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fds=41:51:52,vhost=on,vhostfds=60:61:62") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,mq=on,vectors=8"),
+	   "multiqueue: fds=, vhostfds= and vectors=2N+2: %s", err.msg);
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev",
+		       "tap,id=hostnet0,fds=<hostnet0.0>:<hostnet0.1>:<hostnet0.2>,vhost=on,"
+		       "vhostfds=<vhost-hostnet0.0>:<vhost-hostnet0.1>:<vhost-hostnet0.2>"),
+	   "multiqueue with vhost asked for: --print-argv placeholders: %s", err.msg);
+	vm_argv_free(&a);
+	ifaces[0].queues = 0;
+	taps[0].queues = 1;
+	taps[0].fds[1] = taps[0].fds[2] = -1;
+	taps[0].vhostfds[1] = taps[0].vhostfds[2] = -1;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fd=41,vhost=on,vhostfd=60") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01"),
+	   "one queue: fd= and vhostfd=, no mq: %s", err.msg);
+	vm_argv_free(&a);
+	ifaces[0].vhost = VM_VHOST_OFF;
+	taps[0].vhostfds[0] = -1;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fd=41"),
+	   "no vhost fd: no vhost: %s", err.msg);
 	vm_argv_free(&a);
 	dom->nifaces = 0;
 	vm_conf_free(&conf);
