@@ -323,14 +323,14 @@ static int
 source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_error why = VM_ERROR_INIT;
+	const char *network = vm_xmlcheck_attr(n, "network");
+	/* virsh dumpxml names the bridge a network resolved to: vmkit.conf's network.NAME decides */
+	const char *bridge = network ? NULL : vm_xmlcheck_attr(n, "bridge");
 
 	if (vm_xmlcheck_attr(n, "portgroup"))
 		return vm_xmlcheck_error(x, n,
 					 "portgroup is a libvirt network's, which vmkit does not have: remove it");
-	return rule(x, n,
-		    vm_net_set_source(vm_devices_ctx(x)->iface, vm_xmlcheck_attr(n, "bridge"),
-				      vm_xmlcheck_attr(n, "network"), &why),
-		    &why);
+	return rule(x, n, vm_net_set_source(vm_devices_ctx(x)->iface, bridge, network, &why), &why);
 }
 
 static int
@@ -523,6 +523,7 @@ static const struct vm_xmlcheck_attr source_attrs[] = {
 	{ "bridge", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "network", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "portgroup", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "portid", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL }, /* libvirtd's port: not used */
 	{ NULL }
 };
 
@@ -559,6 +560,7 @@ static const struct vm_xmlcheck_elem iface_children[] = {
 	{ "bandwidth", .content = VM_XMLCHECK_ANY, .reject = "bandwidth limits are not supported" },
 	{ "filterref", .content = VM_XMLCHECK_ANY,
 	  .reject = "network filters are libvirt's (nwfilter), which vmkit does not have" },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };
