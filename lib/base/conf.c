@@ -319,9 +319,10 @@ apply_string(struct parser *ps, int line, const struct key *k, char **field, str
 			    list_values(k->values, exp, sizeof(exp)));
 	if (k->absolute && v->str[0] != '/')
 		return fail(ps, line, "'%s' is not an absolute path", v->str);
-	if (k->name_max && (strlen(v->str) > k->name_max ||
-			    v->str[strspn(v->str, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-						  "0123456789_-.")]))
+	if (k->name_max &&
+	    (strlen(v->str) > k->name_max ||
+	     v->str[strspn(v->str, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_-.")]))
 		return fail(ps, line,
 			    "invalid name '%s' (up to %zu letters, digits, '_', '-' and '.')",
 			    v->str, k->name_max);

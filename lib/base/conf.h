@@ -52,12 +52,12 @@ struct vm_conf {
 	int shutdown_timeout;		  /* seconds, default 60, 1..86400 */
 	bool seccomp_sandbox;		  /* default true */
 	/* lock_manager = "sanlock" (lock.h): this host in the lockspace */
-	int sanlock_host_id;	  /* 1..2000, required with sanlock; 0: unset */
-	char *sanlock_lockspace;  /* default "__VMKIT__" */
-	char *sanlock_lease_dir;  /* default VM_CONF_SANLOCK_LEASE_DIR */
-	int sanlock_io_timeout;	  /* seconds, default 10, 1..300 */
-	char *sanlock_run_dir;	  /* the daemon's socket; NULL: sanlock's default */
-	char *on_lockfailure;	  /* "poweroff" (default) or "pause" */
+	int sanlock_host_id;	 /* 1..2000, required with sanlock; 0: unset */
+	char *sanlock_lockspace; /* default "__VMKIT__" */
+	char *sanlock_lease_dir; /* default VM_CONF_SANLOCK_LEASE_DIR */
+	int sanlock_io_timeout;	 /* seconds, default 10, 1..300 */
+	char *sanlock_run_dir;	 /* the daemon's socket; NULL: sanlock's default */
+	char *on_lockfailure;	 /* "poweroff" (default) or "pause" */
 	/* network.NAME = "BRIDGE": vmkit has no libvirtd to own networks */
 	struct vm_conf_network *networks;
 	size_t nnetworks;

@@ -20,8 +20,9 @@
  *	vm_lockmgr_close(lm);
  *
  * A conflict is VM_EXIT_NO with the message "disk '/path' is in use by
- * domain 'NAME'" (when the holders function names NAME as holding it)
- * or "... in use by another host or process"; for a "uuid:" resource it
+ * domain 'NAME'" (when the holders function names NAME as holding it),
+ * "... in use by host N" (when the driver can tell another host holds
+ * it: sanlock) or "... in use by another host or process"; for a "uuid:" resource it
  * reads "domain uuid 'UUID' is in use by ...". Of the holders that claim
  * a resource, those of the highest rank are named (see struct
  * vm_lease_holder); the manager's owner never is.
@@ -67,8 +68,8 @@ struct vm_lease;
 struct vm_lockmgr;
 
 /*
- * Picks the driver from conf->lock_manager: NULL or "file", or "nop".
- * "sanlock" and unknown names are VM_EXIT_INVALID. The file driver opens
+ * Picks the driver from conf->lock_manager: NULL or "file", "nop", or
+ * "sanlock" (in builds with it); others are VM_EXIT_INVALID. The file driver opens
  * the lockspace, creating it 0700 when missing (a configured lock_space
  * must be an absolute path, and is not followed when it is a symlink).
  * LM keeps its own copy of PATHS.
@@ -82,6 +83,43 @@ const struct vm_paths *vm_lockmgr_paths(const struct vm_lockmgr *lm);
 bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
+/*
+ * The lockspace that each host joins once before it takes leases, for a
+ * driver that has one (sanlock: sanlock_lockspace with this host's
+ * sanlock_host_id; vm-lock join). Without a joined lockspace every
+ * lease fails with VM_EXIT_SYSTEM, "... run 'vm-lock join' first".
+ * vm_lockmgr_join makes the lockspace in the lease directory when it is
+ * missing, and waits until this host has joined (about 3 io timeouts);
+ * vm_lockmgr_leave fails with VM_EXIT_NO while this host holds leases.
+ * For other drivers both are VM_EXIT_INVALID, and vm_lockmgr_joined
+ * says true.
+ */
+bool vm_lockmgr_has_lockspace(const struct vm_lockmgr *lm);
+int vm_lockmgr_join(struct vm_lockmgr *lm, struct vm_error *err);
+int vm_lockmgr_leave(struct vm_lockmgr *lm, struct vm_error *err);
+int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
+
+/*
+ * Leases this process took for the program a child of it execs (pid
+ * 0), when the driver ties them to a registered process (sanlock) so
+ * that the child cannot inherit them: begin lets go of them here (they
+ * are free for a moment) and makes *H, NULL when the leases pass by fd
+ * (file, nop) and there is nothing to do; the child, between fork and
+ * exec, calls vm_lease_handoff_child, which takes them all at once for
+ * itself (0, or -1 with MSG, VM_EXIT_NO's "taken elsewhere" when
+ * *BUSY). After a child that failed, vm_lease_handoff_retake takes back
+ * each lease for this process; one it cannot is held by nobody here
+ * (vm_lease_held() false) and its conflict fills ERR (returns -1).
+ */
+struct vm_lease_handoff;
+int vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
+			   struct vm_lease_handoff **h, struct vm_error *err);
+int vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size);
+int vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err);
+void vm_lease_handoff_free(struct vm_lease_handoff *h);
+/* false for a lease that a failed hand-off lost (above) */
+bool vm_lease_held(const struct vm_lease *lease);
+
 /* Whether RESOURCE means something on this host only ("inode:",
  * "blockdev:"), so that its lease must not go to a shared lockspace. */
 bool vm_lease_local(const char *resource);

@@ -1,6 +1,6 @@
 /*
  * Lock driver interface, private to the lock manager (lockmgr.c,
- * lease.c) and the drivers (lock_nop.c, lock_file.c).
+ * lease.c) and the drivers (lock_nop.c, lock_file.c, lock_sanlock.c).
  *
  * The manager owns everything that does not depend on how a lease is
  * held: picking the driver from lock_manager, the lease objects, asking
@@ -106,6 +106,28 @@ struct vm_lock_driver {
 	/* Removes the leases nobody holds; *REMOVED counts them. NULL:
 	 * nothing to remove. */
 	int (*gc)(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
+
+	/* A lockspace that each host joins once (vm-lock join): join it and
+	 * wait until joined, leave it, or tell whether this host has joined.
+	 * NULL: the driver has none. */
+	int (*join)(struct vm_lockmgr *lm, struct vm_error *err);
+	int (*leave)(struct vm_lockmgr *lm, struct vm_error *err);
+	int (*joined)(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
+	/* Fills BUF with another host that holds RESOURCE and returns 1, or
+	 * returns 0. NULL: none can be told. */
+	int (*holder)(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size);
+
+	/* The child's acquire (above), for a driver whose leases a child
+	 * cannot inherit; NULL for the others. begin: lets go of LEASES
+	 * here and makes *ARG, what child takes again after fork; child:
+	 * 0, VM_LOCK_BUSY or -1, with MSG; retake: after a failed child,
+	 * takes LEASE back for this process, -1 when it cannot (it is then
+	 * held by nobody here). */
+	int (*handoff_begin)(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
+			     void **arg, struct vm_error *err);
+	int (*handoff_child)(void *arg, char *msg, size_t size);
+	int (*handoff_retake)(struct vm_lease *lease);
+	void (*handoff_free)(void *arg);
 };
 
 struct vm_lockmgr {
@@ -121,6 +143,7 @@ struct vm_lockmgr {
 	 * only, when lock_space is elsewhere; else NULL and -1 */
 	char *local_space;
 	int local_fd;
+	void *priv; /* the driver's */
 };
 
 struct vm_lease {
@@ -130,6 +153,8 @@ struct vm_lease {
 	pid_t pid;   /* the holder: 0 for this process and its child */
 	int fd;	     /* carries the lock; -1 when none does */
 	bool unlock; /* adopted: unlock on release, for every holder */
+	bool lost;   /* a failed hand-off could not take it back */
+	void *priv;  /* the driver's */
 };
 
 /* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
@@ -144,5 +169,8 @@ void vm_lockmgr_holders_free(char **names, size_t n);
 
 extern const struct vm_lock_driver vm_lock_nop;
 extern const struct vm_lock_driver vm_lock_file;
+#ifdef HAVE_SANLOCK
+extern const struct vm_lock_driver vm_lock_sanlock;
+#endif
 
 #endif
