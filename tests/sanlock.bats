@@ -187,3 +187,23 @@ pair() {
 	run -0 host 2 vm-lock run --wait 30 "$TEST_DIR/a.img" -- sh -c 'echo got it'
 	assert_output "got it"
 }
+
+# Last: host 1 leaves the lockspace and joins it again.
+@test "a host that loses the lockspace has its QEMU ended, which frees the leases for the other host" {
+	make_disk "$TEST_DIR/a.img" raw
+	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.img" vda "" raw)")"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	run -1 host 1 vm-lock leave
+	assert_output "vm-lock: cannot leave sanlock lockspace '__VMKIT__': leases are held on this host (stop its domains first)"
+	kill -0 "$pid"
+	# as when the storage goes: the daemon ends the lease holders
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client rem_lockspace \
+		-s "__VMKIT__:1:$(sanlock_dir)/leases/lockspace:0"
+	wait_gone "$pid"
+	run -0 host 2 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/a.img" vda "" raw)")"
+	run -4 host 1 vm-start "$(make_domain three)"
+	assert_output --partial "has not joined sanlock lockspace '__VMKIT__': run 'vm-lock join' first"
+	run -0 host 1 vm-lock join
+	run -0 host 1 vm-lock list
+	assert_line --index 0 "sanlock lockspace '__VMKIT__', host id 1: joined"
+}

@@ -39,6 +39,17 @@
  * The nop driver locks nothing: leases have fd -1 and no id, the
  * metadata lock is an fd of /dev/null (so that callers close it like any
  * other), listings are empty, probes say "free" and gc removes nothing.
+ *
+ * The sanlock driver (lock_sanlock.c, in builds with libsanlock_client)
+ * keeps one sanlock lease per resource in sanlock_lease_dir, in the
+ * lockspace that this host joined (vm_lockmgr_join). A lease belongs to
+ * the process that took it, so leases have fd -1: a child that execs a
+ * holder takes them again itself (vm_lease_handoff_begin), and vm-lock
+ * run's command, the same process, keeps them across exec. The
+ * metadata lock's fd is a daemon connection of its own. Probes read the
+ * owners from the storage; listings cover sanlock_lease_dir; gc removes
+ * nothing; the leases a running process holds cannot be listed or taken
+ * over.
  */
 #ifndef VM_LOCK_H
 #define VM_LOCK_H

@@ -192,19 +192,19 @@ registered(struct vm_error *err)
 }
 
 /*
- * Acquires the N resources V at once on SOCK (or for PID), retrying
+ * Acquires the N resources V at once on SOCK, retrying
  * while WAIT_MS lasts (-1: forever), and for RELEASING_MS while a lease
  * is still being let go. 0, VM_LOCK_BUSY, or a negative sanlock code.
  */
 static int
-acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
+acquire_all(int sock, struct sanlk_resource **v, int n, int wait_ms)
 {
 	long long start = vm_now_ms();
 	struct timespec pause = { 0, RETRY_MS * 1000000L };
 
 	for (;;) {
 		long long spent;
-		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
+		int rv = sanlock_acquire(sock, -1, 0, n, v, NULL);
 
 		if (rv == 0 || !busy(rv))
 			return rv;
@@ -216,17 +216,15 @@ acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
 }
 
 static int
-take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, pid_t pid,
-     int wait_ms, struct res **out, struct vm_error *err)
+take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, int wait_ms,
+     struct res **out, struct vm_error *err)
 {
 	struct sl *sl = sl_of(lm);
 	struct sanlk_resource *v[1];
 	struct res *x;
-	int sock = -1, rv;
+	int sock, rv;
 
-	if (ensure_file(sl, id, resource, err) < 0)
-		return -1;
-	if (!pid && (sock = registered(err)) < 0)
+	if (ensure_file(sl, id, resource, err) < 0 || (sock = registered(err)) < 0)
 		return -1;
 	x = malloc(sizeof(*x));
 	if (!x)
@@ -234,7 +232,7 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, p
 				    resource);
 	sl_res(sl, id, shared, x);
 	v[0] = &x->r;
-	rv = acquire_all(sock, pid, v, 1, wait_ms);
+	rv = acquire_all(sock, v, 1, wait_ms);
 	if (rv == 0) {
 		x->held = true;
 		*out = x;
@@ -255,9 +253,14 @@ sl_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm
 	struct res *x = NULL;
 	int r;
 
+	/* A lease taken for QEMU by another process must outlive that
+	 * process's release of it, which this driver does not do yet. */
+	if (lease->pid)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "'%s': lock_manager = \"sanlock\" cannot yet take a lease for a running qemu (vm-attach)",
+				    lease->resource);
 	sl_id(sl_of(lm), lease->resource, id);
-	r = take(lm, id, lease->resource, lease->mode == VM_LEASE_SHARED, lease->pid, wait_ms, &x,
-		 err);
+	r = take(lm, id, lease->resource, lease->mode == VM_LEASE_SHARED, wait_ms, &x, err);
 	lease->priv = x;
 	return r;
 }
@@ -271,11 +274,7 @@ sl_release(struct vm_lease *lease)
 	if (!x)
 		return;
 	v[0] = &x->r;
-	if (!x->held)
-		;
-	else if (lease->pid)
-		sanlock_release(-1, lease->pid, 0, 1, v);
-	else if (reg_sock >= 0)
+	if (x->held && reg_sock >= 0)
 		sanlock_release(reg_sock, -1, 0, 1, v);
 	free(x);
 	lease->priv = NULL;
@@ -315,7 +314,7 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 				    sl_strerror(sock));
 	sl_res(sl, id, false, &x);
 	v[0] = &x.r;
-	rv = acquire_all(sock, 0, v, 1, wait_ms);
+	rv = acquire_all(sock, v, 1, wait_ms);
 	if (rv != 0) {
 		close(sock);
 		if (rv == VM_LOCK_BUSY)
@@ -678,7 +677,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 			 sl_strerror(sock));
 		return -1;
 	}
-	rv = acquire_all(sock, 0, h->v, h->n, 0);
+	rv = acquire_all(sock, h->v, h->n, 0);
 	if (rv == VM_LOCK_BUSY) {
 		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
 		return VM_LOCK_BUSY;
@@ -707,7 +706,7 @@ sl_handoff_retake(struct vm_lease *lease)
 	if (!x || reg_sock < 0)
 		return 0;
 	v[0] = &x->r;
-	x->held = acquire_all(reg_sock, 0, v, 1, 0) == 0;
+	x->held = acquire_all(reg_sock, v, 1, 0) == 0;
 	if (x->held)
 		return 0;
 	free(x);
