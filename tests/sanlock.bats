@@ -135,14 +135,18 @@ pair() {
 	[ ! -e "$TEST_DIR/run2/domains/beta/status.json" ]
 }
 
-@test "QEMU holds its leases itself: the daemon ties them to QEMU's pid" {
-	make_disk "$TEST_DIR/a.img" raw
-	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.img" vda "" raw)")"
+@test "QEMU holds its leases itself, more than the 8 one sanlock connection may hold" {
+	for t in a b c d; do make_disk "$TEST_DIR/$t.img" raw; done
+	run -0 host 1 vm-start "$(make_domain one "$(for t in a b c d; do
+		disk_xml "$TEST_DIR/$t.img" "vd$t" "" raw
+	done)")"
 	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
-	# the UUID, the disk's path and its identity, all on QEMU's pid
-	[ "$(grep -c "^r __VMKIT__:.* p $pid\$" <<<"$output")" = 3 ] || fail "$output"
-	[ "$(grep -c "^r __VMKIT__:" <<<"$output")" = 3 ] || fail "vm-start kept a lease: $output"
+	# the UUID, and each disk's path and identity, all on QEMU's pid
+	[ "$(grep -c "^r __VMKIT__:.* p $pid\$" <<<"$output")" = 9 ] || fail "$output"
+	[ "$(grep -c "^r __VMKIT__:" <<<"$output")" = 9 ] || fail "vm-start kept a lease: $output"
+	run -1 host 2 vm-lock status "$TEST_DIR/d.img"
+	assert_line --index 1 --regexp "^exclusive +- +$TEST_DIR/d.img$"
 }
 
 @test "kill -9 of QEMU on host 1 frees its leases for host 2 at once" {

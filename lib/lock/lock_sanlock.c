@@ -16,10 +16,11 @@
  * into place: link() fails on a file another host linked first, so a
  * lease file is never seen before it is initialised.
  *
- * Holders. This process holds its leases through one registered
- * connection, made at the first acquire; sanlock frees them when the
- * process exits. A child cannot inherit them: vm_lease_handoff_*()
- * lets them go here and takes them again in the child.
+ * Holders. This process holds each lease through a registered
+ * connection of its own; sanlock frees them when the process exits. A
+ * child cannot inherit them: vm_lease_handoff_*() lets them go here and
+ * takes them again in the child, at most SANLK_MAX_RESOURCES on each of
+ * its connections.
  */
 #include "lock_driver.h"
 #include "clock.h"
@@ -64,12 +65,8 @@ struct sl {
 struct res {
 	struct sanlk_resource r;
 	struct sanlk_disk d;
-	bool held; /* by this process: false once handed off */
+	int sock; /* the connection this process holds it on, or -1 */
 };
-
-/* This process's registered connection, or -1: one per process, as
- * libsanlock_client reads SANLOCK_RUN_DIR once per process too. */
-static int reg_sock = -1;
 
 static struct sl *
 sl_of(struct vm_lockmgr *lm)
@@ -174,21 +171,23 @@ not_joined(struct sl *sl, struct vm_error *err)
 			    (unsigned long long)sl->ls.host_id, sl->ls.name);
 }
 
+/*
+ * A connection of its own for each lease that this process holds: the
+ * daemon lets one connection hold SANLK_MAX_RESOURCES leases (and
+ * crashed, in 3.8.5, on an acquire of more at once), and closing it
+ * frees the lease alone. Not close-on-exec: vm-lock run's command keeps
+ * it, and the spawner closes it in QEMU's child.
+ */
 static int
 registered(struct vm_error *err)
 {
-	if (reg_sock < 0) {
-		reg_sock = sanlock_register();
-		if (reg_sock < 0) {
-			int rv = reg_sock;
+	int sock = sanlock_register();
 
-			reg_sock = -1;
-			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "cannot register with the sanlock daemon: %s",
-					    sl_strerror(rv));
-		}
-	}
-	return reg_sock;
+	if (sock < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot register with the sanlock daemon: %s",
+				    sl_strerror(sock));
+	return sock;
 }
 
 /*
@@ -234,10 +233,11 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, i
 	v[0] = &x->r;
 	rv = acquire_all(sock, v, 1, wait_ms);
 	if (rv == 0) {
-		x->held = true;
+		x->sock = sock;
 		*out = x;
 		return 0;
 	}
+	close(sock);
 	free(x);
 	if (rv == VM_LOCK_BUSY)
 		return rv;
@@ -274,8 +274,11 @@ sl_release(struct vm_lease *lease)
 	if (!x)
 		return;
 	v[0] = &x->r;
-	if (x->held && reg_sock >= 0)
-		sanlock_release(reg_sock, -1, 0, 1, v);
+	/* released first, as the daemon frees a closed connection's later */
+	if (x->sock >= 0) {
+		sanlock_release(x->sock, -1, 0, 1, v);
+		close(x->sock);
+	}
 	free(x);
 	lease->priv = NULL;
 }
@@ -648,17 +651,17 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 		free(h);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
 	}
+	/* let go here, for the child to take at once */
 	for (size_t i = 0; i < n; i++) {
 		struct res *x = leases[i]->priv;
 
-		if (!x || !x->held)
+		if (!x || x->sock < 0)
 			continue;
-		x->held = false;
 		h->v[h->n++] = &x->r;
+		sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
+		close(x->sock);
+		x->sock = -1;
 	}
-	/* let go here, for the child to take at once */
-	if (h->n && reg_sock >= 0)
-		sanlock_release(reg_sock, -1, 0, h->n, h->v);
 	*out = h;
 	return 0;
 }
@@ -667,31 +670,34 @@ static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
 	struct sl_handoff *h = arg;
-	int sock, rv;
 
-	if (!h->n)
-		return 0;
-	sock = sanlock_register();
-	if (sock < 0) {
-		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
-			 sl_strerror(sock));
-		return -1;
-	}
-	rv = acquire_all(sock, h->v, h->n, 0);
-	if (rv == VM_LOCK_BUSY) {
-		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
-		return VM_LOCK_BUSY;
-	}
-	if (rv < 0) {
-		snprintf(msg, size, "cannot acquire the leases for qemu: %s", sl_strerror(rv));
-		return -1;
-	}
-	/* QEMU may not release, acquire or convert anything on it */
-	rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
-	if (rv < 0) {
-		snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
-			 sl_strerror(rv));
-		return -1;
+	/* as many connections as SANLK_MAX_RESOURCES makes needed, all QEMU's */
+	for (int i = 0; i < h->n; i += SANLK_MAX_RESOURCES) {
+		int n = h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES;
+		int sock = sanlock_register(), rv;
+
+		if (sock < 0) {
+			snprintf(msg, size, "cannot register with the sanlock daemon: %s",
+				 sl_strerror(sock));
+			return -1;
+		}
+		rv = acquire_all(sock, h->v + i, n, 0);
+		if (rv == VM_LOCK_BUSY) {
+			snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
+			return VM_LOCK_BUSY;
+		}
+		if (rv < 0) {
+			snprintf(msg, size, "cannot acquire the leases for qemu: %s",
+				 sl_strerror(rv));
+			return -1;
+		}
+		/* QEMU may not release, acquire or convert anything on it */
+		rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
+		if (rv < 0) {
+			snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
+				 sl_strerror(rv));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -703,12 +709,14 @@ sl_handoff_retake(struct vm_lease *lease)
 	struct res *x = lease->priv;
 	struct sanlk_resource *v[1];
 
-	if (!x || reg_sock < 0)
+	if (!x)
 		return 0;
 	v[0] = &x->r;
-	x->held = acquire_all(reg_sock, v, 1, 0) == 0;
-	if (x->held)
+	x->sock = sanlock_register();
+	if (x->sock >= 0 && acquire_all(x->sock, v, 1, 0) == 0)
 		return 0;
+	if (x->sock >= 0)
+		close(x->sock);
 	free(x);
 	lease->priv = NULL;
 	return -1;
