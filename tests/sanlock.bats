@@ -192,6 +192,40 @@ pair() {
 	assert_output "got it"
 }
 
+@test "vm-attach takes a hotplugged disk's leases for QEMU's pid, and detach gives the disk back" {
+	own_disk "$TEST_DIR/h.qcow2" root:root 600
+	xml=$(make_domain one)
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 host 1 vm-start "$xml"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	run -0 host 1 vm-attach one --disk "$TEST_DIR/h.qcow2" --target vdb --format qcow2
+	# the UUID's, and the disk's path and identity, all on QEMU's pid
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	[ "$(grep -c "^r __VMKIT__:.* p $pid\$" <<<"$output")" = 3 ] || fail "$output"
+	[ "$(stat -c %U "$TEST_DIR/h.qcow2")" = "$QEMU_USER" ]
+	run -1 host 2 vm-lock run "$TEST_DIR/h.qcow2" -- true
+	assert_output --partial "disk '$TEST_DIR/h.qcow2' is in use by host $(hostname) (id 1)"
+	run -0 host 1 vm-attach one --detach vdb
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	[ "$(grep -c "^r __VMKIT__:" <<<"$output")" = 1 ] || fail "$output"
+	run -0 host 2 vm-lock status "$TEST_DIR/h.qcow2"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/h.qcow2") $(xattrs_left "$TEST_DIR/h.qcow2")" = "0:0:600 " ]
+}
+
+@test "vm-attach of a disk that the other host holds is refused and changes nothing" {
+	own_disk "$TEST_DIR/h.qcow2" root:root 600
+	run -0 host 2 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/h.qcow2" vda)")"
+	during="$(stat -c %u:%g:%a "$TEST_DIR/h.qcow2")"
+	xml=$(make_domain one)
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 host 1 vm-start "$xml"
+	run -1 host 1 vm-attach one --disk "$TEST_DIR/h.qcow2" --target vdb --format qcow2
+	assert_output --partial "disk '$TEST_DIR/h.qcow2' is in use by host $(hostname) (id 2)"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/h.qcow2")" = "$during" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	[ "$(grep -c "^r __VMKIT__:" <<<"$output")" = 1 ] || fail "a lease was left: $output"
+}
+
 # Last: host 1 leaves the lockspace and joins it again.
 @test "a host that loses the lockspace has its QEMU ended, which frees the leases for the other host" {
 	make_disk "$TEST_DIR/a.img" raw

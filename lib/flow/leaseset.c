@@ -55,3 +55,10 @@ vm_leaseset_prune(struct vm_leaseset *set)
 	}
 	set->n = k;
 }
+
+void
+vm_leaseset_keep(struct vm_leaseset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		vm_lease_keep(set->v[i]);
+}

@@ -217,7 +217,20 @@ vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mo
 		   vm_lease_fn *fn, void *arg, struct vm_error *err)
 {
 	struct take_over t = { lm, resource, mode, fn, arg, err };
+	struct vm_lease *l;
+	int r;
 
+	if (lm->drv->take_back) {
+		if (!(l = lease_new(lm, resource, mode, err)))
+			return -1;
+		l->pid = 0;
+		r = lm->drv->take_back(lm, l, pid, err);
+		if (r != 0) {
+			vm_lease_release(l);
+			return r < 0 ? -1 : 0;
+		}
+		return fn(l, arg, err);
+	}
 	if (!lm->drv->take_over)
 		return 0;
 	return lm->drv->take_over(lm, resource, pid, adopt, &t, err);
@@ -247,6 +260,13 @@ int
 vm_lease_fd(const struct vm_lease *lease)
 {
 	return lease->fd;
+}
+
+void
+vm_lease_keep(struct vm_lease *lease)
+{
+	if (lease->drv->keep)
+		lease->drv->keep(lease);
 }
 
 void

@@ -48,8 +48,8 @@
  * run's command, the same process, keeps them across exec. The
  * metadata lock's fd is a daemon connection of its own. Probes read the
  * owners from the storage; listings cover sanlock_lease_dir; gc removes
- * nothing; the leases a running process holds cannot be listed or taken
- * over.
+ * nothing; the leases a running process holds cannot be listed, and are
+ * taken over by letting them go for it first (vm_lease_take_over).
  */
 #ifndef VM_LOCK_H
 #define VM_LOCK_H
@@ -212,7 +212,9 @@ int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_er
  * (FN owns it, even when it fails), never free in between; none when
  * PID does not hold it or the driver cannot take it over. With the file
  * driver these are copies of PID's fds (pidfd_getfd), and their
- * vm_lease_release() unlocks the lease for PID too.
+ * vm_lease_release() unlocks the lease for PID too. With sanlock the
+ * lease is released for PID and taken for this process, free for a
+ * moment in between: none when another host took it then.
  */
 typedef int vm_lease_fn(struct vm_lease *lease, void *arg, struct vm_error *err);
 int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
@@ -222,8 +224,12 @@ const char *vm_lease_resource(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
  * the running holder; -1 when there is none to hand on (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);
-/* Closes this process's handle; the lock lives on in other holders. */
+/* Closes this process's handle; the lock lives on in other holders. A
+ * lease taken for a running process (vm_lockmgr_set_pid) that the
+ * driver ties to that process (sanlock) is let go for it too, unless
+ * vm_lease_keep() said that it keeps it (a hotplug that succeeded). */
 void vm_lease_release(struct vm_lease *lease);
+void vm_lease_keep(struct vm_lease *lease);
 
 /*
  * Metadata lock (byte 1) on RESOURCE, held while labels change. Waits up

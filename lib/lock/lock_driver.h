@@ -107,6 +107,16 @@ struct vm_lock_driver {
 	 * nothing to remove. */
 	int (*gc)(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
 
+	/* A lease that the running process lease->pid keeps: release no
+	 * longer lets go of it for that process. NULL: it never does. */
+	void (*keep)(struct vm_lease *lease);
+	/* take_over for a driver whose leases cannot be shared: releases
+	 * the running PID's lease on lease->resource and takes it for this
+	 * process, free for a moment in between; 1 when PID holds none or
+	 * another took it in between. NULL: take_over applies. */
+	int (*take_back)(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid,
+			 struct vm_error *err);
+
 	/* A lockspace that each host joins once (vm-lock join): join it and
 	 * wait until joined, leave it, or tell whether this host has joined.
 	 * NULL: the driver has none. */

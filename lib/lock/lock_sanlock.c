@@ -65,7 +65,9 @@ struct sl {
 struct res {
 	struct sanlk_resource r;
 	struct sanlk_disk d;
-	int sock; /* the connection this process holds it on, or -1 */
+	int sock;  /* the connection this process holds it on, or -1 */
+	pid_t pid; /* or the running process it was taken for, or 0 */
+	bool kept; /* by that process: not released for it here */
 };
 
 static struct sl *
@@ -191,19 +193,20 @@ registered(struct vm_error *err)
 }
 
 /*
- * Acquires the N resources V at once on SOCK, retrying
+ * Acquires the N resources V at once on SOCK (or, when -1, for the
+ * registered process PID), retrying
  * while WAIT_MS lasts (-1: forever), and for RELEASING_MS while a lease
  * is still being let go. 0, VM_LOCK_BUSY, or a negative sanlock code.
  */
 static int
-acquire_all(int sock, struct sanlk_resource **v, int n, int wait_ms)
+acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
 {
 	long long start = vm_now_ms();
 	struct timespec pause = { 0, RETRY_MS * 1000000L };
 
 	for (;;) {
 		long long spent;
-		int rv = sanlock_acquire(sock, -1, 0, n, v, NULL);
+		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
 
 		if (rv == 0 || !busy(rv))
 			return rv;
@@ -214,16 +217,17 @@ acquire_all(int sock, struct sanlk_resource **v, int n, int wait_ms)
 	}
 }
 
+/* For this process on a connection of its own, or for the running PID. */
 static int
-take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, int wait_ms,
-     struct res **out, struct vm_error *err)
+take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, pid_t pid,
+     int wait_ms, struct res **out, struct vm_error *err)
 {
 	struct sl *sl = sl_of(lm);
 	struct sanlk_resource *v[1];
 	struct res *x;
-	int sock, rv;
+	int sock = -1, rv;
 
-	if (ensure_file(sl, id, resource, err) < 0 || (sock = registered(err)) < 0)
+	if (ensure_file(sl, id, resource, err) < 0 || (!pid && (sock = registered(err)) < 0))
 		return -1;
 	x = malloc(sizeof(*x));
 	if (!x)
@@ -231,13 +235,15 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, i
 				    resource);
 	sl_res(sl, id, shared, x);
 	v[0] = &x->r;
-	rv = acquire_all(sock, v, 1, wait_ms);
+	rv = acquire_all(sock, pid, v, 1, wait_ms);
 	if (rv == 0) {
 		x->sock = sock;
+		x->pid = pid;
 		*out = x;
 		return 0;
 	}
-	close(sock);
+	if (sock >= 0)
+		close(sock);
 	free(x);
 	if (rv == VM_LOCK_BUSY)
 		return rv;
@@ -253,14 +259,9 @@ sl_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm
 	struct res *x = NULL;
 	int r;
 
-	/* A lease taken for QEMU by another process must outlive that
-	 * process's release of it, which this driver does not do yet. */
-	if (lease->pid)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "'%s': lock_manager = \"sanlock\" cannot yet take a lease for a running qemu (vm-attach)",
-				    lease->resource);
 	sl_id(sl_of(lm), lease->resource, id);
-	r = take(lm, id, lease->resource, lease->mode == VM_LEASE_SHARED, wait_ms, &x, err);
+	r = take(lm, id, lease->resource, lease->mode == VM_LEASE_SHARED, lease->pid, wait_ms, &x,
+		 err);
 	lease->priv = x;
 	return r;
 }
@@ -278,9 +279,61 @@ sl_release(struct vm_lease *lease)
 	if (x->sock >= 0) {
 		sanlock_release(x->sock, -1, 0, 1, v);
 		close(x->sock);
+	} else if (x->pid && !x->kept) {
+		sanlock_release(-1, x->pid, 0, 1, v);
 	}
 	free(x);
 	lease->priv = NULL;
+}
+
+static void
+sl_keep(struct vm_lease *lease)
+{
+	struct res *x = lease->priv;
+
+	if (x)
+		x->kept = true;
+}
+
+/*
+ * The running PID's lease on RESOURCE, released for it and taken for
+ * this process: 1 when PID does not hold it, or when another host took
+ * it in between.
+ */
+static int
+sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_resource *v[1];
+	cleanup_free struct res *x = malloc(sizeof(*x));
+	char id[65];
+	int rv;
+
+	if (!x)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
+				    lease->resource);
+	sl_id(sl, lease->resource, id);
+	sl_res(sl, id, lease->mode == VM_LEASE_SHARED, x);
+	v[0] = &x->r;
+	rv = sanlock_release(-1, pid, 0, 1, v);
+	if (rv == -ENOENT || rv == -ESRCH)
+		return 1;
+	if (rv < 0)
+		return sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
+	x->sock = registered(err);
+	if (x->sock < 0)
+		return -1;
+	rv = acquire_all(x->sock, 0, v, 1, 0);
+	if (rv != 0) {
+		close(x->sock);
+		return rv == VM_LOCK_BUSY
+			       ? 1
+			       : sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
+	}
+	x->pid = 0;
+	x->kept = false;
+	lease->priv = steal_ptr(x);
+	return 0;
 }
 
 static int
@@ -317,7 +370,7 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 				    sl_strerror(sock));
 	sl_res(sl, id, false, &x);
 	v[0] = &x.r;
-	rv = acquire_all(sock, v, 1, wait_ms);
+	rv = acquire_all(sock, 0, v, 1, wait_ms);
 	if (rv != 0) {
 		close(sock);
 		if (rv == VM_LOCK_BUSY)
@@ -681,7 +734,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 				 sl_strerror(sock));
 			return -1;
 		}
-		rv = acquire_all(sock, h->v + i, n, 0);
+		rv = acquire_all(sock, 0, h->v + i, n, 0);
 		if (rv == VM_LOCK_BUSY) {
 			snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
 			return VM_LOCK_BUSY;
@@ -713,7 +766,7 @@ sl_handoff_retake(struct vm_lease *lease)
 		return 0;
 	v[0] = &x->r;
 	x->sock = sanlock_register();
-	if (x->sock >= 0 && acquire_all(x->sock, v, 1, 0) == 0)
+	if (x->sock >= 0 && acquire_all(x->sock, 0, v, 1, 0) == 0)
 		return 0;
 	if (x->sock >= 0)
 		close(x->sock);
@@ -740,6 +793,8 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.acquire = sl_acquire,
 	.acquire_byte = sl_acquire_byte,
 	.release = sl_release,
+	.keep = sl_keep,
+	.take_back = sl_take_back,
 	.meta_lock = sl_meta_lock,
 	.probe = sl_probe,
 	.scan = sl_scan,
