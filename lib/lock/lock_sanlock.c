@@ -120,41 +120,70 @@ sl_res(const struct sl *sl, const char *id, bool shared, struct res *x)
 		x->r.flags |= SANLK_RES_SHARED;
 }
 
-/* Makes the lease file ID of RESOURCE unless it exists (see the top). */
+/*
+ * Makes the file NAME of the lease directory unless it exists: under a
+ * name of this host and process, with TEXT at RESOURCE_AT (NULL: none),
+ * initialised through the daemon by INIT(PATH, ARG), then linked into
+ * place. link() fails on a file that another host linked first, so no
+ * host ever uses one half made.
+ */
 static int
-ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error *err)
+publish(struct sl *sl, const char *name, const char *text, int (*init)(const char *path, void *arg),
+	void *arg, struct vm_error *err)
 {
-	char tmp[128];
-	struct res x;
+	char tmp[128], path[SANLK_PATH_LEN];
 	struct stat st;
-	int fd, rv;
+	int fd, rv = 0;
 
-	if (fstatat(sl->dirfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (fstatat(sl->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode))
 			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "refusing lease '%s/%s': not a regular file", sl->dir,
-					    id);
+					    "refusing '%s/%s': not a regular file", sl->dir, name);
 		return 0;
 	}
 	if (errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat lease '%s/%s'",
-				    sl->dir, id);
-	snprintf(tmp, sizeof(tmp), ".%s.%llu.%d", id, (unsigned long long)sl->ls.host_id,
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s/%s'", sl->dir,
+				    name);
+	snprintf(tmp, sizeof(tmp), ".%s.%llu.%d", name, (unsigned long long)sl->ls.host_id,
 		 (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s", sl->dir, tmp);
 	fd = openat(sl->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create lease '%s/%s'",
-				    sl->dir, tmp);
-	rv = pwrite(fd, resource, strlen(resource), RESOURCE_AT) < 0 ? -errno : 0;
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", path);
+	if (text && pwrite(fd, text, strlen(text), RESOURCE_AT) < 0)
+		rv = -errno;
 	close(fd);
-	sl_res(sl, id, false, &x);
-	snprintf(x.d.path, sizeof(x.d.path), "%s/%s", sl->dir, tmp);
 	if (rv == 0)
-		rv = sanlock_write_resource(&x.r, 0, 0, 0);
-	if (rv == 0 && linkat(sl->dirfd, tmp, sl->dirfd, id, 0) < 0 && errno != EEXIST)
+		rv = init(path, arg);
+	if (rv == 0 && linkat(sl->dirfd, tmp, sl->dirfd, name, 0) < 0 && errno != EEXIST)
 		rv = -errno;
 	unlinkat(sl->dirfd, tmp, 0);
-	return rv < 0 ? sl_fail(err, rv, "cannot make lease", x.d.path) : 0;
+	return rv < 0 ? sl_fail(err, rv, "cannot make", path) : 0;
+}
+
+struct init_res {
+	struct sl *sl;
+	const char *id;
+};
+
+static int
+init_resource(const char *path, void *arg)
+{
+	struct init_res *in = arg;
+	struct res x;
+
+	sl_res(in->sl, in->id, false, &x);
+	snprintf(x.d.path, sizeof(x.d.path), "%s", path);
+	return sanlock_write_resource(&x.r, 0, 0, 0);
+}
+
+/* The lease file ID of RESOURCE, made when missing. */
+static int
+ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error *err)
+{
+	struct init_res in = { sl, id };
+
+	return publish(sl, id, resource, init_resource, &in, err);
 }
 
 static bool
@@ -562,30 +591,16 @@ sl_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err)
 	return 0;
 }
 
-/* The lockspace file, written with the io timeout (sanlock's join
- * waits twice the timeout stored there), made as a lease file is. */
+/* The lockspace, written with the io timeout: sanlock's join waits
+ * twice the timeout stored there. */
 static int
-ensure_lockspace(struct sl *sl, struct vm_error *err)
+init_lockspace(const char *path, void *arg)
 {
+	struct sl *sl = arg;
 	struct sanlk_lockspace ls = sl->ls;
-	char tmp[64];
-	int fd, rv;
 
-	if (faccessat(sl->dirfd, LOCKSPACE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "." LOCKSPACE_FILE ".%llu.%d", (unsigned long long)ls.host_id,
-		 (int)getpid());
-	fd = openat(sl->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s/%s'", sl->dir,
-				    tmp);
-	close(fd);
-	snprintf(ls.host_id_disk.path, sizeof(ls.host_id_disk.path), "%s/%s", sl->dir, tmp);
-	rv = sanlock_write_lockspace(&ls, 0, 0, sl->io_timeout);
-	if (rv == 0 && linkat(sl->dirfd, tmp, sl->dirfd, LOCKSPACE_FILE, 0) < 0 && errno != EEXIST)
-		rv = -errno;
-	unlinkat(sl->dirfd, tmp, 0);
-	return rv < 0 ? sl_fail(err, rv, "cannot write the lockspace", ls.host_id_disk.path) : 0;
+	snprintf(ls.host_id_disk.path, sizeof(ls.host_id_disk.path), "%s", path);
+	return sanlock_write_lockspace(&ls, 0, 0, sl->io_timeout);
 }
 
 /* HOST_FILE of this host: its name, for the conflicts others report. */
@@ -617,7 +632,7 @@ sl_join(struct vm_lockmgr *lm, struct vm_error *err)
 	struct sl *sl = sl_of(lm);
 	int rv;
 
-	if (daemon_up(err) < 0 || ensure_lockspace(sl, err) < 0)
+	if (daemon_up(err) < 0 || publish(sl, LOCKSPACE_FILE, NULL, init_lockspace, sl, err) < 0)
 		return -1;
 	rv = sanlock_add_lockspace_timeout(&sl->ls, 0, sl->io_timeout);
 	if (rv < 0 && rv != -EEXIST)
