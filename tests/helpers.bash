@@ -123,17 +123,26 @@ kill_qemu() {
 	wait_gone "$pid"
 }
 
-# Liveness from another process: is the domain's liveness file locked?
-alive_lock_held() {
-	python3 - "$VMKIT_RUNDIR/domains/$1/alive" <<'PY'
+# lock_held FILE: from another process, whether byte 0 of FILE is locked
+# (a missing FILE is not).
+lock_held() {
+	python3 - "$1" <<'PY'
 import fcntl, struct, sys, os
-fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+except FileNotFoundError:
+    sys.exit(1)
 try:
     fcntl.fcntl(fd, 37, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK
 except OSError:
     sys.exit(0)
 sys.exit(1)
 PY
+}
+
+# Liveness from another process: is the domain's liveness file locked?
+alive_lock_held() {
+	lock_held "$VMKIT_RUNDIR/domains/$1/alive"
 }
 
 # wait_gone PID: waits up to 10 s for the process to exit, not to be

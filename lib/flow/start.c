@@ -579,8 +579,9 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.root_ports = vm_controller_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
-	s->st.uid = s->ctx.label.uid;
-	s->st.gid = s->ctx.label.gid;
+	/* in session mode QEMU keeps the caller's ids, which label.uid never holds */
+	s->st.uid = s->change_id ? s->ctx.label.uid : geteuid();
+	s->st.gid = s->change_id ? s->ctx.label.gid : getegid();
 	s->st.own_uid = s->own_uid;
 	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }

@@ -66,6 +66,9 @@
 #define VM_LEASE_UID_PREFIX "uid:"
 /* ... and of each interface's MAC, this prefix and the MAC in lower case. */
 #define VM_LEASE_MAC_PREFIX "mac:"
+/* ... and of the console of its serial port N (vm-console), this prefix,
+ * the UUID, a colon and N. */
+#define VM_LEASE_CONSOLE_PREFIX "console:"
 /* Resources that name a file by what it is on this host only: an
  * inode, or a block device's numbers (disk_identity.h makes them, and
  * spells the prefixes again, as the lock manager includes no host code). */

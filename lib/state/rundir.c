@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #define QMP_FILE "qmp.sock"
 #define LOG_FILE "qemu.log"
 #define STATUS_FILE "status.json"
+#define CONSOLE_FILE "console.%u"
 #define STATUS_KEPT "status.json.damaged"
 #define STATUS_MAX (1 << 20)
 #define LOG_MAX (1 << 24)
@@ -350,6 +352,40 @@ vm_rundir_write_pid_raw(int dirfd, pid_t pid)
 		return -1;
 	}
 	return close(fd);
+}
+
+int
+vm_rundir_write_console(int dirfd, unsigned port, pid_t pid, struct vm_error *err)
+{
+	char name[32], buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	return vm_paths_write_atomic(dirfd, name, buf, n, err);
+}
+
+pid_t
+vm_rundir_console_pid(int dirfd, unsigned port)
+{
+	cleanup_free char *buf = NULL;
+	char name[32], *end;
+	long pid;
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	if (vm_paths_read(dirfd, name, 32, &buf, NULL, NULL) < 0)
+		return 0;
+	pid = strtol(buf, &end, 10);
+	return pid > 1 && pid <= INT_MAX && (*end == '\n' || !*end) ? (pid_t)pid : 0;
+}
+
+void
+vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	if (vm_rundir_console_pid(dirfd, port) == pid)
+		unlinkat(dirfd, name, 0);
 }
 
 int

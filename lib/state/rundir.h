@@ -15,6 +15,8 @@
  *   status.json the run state, whose records status.h encodes; set aside
  *             as status.json.damaged by vm-stop --force when it is not
  *             vmkit's
+ *   console.N the pid of the vm-console session that holds the console
+ *             lease of serial port N (written once it holds it)
  * Each is written atomically (paths.h: a ".NAME.tmp" renamed into place)
  * or appended to, and opened below the directory's fd, never followed
  * through a symlink. The lock file and log outlive the domain so that
@@ -90,6 +92,18 @@ pid_t vm_rundir_qemu_pid(int dirfd);
 
 /* Writes the pid file; async-signal-safe, for the child before exec. */
 int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
+
+/*
+ * The record of the vm-console session PID that holds the console of
+ * serial port PORT. Only a name for messages and for --force: a reader
+ * checks that the process holds the lease before it believes it.
+ */
+int vm_rundir_write_console(int dirfd, unsigned port, pid_t pid, struct vm_error *err);
+/* The pid it records, or 0 when there is none. */
+pid_t vm_rundir_console_pid(int dirfd, unsigned port);
+/* Removes it if it still names PID (a session taken over leaves the
+ * taker's alone). */
+void vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid);
 
 /* Writes domain.xml (atomically, 0600). */
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
