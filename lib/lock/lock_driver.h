@@ -24,8 +24,9 @@
  * inherits (the spawner clears O_CLOEXEC) or which the caller passes to
  * the running process (QMP add-fd); lease->fd is that fd.
  *
- * A driver whose leases a registered process holds (sanlock) maps so:
- *  - open/close: join the lockspace (a daemon connection); drop it.
+ * A driver whose leases a registered process holds (sanlock) maps so
+ * (lock_sanlock.c does, but for inquire):
+ *  - open/close: what the daemon needs (joining is join, below).
  *  - acquire, pid 0: take the lease for this process's registration;
  *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
  *    it: the daemon ties a lease to the registered pid (QEMU's must be
@@ -33,17 +34,19 @@
  *    The driver then needs one more operation, which the file driver
  *    has no use for: run in the child between fork and exec, register
  *    and acquire for it once this process has released its own, so
- *    that the lease is free for a moment in between.
+ *    that the lease is free for a moment in between (handoff_*).
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
  *  - release: release this process's lease, or release on behalf of
- *    lease->pid.
+ *    lease->pid unless that process keeps it (keep).
  *  - meta_lock: a lease of its own on a second resource; the fd to
  *    close is the registered connection.
  *  - probe, scan: inquire the daemon and read the owners of the leases.
- *  - inquire: the daemon's inquire of PID.
+ *  - inquire: the daemon's inquire of PID, which answers for one of
+ *    its connections only; sanlock's is NULL.
  *  - take_over: a lease cannot change process: release on PID's
  *    behalf, then acquire for this process; unlike the file driver's, the
- *    lease is free for a moment in between, which the driver must say.
+ *    lease is free for a moment in between, which the driver must say
+ *    (take_back).
  *  - gc: nothing to remove (leases are areas of a shared file): NULL.
  */
 #ifndef VM_LOCK_DRIVER_H
