@@ -8,9 +8,18 @@
 # and run directory: `host N COMMAND...` runs COMMAND as host N.
 
 # The suite's directory: daemons, their logs and the shared lease
-# directory, checked for O_DIRECT (tmpfs refuses it before Linux 6.6).
+# directory, on a file system with O_DIRECT (sanlock_setup_file).
 sanlock_dir() {
-	echo "$BATS_FILE_TMPDIR/sanlock"
+	echo "$SANLOCK_TEST_DIR"
+}
+
+# odirect DIR: whether DIR takes O_DIRECT writes (tmpfs did not before
+# Linux 6.6).
+odirect() {
+	dd if=/dev/zero of="$1/.odirect" bs=4096 count=1 oflag=direct status=none 2>/dev/null
+	local rc=$?
+	rm -f "$1/.odirect"
+	return $rc
 }
 
 # sanlock_start N: starts daemon N and waits until it answers.
@@ -67,14 +76,18 @@ host() {
 sanlock_setup_file() {
 	local d
 	command -v sanlock >/dev/null || skip "sanlock is not installed (apt-get install sanlock)"
+	export SANLOCK_TEST_DIR=$BATS_FILE_TMPDIR/sanlock
+	mkdir -p "$SANLOCK_TEST_DIR"
+	if ! odirect "$SANLOCK_TEST_DIR"; then
+		SANLOCK_TEST_DIR=$(mktemp -d /var/tmp/vmkit-sanlock.XXXXXX) || return 1
+		odirect "$SANLOCK_TEST_DIR" || {
+			echo "neither $BATS_FILE_TMPDIR nor /var/tmp takes O_DIRECT, which sanlock needs" >&2
+			return 1
+		}
+	fi
 	d=$(sanlock_dir)
 	mkdir -p "$d/leases" "$d/vmkit"
 	chmod 0700 "$d/leases"
-	dd if=/dev/zero of="$d/leases/.odirect" bs=4096 count=1 oflag=direct status=none || {
-		echo "$d does not support O_DIRECT, which sanlock needs" >&2
-		return 1
-	}
-	rm -f "$d/leases/.odirect"
 	sanlock_start 1 && sanlock_start 2 || return 1
 	host_conf 1
 	host_conf 2
@@ -85,8 +98,10 @@ sanlock_setup_file() {
 }
 
 sanlock_teardown_file() {
+	[ -n "${SANLOCK_TEST_DIR:-}" ] || return 0
 	sanlock_stop 1
 	sanlock_stop 2
+	case $SANLOCK_TEST_DIR in /var/tmp/vmkit-sanlock.*) rm -rf "$SANLOCK_TEST_DIR" ;; esac
 }
 
 sanlock_setup() {
