@@ -4,104 +4,11 @@
 # packages by tests/guest/build-guest and cached between runs.
 
 load helpers
+load guest_helpers
 
-# The accelerator for the Linux guest, chosen here and not by falling back
-# on failure: where /dev/kvm is the nested PVM hypervisor, the Debian
-# kernel dies at boot with a KVM internal error (and QEMU lives on with a
-# dead vCPU), so TCG is the only way to boot it. VMKIT_GUEST_ACCEL
-# (kvm|qemu) overrides the choice.
-guest_accel() {
-	if [ -n "${VMKIT_GUEST_ACCEL:-}" ]; then
-		GUEST_TYPE=$VMKIT_GUEST_ACCEL
-		GUEST_WHY="VMKIT_GUEST_ACCEL"
-	elif [ -e /sys/module/kvm_pvm ]; then
-		GUEST_TYPE=qemu
-		GUEST_WHY="TCG: /dev/kvm is PVM (/sys/module/kvm_pvm), which the Debian kernel does not boot under"
-	elif [ "$(domain_type)" = kvm ]; then
-		GUEST_TYPE=kvm
-		GUEST_WHY="KVM works here"
-	else
-		GUEST_TYPE=qemu
-		GUEST_WHY="TCG: QEMU cannot use /dev/kvm here"
-	fi
-}
-
-setup_file() {
-	local t0
-	t0=$(date +%s%N)
-	GUEST_DIR=$(bash "$VMKIT_SRCDIR/tests/guest/build-guest")
-	guest_accel
-	export GUEST_DIR GUEST_TYPE
-	echo "# guest $(basename "$GUEST_DIR") ready in $(ms_since "$t0") ms" >&3
-	echo "# guest accelerator: $GUEST_TYPE ($GUEST_WHY)" >&3
-}
-
+setup_file() { guest_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
-
-ms_since() {
-	echo $((($(date +%s%N) - $1) / 1000000))
-}
-
-# running PID: the process exists and has not exited (a zombie has).
-running() {
-	[ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
-}
-
-# root_disk PATH: a raw image owned by root:root 0600, which QEMU_USER
-# cannot open unless vm-start labels it.
-root_disk() { own_disk "$1" root:root 600 raw; }
-
-# make_guest NAME DISK MARKER: writes $TEST_DIR/NAME.xml, the Linux guest
-# with DISK (raw) as vda. Its console goes to $TEST_DIR/NAME.serial. The
-# guest writes MARKER to vda at boot, and "vmkit-poweroff" at byte 4096
-# when its power button is pressed. QEMU opens the kernel and initrd as
-# QEMU_USER, so they are copied where it can read them.
-make_guest() {
-	local name=$1 disk=$2 marker=$3
-	cp "$GUEST_DIR/vmlinuz" "$GUEST_DIR/initrd.img" "$TEST_DIR/"
-	chmod 0644 "$TEST_DIR/vmlinuz" "$TEST_DIR/initrd.img"
-	: >"$TEST_DIR/$name.serial"
-	chown "$QEMU_USER:" "$TEST_DIR/$name.serial"
-	cat >"$TEST_DIR/$name.xml" <<XML
-<domain type='$GUEST_TYPE'>
-  <name>$name</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$TEST_DIR/vmlinuz</kernel>
-    <initrd>$TEST_DIR/initrd.img</initrd>
-    <cmdline>console=ttyS0 panic=-1 vmkit.marker=$marker</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    $(disk_xml "$disk" vda "" raw)
-    <serial type='file'><source path='$TEST_DIR/$name.serial'/></serial>
-  </devices>
-</domain>
-XML
-	echo "$TEST_DIR/$name.xml"
-}
-
-# wait_ready NAME PID: waits up to 60 s for the guest's READY line; fails
-# at once if the guest reports FAILED, its vCPU died or its QEMU exited,
-# showing the console and QEMU's log.
-wait_ready() {
-	local serial="$TEST_DIR/$1.serial" log="$VMKIT_RUNDIR/domains/$1/qemu.log" i
-	for i in $(seq 600); do
-		grep -q '^vmkit-guest: READY' "$serial" && return 0
-		grep -q '^vmkit-guest: FAILED' "$serial" && break
-		grep -q 'KVM internal error' "$log" 2>/dev/null && break
-		running "$2" || break
-		sleep 0.1
-	done
-	echo "guest '$1' did not become ready; console:"
-	cat "$serial"
-	echo "qemu.log:"
-	cat "$log" 2>/dev/null
-	return 1
-}
 
 @test "Graceful stop: the guest powers off on ACPI, its disk is restored and its leases freed" {
 	local disk="$TEST_DIR/g.img" marker="vmkit-marker-$RANDOM$RANDOM" t0 ms
