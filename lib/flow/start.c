@@ -263,6 +263,7 @@ take_macs(struct start *s, struct vm_error *err)
 		snprintf(rec.bridge, sizeof(rec.bridge), "%s", bridge ? bridge : "");
 		if (vm_status_add_iface(&s->st, &rec, err) < 0)
 			return -1;
+		vm_hook("start:mac-leased");
 	}
 	return 0;
 }
@@ -372,6 +373,7 @@ make_taps(struct start *s, struct vm_error *err)
 		}
 		s->tapfds[i] = s->taps[i].fds[0];
 		snprintf(r->tap, sizeof(r->tap), "%s", s->taps[i].name);
+		vm_hook("start:tap-made");
 	}
 	return 0;
 }
@@ -591,6 +593,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	vm_hook("start:labelled");
 	if (make_taps(s, err) < 0 || spawn(s, err) < 0)
 		goto fail;
+	vm_hook("start:taps-passed");
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
 	close_taps(s);
