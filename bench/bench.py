@@ -5,7 +5,7 @@ Writes BENCHMARKS.md (or the file given with --out). Run as root after
 scripts/setup-host, from a built tree: python3 bench/bench.py"""
 
 import argparse, os, shutil, socket, statistics, subprocess, tempfile, time
-import bench_attach
+import bench_attach, bench_net
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = "vmkit-qemu"
@@ -122,22 +122,29 @@ def bench_start(lab, n, chains, what):
     assert len(adds) == sum(len(c) for c in chains), argv
     vm, base = [], []
     for _ in range(n):
-        pid = []
         words = list(argv)
         fds = []
         for i, (path, mode) in adds.items():
             fds.append(os.open(path, mode | os.O_CLOEXEC))
             words[i] = "fd=%d%s" % (fds[-1], argv[i][argv[i].index(">") + 1:])
-        raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
-        base.append(timed(lambda: pid.append(int(subprocess.run(
-            raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout))))
-        for fd in fds:
-            os.close(fd)
-        os.kill(pid[0], 9)
-        wait_exit(pid[0])
+        base.append(time_raw(lab, words, fds))
         vm.append(timed(lambda: lab.run("vm-start", xml)))
         lab.run("vm-stop", "--force", "b")
     return what, stats_ms(vm), stats_ms(base)
+
+
+def time_raw(lab, words, fds):
+    """QEMU exec'd by qmp-raw with WORDS and FDS (closed here) until it
+    runs, timed; then killed."""
+    pid = []
+    raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
+    t = timed(lambda: pid.append(int(subprocess.run(
+        raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout)))
+    for fd in fds:
+        os.close(fd)
+    os.kill(pid[0], 9)
+    wait_exit(pid[0])
+    return t
 
 
 def build_rev(lab, rev):
@@ -222,6 +229,7 @@ def main():
             rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"
                          % (nd, "s" if nd > 1 else ""), on, off))
         rows += bench_attach.run(lab, args.n)
+        rows += bench_net.rows(lab, args.n)
         if args.before:
             rows.append(bench_before(lab, args.n, args.before))
     finally:
