@@ -18,6 +18,16 @@
 
 enum vm_iface_type { VM_IFACE_USER, VM_IFACE_BRIDGE, VM_IFACE_NETWORK, VM_IFACE_ETHERNET };
 
+/*
+ * A <portForward> range of a user interface: host ports START to END on
+ * ADDRESS (NULL: every address) to guest ports TO to TO + END - START.
+ */
+struct vm_portfwd {
+	bool udp;
+	char *address;
+	unsigned start, end, to;
+};
+
 struct vm_iface {
 	enum vm_iface_type type;
 	char *model;	/* "virtio" (default), "e1000", "e1000e", "rtl8139", "vmxnet3" */
@@ -27,6 +37,12 @@ struct vm_iface {
 	bool unmanaged; /* ethernet managed='no': an existing tap, opened by name */
 	unsigned mtu;	/* 0: the bridge's */
 	bool link_down;
+	unsigned boot_order; /* <boot order>, QEMU's bootindex; 0: none */
+	enum vm_rom_bar { VM_ROM_BAR_DEFAULT, VM_ROM_BAR_ON, VM_ROM_BAR_OFF } rom_bar;
+	char *rom_file;	   /* <rom file>; NULL: QEMU's own */
+	bool rom_disabled; /* <rom enabled='no'>: no option ROM at all */
+	struct vm_portfwd *fwds;
+	size_t nfwds;
 	int line; /* of <interface>, for messages */
 };
 

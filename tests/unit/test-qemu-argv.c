@@ -609,6 +609,55 @@ test_taps(struct vm_domain *dom)
 	vm_conf_free(&conf);
 }
 
+/* <boot order>, <rom> and a user interface's <portForward>. */
+static void
+test_net_options(struct vm_domain *dom)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_portfwd fwds[2] = {
+		{ .address = S("127.0.0.1"), .start = 8080, .end = 8082, .to = 80 },
+		{ .udp = true, .start = 53, .end = 53, .to = 5353 },
+	};
+	struct vm_iface ifaces[3] = {
+		{ .type = VM_IFACE_USER,
+		  .model = S("virtio"),
+		  .boot_order = 2,
+		  .rom_bar = VM_ROM_BAR_OFF,
+		  .rom_file = S("/r/pxe,1.rom"),
+		  .fwds = fwds,
+		  .nfwds = 2 },
+		{ .type = VM_IFACE_USER, .model = S("e1000"), .rom_disabled = true },
+		{ .type = VM_IFACE_BRIDGE,
+		  .model = S("virtio"),
+		  .boot_order = 1,
+		  .rom_bar = VM_ROM_BAR_ON },
+	};
+	const int fds[3] = { -1, -1, 42 };
+	struct vm_conf conf;
+	struct vm_argv a = { 0 };
+
+	vm_conf_init(&conf);
+	dom->ifaces = ifaces;
+	dom->nifaces = 3;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, &a, &err) == 0, "net options: %s", err.msg);
+	ok(has(&a, "-netdev",
+	       "user,id=hostnet0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81,"
+	       "hostfwd=tcp:127.0.0.1:8082-:82,hostfwd=udp::53-:5353"),
+	   "portForward: one hostfwd per port of a range, its guest ports following; no address binds all");
+	ok(has(&a, "-device",
+	       "virtio-net-pci,netdev=hostnet0,id=net0,bootindex=2,rombar=0,romfile=/r/pxe,,1.rom"),
+	   "boot order is bootindex, bar='off' rombar=0, the rom file escaped");
+	ok(has(&a, "-device", "e1000,netdev=hostnet1,id=net1,romfile="),
+	   "enabled='no' is an empty romfile: no ROM");
+	ok(has(&a, "-netdev", "tap,id=hostnet2,fd=42") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet2,id=net2,bootindex=1,rombar=1"),
+	   "a tap interface takes boot order and rom alike");
+	vm_argv_free(&a);
+	dom->nifaces = 0;
+	vm_conf_free(&conf);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -639,6 +688,7 @@ test_nets_and_serials(void)
 	   err.msg);
 	dom.nifaces = 0;
 	test_taps(&dom);
+	test_net_options(&dom);
 
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL,
