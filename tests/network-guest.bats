@@ -20,6 +20,7 @@ setup() {
 	ip -n "$NS" link add br0 type bridge
 	ip -n "$NS" addr add "$NET.1/24" dev br0
 	ip -n "$NS" link set br0 up
+	ip -n "$NS" link set lo up
 }
 
 teardown() {
@@ -37,22 +38,41 @@ tap_of() {
 	vm-status --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["interfaces"][0]["tap"])'
 }
 
-# host_ping ADDR: two pings from the namespace, within 20 s. The ping is
-# the guest's busybox: the host may have none.
-host_ping() {
-	[ -x "$TEST_DIR/busybox" ] ||
-		gzip -dc "$GUEST_DIR/initrd.img" | (cd "$TEST_DIR" && cpio -i --quiet --to-stdout bin/busybox >busybox)
-	chmod 0755 "$TEST_DIR/busybox"
-	ip netns exec "$NS" "$TEST_DIR/busybox" ping -c 2 -W 2 -w 20 "$1"
+# ns_busybox APPLET [ARG...]: the guest's busybox, in the namespace (the
+# host may have no ping or wget).
+ns_busybox() {
+	if [ ! -x "$TEST_DIR/busybox" ]; then
+		gzip -dc "$GUEST_DIR/initrd.img" |
+			(cd "$TEST_DIR" && cpio -i --quiet --to-stdout bin/busybox >busybox)
+		chmod 0755 "$TEST_DIR/busybox"
+	fi
+	ip netns exec "$NS" "$TEST_DIR/busybox" "$@"
 }
 
-# net_guest NAME HOST MAC PEERS: the guest NAME on br0 with MAC and the
-# address $NET.HOST, pinging PEERS (comma-separated) once booted.
+# host_ping ADDR [SECONDS]: two pings from the namespace, within SECONDS (20).
+host_ping() {
+	ns_busybox ping -c 2 -W 2 -w "${2:-20}" "$1"
+}
+
+# http_get HOST:PORT/PATH: the body, from the namespace, within 20 s.
+http_get() {
+	ip netns exec "$NS" /usr/bin/python3 -c '
+import sys, urllib.request
+try:
+    sys.stdout.write(urllib.request.urlopen("http://" + sys.argv[1], timeout=20).read().decode())
+except OSError as e:
+    sys.exit(str(e))
+' "$1"
+}
+
+# net_guest NAME HOST MAC PEERS [CHILDREN]: the guest NAME on br0 with
+# MAC, the address $NET.HOST and the interface's CHILDREN, pinging PEERS
+# (comma-separated) once booted.
 net_guest() {
 	root_disk "$TEST_DIR/$1.img"
 	make_guest "$1" "$TEST_DIR/$1.img" "vmkit-marker-$1" \
-		"<interface type='bridge'><source bridge='br0'/><mac address='$3'/><model type='virtio'/></interface>" \
-		"vmkit.ip=$NET.$2/24 vmkit.ping=$4"
+		"<interface type='bridge'><source bridge='br0'/><mac address='$3'/><model type='virtio'/>${5:-}</interface>" \
+		"vmkit.ip=$NET.$2/24${4:+ vmkit.ping=$4}"
 }
 
 # qemu_net_fds NAME: QEMU's fds that reach a network, one a line, sorted:
@@ -110,8 +130,8 @@ PY
 
 	# each guest reaches the other and the bridge (the init pings each
 	# peer at most 60 times, once a second)
-	wait_line g1 "$pid1" "^vmkit-guest: NET $NET.11/24" 120
-	wait_line g2 "$pid2" "^vmkit-guest: NET $NET.12/24" 120
+	wait_line g1 "$pid1" "^vmkit-guest: NET $NET.11/24 carrier 1" 120
+	wait_line g2 "$pid2" "^vmkit-guest: NET $NET.12/24 carrier 1" 120
 	for g in g1:$pid1:$NET.12 g1:$pid1:$NET.1 g2:$pid2:$NET.11 g2:$pid2:$NET.1; do
 		IFS=: read -r name pid peer <<<"$g"
 		wait_line "$name" "$pid" "^vmkit-guest: PING $peer \(OK\|LOST\)" 90
@@ -142,4 +162,37 @@ PY
 	run -0 vm-stop --force g2
 	run -1 vm-status g1
 	run -1 vm-status g2
+}
+
+@test "<link state='down'>: the guest has no carrier and no traffic until set_link brings it up" {
+	local pid
+	run -0 ip netns exec "$NS" vm-start "$(net_guest down 21 52:54:00:d7:07:15 "" "<link state='down'/>")"
+	pid=$(qemu_pid down)
+	wait_line down "$pid" "^vmkit-guest: NET $NET.21/24 carrier" 120
+	grep -q "^vmkit-guest: NET $NET.21/24 carrier 0" "$TEST_DIR/down.serial"
+	run -1 host_ping "$NET.21" 4
+	assert_output --partial "0 packets received"
+	run -0 qmp down set_link '{"name": "net0", "up": true}'
+	run -0 host_ping "$NET.21"
+	assert_output --partial "2 packets received"
+}
+
+@test "a user interface's <portForward> reaches the guest's server from the host's loopback" {
+	local pid xml marker=vmkit-marker-fwd
+	root_disk "$TEST_DIR/fwd.img"
+	xml=$(make_guest fwd "$TEST_DIR/fwd.img" "$marker" \
+		"<interface type='user'><portForward proto='tcp' address='127.0.0.1'><range start='18080' to='8080'/></portForward></interface>" \
+		"vmkit.ip=10.0.2.15/24 vmkit.httpd=8080")
+	run -0 ip netns exec "$NS" vm-start "$xml"
+	pid=$(qemu_pid fwd)
+	wait_line fwd "$pid" '^vmkit-guest: HTTPD 8080' 120
+	run -0 http_get 127.0.0.1:18080/marker
+	assert_output "$marker"
+	# only the port asked for, and only on loopback
+	run -0 ip netns exec "$NS" ss -Hltn
+	assert_output --regexp '^LISTEN +[0-9]+ +[0-9]+ +127\.0\.0\.1:18080 '
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 vm-stop --force fwd
+	run -1 http_get 127.0.0.1:18080/marker
+	assert_output --partial "Connection refused"
 }
