@@ -35,9 +35,10 @@ usage(void)
 	       "  -h, --help        show this help\n\n"
 	       "QEMU runs unprivileged, with a fixed environment, from '/'; with\n"
 	       "user_range in vmkit.conf under a uid of the domain's own.\n\n"
-	       "Exit status: 0 started, 1 already running, a disk is in use or\n"
-	       "no uid of user_range is free, 2 usage, 3 invalid domain XML, config,\n"
-	       "run directory or lockspace, 4 system or QEMU failure.\n"
+	       "Exit status: 0 started, 1 already running, a disk or an interface's\n"
+	       "MAC address is in use or no uid of user_range is free, 2 usage,\n"
+	       "3 invalid domain XML, config, run directory or lockspace, 4 system\n"
+	       "or QEMU failure.\n"
 	       "With --all: 0 when every marked domain runs, else the highest\n"
 	       "status among the domains that failed.\n",
 	       program_invocation_short_name, program_invocation_short_name,
