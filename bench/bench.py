@@ -62,11 +62,12 @@ class Lab:
                 os.chmod(files[i], 0o600)
         return files
 
-    def domain(self, name, disks):
+    def domain(self, name, disks, devices=""):
+        """A domain with DISKS (qcow2, as vda, vdb, ...) and DEVICES (XML)."""
         xml = "".join(
             "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
             "<source file='%s'/><target dev='vd%s' bus='virtio'/></disk>"
-            % (d, chr(ord('a') + i)) for i, d in enumerate(disks))
+            % (d, chr(ord('a') + i)) for i, d in enumerate(disks)) + devices
         path = os.path.join(self.dir, name + ".xml")
         with open(path, "w") as f:
             f.write("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory>"

@@ -29,14 +29,9 @@ def open_tap(name):
 
 
 def domain(lab):
-    nics = "".join("<interface type='bridge'><source bridge='br0'/><mac address='%s'/>"
-                   "<model type='virtio'/></interface>" % m for m in MACS)
-    path = os.path.join(lab.dir, NAME + ".xml")
-    with open(path, "w") as f:
-        f.write("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory>"
-                "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                "<devices>%s</devices></domain>" % (lab.accel, NAME, nics))
-    return path
+    return lab.domain(NAME, [], "".join(
+        "<interface type='bridge'><source bridge='br0'/><mac address='%s'/>"
+        "<model type='virtio'/></interface>" % m for m in MACS))
 
 
 def rows(lab, n):
