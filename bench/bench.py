@@ -216,6 +216,7 @@ def main():
                     help="also time vm-start against the one built from REV")
     args = ap.parse_args()
     acc = accel()
+    load = [os.getloadavg()[0]]
     lab = Lab(acc)
     rows = []
     try:
@@ -235,7 +236,8 @@ def main():
             rows.append(bench_before(lab, args.n, args.before))
     finally:
         lab.close()
-    write(args.out, rows, acc, args.n)
+    load.append(os.getloadavg()[0])
+    write(args.out, rows, acc, args.n, load)
 
 
 def shared_libs(cmd):
@@ -245,14 +247,15 @@ def shared_libs(cmd):
     return [n for n in names if not n.startswith(("libc.so", "linux-vdso"))]
 
 
-def write(out, rows, acc, n):
+def write(out, rows, acc, n, load):
     with open(out, "w") as f:
         f.write("# Benchmarks\n\nWritten by `python3 bench/bench.py -n %d` (as root, after "
                 "`scripts/setup-host`, in a built tree). Each row is the median (and the minimum) of %d "
                 "interleaved rounds of the measured command and its baseline, in the same "
                 "run, with the run directory on tmpfs as /run is. Machine: %d cores, "
-                "accelerator %s, %s. Shared libraries vm-attach loads besides libc: %s.\n\n"
-                % (n, n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"),
+                "accelerator %s, %s, 1-minute load average %.1f at the start and %.1f at "
+                "the end. Shared libraries vm-attach loads besides libc: %s.\n\n"
+                % (n, n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"), load[0], load[1],
                    ", ".join(shared_libs("vm-attach")) or "none"))
         f.write("| measured | median ms | baseline median ms | ratio of medians | ratio of minimums |\n"
                 "|---|---|---|---|---|\n")
