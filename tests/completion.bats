@@ -27,7 +27,7 @@ complete_words() {
 @test "sourcing the script registers a completion function for every command" {
 	run -0 complete -p vm-stop
 	assert_output "complete -F _vmkit_vm_stop vm-stop"
-	for c in vm-start vm-status vm-lock vm-attach; do
+	for c in vm-start vm-status vm-lock vm-attach vm-console; do
 		run -0 complete -p "$c"
 	done
 }
@@ -82,4 +82,21 @@ complete_words() {
 	assert_line "$TEST_DIR/a.qcow2"
 	run -0 complete_words vm-lock status --domain ""
 	assert_output "l"
+}
+
+@test "vm-console completes its options, serial port numbers and running domains" {
+	run -0 vm-start "$(make_domain web1)"
+	run -0 vm-start "$(make_domain db)"
+	run -0 complete_words vm-console ""
+	assert_output "$(printf 'db\nweb1')"
+	run -0 complete_words vm-console --serial 1 w
+	assert_output "web1"
+	run -0 complete_words vm-console --serial ""
+	assert_output "$(printf '0\n1\n2\n3')"
+	run -0 complete_words vm-console -e ""
+	assert_output ""
+	run -0 complete_words vm-console web1 ""
+	assert_output ""
+	run -0 complete_words vm-console --f
+	assert_output "--force"
 }

@@ -123,17 +123,26 @@ kill_qemu() {
 	wait_gone "$pid"
 }
 
-# Liveness from another process: is the domain's liveness file locked?
-alive_lock_held() {
-	python3 - "$VMKIT_RUNDIR/domains/$1/alive" <<'PY'
+# lock_held FILE: from another process, whether byte 0 of FILE is locked
+# (a missing FILE is not).
+lock_held() {
+	python3 - "$1" <<'PY'
 import fcntl, struct, sys, os
-fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+except FileNotFoundError:
+    sys.exit(1)
 try:
     fcntl.fcntl(fd, 37, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 1, 0))  # F_OFD_SETLK
 except OSError:
     sys.exit(0)
 sys.exit(1)
 PY
+}
+
+# Liveness from another process: is the domain's liveness file locked?
+alive_lock_held() {
+	lock_held "$VMKIT_RUNDIR/domains/$1/alive"
 }
 
 # wait_gone PID: waits up to 10 s for the process to exit, not to be
@@ -208,7 +217,10 @@ fd_report_emulator() {
 # identity) in the lockspace; its liveness fd on the alive file; the
 # monitor's listening socket; and each of its disk images once (vm-start
 # opens them and passes them with -add-fd), read-only when <readonly/>;
-# and per tap interface its tap (/dev/net/tun) and its MAC's lease.
+# and per tap interface its tap (/dev/net/tun) and its MAC's lease;
+# per display with a passwd its memfd, per SPICE socket its directory
+# spice/ (O_PATH), per leased port its lease (in RUNDIR/leases, as a
+# port is this host's).
 # A new kind of fd handed to QEMU is one more entry here.
 assert_qemu_fds() {
 	python3 - "$VMKIT_RUNDIR/domains/$1" "${2:-$VMKIT_RUNDIR/leases}" <<'PY'
@@ -228,6 +240,13 @@ allowed += ['* ' + lease(d['path']) for d in st['disks'] if d['lease'] != 'none'
 allowed += ['* ' + lease(d['identity']) for d in st['disks'] if d.get('identity')]
 allowed += ['* ' + lease('mac:' + i['mac']) for i in st.get('interfaces', []) if i['lease']]
 allowed += ['* rw /dev/net/tun' for i in st.get('interfaces', [])]
+local = os.path.join(os.path.dirname(os.path.dirname(dom)), 'leases')
+allowed += ['* rw ' + os.path.join(local, hashlib.sha256(('port:%d' % d['port']).encode()).hexdigest())
+            for d in st.get('displays', []) if d.get('lease')]
+allowed += ['* r %s/spice' % dom for d in st.get('displays', [])
+            if d['type'] == 'spice' and d.get('socket')]
+allowed += ['* rw /memfd:vmkit-passwd (deleted)'
+            for e in ET.parse(dom + '/domain.xml').iter('graphics') if e.get('passwd')]
 ro = {t.get('dev') for e in ET.parse(dom + '/domain.xml').iter('disk')
       if e.find('readonly') is not None for t in e.iter('target')}
 images = ['* %s %s' % ('r' if d['target'] in ro else 'rw', d['path'])

@@ -340,7 +340,8 @@ SH
 	[ "$(stat -c %U /proc/$pid)" = "$QEMU_USER" ]
 	grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$pid/status
 	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]
-	run -0 as_user vm-status sess
+	run -0 as_user vm-status --json sess
+	[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["uid"])' "$output")" = "$(id -u "$QEMU_USER")" ]
 	run -0 as_user vm-stop --force sess
 	wait_gone "$pid"
 	[ "$(stat -c %U:%a "$TEST_DIR/home/a.qcow2")" = "$QEMU_USER:600" ]

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,14 +21,38 @@ usage(void)
 	       "user_range in vmkit.conf) gets a note on stderr: it is not isolated.\n"
 	       "States: running, paused, starting, crashed, unresponsive,\n"
 	       "and damaged (a status file that cannot be read).\n"
-	       "With NAME, show that domain only and exit 0 when its QEMU\n"
-	       "process is alive, 1 when not.\n\n"
+	       "With NAME, show that domain only, and where each of its displays\n"
+	       "listens, and exit 0 when its QEMU process is alive, 1 when not.\n\n"
 	       "Options:\n"
 	       "  -j, --json  print JSON (see vm-status(1))\n"
 	       "  -h, --help  show this help\n\n"
 	       "Exit status: 0 done or alive, 1 not running, 2 usage,\n"
 	       "3 invalid NAME or run directory, 4 system failure.\n",
 	       program_invocation_short_name);
+}
+
+/* Where each display listens: what vncviewer and remote-viewer are given. */
+static json_object *
+displays_json(const struct vm_info *i)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t k = 0; k < i->ndisplays; k++) {
+		const struct vm_status_display *d = &i->displays[k];
+		json_object *e = json_object_new_object();
+		char path[PATH_MAX];
+
+		json_object_object_add(e, "type", json_object_new_string(d->type));
+		if (d->socket[0]) {
+			snprintf(path, sizeof(path), "%s/%s", i->dir, d->socket);
+			json_object_object_add(e, "socket", json_object_new_string(path));
+		} else {
+			json_object_object_add(e, "address", json_object_new_string(d->address));
+			json_object_object_add(e, "port", json_object_new_int(d->port));
+		}
+		json_object_array_add(a, e);
+	}
+	return a;
 }
 
 static json_object *
@@ -57,13 +83,16 @@ info_json(const struct vm_info *i)
 		}
 		json_object_object_add(o, "interfaces", a);
 	}
+	if (i->ndisplays)
+		json_object_object_add(o, "displays", displays_json(i));
 	return o;
 }
 
 static void
 print_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -75,6 +104,21 @@ print_line(const struct vm_info *i)
 	if (i->pid)
 		snprintf(pid, sizeof(pid), "%d", (int)i->pid);
 	printf("%-20s %-12s %-8s %s\n", i->name, i->state, pid, i->uuid);
+}
+
+/* One line each, for people: "  vnc  PATH", or "  vnc  ADDRESS:PORT" ([v6]:PORT). */
+static void
+print_displays(const struct vm_info *i)
+{
+	for (size_t k = 0; k < i->ndisplays; k++) {
+		const struct vm_status_display *d = &i->displays[k];
+
+		if (d->socket[0])
+			printf("  %-6s %s/%s\n", d->type, i->dir, d->socket);
+		else
+			printf(strchr(d->address, ':') ? "  %-6s [%s]:%u\n" : "  %-6s %s:%u\n",
+			       d->type, d->address, d->port);
+	}
 }
 
 /* On stderr, so that scripts reading the lines are not disturbed. */
@@ -102,6 +146,7 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			print_json(info_json(&one));
 		else {
 			print_line(&one);
+			print_displays(&one);
 			note_shared(&one);
 		}
 		vm_info_clear(&one);

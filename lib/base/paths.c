@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int
@@ -299,4 +302,25 @@ vm_paths_canonical(const char *path, char **canon, struct vm_error *err)
 				    "cannot access disk '%s'", path);
 	*canon = real;
 	return 0;
+}
+
+int
+vm_paths_connect(int pathfd, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pathfd);
+	/* SO_SNDTIMEO bounds a connect() too; 0 would mean forever */
+	if (timeout_ms >= 0) {
+		int ms = timeout_ms ?: 1;
+		struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	return steal_fd(fd);
 }

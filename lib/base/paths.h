@@ -83,4 +83,14 @@ char *vm_paths_autostart_dir(const char *conf_path);
  */
 int vm_paths_canonical(const char *path, char **canon, struct vm_error *err);
 
+/*
+ * Connects a new stream socket (O_CLOEXEC) to the unix socket that
+ * PATHFD, an O_PATH fd of it, refers to, through its /proc/self/fd magic
+ * link: the name is short whatever the socket's path, and no symlink is
+ * followed after the caller checked the inode. connect() blocks while
+ * the listener's backlog is full; TIMEOUT_MS (-1: forever) bounds that
+ * wait, which then fails with EAGAIN. Returns the fd, or -1 with errno.
+ */
+int vm_paths_connect(int pathfd, int timeout_ms);
+
 #endif

@@ -2,6 +2,7 @@
 #include "clock.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #define CLOSED "qemu closed the monitor connection"
 /* query-qmp-schema is a few hundred KiB; anything far larger is not QEMU */
@@ -360,11 +360,10 @@ int
 vm_qmp_connect(int dirfd, const char *name, int timeout_ms, struct vm_qmp **qmp,
 	       struct vm_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	long long dl = deadline(timeout_ms);
 	cleanup_close int path = -1;
-	cleanup_close int fd = -1;
 	struct stat st;
+	int fd;
 
 	/*
 	 * sun_path holds 108 bytes, less than a run directory may need. So
@@ -379,29 +378,16 @@ vm_qmp_connect(int dirfd, const char *name, int timeout_ms, struct vm_qmp **qmp,
 				    name);
 	if (fstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qmp socket '%s' is not a socket", name);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* QEMU serves one client at a time: the backlog may be full. Later
+	 * I/O is poll() with MSG_DONTWAIT. */
+	fd = vm_paths_connect(path, timeout_ms);
+	if (fd < 0 && errno == EAGAIN)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "timed out connecting to qmp socket '%s'",
+				    name);
 	if (fd < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create qmp socket");
-	/*
-	 * connect() blocks while the listener's backlog is full (QEMU
-	 * serves one client at a time); SO_SNDTIMEO bounds that wait, and
-	 * 0 would mean forever. Later I/O is poll() with MSG_DONTWAIT.
-	 */
-	if (timeout_ms >= 0) {
-		int ms = timeout_ms ?: 1;
-		struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
-
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EAGAIN)
-			return vm_error_set(err, VM_EXIT_SYSTEM,
-					    "timed out connecting to qmp socket '%s'", name);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot connect to qmp socket '%s'",
 				    name);
-	}
-	return vm_qmp_open_fd(steal_fd(fd), remaining(dl), qmp, err);
+	return vm_qmp_open_fd(fd, remaining(dl), qmp, err);
 }
 
 int

@@ -66,6 +66,16 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 	info->ifaces = steal_ptr(st->ifaces);
 	info->nifaces = st->nifaces;
 	st->nifaces = 0;
+	info->displays = steal_ptr(st->displays);
+	info->ndisplays = st->ndisplays;
+	st->ndisplays = 0;
+	if (info->ndisplays &&
+	    asprintf(&info->dir, "%s/domains/%s", paths->rundir, info->name) < 0) {
+		info->dir = NULL;
+		vm_status_free(st);
+		vm_info_clear(info);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot show domain '%s'", name);
+	}
 	info->alive = vm_rundir_alive(dirfd);
 	if (info->alive) {
 		info->pid = vm_rundir_qemu_pid(dirfd);
@@ -82,6 +92,11 @@ vm_info_clear(struct vm_info *info)
 	free(info->ifaces);
 	info->ifaces = NULL;
 	info->nifaces = 0;
+	free(info->displays);
+	info->displays = NULL;
+	info->ndisplays = 0;
+	free(info->dir);
+	info->dir = NULL;
 }
 
 static int

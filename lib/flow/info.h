@@ -29,6 +29,9 @@ struct vm_info {
 	bool own_uid;			/* from user_range: isolated from other domains */
 	struct vm_status_iface *ifaces; /* the tap interfaces; vm_info_clear() frees them */
 	size_t nifaces;
+	struct vm_status_display *displays; /* vm_info_clear() frees them */
+	size_t ndisplays;
+	char *dir; /* the domain's run directory, where a display's socket is */
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */

@@ -9,6 +9,7 @@
 #include "spawn.h"
 #include "qmp.h"
 #include "disks.h"
+#include "display.h"
 #include "rundir.h"
 #include "status.h"
 #include "tapdev.h"
@@ -53,9 +54,11 @@ struct start {
 	struct vm_image *images; /* each disk's open files, for QEMU */
 	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
 	int *tapfds;		 /* taps[i].fds[0], for the command line */
-	size_t nlabelled;	 /* disks 0..n-1 may carry our label */
-	bool change_id;		 /* not in session mode */
-	bool own_uid;		 /* lease a uid of its own from user_range */
+	struct vm_display_ctx display_ctx;
+	struct vm_displays displays;
+	size_t nlabelled; /* disks 0..n-1 may carry our label */
+	bool change_id;	  /* not in session mode */
+	bool own_uid;	  /* lease a uid of its own from user_range */
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
@@ -378,6 +381,22 @@ make_taps(struct start *s, struct vm_error *err)
 	return 0;
 }
 
+/* Where each display listens, made before QEMU runs, for the uid QEMU runs as. */
+static int
+open_displays(struct start *s, struct vm_error *err)
+{
+	s->display_ctx = (struct vm_display_ctx){
+		.lm = s->ctx.lm,
+		.dirfd = s->dl->dirfd,
+		.change_id = s->change_id,
+		.uid = s->ctx.label.uid,
+		.gid = s->ctx.label.gid,
+		.held = &s->held,
+		.st = &s->st,
+	};
+	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
+}
+
 /* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
 static void
 close_taps(struct start *s)
@@ -448,12 +467,13 @@ spawn(struct start *s, struct vm_error *err)
 	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
 		return -1;
-	if (qemu_env(s, env, err) < 0 ||
-	    vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds, &argv, err) < 0) {
+	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds,
+						      s->displays.runs, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces, &nkeep);
+	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces + 2 * s->displays.n,
+			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
 		vm_argv_free(&argv);
@@ -465,6 +485,7 @@ spawn(struct start *s, struct vm_error *err)
 	for (size_t i = 0; i < s->dom->nifaces; i++)
 		if (s->tapfds[i] >= 0)
 			keep[nkeep++] = s->tapfds[i];
+	vm_display_keep(&s->displays, keep, &nkeep);
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -510,6 +531,9 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = set_links(s, qmp, err);
+	if (r == 0)
+		r = vm_display_hand_over(&s->display_ctx, s->dom, &s->displays, qmp,
+					 QMP_START_TIMEOUT_MS, err);
 	if (r == 0 && !paused)
 		r = vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);
@@ -534,6 +558,7 @@ unwind(struct start *s)
 	vm_leaseset_release(&s->held);
 	close_images(s);
 	close_taps(s);
+	vm_display_close(&s->displays);
 	vm_rundir_remove_runtime(s->dl, &ignored);
 	vm_rundir_remove_status(s->dl->dirfd, &ignored);
 }
@@ -545,8 +570,9 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.root_ports = vm_controller_root_ports(s->dom);
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
-	s->st.uid = s->ctx.label.uid;
-	s->st.gid = s->ctx.label.gid;
+	/* in session mode QEMU keeps the caller's ids, which label.uid never holds */
+	s->st.uid = s->change_id ? s->ctx.label.uid : geteuid();
+	s->st.gid = s->change_id ? s->ctx.label.gid : getegid();
 	s->st.own_uid = s->own_uid;
 	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
@@ -591,7 +617,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (make_taps(s, err) < 0 || spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || spawn(s, err) < 0)
 		goto fail;
 	vm_hook("start:taps-passed");
 	/* QEMU has its own copies of the image and tap fds now */
@@ -606,6 +632,8 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 			startup_failure(s, err);
 		goto fail;
 	}
+	/* QEMU has its own copies of the display sockets and passwds now */
+	vm_display_close(&s->displays);
 	vm_hook("start:resumed");
 	s->st.state = VM_RUN_RUNNING;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
@@ -680,7 +708,9 @@ out:
 	vm_leaseset_release(&s.held);
 	close_images(&s);
 	close_taps(&s);
+	vm_display_close(&s.displays);
 	free(s.st.ifaces);
+	free(s.st.displays);
 	for (size_t i = 0; i < s.st.ndisks; i++)
 		vm_status_disk_clear(&s.st.disks[i]);
 	free(s.st.disks);

@@ -40,7 +40,8 @@ bool
 vm_lease_local(const char *resource)
 {
 	return strncmp(resource, VM_LEASE_INODE_PREFIX, strlen(VM_LEASE_INODE_PREFIX)) == 0 ||
-	       strncmp(resource, VM_LEASE_BLOCKDEV_PREFIX, strlen(VM_LEASE_BLOCKDEV_PREFIX)) == 0;
+	       strncmp(resource, VM_LEASE_BLOCKDEV_PREFIX, strlen(VM_LEASE_BLOCKDEV_PREFIX)) == 0 ||
+	       strncmp(resource, VM_LEASE_PORT_PREFIX, strlen(VM_LEASE_PORT_PREFIX)) == 0;
 }
 
 const char *
@@ -73,6 +74,7 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 	size_t n = 0;
 	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
 	const char *mac = resource + strlen(VM_LEASE_MAC_PREFIX);
+	const char *port = resource + strlen(VM_LEASE_PORT_PREFIX);
 
 	vm_lockmgr_holders(lm, resource, &names, &n);
 	if (has_prefix(resource, VM_LEASE_MAC_PREFIX) && n)
@@ -81,6 +83,10 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 	else if (has_prefix(resource, VM_LEASE_MAC_PREFIX))
 		vm_error_set(err, VM_EXIT_NO,
 			     "MAC address '%s' is in use by another host or process", mac);
+	else if (has_prefix(resource, VM_LEASE_PORT_PREFIX) && n)
+		vm_error_set(err, VM_EXIT_NO, "port %s is in use by domain '%s'", port, names[0]);
+	else if (has_prefix(resource, VM_LEASE_PORT_PREFIX))
+		vm_error_set(err, VM_EXIT_NO, "port %s is in use by another host or process", port);
 	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX) && n)
 		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by domain '%s'", uuid,
 			     names[0]);

@@ -54,6 +54,12 @@
 #define VM_LEASE_UID_PREFIX "uid:"
 /* ... and of each interface's MAC, this prefix and the MAC in lower case. */
 #define VM_LEASE_MAC_PREFIX "mac:"
+/* ... and of the console of its serial port N (vm-console), this prefix,
+ * the UUID, a colon and N. */
+#define VM_LEASE_CONSOLE_PREFIX "console:"
+/* ... and of each display's TCP port, this prefix and the decimal port:
+ * a port is this host's, so its lease stays local (vm_lease_local()). */
+#define VM_LEASE_PORT_PREFIX "port:"
 /* Resources that name a file by what it is on this host only: an
  * inode, or a block device's numbers (disk_identity.h makes them, and
  * spells the prefixes again, as the lock manager includes no host code). */
@@ -83,7 +89,7 @@ bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
 /* Whether RESOURCE means something on this host only ("inode:",
- * "blockdev:"), so that its lease must not go to a shared lockspace. */
+ * "blockdev:", "port:"), so that its lease must not go to a shared lockspace. */
 bool vm_lease_local(const char *resource);
 
 /*

@@ -9,10 +9,21 @@ static const struct controller {
 	const char *type, *model; /* model NULL: no model attribute */
 	unsigned first, last;	  /* of index */
 	bool q35;		  /* only a q35 machine has it */
+	enum vm_usb usb;	  /* type usb: which */
 } controllers[] = {
-	{ "pci", "pcie-root", 0, 0, true },	{ "pci", "pcie-root-port", 1, 255, true },
-	{ "usb", "none", 0, 0, false },		{ "sata", NULL, 0, 0, false },
-	{ "scsi", "virtio-scsi", 0, 0, false },
+	{ "pci", "pcie-root", 0, 0, true, VM_USB_NONE },
+	{ "pci", "pcie-root-port", 1, 255, true, VM_USB_NONE },
+	{ "usb", "none", 0, 0, false, VM_USB_NONE },
+	{ "usb", "piix3-uhci", 0, 0, false, VM_USB_PIIX3_UHCI },
+	{ "usb", "qemu-xhci", 0, 0, false, VM_USB_QEMU_XHCI },
+	{ "sata", NULL, 0, 0, false, VM_USB_NONE },
+	{ "scsi", "virtio-scsi", 0, 0, false, VM_USB_NONE },
+};
+
+/* QEMU's device for each USB controller, its id "usb" and so its bus "usb.0", as libvirt's. */
+static const char *const usb_devices[] = {
+	[VM_USB_PIIX3_UHCI] = "piix3-usb-uhci",
+	[VM_USB_QEMU_XHCI] = "qemu-xhci",
 };
 
 static int
@@ -44,6 +55,8 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	    c->dom->pcie_root_ports++ == VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
+	if (vm_devices_streq(type, "usb"))
+		c->dom->usb = k->usb;
 	c->controller_model = k->model;
 	return 0;
 }
@@ -86,13 +99,31 @@ vm_controller_root_ports(const struct vm_domain *dom)
 	return !vm_domain_is_q35(dom) ? 0 : dom->pcie_root_ports ? dom->pcie_root_ports : 4;
 }
 
+/*
+ * The USB controller, after the root ports so that it finds a free slot
+ * of pcie.0 as boot-time devices do; piix3-uhci on pc where libvirt puts
+ * it, as function 2 of the PIIX3 in slot 1.
+ */
+static int
+usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+
+	if (dom->usb == VM_USB_NONE)
+		return 0;
+	vm_argv_opt_add(&o, "%s,id=usb", usb_devices[dom->usb]);
+	if (dom->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
+		vm_argv_opt_add(&o, ",bus=pci.0,addr=0x1.0x2");
+	return vm_argv_opt_push(a, "-device", &o, err);
+}
+
 static int
 controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
 {
 	unsigned n = vm_controller_root_ports(d->dom);
 
 	if (!vm_domain_is_q35(d->dom))
-		return 0;
+		return usb_argv(a, d->dom, err);
 	/*
 	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
 	 * without ACPI cannot answer: use native PCIe hotplug then. A port
@@ -113,7 +144,7 @@ controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_er
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}
-	return 0;
+	return usb_argv(a, d->dom, err);
 }
 
 static const struct vm_xmlcheck_attr controller_attrs[] = {

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The device classes, in the order of their QEMU arguments and end checks. */
+/* The device classes, in the order of their QEMU arguments and end checks:
+ * the primary video first, as it takes the PCI slot libvirt gives it. */
 static const struct vm_devices_class *const classes[] = {
-	&vm_controller_class, &vm_disk_class, &vm_net_class, &vm_serial_class, &vm_lease_def_class,
+	&vm_video_class,  &vm_graphics_class,  &vm_controller_class, &vm_disk_class,  &vm_net_class,
+	&vm_serial_class, &vm_lease_def_class, &vm_input_class,	     &vm_sound_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))
@@ -29,21 +31,10 @@ static const struct vm_xmlcheck_attr memballoon_attrs[] = {
 	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_attr input_attrs[] = { { "type", "mouse|keyboard",
-							 VM_XMLCHECK_REQUIRED },
-						       { "bus", "ps2", VM_XMLCHECK_OPTIONAL },
-						       { NULL } };
-
-static const struct vm_xmlcheck_elem others[] = {
-	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
-	{ "memballoon", .attrs = memballoon_attrs },
-	{ "input", .attrs = input_attrs, .multi = true },
-	{ "graphics", .multi = true,
-	  .reject = "vmkit runs guests without a display: use a <serial> console" },
-	{ "video", .multi = true,
-	  .reject = "vmkit runs guests without a display: use a <serial> console" },
-	{ NULL }
-};
+static const struct vm_xmlcheck_elem others[] = { { "emulator", .content = VM_XMLCHECK_TEXT,
+						    .begin = emulator_begin },
+						  { "memballoon", .attrs = memballoon_attrs },
+						  { NULL } };
 
 /* Room for the elements of every class and the others. */
 #define CHILDREN_MAX 32
@@ -105,6 +96,15 @@ vm_devices_clear(struct vm_domain *dom)
 }
 
 /* What the handlers of several classes share */
+
+unsigned
+vm_devices_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vm_devices_streq(names[i], s))
+			return i;
+	return 0;
+}
 
 void *
 vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size)

@@ -27,6 +27,11 @@ struct vm_domain_ctx {
 	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
 	struct vm_iface *iface;	      /* the <interface> being read */
 	struct vm_lease_def *lease;   /* the <lease> being read */
+	struct vm_graphics *graphics; /* the <graphics> being read */
+	unsigned graphics_listens;    /* its <listen> children so far */
+	struct vm_video *video;	      /* the <video> being read */
+	bool video_model;	      /* it has its <model> */
+	struct vm_sound *sound;	      /* the <sound> being read */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -44,9 +49,10 @@ struct vm_domain_ctx {
 /* What a class's arguments are built from. */
 struct vm_devices_argv {
 	const struct vm_domain *dom;
-	const struct vm_image *images; /* one per disk of DOM (vm_qemu_argv()) */
-	const int *tapfds;	       /* one per interface of DOM, -1 for user */
-	bool placeholders;	       /* --print-argv: no fds, "<NODE>" instead */
+	const struct vm_image *images;		/* one per disk of DOM (vm_qemu_argv()) */
+	const int *tapfds;			/* one per interface of DOM, -1 for user */
+	const struct vm_graphics_run *displays; /* one per graphics of DOM */
+	bool placeholders;			/* --print-argv: no fds, "<NODE>" instead */
 };
 
 struct vm_devices_class {
@@ -65,6 +71,10 @@ extern const struct vm_devices_class vm_disk_class;
 extern const struct vm_devices_class vm_net_class;
 extern const struct vm_devices_class vm_serial_class;
 extern const struct vm_devices_class vm_lease_def_class;
+extern const struct vm_devices_class vm_graphics_class;
+extern const struct vm_devices_class vm_video_class;
+extern const struct vm_devices_class vm_input_class;
+extern const struct vm_devices_class vm_sound_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by
@@ -93,6 +103,8 @@ vm_devices_streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
+unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */

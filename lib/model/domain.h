@@ -22,9 +22,13 @@
 #include <uuid/uuid.h>
 #include "disk.h"
 #include "error.h"
+#include "graphics.h"
+#include "input.h"
 #include "lease_def.h"
 #include "net.h"
 #include "serial.h"
+#include "sound.h"
+#include "video.h"
 
 #define VM_NAME_MAX 64
 
@@ -39,6 +43,9 @@ struct vm_seclabel {
 };
 
 enum vm_on_poweroff { VM_POWEROFF_DESTROY, VM_POWEROFF_PRESERVE };
+
+/* The USB controller (controller.c); NONE: model='none', or none at all. */
+enum vm_usb { VM_USB_NONE, VM_USB_PIIX3_UHCI, VM_USB_QEMU_XHCI };
 
 struct vm_domain {
 	char *file;  /* path it was read from */
@@ -56,6 +63,7 @@ struct vm_domain {
 	enum vm_on_poweroff on_poweroff;
 	char *emulator;		  /* NULL: from vmkit.conf */
 	unsigned pcie_root_ports; /* explicit pcie-root-port controllers */
+	enum vm_usb usb;
 	struct vm_disk *disks;
 	size_t ndisks;
 	struct vm_iface *ifaces;
@@ -64,6 +72,16 @@ struct vm_domain {
 	size_t nchardevs;
 	struct vm_lease_def *leases;
 	size_t nleases;
+	struct vm_graphics *graphics;
+	size_t ngraphics;
+	struct vm_video *videos;
+	size_t nvideos;
+	struct vm_input *inputs;
+	size_t ninputs;
+	struct vm_sound *sounds;
+	size_t nsounds;
+	struct vm_audio *audios;
+	size_t naudios;
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */

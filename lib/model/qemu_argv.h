@@ -21,10 +21,14 @@ struct vm_image;
  * open files of each disk with a source (image.h), which QEMU inherits
  * and opens as /dev/fdset/N: no image is named by its path. TAPFDS, one
  * per interface of DOM, are the open taps of those that have one (net.h),
- * "<hostnetN>" with MONITOR_FD -1; NULL when DOM has none.
+ * "<hostnetN>" with MONITOR_FD -1; NULL when DOM has none. DISPLAYS,
+ * one per graphics of DOM, are what vm-start made for each (graphics.h:
+ * its passwd's memfd, the directory or port of a SPICE server); NULL
+ * likewise.
  */
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-		 const struct vm_image *images, const int *tapfds, struct vm_argv *argv,
+		 const struct vm_image *images, const int *tapfds,
+		 const struct vm_graphics_run *displays, struct vm_argv *argv,
 		 struct vm_error *err);
 
 /* The QEMU trace event that logs each shutdown request and its cause. */

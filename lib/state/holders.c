@@ -76,6 +76,14 @@ status_resources(const struct vm_status *st, struct resources *rs)
 		snprintf(mac, sizeof(mac), VM_LEASE_MAC_PREFIX "%s", st->ifaces[i].mac);
 		resources_add(rs, mac);
 	}
+	for (size_t i = 0; i < st->ndisplays; i++) {
+		char port[sizeof(VM_LEASE_PORT_PREFIX) + 8];
+
+		if (!st->displays[i].lease)
+			continue;
+		snprintf(port, sizeof(port), VM_LEASE_PORT_PREFIX "%u", st->displays[i].port);
+		resources_add(rs, port);
+	}
 }
 
 static void

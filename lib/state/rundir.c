@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,8 +29,12 @@
 #define PID_FILE "pid"
 #define DOMAIN_FILE "domain.xml"
 #define QMP_FILE "qmp.sock"
+#define VNC_FILE "vnc.sock"
+#define SPICE_DIR "spice"
+#define SPICE_FILE "spice.sock"
 #define LOG_FILE "qemu.log"
 #define STATUS_FILE "status.json"
+#define CONSOLE_FILE "console.%u"
 #define STATUS_KEPT "status.json.damaged"
 #define STATUS_MAX (1 << 20)
 #define LOG_MAX (1 << 24)
@@ -353,6 +358,40 @@ vm_rundir_write_pid_raw(int dirfd, pid_t pid)
 }
 
 int
+vm_rundir_write_console(int dirfd, unsigned port, pid_t pid, struct vm_error *err)
+{
+	char name[32], buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	return vm_paths_write_atomic(dirfd, name, buf, n, err);
+}
+
+pid_t
+vm_rundir_console_pid(int dirfd, unsigned port)
+{
+	cleanup_free char *buf = NULL;
+	char name[32], *end;
+	long pid;
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	if (vm_paths_read(dirfd, name, 32, &buf, NULL, NULL) < 0)
+		return 0;
+	pid = strtol(buf, &end, 10);
+	return pid > 1 && pid <= INT_MAX && (*end == '\n' || !*end) ? (pid_t)pid : 0;
+}
+
+void
+vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), CONSOLE_FILE, port);
+	if (vm_rundir_console_pid(dirfd, port) == pid)
+		unlinkat(dirfd, name, 0);
+}
+
+int
 vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struct vm_error *err)
 {
 	if (vm_paths_write_atomic(dl->dirfd, DOMAIN_FILE, xml, len, err) < 0)
@@ -360,11 +399,44 @@ vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len, struc
 	return 0;
 }
 
+/*
+ * spice/ and what is in it: the socket, or whatever else QEMU, whose
+ * directory it is, left there (one level: nothing is followed, and a
+ * directory that is not empty is an error).
+ */
+static int
+remove_spice(int dirfd, struct vm_error *err)
+{
+	int fd = openat(dirfd, SPICE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", SPICE_DIR);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    unlinkat(fd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0 &&
+		    errno == EISDIR)
+			unlinkat(fd, de->d_name, AT_REMOVEDIR);
+	closedir(d);
+	if (unlinkat(dirfd, SPICE_DIR, AT_REMOVEDIR) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'", SPICE_DIR);
+	return 0;
+}
+
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, QMP_FILE, DOMAIN_FILE };
+	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, DOMAIN_FILE };
 
+	if (remove_spice(dl->dirfd, err) < 0)
+		return vm_error_prefix(err, "domain '%s'", dl->name);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)
 			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
@@ -419,22 +491,87 @@ vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct vm_
 	return 0;
 }
 
-/* bind() goes through /proc/self/fd so that a long run directory cannot
- * overflow sun_path. */
-int
-vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
+/*
+ * A listening socket NAME in DIRFD, created with permissions MODE.
+ * bind() goes through /proc/self/fd so that a long run directory cannot
+ * overflow sun_path, and takes its mode from the umask: the socket is
+ * never there with more, and there is no path to chmod through.
+ */
+static int
+listen_unix(int dirfd, const char *name, mode_t mode, const char *what, struct vm_error *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	cleanup_close int fd = -1;
+	mode_t old;
+	int r;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, QMP_FILE);
-	if (unlinkat(dirfd, QMP_FILE, 0) < 0 && errno != ENOENT)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
-				    "cannot remove the old monitor socket");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove the old %s", what);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the monitor socket");
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the %s", what);
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 8) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create the %s", what);
 	return steal_fd(fd);
+}
+
+int
+vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
+{
+	return listen_unix(dirfd, QMP_FILE, 0600, "monitor socket", err);
+}
+
+const char vm_rundir_vnc_name[] = VNC_FILE;
+const char vm_rundir_spice_sock[] = SPICE_FILE;
+const char vm_rundir_spice_path[] = SPICE_DIR "/" SPICE_FILE;
+
+int
+vm_rundir_spice_dir(int dirfd, bool chown, uid_t uid, gid_t gid, struct vm_error *err)
+{
+	cleanup_close int fd = -1;
+
+	if (remove_spice(dirfd, err) < 0)
+		return -1;
+	if (mkdirat(dirfd, SPICE_DIR, 0700) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", SPICE_DIR);
+	fd = openat(dirfd, SPICE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (chown && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0))
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot give '%s' to qemu",
+				    SPICE_DIR);
+	return steal_fd(fd);
+}
+
+int
+vm_rundir_spice_claim(int spice_dirfd, uid_t qemu_uid, struct vm_error *err)
+{
+	cleanup_close int fd = openat(spice_dirfd, SPICE_FILE, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char proc[32];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open qemu's '%s'",
+				    vm_rundir_spice_path);
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != qemu_uid)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "'%s' is not the socket qemu bound: not a socket of uid %u",
+				    vm_rundir_spice_path, (unsigned)qemu_uid);
+	/* through the fd: a path could be swapped by QEMU, whose directory it is */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((st.st_uid != geteuid() && fchownat(fd, "", geteuid(), getegid(), AT_EMPTY_PATH) < 0) ||
+	    chmod(proc, 0600) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot take '%s' from qemu",
+				    vm_rundir_spice_path);
+	return 0;
+}
+
+int
+vm_rundir_vnc_listen(int dirfd, struct vm_error *err)
+{
+	return listen_unix(dirfd, VNC_FILE, 0600, "VNC socket", err);
 }
 
 int

@@ -10,11 +10,18 @@
  *             QEMU's can only say that QEMU is alive, which it is.
  *   pid       written by the QEMU child itself between fork and exec
  *   qmp.sock  QMP monitor, bound by vm-start and inherited by QEMU
+ *   vnc.sock  the VNC display of a <graphics> that listens on a socket,
+ *             bound by vm-start (mode 0600, its user's) and handed to
+ *             QEMU over QMP
+ *   spice/    QEMU's own (mode 0700): its SPICE server binds spice.sock
+ *             in it, which vm-start then gives to its user, mode 0600
  *   qemu.log  QEMU's stderr and the commands' log lines (kept)
  *   domain.xml the domain as started, written once by vm-start
  *   status.json the run state, whose records status.h encodes; set aside
  *             as status.json.damaged by vm-stop --force when it is not
  *             vmkit's
+ *   console.N the pid of the vm-console session that holds the console
+ *             lease of serial port N (written once it holds it)
  * Each is written atomically (paths.h: a ".NAME.tmp" renamed into place)
  * or appended to, and opened below the directory's fd, never followed
  * through a symlink. The lock file and log outlive the domain so that
@@ -91,11 +98,23 @@ pid_t vm_rundir_qemu_pid(int dirfd);
 /* Writes the pid file; async-signal-safe, for the child before exec. */
 int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
 
+/*
+ * The record of the vm-console session PID that holds the console of
+ * serial port PORT. Only a name for messages and for --force: a reader
+ * checks that the process holds the lease before it believes it.
+ */
+int vm_rundir_write_console(int dirfd, unsigned port, pid_t pid, struct vm_error *err);
+/* The pid it records, or 0 when there is none. */
+pid_t vm_rundir_console_pid(int dirfd, unsigned port);
+/* Removes it if it still names PID (a session taken over leaves the
+ * taker's alone). */
+void vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid);
+
 /* Writes domain.xml (atomically, 0600). */
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 			   struct vm_error *err);
 
-/* Removes pid, qmp.sock and domain.xml; missing files are fine. */
+/* Removes pid, qmp.sock, vnc.sock, spice/ and domain.xml; missing files are fine. */
 int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
 /*
@@ -123,6 +142,31 @@ int vm_rundir_quarantine_status(struct vm_domlock *dl, const char **kept, struct
  * hands it over), so that commands can connect at once, with no polling.
  */
 int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
+/*
+ * The VNC display's socket, made listening with mode 0600 (no one but
+ * the caller's user connects: a display is a console), replacing one
+ * left by an earlier run.
+ */
+int vm_rundir_vnc_listen(int dirfd, struct vm_error *err);
+/* Its name in the directory, for the status record. */
+extern const char vm_rundir_vnc_name[];
+
+/*
+ * The directory spice/, made anew (mode 0700, and owned by UID:GID when
+ * CHOWN) for QEMU to bind its SPICE socket in: an O_PATH fd of it, which
+ * QEMU inherits and reaches as /proc/self/fd/N.
+ */
+int vm_rundir_spice_dir(int dirfd, bool chown, uid_t uid, gid_t gid, struct vm_error *err);
+/* The socket's name in spice/, and its path from the domain's directory. */
+extern const char vm_rundir_spice_sock[];
+extern const char vm_rundir_spice_path[];
+/*
+ * Gives the socket that QEMU, running as QEMU_UID, bound in the spice/
+ * of SPICE_DIRFD to the caller's user, mode 0600: it must be a socket
+ * of QEMU_UID's, and nothing is followed through a symlink.
+ */
+int vm_rundir_spice_claim(int spice_dirfd, uid_t qemu_uid, struct vm_error *err);
+
 /* Connects to the monitor of the domain's QEMU (qmp.h). */
 int vm_rundir_qmp_connect(int dirfd, int timeout_ms, struct vm_qmp **qmp, struct vm_error *err);
 

@@ -74,6 +74,7 @@ vm_status_free(struct vm_status *st)
 		vm_status_disk_clear(&st->disks[i]);
 	free(st->disks);
 	free(st->ifaces);
+	free(st->displays);
 	free(st);
 }
 
@@ -86,6 +87,18 @@ vm_status_add_iface(struct vm_status *st, const struct vm_status_iface *i, struc
 		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
 	st->ifaces = v;
 	v[st->nifaces++] = *i;
+	return 0;
+}
+
+int
+vm_status_add_display(struct vm_status *st, const struct vm_status_display *d, struct vm_error *err)
+{
+	struct vm_status_display *v = realloc(st->displays, (st->ndisplays + 1) * sizeof(*v));
+
+	if (!v)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+	st->displays = v;
+	v[st->ndisplays++] = *d;
 	return 0;
 }
 
@@ -190,6 +203,22 @@ iface_json(const struct vm_status_iface *i)
 	return o;
 }
 
+static json_object *
+display_json(const struct vm_status_display *d)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", S(d->type));
+	if (d->socket[0])
+		json_object_object_add(o, "socket", S(d->socket));
+	if (!d->address[0])
+		return o;
+	json_object_object_add(o, "address", S(d->address));
+	json_object_object_add(o, "port", json_object_new_int64(d->port));
+	json_object_object_add(o, "lease", json_object_new_boolean(d->lease));
+	return o;
+}
+
 int
 vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 {
@@ -218,6 +247,13 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 		for (size_t i = 0; i < st->nifaces; i++)
 			json_object_array_add(ifaces, iface_json(&st->ifaces[i]));
 		json_object_object_add(root, "interfaces", ifaces);
+	}
+	if (st->ndisplays) {
+		json_object *displays = json_object_new_array();
+
+		for (size_t i = 0; i < st->ndisplays; i++)
+			json_object_array_add(displays, display_json(&st->displays[i]));
+		json_object_object_add(root, "displays", displays);
 	}
 	text = json_object_to_json_string_length(root,
 						 JSON_C_TO_STRING_PRETTY |
@@ -391,6 +427,30 @@ parse_ifaces(json_object *a, struct vm_status *st)
 	return 0;
 }
 
+/* Absent in a record of a domain without displays. */
+static int
+parse_displays(json_object *a, struct vm_status *st)
+{
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+		json_object *port = NULL;
+		struct vm_status_display d = { 0 };
+
+		if (!json_object_is_type(o, json_type_object) || !string(o, "type") ||
+		    copy_string(o, "type", d.type, sizeof(d.type)) < 0 ||
+		    copy_string(o, "socket", d.socket, sizeof(d.socket)) < 0 ||
+		    copy_string(o, "address", d.address, sizeof(d.address)) < 0)
+			return -1;
+		if (d.address[0] && (!json_object_object_get_ex(o, "port", &port) ||
+				     uint_of(port, &d.port) < 0 || d.port > 65535))
+			return -1;
+		d.lease = json_object_get_boolean(member(o, "lease", json_type_boolean));
+		if (vm_status_add_display(st, &d, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 parse_root(json_object *root, struct vm_status *st)
 {
@@ -428,7 +488,9 @@ parse_root(json_object *root, struct vm_status *st)
 		if (r < 0)
 			return -1;
 	}
-	return parse_ifaces(member(root, "interfaces", json_type_array), st);
+	if (parse_ifaces(member(root, "interfaces", json_type_array), st) < 0)
+		return -1;
+	return parse_displays(member(root, "displays", json_type_array), st);
 }
 
 /* vm_rundir_decode_fn: the text of a status file into a struct vm_status **ARG. */

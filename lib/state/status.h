@@ -17,7 +17,10 @@
  *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
  *                            "owner": ..., "file": ...}, ...]}, ...],
  *    "interfaces": [{"mac": "52:54:00:..", "lease": B,   (held as "mac:MAC")
- *                    "tap": "vmk0", "bridge": "br0"}, ...]}   (tap, bridge: when any)
+ *                    "tap": "vmk0", "bridge": "br0"}, ...],   (tap, bridge: when any)
+ *    "displays": [{"type": "vnc|spice", "socket": "vnc.sock"}   (in the run directory)
+ *                 or {"type": "vnc", "address": "127.0.0.1", "port": N,
+ *                     "lease": B}, ...]}                        (held as "port:N")
  *
  * JSON rather than XML so that the commands that only read it (vm-stop,
  * vm-status, vm-lock, vm-attach) need not load libxml2, whose ICU and
@@ -81,6 +84,15 @@ struct vm_status_iface {
 	char bridge[16]; /* "" for none */
 };
 
+/* A display and where it listens: a socket of the run directory, or an address and port. */
+struct vm_status_display {
+	char type[8];	  /* "vnc" */
+	char socket[32];  /* its path in the run directory, or "" */
+	char address[46]; /* numeric IPv4 or IPv6, or "" */
+	unsigned port;	  /* with an address */
+	bool lease;	  /* "port:N" is leased */
+};
+
 struct vm_status {
 	enum vm_run_state state;
 	pid_t pid;
@@ -95,7 +107,13 @@ struct vm_status {
 	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
 	struct vm_status_iface *ifaces;
 	size_t nifaces;
+	struct vm_status_display *displays;
+	size_t ndisplays;
 };
+
+/* Appends a copy of D. */
+int vm_status_add_display(struct vm_status *st, const struct vm_status_display *d,
+			  struct vm_error *err);
 
 /* Appends a copy of I. */
 int vm_status_add_iface(struct vm_status *st, const struct vm_status_iface *i,

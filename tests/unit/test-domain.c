@@ -784,15 +784,137 @@ static const struct bad {
 	{ "", "<memballoon model='none'><stats period='10'/></memballoon>",
 	  "t.xml:7: <stats>: unsupported element" },
 	{ "", "<input type='keyboard' bus='usb'/>",
-	  "t.xml:7: <input>: unsupported bus 'usb' (expected ps2)" },
+	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
+	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
+	{ "", "<sound model='sb16'/>", "t.xml:7: <sound>: unsupported model 'sb16'" },
+	{ "", "<sound model='ac97'><codec type='duplex'/></sound>",
+	  "t.xml:7: <codec>: model 'ac97' has no codecs (ich6 and ich9 have)" },
+	{ "",
+	  "<sound model='ich9'><codec type='duplex'/><codec type='duplex'/><codec type='micro'/>"
+	  "<codec type='output'/><codec type='output'/></sound>",
+	  "t.xml:7: <codec>: too many codecs (at most 4)" },
+	{ "", "<sound model='ich9'><audio id='2'/></sound><audio id='1' type='none'/>",
+	  "t.xml:7: <sound>: no <audio id='2'>" },
+	{ "", "<audio id='1' type='pulseaudio'/>",
+	  "t.xml:7: <audio>: unsupported type 'pulseaudio'" },
+	{ "", "<audio id='2' type='none'/>",
+	  "t.xml:7: <audio>: audio id 2 out of order (expected 1)" },
+	{ "", "<audio id='1' type='spice'/>",
+	  "t.xml:7: <audio>: type 'spice' needs a <graphics type='spice'>" },
+	{ "", "<sound model='usb'/>",
+	  "t.xml:7: <sound>: model 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<audio id='1' type='none'><input mixingEngine='no'/></audio>",
+	  "t.xml:7: <input>: unsupported element" },
+	{ "", "<input type='tablet' bus='ps2'/>",
+	  "t.xml:7: <input>: a tablet is on bus 'usb' or 'virtio', not 'ps2'" },
+	{ "", "<input type='passthrough' bus='virtio'/>",
+	  "t.xml:7: <input>: unsupported type 'passthrough' (expected tablet, mouse or keyboard)" },
+	{ "", "<input type='mouse' bus='xen'/>",
+	  "t.xml:7: <input>: unsupported bus 'xen' (expected ps2, usb or virtio)" },
+	{ "", "<controller type='usb' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ich9-ehci1'" },
+	{ "",
+	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='1'/></input>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
 	{ "", "<lease><key>k</key><target path='/a' offset='x'/></lease>",
 	  "t.xml:7: <target>: invalid offset 'x' (expected an integer from 0)" },
 	{ "", "<emulator></emulator>", "t.xml:7: <emulator>: '' is not an absolute path" },
-	{ "", "<video><model type='none'/></video>",
-	  "t.xml:7: <video>: unsupported element: vmkit runs guests without a display" },
+	{ "", "<graphics type='sdl'/>",
+	  "t.xml:7: <graphics>: unsupported type 'sdl' (expected vnc or spice)" },
+	{ "", "<video><model type='vga'/></video><graphics type='spice'/><graphics type='spice'/>",
+	  "t.xml:7: <graphics>: a domain has one spice display, which line 7 has" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><image compression='off'/></graphics>",
+	  "t.xml:7: <image>: image compression is SPICE's" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><image compression='zip'/></graphics>",
+	  "t.xml:7: <image>: unsupported compression 'zip'" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><channel name='main' mode='secure'/></graphics>",
+	  "t.xml:7: <channel>: unsupported element" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><listen type='address' address='10.0.0.1'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '10.0.0.1', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' keymap='de'/>\n<graphics type='spice' keymap='fr'/>",
+	  "t.xml:8: <graphics>: keymap 'fr' differs from line 7's 'de': the machine has one keyboard layout" },
+	{ "", "<graphics type='vnc' websocket='5700'/>",
+	  "t.xml:7: <graphics>: unsupported attribute 'websocket'" },
+	{ "", "<graphics type='vnc' passwdValidTo='2030-01-01T00:00:00'/>",
+	  "t.xml:7: <graphics>: unsupported attribute 'passwdValidTo'" },
+	{ "", "<graphics type='vnc' keymap='xx'/>",
+	  "t.xml:7: <graphics>: unsupported keymap 'xx'" },
+	{ "", "<graphics type='vnc' passwd=''/>", "t.xml:7: <graphics>: an empty passwd" },
+	{ "", "<graphics type='vnc'/>",
+	  "t.xml:7: <graphics>: a display needs a video device to show: add <video><model type='vga'/></video>" },
+	{ "", "<video><model type='vga'/></video><graphics type='vnc'/><graphics type='vnc'/>",
+	  "t.xml:7: <graphics>: a domain has one vnc display, which line 7 has" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='0.0.0.0'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '0.0.0.0', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='192.168.1.1' port='5901' autoport='no'/>",
+	  "t.xml:7: <graphics>: listening on '192.168.1.1', which is not loopback, needs a passwd" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='::'/></graphics>",
+	  "t.xml:7: <graphics>: listening on '::', which is not loopback, needs a passwd" },
+	{ "", "<video><model type='vga'/></video><graphics type='vnc' port='5901'/>",
+	  "t.xml:7: <graphics>: port 5901 needs <listen type='address' address='127.0.0.1'/>" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' port='80'><listen type='address'/></graphics>",
+	  "t.xml:7: <graphics>: invalid port '80'" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='address' address='localhost'/></graphics>",
+	  "t.xml:7: <listen>: listen address 'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='network' network='default'/></graphics>",
+	  "t.xml:7: <listen>: unsupported type 'network' (expected address or socket)" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='socket' socket='/tmp/v.sock'/></graphics>",
+	  "t.xml:7: <listen>: vmkit puts the socket in the domain's run directory" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='127.0.0.1'><listen type='socket'/></graphics>",
+	  "t.xml:7: <listen>: <graphics listen='127.0.0.1'> asks for an address, not a socket" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc' listen='127.0.0.1'><listen type='address' address='::1'/></graphics>",
+	  "t.xml:7: <listen>: address '::1' differs from <graphics listen='127.0.0.1'>" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><listen type='socket'/><listen type='address'/></graphics>",
+	  "t.xml:7: <listen>: a display listens in one place only" },
+	{ "", "<video/>", "t.xml:7: <video>: missing <model type='...'/>" },
+	{ "", "<video><model type='vmvga'/></video>",
+	  "t.xml:7: <model>: unsupported type 'vmvga'" },
+	{ "", "<video><model type='vga' ram='65536'/></video>",
+	  "t.xml:7: <model>: model 'vga' has no 'ram'" },
+	{ "", "<video><model type='virtio' vram='16384'/></video>",
+	  "t.xml:7: <model>: model 'virtio' has no 'vram'" },
+	{ "", "<video><model type='vga' heads='2'/></video>",
+	  "t.xml:7: <model>: model 'vga' has one head" },
+	{ "", "<video><model type='qxl' heads='17'/></video>",
+	  "t.xml:7: <model>: invalid heads '17' (expected an integer from 1 to 16)" },
+	{ "", "<video><model type='qxl' vram='1000'/></video>",
+	  "t.xml:7: <model>: invalid vram '1000'" },
+	{ "", "<video><model type='qxl' vgamem='1536'/></video>",
+	  "t.xml:7: <model>: vgamem='1536' is not a whole number of MiB (in KiB)" },
+	{ "", "<video><model type='cirrus' vram='8192'/></video>",
+	  "t.xml:7: <model>: cirrus has 16384 KiB of vram, not '8192'" },
+	{ "", "<video><model type='vga'><acceleration accel3d='yes'/></model></video>",
+	  "t.xml:7: <acceleration>: unsupported accel3d 'yes' (expected no)" },
+	{ "", "<video><driver name='qemu'/><model type='vga'/></video>",
+	  "t.xml:7: <driver>: unsupported element" },
+	{ "", "<video><model type='vga'/><address type='pci'/></video>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "", "<video><model type='vga'/></video><video><model type='cirrus'/></video>",
+	  "t.xml:7: <video>: model 'cirrus' can only be the primary video (a further one is qxl or virtio)" },
+	{ "",
+	  "<video><model type='qxl' primary='yes'/></video><video><model type='vga' primary='yes'/></video>",
+	  "t.xml:7: <video>: only one video is primary='yes'" },
+	{ "", "<video><model type='none'/></video><video><model type='qxl'/></video>",
+	  "t.xml:7: <video>: model 'none' is the only video of a domain" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
 	{ "", "<rng model='virtio'/>", "t.xml:7: <rng>: unsupported element" },
 	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
@@ -970,6 +1092,152 @@ test_networks(void)
 }
 
 static void
+test_displays(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_graphics *g;
+	const struct vm_video *v;
+
+	ok(parse_with("", "<video><model type='vga'/></video>\n<graphics type='vnc'/>", &d, &err) ==
+			   0 &&
+		   d->ngraphics == 1,
+	   "a VNC display: %s", err.msg);
+	if (!d)
+		return;
+	g = &d->graphics[0];
+	ok(g->type == VM_GRAPHICS_VNC && g->listen == VM_GRAPHICS_SOCKET && !g->address &&
+		   !g->port && !g->passwd && !g->keymap && g->line == 8,
+	   "without <listen>, a VNC display is a unix socket");
+	v = &d->videos[0];
+	ok(d->nvideos == 1 && v->model == VM_VIDEO_VGA && v->vram == 16384 && v->heads == 1 &&
+		   v->primary,
+	   "a vga gets libvirt's 16 MiB of vram and is the primary video");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' keymap='de' passwd='pw'>"
+		      "<listen type='address' address='127.0.0.1'/></graphics>",
+		      &d, &err) == 0 &&
+		   d->graphics[0].listen == VM_GRAPHICS_ADDRESS &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && d->graphics[0].port == 0 &&
+		   !strcmp(d->graphics[0].keymap, "de") && !strcmp(d->graphics[0].passwd, "pw"),
+	   "virt-install's VNC: loopback, autoport, keymap and passwd: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='5905' autoport='no'><listen type='address'/></graphics>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && d->graphics[0].port == 5905,
+	   "a fixed port, on loopback when <listen> has no address: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='vga'/></video>\n"
+		      "<graphics type='vnc' port='5905' autoport='yes'><listen type='address' address='::1'/></graphics>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "::1") && d->graphics[0].port == 0,
+	   "autoport='yes' picks a port whatever port says, as libvirt: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl'/></video>\n"
+		      "<graphics type='spice' autoport='yes'><listen type='address'/><image compression='off'/></graphics>\n"
+		      "<graphics type='vnc' keymap='fr'/>",
+		      &d, &err) == 0 &&
+		   d->ngraphics == 2 && d->graphics[0].type == VM_GRAPHICS_SPICE &&
+		   d->graphics[0].listen == VM_GRAPHICS_ADDRESS &&
+		   !strcmp(d->graphics[0].address, "127.0.0.1") && !d->graphics[0].port &&
+		   !strcmp(d->graphics[0].image_compression, "off") &&
+		   d->graphics[1].type == VM_GRAPHICS_VNC &&
+		   d->graphics[1].listen == VM_GRAPHICS_SOCKET,
+	   "virt-install's SPICE, and a VNC display beside it: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl' ram='131072' vgamem='32768' heads='2'/></video>\n"
+		      "<graphics type='vnc' passwd='pw'><listen type='address' address='0.0.0.0'/></graphics>\n"
+		      "<video><model type='virtio' heads='4' primary='yes'/></video>",
+		      &d, &err) == 0 &&
+		   !strcmp(d->graphics[0].address, "0.0.0.0"),
+	   "any address with a passwd; qxl and virtio as further videos: %s", err.msg);
+	if (!d)
+		return;
+	v = d->videos;
+	ok(d->nvideos == 2 && v[0].model == VM_VIDEO_VIRTIO && v[0].primary && v[0].heads == 4 &&
+		   v[0].line == 9 && v[1].model == VM_VIDEO_QXL && !v[1].primary &&
+		   v[1].ram == 131072 && v[1].vram == 65536 && v[1].vgamem == 32768 &&
+		   v[1].heads == 2,
+	   "the primary='yes' video goes first; qxl keeps libvirt's defaults where none is said");
+	vm_domain_free(d);
+}
+
+static void
+test_inputs(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_input *in;
+
+	ok(parse_with("",
+		      "<controller type='usb' index='0' model='qemu-xhci'/>\n"
+		      "<input type='tablet'/><input type='mouse'/><input type='keyboard' bus='virtio'/>"
+		      "<input type='keyboard' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->ninputs == 4 && d->usb == VM_USB_QEMU_XHCI,
+	   "inputs on usb, ps2 and virtio, with a USB controller: %s", err.msg);
+	if (!d)
+		return;
+	in = d->inputs;
+	ok(in[0].type == VM_INPUT_TABLET && in[0].bus == VM_INPUT_USB &&
+		   in[1].type == VM_INPUT_MOUSE && in[1].bus == VM_INPUT_PS2 &&
+		   in[2].type == VM_INPUT_KEYBOARD && in[2].bus == VM_INPUT_VIRTIO &&
+		   in[3].bus == VM_INPUT_USB && in[0].line == 8,
+	   "libvirt's default buses: usb for a tablet, ps2 for a mouse or keyboard");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='piix3-uhci'/><input type='tablet' bus='virtio'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_PIIX3_UHCI && d->inputs[0].bus == VM_INPUT_VIRTIO,
+	   "piix3-uhci, and a virtio tablet: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
+test_sounds(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("",
+		      "<sound model='ich9'><codec type='micro'/><codec type='output'/><audio id='2'/></sound>\n"
+		      "<sound model='ac97'/><audio id='1' type='none'/><audio id='2' type='none'/>",
+		      &d, &err) == 0 &&
+		   d->nsounds == 2 && d->naudios == 2,
+	   "sound devices and the audio backends they play to: %s", err.msg);
+	if (!d)
+		return;
+	ok(d->sounds[0].model == VM_SOUND_ICH9 && d->sounds[0].ncodecs == 2 &&
+		   d->sounds[0].codecs[0] == VM_CODEC_MICRO &&
+		   d->sounds[0].codecs[1] == VM_CODEC_OUTPUT && d->sounds[0].audio == 2 &&
+		   d->sounds[1].model == VM_SOUND_AC97 && d->sounds[1].audio == 1 &&
+		   d->audios[1].id == 2 && d->audios[1].type == VM_AUDIO_NONE,
+	   "codecs in order; a sound without <audio> plays to the first");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<video><model type='qxl'/></video><graphics type='spice'/>\n"
+		      "<sound model='ich6'/><audio id='1' type='spice'/>",
+		      &d, &err) == 0 &&
+		   d->audios[0].type == VM_AUDIO_SPICE && d->sounds[0].audio == 1,
+	   "spice audio with a SPICE display: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -1045,6 +1313,9 @@ main(void)
 	test_names();
 	test_interfaces();
 	test_networks();
+	test_displays();
+	test_inputs();
+	test_sounds();
 	test_bad();
 	test_load_errors();
 

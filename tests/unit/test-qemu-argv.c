@@ -84,7 +84,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
-	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, &a, err) < 0)
+	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, NULL, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -191,7 +191,7 @@ test_chain(void)
 	dom_init(&dom);
 	dom.disks = &disk;
 	dom.ndisks = 1;
-	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, &a, &err) < 0)
+	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, NULL, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
 		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
@@ -588,7 +588,7 @@ test_taps(struct vm_domain *dom)
 	vm_conf_init(&conf);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -600,7 +600,7 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-device", "vmxnet3,netdev=hostnet2,id=net2"),
 	   "tap: vmxnet3, whose mtu is the tap's alone");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
@@ -639,7 +639,7 @@ test_net_options(struct vm_domain *dom)
 	vm_conf_init(&conf);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, &a, &err) == 0, "net options: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "net options: %s", err.msg);
 	ok(has(&a, "-netdev",
 	       "user,id=hostnet0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81,"
 	       "hostfwd=tcp:127.0.0.1:8082-:82,hostfwd=udp::53-:5353"),
@@ -656,6 +656,230 @@ test_net_options(struct vm_domain *dom)
 	vm_argv_free(&a);
 	dom->nifaces = 0;
 	vm_conf_free(&conf);
+}
+
+/* VNC on a socket handed over QMP, its passwd from a memfd; video devices where libvirt puts them. */
+static void
+test_displays(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_graphics g = { .type = VM_GRAPHICS_VNC,
+				 .listen = VM_GRAPHICS_ADDRESS,
+				 .address = S("127.0.0.1"),
+				 .passwd = S("pw"),
+				 .keymap = S("de") };
+	struct vm_video v[2] = {
+		{ .model = VM_VIDEO_QXL,
+		  .ram = 65536,
+		  .vram = 65536,
+		  .vgamem = 16384,
+		  .heads = 1,
+		  .primary = true },
+		{ .model = VM_VIDEO_VIRTIO, .heads = 2 },
+	};
+	struct vm_graphics spice[2] = {
+		{ .type = VM_GRAPHICS_SPICE, .image_compression = S("off"), .keymap = S("fr") },
+		{ .type = VM_GRAPHICS_VNC, .keymap = S("fr") },
+	};
+	struct vm_graphics_run runs[2] = { { .passwd_fd = -1, .dirfd = 12, .socket = "s,1.sock" },
+					   { .passwd_fd = -1, .dirfd = -1 } };
+	const struct vm_graphics_run displays[1] = { { .passwd_fd = 9, .dirfd = -1 } };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.graphics = &g;
+	dom.ngraphics = 1;
+	dom.videos = v;
+	dom.nvideos = 2;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
+	   err.msg);
+	ok(has(&a, "-object", "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/9") &&
+		   has(&a, "-vnc", "none,password-secret=graphics0-secret") && has(&a, "-k", "de"),
+	   "vnc: no address on the command line, the passwd a secret read from its fd");
+	ok(has(&a, "-device",
+	       "qxl-vga,id=video0,ram_size=67108864,vram_size=67108864,vgamem_mb=16,max_outputs=1,bus=pci.0,addr=0x2") &&
+		   has(&a, "-device", "virtio-gpu-pci,id=video1,max_outputs=2"),
+	   "video: the primary qxl-vga in slot 2 of pc, a further virtio GPU where QEMU puts it");
+	ok(count(&a, "-device", "") == 2 && count(&a, "-vnc", "") == 1,
+	   "displays: two video devices and one VNC server");
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-object",
+		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/<graphics0-secret>"),
+	   "vnc: --print-argv shows the passwd's fd as a placeholder, never the passwd: %s",
+	   err.msg);
+	for (size_t i = 0; i < a.n; i++)
+		if (strstr(a.v[i], "pw,") || !strcmp(a.v[i], "pw"))
+			ok(0, "vnc: the passwd is on the command line: %s", a.v[i]);
+	vm_argv_free(&a);
+	dom.graphics = spice;
+	dom.ngraphics = 2;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+		   has(&a, "-spice",
+		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,disable-ticketing=on,image-compression=off") &&
+		   has(&a, "-vnc", "none") && count(&a, "-k", "") == 1 && has(&a, "-k", "fr"),
+	   "spice: bound by QEMU in the directory it inherits, no ticket without a passwd; one -k: %s",
+	   err.msg);
+	vm_argv_free(&a);
+	spice[0] = (struct vm_graphics){ .type = VM_GRAPHICS_SPICE,
+					 .listen = VM_GRAPHICS_ADDRESS,
+					 .address = S("::1"),
+					 .passwd = S("pw") };
+	runs[0] = (struct vm_graphics_run){ .passwd_fd = 10, .dirfd = -1, .port = 5902 };
+	dom.ngraphics = 1;
+	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+		   has(&a, "-object",
+		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/10") &&
+		   has(&a, "-spice", "port=5902,addr=::1,password-secret=graphics0-secret"),
+	   "spice: on the port vm-start leased, its passwd a secret: %s", err.msg);
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-spice",
+		       "port=<graphics0-port>,addr=::1,password-secret=graphics0-secret"),
+	   "spice: --print-argv shows the port to be leased as a placeholder: %s", err.msg);
+	vm_argv_free(&a);
+	dom.graphics = &g;
+	g.passwd = NULL;
+	g.keymap = NULL;
+	dom.machine = S("q35");
+	v[0] = (struct vm_video){
+		.model = VM_VIDEO_VGA, .vram = 32768, .heads = 1, .primary = true
+	};
+	v[1] = (struct vm_video){
+		.model = VM_VIDEO_QXL, .ram = 65536, .vram = 32768, .vgamem = 16384, .heads = 1
+	};
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-vnc", "none") && count(&a, "-object", "") == 0 &&
+		   count(&a, "-k", "") == 0 &&
+		   has(&a, "-device", "VGA,id=video0,vgamem_mb=32,bus=pcie.0,addr=0x1") &&
+		   has(&a, "-device",
+		       "qxl,id=video1,ram_size=67108864,vram_size=33554432,vgamem_mb=16,max_outputs=1"),
+	   "video: vga's vram is its vgamem, in slot 1 of q35; a further qxl is 'qxl': %s",
+	   err.msg);
+	vm_argv_free(&a);
+	dom.machine = NULL;
+	dom.ngraphics = 0;
+	dom.nvideos = 1;
+	v[0] = (struct vm_video){
+		.model = VM_VIDEO_BOCHS, .vram = 16384, .heads = 1, .primary = true
+	};
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "bochs-display,id=video0,vgamem=16384k,bus=pci.0,addr=0x2") &&
+		   count(&a, "-vnc", "") == 0,
+	   "video: bochs-display, its vram as vgamem; no display without <graphics>");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_CIRRUS, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "cirrus-vga,id=video0,bus=pci.0,addr=0x2"),
+	   "video: cirrus-vga");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_RAMFB, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "ramfb,id=video0"),
+	   "video: ramfb, a system device with no PCI slot");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_VIRTIO, .heads = 1, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "virtio-vga,id=video0,max_outputs=1,bus=pci.0,addr=0x2"),
+	   "video: a primary virtio is virtio-vga");
+	vm_argv_free(&a);
+	v[0] = (struct vm_video){ .model = VM_VIDEO_NONE, .primary = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   count(&a, "-device", "") == 0,
+	   "video: none is no device");
+	vm_argv_free(&a);
+}
+
+/* USB and virtio inputs as libvirt makes them; PS/2 ones are the machine's own. */
+static void
+test_inputs(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_input in[4] = {
+		{ .type = VM_INPUT_TABLET, .bus = VM_INPUT_USB },
+		{ .type = VM_INPUT_MOUSE, .bus = VM_INPUT_PS2 },
+		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_VIRTIO },
+		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_USB },
+	};
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.inputs = in;
+	dom.ninputs = 4;
+	dom.usb = VM_USB_PIIX3_UHCI;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") &&
+		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0") &&
+		   has(&a, "-device", "virtio-keyboard-pci,id=input2") &&
+		   has(&a, "-device", "usb-kbd,id=input3,bus=usb.0") &&
+		   count(&a, "-device", "") == 4,
+	   "inputs: piix3-uhci where libvirt puts it on pc, USB and virtio inputs, PS/2 none: %s",
+	   err.msg);
+	ok(find(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") <
+		   find(&a, "-device", "usb-tablet,id=input0,bus=usb.0"),
+	   "inputs: the USB controller comes before the devices on its bus");
+	vm_argv_free(&a);
+	dom.usb = VM_USB_QEMU_XHCI;
+	dom.machine = S("q35");
+	in[0].type = VM_INPUT_MOUSE;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "qemu-xhci,id=usb") &&
+		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0"),
+	   "inputs: qemu-xhci finds its own slot on q35, as boot-time devices do: %s", err.msg);
+	vm_argv_free(&a);
+}
+
+/* Sound devices and their audio backends as libvirt makes them. */
+static void
+test_sounds(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_sound snd[3] = {
+		{ .model = VM_SOUND_ICH9,
+		  .codecs = { VM_CODEC_MICRO, VM_CODEC_OUTPUT },
+		  .ncodecs = 2,
+		  .audio = 1 },
+		{ .model = VM_SOUND_AC97, .audio = 2 },
+		{ .model = VM_SOUND_ICH6, .audio = 1 },
+	};
+	struct vm_audio au[2] = { { .id = 1, .type = VM_AUDIO_NONE },
+				  { .id = 2, .type = VM_AUDIO_NONE } };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.machine = S("q35");
+	dom.sounds = snd;
+	dom.nsounds = 3;
+	dom.audios = au;
+	dom.naudios = 2;
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-audiodev", "none,id=audio1") &&
+		   has(&a, "-audiodev", "none,id=audio2") &&
+		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
+		   has(&a, "-device",
+		       "hda-micro,id=sound0-codec0,bus=sound0.0,cad=0,audiodev=audio1") &&
+		   has(&a, "-device",
+		       "hda-output,id=sound0-codec1,bus=sound0.0,cad=1,audiodev=audio1") &&
+		   has(&a, "-device", "AC97,id=sound1,audiodev=audio2") &&
+		   has(&a, "-device", "intel-hda,id=sound2") &&
+		   has(&a, "-device",
+		       "hda-duplex,id=sound2-codec0,bus=sound2.0,cad=0,audiodev=audio1"),
+	   "sound: ich9 in slot 0x1b of q35, its codecs, ac97, ich6 with a duplex codec: %s",
+	   err.msg);
+	ok(find(&a, "-audiodev", "none,id=audio2") < find(&a, "-device", "intel-hda,id=sound2"),
+	   "sound: the backends come before the devices that play to them");
+	vm_argv_free(&a);
+	dom.naudios = 0;
+	dom.nsounds = 1;
+	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB, .audio = 1 };
+	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-audiodev", "none,id=audio1") &&
+		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0"),
+	   "sound: without <audio>, the none backend libvirt adds without SPICE: %s", err.msg);
+	vm_argv_free(&a);
 }
 
 static void
@@ -1003,6 +1227,9 @@ main(void)
 	test_disks();
 	test_chain();
 	test_nets_and_serials();
+	test_displays();
+	test_inputs();
+	test_sounds();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
