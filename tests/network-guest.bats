@@ -76,8 +76,9 @@ net_guest() {
 }
 
 # qemu_net_fds NAME: QEMU's fds that reach a network, one a line, sorted:
-# "tap IFNAME" for a tun fd (its interface, from fdinfo), "socket INODE"
-# for a socket that is not a Unix socket (the monitor's are).
+# "tap IFNAME" for a tun fd (its interface, from fdinfo), "vhost-net"
+# for a vhost fd, "socket INODE" for a socket that is not a Unix socket
+# (the monitor's are).
 qemu_net_fds() {
 	python3 - "$(qemu_pid "$1")" <<'PY'
 import os, re, sys
@@ -89,6 +90,8 @@ for fd in os.listdir('/proc/%s/fd' % pid):
         target = os.readlink('/proc/%s/fd/%s' % (pid, fd))
     except FileNotFoundError:
         continue
+    if target == '/dev/vhost-net':
+        out.append('vhost-net')
     if target == '/dev/net/tun':
         info = open('/proc/%s/fdinfo/%s' % (pid, fd)).read()
         out.append('tap ' + re.search(r'^iff:\s*(\S+)', info, re.M).group(1))
@@ -100,7 +103,7 @@ PY
 }
 
 @test "two guests on a bridge ping each other and the bridge; the host pings both; nothing is left after they stop" {
-	local mac1=52:54:00:d7:07:0b mac2=52:54:00:d7:07:0c pid1 pid2 tap1 tap2 g
+	local mac1=52:54:00:d7:07:0b mac2=52:54:00:d7:07:0c pid1 pid2 tap1 tap2 g vhost
 	run -0 ip netns exec "$NS" vm-start "$(net_guest g1 11 $mac1 "$NET.12,$NET.1")"
 	run -0 ip netns exec "$NS" vm-start "$(net_guest g2 12 $mac2 "$NET.11,$NET.1")"
 	pid1=$(qemu_pid g1)
@@ -123,10 +126,13 @@ PY
 		assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
 		assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
 	done
+	# with a vhost fd each where vm-start opens /dev/vhost-net (the default)
+	vhost=
+	[ ! -e /dev/vhost-net ] || vhost=$'\nvhost-net'
 	run -0 qemu_net_fds g1
-	assert_output "tap $tap1"
+	assert_output "tap $tap1$vhost"
 	run -0 qemu_net_fds g2
-	assert_output "tap $tap2"
+	assert_output "tap $tap2$vhost"
 
 	# each guest reaches the other and the bridge (the init pings each
 	# peer at most 60 times, once a second)
