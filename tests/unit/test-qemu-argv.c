@@ -572,6 +572,17 @@ test_disks(void)
 	vm_argv_free(&a);
 }
 
+/* N taps, the K-th with the one fd FDS[K], or none when it is -1. */
+static void
+one_queue_taps(struct vm_tapdev *taps, const int *fds, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		vm_tapdev_init(&taps[k]);
+		taps[k].fds[0] = fds[k];
+		taps[k].queues = fds[k] >= 0;
+	}
+}
+
 /* Tap interfaces: the fd vm-start made, or a placeholder for --print-argv. */
 static void
 test_taps(struct vm_domain *dom)
@@ -590,11 +601,7 @@ test_taps(struct vm_domain *dom)
 	struct vm_argv a = { 0 };
 
 	vm_conf_init(&conf);
-	for (int k = 0; k < 3; k++)
-		vm_tapdev_init(&taps[k]);
-	taps[0].fds[0] = 41;
-	taps[2].fds[0] = 43;
-	taps[0].queues = taps[2].queues = 1;
+	one_queue_taps(taps, (const int[]){ 41, -1, 43 }, 3);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
 	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
@@ -685,10 +692,7 @@ test_net_options(struct vm_domain *dom)
 	struct vm_argv a = { 0 };
 
 	vm_conf_init(&conf);
-	for (int k = 0; k < 3; k++)
-		vm_tapdev_init(&taps[k]);
-	taps[2].fds[0] = 42;
-	taps[2].queues = 1;
+	one_queue_taps(taps, (const int[]){ -1, -1, 42 }, 3);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
 	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "net options: %s",
