@@ -5,7 +5,7 @@ Writes BENCHMARKS.md (or the file given with --out). Run as root after
 scripts/setup-host, from a built tree: python3 bench/bench.py"""
 
 import argparse, os, shutil, socket, statistics, subprocess, tempfile, time
-import bench_attach
+import bench_attach, bench_net
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = "vmkit-qemu"
@@ -62,11 +62,12 @@ class Lab:
                 os.chmod(files[i], 0o600)
         return files
 
-    def domain(self, name, disks):
+    def domain(self, name, disks, devices=""):
+        """A domain with DISKS (qcow2, as vda, vdb, ...) and DEVICES (XML)."""
         xml = "".join(
             "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
             "<source file='%s'/><target dev='vd%s' bus='virtio'/></disk>"
-            % (d, chr(ord('a') + i)) for i, d in enumerate(disks))
+            % (d, chr(ord('a') + i)) for i, d in enumerate(disks)) + devices
         path = os.path.join(self.dir, name + ".xml")
         with open(path, "w") as f:
             f.write("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory>"
@@ -122,22 +123,29 @@ def bench_start(lab, n, chains, what):
     assert len(adds) == sum(len(c) for c in chains), argv
     vm, base = [], []
     for _ in range(n):
-        pid = []
         words = list(argv)
         fds = []
         for i, (path, mode) in adds.items():
             fds.append(os.open(path, mode | os.O_CLOEXEC))
             words[i] = "fd=%d%s" % (fds[-1], argv[i][argv[i].index(">") + 1:])
-        raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
-        base.append(timed(lambda: pid.append(int(subprocess.run(
-            raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout))))
-        for fd in fds:
-            os.close(fd)
-        os.kill(pid[0], 9)
-        wait_exit(pid[0])
+        base.append(time_raw(lab, words, fds))
         vm.append(timed(lambda: lab.run("vm-start", xml)))
         lab.run("vm-stop", "--force", "b")
     return what, stats_ms(vm), stats_ms(base)
+
+
+def time_raw(lab, words, fds):
+    """QEMU exec'd by qmp-raw with WORDS and FDS (closed here) until it
+    runs, timed; then killed."""
+    pid = []
+    raw = [lab.qmp_raw(), "start", os.path.join(lab.dir, "raw.sock"), USER] + words
+    t = timed(lambda: pid.append(int(subprocess.run(
+        raw, check=True, stdout=subprocess.PIPE, pass_fds=fds).stdout)))
+    for fd in fds:
+        os.close(fd)
+    os.kill(pid[0], 9)
+    wait_exit(pid[0])
+    return t
 
 
 def build_rev(lab, rev):
@@ -208,6 +216,7 @@ def main():
                     help="also time vm-start against the one built from REV")
     args = ap.parse_args()
     acc = accel()
+    load = [os.getloadavg()[0]]
     lab = Lab(acc)
     rows = []
     try:
@@ -222,11 +231,13 @@ def main():
             rows.append(("start+stop with labels vs dynamic_ownership = 0, %d disk%s"
                          % (nd, "s" if nd > 1 else ""), on, off))
         rows += bench_attach.run(lab, args.n)
+        rows += bench_net.rows(lab, args.n)
         if args.before:
             rows.append(bench_before(lab, args.n, args.before))
     finally:
         lab.close()
-    write(args.out, rows, acc, args.n)
+    load.append(os.getloadavg()[0])
+    write(args.out, rows, acc, args.n, load)
 
 
 def shared_libs(cmd):
@@ -236,14 +247,15 @@ def shared_libs(cmd):
     return [n for n in names if not n.startswith(("libc.so", "linux-vdso"))]
 
 
-def write(out, rows, acc, n):
+def write(out, rows, acc, n, load):
     with open(out, "w") as f:
         f.write("# Benchmarks\n\nWritten by `python3 bench/bench.py -n %d` (as root, after "
                 "`scripts/setup-host`, in a built tree). Each row is the median (and the minimum) of %d "
                 "interleaved rounds of the measured command and its baseline, in the same "
                 "run, with the run directory on tmpfs as /run is. Machine: %d cores, "
-                "accelerator %s, %s. Shared libraries vm-attach loads besides libc: %s.\n\n"
-                % (n, n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"),
+                "accelerator %s, %s, 1-minute load average %.1f at the start and %.1f at "
+                "the end. Shared libraries vm-attach loads besides libc: %s.\n\n"
+                % (n, n, os.cpu_count(), acc, time.strftime("%Y-%m-%d"), load[0], load[1],
                    ", ".join(shared_libs("vm-attach")) or "none"))
         f.write("| measured | median ms | baseline median ms | ratio of medians | ratio of minimums |\n"
                 "|---|---|---|---|---|\n")

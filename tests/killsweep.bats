@@ -55,6 +55,7 @@ teardown() {
 	# cleanup's vm-stop would wait for
 	[ -z "${PAUSED:-}" ] || kill -9 "$PAUSED" 2>/dev/null || true
 	common_teardown
+	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
 }
 
 # Every named step in the sources.
@@ -66,6 +67,7 @@ all_steps() {
 # The command whose run reaches STEP first, or nothing for an unknown step.
 scenario_for() {
 	case $1 in
+	start:mac-leased | start:tap-made | start:taps-passed) echo start-net ;;
 	start:* | image:resolved | label:owner-remembered | label:user-counted) echo start ;;
 	stop:* | label:user-dropped | label:owner-restored) echo stop ;;
 	attach:*) echo attach ;;
@@ -158,7 +160,7 @@ assert_recovered() {
 	for f in a.qcow2 b.img c.qcow2 e.iso f.iso; do
 		[ -z "$(xattrs_left "$TEST_DIR/$f")" ] || fail "$step: xattrs left on $f"
 	done
-	run -0 vm-start "$XML"
+	run -0 "${IN_NS[@]}" vm-start "$XML"
 	run -0 vm-stop --force sweep
 	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "0:0" ] || fail "$step: owner after a fresh run"
 }
@@ -182,6 +184,25 @@ assert_recovered() {
 		n=$((n + 1))
 	done
 	echo "# vm-start: $n steps swept" >&3
+}
+
+@test "vm-start of a domain with a bridge interface killed at any step leaves no tap, lease or status" {
+	local n=0 step
+	NS=vmkit-sweep-$$
+	ip netns add "$NS"
+	ip -n "$NS" link add br0 type bridge
+	ip -n "$NS" link set br0 up
+	IN_NS=(ip netns exec "$NS")
+	sed -i "s|</devices>|<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:5e:e9:01'/></interface></devices>|" "$XML"
+	for step in $(all_steps); do
+		case $(scenario_for "$step") in start | start-net) ;; *) continue ;; esac
+		kill_at "$step" "${IN_NS[@]}" vm-start "$XML"
+		assert_recovered "$step"
+		run -0 ip -n "$NS" -o link show type tun
+		[ -z "$output" ] || fail "$step: tap left behind: $output"
+		n=$((n + 1))
+	done
+	echo "# vm-start with a tap: $n steps swept" >&3
 }
 
 @test "vm-stop killed at any step is recovered by vm-stop" {

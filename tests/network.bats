@@ -15,6 +15,10 @@ setup() {
 }
 
 teardown() {
+	# the second host of the lockspace test
+	if [ -d "$TEST_DIR/hostb" ]; then
+		VMKIT_RUNDIR=$TEST_DIR/hostb vm-stop --all --force >/dev/null 2>&1 || true
+	fi
 	common_teardown
 	ip netns del "$NS" 2>/dev/null || true
 }
@@ -109,6 +113,26 @@ held() {
 	[ ! -e "$VMKIT_RUNDIR/domains/second/status.json" ]
 	run -1 vm-status second
 	run -0 vm-status first
+}
+
+@test "a MAC a domain on another host sharing the lockspace uses is refused, and nothing is left behind" {
+	# two hosts: two run directories, one lock_space
+	mkdir -m 0700 "$TEST_DIR/space" "$TEST_DIR/hostb"
+	echo "lock_space = \"$TEST_DIR/space\"" >> "$VMKIT_CONF"
+	first=$(bridge_domain there "<mac address='52:54:00:12:34:08'/>")
+	second=$(bridge_domain here "<mac address='52:54:00:12:34:08'/>")
+	run -0 start_in_ns --paused "$first"
+	VMKIT_RUNDIR=$TEST_DIR/hostb run -1 start_in_ns --paused "$second"
+	assert_output "vm-start: MAC address '52:54:00:12:34:08' is in use by another host or process"
+	run -0 taps
+	assert_output "$(iface there tap)"
+	[ ! -e "$TEST_DIR/hostb/domains/here/status.json" ]
+	VMKIT_RUNDIR=$TEST_DIR/hostb run -0 vm-lock list
+	assert_output --partial "exclusive -               mac:52:54:00:12:34:08"
+	# once the first host's domain stops, the second host may use the MAC
+	run -0 vm-stop --force there
+	VMKIT_RUNDIR=$TEST_DIR/hostb run -0 start_in_ns --paused "$second"
+	VMKIT_RUNDIR=$TEST_DIR/hostb run -0 vm-stop --force here
 }
 
 # assert_nothing_left NAME: no tap, no lease held, no run state.

@@ -9,6 +9,8 @@ teardown() { common_teardown; }
 @test "vm-start --help prints usage and exits 0" {
 	run -0 vm-start --help
 	assert_line --index 0 --partial "Usage: vm-start"
+	assert_output --partial "1 already running, a disk or an
+interface's MAC address is in use"
 }
 
 @test "vm-start without a domain is a usage error" {

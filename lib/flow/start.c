@@ -221,6 +221,7 @@ take_macs(struct start *s, struct vm_error *err)
 		snprintf(rec.id, sizeof(rec.id), "net%zu", i);
 		if (vm_status_add_iface(&s->st, &rec, err) < 0)
 			return -1;
+		vm_hook("start:mac-leased");
 	}
 	return 0;
 }
@@ -315,6 +316,7 @@ make_taps(struct start *s, struct vm_error *err)
 			return -1;
 		snprintf(s->st.ifaces[rec++].tap, sizeof(s->st.ifaces[0].tap), "%s",
 			 s->taps[i].name);
+		vm_hook("start:tap-made");
 	}
 	return 0;
 }
@@ -621,6 +623,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	vm_hook("start:labelled");
 	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || spawn(s, err) < 0)
 		goto fail;
+	vm_hook("start:taps-passed");
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
 	close_taps(s);

@@ -5,11 +5,15 @@
 #include "tapdev.h"
 #include "cleanup.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
-
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* QEMU's hostfwd= is one option per port: a bound on the command line's length. */
+#define FWD_PORTS_MAX 1024
 
 /* Beyond the kernel's 65535, and below IPv4's minimum of 68, no bridge takes it. */
 #define MTU_MIN 68
@@ -267,6 +271,10 @@ vm_net_clear(struct vm_iface *i)
 	free(i->mac);
 	free(i->source);
 	free(i->target);
+	free(i->rom_file);
+	for (size_t k = 0; k < i->nfwds; k++)
+		free(i->fwds[k].address);
+	free(i->fwds);
 	memset(i, 0, sizeof(*i));
 }
 
@@ -365,6 +373,90 @@ link_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 static int
+boot_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	struct vm_iface *i = vm_devices_ctx(x)->iface;
+	unsigned long long v;
+
+	if (vm_xmlcheck_ull(x, n, "boot order", vm_xmlcheck_attr(n, "order"), 1, INT_MAX, &v) < 0)
+		return -1;
+	for (const struct vm_iface *o = dom->ifaces; o < i; o++)
+		if (o->boot_order == v)
+			return vm_xmlcheck_error(x, n,
+						 "boot order %llu is already the interface's of line %d",
+						 v, o->line);
+	i->boot_order = v;
+	return 0;
+}
+
+static int
+rom_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_iface *i = vm_devices_ctx(x)->iface;
+	const char *bar = vm_xmlcheck_attr(n, "bar");
+	const char *file = vm_xmlcheck_attr(n, "file");
+
+	/* As libvirt: a ROM that is not there has nothing to tune */
+	i->rom_disabled = vm_devices_streq(vm_xmlcheck_attr(n, "enabled"), "no");
+	if (i->rom_disabled && (bar || file))
+		return vm_xmlcheck_error(x, n,
+					 "enabled='no' takes no bar or file: there is no ROM");
+	if (bar)
+		i->rom_bar = !strcmp(bar, "on") ? VM_ROM_BAR_ON : VM_ROM_BAR_OFF;
+	if (file && vm_devices_check_absolute(x, n, file) < 0)
+		return -1;
+	return file ? vm_devices_set_str(x, &i->rom_file, file) : 0;
+}
+
+static int
+port_forward_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const char *address = vm_xmlcheck_attr(n, "address");
+	struct in_addr in;
+
+	if (vm_devices_ctx(x)->iface->type != VM_IFACE_USER)
+		return vm_xmlcheck_error(x, n,
+					 "only a user interface forwards ports: a tap's guest is reachable on its network");
+	if (address && inet_pton(AF_INET, address, &in) != 1)
+		return vm_xmlcheck_error(x, n, "invalid address '%s': expected an IPv4 address",
+					 address);
+	if (!xmlChildElementCount(n))
+		return vm_xmlcheck_error(x, n, "no <range start='PORT'/>: nothing to forward");
+	return 0;
+}
+
+/* N is a <range> of a <portForward>, whose protocol and address it takes. */
+static int
+range_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_iface *i = vm_devices_ctx(x)->iface;
+	const char *address = vm_xmlcheck_attr(n->parent, "address");
+	const char *end = vm_xmlcheck_attr(n, "end"), *to = vm_xmlcheck_attr(n, "to");
+	unsigned long long s, e, t;
+	struct vm_portfwd *f;
+
+	if (vm_xmlcheck_ull(x, n, "port", vm_xmlcheck_attr(n, "start"), 1, 65535, &s) < 0 ||
+	    vm_xmlcheck_ull(x, n, "port", end ? end : vm_xmlcheck_attr(n, "start"), s, 65535, &e) <
+		    0 ||
+	    vm_xmlcheck_ull(x, n, "port", to ? to : vm_xmlcheck_attr(n, "start"), 1,
+			    65535 - (e - s), &t) < 0)
+		return -1;
+	if (e - s >= FWD_PORTS_MAX)
+		return vm_xmlcheck_error(x, n, "a range of %llu ports: at most %d are forwarded",
+					 e - s + 1, FWD_PORTS_MAX);
+	f = VM_DEVICES_APPEND(x, i->fwds, i->nfwds);
+	if (!f)
+		return -1;
+	*f = (struct vm_portfwd){ .udp = vm_devices_streq(vm_xmlcheck_attr(n->parent, "proto"),
+							  "udp"),
+				  .start = s,
+				  .end = e,
+				  .to = t };
+	return address ? vm_devices_set_str(x, &f->address, address) : 0;
+}
+
+static int
 driver_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_error why = VM_ERROR_INIT;
@@ -388,6 +480,33 @@ iface_end(struct vm_xmlcheck *x, xmlNodePtr n)
 						 "mac address '%s' is already the interface's of line %d",
 						 i->mac, o->line);
 	return rule(x, n, vm_net_finish(i, &why), &why);
+}
+
+/* libvirt's rule: <os><boot dev> or per-device <boot order>, not both. */
+static int
+net_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+
+	for (size_t i = 0; dom->boot[0] && i < dom->nifaces; i++)
+		if (dom->ifaces[i].boot_order)
+			return vm_xmlcheck_error(x, n,
+						 "the interface of line %d has <boot order>, which cannot be used with <os><boot dev>",
+						 dom->ifaces[i].line);
+	return 0;
+}
+
+/* Each forwarded port of N: one hostfwd= each, as QEMU takes them. */
+static void
+add_hostfwds(struct vm_argv_opt *o, const struct vm_iface *n)
+{
+	for (size_t k = 0; k < n->nfwds; k++) {
+		const struct vm_portfwd *f = &n->fwds[k];
+
+		for (unsigned p = f->start; p <= f->end; p++)
+			vm_argv_opt_add(o, ",hostfwd=%s:%s:%u-:%u", f->udp ? "udp" : "tcp",
+					f->address ? f->address : "", p, f->to + (p - f->start));
+	}
 }
 
 /* QEMU's view */
@@ -438,6 +557,14 @@ vm_net_device_json(const struct vm_iface *i, const char *id, const char *netdev,
 		json_object_object_add(o, "mq", json_object_new_boolean(true));
 		json_object_object_add(o, "vectors", json_object_new_int64(2 * i->queues + 2));
 	}
+	if (i->boot_order)
+		json_object_object_add(o, "bootindex", json_object_new_int64(i->boot_order));
+	if (i->rom_bar != VM_ROM_BAR_DEFAULT)
+		json_object_object_add(o, "rombar",
+				       json_object_new_int64(i->rom_bar == VM_ROM_BAR_ON));
+	/* an empty romfile is no ROM */
+	if (i->rom_disabled || i->rom_file)
+		add_str(o, "romfile", i->rom_disabled ? "" : i->rom_file);
 	return o;
 }
 
@@ -458,13 +585,17 @@ fd_list(const int *fds, unsigned n, const char *name, const char *what)
 	return vm_argv_opt_end(&o);
 }
 
+/* OBJ as FLAG's value, then the port forwards of FWD (QEMU's hostfwd= repeats a key). */
 static int
-push_json(struct vm_argv *a, const char *flag, json_object *obj, struct vm_error *err)
+push_json(struct vm_argv *a, const char *flag, json_object *obj, const struct vm_iface *fwd,
+	  struct vm_error *err)
 {
 	struct vm_argv_opt o = { 0 };
 
 	vm_argv_opt_json(&o, obj);
 	json_object_put(obj);
+	if (fwd)
+		add_hostfwds(&o, fwd);
 	return vm_argv_opt_push(a, flag, &o, err);
 }
 
@@ -491,9 +622,9 @@ net_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *er
 					   "vhost-");
 		if (!fds || (vhost && !vhostfds))
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build the argv");
-		if (push_json(a, "-netdev", vm_net_netdev_json(n, netdev, fds, vhostfds), err) <
+		if (push_json(a, "-netdev", vm_net_netdev_json(n, netdev, fds, vhostfds), n, err) <
 			    0 ||
-		    push_json(a, "-device", vm_net_device_json(n, id, netdev, NULL), err) < 0)
+		    push_json(a, "-device", vm_net_device_json(n, id, netdev, NULL), NULL, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -546,6 +677,33 @@ static const struct vm_xmlcheck_attr driver_attrs[] = {
 	{ NULL }
 };
 
+static const struct vm_xmlcheck_attr boot_attrs[] = {
+	{ "order", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
+static const struct vm_xmlcheck_attr rom_attrs[] = { { "bar", "on|off", VM_XMLCHECK_OPTIONAL },
+						     { "file", VM_XMLCHECK_ANY_VALUE,
+						       VM_XMLCHECK_OPTIONAL },
+						     { "enabled", "yes|no", VM_XMLCHECK_OPTIONAL },
+						     { NULL } };
+
+static const struct vm_xmlcheck_attr port_forward_attrs[] = {
+	{ "proto", "tcp|udp", VM_XMLCHECK_REQUIRED },
+	{ "address", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr range_attrs[] = {
+	{ "start", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "end", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "to", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem port_forward_children[] = {
+	{ "range", .attrs = range_attrs, .multi = true, .begin = range_begin }, { NULL }
+};
+
 static const struct vm_xmlcheck_elem iface_children[] = {
 	{ "model", .attrs = model_attrs, .begin = model_begin },
 	{ "mac", .attrs = mac_attrs, .begin = mac_begin },
@@ -554,6 +712,10 @@ static const struct vm_xmlcheck_elem iface_children[] = {
 	{ "mtu", .attrs = mtu_attrs, .begin = mtu_begin },
 	{ "link", .attrs = link_attrs, .begin = link_begin },
 	{ "driver", .attrs = driver_attrs, .begin = driver_begin },
+	{ "boot", .attrs = boot_attrs, .begin = boot_begin },
+	{ "rom", .attrs = rom_attrs, .begin = rom_begin },
+	{ "portForward", .attrs = port_forward_attrs, .children = port_forward_children,
+	  .multi = true, .begin = port_forward_begin },
 	{ "virtualport", .content = VM_XMLCHECK_ANY,
 	  .reject =
 		  "virtual ports (Open vSwitch, 802.1Qbh) are not supported: use a Linux bridge" },
@@ -572,6 +734,7 @@ static const struct vm_xmlcheck_elem elems[] = { { "interface", .attrs = iface_a
 
 const struct vm_devices_class vm_net_class = {
 	.elems = elems,
+	.end = net_end,
 	.argv = net_argv,
 	.clear = net_clear,
 };

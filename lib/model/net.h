@@ -31,6 +31,16 @@
 enum vm_iface_type { VM_IFACE_USER, VM_IFACE_BRIDGE, VM_IFACE_NETWORK, VM_IFACE_ETHERNET };
 enum vm_iface_vhost { VM_VHOST_AUTO, VM_VHOST_ON, VM_VHOST_OFF };
 
+/*
+ * A <portForward> range of a user interface: host ports START to END on
+ * ADDRESS (NULL: every address) to guest ports TO to TO + END - START.
+ */
+struct vm_portfwd {
+	bool udp;
+	char *address;
+	unsigned start, end, to;
+};
+
 struct vm_iface {
 	enum vm_iface_type type;
 	char *model;	/* "virtio" (default), "e1000", "e1000e", "rtl8139", "vmxnet3" */
@@ -42,6 +52,12 @@ struct vm_iface {
 	bool link_down;
 	unsigned queues; /* <driver queues>; 0 or 1: one */
 	enum vm_iface_vhost vhost;
+	unsigned boot_order; /* <boot order>, QEMU's bootindex; 0: none */
+	enum vm_rom_bar { VM_ROM_BAR_DEFAULT, VM_ROM_BAR_ON, VM_ROM_BAR_OFF } rom_bar;
+	char *rom_file;	   /* <rom file>; NULL: QEMU's own */
+	bool rom_disabled; /* <rom enabled='no'>: no option ROM at all */
+	struct vm_portfwd *fwds;
+	size_t nfwds;
 	int line; /* of <interface>, for messages */
 };
 

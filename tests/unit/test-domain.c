@@ -798,6 +798,49 @@ static const struct bad {
 	{ "",
 	  "<interface type='ethernet'><target dev='vnet0' managed='no'/><mtu size='1400'/></interface>",
 	  "t.xml:7: <interface>: an existing tap (managed='no') keeps its own mtu" },
+	{ "", "<interface type='user'><boot order='0'/></interface>",
+	  "t.xml:7: <boot>: invalid boot order '0'" },
+	{ "", "<interface type='user'><boot/></interface>",
+	  "t.xml:7: <boot>: missing attribute 'order'" },
+	{ "",
+	  "<interface type='user'><boot order='2'/></interface>\n"
+	  "<interface type='user'><boot order='2'/></interface>",
+	  "t.xml:8: <boot>: boot order 2 is already the interface's of line 7" },
+	{ "", "<interface type='user'><rom enabled='no' bar='off'/></interface>",
+	  "t.xml:7: <rom>: enabled='no' takes no bar or file: there is no ROM" },
+	{ "", "<interface type='user'><rom file='pxe.rom'/></interface>",
+	  "t.xml:7: <rom>: 'pxe.rom' is not an absolute path" },
+	{ "", "<interface type='user'><rom bar='maybe'/></interface>",
+	  "t.xml:7: <rom>: unsupported bar 'maybe' (expected on or off)" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><portForward proto='tcp'><range start='22'/></portForward></interface>",
+	  "t.xml:7: <portForward>: only a user interface forwards ports" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp' address='::1'><range start='22'/></portForward></interface>",
+	  "t.xml:7: <portForward>: invalid address '::1': expected an IPv4 address" },
+	{ "", "<interface type='user'><portForward proto='tcp'/></interface>",
+	  "t.xml:7: <portForward>: no <range start='PORT'/>: nothing to forward" },
+	{ "",
+	  "<interface type='user'><portForward proto='sctp'><range start='22'/></portForward></interface>",
+	  "t.xml:7: <portForward>: unsupported proto 'sctp' (expected tcp or udp)" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp' dev='eth0'><range start='22'/></portForward></interface>",
+	  "t.xml:7: <portForward>: unsupported attribute 'dev'" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp'><range start='0'/></portForward></interface>",
+	  "t.xml:7: <range>: invalid port '0'" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp'><range start='30' end='20'/></portForward></interface>",
+	  "t.xml:7: <range>: invalid port '20'" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp'><range start='100' end='110' to='65530'/></portForward></interface>",
+	  "t.xml:7: <range>: invalid port '65530'" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp'><range start='1000' end='2024'/></portForward></interface>",
+	  "t.xml:7: <range>: a range of 1025 ports: at most 1024 are forwarded" },
+	{ "",
+	  "<interface type='user'><portForward proto='tcp'><range start='22' exclude='yes'/></portForward></interface>",
+	  "t.xml:7: <range>: unsupported attribute 'exclude'" },
 	{ "", "<interface/>", "t.xml:7: <interface>: missing attribute 'type'" },
 	{ "", "<serial type='tcp'/>",
 	  "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
@@ -1022,6 +1065,9 @@ static const struct bad_doc {
 	  "t.xml:2: <boot>: duplicate boot device 'hd'" },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><boot dev='usb'/></os></domain>",
 	  "t.xml:2: <boot>: unsupported dev 'usb' (expected hd, cdrom, network or fd)" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type>hvm</type><boot dev='network'/></os>\n"
+	  "<devices><interface type='user'><boot order='1'/></interface></devices></domain>",
+	  "t.xml:1: <domain>: the interface of line 2 has <boot order>, which cannot be used with <os><boot dev>" },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type></os></domain>",
 	  "t.xml:2: <os>: unsupported attribute 'firmware'" },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><loader>/x</loader></os></domain>",
@@ -1074,6 +1120,29 @@ test_interfaces(void)
 	i = &d->ifaces[3];
 	ok(i->type == VM_IFACE_ETHERNET && !i->unmanaged && !i->target && vm_net_has_tap(i),
 	   "an ethernet interface with nothing: a new tap on no bridge");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<interface type='user'><boot order='3'/><rom bar='off' file='/r/pxe,1.rom'/>"
+		      "<portForward proto='tcp' address='127.0.0.1'><range start='2222' to='22'/>"
+		      "<range start='8080' end='8081'/></portForward>"
+		      "<portForward proto='udp'><range start='53'/></portForward></interface>\n"
+		      "<interface type='user'><rom enabled='no'/></interface>",
+		      &d, &err) == 0,
+	   "boot order, rom and port forwards parse: %s", err.msg);
+	if (!d)
+		return;
+	i = &d->ifaces[0];
+	ok(i->boot_order == 3 && i->rom_bar == VM_ROM_BAR_OFF &&
+		   !strcmp(i->rom_file, "/r/pxe,1.rom") && !i->rom_disabled && i->nfwds == 3 &&
+		   !i->fwds[0].udp && !strcmp(i->fwds[0].address, "127.0.0.1") &&
+		   i->fwds[0].start == 2222 && i->fwds[0].end == 2222 && i->fwds[0].to == 22 &&
+		   i->fwds[1].start == 8080 && i->fwds[1].end == 8081 && i->fwds[1].to == 8080 &&
+		   i->fwds[2].udp && !i->fwds[2].address && i->fwds[2].to == 53,
+	   "an interface's boot order, rom and port forwards: a range's address and protocol are its <portForward>'s, its guest port its start's by default");
+	i = &d->ifaces[1];
+	ok(i->rom_disabled && !i->rom_file && i->rom_bar == VM_ROM_BAR_DEFAULT && !i->boot_order,
+	   "<rom enabled='no'>");
 	vm_domain_free(d);
 	d = NULL;
 	ok(parse_with("",

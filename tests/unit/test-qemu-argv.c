@@ -572,6 +572,17 @@ test_disks(void)
 	vm_argv_free(&a);
 }
 
+/* N taps, the K-th with the one fd FDS[K], or none when it is -1. */
+static void
+one_queue_taps(struct vm_tapdev *taps, const int *fds, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		vm_tapdev_init(&taps[k]);
+		taps[k].fds[0] = fds[k];
+		taps[k].queues = fds[k] >= 0;
+	}
+}
+
 /* Tap interfaces: the fd vm-start made, or a placeholder for --print-argv. */
 static void
 test_taps(struct vm_domain *dom)
@@ -590,11 +601,7 @@ test_taps(struct vm_domain *dom)
 	struct vm_argv a = { 0 };
 
 	vm_conf_init(&conf);
-	for (int k = 0; k < 3; k++)
-		vm_tapdev_init(&taps[k]);
-	taps[0].fds[0] = 41;
-	taps[2].fds[0] = 43;
-	taps[0].queues = taps[2].queues = 1;
+	one_queue_taps(taps, (const int[]){ 41, -1, 43 }, 3);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
 	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
@@ -652,6 +659,57 @@ test_taps(struct vm_domain *dom)
 	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=41"),
 	   "no vhost fd: no vhost: %s", err.msg);
+	vm_argv_free(&a);
+	dom->nifaces = 0;
+	vm_conf_free(&conf);
+}
+
+/* <boot order>, <rom> and a user interface's <portForward>. */
+static void
+test_net_options(struct vm_domain *dom)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_portfwd fwds[2] = {
+		{ .address = S("127.0.0.1"), .start = 8080, .end = 8082, .to = 80 },
+		{ .udp = true, .start = 53, .end = 53, .to = 5353 },
+	};
+	struct vm_iface ifaces[3] = {
+		{ .type = VM_IFACE_USER,
+		  .model = S("virtio"),
+		  .boot_order = 2,
+		  .rom_bar = VM_ROM_BAR_OFF,
+		  .rom_file = S("/r/pxe,1.rom"),
+		  .fwds = fwds,
+		  .nfwds = 2 },
+		{ .type = VM_IFACE_USER, .model = S("e1000"), .rom_disabled = true },
+		{ .type = VM_IFACE_BRIDGE,
+		  .model = S("virtio"),
+		  .boot_order = 1,
+		  .rom_bar = VM_ROM_BAR_ON },
+	};
+	struct vm_tapdev taps[3];
+	struct vm_conf conf;
+	struct vm_argv a = { 0 };
+
+	vm_conf_init(&conf);
+	one_queue_taps(taps, (const int[]){ -1, -1, 42 }, 3);
+	dom->ifaces = ifaces;
+	dom->nifaces = 3;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "net options: %s",
+	   err.msg);
+	ok(has(&a, "-netdev",
+	       "user,id=hostnet0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81,"
+	       "hostfwd=tcp:127.0.0.1:8082-:82,hostfwd=udp::53-:5353"),
+	   "portForward: one hostfwd per port of a range, its guest ports following; no address binds all");
+	ok(has(&a, "-device",
+	       "virtio-net-pci,netdev=hostnet0,id=net0,bootindex=2,rombar=0,romfile=/r/pxe,,1.rom"),
+	   "boot order is bootindex, bar='off' rombar=0, the rom file escaped");
+	ok(has(&a, "-device", "e1000,netdev=hostnet1,id=net1,romfile="),
+	   "enabled='no' is an empty romfile: no ROM");
+	ok(has(&a, "-netdev", "tap,id=hostnet2,fd=42") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet2,id=net2,bootindex=1,rombar=1"),
+	   "a tap interface takes boot order and rom alike");
 	vm_argv_free(&a);
 	dom->nifaces = 0;
 	vm_conf_free(&conf);
@@ -911,6 +969,7 @@ test_nets_and_serials(void)
 	   err.msg);
 	dom.nifaces = 0;
 	test_taps(&dom);
+	test_net_options(&dom);
 
 	chr[0] = (struct vm_chardev){ .kind = VM_CHR_SERIAL, .type = VM_CHR_PTY };
 	chr[1] = (struct vm_chardev){ .kind = VM_CHR_SERIAL,
