@@ -25,10 +25,13 @@
 #include "graphics.h"
 #include "input.h"
 #include "lease_def.h"
+#include "memballoon.h"
 #include "net.h"
+#include "rng.h"
 #include "serial.h"
 #include "sound.h"
 #include "video.h"
+#include "watchdog.h"
 
 #define VM_NAME_MAX 64
 
@@ -82,6 +85,11 @@ struct vm_domain {
 	size_t nsounds;
 	struct vm_audio *audios;
 	size_t naudios;
+	struct vm_memballoon memballoon;
+	struct vm_rng *rngs;
+	size_t nrngs;
+	struct vm_watchdog watchdog;
+	bool panic; /* <panic model='isa'> (panic.c) */
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */

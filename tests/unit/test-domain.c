@@ -739,7 +739,52 @@ static const struct bad {
 	  "t.xml:7: <controller>: model 'pcie-root' needs a q35 machine" },
 	{ "", "<memballoon/>", "t.xml:7: <memballoon>: missing attribute 'model'" },
 	{ "", "<memballoon model='none'><stats period='10'/></memballoon>",
-	  "t.xml:7: <stats>: unsupported element" },
+	  "t.xml:7: <stats>: model 'none' has no statistics" },
+	{ "", "<memballoon model='xen'/>",
+	  "t.xml:7: <memballoon>: unsupported model 'xen' (expected virtio or none)" },
+	{ "", "<memballoon model='virtio' deflate='on'/>",
+	  "t.xml:7: <memballoon>: unsupported attribute 'deflate'" },
+	{ "", "<memballoon model='none' autodeflate='on'/>",
+	  "t.xml:7: <memballoon>: model 'none' has no 'autodeflate'" },
+	{ "", "<memballoon model='virtio'><stats period='-1'/></memballoon>",
+	  "t.xml:7: <stats>: invalid period '-1'" },
+	{ "", "<memballoon model='virtio'><stats/></memballoon>",
+	  "t.xml:7: <stats>: missing attribute 'period'" },
+	{ "", "<memballoon model='virtio'><driver iommu='on'/></memballoon>",
+	  "t.xml:7: <driver>: unsupported element" },
+	{ "", "<memballoon model='virtio'/><memballoon model='none'/>",
+	  "t.xml:7: <memballoon>: duplicate element" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='5'/></memballoon>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "", "<rng model='virtio'/>",
+	  "t.xml:7: <rng>: missing <backend model='random'>/dev/urandom</backend>" },
+	{ "",
+	  "<rng model='virtio-non-transitional'><backend model='random'>/dev/urandom</backend></rng>",
+	  "t.xml:7: <rng>: unsupported model 'virtio-non-transitional' (expected virtio)" },
+	{ "", "<rng model='virtio'><backend model='random' type='tcp'/></rng>",
+	  "t.xml:7: <backend>: unsupported attribute 'type'" },
+	{ "", "<rng model='virtio'><backend model='egd'>/dev/urandom</backend></rng>",
+	  "t.xml:7: <backend>: unsupported model 'egd' (expected random)" },
+	{ "", "<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>",
+	  "t.xml:7: <backend>: unsupported value '/dev/hwrng'" },
+	{ "",
+	  "<rng model='virtio'><backend model='random'>/dev/random</backend><rate period='1000'/></rng>",
+	  "t.xml:7: <rate>: missing attribute 'bytes'" },
+	{ "",
+	  "<rng model='virtio'><backend model='random'>/dev/random</backend><rate bytes='0'/></rng>",
+	  "t.xml:7: <rate>: invalid bytes '0'" },
+	{ "", "<watchdog model='ib700'/>",
+	  "t.xml:7: <watchdog>: unsupported model 'ib700' (expected i6300esb or itco)" },
+	{ "", "<watchdog model='i6300esb' action='dump'/>",
+	  "t.xml:7: <watchdog>: unsupported action 'dump'" },
+	{ "", "<watchdog model='itco'/>",
+	  "t.xml:7: <watchdog>: model 'itco' is part of a q35 machine (<type machine='q35'>); a pc has 'i6300esb'" },
+	{ "", "<watchdog model='i6300esb'/><watchdog model='i6300esb'/>",
+	  "t.xml:7: <watchdog>: duplicate element" },
+	{ "", "<panic model='hyperv'/>",
+	  "t.xml:7: <panic>: unsupported model 'hyperv' (expected isa)" },
+	{ "", "<panic model='isa'><address type='isa' iobase='0x506'/></panic>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
 	{ "", "<input type='keyboard' bus='usb'/>",
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
@@ -873,7 +918,6 @@ static const struct bad {
 	{ "", "<video><model type='none'/></video><video><model type='qxl'/></video>",
 	  "t.xml:7: <video>: model 'none' is the only video of a domain" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
-	{ "", "<rng model='virtio'/>", "t.xml:7: <rng>: unsupported element" },
 	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
 };
 
@@ -1138,6 +1182,49 @@ test_inputs(void)
 }
 
 static void
+test_balloon_rng_watchdog_panic(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("",
+		      "<memballoon model='virtio' autodeflate='on'><stats period='5'/></memballoon>\n"
+		      "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+		      "<rng model='virtio'><rate bytes='1024' period='2000'/>"
+		      "<backend model='random'>/dev/random</backend></rng>\n"
+		      "<watchdog model='i6300esb' action='poweroff'/><panic model='isa'/>",
+		      &d, &err) == 0,
+	   "a virtio balloon with statistics, two rngs, an i6300esb and a pvpanic: %s", err.msg);
+	if (!d)
+		return;
+	ok(d->memballoon.virtio && d->memballoon.autodeflate && !d->memballoon.free_pages &&
+		   d->memballoon.stats_period == 5,
+	   "the balloon's model, autodeflate and statistics period");
+	ok(d->nrngs == 2 && !strcmp(d->rngs[0].source, "/dev/urandom") &&
+		   d->rngs[0].rate_bytes == 0 && !strcmp(d->rngs[1].source, "/dev/random") &&
+		   d->rngs[1].rate_bytes == 1024 && d->rngs[1].rate_period == 2000,
+	   "each rng's source and rate");
+	ok(d->watchdog.model == VM_WATCHDOG_I6300ESB && !strcmp(d->watchdog.action, "poweroff") &&
+		   d->watchdog.line == 10 && d->panic,
+	   "the watchdog, its action and line, and the panic device");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<memballoon model='none'/><panic/>", &d, &err) == 0 &&
+		   !d->memballoon.virtio && d->panic && d->watchdog.model == VM_WATCHDOG_NONE,
+	   "memballoon 'none' is no balloon; <panic> without a model is libvirt's isa: %s",
+	   err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_text("<domain type='kvm'><name>t</name><memory>1024</memory>"
+		      "<os><type machine='q35'>hvm</type></os>"
+		      "<devices><watchdog model='itco'/></devices></domain>",
+		      &d, &err) == 0 &&
+		   d->watchdog.model == VM_WATCHDOG_ITCO && !strcmp(d->watchdog.action, "reset"),
+	   "itco on a q35, with libvirt's default action reset: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_sounds(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
@@ -1247,6 +1334,7 @@ main(void)
 	test_displays();
 	test_inputs();
 	test_sounds();
+	test_balloon_rng_watchdog_panic();
 	test_bad();
 	test_load_errors();
 
