@@ -833,6 +833,60 @@ test_sounds(void)
 	vm_argv_free(&a);
 }
 
+/* The balloon, rngs, watchdog and pvpanic as libvirt makes them, in libvirt's slot order. */
+static void
+test_balloon_rng_watchdog_panic(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_rng rngs[2] = { { .source = "/dev/urandom" },
+				  { .source = "/dev/random", .rate_bytes = 1024 } };
+	struct vm_disk disk = { .source = S("/x.img"), .target = S("vda") };
+	const char *blk = "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on";
+	const char *balloon = "virtio-balloon-pci,id=balloon0,free-page-reporting=on,"
+			      "guest-stats-polling-interval=10";
+	const char *rng0 = "virtio-rng-pci,rng=objrng0,id=rng0";
+	const char *rng1 = "virtio-rng-pci,rng=objrng1,id=rng1,max-bytes=1024,period=1000";
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.disks = &disk;
+	dom.ndisks = 1;
+	dom.memballoon =
+		(struct vm_memballoon){ .virtio = true, .free_pages = true, .stats_period = 10 };
+	dom.rngs = rngs;
+	dom.nrngs = 2;
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_I6300ESB, .action = "poweroff" };
+	dom.panic = true;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", balloon) &&
+		   has(&a, "-object", "rng-random,id=objrng0,filename=/dev/urandom") &&
+		   has(&a, "-device", rng0) &&
+		   has(&a, "-object", "rng-random,id=objrng1,filename=/dev/random") &&
+		   has(&a, "-device", rng1) && has(&a, "-device", "i6300esb,id=watchdog0") &&
+		   has(&a, "-action", "watchdog=poweroff") &&
+		   has(&a, "-device", "pvpanic,id=panic0"),
+	   "balloon with statistics, rngs with and without a rate, i6300esb and its action, pvpanic: %s",
+	   err.msg);
+	ok(has(&a, "-device", blk) && find(&a, "-device", blk) < find(&a, "-device", balloon) &&
+		   find(&a, "-device", balloon) < find(&a, "-device", rng0) &&
+		   find(&a, "-device", rng1) < find(&a, "-device", "i6300esb,id=watchdog0"),
+	   "disks, then the balloon, the rngs and the watchdog: the order of libvirt's slots");
+	vm_argv_free(&a);
+	dom.ndisks = 0;
+	dom.memballoon = (struct vm_memballoon){ 0 };
+	dom.nrngs = 0;
+	dom.panic = false;
+	dom.machine = S("q35");
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_ITCO, .action = "reset" };
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-global", "ICH9-LPC.noreboot=off") && has(&a, "-action", "watchdog=reset") &&
+		   find(&a, "-device", "i6300esb,id=watchdog0") < 0 &&
+		   find(&a, "-device", "pvpanic,id=panic0") < 0,
+	   "itco: the q35's own TCO with its no-reboot strap off, no device: %s", err.msg);
+	vm_argv_free(&a);
+}
+
 static void
 test_nets_and_serials(void)
 {
@@ -1062,10 +1116,12 @@ static void
 test_real_qemu(void)
 {
 	static const char *const ids[] = {
-		"vda",	"vdb",	   "vdc",     "sda",	 "sdb",	    "sdc",  "sdd",
-		"sde",	"sdf",	   "sdg",     "sata0",	 "scsi0",   "net0", "net1",
-		"net2", "serial0", "serial1", "serial2", "serial3",
+		"vda",	   "vdb",     "vdc",	 "sda",	     "sdb",  "sdc",  "sdd",	  "sde",
+		"sdf",	   "sdg",     "sata0",	 "scsi0",    "net0", "net1", "net2",	  "serial0",
+		"serial1", "serial2", "serial3", "balloon0", "rng0", "rng1", "watchdog0", "panic0",
 	};
+	struct vm_rng rngs[2] = { { .source = "/dev/urandom", .rate_bytes = 4096 },
+				  { .source = "/dev/random" } };
 	struct vm_disk disks[10];
 	struct vm_iface ifaces[3] = { { 0 }, { .model = S("e1000") }, { .model = S("rtl8139") } };
 	struct vm_chardev chr[4];
@@ -1143,6 +1199,11 @@ test_real_qemu(void)
 	dom.nifaces = 3;
 	dom.chardevs = chr;
 	dom.nchardevs = 4;
+	dom.memballoon = (struct vm_memballoon){ .virtio = true, .stats_period = 5 };
+	dom.rngs = rngs;
+	dom.nrngs = 2;
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_I6300ESB, .action = "pause" };
+	dom.panic = true;
 	conf.seccomp_sandbox = true;
 	run_qemu("pc", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.0");
 	dom.machine = S("q35");
@@ -1180,6 +1241,7 @@ main(void)
 	test_displays();
 	test_inputs();
 	test_sounds();
+	test_balloon_rng_watchdog_panic();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
