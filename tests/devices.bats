@@ -78,3 +78,37 @@ watchdog0:5"
 	assert_output --partial "$TEST_DIR/bal.xml:7: <stats>: invalid period 'x'"
 	[ ! -e "$VMKIT_RUNDIR/domains" ] || [ -z "$(ls "$VMKIT_RUNDIR/domains")" ]
 }
+
+@test "the guest agent's channel: a socket of the run directory, 0600 and the caller's, that QEMU serves" {
+	xml=$(make_domain ga "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>" \
+		"<memballoon model='virtio'/>")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-chardev' 'socket,id=charchannel0,fd=<channel0>,server=on,wait=off'"
+	run -0 vm-start --paused "$xml"
+	sock=$VMKIT_RUNDIR/domains/ga/org.qemu.guest_agent.0
+	run -0 stat -c '%F %a %U' "$sock"
+	assert_output "socket 600 $(id -un)"
+	run -0 qmp ga qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "channel0", "type": "child<virtserialport>"}'
+	# the controller takes its slot with the controllers, before the balloon
+	run -0 pci_slots ga
+	assert_output "virtio-serial0:2
+balloon0:3"
+	run -0 qmp ga query-chardev
+	assert_output --partial '"filename": "disconnected:unix:/proc/self/fd/'
+	# QEMU, not vm-start, listens on it: a client that stays is QEMU's peer
+	/usr/bin/python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)' "$sock" &
+	client=$!
+	for _ in $(seq 50); do
+		run -0 qmp ga query-chardev
+		[[ $output != *'"disconnected:unix:/proc/self/fd/'* ]] && break
+		sleep 0.2
+	done
+	kill "$client"
+	wait "$client" || true
+	assert_output --regexp '"filename": "unix:/proc/self/fd/[0-9]+/org.qemu.guest_agent.0,server=on", "label": "charchannel0"'
+	run -0 vm-stop --force ga
+	[ ! -e "$sock" ]
+	run -3 vm-start "$(make_domain gp "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")"
+	assert_output "vm-start: $TEST_DIR/gp.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path"
+}

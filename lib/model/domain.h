@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <uuid/uuid.h>
+#include "channel.h"
 #include "disk.h"
 #include "error.h"
 #include "graphics.h"
@@ -90,6 +91,7 @@ struct vm_domain {
 	size_t nrngs;
 	struct vm_watchdog watchdog;
 	bool panic; /* <panic model='isa'> (panic.c) */
+	struct vm_channel channel;
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */

@@ -17,7 +17,8 @@ struct vm_image;
 /*
  * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
  * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv,
- * and the image fds as "<NODE>"). IMAGES, one per disk of DOM, hold the
+ * and the image fds as "<NODE>"). AGENT_FD is the listening socket of
+ * the guest agent's channel (channel.h), when DOM has it. IMAGES, one per disk of DOM, hold the
  * open files of each disk with a source (image.h), which QEMU inherits
  * and opens as /dev/fdset/N: no image is named by its path. TAPFDS, one
  * per interface of DOM, are the open taps of those that have one (net.h),
@@ -27,7 +28,7 @@ struct vm_image;
  * likewise.
  */
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-		 const struct vm_image *images, const int *tapfds,
+		 int agent_fd, const struct vm_image *images, const int *tapfds,
 		 const struct vm_graphics_run *displays, struct vm_argv *argv,
 		 struct vm_error *err);
 

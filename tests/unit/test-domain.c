@@ -918,7 +918,32 @@ static const struct bad {
 	{ "", "<video><model type='none'/></video><video><model type='qxl'/></video>",
 	  "t.xml:7: <video>: model 'none' is the only video of a domain" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
-	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
+	{ "", "<channel type='unix'/>",
+	  "t.xml:7: <channel>: missing <target type='virtio' name='org.qemu.guest_agent.0'/>" },
+	{ "",
+	  "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
+	  "t.xml:7: <channel>: unsupported type 'spicevmc' (expected unix)" },
+	{ "", "<channel type='unix'><target type='virtio' name='org.example.0'/></channel>",
+	  "t.xml:7: <target>: unsupported name 'org.example.0' (expected org.qemu.guest_agent.0)" },
+	{ "",
+	  "<channel type='unix'><target type='guestfwd' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <target>: unsupported type 'guestfwd' (expected virtio)" },
+	{ "",
+	  "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/>"
+	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path" },
+	{ "",
+	  "<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: unsupported mode 'connect' (expected bind)" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='0' bus='0' port='1'/></channel>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <channel>: duplicate element" },
+	{ "", "<controller type='virtio-serial' index='1'/>",
+	  "t.xml:7: <controller>: invalid index '1'" },
 };
 
 static const struct bad_doc {
@@ -1221,6 +1246,16 @@ test_balloon_rng_watchdog_panic(void)
 		      &d, &err) == 0 &&
 		   d->watchdog.model == VM_WATCHDOG_ITCO && !strcmp(d->watchdog.action, "reset"),
 	   "itco on a q35, with libvirt's default action reset: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='virtio-serial' index='0'/>"
+		      "<channel type='unix'><source mode='bind'/>"
+		      "<target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>"
+		      "</channel>",
+		      &d, &err) == 0 &&
+		   d->channel.agent && d->channel.virtio_serial,
+	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
 	vm_domain_free(d);
 }
 

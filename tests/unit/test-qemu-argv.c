@@ -84,7 +84,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
-	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, NULL, &a, err) < 0)
+	if (vm_qemu_argv(dom, &conf, monitor_fd, -1, images, NULL, NULL, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -191,7 +191,7 @@ test_chain(void)
 	dom_init(&dom);
 	dom.disks = &disk;
 	dom.ndisks = 1;
-	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, NULL, &a, &err) < 0)
+	if (vm_qemu_argv(&dom, &conf, -1, -1, &img, NULL, NULL, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
 		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
@@ -588,7 +588,7 @@ test_taps(struct vm_domain *dom)
 	vm_conf_init(&conf);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -600,7 +600,7 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-device", "vmxnet3,netdev=hostnet2,id=net2"),
 	   "tap: vmxnet3, whose mtu is the tap's alone");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
@@ -643,7 +643,7 @@ test_displays(void)
 	dom.ngraphics = 1;
 	dom.videos = v;
 	dom.nvideos = 2;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
 	   err.msg);
 	ok(has(&a, "-object", "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/9") &&
 		   has(&a, "-vnc", "none,password-secret=graphics0-secret") && has(&a, "-k", "de"),
@@ -655,7 +655,7 @@ test_displays(void)
 	ok(count(&a, "-device", "") == 2 && count(&a, "-vnc", "") == 1,
 	   "displays: two video devices and one VNC server");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-object",
 		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/<graphics0-secret>"),
 	   "vnc: --print-argv shows the passwd's fd as a placeholder, never the passwd: %s",
@@ -666,7 +666,7 @@ test_displays(void)
 	vm_argv_free(&a);
 	dom.graphics = spice;
 	dom.ngraphics = 2;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, runs, &a, &err) == 0 &&
 		   has(&a, "-spice",
 		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,disable-ticketing=on,image-compression=off") &&
 		   has(&a, "-vnc", "none") && count(&a, "-k", "") == 1 && has(&a, "-k", "fr"),
@@ -679,13 +679,13 @@ test_displays(void)
 					 .passwd = S("pw") };
 	runs[0] = (struct vm_graphics_run){ .passwd_fd = 10, .dirfd = -1, .port = 5902 };
 	dom.ngraphics = 1;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, runs, &a, &err) == 0 &&
 		   has(&a, "-object",
 		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/10") &&
 		   has(&a, "-spice", "port=5902,addr=::1,password-secret=graphics0-secret"),
 	   "spice: on the port vm-start leased, its passwd a secret: %s", err.msg);
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-spice",
 		       "port=<graphics0-port>,addr=::1,password-secret=graphics0-secret"),
 	   "spice: --print-argv shows the port to be leased as a placeholder: %s", err.msg);
@@ -700,7 +700,7 @@ test_displays(void)
 	v[1] = (struct vm_video){
 		.model = VM_VIDEO_QXL, .ram = 65536, .vram = 32768, .vgamem = 16384, .heads = 1
 	};
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-vnc", "none") && count(&a, "-object", "") == 0 &&
 		   count(&a, "-k", "") == 0 &&
 		   has(&a, "-device", "VGA,id=video0,vgamem_mb=32,bus=pcie.0,addr=0x1") &&
@@ -715,28 +715,28 @@ test_displays(void)
 	v[0] = (struct vm_video){
 		.model = VM_VIDEO_BOCHS, .vram = 16384, .heads = 1, .primary = true
 	};
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "bochs-display,id=video0,vgamem=16384k,bus=pci.0,addr=0x2") &&
 		   count(&a, "-vnc", "") == 0,
 	   "video: bochs-display, its vram as vgamem; no display without <graphics>");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_CIRRUS, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "cirrus-vga,id=video0,bus=pci.0,addr=0x2"),
 	   "video: cirrus-vga");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_RAMFB, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "ramfb,id=video0"),
 	   "video: ramfb, a system device with no PCI slot");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_VIRTIO, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "virtio-vga,id=video0,max_outputs=1,bus=pci.0,addr=0x2"),
 	   "video: a primary virtio is virtio-vga");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_NONE, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   count(&a, "-device", "") == 0,
 	   "video: none is no device");
 	vm_argv_free(&a);
@@ -760,7 +760,7 @@ test_inputs(void)
 	dom.inputs = in;
 	dom.ninputs = 4;
 	dom.usb = VM_USB_PIIX3_UHCI;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") &&
 		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0") &&
 		   has(&a, "-device", "virtio-keyboard-pci,id=input2") &&
@@ -775,7 +775,7 @@ test_inputs(void)
 	dom.usb = VM_USB_QEMU_XHCI;
 	dom.machine = S("q35");
 	in[0].type = VM_INPUT_MOUSE;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "qemu-xhci,id=usb") &&
 		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0"),
 	   "inputs: qemu-xhci finds its own slot on q35, as boot-time devices do: %s", err.msg);
@@ -806,7 +806,7 @@ test_sounds(void)
 	dom.nsounds = 3;
 	dom.audios = au;
 	dom.naudios = 2;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-audiodev", "none,id=audio2") &&
 		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
@@ -826,7 +826,7 @@ test_sounds(void)
 	dom.naudios = 0;
 	dom.nsounds = 1;
 	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB, .audio = 1 };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0"),
 	   "sound: without <audio>, the none backend libvirt adds without SPICE: %s", err.msg);
@@ -884,6 +884,48 @@ test_balloon_rng_watchdog_panic(void)
 		   find(&a, "-device", "i6300esb,id=watchdog0") < 0 &&
 		   find(&a, "-device", "pvpanic,id=panic0") < 0,
 	   "itco: the q35's own TCO with its no-reboot strap off, no device: %s", err.msg);
+	vm_argv_free(&a);
+}
+
+/* The guest agent: libvirt's implicit virtio-serial controller, with the controllers. */
+static void
+test_agent(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk disk = { .source = S("/x.img"), .target = S("vda") };
+	const char *port = "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,"
+			   "id=channel0,name=org.qemu.guest_agent.0";
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.disks = &disk;
+	dom.ndisks = 1;
+	dom.channel.agent = true;
+	nimages = 1;
+	fake_image(&disk, &images[0]);
+	ok(vm_qemu_argv(&dom, &conf, 7, 9, images, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=charchannel0,fd=9,server=on,wait=off") &&
+		   has(&a, "-device", port) &&
+		   find(&a, "-device", "virtio-serial-pci,id=virtio-serial0") <
+			   find(&a, "-device", port) &&
+		   find(&a, "-device", "virtio-serial-pci,id=virtio-serial0") <
+			   find(&a, "-device",
+				"virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on"),
+	   "agent: its port on the socket QEMU inherits, the controller before disks: %s", err.msg);
+	vm_argv_free(&a);
+	close_images();
+	dom.ndisks = 0;
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=charchannel0,fd=<channel0>,server=on,wait=off"),
+	   "agent: --print-argv shows where its socket goes: %s", err.msg);
+	vm_argv_free(&a);
+	dom.channel = (struct vm_channel){ .virtio_serial = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "virtio-serial-pci,id=virtio-serial0") &&
+		   find(&a, "-chardev", "socket,id=charchannel0,fd=<channel0>,server=on,wait=off") <
+			   0,
+	   "agent: a virtio-serial controller alone, as written: %s", err.msg);
 	vm_argv_free(&a);
 }
 
@@ -1242,6 +1284,7 @@ main(void)
 	test_inputs();
 	test_sounds();
 	test_balloon_rng_watchdog_panic();
+	test_agent();
 	test_join();
 	test_real_qemu();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
