@@ -69,7 +69,8 @@ watchdog0:5"
 
 @test "what vmkit cannot do of these devices is refused by name and line, and nothing starts" {
 	run -3 vm-start "$(make_domain egd "<rng model='virtio'><backend model='egd' type='tcp'/></rng>")"
-	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)"
+	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)
+vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported attribute 'type'"
 	run -3 vm-start "$(make_domain hw "<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>")"
 	assert_output --partial "$TEST_DIR/hw.xml:7: <backend>: unsupported value '/dev/hwrng'"
 	run -3 vm-start "$(make_domain dump "<watchdog model='i6300esb' action='dump'/>")"

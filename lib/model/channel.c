@@ -4,7 +4,8 @@
 static int
 channel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	(void)n;
+	if (vm_devices_ctx(x)->dom->channel.agent)
+		return vm_xmlcheck_error(x, n, "a domain has one guest agent channel");
 	vm_devices_ctx(x)->dom->channel.agent = true;
 	vm_devices_ctx(x)->channel_target = false;
 	return 0;
@@ -78,12 +79,13 @@ static const struct vm_xmlcheck_attr target_attrs[] = {
 static const struct vm_xmlcheck_elem channel_children[] = {
 	{ "source", .attrs = source_attrs, .begin = source_begin },
 	{ "target", .attrs = target_attrs, .begin = target_begin },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem elems[] = { { "channel", .attrs = channel_attrs,
-						   .children = channel_children,
+						   .children = channel_children, .multi = true,
 						   .begin = channel_begin, .end = channel_end },
 						 { NULL } };
 

@@ -26,6 +26,7 @@
 #include "graphics.h"
 #include "input.h"
 #include "lease_def.h"
+#include "machine.h"
 #include "memballoon.h"
 #include "net.h"
 #include "rng.h"
@@ -93,8 +94,9 @@ struct vm_domain {
 	bool panic; /* <panic model='isa'> (panic.c) */
 	struct vm_channel channel;
 	struct vm_seclabel seclabel;
-	char *xml; /* the document re-serialized in UTF-8, with any generated
-		      <uuid>: status.json keeps it */
+	struct vm_machine hw; /* clock, features, pm, lifecycle */
+	char *xml;	      /* the document re-serialized in UTF-8, with any generated
+				 <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 

@@ -62,9 +62,11 @@ static const struct vm_xmlcheck_attr stats_attrs[] = {
 	{ "period", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem memballoon_children[] = {
-	{ "stats", .attrs = stats_attrs, .begin = stats_begin }, VM_DEVICES_ADDRESS, { NULL }
-};
+static const struct vm_xmlcheck_elem memballoon_children[] = { { "stats", .attrs = stats_attrs,
+								 .begin = stats_begin },
+							       VM_DEVICES_ALIAS,
+							       VM_DEVICES_ADDRESS,
+							       { NULL } };
 
 static const struct vm_xmlcheck_elem elems[] = { { "memballoon", .attrs = memballoon_attrs,
 						   .children = memballoon_children,

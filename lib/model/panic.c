@@ -25,7 +25,9 @@ panic_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 static const struct vm_xmlcheck_attr panic_attrs[] = { { "model", "isa", VM_XMLCHECK_OPTIONAL },
 						       { NULL } };
 
-static const struct vm_xmlcheck_elem panic_children[] = { VM_DEVICES_ADDRESS, { NULL } };
+static const struct vm_xmlcheck_elem panic_children[] = { VM_DEVICES_ALIAS,
+							  VM_DEVICES_ADDRESS,
+							  { NULL } };
 
 static const struct vm_xmlcheck_elem elems[] = {
 	{ "panic", .attrs = panic_attrs, .children = panic_children, .begin = panic_begin },

@@ -102,6 +102,7 @@ static const struct vm_xmlcheck_elem rng_children[] = {
 	{ "backend", .attrs = backend_attrs, .content = VM_XMLCHECK_TEXT,
 	  .values = "/dev/urandom|/dev/random", .begin = backend_begin },
 	{ "rate", .attrs = rate_attrs, .begin = rate_begin },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };

@@ -58,7 +58,9 @@ static const struct vm_xmlcheck_attr watchdog_attrs[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem watchdog_children[] = { VM_DEVICES_ADDRESS, { NULL } };
+static const struct vm_xmlcheck_elem watchdog_children[] = { VM_DEVICES_ALIAS,
+							     VM_DEVICES_ADDRESS,
+							     { NULL } };
 
 static const struct vm_xmlcheck_elem elems[] = { { "watchdog", .attrs = watchdog_attrs,
 						   .children = watchdog_children,
