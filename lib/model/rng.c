@@ -4,7 +4,6 @@
 
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const char *const sources[] = { "/dev/urandom", "/dev/random" };
 
