@@ -123,6 +123,9 @@ vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
 	[[ $argv == *" -machine q35,accel="*",vmport=off,hpet=off,acpi=on "* ]]
 	[[ $argv == *" -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay "* ]]
 	[[ $argv == *" -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1 "* ]]
+	[[ $argv == *" -device virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=org.qemu.guest_agent.0 "* ]]
+	[[ $argv == *" -device virtio-balloon-pci,id=balloon0 "* ]]
+	[[ $argv == *" -device virtio-rng-pci,rng=objrng0,id=rng0"* ]]
 	run -0 vm-status debian12
 	assert_output --regexp "^debian12 +running "
 	run -0 vm-stop --force debian12

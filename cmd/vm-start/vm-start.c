@@ -64,7 +64,7 @@ print_argv(const struct vm_domain *dom, const struct vm_conf *conf, bool print,
 		if (dom->disks[i].source)
 			r = vm_disk_image_open(&dom->disks[i], true, &img[i], err);
 	if (r == 0)
-		r = vm_qemu_argv(dom, conf, -1, img, NULL, NULL, &argv, err);
+		r = vm_qemu_argv(dom, conf, -1, -1, img, NULL, NULL, &argv, err);
 	for (size_t i = 0; img && i < dom->ndisks; i++)
 		vm_image_close(&img[i]);
 	free(img);

@@ -441,6 +441,7 @@ spawn(struct start *s, struct vm_error *err)
 {
 	char *env[NENV] = { NULL };
 	cleanup_close int mon = -1;
+	cleanup_close int agent = -1;
 	cleanup_close int alive = -1;
 	cleanup_close int log = -1;
 	cleanup_free int *keep = NULL;
@@ -467,18 +468,23 @@ spawn(struct start *s, struct vm_error *err)
 	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
+	if (s->dom->channel.agent) {
+		agent = vm_rundir_agent_listen(s->dl->dirfd, err);
+		if (agent < 0)
+			return -1;
+	}
 	alive = vm_rundir_liveness_fd(s->dl, err);
 	if (alive < 0)
 		return -1;
 	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
 		return -1;
-	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->taps,
-						      s->displays.runs, &argv, err) < 0) {
+	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, agent, s->images,
+						      s->taps, s->displays.runs, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + count_taps(s) + 2 * s->displays.n,
+	keep = vm_leaseset_fds(&s->held, 3 + count_images(s) + count_taps(s) + 2 * s->displays.n,
 			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
@@ -487,6 +493,8 @@ spawn(struct start *s, struct vm_error *err)
 	}
 	keep[nkeep++] = mon;
 	keep[nkeep++] = alive;
+	if (agent >= 0)
+		keep[nkeep++] = agent;
 	keep_images(s, keep, &nkeep);
 	keep_taps(s, keep, &nkeep);
 	vm_display_keep(&s->displays, keep, &nkeep);

@@ -18,6 +18,7 @@ static const struct controller {
 	{ "usb", "qemu-xhci", 0, 0, false, VM_USB_QEMU_XHCI },
 	{ "sata", NULL, 0, 0, false, VM_USB_NONE },
 	{ "scsi", "virtio-scsi", 0, 0, false, VM_USB_NONE },
+	{ "virtio-serial", NULL, 0, 0, false, VM_USB_NONE },
 };
 
 /* QEMU's device for each USB controller, its id "usb" and so its bus "usb.0", as libvirt's. */
@@ -57,6 +58,8 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
 	if (vm_devices_streq(type, "usb"))
 		c->dom->usb = k->usb;
+	if (vm_devices_streq(type, "virtio-serial"))
+		c->dom->channel.virtio_serial = true;
 	c->controller_model = k->model;
 	return 0;
 }
@@ -148,7 +151,7 @@ controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_er
 }
 
 static const struct vm_xmlcheck_attr controller_attrs[] = {
-	{ "type", "pci|usb|sata|scsi", VM_XMLCHECK_REQUIRED },
+	{ "type", "pci|usb|sata|scsi|virtio-serial", VM_XMLCHECK_REQUIRED },
 	{ "model", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "index", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ NULL }

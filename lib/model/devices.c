@@ -6,15 +6,19 @@
 #include <string.h>
 
 /* The device classes, in the order of their QEMU arguments and end checks:
- * the primary video first, as it takes the PCI slot libvirt gives it. */
+ * the primary video first, as it takes the PCI slot libvirt gives it; the
+ * virtio-serial controller with the controllers; the balloon, rng and
+ * watchdog in the order libvirt gives them slots. */
 static const struct vm_devices_class *const classes[] = {
-	&vm_video_class,  &vm_graphics_class,  &vm_controller_class, &vm_disk_class,  &vm_net_class,
-	&vm_serial_class, &vm_lease_def_class, &vm_input_class,	     &vm_sound_class,
+	&vm_video_class,      &vm_graphics_class, &vm_controller_class, &vm_channel_class,
+	&vm_disk_class,	      &vm_net_class,	  &vm_serial_class,	&vm_lease_def_class,
+	&vm_memballoon_class, &vm_rng_class,	  &vm_watchdog_class,	&vm_panic_class,
+	&vm_input_class,      &vm_sound_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))
 
-/* <emulator>, and what vmkit accepts only as it is or rejects: not classes of their own yet. */
+/* <emulator>: not a device, and not a class of its own. */
 
 static int
 emulator_begin(struct vm_xmlcheck *x, xmlNodePtr n)
@@ -31,16 +35,8 @@ const struct vm_xmlcheck_attr vm_devices_alias_attrs[] = {
 	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem alias_only[] = { VM_DEVICES_ALIAS, { NULL } };
-
-static const struct vm_xmlcheck_attr memballoon_attrs[] = {
-	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
-};
-
 static const struct vm_xmlcheck_elem others[] = {
-	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
-	{ "memballoon", .attrs = memballoon_attrs, .children = alias_only },
-	{ NULL }
+	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin }, { NULL }
 };
 
 /* Room for the elements of every class and the others. */

@@ -33,6 +33,9 @@ struct vm_domain_ctx {
 	struct vm_video *video;	      /* the <video> being read */
 	bool video_model;	      /* it has its <model> */
 	struct vm_sound *sound;	      /* the <sound> being read */
+	struct vm_rng *rng;	      /* the <rng> being read */
+	bool rng_backend;	      /* it has its <backend> */
+	bool channel_target;	      /* the <channel> being read has its <target> */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -54,6 +57,7 @@ struct vm_devices_argv {
 	const struct vm_image *images;		/* one per disk of DOM (vm_qemu_argv()) */
 	const struct vm_tapdev *taps;		/* one per interface of DOM, no fd for user */
 	const struct vm_graphics_run *displays; /* one per graphics of DOM */
+	int agent_fd;				/* the guest agent's listening socket */
 	bool placeholders;			/* --print-argv: no fds, "<NODE>" instead */
 };
 
@@ -77,6 +81,11 @@ extern const struct vm_devices_class vm_graphics_class;
 extern const struct vm_devices_class vm_video_class;
 extern const struct vm_devices_class vm_input_class;
 extern const struct vm_devices_class vm_sound_class;
+extern const struct vm_devices_class vm_memballoon_class;
+extern const struct vm_devices_class vm_rng_class;
+extern const struct vm_devices_class vm_watchdog_class;
+extern const struct vm_devices_class vm_panic_class;
+extern const struct vm_devices_class vm_channel_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

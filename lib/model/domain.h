@@ -20,16 +20,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <uuid/uuid.h>
+#include "channel.h"
 #include "disk.h"
 #include "error.h"
 #include "graphics.h"
 #include "input.h"
 #include "lease_def.h"
 #include "machine.h"
+#include "memballoon.h"
 #include "net.h"
+#include "rng.h"
 #include "serial.h"
 #include "sound.h"
 #include "video.h"
+#include "watchdog.h"
 
 #define VM_NAME_MAX 64
 
@@ -83,6 +87,12 @@ struct vm_domain {
 	size_t nsounds;
 	struct vm_audio *audios;
 	size_t naudios;
+	struct vm_memballoon memballoon;
+	struct vm_rng *rngs;
+	size_t nrngs;
+	struct vm_watchdog watchdog;
+	bool panic; /* <panic model='isa'> (panic.c) */
+	struct vm_channel channel;
 	struct vm_seclabel seclabel;
 	struct vm_machine hw; /* clock, features, pm, lifecycle */
 	char *xml;	      /* the document re-serialized in UTF-8, with any generated

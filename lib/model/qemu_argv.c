@@ -74,11 +74,11 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 }
 
 int
-vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
+vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd, int agent_fd,
 	     const struct vm_image *images, const struct vm_tapdev *taps,
 	     const struct vm_graphics_run *displays, struct vm_argv *argv, struct vm_error *err)
 {
-	struct vm_devices_argv d = { dom, images, taps, displays, monitor_fd < 0 };
+	struct vm_devices_argv d = { dom, images, taps, displays, agent_fd, monitor_fd < 0 };
 	struct vm_argv a = { 0 };
 
 	if (base_args(&a, dom, conf, monitor_fd, err) < 0 || vm_devices_argv(&a, &d, err) < 0) {

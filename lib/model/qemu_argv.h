@@ -18,7 +18,8 @@ struct vm_tapdev;
 /*
  * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
  * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv,
- * and the image fds as "<NODE>"). IMAGES, one per disk of DOM, hold the
+ * and the image fds as "<NODE>"). AGENT_FD is the listening socket of
+ * the guest agent's channel (channel.h), when DOM has it. IMAGES, one per disk of DOM, hold the
  * open files of each disk with a source (image.h), which QEMU inherits
  * and opens as /dev/fdset/N: no image is named by its path. TAPS, one
  * per interface of DOM, are the open taps of those that have one (net.h,
@@ -28,7 +29,7 @@ struct vm_tapdev;
  * the directory or port of a SPICE server); NULL likewise.
  */
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-		 const struct vm_image *images, const struct vm_tapdev *taps,
+		 int agent_fd, const struct vm_image *images, const struct vm_tapdev *taps,
 		 const struct vm_graphics_run *displays, struct vm_argv *argv,
 		 struct vm_error *err);
 

@@ -30,6 +30,7 @@
 #define DOMAIN_FILE "domain.xml"
 #define QMP_FILE "qmp.sock"
 #define VNC_FILE "vnc.sock"
+#define AGENT_FILE VM_CHANNEL_AGENT
 #define SPICE_DIR "spice"
 #define SPICE_FILE "spice.sock"
 #define LOG_FILE "qemu.log"
@@ -433,7 +434,8 @@ remove_spice(int dirfd, struct vm_error *err)
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, DOMAIN_FILE };
+	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, AGENT_FILE,
+					     DOMAIN_FILE };
 
 	if (remove_spice(dl->dirfd, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", dl->name);
@@ -526,6 +528,12 @@ vm_rundir_qmp_listen(int dirfd, struct vm_error *err)
 }
 
 const char vm_rundir_vnc_name[] = VNC_FILE;
+
+int
+vm_rundir_agent_listen(int dirfd, struct vm_error *err)
+{
+	return listen_unix(dirfd, AGENT_FILE, 0600, "guest agent socket", err);
+}
 const char vm_rundir_spice_sock[] = SPICE_FILE;
 const char vm_rundir_spice_path[] = SPICE_DIR "/" SPICE_FILE;
 

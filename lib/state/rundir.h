@@ -150,6 +150,11 @@ int vm_rundir_qmp_listen(int dirfd, struct vm_error *err);
 int vm_rundir_vnc_listen(int dirfd, struct vm_error *err);
 /* Its name in the directory, for the status record. */
 extern const char vm_rundir_vnc_name[];
+/*
+ * The guest agent's socket (channel.h), VM_CHANNEL_AGENT in the
+ * directory, made the same way: mode 0600, the caller's.
+ */
+int vm_rundir_agent_listen(int dirfd, struct vm_error *err);
 
 /*
  * The directory spice/, made anew (mode 0700, and owned by UID:GID when

@@ -894,7 +894,52 @@ static const struct bad {
 	  "t.xml:7: <controller>: model 'pcie-root' needs a q35 machine" },
 	{ "", "<memballoon/>", "t.xml:7: <memballoon>: missing attribute 'model'" },
 	{ "", "<memballoon model='none'><stats period='10'/></memballoon>",
-	  "t.xml:7: <stats>: unsupported element" },
+	  "t.xml:7: <stats>: model 'none' has no statistics" },
+	{ "", "<memballoon model='xen'/>",
+	  "t.xml:7: <memballoon>: unsupported model 'xen' (expected virtio or none)" },
+	{ "", "<memballoon model='virtio' deflate='on'/>",
+	  "t.xml:7: <memballoon>: unsupported attribute 'deflate'" },
+	{ "", "<memballoon model='none' autodeflate='on'/>",
+	  "t.xml:7: <memballoon>: model 'none' has no 'autodeflate'" },
+	{ "", "<memballoon model='virtio'><stats period='-1'/></memballoon>",
+	  "t.xml:7: <stats>: invalid period '-1'" },
+	{ "", "<memballoon model='virtio'><stats/></memballoon>",
+	  "t.xml:7: <stats>: missing attribute 'period'" },
+	{ "", "<memballoon model='virtio'><driver iommu='on'/></memballoon>",
+	  "t.xml:7: <driver>: unsupported element" },
+	{ "", "<memballoon model='virtio'/><memballoon model='none'/>",
+	  "t.xml:7: <memballoon>: duplicate element" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='5'/></memballoon>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "", "<rng model='virtio'/>",
+	  "t.xml:7: <rng>: missing <backend model='random'>/dev/urandom</backend>" },
+	{ "",
+	  "<rng model='virtio-non-transitional'><backend model='random'>/dev/urandom</backend></rng>",
+	  "t.xml:7: <rng>: unsupported model 'virtio-non-transitional' (expected virtio)" },
+	{ "", "<rng model='virtio'><backend model='random' type='tcp'/></rng>",
+	  "t.xml:7: <backend>: unsupported attribute 'type'" },
+	{ "", "<rng model='virtio'><backend model='egd'>/dev/urandom</backend></rng>",
+	  "t.xml:7: <backend>: unsupported model 'egd' (expected random)" },
+	{ "", "<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>",
+	  "t.xml:7: <backend>: unsupported value '/dev/hwrng'" },
+	{ "",
+	  "<rng model='virtio'><backend model='random'>/dev/random</backend><rate period='1000'/></rng>",
+	  "t.xml:7: <rate>: missing attribute 'bytes'" },
+	{ "",
+	  "<rng model='virtio'><backend model='random'>/dev/random</backend><rate bytes='0'/></rng>",
+	  "t.xml:7: <rate>: invalid bytes '0'" },
+	{ "", "<watchdog model='ib700'/>",
+	  "t.xml:7: <watchdog>: unsupported model 'ib700' (expected i6300esb or itco)" },
+	{ "", "<watchdog model='i6300esb' action='dump'/>",
+	  "t.xml:7: <watchdog>: unsupported action 'dump'" },
+	{ "", "<watchdog model='itco'/>",
+	  "t.xml:7: <watchdog>: model 'itco' is part of a q35 machine (<type machine='q35'>); a pc has 'i6300esb'" },
+	{ "", "<watchdog model='i6300esb'/><watchdog model='i6300esb'/>",
+	  "t.xml:7: <watchdog>: duplicate element" },
+	{ "", "<panic model='hyperv'/>",
+	  "t.xml:7: <panic>: unsupported model 'hyperv' (expected isa)" },
+	{ "", "<panic model='isa'><address type='isa' iobase='0x506'/></panic>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
 	{ "", "<input type='keyboard' bus='usb'/>",
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
@@ -1028,8 +1073,32 @@ static const struct bad {
 	{ "", "<video><model type='none'/></video><video><model type='qxl'/></video>",
 	  "t.xml:7: <video>: model 'none' is the only video of a domain" },
 	{ "", "<hostdev mode='subsystem' type='pci'/>", "t.xml:7: <hostdev>: unsupported element" },
-	{ "", "<rng model='virtio'/>", "t.xml:7: <rng>: unsupported element" },
-	{ "", "<channel type='unix'/>", "t.xml:7: <channel>: unsupported element" },
+	{ "", "<channel type='unix'/>",
+	  "t.xml:7: <channel>: missing <target type='virtio' name='org.qemu.guest_agent.0'/>" },
+	{ "",
+	  "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
+	  "t.xml:7: <channel>: unsupported type 'spicevmc' (expected unix)" },
+	{ "", "<channel type='unix'><target type='virtio' name='org.example.0'/></channel>",
+	  "t.xml:7: <target>: unsupported name 'org.example.0' (expected org.qemu.guest_agent.0)" },
+	{ "",
+	  "<channel type='unix'><target type='guestfwd' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <target>: unsupported type 'guestfwd' (expected virtio)" },
+	{ "",
+	  "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/>"
+	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path" },
+	{ "",
+	  "<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: unsupported mode 'connect' (expected bind)" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='0' bus='0' port='1'/></channel>",
+	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <channel>: a domain has one guest agent channel" },
+	{ "", "<controller type='virtio-serial' index='1'/>",
+	  "t.xml:7: <controller>: invalid index '1'" },
 };
 
 static const struct bad_doc {
@@ -1415,6 +1484,59 @@ test_inputs(void)
 }
 
 static void
+test_balloon_rng_watchdog_panic(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("",
+		      "<memballoon model='virtio' autodeflate='on'><stats period='5'/></memballoon>\n"
+		      "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+		      "<rng model='virtio'><rate bytes='1024' period='2000'/>"
+		      "<backend model='random'>/dev/random</backend></rng>\n"
+		      "<watchdog model='i6300esb' action='poweroff'/><panic model='isa'/>",
+		      &d, &err) == 0,
+	   "a virtio balloon with statistics, two rngs, an i6300esb and a pvpanic: %s", err.msg);
+	if (!d)
+		return;
+	ok(d->memballoon.virtio && d->memballoon.autodeflate && !d->memballoon.free_pages &&
+		   d->memballoon.stats_period == 5,
+	   "the balloon's model, autodeflate and statistics period");
+	ok(d->nrngs == 2 && !strcmp(d->rngs[0].source, "/dev/urandom") &&
+		   d->rngs[0].rate_bytes == 0 && !strcmp(d->rngs[1].source, "/dev/random") &&
+		   d->rngs[1].rate_bytes == 1024 && d->rngs[1].rate_period == 2000,
+	   "each rng's source and rate");
+	ok(d->watchdog.model == VM_WATCHDOG_I6300ESB && !strcmp(d->watchdog.action, "poweroff") &&
+		   d->watchdog.line == 10 && d->panic,
+	   "the watchdog, its action and line, and the panic device");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<memballoon model='none'/><panic/>", &d, &err) == 0 &&
+		   !d->memballoon.virtio && d->panic && d->watchdog.model == VM_WATCHDOG_NONE,
+	   "memballoon 'none' is no balloon; <panic> without a model is libvirt's isa: %s",
+	   err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_text("<domain type='kvm'><name>t</name><memory>1024</memory>"
+		      "<os><type machine='q35'>hvm</type></os>"
+		      "<devices><watchdog model='itco'/></devices></domain>",
+		      &d, &err) == 0 &&
+		   d->watchdog.model == VM_WATCHDOG_ITCO && !strcmp(d->watchdog.action, "reset"),
+	   "itco on a q35, with libvirt's default action reset: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='virtio-serial' index='0'/>"
+		      "<channel type='unix'><source mode='bind'/>"
+		      "<target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>"
+		      "</channel>",
+		      &d, &err) == 0 &&
+		   d->channel.agent && d->channel.virtio_serial,
+	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_sounds(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
@@ -1725,6 +1847,7 @@ main(void)
 	test_sounds();
 	test_interface_rules();
 	test_vhost();
+	test_balloon_rng_watchdog_panic();
 	test_bad();
 	test_load_errors();
 	test_every_problem();

@@ -86,7 +86,7 @@ build(const struct vm_domain *dom, int monitor_fd, struct vm_error *err)
 		else if (vm_disk_image_open(&dom->disks[i], false, &images[i], err) < 0)
 			return a;
 	}
-	if (vm_qemu_argv(dom, &conf, monitor_fd, images, NULL, NULL, &a, err) < 0)
+	if (vm_qemu_argv(dom, &conf, monitor_fd, -1, images, NULL, NULL, &a, err) < 0)
 		a.n = 0;
 	return a;
 }
@@ -193,7 +193,7 @@ test_chain(void)
 	dom_init(&dom);
 	dom.disks = &disk;
 	dom.ndisks = 1;
-	if (vm_qemu_argv(&dom, &conf, -1, &img, NULL, NULL, &a, &err) < 0)
+	if (vm_qemu_argv(&dom, &conf, -1, -1, &img, NULL, NULL, &a, &err) < 0)
 		a.n = 0;
 	ok(pos(&a, "\"bf2-vda\"") < pos(&a, "\"b2-vda\"") &&
 		   pos(&a, "\"b2-vda\"") < pos(&a, "\"bf1-vda\"") &&
@@ -604,7 +604,7 @@ test_taps(struct vm_domain *dom)
 	one_queue_taps(taps, (const int[]){ 41, -1, 43 }, 3);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -616,7 +616,7 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-device", "vmxnet3,netdev=hostnet2,id=net2"),
 	   "tap: vmxnet3, whose mtu is the tap's alone");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
@@ -632,13 +632,13 @@ test_taps(struct vm_domain *dom)
 	taps[0].vhostfds[0] = 60;
 	taps[0].vhostfds[1] = 61;
 	taps[0].vhostfds[2] = 62;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, taps, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fds=41:51:52,vhost=on,vhostfds=60:61:62") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,mq=on,vectors=8"),
 	   "multiqueue: fds=, vhostfds= and vectors=2N+2: %s", err.msg);
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev",
 		       "tap,id=hostnet0,fds=<hostnet0.0>:<hostnet0.1>:<hostnet0.2>,vhost=on,"
 		       "vhostfds=<vhost-hostnet0.0>:<vhost-hostnet0.1>:<vhost-hostnet0.2>"),
@@ -648,7 +648,7 @@ test_taps(struct vm_domain *dom)
 	taps[0].queues = 1;
 	taps[0].fds[1] = taps[0].fds[2] = -1;
 	taps[0].vhostfds[1] = taps[0].vhostfds[2] = -1;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, taps, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=41,vhost=on,vhostfd=60") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01"),
@@ -656,7 +656,7 @@ test_taps(struct vm_domain *dom)
 	vm_argv_free(&a);
 	ifaces[0].vhost = VM_VHOST_OFF;
 	taps[0].vhostfds[0] = -1;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, taps, NULL, &a, &err) == 0 &&
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=41"),
 	   "no vhost fd: no vhost: %s", err.msg);
 	vm_argv_free(&a);
@@ -749,7 +749,7 @@ test_displays(void)
 	dom.ngraphics = 1;
 	dom.videos = v;
 	dom.nvideos = 2;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, displays, &a, &err) == 0, "displays: %s",
 	   err.msg);
 	ok(has(&a, "-object", "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/9") &&
 		   has(&a, "-vnc", "none,password-secret=graphics0-secret") && has(&a, "-k", "de"),
@@ -761,7 +761,7 @@ test_displays(void)
 	ok(count(&a, "-device", "") == 2 && count(&a, "-vnc", "") == 1,
 	   "displays: two video devices and one VNC server");
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-object",
 		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/<graphics0-secret>"),
 	   "vnc: --print-argv shows the passwd's fd as a placeholder, never the passwd: %s",
@@ -772,7 +772,7 @@ test_displays(void)
 	vm_argv_free(&a);
 	dom.graphics = spice;
 	dom.ngraphics = 2;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, runs, &a, &err) == 0 &&
 		   has(&a, "-spice",
 		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,disable-ticketing=on,image-compression=off") &&
 		   has(&a, "-vnc", "none") && count(&a, "-k", "") == 1 && has(&a, "-k", "fr"),
@@ -785,13 +785,13 @@ test_displays(void)
 					 .passwd = S("pw") };
 	runs[0] = (struct vm_graphics_run){ .passwd_fd = 10, .dirfd = -1, .port = 5902 };
 	dom.ngraphics = 1;
-	ok(vm_qemu_argv(&dom, &conf, 7, NULL, NULL, runs, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, runs, &a, &err) == 0 &&
 		   has(&a, "-object",
 		       "secret,id=graphics0-secret,format=raw,file=/proc/self/fd/10") &&
 		   has(&a, "-spice", "port=5902,addr=::1,password-secret=graphics0-secret"),
 	   "spice: on the port vm-start leased, its passwd a secret: %s", err.msg);
 	vm_argv_free(&a);
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-spice",
 		       "port=<graphics0-port>,addr=::1,password-secret=graphics0-secret"),
 	   "spice: --print-argv shows the port to be leased as a placeholder: %s", err.msg);
@@ -806,7 +806,7 @@ test_displays(void)
 	v[1] = (struct vm_video){
 		.model = VM_VIDEO_QXL, .ram = 65536, .vram = 32768, .vgamem = 16384, .heads = 1
 	};
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-vnc", "none") && count(&a, "-object", "") == 0 &&
 		   count(&a, "-k", "") == 0 &&
 		   has(&a, "-device", "VGA,id=video0,vgamem_mb=32,bus=pcie.0,addr=0x1") &&
@@ -821,28 +821,28 @@ test_displays(void)
 	v[0] = (struct vm_video){
 		.model = VM_VIDEO_BOCHS, .vram = 16384, .heads = 1, .primary = true
 	};
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "bochs-display,id=video0,vgamem=16384k,bus=pci.0,addr=0x2") &&
 		   count(&a, "-vnc", "") == 0,
 	   "video: bochs-display, its vram as vgamem; no display without <graphics>");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_CIRRUS, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "cirrus-vga,id=video0,bus=pci.0,addr=0x2"),
 	   "video: cirrus-vga");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_RAMFB, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "ramfb,id=video0"),
 	   "video: ramfb, a system device with no PCI slot");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_VIRTIO, .heads = 1, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "virtio-vga,id=video0,max_outputs=1,bus=pci.0,addr=0x2"),
 	   "video: a primary virtio is virtio-vga");
 	vm_argv_free(&a);
 	v[0] = (struct vm_video){ .model = VM_VIDEO_NONE, .primary = true };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   count(&a, "-device", "") == 0,
 	   "video: none is no device");
 	vm_argv_free(&a);
@@ -866,7 +866,7 @@ test_inputs(void)
 	dom.inputs = in;
 	dom.ninputs = 4;
 	dom.usb = VM_USB_PIIX3_UHCI;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") &&
 		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0") &&
 		   has(&a, "-device", "virtio-keyboard-pci,id=input2") &&
@@ -881,7 +881,7 @@ test_inputs(void)
 	dom.usb = VM_USB_QEMU_XHCI;
 	dom.machine = S("q35");
 	in[0].type = VM_INPUT_MOUSE;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "qemu-xhci,id=usb") &&
 		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0"),
 	   "inputs: qemu-xhci finds its own slot on q35, as boot-time devices do: %s", err.msg);
@@ -912,7 +912,7 @@ test_sounds(void)
 	dom.nsounds = 3;
 	dom.audios = au;
 	dom.naudios = 2;
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-audiodev", "none,id=audio2") &&
 		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
@@ -932,10 +932,106 @@ test_sounds(void)
 	dom.naudios = 0;
 	dom.nsounds = 1;
 	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB, .audio = 1 };
-	ok(vm_qemu_argv(&dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0"),
 	   "sound: without <audio>, the none backend libvirt adds without SPICE: %s", err.msg);
+	vm_argv_free(&a);
+}
+
+/* The balloon, rngs, watchdog and pvpanic as libvirt makes them, in libvirt's slot order. */
+static void
+test_balloon_rng_watchdog_panic(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_rng rngs[2] = { { .source = "/dev/urandom" },
+				  { .source = "/dev/random", .rate_bytes = 1024 } };
+	struct vm_disk disk = { .source = S("/x.img"), .target = S("vda") };
+	const char *blk = "virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on";
+	const char *balloon = "virtio-balloon-pci,id=balloon0,free-page-reporting=on,"
+			      "guest-stats-polling-interval=10";
+	const char *rng0 = "virtio-rng-pci,rng=objrng0,id=rng0";
+	const char *rng1 = "virtio-rng-pci,rng=objrng1,id=rng1,max-bytes=1024,period=1000";
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.disks = &disk;
+	dom.ndisks = 1;
+	dom.memballoon =
+		(struct vm_memballoon){ .virtio = true, .free_pages = true, .stats_period = 10 };
+	dom.rngs = rngs;
+	dom.nrngs = 2;
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_I6300ESB, .action = "poweroff" };
+	dom.panic = true;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", balloon) &&
+		   has(&a, "-object", "rng-random,id=objrng0,filename=/dev/urandom") &&
+		   has(&a, "-device", rng0) &&
+		   has(&a, "-object", "rng-random,id=objrng1,filename=/dev/random") &&
+		   has(&a, "-device", rng1) && has(&a, "-device", "i6300esb,id=watchdog0") &&
+		   has(&a, "-action", "watchdog=poweroff") &&
+		   has(&a, "-device", "pvpanic,id=panic0"),
+	   "balloon with statistics, rngs with and without a rate, i6300esb and its action, pvpanic: %s",
+	   err.msg);
+	ok(has(&a, "-device", blk) && find(&a, "-device", blk) < find(&a, "-device", balloon) &&
+		   find(&a, "-device", balloon) < find(&a, "-device", rng0) &&
+		   find(&a, "-device", rng1) < find(&a, "-device", "i6300esb,id=watchdog0"),
+	   "disks, then the balloon, the rngs and the watchdog: the order of libvirt's slots");
+	vm_argv_free(&a);
+	dom.ndisks = 0;
+	dom.memballoon = (struct vm_memballoon){ 0 };
+	dom.nrngs = 0;
+	dom.panic = false;
+	dom.machine = S("q35");
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_ITCO, .action = "reset" };
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-global", "ICH9-LPC.noreboot=off") && has(&a, "-action", "watchdog=reset") &&
+		   find(&a, "-device", "i6300esb,id=watchdog0") < 0 &&
+		   find(&a, "-device", "pvpanic,id=panic0") < 0,
+	   "itco: the q35's own TCO with its no-reboot strap off, no device: %s", err.msg);
+	vm_argv_free(&a);
+}
+
+/* The guest agent: libvirt's implicit virtio-serial controller, with the controllers. */
+static void
+test_agent(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk disk = { .source = S("/x.img"), .target = S("vda") };
+	const char *port = "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,"
+			   "id=channel0,name=org.qemu.guest_agent.0";
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.disks = &disk;
+	dom.ndisks = 1;
+	dom.channel.agent = true;
+	nimages = 1;
+	fake_image(&disk, &images[0]);
+	ok(vm_qemu_argv(&dom, &conf, 7, 9, images, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=charchannel0,fd=9,server=on,wait=off") &&
+		   has(&a, "-device", port) &&
+		   find(&a, "-device", "virtio-serial-pci,id=virtio-serial0") <
+			   find(&a, "-device", port) &&
+		   find(&a, "-device", "virtio-serial-pci,id=virtio-serial0") <
+			   find(&a, "-device",
+				"virtio-blk-pci,drive=drive-vda,id=vda,write-cache=on"),
+	   "agent: its port on the socket QEMU inherits, the controller before disks: %s", err.msg);
+	vm_argv_free(&a);
+	close_images();
+	dom.ndisks = 0;
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=charchannel0,fd=<channel0>,server=on,wait=off"),
+	   "agent: --print-argv shows where its socket goes: %s", err.msg);
+	vm_argv_free(&a);
+	dom.channel = (struct vm_channel){ .virtio_serial = true };
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "virtio-serial-pci,id=virtio-serial0") &&
+		   find(&a, "-chardev", "socket,id=charchannel0,fd=<channel0>,server=on,wait=off") <
+			   0,
+	   "agent: a virtio-serial controller alone, as written: %s", err.msg);
 	vm_argv_free(&a);
 }
 
@@ -1169,10 +1265,12 @@ static void
 test_real_qemu(void)
 {
 	static const char *const ids[] = {
-		"vda",	"vdb",	   "vdc",     "sda",	 "sdb",	    "sdc",  "sdd",
-		"sde",	"sdf",	   "sdg",     "sata0",	 "scsi0",   "net0", "net1",
-		"net2", "serial0", "serial1", "serial2", "serial3",
+		"vda",	   "vdb",     "vdc",	 "sda",	     "sdb",  "sdc",  "sdd",	  "sde",
+		"sdf",	   "sdg",     "sata0",	 "scsi0",    "net0", "net1", "net2",	  "serial0",
+		"serial1", "serial2", "serial3", "balloon0", "rng0", "rng1", "watchdog0", "panic0",
 	};
+	struct vm_rng rngs[2] = { { .source = "/dev/urandom", .rate_bytes = 4096 },
+				  { .source = "/dev/random" } };
 	struct vm_disk disks[10];
 	struct vm_iface ifaces[3] = { { 0 }, { .model = S("e1000") }, { .model = S("rtl8139") } };
 	struct vm_chardev chr[4];
@@ -1250,6 +1348,11 @@ test_real_qemu(void)
 	dom.nifaces = 3;
 	dom.chardevs = chr;
 	dom.nchardevs = 4;
+	dom.memballoon = (struct vm_memballoon){ .virtio = true, .stats_period = 5 };
+	dom.rngs = rngs;
+	dom.nrngs = 2;
+	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_I6300ESB, .action = "pause" };
+	dom.panic = true;
 	conf.seccomp_sandbox = true;
 	run_qemu("pc", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.0");
 	dom.machine = S("q35");
@@ -1464,6 +1567,8 @@ main(void)
 	test_displays();
 	test_inputs();
 	test_sounds();
+	test_balloon_rng_watchdog_panic();
+	test_agent();
 	test_join();
 	test_real_qemu();
 	test_machine();

@@ -1,0 +1,95 @@
+#include "channel.h"
+#include "devices.h"
+
+static int
+channel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (vm_devices_ctx(x)->dom->channel.agent)
+		return vm_xmlcheck_error(x, n, "a domain has one guest agent channel");
+	vm_devices_ctx(x)->dom->channel.agent = true;
+	vm_devices_ctx(x)->channel_target = false;
+	return 0;
+}
+
+static int
+target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	(void)n;
+	vm_devices_ctx(x)->channel_target = true;
+	return 0;
+}
+
+static int
+source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (vm_xmlcheck_attr(n, "path"))
+		return vm_xmlcheck_error(x, n,
+					 "vmkit puts the agent's socket in the domain's run directory: remove path");
+	return 0;
+}
+
+static int
+channel_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (!vm_devices_ctx(x)->channel_target)
+		return vm_xmlcheck_error(x, n,
+					 "missing <target type='virtio' name='" VM_CHANNEL_AGENT
+					 "'/>");
+	return 0;
+}
+
+static int
+channel_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+
+	if (!d->dom->channel.agent && !d->dom->channel.virtio_serial)
+		return 0;
+	if (vm_argv_pushv(a, err, "-device", "virtio-serial-pci,id=virtio-serial0", NULL) < 0)
+		return -1;
+	if (!d->dom->channel.agent)
+		return 0;
+	if (d->placeholders)
+		vm_argv_opt_add(&o, "socket,id=charchannel0,fd=<channel0>,server=on,wait=off");
+	else
+		vm_argv_opt_add(&o, "socket,id=charchannel0,fd=%d,server=on,wait=off", d->agent_fd);
+	if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
+		return -1;
+	return vm_argv_pushv(a, err, "-device",
+			     "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			     NULL);
+}
+
+static const struct vm_xmlcheck_attr channel_attrs[] = { { "type", "unix", VM_XMLCHECK_REQUIRED },
+							 { NULL } };
+
+static const struct vm_xmlcheck_attr source_attrs[] = { { "mode", "bind", VM_XMLCHECK_OPTIONAL },
+							{ "path", VM_XMLCHECK_ANY_VALUE,
+							  VM_XMLCHECK_OPTIONAL },
+							{ NULL } };
+
+/* state is what libvirt reports of a running guest's agent: runtime output. */
+static const struct vm_xmlcheck_attr target_attrs[] = {
+	{ "type", "virtio", VM_XMLCHECK_REQUIRED },
+	{ "name", VM_CHANNEL_AGENT, VM_XMLCHECK_REQUIRED },
+	{ "state", "connected|disconnected", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem channel_children[] = {
+	{ "source", .attrs = source_attrs, .begin = source_begin },
+	{ "target", .attrs = target_attrs, .begin = target_begin },
+	VM_DEVICES_ALIAS,
+	VM_DEVICES_ADDRESS,
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem elems[] = { { "channel", .attrs = channel_attrs,
+						   .children = channel_children, .multi = true,
+						   .begin = channel_begin, .end = channel_end },
+						 { NULL } };
+
+const struct vm_devices_class vm_channel_class = {
+	.elems = elems,
+	.argv = channel_argv,
+};

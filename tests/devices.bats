@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# The small devices of libvirt's XML: the memory balloon, random number
+# generators, watchdogs and the panic notifier, started under QEMU on a
+# firmware-only domain (SeaBIOS, no disk) and found over QMP where
+# libvirt would put them.
+
+load helpers
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	common_teardown
+}
+
+# pci_slots NAME: "qdev_id:slot" of each device on bus 0, one per line.
+pci_slots() {
+	qmp "$1" query-pci | /usr/bin/python3 -c '
+import json, sys
+for d in json.load(sys.stdin)[0]["devices"]:
+    if d["qdev_id"]:
+        print("%s:%d" % (d["qdev_id"], d["slot"]))'
+}
+
+@test "a balloon, two rngs, an i6300esb and a pvpanic start in libvirt's slots, in its order" {
+	xml=$(make_domain dev "<memballoon model='virtio'><stats period='7'/></memballoon>" \
+		"<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>" \
+		"<rng model='virtio'><rate bytes='2048'/><backend model='random'>/dev/random</backend></rng>" \
+		"<watchdog model='i6300esb' action='poweroff'/>" "<panic model='isa'/>")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-action' 'watchdog=poweroff'"
+	assert_output --partial "'-object' 'rng-random,id=objrng1,filename=/dev/random'"
+	run -0 vm-start --paused "$xml"
+	# no video: slot 2 is the next free one after the PIIX3 in slot 1
+	run -0 pci_slots dev
+	assert_output "balloon0:2
+rng0:3
+rng1:4
+watchdog0:5"
+	run -0 qmp dev qom-get '{"path": "/machine/peripheral/balloon0", "property": "guest-stats-polling-interval"}'
+	assert_output 7
+	run -0 qmp dev query-balloon
+	assert_output '{"actual": 67108864}'
+	run -0 qmp dev qom-get '{"path": "/machine/peripheral/rng1", "property": "max-bytes"}'
+	assert_output 2048
+	run -0 qmp dev qom-get '{"path": "/machine/peripheral/panic0", "property": "type"}'
+	assert_output '"pvpanic"'
+	run -0 qmp dev qom-get '{"path": "/machine/peripheral/panic0", "property": "ioport"}'
+	assert_output 1285
+	# QEMU, unprivileged and sandboxed, opened the rng's file itself
+	run -0 find "/proc/$(qemu_pid dev)/fd" -lname /dev/random
+	assert_output --regexp '/fd/[0-9]+$'
+	run -0 stat -c %U "/proc/$(qemu_pid dev)"
+	assert_output "$QEMU_USER"
+}
+
+@test "itco is the q35's own watchdog, and a pc refuses it by name" {
+	xml=$(make_domain tco "<watchdog model='itco' action='pause'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <watchdog>: model 'itco' is part of a q35 machine (<type machine='q35'>); a pc has 'i6300esb'"
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-global' 'ICH9-LPC.noreboot=off' '-action' 'watchdog=pause'"
+	run -0 vm-start --paused "$xml"
+	run -0 qmp tco qom-list '{"path": "/machine/peripheral"}'
+	refute_output --partial watchdog
+}
+
+@test "what vmkit cannot do of these devices is refused by name and line, and nothing starts" {
+	run -3 vm-start "$(make_domain egd "<rng model='virtio'><backend model='egd' type='tcp'/></rng>")"
+	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)
+vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported attribute 'type'"
+	run -3 vm-start "$(make_domain hw "<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>")"
+	assert_output --partial "$TEST_DIR/hw.xml:7: <backend>: unsupported value '/dev/hwrng'"
+	run -3 vm-start "$(make_domain dump "<watchdog model='i6300esb' action='dump'/>")"
+	assert_output --partial "$TEST_DIR/dump.xml:7: <watchdog>: unsupported action 'dump'"
+	run -3 vm-start "$(make_domain bal "<memballoon model='virtio'><stats period='x'/></memballoon>")"
+	assert_output --partial "$TEST_DIR/bal.xml:7: <stats>: invalid period 'x'"
+	[ ! -e "$VMKIT_RUNDIR/domains" ] || [ -z "$(ls "$VMKIT_RUNDIR/domains")" ]
+}
+
+@test "the guest agent's channel: a socket of the run directory, 0600 and the caller's, that QEMU serves" {
+	xml=$(make_domain ga "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>" \
+		"<memballoon model='virtio'/>")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-chardev' 'socket,id=charchannel0,fd=<channel0>,server=on,wait=off'"
+	run -0 vm-start --paused "$xml"
+	sock=$VMKIT_RUNDIR/domains/ga/org.qemu.guest_agent.0
+	run -0 stat -c '%F %a %U' "$sock"
+	assert_output "socket 600 $(id -un)"
+	run -0 qmp ga qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "channel0", "type": "child<virtserialport>"}'
+	# the controller takes its slot with the controllers, before the balloon
+	run -0 pci_slots ga
+	assert_output "virtio-serial0:2
+balloon0:3"
+	run -0 qmp ga query-chardev
+	assert_output --partial '"filename": "disconnected:unix:/proc/self/fd/'
+	# QEMU, not vm-start, listens on it: a client that stays is QEMU's peer
+	/usr/bin/python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)' "$sock" &
+	client=$!
+	for _ in $(seq 50); do
+		run -0 qmp ga query-chardev
+		[[ $output != *'"disconnected:unix:/proc/self/fd/'* ]] && break
+		sleep 0.2
+	done
+	kill "$client"
+	wait "$client" || true
+	assert_output --regexp '"filename": "unix:/proc/self/fd/[0-9]+/org.qemu.guest_agent.0,server=on", "label": "charchannel0"'
+	run -0 vm-stop --force ga
+	[ ! -e "$sock" ]
+	run -3 vm-start "$(make_domain gp "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")"
+	assert_output "vm-start: $TEST_DIR/gp.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path"
+}
