@@ -695,7 +695,7 @@ test_net_options(struct vm_domain *dom)
 	one_queue_taps(taps, (const int[]){ -1, -1, 42 }, 3);
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "net options: %s",
+	ok(vm_qemu_argv(dom, &conf, 7, -1, NULL, taps, NULL, &a, &err) == 0, "net options: %s",
 	   err.msg);
 	ok(has(&a, "-netdev",
 	       "user,id=hostnet0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81,"
