@@ -32,6 +32,8 @@ struct vm_domain_ctx {
 	struct vm_video *video;	      /* the <video> being read */
 	bool video_model;	      /* it has its <model> */
 	struct vm_sound *sound;	      /* the <sound> being read */
+	struct vm_tpm *tpm;	      /* the <tpm> being read */
+	bool tpm_backend;	      /* it has its <backend> */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -75,6 +77,7 @@ extern const struct vm_devices_class vm_graphics_class;
 extern const struct vm_devices_class vm_video_class;
 extern const struct vm_devices_class vm_input_class;
 extern const struct vm_devices_class vm_sound_class;
+extern const struct vm_devices_class vm_tpm_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

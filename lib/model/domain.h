@@ -28,6 +28,7 @@
 #include "net.h"
 #include "serial.h"
 #include "sound.h"
+#include "tpm.h"
 #include "video.h"
 
 #define VM_NAME_MAX 64
@@ -82,6 +83,8 @@ struct vm_domain {
 	size_t nsounds;
 	struct vm_audio *audios;
 	size_t naudios;
+	struct vm_tpm *tpms; /* at most one */
+	size_t ntpms;
 	struct vm_seclabel seclabel;
 	char *xml; /* the document re-serialized in UTF-8, with any generated
 		      <uuid>: status.json keeps it */
