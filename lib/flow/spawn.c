@@ -45,8 +45,8 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "cannot mark fds close-on-exec", errno);
 	for (size_t i = 0; i < sp->nkeep; i++)
 		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
-			child_fail(pipefd, "cannot keep an fd for qemu", errno);
-	if (vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
+			child_fail(pipefd, "cannot keep an inherited fd", errno);
+	if (sp->dirfd >= 0 && vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
 	/* Nothing of the caller's working directory or umask reaches QEMU. */
 	if (chdir("/") < 0)
@@ -70,7 +70,7 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "capabilities are still present", EPERM);
 	signal(SIGPIPE, SIG_DFL);
 	execve(sp->argv[0], sp->argv, sp->envp);
-	child_fail(pipefd, "cannot execute qemu", errno);
+	child_fail(pipefd, "cannot execute", errno);
 }
 
 int
@@ -89,7 +89,7 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 	wr = fds[1];
 	p = fork();
 	if (p < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork qemu");
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork '%s'", sp->argv[0]);
 	if (p == 0) {
 		close(rd);
 		child(sp, wr);

@@ -12,6 +12,7 @@
 #include "display.h"
 #include "rundir.h"
 #include "status.h"
+#include "swtpm.h"
 #include "tapdev.h"
 
 #include <errno.h>
@@ -62,6 +63,7 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
+	pid_t tpm_pid;	 /* swtpm, started before QEMU */
 	off_t log_start; /* where QEMU's own output begins in qemu.log */
 };
 
@@ -395,6 +397,32 @@ open_displays(struct start *s, struct vm_error *err)
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
 }
 
+/* swtpm for the domain's TPM, as QEMU's uid, before QEMU: recorded for vm-stop. */
+static int
+start_swtpm(struct start *s, struct vm_error *err)
+{
+	struct vm_swtpm_ctx c = {
+		.lm = s->ctx.lm,
+		.uuid = s->st.uuid,
+		.change_id = s->change_id,
+		.uid = s->ctx.label.uid,
+		.gid = s->ctx.label.gid,
+		.held = &s->held,
+	};
+	cleanup_close int log = -1;
+
+	if (!s->dom->ntpms)
+		return 0;
+	log = vm_rundir_log_open(s->dl, err);
+	c.log_fd = log;
+	if (log < 0 || vm_swtpm_start(&c, s->dom, &s->tpm_pid, err) < 0)
+		return -1;
+	s->st.tpm = true;
+	s->st.tpm_pid = s->tpm_pid;
+	s->st.tpm_persistent = s->dom->tpms[0].persistent;
+	return vm_status_write(s->dl->dirfd, &s->st, err);
+}
+
 /* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
 static void
 close_taps(struct start *s)
@@ -470,7 +498,7 @@ spawn(struct start *s, struct vm_error *err)
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 2 + count_images(s) + s->dom->nifaces + 2 * s->displays.n,
+	keep = vm_leaseset_fds(&s->held, 3 + count_images(s) + s->dom->nifaces + 2 * s->displays.n,
 			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
@@ -484,6 +512,8 @@ spawn(struct start *s, struct vm_error *err)
 		if (s->tapfds[i] >= 0)
 			keep[nkeep++] = s->tapfds[i];
 	vm_display_keep(&s->displays, keep, &nkeep);
+	if (s->dom->ntpms)
+		keep[nkeep++] = s->dom->tpms[0].fd;
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -549,6 +579,14 @@ unwind(struct start *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 	}
+	if (s->tpm_pid > 0) {
+		kill(s->tpm_pid, SIGKILL);
+		waitpid(s->tpm_pid, NULL, 0);
+		/* the lease is ours (in held) until released below */
+		vm_swtpm_giveback(NULL, s->st.uuid, s->tpm_pid, s->dom->tpms[0].persistent, true, 0,
+				  &ignored);
+	}
+	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
@@ -615,11 +653,13 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || start_swtpm(s, err) < 0 ||
+	    spawn(s, err) < 0)
 		goto fail;
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
 	close_taps(s);
+	vm_swtpm_close(s->dom);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
@@ -706,6 +746,7 @@ out:
 	close_images(&s);
 	close_taps(&s);
 	vm_display_close(&s.displays);
+	vm_swtpm_close(dom);
 	free(s.st.ifaces);
 	free(s.st.displays);
 	for (size_t i = 0; i < s.st.ndisks; i++)
