@@ -58,6 +58,10 @@ tpm_lease() {
 	[ "$(stat -c %U:%a "$STATE")" = "$QEMU_USER:700" ]
 	[ "$(stat -c %U "$STATE/tpm2-00.permall")" = "$QEMU_USER" ]
 	[ "$(tpm_lease)" = exclusive ]
+	run -0 vm-lock list
+	assert_output --regexp "exclusive +t +tpm:$UUID"
+	run -1 vm-lock status --domain t
+	assert_output --partial "tpm:$UUID"
 	# nothing reached by name: the control channel is an inherited socket
 	run -0 cat /proc/$spid/cmdline
 	assert_output --partial 'clientfd='

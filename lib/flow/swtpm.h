@@ -32,8 +32,6 @@
 
 #define VM_SWTPM_STATE_DIR "/var/lib/vmkit/swtpm"
 #define VM_SWTPM_PATH "/usr/bin/swtpm"
-/* The resource of a domain's TPM state lease is this prefix and the UUID. */
-#define VM_LEASE_TPM_PREFIX "tpm:"
 
 struct vm_swtpm_ctx {
 	struct vm_lockmgr *lm;
