@@ -63,6 +63,8 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
+	int tpm_lease;	 /* fd of "tpm:UUID"; -1 for none */
+	bool tpm_taken;	 /* the TPM's state is this start's to give back */
 	pid_t tpm_pid;	 /* swtpm, started before QEMU */
 	off_t log_start; /* where QEMU's own output begins in qemu.log */
 };
@@ -290,6 +292,14 @@ take_leases(struct start *s, struct vm_error *err)
 		return -1;
 	if (take_macs(s, err) < 0)
 		return -1;
+	if (s->dom->ntpms) {
+		if (vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err) < 0)
+			return -1;
+		s->tpm_lease = lease ? vm_lease_fd(lease) : -1;
+		if (lease && vm_leaseset_add(&s->held, lease, err) < 0)
+			return -1;
+		s->tpm_taken = true;
+	}
 	for (size_t i = 0; i < s->dom->nleases; i++) {
 		const struct vm_lease_def *d = &s->dom->leases[i];
 
@@ -407,7 +417,7 @@ start_swtpm(struct start *s, struct vm_error *err)
 		.change_id = s->change_id,
 		.uid = s->ctx.label.uid,
 		.gid = s->ctx.label.gid,
-		.held = &s->held,
+		.lease_fd = s->tpm_lease,
 	};
 	cleanup_close int log = -1;
 
@@ -417,10 +427,11 @@ start_swtpm(struct start *s, struct vm_error *err)
 	c.log_fd = log;
 	if (log < 0 || vm_swtpm_start(&c, s->dom, &s->tpm_pid, err) < 0)
 		return -1;
-	s->st.tpm = true;
 	s->st.tpm_pid = s->tpm_pid;
-	s->st.tpm_persistent = s->dom->tpms[0].persistent;
-	return vm_status_write(s->dl->dirfd, &s->st, err);
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		return -1;
+	vm_hook("start:swtpm");
+	return 0;
 }
 
 /* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
@@ -582,10 +593,10 @@ unwind(struct start *s)
 	if (s->tpm_pid > 0) {
 		kill(s->tpm_pid, SIGKILL);
 		waitpid(s->tpm_pid, NULL, 0);
-		/* the lease is ours (in held) until released below */
-		vm_swtpm_giveback(NULL, s->st.uuid, s->tpm_pid, s->dom->tpms[0].persistent, true, 0,
-				  &ignored);
 	}
+	/* the lease is ours (in held) until released below */
+	if (s->tpm_taken)
+		vm_swtpm_giveback(NULL, s->st.uuid, 0, s->st.tpm_persistent, true, 0, &ignored);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
@@ -610,6 +621,9 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.uid = s->change_id ? s->ctx.label.uid : geteuid();
 	s->st.gid = s->change_id ? s->ctx.label.gid : getegid();
 	s->st.own_uid = s->own_uid;
+	/* before its state is touched: vm-stop gives back what a killed start left */
+	s->st.tpm = s->dom->ntpms > 0;
+	s->st.tpm_persistent = s->st.tpm && s->dom->tpms[0].persistent;
 	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
 
@@ -712,6 +726,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.paths = paths,
 		.dom = dom,
 		.ctx = { .conf = conf, .warn = warn },
+		.tpm_lease = -1,
 	};
 	int r = -1;
 

@@ -133,14 +133,25 @@ spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, int lease_fd, pid_t *pid, st
 }
 
 int
-vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
+vm_swtpm_lease(struct vm_lockmgr *lm, const char *uuid, struct vm_lease **lease,
 	       struct vm_error *err)
 {
 	char resource[sizeof(VM_LEASE_TPM_PREFIX) + 37];
-	struct vm_lease *lease = NULL;
+
+	*lease = NULL;
+	snprintf(resource, sizeof(resource), VM_LEASE_TPM_PREFIX "%s", uuid);
+	if (!vm_lockmgr_active(lm))
+		return 0;
+	return vm_lease_acquire(lm, resource, VM_LEASE_EXCLUSIVE, 0, lease, err);
+}
+
+int
+vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
+	       struct vm_error *err)
+{
 	cleanup_close int base = -1;
 	cleanup_close int dir = -1;
-	int lease_fd = -1, sv[2];
+	int sv[2];
 
 	if (!dom->ntpms)
 		return 0;
@@ -149,13 +160,6 @@ vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 				    "%s:%d: <tpm>: session mode has no TPM (its state lives in " VM_SWTPM_STATE_DIR
 				    ", root's); start the domain as root",
 				    dom->file, dom->tpms[0].line);
-	snprintf(resource, sizeof(resource), VM_LEASE_TPM_PREFIX "%s", c->uuid);
-	if (vm_lockmgr_active(c->lm)) {
-		if (vm_lease_acquire(c->lm, resource, VM_LEASE_EXCLUSIVE, 0, &lease, err) < 0 ||
-		    vm_leaseset_add(c->held, lease, err) < 0)
-			return -1;
-		lease_fd = vm_lease_fd(lease);
-	}
 	base = open_base(true, err);
 	if (base < 0)
 		return -1;
@@ -165,7 +169,7 @@ vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make swtpm's channel");
 	dom->tpms[0].fd = sv[1];
-	if (spawn_swtpm(c, sv[0], lease_fd, pid, err) < 0) {
+	if (spawn_swtpm(c, sv[0], c->lease_fd, pid, err) < 0) {
 		close(sv[0]);
 		return -1;
 	}

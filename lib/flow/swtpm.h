@@ -16,7 +16,8 @@
  * exiting), chowns the state back to root and removes it unless
  * persistent_state='yes'.
  *
- *	struct vm_swtpm_ctx c = { lm, uuid, change_id, uid, gid, log_fd, &held };
+ *	if (vm_swtpm_lease(lm, uuid, &lease, &err) < 0) ...   (QEMU inherits it too)
+ *	struct vm_swtpm_ctx c = { lm, uuid, change_id, uid, gid, log_fd, vm_lease_fd(lease) };
  *	if (vm_swtpm_start(&c, dom, &pid, &err) < 0) ...
  *	... spawn QEMU, keeping dom->tpms[0].fd; then close it ...
  */
@@ -26,7 +27,6 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "domain.h"
-#include "leaseset.h"
 #include "lock.h"
 #include "error.h"
 
@@ -39,9 +39,13 @@ struct vm_swtpm_ctx {
 	bool change_id; /* QEMU runs as UID:GID, not as the caller */
 	uid_t uid;
 	gid_t gid;
-	int log_fd; /* swtpm's stdout and stderr */
-	struct vm_leaseset *held;
+	int log_fd;   /* swtpm's stdout and stderr */
+	int lease_fd; /* of "tpm:UUID", which swtpm holds too; -1: none */
 };
+
+/* Takes the lease "tpm:UUID" into *LEASE (NULL without a lock manager). */
+int vm_swtpm_lease(struct vm_lockmgr *lm, const char *uuid, struct vm_lease **lease,
+		   struct vm_error *err);
 
 /* Starts swtpm for DOM's TPM, if it has one, into *PID; sets dom->tpms[0].fd. */
 int vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,

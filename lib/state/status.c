@@ -443,7 +443,8 @@ parse_tpm(json_object *o, struct vm_status *st)
 
 	if (!o)
 		return 0;
-	if (!pid || json_object_get_int64(pid) <= 0 || json_object_get_int64(pid) > INT32_MAX)
+	/* 0: vm-start had not started swtpm yet */
+	if (!pid || json_object_get_int64(pid) < 0 || json_object_get_int64(pid) > INT32_MAX)
 		return -1;
 	st->tpm = true;
 	st->tpm_pid = json_object_get_int64(pid);
