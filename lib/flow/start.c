@@ -739,6 +739,13 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
 	if (check_ifaces(&s, err) < 0)
 		goto out;
+	if (dom->ntpms && !s.change_id) {
+		vm_error_set(err, VM_EXIT_INVALID,
+			     "%s:%d: <tpm>: session mode has no TPM (its state lives in " VM_SWTPM_STATE_DIR
+			     ", root's); start the domain as root",
+			     dom->file, dom->tpms[0].line);
+		goto out;
+	}
 	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
 		vm_error_set(err, VM_EXIT_INVALID,
 			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");

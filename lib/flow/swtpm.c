@@ -155,11 +155,6 @@ vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 
 	if (!dom->ntpms)
 		return 0;
-	if (!c->change_id)
-		return vm_error_set(err, VM_EXIT_INVALID,
-				    "%s:%d: <tpm>: session mode has no TPM (its state lives in " VM_SWTPM_STATE_DIR
-				    ", root's); start the domain as root",
-				    dom->file, dom->tpms[0].line);
 	base = open_base(true, err);
 	if (base < 0)
 		return -1;
