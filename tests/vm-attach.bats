@@ -86,11 +86,11 @@ snapshot() {
 	run -2 vm-attach
 	assert_output --partial "vm-attach: missing NAME"
 	run -2 vm-attach web
-	assert_output --partial "vm-attach: missing --disk, DISK.xml, --detach, --eject or --insert"
+	assert_output --partial "vm-attach: missing --disk, DEVICE.xml, --detach, --eject, --insert, --interface or --detach-interface"
 	run -2 vm-attach web --disk /x
 	assert_output --partial "vm-attach: --disk needs --target"
 	run -2 vm-attach web --detach vdb --eject sda
-	assert_output --partial "vm-attach: --disk, --detach, --eject and --insert exclude each other"
+	assert_output --partial "vm-attach: --disk, --detach, --eject, --insert, --interface and --detach-interface exclude each other"
 	run -2 vm-attach web --insert sda
 	assert_output --partial "vm-attach: missing PATH for --insert"
 	run -2 vm-attach web --detach vdb --bus scsi

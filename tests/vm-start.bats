@@ -32,6 +32,120 @@ teardown() { common_teardown; }
 	[ ! -e "$VMKIT_RUNDIR" ]
 }
 
+@test "vm-start --check accepts a valid domain silently, exit 0, and starts nothing" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain ck "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	run -0 vm-start --check "$xml"
+	assert_output ""
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "vm-start --check lists every refused element and attribute with its line, exit 3" {
+	make_disk "$TEST_DIR/a.qcow2"
+	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
+		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
+	sed -i -e "s|<vcpu>|<vcpu placement='auto' mode='x'>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:4: <vcpu>: unsupported placement 'auto' (expected static)
+vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
+vm-start: $xml:7: <blockio>: unsupported element
+vm-start: $xml:8: <hostdev>: unsupported element
+vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	run -3 vm-start --print-argv "$xml"
+	assert_line --index 4 "vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	refute_output --partial "qemu-system"
+	run -3 vm-start "$xml"
+	assert_equal "${#lines[@]}" 5
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
+@test "a <backingStore> chain is checked against the images' own, and refused naming both when they differ" {
+	local top="$TEST_DIR/top.qcow2" base="$TEST_DIR/base.qcow2" other="$TEST_DIR/other.qcow2"
+	make_disk "$base"
+	make_disk "$other"
+	qemu-img create -q -f qcow2 -b "$base" -F qcow2 "$top"
+	chmod 0600 "$top"
+	store() { echo "<backingStore type='file' index='2'><format type='$2'/><source file='$1'/>$3</backingStore>"; }
+
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$other" qcow2)")")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 names '$other', but the backing file of '$top' is '$base'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" raw)")")
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 gives '$base' format 'raw', but '$top' records 'qcow2'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "<backingStore/>")")
+	run -3 vm-start --print-argv "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore/> on line 7 ends the chain, but '$top' has the backing file '$base'"
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" qcow2 "$(store "$other" qcow2)")")")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: disk 'vda': <backingStore> on line 7 names '$other', but '$base' has no backing file"
+	[ ! -e "$VMKIT_RUNDIR/domains/bs/pid" ]
+	[ "$(stat -c %u:%g:%a "$top")" = "0:0:600" ]
+	[ -z "$(xattrs_left "$top")" ]
+
+	xml=$(make_domain bs "$(disk_xml "$top" vda "$(store "$base" qcow2 "<backingStore/>")")")
+	run -0 vm-start --check "$xml"
+	run -0 vm-start "$xml"
+	run -0 vm-stop --force bs
+}
+
+@test "vm-start --check lists exactly what vmkit still refuses in libvirt's XML of a Linux guest" {
+	local f name
+	for name in virt-install-linux dumpxml-linux-running; do
+		f="$VMKIT_SRCDIR/tests/fixtures/libvirt/$name.xml"
+		run -3 vm-start --check "$f"
+		printf '%s\n' "$output" | sed "s|^vm-start: $f:||" > "$TEST_DIR/$name.refused"
+		diff -u "$VMKIT_SRCDIR/tests/fixtures/libvirt/$name.refused" "$TEST_DIR/$name.refused"
+	done
+}
+
+@test "virt-install's XML of a Linux guest starts under TCG once what is refused is left out and its paths changed" {
+	local dir="$VMKIT_SRCDIR/tests/fixtures/libvirt" xml="$TEST_DIR/debian12.xml" pid argv
+	# the trimmed file only leaves lines out
+	run -1 diff "$dir/virt-install-linux.xml" "$dir/virt-install-linux-trimmed.xml"
+	refute_output --regexp '^>'
+	make_disk "$TEST_DIR/debian12.qcow2"
+	make_disk "$TEST_DIR/netinst.iso" raw 1M
+	sed -e "s|/var/lib/libvirt/images/debian12.qcow2|$TEST_DIR/debian12.qcow2|" \
+		-e "s|/var/lib/libvirt/images/debian-12.4.0-amd64-netinst.iso|$TEST_DIR/netinst.iso|" \
+		"$dir/virt-install-linux-trimmed.xml" > "$xml"
+	# without KVM: TCG, under which QEMU refuses the host's CPU
+	if [ "$(domain_type)" = qemu ]; then
+		sed -i -e 's|<domain type="kvm">|<domain type="qemu">|' -e '/<cpu mode="host-passthrough"\/>/d' "$xml"
+	fi
+	run -0 vm-start --check "$xml"
+	assert_output ""
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid debian12)
+	argv=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+	[[ $argv == *" -machine q35,accel="*",vmport=off,hpet=off,acpi=on "* ]]
+	[[ $argv == *" -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay "* ]]
+	[[ $argv == *" -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1 "* ]]
+	run -0 vm-status debian12
+	assert_output --regexp "^debian12 +running "
+	run -0 vm-stop --force debian12
+	run -1 vm-status debian12
+}
+
+@test "<vcpu cpuset> runs QEMU and all its threads on those host CPUs only" {
+	local pid t
+	xml=$(make_domain pin)
+	sed -i "s|<vcpu>1</vcpu>|<vcpu placement='static' cpuset='0-1,^0'>2</vcpu>|" "$xml"
+	run -0 vm-start "$xml"
+	pid=$(qemu_pid pin)
+	for t in /proc/"$pid"/task/*; do
+		[ "$(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status")" = 1 ]
+	done
+	run -0 vm-stop --force pin
+}
+
+@test "vm-start --check and --print-argv exclude each other" {
+	run -2 vm-start --check --print-argv x.xml
+	assert_output --partial "exclude each other"
+	run -2 vm-start --all --check
+	assert_output --partial "--all takes no DOMAIN, no --print-argv and no --check"
+}
+
 @test "vm-start rejects malformed XML with the file and line, and creates nothing" {
 	printf '<domain type="kvm">\n<name>x</name>\n<oops>\n</domain>\n' > "$TEST_DIR/bad.xml"
 	run -3 vm-start "$TEST_DIR/bad.xml"

@@ -1,4 +1,4 @@
-/* vm-attach: hands a <disk> file to vm-attach-xml. */
+/* vm-attach: hands FILE.xml, --interface and --detach-interface to vm-attach-xml. */
 #include "disk_xml.h"
 #include "exitcodes.h"
 
@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 int
-vm_disk_xml_read(char **argv, const char *file, struct vm_disk *disk, struct vm_error *err)
+vm_disk_xml_run(char **argv, const struct vm_xml_request *rq, struct vm_front *f,
+		struct vm_error *err)
 {
 	/* a build tree's tests point this at the build tree */
 	const char *dir = getenv("VMKIT_LIBEXECDIR");
@@ -19,5 +20,8 @@ vm_disk_xml_read(char **argv, const char *file, struct vm_disk *disk, struct vm_
 		errno = ENAMETOOLONG;
 	else
 		execv(path, argv);
-	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot run '%s' to read '%s'", path, file);
+	if (rq->file)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot run '%s' to read '%s'",
+				    path, rq->file);
+	return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot run '%s'", path);
 }

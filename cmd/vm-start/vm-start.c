@@ -22,7 +22,7 @@ usage(void)
 {
 	char *example = vm_paths_domain_xml(vm_conf_path(), "NAME");
 
-	printf("Usage: %s [--paused] [--print-argv] DOMAIN\n"
+	printf("Usage: %s [--paused] [--print-argv | --check] DOMAIN\n"
 	       "       %s --all [--paused]\n\n"
 	       "Start a QEMU virtual machine from libvirt domain XML.\n"
 	       "DOMAIN is an XML file (a path with a '/' or ending in .xml)\n"
@@ -32,10 +32,12 @@ usage(void)
 	       "                    in autostart/ beside domains/, unless it runs\n"
 	       "  -p, --paused      leave the guest paused after start-up\n"
 	       "  -n, --print-argv  print the QEMU command line and start nothing\n"
+	       "  -c, --check       check DOMAIN as --print-argv does, print nothing\n"
 	       "  -h, --help        show this help\n\n"
 	       "QEMU runs unprivileged, with a fixed environment, from '/'; with\n"
 	       "user_range in vmkit.conf under a uid of the domain's own.\n\n"
-	       "Exit status: 0 started, 1 already running, a disk is in use or\n"
+	       "An invalid DOMAIN gets every problem listed, one a line.\n\n"
+	       "Exit status: 0 started (or accepted), 1 already running, a disk is in use or\n"
 	       "no uid of user_range is free, 2 usage, 3 invalid domain XML, config,\n"
 	       "run directory or lockspace, 4 system or QEMU failure.\n"
 	       "With --all: 0 when every marked domain runs, else the highest\n"
@@ -45,9 +47,12 @@ usage(void)
 	free(example);
 }
 
+enum mode { START, PRINT_ARGV, CHECK };
+
 /* The chains are read from the images as vm-start would, read-only. */
 static int
-print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_error *err)
+print_argv(const struct vm_domain *dom, const struct vm_conf *conf, bool print,
+	   struct vm_error *err)
 {
 	struct vm_argv argv = { 0 };
 	cleanup_free char *line = NULL;
@@ -68,7 +73,8 @@ print_argv(const struct vm_domain *dom, const struct vm_conf *conf, struct vm_er
 	vm_argv_free(&argv);
 	if (!line)
 		return vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
-	puts(line);
+	if (print)
+		puts(line);
 	return 0;
 }
 
@@ -101,14 +107,14 @@ load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_erro
 }
 
 static int
-start_one(const char *arg, bool paused, bool only_print, struct vm_error *err)
+start_one(const char *arg, bool paused, enum mode mode, struct vm_error *err)
 {
 	struct vm_front f = { 0 };
 	struct vm_domain *dom = NULL;
 	int r = load(arg, &f, &dom, err);
 
-	if (r == 0 && only_print)
-		r = print_argv(dom, &f.conf, err);
+	if (r == 0 && mode != START)
+		r = print_argv(dom, &f.conf, mode == PRINT_ARGV, err);
 	else if (r == 0 && (r = vm_front_open(&f, VM_FRONT_PATHS, err)) == 0)
 		r = vm_start_domain(&f.conf, &f.paths, dom, paused, vm_warn, err);
 	vm_domain_free(dom);
@@ -164,7 +170,7 @@ start_all(bool paused, struct vm_error *err)
 		if (running(name))
 			fprintf(stderr, "%s: domain '%s' is already running\n",
 				program_invocation_short_name, name);
-		else if (start_one(name, paused, false, &one) < 0) {
+		else if (start_one(name, paused, START, &one) < 0) {
 			int code;
 
 			vm_error_prefix(&one, "cannot start domain '%s'", name);
@@ -184,18 +190,17 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "paused", no_argument, NULL, 'p' },
-		{ "print-argv", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "all", no_argument, NULL, 'a' },	  { "paused", no_argument, NULL, 'p' },
+		{ "print-argv", no_argument, NULL, 'n' }, { "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
 	};
 	struct vm_error err = VM_ERROR_INIT;
-	bool all = false, paused = false, only_print = false;
+	bool all = false, paused = false;
+	enum mode mode = START;
 	int c, r;
 
 	vm_cli_init();
-	while ((c = getopt_long(argc, argv, "apnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "apnch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -204,7 +209,10 @@ main(int argc, char **argv)
 			paused = true;
 			break;
 		case 'n':
-			only_print = true;
+		case 'c':
+			if (mode != START)
+				vm_cli_usage_error("--print-argv and --check exclude each other");
+			mode = c == 'n' ? PRINT_ARGV : CHECK;
 			break;
 		case 'h':
 			usage();
@@ -213,11 +221,11 @@ main(int argc, char **argv)
 			vm_cli_usage_error("invalid option");
 		}
 	}
-	if (all && (argc != optind || only_print))
-		vm_cli_usage_error("--all takes no DOMAIN and no --print-argv");
+	if (all && (argc != optind || mode != START))
+		vm_cli_usage_error("--all takes no DOMAIN, no --print-argv and no --check");
 	if (!all && argc - optind != 1)
 		vm_cli_usage_error(argc == optind ? "missing DOMAIN" : "too many arguments");
-	r = all ? start_all(paused, &err) : start_one(argv[optind], paused, only_print, &err);
+	r = all ? start_all(paused, &err) : start_one(argv[optind], paused, mode, &err);
 	if (r < 0)
 		return vm_error_report(&err);
 	return VM_EXIT_OK;

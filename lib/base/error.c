@@ -67,8 +67,15 @@ vm_error_clear(struct vm_error *err)
 int
 vm_error_report(const struct vm_error *err)
 {
-	fprintf(stderr, "%s: %s\n", program_invocation_short_name,
-		err->msg[0] ? err->msg : "unknown error");
+	const char *p = err->msg[0] ? err->msg : "unknown error";
+
+	/* each line of a list (of refusals) names the program, as one line would */
+	do {
+		size_t len = strcspn(p, "\n");
+
+		fprintf(stderr, "%s: %.*s\n", program_invocation_short_name, (int)len, p);
+		p += len + (p[len] == '\n');
+	} while (*p);
 	return err->code ? err->code : VM_EXIT_SYSTEM;
 }
 

@@ -19,7 +19,7 @@
 
 struct vm_error {
 	int code;
-	char msg[1024];
+	char msg[16384]; /* room for a list of refusals, one a line (xmlcheck.h) */
 };
 
 #define VM_ERROR_INIT                                                                              \

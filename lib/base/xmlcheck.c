@@ -195,10 +195,49 @@ find_attr(const struct vm_xmlcheck_attr *attrs, xmlAttrPtr a)
 	return NULL;
 }
 
+/*
+ * One walk's refusals, their messages one a line in document order: the
+ * whole list fits in the message of a struct vm_error, less room for a
+ * last line that counts what did not fit.
+ */
+struct walk {
+	struct vm_xmlcheck *x;
+	char list[sizeof(((struct vm_error *)0)->msg) - 64];
+	size_t len;
+	unsigned n, shown;
+};
+
+/*
+ * Records the refusal in x->err and returns 1, so that the walk goes on
+ * with the next element; returns -1 for any other failure (out of
+ * memory), which ends the walk.
+ */
 static int
-check_attrs(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
+refuse(struct walk *w)
 {
+	struct vm_error *err = w->x->err;
+	size_t len;
+
+	if (!err || err->code != VM_EXIT_INVALID)
+		return -1;
+	len = strlen(err->msg);
+	if (w->n == w->shown && w->len + len + 2 <= sizeof(w->list)) {
+		w->len += snprintf(w->list + w->len, sizeof(w->list) - w->len, "%s%s",
+				   w->len ? "\n" : "", err->msg);
+		w->shown++;
+	}
+	w->n++;
+	vm_error_clear(err);
+	return 1;
+}
+
+/* Every attribute of N that SPEC refuses, and every one it misses: 1 when any, -1 on failure. */
+static int
+check_attrs(struct walk *w, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
+{
+	struct vm_xmlcheck *x = w->x;
 	char name[128], exp[256];
+	int refused = 0;
 
 	for (xmlAttrPtr a = n->properties; a; a = a->next) {
 		const struct vm_xmlcheck_attr *as = find_attr(spec->attrs, a);
@@ -206,19 +245,27 @@ check_attrs(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *
 
 		qname(name, sizeof(name), a->name, a->ns);
 		if (!as)
-			return vm_xmlcheck_error(x, n, "unsupported attribute '%s'", name);
-		if (!v)
-			return vm_xmlcheck_error(x, n,
-						 "attribute '%s': entity references are not supported",
-						 name);
-		if (as->values && !in_list(as->values, v))
-			return vm_xmlcheck_error(x, n, "unsupported %s '%s' (expected %s)", name, v,
-						 expected(as->values, exp, sizeof(exp)));
+			vm_xmlcheck_error(x, n, "unsupported attribute '%s'", name);
+		else if (!v)
+			vm_xmlcheck_error(x, n,
+					  "attribute '%s': entity references are not supported",
+					  name);
+		else if (as->values && !in_list(as->values, v))
+			vm_xmlcheck_error(x, n, "unsupported %s '%s' (expected %s)", name, v,
+					  expected(as->values, exp, sizeof(exp)));
+		else
+			continue;
+		if ((refused = refuse(w)) < 0)
+			return -1;
 	}
-	for (const struct vm_xmlcheck_attr *as = spec->attrs; as && as->name; as++)
-		if (as->required && !vm_xmlcheck_attr(n, as->name))
-			return vm_xmlcheck_error(x, n, "missing attribute '%s'", as->name);
-	return 0;
+	for (const struct vm_xmlcheck_attr *as = spec->attrs; as && as->name; as++) {
+		if (!as->required || vm_xmlcheck_attr(n, as->name))
+			continue;
+		vm_xmlcheck_error(x, n, "missing attribute '%s'", as->name);
+		if ((refused = refuse(w)) < 0)
+			return -1;
+	}
+	return refused;
 }
 
 static bool
@@ -282,10 +329,15 @@ find_child(const struct vm_xmlcheck_elem *children, xmlNodePtr k, size_t *index)
 	return NULL;
 }
 
+static int walk(struct walk *w, xmlNodePtr n, const struct vm_xmlcheck_elem *spec);
+
+/* N's children, each walked even after another was refused: 1 when any was, -1 on failure. */
 static int
-walk_children(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
+walk_children(struct walk *w, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
 {
+	struct vm_xmlcheck *x = w->x;
 	uint64_t seen = 0;
+	int refused = 0, r;
 
 	for (xmlNodePtr k = n->children; k; k = k->next) {
 		const struct vm_xmlcheck_elem *cs;
@@ -294,44 +346,80 @@ walk_children(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem
 		switch (k->type) {
 		case XML_ELEMENT_NODE:
 			cs = find_child(spec->children, k, &i);
-			if (!cs)
-				return vm_xmlcheck_error(x, k, "unsupported element");
-			if (!cs->multi && i < 64 && (seen & (UINT64_C(1) << i)))
-				return vm_xmlcheck_error(x, k, "duplicate element");
-			if (i < 64)
-				seen |= UINT64_C(1) << i;
-			if (vm_xmlcheck_walk(x, k, cs) < 0)
-				return -1;
+			if (!cs) {
+				vm_xmlcheck_error(x, k, "unsupported element");
+				r = refuse(w);
+			} else if (!cs->multi && i < 64 && (seen & (UINT64_C(1) << i))) {
+				vm_xmlcheck_error(x, k, "duplicate element");
+				r = refuse(w);
+			} else {
+				if (i < 64)
+					seen |= UINT64_C(1) << i;
+				r = walk(w, k, cs);
+			}
 			break;
 		case XML_TEXT_NODE:
 		case XML_CDATA_SECTION_NODE:
-			if (spec->content != VM_XMLCHECK_TEXT && !blank(k->content))
-				return vm_xmlcheck_error(x, n, "unexpected text");
+			r = 0;
+			if (spec->content != VM_XMLCHECK_TEXT && !blank(k->content)) {
+				vm_xmlcheck_error(x, n, "unexpected text");
+				r = refuse(w);
+			}
 			break;
 		case XML_COMMENT_NODE:
+			r = 0;
 			break;
 		default:
-			return vm_xmlcheck_error(x, n, "unsupported XML node (type %d)",
-						 (int)k->type);
+			vm_xmlcheck_error(x, n, "unsupported XML node (type %d)", (int)k->type);
+			r = refuse(w);
 		}
+		if (r < 0)
+			return -1;
+		refused |= r;
 	}
+	return refused;
+}
+
+/*
+ * 0 when N and its subtree are accepted, 1 when something was refused,
+ * -1 on failure. A refused element's handlers do not run and its
+ * children are not walked; end() runs only over a subtree without
+ * refusals, as its checks would stumble over what was left out.
+ */
+static int
+walk(struct walk *w, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
+{
+	struct vm_xmlcheck *x = w->x;
+	int r;
+
+	if (spec->reject) {
+		vm_xmlcheck_error(x, n, "unsupported element: %s", spec->reject);
+		return refuse(w);
+	}
+	if ((r = check_attrs(w, n, spec)) != 0)
+		return r;
+	if ((spec->content == VM_XMLCHECK_TEXT && check_text(x, n, spec) < 0) ||
+	    (spec->begin && spec->begin(x, n) < 0))
+		return refuse(w);
+	if (spec->content != VM_XMLCHECK_ANY && (r = walk_children(w, n, spec)) != 0)
+		return r;
+	if (spec->end && spec->end(x, n) < 0)
+		return refuse(w);
 	return 0;
 }
 
 int
 vm_xmlcheck_walk(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *spec)
 {
-	if (spec->reject)
-		return vm_xmlcheck_error(x, n, "unsupported element: %s", spec->reject);
-	if (check_attrs(x, n, spec) < 0)
-		return -1;
-	if (spec->content == VM_XMLCHECK_TEXT && check_text(x, n, spec) < 0)
-		return -1;
-	if (spec->begin && spec->begin(x, n) < 0)
-		return -1;
-	if (spec->content != VM_XMLCHECK_ANY && walk_children(x, n, spec) < 0)
-		return -1;
-	return spec->end ? spec->end(x, n) : 0;
+	struct walk w = { .x = x };
+	int r = walk(&w, n, spec);
+
+	if (r <= 0)
+		return r;
+	if (w.shown < w.n)
+		return vm_error_set(x->err, VM_EXIT_INVALID, "%s\n%s: %u more problems not shown",
+				    w.list, x->file, w.n - w.shown);
+	return vm_error_set(x->err, VM_EXIT_INVALID, "%s", w.list);
 }
 
 int

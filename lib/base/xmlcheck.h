@@ -1,10 +1,19 @@
 /*
  * Table-driven XML checker. A tree of struct vm_xmlcheck_elem says which
  * attributes (and values), children and text each element may have.
- * vm_xmlcheck_walk() rejects anything else with VM_EXIT_INVALID and
- * "FILE:LINE: <element>: message", and calls the handlers of each
- * element in document order: begin() once the element's attributes and
- * text are checked, end() once its children are walked.
+ * vm_xmlcheck_walk() refuses anything else with "FILE:LINE: <element>:
+ * message", and calls the handlers of each element in document order:
+ * begin() once the element's attributes and text are checked, end() once
+ * its children are walked.
+ *
+ * A refusal does not end the walk, so that one run lists every problem
+ * of a file: a refused element (an attribute, its text, or a handler
+ * that fails with VM_EXIT_INVALID) is left out with its subtree, and the
+ * walk goes on with its next sibling. end() runs only when nothing in the
+ * element's subtree was refused, so checks that need the whole of it
+ * never see a part. The walk then fails with VM_EXIT_INVALID and every
+ * refusal in the message, one a line in document order. Any other
+ * failure of a handler (out of memory) ends the walk at once.
  *
  *	static const struct vm_xmlcheck_attr clock_attrs[] = {
  *		{ "offset", "utc", VM_XMLCHECK_REQUIRED },
@@ -71,7 +80,11 @@ struct vm_xmlcheck {
 int vm_xmlcheck_read(const char *buf, size_t len, const char *name, xmlDocPtr *doc,
 		     struct vm_error *err);
 
-/* Checks N against SPEC (whose name must be N's) and walks its children. */
+/*
+ * Checks N against SPEC (whose name must be N's) and walks its children;
+ * -1 when anything was refused. Handlers report through x->err as
+ * ever: the walk collects what they set.
+ */
 int vm_xmlcheck_walk(struct vm_xmlcheck *x, xmlNodePtr n, const struct vm_xmlcheck_elem *spec);
 
 /* Sets "FILE:LINE: <N>: message" with VM_EXIT_INVALID; returns -1. */

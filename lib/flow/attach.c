@@ -67,52 +67,6 @@ has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *er
 	return 0;
 }
 
-/*
- * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
- * recorded uses: a hotplugged disk's record names its port from before
- * device_add until its device is gone, and so does a hotplugged scsi0.
- * Boot devices sit on pcie.0. Asking QEMU instead would cost two QMP
- * round trips, and QEMU reads commands one byte at a time.
- */
-static int
-free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
-{
-	for (unsigned n = 1; n <= op->st->root_ports; n++) {
-		char id[16];
-		bool used;
-
-		snprintf(id, sizeof(id), "pci.%u", n);
-		used = strcmp(op->st->scsi_bus, id) == 0;
-		for (size_t i = 0; !used && i < op->st->ndisks; i++)
-			used = strcmp(op->st->disks[i].bus, id) == 0;
-		if (!used) {
-			strcpy(bus, id);
-			return 0;
-		}
-	}
-	return vm_error_set(err, VM_EXIT_NO,
-			    "no free pcie-root-port in domain '%s' for '%s' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)",
-			    op->name, target);
-}
-
-/*
- * The bus for a new PCI device. On pc, hotplug into pci.0 needs ACPI:
- * without it the bus has no hotplug handler, and we say so rather than
- * pass on QEMU's error after the disk was already labelled.
- */
-static int
-pci_bus(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
-{
-	if (op->st->root_ports > 0)
-		return free_root_port(op, target, bus, err);
-	snprintf(bus, 16, "pci.0");
-	if (!op->st->acpi)
-		return vm_error_set(err, VM_EXIT_NO,
-				    "domain '%s' cannot hotplug '%s' into pci.0: its machine 'pc' needs <features><acpi/></features>",
-				    op->name, target);
-	return 0;
-}
-
 /* Attach */
 
 static int
@@ -155,8 +109,8 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		return -1;
 	if (d->bus == VM_BUS_SCSI && has_device(op, SCSI_CONTROLLER, &scsi_ctl, err) < 0)
 		return -1;
-	if ((d->bus == VM_BUS_VIRTIO && pci_bus(op, d->target, bus, err) < 0) ||
-	    (!scsi_ctl && pci_bus(op, d->target, ctlbus, err) < 0))
+	if ((d->bus == VM_BUS_VIRTIO && vm_hotplug_pci_bus(op, d->target, bus, err) < 0) ||
+	    (!scsi_ctl && vm_hotplug_pci_bus(op, d->target, ctlbus, err) < 0))
 		return -1;
 	/* the controller's port is recorded with the disk, before either is added */
 	if (!scsi_ctl)

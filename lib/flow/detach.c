@@ -35,34 +35,6 @@ delete_all_nodes(struct vm_hotplug *op, const char *target, size_t n, struct vm_
 	return 0;
 }
 
-/* Unplugs the device TARGET; *HAD tells whether QEMU had it. */
-static int
-unplug(struct vm_hotplug *op, const char *target, bool *had, struct vm_error *err)
-{
-	int timeout = op->opts->timeout_s;
-
-	*had = true;
-	if (vm_hotplug_qmp(op, "device_del", vm_qmp_json("id", S(target), NULL), NULL, err) < 0) {
-		/* no device of that id: the one round trip that asks */
-		if (!strstr(err->msg, ": qemu: DeviceNotFound: "))
-			return -1;
-		vm_error_clear(err);
-		*had = false;
-		return 0;
-	}
-	/* SCSI devices go at once; PCI ones wait for the guest (ACPI or PCIe hotplug) */
-	if (vm_qmp_wait_event(op->qmp, "DEVICE_DELETED", "device", target, timeout * 1000, NULL,
-			      err) < 0) {
-		if (err->code == VM_EXIT_NO)
-			return vm_error_set(err, VM_EXIT_NO,
-					    "the guest of domain '%s' did not release disk '%s' within %d s; it stays attached",
-					    op->name, target, timeout);
-		return -1;
-	}
-	vm_hook("attach:unplugged");
-	return 0;
-}
-
 static int
 detach_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
@@ -71,7 +43,7 @@ detach_locked(struct vm_hotplug *op, const char *target, struct vm_error *err)
 	size_t i = vm_status_disk_index(op->st, target, 0);
 	bool recorded = i < op->st->ndisks;
 
-	if (unplug(op, target, &had, err) < 0)
+	if (vm_hotplug_unplug(op, target, "disk", &had, err) < 0)
 		return err->code == VM_EXIT_NO
 			       ? -1
 			       : vm_error_prefix(err, "cannot detach '%s' from domain '%s'", target,

@@ -36,6 +36,79 @@ vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *a, json_obje
 	return r;
 }
 
+/* Where a new device goes */
+
+/*
+ * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
+ * recorded uses: a hotplugged disk's or NIC's record names its port from
+ * before device_add until its device is gone, and so does a hotplugged scsi0.
+ * Boot devices sit on pcie.0. Asking QEMU instead would cost two QMP
+ * round trips, and QEMU reads commands one byte at a time.
+ */
+static int
+free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
+{
+	for (unsigned n = 1; n <= op->st->root_ports; n++) {
+		char id[16];
+		bool used;
+
+		snprintf(id, sizeof(id), "pci.%u", n);
+		used = strcmp(op->st->scsi_bus, id) == 0;
+		for (size_t i = 0; !used && i < op->st->ndisks; i++)
+			used = strcmp(op->st->disks[i].bus, id) == 0;
+		for (size_t i = 0; !used && i < op->st->nifaces; i++)
+			used = strcmp(op->st->ifaces[i].bus, id) == 0;
+		if (!used) {
+			strcpy(bus, id);
+			return 0;
+		}
+	}
+	return vm_error_set(err, VM_EXIT_NO,
+			    "no free pcie-root-port in domain '%s' for '%s' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)",
+			    op->name, target);
+}
+
+int
+vm_hotplug_pci_bus(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
+{
+	if (op->st->root_ports > 0)
+		return free_root_port(op, target, bus, err);
+	snprintf(bus, 16, "pci.0");
+	if (!op->st->acpi)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "domain '%s' cannot hotplug '%s' into pci.0: its machine 'pc' needs <features><acpi/></features>",
+				    op->name, target);
+	return 0;
+}
+
+int
+vm_hotplug_unplug(struct vm_hotplug *op, const char *target, const char *what, bool *had,
+		  struct vm_error *err)
+{
+	int timeout = op->opts->timeout_s;
+
+	*had = true;
+	if (vm_hotplug_qmp(op, "device_del", vm_qmp_json("id", S(target), NULL), NULL, err) < 0) {
+		/* no device of that id: the one round trip that asks */
+		if (!strstr(err->msg, ": qemu: DeviceNotFound: "))
+			return -1;
+		vm_error_clear(err);
+		*had = false;
+		return 0;
+	}
+	/* SCSI devices go at once; PCI ones wait for the guest (ACPI or PCIe hotplug) */
+	if (vm_qmp_wait_event(op->qmp, "DEVICE_DELETED", "device", target, timeout * 1000, NULL,
+			      err) < 0) {
+		if (err->code == VM_EXIT_NO)
+			return vm_error_set(err, VM_EXIT_NO,
+					    "the guest of domain '%s' did not release %s '%s' within %d s; it stays attached",
+					    op->name, what, target, timeout);
+		return -1;
+	}
+	vm_hook("attach:unplugged");
+	return 0;
+}
+
 /* Block nodes */
 
 int
@@ -187,9 +260,8 @@ lease_count(const struct vm_status_disk *rec)
 	return n;
 }
 
-/* Closes the lease fds of TARGET's leases 0..N-1 in QEMU; 0 if it had the first. */
-static int
-close_leases(struct vm_hotplug *op, const char *target, size_t n, struct vm_error *err)
+int
+vm_hotplug_close_leases(struct vm_hotplug *op, const char *target, size_t n, struct vm_error *err)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	char name[48];
@@ -212,7 +284,7 @@ hold(struct vm_lease *lease, void *arg, struct vm_error *err)
 }
 
 /*
- * Takes QEMU's lease on RESOURCE over into HELD: with the file driver
+ * QEMU's lease on RESOURCE, taken over into HELD: with the file driver
  * the lock belongs to the open file description, so ours is QEMU's, and
  * it stays held once QEMU closes its fd (a named one, by closefd) until
  * we release it after the give-back; for a disk QEMU got at start-up,
@@ -220,9 +292,9 @@ hold(struct vm_lease *lease, void *arg, struct vm_error *err)
  * QEMU too, which keeps an fd without a lock. With none to take over
  * (nop, or QEMU gone) HELD stays empty.
  */
-static int
-grab_qemu_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode mode,
-		struct vm_leaseset *held, struct vm_error *err)
+int
+vm_hotplug_take_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode mode,
+		      struct vm_leaseset *held, struct vm_error *err)
 {
 	pid_t pid = vm_rundir_qemu_pid(op->dl->dirfd);
 
@@ -288,15 +360,15 @@ vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct vm_er
 		const struct vm_status_disk *f = k ? &rec->backing[k - 1] : rec;
 		enum vm_lease_mode mode = vm_disks_lease_mode(f);
 
-		if (f->lease &&
-		    (grab_qemu_lease(op, f->path, mode, &held, err) < 0 ||
-		     (f->identity && grab_qemu_lease(op, f->identity, mode, &held, err) < 0))) {
+		if (f->lease && (vm_hotplug_take_lease(op, f->path, mode, &held, err) < 0 ||
+				 (f->identity &&
+				  vm_hotplug_take_lease(op, f->identity, mode, &held, err) < 0))) {
 			vm_leaseset_release(&held);
 			return -1;
 		}
 	}
 	/* no named fd: the leases came with QEMU's start */
-	close_leases(op, rec->target, lease_count(rec), &ignored);
+	vm_hotplug_close_leases(op, rec->target, lease_count(rec), &ignored);
 	vm_hook("attach:lease-dropped");
 	if (!labelled) {
 		r = vm_disks_giveback_held(&op->ctx, rec, &held, err);
@@ -379,7 +451,7 @@ vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool pas
 	if (nodes > 0 && vm_hotplug_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
 	if (clean && passed &&
-	    close_leases(op, target, lease_count(&op->st->disks[last]), &ignored) < 0)
+	    vm_hotplug_close_leases(op, target, lease_count(&op->st->disks[last]), &ignored) < 0)
 		clean = false;
 	if (!clean) {
 		op->opts->warn("disk '%s' stays recorded in domain '%s'; 'vm-attach %s --detach %s' or vm-stop cleans it up",
@@ -399,10 +471,10 @@ vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const char
 		 struct vm_error *err)
 {
 	struct vm_label_ctx *l = &op->ctx.label;
-	size_t len = strspn(target, "abcdefghijklmnopqrstuvwxyz");
+	size_t len = target ? strspn(target, "abcdefghijklmnopqrstuvwxyz") : 1;
 
-	/* device ids of other kinds (pci.1, scsi0) are never disks */
-	if (target[len] || len == 0 || len > 25)
+	/* device ids of other kinds (pci.1, scsi0, net0) are never disks */
+	if (target && (target[len] || len == 0 || len > 25))
 		return vm_error_set(err, VM_EXIT_INVALID, "invalid target '%s'", target);
 	if (vm_rundir_lock(paths, op->name, false, -1, &op->dl, err) < 0)
 		return -1;

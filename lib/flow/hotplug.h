@@ -38,7 +38,7 @@ struct vm_hotplug {
 };
 
 /*
- * Checks that TARGET can name a disk, takes the domain lock, reads the
+ * Checks that TARGET (NULL: no disk) can name a disk, takes the domain lock, reads the
  * status of the running domain and connects to its QMP socket. The
  * caller sets conf, opts and name first, and calls vm_hotplug_end()
  * whatever this returns.
@@ -47,11 +47,27 @@ int vm_hotplug_begin(struct vm_hotplug *op, const struct vm_paths *paths, const 
 		     struct vm_error *err);
 void vm_hotplug_end(struct vm_hotplug *op);
 
+/*
+ * The bus for a new PCI device WHAT: a free pcie-root-port on q35, else
+ * pci.0. On pc, hotplug into pci.0 needs ACPI: without it the bus has no
+ * hotplug handler, and we say so rather than pass on QEMU's error after
+ * the device's leases and labels were taken.
+ */
+int vm_hotplug_pci_bus(struct vm_hotplug *op, const char *what, char bus[16], struct vm_error *err);
+
 /* QMP (the JSON helpers are qmp.h's) */
 
 /* Sends CMD with ARGS, which it puts. */
 int vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *args, json_object **ret,
 		   struct vm_error *err);
+
+/*
+ * Unplugs the device ID (a WHAT: "disk", "interface") and waits for the
+ * guest to let go of it (opts->timeout_s, then VM_EXIT_NO); *HAD tells
+ * whether QEMU had it.
+ */
+int vm_hotplug_unplug(struct vm_hotplug *op, const char *id, const char *what, bool *had,
+		      struct vm_error *err);
 
 /* Which of the block nodes of TARGET exist: bit 0 the format node, bit 1 the protocol node. */
 int vm_hotplug_block_nodes(struct vm_hotplug *op, const char *target, unsigned *nodes,
@@ -83,6 +99,18 @@ int vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, c
  * vm_leaseset_release(). */
 int vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leaseset *held,
 			 bool *passed, struct vm_error *err);
+
+/* Closes the named fds of TARGET's leases 0..N-1 in QEMU; 0 if it had the first. */
+int vm_hotplug_close_leases(struct vm_hotplug *op, const char *target, size_t n,
+			    struct vm_error *err);
+
+/*
+ * Takes QEMU's lease on RESOURCE (MODE) over into HELD, so that it stays
+ * held while QEMU closes its fd, until HELD is released; HELD stays
+ * empty when there is none to take (nop, QEMU gone).
+ */
+int vm_hotplug_take_lease(struct vm_hotplug *op, const char *resource, enum vm_lease_mode mode,
+			  struct vm_leaseset *held, struct vm_error *err);
 
 /*
  * Once QEMU no longer uses the disk of record I: takes its lease away

@@ -68,6 +68,9 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
 		child_fail(pipefd, "capabilities are still present", EPERM);
+	/* QEMU's threads inherit it, vCPUs included, as libvirt pins them all by default */
+	if (sp->affinity && sched_setaffinity(0, sizeof(*sp->affinity), sp->affinity) < 0)
+		child_fail(pipefd, "cannot run on the CPUs of <vcpu cpuset>", errno);
 	signal(SIGPIPE, SIG_DFL);
 	execve(sp->argv[0], sp->argv, sp->envp);
 	child_fail(pipefd, "cannot execute", errno);

@@ -9,6 +9,7 @@
 #ifndef VM_SPAWN_H
 #define VM_SPAWN_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "error.h"
@@ -25,6 +26,7 @@ struct vm_spawn {
 	gid_t gid;
 	const gid_t *groups; /* supplementary groups of UID */
 	size_t ngroups;
+	const cpu_set_t *affinity; /* the CPUs QEMU may run on; NULL: the caller's */
 };
 
 int vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);

@@ -13,7 +13,7 @@
 #include "rundir.h"
 #include "status.h"
 #include "swtpm.h"
-#include "tapdev.h"
+#include "taps.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -54,7 +54,6 @@ struct start {
 	struct vm_leaseset held;
 	struct vm_image *images; /* each disk's open files, for QEMU */
 	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
-	int *tapfds;		 /* taps[i].fds[0], for the command line */
 	struct vm_display_ctx display_ctx;
 	struct vm_displays displays;
 	size_t nlabelled; /* disks 0..n-1 may carry our label */
@@ -206,68 +205,24 @@ check_duplicates(const struct vm_domain *dom, struct vm_error *err)
 	return r;
 }
 
-/* Tries for a MAC of our own before giving up: 2^24 of them make a clash rare. */
-#define MAC_TRIES 16
-
 /*
- * The lease "mac:MAC" on N's MAC; one made here (the XML has none) is
- * made anew while another domain, or another interface of this one,
- * holds it, as libvirt picks a free one.
- */
-static int
-lease_mac(struct start *s, struct vm_iface *n, struct vm_error *err)
-{
-	char resource[sizeof(VM_LEASE_MAC_PREFIX) + VM_MAC_STRLEN];
-	bool generate = !n->mac;
-	struct vm_lease *lease = NULL;
-	unsigned char mac[VM_MAC_LEN];
-	int busy = 1;
-
-	if (generate && !(n->mac = malloc(VM_MAC_STRLEN)))
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot make a MAC address");
-	for (int k = 0; busy && k < (generate ? MAC_TRIES : 1); k++) {
-		if (generate) {
-			if (vm_mac_generate(mac, err) < 0)
-				return -1;
-			vm_mac_format(mac, n->mac);
-		}
-		snprintf(resource, sizeof(resource), VM_LEASE_MAC_PREFIX "%s", n->mac);
-		if (!vm_lockmgr_active(s->ctx.lm))
-			return 0;
-		busy = generate ? vm_lease_try(s->ctx.lm, resource, &lease, err)
-				: vm_lease_acquire(s->ctx.lm, resource, VM_LEASE_EXCLUSIVE, 0,
-						   &lease, err);
-		if (busy < 0)
-			return -1;
-	}
-	if (busy)
-		return vm_error_set(err, VM_EXIT_NO,
-				    "no free MAC address in %d tries: each made was held by a running domain",
-				    MAC_TRIES);
-	return vm_leaseset_add(&s->held, lease, err);
-}
-
-/*
- * Each tap interface's MAC, held by QEMU as a lease so that no two
- * running domains, here or on a host sharing the lockspace, put one MAC
- * on a network, and recorded with its bridge so that a conflict with
- * this domain names it.
+ * Each tap interface's MAC, held by QEMU as a lease (taps.h), and
+ * recorded with its bridge and device so that a conflict with this
+ * domain names it and vm-attach can unplug it.
  */
 static int
 take_macs(struct start *s, struct vm_error *err)
 {
 	for (size_t i = 0; i < s->dom->nifaces; i++) {
 		struct vm_iface *n = &s->dom->ifaces[i];
-		struct vm_status_iface rec = { .lease = vm_lockmgr_active(s->ctx.lm) };
-		const char *bridge;
+		struct vm_status_iface rec;
 
 		if (!vm_net_has_tap(n))
 			continue;
-		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0 ||
-		    lease_mac(s, n, err) < 0)
+		if (vm_taps_lease_mac(s->ctx.lm, n, &s->held, err) < 0 ||
+		    vm_taps_record(s->conf, s->ctx.lm, s->dom->file, n, &rec, err) < 0)
 			return -1;
-		snprintf(rec.mac, sizeof(rec.mac), "%s", n->mac);
-		snprintf(rec.bridge, sizeof(rec.bridge), "%s", bridge ? bridge : "");
+		snprintf(rec.id, sizeof(rec.id), "net%zu", i);
 		if (vm_status_add_iface(&s->st, &rec, err) < 0)
 			return -1;
 	}
@@ -350,9 +305,8 @@ qemu_env_free(char *env[NENV])
 }
 
 /*
- * The tap of each interface that has one: made (non-persistent, so it
- * dies with the last fd, QEMU's once ours are closed) or, managed='no',
- * opened. Its name goes in the status record take_macs() made.
+ * The tap of each interface that has one (taps.h). Its name goes in the
+ * status record take_macs() made.
  */
 static int
 make_taps(struct start *s, struct vm_error *err)
@@ -360,33 +314,19 @@ make_taps(struct start *s, struct vm_error *err)
 	size_t rec = 0;
 
 	s->taps = calloc(s->dom->nifaces, sizeof(*s->taps));
-	s->tapfds = calloc(s->dom->nifaces, sizeof(*s->tapfds));
-	if (!s->taps || !s->tapfds)
+	if (s->dom->nifaces && !s->taps)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot make the taps");
 	for (size_t i = 0; i < s->dom->nifaces; i++)
-		s->tapfds[i] = -1;
+		vm_tapdev_init(&s->taps[i]);
 	for (size_t i = 0; i < s->dom->nifaces; i++) {
 		const struct vm_iface *n = &s->dom->ifaces[i];
-		unsigned char mac[VM_MAC_LEN];
-		struct vm_tapdev_config cfg = { .name = n->target, .mtu = n->mtu, .mac = mac };
-		struct vm_status_iface *r;
-		int ret;
 
 		if (!vm_net_has_tap(n))
 			continue;
-		r = &s->st.ifaces[rec++];
-		/* the bridge by its whole name: the record's may be cut short */
-		if (vm_mac_parse(n->mac, mac, err) < 0 ||
-		    vm_net_bridge(n, s->conf, s->dom->file, &cfg.bridge, err) < 0)
+		if (vm_taps_make(s->conf, s->dom->file, n, &s->taps[i], err) < 0)
 			return -1;
-		ret = n->unmanaged ? vm_tapdev_open(&s->taps[i], n->target, 1, err)
-				   : vm_tapdev_create(&s->taps[i], &cfg, err);
-		if (ret < 0) {
-			vm_error_prefix(err, "%s:%d: <interface>", s->dom->file, n->line);
-			return -1;
-		}
-		s->tapfds[i] = s->taps[i].fds[0];
-		snprintf(r->tap, sizeof(r->tap), "%s", s->taps[i].name);
+		snprintf(s->st.ifaces[rec++].tap, sizeof(s->st.ifaces[0].tap), "%s",
+			 s->taps[i].name);
 	}
 	return 0;
 }
@@ -438,13 +378,10 @@ start_swtpm(struct start *s, struct vm_error *err)
 static void
 close_taps(struct start *s)
 {
-	for (size_t i = 0; s->taps && s->tapfds && i < s->dom->nifaces; i++)
-		if (s->tapfds[i] >= 0)
-			vm_tapdev_close(&s->taps[i]);
+	for (size_t i = 0; s->taps && i < s->dom->nifaces; i++)
+		vm_tapdev_close(&s->taps[i]);
 	free(s->taps);
-	free(s->tapfds);
 	s->taps = NULL;
-	s->tapfds = NULL;
 }
 
 /* QEMU has its own copies once it runs. */
@@ -476,6 +413,30 @@ count_images(const struct start *s)
 	return n;
 }
 
+/* Room for each tap's queue fds and vhost fds. */
+static size_t
+count_taps(const struct start *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->dom->nifaces; i++)
+		n += 2 * s->taps[i].queues;
+	return n;
+}
+
+/* The tap fds after the others of KEEP (N of them), which has room. */
+static void
+keep_taps(const struct start *s, int *keep, size_t *n)
+{
+	for (size_t i = 0; i < s->dom->nifaces; i++)
+		for (unsigned k = 0; k < s->taps[i].queues; k++) {
+			if (s->taps[i].fds[k] >= 0)
+				keep[(*n)++] = s->taps[i].fds[k];
+			if (s->taps[i].vhostfds[k] >= 0)
+				keep[(*n)++] = s->taps[i].vhostfds[k];
+		}
+}
+
 static int
 spawn(struct start *s, struct vm_error *err)
 {
@@ -494,7 +455,16 @@ spawn(struct start *s, struct vm_error *err)
 		.ngroups = s->ngroups,
 	};
 	size_t nkeep = 0;
+	cpu_set_t cpus;
 	int r;
+
+	if (s->dom->hw.pinned) {
+		CPU_ZERO(&cpus);
+		for (int c = 0; c < VM_MACHINE_CPUS; c++)
+			if (s->dom->hw.cpuset[c / 64] & (1ULL << (c % 64)))
+				CPU_SET(c, &cpus);
+		sp.affinity = &cpus;
+	}
 	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
@@ -504,12 +474,12 @@ spawn(struct start *s, struct vm_error *err)
 	log = vm_rundir_log_open(s->dl, err);
 	if (log < 0)
 		return -1;
-	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->tapfds,
+	if (qemu_env(s, env, err) < 0 || vm_qemu_argv(s->dom, s->conf, mon, s->images, s->taps,
 						      s->displays.runs, &argv, err) < 0) {
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 3 + count_images(s) + s->dom->nifaces + 2 * s->displays.n,
+	keep = vm_leaseset_fds(&s->held, 3 + count_images(s) + count_taps(s) + 2 * s->displays.n,
 			       &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
@@ -519,9 +489,7 @@ spawn(struct start *s, struct vm_error *err)
 	keep[nkeep++] = mon;
 	keep[nkeep++] = alive;
 	keep_images(s, keep, &nkeep);
-	for (size_t i = 0; i < s->dom->nifaces; i++)
-		if (s->tapfds[i] >= 0)
-			keep[nkeep++] = s->tapfds[i];
+	keep_taps(s, keep, &nkeep);
 	vm_display_keep(&s->displays, keep, &nkeep);
 	if (s->dom->ntpms)
 		keep[nkeep++] = s->dom->tpms[0].fd;
@@ -701,19 +669,10 @@ fail:
 static int
 check_ifaces(const struct start *s, struct vm_error *err)
 {
-	for (size_t i = 0; i < s->dom->nifaces; i++) {
-		const struct vm_iface *n = &s->dom->ifaces[i];
-		const char *bridge;
-
-		if (!vm_net_has_tap(n))
-			continue;
-		if (!s->change_id)
-			return vm_error_set(err, VM_EXIT_INVALID,
-					    "%s:%d: <interface>: session mode cannot make or open a tap device (it needs root's CAP_NET_ADMIN); use <interface type='user'>, or start the domain as root",
-					    s->dom->file, n->line);
-		if (vm_net_bridge(n, s->conf, s->dom->file, &bridge, err) < 0)
+	for (size_t i = 0; i < s->dom->nifaces; i++)
+		if (vm_taps_check(s->conf, !s->change_id, s->dom->file, &s->dom->ifaces[i], err) <
+		    0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define TUN_PATH "/dev/net/tun"
 #define VHOST_PATH "/dev/vhost-net"
@@ -50,8 +51,8 @@ check_name(const char *what, const char *name, struct vm_error *err)
 	return 0;
 }
 
-static void
-init(struct vm_tapdev *tap)
+void
+vm_tapdev_init(struct vm_tapdev *tap)
 {
 	unsigned int i;
 
@@ -233,7 +234,7 @@ vm_tapdev_create(struct vm_tapdev *tap, const struct vm_tapdev_config *cfg, stru
 	short flags = TAP_FLAGS;
 	int errnum = 0;
 
-	init(tap);
+	vm_tapdev_init(tap);
 	if (!(queues = queue_count(cfg->queues, err)))
 		return -1;
 	if (cfg->name) {
@@ -283,7 +284,7 @@ vm_tapdev_open(struct vm_tapdev *tap, const char *name, unsigned int queues, str
 	short flags = TAP_FLAGS;
 	int errnum = 0, ifindex, is;
 
-	init(tap);
+	vm_tapdev_init(tap);
 	if (!(queues = queue_count(queues, err)) || check_name("tap", name, err) < 0)
 		return -1;
 	if (queues > 1)
@@ -323,6 +324,12 @@ vm_tapdev_open(struct vm_tapdev *tap, const char *name, unsigned int queues, str
 				    name);
 	}
 	return attach_queues(tap, queues, err);
+}
+
+bool
+vm_tapdev_vhost_present(void)
+{
+	return access(VHOST_PATH, F_OK) == 0;
 }
 
 int

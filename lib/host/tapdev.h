@@ -99,6 +99,12 @@ int vm_tapdev_open(struct vm_tapdev *tap, const char *name, unsigned int queues,
  */
 int vm_tapdev_open_vhost(struct vm_tapdev *tap, struct vm_error *err);
 
+/* Whether the host has /dev/vhost-net (vm_tapdev_open_vhost() may still fail). */
+bool vm_tapdev_vhost_present(void);
+
+/* An empty TAP, with no fd: for one that vm_tapdev_create() or _open() may never fill. */
+void vm_tapdev_init(struct vm_tapdev *tap);
+
 /* Closes every fd of TAP; the kernel removes the tap if they were the last. */
 void vm_tapdev_close(struct vm_tapdev *tap);
 

@@ -158,9 +158,11 @@ static const struct vm_xmlcheck_attr model_attrs[] = {
 	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem controller_children[] = {
-	{ "model", .attrs = model_attrs, .begin = model_begin }, VM_DEVICES_ADDRESS, { NULL }
-};
+static const struct vm_xmlcheck_elem controller_children[] = { { "model", .attrs = model_attrs,
+								 .begin = model_begin },
+							       VM_DEVICES_ALIAS,
+							       VM_DEVICES_ADDRESS,
+							       { NULL } };
 
 static const struct vm_xmlcheck_elem elems[] = { { "controller", .attrs = controller_attrs,
 						   .children = controller_children, .multi = true,

@@ -27,14 +27,21 @@ emulator_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+const struct vm_xmlcheck_attr vm_devices_alias_attrs[] = {
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
+static const struct vm_xmlcheck_elem alias_only[] = { VM_DEVICES_ALIAS, { NULL } };
+
 static const struct vm_xmlcheck_attr memballoon_attrs[] = {
 	{ "model", "none", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem others[] = { { "emulator", .content = VM_XMLCHECK_TEXT,
-						    .begin = emulator_begin },
-						  { "memballoon", .attrs = memballoon_attrs },
-						  { NULL } };
+static const struct vm_xmlcheck_elem others[] = {
+	{ "emulator", .content = VM_XMLCHECK_TEXT, .begin = emulator_begin },
+	{ "memballoon", .attrs = memballoon_attrs, .children = alias_only },
+	{ NULL }
+};
 
 /* Room for the elements of every class and the others. */
 #define CHILDREN_MAX 32
@@ -104,6 +111,28 @@ vm_devices_index(const char *const *names, size_t n, const char *s)
 		if (vm_devices_streq(names[i], s))
 			return i;
 	return 0;
+}
+
+int
+vm_devices_parse_one(const char *buf, size_t len, const char *name,
+		     const struct vm_xmlcheck_elem *elem, struct vm_domain_ctx *c,
+		     struct vm_error *err)
+{
+	struct vm_xmlcheck x = { name, err, c };
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int r;
+
+	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (!root || root->ns || strcmp((const char *)root->name, elem->name))
+		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected %s <%s> element", name,
+				 strchr("aeiou", elem->name[0]) ? "an" : "a", elem->name);
+	else
+		r = vm_xmlcheck_walk(&x, root, elem);
+	xmlFreeDoc(doc);
+	return r;
 }
 
 void *

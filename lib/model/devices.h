@@ -20,6 +20,7 @@
 #include "xmlcheck.h"
 
 struct vm_image;
+struct vm_tapdev;
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
@@ -44,7 +45,8 @@ struct vm_domain_ctx {
 	xmlNodePtr name_node, uuid_node, memory_node, os_node;
 	unsigned long long current_kib;
 	xmlNodePtr current_node;
-	bool has_type; /* <os><type> */
+	bool has_type;		  /* <os><type> */
+	xmlNodePtr seclabel_node; /* the DAC (or none) <seclabel> */
 	size_t nboot;
 };
 
@@ -52,7 +54,7 @@ struct vm_domain_ctx {
 struct vm_devices_argv {
 	const struct vm_domain *dom;
 	const struct vm_image *images;		/* one per disk of DOM (vm_qemu_argv()) */
-	const int *tapfds;			/* one per interface of DOM, -1 for user */
+	const struct vm_tapdev *taps;		/* one per interface of DOM, no fd for user */
 	const struct vm_graphics_run *displays; /* one per graphics of DOM */
 	bool placeholders;			/* --print-argv: no fds, "<NODE>" instead */
 };
@@ -92,6 +94,23 @@ int vm_devices_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct v
 /* Each class's clear(). */
 void vm_devices_clear(struct vm_domain *dom);
 
+/* The <domain> level elements of machine.h, for domain.c's table. */
+extern const struct vm_xmlcheck_attr vm_machine_clock_attrs[];
+extern const struct vm_xmlcheck_elem vm_machine_clock_children[];
+int vm_machine_clock_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_elem vm_machine_features_children[];
+extern const struct vm_xmlcheck_elem vm_machine_pm_children[];
+int vm_machine_on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_on_reboot_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_on_crash_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_end(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_attr vm_machine_cpu_attrs[];
+extern const struct vm_xmlcheck_elem vm_machine_cpu_children[];
+int vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n);
+/* Parses <vcpu>'s cpuset S ("0-3,^2,6", libvirt's syntax) into DOM's machine. */
+int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s);
+
 /* What the handlers of several classes share. */
 
 static inline struct vm_domain_ctx *
@@ -108,6 +127,13 @@ vm_devices_streq(const char *a, const char *b)
 
 /* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
 unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
+/*
+ * Parses BUF (from the file NAME), whose root must be the element ELEM
+ * alone, as vm-attach takes a device: ELEM's handlers fill C.
+ */
+int vm_devices_parse_one(const char *buf, size_t len, const char *name,
+			 const struct vm_xmlcheck_elem *elem, struct vm_domain_ctx *c,
+			 struct vm_error *err);
 /* Grows ARR of N elements of SIZE by one zeroed element; NULL when out of memory. */
 void *vm_devices_grow(struct vm_xmlcheck *x, void *arr, size_t n, size_t size);
 /* Appends a zeroed element to the array ARR of N elements: the new one, or NULL. */
@@ -122,6 +148,17 @@ int vm_devices_set_str(struct vm_xmlcheck *x, char **dst, const char *s);
 int vm_devices_text(struct vm_xmlcheck *x, xmlNodePtr n, char **dst);
 /* Rejects a PATH of N that is not absolute. */
 int vm_devices_check_absolute(struct vm_xmlcheck *x, xmlNodePtr n, const char *path);
+
+/*
+ * A device's <alias name='...'/>, which virsh dumpxml writes for a
+ * running domain (libvirt's QEMU id): accepted, not used, as vmkit names
+ * QEMU's devices itself.
+ */
+extern const struct vm_xmlcheck_attr vm_devices_alias_attrs[];
+#define VM_DEVICES_ALIAS                                                                           \
+	{                                                                                          \
+		"alias", .attrs = vm_devices_alias_attrs                                           \
+	}
 
 /* The <address> a device may have, which vmkit rejects. */
 #define VM_DEVICES_ADDRESS                                                                         \

@@ -110,6 +110,9 @@ vm_disk_clear(struct vm_disk *disk)
 	free(disk->source);
 	free(disk->target);
 	free(disk->serial);
+	for (size_t i = 0; i < disk->nbacking; i++)
+		free(disk->backing[i].source);
+	free(disk->backing);
 	memset(disk, 0, sizeof(*disk));
 }
 
@@ -130,6 +133,55 @@ vm_disk_index(const char *target)
 
 /* QEMU */
 
+/*
+ * The chain D states is compared file by file (device and inode, as the
+ * path may be written otherwise) with the one the headers name: a
+ * difference means the XML describes other images than those QEMU would
+ * get, typically a domain copied from another host.
+ */
+static int
+check_chain(const struct vm_disk *d, const struct vm_image *img, struct vm_error *err)
+{
+	for (size_t k = 0; k < d->nbacking; k++) {
+		const struct vm_disk_backing *b = &d->backing[k];
+		const struct vm_image_layer *l = &img->v[k + 1];
+		const char *user = img->v[k].path;
+		struct stat st;
+
+		if (k + 1 >= img->n)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "disk '%s': <backingStore> on line %d names '%s', but "
+					    "'%s' has no backing file",
+					    d->target, b->line, b->source, user);
+		if (stat(b->source, &st) < 0 || st.st_dev != l->dev || st.st_ino != l->ino)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "disk '%s': <backingStore> on line %d names '%s', but "
+					    "the backing file of '%s' is '%s'",
+					    d->target, b->line, b->source, user, l->path);
+		if ((b->format == VM_FORMAT_QCOW2) != (l->format == VM_IMAGE_QCOW2))
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "disk '%s': <backingStore> on line %d gives '%s' format "
+					    "'%s', but '%s' records '%s'",
+					    d->target, b->line, l->path,
+					    b->format == VM_FORMAT_QCOW2 ? "qcow2" : "raw", user,
+					    l->format == VM_IMAGE_QCOW2 ? "qcow2" : "raw");
+		if (b->block != l->block)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "disk '%s': <backingStore> on line %d gives '%s' type "
+					    "'%s', but it is %s",
+					    d->target, b->line, l->path,
+					    b->block ? "block" : "file",
+					    l->block ? "a block device" : "a regular file");
+	}
+	if (d->backing_end && img->n > d->nbacking + 1)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "disk '%s': <backingStore/> on line %d ends the chain, but '%s' "
+				    "has the backing file '%s'",
+				    d->target, d->backing_end, img->v[d->nbacking].path,
+				    img->v[d->nbacking + 1].path);
+	return 0;
+}
+
 int
 vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
 		   struct vm_error *err)
@@ -141,7 +193,13 @@ vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
 		.format = d->format == VM_FORMAT_QCOW2 ? VM_IMAGE_QCOW2 : VM_IMAGE_RAW,
 	};
 
-	return vm_image_open(&spec, img, err);
+	if (vm_image_open(&spec, img, err) < 0)
+		return -1;
+	if (check_chain(d, img, err) < 0) {
+		vm_image_close(img);
+		return -1;
+	}
+	return 0;
 }
 
 bool

@@ -38,6 +38,18 @@ enum vm_cache {
 	VM_CACHE_UNSAFE
 };
 
+/*
+ * A backing file as <backingStore> states it, which virsh dumpxml writes
+ * for a running domain: vmkit opens the chain that the image headers
+ * name, and only checks that this one is the same (vm_disk_image_open).
+ */
+struct vm_disk_backing {
+	char *source; /* as written */
+	bool block;
+	enum vm_disk_format format;
+	int line; /* of its <backingStore> */
+};
+
 struct vm_disk {
 	enum vm_disk_type type;
 	enum vm_disk_device device;
@@ -50,7 +62,10 @@ struct vm_disk {
 	bool shareable;
 	bool relabel; /* false with <seclabel relabel='no'/> in the disk */
 	char *serial;
-	int line; /* line of <disk>, for messages */
+	int line;			 /* line of <disk>, for messages */
+	struct vm_disk_backing *backing; /* stated by <backingStore>, in chain order */
+	size_t nbacking;
+	int backing_end; /* line of an empty <backingStore/> that ends the chain, else 0 */
 };
 
 struct vm_image;
@@ -84,7 +99,8 @@ long vm_disk_index(const char *target);
 /*
  * Opens the files of disk D, which has a source (image.h): its own file
  * read-write unless it is read-only (or a cdrom), or INSPECT asks for
- * read-only throughout (vm-start --print-argv).
+ * read-only throughout (vm-start --print-argv). A chain that D's
+ * <backingStore> states and the images do not have is VM_EXIT_INVALID.
  */
 int vm_disk_image_open(const struct vm_disk *d, bool inspect, struct vm_image *img,
 		       struct vm_error *err);

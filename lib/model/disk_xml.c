@@ -3,6 +3,7 @@
 #include "disk.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "image.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,81 @@ seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+/*
+ * <backingStore> nests one in another, so the backing file a node
+ * belongs to is numbered by the <backingStore> elements around it.
+ */
+static struct vm_disk_backing *
+backing_of(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	size_t depth = 0;
+
+	for (xmlNodePtr p = n; p && !strcmp((const char *)p->name, "backingStore"); p = p->parent)
+		depth++;
+	return &vm_devices_ctx(x)->disk->backing[depth - 1];
+}
+
+static int
+backing_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	struct vm_disk_backing *b;
+
+	/* libvirt's mark of a chain's end: no further backing file */
+	if (!n->properties && !xmlFirstElementChild(n)) {
+		d->backing_end = (int)vm_xmlcheck_line(n);
+		return 0;
+	}
+	if (d->nbacking == VM_IMAGE_BACKING_MAX)
+		return vm_xmlcheck_error(x, n, "more than %d backing files", VM_IMAGE_BACKING_MAX);
+	if (!(b = VM_DEVICES_APPEND(x, d->backing, d->nbacking)))
+		return -1;
+	b->block = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "block");
+	b->format = VM_FORMAT_RAW;
+	b->line = (int)vm_xmlcheck_line(n);
+	return 0;
+}
+
+static int
+backing_format_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (vm_devices_streq(vm_xmlcheck_attr(n, "type"), "qcow2"))
+		backing_of(x, n->parent)->format = VM_FORMAT_QCOW2;
+	return 0;
+}
+
+static int
+backing_source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk_backing *b = backing_of(x, n->parent);
+	const char *want = b->block ? "dev" : "file";
+	const char *path = vm_xmlcheck_attr(n, want);
+
+	if (vm_xmlcheck_attr(n, b->block ? "file" : "dev"))
+		return vm_xmlcheck_error(x, n, "attribute '%s' does not fit type '%s'",
+					 b->block ? "file" : "dev", b->block ? "block" : "file");
+	if (!path || !*path)
+		return vm_xmlcheck_error(x, n, "missing attribute '%s'", want);
+	return vm_devices_set_str(x, &b->source, path);
+}
+
+static int
+backing_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk_backing *b;
+
+	if (!n->properties && !xmlFirstElementChild(n))
+		return 0;
+	b = backing_of(x, n);
+	if (!b->source)
+		return vm_xmlcheck_error(x, n, "missing <source>");
+	/* vmkit never probes a format: libvirt always writes it */
+	for (xmlNodePtr k = xmlFirstElementChild(n); k; k = xmlNextElementSibling(k))
+		if (!strcmp((const char *)k->name, "format"))
+			return 0;
+	return vm_xmlcheck_error(x, n, "missing <format>");
+}
+
 static int
 disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -137,7 +213,7 @@ disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (at(x, n, vm_disk_finish(d, x->err)) < 0)
 		return -1;
 	for (size_t i = 0; c->dom && &c->dom->disks[i] != d; i++)
-		if (!strcmp(c->dom->disks[i].target, d->target))
+		if (vm_devices_streq(c->dom->disks[i].target, d->target))
 			return vm_xmlcheck_error(x, n,
 						 "duplicate target dev '%s' (first on line %d)",
 						 d->target, c->dom->disks[i].line);
@@ -154,12 +230,34 @@ static const struct vm_xmlcheck_attr driver_attrs[] = {
 	{ "name", "qemu", VM_XMLCHECK_OPTIONAL },
 	{ "type", "raw|qcow2", VM_XMLCHECK_OPTIONAL },
 	{ "cache", "none|writeback|writethrough|directsync|unsafe", VM_XMLCHECK_OPTIONAL },
+	/* vmkit passes a writable disk's discards to its file (disk.c) */
+	{ "discard", "unmap", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
+/* index: libvirt's number for the file in a running domain, not used */
 static const struct vm_xmlcheck_attr source_attrs[] = {
 	{ "file", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "dev", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "index", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr backing_attrs[] = {
+	{ "type", "file|block", VM_XMLCHECK_OPTIONAL },
+	{ "index", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr backing_format_attrs[] = {
+	{ "type", "raw|qcow2", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
+static const struct vm_xmlcheck_elem backing_children[] = {
+	{ "format", .attrs = backing_format_attrs, .begin = backing_format_begin },
+	{ "source", .attrs = source_attrs, .begin = backing_source_begin },
+	{ "backingStore", .attrs = backing_attrs, .children = backing_children,
+	  .begin = backing_begin, .end = backing_end },
 	{ NULL }
 };
 
@@ -182,6 +280,9 @@ static const struct vm_xmlcheck_elem disk_children[] = {
 	{ "shareable", .begin = shareable_begin },
 	{ "serial", .content = VM_XMLCHECK_TEXT, .begin = serial_begin },
 	{ "seclabel", .attrs = seclabel_attrs, .begin = seclabel_begin },
+	{ "backingStore", .attrs = backing_attrs, .children = backing_children,
+	  .begin = backing_begin, .end = backing_end },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };
@@ -210,20 +311,10 @@ vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *dis
 	      struct vm_error *err)
 {
 	struct vm_domain_ctx c = { .disk = disk };
-	struct vm_xmlcheck x = { name, err, &c };
-	xmlDocPtr doc;
-	xmlNodePtr root;
 	int r;
 
 	memset(disk, 0, sizeof(*disk));
-	if (vm_xmlcheck_read(buf, len, name, &doc, err) < 0)
-		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!root || root->ns || strcmp((const char *)root->name, "disk"))
-		r = vm_error_set(err, VM_EXIT_INVALID, "%s: expected a <disk> element", name);
-	else
-		r = vm_xmlcheck_walk(&x, root, &elems[0]);
-	xmlFreeDoc(doc);
+	r = vm_devices_parse_one(buf, len, name, &elems[0], &c, err);
 	if (r < 0)
 		vm_disk_clear(disk);
 	return r;

@@ -27,8 +27,25 @@ dom_of(struct vm_xmlcheck *x)
 static int
 domain_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
+	const char *id = vm_xmlcheck_attr(n, "id");
+	unsigned long long v;
+
+	/* libvirt's number of a running domain (virsh dumpxml): not used */
+	if (id && vm_xmlcheck_ull(x, n, "id", id, 0, INT_MAX, &v) < 0)
+		return -1;
 	dom_of(x)->kvm = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "kvm");
 	return 0;
+}
+
+/* libvirt's cgroup of the domain (virsh dumpxml writes /machine): not used */
+static int
+partition_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	cleanup_free char *path = NULL;
+
+	if (vm_xmlcheck_text(x, n, &path) < 0)
+		return -1;
+	return vm_devices_check_absolute(x, n, path);
 }
 
 static int
@@ -135,13 +152,23 @@ current_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
+	const char *current = vm_xmlcheck_attr(n, "current");
+	const char *cpuset = vm_xmlcheck_attr(n, "cpuset");
 	cleanup_free char *s = NULL;
-	unsigned long long v;
+	unsigned long long v, cur;
 
 	if (vm_xmlcheck_text(x, n, &s) < 0 ||
-	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0)
+	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0 ||
+	    (current && vm_xmlcheck_ull(x, n, "current", current, 1, 255, &cur) < 0))
 		return -1;
+	if (cpuset && vm_machine_cpuset(x, n, cpuset) < 0)
+		return -1;
+	if (current && cur > v)
+		return vm_xmlcheck_error(x, n, "current '%llu' is more than the %llu vcpus", cur,
+					 v);
 	dom_of(x)->vcpus = v;
+	/* the others are there to be hotplugged (QEMU's maxcpus) */
+	dom_of(x)->hw.vcpus_current = current && cur < v ? cur : 0;
 	return 0;
 }
 
@@ -221,44 +248,43 @@ os_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static int
-acpi_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	dom_of(x)->acpi = true;
-	return 0;
-}
-
-static int
-cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	if (!dom_of(x)->kvm)
-		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' needs domain type 'kvm'");
-	dom_of(x)->cpu_host_passthrough = true;
-	return 0;
-}
-
-static int
-on_poweroff_begin(struct vm_xmlcheck *x, xmlNodePtr n)
-{
-	cleanup_free char *s = NULL;
-
-	if (vm_xmlcheck_text(x, n, &s) < 0)
-		return -1;
-	dom_of(x)->on_poweroff =
-		!strcmp(s, "preserve") ? VM_POWEROFF_PRESERVE : VM_POWEROFF_DESTROY;
-	return 0;
-}
-
 /* <seclabel> */
+
+/* Whether the <seclabel> N is one of a mandatory access control model, not DAC. */
+static bool
+mac_model(xmlNodePtr n)
+{
+	const char *model = vm_xmlcheck_attr(n, "model");
+
+	return vm_devices_streq(model, "apparmor") || vm_devices_streq(model, "selinux");
+}
 
 static int
 seclabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	const char *type = vm_xmlcheck_attr(n, "type");
 	const char *model = vm_xmlcheck_attr(n, "model");
 	const char *relabel = vm_xmlcheck_attr(n, "relabel");
 
+	/*
+	 * The profile or context libvirt made for a running domain (virsh
+	 * dumpxml) is not used: vmkit confines QEMU by other means, and a
+	 * label that a person chose cannot be kept.
+	 */
+	if (mac_model(n)) {
+		if (strcmp(type, "dynamic"))
+			return vm_xmlcheck_error(x, n,
+						 "model '%s': vmkit confines QEMU with seccomp, no "
+						 "capabilities and a uid of its own, and keeps no %s label",
+						 model, model);
+		return 0;
+	}
+	if (c->seclabel_node)
+		return vm_xmlcheck_error(x, n, "a second DAC <seclabel> (first on line %ld)",
+					 vm_xmlcheck_line(c->seclabel_node));
+	c->seclabel_node = n;
 	if (!strcmp(type, "none")) {
 		if (vm_devices_streq(relabel, "yes"))
 			return vm_xmlcheck_error(x, n, "type 'none' cannot relabel");
@@ -300,23 +326,51 @@ parse_id(const char *s, char end, unsigned *id)
 	return s + 1;
 }
 
+/* Parses N's "+UID:+GID" into *UID and *GID. */
+static int
+label_ids(struct vm_xmlcheck *x, xmlNodePtr n, unsigned *uid, unsigned *gid)
+{
+	cleanup_free char *s = NULL;
+	const char *p;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	p = parse_id(s, ':', uid);
+	if (!p || !parse_id(p, '\0', gid))
+		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
+	return 0;
+}
+
+/*
+ * The label of a dynamic seclabel, and any <imagelabel>, are what
+ * libvirt chose for a running domain (virsh dumpxml): vmkit chooses its
+ * own, so they are checked for their form and not used.
+ */
+static int
+imagelabel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	unsigned uid, gid;
+
+	if (mac_model(n->parent))
+		return 0;
+	if (dom_of(x)->seclabel.type == VM_SECLABEL_NONE)
+		return vm_xmlcheck_error(x, n, "a seclabel of type 'none' has no label");
+	return label_ids(x, n, &uid, &gid);
+}
+
 static int
 label_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
-	cleanup_free char *s = NULL;
-	const char *p;
 
-	if (sl->type != VM_SECLABEL_STATIC)
-		return vm_xmlcheck_error(x, n, "only a static seclabel has a label");
-	if (vm_xmlcheck_text(x, n, &s) < 0)
+	if (mac_model(n->parent) || sl->type != VM_SECLABEL_STATIC)
+		return imagelabel_begin(x, n);
+	if (label_ids(x, n, &sl->uid, &sl->gid) < 0)
 		return -1;
-	p = parse_id(s, ':', &sl->uid);
-	if (!p || !parse_id(p, '\0', &sl->gid))
-		return vm_xmlcheck_error(x, n, "invalid label '%s' (expected +UID:+GID)", s);
 	/* group 0 opens root's group-readable files (/etc/shadow-, disks) */
 	if (sl->uid == 0 || sl->gid == 0)
-		return vm_xmlcheck_error(x, n, "label '%s': QEMU never runs as uid 0 or gid 0", s);
+		return vm_xmlcheck_error(x, n, "label '+%u:+%u': QEMU never runs as uid 0 or gid 0",
+					 sl->uid, sl->gid);
 	sl->has_ids = true;
 	return 0;
 }
@@ -326,7 +380,7 @@ seclabel_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_seclabel *sl = &dom_of(x)->seclabel;
 
-	if (sl->type == VM_SECLABEL_STATIC && !sl->has_ids)
+	if (!mac_model(n) && sl->type == VM_SECLABEL_STATIC && !sl->has_ids)
 		return vm_xmlcheck_error(x, n, "missing <label>");
 	return 0;
 }
@@ -371,13 +425,19 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_devices_end(x, n) < 0)
+	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
 
 static const struct vm_xmlcheck_attr domain_attrs[] = {
-	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED }, { NULL }
+	{ "type", "kvm|qemu", VM_XMLCHECK_REQUIRED },
+	{ "id", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem resource_children[] = {
+	{ "partition", .content = VM_XMLCHECK_TEXT, .begin = partition_begin }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr memory_attrs[] = {
@@ -385,7 +445,10 @@ static const struct vm_xmlcheck_attr memory_attrs[] = {
 };
 
 static const struct vm_xmlcheck_attr vcpu_attrs[] = {
-	{ "placement", "static", VM_XMLCHECK_OPTIONAL }, { NULL }
+	{ "placement", "static", VM_XMLCHECK_OPTIONAL },
+	{ "current", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "cpuset", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_attr os_type_attrs[] = {
@@ -408,31 +471,17 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem features_children[] = {
-	{ "acpi", .begin = acpi_begin },
-	{ "apic", .content = VM_XMLCHECK_EMPTY },
-	{ "pae", .content = VM_XMLCHECK_EMPTY },
-	{ NULL }
-};
-
-static const struct vm_xmlcheck_attr cpu_attrs[] = { { "mode", "host-passthrough",
-						       VM_XMLCHECK_REQUIRED },
-						     { "check", "none", VM_XMLCHECK_OPTIONAL },
-						     { "migratable", "on", VM_XMLCHECK_OPTIONAL },
-						     { NULL } };
-
-static const struct vm_xmlcheck_attr clock_attrs[] = { { "offset", "utc", VM_XMLCHECK_REQUIRED },
-						       { NULL } };
-
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
 	{ "type", "none|dynamic|static", VM_XMLCHECK_REQUIRED },
-	{ "model", "dac|none", VM_XMLCHECK_OPTIONAL },
+	{ "model", "dac|none|apparmor|selinux", VM_XMLCHECK_OPTIONAL },
 	{ "relabel", "yes|no", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem seclabel_children[] = {
-	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin }, { NULL }
+	{ "label", .content = VM_XMLCHECK_TEXT, .begin = label_begin },
+	{ "imagelabel", .content = VM_XMLCHECK_TEXT, .begin = imagelabel_begin },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_elem domain_children[] = {
@@ -446,15 +495,24 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
-	{ "features", .children = features_children },
-	{ "cpu", .attrs = cpu_attrs, .begin = cpu_begin },
-	{ "on_poweroff", .content = VM_XMLCHECK_TEXT, .values = "destroy|preserve",
-	  .begin = on_poweroff_begin },
-	{ "on_reboot", .content = VM_XMLCHECK_TEXT, .values = "restart" },
-	{ "on_crash", .content = VM_XMLCHECK_TEXT, .values = "destroy" },
-	{ "clock", .attrs = clock_attrs },
+	{ "features", .children = vm_machine_features_children },
+	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
+	  .begin = vm_machine_cpu_begin, .end = vm_machine_cpu_end },
+	{ "on_poweroff", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart",
+	  .begin = vm_machine_on_poweroff_begin },
+	{ "on_reboot", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart",
+	  .begin = vm_machine_on_reboot_begin },
+	{ "on_crash", .content = VM_XMLCHECK_TEXT,
+	  .values = "destroy|restart|preserve|rename-restart|coredump-destroy|coredump-restart",
+	  .begin = vm_machine_on_crash_begin },
+	{ "pm", .children = vm_machine_pm_children },
+	{ "clock", .attrs = vm_machine_clock_attrs, .children = vm_machine_clock_children,
+	  .begin = vm_machine_clock_begin },
+	{ "resource", .children = resource_children },
 	{ "devices", .children = vm_devices_children },
-	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children,
+	{ "seclabel", .attrs = seclabel_attrs, .children = seclabel_children, .multi = true,
 	  .begin = seclabel_begin, .end = seclabel_end },
 	{ NULL }
 };

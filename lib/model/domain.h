@@ -25,6 +25,7 @@
 #include "graphics.h"
 #include "input.h"
 #include "lease_def.h"
+#include "machine.h"
 #include "net.h"
 #include "serial.h"
 #include "sound.h"
@@ -86,8 +87,9 @@ struct vm_domain {
 	struct vm_tpm *tpms; /* at most one */
 	size_t ntpms;
 	struct vm_seclabel seclabel;
-	char *xml; /* the document re-serialized in UTF-8, with any generated
-		      <uuid>: status.json keeps it */
+	struct vm_machine hw; /* clock, features, pm, lifecycle */
+	char *xml;	      /* the document re-serialized in UTF-8, with any generated
+				 <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 

@@ -81,7 +81,9 @@ static const struct vm_xmlcheck_attr input_attrs[] = {
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem input_children[] = { VM_DEVICES_ADDRESS, { NULL } };
+static const struct vm_xmlcheck_elem input_children[] = { VM_DEVICES_ALIAS,
+							  VM_DEVICES_ADDRESS,
+							  { NULL } };
 
 static const struct vm_xmlcheck_elem elems[] = { { "input", .attrs = input_attrs,
 						   .children = input_children, .multi = true,

@@ -15,7 +15,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 			  : dom->arch && strcmp(dom->arch, "i686") == 0
 				  ? "/usr/bin/qemu-system-i386"
 				  : "/usr/bin/qemu-system-x86_64";
-	char uuid[UUID_STR_LEN], mem[32], smp[16];
+	char uuid[UUID_STR_LEN], mem[32], smp[96];
 	struct vm_argv_opt o = { 0 };
 
 	if (dom->cpu_host_passthrough && !dom->kvm)
@@ -30,15 +30,16 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 			  "none", "-msg", "timestamp=on", NULL) < 0)
 		return -1;
 	vm_argv_opt_esc(&o, dom->machine ? dom->machine : "pc");
-	vm_argv_opt_add(&o, ",accel=%s,acpi=%s", dom->kvm ? "kvm" : "tcg",
-			dom->acpi ? "on" : "off");
+	vm_argv_opt_add(&o, ",accel=%s", dom->kvm ? "kvm" : "tcg");
+	vm_machine_opts(dom, &o);
+	vm_argv_opt_add(&o, ",acpi=%s", dom->acpi ? "on" : "off");
 	if (vm_argv_opt_push(a, "-machine", &o, err) < 0)
 		return -1;
-	if (dom->cpu_host_passthrough && vm_argv_pushv(a, err, "-cpu", "host", NULL) < 0)
+	if (vm_machine_cpu_argv(dom, a, err) < 0)
 		return -1;
 	/* "k": the exact KiB count, where "M" would round */
 	snprintf(mem, sizeof(mem), "size=%lluk", dom->memory_kib);
-	snprintf(smp, sizeof(smp), "%u", dom->vcpus ? dom->vcpus : 1);
+	vm_machine_smp(dom, smp, sizeof(smp));
 	if (vm_argv_pushv(a, err, "-m", mem, "-smp", smp, NULL) < 0)
 		return -1;
 	if (conf && conf->seccomp_sandbox &&
@@ -63,8 +64,9 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 		if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
 			return -1;
 	}
-	if (dom->on_poweroff == VM_POWEROFF_PRESERVE &&
-	    vm_argv_pushv(a, err, "-no-shutdown", NULL) < 0)
+	if ((dom->on_poweroff == VM_POWEROFF_PRESERVE &&
+	     vm_argv_pushv(a, err, "-no-shutdown", NULL) < 0) ||
+	    vm_machine_argv(dom, a, err) < 0)
 		return -1;
 	/* QEMU says why it shuts down in qemu.log, so that once it is gone a
 	 * guest power-off can be told from a crash (vm_rundir_powered_off). */
@@ -73,10 +75,10 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 
 int
 vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-	     const struct vm_image *images, const int *tapfds,
+	     const struct vm_image *images, const struct vm_tapdev *taps,
 	     const struct vm_graphics_run *displays, struct vm_argv *argv, struct vm_error *err)
 {
-	struct vm_devices_argv d = { dom, images, tapfds, displays, monitor_fd < 0 };
+	struct vm_devices_argv d = { dom, images, taps, displays, monitor_fd < 0 };
 	struct vm_argv a = { 0 };
 
 	if (base_args(&a, dom, conf, monitor_fd, err) < 0 || vm_devices_argv(&a, &d, err) < 0) {

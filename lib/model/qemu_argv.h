@@ -13,21 +13,22 @@
 #include "error.h"
 
 struct vm_image;
+struct vm_tapdev;
 
 /*
  * Builds the argv for DOM. MONITOR_FD is the listening QMP socket QEMU
  * inherits (-1 prints "fd=N" placeholders as "<monitor>" for --print-argv,
  * and the image fds as "<NODE>"). IMAGES, one per disk of DOM, hold the
  * open files of each disk with a source (image.h), which QEMU inherits
- * and opens as /dev/fdset/N: no image is named by its path. TAPFDS, one
- * per interface of DOM, are the open taps of those that have one (net.h),
- * "<hostnetN>" with MONITOR_FD -1; NULL when DOM has none. DISPLAYS,
- * one per graphics of DOM, are what vm-start made for each (graphics.h:
- * its passwd's memfd, the directory or port of a SPICE server); NULL
- * likewise.
+ * and opens as /dev/fdset/N: no image is named by its path. TAPS, one
+ * per interface of DOM, are the open taps of those that have one (net.h,
+ * tapdev.h: their queues' fds and vhost fds), "<hostnetN>" with
+ * MONITOR_FD -1; NULL when DOM has none. DISPLAYS, one per graphics of
+ * DOM, are what vm-start made for each (graphics.h: its passwd's memfd,
+ * the directory or port of a SPICE server); NULL likewise.
  */
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
-		 const struct vm_image *images, const int *tapfds,
+		 const struct vm_image *images, const struct vm_tapdev *taps,
 		 const struct vm_graphics_run *displays, struct vm_argv *argv,
 		 struct vm_error *err);
 

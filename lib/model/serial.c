@@ -60,6 +60,9 @@ source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *path = vm_xmlcheck_attr(n, "path");
 	const char *mode = vm_xmlcheck_attr(n, "mode");
 
+	/* virsh dumpxml of a running domain names the pty QEMU made: not used */
+	if (chr->type == VM_CHR_PTY && path && !mode && !strncmp(path, "/dev/pts/", 9))
+		return 0;
 	if (chr->type == VM_CHR_PTY)
 		return vm_xmlcheck_error(x, n, "a pty has no source");
 	if (!path)
@@ -177,8 +180,11 @@ serial_clear(struct vm_domain *dom)
 	free(dom->chardevs);
 }
 
+/* tty: the pty of a running domain, as virsh dumpxml writes it, not used */
 static const struct vm_xmlcheck_attr chr_attrs[] = {
-	{ "type", "pty|file|unix", VM_XMLCHECK_OPTIONAL }, { NULL }
+	{ "type", "pty|file|unix", VM_XMLCHECK_OPTIONAL },
+	{ "tty", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
 };
 
 static const struct vm_xmlcheck_attr source_attrs[] = {
@@ -203,6 +209,7 @@ static const struct vm_xmlcheck_elem target_children[] = { { "model", .attrs = m
 static const struct vm_xmlcheck_elem serial_children[] = {
 	{ "source", .attrs = source_attrs, .begin = source_begin },
 	{ "target", .attrs = target_attrs, .children = target_children, .begin = target_begin },
+	VM_DEVICES_ALIAS,
 	{ NULL }
 };
 
@@ -213,6 +220,7 @@ static const struct vm_xmlcheck_attr console_target_attrs[] = {
 static const struct vm_xmlcheck_elem console_children[] = {
 	{ "source", .attrs = source_attrs, .begin = source_begin },
 	{ "target", .attrs = console_target_attrs },
+	VM_DEVICES_ALIAS,
 	{ NULL }
 };
 

@@ -194,6 +194,7 @@ static const struct vm_xmlcheck_attr sound_audio_attrs[] = {
 static const struct vm_xmlcheck_elem sound_children[] = {
 	{ "codec", .attrs = codec_attrs, .multi = true, .begin = codec_begin },
 	{ "audio", .attrs = sound_audio_attrs, .begin = sound_audio_begin },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };

@@ -212,6 +212,7 @@ static const struct vm_xmlcheck_elem model_children[] = {
 
 static const struct vm_xmlcheck_elem video_children[] = {
 	{ "model", .attrs = model_attrs, .children = model_children, .begin = model_begin },
+	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };

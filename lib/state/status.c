@@ -139,6 +139,23 @@ vm_status_remove_disk(struct vm_status *st, size_t i)
 	st->ndisks--;
 }
 
+size_t
+vm_status_iface_index(const struct vm_status *st, const char *mac)
+{
+	size_t i = 0;
+
+	while (i < st->nifaces && strcmp(st->ifaces[i].mac, mac) != 0)
+		i++;
+	return i;
+}
+
+void
+vm_status_remove_iface(struct vm_status *st, size_t i)
+{
+	memmove(&st->ifaces[i], &st->ifaces[i + 1], (st->nifaces - i - 1) * sizeof(*st->ifaces));
+	st->nifaces--;
+}
+
 #define S(v) json_object_new_string(v)
 
 /* [UID, GID] */
@@ -200,6 +217,10 @@ iface_json(const struct vm_status_iface *i)
 		json_object_object_add(o, "tap", S(i->tap));
 	if (i->bridge[0])
 		json_object_object_add(o, "bridge", S(i->bridge));
+	if (i->id[0])
+		json_object_object_add(o, "device", S(i->id));
+	if (i->bus[0])
+		json_object_object_add(o, "bus", S(i->bus));
 	return o;
 }
 
@@ -426,7 +447,9 @@ parse_ifaces(json_object *a, struct vm_status *st)
 		if (!json_object_is_type(o, json_type_object) || !string(o, "mac") ||
 		    copy_string(o, "mac", f.mac, sizeof(f.mac)) < 0 ||
 		    copy_string(o, "tap", f.tap, sizeof(f.tap)) < 0 ||
-		    copy_string(o, "bridge", f.bridge, sizeof(f.bridge)) < 0)
+		    copy_string(o, "bridge", f.bridge, sizeof(f.bridge)) < 0 ||
+		    copy_string(o, "device", f.id, sizeof(f.id)) < 0 ||
+		    copy_string(o, "bus", f.bus, sizeof(f.bus)) < 0)
 			return -1;
 		f.lease = json_object_get_boolean(member(o, "lease", json_type_boolean));
 		if (vm_status_add_iface(st, &f, NULL) < 0)

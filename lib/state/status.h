@@ -17,7 +17,8 @@
  *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
  *                            "owner": ..., "file": ...}, ...]}, ...],
  *    "interfaces": [{"mac": "52:54:00:..", "lease": B,   (held as "mac:MAC")
- *                    "tap": "vmk0", "bridge": "br0"}, ...],   (tap, bridge: when any)
+ *                    "tap": "vmk0", "bridge": "br0",      (tap, bridge: when any)
+ *                    "device": "net0", "bus": "pci.N"}, ...],  (QEMU's id; a hotplugged one's port)
  *    "displays": [{"type": "vnc|spice", "socket": "vnc.sock"}   (in the run directory)
  *                 or {"type": "vnc", "address": "127.0.0.1", "port": N,
  *                     "lease": B}, ...]}                        (held as "port:N")
@@ -82,6 +83,8 @@ struct vm_status_iface {
 	bool lease;	 /* "mac:MAC" is leased */
 	char tap[16];	 /* "" until made */
 	char bridge[16]; /* "" for none */
+	char id[32];	 /* QEMU's device id; its netdev is "host" and this */
+	char bus[16];	 /* the root port of a hotplugged NIC, or "" */
 };
 
 /* A display and where it listens: a socket of the run directory, or an address and port. */
@@ -121,6 +124,11 @@ int vm_status_add_display(struct vm_status *st, const struct vm_status_display *
 /* Appends a copy of I. */
 int vm_status_add_iface(struct vm_status *st, const struct vm_status_iface *i,
 			struct vm_error *err);
+
+/* The index of the interface with MAC, or nifaces. */
+size_t vm_status_iface_index(const struct vm_status *st, const char *mac);
+/* Removes interface record I, moving the later ones down. */
+void vm_status_remove_iface(struct vm_status *st, size_t i);
 
 /* Appends a disk record; the strings and backing records are copied. */
 int vm_status_add_disk(struct vm_status *st, const struct vm_status_disk *d, struct vm_error *err);

@@ -534,7 +534,8 @@ static const struct bad {
 	  "t.xml:5: <vcpu>: invalid vcpu count '0' (expected an integer from 1 to 255)" },
 	{ "<vcpu>256</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count '256'" },
 	{ "<vcpu>two</vcpu>", "", "t.xml:5: <vcpu>: invalid vcpu count 'two'" },
-	{ "<vcpu cpuset='0-1'>2</vcpu>", "", "t.xml:5: <vcpu>: unsupported attribute 'cpuset'" },
+	{ "<vcpu placement='auto'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
 	{ "<vcpu placement='auto'>2</vcpu>", "",
 	  "t.xml:5: <vcpu>: unsupported placement 'auto' (expected static)" },
 	{ "<uuid>not-a-uuid</uuid>", "", "t.xml:5: <uuid>: invalid uuid 'not-a-uuid'" },
@@ -550,39 +551,140 @@ static const struct bad {
 	{ "<maxMemory slots='16'>4096</maxMemory>", "",
 	  "t.xml:5: <maxMemory>: unsupported element" },
 	{ "<on_poweroff>restart</on_poweroff>", "",
-	  "t.xml:5: <on_poweroff>: unsupported value 'restart' (expected destroy or preserve)" },
+	  "t.xml:5: <on_poweroff>: unsupported value 'restart': QEMU cannot do it alone" },
 	{ "<on_crash>coredump-destroy</on_crash>", "",
-	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy' (expected destroy)" },
+	  "t.xml:5: <on_crash>: unsupported value 'coredump-destroy': QEMU cannot do it alone" },
 	{ "<clock/>", "", "t.xml:5: <clock>: missing attribute 'offset'" },
-	{ "<cpu mode='host-passthrough'><topology sockets='1'/></cpu>", "",
-	  "t.xml:5: <topology>: unsupported element" },
-	{ "<cpu mode='host-passthrough' check='full'/>", "",
-	  "t.xml:5: <cpu>: unsupported check 'full' (expected none)" },
-	{ "<cpu mode='host-passthrough' migratable='off'/>", "",
-	  "t.xml:5: <cpu>: unsupported migratable 'off' (expected on)" },
-	{ "<cpu/>", "", "t.xml:5: <cpu>: missing attribute 'mode'" },
+	{ "<cpu mode='host-passthrough'><topology sockets='2'/></cpu>", "",
+	  "t.xml:1: <domain>: <topology> of 2 sockets, 1 dies, 1 cores and 1 threads does not make "
+	  "the 1 vcpus" },
+	{ "<vcpu>4</vcpu><cpu><topology sockets='2' cores='2' threads='2'/></cpu>", "",
+	  "t.xml:1: <domain>: <topology> of 2 sockets, 1 dies, 2 cores and 2 threads does not make "
+	  "the 4 vcpus" },
+	{ "<cpu><topology sockets='0'/></cpu>", "", "t.xml:5: <topology>: invalid sockets '0'" },
+	{ "<cpu><topology clusters='1'/></cpu>", "",
+	  "t.xml:5: <topology>: unsupported attribute 'clusters'" },
+	{ "<cpu mode='host-passthrough' check='strict'/>", "",
+	  "t.xml:5: <cpu>: unsupported check 'strict' (expected none, partial or full)" },
+	{ "<cpu mode='custom' migratable='off'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <cpu>: attribute 'migratable' is only for mode 'host-passthrough'" },
+	{ "<cpu mode='maximum'/>", "",
+	  "t.xml:5: <cpu>: unsupported mode 'maximum' (expected custom, host-model or host-passthrough)" },
+	{ "<cpu><feature policy='require' name='ssbd'/></cpu>", "",
+	  "t.xml:5: <cpu>: a <feature> needs a <model>" },
+	{ "<cpu><model>Sky lake</model></cpu>", "",
+	  "t.xml:5: <model>: invalid model 'Sky lake' (expected QEMU's name of a CPU model)" },
+	{ "<cpu><model>qemu64</model><feature policy='want' name='ssbd'/></cpu>", "",
+	  "t.xml:5: <feature>: unsupported policy 'want'" },
+	{ "<cpu><model>qemu64</model><feature policy='require' name='a,b'/></cpu>", "",
+	  "t.xml:5: <feature>: invalid feature name 'a,b'" },
+	{ "<cpu mode='host-passthrough'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <model>: mode 'host-passthrough' has no model" },
+	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: unsupported element" },
 	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
-	{ "<features><apic eoi='on'/></features>", "",
-	  "t.xml:5: <apic>: unsupported attribute 'eoi'" },
-	{ "<pm><suspend-to-mem enabled='no'/></pm>", "", "t.xml:5: <pm>: unsupported element" },
+	{ "<features><apic eoi='maybe'/></features>", "",
+	  "t.xml:5: <apic>: unsupported eoi 'maybe' (expected on or off)" },
+	{ "<pm><suspend-to-mem/></pm>", "",
+	  "t.xml:5: <suspend-to-mem>: missing attribute 'enabled'" },
+	{ "<pm><suspend-to-ram enabled='no'/></pm>", "",
+	  "t.xml:5: <suspend-to-ram>: unsupported element" },
+	{ "<on_reboot>destroy</on_reboot><on_poweroff>preserve</on_poweroff>", "",
+	  "t.xml:1: <domain>: on_reboot 'destroy' with on_poweroff 'preserve': QEMU would keep" },
+	{ "<on_reboot>rename-restart</on_reboot>", "",
+	  "t.xml:5: <on_reboot>: unsupported value 'rename-restart': QEMU cannot do it alone" },
+	{ "<on_crash>restart</on_crash>", "",
+	  "t.xml:5: <on_crash>: unsupported value 'restart': QEMU cannot do it alone" },
+	{ "<vcpu current='3'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: current '3' is more than the 2 vcpus" },
+	{ "<vcpu current='0'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid current '0'" },
+	{ "<vcpu cpuset='1-'>2</vcpu>", "",
+	  "t.xml:5: <vcpu>: invalid cpuset '1-' (expected CPUs 0 to 1023 such as '0-3,^2,6')" },
+	{ "<vcpu cpuset='3-1'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '3-1'" },
+	{ "<vcpu cpuset='1024'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '1024'" },
+	{ "<vcpu cpuset='0,'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '0,'" },
+	{ "<vcpu cpuset='^1-2'>2</vcpu>", "", "t.xml:5: <vcpu>: invalid cpuset '^1-2'" },
+	{ "<vcpu cpuset='0,^0'>2</vcpu>", "", "t.xml:5: <vcpu>: cpuset '0,^0' leaves no CPU" },
+	{ "<clock offset='utc' adjustment='10'/>", "",
+	  "t.xml:5: <clock>: attribute 'adjustment' is only for offset 'variable'" },
+	{ "<clock offset='variable' adjustment='1e3'/>", "",
+	  "t.xml:5: <clock>: invalid adjustment '1e3' (expected seconds, at most a century)" },
+	{ "<clock offset='variable' adjustment='-3200000000'/>", "",
+	  "t.xml:5: <clock>: invalid adjustment" },
+	{ "<clock offset='utc'><timer name='platform'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported name 'platform' (expected rtc, pit, hpet, kvmclock, hypervclock or tsc)" },
+	{ "<clock offset='utc'><timer name='rtc' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc' takes no present" },
+	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc': QEMU has no track 'boot'" },
+	{ "<clock offset='utc'><timer name='rtc' tickpolicy='discard'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc': QEMU has no tickpolicy 'discard'" },
+	{ "<clock offset='utc'><timer name='tsc' frequency='0'/></clock>", "",
+	  "t.xml:5: <timer>: invalid frequency '0'" },
+	{ "<clock offset='utc'><timer name='tsc' mode='native'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported attribute 'mode'" },
+	{ "<clock offset='utc'><timer name='pit'/>\n<timer name='pit' tickpolicy='delay'/></clock>",
+	  "", "t.xml:6: <timer>: duplicate timer 'pit' (first on line 5)" },
+	{ "<features><hyperv><spinlocks state='on'/></hyperv></features>", "",
+	  "t.xml:5: <spinlocks>: state 'on' needs attribute 'retries'" },
+	{ "<features><hyperv><spinlocks state='on' retries='4094'/></hyperv></features>", "",
+	  "t.xml:5: <spinlocks>: invalid retries '4094' (expected an integer from 4095" },
+	{ "<features><hyperv><vendor_id state='on' value='0123456789abc'/></hyperv></features>", "",
+	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 letters" },
+	{ "<features><hyperv><tlbflush state='on'><direct state='on'/></tlbflush></hyperv></features>",
+	  "", "t.xml:5: <direct>: unsupported element" },
+	{ "<features><kvm><poll-control state='on'/></kvm></features>", "",
+	  "t.xml:5: <poll-control>: unsupported element" },
+	{ "<features><smm state='on'><tseg unit='MiB'>48</tseg></smm></features>", "",
+	  "t.xml:5: <tseg>: unsupported element" },
+	{ "<features><ioapic driver='xen'/></features>", "",
+	  "t.xml:5: <ioapic>: unsupported driver 'xen' (expected kvm or qemu)" },
 	{ "<seclabel type='none' relabel='yes'/>", "",
 	  "t.xml:5: <seclabel>: type 'none' cannot relabel" },
 	{ "<seclabel type='dynamic' relabel='no'/>", "",
 	  "t.xml:5: <seclabel>: type 'dynamic' always relabels" },
 	{ "<seclabel type='static'><label>+1:+1</label></seclabel>", "",
 	  "t.xml:5: <seclabel>: type 'static' needs model 'dac'" },
+	{ "<seclabel type='dynamic' model='dac'/><seclabel type='none'/>", "",
+	  "t.xml:5: <seclabel>: a second DAC <seclabel> (first on line 5)" },
 	{ "<seclabel type='dynamic' model='none'/>", "",
 	  "t.xml:5: <seclabel>: type 'dynamic' needs model 'dac'" },
 	{ "<seclabel type='static' model='dac'/>", "", "t.xml:5: <seclabel>: missing <label>" },
-	{ "<seclabel type='dynamic'><label>+1:+1</label></seclabel>", "",
-	  "t.xml:5: <label>: only a static seclabel has a label" },
+	{ "<seclabel type='dynamic'><label>+1:+x</label></seclabel>", "",
+	  "t.xml:5: <label>: invalid label '+1:+x' (expected +UID:+GID)" },
+	{ "<seclabel type='none'><label>+1:+1</label></seclabel>", "",
+	  "t.xml:5: <label>: a seclabel of type 'none' has no label" },
+	{ "<seclabel type='dynamic' model='dac'><imagelabel>qemu</imagelabel></seclabel>", "",
+	  "t.xml:5: <imagelabel>: invalid label 'qemu' (expected +UID:+GID)" },
+	{ "<resource><partition>machine</partition></resource>", "",
+	  "t.xml:5: <partition>: 'machine' is not an absolute path" },
+	{ "<resource><partition>/machine</partition><fibrechannel appid='x'/></resource>", "",
+	  "t.xml:5: <fibrechannel>: unsupported element" },
+	{ "", "<disk><source file='disk.qcow2'/><target dev='vda'/><alias/></disk>",
+	  "t.xml:7: <alias>: missing attribute 'name'" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore type='file'><source file='base.qcow2'/></backingStore></disk>",
+	  "t.xml:7: <backingStore>: missing <format>" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore type='block'><format type='raw'/><source file='base.img'/>"
+	  "</backingStore></disk>",
+	  "t.xml:7: <source>: attribute 'file' does not fit type 'block'" },
+	{ "",
+	  "<disk><driver type='qcow2'/><source file='disk.qcow2'/><target dev='vda'/>"
+	  "<backingStore><format type='vmdk'/><source file='b.vmdk'/></backingStore></disk>",
+	  "t.xml:7: <format>: unsupported type 'vmdk' (expected raw or qcow2)" },
+	{ "", "<serial type='pty'><source path='/dev/pts/3' mode='bind'/></serial>",
+	  "t.xml:7: <source>: a pty has no source" },
 	{ "<seclabel type='static' model='dac'><label>+1:+x</label></seclabel>", "",
 	  "t.xml:5: <label>: invalid label '+1:+x'" },
 	{ "<seclabel type='static' model='dac'><label>+1:+4294967295</label></seclabel>", "",
 	  "t.xml:5: <label>: invalid label" },
-	{ "<seclabel type='static' model='dac'><imagelabel>+1:+1</imagelabel></seclabel>", "",
-	  "t.xml:5: <imagelabel>: unsupported element" },
+	{ "<seclabel type='none'><imagelabel>+1:+1</imagelabel></seclabel>", "",
+	  "t.xml:5: <imagelabel>: a seclabel of type 'none' has no label" },
 	{ "<?pi data?>", "", "t.xml:1: <domain>: unsupported XML node" },
 	{ "<name>u</name>", "", "t.xml:5: <name>: duplicate element" },
 	{ "", "<disk type='network'/>",
@@ -666,10 +768,20 @@ static const struct bad {
 	  "t.xml:7: <bandwidth>: unsupported element: bandwidth limits are not supported" },
 	{ "", "<interface type='bridge'><source bridge='br0'/><filterref filter='x'/></interface>",
 	  "t.xml:7: <filterref>: unsupported element: network filters" },
-	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='4'/></interface>",
-	  "t.xml:7: <driver>: queues='4': multiqueue interfaces are not supported yet" },
-	{ "", "<interface type='bridge'><source bridge='br0'/><driver name='vhost'/></interface>",
-	  "t.xml:7: <driver>: unsupported name 'vhost'" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='0'/></interface>",
+	  "t.xml:7: <driver>: invalid queues '0' (expected 1 to 256)" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver queues='257'/></interface>",
+	  "t.xml:7: <driver>: invalid queues '257' (expected 1 to 256)" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><model type='e1000'/><driver queues='2'/></interface>",
+	  "t.xml:7: <interface>: queues='2' needs a virtio interface on a tap (model 'e1000', type 'bridge')" },
+	{ "", "<interface type='user'><driver queues='2'/></interface>",
+	  "t.xml:7: <interface>: queues='2' needs a virtio interface on a tap (model 'virtio', type 'user')" },
+	{ "",
+	  "<interface type='bridge'><source bridge='br0'/><model type='rtl8139'/><driver name='vhost'/></interface>",
+	  "t.xml:7: <interface>: <driver name='vhost'> needs a virtio interface on a tap" },
+	{ "", "<interface type='bridge'><source bridge='br0'/><driver name='vfio'/></interface>",
+	  "t.xml:7: <driver>: unsupported name 'vfio'" },
 	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='67'/></interface>",
 	  "t.xml:7: <mtu>: " },
 	{ "", "<interface type='bridge'><source bridge='br0'/><mtu size='65536'/></interface>",
@@ -689,7 +801,7 @@ static const struct bad {
 	{ "", "<interface/>", "t.xml:7: <interface>: missing attribute 'type'" },
 	{ "", "<serial type='tcp'/>",
 	  "t.xml:7: <serial>: unsupported type 'tcp' (expected pty, file or unix)" },
-	{ "", "<serial type='pty'><source path='/dev/pts/3'/></serial>",
+	{ "", "<serial type='pty'><source path='/tmp/pty'/></serial>",
 	  "t.xml:7: <source>: a pty has no source" },
 	{ "", "<serial type='file'/>",
 	  "t.xml:7: <serial>: type 'file' needs <source path='...'/>" },
@@ -892,6 +1004,9 @@ static const struct bad_doc {
 	const char *xml, *msg;
 } bad_docs[] = {
 	{ "", "t.xml:1: cannot parse XML: document is empty" },
+	{ "<domain type='qemu'><name>x</name><memory>1024</memory><os><type>hvm</type></os>\n"
+	  "<features><hyperv><vpindex state='on'/></hyperv></features></domain>",
+	  "t.xml:2: <vpindex>: needs domain type 'kvm': QEMU cannot set it under TCG" },
 	{ "<domain type='kvm'>\n<name>x</name>\n", "t.xml:3: cannot parse XML: " },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory></domain>",
 	  "t.xml:1: <domain>: missing <os>" },
@@ -1003,6 +1118,99 @@ test_interfaces(void)
 		   !d->ifaces[0].target,
 	   "a reserved name without managed='no' is dropped: %s", err.msg);
 	vm_domain_free(d);
+}
+
+/* The rules behind vm-attach --interface and a lone <interface>: the domain XML's. */
+static void
+test_interface_rules(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface i;
+	static const char lone[] = "<interface type='bridge'>\n<source bridge='br0'/>"
+				   "<driver name='vhost' queues='4'/></interface>";
+	static const char bad[] = "<interface type='network'>\n<mac address='01:00:00:00:00:01'/>"
+				  "</interface>";
+
+	ok(vm_net_from_args(&i, "bridge:br0", "52:54:00:AA:0:1", "e1000e", &err) == 0 &&
+		   i.type == VM_IFACE_BRIDGE && !strcmp(i.source, "br0") &&
+		   !strcmp(i.mac, "52:54:00:aa:00:01") && !strcmp(i.model, "e1000e"),
+	   "--interface bridge:br0 with a mac and model: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "network:default", NULL, NULL, &err) == 0 &&
+		   i.type == VM_IFACE_NETWORK && !strcmp(i.source, "default") && !i.mac &&
+		   !strcmp(i.model, "virtio"),
+	   "--interface network:default is virtio with a MAC to make: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "ethernet:tap-x", NULL, NULL, &err) == 0 &&
+		   i.type == VM_IFACE_ETHERNET && !strcmp(i.target, "tap-x") && !i.unmanaged,
+	   "--interface ethernet:NAME names the tap to make: %s", err.msg);
+	vm_net_clear(&i);
+	ok(vm_net_from_args(&i, "bridge:br0", "ff:ff:ff:ff:ff:ff", NULL, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "invalid MAC address 'ff:ff:ff:ff:ff:ff': it is multicast"),
+	   "--mac: a multicast MAC is the XML's error: %s", err.msg);
+	ok(vm_net_from_args(&i, "bridge:br0", NULL, "ne2k_pci", &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "unsupported interface model 'ne2k_pci' (expected virtio"),
+	   "--model: %s", err.msg);
+	ok(vm_net_from_args(&i, "direct:eth0", NULL, NULL, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "unsupported type 'direct' (expected user, bridge, network or ethernet)"),
+	   "an unknown type: %s", err.msg);
+	ok(vm_net_from_args(&i, "user:x", NULL, NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   strstr(err.msg, "vm-attach plugs in taps"),
+	   "user is not hotplugged: %s", err.msg);
+	ok(vm_net_from_args(&i, "br0", NULL, NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "invalid interface 'br0' (expected bridge:BRIDGE"),
+	   "no type: %s", err.msg);
+	ok(vm_net_parse(lone, sizeof(lone) - 1, "n.xml", &i, &err) == 0 &&
+		   i.type == VM_IFACE_BRIDGE && i.queues == 4 && i.vhost == VM_VHOST_ON &&
+		   i.line == 1 && !strcmp(i.model, "virtio"),
+	   "a lone <interface> with queues and vhost: %s", err.msg);
+	ok(vm_net_queues(&i) == 4 && vm_net_wants_vhost(&i), "four queues, vhost asked for");
+	vm_net_clear(&i);
+	ok(vm_net_parse(bad, sizeof(bad) - 1, "n.xml", &i, &err) == -1 &&
+		   err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg,
+			   "n.xml:2: <mac>: invalid MAC address '01:00:00:00:00:01': it is multicast"),
+	   "a lone <interface> has the domain's rules, with file and line: %s", err.msg);
+	ok(vm_net_parse("<disk/>", 7, "n.xml", &i, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "n.xml: expected an <interface> element"),
+	   "a lone element that is not an interface: %s", err.msg);
+}
+
+/* vhost asked for where /dev/vhost-net is absent; the default takes it only where it is. */
+static void
+test_vhost(void)
+{
+	struct vm_conf conf;
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_iface on = { .type = VM_IFACE_BRIDGE,
+			       .source = "br0",
+			       .model = "virtio",
+			       .vhost = VM_VHOST_ON,
+			       .line = 9 };
+	struct vm_iface dflt = { .type = VM_IFACE_BRIDGE, .source = "br0", .model = "virtio" };
+	struct vm_iface off = dflt;
+	bool present = access("/dev/vhost-net", F_OK) == 0;
+
+	off.vhost = VM_VHOST_OFF;
+	vm_conf_init(&conf);
+	ok(vm_net_wants_vhost(&dflt) == present && !vm_net_wants_vhost(&off),
+	   "vhost by default exactly where /dev/vhost-net exists (%s here); never with name='qemu'",
+	   present ? "it does" : "it does not");
+	if (present) {
+		ok(vm_net_check_host(&on, &conf, "d.xml", &err) == 0,
+		   "vhost asked for and present");
+	} else {
+		ok(vm_net_check_host(&on, &conf, "d.xml", &err) == -1 &&
+			   err.code == VM_EXIT_INVALID &&
+			   starts(err.msg,
+				  "d.xml:9: <interface>: <driver name='vhost'> asks for vhost-net, and this host has no /dev/vhost-net"),
+		   "vhost asked for where it is absent is refused: %s", err.msg);
+	}
+	vm_conf_free(&conf);
 }
 
 static void
@@ -1220,6 +1428,205 @@ test_bad(void)
 	}
 }
 
+/* Clock, timers, features, pm, lifecycle and vcpus as virt-install and dumpxml write them. */
+static void
+test_machine(void)
+{
+	static const char top[] =
+		"<vcpu placement='static' current='2'>4</vcpu>\n"
+		"<features><acpi/><apic eoi='on'/><pae/><vmport state='off'/>\n"
+		"  <hyperv mode='custom'><relaxed state='on'/><vapic state='off'/>\n"
+		"    <spinlocks state='on' retries='8191'/><vpindex state='on'/>\n"
+		"    <stimer state='on'><direct state='on'/></stimer>\n"
+		"    <vendor_id state='on' value='KVMKVMKVM'/><avic state='on'/></hyperv>\n"
+		"  <kvm><hidden state='on'/><hint-dedicated state='on'/></kvm>\n"
+		"  <smm state='on'/><ioapic driver='qemu'/><pmu state='off'/>\n"
+		"  <vmcoreinfo state='on'/></features>\n"
+		"<clock offset='variable' adjustment='-3600' basis='localtime'>\n"
+		"  <timer name='rtc' tickpolicy='catchup' track='guest'/>\n"
+		"  <timer name='pit' tickpolicy='discard'/><timer name='hpet' present='no'/>\n"
+		"  <timer name='kvmclock' present='yes'/><timer name='hypervclock' present='yes'/>\n"
+		"  <timer name='tsc' frequency='2000000000'/></clock>\n"
+		"<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='yes'/></pm>\n"
+		"<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>\n"
+		"<on_crash>preserve</on_crash>";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_machine *m;
+
+	if (parse_with(top, "", &d, &err) < 0) {
+		ok(0, "clock, features, pm and lifecycle parse: %s", err.msg);
+		return;
+	}
+	m = &d->hw;
+	ok(d->vcpus == 4 && m->vcpus_current == 2, "4 vcpus, 2 of them online");
+	ok(d->acpi && m->apic_eoi == VM_SWITCH_ON && m->vmport == VM_SWITCH_OFF &&
+		   m->smm == VM_SWITCH_ON && m->ioapic == VM_IOAPIC_QEMU &&
+		   m->pmu == VM_SWITCH_OFF && m->vmcoreinfo,
+	   "acpi, apic eoi, vmport, smm, ioapic, pmu, vmcoreinfo");
+	ok(m->hyperv && !m->hv_passthrough &&
+		   m->hv_on == (1u << VM_HV_RELAXED | 1u << VM_HV_VPINDEX | 1u << VM_HV_STIMER |
+				1u << VM_HV_AVIC) &&
+		   m->hv_stimer_direct && m->hv_spinlocks == 8191 &&
+		   !strcmp(m->hv_vendor_id, "KVMKVMKVM"),
+	   "hyperv: the enlightenments that are on, spinlocks, vendor_id, stimer direct");
+	ok(m->kvm_hidden && m->kvm_dedicated, "kvm hidden and hint-dedicated");
+	ok(m->offset == VM_CLOCK_VARIABLE && m->adjustment == -3600 && m->basis_localtime,
+	   "variable clock, an hour back from local time");
+	ok(m->rtc_catchup && m->rtc_track == VM_RTC_TRACK_GUEST && m->pit == VM_PIT_DISCARD &&
+		   m->hpet == VM_SWITCH_OFF && m->kvmclock == VM_SWITCH_ON && m->hypervclock &&
+		   m->tsc_frequency == 2000000000ULL,
+	   "timers");
+	ok(m->suspend_mem == VM_SWITCH_OFF && m->suspend_disk == VM_SWITCH_ON, "pm");
+	ok(m->no_reboot && m->crash_preserve && d->on_poweroff == VM_POWEROFF_DESTROY,
+	   "on_reboot destroy, on_crash preserve");
+	vm_domain_free(d);
+	ok(parse_with("<clock offset='utc'><timer name='pit'/></clock>", "", &d, &err) == 0 &&
+		   d->hw.pit == VM_PIT_DELAY && d->hw.offset == VM_CLOCK_UTC,
+	   "a pit timer without a tickpolicy delays, as in libvirt: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu current='2'>2</vcpu>", "", &d, &err) == 0 && d->hw.vcpus_current == 0,
+	   "current equal to the count is all of them: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu>4</vcpu><cpu mode='custom' match='exact' check='partial'>\n"
+		      "<model fallback='allow'>Skylake-Client-IBRS</model><vendor>Intel</vendor>\n"
+		      "<topology sockets='1' dies='1' cores='2' threads='2'/>\n"
+		      "<feature policy='require' name='ssbd'/><feature policy='optional' name='x'/>\n"
+		      "<feature policy='disable' name='hle'/><feature policy='forbid' name='rtm'/>"
+		      "</cpu>",
+		      "", &d, &err) == 0 &&
+		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 3 &&
+		   !strcmp(d->hw.cpu_features[0].name, "ssbd") && d->hw.cpu_features[0].on &&
+		   !strcmp(d->hw.cpu_features[2].name, "rtm") && !d->hw.cpu_features[2].on &&
+		   d->hw.sockets == 1 && d->hw.dies == 1 && d->hw.cores == 2 && d->hw.threads == 2,
+	   "a custom CPU: model, features (an optional one gives nothing), topology: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu cpuset='0-3,^2,6,1023'>2</vcpu>", "", &d, &err) == 0 && d->hw.pinned &&
+		   d->hw.cpuset[0] == (1u << 0 | 1u << 1 | 1u << 3 | 1u << 6) &&
+		   d->hw.cpuset[15] == 1ULL << 63,
+	   "cpuset '0-3,^2,6,1023': CPUs 0, 1, 3, 6 and 1023: %s", err.msg);
+	vm_domain_free(d);
+}
+
+/* What virsh dumpxml writes about a running domain is accepted, and only the chain is kept. */
+static void
+test_runtime_output(void)
+{
+	static const char xml[] =
+		"<domain type='kvm' id='7'>\n"
+		"  <name>t</name>\n"
+		"  <memory>1024</memory>\n"
+		"  <resource><partition>/machine</partition></resource>\n"
+		"  <os><type>hvm</type></os>\n"
+		"  <devices>\n"
+		"    <disk type='file' device='disk'>\n"
+		"      <driver name='qemu' type='qcow2'/>\n"
+		"      <source file='disk.qcow2' index='3'/>\n"
+		"      <backingStore type='file' index='4'>\n"
+		"        <format type='qcow2'/>\n"
+		"        <source file='data.img'/>\n"
+		"        <backingStore type='block' index='5'>\n"
+		"          <format type='raw'/>\n"
+		"          <source dev='/dev/null'/>\n"
+		"          <backingStore/>\n"
+		"        </backingStore>\n"
+		"      </backingStore>\n"
+		"      <target dev='vda' bus='virtio'/>\n"
+		"      <alias name='virtio-disk0'/>\n"
+		"    </disk>\n"
+		"    <disk type='file' device='disk'><source file='disk.img' index='1'/>\n"
+		"      <backingStore/><target dev='vdb'/><alias name='virtio-disk1'/></disk>\n"
+		"    <controller type='sata' index='0'><alias name='ide'/></controller>\n"
+		"    <serial type='pty'><source path='/dev/pts/3'/>\n"
+		"      <target type='isa-serial' port='0'><model name='isa-serial'/></target>\n"
+		"      <alias name='serial0'/></serial>\n"
+		"    <console type='pty' tty='/dev/pts/3'><source path='/dev/pts/3'/>\n"
+		"      <target type='serial' port='0'/><alias name='serial0'/></console>\n"
+		"    <input type='mouse' bus='ps2'><alias name='input0'/></input>\n"
+		"  </devices>\n"
+		"  <seclabel type='dynamic' model='apparmor' relabel='yes'>\n"
+		"    <label>libvirt-x</label><imagelabel>libvirt-x</imagelabel>\n"
+		"  </seclabel>\n"
+		"  <seclabel type='dynamic' model='dac' relabel='yes'>\n"
+		"    <label>+64055:+994</label><imagelabel>+64055:+994</imagelabel>\n"
+		"  </seclabel>\n"
+		"</domain>\n";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_disk *k;
+
+	if (parse_text(xml, &d, &err) < 0) {
+		ok(0, "a running domain's XML parses: %s", err.msg);
+		return;
+	}
+	k = &d->disks[0];
+	ok(d->ndisks == 2 && k->nbacking == 2 && k->backing_end == 16,
+	   "two backing files, and the chain's end on line 16");
+	ok(!strcmp(k->backing[0].source, "data.img") && !k->backing[0].block &&
+		   k->backing[0].format == VM_FORMAT_QCOW2 && k->backing[0].line == 10,
+	   "the first: a qcow2 file, line 10");
+	ok(!strcmp(k->backing[1].source, "/dev/null") && k->backing[1].block &&
+		   k->backing[1].format == VM_FORMAT_RAW && k->backing[1].line == 13,
+	   "the second: a raw block device, line 13");
+	ok(d->disks[1].nbacking == 0 && d->disks[1].backing_end == 23,
+	   "a disk without backing files ends its chain at once");
+	ok(d->seclabel.type == VM_SECLABEL_DYNAMIC && !d->seclabel.has_ids,
+	   "libvirt's dynamic label is not used");
+	ok(d->nchardevs == 1 && d->chardevs[0].type == VM_CHR_PTY && !d->chardevs[0].path,
+	   "the pty's path is not used");
+	vm_domain_free(d);
+}
+
+/* One run lists every refusal, each with its line; a refused element's subtree is not walked. */
+static void
+test_every_problem(void)
+{
+	static const char xml[] =
+		"<domain type='kvm'>\n"
+		"  <name>t</name>\n"
+		"  <memory unit='parsecs'>1024</memory>\n"
+		"  <vcpu sockets='1' cores='2'>1</vcpu>\n"
+		"  <os><type>hvm</type></os>\n"
+		"  <frobnicate/>\n"
+		"  <devices>\n"
+		"    <disk device='lun'><target dev='sda' bus='usb'/></disk>\n"
+		"    <disk><source file='disk.img'/><target dev='vda'/><blockio/></disk>\n"
+		"    <hostdev/>\n"
+		"  </devices>\n"
+		"  <name>u</name>\n"
+		"</domain>\n";
+	static const char want[] =
+		"t.xml:3: <memory>: unsupported unit 'parsecs' (expected b, KB, KiB, MB, MiB, GB, "
+		"GiB, TB or TiB)\n"
+		"t.xml:4: <vcpu>: unsupported attribute 'sockets'\n"
+		"t.xml:4: <vcpu>: unsupported attribute 'cores'\n"
+		"t.xml:6: <frobnicate>: unsupported element\n"
+		"t.xml:8: <disk>: unsupported device 'lun' (expected disk or cdrom)\n"
+		"t.xml:9: <blockio>: unsupported element\n"
+		"t.xml:10: <hostdev>: unsupported element\n"
+		"t.xml:12: <name>: duplicate element";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	char many[65536], *p = many;
+	const char *last;
+
+	ok(parse_text(xml, &d, &err) == -1 && !d && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, want),
+	   "eight problems, one a line, in document order:\n%s", err.msg);
+
+	p += sprintf(p, "<domain type='kvm'>\n<name>t</name>\n");
+	for (int i = 0; i < 1000; i++)
+		p += sprintf(p, "<bogus%d/>\n", i);
+	sprintf(p, "</domain>\n");
+	ok(parse_text(many, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   starts(err.msg, "t.xml:3: <bogus0>: unsupported element\nt.xml:4: <bogus1>: "),
+	   "1000 problems: the list starts with the first");
+	last = strrchr(err.msg, '\n');
+	ok(last && strlen(err.msg) < sizeof(err.msg) - 1 &&
+		   strstr(last, " more problems not shown") && starts(last, "\nt.xml: "),
+	   "and ends by counting those that did not fit:%s", last ? last : "");
+}
+
 static void
 test_load_errors(void)
 {
@@ -1279,8 +1686,13 @@ main(void)
 	test_inputs();
 	test_sounds();
 	test_tpm();
+	test_interface_rules();
+	test_vhost();
 	test_bad();
 	test_load_errors();
+	test_every_problem();
+	test_runtime_output();
+	test_machine();
 
 	unlink("disk.img");
 	unlink("data.img");

@@ -7,6 +7,7 @@
 #include "qemu_argv.h"
 #include "disk.h"
 #include "image.h"
+#include "tapdev.h"
 #include "cleanup.h"
 #include "qmp.h"
 #include "exitcodes.h"
@@ -17,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -249,7 +251,8 @@ test_base(void)
 	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on"),
 	   "base: default machine pc with tcg and acpi");
 	ok(count(&a, "-cpu", "") == 0, "base: no -cpu without host-passthrough");
-	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1"), "base: -m in exact KiB, -smp");
+	ok(has(&a, "-m", "size=131072k") && has(&a, "-smp", "1,sockets=1,cores=1,threads=1"),
+	   "base: -m in exact KiB, -smp with libvirt's default topology");
 	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=<monitor>,server=on,wait=off") &&
 		   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
 	   "base: monitor fd -1 prints <monitor>");
@@ -274,7 +277,8 @@ test_base(void)
 	a = build(&dom, 7, &err);
 	ok(has(&a, "-machine", "pc,accel=kvm,acpi=off") && has(&a, "-cpu", "host"),
 	   "kvm: accel=kvm, acpi=off, -cpu host");
-	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4"), "kvm: odd KiB kept exactly");
+	ok(has(&a, "-m", "size=1048577k") && has(&a, "-smp", "4,sockets=4,cores=1,threads=1"),
+	   "kvm: odd KiB kept exactly");
 	ok(has(&a, "-chardev", "socket,id=charmonitor,fd=7,server=on,wait=off"),
 	   "monitor fd is passed");
 	ok(has(&a, "-sandbox",
@@ -581,14 +585,19 @@ test_taps(struct vm_domain *dom)
 		{ .type = VM_IFACE_USER, .model = S("e1000e") },
 		{ .type = VM_IFACE_ETHERNET, .model = S("vmxnet3"), .mtu = 1400 },
 	};
-	const int fds[3] = { 41, -1, 43 };
+	struct vm_tapdev taps[3];
 	struct vm_conf conf;
 	struct vm_argv a = { 0 };
 
 	vm_conf_init(&conf);
+	for (int k = 0; k < 3; k++)
+		vm_tapdev_init(&taps[k]);
+	taps[0].fds[0] = 41;
+	taps[2].fds[0] = 43;
+	taps[0].queues = taps[2].queues = 1;
 	dom->ifaces = ifaces;
 	dom->nifaces = 3;
-	ok(vm_qemu_argv(dom, &conf, 7, NULL, fds, NULL, &a, &err) == 0, "taps: %s", err.msg);
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0, "taps: %s", err.msg);
 	ok(has(&a, "-netdev", "tap,id=hostnet0,fd=41") &&
 		   has(&a, "-device",
 		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,host_mtu=9000"),
@@ -604,6 +613,45 @@ test_taps(struct vm_domain *dom)
 		   has(&a, "-netdev", "tap,id=hostnet0,fd=<hostnet0>") &&
 		   has(&a, "-netdev", "tap,id=hostnet2,fd=<hostnet2>"),
 	   "tap: --print-argv shows placeholders: %s", err.msg);
+	vm_argv_free(&a);
+
+	/* as libvirt: one fd a queue, vectors for each rx and tx queue, config and control */
+	ifaces[0].queues = 3;
+	ifaces[0].vhost = VM_VHOST_ON;
+	ifaces[0].mtu = 0;
+	taps[0].queues = 3;
+	taps[0].fds[1] = 51;
+	taps[0].fds[2] = 52;
+	taps[0].vhostfds[0] = 60;
+	taps[0].vhostfds[1] = 61;
+	taps[0].vhostfds[2] = 62;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fds=41:51:52,vhost=on,vhostfds=60:61:62") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01,mq=on,vectors=8"),
+	   "multiqueue: fds=, vhostfds= and vectors=2N+2: %s", err.msg);
+	vm_argv_free(&a);
+	ok(vm_qemu_argv(dom, &conf, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev",
+		       "tap,id=hostnet0,fds=<hostnet0.0>:<hostnet0.1>:<hostnet0.2>,vhost=on,"
+		       "vhostfds=<vhost-hostnet0.0>:<vhost-hostnet0.1>:<vhost-hostnet0.2>"),
+	   "multiqueue with vhost asked for: --print-argv placeholders: %s", err.msg);
+	vm_argv_free(&a);
+	ifaces[0].queues = 0;
+	taps[0].queues = 1;
+	taps[0].fds[1] = taps[0].fds[2] = -1;
+	taps[0].vhostfds[1] = taps[0].vhostfds[2] = -1;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fd=41,vhost=on,vhostfd=60") &&
+		   has(&a, "-device",
+		       "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:00:00:01"),
+	   "one queue: fd= and vhostfd=, no mq: %s", err.msg);
+	vm_argv_free(&a);
+	ifaces[0].vhost = VM_VHOST_OFF;
+	taps[0].vhostfds[0] = -1;
+	ok(vm_qemu_argv(dom, &conf, 7, NULL, taps, NULL, &a, &err) == 0 &&
+		   has(&a, "-netdev", "tap,id=hostnet0,fd=41"),
+	   "no vhost fd: no vhost: %s", err.msg);
 	vm_argv_free(&a);
 	dom->nifaces = 0;
 	vm_conf_free(&conf);
@@ -1190,6 +1238,183 @@ test_real_qemu(void)
 	close(cfd);
 }
 
+/* The machine's clock, timers, features, pm and lifecycle as libvirt 9.0 gives them to QEMU. */
+static void
+machine_all(struct vm_domain *dom)
+{
+	struct vm_machine *m = &dom->hw;
+
+	m->vcpus_current = 2;
+	dom->vcpus = 4;
+	m->apic_eoi = VM_SWITCH_ON;
+	m->vmport = VM_SWITCH_OFF;
+	m->smm = VM_SWITCH_ON;
+	m->ioapic = VM_IOAPIC_QEMU;
+	m->pmu = VM_SWITCH_OFF;
+	m->vmcoreinfo = true;
+	m->hyperv = true;
+	m->hv_on = 1u << VM_HV_RELAXED | 1u << VM_HV_STIMER | 1u << VM_HV_AVIC;
+	m->hv_stimer_direct = true;
+	m->hv_spinlocks = 8191;
+	strcpy(m->hv_vendor_id, "KVMKVMKVM");
+	m->kvm_hidden = true;
+	m->kvm_dedicated = true;
+	m->offset = VM_CLOCK_UTC;
+	m->rtc_catchup = true;
+	m->rtc_track = VM_RTC_TRACK_WALL;
+	m->pit = VM_PIT_DELAY;
+	m->hpet = VM_SWITCH_OFF;
+	m->kvmclock = VM_SWITCH_OFF;
+	m->hypervclock = true;
+	m->tsc_frequency = 2000000000ULL;
+	m->suspend_mem = VM_SWITCH_OFF;
+	m->suspend_disk = VM_SWITCH_ON;
+	m->no_reboot = true;
+	m->crash_preserve = true;
+}
+
+static void
+test_machine(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain dom;
+	struct vm_argv a;
+	char want[64], base[64];
+	time_t t;
+
+	dom_init(&dom);
+	dom.kvm = true;
+	machine_all(&dom);
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine",
+	       "pc,accel=kvm,vmport=off,smm=on,kernel_irqchip=split,hpet=off,acpi=on"),
+	   "machine: vmport, smm, ioapic and hpet are -machine properties (%s)", err.msg);
+	ok(has(&a, "-cpu",
+	       "qemu64,kvmclock=off,hv-time=on,tsc-frequency=2000000000,kvm-pv-eoi=on,"
+	       "hv-relaxed=on,hv-spinlocks=0x1fff,hv-stimer=on,hv-stimer-direct=on,"
+	       "hv-vendor-id=KVMKVMKVM,hv-avic=on,kvm=off,kvm-hint-dedicated=on,pmu=off"),
+	   "machine: timers and features are properties of QEMU's default CPU model");
+	ok(has(&a, "-smp", "2,maxcpus=4,sockets=4,cores=1,threads=1"),
+	   "machine: 2 of 4 vcpus online");
+	ok(has(&a, "-rtc", "base=utc,clock=host,driftfix=slew") &&
+		   has(&a, "-global", "kvm-pit.lost_tick_policy=delay") &&
+		   count(&a, "-no-hpet", "") == 0,
+	   "machine: -rtc with the rtc timer, the pit's policy");
+	ok(has(&a, "-no-reboot", "-action") && has(&a, "-action", "panic=pause"),
+	   "machine: on_reboot destroy and on_crash preserve");
+	ok(has(&a, "-global", "PIIX4_PM.disable_s3=1") &&
+		   has(&a, "-global", "PIIX4_PM.disable_s4=0"),
+	   "machine: pm on a pc machine");
+	ok(has(&a, "-device", "vmcoreinfo"), "machine: vmcoreinfo device");
+	vm_argv_free(&a);
+
+	dom.cpu_host_passthrough = true;
+	dom.machine = S("q35");
+	dom.hw.hv_passthrough = true;
+	dom.hw.pit = VM_PIT_CATCHUP;
+	dom.hw.offset = VM_CLOCK_LOCALTIME;
+	dom.hw.rtc_track = VM_RTC_TRACK_DEFAULT;
+	dom.hw.rtc_catchup = false;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu",
+	       "host,kvmclock=off,hv-time=on,tsc-frequency=2000000000,kvm-pv-eoi=on,"
+	       "hv-passthrough=on,hv-relaxed=on,hv-spinlocks=0x1fff,hv-stimer=on,"
+	       "hv-stimer-direct=on,hv-vendor-id=KVMKVMKVM,hv-avic=on,kvm=off,"
+	       "kvm-hint-dedicated=on,pmu=off"),
+	   "host-passthrough: -cpu host with the same properties, hv-passthrough first");
+	ok(has(&a, "-rtc", "base=localtime") && count(&a, "-global", "kvm-pit") == 0,
+	   "localtime, and the in-kernel pit's own catchup policy");
+	ok(has(&a, "-global", "ICH9-LPC.disable_s3=1") &&
+		   has(&a, "-global", "ICH9-LPC.disable_s4=0"),
+	   "pm on a q35 machine");
+	vm_argv_free(&a);
+
+	/* a variable clock starts where the adjustment puts it, now */
+	dom_init(&dom);
+	dom.hw.offset = VM_CLOCK_VARIABLE;
+	dom.hw.adjustment = -86400;
+	t = time(NULL) - 86400;
+	strftime(want, sizeof(want), "base=%Y-%m-%dT%H:%M", gmtime(&t));
+	a = build(&dom, -1, &err);
+	snprintf(base, sizeof(base), "%s", pos(&a, "base=") < a.n ? a.v[pos(&a, "base=")] : "");
+	ok(!strncmp(base, want, strlen(want)) &&
+		   strlen(base) == strlen("base=2026-12-05T23:00:00") && count(&a, "-cpu", "") == 0,
+	   "variable: a day back from utc: %s (%s), and no -cpu for no property", base, want);
+	vm_argv_free(&a);
+	strcpy(dom.hw.cpu_model, "Haswell-noTSX");
+	strcpy(dom.hw.cpu_features[0].name, "ssbd");
+	dom.hw.cpu_features[0].on = true;
+	strcpy(dom.hw.cpu_features[1].name, "hle");
+	dom.hw.ncpu_features = 2;
+	dom.hw.sockets = 1;
+	dom.hw.dies = 2;
+	dom.hw.cores = 2;
+	dom.hw.threads = 1;
+	dom.vcpus = 4;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu", "Haswell-noTSX,ssbd=on,hle=off") &&
+		   has(&a, "-smp", "4,sockets=1,dies=2,cores=2,threads=1"),
+	   "custom: the model with its features first; the topology, dies only when not 1");
+	vm_argv_free(&a);
+	dom.hw.dies = 1;
+	dom.hw.cores = 4;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-smp", "4,sockets=1,cores=4,threads=1"), "custom: one die is not said");
+	vm_argv_free(&a);
+	dom.hw.cpu_model[0] = '\0';
+	dom.hw.ncpu_features = 0;
+	dom.hw.sockets = 0;
+	dom.vcpus = 1;
+	dom.kvm = true;
+	dom.cpu_host_passthrough = true;
+	dom.hw.cpu_migratable_off = true;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu", "host,migratable=off"), "host-passthrough migratable='off'");
+	vm_argv_free(&a);
+	dom.kvm = false;
+	dom.cpu_host_passthrough = false;
+	dom.hw.cpu_migratable_off = false;
+	dom.arch = S("i686");
+	dom.hw.kvmclock = VM_SWITCH_ON;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-cpu", "qemu32,kvmclock=on"), "i686: qemu32 carries the properties");
+	vm_argv_free(&a);
+}
+
+/*
+ * The same under TCG, started for real: QEMU 7.2 takes every property
+ * without KVM (kvm-hint-dedicated with a warning) but hv-vpindex, which
+ * the parser refuses for type 'qemu'.
+ */
+static void
+test_machine_real(void)
+{
+	struct vm_domain dom;
+
+	if (access(QEMU, X_OK) != 0) {
+		printf("ok %d # SKIP %s is not installed\n", ++tap_n, QEMU);
+		return;
+	}
+	dom_init(&dom);
+	machine_all(&dom);
+	run_qemu("pc with every machine property", &dom, NULL, 0, NULL);
+	dom.machine = S("q35");
+	dom.hw.hv_passthrough = true;
+	dom.hw.offset = VM_CLOCK_VARIABLE;
+	dom.hw.adjustment = 3600;
+	dom.hw.basis_localtime = true;
+	strcpy(dom.hw.cpu_model, "Westmere");
+	strcpy(dom.hw.cpu_features[0].name, "pcid");
+	strcpy(dom.hw.cpu_features[1].name, "aes");
+	dom.hw.cpu_features[1].on = true;
+	dom.hw.ncpu_features = 2;
+	dom.hw.sockets = 1;
+	dom.hw.dies = 2;
+	dom.hw.cores = 1;
+	dom.hw.threads = 2;
+	run_qemu("q35 with every machine property and a custom CPU", &dom, NULL, 0, NULL);
+}
+
 int
 main(void)
 {
@@ -1209,6 +1434,8 @@ main(void)
 	test_tpm();
 	test_join();
 	test_real_qemu();
+	test_machine();
+	test_machine_real();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", tmpdir);
