@@ -352,9 +352,7 @@ static int
 start_swtpm(struct start *s, struct vm_error *err)
 {
 	struct vm_swtpm_ctx c = {
-		.lm = s->ctx.lm,
 		.uuid = s->st.uuid,
-		.change_id = s->change_id,
 		.uid = s->ctx.label.uid,
 		.gid = s->ctx.label.gid,
 		.lease_fd = s->tpm_lease,

@@ -106,23 +106,23 @@ remove_state(int base, int dirfd, const char *uuid, struct vm_error *err)
 	return 0;
 }
 
-/* swtpm, as QEMU would run, on the control channel CTRL, its lease LEASE_FD kept. */
+/* swtpm, as QEMU would run, on the control channel CTRL, keeping the lease. */
 static int
-spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, int lease_fd, pid_t *pid, struct vm_error *err)
+spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, pid_t *pid, struct vm_error *err)
 {
 	char state[sizeof(VM_SWTPM_STATE_DIR) + 64], chan[64];
 	char *argv[] = { VM_SWTPM_PATH, "socket", "--tpm2",	 "--tpmstate", state,
 			 "--ctrl",	chan,	  "--terminate", NULL };
 	char *envp[] = { SWTPM_ENV_PATH, "LC_ALL=C", NULL };
-	int keep[] = { ctrl, lease_fd };
+	int keep[] = { ctrl, c->lease_fd };
 	struct vm_spawn sp = {
 		.argv = argv,
 		.envp = envp,
 		.dirfd = -1,
 		.log_fd = c->log_fd,
 		.keep = keep,
-		.nkeep = lease_fd >= 0 ? 2 : 1,
-		.change_id = c->change_id,
+		.nkeep = c->lease_fd >= 0 ? 2 : 1,
+		.change_id = true,
 		.uid = c->uid,
 		.gid = c->gid,
 	};
@@ -164,7 +164,7 @@ vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make swtpm's channel");
 	dom->tpms[0].fd = sv[1];
-	if (spawn_swtpm(c, sv[0], c->lease_fd, pid, err) < 0) {
+	if (spawn_swtpm(c, sv[0], pid, err) < 0) {
 		close(sv[0]);
 		return -1;
 	}

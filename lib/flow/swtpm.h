@@ -1,6 +1,7 @@
 /*
- * The TPM of a domain (<tpm>, lib/model/tpm.h) as vm-start brings it up:
- * swtpm, run before QEMU as QEMU's own uid with no capabilities, with
+ * The TPM of a domain (<tpm>, lib/model/tpm.h) as vm-start brings it up
+ * (not in session mode): swtpm, run before QEMU as QEMU's own uid with
+ * no capabilities, with
  * its state in STATEDIR/UUID (VM_SWTPM_STATE_DIR), a directory owned
  * like a disk: the exclusive lease "tpm:UUID" (which QEMU and swtpm
  * both inherit, so it lasts while either runs) and QEMU's uid while the
@@ -17,7 +18,7 @@
  * persistent_state='yes'.
  *
  *	if (vm_swtpm_lease(lm, uuid, &lease, &err) < 0) ...   (QEMU inherits it too)
- *	struct vm_swtpm_ctx c = { lm, uuid, change_id, uid, gid, log_fd, vm_lease_fd(lease) };
+ *	struct vm_swtpm_ctx c = { uuid, uid, gid, log_fd, vm_lease_fd(lease) };
  *	if (vm_swtpm_start(&c, dom, &pid, &err) < 0) ...
  *	... spawn QEMU, keeping dom->tpms[0].fd; then close it ...
  */
@@ -34,10 +35,8 @@
 #define VM_SWTPM_PATH "/usr/bin/swtpm"
 
 struct vm_swtpm_ctx {
-	struct vm_lockmgr *lm;
 	const char *uuid;
-	bool change_id; /* QEMU runs as UID:GID, not as the caller */
-	uid_t uid;
+	uid_t uid; /* QEMU's: swtpm runs as it, without supplementary groups */
 	gid_t gid;
 	int log_fd;   /* swtpm's stdout and stderr */
 	int lease_fd; /* of "tpm:UUID", which swtpm holds too; -1: none */
