@@ -146,3 +146,19 @@ tpm_lease() {
 	[ ! -e "$STATE" ]
 	[ ! -e "$TEST_DIR/session/domains/s/status.json" ]
 }
+
+@test "a swtpm that does not exit with QEMU keeps vm-stop from giving its state away; --force kills it" {
+	run -0 vm-start "$(tpm_domain h)"
+	spid=$(swtpm_pid h)
+	kill -STOP "$spid"
+	kill_qemu h
+	run vm-stop h
+	[ "$status" -ne 0 ]
+	assert_output --partial "swtpm (pid $spid) still holds the TPM state"
+	[ "$(stat -c %U "$STATE")" = "$QEMU_USER" ]
+	[ -e "$VMKIT_RUNDIR/domains/h/status.json" ]
+	run -0 vm-stop --force h
+	wait_gone "$spid"
+	[ "$(tpm_lease)" = free ]
+	[ ! -e "$STATE" ]
+}
