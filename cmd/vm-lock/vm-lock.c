@@ -132,19 +132,44 @@ print_json(json_object *o)
 	json_object_put(o);
 }
 
+/* The configuration, for the lockspace's name and this host's id. */
+static const struct vm_conf *conf;
+
+/*
+ * Whether this host has joined the lockspace, for a driver that has one
+ * (sanlock): a first line of text, or "joined" in the JSON object O.
+ */
+static int
+show_joined(struct vm_lockmgr *lm, json_object *o, struct vm_error *err)
+{
+	bool joined;
+
+	if (!vm_lockmgr_has_lockspace(lm))
+		return 0;
+	if (vm_lockmgr_joined(lm, &joined, err) < 0)
+		return -1;
+	if (o)
+		json_object_object_add(o, "joined", json_object_new_boolean(joined));
+	else
+		printf("sanlock lockspace '%s', host id %d: %s\n", conf->sanlock_lockspace,
+		       conf->sanlock_host_id,
+		       joined ? "joined" : "not joined (run 'vm-lock join')");
+	return 0;
+}
+
 static int
 cmd_list(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
-	json_object *o;
+	json_object *o = a->json ? json_object_new_object() : NULL;
 	const char *space = vm_lockmgr_space(lm);
 
-	if (vm_lockmgr_list(lm, show, &out, err) < 0) {
+	if (show_joined(lm, o, err) < 0 || vm_lockmgr_list(lm, show, &out, err) < 0) {
 		json_object_put(out.leases);
+		json_object_put(o);
 		return -1;
 	}
 	if (a->json) {
-		o = json_object_new_object();
 		json_object_object_add(o, "lockspace",
 				       space ? json_object_new_string(space) : NULL);
 		json_object_object_add(o, "leases", out.leases);
@@ -178,19 +203,19 @@ static int
 cmd_status(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
 {
 	struct out out = { .leases = a->json ? json_object_new_array() : NULL };
-	json_object *o;
-	int r;
+	json_object *o = a->json ? json_object_new_object() : NULL;
+	int r = show_joined(lm, o, err);
 
-	if (a->domain)
+	if (r == 0 && a->domain)
 		r = vm_holders_query_domain(lm, a->domain, show, &out, err);
-	else
+	else if (r == 0)
 		r = status_path(lm, argv[0], &out, err);
 	if (r < 0) {
 		json_object_put(out.leases);
+		json_object_put(o);
 		return -1;
 	}
 	if (a->json) {
-		o = json_object_new_object();
 		if (a->domain)
 			json_object_object_add(o, "domain", json_object_new_string(a->domain));
 		json_object_object_add(o, "held", json_object_new_boolean(out.held));
@@ -305,6 +330,25 @@ cmd_gc(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struc
 	return VM_EXIT_OK;
 }
 
+static int
+cmd_join(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
+{
+	long long t0 = vm_now_ms();
+
+	if (vm_lockmgr_join(lm, err) < 0)
+		return -1;
+	if (a->verbose)
+		printf("joined sanlock lockspace '%s' as host id %d in %lld ms\n",
+		       conf->sanlock_lockspace, conf->sanlock_host_id, vm_now_ms() - t0);
+	return VM_EXIT_OK;
+}
+
+static int
+cmd_leave(struct vm_lockmgr *lm, int argc, char **argv, const struct args *a, struct vm_error *err)
+{
+	return vm_lockmgr_leave(lm, err) < 0 ? -1 : VM_EXIT_OK;
+}
+
 /* What drives dispatch, usage() and the usage errors of each command. */
 static const struct command {
 	const char *name;
@@ -323,6 +367,8 @@ static const struct command {
 	{ "run", "+smw:", "[--shared | --metadata] [--wait SECONDS] PATH... -- COMMAND [ARG...]",
 	  -1, "a PATH", true, cmd_run },
 	{ "gc", "v", "[--verbose]", 0, NULL, false, cmd_gc },
+	{ "join", "v", "[--verbose]", 0, NULL, false, cmd_join },
+	{ "leave", "", "", 0, NULL, false, cmd_leave },
 };
 
 static void
@@ -333,14 +379,16 @@ usage(void)
 		printf("  %s %s %s\n", program_invocation_short_name, commands[i].name,
 		       commands[i].synopsis);
 	printf("\nList leases, show whether a disk's or a domain's leases are held, run\n"
-	       "a command holding leases (like flock(1)), or remove unused lease files.\n\n"
+	       "a command holding leases (like flock(1)), remove unused lease files, or\n"
+	       "join and leave the sanlock lockspace (lock_manager = \"sanlock\").\n\n"
 	       "Options:\n"
 	       "  -j, --json          print JSON (see vm-lock(1))\n"
 	       "  -d, --domain NAME   the leases of a running domain\n"
 	       "  -s, --shared        take shared leases (readers) instead of exclusive ones\n"
 	       "  -m, --metadata      take the metadata locks instead of the leases\n"
 	       "  -w, --wait SECONDS  wait up to SECONDS for the leases\n"
-	       "  -v, --verbose       gc: say how many lease files were removed\n"
+	       "  -v, --verbose       gc: say how many lease files were removed;\n"
+	       "                      join: say how long joining took\n"
 	       "  -h, --help          show this help\n\n"
 	       "Exit status: 0 done or free, 1 held or timed out, 2 usage,\n"
 	       "3 invalid path or config, 4 system failure;\n"
@@ -399,6 +447,7 @@ main(int argc, char **argv)
 	argv += optind + 1;
 	check_args(c, argc, argv, &a);
 
+	conf = &f.conf;
 	if ((r = vm_front_open(&f, VM_FRONT_LOCKS, &err)) == 0)
 		r = c->fn(f.lm, argc, argv, &a, &err);
 	return vm_front_exit(&f, r, &err);

@@ -31,6 +31,7 @@ struct key {
 	const char *const *values; /* K_STRING: the accepted values */
 	bool absolute;		   /* K_STRING: an absolute path */
 	const char *why;	   /* replaces the range message */
+	size_t name_max;	   /* K_STRING: a name of letters, digits, '_', '-', '.' */
 };
 
 #define KEY(k, t, ...)                                                                             \
@@ -58,6 +59,12 @@ static const struct key keys[] = {
 	INT(metadata_lock_timeout, 0, 3600),
 	INT(shutdown_timeout, 1, 86400),
 	BOOL(seccomp_sandbox),
+	INT(sanlock_host_id, 1, 2000),
+	STRING(sanlock_lockspace, .name_max = VM_CONF_SANLOCK_NAME_MAX),
+	STRING(sanlock_lease_dir, .absolute = true),
+	INT(sanlock_io_timeout, 1, 300),
+	STRING(sanlock_run_dir, .absolute = true),
+	STRING(on_lockfailure, .values = (const char *const[]){ "poweroff", "pause", NULL }),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -92,6 +99,10 @@ vm_conf_init(struct vm_conf *conf)
 		.metadata_lock_timeout = 10,
 		.shutdown_timeout = 60,
 		.seccomp_sandbox = true,
+		.sanlock_lockspace = strdup("__VMKIT__"),
+		.sanlock_lease_dir = strdup(VM_CONF_SANLOCK_LEASE_DIR),
+		.sanlock_io_timeout = 10,
+		.on_lockfailure = strdup("poweroff"),
 	};
 }
 
@@ -103,6 +114,10 @@ vm_conf_free(struct vm_conf *conf)
 	free(conf->user);
 	free(conf->group);
 	free(conf->emulator);
+	free(conf->sanlock_lockspace);
+	free(conf->sanlock_lease_dir);
+	free(conf->sanlock_run_dir);
+	free(conf->on_lockfailure);
 	for (size_t i = 0; i < conf->nnetworks; i++) {
 		free(conf->networks[i].name);
 		free(conf->networks[i].bridge);
@@ -304,6 +319,13 @@ apply_string(struct parser *ps, int line, const struct key *k, char **field, str
 			    list_values(k->values, exp, sizeof(exp)));
 	if (k->absolute && v->str[0] != '/')
 		return fail(ps, line, "'%s' is not an absolute path", v->str);
+	if (k->name_max &&
+	    (strlen(v->str) > k->name_max ||
+	     v->str[strspn(v->str, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_-.")]))
+		return fail(ps, line,
+			    "invalid name '%s' (up to %zu letters, digits, '_', '-' and '.')",
+			    v->str, k->name_max);
 	free(*field);
 	*field = steal_ptr(v->str);
 	return 0;
@@ -433,6 +455,37 @@ parse_setting(struct vm_conf *conf, struct parser *ps, int first_line[NKEYS])
 	return r;
 }
 
+/* The index of key NAME in keys[]. */
+static size_t
+key_index(const char *name)
+{
+	size_t i = 0;
+
+	while (strcmp(keys[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+/* What lock_manager = "sanlock", when this file sets it, needs beyond its own line. */
+static int
+check_sanlock(const struct vm_conf *conf, struct parser *ps, const int first_line[NKEYS])
+{
+	int line = first_line[key_index("lock_manager")];
+
+	if (!line || strcmp(conf->lock_manager, "sanlock") != 0)
+		return 0;
+	snprintf(ps->key, sizeof(ps->key), "lock_manager");
+#ifndef HAVE_SANLOCK
+	return fail(ps, line,
+		    "this vmkit was built without the sanlock driver: install libsanlock-dev and build it again");
+#else
+	if (!conf->sanlock_host_id)
+		return fail(ps, line,
+			    "\"sanlock\" needs sanlock_host_id, this host's id in the lockspace (1 to 2000, unique per host)");
+	return 0;
+#endif
+}
+
 int
 vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len, const char *name,
 	      struct vm_error *err)
@@ -449,7 +502,7 @@ vm_conf_parse(struct vm_conf *conf, const char *buf, size_t len, const char *nam
 	for (;;) {
 		skip(&ps, true);
 		if (ps.p == ps.end)
-			return 0;
+			return check_sanlock(conf, &ps, first_line);
 		if (parse_setting(conf, &ps, first_line) < 0)
 			return -1;
 	}

@@ -3,7 +3,9 @@
  * double-quoted strings (with \" and \\ escapes) or lists of strings in
  * [ "a", "b" ]. Keys follow qemu.conf's spelling. An unknown key, a value
  * of the wrong type or out of range is an error (VM_EXIT_INVALID) naming
- * the file, line and key: "FILE:LINE: KEY: message".
+ * the file, line and key: "FILE:LINE: KEY: message". So is
+ * lock_manager = "sanlock" in a build without the sanlock driver, or
+ * without sanlock_host_id.
  *
  *	struct vm_conf conf;
  *	vm_conf_init(&conf);
@@ -29,6 +31,11 @@ struct vm_id_range {
 	unsigned first, last;
 };
 
+#define VM_CONF_SANLOCK_LEASE_DIR "/var/lib/vmkit/sanlock"
+/* The longest sanlock name (lockspace or resource): SANLK_NAME_LEN less
+ * a NUL, spelt here as conf.c includes no sanlock header. */
+#define VM_CONF_SANLOCK_NAME_MAX 47
+
 struct vm_conf {
 	char *lock_manager;		  /* "file" (default), "nop", "sanlock" */
 	char *lock_space;		  /* NULL: RUNDIR/leases */
@@ -44,6 +51,13 @@ struct vm_conf {
 	int metadata_lock_timeout;	  /* seconds, default 10, 0..3600 */
 	int shutdown_timeout;		  /* seconds, default 60, 1..86400 */
 	bool seccomp_sandbox;		  /* default true */
+	/* lock_manager = "sanlock" (lock.h): this host in the lockspace */
+	int sanlock_host_id;	 /* 1..2000, required with sanlock; 0: unset */
+	char *sanlock_lockspace; /* default "__VMKIT__" */
+	char *sanlock_lease_dir; /* default VM_CONF_SANLOCK_LEASE_DIR */
+	int sanlock_io_timeout;	 /* seconds, default 10, 1..300 */
+	char *sanlock_run_dir;	 /* the daemon's socket; NULL: sanlock's default */
+	char *on_lockfailure;	 /* "poweroff" (default) or "pause" */
 	/* network.NAME = "BRIDGE": vmkit has no libvirtd to own networks */
 	struct vm_conf_network *networks;
 	size_t nnetworks;

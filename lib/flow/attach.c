@@ -140,6 +140,7 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	vm_hook("attach:device-added");
 	vm_rundir_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
 		      d->source ? d->source : "an empty cdrom", op->name, d->target);
+	vm_leaseset_keep(&held);
 	vm_leaseset_release(&held);
 	return 0;
 

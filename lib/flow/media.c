@@ -194,6 +194,7 @@ insert_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		goto fail;
 	vm_rundir_log(op->dl->dirfd, "inserted '%s' into '%s' of domain '%s'", d->source, target,
 		      op->name);
+	vm_leaseset_keep(&held);
 	vm_leaseset_release(&held);
 	/* the medium is in: the drive's emptied records go */
 	return drop_others(op, target, mine, err);

@@ -18,15 +18,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Reports STEP and errno to the parent and exits; the child never returns. */
+/*
+ * Reports MSG to the parent and exits; the child never returns. The
+ * first byte says which exit code the failure is: 'n' VM_EXIT_NO, 's'
+ * VM_EXIT_SYSTEM.
+ */
+static void __attribute__((noreturn)) child_report(int pipefd, bool no, const char *msg)
+{
+	char buf[300];
+	int n = snprintf(buf, sizeof(buf), "%c%s", no ? 'n' : 's', msg);
+
+	if (write(pipefd, buf, n) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* Reports STEP and errno to the parent and exits. */
 static void __attribute__((noreturn)) child_fail(int pipefd, const char *step, int e)
 {
 	char msg[256];
-	int n = snprintf(msg, sizeof(msg), "%s: %s", step, strerror(e));
 
-	if (write(pipefd, msg, n) < 0)
-		_exit(126);
-	_exit(127);
+	snprintf(msg, sizeof(msg), "%s: %s", step, strerror(e));
+	child_report(pipefd, false, msg);
 }
 
 static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipefd)
@@ -46,6 +59,13 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 	for (size_t i = 0; i < sp->nkeep; i++)
 		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
 			child_fail(pipefd, "cannot keep an inherited fd", errno);
+	if (sp->prepare) {
+		char msg[256];
+		bool no = false;
+
+		if (sp->prepare(sp->prepare_arg, &no, msg, sizeof(msg)) < 0)
+			child_report(pipefd, no, msg);
+	}
 	if (sp->dirfd >= 0 && vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
 	/* Nothing of the caller's working directory or umask reaches QEMU. */
@@ -103,7 +123,8 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 	if (n > 0) {
 		msg[n] = '\0';
 		waitpid(p, NULL, 0);
-		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot start '%s': %s", sp->argv[0], msg);
+		return vm_error_set(err, msg[0] == 'n' ? VM_EXIT_NO : VM_EXIT_SYSTEM,
+				    "cannot start '%s': %s", sp->argv[0], msg + 1);
 	}
 	*pid = p;
 	return 0;

@@ -1,10 +1,13 @@
 /*
- * Fork and exec QEMU (or a helper of its, such as swtpm) without privileges. The child starts its
- * own session, writes its own pid file (so the pid is on disk even if the parent dies right after
- * fork), keeps only stdin (/dev/null), its log on stdout/stderr and the fds in KEEP, clears every
- * capability and the bounding set with libcap-ng, changes to UID/GID, sets no_new_privs and execs
- * ARGV with ENVP as its whole environment, from cwd '/' with umask 077. A failure in the child
- * reaches the parent through a CLOEXEC pipe as a clear message.
+ * Fork and exec QEMU (or a helper of its, such as swtpm) without
+ * privileges. The child starts its own session, writes its own pid file
+ * (so the pid is on disk even if the parent dies right after fork),
+ * keeps only stdin (/dev/null), its log on stdout/stderr and the fds in
+ * KEEP, clears every capability and the bounding set with libcap-ng,
+ * changes to UID/GID, sets no_new_privs and execs ARGV with ENVP as its
+ * whole environment, from cwd '/' with umask 077. A failure in the
+ * child reaches the parent through a CLOEXEC pipe as a clear message,
+ * VM_EXIT_SYSTEM unless PREPARE says it is a plain "no".
  */
 #ifndef VM_SPAWN_H
 #define VM_SPAWN_H
@@ -27,6 +30,12 @@ struct vm_spawn {
 	const gid_t *groups; /* supplementary groups of UID */
 	size_t ngroups;
 	const cpu_set_t *affinity; /* the CPUs QEMU may run on; NULL: the caller's */
+	/* Run in the child as root, after its fds are set and before it
+	 * writes the pid file (a lock driver's acquire for QEMU, lock.h's
+	 * hand-off): 0, or -1 with MSG, and *NO for VM_EXIT_NO rather than
+	 * VM_EXIT_SYSTEM. NULL: nothing. */
+	int (*prepare)(void *arg, bool *no, char *msg, size_t size);
+	void *prepare_arg;
 };
 
 int vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);

@@ -436,6 +436,42 @@ keep_taps(const struct start *s, int *keep, size_t *n)
 }
 
 static int
+handoff_child(void *arg, bool *no, char *msg, size_t size)
+{
+	return vm_lease_handoff_child(arg, no, msg, size);
+}
+
+/*
+ * Spawns QEMU with the leases: by fd, or, for a driver that ties them to
+ * a process (lock.h's hand-off), let go here and taken again by the
+ * child before exec. A child that could not take them all has this
+ * process take back what it can; what it cannot is someone else's now,
+ * and leaves HELD, so that unwind gives back no label under it.
+ */
+static int
+spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
+{
+	struct vm_lease_handoff *h = NULL;
+	struct vm_error lost = VM_ERROR_INIT;
+	int r;
+
+	if (vm_lease_handoff_begin(s->ctx.lm, s->held.v, s->held.n, &h, err) < 0)
+		return -1;
+	if (h) {
+		sp->prepare = handoff_child;
+		sp->prepare_arg = h;
+	}
+	r = vm_spawn_qemu(sp, &s->pid, err);
+	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
+		if (err->code == VM_EXIT_NO)
+			vm_error_set(err, lost.code, "%s", lost.msg);
+		vm_leaseset_prune(&s->held);
+	}
+	vm_lease_handoff_free(h);
+	return r;
+}
+
+static int
 spawn(struct start *s, struct vm_error *err)
 {
 	char *env[NENV] = { NULL };
@@ -498,7 +534,7 @@ spawn(struct start *s, struct vm_error *err)
 	sp.nkeep = nkeep;
 	vm_rundir_log(s->dl->dirfd, "starting domain '%s'", s->dom->name);
 	s->log_start = lseek(log, 0, SEEK_END);
-	r = vm_spawn_qemu(&sp, &s->pid, err);
+	r = spawn_leased(s, &sp, err);
 	qemu_env_free(env);
 	vm_argv_free(&argv);
 	return r;
@@ -674,6 +710,21 @@ check_ifaces(const struct start *s, struct vm_error *err)
 	return 0;
 }
 
+/* A host that has not joined its lockspace (sanlock) takes no lease. */
+static int
+check_joined(const struct vm_conf *conf, struct vm_lockmgr *lm, struct vm_error *err)
+{
+	bool joined;
+
+	if (vm_lockmgr_joined(lm, &joined, err) < 0)
+		return -1;
+	if (!joined)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "this host (id %d) has not joined sanlock lockspace '%s': run 'vm-lock join' first",
+				    conf->sanlock_host_id, conf->sanlock_lockspace);
+	return 0;
+}
+
 int
 vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_domain *dom,
 		bool paused, vm_warn_fn warn, struct vm_error *err)
@@ -694,7 +745,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
-	if (check_ifaces(&s, err) < 0)
+	if (check_ifaces(&s, err) < 0 || check_joined(conf, s.ctx.lm, err) < 0)
 		goto out;
 	if (dom->ntpms && !s.change_id) {
 		vm_error_set(err, VM_EXIT_INVALID,

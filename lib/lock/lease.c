@@ -66,45 +66,34 @@ vm_lease_info_clear(struct vm_lease_info *info)
 }
 
 /* The conflict message, naming the holder when the holders function
- * does. NAME is the disk whose identity RESOURCE is, or NULL. */
+ * (a domain here) or the driver (another host) does. NAME is the disk
+ * whose identity RESOURCE is, or NULL. */
 static int
 conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct vm_error *err)
 {
 	char **names = NULL;
 	size_t n = 0;
+	char who[300] = "another host or process", host[64];
 	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
 	const char *mac = resource + strlen(VM_LEASE_MAC_PREFIX);
 	const char *port = resource + strlen(VM_LEASE_PORT_PREFIX);
 
 	vm_lockmgr_holders(lm, resource, &names, &n);
-	if (has_prefix(resource, VM_LEASE_MAC_PREFIX) && n)
-		vm_error_set(err, VM_EXIT_NO, "MAC address '%s' is in use by domain '%s'", mac,
-			     names[0]);
-	else if (has_prefix(resource, VM_LEASE_MAC_PREFIX))
-		vm_error_set(err, VM_EXIT_NO,
-			     "MAC address '%s' is in use by another host or process", mac);
-	else if (has_prefix(resource, VM_LEASE_PORT_PREFIX) && n)
-		vm_error_set(err, VM_EXIT_NO, "port %s is in use by domain '%s'", port, names[0]);
+	if (n)
+		snprintf(who, sizeof(who), "domain '%s'", names[0]);
+	else if (lm->drv->holder && lm->drv->holder(lm, resource, host, sizeof(host)) == 1)
+		snprintf(who, sizeof(who), "%s", host);
+	if (has_prefix(resource, VM_LEASE_MAC_PREFIX))
+		vm_error_set(err, VM_EXIT_NO, "MAC address '%s' is in use by %s", mac, who);
 	else if (has_prefix(resource, VM_LEASE_PORT_PREFIX))
-		vm_error_set(err, VM_EXIT_NO, "port %s is in use by another host or process", port);
-	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX) && n)
-		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by domain '%s'", uuid,
-			     names[0]);
+		vm_error_set(err, VM_EXIT_NO, "port %s is in use by %s", port, who);
 	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX))
-		vm_error_set(err, VM_EXIT_NO,
-			     "domain uuid '%s' is in use by another host or process", uuid);
-	else if (name && n)
-		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by domain '%s'", name,
-			     resource, names[0]);
+		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by %s", uuid, who);
 	else if (name)
-		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by another host or process",
-			     name, resource);
-	else if (n)
-		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by domain '%s'", resource,
-			     names[0]);
+		vm_error_set(err, VM_EXIT_NO, "disk '%s' (%s) is in use by %s", name, resource,
+			     who);
 	else
-		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by another host or process",
-			     resource);
+		vm_error_set(err, VM_EXIT_NO, "disk '%s' is in use by %s", resource, who);
 	vm_lockmgr_holders_free(names, n);
 	return -1;
 }
@@ -232,7 +221,20 @@ vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mo
 		   vm_lease_fn *fn, void *arg, struct vm_error *err)
 {
 	struct take_over t = { lm, resource, mode, fn, arg, err };
+	struct vm_lease *l;
+	int r;
 
+	if (lm->drv->take_back) {
+		if (!(l = lease_new(lm, resource, mode, err)))
+			return -1;
+		l->pid = 0;
+		r = lm->drv->take_back(lm, l, pid, err);
+		if (r != 0) {
+			vm_lease_release(l);
+			return r < 0 ? -1 : 0;
+		}
+		return fn(l, arg, err);
+	}
 	if (!lm->drv->take_over)
 		return 0;
 	return lm->drv->take_over(lm, resource, pid, adopt, &t, err);
@@ -265,6 +267,13 @@ vm_lease_fd(const struct vm_lease *lease)
 }
 
 void
+vm_lease_keep(struct vm_lease *lease)
+{
+	if (lease->drv->keep)
+		lease->drv->keep(lease);
+}
+
+void
 vm_lease_release(struct vm_lease *lease)
 {
 	if (!lease)
@@ -291,4 +300,80 @@ vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource, struct vm_error 
 				    "timed out after %d s waiting for the metadata lock of '%s'",
 				    lm->meta_timeout, resource);
 	return r < 0 ? -1 : fd;
+}
+
+struct vm_lease_handoff {
+	struct vm_lockmgr *lm;
+	struct vm_lease **v;
+	size_t n;
+	void *arg; /* the driver's */
+};
+
+void
+vm_lease_handoff_free(struct vm_lease_handoff *h)
+{
+	if (!h)
+		return;
+	h->lm->drv->handoff_free(h->arg);
+	free(h->v);
+	free(h);
+}
+
+int
+vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
+		       struct vm_lease_handoff **out, struct vm_error *err)
+{
+	struct vm_lease_handoff *h;
+
+	*out = NULL;
+	if (!lm->drv->handoff_begin)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (h)
+		h->v = calloc(n + 1, sizeof(*h->v));
+	if (!h || !h->v) {
+		free(h);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
+	}
+	h->lm = lm;
+	for (size_t i = 0; i < n; i++)
+		if (leases[i]->pid == 0)
+			h->v[h->n++] = leases[i];
+	if (lm->drv->handoff_begin(lm, h->v, h->n, &h->arg, err) < 0) {
+		free(h->v);
+		free(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+int
+vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size)
+{
+	int r = h->lm->drv->handoff_child(h->arg, msg, size);
+
+	*busy = r == VM_LOCK_BUSY;
+	return r == 0 ? 0 : -1;
+}
+
+int
+vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->lm->drv->handoff_retake(h->v[i]) == 0)
+			continue;
+		h->v[i]->lost = true;
+		if (r == 0)
+			r = conflict(h->lm, h->v[i]->resource, NULL, err);
+	}
+	return r;
+}
+
+bool
+vm_lease_held(const struct vm_lease *lease)
+{
+	return !lease->lost;
 }

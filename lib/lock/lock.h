@@ -20,8 +20,9 @@
  *	vm_lockmgr_close(lm);
  *
  * A conflict is VM_EXIT_NO with the message "disk '/path' is in use by
- * domain 'NAME'" (when the holders function names NAME as holding it)
- * or "... in use by another host or process"; for a "uuid:" resource it
+ * domain 'NAME'" (when the holders function names NAME as holding it),
+ * "... in use by host N" (when the driver can tell another host holds
+ * it: sanlock) or "... in use by another host or process"; for a "uuid:" resource it
  * reads "domain uuid 'UUID' is in use by ...". Of the holders that claim
  * a resource, those of the highest rank are named (see struct
  * vm_lease_holder); the manager's owner never is.
@@ -38,6 +39,17 @@
  * The nop driver locks nothing: leases have fd -1 and no id, the
  * metadata lock is an fd of /dev/null (so that callers close it like any
  * other), listings are empty, probes say "free" and gc removes nothing.
+ *
+ * The sanlock driver (lock_sanlock.c, in builds with libsanlock_client)
+ * keeps one sanlock lease per resource in sanlock_lease_dir, in the
+ * lockspace that this host joined (vm_lockmgr_join). A lease belongs to
+ * the process that took it, so leases have fd -1: a child that execs a
+ * holder takes them again itself (vm_lease_handoff_begin), and vm-lock
+ * run's command, the same process, keeps them across exec. The
+ * metadata lock's fd is a daemon connection of its own. Probes read the
+ * owners from the storage; listings cover sanlock_lease_dir; gc removes
+ * nothing; the leases a running process holds cannot be listed, and are
+ * taken over by letting them go for it first (vm_lease_take_over).
  */
 #ifndef VM_LOCK_H
 #define VM_LOCK_H
@@ -75,8 +87,8 @@ struct vm_lease;
 struct vm_lockmgr;
 
 /*
- * Picks the driver from conf->lock_manager: NULL or "file", or "nop".
- * "sanlock" and unknown names are VM_EXIT_INVALID. The file driver opens
+ * Picks the driver from conf->lock_manager: NULL or "file", "nop", or
+ * "sanlock" (in builds with it); others are VM_EXIT_INVALID. The file driver opens
  * the lockspace, creating it 0700 when missing (a configured lock_space
  * must be an absolute path, and is not followed when it is a symlink).
  * LM keeps its own copy of PATHS.
@@ -90,6 +102,43 @@ const struct vm_paths *vm_lockmgr_paths(const struct vm_lockmgr *lm);
 bool vm_lockmgr_active(const struct vm_lockmgr *lm);
 /* The lockspace directory, or NULL when the driver has none (nop). */
 const char *vm_lockmgr_space(const struct vm_lockmgr *lm);
+/*
+ * The lockspace that each host joins once before it takes leases, for a
+ * driver that has one (sanlock: sanlock_lockspace with this host's
+ * sanlock_host_id; vm-lock join). Without a joined lockspace every
+ * lease fails with VM_EXIT_SYSTEM, "... run 'vm-lock join' first".
+ * vm_lockmgr_join makes the lockspace in the lease directory when it is
+ * missing, and waits until this host has joined (about 3 io timeouts);
+ * vm_lockmgr_leave fails with VM_EXIT_NO while this host holds leases.
+ * For other drivers both are VM_EXIT_INVALID, and vm_lockmgr_joined
+ * says true.
+ */
+bool vm_lockmgr_has_lockspace(const struct vm_lockmgr *lm);
+int vm_lockmgr_join(struct vm_lockmgr *lm, struct vm_error *err);
+int vm_lockmgr_leave(struct vm_lockmgr *lm, struct vm_error *err);
+int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
+
+/*
+ * Leases this process took for the program a child of it execs (pid
+ * 0), when the driver ties them to a registered process (sanlock) so
+ * that the child cannot inherit them: begin lets go of them here (they
+ * are free for a moment) and makes *H, NULL when the leases pass by fd
+ * (file, nop) and there is nothing to do; the child, between fork and
+ * exec, calls vm_lease_handoff_child, which takes them all at once for
+ * itself (0, or -1 with MSG, VM_EXIT_NO's "taken elsewhere" when
+ * *BUSY). After a child that failed, vm_lease_handoff_retake takes back
+ * each lease for this process; one it cannot is held by nobody here
+ * (vm_lease_held() false) and its conflict fills ERR (returns -1).
+ */
+struct vm_lease_handoff;
+int vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
+			   struct vm_lease_handoff **h, struct vm_error *err);
+int vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size);
+int vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err);
+void vm_lease_handoff_free(struct vm_lease_handoff *h);
+/* false for a lease that a failed hand-off lost (above) */
+bool vm_lease_held(const struct vm_lease *lease);
+
 /* Whether RESOURCE means something on this host only ("inode:",
  * "blockdev:", "port:"), so that its lease must not go to a shared lockspace. */
 bool vm_lease_local(const char *resource);
@@ -171,7 +220,9 @@ int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_er
  * (FN owns it, even when it fails), never free in between; none when
  * PID does not hold it or the driver cannot take it over. With the file
  * driver these are copies of PID's fds (pidfd_getfd), and their
- * vm_lease_release() unlocks the lease for PID too.
+ * vm_lease_release() unlocks the lease for PID too. With sanlock the
+ * lease is released for PID and taken for this process, free for a
+ * moment in between: none when another host took it then.
  */
 typedef int vm_lease_fn(struct vm_lease *lease, void *arg, struct vm_error *err);
 int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
@@ -181,8 +232,12 @@ const char *vm_lease_resource(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
  * the running holder; -1 when there is none to hand on (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);
-/* Closes this process's handle; the lock lives on in other holders. */
+/* Closes this process's handle; the lock lives on in other holders. A
+ * lease taken for a running process (vm_lockmgr_set_pid) that the
+ * driver ties to that process (sanlock) is let go for it too, unless
+ * vm_lease_keep() said that it keeps it (a hotplug that succeeded). */
 void vm_lease_release(struct vm_lease *lease);
+void vm_lease_keep(struct vm_lease *lease);
 
 /*
  * Metadata lock (byte 1) on RESOURCE, held while labels change. Waits up

@@ -1,6 +1,6 @@
 /*
  * Lock driver interface, private to the lock manager (lockmgr.c,
- * lease.c) and the drivers (lock_nop.c, lock_file.c).
+ * lease.c) and the drivers (lock_nop.c, lock_file.c, lock_sanlock.c).
  *
  * The manager owns everything that does not depend on how a lease is
  * held: picking the driver from lock_manager, the lease objects, asking
@@ -24,8 +24,9 @@
  * inherits (the spawner clears O_CLOEXEC) or which the caller passes to
  * the running process (QMP add-fd); lease->fd is that fd.
  *
- * A driver whose leases a registered process holds (sanlock) maps so:
- *  - open/close: join the lockspace (a daemon connection); drop it.
+ * A driver whose leases a registered process holds (sanlock) maps so
+ * (lock_sanlock.c does, but for inquire):
+ *  - open/close: what the daemon needs (joining is join, below).
  *  - acquire, pid 0: take the lease for this process's registration;
  *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
  *    it: the daemon ties a lease to the registered pid (QEMU's must be
@@ -33,17 +34,19 @@
  *    The driver then needs one more operation, which the file driver
  *    has no use for: run in the child between fork and exec, register
  *    and acquire for it once this process has released its own, so
- *    that the lease is free for a moment in between.
+ *    that the lease is free for a moment in between (handoff_*).
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
  *  - release: release this process's lease, or release on behalf of
- *    lease->pid.
+ *    lease->pid unless that process keeps it (keep).
  *  - meta_lock: a lease of its own on a second resource; the fd to
  *    close is the registered connection.
  *  - probe, scan: inquire the daemon and read the owners of the leases.
- *  - inquire: the daemon's inquire of PID.
+ *  - inquire: the daemon's inquire of PID, which answers for one of
+ *    its connections only; sanlock's is NULL.
  *  - take_over: a lease cannot change process: release on PID's
  *    behalf, then acquire for this process; unlike the file driver's, the
- *    lease is free for a moment in between, which the driver must say.
+ *    lease is free for a moment in between, which the driver must say
+ *    (take_back).
  *  - gc: nothing to remove (leases are areas of a shared file): NULL.
  */
 #ifndef VM_LOCK_DRIVER_H
@@ -106,6 +109,38 @@ struct vm_lock_driver {
 	/* Removes the leases nobody holds; *REMOVED counts them. NULL:
 	 * nothing to remove. */
 	int (*gc)(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
+
+	/* A lease that the running process lease->pid keeps: release no
+	 * longer lets go of it for that process. NULL: it never does. */
+	void (*keep)(struct vm_lease *lease);
+	/* take_over for a driver whose leases cannot be shared: releases
+	 * the running PID's lease on lease->resource and takes it for this
+	 * process, free for a moment in between; 1 when PID holds none or
+	 * another took it in between. NULL: take_over applies. */
+	int (*take_back)(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid,
+			 struct vm_error *err);
+
+	/* A lockspace that each host joins once (vm-lock join): join it and
+	 * wait until joined, leave it, or tell whether this host has joined.
+	 * NULL: the driver has none. */
+	int (*join)(struct vm_lockmgr *lm, struct vm_error *err);
+	int (*leave)(struct vm_lockmgr *lm, struct vm_error *err);
+	int (*joined)(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
+	/* Fills BUF with another host that holds RESOURCE and returns 1, or
+	 * returns 0. NULL: none can be told. */
+	int (*holder)(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size);
+
+	/* The child's acquire (above), for a driver whose leases a child
+	 * cannot inherit; NULL for the others. begin: lets go of LEASES
+	 * here and makes *ARG, what child takes again after fork; child:
+	 * 0, VM_LOCK_BUSY or -1, with MSG; retake: after a failed child,
+	 * takes LEASE back for this process, -1 when it cannot (it is then
+	 * held by nobody here). */
+	int (*handoff_begin)(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
+			     void **arg, struct vm_error *err);
+	int (*handoff_child)(void *arg, char *msg, size_t size);
+	int (*handoff_retake)(struct vm_lease *lease);
+	void (*handoff_free)(void *arg);
 };
 
 struct vm_lockmgr {
@@ -121,6 +156,7 @@ struct vm_lockmgr {
 	 * only, when lock_space is elsewhere; else NULL and -1 */
 	char *local_space;
 	int local_fd;
+	void *priv; /* the driver's */
 };
 
 struct vm_lease {
@@ -130,6 +166,8 @@ struct vm_lease {
 	pid_t pid;   /* the holder: 0 for this process and its child */
 	int fd;	     /* carries the lock; -1 when none does */
 	bool unlock; /* adopted: unlock on release, for every holder */
+	bool lost;   /* a failed hand-off could not take it back */
+	void *priv;  /* the driver's */
 };
 
 /* Lease file name for RESOURCE: hex SHA-256, 65 bytes with the NUL. */
@@ -144,5 +182,8 @@ void vm_lockmgr_holders_free(char **names, size_t n);
 
 extern const struct vm_lock_driver vm_lock_nop;
 extern const struct vm_lock_driver vm_lock_file;
+#ifdef HAVE_SANLOCK
+extern const struct vm_lock_driver vm_lock_sanlock;
+#endif
 
 #endif

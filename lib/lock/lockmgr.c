@@ -26,9 +26,14 @@ vm_lockmgr_open(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		drv = &vm_lock_file;
 	else if (strcmp(name, "nop") == 0)
 		drv = &vm_lock_nop;
+#ifdef HAVE_SANLOCK
+	else if (strcmp(name, "sanlock") == 0)
+		drv = &vm_lock_sanlock;
+#else
 	else if (strcmp(name, "sanlock") == 0)
 		return vm_error_set(err, VM_EXIT_INVALID,
-				    "lock manager 'sanlock' is not available in this build");
+				    "lock manager 'sanlock' is not in this build: install libsanlock-dev and build vmkit again");
+#endif
 	else
 		return vm_error_set(err, VM_EXIT_INVALID, "unknown lock manager '%s'", name);
 
@@ -109,6 +114,38 @@ const char *
 vm_lockmgr_space(const struct vm_lockmgr *lm)
 {
 	return lm->space;
+}
+
+bool
+vm_lockmgr_has_lockspace(const struct vm_lockmgr *lm)
+{
+	return lm->drv->join != NULL;
+}
+
+static int
+no_lockspace(struct vm_error *err)
+{
+	return vm_error_set(err, VM_EXIT_INVALID,
+			    "this lock manager has no lockspace to join or leave (only lock_manager = \"sanlock\" has)");
+}
+
+int
+vm_lockmgr_join(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	return lm->drv->join ? lm->drv->join(lm, err) : no_lockspace(err);
+}
+
+int
+vm_lockmgr_leave(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	return lm->drv->leave ? lm->drv->leave(lm, err) : no_lockspace(err);
+}
+
+int
+vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err)
+{
+	*joined = true;
+	return lm->drv->joined ? lm->drv->joined(lm, joined, err) : 0;
 }
 
 /* The claims of the holders but the owner's, asked for once per look. */

@@ -81,7 +81,10 @@ test_good(void)
 	vm_conf_free(&c);
 
 	vm_conf_init(&c);
-	ok(parse(&c, "lock_manager = \"sanlock\"\n", &err) == 0, "sanlock is accepted");
+#ifdef HAVE_SANLOCK
+	ok(parse(&c, "lock_manager = \"sanlock\"\nsanlock_host_id = 1\n", &err) == 0,
+	   "sanlock with a host id is accepted: %s", err.msg);
+#endif
 	ok(parse(&c, "", &err) == 0, "an empty file is fine");
 	ok(parse(&c, "user_range = \"1-4294967294\"\n", &err) == 0 && c.user_range.first == 1 &&
 		   c.user_range.last == 4294967294u,
@@ -105,6 +108,32 @@ test_networks(void)
 	ok(c.nnetworks == 2 && !strcmp(vm_conf_network(&c, "default"), "br0") &&
 		   !strcmp(vm_conf_network(&c, "lab-2"), "br1") && !vm_conf_network(&c, "other"),
 	   "each network maps to its bridge, and no other is mapped");
+	vm_conf_free(&c);
+}
+
+static void
+test_sanlock(void)
+{
+	static const char text[] = "sanlock_host_id = 2000\n"
+				   "sanlock_lockspace = \"lab-1.a_b\"\n"
+				   "sanlock_lease_dir = \"/srv/sanlock\"\n"
+				   "sanlock_io_timeout = 1\n"
+				   "sanlock_run_dir = \"/tmp/run1\"\n"
+				   "on_lockfailure = \"pause\"\n";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_conf c;
+
+	vm_conf_init(&c);
+	ok(!strcmp(c.sanlock_lockspace, "__VMKIT__") &&
+		   !strcmp(c.sanlock_lease_dir, "/var/lib/vmkit/sanlock") &&
+		   c.sanlock_io_timeout == 10 && !c.sanlock_run_dir && !c.sanlock_host_id &&
+		   !strcmp(c.on_lockfailure, "poweroff"),
+	   "the sanlock keys' defaults");
+	ok(parse(&c, text, &err) == 0, "the sanlock keys parse: %s", err.msg);
+	ok(c.sanlock_host_id == 2000 && !strcmp(c.sanlock_lockspace, "lab-1.a_b") &&
+		   !strcmp(c.sanlock_lease_dir, "/srv/sanlock") && c.sanlock_io_timeout == 1 &&
+		   !strcmp(c.sanlock_run_dir, "/tmp/run1") && !strcmp(c.on_lockfailure, "pause"),
+	   "and each takes its value");
 	vm_conf_free(&c);
 }
 
@@ -165,6 +194,29 @@ static const struct bad {
 	{ "user = [ \"a\", \n\n", "t.conf:3: user: unterminated list" },
 	{ "user = [ 1 ]\n", "t.conf:1: user: expected a \"string\" in the list" },
 	{ "user = [ \"a\" \"b\" ]\n", "t.conf:1: user: expected ',' or ']' in the list" },
+	{ "sanlock_host_id = 0\n",
+	  "t.conf:1: sanlock_host_id: expected an integer from 1 to 2000" },
+	{ "sanlock_host_id = 2001\n",
+	  "t.conf:1: sanlock_host_id: expected an integer from 1 to 2000" },
+	{ "sanlock_lockspace = \"a:b\"\n",
+	  "t.conf:1: sanlock_lockspace: invalid name 'a:b' (up to 47 letters, digits, '_', '-' and '.')" },
+	{ "sanlock_lockspace = \"123456789012345678901234567890123456789012345678\"\n",
+	  "t.conf:1: sanlock_lockspace: invalid name '1234567890" },
+	{ "sanlock_lease_dir = \"leases\"\n",
+	  "t.conf:1: sanlock_lease_dir: 'leases' is not an absolute path" },
+	{ "sanlock_run_dir = \"run\"\n",
+	  "t.conf:1: sanlock_run_dir: 'run' is not an absolute path" },
+	{ "sanlock_io_timeout = 0\n",
+	  "t.conf:1: sanlock_io_timeout: expected an integer from 1 to 300" },
+	{ "on_lockfailure = \"ignore\"\n",
+	  "t.conf:1: on_lockfailure: unsupported value 'ignore' (expected poweroff or pause)" },
+#ifdef HAVE_SANLOCK
+	{ "\nlock_manager = \"sanlock\"\n",
+	  "t.conf:2: lock_manager: \"sanlock\" needs sanlock_host_id, this host's id in the lockspace (1 to 2000, unique per host)" },
+#else
+	{ "\nlock_manager = \"sanlock\"\nsanlock_host_id = 1\n",
+	  "t.conf:2: lock_manager: this vmkit was built without the sanlock driver: install libsanlock-dev and build it again" },
+#endif
 };
 
 static void
@@ -286,6 +338,7 @@ main(void)
 {
 	test_defaults();
 	test_networks();
+	test_sanlock();
 	test_good();
 	test_bad();
 	test_path_and_load();

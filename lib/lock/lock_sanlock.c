@@ -1,0 +1,824 @@
+/*
+ * The sanlock lease driver: disk paxos leases on shared storage through
+ * the sanlock daemon (libsanlock_client), with the mapping of
+ * lock_driver.h. See lock.h for what a caller sees.
+ *
+ * Names. sanlock names resources in 48 bytes; a lease is named by the
+ * first 40 hex digits of the SHA-256 of its resource (vm_lease_hash()),
+ * and its lease file in sanlock_lease_dir by all 64. A resource that
+ * means something on this host only ("inode:", "blockdev:") is hashed
+ * as "host:ID:RESOURCE", so that only this host ever contends for it.
+ * The metadata lock of RESOURCE is the lease of "meta:RESOURCE".
+ *
+ * Lease files. Each holds one lease area (sanlock_write_resource) and,
+ * at RESOURCE_AT, its resource in text for listings. A missing one is
+ * made under a name of this host and process, initialised, and linked
+ * into place: link() fails on a file another host linked first, so a
+ * lease file is never seen before it is initialised.
+ *
+ * Holders. This process holds each lease through a registered
+ * connection of its own; sanlock frees them when the process exits. A
+ * child cannot inherit them: vm_lease_handoff_*() lets them go here and
+ * takes them again in the child, at most SANLK_MAX_RESOURCES on each of
+ * its connections.
+ */
+#include "lock_driver.h"
+#include "clock.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sanlock.h>
+#include <sanlock_admin.h>
+#include <sanlock_resource.h>
+#include <sanlock_rv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NAME_DIGITS 40
+#define LOCKSPACE_FILE "lockspace"
+/* the name of host ID, written when it joins */
+#define HOST_FILE "host.%llu"
+/* Past the largest lease area sanlock aligns to (8 MiB, 4 KiB sectors). */
+#define RESOURCE_AT (8 << 20)
+/* How long an acquire that must not wait retries while a lease that its
+ * holder let go is still being released (-EAGAIN for a few ms). */
+#define RELEASING_MS 1000
+#define RETRY_MS 20
+
+struct sl {
+	struct sanlk_lockspace ls;
+	char *dir; /* sanlock_lease_dir */
+	int dirfd;
+	int io_timeout;
+};
+
+/* A resource with its one disk, as sanlock takes it. */
+struct res {
+	struct sanlk_resource r;
+	struct sanlk_disk d;
+	int sock;  /* the connection this process holds it on, or -1 */
+	pid_t pid; /* or the running process it was taken for, or 0 */
+	bool kept; /* by that process: not released for it here */
+};
+
+static struct sl *
+sl_of(struct vm_lockmgr *lm)
+{
+	return lm->priv;
+}
+
+/* errno or a sanlock code (sanlock_rv.h), for messages. */
+static const char *
+sl_strerror(int rv)
+{
+	static char buf[64];
+
+	if (rv > -200)
+		return strerror(-rv);
+	snprintf(buf, sizeof(buf), "sanlock error %d", rv);
+	return buf;
+}
+
+static int
+sl_fail(struct vm_error *err, int rv, const char *what, const char *name)
+{
+	return vm_error_set(err, VM_EXIT_SYSTEM, "%s '%s': %s", what, name, sl_strerror(rv));
+}
+
+/* The id (64 hex digits, the lease file) of RESOURCE on this host. */
+static void
+sl_id(const struct sl *sl, const char *resource, char id[65])
+{
+	char buf[PATH_MAX + 32];
+
+	if (vm_lease_local(resource)) {
+		snprintf(buf, sizeof(buf), "host:%llu:%s", (unsigned long long)sl->ls.host_id,
+			 resource);
+		resource = buf;
+	}
+	vm_lease_hash(resource, id);
+}
+
+static void
+sl_res(const struct sl *sl, const char *id, bool shared, struct res *x)
+{
+	memset(x, 0, sizeof(*x));
+	memcpy(x->r.lockspace_name, sl->ls.name, SANLK_NAME_LEN);
+	memcpy(x->r.name, id, NAME_DIGITS);
+	snprintf(x->d.path, sizeof(x->d.path), "%s/%s", sl->dir, id);
+	x->r.num_disks = 1;
+	if (shared)
+		x->r.flags |= SANLK_RES_SHARED;
+}
+
+/*
+ * Makes the file NAME of the lease directory unless it exists: under a
+ * name of this host and process, with TEXT at RESOURCE_AT (NULL: none),
+ * initialised through the daemon by INIT(PATH, ARG), then linked into
+ * place. link() fails on a file that another host linked first, so no
+ * host ever uses one half made.
+ */
+static int
+publish(struct sl *sl, const char *name, const char *text, int (*init)(const char *path, void *arg),
+	void *arg, struct vm_error *err)
+{
+	char tmp[128], path[SANLK_PATH_LEN];
+	struct stat st;
+	int fd, rv = 0;
+
+	if (fstatat(sl->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "refusing '%s/%s': not a regular file", sl->dir, name);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot stat '%s/%s'", sl->dir,
+				    name);
+	snprintf(tmp, sizeof(tmp), ".%s.%llu.%d", name, (unsigned long long)sl->ls.host_id,
+		 (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s", sl->dir, tmp);
+	fd = openat(sl->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", path);
+	if (text && pwrite(fd, text, strlen(text), RESOURCE_AT) < 0)
+		rv = -errno;
+	close(fd);
+	if (rv == 0)
+		rv = init(path, arg);
+	if (rv == 0 && linkat(sl->dirfd, tmp, sl->dirfd, name, 0) < 0 && errno != EEXIST)
+		rv = -errno;
+	unlinkat(sl->dirfd, tmp, 0);
+	return rv < 0 ? sl_fail(err, rv, "cannot make", path) : 0;
+}
+
+struct init_res {
+	struct sl *sl;
+	const char *id;
+};
+
+static int
+init_resource(const char *path, void *arg)
+{
+	struct init_res *in = arg;
+	struct res x;
+
+	sl_res(in->sl, in->id, false, &x);
+	snprintf(x.d.path, sizeof(x.d.path), "%s", path);
+	return sanlock_write_resource(&x.r, 0, 0, 0);
+}
+
+/* The lease file ID of RESOURCE, made when missing. */
+static int
+ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error *err)
+{
+	struct init_res in = { sl, id };
+
+	return publish(sl, id, resource, init_resource, &in, err);
+}
+
+static bool
+busy(int rv)
+{
+	return rv == -EEXIST || rv == -EAGAIN || rv == SANLK_ACQUIRE_IDLIVE ||
+	       rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
+	       rv == SANLK_ACQUIRE_SHRETRY;
+}
+
+static int
+not_joined(struct sl *sl, struct vm_error *err)
+{
+	return vm_error_set(err, VM_EXIT_SYSTEM,
+			    "this host (id %llu) has not joined sanlock lockspace '%s': run 'vm-lock join' first",
+			    (unsigned long long)sl->ls.host_id, sl->ls.name);
+}
+
+/*
+ * A connection of its own for each lease that this process holds: the
+ * daemon lets one connection hold SANLK_MAX_RESOURCES leases (and
+ * crashed, in 3.8.5, on an acquire of more at once), and closing it
+ * frees the lease alone. Not close-on-exec: vm-lock run's command keeps
+ * it, and the spawner closes it in QEMU's child.
+ */
+static int
+registered(struct vm_error *err)
+{
+	int sock = sanlock_register();
+
+	if (sock < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot register with the sanlock daemon: %s",
+				    sl_strerror(sock));
+	return sock;
+}
+
+/*
+ * Acquires the N resources V at once on SOCK (or, when -1, for the
+ * registered process PID), retrying
+ * while WAIT_MS lasts (-1: forever), and for RELEASING_MS while a lease
+ * is still being let go. 0, VM_LOCK_BUSY, or a negative sanlock code.
+ */
+static int
+acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
+{
+	long long start = vm_now_ms();
+	struct timespec pause = { 0, RETRY_MS * 1000000L };
+
+	for (;;) {
+		long long spent;
+		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
+
+		if (rv == 0 || !busy(rv))
+			return rv;
+		spent = vm_now_ms() - start;
+		if (wait_ms >= 0 && spent >= wait_ms && !(rv == -EAGAIN && spent < RELEASING_MS))
+			return VM_LOCK_BUSY;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* For this process on a connection of its own, or for the running PID. */
+static int
+take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, pid_t pid,
+     int wait_ms, struct res **out, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_resource *v[1];
+	struct res *x;
+	int sock = -1, rv;
+
+	if (ensure_file(sl, id, resource, err) < 0 || (!pid && (sock = registered(err)) < 0))
+		return -1;
+	x = malloc(sizeof(*x));
+	if (!x)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take a lease on '%s'",
+				    resource);
+	sl_res(sl, id, shared, x);
+	v[0] = &x->r;
+	rv = acquire_all(sock, pid, v, 1, wait_ms);
+	if (rv == 0) {
+		x->sock = sock;
+		x->pid = pid;
+		*out = x;
+		return 0;
+	}
+	if (sock >= 0)
+		close(sock);
+	free(x);
+	if (rv == VM_LOCK_BUSY)
+		return rv;
+	if (rv == -ENOSPC)
+		return not_joined(sl, err);
+	return sl_fail(err, rv, "cannot acquire the lease of", resource);
+}
+
+static int
+sl_acquire(struct vm_lockmgr *lm, struct vm_lease *lease, int wait_ms, struct vm_error *err)
+{
+	char id[65];
+	struct res *x = NULL;
+	int r;
+
+	sl_id(sl_of(lm), lease->resource, id);
+	r = take(lm, id, lease->resource, lease->mode == VM_LEASE_SHARED, lease->pid, wait_ms, &x,
+		 err);
+	lease->priv = x;
+	return r;
+}
+
+static void
+sl_release(struct vm_lease *lease)
+{
+	struct res *x = lease->priv;
+	struct sanlk_resource *v[1];
+
+	if (!x)
+		return;
+	v[0] = &x->r;
+	/* released first, as the daemon frees a closed connection's later */
+	if (x->sock >= 0) {
+		sanlock_release(x->sock, -1, 0, 1, v);
+		close(x->sock);
+	} else if (x->pid && !x->kept) {
+		sanlock_release(-1, x->pid, 0, 1, v);
+	}
+	free(x);
+	lease->priv = NULL;
+}
+
+static void
+sl_keep(struct vm_lease *lease)
+{
+	struct res *x = lease->priv;
+
+	if (x)
+		x->kept = true;
+}
+
+/*
+ * The running PID's lease on RESOURCE, released for it and taken for
+ * this process: 1 when PID does not hold it, or when another host took
+ * it in between.
+ */
+static int
+sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_resource *v[1];
+	cleanup_free struct res *x = malloc(sizeof(*x));
+	char id[65];
+	int rv;
+
+	if (!x)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
+				    lease->resource);
+	sl_id(sl, lease->resource, id);
+	sl_res(sl, id, lease->mode == VM_LEASE_SHARED, x);
+	v[0] = &x->r;
+	rv = sanlock_release(-1, pid, 0, 1, v);
+	if (rv == -ENOENT || rv == -ESRCH)
+		return 1;
+	if (rv < 0)
+		return sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
+	x->sock = registered(err);
+	if (x->sock < 0)
+		return -1;
+	rv = acquire_all(x->sock, 0, v, 1, 0);
+	if (rv != 0) {
+		close(x->sock);
+		return rv == VM_LOCK_BUSY
+			       ? 1
+			       : sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
+	}
+	x->pid = 0;
+	x->kept = false;
+	lease->priv = steal_ptr(x);
+	return 0;
+}
+
+static int
+sl_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
+		unsigned long long offset, struct vm_error *err)
+{
+	return vm_error_set(err, VM_EXIT_INVALID,
+			    "lease '%s': explicit <lease> elements are not supported with lock_manager = \"sanlock\"",
+			    path);
+}
+
+/* A connection of its own, so that closing it (the caller's unlock)
+ * lets go of this lease alone. */
+static int
+sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
+	     struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	cleanup_free char *meta = NULL;
+	struct sanlk_resource *v[1];
+	char id[65];
+	struct res x;
+	int sock, rv;
+
+	if (asprintf(&meta, "meta:%s", resource) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot lock '%s'", resource);
+	sl_id(sl, meta, id);
+	if (ensure_file(sl, id, meta, err) < 0)
+		return -1;
+	sock = sanlock_register();
+	if (sock < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot register with the sanlock daemon: %s",
+				    sl_strerror(sock));
+	sl_res(sl, id, false, &x);
+	v[0] = &x.r;
+	rv = acquire_all(sock, 0, v, 1, wait_ms);
+	if (rv != 0) {
+		close(sock);
+		if (rv == VM_LOCK_BUSY)
+			return rv;
+		return rv == -ENOSPC
+			       ? not_joined(sl, err)
+			       : sl_fail(err, rv, "cannot take the metadata lock of", resource);
+	}
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	*fd = sock;
+	return 0;
+}
+
+static int
+probe_id(struct sl *sl, const char *id, enum vm_lease_state *state, struct vm_error *err)
+{
+	struct sanlk_host *owners = NULL;
+	int n = 0, rv;
+	struct res x;
+
+	*state = VM_LEASE_FREE;
+	if (faccessat(sl->dirfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+						      "cannot check lease '%s/%s'", sl->dir, id);
+	sl_res(sl, id, false, &x);
+	rv = sanlock_read_resource_owners(&x.r, 0, &owners, &n);
+	free(owners);
+	if (rv < 0)
+		return sl_fail(err, rv, "cannot check lease", x.d.path);
+	if (n > 0)
+		*state = x.r.flags & SANLK_RES_SHARED ? VM_LEASE_HELD_SHARED
+						      : VM_LEASE_HELD_EXCLUSIVE;
+	return 0;
+}
+
+static int
+sl_probe(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
+	 struct vm_error *err)
+{
+	char id[65];
+
+	sl_id(sl_of(lm), resource, id);
+	return probe_id(sl_of(lm), id, state, err);
+}
+
+static bool
+is_lease_name(const char *name)
+{
+	return strspn(name, "0123456789abcdef") == 64 && name[64] == '\0';
+}
+
+static char *
+read_resource(int dirfd, const char *id)
+{
+	cleanup_close int fd = openat(dirfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[PATH_MAX + 32];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = pread(fd, buf, sizeof(buf) - 1, RESOURCE_AT);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static int
+sl_scan(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	int fd = openat(sl->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read '%s'", sl->dir);
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		cleanup_free char *resource = NULL;
+		enum vm_lease_state state;
+
+		if (!is_lease_name(de->d_name))
+			continue;
+		r = probe_id(sl, de->d_name, &state, err);
+		if (r < 0)
+			break;
+		resource = read_resource(sl->dirfd, de->d_name);
+		/* a lease of this host's only, or another host's, under its hash */
+		if (resource && strncmp(resource, "meta:", 5) == 0)
+			continue;
+		r = fn(de->d_name, resource, state, arg);
+	}
+	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+/* Opens the lease directory, creating it 0700 when missing. */
+static int
+open_dir(struct sl *sl, const char *dir, struct vm_error *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", dir);
+	sl->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sl->dirfd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "refusing sanlock_lease_dir '%s': not a directory (a symlink?)",
+					    dir);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open '%s'", dir);
+	}
+	if (vm_paths_check_dir(sl->dirfd, dir, 022, VM_EXIT_INVALID, err) < 0)
+		return vm_error_prefix(err, "sanlock_lease_dir");
+	return 0;
+}
+
+static int
+sl_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err)
+{
+	struct sl *sl = calloc(1, sizeof(*sl));
+
+	if (!sl)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lock manager");
+	sl->dirfd = -1;
+	lm->priv = sl;
+	/* read by libsanlock_client at its first call, once per process */
+	if (conf->sanlock_run_dir && setenv("SANLOCK_RUN_DIR", conf->sanlock_run_dir, 1) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open the lock manager");
+	snprintf(sl->ls.name, sizeof(sl->ls.name), "%s", conf->sanlock_lockspace);
+	sl->ls.host_id = conf->sanlock_host_id;
+	sl->io_timeout = conf->sanlock_io_timeout;
+	sl->dir = strdup(conf->sanlock_lease_dir);
+	lm->space = strdup(conf->sanlock_lease_dir);
+	if (!sl->dir || !lm->space)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lock manager");
+	if (open_dir(sl, sl->dir, err) < 0)
+		return -1;
+	snprintf(sl->ls.host_id_disk.path, sizeof(sl->ls.host_id_disk.path), "%s/%s", sl->dir,
+		 LOCKSPACE_FILE);
+	return 0;
+}
+
+static void
+sl_close(struct vm_lockmgr *lm)
+{
+	struct sl *sl = sl_of(lm);
+
+	if (!sl)
+		return;
+	if (sl->dirfd >= 0)
+		close(sl->dirfd);
+	free(sl->dir);
+	free(sl);
+	lm->priv = NULL;
+}
+
+/* Whether the daemon answers, so that -ENOENT of an inquiry means "not
+ * joined" rather than "no socket". */
+static int
+daemon_up(struct vm_error *err)
+{
+	uint32_t version, proto;
+	int rv = sanlock_version(0, &version, &proto);
+	const char *dir = getenv("SANLOCK_RUN_DIR");
+
+	if (rv < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot reach the sanlock daemon in '%s': %s",
+				    dir ? dir : "/run/sanlock", sl_strerror(rv));
+	return 0;
+}
+
+static int
+sl_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	int rv;
+
+	if (daemon_up(err) < 0)
+		return -1;
+	rv = sanlock_inq_lockspace(&sl->ls, 0);
+	if (rv < 0 && rv != -ENOENT)
+		return sl_fail(err, rv, "cannot inquire sanlock lockspace", sl->ls.name);
+	*joined = rv == 0;
+	return 0;
+}
+
+/* The lockspace, written with the io timeout: sanlock's join waits
+ * twice the timeout stored there. */
+static int
+init_lockspace(const char *path, void *arg)
+{
+	struct sl *sl = arg;
+	struct sanlk_lockspace ls = sl->ls;
+
+	snprintf(ls.host_id_disk.path, sizeof(ls.host_id_disk.path), "%s", path);
+	return sanlock_write_lockspace(&ls, 0, 0, sl->io_timeout);
+}
+
+/* HOST_FILE of this host: its name, for the conflicts others report. */
+static int
+write_host_name(struct sl *sl, struct vm_error *err)
+{
+	char name[HOST_NAME_MAX + 2], file[64], tmp[80];
+	int fd, n;
+
+	if (gethostname(name, sizeof(name) - 1) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot read the host name");
+	name[sizeof(name) - 2] = '\0';
+	n = strlen(name);
+	snprintf(file, sizeof(file), HOST_FILE, (unsigned long long)sl->ls.host_id);
+	snprintf(tmp, sizeof(tmp), ".%s.%d", file, (int)getpid());
+	fd = openat(sl->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, name, n) != n || close(fd) < 0 ||
+	    renameat(sl->dirfd, tmp, sl->dirfd, file) < 0) {
+		vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot write '%s/%s'", sl->dir, file);
+		unlinkat(sl->dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sl_join(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	int rv;
+
+	if (daemon_up(err) < 0 || publish(sl, LOCKSPACE_FILE, NULL, init_lockspace, sl, err) < 0)
+		return -1;
+	rv = sanlock_add_lockspace_timeout(&sl->ls, 0, sl->io_timeout);
+	if (rv < 0 && rv != -EEXIST)
+		return sl_fail(err, rv, "cannot join sanlock lockspace", sl->ls.name);
+	return write_host_name(sl, err);
+}
+
+static int
+sl_leave(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	int rv;
+
+	if (daemon_up(err) < 0)
+		return -1;
+	/* UNUSED: the daemon would otherwise kill every holder, QEMUs too */
+	rv = sanlock_rem_lockspace(&sl->ls, SANLK_REM_UNUSED);
+	if (rv == -EBUSY)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "cannot leave sanlock lockspace '%s': leases are held on this host (stop its domains first)",
+				    sl->ls.name);
+	if (rv < 0 && rv != -ENOENT)
+		return sl_fail(err, rv, "cannot leave sanlock lockspace", sl->ls.name);
+	return 0;
+}
+
+/* "host NAME (id ID)", or "host id ID" when it wrote no name. */
+static void
+host_name(struct sl *sl, uint64_t id, char *buf, size_t size)
+{
+	char file[64], name[HOST_NAME_MAX + 1];
+	cleanup_close int fd = -1;
+	ssize_t n = 0;
+
+	snprintf(file, sizeof(file), HOST_FILE, (unsigned long long)id);
+	fd = openat(sl->dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		n = read(fd, name, sizeof(name) - 1);
+	name[n > 0 ? n : 0] = '\0';
+	if (n > 0 && !name[strcspn(name, "\n'")])
+		snprintf(buf, size, "host %s (id %llu)", name, (unsigned long long)id);
+	else
+		snprintf(buf, size, "host id %llu", (unsigned long long)id);
+}
+
+/* The host that owns RESOURCE, when another host does. */
+static int
+sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_host *owners = NULL;
+	char id[65];
+	struct res x;
+	int n = 0;
+
+	sl_id(sl, resource, id);
+	sl_res(sl, id, false, &x);
+	if (sanlock_read_resource_owners(&x.r, 0, &owners, &n) < 0)
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		if (owners[i].host_id == sl->ls.host_id)
+			continue;
+		host_name(sl, owners[i].host_id, buf, size);
+		free(owners);
+		return 1;
+	}
+	free(owners);
+	return 0;
+}
+
+/* The child's part of a hand-off: the leases as one acquire for it. */
+struct sl_handoff {
+	struct sanlk_resource **v;
+	int n;
+};
+
+static int
+sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n, void **out,
+		 struct vm_error *err)
+{
+	struct sl_handoff *h = calloc(1, sizeof(*h));
+
+	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v)))) {
+		free(h);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
+	}
+	/* let go here, for the child to take at once */
+	for (size_t i = 0; i < n; i++) {
+		struct res *x = leases[i]->priv;
+
+		if (!x || x->sock < 0)
+			continue;
+		h->v[h->n++] = &x->r;
+		sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
+		close(x->sock);
+		x->sock = -1;
+	}
+	*out = h;
+	return 0;
+}
+
+static int
+sl_handoff_child(void *arg, char *msg, size_t size)
+{
+	struct sl_handoff *h = arg;
+
+	/* as many connections as SANLK_MAX_RESOURCES makes needed, all QEMU's */
+	for (int i = 0; i < h->n; i += SANLK_MAX_RESOURCES) {
+		int n = h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES;
+		int sock = sanlock_register(), rv;
+
+		if (sock < 0) {
+			snprintf(msg, size, "cannot register with the sanlock daemon: %s",
+				 sl_strerror(sock));
+			return -1;
+		}
+		rv = acquire_all(sock, 0, h->v + i, n, 0);
+		if (rv == VM_LOCK_BUSY) {
+			snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
+			return VM_LOCK_BUSY;
+		}
+		if (rv < 0) {
+			snprintf(msg, size, "cannot acquire the leases for qemu: %s",
+				 sl_strerror(rv));
+			return -1;
+		}
+		/* QEMU may not release, acquire or convert anything on it */
+		rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
+		if (rv < 0) {
+			snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
+				 sl_strerror(rv));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* After a failed hand-off: this process takes back what it can. */
+static int
+sl_handoff_retake(struct vm_lease *lease)
+{
+	struct res *x = lease->priv;
+	struct sanlk_resource *v[1];
+
+	if (!x)
+		return 0;
+	v[0] = &x->r;
+	x->sock = sanlock_register();
+	if (x->sock >= 0 && acquire_all(x->sock, 0, v, 1, 0) == 0)
+		return 0;
+	if (x->sock >= 0)
+		close(x->sock);
+	free(x);
+	lease->priv = NULL;
+	return -1;
+}
+
+static void
+sl_handoff_free(void *arg)
+{
+	struct sl_handoff *h = arg;
+
+	if (!h)
+		return;
+	free(h->v);
+	free(h);
+}
+
+const struct vm_lock_driver vm_lock_sanlock = {
+	.active = true,
+	.open = sl_open,
+	.close = sl_close,
+	.acquire = sl_acquire,
+	.acquire_byte = sl_acquire_byte,
+	.release = sl_release,
+	.keep = sl_keep,
+	.take_back = sl_take_back,
+	.meta_lock = sl_meta_lock,
+	.probe = sl_probe,
+	.scan = sl_scan,
+	.join = sl_join,
+	.leave = sl_leave,
+	.joined = sl_joined,
+	.holder = sl_holder,
+	.handoff_begin = sl_handoff_begin,
+	.handoff_child = sl_handoff_child,
+	.handoff_retake = sl_handoff_retake,
+	.handoff_free = sl_handoff_free,
+};
