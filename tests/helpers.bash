@@ -159,6 +159,19 @@ sys.exit(0 if select.select([fd], [], [], 10)[0] else 1)
 PY
 }
 
+# session_start XML: vm-start --paused XML in session mode, as nobody
+# with a run directory and an empty config of its own under TEST_DIR.
+session_start() {
+	: > "$TEST_DIR/session.conf"
+	install -d -o nobody -m 0700 "$TEST_DIR/session"
+	chmod 0644 "$1" "$TEST_DIR/session.conf"
+	# the build tree may be private to root (make check-sanitizers): nobody runs a copy
+	mkdir -p -m 0755 "$TEST_DIR/bin"
+	cp "$VMKIT_BUILDDIR/vm-start" "$TEST_DIR/bin/"
+	runuser -u nobody -- env VMKIT_RUNDIR="$TEST_DIR/session" \
+		VMKIT_CONF="$TEST_DIR/session.conf" "$TEST_DIR/bin/vm-start" --paused "$1"
+}
+
 # qmp NAME COMMAND [ARGS-JSON]: one QMP command; prints the "return" as
 # JSON, or fails with QEMU's error. Close before running vm commands:
 # the monitor takes one client at a time.

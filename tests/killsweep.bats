@@ -46,8 +46,12 @@ setup() {
 	# completes at once, so detach can be swept too.
 	XML=$(make_domain sweep "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
 		"$(disk_xml "$TEST_DIR/b.img" vdb "<readonly/>" raw)" \
-		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>")
+		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>" \
+		"<tpm model='tpm-crb'><backend type='emulator'/></tpm>")
 	sed -i "s/machine='pc'/machine='q35'/" "$XML"
+	# a TPM: swtpm and its state, which recovery must end and remove
+	UUID=$(cat /proc/sys/kernel/random/uuid)
+	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$XML"
 }
 
 teardown() {
@@ -56,6 +60,7 @@ teardown() {
 	[ -z "${PAUSED:-}" ] || kill -9 "$PAUSED" 2>/dev/null || true
 	common_teardown
 	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
+	rm -rf "/var/lib/vmkit/swtpm/$UUID"
 }
 
 # Every named step in the sources.
@@ -160,6 +165,8 @@ assert_recovered() {
 	for f in a.qcow2 b.img c.qcow2 e.iso f.iso; do
 		[ -z "$(xattrs_left "$TEST_DIR/$f")" ] || fail "$step: xattrs left on $f"
 	done
+	[ ! -e "/var/lib/vmkit/swtpm/$UUID" ] || fail "$step: TPM state left behind"
+	! pgrep -f "swtpm/$UUID" >/dev/null || fail "$step: swtpm left running"
 	run -0 "${IN_NS[@]}" vm-start "$XML"
 	run -0 vm-stop --force sweep
 	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "0:0" ] || fail "$step: owner after a fresh run"

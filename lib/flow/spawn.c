@@ -58,7 +58,7 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "cannot mark fds close-on-exec", errno);
 	for (size_t i = 0; i < sp->nkeep; i++)
 		if (fcntl(sp->keep[i], F_SETFD, 0) < 0)
-			child_fail(pipefd, "cannot keep an fd for qemu", errno);
+			child_fail(pipefd, "cannot keep an inherited fd", errno);
 	if (sp->prepare) {
 		char msg[256];
 		bool no = false;
@@ -66,7 +66,7 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		if (sp->prepare(sp->prepare_arg, &no, msg, sizeof(msg)) < 0)
 			child_report(pipefd, no, msg);
 	}
-	if (vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
+	if (sp->dirfd >= 0 && vm_rundir_write_pid_raw(sp->dirfd, getpid()) < 0)
 		child_fail(pipefd, "cannot write the pid file", errno);
 	/* Nothing of the caller's working directory or umask reaches QEMU. */
 	if (chdir("/") < 0)
@@ -93,7 +93,7 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "cannot run on the CPUs of <vcpu cpuset>", errno);
 	signal(SIGPIPE, SIG_DFL);
 	execve(sp->argv[0], sp->argv, sp->envp);
-	child_fail(pipefd, "cannot execute qemu", errno);
+	child_fail(pipefd, "cannot execute", errno);
 }
 
 int
@@ -112,7 +112,7 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 	wr = fds[1];
 	p = fork();
 	if (p < 0)
-		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork qemu");
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork '%s'", sp->argv[0]);
 	if (p == 0) {
 		close(rd);
 		child(sp, wr);

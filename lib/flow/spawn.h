@@ -1,13 +1,13 @@
 /*
- * Fork and exec QEMU without privileges. The child starts its own
- * session, writes its own pid file (so the pid is on disk even if the
- * parent dies right after fork), keeps only stdin (/dev/null), its log
- * on stdout/stderr and the fds in KEEP, clears every capability and the
- * bounding set with libcap-ng, changes to UID/GID, sets no_new_privs and
- * execs ARGV with ENVP as its whole environment, from cwd '/' with umask
- * 077. A failure in the child reaches the parent through a
- * CLOEXEC pipe as a clear message, VM_EXIT_SYSTEM unless PREPARE says
- * it is a plain "no".
+ * Fork and exec QEMU (or a helper of its, such as swtpm) without
+ * privileges. The child starts its own session, writes its own pid file
+ * (so the pid is on disk even if the parent dies right after fork),
+ * keeps only stdin (/dev/null), its log on stdout/stderr and the fds in
+ * KEEP, clears every capability and the bounding set with libcap-ng,
+ * changes to UID/GID, sets no_new_privs and execs ARGV with ENVP as its
+ * whole environment, from cwd '/' with umask 077. A failure in the
+ * child reaches the parent through a CLOEXEC pipe as a clear message,
+ * VM_EXIT_SYSTEM unless PREPARE says it is a plain "no".
  */
 #ifndef VM_SPAWN_H
 #define VM_SPAWN_H
@@ -20,7 +20,7 @@
 struct vm_spawn {
 	char *const *argv;
 	char *const *envp; /* the whole environment, never the caller's */
-	int dirfd;	   /* domain run dir: pid file */
+	int dirfd;	   /* domain run dir: pid file; -1: none (a helper) */
 	int log_fd;	   /* stdout and stderr */
 	const int *keep;   /* fds QEMU inherits (leases, liveness, monitor) */
 	size_t nkeep;

@@ -12,6 +12,7 @@
 #include "display.h"
 #include "rundir.h"
 #include "status.h"
+#include "swtpm.h"
 #include "taps.h"
 
 #include <errno.h>
@@ -61,6 +62,9 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
+	int tpm_lease;	 /* fd of "tpm:UUID"; -1 for none */
+	bool tpm_taken;	 /* the TPM's state is this start's to give back */
+	pid_t tpm_pid;	 /* swtpm, started before QEMU */
 	off_t log_start; /* where QEMU's own output begins in qemu.log */
 };
 
@@ -244,6 +248,14 @@ take_leases(struct start *s, struct vm_error *err)
 		return -1;
 	if (take_macs(s, err) < 0)
 		return -1;
+	if (s->dom->ntpms) {
+		if (vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err) < 0)
+			return -1;
+		s->tpm_lease = lease ? vm_lease_fd(lease) : -1;
+		if (lease && vm_leaseset_add(&s->held, lease, err) < 0)
+			return -1;
+		s->tpm_taken = true;
+	}
 	for (size_t i = 0; i < s->dom->nleases; i++) {
 		const struct vm_lease_def *d = &s->dom->leases[i];
 
@@ -335,6 +347,31 @@ open_displays(struct start *s, struct vm_error *err)
 		.st = &s->st,
 	};
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
+}
+
+/* swtpm for the domain's TPM, as QEMU's uid, before QEMU: recorded for vm-stop. */
+static int
+start_swtpm(struct start *s, struct vm_error *err)
+{
+	struct vm_swtpm_ctx c = {
+		.uuid = s->st.uuid,
+		.uid = s->ctx.label.uid,
+		.gid = s->ctx.label.gid,
+		.lease_fd = s->tpm_lease,
+	};
+	cleanup_close int log = -1;
+
+	if (!s->dom->ntpms)
+		return 0;
+	log = vm_rundir_log_open(s->dl, err);
+	c.log_fd = log;
+	if (log < 0 || vm_swtpm_start(&c, s->dom, &s->tpm_pid, err) < 0)
+		return -1;
+	s->st.tpm_pid = s->tpm_pid;
+	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
+		return -1;
+	vm_hook("start:swtpm");
+	return 0;
 }
 
 /* QEMU has its own copies once it runs: the kernel keeps each tap while QEMU's is open. */
@@ -498,6 +535,8 @@ spawn(struct start *s, struct vm_error *err)
 	keep_images(s, keep, &nkeep);
 	keep_taps(s, keep, &nkeep);
 	vm_display_keep(&s->displays, keep, &nkeep);
+	if (s->dom->ntpms)
+		keep[nkeep++] = s->dom->tpms[0].fd;
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -563,6 +602,14 @@ unwind(struct start *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 	}
+	if (s->tpm_pid > 0) {
+		kill(s->tpm_pid, SIGKILL);
+		waitpid(s->tpm_pid, NULL, 0);
+	}
+	/* the lease is ours (in held) until released below */
+	if (s->tpm_taken)
+		vm_swtpm_giveback(NULL, s->st.uuid, 0, s->st.tpm_persistent, true, 0, &ignored);
+	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
@@ -586,6 +633,9 @@ describe_machine(struct start *s, struct vm_error *err)
 	s->st.uid = s->change_id ? s->ctx.label.uid : geteuid();
 	s->st.gid = s->change_id ? s->ctx.label.gid : getegid();
 	s->st.own_uid = s->own_uid;
+	/* before its state is touched: vm-stop gives back what a killed start left */
+	s->st.tpm = s->dom->ntpms > 0;
+	s->st.tpm_persistent = s->st.tpm && s->dom->tpms[0].persistent;
 	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
 
@@ -629,12 +679,14 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
 	vm_hook("start:labelled");
-	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || spawn(s, err) < 0)
+	if (make_taps(s, err) < 0 || open_displays(s, err) < 0 || start_swtpm(s, err) < 0 ||
+	    spawn(s, err) < 0)
 		goto fail;
 	vm_hook("start:taps-passed");
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
 	close_taps(s);
+	vm_swtpm_close(s->dom);
 	s->st.pid = s->pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
@@ -693,6 +745,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.paths = paths,
 		.dom = dom,
 		.ctx = { .conf = conf, .warn = warn },
+		.tpm_lease = -1,
 	};
 	int r = -1;
 
@@ -705,6 +758,13 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
 	if (check_ifaces(&s, err) < 0 || check_joined(conf, s.ctx.lm, err) < 0)
 		goto out;
+	if (dom->ntpms && !s.change_id) {
+		vm_error_set(err, VM_EXIT_INVALID,
+			     "%s:%d: <tpm>: session mode has no TPM (its state lives in " VM_SWTPM_STATE_DIR
+			     ", root's); start the domain as root",
+			     dom->file, dom->tpms[0].line);
+		goto out;
+	}
 	if (s.own_uid && !vm_lockmgr_active(s.ctx.lm)) {
 		vm_error_set(err, VM_EXIT_INVALID,
 			     "user_range needs a lock manager: with lock_manager = \"nop\" nothing keeps two domains off one uid");
@@ -727,6 +787,7 @@ out:
 	close_images(&s);
 	close_taps(&s);
 	vm_display_close(&s.displays);
+	vm_swtpm_close(dom);
 	free(s.st.ifaces);
 	free(s.st.displays);
 	for (size_t i = 0; i < s.st.ndisks; i++)

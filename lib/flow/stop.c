@@ -9,6 +9,7 @@
 #include "disks.h"
 #include "rundir.h"
 #include "status.h"
+#include "swtpm.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 #define QMP_TIMEOUT_MS 5000
 #define QUIT_WAIT_MS 3000
 #define TERM_WAIT_MS 5000
+/* swtpm exits as soon as QEMU's end of its channel closes */
+#define SWTPM_WAIT_MS 5000
 
 static int
 qmp_send(struct vm_domlock *dl, const char *cmd, struct vm_error *err)
@@ -272,6 +275,9 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
+	if (st->tpm && vm_swtpm_giveback(ctx.lm, st->uuid, st->tpm_pid, st->tpm_persistent,
+					 opts->force, SWTPM_WAIT_MS, err) < 0)
+		goto out;
 	if (vm_rundir_remove_runtime(dl, err) < 0)
 		goto out;
 	vm_hook("stop:runtime-removed");

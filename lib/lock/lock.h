@@ -72,6 +72,8 @@
 /* ... and of each display's TCP port, this prefix and the decimal port:
  * a port is this host's, so its lease stays local (vm_lease_local()). */
 #define VM_LEASE_PORT_PREFIX "port:"
+/* ... and of the state of its TPM (swtpm), this prefix and the UUID. */
+#define VM_LEASE_TPM_PREFIX "tpm:"
 /* Resources that name a file by what it is on this host only: an
  * inode, or a block device's numbers (disk_identity.h makes them, and
  * spells the prefixes again, as the lock manager includes no host code). */

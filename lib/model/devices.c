@@ -13,7 +13,7 @@ static const struct vm_devices_class *const classes[] = {
 	&vm_video_class,      &vm_graphics_class, &vm_controller_class, &vm_channel_class,
 	&vm_disk_class,	      &vm_net_class,	  &vm_serial_class,	&vm_lease_def_class,
 	&vm_memballoon_class, &vm_rng_class,	  &vm_watchdog_class,	&vm_panic_class,
-	&vm_input_class,      &vm_sound_class,
+	&vm_input_class,      &vm_sound_class,	  &vm_tpm_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))

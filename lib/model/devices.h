@@ -36,6 +36,8 @@ struct vm_domain_ctx {
 	struct vm_rng *rng;	      /* the <rng> being read */
 	bool rng_backend;	      /* it has its <backend> */
 	bool channel_target;	      /* the <channel> being read has its <target> */
+	struct vm_tpm *tpm;	      /* the <tpm> being read */
+	bool tpm_backend;	      /* it has its <backend> */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 	unsigned nserials;
@@ -86,6 +88,7 @@ extern const struct vm_devices_class vm_rng_class;
 extern const struct vm_devices_class vm_watchdog_class;
 extern const struct vm_devices_class vm_panic_class;
 extern const struct vm_devices_class vm_channel_class;
+extern const struct vm_devices_class vm_tpm_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

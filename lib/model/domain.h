@@ -32,6 +32,7 @@
 #include "rng.h"
 #include "serial.h"
 #include "sound.h"
+#include "tpm.h"
 #include "video.h"
 #include "watchdog.h"
 
@@ -93,6 +94,8 @@ struct vm_domain {
 	struct vm_watchdog watchdog;
 	bool panic; /* <panic model='isa'> (panic.c) */
 	struct vm_channel channel;
+	struct vm_tpm *tpms; /* at most one */
+	size_t ntpms;
 	struct vm_seclabel seclabel;
 	struct vm_machine hw; /* clock, features, pm, lifecycle */
 	char *xml;	      /* the document re-serialized in UTF-8, with any generated

@@ -68,6 +68,12 @@ status_resources(const struct vm_status *st, struct resources *rs)
 		snprintf(uuid, sizeof(uuid), VM_LEASE_UUID_PREFIX "%s", st->uuid);
 		resources_add(rs, uuid);
 	}
+	if (st->tpm) {
+		char tpm[sizeof(VM_LEASE_TPM_PREFIX) + sizeof(st->uuid)];
+
+		snprintf(tpm, sizeof(tpm), VM_LEASE_TPM_PREFIX "%s", st->uuid);
+		resources_add(rs, tpm);
+	}
 	for (size_t i = 0; i < st->nifaces; i++) {
 		char mac[sizeof(VM_LEASE_MAC_PREFIX) + sizeof(st->ifaces[i].mac)];
 

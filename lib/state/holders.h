@@ -6,7 +6,7 @@
  *
  * A domain claims the leases its status file records (each disk file
  * with a lease, by path and by identity, "uuid:UUID", and "mac:MAC" of
- * each leased interface) with rank 2
+ * each leased interface, "tpm:UUID" of its TPM) with rank 2
  * while its QEMU is alive, rank 1 while it is not running and a command
  * is starting or stopping it, and not at all otherwise, whatever a
  * stale status file says.
@@ -23,8 +23,8 @@ void vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, s
  * Calls FN for each lease that the status file of domain NAME (under
  * LM's run directory) lists (its
  * disks with a lease in status order, each path followed by its
- * identity, then "uuid:UUID", then each "mac:MAC"), as vm_lockmgr_query_each() does; walks
- * nothing when NAME has no run state.
+ * identity, then "uuid:UUID", then "tpm:UUID", then each "mac:MAC"), as vm_lockmgr_query_each()
+ * does; walks nothing when NAME has no run state.
  */
 int vm_holders_query_domain(struct vm_lockmgr *lm, const char *name, vm_lease_info_fn *fn,
 			    void *arg, struct vm_error *err);

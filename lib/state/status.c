@@ -269,6 +269,14 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 			json_object_array_add(ifaces, iface_json(&st->ifaces[i]));
 		json_object_object_add(root, "interfaces", ifaces);
 	}
+	if (st->tpm) {
+		json_object *tpm = json_object_new_object();
+
+		json_object_object_add(tpm, "pid", json_object_new_int64(st->tpm_pid));
+		json_object_object_add(tpm, "persistent",
+				       json_object_new_boolean(st->tpm_persistent));
+		json_object_object_add(root, "tpm", tpm);
+	}
 	if (st->ndisplays) {
 		json_object *displays = json_object_new_array();
 
@@ -450,6 +458,23 @@ parse_ifaces(json_object *a, struct vm_status *st)
 	return 0;
 }
 
+/* Absent in a record of a domain without a TPM. */
+static int
+parse_tpm(json_object *o, struct vm_status *st)
+{
+	json_object *pid = member(o, "pid", json_type_int);
+
+	if (!o)
+		return 0;
+	/* 0: vm-start had not started swtpm yet */
+	if (!pid || json_object_get_int64(pid) < 0 || json_object_get_int64(pid) > INT32_MAX)
+		return -1;
+	st->tpm = true;
+	st->tpm_pid = json_object_get_int64(pid);
+	st->tpm_persistent = json_object_get_boolean(member(o, "persistent", json_type_boolean));
+	return 0;
+}
+
 /* Absent in a record of a domain without displays. */
 static int
 parse_displays(json_object *a, struct vm_status *st)
@@ -512,6 +537,8 @@ parse_root(json_object *root, struct vm_status *st)
 			return -1;
 	}
 	if (parse_ifaces(member(root, "interfaces", json_type_array), st) < 0)
+		return -1;
+	if (parse_tpm(member(root, "tpm", json_type_object), st) < 0)
 		return -1;
 	return parse_displays(member(root, "displays", json_type_array), st);
 }

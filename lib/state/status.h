@@ -112,6 +112,9 @@ struct vm_status {
 	size_t nifaces;
 	struct vm_status_display *displays;
 	size_t ndisplays;
+	bool tpm;	     /* the domain has a <tpm>: swtpm, "tpm:UUID" */
+	bool tpm_persistent; /* its state stays after the domain stops */
+	pid_t tpm_pid;	     /* swtpm's, which vm-start started; 0 before */
 };
 
 /* Appends a copy of D. */

@@ -944,6 +944,17 @@ static const struct bad {
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
 	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
+	{ "", "<tpm model='tpm-crb'><backend type='passthrough'/></tpm>",
+	  "t.xml:7: <backend>: type='passthrough' (the host's own TPM) is not supported: use type='emulator'" },
+	{ "", "<tpm><backend type='emulator' version='1.2'/></tpm>",
+	  "t.xml:7: <backend>: version='1.2' is not supported: swtpm emulates version='2.0'" },
+	{ "", "<tpm model='tpm-spapr'><backend type='emulator'/></tpm>",
+	  "t.xml:7: <tpm>: unsupported model 'tpm-spapr'" },
+	{ "", "<tpm/>", "t.xml:7: <tpm>: missing <backend type='emulator' version='2.0'/>" },
+	{ "", "<tpm><backend type='emulator'><encryption secret='x'/></backend></tpm>",
+	  "t.xml:7: <encryption>: unsupported element" },
+	{ "", "<tpm><backend type='emulator'/></tpm>\n<tpm><backend type='emulator'/></tpm>",
+	  "t.xml:8: <tpm>: a domain has one TPM (line 7 has the first)" },
 	{ "", "<sound model='sb16'/>", "t.xml:7: <sound>: unsupported model 'sb16'" },
 	{ "", "<sound model='ac97'><codec type='duplex'/></sound>",
 	  "t.xml:7: <codec>: model 'ac97' has no codecs (ich6 and ich9 have)" },
@@ -1568,6 +1579,26 @@ test_sounds(void)
 }
 
 static void
+test_tpm(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("",
+		      "<tpm model='tpm-crb'><backend type='emulator' version='2.0' persistent_state='yes'/></tpm>",
+		      &d, &err) == 0 &&
+		   d->ntpms == 1 && d->tpms[0].model == VM_TPM_CRB && d->tpms[0].persistent &&
+		   d->tpms[0].fd == -1 && d->tpms[0].line == 7,
+	   "tpm-crb with persistent state: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<tpm><backend type='emulator'/></tpm>", &d, &err) == 0 &&
+		   d->ntpms == 1 && d->tpms[0].model == VM_TPM_TIS && !d->tpms[0].persistent,
+	   "tpm-tis and transient state by default: %s", err.msg);
+	vm_domain_free(d);
+}
+
+static void
 test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
@@ -1845,6 +1876,7 @@ main(void)
 	test_displays();
 	test_inputs();
 	test_sounds();
+	test_tpm();
 	test_interface_rules();
 	test_vhost();
 	test_balloon_rng_watchdog_panic();

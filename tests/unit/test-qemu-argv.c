@@ -888,6 +888,32 @@ test_inputs(void)
 	vm_argv_free(&a);
 }
 
+/* The TPM: swtpm's control channel is an fd QEMU inherits. */
+static void
+test_tpm(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_tpm tpm = { .model = VM_TPM_CRB, .fd = 9 };
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.tpms = &tpm;
+	dom.ntpms = 1;
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=chrtpm0,fd=9") &&
+		   has(&a, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm0") &&
+		   has(&a, "-device", "tpm-crb,tpmdev=tpm0,id=tpmdev0"),
+	   "tpm-crb on an emulator backend over fd 9: %s", err.msg);
+	vm_argv_free(&a);
+	tpm.model = VM_TPM_TIS;
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "socket,id=chrtpm0,fd=<tpm0>") &&
+		   has(&a, "-device", "tpm-tis,tpmdev=tpm0,id=tpmdev0"),
+	   "tpm-tis, with a placeholder for --print-argv: %s", err.msg);
+	vm_argv_free(&a);
+}
+
 /* Sound devices and their audio backends as libvirt makes them. */
 static void
 test_sounds(void)
@@ -1569,6 +1595,7 @@ main(void)
 	test_sounds();
 	test_balloon_rng_watchdog_panic();
 	test_agent();
+	test_tpm();
 	test_join();
 	test_real_qemu();
 	test_machine();
