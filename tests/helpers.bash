@@ -321,3 +321,12 @@ secret_untouched() {
 	[ -z "$(xattrs_left "$TEST_DIR/secret/disk.qcow2")" ] || fail "secret has xattrs"
 	[ "$(sha256sum < "$TEST_DIR/secret/disk.qcow2")" = "$secret_sum" ]
 }
+
+# bridge_ns PREFIX: a network namespace of the test's own, named in NS,
+# with a bridge br0 up inside it; teardown removes it with `ip netns del`.
+bridge_ns() {
+	NS=$1-$$-$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	ip -n "$NS" link add br0 type bridge
+	ip -n "$NS" link set br0 up
+}

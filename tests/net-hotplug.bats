@@ -9,10 +9,7 @@ load helpers
 
 setup() {
 	common_setup
-	NS=vmkit-nhp-$$-$BATS_TEST_NUMBER
-	ip netns add "$NS"
-	ip -n "$NS" link add br0 type bridge
-	ip -n "$NS" link set br0 up
+	bridge_ns vmkit-nhp
 }
 
 teardown() {

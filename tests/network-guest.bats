@@ -15,11 +15,8 @@ setup_file() { guest_setup_file; }
 
 setup() {
 	common_setup
-	NS=vmkit-guestnet-$$-$BATS_TEST_NUMBER
-	ip netns add "$NS"
-	ip -n "$NS" link add br0 type bridge
+	bridge_ns vmkit-guestnet
 	ip -n "$NS" addr add "$NET.1/24" dev br0
-	ip -n "$NS" link set br0 up
 	ip -n "$NS" link set lo up
 }
 
