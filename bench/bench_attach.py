@@ -9,6 +9,11 @@ import os
 NAME = "hp"
 
 
+def sanlock_built(top):
+    with open(os.path.join(top, "config.h")) as f:
+        return "#define HAVE_SANLOCK 1" in f.read()
+
+
 def run(lab, n):
     import bench
     mine = lab.disk("hp-mine.qcow2")              # root's: vm-attach labels it
@@ -22,7 +27,9 @@ def run(lab, n):
     objs = [os.path.join(bench.TOP, f) for f in ("cmd/vm-attach/vm-attach.o",
                                                  "cmd/vm-attach/disk_xml_exec.o",
                                                  "lib/libvmkit.a")]
-    bench.sh("cc", "-o", shared, *objs, *bench.sh("pkg-config", "--libs", "json-c", "nettle").stdout.split())
+    # with the sanlock driver built in, its client library is shared in both
+    libs = ["json-c", "nettle"] + (["libsanlock_client"] if sanlock_built(bench.TOP) else [])
+    bench.sh("cc", "-o", shared, *objs, *bench.sh("pkg-config", "--libs", *libs).stdout.split())
     # The exact nodes vmkit builds for that disk as vdc, for the raw client.
     words = bench.split_argv(lab.run("vm-start", "--print-argv",
                                      lab.domain("hpargs", [lab.disk("x"), lab.disk("y"), theirs])).stdout)
