@@ -376,8 +376,8 @@ usage(void)
 {
 	printf("Usage:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  %s %s %s\n", program_invocation_short_name, commands[i].name,
-		       commands[i].synopsis);
+		printf("  %s %s%s%s\n", program_invocation_short_name, commands[i].name,
+		       *commands[i].synopsis ? " " : "", commands[i].synopsis);
 	printf("\nList leases, show whether a disk's or a domain's leases are held, run\n"
 	       "a command holding leases (like flock(1)), remove unused lease files, or\n"
 	       "join and leave the sanlock lockspace (lock_manager = \"sanlock\").\n\n"

@@ -38,9 +38,10 @@ usage(void)
 	       "user_range in vmkit.conf under a uid of the domain's own.\n\n"
 	       "An invalid DOMAIN gets every problem listed, one a line.\n\n"
 	       "Exit status: 0 started (or accepted), 1 already running, a disk or an\n"
-	       "interface's MAC address is in use or no uid of user_range is free,\n"
-	       "2 usage, 3 invalid domain XML, config, run directory or lockspace,\n"
-	       "4 system or QEMU failure.\n"
+	       "interface's MAC address is in use, a display's port is taken or no\n"
+	       "uid of user_range is free, 2 usage, 3 invalid domain XML, config,\n"
+	       "run directory or lockspace, 4 system or QEMU failure (also: this\n"
+	       "host has not joined the sanlock lockspace).\n"
 	       "With --all: 0 when every marked domain runs, else the highest\n"
 	       "status among the domains that failed.\n",
 	       program_invocation_short_name, program_invocation_short_name,
