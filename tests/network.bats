@@ -12,6 +12,10 @@ setup() {
 }
 
 teardown() {
+	# a session domain's QEMU, nobody's (helper_start)
+	for pid in "$TEST_DIR"/session/domains/*/pid; do
+		[ -e "$pid" ] && kill -9 "$(cat "$pid")" && wait_gone "$(cat "$pid")"
+	done
 	# the second host of the lockspace test
 	if [ -d "$TEST_DIR/hostb" ]; then
 		VMKIT_RUNDIR=$TEST_DIR/hostb vm-stop --all --force >/dev/null 2>&1 || true
@@ -189,9 +193,104 @@ assert_nothing_left() {
 	assert_output 1
 }
 
-@test "session mode refuses a bridge interface with exit 3 saying why" {
-	run -3 session_start "$(bridge_domain session)"
+@test "session mode refuses an ethernet interface with exit 3 saying why" {
+	run -3 session_start "$(make_domain session "<interface type='ethernet'/>")"
 	assert_output --partial "session mode cannot make or open a tap device"
+}
+
+@test "session mode refuses a bridge interface when bridge_helper is not configured, naming the key" {
+	run -3 session_start "$(bridge_domain session)"
+	assert_output --partial "<interface>: session mode makes taps with bridge_helper '/usr/lib/qemu/qemu-bridge-helper' (vmkit.conf), and "
+}
+
+# helper_setup MODE ALLOW: for helper_start, a copy of qemu-bridge-helper
+# of mode MODE owned by root as bridge_helper, and a bridge.conf that
+# allows bridge ALLOW.
+helper_setup() {
+	[ -x /usr/lib/qemu/qemu-bridge-helper ] || skip "no qemu-bridge-helper"
+	mkdir -p -m 0755 "$TEST_DIR/bin" "$TEST_DIR/etc/upper/qemu" "$TEST_DIR/etc/work"
+	install -m "$1" /usr/lib/qemu/qemu-bridge-helper "$TEST_DIR/bin/qemu-bridge-helper"
+	cp "$VMKIT_BUILDDIR/vm-start" "$VMKIT_BUILDDIR/vm-lock" "$TEST_DIR/bin/"
+	echo "allow $2" > "$TEST_DIR/etc/upper/qemu/bridge.conf"
+	printf 'bridge_helper = "%s"\n' "$TEST_DIR/bin/qemu-bridge-helper" > "$TEST_DIR/session.conf"
+	install -d -o nobody -m 0700 "$TEST_DIR/session"
+	chmod 0644 "$TEST_DIR/session.conf"
+}
+
+# as_nobody CMD...: CMD as nobody in session mode, in NS. The helper
+# reads only /etc/qemu/bridge.conf: `ip netns exec` gives the command a
+# mount namespace of its own, in which /etc is an overlay that adds it;
+# the host's /etc is never written.
+as_nobody() {
+	ip netns exec "$NS" sh -c 'mount -t overlay -o "lowerdir=/etc,upperdir=$0/upper,workdir=$0/work" overlay /etc && exec "$@"' \
+		"$TEST_DIR/etc" runuser -u nobody -- env VMKIT_RUNDIR="$TEST_DIR/session" \
+		VMKIT_CONF="$TEST_DIR/session.conf" PATH="$TEST_DIR/bin:$PATH" "$@"
+}
+
+helper_start() {
+	chmod 0644 "$1"
+	as_nobody vm-start --paused "$1"
+}
+
+@test "in session mode bridge_helper puts the tap on the bridge; QEMU has no capability, and after kill -9 no tap is left" {
+	helper_setup 4755 br0
+	xml=$(bridge_domain helped "<mac address='52:54:00:12:34:0b'/>")
+	run -0 helper_start "$xml"
+	VMKIT_RUNDIR=$TEST_DIR/session
+	tap=$(iface helped tap)
+	run -0 taps
+	assert_output "$tap"
+	run -0 ip -n "$NS" -d link show "$tap"
+	assert_output --partial "master br0"
+	assert_output --partial "persist off"
+	pid=$(qemu_pid helped)
+	[ "$(stat -c %U /proc/$pid)" = nobody ]
+	run -0 grep -E '^Cap(Eff|Prm):' /proc/$pid/status
+	assert_output $'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000'
+	# its one tap fd is the helper's, handed on as root's own are
+	run -0 sh -c "ls -l /proc/$pid/fd | grep -c /dev/net/tun"
+	assert_output 1
+	run -0 as_nobody vm-lock list
+	assert_output --partial "exclusive helped          mac:52:54:00:12:34:0b"
+	kill_qemu helped
+	run -0 taps
+	assert_output ""
+	run -0 as_nobody vm-lock list
+	refute_output --partial "exclusive helped"
+}
+
+@test "in session mode a bridge_helper that is not setuid is exit 3 naming the key and what to do, nothing left" {
+	helper_setup 0755 br0
+	xml=$(bridge_domain unset)
+	run -3 helper_start "$xml"
+	assert_output --partial "$xml:7: <interface>: session mode makes taps with bridge_helper '$TEST_DIR/bin/qemu-bridge-helper' (vmkit.conf), and it is not setuid root: as root, make it setuid (dpkg-statoverride"
+	VMKIT_RUNDIR=$TEST_DIR/session
+	run -0 taps
+	assert_output ""
+	[ ! -e "$VMKIT_RUNDIR/domains/unset/status.json" ]
+}
+
+@test "in session mode a bridge that bridge.conf does not allow is exit 3 with the helper's word, nothing left" {
+	helper_setup 4755 br1
+	xml=$(bridge_domain denied "<mac address='52:54:00:12:34:0c'/>")
+	run -3 helper_start "$xml"
+	assert_output --partial "$xml:7: <interface>: bridge_helper '$TEST_DIR/bin/qemu-bridge-helper' made no tap on bridge 'br0' (exit 1): access denied by acl file"
+	VMKIT_RUNDIR=$TEST_DIR/session
+	run -0 taps
+	assert_output ""
+	[ ! -e "$VMKIT_RUNDIR/domains/denied/status.json" ]
+	run -0 as_nobody vm-lock list
+	refute_output --partial "exclusive"
+}
+
+@test "in session mode <mtu>, <target dev> and queues are refused: the helper sets them" {
+	helper_setup 4755 br0
+	run -3 helper_start "$(bridge_domain mtu "<mtu size='1400'/>")"
+	assert_output --partial "<interface>: <mtu size='1400'>: in session mode bridge_helper makes the tap with its bridge's MTU"
+	run -3 helper_start "$(bridge_domain named "<target dev='mytap'/>")"
+	assert_output --partial "<interface>: <target dev='mytap'>: in session mode bridge_helper makes the tap and the kernel names it"
+	run -3 helper_start "$(bridge_domain queues "<driver queues='2'/>")"
+	assert_output --partial "<interface>: <driver queues='2'>: in session mode bridge_helper makes a tap of one queue"
 }
 
 @test "an existing tap (ethernet, managed='no') is opened by name and outlives QEMU" {

@@ -56,6 +56,7 @@ static const struct key keys[] = {
 	BOOL(clear_emulator_capabilities, .min = 1,
 	     .why = "must be 1: vmkit never runs QEMU with capabilities"),
 	STRING(emulator, .absolute = true),
+	STRING(bridge_helper, .absolute = true),
 	INT(metadata_lock_timeout, 0, 3600),
 	INT(shutdown_timeout, 1, 86400),
 	BOOL(seccomp_sandbox),
@@ -99,6 +100,7 @@ vm_conf_init(struct vm_conf *conf)
 		.metadata_lock_timeout = 10,
 		.shutdown_timeout = 60,
 		.seccomp_sandbox = true,
+		.bridge_helper = strdup(VM_CONF_BRIDGE_HELPER),
 		.sanlock_lockspace = strdup("__VMKIT__"),
 		.sanlock_lease_dir = strdup(VM_CONF_SANLOCK_LEASE_DIR),
 		.sanlock_io_timeout = 10,
@@ -114,6 +116,7 @@ vm_conf_free(struct vm_conf *conf)
 	free(conf->user);
 	free(conf->group);
 	free(conf->emulator);
+	free(conf->bridge_helper);
 	free(conf->sanlock_lockspace);
 	free(conf->sanlock_lease_dir);
 	free(conf->sanlock_run_dir);

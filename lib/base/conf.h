@@ -31,6 +31,7 @@ struct vm_id_range {
 	unsigned first, last;
 };
 
+#define VM_CONF_BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
 #define VM_CONF_SANLOCK_LEASE_DIR "/var/lib/vmkit/sanlock"
 /* The longest sanlock name (lockspace or resource): SANLK_NAME_LEN less
  * a NUL, spelt here as conf.c includes no sanlock header. */
@@ -51,6 +52,7 @@ struct vm_conf {
 	int metadata_lock_timeout;	  /* seconds, default 10, 0..3600 */
 	int shutdown_timeout;		  /* seconds, default 60, 1..86400 */
 	bool seccomp_sandbox;		  /* default true */
+	char *bridge_helper;		  /* session mode's taps; default VM_CONF_BRIDGE_HELPER */
 	/* lock_manager = "sanlock" (lock.h): this host in the lockspace */
 	int sanlock_host_id;	 /* 1..2000, required with sanlock; 0: unset */
 	char *sanlock_lockspace; /* default "__VMKIT__" */

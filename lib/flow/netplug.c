@@ -20,6 +20,7 @@ struct plug {
 	struct vm_tapdev tap;
 	struct vm_leaseset held;
 	char netdev[40];
+	bool session; /* the tap is bridge_helper's to make */
 	bool recorded, lease_passed, netdev_added, device_added;
 	unsigned fds_passed; /* tap fds (then vhost fds) QEMU has by name */
 };
@@ -133,7 +134,7 @@ attach_locked(struct vm_hotplug *op, const char *file, struct vm_iface *iface, s
 	p->recorded = true;
 	rec = &op->st->ifaces[op->st->nifaces - 1];
 	if (vm_status_write(op->dl->dirfd, op->st, err) < 0 ||
-	    vm_taps_make(op->conf, file, iface, &p->tap, err) < 0)
+	    vm_taps_make(op->conf, p->session, file, iface, &p->tap, err) < 0)
 		return -1;
 	snprintf(rec->tap, sizeof(rec->tap), "%s", p->tap.name);
 	if (vm_hotplug_hand_over(op, p->rec.id, &p->held, &p->lease_passed, err) < 0 ||
@@ -164,7 +165,7 @@ vm_netplug_attach(const struct vm_conf *conf, const struct vm_paths *paths, cons
 		  struct vm_error *err)
 {
 	struct vm_hotplug op = { .conf = conf, .opts = opts, .name = name };
-	struct plug p = { .held = { 0 } };
+	struct plug p = { .session = paths->session };
 	int r;
 
 	vm_tapdev_init(&p.tap);

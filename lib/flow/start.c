@@ -324,7 +324,7 @@ make_taps(struct start *s, struct vm_error *err)
 
 		if (!vm_net_has_tap(n))
 			continue;
-		if (vm_taps_make(s->conf, s->dom->file, n, &s->taps[i], err) < 0)
+		if (vm_taps_make(s->conf, !s->change_id, s->dom->file, n, &s->taps[i], err) < 0)
 			return -1;
 		snprintf(s->st.ifaces[rec++].tap, sizeof(s->st.ifaces[0].tap), "%s",
 			 s->taps[i].name);

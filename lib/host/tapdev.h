@@ -93,9 +93,9 @@ int vm_tapdev_open(struct vm_tapdev *tap, const char *name, unsigned int queues,
 
 /*
  * Opens /dev/vhost-net once a queue, into TAP->vhostfds: 1 when done,
- * 0 (and no fd) when the host has no /dev/vhost-net, -1 on any other
- * failure, with nothing left open. Whether vhost was required is the
- * caller's to judge.
+ * 0 (and no fd) when the host has no /dev/vhost-net or it is not open to
+ * this user, -1 on any other failure, with nothing left open. Whether
+ * vhost was required is the caller's to judge.
  */
 int vm_tapdev_open_vhost(struct vm_tapdev *tap, struct vm_error *err);
 

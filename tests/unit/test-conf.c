@@ -40,6 +40,8 @@ test_defaults(void)
 	   "booleans default to 1");
 	ok(c.metadata_lock_timeout == 10 && c.shutdown_timeout == 60,
 	   "timeouts default to 10 and 60");
+	ok(!strcmp(c.bridge_helper, "/usr/lib/qemu/qemu-bridge-helper"),
+	   "bridge_helper defaults to QEMU's");
 	vm_conf_free(&c);
 }
 
@@ -59,6 +61,7 @@ test_good(void)
 				   "remember_owner = 0\n"
 				   "clear_emulator_capabilities = 1\n"
 				   "emulator = \"/opt/qemu/bin/qemu-system-x86_64\"\n"
+				   "bridge_helper = \"/opt/qemu/libexec/qemu-bridge-helper\"\n"
 				   "metadata_lock_timeout = 0\n"
 				   "shutdown_timeout = 86400\n"
 				   "seccomp_sandbox = 0";
@@ -76,6 +79,8 @@ test_good(void)
 	ok(!strcmp(c.group, "kvm"), "CRLF line ends are accepted");
 	ok(c.user_range.first == 200000 && c.user_range.last == 265535, "user_range is read");
 	ok(!strcmp(c.emulator, "/opt/qemu/bin/qemu-system-x86_64"), "emulator is set");
+	ok(!strcmp(c.bridge_helper, "/opt/qemu/libexec/qemu-bridge-helper"),
+	   "bridge_helper is set");
 	ok(c.metadata_lock_timeout == 0 && c.shutdown_timeout == 86400,
 	   "integer limits are accepted");
 	vm_conf_free(&c);
