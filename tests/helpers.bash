@@ -330,3 +330,13 @@ bridge_ns() {
 	ip -n "$NS" link add br0 type bridge
 	ip -n "$NS" link set br0 up
 }
+
+# The tap devices in bridge_ns's namespace, one name a line.
+taps() {
+	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
+}
+
+# mac_lease MAC: the state of its lease as another process lists it ("free" when not held).
+mac_lease() {
+	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'
+}

@@ -212,6 +212,43 @@ assert_recovered() {
 	echo "# vm-start with a tap: $n steps swept" >&3
 }
 
+# A q35 domain hp running in a network namespace of its own with br0, for
+# the NIC hotplug cases (its root ports take a hotplugged NIC).
+hp_setup() {
+	bridge_ns vmkit-sweep
+	IN_NS=(ip netns exec "$NS")
+	HP=$(make_domain hp)
+	sed -i "s/machine='pc'/machine='q35'/" "$HP"
+	run -0 "${IN_NS[@]}" vm-start "$HP"
+}
+
+@test "vm-attach --interface killed once QEMU holds the MAC lease: --detach-interface frees it and the record" {
+	hp_setup
+	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0d
+	run -0 vm-status --json hp
+	assert_output --partial '"mac":"52:54:00:12:35:0d"'
+	run -0 mac_lease 52:54:00:12:35:0d
+	assert_output exclusive
+	# the tap died with vm-attach, before QEMU had it
+	run -0 taps
+	assert_output ""
+	run -0 "${IN_NS[@]}" vm-attach hp --detach-interface 52:54:00:12:35:0d
+	run -0 mac_lease 52:54:00:12:35:0d
+	assert_output free
+	run -0 vm-status --json hp
+	refute_output --partial "interfaces"
+}
+
+@test "vm-attach --interface killed once QEMU holds the MAC lease: vm-stop frees it" {
+	hp_setup
+	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0e
+	run -0 vm-stop --force hp
+	run -0 mac_lease 52:54:00:12:35:0e
+	assert_output free
+	run -0 taps
+	assert_output ""
+}
+
 @test "vm-stop killed at any step is recovered by vm-stop" {
 	local n=0 step
 	for step in $(all_steps); do

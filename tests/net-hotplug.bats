@@ -29,11 +29,6 @@ hp_domain() {
 	in_ns vm-start "$xml"
 }
 
-# The tap devices in the namespace, one name a line.
-taps() {
-	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
-}
-
 # nic NAME MAC FIELD: FIELD of the interface with MAC in domain NAME's status.json.
 nic() {
 	python3 -c '
@@ -58,11 +53,6 @@ tun_fds() {
 	pid=$(qemu_pid "$1")
 	# opened under ip netns exec, whose mount namespace shows it as /net/tun
 	find "/proc/$pid/fd" -lname '*/net/tun' | wc -l
-}
-
-# mac_lease MAC: the state of its lease as another process lists it ("free" when not held).
-mac_lease() {
-	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'
 }
 
 @test "--interface bridge:br0 puts a tap on the bridge, QEMU sees the NIC, status lists it" {
@@ -318,49 +308,4 @@ XML
 	run -0 qmp mq human-monitor-command '{"command-line": "info network"}'
 	assert_output --partial 'hostnet0: index=0,type=tap,fd='
 	assert_output --partial 'hostnet0: index=1,type=tap,fd='
-}
-
-# kill_attach_at STEP ARGS...: runs vm-attach ARGS in the namespace until
-# it stops at the named step STEP (a build with --enable-test-hooks), then
-# SIGKILLs it and waits until it is gone.
-kill_attach_at() {
-	local step=$1 pid i
-	shift
-	grep -q '^#define VM_TEST_HOOKS 1' "$VMKIT_BUILDDIR/config.h" ||
-		skip "the build has no test hooks (configure --enable-test-hooks)"
-	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" \
-		ip netns exec "$NS" vm-attach "$@" >/dev/null 2>&1 3>&- &
-	for i in $(seq 200); do
-		[ -s "$TEST_DIR/stopped" ] && [ "$(awk '{ print $3 }' "/proc/$(cat "$TEST_DIR/stopped")/stat")" = T ] && break
-		sleep 0.05
-	done
-	pid=$(cat "$TEST_DIR/stopped")
-	kill -9 "$pid"
-	wait_gone "$pid"
-}
-
-@test "vm-attach killed once QEMU holds the MAC lease: --detach-interface frees it and the record" {
-	run -0 hp_domain hp
-	kill_attach_at attach:lease-passed hp --interface bridge:br0 --mac 52:54:00:12:35:0d
-	[ "$(nic hp 52:54:00:12:35:0d device)" = net-52540012350d ]
-	run -0 mac_lease 52:54:00:12:35:0d
-	assert_output exclusive
-	# the tap died with vm-attach, before QEMU had it
-	run -0 taps
-	assert_output ""
-	run -0 in_ns vm-attach hp --detach-interface 52:54:00:12:35:0d
-	run -0 mac_lease 52:54:00:12:35:0d
-	assert_output free
-	run -0 vm-status --json hp
-	refute_output --partial "interfaces"
-}
-
-@test "vm-attach killed once QEMU holds the MAC lease: vm-stop frees it" {
-	run -0 hp_domain hp
-	kill_attach_at attach:lease-passed hp --interface bridge:br0 --mac 52:54:00:12:35:0e
-	run -0 vm-stop --force hp
-	run -0 mac_lease 52:54:00:12:35:0e
-	assert_output free
-	run -0 taps
-	assert_output ""
 }

@@ -25,11 +25,6 @@ teardown() {
 	ip netns del "$NS" 2>/dev/null || true
 }
 
-# The tap devices in the namespace, one name a line.
-taps() {
-	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
-}
-
 # tap_of NAME: the tap of domain NAME's first interface, from vm-status.
 tap_of() {
 	vm-status --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["interfaces"][0]["tap"])'

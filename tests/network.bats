@@ -33,11 +33,6 @@ start_in_ns() {
 	ip netns exec "$NS" vm-start "$@"
 }
 
-# The tap devices in the namespace, one name a line.
-taps() {
-	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
-}
-
 # iface NAME FIELD: FIELD of the first interface of domain NAME's status.json.
 iface() {
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["interfaces"][0][sys.argv[2]])' \
