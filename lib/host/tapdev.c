@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <net/if_arp.h>
@@ -201,7 +202,8 @@ configure(int sock, const struct vm_tapdev *tap, const struct vm_tapdev_config *
 					    tap->name);
 		}
 	}
-	if (mtu) {
+	/* a new tap has Ethernet's MTU: setting it again would be a wasted ioctl */
+	if (mtu && mtu != ETH_DATA_LEN) {
 		ifr.ifr_mtu = mtu;
 		if (ifreq_ioctl(sock, SIOCSIFMTU, &ifr, tap->name) < 0)
 			return vm_error_sys(err, bad_value(errno), errno,
