@@ -336,6 +336,14 @@ taps() {
 	ip -n "$NS" -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//'
 }
 
+# tun_fds NAME: how many fds on /dev/net/tun the QEMU of domain NAME holds.
+tun_fds() {
+	local pid
+	pid=$(qemu_pid "$1")
+	# opened under ip netns exec, whose mount namespace shows it as /net/tun
+	find "/proc/$pid/fd" -lname '*/net/tun' | wc -l
+}
+
 # mac_lease MAC: the state of its lease as another process lists it ("free" when not held).
 mac_lease() {
 	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'

@@ -205,7 +205,7 @@ helper_setup() {
 	[ -x /usr/lib/qemu/qemu-bridge-helper ] || skip "no qemu-bridge-helper"
 	mkdir -p -m 0755 "$TEST_DIR/bin" "$TEST_DIR/etc/upper/qemu" "$TEST_DIR/etc/work"
 	install -m "$1" /usr/lib/qemu/qemu-bridge-helper "$TEST_DIR/bin/qemu-bridge-helper"
-	cp "$VMKIT_BUILDDIR/vm-start" "$VMKIT_BUILDDIR/vm-lock" "$TEST_DIR/bin/"
+	cp "$VMKIT_BUILDDIR"/vm-{start,lock,attach,attach-xml} "$TEST_DIR/bin/"
 	echo "allow $2" > "$TEST_DIR/etc/upper/qemu/bridge.conf"
 	printf 'bridge_helper = "%s"\n' "$TEST_DIR/bin/qemu-bridge-helper" > "$TEST_DIR/session.conf"
 	install -d -o nobody -m 0700 "$TEST_DIR/session"
@@ -219,7 +219,8 @@ helper_setup() {
 as_nobody() {
 	ip netns exec "$NS" sh -c 'mount -t overlay -o "lowerdir=/etc,upperdir=$0/upper,workdir=$0/work" overlay /etc && exec "$@"' \
 		"$TEST_DIR/etc" runuser -u nobody -- env VMKIT_RUNDIR="$TEST_DIR/session" \
-		VMKIT_CONF="$TEST_DIR/session.conf" PATH="$TEST_DIR/bin:$PATH" "$@"
+		VMKIT_CONF="$TEST_DIR/session.conf" VMKIT_LIBEXECDIR="$TEST_DIR/bin" \
+		PATH="$TEST_DIR/bin:$PATH" "$@"
 }
 
 helper_start() {
@@ -227,9 +228,11 @@ helper_start() {
 	as_nobody vm-start --paused "$1"
 }
 
-@test "in session mode bridge_helper puts the tap on the bridge; QEMU has no capability, and after kill -9 no tap is left" {
+@test "in session mode bridge_helper puts vm-start's and vm-attach's taps on the bridge; QEMU has no capability, and after kill -9 no tap is left" {
 	helper_setup 4755 br0
 	xml=$(bridge_domain helped "<mac address='52:54:00:12:34:0b'/>")
+	# ACPI for pci.0's hotplug
+	sed -i 's|<devices>|<features><acpi/></features>\n  <devices>|' "$xml"
 	run -0 helper_start "$xml"
 	VMKIT_RUNDIR=$TEST_DIR/session
 	tap=$(iface helped tap)
@@ -243,10 +246,18 @@ helper_start() {
 	run -0 grep -E '^Cap(Eff|Prm):' /proc/$pid/status
 	assert_output $'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000'
 	# its one tap fd is the helper's, handed on as root's own are
-	run -0 sh -c "ls -l /proc/$pid/fd | grep -c /dev/net/tun"
+	run -0 tun_fds helped
 	assert_output 1
 	run -0 as_nobody vm-lock list
 	assert_output --partial "exclusive helped          mac:52:54:00:12:34:0b"
+	# vm-attach hands a tap of the helper's to QEMU alike
+	run -0 as_nobody vm-attach helped --interface bridge:br0 --mac 52:54:00:12:34:0d
+	run -0 sh -c "ip -n $NS -o link show master br0 type tun | wc -l"
+	assert_output 2
+	run -0 tun_fds helped
+	assert_output 2
+	run -0 as_nobody vm-lock list
+	assert_output --partial "exclusive helped          mac:52:54:00:12:34:0d"
 	kill_qemu helped
 	run -0 taps
 	assert_output ""
