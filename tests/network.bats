@@ -290,12 +290,11 @@ helper_start() {
 }
 
 @test "in session mode <mtu>, <target dev> and queues are refused: the helper sets them" {
-	helper_setup 4755 br0
-	run -3 helper_start "$(bridge_domain mtu "<mtu size='1400'/>")"
+	run -3 session_start "$(bridge_domain mtu "<mtu size='1400'/>")"
 	assert_output --partial "<interface>: <mtu size='1400'>: in session mode bridge_helper makes the tap with its bridge's MTU"
-	run -3 helper_start "$(bridge_domain named "<target dev='mytap'/>")"
+	run -3 session_start "$(bridge_domain named "<target dev='mytap'/>")"
 	assert_output --partial "<interface>: <target dev='mytap'>: in session mode bridge_helper makes the tap and the kernel names it"
-	run -3 helper_start "$(bridge_domain queues "<driver queues='2'/>")"
+	run -3 session_start "$(bridge_domain queues "<driver queues='2'/>")"
 	assert_output --partial "<interface>: <driver queues='2'>: in session mode bridge_helper makes a tap of one queue"
 }
 
