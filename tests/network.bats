@@ -12,9 +12,10 @@ setup() {
 }
 
 teardown() {
-	# a session domain's QEMU, nobody's (helper_start)
+	# a session domain's QEMU, nobody's (helper_start), if still that process
 	for pid in "$TEST_DIR"/session/domains/*/pid; do
-		[ -e "$pid" ] && kill -9 "$(cat "$pid")" && wait_gone "$(cat "$pid")"
+		[ -e "$pid" ] && [ "$(stat -c %U "/proc/$(cat "$pid")" 2>/dev/null)" = nobody ] &&
+			kill -9 "$(cat "$pid")" && wait_gone "$(cat "$pid")"
 	done
 	# the second host of the lockspace test
 	if [ -d "$TEST_DIR/hostb" ]; then
@@ -205,7 +206,7 @@ helper_setup() {
 	[ -x /usr/lib/qemu/qemu-bridge-helper ] || skip "no qemu-bridge-helper"
 	mkdir -p -m 0755 "$TEST_DIR/bin" "$TEST_DIR/etc/upper/qemu" "$TEST_DIR/etc/work"
 	install -m "$1" /usr/lib/qemu/qemu-bridge-helper "$TEST_DIR/bin/qemu-bridge-helper"
-	cp "$VMKIT_BUILDDIR"/vm-{start,lock,attach,attach-xml} "$TEST_DIR/bin/"
+	cp "$VMKIT_BUILDDIR"/vm-{start,stop,lock,attach,attach-xml} "$TEST_DIR/bin/"
 	echo "allow $2" > "$TEST_DIR/etc/upper/qemu/bridge.conf"
 	printf 'bridge_helper = "%s"\n' "$TEST_DIR/bin/qemu-bridge-helper" > "$TEST_DIR/session.conf"
 	install -d -o nobody -m 0700 "$TEST_DIR/session"
@@ -263,6 +264,7 @@ helper_start() {
 	assert_output ""
 	run -0 as_nobody vm-lock list
 	refute_output --partial "exclusive helped"
+	run -0 as_nobody vm-stop --force helped
 }
 
 @test "in session mode a bridge_helper that is not setuid is exit 3 naming the key and what to do, nothing left" {
