@@ -107,11 +107,14 @@ vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *mode = vm_xmlcheck_attr(n, "mode");
 	const char *migratable = vm_xmlcheck_attr(n, "migratable");
 
-	if (vm_devices_streq(mode, "host-model"))
+	if (vm_devices_streq(mode, "host-model") ||
+	    vm_devices_streq(vm_xmlcheck_attr(n, "match"), "minimum"))
 		return vm_xmlcheck_error(x, n,
-					 "mode 'host-model' is libvirt's reckoning from its CPU map: "
+					 "%s is libvirt's reckoning from its CPU map: "
 					 "use host-passthrough, or the custom model that virsh "
-					 "dumpxml of the running domain shows");
+					 "dumpxml of the running domain shows",
+					 vm_devices_streq(mode, "host-model") ? "mode 'host-model'"
+									      : "match 'minimum'");
 	if (migratable && !vm_devices_streq(mode, "host-passthrough"))
 		return vm_xmlcheck_error(x, n,
 					 "attribute 'migratable' is only for mode "
@@ -153,15 +156,18 @@ cpu_feature_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 
 	if (!name_ok(name, sizeof(m->cpu_features[0].name)))
 		return vm_xmlcheck_error(x, n, "invalid feature name '%s'", name);
-	/* libvirt gives QEMU nothing for an optional feature: the model decides */
-	if (!strcmp(policy, "optional"))
-		return 0;
+	/*
+	 * libvirt 9.0 turns an optional feature on where the host (or TCG)
+	 * has it and off elsewhere; QEMU's ",NAME=on" does the same, as it
+	 * drops a feature the accelerator lacks with a warning.
+	 */
 	if (m->ncpu_features == VM_MACHINE_CPU_FEATURES)
 		return vm_xmlcheck_error(x, n, "more than %d CPU features",
 					 VM_MACHINE_CPU_FEATURES);
 	strcpy(m->cpu_features[m->ncpu_features].name, name);
-	m->cpu_features[m->ncpu_features++].on =
-		!strcmp(policy, "require") || !strcmp(policy, "force");
+	m->cpu_features[m->ncpu_features++].on = !strcmp(policy, "require") ||
+						 !strcmp(policy, "force") ||
+						 !strcmp(policy, "optional");
 	return 0;
 }
 
@@ -216,7 +222,7 @@ static const struct vm_xmlcheck_attr topology_attrs[] = {
 
 const struct vm_xmlcheck_attr vm_machine_cpu_attrs[] = {
 	{ "mode", "custom|host-model|host-passthrough", VM_XMLCHECK_OPTIONAL },
-	{ "match", "exact", VM_XMLCHECK_OPTIONAL },
+	{ "match", "exact|strict|minimum", VM_XMLCHECK_OPTIONAL },
 	{ "check", "none|partial|full", VM_XMLCHECK_OPTIONAL },
 	{ "migratable", "on|off", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
@@ -296,8 +302,16 @@ timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < 4; i++) {
 		bool takes = (bool[]){ t->present, t->tickpolicy, t->track, t->frequency }[i];
 
-		if (!takes && vm_xmlcheck_attr(n, attrs[i]))
+		if (takes || !vm_xmlcheck_attr(n, attrs[i]))
+			continue;
+		/* libvirt 9.0 takes present for any timer, and gives QEMU nothing for these */
+		if (i > 0)
 			return vm_xmlcheck_error(x, n, "timer '%s' takes no %s", name, attrs[i]);
+		if (switch_of(n, "present") == VM_SWITCH_OFF)
+			return vm_xmlcheck_error(x, n,
+						 "timer '%s' cannot be taken away: QEMU's PC machines "
+						 "always have it (libvirt leaves it too)",
+						 name);
 	}
 	/* libvirt's merge, and the timer tracking the host's boot, have no QEMU counterpart */
 	if (vm_devices_streq(policy, "merge") ||
@@ -469,18 +483,21 @@ spinlocks_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 vendor_id_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 	const char *value = vm_xmlcheck_attr(n, "value");
+	bool ok = value && *value && strlen(value) <= 12;
 
 	if (switch_of(n, "state") != VM_SWITCH_ON) {
 		if (value)
 			return vm_xmlcheck_error(x, n, "attribute 'value' needs state 'on'");
 		return 0;
 	}
-	if (!value || !*value || strlen(value) > 12 || value[strspn(value, ok)])
+	/* libvirt's rule; a comma would end QEMU's property */
+	for (const char *p = value; ok && *p; p++)
+		ok = *p >= ' ' && *p <= '~' && *p != ',';
+	if (!ok)
 		return vm_xmlcheck_error(x, n,
-					 "invalid value '%s' (expected 1 to 12 letters, digits or '_.+-')",
+					 "invalid value '%s' (expected 1 to 12 printable characters, "
+					 "no comma)",
 					 value ? value : "");
 	strcpy(machine_of(x)->hv_vendor_id, value);
 	return 0;
@@ -693,7 +710,7 @@ cpu_props(const struct vm_machine *m, struct vm_argv_opt *o)
 		if (i == VM_HV_STIMER && (m->hv_on & (1u << i)) && m->hv_stimer_direct)
 			vm_argv_opt_add(o, ",hv-stimer-direct=on");
 		if (i == VM_HV_RESET && m->hv_vendor_id[0])
-			/* -cpu reads no ",,": the parser let no comma in */
+			/* -cpu reads no ",,": vendor_id_begin let no comma in */
 			vm_argv_opt_add(o, ",hv-vendor-id=%s", m->hv_vendor_id);
 	}
 	if (m->kvm_hidden)
@@ -760,12 +777,9 @@ vm_machine_smp(const struct vm_domain *dom, char *buf, size_t size)
 	/* libvirt's default: each vcpu a socket (QEMU 7.2's would be cores) */
 	if (!m->sockets)
 		snprintf(buf + len, size - len, ",sockets=%u,cores=1,threads=1", n);
-	else if (m->dies != 1)
+	else
 		snprintf(buf + len, size - len, ",sockets=%u,dies=%u,cores=%u,threads=%u",
 			 m->sockets, m->dies, m->cores, m->threads);
-	else
-		snprintf(buf + len, size - len, ",sockets=%u,cores=%u,threads=%u", m->sockets,
-			 m->cores, m->threads);
 }
 
 int

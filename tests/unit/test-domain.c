@@ -614,7 +614,11 @@ static const struct bad {
 	{ "<clock offset='utc'><timer name='platform'/></clock>", "",
 	  "t.xml:5: <timer>: unsupported name 'platform' (expected rtc, pit, hpet, kvmclock, hypervclock or tsc)" },
 	{ "<clock offset='utc'><timer name='rtc' present='no'/></clock>", "",
-	  "t.xml:5: <timer>: timer 'rtc' takes no present" },
+	  "t.xml:5: <timer>: timer 'rtc' cannot be taken away: QEMU's PC machines always have it" },
+	{ "<clock offset='utc'><timer name='tsc' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'tsc' cannot be taken away" },
+	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
 	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
 	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
@@ -632,7 +636,13 @@ static const struct bad {
 	{ "<features><hyperv><spinlocks state='on' retries='4094'/></hyperv></features>", "",
 	  "t.xml:5: <spinlocks>: invalid retries '4094' (expected an integer from 4095" },
 	{ "<features><hyperv><vendor_id state='on' value='0123456789abc'/></hyperv></features>", "",
-	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 letters" },
+	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 printable "
+	  "characters, no comma)" },
+	{ "<features><hyperv><vendor_id state='on' value='a,b'/></hyperv></features>", "",
+	  "t.xml:5: <vendor_id>: invalid value 'a,b' (expected 1 to 12 printable" },
+	{ "<cpu match='minimum'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <cpu>: match 'minimum' is libvirt's reckoning from its CPU map: use "
+	  "host-passthrough, or the custom model that virsh dumpxml of the running domain shows" },
 	{ "<features><hyperv><tlbflush state='on'><direct state='on'/></tlbflush></hyperv></features>",
 	  "", "t.xml:5: <direct>: unsupported element" },
 	{ "<features><kvm><poll-control state='on'/></kvm></features>", "",
@@ -1686,11 +1696,24 @@ test_machine(void)
 		      "<feature policy='disable' name='hle'/><feature policy='forbid' name='rtm'/>"
 		      "</cpu>",
 		      "", &d, &err) == 0 &&
-		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 3 &&
+		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 4 &&
 		   !strcmp(d->hw.cpu_features[0].name, "ssbd") && d->hw.cpu_features[0].on &&
-		   !strcmp(d->hw.cpu_features[2].name, "rtm") && !d->hw.cpu_features[2].on &&
+		   !strcmp(d->hw.cpu_features[1].name, "x") && d->hw.cpu_features[1].on &&
+		   !strcmp(d->hw.cpu_features[3].name, "rtm") && !d->hw.cpu_features[3].on &&
 		   d->hw.sockets == 1 && d->hw.dies == 1 && d->hw.cores == 2 && d->hw.threads == 2,
-	   "a custom CPU: model, features (an optional one gives nothing), topology: %s", err.msg);
+	   "a custom CPU: model, features (an optional one on, as libvirt where the host has it), "
+	   "topology: %s",
+	   err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<cpu match='strict'><model>qemu64</model></cpu>\n"
+		      "<clock offset='utc'><timer name='pit' present='yes'/>"
+		      "<timer name='tsc' present='yes'/></clock>\n"
+		      "<features><hyperv><vendor_id state='on' value='KVM Hv'/></hyperv></features>",
+		      "", &d, &err) == 0 &&
+		   !strcmp(d->hw.hv_vendor_id, "KVM Hv") && d->hw.pit == VM_PIT_DELAY,
+	   "match 'strict', present 'yes' of any timer and a vendor_id with a space, as libvirt "
+	   "takes them: %s",
+	   err.msg);
 	vm_domain_free(d);
 	ok(parse_with("<vcpu cpuset='0-3,^2,6,1023'>2</vcpu>", "", &d, &err) == 0 && d->hw.pinned &&
 		   d->hw.cpuset[0] == (1u << 0 | 1u << 1 | 1u << 3 | 1u << 6) &&
