@@ -61,6 +61,22 @@ vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
 	[ ! -e "$VMKIT_RUNDIR" ]
 }
 
+@test "vm-start --check lists an interface's unmapped libvirt network with the file's other problems" {
+	xml=$(make_domain net "<interface type='network'><source network='default'/></interface>" \
+		"<interface type='network'><source network='lan'/></interface>" "<hostdev mode='subsystem'/>")
+	sed -i -e "s|<vcpu>|<vcpu mode='x'>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
+vm-start: $xml:7: <interface>: network 'default' is not mapped to a host bridge: vmkit has no libvirtd to own networks; set network.default = \"BRIDGE\" in $VMKIT_CONF
+vm-start: $xml:8: <interface>: network 'lan' is not mapped to a host bridge: vmkit has no libvirtd to own networks; set network.lan = \"BRIDGE\" in $VMKIT_CONF
+vm-start: $xml:9: <hostdev>: unsupported element"
+	printf 'network.lan = "br-lan"\n' >> "$VMKIT_CONF"
+	run -3 vm-start --print-argv "$xml"
+	assert_equal "${#lines[@]}" 3
+	refute_output --partial "network 'lan'"
+	[ ! -e "$VMKIT_RUNDIR" ]
+}
+
 @test "a <backingStore> chain is checked against the images' own, and refused naming both when they differ" {
 	local top="$TEST_DIR/top.qcow2" base="$TEST_DIR/base.qcow2" other="$TEST_DIR/other.qcow2"
 	make_disk "$base"

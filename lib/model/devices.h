@@ -24,6 +24,7 @@ struct vm_tapdev;
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
+	const struct vm_conf *conf;   /* vm_domain_load's, or NULL */
 	struct vm_disk *disk;	      /* the <disk> being read */
 	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
 	struct vm_iface *iface;	      /* the <interface> being read */

@@ -540,11 +540,11 @@ keep_text(struct vm_xmlcheck *x, xmlDocPtr doc, struct vm_domain *dom)
 	return 0;
 }
 
-int
-vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
-		struct vm_error *err)
+static int
+parse(const char *buf, size_t len, const char *name, const struct vm_conf *conf,
+      struct vm_domain **domp, struct vm_error *err)
 {
-	struct vm_domain_ctx c = { 0 };
+	struct vm_domain_ctx c = { .conf = conf };
 	struct vm_xmlcheck x = { name, err, &c };
 	struct vm_domain *dom;
 	xmlNodePtr node;
@@ -581,7 +581,15 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 }
 
 int
-vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
+vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
+		struct vm_error *err)
+{
+	return parse(buf, len, name, NULL, domp, err);
+}
+
+int
+vm_domain_load(const char *path, const struct vm_conf *conf, struct vm_domain **dom,
+	       struct vm_error *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -589,7 +597,7 @@ vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
 	*dom = NULL;
 	if (vm_paths_read_user(path, "domain ", DOMAIN_MAX_SIZE, &buf, &len, err) < 0)
 		return -1;
-	return vm_domain_parse(buf, len, path, dom, err);
+	return parse(buf, len, path, conf, dom, err);
 }
 
 void

@@ -94,7 +94,8 @@ test_fixtures(void)
 
 		snprintf(path, sizeof(path), "%s/%s", fixtures, name);
 		if (starts(name, "good-")) {
-			ok(vm_domain_load(path, &dom, &err) == 0, "%s parses: %s", name, err.msg);
+			ok(vm_domain_load(path, NULL, &dom, &err) == 0, "%s parses: %s", name,
+			   err.msg);
 		} else if (starts(name, "bad-")) {
 			text = slurp(path);
 			expect = text ? strstr(text, "<!-- expect: ") : NULL;
@@ -108,8 +109,8 @@ test_fixtures(void)
 			snprintf(want, sizeof(want), "%s:%s%.*s", path,
 				 expect[0] >= '0' && expect[0] <= '9' ? "" : " ",
 				 (int)(end - expect), expect);
-			ok(vm_domain_load(path, &dom, &err) == -1 && err.code == VM_EXIT_INVALID &&
-				   starts(err.msg, want) && !dom,
+			ok(vm_domain_load(path, NULL, &dom, &err) == -1 &&
+				   err.code == VM_EXIT_INVALID && starts(err.msg, want) && !dom,
 			   "%s is rejected: %s", name, err.msg);
 		}
 		vm_domain_free(dom);
@@ -126,7 +127,7 @@ test_full(void)
 	struct vm_domain *d = NULL;
 
 	snprintf(path, sizeof(path), "%s/good-full.xml", fixtures);
-	if (vm_domain_load(path, &d, &err) < 0) {
+	if (vm_domain_load(path, NULL, &d, &err) < 0) {
 		ok(0, "good-full.xml: %s", err.msg);
 		return;
 	}
@@ -181,7 +182,7 @@ test_kernel(void)
 	struct vm_domain *d = NULL;
 
 	snprintf(path, sizeof(path), "%s/good-kernel.xml", fixtures);
-	if (vm_domain_load(path, &d, &err) < 0) {
+	if (vm_domain_load(path, NULL, &d, &err) < 0) {
 		ok(0, "good-kernel.xml: %s", err.msg);
 		return;
 	}
@@ -1847,14 +1848,14 @@ test_load_errors(void)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
 
-	ok(vm_domain_load("no-such.xml", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	ok(vm_domain_load("no-such.xml", NULL, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot open domain 'no-such.xml': No such file or directory"),
 	   "a missing file: %s", err.msg);
-	ok(vm_domain_load(".", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	ok(vm_domain_load(".", NULL, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot read domain '.': not a regular file"),
 	   "a directory: %s", err.msg);
 	vm_error_clear(&err);
-	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", &d, &err) == -1 &&
+	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", NULL, &d, &err) == -1 &&
 		   err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot read domain 'fifo.xml': not a regular file"),
 	   "a fifo is refused without waiting for a writer: %s", err.msg);
