@@ -160,6 +160,30 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	run -0 vm-stop --force pin
 }
 
+@test "<cputune> pins each vcpu thread and QEMU's other threads before the guest runs, with <currentMemory> the balloon's target" {
+	local pid t want vcpus=0
+	xml=$(make_domain tune "<memballoon model='virtio'/>")
+	sed -i -e "s|<vcpu>1</vcpu>|<vcpu placement='static' cpuset='0-1'>2</vcpu><currentMemory unit='MiB'>48</currentMemory>|" \
+		-e "s|</os>|</os><cputune><vcpupin vcpu='0' cpuset='1'/><emulatorpin cpuset='0'/></cputune>|" "$xml"
+	run -0 vm-start --paused "$xml"
+	pid=$(qemu_pid tune)
+	for t in /proc/"$pid"/task/*; do
+		case $(cat "$t/comm") in
+		"CPU 0/"*) want=1 vcpus=$((vcpus + 1)) ;;	# its <vcpupin>
+		"CPU 1/"*) want=0-1 vcpus=$((vcpus + 1)) ;;	# no pin: <vcpu cpuset>, not <emulatorpin>
+		*) want=0 ;;		# the emulator's
+		esac
+		[ "$(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status")" = "$want" ]
+	done
+	[ "$vcpus" = 2 ]
+	run -0 qmp tune query-balloon
+	assert_output --partial '"actual": 67108864'
+	run -0 vm-stop --force tune
+	sed -i -e "s|<memballoon model='virtio'/>||" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:4: <currentMemory>: below <memory> needs a <memballoon model='virtio'> to hold the guest there; add one, or make it <memory>"
+}
+
 @test "vm-start --check and --print-argv exclude each other" {
 	run -2 vm-start --check --print-argv x.xml
 	assert_output --partial "exclude each other"

@@ -161,8 +161,9 @@ vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0 ||
 	    (current && vm_xmlcheck_ull(x, n, "current", current, 1, 255, &cur) < 0))
 		return -1;
-	if (cpuset && vm_machine_cpuset(x, n, cpuset) < 0)
+	if (cpuset && vm_machine_cpuset(x, n, cpuset, dom_of(x)->hw.cpuset) < 0)
 		return -1;
+	dom_of(x)->hw.pinned = cpuset != NULL;
 	if (current && cur > v)
 		return vm_xmlcheck_error(x, n, "current '%llu' is more than the %llu vcpus", cur,
 					 v);
@@ -420,12 +421,10 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "missing <memory>");
 	if (!c->os_node)
 		return vm_xmlcheck_error(x, n, "missing <os>");
-	if (c->current_node && c->current_kib != dom->memory_kib)
-		return vm_xmlcheck_error(x, c->current_node,
-					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
+	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0 || vm_memory_end(x, n) < 0 ||
+	    vm_cputune_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -494,6 +493,12 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
+	{ "memoryBacking", .children = vm_memory_backing_children },
+	{ "numatune", .content = VM_XMLCHECK_ANY,
+	  .reject = "vmkit places no guest memory on host NUMA nodes: remove it, and run "
+		    "vm-start under numactl --membind=NODES, whose policy QEMU inherits" },
+	{ "iothreads", .content = VM_XMLCHECK_TEXT, .begin = vm_cputune_iothreads_begin },
+	{ "cputune", .children = vm_cputune_children },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
@@ -613,6 +618,7 @@ vm_domain_free(struct vm_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->emulator);
+	free(dom->hw.vcpupins);
 	vm_devices_clear(dom);
 	free(dom->xml);
 	free(dom);

@@ -46,13 +46,12 @@ cpu_number(const char *p, unsigned *cpu)
 }
 
 int
-vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
+vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *set)
 {
-	struct vm_machine *m = machine_of(x);
 	const char *p = s;
 	bool any = false;
 
-	memset(m->cpuset, 0, sizeof(m->cpuset));
+	memset(set, 0, VM_MACHINE_CPUSET_WORDS * sizeof(*set));
 	/* items in order, as libvirt reads them: N, N-M, or ^N to take one out */
 	for (;;) {
 		bool out = *p == '^';
@@ -65,15 +64,14 @@ vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
 			break;
 		for (unsigned c = first; c <= last; c++)
 			if (out)
-				m->cpuset[c / 64] &= ~(1ULL << (c % 64));
+				set[c / 64] &= ~(1ULL << (c % 64));
 			else
-				m->cpuset[c / 64] |= 1ULL << (c % 64);
+				set[c / 64] |= 1ULL << (c % 64);
 		if (*p == '\0') {
-			for (size_t i = 0; i < VM_MACHINE_CPUS / 64; i++)
-				any |= m->cpuset[i] != 0;
+			for (size_t i = 0; i < VM_MACHINE_CPUSET_WORDS; i++)
+				any |= set[i] != 0;
 			if (!any)
 				return vm_xmlcheck_error(x, n, "cpuset '%s' leaves no CPU", s);
-			m->pinned = true;
 			return 0;
 		}
 		if (*p++ != ',')
@@ -234,6 +232,9 @@ const struct vm_xmlcheck_elem vm_machine_cpu_children[] = {
 	{ "vendor", .content = VM_XMLCHECK_TEXT },
 	{ "feature", .attrs = cpu_feature_attrs, .multi = true, .begin = cpu_feature_begin },
 	{ "topology", .attrs = topology_attrs, .begin = topology_begin },
+	{ "numa", .content = VM_XMLCHECK_ANY,
+	  .reject = "vmkit gives the guest no NUMA cells: remove <numa>, and the guest sees "
+		    "its memory and vcpus as one node" },
 	{ NULL }
 };
 
@@ -683,6 +684,38 @@ vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 				m->ioapic == VM_IOAPIC_QEMU ? "split" : "on");
 	if (m->hpet)
 		vm_argv_opt_add(o, ",hpet=%s", on_off(m->hpet));
+	if (m->nosharepages)
+		vm_argv_opt_add(o, ",mem-merge=off");
+	if (m->mem_memfd || m->mem_shared || m->hugepage_kib)
+		vm_argv_opt_add(o, ",memory-backend=pc.ram");
+}
+
+/* The guest's RAM as memory.c's header says, and the iothreads. */
+static int
+memory_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error *err)
+{
+	const struct vm_machine *m = &dom->hw;
+	struct vm_argv_opt o = { 0 };
+
+	if (m->mem_memfd || m->mem_shared || m->hugepage_kib) {
+		vm_argv_opt_add(&o, "memory-backend-memfd,id=pc.ram");
+		if (m->mem_shared)
+			vm_argv_opt_add(&o, ",share=on");
+		if (m->hugepage_kib)
+			vm_argv_opt_add(&o, ",hugetlb=on,hugetlbsize=%llu,prealloc=on",
+					m->hugepage_kib * 1024);
+		/* the RAM block keeps the name it has without a backend */
+		vm_argv_opt_add(&o, ",x-use-canonical-path-for-ramblock-id=off,size=%lluk",
+				dom->memory_kib);
+		if (vm_argv_opt_push(a, "-object", &o, err) < 0)
+			return -1;
+	}
+	for (unsigned i = 1; i <= m->iothreads; i++) {
+		vm_argv_opt_add(&o, "iothread,id=iothread%u", i);
+		if (vm_argv_opt_push(a, "-object", &o, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The CPU properties of DOM, in libvirt's order, each starting with ','. */
@@ -792,6 +825,8 @@ vm_machine_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error 
 	const char *pm = vm_domain_is_q35(dom) ? "ICH9-LPC" : "PIIX4_PM";
 	struct vm_argv_opt o = { 0 };
 
+	if (memory_argv(dom, a, err) < 0)
+		return -1;
 	if (m->offset) {
 		rtc_base(m, &o);
 		if (m->rtc_track)

@@ -618,6 +618,36 @@ static const struct bad {
 	  "t.xml:5: <timer>: timer 'rtc' cannot be taken away: QEMU's PC machines always have it" },
 	{ "<clock offset='utc'><timer name='tsc' present='no'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'tsc' cannot be taken away" },
+	{ "<memoryBacking><source type='file'/></memoryBacking>", "",
+	  "t.xml:5: <source>: type 'file': vmkit keeps no memory files; use type 'memfd'" },
+	{ "<memoryBacking><locked/></memoryBacking>", "",
+	  "t.xml:5: <locked>: unsupported element: QEMU runs without CAP_IPC_LOCK" },
+	{ "<memoryBacking><hugepages><page size='2048' nodeset='0'/></hugepages></memoryBacking>",
+	  "", "t.xml:5: <page>: unsupported attribute 'nodeset'" },
+	{ "<memoryBacking><hugepages><page size='2048'/><page size='1' unit='G'/></hugepages>"
+	  "</memoryBacking>",
+	  "", "t.xml:5: <page>: a second <page>: vmkit backs the guest with one page size" },
+	{ "<memoryBacking><hugepages><page size='3'/></hugepages></memoryBacking>", "",
+	  "t.xml:5: <hugepages>: this host has no pages of 3 KiB (/sys/kernel/mm/hugepages lists" },
+	{ "<currentMemory>1025</currentMemory>", "",
+	  "t.xml:5: <currentMemory>: 1025 KiB is more than <memory>" },
+	{ "<cputune><vcpupin vcpu='1' cpuset='0'/></cputune>", "",
+	  "t.xml:1: <domain>: <vcpupin> of vcpu 1: the domain has 1 vcpus" },
+	{ "<cputune><vcpupin vcpu='0' cpuset='0'/><vcpupin vcpu='0' cpuset='1'/></cputune>", "",
+	  "t.xml:5: <vcpupin>: vcpu 0 is pinned twice" },
+	{ "<cputune><emulatorpin cpuset='1-0'/></cputune>", "",
+	  "t.xml:5: <emulatorpin>: invalid cpuset '1-0'" },
+	{ "<cputune><shares>2048</shares></cputune>", "",
+	  "t.xml:5: <shares>: unsupported element: a cgroup limit of libvirt's; vmkit makes no "
+	  "cgroups: run vm-start under systemd-run" },
+	{ "<cputune><iothreadpin iothread='1' cpuset='0'/></cputune>", "",
+	  "t.xml:5: <iothreadpin>: unsupported element" },
+	{ "<iothreads>65</iothreads>", "", "t.xml:5: <iothreads>: invalid iothreads '65'" },
+	{ "<numatune><memory mode='strict' nodeset='0'/></numatune>", "",
+	  "t.xml:5: <numatune>: unsupported element: vmkit places no guest memory on host NUMA "
+	  "nodes: remove it, and run vm-start under numactl --membind=NODES" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'/></numa></cpu>", "",
+	  "t.xml:5: <numa>: unsupported element: vmkit gives the guest no NUMA cells" },
 	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
 	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
@@ -1704,6 +1734,23 @@ test_machine(void)
 		   d->hw.sockets == 1 && d->hw.dies == 1 && d->hw.cores == 2 && d->hw.threads == 2,
 	   "a custom CPU: model, features (an optional one on, as libvirt where the host has it), "
 	   "topology: %s",
+	   err.msg);
+	vm_domain_free(d);
+	ok(parse_text("<domain type='qemu'><name>t</name><memory>2048</memory>\n"
+		      "<os><type>hvm</type></os><vcpu cpuset='1'>2</vcpu>\n"
+		      "<currentMemory>1025</currentMemory>\n"
+		      "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+		      "<nosharepages/></memoryBacking>\n"
+		      "<iothreads>2</iothreads><cputune><vcpupin vcpu='1' cpuset='0,2'/>"
+		      "<emulatorpin cpuset='3'/></cputune>\n"
+		      "<devices><memballoon model='virtio'/></devices></domain>",
+		      &d, &err) == 0 &&
+		   d->hw.balloon_kib == 1025 && d->hw.mem_memfd && d->hw.mem_shared &&
+		   d->hw.nosharepages && !d->hw.hugepage_kib && d->hw.iothreads == 2 &&
+		   d->hw.nvcpupins == 1 && d->hw.vcpupins[0].vcpu == 1 &&
+		   d->hw.vcpupins[0].cpus[0] == 5 && d->hw.emulator_pinned &&
+		   d->hw.emulatorpin[0] == 8 && d->hw.pinned && d->hw.cpuset[0] == 2,
+	   "memfd, shared, nosharepages, iothreads, vcpupin, emulatorpin and a balloon target: %s",
 	   err.msg);
 	vm_domain_free(d);
 	ok(parse_with("<cpu match='strict'><model>qemu64</model></cpu>\n"

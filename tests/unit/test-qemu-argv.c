@@ -1542,6 +1542,31 @@ test_machine(void)
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-cpu", "qemu32,kvmclock=on"), "i686: qemu32 carries the properties");
 	vm_argv_free(&a);
+	/* libvirt 9.0's, checked with virsh domxml-to-native */
+	dom_init(&dom);
+	dom.hw.mem_memfd = true;
+	dom.hw.mem_shared = true;
+	dom.hw.nosharepages = true;
+	dom.hw.iothreads = 2;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "pc,accel=tcg,mem-merge=off,memory-backend=pc.ram,acpi=on") &&
+		   has(&a, "-object",
+		       "memory-backend-memfd,id=pc.ram,share=on,"
+		       "x-use-canonical-path-for-ramblock-id=off,size=131072k") &&
+		   has(&a, "-object", "iothread,id=iothread1") &&
+		   has(&a, "-object", "iothread,id=iothread2") && count(&a, "-object", "") == 3,
+	   "memory: a shared memfd named pc.ram, as -m; nosharepages; two iothreads");
+	vm_argv_free(&a);
+	dom.hw.mem_shared = false;
+	dom.hw.nosharepages = false;
+	dom.hw.iothreads = 0;
+	dom.hw.hugepage_kib = 2048;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-object",
+	       "memory-backend-memfd,id=pc.ram,hugetlb=on,hugetlbsize=2097152,prealloc=on,"
+	       "x-use-canonical-path-for-ramblock-id=off,size=131072k"),
+	   "memory: hugepages of 2 MiB, preallocated");
+	vm_argv_free(&a);
 }
 
 /*
@@ -1575,7 +1600,12 @@ test_machine_real(void)
 	dom.hw.dies = 2;
 	dom.hw.cores = 1;
 	dom.hw.threads = 2;
-	run_qemu("q35 with every machine property and a custom CPU", &dom, NULL, 0, NULL);
+	dom.hw.mem_memfd = true;
+	dom.hw.mem_shared = true;
+	dom.hw.nosharepages = true;
+	dom.hw.iothreads = 1;
+	run_qemu("q35 with every machine property, a custom CPU, a shared memfd and an iothread",
+		 &dom, NULL, 0, NULL);
 }
 
 int
