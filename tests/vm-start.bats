@@ -118,6 +118,18 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	done
 }
 
+@test "vm-start --print-argv gives the CPU, clock, features and pm of a domain as libvirt 9.0 gives them" {
+	local dir="$VMKIT_SRCDIR/tests/fixtures/libvirt" line n=0
+	run -0 vm-start --print-argv "$dir/machine.xml"
+	while IFS= read -r line; do
+		assert_output --partial "'${line%% *}' '${line#* }'"
+		n=$((n + 1))
+	done < "$dir/machine.argv"
+	[ "$n" = 6 ]
+	assert_output --partial "'-machine' 'pc-q35-7.2,accel=tcg,vmport=off,smm=on,kernel_irqchip=split,hpet=off,acpi=on'"
+	assert_output --partial "'-device' 'vmcoreinfo'"
+}
+
 @test "virt-install's XML of a Linux guest starts under TCG once what is refused is left out and its paths changed" {
 	local dir="$VMKIT_SRCDIR/tests/fixtures/libvirt" xml="$TEST_DIR/debian12.xml" pid argv
 	# the trimmed file only leaves lines out
