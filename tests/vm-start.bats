@@ -173,7 +173,7 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	run -0 vm-stop --force pin
 }
 
-@test "<cputune> pins each vcpu thread and QEMU's other threads before the guest runs, with <currentMemory> the balloon's target" {
+@test "<cputune> pins each vcpu thread and QEMU's other threads before the guest runs, and QEMU takes <currentMemory> as the balloon's target" {
 	local pid t want vcpus=0
 	xml=$(make_domain tune "<memballoon model='virtio'/>")
 	sed -i -e "s|<vcpu>1</vcpu>|<vcpu placement='static' cpuset='0-1'>2</vcpu><currentMemory unit='MiB'>48</currentMemory>|" \
@@ -189,8 +189,7 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 		[ "$(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status")" = "$want" ]
 	done
 	[ "$vcpus" = 2 ]
-	run -0 qmp tune query-balloon
-	assert_output --partial '"actual": 67108864'
+	# QEMU took the balloon's target (vm-start fails on its refusal); no guest driver shows it
 	run -0 vm-stop --force tune
 	sed -i -e "s|<memballoon model='virtio'/>||" "$xml"
 	run -3 vm-start --check "$xml"
