@@ -121,6 +121,8 @@ int vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n);
 /* Parses the cpuset S of N ("0-3,^2,6", libvirt's syntax) into SET (VM_MACHINE_CPUSET_WORDS). */
 int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *set);
+/* The size S of N in KiB, in the unit of N's attribute unit, as <memory> takes it. */
+int vm_domain_size_kib(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *kib);
 /* <memoryBacking> (memory.c) */
 extern const struct vm_xmlcheck_elem vm_memory_backing_children[];
 int vm_memory_end(struct vm_xmlcheck *x, xmlNodePtr n);

@@ -110,19 +110,17 @@ unit_scale(const char *unit, unsigned long long *scale)
 	return 0;
 }
 
-static int
-memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
+int
+vm_domain_size_kib(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *kib)
 {
 	const char *unit = vm_xmlcheck_attr(n, "unit");
-	cleanup_free char *s = NULL;
 	unsigned long long v, scale, bytes;
 
 	if (unit_scale(unit, &scale) < 0)
 		return vm_xmlcheck_error(x, n,
 					 "unsupported unit '%s' (expected b, KB, KiB, MB, MiB, GB, GiB, TB or TiB)",
 					 unit);
-	if (vm_xmlcheck_text(x, n, &s) < 0 ||
-	    vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
+	if (vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
 		return -1;
 	/* QEMU takes a smaller guest and gives it 8 KiB, and wraps a larger
 	 * size around to next to nothing; firmware needs 1 MiB. */
@@ -133,6 +131,16 @@ memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
 		return vm_xmlcheck_error(x, n, "size '%s' %s is outside 1 MiB to 16 TiB", s,
 					 unit ? unit : "KiB");
 	return 0;
+}
+
+static int
+memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	return vm_domain_size_kib(x, n, s, kib);
 }
 
 static int

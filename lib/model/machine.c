@@ -200,6 +200,45 @@ vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+/* One cell, as libvirt gives QEMU a guest NUMA node with its own memory backend. */
+static int
+cell_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_machine *m = machine_of(x);
+	unsigned long long id;
+
+	if (xmlPreviousElementSibling(n))
+		return vm_xmlcheck_error(x, n,
+					 "a second <cell>: vmkit gives the guest one NUMA node; "
+					 "make it one cell of every vcpu and all memory");
+	if (vm_xmlcheck_ull(x, n, "id", vm_xmlcheck_attr(n, "id"), 0, 0, &id) < 0 ||
+	    vm_machine_cpuset(x, n, vm_xmlcheck_attr(n, "cpus"), m->numa_cpus) < 0 ||
+	    vm_domain_size_kib(x, n, vm_xmlcheck_attr(n, "memory"), &m->numa_kib) < 0)
+		return -1;
+	m->numa = true;
+	m->numa_shared = vm_devices_streq(vm_xmlcheck_attr(n, "memAccess"), "shared");
+	return 0;
+}
+
+static int
+numa_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return machine_of(x)->numa ? 0 : vm_xmlcheck_error(x, n, "missing <cell>");
+}
+
+static const struct vm_xmlcheck_attr cell_attrs[] = {
+	{ "id", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "cpus", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "memory", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "memAccess", "shared|private", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem numa_children[] = {
+	{ "cell", .attrs = cell_attrs, .multi = true, .begin = cell_begin }, { NULL }
+};
+
 static const struct vm_xmlcheck_attr cpu_model_attrs[] = {
 	{ "fallback", "allow|forbid", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
@@ -232,9 +271,7 @@ const struct vm_xmlcheck_elem vm_machine_cpu_children[] = {
 	{ "vendor", .content = VM_XMLCHECK_TEXT },
 	{ "feature", .attrs = cpu_feature_attrs, .multi = true, .begin = cpu_feature_begin },
 	{ "topology", .attrs = topology_attrs, .begin = topology_begin },
-	{ "numa", .content = VM_XMLCHECK_ANY,
-	  .reject = "vmkit gives the guest no NUMA cells: remove <numa>, and the guest sees "
-		    "its memory and vcpus as one node" },
+	{ "numa", .children = numa_children, .end = numa_end },
 	{ NULL }
 };
 
@@ -654,6 +691,14 @@ vm_machine_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "<topology> of %u sockets, %u dies, %u cores and %u threads "
 					 "does not make the %u vcpus",
 					 m->sockets, m->dies, m->cores, m->threads, dom->vcpus);
+	if (m->numa && m->numa_kib != dom->memory_kib)
+		return vm_xmlcheck_error(x, n, "the <cell> has %llu KiB of the %llu of <memory>",
+					 m->numa_kib, dom->memory_kib);
+	for (unsigned c = 0; m->numa && c < VM_MACHINE_CPUS; c++)
+		if (!(m->numa_cpus[c / 64] & (1ULL << (c % 64))) != (c >= dom->vcpus))
+			return vm_xmlcheck_error(x, n,
+						 "the <cell>'s cpus must be every vcpu, 0 to %u",
+						 dom->vcpus - 1);
 	/* with -no-shutdown, QEMU stops rather than ends on the shutdown that -no-reboot makes */
 	if (dom->hw.no_reboot && dom->on_poweroff == VM_POWEROFF_PRESERVE)
 		return vm_xmlcheck_error(x, n,
@@ -686,7 +731,8 @@ vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 		vm_argv_opt_add(o, ",hpet=%s", on_off(m->hpet));
 	if (m->nosharepages)
 		vm_argv_opt_add(o, ",mem-merge=off");
-	if (m->mem_memfd || m->mem_shared || m->hugepage_kib)
+	/* a NUMA node's backend is the node's, not the machine's */
+	if ((m->mem_memfd || m->mem_shared || m->hugepage_kib) && !m->numa)
 		vm_argv_opt_add(o, ",memory-backend=pc.ram");
 }
 
@@ -697,17 +743,29 @@ memory_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error *err
 	const struct vm_machine *m = &dom->hw;
 	struct vm_argv_opt o = { 0 };
 
-	if (m->mem_memfd || m->mem_shared || m->hugepage_kib) {
-		vm_argv_opt_add(&o, "memory-backend-memfd,id=pc.ram");
-		if (m->mem_shared)
+	bool memfd = m->mem_memfd || m->mem_shared || m->numa_shared || m->hugepage_kib;
+
+	if (memfd || m->numa) {
+		vm_argv_opt_add(&o, "memory-backend-%s,id=%s", memfd ? "memfd" : "ram",
+				m->numa ? "ram-node0" : "pc.ram");
+		if (m->mem_shared || m->numa_shared)
 			vm_argv_opt_add(&o, ",share=on");
 		if (m->hugepage_kib)
 			vm_argv_opt_add(&o, ",hugetlb=on,hugetlbsize=%llu,prealloc=on",
 					m->hugepage_kib * 1024);
 		/* the RAM block keeps the name it has without a backend */
-		vm_argv_opt_add(&o, ",x-use-canonical-path-for-ramblock-id=off,size=%lluk",
-				dom->memory_kib);
+		if (!m->numa)
+			vm_argv_opt_add(&o, ",x-use-canonical-path-for-ramblock-id=off");
+		vm_argv_opt_add(&o, ",size=%lluk", dom->memory_kib);
 		if (vm_argv_opt_push(a, "-object", &o, err) < 0)
+			return -1;
+	}
+	if (m->numa) {
+		vm_argv_opt_add(&o, "node,nodeid=0,cpus=0");
+		if (dom->vcpus > 1)
+			vm_argv_opt_add(&o, "-%u", dom->vcpus - 1);
+		vm_argv_opt_add(&o, ",memdev=ram-node0");
+		if (vm_argv_opt_push(a, "-numa", &o, err) < 0)
 			return -1;
 	}
 	for (unsigned i = 1; i <= m->iothreads; i++) {

@@ -111,6 +111,9 @@ struct vm_machine {
 	/* <memoryBacking> (memory.c): the guest's RAM a memfd (shared, on hugepages) */
 	bool mem_memfd, mem_shared, nosharepages;
 	unsigned long long hugepage_kib; /* 0: none; else the page size */
+	/* <cpu><numa> of one <cell>: every vcpu and all memory on guest node 0 */
+	bool numa, numa_shared;
+	unsigned long long numa_kib, numa_cpus[VM_MACHINE_CPUSET_WORDS];
 	/* <currentMemory> below <memory>: the balloon's target in KiB, 0: none */
 	unsigned long long balloon_kib;
 };

@@ -581,7 +581,8 @@ static const struct bad {
 	  "t.xml:5: <feature>: invalid feature name 'a,b'" },
 	{ "<cpu mode='host-passthrough'><model>qemu64</model></cpu>", "",
 	  "t.xml:5: <model>: mode 'host-passthrough' has no model" },
-	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: unsupported element" },
+	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: missing <cell>" },
+	{ "<cpu><cache mode='passthrough'/></cpu>", "", "t.xml:5: <cache>: unsupported element" },
 	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
 	{ "<features><apic eoi='maybe'/></features>", "",
@@ -646,8 +647,17 @@ static const struct bad {
 	{ "<numatune><memory mode='strict' nodeset='0'/></numatune>", "",
 	  "t.xml:5: <numatune>: unsupported element: vmkit places no guest memory on host NUMA "
 	  "nodes: remove it, and run vm-start under numactl --membind=NODES" },
-	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'/></numa></cpu>", "",
-	  "t.xml:5: <numa>: unsupported element: vmkit gives the guest no NUMA cells" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'/><cell id='1' cpus='0' memory='1'/>"
+	  "</numa></cpu>",
+	  "", "t.xml:5: <cell>: a second <cell>: vmkit gives the guest one NUMA node" },
+	{ "<cpu><numa><cell id='1' cpus='0' memory='1024'/></numa></cpu>", "",
+	  "t.xml:5: <cell>: invalid id '1'" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/></numa></cpu>", "",
+	  "t.xml:1: <domain>: the <cell> has 1048576 KiB of the 1024 of <memory>" },
+	{ "<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='1' memory='1024'/></numa></cpu>", "",
+	  "t.xml:1: <domain>: the <cell>'s cpus must be every vcpu, 0 to 1" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'><distances/></cell></numa></cpu>", "",
+	  "t.xml:5: <distances>: unsupported element" },
 	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
 	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
@@ -1752,6 +1762,13 @@ test_machine(void)
 		   d->hw.emulatorpin[0] == 8 && d->hw.pinned && d->hw.cpuset[0] == 2,
 	   "memfd, shared, nosharepages, iothreads, vcpupin, emulatorpin and a balloon target: %s",
 	   err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu>3</vcpu><cpu><numa><cell id='0' cpus='0-2' memory='1' unit='MiB' "
+		      "memAccess='shared'/></numa></cpu>",
+		      "", &d, &err) == 0 &&
+		   d->hw.numa && d->hw.numa_shared && d->hw.numa_kib == 1024 &&
+		   d->hw.numa_cpus[0] == 7,
+	   "one NUMA cell of every vcpu and all memory: %s", err.msg);
 	vm_domain_free(d);
 	ok(parse_with("<cpu match='strict'><model>qemu64</model></cpu>\n"
 		      "<clock offset='utc'><timer name='pit' present='yes'/>"

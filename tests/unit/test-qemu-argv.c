@@ -1567,6 +1567,23 @@ test_machine(void)
 	       "x-use-canonical-path-for-ramblock-id=off,size=131072k"),
 	   "memory: hugepages of 2 MiB, preallocated");
 	vm_argv_free(&a);
+	dom.hw.hugepage_kib = 0;
+	dom.hw.mem_memfd = false;
+	dom.hw.numa = true;
+	dom.vcpus = 2;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on") &&
+		   has(&a, "-object", "memory-backend-ram,id=ram-node0,size=131072k") &&
+		   has(&a, "-numa", "node,nodeid=0,cpus=0-1,memdev=ram-node0"),
+	   "numa: one node of both vcpus on its own backend, none for the machine");
+	vm_argv_free(&a);
+	dom.hw.numa_shared = true;
+	dom.vcpus = 1;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-object", "memory-backend-memfd,id=ram-node0,share=on,size=131072k") &&
+		   has(&a, "-numa", "node,nodeid=0,cpus=0,memdev=ram-node0"),
+	   "numa: memAccess shared is a shared memfd");
+	vm_argv_free(&a);
 }
 
 /*
@@ -1604,7 +1621,9 @@ test_machine_real(void)
 	dom.hw.mem_shared = true;
 	dom.hw.nosharepages = true;
 	dom.hw.iothreads = 1;
-	run_qemu("q35 with every machine property, a custom CPU, a shared memfd and an iothread",
+	dom.hw.numa = true;
+	run_qemu("q35 with every machine property, a custom CPU, a NUMA node on a shared memfd and "
+		 "an iothread",
 		 &dom, NULL, 0, NULL);
 }
 
