@@ -99,7 +99,7 @@ load(const char *arg, struct vm_front *f, struct vm_domain **dom, struct vm_erro
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", arg);
 	}
 	if (vm_front_open(f, VM_FRONT_CONF, err) < 0 ||
-	    vm_domain_load(named ? named : arg, dom, err) < 0)
+	    vm_domain_load(named ? named : arg, &f->conf, dom, err) < 0)
 		return -1;
 	if (by_name && strcmp((*dom)->name, arg) != 0)
 		return vm_error_set(err, VM_EXIT_INVALID,

@@ -90,7 +90,8 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "capabilities are still present", EPERM);
 	/* QEMU's threads inherit it, vCPUs included, as libvirt pins them all by default */
 	if (sp->affinity && sched_setaffinity(0, sizeof(*sp->affinity), sp->affinity) < 0)
-		child_fail(pipefd, "cannot run on the CPUs of <vcpu cpuset>", errno);
+		child_fail(pipefd, "cannot run on the CPUs of <emulatorpin> or <vcpu cpuset>",
+			   errno);
 	signal(SIGPIPE, SIG_DFL);
 	execve(sp->argv[0], sp->argv, sp->envp);
 	child_fail(pipefd, "cannot execute", errno);

@@ -14,6 +14,7 @@
 #include "status.h"
 #include "swtpm.h"
 #include "taps.h"
+#include "tune.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -495,13 +496,8 @@ spawn(struct start *s, struct vm_error *err)
 	cpu_set_t cpus;
 	int r;
 
-	if (s->dom->hw.pinned) {
-		CPU_ZERO(&cpus);
-		for (int c = 0; c < VM_MACHINE_CPUS; c++)
-			if (s->dom->hw.cpuset[c / 64] & (1ULL << (c % 64)))
-				CPU_SET(c, &cpus);
+	if (vm_tune_emulator_cpus(s->dom, &cpus))
 		sp.affinity = &cpus;
-	}
 	mon = vm_rundir_qmp_listen(s->dl->dirfd, err);
 	if (mon < 0)
 		return -1;
@@ -585,6 +581,8 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	if (r == 0)
 		r = vm_display_hand_over(&s->display_ctx, s->dom, &s->displays, qmp,
 					 QMP_START_TIMEOUT_MS, err);
+	if (r == 0)
+		r = vm_tune_apply(s->dom, qmp, QMP_START_TIMEOUT_MS, err);
 	if (r == 0 && !paused)
 		r = vm_qmp_command(qmp, "cont", NULL, QMP_START_TIMEOUT_MS, NULL, err);
 	vm_qmp_close(qmp);

@@ -24,6 +24,7 @@ struct vm_tapdev;
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
+	const struct vm_conf *conf;   /* vm_domain_load's, or NULL */
 	struct vm_disk *disk;	      /* the <disk> being read */
 	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
 	struct vm_iface *iface;	      /* the <interface> being read */
@@ -48,6 +49,7 @@ struct vm_domain_ctx {
 	xmlNodePtr name_node, uuid_node, memory_node, os_node;
 	unsigned long long current_kib;
 	xmlNodePtr current_node;
+	xmlNodePtr hugepages_node;
 	bool has_type;		  /* <os><type> */
 	xmlNodePtr seclabel_node; /* the DAC (or none) <seclabel> */
 	size_t nboot;
@@ -117,8 +119,17 @@ extern const struct vm_xmlcheck_attr vm_machine_cpu_attrs[];
 extern const struct vm_xmlcheck_elem vm_machine_cpu_children[];
 int vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n);
-/* Parses <vcpu>'s cpuset S ("0-3,^2,6", libvirt's syntax) into DOM's machine. */
-int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s);
+/* Parses the cpuset S of N ("0-3,^2,6", libvirt's syntax) into SET (VM_MACHINE_CPUSET_WORDS). */
+int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *set);
+/* The size S of N in KiB, in the unit of N's attribute unit, as <memory> takes it. */
+int vm_domain_size_kib(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *kib);
+/* <memoryBacking> (memory.c) */
+extern const struct vm_xmlcheck_elem vm_memory_backing_children[];
+int vm_memory_end(struct vm_xmlcheck *x, xmlNodePtr n);
+/* <cputune> and <iothreads> (cputune.c) */
+extern const struct vm_xmlcheck_elem vm_cputune_children[];
+int vm_cputune_iothreads_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_cputune_end(struct vm_xmlcheck *x, xmlNodePtr n);
 
 /* What the handlers of several classes share. */
 

@@ -110,19 +110,17 @@ unit_scale(const char *unit, unsigned long long *scale)
 	return 0;
 }
 
-static int
-memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
+int
+vm_domain_size_kib(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *kib)
 {
 	const char *unit = vm_xmlcheck_attr(n, "unit");
-	cleanup_free char *s = NULL;
 	unsigned long long v, scale, bytes;
 
 	if (unit_scale(unit, &scale) < 0)
 		return vm_xmlcheck_error(x, n,
 					 "unsupported unit '%s' (expected b, KB, KiB, MB, MiB, GB, GiB, TB or TiB)",
 					 unit);
-	if (vm_xmlcheck_text(x, n, &s) < 0 ||
-	    vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
+	if (vm_xmlcheck_ull(x, n, "size", s, 1, ULLONG_MAX, &v) < 0)
 		return -1;
 	/* QEMU takes a smaller guest and gives it 8 KiB, and wraps a larger
 	 * size around to next to nothing; firmware needs 1 MiB. */
@@ -133,6 +131,16 @@ memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
 		return vm_xmlcheck_error(x, n, "size '%s' %s is outside 1 MiB to 16 TiB", s,
 					 unit ? unit : "KiB");
 	return 0;
+}
+
+static int
+memory_kib(struct vm_xmlcheck *x, xmlNodePtr n, unsigned long long *kib)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	return vm_domain_size_kib(x, n, s, kib);
 }
 
 static int
@@ -161,8 +169,9 @@ vcpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	    vm_xmlcheck_ull(x, n, "vcpu count", s, 1, 255, &v) < 0 ||
 	    (current && vm_xmlcheck_ull(x, n, "current", current, 1, 255, &cur) < 0))
 		return -1;
-	if (cpuset && vm_machine_cpuset(x, n, cpuset) < 0)
+	if (cpuset && vm_machine_cpuset(x, n, cpuset, dom_of(x)->hw.cpuset) < 0)
 		return -1;
+	dom_of(x)->hw.pinned = cpuset != NULL;
 	if (current && cur > v)
 		return vm_xmlcheck_error(x, n, "current '%llu' is more than the %llu vcpus", cur,
 					 v);
@@ -420,12 +429,10 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "missing <memory>");
 	if (!c->os_node)
 		return vm_xmlcheck_error(x, n, "missing <os>");
-	if (c->current_node && c->current_kib != dom->memory_kib)
-		return vm_xmlcheck_error(x, c->current_node,
-					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
+	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0 || vm_memory_end(x, n) < 0 ||
+	    vm_cputune_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -494,6 +501,12 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
+	{ "memoryBacking", .children = vm_memory_backing_children },
+	{ "numatune", .content = VM_XMLCHECK_ANY,
+	  .reject = "vmkit places no guest memory on host NUMA nodes: remove it, and run "
+		    "vm-start under numactl --membind=NODES, whose policy QEMU inherits" },
+	{ "iothreads", .content = VM_XMLCHECK_TEXT, .begin = vm_cputune_iothreads_begin },
+	{ "cputune", .children = vm_cputune_children },
 	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
@@ -540,11 +553,11 @@ keep_text(struct vm_xmlcheck *x, xmlDocPtr doc, struct vm_domain *dom)
 	return 0;
 }
 
-int
-vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
-		struct vm_error *err)
+static int
+parse(const char *buf, size_t len, const char *name, const struct vm_conf *conf,
+      struct vm_domain **domp, struct vm_error *err)
 {
-	struct vm_domain_ctx c = { 0 };
+	struct vm_domain_ctx c = { .conf = conf };
 	struct vm_xmlcheck x = { name, err, &c };
 	struct vm_domain *dom;
 	xmlNodePtr node;
@@ -581,7 +594,15 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 }
 
 int
-vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
+vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **domp,
+		struct vm_error *err)
+{
+	return parse(buf, len, name, NULL, domp, err);
+}
+
+int
+vm_domain_load(const char *path, const struct vm_conf *conf, struct vm_domain **dom,
+	       struct vm_error *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -589,7 +610,7 @@ vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err)
 	*dom = NULL;
 	if (vm_paths_read_user(path, "domain ", DOMAIN_MAX_SIZE, &buf, &len, err) < 0)
 		return -1;
-	return vm_domain_parse(buf, len, path, dom, err);
+	return parse(buf, len, path, conf, dom, err);
 }
 
 void
@@ -605,6 +626,7 @@ vm_domain_free(struct vm_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->emulator);
+	free(dom->hw.vcpupins);
 	vm_devices_clear(dom);
 	free(dom->xml);
 	free(dom);

@@ -11,7 +11,11 @@
  * (it only checks that named files exist and what type they are).
  *
  *	struct vm_domain *dom = NULL;
- *	if (vm_domain_load(path, &dom, &err) < 0) ...
+ *	if (vm_domain_load(path, conf, &dom, &err) < 0) ...
+ *
+ * With a CONF, what the file needs of vmkit.conf (the bridge of each
+ * libvirt network it names) is checked with the rest, so that one run
+ * lists every problem; without one (NULL), the file alone.
  *	vm_domain_free(dom);
  */
 #ifndef VM_DOMAIN_H
@@ -103,8 +107,11 @@ struct vm_domain {
 	size_t xml_len;
 };
 
-/* Reads and validates a domain XML file. */
-int vm_domain_load(const char *path, struct vm_domain **dom, struct vm_error *err);
+struct vm_conf;
+
+/* Reads and validates a domain XML file, against CONF when not NULL. */
+int vm_domain_load(const char *path, const struct vm_conf *conf, struct vm_domain **dom,
+		   struct vm_error *err);
 /* Same from memory; NAME is used in messages. For fuzzing and tests. */
 int vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain **dom,
 		    struct vm_error *err);

@@ -46,13 +46,12 @@ cpu_number(const char *p, unsigned *cpu)
 }
 
 int
-vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
+vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned long long *set)
 {
-	struct vm_machine *m = machine_of(x);
 	const char *p = s;
 	bool any = false;
 
-	memset(m->cpuset, 0, sizeof(m->cpuset));
+	memset(set, 0, VM_MACHINE_CPUSET_WORDS * sizeof(*set));
 	/* items in order, as libvirt reads them: N, N-M, or ^N to take one out */
 	for (;;) {
 		bool out = *p == '^';
@@ -65,15 +64,14 @@ vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s)
 			break;
 		for (unsigned c = first; c <= last; c++)
 			if (out)
-				m->cpuset[c / 64] &= ~(1ULL << (c % 64));
+				set[c / 64] &= ~(1ULL << (c % 64));
 			else
-				m->cpuset[c / 64] |= 1ULL << (c % 64);
+				set[c / 64] |= 1ULL << (c % 64);
 		if (*p == '\0') {
-			for (size_t i = 0; i < VM_MACHINE_CPUS / 64; i++)
-				any |= m->cpuset[i] != 0;
+			for (size_t i = 0; i < VM_MACHINE_CPUSET_WORDS; i++)
+				any |= set[i] != 0;
 			if (!any)
 				return vm_xmlcheck_error(x, n, "cpuset '%s' leaves no CPU", s);
-			m->pinned = true;
 			return 0;
 		}
 		if (*p++ != ',')
@@ -107,11 +105,14 @@ vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *mode = vm_xmlcheck_attr(n, "mode");
 	const char *migratable = vm_xmlcheck_attr(n, "migratable");
 
-	if (vm_devices_streq(mode, "host-model"))
+	if (vm_devices_streq(mode, "host-model") ||
+	    vm_devices_streq(vm_xmlcheck_attr(n, "match"), "minimum"))
 		return vm_xmlcheck_error(x, n,
-					 "mode 'host-model' is libvirt's reckoning from its CPU map: "
+					 "%s is libvirt's reckoning from its CPU map: "
 					 "use host-passthrough, or the custom model that virsh "
-					 "dumpxml of the running domain shows");
+					 "dumpxml of the running domain shows",
+					 vm_devices_streq(mode, "host-model") ? "mode 'host-model'"
+									      : "match 'minimum'");
 	if (migratable && !vm_devices_streq(mode, "host-passthrough"))
 		return vm_xmlcheck_error(x, n,
 					 "attribute 'migratable' is only for mode "
@@ -153,15 +154,18 @@ cpu_feature_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 
 	if (!name_ok(name, sizeof(m->cpu_features[0].name)))
 		return vm_xmlcheck_error(x, n, "invalid feature name '%s'", name);
-	/* libvirt gives QEMU nothing for an optional feature: the model decides */
-	if (!strcmp(policy, "optional"))
-		return 0;
+	/*
+	 * libvirt 9.0 turns an optional feature on where the host (or TCG)
+	 * has it and off elsewhere; QEMU's ",NAME=on" does the same, as it
+	 * drops a feature the accelerator lacks with a warning.
+	 */
 	if (m->ncpu_features == VM_MACHINE_CPU_FEATURES)
 		return vm_xmlcheck_error(x, n, "more than %d CPU features",
 					 VM_MACHINE_CPU_FEATURES);
 	strcpy(m->cpu_features[m->ncpu_features].name, name);
-	m->cpu_features[m->ncpu_features++].on =
-		!strcmp(policy, "require") || !strcmp(policy, "force");
+	m->cpu_features[m->ncpu_features++].on = !strcmp(policy, "require") ||
+						 !strcmp(policy, "force") ||
+						 !strcmp(policy, "optional");
 	return 0;
 }
 
@@ -196,6 +200,45 @@ vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+/* One cell, as libvirt gives QEMU a guest NUMA node with its own memory backend. */
+static int
+cell_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_machine *m = machine_of(x);
+	unsigned long long id;
+
+	if (xmlPreviousElementSibling(n))
+		return vm_xmlcheck_error(x, n,
+					 "a second <cell>: vmkit gives the guest one NUMA node; "
+					 "make it one cell of every vcpu and all memory");
+	if (vm_xmlcheck_ull(x, n, "id", vm_xmlcheck_attr(n, "id"), 0, 0, &id) < 0 ||
+	    vm_machine_cpuset(x, n, vm_xmlcheck_attr(n, "cpus"), m->numa_cpus) < 0 ||
+	    vm_domain_size_kib(x, n, vm_xmlcheck_attr(n, "memory"), &m->numa_kib) < 0)
+		return -1;
+	m->numa = true;
+	m->numa_shared = vm_devices_streq(vm_xmlcheck_attr(n, "memAccess"), "shared");
+	return 0;
+}
+
+static int
+numa_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return machine_of(x)->numa ? 0 : vm_xmlcheck_error(x, n, "missing <cell>");
+}
+
+static const struct vm_xmlcheck_attr cell_attrs[] = {
+	{ "id", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "cpus", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "memory", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
+	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "memAccess", "shared|private", VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem numa_children[] = {
+	{ "cell", .attrs = cell_attrs, .multi = true, .begin = cell_begin }, { NULL }
+};
+
 static const struct vm_xmlcheck_attr cpu_model_attrs[] = {
 	{ "fallback", "allow|forbid", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
@@ -216,7 +259,7 @@ static const struct vm_xmlcheck_attr topology_attrs[] = {
 
 const struct vm_xmlcheck_attr vm_machine_cpu_attrs[] = {
 	{ "mode", "custom|host-model|host-passthrough", VM_XMLCHECK_OPTIONAL },
-	{ "match", "exact", VM_XMLCHECK_OPTIONAL },
+	{ "match", "exact|strict|minimum", VM_XMLCHECK_OPTIONAL },
 	{ "check", "none|partial|full", VM_XMLCHECK_OPTIONAL },
 	{ "migratable", "on|off", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
@@ -228,6 +271,7 @@ const struct vm_xmlcheck_elem vm_machine_cpu_children[] = {
 	{ "vendor", .content = VM_XMLCHECK_TEXT },
 	{ "feature", .attrs = cpu_feature_attrs, .multi = true, .begin = cpu_feature_begin },
 	{ "topology", .attrs = topology_attrs, .begin = topology_begin },
+	{ "numa", .children = numa_children, .end = numa_end },
 	{ NULL }
 };
 
@@ -296,8 +340,16 @@ timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < 4; i++) {
 		bool takes = (bool[]){ t->present, t->tickpolicy, t->track, t->frequency }[i];
 
-		if (!takes && vm_xmlcheck_attr(n, attrs[i]))
+		if (takes || !vm_xmlcheck_attr(n, attrs[i]))
+			continue;
+		/* libvirt 9.0 takes present for any timer, and gives QEMU nothing for these */
+		if (i > 0)
 			return vm_xmlcheck_error(x, n, "timer '%s' takes no %s", name, attrs[i]);
+		if (switch_of(n, "present") == VM_SWITCH_OFF)
+			return vm_xmlcheck_error(x, n,
+						 "timer '%s' cannot be taken away: QEMU's PC machines "
+						 "always have it (libvirt leaves it too)",
+						 name);
 	}
 	/* libvirt's merge, and the timer tracking the host's boot, have no QEMU counterpart */
 	if (vm_devices_streq(policy, "merge") ||
@@ -469,18 +521,21 @@ spinlocks_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 vendor_id_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
 	const char *value = vm_xmlcheck_attr(n, "value");
+	bool ok = value && *value && strlen(value) <= 12;
 
 	if (switch_of(n, "state") != VM_SWITCH_ON) {
 		if (value)
 			return vm_xmlcheck_error(x, n, "attribute 'value' needs state 'on'");
 		return 0;
 	}
-	if (!value || !*value || strlen(value) > 12 || value[strspn(value, ok)])
+	/* libvirt's rule; a comma would end QEMU's property */
+	for (const char *p = value; ok && *p; p++)
+		ok = *p >= ' ' && *p <= '~' && *p != ',';
+	if (!ok)
 		return vm_xmlcheck_error(x, n,
-					 "invalid value '%s' (expected 1 to 12 letters, digits or '_.+-')",
+					 "invalid value '%s' (expected 1 to 12 printable characters, "
+					 "no comma)",
 					 value ? value : "");
 	strcpy(machine_of(x)->hv_vendor_id, value);
 	return 0;
@@ -636,6 +691,14 @@ vm_machine_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "<topology> of %u sockets, %u dies, %u cores and %u threads "
 					 "does not make the %u vcpus",
 					 m->sockets, m->dies, m->cores, m->threads, dom->vcpus);
+	if (m->numa && m->numa_kib != dom->memory_kib)
+		return vm_xmlcheck_error(x, n, "the <cell> has %llu KiB of the %llu of <memory>",
+					 m->numa_kib, dom->memory_kib);
+	for (unsigned c = 0; m->numa && c < VM_MACHINE_CPUS; c++)
+		if (!(m->numa_cpus[c / 64] & (1ULL << (c % 64))) != (c >= dom->vcpus))
+			return vm_xmlcheck_error(x, n,
+						 "the <cell>'s cpus must be every vcpu, 0 to %u",
+						 dom->vcpus - 1);
 	/* with -no-shutdown, QEMU stops rather than ends on the shutdown that -no-reboot makes */
 	if (dom->hw.no_reboot && dom->on_poweroff == VM_POWEROFF_PRESERVE)
 		return vm_xmlcheck_error(x, n,
@@ -666,6 +729,51 @@ vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 				m->ioapic == VM_IOAPIC_QEMU ? "split" : "on");
 	if (m->hpet)
 		vm_argv_opt_add(o, ",hpet=%s", on_off(m->hpet));
+	if (m->nosharepages)
+		vm_argv_opt_add(o, ",mem-merge=off");
+	/* a NUMA node's backend is the node's, not the machine's */
+	if ((m->mem_memfd || m->mem_shared || m->hugepage_kib) && !m->numa)
+		vm_argv_opt_add(o, ",memory-backend=pc.ram");
+}
+
+/* The guest's RAM as memory.c's header says, and the iothreads. */
+static int
+memory_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error *err)
+{
+	const struct vm_machine *m = &dom->hw;
+	struct vm_argv_opt o = { 0 };
+
+	bool memfd = m->mem_memfd || m->mem_shared || m->numa_shared || m->hugepage_kib;
+
+	if (memfd || m->numa) {
+		vm_argv_opt_add(&o, "memory-backend-%s,id=%s", memfd ? "memfd" : "ram",
+				m->numa ? "ram-node0" : "pc.ram");
+		if (m->mem_shared || m->numa_shared)
+			vm_argv_opt_add(&o, ",share=on");
+		if (m->hugepage_kib)
+			vm_argv_opt_add(&o, ",hugetlb=on,hugetlbsize=%llu,prealloc=on",
+					m->hugepage_kib * 1024);
+		/* the RAM block keeps the name it has without a backend */
+		if (!m->numa)
+			vm_argv_opt_add(&o, ",x-use-canonical-path-for-ramblock-id=off");
+		vm_argv_opt_add(&o, ",size=%lluk", dom->memory_kib);
+		if (vm_argv_opt_push(a, "-object", &o, err) < 0)
+			return -1;
+	}
+	if (m->numa) {
+		vm_argv_opt_add(&o, "node,nodeid=0,cpus=0");
+		if (dom->vcpus > 1)
+			vm_argv_opt_add(&o, "-%u", dom->vcpus - 1);
+		vm_argv_opt_add(&o, ",memdev=ram-node0");
+		if (vm_argv_opt_push(a, "-numa", &o, err) < 0)
+			return -1;
+	}
+	for (unsigned i = 1; i <= m->iothreads; i++) {
+		vm_argv_opt_add(&o, "iothread,id=iothread%u", i);
+		if (vm_argv_opt_push(a, "-object", &o, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The CPU properties of DOM, in libvirt's order, each starting with ','. */
@@ -693,7 +801,7 @@ cpu_props(const struct vm_machine *m, struct vm_argv_opt *o)
 		if (i == VM_HV_STIMER && (m->hv_on & (1u << i)) && m->hv_stimer_direct)
 			vm_argv_opt_add(o, ",hv-stimer-direct=on");
 		if (i == VM_HV_RESET && m->hv_vendor_id[0])
-			/* -cpu reads no ",,": the parser let no comma in */
+			/* -cpu reads no ",,": vendor_id_begin let no comma in */
 			vm_argv_opt_add(o, ",hv-vendor-id=%s", m->hv_vendor_id);
 	}
 	if (m->kvm_hidden)
@@ -760,12 +868,9 @@ vm_machine_smp(const struct vm_domain *dom, char *buf, size_t size)
 	/* libvirt's default: each vcpu a socket (QEMU 7.2's would be cores) */
 	if (!m->sockets)
 		snprintf(buf + len, size - len, ",sockets=%u,cores=1,threads=1", n);
-	else if (m->dies != 1)
+	else
 		snprintf(buf + len, size - len, ",sockets=%u,dies=%u,cores=%u,threads=%u",
 			 m->sockets, m->dies, m->cores, m->threads);
-	else
-		snprintf(buf + len, size - len, ",sockets=%u,cores=%u,threads=%u", m->sockets,
-			 m->cores, m->threads);
 }
 
 int
@@ -778,6 +883,8 @@ vm_machine_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error 
 	const char *pm = vm_domain_is_q35(dom) ? "ICH9-LPC" : "PIIX4_PM";
 	struct vm_argv_opt o = { 0 };
 
+	if (memory_argv(dom, a, err) < 0)
+		return -1;
 	if (m->offset) {
 		rtc_base(m, &o);
 		if (m->rtc_track)

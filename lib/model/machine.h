@@ -21,6 +21,8 @@
 
 /* Host CPUs a cpuset may name: glibc's CPU_SETSIZE. */
 #define VM_MACHINE_CPUS 1024
+/* Words of a host CPU set: bit N of word N / 64 is CPU N. */
+#define VM_MACHINE_CPUSET_WORDS (VM_MACHINE_CPUS / 64)
 /* <feature>s of a custom CPU: dumpxml of a host-model domain lists some 30. */
 #define VM_MACHINE_CPU_FEATURES 128
 
@@ -53,6 +55,12 @@ enum vm_hyperv {
 	VM_HV_EVMCS,
 	VM_HV_AVIC,
 	VM_HV_COUNT
+};
+
+/* <vcpupin>: vcpu VCPU's thread runs on host CPUS. */
+struct vm_vcpupin {
+	unsigned vcpu;
+	unsigned long long cpus[VM_MACHINE_CPUSET_WORDS];
 };
 
 struct vm_machine {
@@ -91,9 +99,23 @@ struct vm_machine {
 	unsigned ncpu_features;
 	bool cpu_migratable_off; /* host-passthrough migratable='off' */
 	unsigned sockets, dies, cores, threads;
-	/* <vcpu cpuset='...'>: the host CPUs QEMU runs on, bit N of word N / 64 */
+	/* <vcpu cpuset='...'>: the host CPUs QEMU runs on */
 	bool pinned;
-	unsigned long long cpuset[VM_MACHINE_CPUS / 64];
+	unsigned long long cpuset[VM_MACHINE_CPUSET_WORDS];
+	/* <cputune> (cputune.c): vcpu threads pinned after start, QEMU's process before */
+	struct vm_vcpupin *vcpupins;
+	size_t nvcpupins;
+	bool emulator_pinned;
+	unsigned long long emulatorpin[VM_MACHINE_CPUSET_WORDS];
+	unsigned iothreads; /* <iothreads>: QEMU's iothread1 ... */
+	/* <memoryBacking> (memory.c): the guest's RAM a memfd (shared, on hugepages) */
+	bool mem_memfd, mem_shared, nosharepages;
+	unsigned long long hugepage_kib; /* 0: none; else the page size */
+	/* <cpu><numa> of one <cell>: every vcpu and all memory on guest node 0 */
+	bool numa, numa_shared;
+	unsigned long long numa_kib, numa_cpus[VM_MACHINE_CPUSET_WORDS];
+	/* <currentMemory> below <memory>: the balloon's target in KiB, 0: none */
+	unsigned long long balloon_kib;
 };
 
 struct vm_domain;

@@ -470,16 +470,20 @@ driver_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 iface_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
-	struct vm_iface *i = vm_devices_ctx(x)->iface;
+	const struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_iface *i = c->iface;
 	struct vm_error why = VM_ERROR_INIT;
+	const char *bridge;
 
-	for (const struct vm_iface *o = dom->ifaces; i->mac && o < i; o++)
+	for (const struct vm_iface *o = c->dom->ifaces; i->mac && o < i; o++)
 		if (vm_devices_streq(o->mac, i->mac))
 			return vm_xmlcheck_error(x, n,
 						 "mac address '%s' is already the interface's of line %d",
 						 i->mac, o->line);
-	return rule(x, n, vm_net_finish(i, &why), &why);
+	if (rule(x, n, vm_net_finish(i, &why), &why) < 0)
+		return -1;
+	/* the network's bridge is vmkit.conf's: missing, it is one more problem of the file */
+	return c->conf ? vm_net_bridge(i, c->conf, x->file, &bridge, x->err) : 0;
 }
 
 /* libvirt's rule: <os><boot dev> or per-device <boot order>, not both. */

@@ -94,7 +94,8 @@ test_fixtures(void)
 
 		snprintf(path, sizeof(path), "%s/%s", fixtures, name);
 		if (starts(name, "good-")) {
-			ok(vm_domain_load(path, &dom, &err) == 0, "%s parses: %s", name, err.msg);
+			ok(vm_domain_load(path, NULL, &dom, &err) == 0, "%s parses: %s", name,
+			   err.msg);
 		} else if (starts(name, "bad-")) {
 			text = slurp(path);
 			expect = text ? strstr(text, "<!-- expect: ") : NULL;
@@ -108,8 +109,8 @@ test_fixtures(void)
 			snprintf(want, sizeof(want), "%s:%s%.*s", path,
 				 expect[0] >= '0' && expect[0] <= '9' ? "" : " ",
 				 (int)(end - expect), expect);
-			ok(vm_domain_load(path, &dom, &err) == -1 && err.code == VM_EXIT_INVALID &&
-				   starts(err.msg, want) && !dom,
+			ok(vm_domain_load(path, NULL, &dom, &err) == -1 &&
+				   err.code == VM_EXIT_INVALID && starts(err.msg, want) && !dom,
 			   "%s is rejected: %s", name, err.msg);
 		}
 		vm_domain_free(dom);
@@ -126,7 +127,7 @@ test_full(void)
 	struct vm_domain *d = NULL;
 
 	snprintf(path, sizeof(path), "%s/good-full.xml", fixtures);
-	if (vm_domain_load(path, &d, &err) < 0) {
+	if (vm_domain_load(path, NULL, &d, &err) < 0) {
 		ok(0, "good-full.xml: %s", err.msg);
 		return;
 	}
@@ -181,7 +182,7 @@ test_kernel(void)
 	struct vm_domain *d = NULL;
 
 	snprintf(path, sizeof(path), "%s/good-kernel.xml", fixtures);
-	if (vm_domain_load(path, &d, &err) < 0) {
+	if (vm_domain_load(path, NULL, &d, &err) < 0) {
 		ok(0, "good-kernel.xml: %s", err.msg);
 		return;
 	}
@@ -580,7 +581,8 @@ static const struct bad {
 	  "t.xml:5: <feature>: invalid feature name 'a,b'" },
 	{ "<cpu mode='host-passthrough'><model>qemu64</model></cpu>", "",
 	  "t.xml:5: <model>: mode 'host-passthrough' has no model" },
-	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: unsupported element" },
+	{ "<cpu><numa/></cpu>", "", "t.xml:5: <numa>: missing <cell>" },
+	{ "<cpu><cache mode='passthrough'/></cpu>", "", "t.xml:5: <cache>: unsupported element" },
 	{ "", "<disk><source file='disk.img'/><target dev='sda' bus='sata'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'sata' (use scsi or virtio)" },
 	{ "<features><apic eoi='maybe'/></features>", "",
@@ -614,7 +616,50 @@ static const struct bad {
 	{ "<clock offset='utc'><timer name='platform'/></clock>", "",
 	  "t.xml:5: <timer>: unsupported name 'platform' (expected rtc, pit, hpet, kvmclock, hypervclock or tsc)" },
 	{ "<clock offset='utc'><timer name='rtc' present='no'/></clock>", "",
-	  "t.xml:5: <timer>: timer 'rtc' takes no present" },
+	  "t.xml:5: <timer>: timer 'rtc' cannot be taken away: QEMU's PC machines always have it" },
+	{ "<clock offset='utc'><timer name='tsc' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'tsc' cannot be taken away" },
+	{ "<memoryBacking><source type='file'/></memoryBacking>", "",
+	  "t.xml:5: <source>: type 'file': vmkit keeps no memory files; use type 'memfd'" },
+	{ "<memoryBacking><locked/></memoryBacking>", "",
+	  "t.xml:5: <locked>: unsupported element: QEMU runs without CAP_IPC_LOCK" },
+	{ "<memoryBacking><hugepages><page size='2048' nodeset='0'/></hugepages></memoryBacking>",
+	  "", "t.xml:5: <page>: unsupported attribute 'nodeset'" },
+	{ "<memoryBacking><hugepages><page size='2048'/><page size='1' unit='G'/></hugepages>"
+	  "</memoryBacking>",
+	  "", "t.xml:5: <page>: a second <page>: vmkit backs the guest with one page size" },
+	{ "<memoryBacking><hugepages><page size='3'/></hugepages></memoryBacking>", "",
+	  "t.xml:5: <hugepages>: this host has no pages of 3 KiB (/sys/kernel/mm/hugepages lists" },
+	{ "<currentMemory>1025</currentMemory>", "",
+	  "t.xml:5: <currentMemory>: 1025 KiB is more than <memory>" },
+	{ "<cputune><vcpupin vcpu='1' cpuset='0'/></cputune>", "",
+	  "t.xml:1: <domain>: <vcpupin> of vcpu 1: the domain has 1 vcpus" },
+	{ "<cputune><vcpupin vcpu='0' cpuset='0'/><vcpupin vcpu='0' cpuset='1'/></cputune>", "",
+	  "t.xml:5: <vcpupin>: vcpu 0 is pinned twice" },
+	{ "<cputune><emulatorpin cpuset='1-0'/></cputune>", "",
+	  "t.xml:5: <emulatorpin>: invalid cpuset '1-0'" },
+	{ "<cputune><shares>2048</shares></cputune>", "",
+	  "t.xml:5: <shares>: unsupported element: a cgroup limit of libvirt's; vmkit makes no "
+	  "cgroups: run vm-start under systemd-run" },
+	{ "<cputune><iothreadpin iothread='1' cpuset='0'/></cputune>", "",
+	  "t.xml:5: <iothreadpin>: unsupported element" },
+	{ "<iothreads>65</iothreads>", "", "t.xml:5: <iothreads>: invalid iothreads '65'" },
+	{ "<numatune><memory mode='strict' nodeset='0'/></numatune>", "",
+	  "t.xml:5: <numatune>: unsupported element: vmkit places no guest memory on host NUMA "
+	  "nodes: remove it, and run vm-start under numactl --membind=NODES" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'/><cell id='1' cpus='0' memory='1'/>"
+	  "</numa></cpu>",
+	  "", "t.xml:5: <cell>: a second <cell>: vmkit gives the guest one NUMA node" },
+	{ "<cpu><numa><cell id='1' cpus='0' memory='1024'/></numa></cpu>", "",
+	  "t.xml:5: <cell>: invalid id '1'" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/></numa></cpu>", "",
+	  "t.xml:1: <domain>: the <cell> has 1048576 KiB of the 1024 of <memory>" },
+	{ "<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='1' memory='1024'/></numa></cpu>", "",
+	  "t.xml:1: <domain>: the <cell>'s cpus must be every vcpu, 0 to 1" },
+	{ "<cpu><numa><cell id='0' cpus='0' memory='1024'><distances/></cell></numa></cpu>", "",
+	  "t.xml:5: <distances>: unsupported element" },
+	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
 	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
 	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
@@ -632,7 +677,13 @@ static const struct bad {
 	{ "<features><hyperv><spinlocks state='on' retries='4094'/></hyperv></features>", "",
 	  "t.xml:5: <spinlocks>: invalid retries '4094' (expected an integer from 4095" },
 	{ "<features><hyperv><vendor_id state='on' value='0123456789abc'/></hyperv></features>", "",
-	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 letters" },
+	  "t.xml:5: <vendor_id>: invalid value '0123456789abc' (expected 1 to 12 printable "
+	  "characters, no comma)" },
+	{ "<features><hyperv><vendor_id state='on' value='a,b'/></hyperv></features>", "",
+	  "t.xml:5: <vendor_id>: invalid value 'a,b' (expected 1 to 12 printable" },
+	{ "<cpu match='minimum'><model>qemu64</model></cpu>", "",
+	  "t.xml:5: <cpu>: match 'minimum' is libvirt's reckoning from its CPU map: use "
+	  "host-passthrough, or the custom model that virsh dumpxml of the running domain shows" },
 	{ "<features><hyperv><tlbflush state='on'><direct state='on'/></tlbflush></hyperv></features>",
 	  "", "t.xml:5: <direct>: unsupported element" },
 	{ "<features><kvm><poll-control state='on'/></kvm></features>", "",
@@ -1686,11 +1737,48 @@ test_machine(void)
 		      "<feature policy='disable' name='hle'/><feature policy='forbid' name='rtm'/>"
 		      "</cpu>",
 		      "", &d, &err) == 0 &&
-		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 3 &&
+		   !strcmp(d->hw.cpu_model, "Skylake-Client-IBRS") && d->hw.ncpu_features == 4 &&
 		   !strcmp(d->hw.cpu_features[0].name, "ssbd") && d->hw.cpu_features[0].on &&
-		   !strcmp(d->hw.cpu_features[2].name, "rtm") && !d->hw.cpu_features[2].on &&
+		   !strcmp(d->hw.cpu_features[1].name, "x") && d->hw.cpu_features[1].on &&
+		   !strcmp(d->hw.cpu_features[3].name, "rtm") && !d->hw.cpu_features[3].on &&
 		   d->hw.sockets == 1 && d->hw.dies == 1 && d->hw.cores == 2 && d->hw.threads == 2,
-	   "a custom CPU: model, features (an optional one gives nothing), topology: %s", err.msg);
+	   "a custom CPU: model, features (an optional one on, as libvirt where the host has it), "
+	   "topology: %s",
+	   err.msg);
+	vm_domain_free(d);
+	ok(parse_text("<domain type='qemu'><name>t</name><memory>2048</memory>\n"
+		      "<os><type>hvm</type></os><vcpu cpuset='1'>2</vcpu>\n"
+		      "<currentMemory>1025</currentMemory>\n"
+		      "<memoryBacking><source type='memfd'/><access mode='shared'/>"
+		      "<nosharepages/></memoryBacking>\n"
+		      "<iothreads>2</iothreads><cputune><vcpupin vcpu='1' cpuset='0,2'/>"
+		      "<emulatorpin cpuset='3'/></cputune>\n"
+		      "<devices><memballoon model='virtio'/></devices></domain>",
+		      &d, &err) == 0 &&
+		   d->hw.balloon_kib == 1025 && d->hw.mem_memfd && d->hw.mem_shared &&
+		   d->hw.nosharepages && !d->hw.hugepage_kib && d->hw.iothreads == 2 &&
+		   d->hw.nvcpupins == 1 && d->hw.vcpupins[0].vcpu == 1 &&
+		   d->hw.vcpupins[0].cpus[0] == 5 && d->hw.emulator_pinned &&
+		   d->hw.emulatorpin[0] == 8 && d->hw.pinned && d->hw.cpuset[0] == 2,
+	   "memfd, shared, nosharepages, iothreads, vcpupin, emulatorpin and a balloon target: %s",
+	   err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<vcpu>3</vcpu><cpu><numa><cell id='0' cpus='0-2' memory='1' unit='MiB' "
+		      "memAccess='shared'/></numa></cpu>",
+		      "", &d, &err) == 0 &&
+		   d->hw.numa && d->hw.numa_shared && d->hw.numa_kib == 1024 &&
+		   d->hw.numa_cpus[0] == 7,
+	   "one NUMA cell of every vcpu and all memory: %s", err.msg);
+	vm_domain_free(d);
+	ok(parse_with("<cpu match='strict'><model>qemu64</model></cpu>\n"
+		      "<clock offset='utc'><timer name='pit' present='yes'/>"
+		      "<timer name='tsc' present='yes'/></clock>\n"
+		      "<features><hyperv><vendor_id state='on' value='KVM Hv'/></hyperv></features>",
+		      "", &d, &err) == 0 &&
+		   !strcmp(d->hw.hv_vendor_id, "KVM Hv") && d->hw.pit == VM_PIT_DELAY,
+	   "match 'strict', present 'yes' of any timer and a vendor_id with a space, as libvirt "
+	   "takes them: %s",
+	   err.msg);
 	vm_domain_free(d);
 	ok(parse_with("<vcpu cpuset='0-3,^2,6,1023'>2</vcpu>", "", &d, &err) == 0 && d->hw.pinned &&
 		   d->hw.cpuset[0] == (1u << 0 | 1u << 1 | 1u << 3 | 1u << 6) &&
@@ -1824,14 +1912,14 @@ test_load_errors(void)
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain *d = NULL;
 
-	ok(vm_domain_load("no-such.xml", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	ok(vm_domain_load("no-such.xml", NULL, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot open domain 'no-such.xml': No such file or directory"),
 	   "a missing file: %s", err.msg);
-	ok(vm_domain_load(".", &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	ok(vm_domain_load(".", NULL, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot read domain '.': not a regular file"),
 	   "a directory: %s", err.msg);
 	vm_error_clear(&err);
-	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", &d, &err) == -1 &&
+	ok(mkfifo("fifo.xml", 0600) == 0 && vm_domain_load("fifo.xml", NULL, &d, &err) == -1 &&
 		   err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg, "cannot read domain 'fifo.xml': not a regular file"),
 	   "a fifo is refused without waiting for a writer: %s", err.msg);

@@ -1516,12 +1516,13 @@ test_machine(void)
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-cpu", "Haswell-noTSX,ssbd=on,hle=off") &&
 		   has(&a, "-smp", "4,sockets=1,dies=2,cores=2,threads=1"),
-	   "custom: the model with its features first; the topology, dies only when not 1");
+	   "custom: the model with its features first; the topology");
 	vm_argv_free(&a);
 	dom.hw.dies = 1;
 	dom.hw.cores = 4;
 	a = build(&dom, -1, &err);
-	ok(has(&a, "-smp", "4,sockets=1,cores=4,threads=1"), "custom: one die is not said");
+	ok(has(&a, "-smp", "4,sockets=1,dies=1,cores=4,threads=1"),
+	   "custom: one die is said, as libvirt 9.0 says it");
 	vm_argv_free(&a);
 	dom.hw.cpu_model[0] = '\0';
 	dom.hw.ncpu_features = 0;
@@ -1540,6 +1541,48 @@ test_machine(void)
 	dom.hw.kvmclock = VM_SWITCH_ON;
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-cpu", "qemu32,kvmclock=on"), "i686: qemu32 carries the properties");
+	vm_argv_free(&a);
+	/* libvirt 9.0's, checked with virsh domxml-to-native */
+	dom_init(&dom);
+	dom.hw.mem_memfd = true;
+	dom.hw.mem_shared = true;
+	dom.hw.nosharepages = true;
+	dom.hw.iothreads = 2;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "pc,accel=tcg,mem-merge=off,memory-backend=pc.ram,acpi=on") &&
+		   has(&a, "-object",
+		       "memory-backend-memfd,id=pc.ram,share=on,"
+		       "x-use-canonical-path-for-ramblock-id=off,size=131072k") &&
+		   has(&a, "-object", "iothread,id=iothread1") &&
+		   has(&a, "-object", "iothread,id=iothread2") && count(&a, "-object", "") == 3,
+	   "memory: a shared memfd named pc.ram, as -m; nosharepages; two iothreads");
+	vm_argv_free(&a);
+	dom.hw.mem_shared = false;
+	dom.hw.nosharepages = false;
+	dom.hw.iothreads = 0;
+	dom.hw.hugepage_kib = 2048;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-object",
+	       "memory-backend-memfd,id=pc.ram,hugetlb=on,hugetlbsize=2097152,prealloc=on,"
+	       "x-use-canonical-path-for-ramblock-id=off,size=131072k"),
+	   "memory: hugepages of 2 MiB, preallocated");
+	vm_argv_free(&a);
+	dom.hw.hugepage_kib = 0;
+	dom.hw.mem_memfd = false;
+	dom.hw.numa = true;
+	dom.vcpus = 2;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-machine", "pc,accel=tcg,acpi=on") &&
+		   has(&a, "-object", "memory-backend-ram,id=ram-node0,size=131072k") &&
+		   has(&a, "-numa", "node,nodeid=0,cpus=0-1,memdev=ram-node0"),
+	   "numa: one node of both vcpus on its own backend, none for the machine");
+	vm_argv_free(&a);
+	dom.hw.numa_shared = true;
+	dom.vcpus = 1;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-object", "memory-backend-memfd,id=ram-node0,share=on,size=131072k") &&
+		   has(&a, "-numa", "node,nodeid=0,cpus=0,memdev=ram-node0"),
+	   "numa: memAccess shared is a shared memfd");
 	vm_argv_free(&a);
 }
 
@@ -1574,7 +1617,14 @@ test_machine_real(void)
 	dom.hw.dies = 2;
 	dom.hw.cores = 1;
 	dom.hw.threads = 2;
-	run_qemu("q35 with every machine property and a custom CPU", &dom, NULL, 0, NULL);
+	dom.hw.mem_memfd = true;
+	dom.hw.mem_shared = true;
+	dom.hw.nosharepages = true;
+	dom.hw.iothreads = 1;
+	dom.hw.numa = true;
+	run_qemu("q35 with every machine property, a custom CPU, a NUMA node on a shared memfd and "
+		 "an iothread",
+		 &dom, NULL, 0, NULL);
 }
 
 int
