@@ -583,6 +583,8 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 		return -1;
 	r = set_links(s, qmp, err);
 	if (r == 0)
+		r = vm_disks_throttle(s->dom, qmp, QMP_START_TIMEOUT_MS, err);
+	if (r == 0)
 		r = vm_display_hand_over(&s->display_ctx, s->dom, &s->displays, qmp,
 					 QMP_START_TIMEOUT_MS, err);
 	if (r == 0 && !paused)
