@@ -113,3 +113,63 @@ balloon0:3"
 	run -3 vm-start "$(make_domain gp "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")"
 	assert_output "vm-start: $TEST_DIR/gp.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path"
 }
+
+# libvirt's disk buses and options under QEMU: an ide disk with iotune,
+# discard and detect_zeroes, a floppy, a usb and a scsi disk with
+# INQUIRY data. What libvirt gives for the same XML: test-qemu-argv.
+@test "ide, usb, fdc and scsi disks start with their options, and QEMU reports the ide disk's limits and detect_zeroes" {
+	local d
+	for d in a b c f; do make_disk "$TEST_DIR/$d.img" raw 1M; done
+	xml=$(make_domain disks "<controller type='usb' model='piix3-uhci'/>
+<disk type='file'><driver name='qemu' type='raw' discard='unmap' detect_zeroes='unmap' io='threads' error_policy='stop' rerror_policy='report'/><source file='$TEST_DIR/a.img'/><target dev='hda' bus='ide'/><wwn>5000c50015ea71ac</wwn><blockio logical_block_size='512' physical_block_size='4096'/><iotune><total_bytes_sec>1000000</total_bytes_sec><total_iops_sec>100</total_iops_sec><total_iops_sec_max>200</total_iops_sec_max><group_name>g1</group_name></iotune></disk>
+<disk type='file'><driver name='qemu' type='raw' io='io_uring'/><source file='$TEST_DIR/b.img'/><target dev='sdb' bus='usb'/></disk>
+<disk type='file'><source file='$TEST_DIR/c.img'/><target dev='sdc' bus='scsi'/><vendor>ACME</vendor><product>Disk1</product></disk>
+<disk type='file' device='floppy'><source file='$TEST_DIR/f.img'/><target dev='fda' bus='fdc'/></disk>")
+	run -0 vm-start "$xml"
+	run -0 qmp disks query-block
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, sys
+b = {d["qdev"].removeprefix("/machine/peripheral/"): d for d in json.load(sys.stdin)}
+i = b["hda"]["inserted"]
+assert (i["node-name"], i["bps"], i["iops"], i["iops_max"], i["group"], i["detect_zeroes"]) == \
+    ("drive-hda", 1000000, 100, 200, "g1", "unmap"), i
+assert [d["inserted"]["node-name"] for q, d in b.items() if q.startswith("sdb")] == ["drive-sdb"], b.keys()
+assert b["fda"]["inserted"]["node-name"] == "drive-fda"
+'
+	run -0 qmp disks query-named-block-nodes '{"flat": true}'
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, sys
+n = {d["node-name"]: d for d in json.load(sys.stdin)}
+assert n["drive-hda"]["detect_zeroes"] == "unmap"
+assert n["drive-sdc"]["detect_zeroes"] == "off"
+'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/hda", "property": "werror"}'
+	assert_output '"stop"'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/hda", "property": "physical_block_size"}'
+	assert_output 4096
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/sdc", "property": "vendor"}'
+	assert_output '"ACME"'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/fda", "property": "unit"}'
+	assert_output 0
+	run -0 vm-stop --force disks
+}
+
+@test "a domain whose disk options QEMU or libvirt cannot honour exits 3 naming file, line and element" {
+	make_disk "$TEST_DIR/a.img" raw 1M
+	xml=$(make_domain bad "<disk type='file'><driver name='qemu' type='raw' io='native'/><source file='$TEST_DIR/a.img'/><target dev='vda'/></disk>
+<disk type='file'><source file='$TEST_DIR/a.img'/><target dev='vdb'/><iotune><total_bytes_sec>1</total_bytes_sec><read_bytes_sec>1</read_bytes_sec></iotune></disk>
+<disk type='file' device='lun'><source file='$TEST_DIR/a.img'/><target dev='sdb'/></disk>
+<disk type='file'><source file='$TEST_DIR/a.img'/><target dev='vdc'/><transient/></disk>")
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:7: <disk>: io='native' needs cache='none' or cache='directsync'
+vm-start: $xml:8: <disk>: <iotune>: total_bytes_sec cannot be set with read_bytes_sec or write_bytes_sec
+vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'
+vm-start: $xml:10: <transient>: unsupported element: transient disks are not supported: give the guest a qcow2 overlay of the image (qemu-img create -b) and delete it after"
+	sed -i -e "s|machine='pc'|machine='q35'|" -e '/<disk/d' "$xml"
+	sed -i "s|<devices>|<devices><disk type='file'><source file='$TEST_DIR/a.img'/><target dev='hda' bus='ide'/></disk>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:6: <disk>: bus 'ide' needs a pc machine, not 'q35' (use bus 'sata')"
+	sed -i "s|machine='q35'|machine='microvm'|; s|dev='hda' bus='ide'/>|dev='fda'/>|; s|<disk type='file'>|<disk type='file' device='floppy'>|" "$xml"
+	run -3 vm-start --print-argv "$xml"
+	assert_output "vm-start: $xml:6: <disk>: bus 'fdc' needs a pc or q35 machine, not 'microvm'"
+}
