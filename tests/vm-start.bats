@@ -44,17 +44,17 @@ interface's MAC address is in use"
 
 @test "vm-start --check lists every refused element and attribute with its line, exit 3" {
 	make_disk "$TEST_DIR/a.qcow2"
-	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
+	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<geometry/>")" \
 		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
 	sed -i -e "s|<vcpu>|<vcpu placement='auto' mode='x'>|" "$xml"
 	run -3 vm-start --check "$xml"
 	assert_output "vm-start: $xml:4: <vcpu>: unsupported placement 'auto' (expected static)
 vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
-vm-start: $xml:7: <blockio>: unsupported element
+vm-start: $xml:7: <geometry>: unsupported element: a disk geometry is not supported: guests get QEMU's, from the disk's size; remove <geometry>
 vm-start: $xml:8: <hostdev>: unsupported element
-vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'"
 	run -3 vm-start --print-argv "$xml"
-	assert_line --index 4 "vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	assert_line --index 4 "vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'"
 	refute_output --partial "qemu-system"
 	run -3 vm-start "$xml"
 	assert_equal "${#lines[@]}" 5
