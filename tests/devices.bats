@@ -110,8 +110,57 @@ balloon0:3"
 	assert_output --regexp '"filename": "unix:/proc/self/fd/[0-9]+/org.qemu.guest_agent.0,server=on", "label": "charchannel0"'
 	run -0 vm-stop --force ga
 	[ ! -e "$sock" ]
-	run -3 vm-start "$(make_domain gp "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")"
-	assert_output "vm-start: $TEST_DIR/gp.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path"
+}
+
+# agent_domain NAME PATH: a domain whose guest agent's socket is PATH
+agent_domain() {
+	make_domain "$1" "<channel type='unix'><source mode='bind' path='$2'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+}
+
+@test "the guest agent's socket at a <source path>: 0600 and the caller's, QEMU's, removed at stop and after a crash, refused where unsafe" {
+	local dir=$TEST_DIR/ch sock=$TEST_DIR/ch/agent.0 xml
+	mkdir -m 0755 "$dir"
+	xml=$(agent_domain gp "$sock")
+	run -0 vm-start --paused "$xml"
+	run -0 stat -c '%F %a %U' "$sock"
+	assert_output "socket 600 $(id -un)"
+	run -0 qmp gp query-chardev
+	assert_output --regexp '"filename": "disconnected:unix:/proc/self/fd/[0-9]+/agent.0,server=on", "label": "charchannel0"'
+	# another domain cannot take it while QEMU listens
+	run -1 vm-start "$(agent_domain gq "$sock")"
+	assert_output "vm-start: socket '$sock' is in use: a process listens on it"
+	run -0 vm-stop --force gp
+	[ ! -e "$sock" ]
+	# after QEMU's death, vm-stop cleans it up
+	run -0 vm-start --paused "$xml"
+	kill_qemu gp
+	[ -S "$sock" ]
+	run -0 vm-stop gp
+	[ ! -e "$sock" ]
+	# a socket vm-start did not make stays
+	run -0 vm-start --paused "$xml"
+	rm "$sock"
+	/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+	run -0 vm-stop --force gp
+	[ -S "$sock" ]
+	rm "$sock"
+	# what is not vm-start's to replace, or where others could swap it, is refused
+	echo keep > "$sock"
+	run -3 vm-start "$xml"
+	assert_output "vm-start: '$sock' exists and is not a socket: vmkit replaces only a socket left by an earlier run"
+	[ "$(cat "$sock")" = keep ]
+	rm "$sock"
+	chmod 0777 "$dir"
+	run -3 vm-start "$xml"
+	assert_output "vm-start: directory '$dir' of the guest agent's socket is writable by others than its owner"
+	chmod 0755 "$dir"
+	ln -s ch "$TEST_DIR/link"
+	run -3 vm-start "$(agent_domain gl "$TEST_DIR/link/agent.0")"
+	assert_output --partial "vm-start: cannot use directory '$TEST_DIR/link' for the guest agent's socket: "
+	run -3 vm-start "$(agent_domain gm "$TEST_DIR/missing/agent.0")"
+	assert_output "vm-start: cannot use directory '$TEST_DIR/missing' for the guest agent's socket: No such file or directory"
+	[ ! -e "$sock" ]
+	run -1 vm-status gp
 }
 
 # libvirt's disk buses and options under QEMU: an ide disk with iotune,

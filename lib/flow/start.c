@@ -506,7 +506,10 @@ spawn(struct start *s, struct vm_error *err)
 	if (mon < 0)
 		return -1;
 	if (s->dom->channel.agent) {
-		agent = vm_rundir_agent_listen(s->dl->dirfd, err);
+		agent = s->dom->channel.path
+				? vm_rundir_agent_listen_path(s->dl->dirfd, s->dom->channel.path,
+							      err)
+				: vm_rundir_agent_listen(s->dl->dirfd, err);
 		if (agent < 0)
 			return -1;
 	}

@@ -1166,9 +1166,13 @@ static const struct bad {
 	  "<channel type='unix'><target type='guestfwd' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <target>: unsupported type 'guestfwd' (expected virtio)" },
 	{ "",
-	  "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/>"
+	  "<channel type='unix'><source mode='bind' path='qemu/channel/target/a'/>"
 	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
-	  "t.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path" },
+	  "t.xml:7: <source>: invalid path 'qemu/channel/target/a' (expected an absolute path whose last name has 1 to 80 characters)" },
+	{ "",
+	  "<channel type='unix'><source mode='bind' path='/run/agent/'/>"
+	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: invalid path '/run/agent/' (expected an absolute path whose last name has 1 to 80 characters)" },
 	{ "",
 	  "<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <source>: unsupported mode 'connect' (expected bind)" },
@@ -1613,7 +1617,7 @@ test_balloon_rng_watchdog_panic(void)
 		      "<target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>"
 		      "</channel>",
 		      &d, &err) == 0 &&
-		   d->channel.agent && d->channel.virtio_serial,
+		   d->channel.agent && d->channel.virtio_serial && !d->channel.path,
 	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
 	vm_domain_free(d);
 }
