@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "image.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,23 +120,31 @@ shareable_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+#define WORD_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/* N's text, 1 to 64 letters, digits or PUNCT, in *DST: <serial>, <group_name> */
 static int
-serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+set_word(struct vm_xmlcheck *x, xmlNodePtr n, const char *punct, char **dst)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
-	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	char ok[sizeof(WORD_CHARS) + 8];
 	cleanup_free char *s = NULL;
 
+	snprintf(ok, sizeof(ok), "%s%s", WORD_CHARS, punct);
 	if (vm_xmlcheck_text(x, n, &s) < 0)
 		return -1;
 	if (!*s || s[strspn(s, ok)] || strlen(s) > 64)
 		return vm_xmlcheck_error(x, n,
-					 "invalid serial '%s' (expected 1 to 64 letters, digits or '_.+-')",
-					 s);
-	free(d->serial);
-	d->serial = steal_ptr(s);
+					 "invalid %s '%s' (expected 1 to 64 letters, digits or '%s')",
+					 (const char *)n->name, s, punct);
+	free(*dst);
+	*dst = steal_ptr(s);
 	return 0;
+}
+
+static int
+serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return set_word(x, n, "_.+-", &vm_devices_ctx(x)->disk->serial);
 }
 
 /* <wwn>, <vendor> and <product>: text checked by disk.c */
@@ -220,20 +229,7 @@ iotune_limit_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 iotune_group_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
-	struct vm_disk *d = vm_devices_ctx(x)->disk;
-	cleanup_free char *s = NULL;
-
-	if (vm_xmlcheck_text(x, n, &s) < 0)
-		return -1;
-	if (!*s || s[strspn(s, ok)] || strlen(s) > 64)
-		return vm_xmlcheck_error(x, n,
-					 "invalid group_name '%s' (expected 1 to 64 letters, digits or '_.-')",
-					 s);
-	free(d->iotune_group);
-	d->iotune_group = steal_ptr(s);
-	return 0;
+	return set_word(x, n, "_.-", &vm_devices_ctx(x)->disk->iotune_group);
 }
 
 static int
