@@ -110,6 +110,115 @@ balloon0:3"
 	assert_output --regexp '"filename": "unix:/proc/self/fd/[0-9]+/org.qemu.guest_agent.0,server=on", "label": "charchannel0"'
 	run -0 vm-stop --force ga
 	[ ! -e "$sock" ]
-	run -3 vm-start "$(make_domain gp "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")"
-	assert_output "vm-start: $TEST_DIR/gp.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path"
+}
+
+# agent_domain NAME PATH: a domain whose guest agent's socket is PATH
+agent_domain() {
+	make_domain "$1" "<channel type='unix'><source mode='bind' path='$2'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+}
+
+@test "the guest agent's socket at a <source path>: 0600 and the caller's, QEMU's, removed at stop and after a crash, refused where unsafe" {
+	local dir=$TEST_DIR/ch sock=$TEST_DIR/ch/agent.0 xml
+	mkdir -m 0755 "$dir"
+	xml=$(agent_domain gp "$sock")
+	run -0 vm-start --paused "$xml"
+	run -0 stat -c '%F %a %U' "$sock"
+	assert_output "socket 600 $(id -un)"
+	run -0 qmp gp query-chardev
+	assert_output --regexp '"filename": "disconnected:unix:/proc/self/fd/[0-9]+/agent.0,server=on", "label": "charchannel0"'
+	# another domain cannot take it while QEMU listens
+	run -1 vm-start "$(agent_domain gq "$sock")"
+	assert_output "vm-start: socket '$sock' is in use: a process listens on it"
+	run -0 vm-stop --force gp
+	[ ! -e "$sock" ]
+	# after QEMU's death, vm-stop cleans it up
+	run -0 vm-start --paused "$xml"
+	kill_qemu gp
+	[ -S "$sock" ]
+	run -0 vm-stop gp
+	[ ! -e "$sock" ]
+	# a socket vm-start did not make stays
+	run -0 vm-start --paused "$xml"
+	rm "$sock"
+	/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+	run -0 vm-stop --force gp
+	[ -S "$sock" ]
+	rm "$sock"
+	# what is not vm-start's to replace, or where others could swap it, is refused
+	echo keep > "$sock"
+	run -3 vm-start "$xml"
+	assert_output "vm-start: '$sock' exists and is not a socket: vmkit replaces only a socket left by an earlier run"
+	[ "$(cat "$sock")" = keep ]
+	rm "$sock"
+	chmod 0777 "$dir"
+	run -3 vm-start "$xml"
+	assert_output "vm-start: directory '$dir' of the guest agent's socket is writable by others than its owner"
+	chmod 0755 "$dir"
+	ln -s ch "$TEST_DIR/link"
+	run -3 vm-start "$(agent_domain gl "$TEST_DIR/link/agent.0")"
+	assert_output --partial "vm-start: cannot use directory '$TEST_DIR/link' for the guest agent's socket: "
+	run -3 vm-start "$(agent_domain gm "$TEST_DIR/missing/agent.0")"
+	assert_output "vm-start: cannot use directory '$TEST_DIR/missing' for the guest agent's socket: No such file or directory"
+	[ ! -e "$sock" ]
+	run -1 vm-status gp
+}
+
+# libvirt's disk buses and options under QEMU: an ide disk with iotune,
+# discard and detect_zeroes, a floppy, a usb and a scsi disk with
+# INQUIRY data. What libvirt gives for the same XML: test-qemu-argv.
+@test "ide, usb, fdc and scsi disks start with their options, and QEMU reports the ide disk's limits and detect_zeroes" {
+	local d
+	for d in a b c f; do make_disk "$TEST_DIR/$d.img" raw 1M; done
+	xml=$(make_domain disks "<controller type='usb' model='piix3-uhci'/>
+<disk type='file'><driver name='qemu' type='raw' discard='unmap' detect_zeroes='unmap' io='threads' error_policy='stop' rerror_policy='report'/><source file='$TEST_DIR/a.img'/><target dev='hda' bus='ide'/><wwn>5000c50015ea71ac</wwn><blockio logical_block_size='512' physical_block_size='4096'/><iotune><total_bytes_sec>1000000</total_bytes_sec><total_iops_sec>100</total_iops_sec><total_iops_sec_max>200</total_iops_sec_max><group_name>g1</group_name></iotune></disk>
+<disk type='file'><driver name='qemu' type='raw' io='io_uring'/><source file='$TEST_DIR/b.img'/><target dev='sdb' bus='usb'/></disk>
+<disk type='file'><source file='$TEST_DIR/c.img'/><target dev='sdc' bus='scsi'/><vendor>ACME</vendor><product>Disk1</product></disk>
+<disk type='file' device='floppy'><source file='$TEST_DIR/f.img'/><target dev='fda' bus='fdc'/></disk>")
+	run -0 vm-start "$xml"
+	run -0 qmp disks query-block
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, sys
+b = {d["qdev"].removeprefix("/machine/peripheral/"): d for d in json.load(sys.stdin)}
+i = b["hda"]["inserted"]
+assert (i["node-name"], i["bps"], i["iops"], i["iops_max"], i["group"], i["detect_zeroes"]) == \
+    ("drive-hda", 1000000, 100, 200, "g1", "unmap"), i
+assert [d["inserted"]["node-name"] for q, d in b.items() if q.startswith("sdb")] == ["drive-sdb"], b.keys()
+assert b["fda"]["inserted"]["node-name"] == "drive-fda"
+'
+	run -0 qmp disks query-named-block-nodes '{"flat": true}'
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, sys
+n = {d["node-name"]: d for d in json.load(sys.stdin)}
+assert n["drive-hda"]["detect_zeroes"] == "unmap"
+assert n["drive-sdc"]["detect_zeroes"] == "off"
+'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/hda", "property": "werror"}'
+	assert_output '"stop"'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/hda", "property": "physical_block_size"}'
+	assert_output 4096
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/sdc", "property": "vendor"}'
+	assert_output '"ACME"'
+	run -0 qmp disks qom-get '{"path": "/machine/peripheral/fda", "property": "unit"}'
+	assert_output 0
+	run -0 vm-stop --force disks
+}
+
+@test "a domain whose disk options QEMU or libvirt cannot honour exits 3 naming file, line and element" {
+	make_disk "$TEST_DIR/a.img" raw 1M
+	xml=$(make_domain bad "<disk type='file'><driver name='qemu' type='raw' io='native'/><source file='$TEST_DIR/a.img'/><target dev='vda'/></disk>
+<disk type='file'><source file='$TEST_DIR/a.img'/><target dev='vdb'/><iotune><total_bytes_sec>1</total_bytes_sec><read_bytes_sec>1</read_bytes_sec></iotune></disk>
+<disk type='file' device='lun'><source file='$TEST_DIR/a.img'/><target dev='sdb'/></disk>
+<disk type='file'><source file='$TEST_DIR/a.img'/><target dev='vdc'/><transient/></disk>")
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:7: <disk>: io='native' needs cache='none' or cache='directsync'
+vm-start: $xml:8: <disk>: <iotune>: total_bytes_sec cannot be set with read_bytes_sec or write_bytes_sec
+vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'
+vm-start: $xml:10: <transient>: unsupported element: transient disks are not supported: give the guest a qcow2 overlay of the image (qemu-img create -b) and delete it after"
+	sed -i -e "s|machine='pc'|machine='q35'|" -e '/<disk/d' "$xml"
+	sed -i "s|<devices>|<devices><disk type='file'><source file='$TEST_DIR/a.img'/><target dev='hda' bus='ide'/></disk>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output "vm-start: $xml:6: <disk>: bus 'ide' needs a pc machine, not 'q35' (use bus 'sata')"
+	sed -i "s|machine='q35'|machine='microvm'|; s|dev='hda' bus='ide'/>|dev='fda'/>|; s|<disk type='file'>|<disk type='file' device='floppy'>|" "$xml"
+	run -3 vm-start --print-argv "$xml"
+	assert_output "vm-start: $xml:6: <disk>: bus 'fdc' needs a pc or q35 machine, not 'microvm'"
 }

@@ -525,14 +525,18 @@ records() {
 	before=$(snapshot one "$TEST_DIR/b.qcow2")
 	run -1 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vda --format qcow2
 	assert_output "vm-attach: target 'vda' is already in use in domain 'one'"
-	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --bus ide
-	assert_output "vm-attach: invalid bus 'ide' (expected virtio, scsi or sata)"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --bus xen
+	assert_output "vm-attach: invalid bus 'xen' (expected virtio, scsi, sata, ide, usb or fdc)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus sata
 	assert_output --partial "vm-attach: cannot hotplug 'sdb' on bus 'sata': qemu's ahci controller does not support hotplug"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus sata --readonly
 	assert_output "vm-attach: a readonly disk cannot be on bus 'sata' (use scsi or virtio)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target hda
-	assert_output --partial "vm-attach: unsupported target dev 'hda'"
+	assert_output "vm-attach: cannot hotplug 'hda' on bus 'ide': vmkit hotplugs disks on scsi and virtio"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus usb
+	assert_output "vm-attach: cannot hotplug 'sdb' on bus 'usb': vmkit hotplugs disks on scsi and virtio"
+	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target xda
+	assert_output --partial "vm-attach: unsupported target dev 'xda'"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target sdb --bus virtio
 	assert_output "vm-attach: target dev 'sdb' does not fit bus 'virtio' (expected vd*)"
 	run -3 vm-attach one --disk "$TEST_DIR/b.qcow2" --target vdb --format vmdk
@@ -649,4 +653,52 @@ vdc=$TEST_DIR/b.img drive-vdc"
 	assert_output --partial '"node-name": "drive-vdb"'
 	run -1 vm-lock status "$TEST_DIR/s.img"
 	assert_output --partial "shared"
+}
+
+# block DOMAIN DEV: the node, limits and throttle group of device DEV (query-block)
+block() {
+	qmp "$1" query-block | python3 -c '
+import json, sys
+for b in json.load(sys.stdin):
+    if b["qdev"].removeprefix("/machine/peripheral/").removesuffix("/virtio-backend") == sys.argv[1]:
+        i = b["inserted"]
+        print(i["node-name"], i["bps"], i["iops_rd"], i.get("group", ""))
+' "$2"
+}
+
+# node DOMAIN NODE: the driver and detect_zeroes of block node NODE (query-named-block-nodes)
+node() {
+	qmp "$1" query-named-block-nodes '{"flat": true}' | python3 -c '
+import json, sys
+for n in json.load(sys.stdin):
+    if n["node-name"] == sys.argv[1]:
+        print(n["drv"], n["detect_zeroes"])
+' "$2"
+}
+
+@test "a <disk> file with iotune and copy_on_read hotplugs with its limits and filter, and detaches whole" {
+	root_disk "$TEST_DIR/a.img" raw
+	run -0 vm-start "$(attach_domain one pc acpi)"
+	cat > "$TEST_DIR/disk.xml" <<XML
+<disk type='file'>
+  <driver name='qemu' type='raw' copy_on_read='on' detect_zeroes='on' error_policy='report'/>
+  <source file='$TEST_DIR/a.img'/>
+  <target dev='sdc' bus='scsi'/>
+  <iotune><total_bytes_sec>2000000</total_bytes_sec><read_iops_sec>300</read_iops_sec><group_name>g1</group_name></iotune>
+</disk>
+XML
+	run -0 vm-attach one "$TEST_DIR/disk.xml"
+	run -0 block one sdc
+	assert_output "cor-sdc 2000000 300 g1"
+	run -0 node one cor-sdc
+	assert_output "copy-on-read off"
+	run -0 node one drive-sdc
+	assert_output "raw on"
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdc", "property": "werror"}'
+	assert_output '"report"'
+	run -0 vm-attach one --detach sdc
+	run -0 qmp one query-named-block-nodes
+	refute_output --partial 'sdc"'
+	run -0 vm-lock status "$TEST_DIR/a.img"
+	[ "$(owner "$TEST_DIR/a.img")" = 0:0:600 ]
 }

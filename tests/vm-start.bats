@@ -44,17 +44,17 @@ interface's MAC address is in use"
 
 @test "vm-start --check lists every refused element and attribute with its line, exit 3" {
 	make_disk "$TEST_DIR/a.qcow2"
-	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<blockio/>")" \
+	xml=$(make_domain many "$(disk_xml "$TEST_DIR/a.qcow2" vda "<geometry/>")" \
 		"<hostdev mode='subsystem'/>" "<disk device='lun'><target dev='sdz' bus='usb'/></disk>")
 	sed -i -e "s|<vcpu>|<vcpu placement='auto' mode='x'>|" "$xml"
 	run -3 vm-start --check "$xml"
 	assert_output "vm-start: $xml:4: <vcpu>: unsupported placement 'auto' (expected static)
 vm-start: $xml:4: <vcpu>: unsupported attribute 'mode'
-vm-start: $xml:7: <blockio>: unsupported element
+vm-start: $xml:7: <geometry>: unsupported element: a disk geometry is not supported: guests get QEMU's, from the disk's size; remove <geometry>
 vm-start: $xml:8: <hostdev>: unsupported element
-vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'"
 	run -3 vm-start --print-argv "$xml"
-	assert_line --index 4 "vm-start: $xml:9: <disk>: unsupported device 'lun' (expected disk or cdrom)"
+	assert_line --index 4 "vm-start: $xml:9: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'"
 	refute_output --partial "qemu-system"
 	run -3 vm-start "$xml"
 	assert_equal "${#lines[@]}" 5
@@ -596,4 +596,31 @@ SH
 	run -1 vm-status a4
 	run -1 vm-status a2
 	[ "$(qemu_pid a5)" = "$pid" ]
+}
+
+# What libvirt 9.0 gives for the same disks (virsh domxml-to-native
+# qemu-argv, its node names and ids aside): ide-hd on ide.0 unit 0 with
+# werror, rerror, wwn and block sizes; aio and detect-zeroes on the nodes;
+# usb-storage on usb.0, removable off; floppy unit 1; isa-fdc on q35.
+@test "vm-start --print-argv gives libvirt's devices and node options for ide, usb, fdc and scsi disks" {
+	local d
+	for d in a b c; do make_disk "$TEST_DIR/$d.img" raw 1M; done
+	xml=$(make_domain lv "<controller type='usb' model='piix3-uhci'/>
+<disk type='file'><driver name='qemu' type='raw' cache='none' io='native' detect_zeroes='unmap' error_policy='stop' rerror_policy='report'/><source file='$TEST_DIR/a.img'/><target dev='hda' bus='ide'/><wwn>5000c50015ea71ac</wwn><blockio logical_block_size='512' physical_block_size='4096'/></disk>
+<disk type='file'><driver name='qemu' type='raw' io='io_uring' discard='ignore' error_policy='ignore'/><source file='$TEST_DIR/b.img'/><target dev='sdc' bus='usb'/></disk>
+<disk type='file' device='floppy'><source file='$TEST_DIR/c.img'/><target dev='fdb'/></disk>
+<disk type='file' device='cdrom'><target dev='hdd'/></disk>")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-device' 'ide-hd,bus=ide.0,unit=0,drive=drive-hda,id=hda,logical_block_size=512,physical_block_size=4096,wwn=5764824127192592812,werror=stop,rerror=report,write-cache=on'"
+	assert_output --partial '"node-name":"file-hda","aio":"native"'
+	assert_output --partial '"discard":"unmap","detect-zeroes":"unmap"}'
+	assert_output --partial "'-device' 'usb-storage,bus=usb.0,removable=off,drive=drive-sdc,id=sdc,werror=ignore,rerror=ignore,write-cache=on'"
+	assert_output --partial '"node-name":"file-sdc","aio":"io_uring"'
+	assert_output --partial '"node-name":"drive-sdc","file":"file-sdc","read-only":false,"cache":{"direct":false,"no-flush":false},"discard":"ignore"}'
+	assert_output --partial "'-device' 'floppy,unit=1,drive=drive-fdb,id=fdb,write-cache=on'"
+	assert_output --partial "'-device' 'ide-cd,bus=ide.1,unit=1,id=hdd'"
+	refute_output --partial "isa-fdc"
+	sed -i -e "s|machine='pc'|machine='q35'|" -e '/hda\|hdd/d' "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-device' 'isa-fdc' "
 }

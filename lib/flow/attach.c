@@ -76,6 +76,10 @@ check_hotplug(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "cannot hotplug '%s' on bus 'sata': qemu's ahci controller does not support hotplug (use scsi or virtio)",
 				    d->target);
+	if (d->bus == VM_BUS_IDE || d->bus == VM_BUS_FDC || d->bus == VM_BUS_USB)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cannot hotplug '%s' on bus '%s': vmkit hotplugs disks on scsi and virtio",
+				    d->target, vm_disk_bus_name(d->bus));
 	return 0;
 }
 
@@ -138,6 +142,16 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	if (vm_hotplug_qmp(op, "device_add", vm_disk_device_json(d, bus), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
+	/* as at start: on the device, once it is there (disk.h) */
+	if (d->source && vm_disk_has_iotune(d) &&
+	    vm_hotplug_qmp(op, "block_set_io_throttle", vm_disk_throttle_json(d), NULL, err) < 0) {
+		bool had;
+
+		/* should the guest keep it, unwind finds the nodes in use and says so */
+		vm_error_prefix(err, "cannot set the <iotune> of '%s'", d->target);
+		vm_hotplug_unplug(op, d->target, "disk", &had, &ignored);
+		goto fail;
+	}
 	vm_rundir_log(op->dl->dirfd, "attached '%s' to domain '%s' as '%s'",
 		      d->source ? d->source : "an empty cdrom", op->name, d->target);
 	vm_leaseset_keep(&held);

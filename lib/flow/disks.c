@@ -4,6 +4,7 @@
 #include "disk_identity.h"
 #include "exitcodes.h"
 #include "paths.h"
+#include "qmp.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -309,5 +310,26 @@ vm_disks_giveback_held(const struct vm_disks_ctx *ctx, const struct vm_status_di
 	for (size_t i = 0; i < rec->nbacking; i++)
 		if (giveback_held_one(ctx, &rec->backing[i], held, err) < 0)
 			return -1;
+	return 0;
+}
+
+int
+vm_disks_throttle(const struct vm_domain *dom, struct vm_qmp *qmp, int timeout_ms,
+		  struct vm_error *err)
+{
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+		json_object *args;
+		int r;
+
+		if (!d->source || !vm_disk_has_iotune(d))
+			continue;
+		args = vm_disk_throttle_json(d);
+		r = vm_qmp_command(qmp, "block_set_io_throttle", args, timeout_ms, NULL, err);
+		json_object_put(args);
+		if (r < 0)
+			return vm_error_prefix(err, "cannot set the <iotune> of disk '%s'",
+					       d->target);
+	}
 	return 0;
 }

@@ -14,6 +14,16 @@
 #include "status.h"
 #include "error.h"
 
+struct vm_qmp;
+
+/*
+ * Sets the <iotune> limits of DOM's disks on their devices in QEMU
+ * (vm_disk_throttle_json()), before the guest runs. An empty cdrom has
+ * no medium to limit and is left out, as libvirt does.
+ */
+int vm_disks_throttle(const struct vm_domain *dom, struct vm_qmp *qmp, int timeout_ms,
+		      struct vm_error *err);
+
 /* The lock manager's mode of the lease that record REC says was taken. */
 enum vm_lease_mode vm_disks_lease_mode(const struct vm_status_disk *rec);
 

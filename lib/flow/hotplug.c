@@ -139,12 +139,14 @@ int
 vm_hotplug_delete_nodes(struct vm_hotplug *op, const char *target, struct vm_error *err)
 {
 	json_object *ret = NULL;
-	char names[2 * (VM_IMAGE_BACKING_MAX + 1)][32];
-	bool have[2 * (VM_IMAGE_BACKING_MAX + 1)] = { false };
+	/* a copy_on_read filter first, then each file's two nodes */
+	char names[1 + 2 * (VM_IMAGE_BACKING_MAX + 1)][32];
+	bool have[1 + 2 * (VM_IMAGE_BACKING_MAX + 1)] = { false };
 	size_t n = sizeof(names) / sizeof(names[0]);
 
+	vm_disk_cor_name(target, names[0]);
 	for (size_t k = 0; k < n / 2; k++)
-		vm_disk_layer_names(target, k, names[2 * k], names[2 * k + 1]);
+		vm_disk_layer_names(target, k, names[1 + 2 * k], names[2 + 2 * k]);
 	if (vm_hotplug_qmp(op, "query-named-block-nodes",
 			   vm_qmp_json("flat", json_object_new_boolean(true), NULL), &ret, err) < 0)
 		return vm_error_prefix(err, "cannot remove the block nodes of '%s'", target);
@@ -210,6 +212,10 @@ vm_hotplug_add_nodes(struct vm_hotplug *op, const struct vm_disk *d, const struc
 			return -1;
 		(*added)++;
 	}
+	if (d->copy_on_read &&
+	    vm_hotplug_qmp(op, "blockdev-add", vm_disk_cor_json(d), NULL, err) < 0)
+		return -1;
+	*added += d->copy_on_read;
 	return 0;
 }
 

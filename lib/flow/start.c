@@ -502,7 +502,10 @@ spawn(struct start *s, struct vm_error *err)
 	if (mon < 0)
 		return -1;
 	if (s->dom->channel.agent) {
-		agent = vm_rundir_agent_listen(s->dl->dirfd, err);
+		agent = s->dom->channel.path
+				? vm_rundir_agent_listen_path(s->dl->dirfd, s->dom->channel.path,
+							      err)
+				: vm_rundir_agent_listen(s->dl->dirfd, err);
 		if (agent < 0)
 			return -1;
 	}
@@ -578,6 +581,8 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	if (vm_rundir_qmp_connect(s->dl->dirfd, QMP_START_TIMEOUT_MS, &qmp, err) < 0)
 		return -1;
 	r = set_links(s, qmp, err);
+	if (r == 0)
+		r = vm_disks_throttle(s->dom, qmp, QMP_START_TIMEOUT_MS, err);
 	if (r == 0)
 		r = vm_display_hand_over(&s->display_ctx, s->dom, &s->displays, qmp,
 					 QMP_START_TIMEOUT_MS, err);

@@ -1,6 +1,9 @@
 #include "channel.h"
 #include "devices.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static int
 channel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -22,10 +25,17 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 source_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	if (vm_xmlcheck_attr(n, "path"))
+	const char *path = vm_xmlcheck_attr(n, "path");
+	const char *name = path ? strrchr(path, '/') : NULL;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/' || !name[1] || strlen(name + 1) > VM_CHANNEL_NAME_MAX ||
+	    !strcmp(name, "/.") || !strcmp(name, "/.."))
 		return vm_xmlcheck_error(x, n,
-					 "vmkit puts the agent's socket in the domain's run directory: remove path");
-	return 0;
+					 "invalid path '%s' (expected an absolute path whose last name has 1 to %d characters)",
+					 path, VM_CHANNEL_NAME_MAX);
+	return vm_devices_set_str(x, &vm_devices_ctx(x)->dom->channel.path, path);
 }
 
 static int
@@ -89,7 +99,14 @@ static const struct vm_xmlcheck_elem elems[] = { { "channel", .attrs = channel_a
 						   .begin = channel_begin, .end = channel_end },
 						 { NULL } };
 
+static void
+clear(struct vm_domain *dom)
+{
+	free(dom->channel.path);
+}
+
 const struct vm_devices_class vm_channel_class = {
 	.elems = elems,
 	.argv = channel_argv,
+	.clear = clear,
 };

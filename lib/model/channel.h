@@ -6,10 +6,11 @@
  * which takes its PCI slot with the controllers, before disks), fed by a
  * socket chardev
  * charchannel0. The socket is org.qemu.guest_agent.0 in the domain's run
- * directory (rundir.h): vm-start binds it, mode 0600 and the caller's,
- * and QEMU inherits it listening, as it does its monitor. A <source
- * path> of its own is rejected: libvirt's is a path of its own run
- * directory.
+ * directory (rundir.h), or the <source path> given: vm-start binds it,
+ * mode 0600 and the caller's, and QEMU inherits it listening, as it does
+ * its monitor. Here a path is only checked for its form (absolute, a
+ * name that a socket address holds); its directory is vm-start's to
+ * check, when it binds.
  */
 #ifndef VM_CHANNEL_H
 #define VM_CHANNEL_H
@@ -18,10 +19,13 @@
 
 /* The name of the agent's port, which the guest agent opens. */
 #define VM_CHANNEL_AGENT "org.qemu.guest_agent.0"
+/* The longest name of a <source path>'s socket: bound as /proc/self/fd/N/NAME (rundir.h). */
+#define VM_CHANNEL_NAME_MAX 80
 
 struct vm_channel {
 	bool agent;	    /* the domain has the guest agent's channel */
 	bool virtio_serial; /* <controller type='virtio-serial' index='0'/> (controller.c) */
+	char *path;	    /* the agent's <source path>; NULL: the run directory's */
 };
 
 #endif

@@ -24,11 +24,14 @@
 
 #define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
 #define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
+#define VM_IDE_UNITS 4	    /* piix3's two channels of two: hda to hdd */
+#define VM_FDC_DRIVES 2	    /* isa-fdc's drives A and B: fda, fdb */
 
 enum vm_disk_type { VM_DISK_FILE, VM_DISK_BLOCK };
-enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM };
+enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM, VM_DEVICE_FLOPPY };
 enum vm_disk_format { VM_FORMAT_RAW, VM_FORMAT_QCOW2 };
-enum vm_disk_bus { VM_BUS_VIRTIO, VM_BUS_SATA, VM_BUS_SCSI };
+/* ide: a pc machine's piix3 channels (hda to hdd); fdc: its floppy drives (fda, fdb) */
+enum vm_disk_bus { VM_BUS_VIRTIO, VM_BUS_SATA, VM_BUS_SCSI, VM_BUS_IDE, VM_BUS_USB, VM_BUS_FDC };
 enum vm_cache {
 	VM_CACHE_DEFAULT,
 	VM_CACHE_NONE,
@@ -37,6 +40,46 @@ enum vm_cache {
 	VM_CACHE_DIRECTSYNC,
 	VM_CACHE_UNSAFE
 };
+/* <driver>'s attributes; 0 is "not given" for each, which keeps QEMU's (or vmkit's) default */
+enum vm_disk_io { VM_IO_DEFAULT, VM_IO_NATIVE, VM_IO_THREADS, VM_IO_URING };
+enum vm_disk_discard { VM_DISCARD_DEFAULT, VM_DISCARD_UNMAP, VM_DISCARD_IGNORE };
+enum vm_disk_zeroes { VM_ZEROES_DEFAULT, VM_ZEROES_OFF, VM_ZEROES_ON, VM_ZEROES_UNMAP };
+enum vm_disk_policy {
+	VM_POLICY_DEFAULT,
+	VM_POLICY_STOP,
+	VM_POLICY_REPORT,
+	VM_POLICY_IGNORE,
+	VM_POLICY_ENOSPACE
+};
+
+/*
+ * <iotune>'s limits, in the order of block_set_io_throttle's arguments
+ * (vm_disk_throttle_json); 0 is no limit.
+ */
+enum vm_iotune {
+	VM_IOTUNE_TOTAL_BYTES,
+	VM_IOTUNE_READ_BYTES,
+	VM_IOTUNE_WRITE_BYTES,
+	VM_IOTUNE_TOTAL_IOPS,
+	VM_IOTUNE_READ_IOPS,
+	VM_IOTUNE_WRITE_IOPS,
+	VM_IOTUNE_TOTAL_BYTES_MAX,
+	VM_IOTUNE_READ_BYTES_MAX,
+	VM_IOTUNE_WRITE_BYTES_MAX,
+	VM_IOTUNE_TOTAL_IOPS_MAX,
+	VM_IOTUNE_READ_IOPS_MAX,
+	VM_IOTUNE_WRITE_IOPS_MAX,
+	VM_IOTUNE_TOTAL_BYTES_MAX_LENGTH,
+	VM_IOTUNE_READ_BYTES_MAX_LENGTH,
+	VM_IOTUNE_WRITE_BYTES_MAX_LENGTH,
+	VM_IOTUNE_TOTAL_IOPS_MAX_LENGTH,
+	VM_IOTUNE_READ_IOPS_MAX_LENGTH,
+	VM_IOTUNE_WRITE_IOPS_MAX_LENGTH,
+	VM_IOTUNE_SIZE_IOPS,
+	VM_IOTUNE_N
+};
+/* libvirt's element names of the limits: "total_bytes_sec" ... "size_iops_sec" */
+extern const char *const vm_disk_iotune_names[VM_IOTUNE_N];
 
 /*
  * A backing file as <backingStore> states it, which virsh dumpxml writes
@@ -62,6 +105,16 @@ struct vm_disk {
 	bool shareable;
 	bool relabel; /* false with <seclabel relabel='no'/> in the disk */
 	char *serial;
+	enum vm_disk_io io;
+	enum vm_disk_discard discard;
+	enum vm_disk_zeroes detect_zeroes;
+	enum vm_disk_policy error_policy, rerror_policy;
+	bool copy_on_read;
+	unsigned long long wwn;				  /* 0: none */
+	char *vendor, *product;				  /* scsi only */
+	unsigned logical_block_size, physical_block_size; /* 0: QEMU's */
+	unsigned long long iotune[VM_IOTUNE_N];
+	char *iotune_group;		 /* NULL: the disk's own limits */
 	int line;			 /* line of <disk>, for messages */
 	struct vm_disk_backing *backing; /* stated by <backingStore>, in chain order */
 	size_t nbacking;
@@ -75,9 +128,11 @@ struct vm_devices_argv;
 /* The rules */
 
 /*
- * Sets D's target to DEV (vd* or sd*, 3 to 8 letters) and its bus to BUS
- * ("virtio", "sata" or "scsi"; NULL: virtio for vd*, scsi for sd*). An
- * sd* target numbers the sata port or scsi target, as in libvirt.
+ * Sets D's target to DEV (vd*, sd*, hd* or fd*, 3 to 8 letters) and its
+ * bus to BUS ("virtio", "sata", "scsi", "ide", "usb" or "fdc"; NULL:
+ * virtio for vd*, scsi for sd*, ide for hd*, fdc for fd*). An sd*
+ * target numbers the sata port or scsi target, hd* the ide channel and
+ * unit, fd* the floppy drive, as in libvirt.
  */
 int vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus, struct vm_error *err);
 /*
@@ -86,8 +141,23 @@ int vm_disk_set_target(struct vm_disk *d, const char *dev, const char *bus, stru
  * sets D's type.
  */
 int vm_disk_set_source(struct vm_disk *d, const char *path, bool any_type, struct vm_error *err);
-/* The rules between D's parts once they are all set; makes a cdrom readonly. */
+/*
+ * Sets D's wwn from the 16 hex digits S, D's vendor (at most 8
+ * characters) or product (at most 16): what SCSI INQUIRY carries.
+ */
+int vm_disk_set_wwn(struct vm_disk *d, const char *s, struct vm_error *err);
+int vm_disk_set_vendor(struct vm_disk *d, const char *s, struct vm_error *err);
+int vm_disk_set_product(struct vm_disk *d, const char *s, struct vm_error *err);
+/*
+ * The rules between D's parts once they are all set; makes a cdrom
+ * readonly. Those that need the machine (ide on q35) are the domain's.
+ */
 int vm_disk_finish(struct vm_disk *d, struct vm_error *err);
+
+/* "virtio", "sata" ... as <target bus> spells BUS. */
+const char *vm_disk_bus_name(enum vm_disk_bus bus);
+/* Whether D has <iotune> limits or a group. */
+bool vm_disk_has_iotune(const struct vm_disk *d);
 
 /* Parses a lone <disk> element, as vm-attach takes it (disk_xml.c: libxml2). */
 int vm_disk_parse(const char *buf, size_t len, const char *name, struct vm_disk *disk,
@@ -135,6 +205,24 @@ void vm_disk_blockdev_json(const struct vm_disk *d, const struct vm_image *img, 
  * -device is the same object (vm_argv_opt_json()). The caller puts it.
  */
 json_object *vm_disk_device_json(const struct vm_disk *d, const char *bus);
+
+/*
+ * With copy_on_read, the device's node is a copy-on-read filter
+ * "cor-DEV" over the format node: its blockdev-add arguments (NULL
+ * without copy_on_read), added after the chain's nodes.
+ */
+json_object *vm_disk_cor_json(const struct vm_disk *d);
+void vm_disk_cor_name(const char *target, char name[32]);
+/* The node D's device reads from: "cor-DEV" or "drive-DEV". */
+void vm_disk_top_node(const struct vm_disk *d, char name[32]);
+/*
+ * The block_set_io_throttle arguments of D's <iotune>, on its device
+ * (as libvirt 9.0 does: -blockdev has no throttling of its own but a
+ * filter node, which would change the nodes hotplug and detach know).
+ * QEMU applies them to the device's BlockBackend, so they stay across
+ * a media change and go with the device.
+ */
+json_object *vm_disk_throttle_json(const struct vm_disk *d);
 
 /* The -add-fd, -blockdev and -device arguments of every disk (devices.h). */
 int vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err);

@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "image.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,12 @@ at(struct vm_xmlcheck *x, xmlNodePtr n, int r)
 			       (const char *)n->name);
 }
 
+static const char *const device_names[] = {
+	[VM_DEVICE_DISK] = "disk",
+	[VM_DEVICE_CDROM] = "cdrom",
+	[VM_DEVICE_FLOPPY] = "floppy",
+};
+
 static int
 disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -25,13 +32,15 @@ disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	struct vm_domain *dom = c->dom;
 	struct vm_disk *d;
 
+	if (vm_devices_streq(vm_xmlcheck_attr(n, "device"), "lun"))
+		return vm_xmlcheck_error(x, n,
+					 "device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'");
 	if (dom && !(c->disk = VM_DEVICES_APPEND(x, dom->disks, dom->ndisks)))
 		return -1;
 	d = c->disk;
 	d->type = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "block") ? VM_DISK_BLOCK
 									 : VM_DISK_FILE;
-	d->device = vm_devices_streq(vm_xmlcheck_attr(n, "device"), "cdrom") ? VM_DEVICE_CDROM
-									     : VM_DEVICE_DISK;
+	d->device = vm_devices_index(device_names, 3, vm_xmlcheck_attr(n, "device"));
 	d->format = VM_FORMAT_RAW;
 	d->cache = VM_CACHE_DEFAULT;
 	d->relabel = true;
@@ -47,17 +56,29 @@ static const char *const cache_names[] = {
 	[VM_CACHE_UNSAFE] = "unsafe",
 };
 
+/* <driver>'s values, indexed by their enum (0, "not given", has none) */
+static const char *const io_names[] = { NULL, "native", "threads", "io_uring" };
+static const char *const discard_names[] = { NULL, "unmap", "ignore" };
+static const char *const zeroes_names[] = { NULL, "off", "on", "unmap" };
+static const char *const policy_names[] = { NULL, "stop", "report", "ignore", "enospace" };
+
+#define INDEX(names, n, attr)                                                                      \
+	vm_devices_index(names, sizeof(names) / sizeof(*names), vm_xmlcheck_attr(n, attr))
+
 static int
 driver_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_disk *d = vm_devices_ctx(x)->disk;
-	const char *cache = vm_xmlcheck_attr(n, "cache");
 
 	if (vm_devices_streq(vm_xmlcheck_attr(n, "type"), "qcow2"))
 		d->format = VM_FORMAT_QCOW2;
-	for (size_t i = 0; cache && i < sizeof(cache_names) / sizeof(*cache_names); i++)
-		if (vm_devices_streq(cache_names[i], cache))
-			d->cache = i;
+	d->cache = INDEX(cache_names, n, "cache");
+	d->io = INDEX(io_names, n, "io");
+	d->discard = INDEX(discard_names, n, "discard");
+	d->detect_zeroes = INDEX(zeroes_names, n, "detect_zeroes");
+	d->error_policy = INDEX(policy_names, n, "error_policy");
+	d->rerror_policy = INDEX(policy_names, n, "rerror_policy");
+	d->copy_on_read = vm_devices_streq(vm_xmlcheck_attr(n, "copy_on_read"), "on");
 	return 0;
 }
 
@@ -99,23 +120,116 @@ shareable_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+#define WORD_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/* N's text, 1 to 64 letters, digits or PUNCT, in *DST: <serial>, <group_name> */
 static int
-serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+set_word(struct vm_xmlcheck *x, xmlNodePtr n, const char *punct, char **dst)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-";
-	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	char ok[sizeof(WORD_CHARS) + 8];
 	cleanup_free char *s = NULL;
 
+	snprintf(ok, sizeof(ok), "%s%s", WORD_CHARS, punct);
 	if (vm_xmlcheck_text(x, n, &s) < 0)
 		return -1;
 	if (!*s || s[strspn(s, ok)] || strlen(s) > 64)
 		return vm_xmlcheck_error(x, n,
-					 "invalid serial '%s' (expected 1 to 64 letters, digits or '_.+-')",
-					 s);
-	free(d->serial);
-	d->serial = steal_ptr(s);
+					 "invalid %s '%s' (expected 1 to 64 letters, digits or '%s')",
+					 (const char *)n->name, s, punct);
+	free(*dst);
+	*dst = steal_ptr(s);
 	return 0;
+}
+
+static int
+serial_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return set_word(x, n, "_.+-", &vm_devices_ctx(x)->disk->serial);
+}
+
+/* <wwn>, <vendor> and <product>: text checked by disk.c */
+static int
+text_rule(struct vm_xmlcheck *x, xmlNodePtr n,
+	  int (*set)(struct vm_disk *, const char *, struct vm_error *))
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	return at(x, n, set(vm_devices_ctx(x)->disk, s, x->err));
+}
+
+static int
+wwn_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_rule(x, n, vm_disk_set_wwn);
+}
+
+static int
+vendor_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_rule(x, n, vm_disk_set_vendor);
+}
+
+static int
+product_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return text_rule(x, n, vm_disk_set_product);
+}
+
+/* What QEMU's devices take: a power of two from 512 bytes to 2 MiB */
+static int
+block_size(struct vm_xmlcheck *x, xmlNodePtr n, const char *name, unsigned *v)
+{
+	const char *s = vm_xmlcheck_attr(n, name);
+	unsigned long long size;
+
+	if (!s)
+		return 0;
+	if (vm_xmlcheck_ull(x, n, name, s, 512, 2 << 20, &size) < 0)
+		return -1;
+	if (size & (size - 1))
+		return vm_xmlcheck_error(x, n, "invalid %s '%s' (expected a power of two)", name,
+					 s);
+	*v = (unsigned)size;
+	return 0;
+}
+
+static int
+blockio_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+
+	if (block_size(x, n, "logical_block_size", &d->logical_block_size) < 0 ||
+	    block_size(x, n, "physical_block_size", &d->physical_block_size) < 0)
+		return -1;
+	if (d->physical_block_size && d->logical_block_size > d->physical_block_size)
+		return vm_xmlcheck_error(x, n,
+					 "physical_block_size is smaller than logical_block_size");
+	return 0;
+}
+
+static int
+iotune_limit_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_disk *d = vm_devices_ctx(x)->disk;
+	cleanup_free char *s = NULL;
+	size_t i;
+
+	for (i = 0; i < VM_IOTUNE_N; i++)
+		if (!strcmp(vm_disk_iotune_names[i], (const char *)n->name))
+			break;
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	/* QEMU's THROTTLE_VALUE_MAX */
+	return vm_xmlcheck_ull(x, n, (const char *)n->name, s, 0, 1000000000000000ULL,
+			       &d->iotune[i]);
+}
+
+static int
+iotune_group_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	return set_word(x, n, "_.-", &vm_devices_ctx(x)->disk->iotune_group);
 }
 
 static int
@@ -220,9 +334,10 @@ disk_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+/* lun: in the list so that disk_begin refuses it with its reason */
 static const struct vm_xmlcheck_attr disk_attrs[] = {
 	{ "type", "file|block", VM_XMLCHECK_OPTIONAL },
-	{ "device", "disk|cdrom", VM_XMLCHECK_OPTIONAL },
+	{ "device", "disk|cdrom|floppy|lun", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
@@ -230,10 +345,50 @@ static const struct vm_xmlcheck_attr driver_attrs[] = {
 	{ "name", "qemu", VM_XMLCHECK_OPTIONAL },
 	{ "type", "raw|qcow2", VM_XMLCHECK_OPTIONAL },
 	{ "cache", "none|writeback|writethrough|directsync|unsafe", VM_XMLCHECK_OPTIONAL },
-	/* vmkit passes a writable disk's discards to its file (disk.c) */
-	{ "discard", "unmap", VM_XMLCHECK_OPTIONAL },
+	{ "io", "native|threads|io_uring", VM_XMLCHECK_OPTIONAL },
+	/* without it, vmkit passes a writable disk's discards to its file (disk.c) */
+	{ "discard", "unmap|ignore", VM_XMLCHECK_OPTIONAL },
+	{ "detect_zeroes", "off|on|unmap", VM_XMLCHECK_OPTIONAL },
+	{ "error_policy", "stop|report|ignore|enospace", VM_XMLCHECK_OPTIONAL },
+	{ "rerror_policy", "stop|report|ignore", VM_XMLCHECK_OPTIONAL },
+	{ "copy_on_read", "on|off", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
+
+static const struct vm_xmlcheck_attr blockio_attrs[] = {
+	{ "logical_block_size", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "physical_block_size", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+#define LIMIT(name)                                                                                \
+	{                                                                                          \
+		name, .content = VM_XMLCHECK_TEXT, .begin = iotune_limit_begin                     \
+	}
+static const struct vm_xmlcheck_elem iotune_children[] = {
+	LIMIT("total_bytes_sec"),
+	LIMIT("read_bytes_sec"),
+	LIMIT("write_bytes_sec"),
+	LIMIT("total_iops_sec"),
+	LIMIT("read_iops_sec"),
+	LIMIT("write_iops_sec"),
+	LIMIT("total_bytes_sec_max"),
+	LIMIT("read_bytes_sec_max"),
+	LIMIT("write_bytes_sec_max"),
+	LIMIT("total_iops_sec_max"),
+	LIMIT("read_iops_sec_max"),
+	LIMIT("write_iops_sec_max"),
+	LIMIT("total_bytes_sec_max_length"),
+	LIMIT("read_bytes_sec_max_length"),
+	LIMIT("write_bytes_sec_max_length"),
+	LIMIT("total_iops_sec_max_length"),
+	LIMIT("read_iops_sec_max_length"),
+	LIMIT("write_iops_sec_max_length"),
+	LIMIT("size_iops_sec"),
+	{ "group_name", .content = VM_XMLCHECK_TEXT, .begin = iotune_group_begin },
+	{ NULL }
+};
+#undef LIMIT
 
 /* index: libvirt's number for the file in a running domain, not used */
 static const struct vm_xmlcheck_attr source_attrs[] = {
@@ -263,7 +418,7 @@ static const struct vm_xmlcheck_elem backing_children[] = {
 
 static const struct vm_xmlcheck_attr target_attrs[] = {
 	{ "dev", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED },
-	{ "bus", "virtio|sata|scsi", VM_XMLCHECK_OPTIONAL },
+	{ "bus", "virtio|sata|scsi|ide|usb|fdc", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
@@ -280,6 +435,17 @@ static const struct vm_xmlcheck_elem disk_children[] = {
 	{ "shareable", .begin = shareable_begin },
 	{ "serial", .content = VM_XMLCHECK_TEXT, .begin = serial_begin },
 	{ "seclabel", .attrs = seclabel_attrs, .begin = seclabel_begin },
+	{ "wwn", .content = VM_XMLCHECK_TEXT, .begin = wwn_begin },
+	{ "vendor", .content = VM_XMLCHECK_TEXT, .begin = vendor_begin },
+	{ "product", .content = VM_XMLCHECK_TEXT, .begin = product_begin },
+	{ "blockio", .attrs = blockio_attrs, .begin = blockio_begin },
+	{ "iotune", .children = iotune_children },
+	{ "transient", .content = VM_XMLCHECK_ANY,
+	  .reject =
+		  "transient disks are not supported: give the guest a qcow2 overlay of the image (qemu-img create -b) and delete it after" },
+	{ "geometry", .content = VM_XMLCHECK_ANY,
+	  .reject =
+		  "a disk geometry is not supported: guests get QEMU's, from the disk's size; remove <geometry>" },
 	{ "backingStore", .attrs = backing_attrs, .children = backing_children,
 	  .begin = backing_begin, .end = backing_end },
 	VM_DEVICES_ALIAS,
@@ -292,6 +458,45 @@ static const struct vm_xmlcheck_elem elems[] = { { "disk", .attrs = disk_attrs,
 						   .begin = disk_begin, .end = disk_end },
 						 { NULL } };
 
+/* QEMU's default machine (no machine=) is an i440fx pc. */
+static bool
+is_pc(const struct vm_domain *dom)
+{
+	return !dom->machine || !strcmp(dom->machine, "pc") ||
+	       !strncmp(dom->machine, "pc-i440fx-", 10);
+}
+
+/*
+ * The machine may come after <devices>. A pc machine has piix3's ide
+ * channels and an isa-fdc; q35 has neither, and vmkit adds an isa-fdc
+ * there as libvirt does, but no ide controller, which libvirt refuses too.
+ */
+static int
+disks_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	bool q35 = vm_domain_is_q35(dom);
+
+	(void)n;
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+
+		if (d->bus == VM_BUS_IDE && !is_pc(dom))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <disk>: bus 'ide' needs a pc machine, not '%s' (use bus 'sata')",
+					    x->file, d->line, dom->machine);
+		if (d->bus == VM_BUS_FDC && !is_pc(dom) && !q35)
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <disk>: bus 'fdc' needs a pc or q35 machine, not '%s'",
+					    x->file, d->line, dom->machine);
+		if (d->bus == VM_BUS_USB && !dom->usb)
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+					    x->file, d->line);
+	}
+	return 0;
+}
+
 static void
 clear(struct vm_domain *dom)
 {
@@ -302,6 +507,7 @@ clear(struct vm_domain *dom)
 
 const struct vm_devices_class vm_disk_class = {
 	.elems = elems,
+	.end = disks_end,
 	.argv = vm_disk_argv,
 	.clear = clear,
 };

@@ -31,6 +31,7 @@
 #define QMP_FILE "qmp.sock"
 #define VNC_FILE "vnc.sock"
 #define AGENT_FILE VM_CHANNEL_AGENT
+#define AGENT_PATH_FILE "agent.path" /* "DEV INO PATH": the socket at a <source path> */
 #define SPICE_DIR "spice"
 #define SPICE_FILE "spice.sock"
 #define LOG_FILE "qemu.log"
@@ -431,13 +432,128 @@ remove_spice(int dirfd, struct vm_error *err)
 	return 0;
 }
 
+/*
+ * The directory of an agent socket's PATH, opened without following its
+ * last name, and the socket's name in it. The directory must be its
+ * owner's alone (root's or the caller's), or another user could put
+ * something else where vm-start binds and vm-stop removes.
+ */
+static int
+agent_dir(const char *path, const char **name, struct vm_error *err)
+{
+	cleanup_free char *dir = strdup(path);
+	cleanup_close int fd = -1;
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	struct stat st;
+
+	if (!dir)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot bind '%s'", path);
+	*name = path + (slash - dir) + 1;
+	*slash = '\0';
+	fd = open(slash == dir ? "/" : dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return vm_error_sys(err, VM_EXIT_INVALID, errno,
+				    "cannot use directory '%s' for the guest agent's socket",
+				    slash == dir ? "/" : dir);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "directory '%s' of the guest agent's socket belongs to uid %u, not to root or the caller",
+				    dir, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "directory '%s' of the guest agent's socket is writable by others than its owner",
+				    dir);
+	return steal_fd(fd);
+}
+
+int
+vm_rundir_agent_listen_path(int dirfd, const char *path, struct vm_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cleanup_close int dfd = -1, fd = -1, probe = -1;
+	const char *name;
+	char rec[PATH_MAX + 64];
+	struct stat st;
+	mode_t old;
+	int r, len;
+
+	if ((dfd = agent_dir(path, &name, err)) < 0)
+		return -1;
+	len = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, name);
+	if (len < 0 || (size_t)len >= sizeof(sa.sun_path))
+		return vm_error_set(err, VM_EXIT_INVALID, "socket name '%s' is too long", name);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return vm_error_set(err, VM_EXIT_INVALID,
+					    "'%s' exists and is not a socket: vmkit replaces only a socket left by an earlier run",
+					    path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return vm_error_set(err, VM_EXIT_NO,
+					    "socket '%s' is in use: a process listens on it", path);
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno,
+					    "cannot remove the old '%s'", path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", path);
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 8) < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create '%s'", path);
+	/* what vm-stop removes: this socket, not whatever the path names then */
+	len = snprintf(rec, sizeof(rec), "%llu %llu %s\n", (unsigned long long)st.st_dev,
+		       (unsigned long long)st.st_ino, path);
+	if (vm_paths_write_atomic(dirfd, AGENT_PATH_FILE, rec, (size_t)len, err) < 0) {
+		unlinkat(dfd, name, 0);
+		return -1;
+	}
+	return steal_fd(fd);
+}
+
+/* The socket that agent.path records, if it is still the one vm-start bound, then the record. */
+static int
+remove_agent_path(int dirfd, struct vm_error *err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_close int dfd = -1;
+	unsigned long long dev, ino;
+	const char *name;
+	struct stat st;
+	size_t len;
+	int off = 0;
+
+	if (fstatat(dirfd, AGENT_PATH_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
+	if (vm_paths_read(dirfd, AGENT_PATH_FILE, PATH_MAX + 64, &buf, &len, err) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (sscanf(buf, "%llu %llu %n", &dev, &ino, &off) == 2 && buf[off] == '/') {
+		struct vm_error ignored = VM_ERROR_INIT;
+
+		/* a directory changed since is left alone, as is a socket that another made */
+		dfd = agent_dir(buf + off, &name, &ignored);
+		if (dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISSOCK(st.st_mode) && st.st_dev == dev && st.st_ino == ino &&
+		    unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'",
+					    buf + off);
+	}
+	if (unlinkat(dirfd, AGENT_PATH_FILE, 0) < 0 && errno != ENOENT)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot remove '%s'",
+				    AGENT_PATH_FILE);
+	return 0;
+}
+
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
 	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, AGENT_FILE,
 					     DOMAIN_FILE };
 
-	if (remove_spice(dl->dirfd, err) < 0)
+	if (remove_spice(dl->dirfd, err) < 0 || remove_agent_path(dl->dirfd, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", dl->name);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlinkat(dl->dirfd, names[i], 0) < 0 && errno != ENOENT)

@@ -114,7 +114,10 @@ void vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid);
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 			   struct vm_error *err);
 
-/* Removes pid, qmp.sock, vnc.sock, spice/ and domain.xml; missing files are fine. */
+/*
+ * Removes pid, qmp.sock, vnc.sock, spice/, domain.xml and the guest
+ * agent's socket (at its <source path> too); missing files are fine.
+ */
 int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
 /*
@@ -155,6 +158,16 @@ extern const char vm_rundir_vnc_name[];
  * directory, made the same way: mode 0600, the caller's.
  */
 int vm_rundir_agent_listen(int dirfd, struct vm_error *err);
+/*
+ * The guest agent's socket at PATH, a <source path> (channel.h), made
+ * the same way, in a directory that must exist, not be a symlink, and be
+ * its owner's alone (root's or the caller's), or VM_EXIT_INVALID. An
+ * earlier run's socket there is replaced; a file that is no socket is
+ * VM_EXIT_INVALID, and a socket a process listens on VM_EXIT_NO. The
+ * directory records which socket it made, and vm_rundir_remove_runtime()
+ * removes that one only.
+ */
+int vm_rundir_agent_listen_path(int dirfd, const char *path, struct vm_error *err);
 
 /*
  * The directory spice/, made anew (mode 0700, and owned by UID:GID when

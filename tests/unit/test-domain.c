@@ -470,12 +470,25 @@ test_disk_rules(void)
 	ok(vm_disk_set_target(&d, "sdb", NULL, &err) == 0 && d.bus == VM_BUS_SCSI &&
 		   !strcmp(d.target, "sdb"),
 	   "sd* is scsi by default: %s", err.msg);
-	ok(vm_disk_set_target(&d, "hda", NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+	ok(vm_disk_set_target(&d, "hdd", NULL, &err) == 0 && d.bus == VM_BUS_IDE,
+	   "hd* is ide by default: %s", err.msg);
+	ok(vm_disk_set_target(&d, "hde", NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "target dev 'hde' has no ide unit (expected hda to hdd)"),
+	   "ide has two channels of two units: %s", err.msg);
+	ok(vm_disk_set_target(&d, "fdb", NULL, &err) == 0 && d.bus == VM_BUS_FDC,
+	   "fd* is fdc by default: %s", err.msg);
+	ok(vm_disk_set_target(&d, "fdc", NULL, &err) == -1 &&
+		   !strcmp(err.msg, "target dev 'fdc' has no floppy drive (expected fda or fdb)"),
+	   "fdc has two drives: %s", err.msg);
+	ok(vm_disk_set_target(&d, "sdj", "usb", &err) == 0 && d.bus == VM_BUS_USB, "sd* on usb: %s",
+	   err.msg);
+	ok(vm_disk_set_target(&d, "xda", NULL, &err) == -1 && err.code == VM_EXIT_INVALID &&
 		   !strcmp(err.msg,
-			   "unsupported target dev 'hda' (expected vd* for virtio, sd* for sata or scsi)"),
-	   "hd* is refused: %s", err.msg);
-	ok(vm_disk_set_target(&d, "vdb", "ide", &err) == -1 &&
-		   !strcmp(err.msg, "invalid bus 'ide' (expected virtio, scsi or sata)"),
+			   "unsupported target dev 'xda' (expected vd* for virtio, sd* for sata, scsi or usb, hd* for ide, fd* for fdc)"),
+	   "xd* is refused: %s", err.msg);
+	ok(vm_disk_set_target(&d, "vdb", "xen", &err) == -1 &&
+		   !strcmp(err.msg,
+			   "invalid bus 'xen' (expected virtio, scsi, sata, ide, usb or fdc)"),
 	   "an unknown bus is refused: %s", err.msg);
 	ok(vm_disk_set_target(&d, "sdg", "sata", &err) == -1 &&
 		   !strcmp(err.msg, "target dev 'sdg' has no sata port (expected sda to sdf)"),
@@ -740,16 +753,74 @@ static const struct bad {
 	{ "<name>u</name>", "", "t.xml:5: <name>: duplicate element" },
 	{ "", "<disk type='network'/>",
 	  "t.xml:7: <disk>: unsupported type 'network' (expected file or block)" },
-	{ "", "<disk device='floppy'/>",
-	  "t.xml:7: <disk>: unsupported device 'floppy' (expected disk or cdrom)" },
+	{ "", "<disk device='lun'/>",
+	  "t.xml:7: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'" },
+	{ "", "<disk device='floppy'><source file='disk.img'/><target dev='vdb'/></disk>",
+	  "t.xml:7: <disk>: a floppy must be on bus 'fdc', not 'virtio'" },
+	{ "", "<disk><source file='disk.img'/><target dev='fda'/></disk>",
+	  "t.xml:7: <disk>: bus 'fdc' takes only device 'floppy'" },
+	{ "",
+	  "<disk device='floppy'><source file='disk.img'/><target dev='fda'/><serial>x</serial></disk>",
+	  "t.xml:7: <disk>: qemu's floppy has no <serial>" },
+	{ "",
+	  "<disk device='floppy'><driver error_policy='stop'/><source file='disk.img'/><target dev='fda'/></disk>",
+	  "t.xml:7: <disk>: qemu's floppy has no error_policy or rerror_policy" },
+	{ "", "<disk device='cdrom'><target dev='sdb' bus='usb'/></disk>",
+	  "t.xml:7: <disk>: a cdrom cannot be on bus 'usb' (use sata, scsi or ide)" },
+	{ "", "<disk><source file='disk.img'/><target dev='sdb' bus='usb'/></disk>",
+	  "t.xml:7: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<disk><source file='disk.img'/><target dev='hda'/><readonly/></disk>",
+	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'ide' (use scsi or virtio)" },
+	{ "", "<disk><driver io='native'/><source file='disk.img'/><target dev='vdb'/></disk>",
+	  "t.xml:7: <disk>: io='native' needs cache='none' or cache='directsync'" },
+	{ "", "<disk><driver io='aio'/></disk>",
+	  "t.xml:7: <driver>: unsupported io 'aio' (expected native, threads or io_uring)" },
+	{ "", "<disk><driver rerror_policy='enospace'/></disk>",
+	  "t.xml:7: <driver>: unsupported rerror_policy 'enospace' (expected stop, report or ignore)" },
+	{ "", "<disk device='cdrom'><driver copy_on_read='on'/><target dev='sdb'/></disk>",
+	  "t.xml:7: <disk>: copy_on_read needs a writable disk, not a removable medium" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vdb'/><wwn>5000c50015ea71ac</wwn></disk>",
+	  "t.xml:7: <disk>: <wwn> needs bus 'scsi', 'sata' or 'ide', not 'virtio'" },
+	{ "", "<disk><wwn>5000c50015ea71a</wwn></disk>",
+	  "t.xml:7: <wwn>: invalid wwn '5000c50015ea71a' (expected 16 hex digits, the first 0 to 7)" },
+	{ "", "<disk><wwn>8000c50015ea71ac</wwn></disk>",
+	  "t.xml:7: <wwn>: invalid wwn '8000c50015ea71ac' (expected 16 hex digits, the first 0 to 7)" },
+	{ "", "<disk><source file='disk.img'/><target dev='hda'/><vendor>X</vendor></disk>",
+	  "t.xml:7: <disk>: <vendor> needs bus 'scsi', not 'ide'" },
+	{ "", "<disk><vendor>ABCDEFGHI</vendor></disk>",
+	  "t.xml:7: <vendor>: invalid vendor 'ABCDEFGHI' (expected 1 to 8 printable ASCII characters)" },
+	{ "", "<disk><product>ABCDEFGHIJKLMNOPQ</product></disk>",
+	  "t.xml:7: <product>: invalid product 'ABCDEFGHIJKLMNOPQ' (expected 1 to 16 printable ASCII characters)" },
+	{ "", "<disk><blockio logical_block_size='1000'/></disk>",
+	  "t.xml:7: <blockio>: invalid logical_block_size '1000' (expected a power of two)" },
+	{ "", "<disk><blockio logical_block_size='4096' physical_block_size='512'/></disk>",
+	  "t.xml:7: <blockio>: physical_block_size is smaller than logical_block_size" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vdb'/><iotune><total_bytes_sec>1</total_bytes_sec><read_bytes_sec>1</read_bytes_sec></iotune></disk>",
+	  "t.xml:7: <disk>: <iotune>: total_bytes_sec cannot be set with read_bytes_sec or write_bytes_sec" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vdb'/><iotune><write_iops_sec_max>1</write_iops_sec_max></iotune></disk>",
+	  "t.xml:7: <disk>: <iotune>: write_iops_sec_max needs write_iops_sec" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vdb'/><iotune><size_iops_sec>1</size_iops_sec></iotune></disk>",
+	  "t.xml:7: <disk>: <iotune>: size_iops_sec needs an iops limit" },
+	{ "", "<disk><iotune><group_name>a b</group_name></iotune></disk>",
+	  "t.xml:7: <group_name>: invalid group_name 'a b' (expected 1 to 64 letters, digits or '_.-')" },
+	{ "", "<disk><iotune><total_iops_sec>x</total_iops_sec></iotune></disk>",
+	  "t.xml:7: <total_iops_sec>: " },
+	{ "", "<disk><transient/></disk>",
+	  "t.xml:7: <transient>: unsupported element: transient disks are not supported" },
+	{ "", "<disk><geometry cyls='1' heads='1' secs='1'/></disk>",
+	  "t.xml:7: <geometry>: unsupported element: a disk geometry is not supported" },
 	{ "", "<disk><driver name='tap'/></disk>",
 	  "t.xml:7: <driver>: unsupported name 'tap' (expected qemu)" },
 	{ "", "<disk><driver type='vmdk'/></disk>",
 	  "t.xml:7: <driver>: unsupported type 'vmdk' (expected raw or qcow2)" },
 	{ "", "<disk><driver cache='default'/></disk>",
 	  "t.xml:7: <driver>: unsupported cache 'default' (expected none, writeback, writethrough, directsync or unsafe)" },
-	{ "", "<disk><driver io='native'/></disk>",
-	  "t.xml:7: <driver>: unsupported attribute 'io'" },
+	{ "", "<disk><driver queues='2'/></disk>",
+	  "t.xml:7: <driver>: unsupported attribute 'queues'" },
 	{ "", "<disk><source file=''/></disk>", "t.xml:7: <source>: empty disk path" },
 	{ "", "<disk><source/></disk>", "t.xml:7: <source>: missing attribute 'file'" },
 	{ "", "<disk type='block'><source file='disk.img'/></disk>",
@@ -764,7 +835,7 @@ static const struct bad {
 	{ "", "<disk><target dev='vdabcdefg'/></disk>",
 	  "t.xml:7: <target>: invalid target dev 'vdabcdefg'" },
 	{ "", "<disk><target dev='xvda'/></disk>",
-	  "t.xml:7: <target>: unsupported target dev 'xvda' (expected vd* for virtio, sd* for sata or scsi)" },
+	  "t.xml:7: <target>: unsupported target dev 'xvda' (expected vd* for virtio, sd* for sata, scsi or usb, hd* for ide, fd* for fdc)" },
 	{ "", "<disk><target dev='sda' bus='virtio'/></disk>",
 	  "t.xml:7: <target>: target dev 'sda' does not fit bus 'virtio' (expected vd*)" },
 	{ "", "<disk><target/></disk>", "t.xml:7: <target>: missing attribute 'dev'" },
@@ -1146,9 +1217,13 @@ static const struct bad {
 	  "<channel type='unix'><target type='guestfwd' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <target>: unsupported type 'guestfwd' (expected virtio)" },
 	{ "",
-	  "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/a'/>"
+	  "<channel type='unix'><source mode='bind' path='qemu/channel/target/a'/>"
 	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
-	  "t.xml:7: <source>: vmkit puts the agent's socket in the domain's run directory: remove path" },
+	  "t.xml:7: <source>: invalid path 'qemu/channel/target/a' (expected an absolute path whose last name has 1 to 80 characters)" },
+	{ "",
+	  "<channel type='unix'><source mode='bind' path='/run/agent/'/>"
+	  "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <source>: invalid path '/run/agent/' (expected an absolute path whose last name has 1 to 80 characters)" },
 	{ "",
 	  "<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <source>: unsupported mode 'connect' (expected bind)" },
@@ -1593,7 +1668,7 @@ test_balloon_rng_watchdog_panic(void)
 		      "<target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>"
 		      "</channel>",
 		      &d, &err) == 0 &&
-		   d->channel.agent && d->channel.virtio_serial,
+		   d->channel.agent && d->channel.virtio_serial && !d->channel.path,
 	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
 	vm_domain_free(d);
 }
@@ -1646,6 +1721,55 @@ test_tpm(void)
 	ok(parse_with("", "<tpm><backend type='emulator'/></tpm>", &d, &err) == 0 &&
 		   d->ntpms == 1 && d->tpms[0].model == VM_TPM_TIS && !d->tpms[0].persistent,
 	   "tpm-tis and transient state by default: %s", err.msg);
+	vm_domain_free(d);
+}
+
+/* libvirt's disk options, read into the model (their QEMU side: test-qemu-argv). */
+static void
+test_disk_options(void)
+{
+	static const char devs[] =
+		"<controller type='usb' model='qemu-xhci'/>"
+		"<disk><driver name='qemu' type='raw' cache='none' io='native' discard='ignore' "
+		"detect_zeroes='unmap' error_policy='enospace' rerror_policy='stop' "
+		"copy_on_read='on'/><source file='disk.img'/><target dev='hda' bus='ide'/>"
+		"<wwn>0x5000c50015ea71ac</wwn><blockio logical_block_size='512' "
+		"physical_block_size='4096'/><iotune><total_bytes_sec>1000</total_bytes_sec>"
+		"<read_iops_sec>10</read_iops_sec><read_iops_sec_max>20</read_iops_sec_max>"
+		"<read_iops_sec_max_length>3</read_iops_sec_max_length>"
+		"<size_iops_sec>4096</size_iops_sec><group_name>g1</group_name></iotune></disk>"
+		"<disk><source file='disk.img'/><target dev='sdb' bus='scsi'/>"
+		"<vendor>ACME</vendor><product>Disk 1</product></disk>"
+		"<disk><source file='disk.img'/><target dev='sdc' bus='usb'/><shareable/></disk>"
+		"<disk device='floppy'><source file='disk.img'/><target dev='fdb'/></disk>";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+
+	ok(parse_with("", devs, &d, &err) == 0 && d->ndisks == 4, "every option is read: %s",
+	   err.msg);
+	if (!d)
+		return;
+	ok(d->disks[0].bus == VM_BUS_IDE && d->disks[0].io == VM_IO_NATIVE &&
+		   d->disks[0].discard == VM_DISCARD_IGNORE &&
+		   d->disks[0].detect_zeroes == VM_ZEROES_UNMAP &&
+		   d->disks[0].error_policy == VM_POLICY_ENOSPACE &&
+		   d->disks[0].rerror_policy == VM_POLICY_STOP && d->disks[0].copy_on_read &&
+		   d->disks[0].wwn == 0x5000c50015ea71acULL &&
+		   d->disks[0].logical_block_size == 512 && d->disks[0].physical_block_size == 4096,
+	   "hda: <driver>, <wwn> and <blockio>");
+	ok(d->disks[0].iotune[VM_IOTUNE_TOTAL_BYTES] == 1000 &&
+		   d->disks[0].iotune[VM_IOTUNE_READ_IOPS] == 10 &&
+		   d->disks[0].iotune[VM_IOTUNE_READ_IOPS_MAX] == 20 &&
+		   d->disks[0].iotune[VM_IOTUNE_READ_IOPS_MAX_LENGTH] == 3 &&
+		   d->disks[0].iotune[VM_IOTUNE_SIZE_IOPS] == 4096 &&
+		   d->disks[0].iotune[VM_IOTUNE_WRITE_BYTES] == 0 &&
+		   !strcmp(d->disks[0].iotune_group, "g1"),
+	   "hda: <iotune>");
+	ok(!strcmp(d->disks[1].vendor, "ACME") && !strcmp(d->disks[1].product, "Disk 1"),
+	   "sdb: <vendor> and <product>");
+	ok(d->disks[2].bus == VM_BUS_USB && d->disks[3].bus == VM_BUS_FDC &&
+		   d->disks[3].device == VM_DEVICE_FLOPPY && !d->disks[3].readonly,
+	   "sdc on usb, fdb a writable floppy");
 	vm_domain_free(d);
 }
 
@@ -1869,7 +1993,7 @@ test_every_problem(void)
 		"  <frobnicate/>\n"
 		"  <devices>\n"
 		"    <disk device='lun'><target dev='sda' bus='usb'/></disk>\n"
-		"    <disk><source file='disk.img'/><target dev='vda'/><blockio/></disk>\n"
+		"    <disk><source file='disk.img'/><target dev='vda'/><blockiotune/></disk>\n"
 		"    <hostdev/>\n"
 		"  </devices>\n"
 		"  <name>u</name>\n"
@@ -1880,8 +2004,8 @@ test_every_problem(void)
 		"t.xml:4: <vcpu>: unsupported attribute 'sockets'\n"
 		"t.xml:4: <vcpu>: unsupported attribute 'cores'\n"
 		"t.xml:6: <frobnicate>: unsupported element\n"
-		"t.xml:8: <disk>: unsupported device 'lun' (expected disk or cdrom)\n"
-		"t.xml:9: <blockio>: unsupported element\n"
+		"t.xml:8: <disk>: device 'lun' (SCSI commands passed to the host's device) is not supported: use device='disk'\n"
+		"t.xml:9: <blockiotune>: unsupported element\n"
 		"t.xml:10: <hostdev>: unsupported element\n"
 		"t.xml:12: <name>: duplicate element";
 	struct vm_error err = VM_ERROR_INIT;
@@ -1968,6 +2092,7 @@ main(void)
 	test_interface_rules();
 	test_vhost();
 	test_balloon_rng_watchdog_panic();
+	test_disk_options();
 	test_bad();
 	test_load_errors();
 	test_every_problem();

@@ -173,6 +173,164 @@ is_null(json_object *o, const char *key)
 }
 
 /* A qcow2 disk over a qcow2 file over a raw block device, none opened. */
+/*
+ * libvirt's disk buses and <driver> options. The expected words are
+ * what libvirt 9.0's "virsh domxml-to-native qemu-argv" gives for the
+ * same XML on a pc machine (its node names and ids aside).
+ */
+static void
+test_disk_options(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_disk disks[6];
+	struct vm_domain dom;
+	struct vm_argv a;
+	json_object *o;
+
+	dom_init(&dom);
+	memset(disks, 0, sizeof(disks));
+	dom.disks = disks;
+	disks[0] = (struct vm_disk){ .source = S("/img/a.img"),
+				     .target = S("hda"),
+				     .bus = VM_BUS_IDE,
+				     .cache = VM_CACHE_NONE,
+				     .io = VM_IO_NATIVE,
+				     .discard = VM_DISCARD_UNMAP,
+				     .detect_zeroes = VM_ZEROES_UNMAP,
+				     .error_policy = VM_POLICY_STOP,
+				     .rerror_policy = VM_POLICY_REPORT,
+				     .copy_on_read = true,
+				     .wwn = 0x5000c50015ea71acULL,
+				     .serial = S("S1"),
+				     .logical_block_size = 512,
+				     .physical_block_size = 4096 };
+	disks[1] = (struct vm_disk){ .source = S("/img/d.img"),
+				     .target = S("hdc"),
+				     .bus = VM_BUS_IDE,
+				     .discard = VM_DISCARD_IGNORE,
+				     .detect_zeroes = VM_ZEROES_UNMAP };
+	disks[2] = (struct vm_disk){
+		.target = S("hdd"), .bus = VM_BUS_IDE, .device = VM_DEVICE_CDROM, .readonly = true
+	};
+	disks[3] = (struct vm_disk){ .source = S("/img/b.img"),
+				     .target = S("sdb"),
+				     .bus = VM_BUS_SCSI,
+				     .io = VM_IO_THREADS,
+				     .error_policy = VM_POLICY_ENOSPACE,
+				     .vendor = S("ACME"),
+				     .product = S("Disk1"),
+				     .wwn = 0x5000c50015ea71adULL };
+	disks[4] = (struct vm_disk){ .source = S("/img/c.img"),
+				     .target = S("sdc"),
+				     .bus = VM_BUS_USB,
+				     .io = VM_IO_URING,
+				     .error_policy = VM_POLICY_IGNORE };
+	disks[5] = (struct vm_disk){ .source = S("/img/f.img"),
+				     .target = S("fdb"),
+				     .bus = VM_BUS_FDC,
+				     .device = VM_DEVICE_FLOPPY };
+	dom.ndisks = 6;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device",
+	       "ide-hd,bus=ide.0,unit=0,drive=cor-hda,id=hda,serial=S1,logical_block_size=512,"
+	       "physical_block_size=4096,wwn=5764824127192592812,werror=stop,rerror=report,"
+	       "write-cache=on"),
+	   "ide: hda is channel 0 unit 0, with libvirt's device options (%s)", err.msg);
+	o = blockdev(&a, "file-hda");
+	ok(o && !strcmp(jget(o, "aio"), "native") && !strcmp(jget(o, "discard"), "unmap") &&
+		   !strcmp(jget(o, "cache.direct"), "true"),
+	   "io='native': aio on the protocol node");
+	json_object_put(o);
+	o = blockdev(&a, "drive-hda");
+	ok(o && !strcmp(jget(o, "detect-zeroes"), "unmap") && !strcmp(jget(o, "discard"), "unmap"),
+	   "detect_zeroes='unmap' with discards passed");
+	json_object_put(o);
+	o = blockdev(&a, "cor-hda");
+	ok(o && !strcmp(jget(o, "driver"), "copy-on-read") &&
+		   !strcmp(jget(o, "file"), "drive-hda") && !strcmp(jget(o, "discard"), "unmap"),
+	   "copy_on_read: a filter over the format node, which the device reads");
+	json_object_put(o);
+	o = blockdev(&a, "drive-hdc");
+	ok(o && !strcmp(jget(o, "discard"), "ignore") && !strcmp(jget(o, "detect-zeroes"), "on"),
+	   "discard='ignore' stops discards at the format node; detect_zeroes='unmap' is then 'on'");
+	json_object_put(o);
+	o = blockdev(&a, "file-hdc");
+	ok(o && !strcmp(jget(o, "discard"), "unmap") && !strcmp(jget(o, "aio"), ""),
+	   "the protocol node passes discards as libvirt's does; no io, no aio");
+	json_object_put(o);
+	ok(has(&a, "-device", "ide-hd,bus=ide.1,unit=0,drive=drive-hdc,id=hdc,write-cache=on") &&
+		   has(&a, "-device", "ide-cd,bus=ide.1,unit=1,id=hdd"),
+	   "ide: hdc and hdd are channel 1's two units");
+	ok(has(&a, "-device",
+	       "scsi-hd,bus=scsi0.0,scsi-id=1,lun=0,drive=drive-sdb,id=sdb,wwn=5764824127192592813,"
+	       "vendor=ACME,product=Disk1,werror=enospc,write-cache=on"),
+	   "scsi: wwn, vendor, product; enospace is werror only");
+	o = blockdev(&a, "file-sdb");
+	ok(o && !strcmp(jget(o, "aio"), "threads"), "io='threads'");
+	json_object_put(o);
+	ok(has(&a, "-device",
+	       "usb-storage,bus=usb.0,removable=off,drive=drive-sdc,id=sdc,werror=ignore,"
+	       "rerror=ignore,write-cache=on"),
+	   "usb: usb-storage on the usb controller; error_policy stands for reads too");
+	o = blockdev(&a, "file-sdc");
+	ok(o && !strcmp(jget(o, "aio"), "io_uring"), "io='io_uring'");
+	json_object_put(o);
+	ok(has(&a, "-device", "floppy,unit=1,drive=drive-fdb,id=fdb,write-cache=on") &&
+		   count(&a, "-device", "isa-fdc") == 0,
+	   "fdc: fdb is drive 1 of a pc's own isa-fdc");
+	ok(count(&a, "-device", "ahci") == 0 && count(&a, "-device", "virtio-scsi-pci") == 1,
+	   "ide needs no controller of vmkit's");
+	vm_argv_free(&a);
+
+	dom.machine = S("q35");
+	dom.disks = &disks[5];
+	dom.ndisks = 1;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", "isa-fdc") &&
+		   find(&a, "-device", "isa-fdc") <
+			   find(&a, "-device",
+				"floppy,unit=1,drive=drive-fdb,id=fdb,write-cache=on"),
+	   "fdc: q35 gets an isa-fdc before its floppies, as libvirt gives it (%s)", err.msg);
+	vm_argv_free(&a);
+	dom.machine = NULL;
+
+	/* used[] of each numbered bus */
+	disks[1].target = S("hda");
+	dom.disks = disks;
+	dom.ndisks = 2;
+	a = build(&dom, -1, &err);
+	ok(a.n == 0 && err.code == VM_EXIT_INVALID &&
+		   !strcmp(err.msg, "ide disk 'hda' has no free unit"),
+	   "ide: two disks on one unit are invalid (%s)", err.msg);
+	vm_argv_free(&a);
+	close_images();
+}
+
+static void
+test_throttle(void)
+{
+	struct vm_disk d = { .target = S("vdb") };
+	json_object *o;
+
+	d.iotune[VM_IOTUNE_TOTAL_BYTES] = 1000000;
+	d.iotune[VM_IOTUNE_READ_IOPS] = 100;
+	d.iotune[VM_IOTUNE_READ_IOPS_MAX] = 400;
+	d.iotune[VM_IOTUNE_READ_IOPS_MAX_LENGTH] = 5;
+	d.iotune_group = S("g1");
+	ok(vm_disk_has_iotune(&d), "a disk with limits has iotune");
+	o = vm_disk_throttle_json(&d);
+	ok(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+		   "{\"id\":\"vdb\",\"bps\":1000000,\"bps_rd\":0,\"bps_wr\":0,\"iops\":0,"
+		   "\"iops_rd\":100,\"iops_wr\":0,\"iops_rd_max\":400,"
+		   "\"iops_rd_max_length\":5,\"group\":\"g1\"}"),
+	   "block_set_io_throttle: the device, the six averages, what else is set, the group: %s",
+	   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	memset(d.iotune, 0, sizeof(d.iotune));
+	d.iotune_group = NULL;
+	ok(!vm_disk_has_iotune(&d), "a disk without limits or group has none");
+}
+
 static void
 test_chain(void)
 {
@@ -1638,6 +1796,8 @@ main(void)
 	test_base();
 	test_q35();
 	test_disks();
+	test_disk_options();
+	test_throttle();
 	test_chain();
 	test_nets_and_serials();
 	test_displays();
