@@ -459,6 +459,7 @@ spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 
 	if (vm_lease_handoff_begin(s->ctx.lm, s->held.v, s->held.n, &h, err) < 0)
 		return -1;
+	vm_hook("start:handed-off");
 	if (h) {
 		sp->prepare = handoff_child;
 		sp->prepare_arg = h;

@@ -47,7 +47,7 @@
  *    behalf, then acquire for this process; unlike the file driver's, the
  *    lease is free for a moment in between, which the driver must say
  *    (take_back).
- *  - gc: nothing to remove (leases are areas of a shared file): NULL.
+ *  - gc: fails: a file no host holds may be taken at any moment.
  */
 #ifndef VM_LOCK_DRIVER_H
 #define VM_LOCK_DRIVER_H

@@ -381,13 +381,35 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	return 0;
 }
 
+/*
+ * A libvirt <lease> under sanlock names a resource area of sanlock's own
+ * (lockspace, key, TARGET at OFFSET) that something else made; vmkit's
+ * <lease> locks byte OFFSET of a file. Neither meaning can be kept
+ * honestly here, so the element is refused.
+ */
 static int
 sl_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
 		unsigned long long offset, struct vm_error *err)
 {
 	return vm_error_set(err, VM_EXIT_INVALID,
-			    "lease '%s': explicit <lease> elements are not supported with lock_manager = \"sanlock\"",
-			    path);
+			    "<lease> on '%s' at offset %llu: explicit <lease> elements are not supported with lock_manager = \"sanlock\" (vmkit takes the sanlock leases of every disk and of the domain's uuid itself; remove the element)",
+			    path, offset);
+}
+
+/*
+ * Lease files stay. Another host may be about to take one that no host
+ * holds now: its daemon opens the file by name, so a file removed and
+ * made again in between would give two hosts the "same" lease on two
+ * files. The file driver removes a file only while it holds a lock on
+ * all of it; sanlock has no such lock.
+ */
+static int
+sl_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
+{
+	*removed = 0;
+	return vm_error_set(err, VM_EXIT_INVALID,
+			    "gc does not apply to lock_manager = \"sanlock\": a lease file in '%s' that no host holds may be taken by another host at any moment, so none is removed",
+			    sl_of(lm)->dir);
 }
 
 /* A connection of its own, so that closing it (the caller's unlock)
@@ -514,6 +536,60 @@ sl_scan(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *
 		r = fn(de->d_name, resource, state, arg);
 	}
 	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+/* The lease file ID of a lease that the daemon names by PATH, when it
+ * is one of sl_lease_dir's. */
+static const char *
+lease_of(const struct sl *sl, const char *path)
+{
+	size_t n = strlen(sl->dir);
+
+	if (strncmp(path, sl->dir, n) != 0 || path[n] != '/' || !is_lease_name(path + n + 1))
+		return NULL;
+	return path + n + 1;
+}
+
+/* The daemon's inquire of PID answers for its first connection; QEMU
+ * holds all its leases on one (sl_handoff_child), and the leases taken
+ * for it later (hotplug) go to that one too. */
+static int
+sl_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_resource **v = NULL;
+	char *state = NULL;
+	int count = 0, n = 0, r = 0;
+	int rv = sanlock_inquire(-1, pid, 0, &count, &state);
+
+	/* not registered, or gone: it holds none */
+	if (rv == -ESRCH || rv == -ENOENT || rv == -ESTALE)
+		return 0;
+	if (rv < 0) {
+		free(state);
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot inquire the leases of process %d: %s", (int)pid,
+				    sl_strerror(rv));
+	}
+	if (count > 0 && state && (rv = sanlock_state_to_args(state, &n, &v)) < 0) {
+		free(state);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot read the leases of process %d: %s",
+				    (int)pid, sl_strerror(rv));
+	}
+	for (int i = 0; i < n; i++) {
+		const char *id = r < 0 ? NULL : lease_of(sl, v[i]->disks[0].path);
+		cleanup_free char *resource = id ? read_resource(sl->dirfd, id) : NULL;
+
+		if (id && !(resource && strncmp(resource, "meta:", 5) == 0))
+			r = fn(id, resource,
+			       v[i]->flags & SANLK_RES_SHARED ? VM_LEASE_HELD_SHARED
+							      : VM_LEASE_HELD_EXCLUSIVE,
+			       arg);
+		free(v[i]);
+	}
+	free(v);
+	free(state);
 	return r < 0 ? r : 0;
 }
 
@@ -854,6 +930,8 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.meta_lock = sl_meta_lock,
 	.probe = sl_probe,
 	.scan = sl_scan,
+	.inquire = sl_inquire,
+	.gc = sl_gc,
 	.join = sl_join,
 	.leave = sl_leave,
 	.joined = sl_joined,
