@@ -47,9 +47,11 @@
  * holder takes them again itself (vm_lease_handoff_begin), and vm-lock
  * run's command, the same process, keeps them across exec. The
  * metadata lock's fd is a daemon connection of its own. Probes read the
- * owners from the storage; listings cover sanlock_lease_dir; gc removes
- * nothing; the leases a running process holds cannot be listed, and are
- * taken over by letting them go for it first (vm_lease_take_over).
+ * owners from the storage; listings cover sanlock_lease_dir; gc fails
+ * (VM_EXIT_INVALID: a file no host holds may be taken at any moment);
+ * the leases a running process holds are the daemon's answer for its
+ * pid, and are taken over by letting them go for it first
+ * (vm_lease_take_over).
  */
 #ifndef VM_LOCK_H
 #define VM_LOCK_H
@@ -293,7 +295,8 @@ int vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, v
 /*
  * Removes the lease files that nobody holds, each only while holding the
  * whole file exclusively. Safe against a concurrent acquire, which
- * re-checks the inode after locking. *REMOVED counts them.
+ * re-checks the inode after locking. *REMOVED counts them. With sanlock
+ * it fails with VM_EXIT_INVALID and removes nothing.
  */
 int vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
 
