@@ -5,7 +5,7 @@ Writes BENCHMARKS.md (or the file given with --out). Run as root after
 scripts/setup-host, from a built tree: python3 bench/bench.py"""
 
 import argparse, os, shutil, socket, statistics, subprocess, tempfile, time
-import bench_attach, bench_net
+import bench_attach, bench_net, bench_sanlock
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USER = "vmkit-qemu"
@@ -212,6 +212,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20, help="rounds per figure")
     ap.add_argument("--out", default=os.path.join(TOP, "BENCHMARKS.md"))
+    ap.add_argument("--sanlock", action="store_true",
+                    help="also lock_manager = sanlock against file (needs sanlock; starts "
+                    "two daemons of its own)")
     ap.add_argument("--before", metavar="REV",
                     help="also time vm-start against the one built from REV")
     args = ap.parse_args()
@@ -232,6 +235,8 @@ def main():
                          % (nd, "s" if nd > 1 else ""), on, off))
         rows += bench_attach.run(lab, args.n)
         rows += bench_net.rows(lab, args.n)
+        if args.sanlock:
+            rows += bench_sanlock.rows(lab, args.n, 2)
         if args.before:
             rows.append(bench_before(lab, args.n, args.before))
     finally:

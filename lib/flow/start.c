@@ -460,6 +460,7 @@ spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 
 	if (vm_lease_handoff_begin(s->ctx.lm, s->held.v, s->held.n, &h, err) < 0)
 		return -1;
+	vm_hook("start:handed-off");
 	if (h) {
 		sp->prepare = handoff_child;
 		sp->prepare_arg = h;
@@ -759,6 +760,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
+	vm_lockmgr_set_handoff(s.ctx.lm);
 	if (check_ifaces(&s, err) < 0 || check_joined(conf, s.ctx.lm, err) < 0)
 		goto out;
 	if (dom->ntpms && !s.change_id) {

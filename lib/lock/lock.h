@@ -47,9 +47,11 @@
  * holder takes them again itself (vm_lease_handoff_begin), and vm-lock
  * run's command, the same process, keeps them across exec. The
  * metadata lock's fd is a daemon connection of its own. Probes read the
- * owners from the storage; listings cover sanlock_lease_dir; gc removes
- * nothing; the leases a running process holds cannot be listed, and are
- * taken over by letting them go for it first (vm_lease_take_over).
+ * owners from the storage; listings cover sanlock_lease_dir; gc fails
+ * (VM_EXIT_INVALID: a file no host holds may be taken at any moment);
+ * the leases a running process holds are the daemon's answer for its
+ * pid, and are taken over by letting them go for it first
+ * (vm_lease_take_over).
  */
 #ifndef VM_LOCK_H
 #define VM_LOCK_H
@@ -121,8 +123,9 @@ int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err)
 /*
  * Leases this process took for the program a child of it execs (pid
  * 0), when the driver ties them to a registered process (sanlock) so
- * that the child cannot inherit them: begin lets go of them here (they
- * are free for a moment) and makes *H, NULL when the leases pass by fd
+ * that the child cannot inherit them: begin lets go of them here (free
+ * for a moment, unless vm_lockmgr_set_handoff() made them pass held:
+ * sanlock's exclusive ones) and makes *H, NULL when the leases pass by fd
  * (file, nop) and there is nothing to do; the child, between fork and
  * exec, calls vm_lease_handoff_child, which takes them all at once for
  * itself (0, or -1 with MSG, VM_EXIT_NO's "taken elsewhere" when
@@ -182,6 +185,15 @@ int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_erro
  * (lock_driver.h).
  */
 void vm_lockmgr_set_pid(struct vm_lockmgr *lm, pid_t pid);
+/*
+ * The leases that this process takes from now on for itself go to a
+ * child through vm_lease_handoff_*() (vm-start). A driver that ties
+ * leases to a process (sanlock) then takes them so that they pass
+ * without being free in between; should this process die before the
+ * child has them, they stay held by this host until an acquire of
+ * them on this host takes them over.
+ */
+void vm_lockmgr_set_handoff(struct vm_lockmgr *lm);
 
 /*
  * Content lease (byte 0) on RESOURCE, a canonical disk path or
@@ -283,7 +295,8 @@ int vm_lockmgr_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, v
 /*
  * Removes the lease files that nobody holds, each only while holding the
  * whole file exclusively. Safe against a concurrent acquire, which
- * re-checks the inode after locking. *REMOVED counts them.
+ * re-checks the inode after locking. *REMOVED counts them. With sanlock
+ * it fails with VM_EXIT_INVALID and removes nothing.
  */
 int vm_lockmgr_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err);
 

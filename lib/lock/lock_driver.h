@@ -25,7 +25,7 @@
  * the running process (QMP add-fd); lease->fd is that fd.
  *
  * A driver whose leases a registered process holds (sanlock) maps so
- * (lock_sanlock.c does, but for inquire):
+ * (lock_sanlock.c does):
  *  - open/close: what the daemon needs (joining is join, below).
  *  - acquire, pid 0: take the lease for this process's registration;
  *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
@@ -42,12 +42,12 @@
  *    close is the registered connection.
  *  - probe, scan: inquire the daemon and read the owners of the leases.
  *  - inquire: the daemon's inquire of PID, which answers for one of
- *    its connections only; sanlock's is NULL.
+ *    its connections: the child holds all on one connection.
  *  - take_over: a lease cannot change process: release on PID's
  *    behalf, then acquire for this process; unlike the file driver's, the
  *    lease is free for a moment in between, which the driver must say
  *    (take_back).
- *  - gc: nothing to remove (leases are areas of a shared file): NULL.
+ *  - gc: fails: a file no host holds may be taken at any moment.
  */
 #ifndef VM_LOCK_DRIVER_H
 #define VM_LOCK_DRIVER_H
@@ -149,6 +149,7 @@ struct vm_lockmgr {
 	int meta_timeout;	      /* seconds */
 	char *owner_name;	      /* vm_lockmgr_set_owner(), or NULL */
 	pid_t pid;		      /* vm_lockmgr_set_pid(), or 0 */
+	bool handoff;		      /* vm_lockmgr_set_handoff() */
 	vm_lease_holders_fn *holders; /* vm_lockmgr_set_holders(), or NULL */
 	char *space;		      /* lockspace path, for messages and listings */
 	int space_fd;		      /* lockspace directory, or -1 */

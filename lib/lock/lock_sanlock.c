@@ -18,9 +18,17 @@
  *
  * Holders. This process holds each lease through a registered
  * connection of its own; sanlock frees them when the process exits. A
- * child cannot inherit them: vm_lease_handoff_*() lets them go here and
- * takes them again in the child, at most SANLK_MAX_RESOURCES on each of
- * its connections.
+ * child cannot inherit them. For one (vm_lockmgr_set_handoff()), an
+ * exclusive lease is taken persistent: closing the connection leaves it
+ * held by this host as an orphan, on the storage as before, which the
+ * child adopts (SANLK_ACQUIRE_ORPHAN_ONLY, no disk I/O) as a lease of
+ * its own that its exit frees; so it is never free in between, and
+ * costs one acquire. A shared lease (persistent ones must not mix with
+ * others on a resource) is released here and taken again in the
+ * child. The child holds all on one connection, SANLK_MAX_RESOURCES
+ * per acquire, so that the daemon's inquire of its pid lists them all.
+ * Every other acquire for this process adopts an orphan of this host:
+ * one that a vm-start left when it died during its hand-off.
  */
 #include "lock_driver.h"
 #include "clock.h"
@@ -189,7 +197,8 @@ ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error
 static bool
 busy(int rv)
 {
-	return rv == -EEXIST || rv == -EAGAIN || rv == SANLK_ACQUIRE_IDLIVE ||
+	/* -EUCLEAN: an orphan of this host, mid hand-off, of the other mode */
+	return rv == -EEXIST || rv == -EAGAIN || rv == -EUCLEAN || rv == SANLK_ACQUIRE_IDLIVE ||
 	       rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
 	       rv == SANLK_ACQUIRE_SHRETRY;
 }
@@ -223,24 +232,29 @@ registered(struct vm_error *err)
 
 /*
  * Acquires the N resources V at once on SOCK (or, when -1, for the
- * registered process PID), retrying
- * while WAIT_MS lasts (-1: forever), and for RELEASING_MS while a lease
- * is still being let go. 0, VM_LOCK_BUSY, or a negative sanlock code.
+ * registered process PID) with FLAGS, retrying while WAIT_MS lasts (-1:
+ * forever), and for RELEASING_MS while a lease is still being let go
+ * (-EAGAIN) or, for an adoption, still held by the connection that
+ * closed (-EEXIST). 0, VM_LOCK_BUSY, or a negative sanlock code.
  */
 static int
-acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
+acquire_all(int sock, pid_t pid, uint32_t flags, struct sanlk_resource **v, int n, int wait_ms)
 {
 	long long start = vm_now_ms();
 	struct timespec pause = { 0, RETRY_MS * 1000000L };
+	bool adopt = flags & SANLK_ACQUIRE_ORPHAN_ONLY;
 
 	for (;;) {
 		long long spent;
-		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
+		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, flags, n, v, NULL);
 
+		if (adopt && rv == -ENOENT)
+			return VM_LOCK_BUSY;
 		if (rv == 0 || !busy(rv))
 			return rv;
 		spent = vm_now_ms() - start;
-		if (wait_ms >= 0 && spent >= wait_ms && !(rv == -EAGAIN && spent < RELEASING_MS))
+		if (wait_ms >= 0 && spent >= wait_ms &&
+		    !((rv == -EAGAIN || (adopt && rv == -EEXIST)) && spent < RELEASING_MS))
 			return VM_LOCK_BUSY;
 		nanosleep(&pause, NULL);
 	}
@@ -263,8 +277,10 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, p
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take a lease on '%s'",
 				    resource);
 	sl_res(sl, id, shared, x);
+	if (!pid && !shared && lm->handoff)
+		x->r.flags |= SANLK_RES_PERSISTENT;
 	v[0] = &x->r;
-	rv = acquire_all(sock, pid, v, 1, wait_ms);
+	rv = acquire_all(sock, pid, pid ? 0 : SANLK_ACQUIRE_ORPHAN, v, 1, wait_ms);
 	if (rv == 0) {
 		x->sock = sock;
 		x->pid = pid;
@@ -352,7 +368,7 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	x->sock = registered(err);
 	if (x->sock < 0)
 		return -1;
-	rv = acquire_all(x->sock, 0, v, 1, 0);
+	rv = acquire_all(x->sock, 0, SANLK_ACQUIRE_ORPHAN, v, 1, 0);
 	if (rv != 0) {
 		close(x->sock);
 		return rv == VM_LOCK_BUSY
@@ -365,13 +381,35 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	return 0;
 }
 
+/*
+ * A libvirt <lease> under sanlock names a resource area of sanlock's own
+ * (lockspace, key, TARGET at OFFSET) that something else made; vmkit's
+ * <lease> locks byte OFFSET of a file. Neither meaning can be kept
+ * honestly here, so the element is refused.
+ */
 static int
 sl_acquire_byte(struct vm_lockmgr *lm, struct vm_lease *lease, const char *path,
 		unsigned long long offset, struct vm_error *err)
 {
 	return vm_error_set(err, VM_EXIT_INVALID,
-			    "lease '%s': explicit <lease> elements are not supported with lock_manager = \"sanlock\"",
-			    path);
+			    "<lease> on '%s' at offset %llu: explicit <lease> elements are not supported with lock_manager = \"sanlock\" (vmkit takes the sanlock leases of every disk and of the domain's uuid itself; remove the element)",
+			    path, offset);
+}
+
+/*
+ * Lease files stay. Another host may be about to take one that no host
+ * holds now: its daemon opens the file by name, so a file removed and
+ * made again in between would give two hosts the "same" lease on two
+ * files. The file driver removes a file only while it holds a lock on
+ * all of it; sanlock has no such lock.
+ */
+static int
+sl_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
+{
+	*removed = 0;
+	return vm_error_set(err, VM_EXIT_INVALID,
+			    "gc does not apply to lock_manager = \"sanlock\": a lease file in '%s' that no host holds may be taken by another host at any moment, so none is removed",
+			    sl_of(lm)->dir);
 }
 
 /* A connection of its own, so that closing it (the caller's unlock)
@@ -399,7 +437,7 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 				    sl_strerror(sock));
 	sl_res(sl, id, false, &x);
 	v[0] = &x.r;
-	rv = acquire_all(sock, 0, v, 1, wait_ms);
+	rv = acquire_all(sock, 0, 0, v, 1, wait_ms);
 	if (rv != 0) {
 		close(sock);
 		if (rv == VM_LOCK_BUSY)
@@ -498,6 +536,60 @@ sl_scan(struct vm_lockmgr *lm, vm_lock_scan_fn *fn, void *arg, struct vm_error *
 		r = fn(de->d_name, resource, state, arg);
 	}
 	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+/* The lease file ID of a lease that the daemon names by PATH, when it
+ * is one of sl_lease_dir's. */
+static const char *
+lease_of(const struct sl *sl, const char *path)
+{
+	size_t n = strlen(sl->dir);
+
+	if (strncmp(path, sl->dir, n) != 0 || path[n] != '/' || !is_lease_name(path + n + 1))
+		return NULL;
+	return path + n + 1;
+}
+
+/* The daemon's inquire of PID answers for its first connection; QEMU
+ * holds all its leases on one (sl_handoff_child), and the leases taken
+ * for it later (hotplug) go to that one too. */
+static int
+sl_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sanlk_resource **v = NULL;
+	char *state = NULL;
+	int count = 0, n = 0, r = 0;
+	int rv = sanlock_inquire(-1, pid, 0, &count, &state);
+
+	/* not registered, or gone: it holds none */
+	if (rv == -ESRCH || rv == -ENOENT || rv == -ESTALE)
+		return 0;
+	if (rv < 0) {
+		free(state);
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot inquire the leases of process %d: %s", (int)pid,
+				    sl_strerror(rv));
+	}
+	if (count > 0 && state && (rv = sanlock_state_to_args(state, &n, &v)) < 0) {
+		free(state);
+		return vm_error_set(err, VM_EXIT_SYSTEM, "cannot read the leases of process %d: %s",
+				    (int)pid, sl_strerror(rv));
+	}
+	for (int i = 0; i < n; i++) {
+		const char *id = r < 0 ? NULL : lease_of(sl, v[i]->disks[0].path);
+		cleanup_free char *resource = id ? read_resource(sl->dirfd, id) : NULL;
+
+		if (id && !(resource && strncmp(resource, "meta:", 5) == 0))
+			r = fn(id, resource,
+			       v[i]->flags & SANLK_RES_SHARED ? VM_LEASE_HELD_SHARED
+							      : VM_LEASE_HELD_EXCLUSIVE,
+			       arg);
+		free(v[i]);
+	}
+	free(v);
+	free(state);
 	return r < 0 ? r : 0;
 }
 
@@ -715,18 +807,21 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 {
 	struct sl_handoff *h = calloc(1, sizeof(*h));
 
-	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v)))) {
+	/* the leases, then room for the child to sort them */
+	if (!h || !(h->v = calloc(2 * n + 2, sizeof(*h->v)))) {
 		free(h);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
 	}
-	/* let go here, for the child to take at once */
+	/* let go here, for the child to take at once: a persistent lease
+	 * by closing its connection, which leaves it this host's orphan */
 	for (size_t i = 0; i < n; i++) {
 		struct res *x = leases[i]->priv;
 
 		if (!x || x->sock < 0)
 			continue;
 		h->v[h->n++] = &x->r;
-		sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
+		if (!(x->r.flags & SANLK_RES_PERSISTENT))
+			sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
 		close(x->sock);
 		x->sock = -1;
 	}
@@ -734,38 +829,56 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 	return 0;
 }
 
+/* The leases of V that were persistent here (orphans now), or the others. */
+static int
+pick(struct sanlk_resource **v, int n, bool orphans, struct sanlk_resource **out)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!(v[i]->flags & SANLK_RES_PERSISTENT) == !orphans)
+			out[k++] = v[i];
+	return k;
+}
+
 static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
 	struct sl_handoff *h = arg;
+	struct sanlk_resource **v = h->v + h->n + 1;
+	int sock = sanlock_register(), n[2], rv = 0;
 
-	/* as many connections as SANLK_MAX_RESOURCES makes needed, all QEMU's */
-	for (int i = 0; i < h->n; i += SANLK_MAX_RESOURCES) {
-		int n = h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES;
-		int sock = sanlock_register(), rv;
-
-		if (sock < 0) {
-			snprintf(msg, size, "cannot register with the sanlock daemon: %s",
-				 sl_strerror(sock));
-			return -1;
-		}
-		rv = acquire_all(sock, 0, h->v + i, n, 0);
-		if (rv == VM_LOCK_BUSY) {
-			snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
-			return VM_LOCK_BUSY;
-		}
-		if (rv < 0) {
-			snprintf(msg, size, "cannot acquire the leases for qemu: %s",
-				 sl_strerror(rv));
-			return -1;
-		}
-		/* QEMU may not release, acquire or convert anything on it */
-		rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
-		if (rv < 0) {
-			snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
-				 sl_strerror(rv));
-			return -1;
-		}
+	if (sock < 0) {
+		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
+			 sl_strerror(sock));
+		return -1;
+	}
+	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once:
+	 * the orphans, then the others */
+	n[0] = pick(h->v, h->n, true, v);
+	n[1] = pick(h->v, h->n, false, v + n[0]);
+	for (int i = 0; i < h->n; i++)
+		v[i]->flags &= ~SANLK_RES_PERSISTENT; /* QEMU's exit frees them */
+	for (int pass = 0; pass < 2; v += n[pass++])
+		for (int i = 0; i < n[pass] && rv == 0; i += SANLK_MAX_RESOURCES)
+			rv = acquire_all(sock, 0, pass == 0 ? SANLK_ACQUIRE_ORPHAN_ONLY : 0, v + i,
+					 n[pass] - i < SANLK_MAX_RESOURCES ? n[pass] - i
+									   : SANLK_MAX_RESOURCES,
+					 0);
+	if (rv == VM_LOCK_BUSY) {
+		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
+		return VM_LOCK_BUSY;
+	}
+	if (rv < 0) {
+		snprintf(msg, size, "cannot acquire the leases for qemu: %s", sl_strerror(rv));
+		return -1;
+	}
+	/* QEMU may not release, acquire or convert anything on it */
+	rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
+	if (rv < 0) {
+		snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
+			 sl_strerror(rv));
+		return -1;
 	}
 	return 0;
 }
@@ -780,8 +893,12 @@ sl_handoff_retake(struct vm_lease *lease)
 	if (!x)
 		return 0;
 	v[0] = &x->r;
+	/* still the orphan it left here, or free again after a child that
+	 * took it and died; never persistent, so that this process's exit
+	 * frees it */
+	x->r.flags &= ~SANLK_RES_PERSISTENT;
 	x->sock = sanlock_register();
-	if (x->sock >= 0 && acquire_all(x->sock, 0, v, 1, 0) == 0)
+	if (x->sock >= 0 && acquire_all(x->sock, 0, SANLK_ACQUIRE_ORPHAN, v, 1, 0) == 0)
 		return 0;
 	if (x->sock >= 0)
 		close(x->sock);
@@ -813,6 +930,8 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.meta_lock = sl_meta_lock,
 	.probe = sl_probe,
 	.scan = sl_scan,
+	.inquire = sl_inquire,
+	.gc = sl_gc,
 	.join = sl_join,
 	.leave = sl_leave,
 	.joined = sl_joined,

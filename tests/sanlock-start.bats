@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# vm-start's hand-off of its sanlock leases to QEMU, and the leases a
+# QEMU holds read back from the daemon (inquire), against two real
+# sanlock daemons (sanlock_helpers.bash). vm-start takes each exclusive
+# lease persistent, leaves it this host's orphan when it lets go
+# (start:handed-off), and QEMU's child adopts it.
+
+load helpers
+load lock_helpers
+load sanlock_helpers
+
+setup_file() { sanlock_setup_file; }
+teardown_file() { sanlock_teardown_file; }
+setup() { sanlock_setup; }
+teardown() {
+	[ -z "${HOLDER:-}" ] || { kill "$HOLDER" 2>/dev/null; wait_gone "$HOLDER"; }
+	sanlock_teardown
+}
+
+# pause_at STEP CMD...: runs CMD in the background until it stops at
+# STEP (vm_hook); PAUSED gets the pid to wait for, STOPPED the stopped
+# process's, and its output goes to $TEST_DIR/cmd.out.
+pause_at() {
+	local i spid=
+	rm -f "$TEST_DIR/stopped"
+	VMKIT_TEST_STOP_AT=$1 VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" "${@:2}" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
+	PAUSED=$!
+	for i in $(seq 500); do
+		[ -s "$TEST_DIR/stopped" ] && read -r spid <"$TEST_DIR/stopped"
+		if [ -n "$spid" ] && [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = T ]; then
+			STOPPED=$spid
+			return 0
+		fi
+		kill -0 "$PAUSED" 2>/dev/null || fail "'${*:2}' ended before step $1: $(cat "$TEST_DIR/cmd.out")"
+		sleep 0.02
+	done
+	fail "'${*:2}' never stopped at step $1"
+}
+
+# resume_paused RC: lets the paused command run on; it must exit RC.
+resume_paused() {
+	local rc=0
+	kill -CONT "$STOPPED"
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
+}
+
+@test "the leases stay held while they pass to QEMU: another host is refused meanwhile, and QEMU's death frees them" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	# let go by vm-start, not yet QEMU's: still this host's on the storage
+	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by host $(hostname) (id 1)"
+	resume_paused 0
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	# QEMU holds them all, on one connection, not as orphans
+	[ "$(grep -c "^r __VMKIT__:.* p $pid$" <<<"$output")" -eq 3 ]
+	kill -9 "$pid"
+	wait_gone "$pid"
+	for i in $(seq 50); do
+		host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true && break
+		sleep 0.1
+	done
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+@test "a lease that this host takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	own_disk "$TEST_DIR/b.qcow2" root:root 600
+	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
+	# an acquire on this host takes over the orphans a hand-off leaves
+	VMKIT_CONF=$(sanlock_dir)/host1.conf VMKIT_RUNDIR=$TEST_DIR/run1 \
+		vm-lock run "$TEST_DIR/b.qcow2" -- sleep 60 >/dev/null 2>&1 3>&- &
+	HOLDER=$!
+	for i in $(seq 100); do
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | grep -q " p $HOLDER$" && break
+		sleep 0.05
+	done
+	resume_paused 1
+	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: disk '$TEST_DIR/b.qcow2' is in use by another host or process" ] ||
+		fail "$(cat "$TEST_DIR/cmd.out")"
+	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	# b is the holder's now: its label is not vm-start's to give back
+	kill -0 "$HOLDER"
+	run -1 host 2 vm-lock run "$TEST_DIR/b.qcow2" -- true
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+@test "a vm-start killed during its hand-off leaves its leases this host's until vm-stop here takes them and gives the disk back" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	kill -9 "$STOPPED"
+	wait "$PAUSED" || true
+	# orphans: held by host 1 on the storage, by no process
+	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	assert_output --partial "in use by host $(hostname) (id 1)"
+	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
+	run -0 host 1 vm-stop --force one
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+@test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
+	local disks=() i
+	for i in 0 1 2 3 4; do
+		own_disk "$TEST_DIR/d$i.qcow2" root:root 600
+		disks+=("$(disk_xml "$TEST_DIR/d$i.qcow2" "vd$(printf "\\x$(printf %x $((97 + i)))")")")
+	done
+	run -0 host 1 vm-start "$(make_domain five "${disks[@]}")"
+	pid=$(cat "$TEST_DIR/run1/domains/five/pid")
+	echo 'garbage<' >"$TEST_DIR/run1/domains/five/status.json"
+	run -0 host 1 vm-stop --force five
+	assert_output --partial "gave back the 5 disks that its qemu held"
+	wait_gone "$pid"
+	for i in 0 1 2 3 4; do
+		[ "$(stat -c %u:%g:%a "$TEST_DIR/d$i.qcow2")" = "0:0:600" ] || fail "d$i: $(stat -c %u:%g:%a "$TEST_DIR/d$i.qcow2")"
+	done
+}
+
+@test "vm-lock gc does not apply under sanlock: exit 3, no lease file removed; an explicit <lease> is refused with exit 3 and changes no owner" {
+	local before xml
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	before=$(ls "$(sanlock_dir)/leases" | sort)
+	run -3 host 1 vm-lock gc
+	assert_output "vm-lock: gc does not apply to lock_manager = \"sanlock\": a lease file in '$(sanlock_dir)/leases' that no host holds may be taken by another host at any moment, so none is removed"
+	[ "$(ls "$(sanlock_dir)/leases" | sort)" = "$before" ]
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	sed -i "s|</devices>|<lease><lockspace>ls</lockspace><key>k</key><target path='$TEST_DIR/l' offset='1024'/></lease></devices>|" "$xml"
+	run -3 host 1 vm-start "$xml"
+	assert_output "vm-start: <lease> on '$TEST_DIR/l' at offset 1024: explicit <lease> elements are not supported with lock_manager = \"sanlock\" (vmkit takes the sanlock leases of every disk and of the domain's uuid itself; remove the element)"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
+}
