@@ -369,17 +369,37 @@ blockdev_argv(struct vm_argv *a, const struct vm_disk *d, const struct vm_image 
 	return 0;
 }
 
-/* The controller of D's bus, before the first disk on it. */
-static int
-controller_argv(struct vm_argv *a, const struct vm_disk *d, bool *ahci, bool *scsi,
-		struct vm_error *err)
+/* A sata disk of q35 on the ICH9's own AHCI (slot 0x1f), QEMU's "ide", as libvirt puts it */
+static void
+ich9_port(json_object *dev, long idx)
 {
-	if (d->bus == VM_BUS_SATA && !*ahci &&
-	    vm_argv_pushv(a, err, "-device", "ahci,id=sata0", NULL) < 0)
-		return -1;
-	if (d->bus == VM_BUS_SCSI && !*scsi &&
-	    vm_argv_pushv(a, err, "-device", "virtio-scsi-pci,id=scsi0", NULL) < 0)
-		return -1;
+	char bus[16];
+
+	snprintf(bus, sizeof(bus), "ide.%ld", idx);
+	json_object_object_add(dev, "bus", json_object_new_string(bus));
+}
+
+/* The controller of D's bus, before the first disk on it; q35 has its AHCI. */
+static int
+controller_argv(struct vm_argv *a, const struct vm_domain *dom, const struct vm_disk *d, bool *ahci,
+		bool *scsi, struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+
+	if (d->bus == VM_BUS_SATA && !*ahci && !vm_domain_is_q35(dom)) {
+		vm_argv_opt_add(&o, "ahci,id=sata0");
+		if (vm_controller_address(dom, "sata"))
+			vm_address_opt(&o, dom, vm_controller_address(dom, "sata"));
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
+	if (d->bus == VM_BUS_SCSI && !*scsi) {
+		vm_argv_opt_add(&o, "virtio-scsi-pci,id=scsi0");
+		if (vm_controller_address(dom, "scsi"))
+			vm_address_opt(&o, dom, vm_controller_address(dom, "scsi"));
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
 	*ahci |= d->bus == VM_BUS_SATA;
 	*scsi |= d->bus == VM_BUS_SCSI;
 	return 0;
@@ -427,7 +447,7 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 					    "scsi disk '%s' has no free target", d->target);
 		if (d->bus != VM_BUS_VIRTIO)
 			used[d->bus == VM_BUS_SCSI][idx] = true;
-		if (controller_argv(a, d, &ahci, &scsi, err) < 0)
+		if (controller_argv(a, dom, d, &ahci, &scsi, err) < 0)
 			return -1;
 		if (d->source && env->images[i].n == 0)
 			return vm_error_set(err, VM_EXIT_SYSTEM, "disk '%s' was not opened",
@@ -436,6 +456,9 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		    blockdev_argv(a, d, &env->images[i], env->placeholders, &fdset, err) < 0)
 			return -1;
 		dev = vm_disk_device_json(d, NULL);
+		vm_address_json(dev, dom, &d->addr);
+		if (d->bus == VM_BUS_SATA && vm_domain_is_q35(dom))
+			ich9_port(dev, idx);
 		vm_argv_opt_json(&o, dev);
 		json_object_put(dev);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)

@@ -17,6 +17,8 @@
 #ifndef VM_DISK_H
 #define VM_DISK_H
 
+#include "address.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
@@ -51,6 +53,7 @@ struct vm_disk_backing {
 };
 
 struct vm_disk {
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_disk_type type;
 	enum vm_disk_device device;
 	enum vm_disk_format format;

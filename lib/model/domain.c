@@ -571,6 +571,7 @@ vm_domain_parse(const char *buf, size_t len, const char *name, struct vm_domain 
 	if (r == 0)
 		r = keep_text(&x, c.doc, dom);
 	free(c.console.path);
+	free(c.addrs);
 	xmlFreeDoc(c.doc);
 	if (r < 0) {
 		vm_domain_free(dom);

@@ -9,9 +9,12 @@
 #ifndef VM_MEMBALLOON_H
 #define VM_MEMBALLOON_H
 
+#include "address.h"
+
 #include <stdbool.h>
 
 struct vm_memballoon {
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	bool virtio;
 	bool autodeflate;      /* deflate-on-oom */
 	bool free_pages;       /* free-page-reporting */

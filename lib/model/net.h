@@ -23,6 +23,8 @@
 #ifndef VM_NET_H
 #define VM_NET_H
 
+#include "address.h"
+
 #include <stdbool.h>
 #include <json-c/json.h>
 #include "conf.h"
@@ -42,6 +44,7 @@ struct vm_portfwd {
 };
 
 struct vm_iface {
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_iface_type type;
 	char *model;	/* "virtio" (default), "e1000", "e1000e", "rtl8139", "vmxnet3" */
 	char *mac;	/* lower-case; NULL: QEMU's (user) or vm-start's to make */

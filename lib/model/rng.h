@@ -10,10 +10,13 @@
 #ifndef VM_RNG_H
 #define VM_RNG_H
 
+#include "address.h"
+
 struct vm_rng {
-	const char *source;   /* "/dev/urandom" or "/dev/random": static strings */
-	unsigned rate_bytes;  /* <rate bytes>; 0: no limit */
-	unsigned rate_period; /* <rate period> in ms; 0: QEMU's default */
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
+	const char *source;	/* "/dev/urandom" or "/dev/random": static strings */
+	unsigned rate_bytes;	/* <rate bytes>; 0: no limit */
+	unsigned rate_period;	/* <rate period> in ms; 0: QEMU's default */
 };
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef VM_SOUND_H
 #define VM_SOUND_H
 
+#include "address.h"
+
 enum vm_sound_model { VM_SOUND_ICH9, VM_SOUND_ICH6, VM_SOUND_AC97, VM_SOUND_USB };
 enum vm_sound_codec { VM_CODEC_DUPLEX, VM_CODEC_MICRO, VM_CODEC_OUTPUT };
 enum vm_audio_type { VM_AUDIO_NONE, VM_AUDIO_SPICE };
@@ -17,6 +19,7 @@ enum vm_audio_type { VM_AUDIO_NONE, VM_AUDIO_SPICE };
 #define VM_SOUND_CODECS_MAX 4 /* an HDA controller's codec addresses vmkit gives */
 
 struct vm_sound {
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_sound_model model;
 	enum vm_sound_codec codecs[VM_SOUND_CODECS_MAX]; /* HDA only; none: one duplex */
 	unsigned ncodecs;

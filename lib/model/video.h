@@ -9,6 +9,8 @@
 #ifndef VM_VIDEO_H
 #define VM_VIDEO_H
 
+#include "address.h"
+
 #include <stdbool.h>
 
 enum vm_video_model {
@@ -22,6 +24,7 @@ enum vm_video_model {
 };
 
 struct vm_video {
+	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_video_model model;
 	unsigned ram, vram, vgamem; /* KiB; 0 where the model has none */
 	unsigned heads;
