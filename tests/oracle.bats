@@ -7,11 +7,8 @@
 
 load helpers
 
-# The fixtures whose devices vmkit gives as libvirt does. Those without
-# addresses (pc-linux, q35-virt-install, q35-win11) are left out until
-# vmkit assigns addresses as libvirt does: libvirt puts each PCIe device of
-# q35 on a root port and numbers pc's slots itself, vmkit lets QEMU place them.
-MATCHING="pc-addressed q35-addressed"
+# Every fixture: vmkit assigns the addresses a file leaves out as libvirt does.
+MATCHING="pc-addressed pc-linux q35-addressed q35-virt-install q35-win11"
 
 @test "vm-start gives QEMU the devices libvirt gives for the same XML: drivers, buses, slots, ports" {
 	local name xml

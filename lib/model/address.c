@@ -14,6 +14,7 @@
 #define UHCI_FUNCTION 2	 /* the USB controller in pc's slot 1 */
 #define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
 #define VIDEO_SLOT_PC 2
+#define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
 #define ICH9_SOUND_SLOT 0x1b /* where sound.c puts ich9 on q35 */
 
 static const char *const type_names[] = {
@@ -257,14 +258,28 @@ check_unique(struct vm_xmlcheck *x, struct vm_domain *dom, size_t k)
 	return 0;
 }
 
+/* Whether DOM has a primary video that video.c puts in its slot of bus 0. */
+static bool
+fixed_video(const struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->nvideos; i++)
+		if (dom->videos[i].primary && !dom->videos[i].addr.type &&
+		    dom->videos[i].model != VM_VIDEO_RAMFB && dom->videos[i].model != VM_VIDEO_NONE)
+			return true;
+	return false;
+}
+
 /* Whether slot SLOT of bus 0 is free: no address there, nor a device vmkit puts there. */
 static bool
 slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	bool q35 = vm_domain_is_q35(dom);
 
-	if (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && dom->nvideos) ||
-	    (slot == ICH9_SOUND_SLOT && dom->nsounds))
+	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom)) ||
+		    (slot == ICH9_SOUND_SLOT && dom->nsounds)))
+		return false;
+	if (!q35 && (slot == PIIX3_SLOT || (slot == VIDEO_SLOT_PC && fixed_video(dom))))
 		return false;
 	for (size_t i = 0; i < c->naddrs; i++) {
 		const struct vm_address *b = vm_address_of(dom, &c->addrs[i]);
@@ -319,6 +334,174 @@ assign_root_ports(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	return 0;
 }
 
+/*
+ * Where the devices without an address go, as libvirt 9.0 places them
+ * (qemuDomainAssignDevicePCISlots): on pc the next free slot of pci.0,
+ * from slot 2; on q35 with pcie-root-ports written, each PCIe device on
+ * the free root port of the lowest index, and a new root port when none
+ * is free. A q35 file without root ports keeps its devices where QEMU
+ * puts them, on pcie.0, and vmkit's root ports free for hotplug; so does
+ * a conventional PCI device of q35, which libvirt would put behind a
+ * pcie-to-pci-bridge of its own.
+ */
+struct place {
+	struct vm_xmlcheck *x;
+	xmlNodePtr n;
+	struct vm_domain *dom;
+	bool q35;
+	unsigned slot; /* pc: the last slot given */
+};
+
+static int
+on_root_port(struct place *p, struct vm_address *a)
+{
+	struct vm_domain *dom = p->dom;
+	unsigned last = 0;
+	struct vm_controller *ctl;
+
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		ctl = &dom->controllers[i];
+		if (!strcmp(ctl->type, "pci") && ctl->index > last)
+			last = ctl->index;
+	}
+	for (unsigned i = 1; i <= last; i++) {
+		ctl = (struct vm_controller *)vm_controller_pci(dom, i);
+		if (ctl && ctl->kind == VM_CONTROLLER_ROOT_PORT && !ctl->used) {
+			ctl->used = true;
+			*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = i };
+			return 0;
+		}
+	}
+	if (last == VM_CONTROLLER_ROOT_PORTS_MAX)
+		return vm_xmlcheck_error(p->x, p->n,
+					 "too many pcie-root-port controllers (at most %d)",
+					 VM_CONTROLLER_ROOT_PORTS_MAX);
+	if (!(ctl = VM_DEVICES_APPEND(p->x, dom->controllers, dom->ncontrollers)))
+		return -1;
+	*ctl = (struct vm_controller){
+		.kind = VM_CONTROLLER_ROOT_PORT, .type = "pci", .index = last + 1, .used = true
+	};
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = last + 1 };
+	return 0;
+}
+
+/* Places A, unless it has its address; PCIE: the device is PCI Express. */
+static int
+place(struct place *p, struct vm_address *a, bool pcie)
+{
+	if (a->type)
+		return 0;
+	if (p->q35)
+		return pcie ? on_root_port(p, a) : 0;
+	do
+		p->slot++;
+	while (p->slot < SLOTS && !slot_free(p->x, p->dom, p->slot));
+	if (p->slot == SLOTS)
+		return vm_xmlcheck_error(p->x, p->n, "no free slot of pci.0 for every device");
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .slot = p->slot };
+	return 0;
+}
+
+/* The controllers libvirt places with the devices: not PCI ones, nor those the chipset has. */
+static int
+place_controllers(struct place *p)
+{
+	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
+		struct vm_controller *ctl = &p->dom->controllers[i];
+		const char *type = ctl->type;
+		bool usb = !strcmp(type, "usb");
+
+		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
+		    (p->q35 && !strcmp(type, "sata")))
+			continue;
+		/* the dom->controllers array does not move here */
+		if (place(p, &ctl->addr, strcmp(type, "sata")) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+{
+	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT };
+	int r = 0;
+
+	if (p.q35 && !vm_devices_ctx(x)->root_ports_written)
+		return 0;
+	for (size_t i = 0; r == 0 && i < dom->nifaces; i++) {
+		const char *m = dom->ifaces[i].model ? dom->ifaces[i].model : "virtio";
+
+		r = place(&p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
+	}
+	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
+		if (dom->sounds[i].model != VM_SOUND_USB &&
+		    !(p.q35 && dom->sounds[i].model == VM_SOUND_ICH9))
+			r = place(&p, &dom->sounds[i].addr, false);
+	if (r == 0)
+		r = place_controllers(&p);
+	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
+		if (dom->disks[i].bus == VM_BUS_VIRTIO)
+			r = place(&p, &dom->disks[i].addr, true);
+	if (r == 0 && dom->memballoon.virtio)
+		r = place(&p, &dom->memballoon.addr, true);
+	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)
+		r = place(&p, &dom->rngs[i].addr, true);
+	if (r == 0 && dom->watchdog.model == VM_WATCHDOG_I6300ESB)
+		r = place(&p, &dom->watchdog.addr, false);
+	for (size_t i = 0; r == 0 && i < dom->nvideos; i++)
+		if (!dom->videos[i].primary && dom->videos[i].model == VM_VIDEO_VIRTIO)
+			r = place(&p, &dom->videos[i].addr, true);
+	for (size_t i = 0; r == 0 && i < dom->ninputs; i++)
+		if (dom->inputs[i].bus == VM_INPUT_VIRTIO)
+			r = place(&p, &dom->inputs[i].addr, true);
+	return r;
+}
+
+/* Whether a USB device of DOM has port PORT. */
+static bool
+usb_port_taken(const struct vm_domain *dom, unsigned port)
+{
+	for (size_t i = 0; i < dom->ninputs; i++)
+		if (dom->inputs[i].addr.type == VM_ADDRESS_USB && dom->inputs[i].addr.port == port)
+			return true;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].addr.type == VM_ADDRESS_USB && dom->sounds[i].addr.port == port)
+			return true;
+	return false;
+}
+
+/* The next free port of the USB controller, as libvirt gives them: from 1, inputs then sounds. */
+static int
+place_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom, struct vm_address *a)
+{
+	unsigned port = 1;
+
+	if (a->type)
+		return 0;
+	while (port <= USB_PORTS && usb_port_taken(dom, port))
+		port++;
+	if (port > USB_PORTS)
+		return vm_xmlcheck_error(x, n,
+					 "no free port of the USB controller for every device");
+	*a = (struct vm_address){ .type = VM_ADDRESS_USB, .port = port };
+	return 0;
+}
+
+static int
+assign_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->ninputs; i++)
+		if (dom->inputs[i].bus == VM_INPUT_USB &&
+		    place_usb(x, n, dom, &dom->inputs[i].addr) < 0)
+			return -1;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].model == VM_SOUND_USB &&
+		    place_usb(x, n, dom, &dom->sounds[i].addr) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 address_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -332,6 +515,8 @@ address_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		    check_unique(x, dom, k) < 0)
 			return -1;
 	}
+	if (assign(x, n, dom) < 0 || assign_usb(x, n, dom) < 0)
+		return -1;
 	return vm_domain_is_q35(dom) ? assign_root_ports(x, n, dom) : 0;
 }
 

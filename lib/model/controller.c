@@ -178,6 +178,36 @@ add_root_port(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned index)
 	return ctl;
 }
 
+/* Appends a controller of TYPE, index 0, unless DOM has one. */
+static int
+implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
+{
+	struct vm_controller *ctl;
+
+	if (vm_controller_address(dom, type))
+		return 0;
+	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
+		return -1;
+	ctl->kind = VM_CONTROLLER_OTHER;
+	ctl->type = type;
+	return 0;
+}
+
+/*
+ * The controllers the devices need and the file does not have, in
+ * libvirt's order: those of the disks, in disk order, then the
+ * virtio-serial of the guest agent.
+ */
+static int
+implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
+		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
+			return -1;
+	return dom->channel.agent ? implicit(x, dom, "virtio-serial") : 0;
+}
+
 /*
  * The machine may come after <devices>, and without q35 a PCIe
  * controller would be dropped. A q35 domain without root ports gets
@@ -197,6 +227,8 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 vm_xmlcheck_attr(c->q35_node, "model"));
 	if (c->pc_node && vm_domain_is_q35(dom))
 		return vm_xmlcheck_error(x, c->pc_node, "model 'pci-root' needs a pc machine");
+	if (implicit_controllers(x, dom) < 0)
+		return -1;
 	if (!vm_domain_is_q35(dom))
 		return 0;
 	for (size_t i = 0; i < dom->ncontrollers; i++) {
@@ -206,6 +238,7 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		if (vm_devices_streq(ctl->type, "pci") && ctl->index > last)
 			last = ctl->index;
 	}
+	c->root_ports_written = ports;
 	for (unsigned i = 1; !ports && i <= DEFAULT_ROOT_PORTS; i++)
 		if (!add_root_port(x, dom, last + i))
 			return -1;

@@ -56,6 +56,7 @@ struct vm_domain_ctx {
 	struct vm_controller *controller; /* the <controller> being read */
 	xmlNodePtr q35_node;		  /* the first controller only q35 has */
 	xmlNodePtr pc_node;		  /* the first controller only pc has */
+	bool root_ports_written;	  /* a <controller model=\'pcie-root-port\'> */
 	struct vm_address_ref *addrs;	  /* every <address> read, for vm_address_class */
 	size_t naddrs;
 	struct vm_address_ref addr_next; /* where the <address> of the device being read goes */

@@ -158,8 +158,10 @@ test_full(void)
 		ok(k[3].device == VM_DEVICE_CDROM && !k[3].source && k[3].readonly,
 		   "disk 3 is an empty cdrom, readonly");
 	}
-	ok(vm_controller_root_ports(d) == 2 && vm_controller_hotplug_port(d, 2),
-	   "2 pcie root ports");
+	ok(vm_controller_root_ports(d) == 3 && d->ifaces[0].addr.bus == 1 &&
+		   vm_controller_address(d, "scsi")->bus == 2 && d->disks[0].addr.bus == 3 &&
+		   !vm_controller_hotplug_port(d, 3),
+	   "2 pcie root ports and one more, as libvirt: the NIC on pci.1, scsi0 on pci.2, vda on pci.3");
 	ok(d->nifaces == 1 && !strcmp(d->ifaces[0].model, "virtio") &&
 		   !strcmp(d->ifaces[0].mac, "52:54:00:6b:3c:58"),
 	   "a user interface");
