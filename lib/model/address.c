@@ -138,13 +138,16 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	case VM_ADDRESS_DRIVE:
 		e |= vm_address_number(x, n, "controller", 0, &a.controller);
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
-		e |= vm_address_number(x, n, "target", 0, &a.target);
+		e |= vm_address_number(x, n, "target", 0xff, &a.target);
 		e |= vm_address_number(x, n, "unit", 0xffff, &a.unit);
 		break;
 	case VM_ADDRESS_VIRTIO_SERIAL:
 		e |= vm_address_number(x, n, "controller", 0, &a.controller);
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
 		e |= vm_address_number(x, n, "port", 31, &a.port);
+		if (!e && !a.port)
+			return vm_xmlcheck_error(x, n,
+						 "a virtio-serial address needs a port from 1");
 		break;
 	case VM_ADDRESS_USB:
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
@@ -152,10 +155,7 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		if (!e && !a.port)
 			return vm_xmlcheck_error(x, n, "a USB address needs a port from 1");
 		break;
-	case VM_ADDRESS_ISA:
-		e |= vm_address_number(x, n, "iobase", 0xffff, &a.iobase);
-		e |= vm_address_number(x, n, "irq", 15, &dom);
-		break;
+	case VM_ADDRESS_ISA: /* no device takes one: refused above */
 	case VM_ADDRESS_NONE:
 		break;
 	}
@@ -229,6 +229,35 @@ check_bus(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_
 					 "a dmi-to-pci-bridge (bus %u) takes pci-bridges only",
 					 a->bus);
 	ctl->used = true;
+	return 0;
+}
+
+/*
+ * A disk's address must fit its bus: a PCI one on virtio, a drive one on
+ * sata and scsi, at the port (sata) or target (scsi, unit 0) that its
+ * name gives it, which is where vmkit puts it.
+ */
+static int
+check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	   const struct vm_address *a)
+{
+	const struct vm_disk *d = &dom->disks[r->i];
+	long idx = vm_disk_index(d->target);
+
+	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI))
+		return vm_xmlcheck_error(x, r->node,
+					 "a disk on bus '%s' takes no address of type '%s'",
+					 d->bus == VM_BUS_VIRTIO ? "virtio"
+					 : d->bus == VM_BUS_SATA ? "sata"
+								 : "scsi",
+					 type_names[a->type]);
+	if (d->bus == VM_BUS_SATA && a->unit != idx)
+		return vm_xmlcheck_error(x, r->node, "sata disk '%s' is on port %ld: unit='%ld'",
+					 d->target, idx, idx);
+	if (d->bus == VM_BUS_SCSI && (a->target != idx || a->unit != 0))
+		return vm_xmlcheck_error(x, r->node,
+					 "scsi disk '%s' is at target %ld: target='%ld' unit='0'",
+					 d->target, idx, idx);
 	return 0;
 }
 
@@ -356,14 +385,9 @@ static int
 on_root_port(struct place *p, struct vm_address *a)
 {
 	struct vm_domain *dom = p->dom;
-	unsigned last = 0;
+	unsigned last = vm_controller_last_pci(dom);
 	struct vm_controller *ctl;
 
-	for (size_t i = 0; i < dom->ncontrollers; i++) {
-		ctl = &dom->controllers[i];
-		if (!strcmp(ctl->type, "pci") && ctl->index > last)
-			last = ctl->index;
-	}
 	for (unsigned i = 1; i <= last; i++) {
 		ctl = (struct vm_controller *)vm_controller_pci(dom, i);
 		if (ctl && ctl->kind == VM_CONTROLLER_ROOT_PORT && !ctl->used) {
@@ -512,6 +536,8 @@ address_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		const struct vm_address *a = vm_address_of(dom, &c->addrs[k]);
 
 		if ((a->type == VM_ADDRESS_PCI && check_bus(x, dom, &c->addrs[k], a) < 0) ||
+		    (c->addrs[k].array == offsetof(struct vm_domain, disks) &&
+		     check_disk(x, dom, &c->addrs[k], a) < 0) ||
 		    check_unique(x, dom, k) < 0)
 			return -1;
 	}

@@ -64,9 +64,11 @@ channel_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error
 		vm_argv_opt_add(&o, "socket,id=charchannel0,fd=%d,server=on,wait=off", d->agent_fd);
 	if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
 		return -1;
-	return vm_argv_pushv(a, err, "-device",
-			     "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
-			     NULL);
+	/* port 0 is a console's, and libvirt gives the first channel port 1 */
+	vm_argv_opt_add(&o,
+			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			d->dom->channel.addr.type ? d->dom->channel.addr.port : 1);
+	return vm_argv_opt_push(a, "-device", &o, err);
 }
 
 static const struct vm_xmlcheck_attr channel_attrs[] = { { "type", "unix", VM_XMLCHECK_REQUIRED },

@@ -24,7 +24,7 @@
 struct vm_channel {
 	bool agent;		/* the domain has the guest agent's channel */
 	bool virtio_serial;	/* <controller type='virtio-serial' index='0'/> (controller.c) */
-	struct vm_address addr; /* the agent's port: type NONE or VIRTIO_SERIAL port 1 */
+	struct vm_address addr; /* the agent's port: type NONE (port 1) or VIRTIO_SERIAL */
 };
 
 #endif

@@ -218,7 +218,7 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
-	unsigned last = 0;
+	unsigned last = vm_controller_last_pci(dom);
 	bool ports = false;
 
 	if (c->q35_node && !vm_domain_is_q35(dom))
@@ -231,13 +231,8 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	if (!vm_domain_is_q35(dom))
 		return 0;
-	for (size_t i = 0; i < dom->ncontrollers; i++) {
-		const struct vm_controller *ctl = &dom->controllers[i];
-
-		ports |= ctl->kind == VM_CONTROLLER_ROOT_PORT;
-		if (vm_devices_streq(ctl->type, "pci") && ctl->index > last)
-			last = ctl->index;
-	}
+	for (size_t i = 0; i < dom->ncontrollers; i++)
+		ports |= dom->controllers[i].kind == VM_CONTROLLER_ROOT_PORT;
 	c->root_ports_written = ports;
 	for (unsigned i = 1; !ports && i <= DEFAULT_ROOT_PORTS; i++)
 		if (!add_root_port(x, dom, last + i))
@@ -306,7 +301,6 @@ static int
 controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
 {
 	const struct vm_domain *dom = d->dom;
-	unsigned last = 0;
 
 	/*
 	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
@@ -318,11 +312,7 @@ controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_er
 	    vm_argv_pushv(a, err, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
 			  NULL) < 0)
 		return -1;
-	for (size_t i = 0; i < dom->ncontrollers; i++)
-		if (vm_devices_streq(dom->controllers[i].type, "pci") &&
-		    dom->controllers[i].index > last)
-			last = dom->controllers[i].index;
-	for (unsigned i = 1; i <= last; i++) {
+	for (unsigned i = 1; i <= vm_controller_last_pci(dom); i++) {
 		const struct vm_controller *ctl = vm_controller_pci(dom, i);
 
 		if (ctl && pci_argv(a, dom, ctl, err) < 0)

@@ -46,6 +46,8 @@ unsigned vm_controller_root_ports(const struct vm_domain *dom);
 bool vm_controller_hotplug_port(const struct vm_domain *dom, unsigned index);
 /* The PCI address of DOM's controller of TYPE and index 0, or NULL when it has none. */
 const struct vm_address *vm_controller_address(const struct vm_domain *dom, const char *type);
+/* The highest index of DOM's PCI controllers, 0 without any but the root. */
+unsigned vm_controller_last_pci(const struct vm_domain *dom);
 /* DOM's PCI controller of INDEX, or NULL. */
 const struct vm_controller *vm_controller_pci(const struct vm_domain *dom, unsigned index);
 

@@ -30,14 +30,20 @@ vm_controller_address(const struct vm_domain *dom, const char *type)
 }
 
 unsigned
-vm_controller_root_ports(const struct vm_domain *dom)
+vm_controller_last_pci(const struct vm_domain *dom)
 {
 	unsigned last = 0;
 
-	for (size_t i = 0; vm_domain_is_q35(dom) && i < dom->ncontrollers; i++)
+	for (size_t i = 0; i < dom->ncontrollers; i++)
 		if (is_pci(&dom->controllers[i]) && dom->controllers[i].index > last)
 			last = dom->controllers[i].index;
 	return last;
+}
+
+unsigned
+vm_controller_root_ports(const struct vm_domain *dom)
+{
+	return vm_domain_is_q35(dom) ? vm_controller_last_pci(dom) : 0;
 }
 
 bool

@@ -324,6 +324,68 @@ test_chardevs(void)
 }
 
 /* Limits of QEMU's devices, refused with the file and line before vm-start changes anything. */
+/* Addresses on q35, whose pcie.0 has the ICH9 and whose root ports take one device. */
+static void
+test_q35_addresses(void)
+{
+	static const struct {
+		const char *devices, *msg;
+	} cases[] = {
+		{ "<memballoon model='virtio'><address type='pci' slot='0x1f' function='3'/></memballoon>",
+		  "t.xml:7: <address>: slot 0x1f of pcie.0 is the ICH9's" },
+		{ "<controller type='sata' index='0'><address type='pci' slot='0x1e'/></controller>",
+		  "t.xml:7: <address>: q35's sata controller is at slot 0x1f function 2" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<memballoon model='virtio'><address type='pci' bus='1' slot='1'/></memballoon>",
+		  "t.xml:8: <address>: a pcie-root-port (bus 1) has slot 0 only, not 1" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<controller type='pci' index='2' model='pcie-root-port'><address type='pci' bus='1' slot='0'/></controller>",
+		  "t.xml:8: <address>: a pcie-root-port sits on pcie.0, not on bus 1" },
+		{ "<controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"
+		  "<memballoon model='virtio'><address type='pci' bus='1' slot='1'/></memballoon>",
+		  "t.xml:8: <address>: a dmi-to-pci-bridge (bus 1) takes pci-bridges only" },
+		{ "<controller type='pci' index='1' model='pci-bridge'><address type='pci' slot='5'/></controller>",
+		  "t.xml:7: <address>: a pci-bridge sits on a pcie-to-pci-bridge or dmi-to-pci-bridge" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<controller type='pci' index='1' model='pcie-root-port'/>",
+		  "t.xml:8: <controller>: a pci controller of index 1 comes before" },
+		{ "<watchdog model='itco'><address type='pci' slot='5'/></watchdog>",
+		  "t.xml:7: <address>: vmkit gives <watchdog> no address: remove <address>" },
+	};
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	char xml[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(xml, sizeof(xml),
+			 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+			 "<os><type machine='q35'>hvm</type></os>\n\n<devices>\n%s\n</devices>\n"
+			 "</domain>\n",
+			 cases[i].devices);
+		ok(parse_text(xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+			   starts(err.msg, cases[i].msg),
+		   "q35: rejected with \"%s\": got \"%s\"", cases[i].msg, err.msg);
+		vm_domain_free(d);
+		d = NULL;
+	}
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<memballoon model='virtio'><address type='pci' bus='0x01' slot='0'/></memballoon>\n"
+		 "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+		 "</devices>\n</domain>\n");
+	ok(parse_text(xml, &d, &err) == 0 && d->rngs[0].addr.bus == 2 &&
+		   !vm_controller_hotplug_port(d, 1) && !vm_controller_hotplug_port(d, 2) &&
+		   vm_controller_pci(d, 2)->addr.slot == 1 &&
+		   vm_controller_pci(d, 2)->addr.function == 1 &&
+		   vm_controller_pci(d, 1)->addr.multifunction,
+	   "q35: root ports packed in slot 1, the rng on the free one, neither free for hotplug: %s",
+	   err.msg);
+	vm_domain_free(d);
+}
+
 static void
 test_limits(void)
 {
@@ -919,6 +981,18 @@ static const struct bad {
 	  "t.xml:7: <memballoon>: duplicate element" },
 	{ "", "<memballoon model='virtio'><address type='pci' slot='1'/></memballoon>",
 	  "t.xml:7: <address>: slot 1 of pci.0 is the PIIX3's" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' unit='0'/></disk>",
+	  "t.xml:7: <address>: sata disk 'sdb' is on port 1: unit='1'" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='scsi'/><address type='drive' unit='1'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sdb' is at target 1: target='1' unit='0'" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='pci' slot='5'/></disk>",
+	  "t.xml:7: <address>: a disk on bus 'sata' takes no address of type 'pci'" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' port='0'/></channel>",
+	  "t.xml:7: <address>: a virtio-serial address needs a port from 1" },
 	{ "", "<memballoon model='virtio'><address type='pci' slot='0'/></memballoon>",
 	  "t.xml:7: <address>: slot 0 of pci.0 is the host bridge's" },
 	{ "", "<memballoon model='virtio'><address type='pci' domain='1' slot='5'/></memballoon>",
@@ -1899,6 +1973,7 @@ main(void)
 	test_root();
 	test_chardevs();
 	test_limits();
+	test_q35_addresses();
 	test_block();
 	test_disk_parse();
 	test_disk_rules();
