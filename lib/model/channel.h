@@ -14,17 +14,17 @@
 #ifndef VM_CHANNEL_H
 #define VM_CHANNEL_H
 
-#include "address.h"
-
 #include <stdbool.h>
+#include "address.h"
 
 /* The name of the agent's port, which the guest agent opens. */
 #define VM_CHANNEL_AGENT "org.qemu.guest_agent.0"
 
 struct vm_channel {
-	bool agent;		/* the domain has the guest agent's channel */
-	bool virtio_serial;	/* <controller type='virtio-serial' index='0'/> (controller.c) */
-	struct vm_address addr; /* the agent's port: type NONE (port 1) or VIRTIO_SERIAL */
+	bool agent;	    /* the domain has the guest agent's channel */
+	bool virtio_serial; /* <controller type='virtio-serial' index='0'/> (controller.c) */
+	/* the agent's port: type NONE (port 1) or VIRTIO_SERIAL */
+	struct vm_address addr;
 };
 
 #endif

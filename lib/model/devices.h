@@ -37,29 +37,32 @@ struct vm_address_ref {
 };
 
 struct vm_domain_ctx {
-	struct vm_domain *dom;		  /* NULL while reading a lone <disk> */
-	struct vm_disk *disk;		  /* the <disk> being read */
-	struct vm_chardev *chr;		  /* the <serial> or <console> being read */
-	struct vm_iface *iface;		  /* the <interface> being read */
-	struct vm_lease_def *lease;	  /* the <lease> being read */
-	struct vm_graphics *graphics;	  /* the <graphics> being read */
-	unsigned graphics_listens;	  /* its <listen> children so far */
-	struct vm_video *video;		  /* the <video> being read */
-	bool video_model;		  /* it has its <model> */
-	struct vm_sound *sound;		  /* the <sound> being read */
-	struct vm_rng *rng;		  /* the <rng> being read */
-	bool rng_backend;		  /* it has its <backend> */
-	bool channel_target;		  /* the <channel> being read has its <target> */
-	struct vm_tpm *tpm;		  /* the <tpm> being read */
-	bool tpm_backend;		  /* it has its <backend> */
-	const char *controller_model;	  /* of the <controller> being read */
+	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
+	struct vm_disk *disk;	      /* the <disk> being read */
+	struct vm_chardev *chr;	      /* the <serial> or <console> being read */
+	struct vm_iface *iface;	      /* the <interface> being read */
+	struct vm_lease_def *lease;   /* the <lease> being read */
+	struct vm_graphics *graphics; /* the <graphics> being read */
+	unsigned graphics_listens;    /* its <listen> children so far */
+	struct vm_video *video;	      /* the <video> being read */
+	bool video_model;	      /* it has its <model> */
+	struct vm_sound *sound;	      /* the <sound> being read */
+	struct vm_rng *rng;	      /* the <rng> being read */
+	bool rng_backend;	      /* it has its <backend> */
+	bool channel_target;	      /* the <channel> being read has its <target> */
+	struct vm_tpm *tpm;	      /* the <tpm> being read */
+	bool tpm_backend;	      /* it has its <backend> */
+	const char *controller_model; /* of the <controller> being read */
+	xmlNodePtr q35_node;	      /* the first controller only q35 has */
+
+	/* the addresses (address.h) and the controllers */
 	struct vm_controller *controller; /* the <controller> being read */
-	xmlNodePtr q35_node;		  /* the first controller only q35 has */
 	xmlNodePtr pc_node;		  /* the first controller only pc has */
-	bool root_ports_written;	  /* a <controller model=\'pcie-root-port\'> */
+	bool root_ports_written;	  /* a <controller model='pcie-root-port'> */
 	struct vm_address_ref *addrs;	  /* every <address> read, for vm_address_class */
 	size_t naddrs;
 	struct vm_address_ref addr_next; /* where the <address> of the device being read goes */
+
 	unsigned nserials;
 	struct vm_chardev console; /* a <console>, resolved at the end */
 	xmlNodePtr console_node;

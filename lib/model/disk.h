@@ -17,12 +17,11 @@
 #ifndef VM_DISK_H
 #define VM_DISK_H
 
-#include "address.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 #include "error.h"
+#include "address.h"
 
 #define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
 #define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
@@ -53,7 +52,6 @@ struct vm_disk_backing {
 };
 
 struct vm_disk {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_disk_type type;
 	enum vm_disk_device device;
 	enum vm_disk_format format;
@@ -69,6 +67,8 @@ struct vm_disk {
 	struct vm_disk_backing *backing; /* stated by <backingStore>, in chain order */
 	size_t nbacking;
 	int backing_end; /* line of an empty <backingStore/> that ends the chain, else 0 */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 struct vm_image;

@@ -69,7 +69,7 @@ struct vm_domain {
 	bool cpu_host_passthrough;
 	enum vm_on_poweroff on_poweroff;
 	char *emulator;			   /* NULL: from vmkit.conf */
-	struct vm_controller *controllers; /* in document order, then vmkit's root ports */
+	struct vm_controller *controllers; /* in document order, then those vmkit adds */
 	size_t ncontrollers;
 	enum vm_usb usb;
 	struct vm_disk *disks;

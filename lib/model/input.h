@@ -14,10 +14,11 @@ enum vm_input_type { VM_INPUT_TABLET, VM_INPUT_MOUSE, VM_INPUT_KEYBOARD };
 enum vm_input_bus { VM_INPUT_PS2, VM_INPUT_USB, VM_INPUT_VIRTIO };
 
 struct vm_input {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_input_type type;
 	enum vm_input_bus bus;
 	int line; /* of <input>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

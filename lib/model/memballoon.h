@@ -9,16 +9,16 @@
 #ifndef VM_MEMBALLOON_H
 #define VM_MEMBALLOON_H
 
+#include <stdbool.h>
 #include "address.h"
 
-#include <stdbool.h>
-
 struct vm_memballoon {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	bool virtio;
 	bool autodeflate;      /* deflate-on-oom */
 	bool free_pages;       /* free-page-reporting */
 	unsigned stats_period; /* seconds; 0: no statistics */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

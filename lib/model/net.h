@@ -23,12 +23,11 @@
 #ifndef VM_NET_H
 #define VM_NET_H
 
-#include "address.h"
-
 #include <stdbool.h>
 #include <json-c/json.h>
 #include "conf.h"
 #include "error.h"
+#include "address.h"
 
 enum vm_iface_type { VM_IFACE_USER, VM_IFACE_BRIDGE, VM_IFACE_NETWORK, VM_IFACE_ETHERNET };
 enum vm_iface_vhost { VM_VHOST_AUTO, VM_VHOST_ON, VM_VHOST_OFF };
@@ -44,7 +43,6 @@ struct vm_portfwd {
 };
 
 struct vm_iface {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_iface_type type;
 	char *model;	/* "virtio" (default), "e1000", "e1000e", "rtl8139", "vmxnet3" */
 	char *mac;	/* lower-case; NULL: QEMU's (user) or vm-start's to make */
@@ -62,6 +60,8 @@ struct vm_iface {
 	struct vm_portfwd *fwds;
 	size_t nfwds;
 	int line; /* of <interface>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 /* Whether I is backed by a tap device (every type but user). */

@@ -13,10 +13,11 @@
 #include "address.h"
 
 struct vm_rng {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
-	const char *source;	/* "/dev/urandom" or "/dev/random": static strings */
-	unsigned rate_bytes;	/* <rate bytes>; 0: no limit */
-	unsigned rate_period;	/* <rate period> in ms; 0: QEMU's default */
+	const char *source;   /* "/dev/urandom" or "/dev/random": static strings */
+	unsigned rate_bytes;  /* <rate bytes>; 0: no limit */
+	unsigned rate_period; /* <rate period> in ms; 0: QEMU's default */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

@@ -19,12 +19,13 @@ enum vm_audio_type { VM_AUDIO_NONE, VM_AUDIO_SPICE };
 #define VM_SOUND_CODECS_MAX 4 /* an HDA controller's codec addresses vmkit gives */
 
 struct vm_sound {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_sound_model model;
 	enum vm_sound_codec codecs[VM_SOUND_CODECS_MAX]; /* HDA only; none: one duplex */
 	unsigned ncodecs;
 	unsigned audio; /* the <audio id> it plays to */
 	int line;	/* of <sound>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 struct vm_audio {

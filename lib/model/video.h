@@ -9,9 +9,8 @@
 #ifndef VM_VIDEO_H
 #define VM_VIDEO_H
 
-#include "address.h"
-
 #include <stdbool.h>
+#include "address.h"
 
 enum vm_video_model {
 	VM_VIDEO_VGA,
@@ -24,12 +23,13 @@ enum vm_video_model {
 };
 
 struct vm_video {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_video_model model;
 	unsigned ram, vram, vgamem; /* KiB; 0 where the model has none */
 	unsigned heads;
 	bool primary; /* the first of the domain's videos once parsed */
 	int line;     /* of <video>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

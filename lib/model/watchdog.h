@@ -15,10 +15,11 @@
 enum vm_watchdog_model { VM_WATCHDOG_NONE, VM_WATCHDOG_I6300ESB, VM_WATCHDOG_ITCO };
 
 struct vm_watchdog {
-	struct vm_address addr; /* <address> (address.h); type NONE: QEMU's choice */
 	enum vm_watchdog_model model;
 	const char *action; /* QEMU's name for it: a static string */
 	int line;	    /* of <watchdog>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

@@ -104,13 +104,13 @@ struct vm_status {
 	struct vm_status_disk *disks;
 	size_t ndisks;
 	unsigned root_ports; /* q35: hotplug goes to pci.1..root_ports; 0 on pc */
+	bool acpi;	     /* pc's pci.0 hotplug needs it */
+	bool relabel;	     /* the domain's <seclabel> lets vmkit relabel */
+	unsigned uid, gid;   /* QEMU's user and group */
+	bool own_uid;	     /* leased from user_range: no other domain has it */
+	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
 	/* pci.N that hotplug skips: a boot-time device's root port, a bridge */
 	bool busy_ports[VM_CONTROLLER_ROOT_PORTS_MAX + 1];
-	bool acpi;	   /* pc's pci.0 hotplug needs it */
-	bool relabel;	   /* the domain's <seclabel> lets vmkit relabel */
-	unsigned uid, gid; /* QEMU's user and group */
-	bool own_uid;	   /* leased from user_range: no other domain has it */
-	char scsi_bus[16]; /* the root port of a hotplugged scsi0, or "" */
 	struct vm_status_iface *ifaces;
 	size_t nifaces;
 	struct vm_status_display *displays;
