@@ -613,9 +613,12 @@ vdc=$TEST_DIR/b.img drive-vdc"
 	make_disk "$TEST_DIR/a.img" raw
 	make_disk "$TEST_DIR/b.img" raw
 	xml=$(attach_domain full q35 "")
-	with_root_ports "$xml" 1
+	with_root_ports "$xml" 2
+	# a boot-time device's port, by its <address>, is not free
+	sed -i "s|<devices>|<devices><memballoon model='virtio'><address type='pci' bus='0x02' slot='0'/></memballoon>|" "$xml"
 	run -0 vm-start "$xml"
 	run -0 vm-attach full --disk "$TEST_DIR/a.img" --target vdb
+	[ "$(status_disk full vdb)" = "vdb $TEST_DIR/a.img exclusive applied pci.1" ]
 	before=$(snapshot full "$TEST_DIR/b.img")
 	run -1 vm-attach full --disk "$TEST_DIR/b.img" --target vdc
 	assert_output "vm-attach: no free pcie-root-port in domain 'full' for 'vdc' (reserve more with <controller type='pci' model='pcie-root-port'/> and restart it)"

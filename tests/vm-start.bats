@@ -153,8 +153,9 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	[[ $argv == *" -rtc base=utc,driftfix=slew -global kvm-pit.lost_tick_policy=delay "* ]]
 	[[ $argv == *" -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1 "* ]]
 	[[ $argv == *" -device virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=org.qemu.guest_agent.0 "* ]]
-	[[ $argv == *" -device virtio-balloon-pci,id=balloon0 "* ]]
-	[[ $argv == *" -device virtio-rng-pci,rng=objrng0,id=rng0"* ]]
+	# each on a root port of its own, in libvirt's order (tests/oracle.bats)
+	[[ $argv == *" -device virtio-balloon-pci,id=balloon0,bus=pci.4,addr=0x0.0x0 "* ]]
+	[[ $argv == *" -device virtio-rng-pci,rng=objrng0,id=rng0,bus=pci.5,addr=0x0.0x0"* ]]
 	run -0 vm-status debian12
 	assert_output --regexp "^debian12 +running "
 	run -0 vm-stop --force debian12

@@ -42,8 +42,8 @@ vm_hotplug_qmp(struct vm_hotplug *op, const char *cmd, json_object *a, json_obje
  * The first pcie-root-port (id "pci.N", made by vm-start) that nothing
  * recorded uses: a hotplugged disk's or NIC's record names its port from
  * before device_add until its device is gone, and so does a hotplugged scsi0.
- * Boot devices sit on pcie.0. Asking QEMU instead would cost two QMP
- * round trips, and QEMU reads commands one byte at a time.
+ * A port that a boot-time device has by its <address> is busy from the start. Asking QEMU instead
+ * would cost two QMP round trips, and QEMU reads commands one byte at a time.
  */
 static int
 free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct vm_error *err)
@@ -53,7 +53,7 @@ free_root_port(struct vm_hotplug *op, const char *target, char bus[16], struct v
 		bool used;
 
 		snprintf(id, sizeof(id), "pci.%u", n);
-		used = strcmp(op->st->scsi_bus, id) == 0;
+		used = op->st->busy_ports[n] || strcmp(op->st->scsi_bus, id) == 0;
 		for (size_t i = 0; !used && i < op->st->ndisks; i++)
 			used = strcmp(op->st->disks[i].bus, id) == 0;
 		for (size_t i = 0; !used && i < op->st->nifaces; i++)

@@ -631,6 +631,8 @@ static int
 describe_machine(struct start *s, struct vm_error *err)
 {
 	s->st.root_ports = vm_controller_root_ports(s->dom);
+	for (unsigned i = 1; i <= s->st.root_ports; i++)
+		s->st.busy_ports[i] = !vm_controller_hotplug_port(s->dom, i);
 	s->st.acpi = s->dom->acpi;
 	s->st.relabel = s->dom->seclabel.relabel;
 	/* in session mode QEMU keeps the caller's ids, which label.uid never holds */

@@ -11,6 +11,8 @@ channel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "a domain has one guest agent channel");
 	vm_devices_ctx(x)->dom->channel.agent = true;
 	vm_devices_ctx(x)->channel_target = false;
+	VM_ADDRESS_EXPECT_ONE(vm_devices_ctx(x), n, channel.addr,
+			      VM_ADDRESS_TAKES(VM_ADDRESS_VIRTIO_SERIAL));
 	return 0;
 }
 
@@ -55,7 +57,14 @@ channel_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error
 
 	if (!d->dom->channel.agent && !d->dom->channel.virtio_serial)
 		return 0;
-	if (vm_argv_pushv(a, err, "-device", "virtio-serial-pci,id=virtio-serial0", NULL) < 0)
+	vm_argv_opt_add(&o, "virtio-serial-pci,id=virtio-serial0");
+	for (size_t i = 0; i < d->dom->ncontrollers; i++)
+		if (vm_devices_streq(d->dom->controllers[i].type, "virtio-serial") &&
+		    d->dom->controllers[i].ports)
+			vm_argv_opt_add(&o, ",max_ports=%u", d->dom->controllers[i].ports);
+	if (vm_controller_address(d->dom, "virtio-serial"))
+		vm_address_opt(&o, d->dom, vm_controller_address(d->dom, "virtio-serial"));
+	if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 		return -1;
 	if (!d->dom->channel.agent)
 		return 0;
@@ -65,9 +74,11 @@ channel_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error
 		vm_argv_opt_add(&o, "socket,id=charchannel0,fd=%d,server=on,wait=off", d->agent_fd);
 	if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
 		return -1;
-	return vm_argv_pushv(a, err, "-device",
-			     "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
-			     NULL);
+	/* port 0 is a console's, and libvirt gives the first channel port 1 */
+	vm_argv_opt_add(&o,
+			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			d->dom->channel.addr.type ? d->dom->channel.addr.port : 1);
+	return vm_argv_opt_push(a, "-device", &o, err);
 }
 
 static const struct vm_xmlcheck_attr channel_attrs[] = { { "type", "unix", VM_XMLCHECK_REQUIRED },

@@ -16,6 +16,7 @@
 #define VM_CHANNEL_H
 
 #include <stdbool.h>
+#include "address.h"
 
 /* The name of the agent's port, which the guest agent opens. */
 #define VM_CHANNEL_AGENT "org.qemu.guest_agent.0"
@@ -26,6 +27,8 @@ struct vm_channel {
 	bool agent;	    /* the domain has the guest agent's channel */
 	bool virtio_serial; /* <controller type='virtio-serial' index='0'/> (controller.c) */
 	char *path;	    /* the agent's <source path>; NULL: the run directory's */
+	/* the agent's port: type NONE (port 1) or VIRTIO_SERIAL */
+	struct vm_address addr;
 };
 
 #endif

@@ -2,24 +2,39 @@
 #include "devices.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-#define ROOT_PORT_SLOT 2 /* first pcie.0 slot for pcie-root-ports */
+/* The pcie-root-ports a q35 domain without any gets, for hotplug */
+#define DEFAULT_ROOT_PORTS 4
 
 static const struct controller {
 	const char *type, *model; /* model NULL: no model attribute */
+	const char *qemu;	  /* its <model name>: QEMU's device; NULL: none */
 	unsigned first, last;	  /* of index */
 	bool q35;		  /* only a q35 machine has it */
+	bool pc;		  /* only a pc machine has it */
 	enum vm_usb usb;	  /* type usb: which */
+	enum vm_controller_kind kind;
 } controllers[] = {
-	{ "pci", "pcie-root", 0, 0, true, VM_USB_NONE },
-	{ "pci", "pcie-root-port", 1, 255, true, VM_USB_NONE },
-	{ "usb", "none", 0, 0, false, VM_USB_NONE },
-	{ "usb", "piix3-uhci", 0, 0, false, VM_USB_PIIX3_UHCI },
-	{ "usb", "qemu-xhci", 0, 0, false, VM_USB_QEMU_XHCI },
-	{ "sata", NULL, 0, 0, false, VM_USB_NONE },
-	{ "scsi", "virtio-scsi", 0, 0, false, VM_USB_NONE },
-	{ "virtio-serial", NULL, 0, 0, false, VM_USB_NONE },
+	{ "pci", "pcie-root", NULL, 0, 0, true, false, VM_USB_NONE, VM_CONTROLLER_ROOT },
+	{ "pci", "pci-root", NULL, 0, 0, false, true, VM_USB_NONE, VM_CONTROLLER_ROOT },
+	{ "pci", "pcie-root-port", "pcie-root-port", 1, 255, true, false, VM_USB_NONE,
+	  VM_CONTROLLER_ROOT_PORT },
+	{ "pci", "pci-bridge", "pci-bridge", 1, 255, false, false, VM_USB_NONE,
+	  VM_CONTROLLER_PCI_BRIDGE },
+	{ "pci", "pcie-to-pci-bridge", "pcie-pci-bridge", 1, 255, true, false, VM_USB_NONE,
+	  VM_CONTROLLER_PCIE_PCI },
+	{ "pci", "dmi-to-pci-bridge", "i82801b11-bridge", 1, 255, true, false, VM_USB_NONE,
+	  VM_CONTROLLER_DMI_PCI },
+	{ "usb", "none", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
+	{ "usb", "piix3-uhci", NULL, 0, 0, false, false, VM_USB_PIIX3_UHCI, VM_CONTROLLER_OTHER },
+	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER },
+	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
+	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
+	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
 };
+
+#define NCONTROLLERS (sizeof(controllers) / sizeof(*controllers))
 
 /* QEMU's device for each USB controller, its id "usb" and so its bus "usb.0", as libvirt's. */
 static const char *const usb_devices[] = {
@@ -27,17 +42,48 @@ static const char *const usb_devices[] = {
 	[VM_USB_QEMU_XHCI] = "qemu-xhci",
 };
 
+/* The controller C of type TYPE in the document: its index, written or libvirt's next free one. */
+static int
+controller_index(struct vm_xmlcheck *x, xmlNodePtr n, const struct controller *k,
+		 struct vm_controller *ctl)
+{
+	struct vm_domain *dom = vm_devices_ctx(x)->dom;
+	const char *index = vm_xmlcheck_attr(n, "index");
+	unsigned long long i = k->first;
+
+	if (index && vm_xmlcheck_ull(x, n, "index", index, k->first, k->last, &i) < 0)
+		return -1;
+	for (size_t j = 0; j < dom->ncontrollers; j++) {
+		if (dom->controllers[j].index != i ||
+		    !vm_devices_streq(dom->controllers[j].type, k->type))
+			continue;
+		if (index)
+			return vm_xmlcheck_error(x, n, "a %s controller of index %llu comes before",
+						 k->type, i);
+		/* libvirt's next free index: look again from the start */
+		i++;
+		j = (size_t)-1;
+	}
+	if (i > k->last)
+		return vm_xmlcheck_error(x, n, "too many %s controllers", k->type);
+	ctl->index = (unsigned)i;
+	ctl->has_index = index;
+	return 0;
+}
+
 static int
 controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
 	const char *type = vm_xmlcheck_attr(n, "type");
 	const char *model = vm_xmlcheck_attr(n, "model");
-	const char *index = vm_xmlcheck_attr(n, "index");
+	const char *ports = vm_xmlcheck_attr(n, "ports");
 	const struct controller *k = NULL;
-	unsigned long long i;
+	struct vm_controller *ctl, one = { 0 };
+	unsigned long long p;
 
-	for (size_t j = 0; j < sizeof(controllers) / sizeof(*controllers); j++)
+	for (size_t j = 0; j < NCONTROLLERS; j++)
 		if (vm_devices_streq(controllers[j].type, type) &&
 		    (vm_devices_streq(controllers[j].model, model) ||
 		     (!controllers[j].model && !model)))
@@ -48,19 +94,35 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!k)
 		return vm_xmlcheck_error(x, n, "unsupported controller type '%s' without a model",
 					 type);
-	if (index && vm_xmlcheck_ull(x, n, "index", index, k->first, k->last, &i) < 0)
+	/* libvirt's default number of ports: QEMU's */
+	if (ports && (k->usb != VM_USB_QEMU_XHCI && !vm_devices_streq(type, "virtio-serial")))
+		return vm_xmlcheck_error(x, n, "controller type '%s' has no 'ports'", type);
+	if (ports && vm_xmlcheck_ull(x, n, "ports", ports, 1, k->usb ? 15 : 31, &p) < 0)
 		return -1;
+	if (controller_index(x, n, k, &one) < 0)
+		return -1;
+	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
+		return -1;
+	*ctl = one;
+	ctl->kind = k->kind;
+	ctl->type = k->type;
+	ctl->ports = ports ? (unsigned)p : 0;
 	if (k->q35 && !c->q35_node)
 		c->q35_node = n;
-	if (vm_devices_streq(model, "pcie-root-port") &&
-	    c->dom->pcie_root_ports++ == VM_CONTROLLER_ROOT_PORTS_MAX)
+	if (k->pc && !c->pc_node)
+		c->pc_node = n;
+	if (ctl->kind == VM_CONTROLLER_ROOT_PORT && ctl->index > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
 	if (vm_devices_streq(type, "usb"))
-		c->dom->usb = k->usb;
+		dom->usb = k->usb;
 	if (vm_devices_streq(type, "virtio-serial"))
-		c->dom->channel.virtio_serial = true;
-	c->controller_model = k->model;
+		dom->channel.virtio_serial = true;
+	c->controller_model = k->qemu;
+	c->controller = ctl;
+	if (k->kind != VM_CONTROLLER_ROOT && !vm_devices_streq(model, "none"))
+		VM_ADDRESS_EXPECT(c, n, controllers, dom->ncontrollers - 1, addr,
+				  VM_ADDRESS_TAKES(VM_ADDRESS_PCI));
 	return 0;
 }
 
@@ -76,84 +138,200 @@ model_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* The machine may come after <devices>, and without q35 a PCIe controller would be dropped. */
+/* libvirt writes chassis and port of a root port, and chassisNr of a pci-bridge, which is its index
+ */
 static int
-controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
+target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_controller *ctl = vm_devices_ctx(x)->controller;
+	const char *chassis = vm_xmlcheck_attr(n, "chassis");
+	const char *port = vm_xmlcheck_attr(n, "port");
+	const char *nr = vm_xmlcheck_attr(n, "chassisNr");
+	unsigned v;
 
-	if (c->q35_node && !vm_domain_is_q35(c->dom))
-		return vm_xmlcheck_error(x, c->q35_node,
-					 "model '%s' needs a q35 machine (<type machine='q35'>)",
-					 vm_xmlcheck_attr(c->q35_node, "model"));
+	if (ctl->kind != VM_CONTROLLER_ROOT_PORT && (chassis || port))
+		return vm_xmlcheck_error(x, n, "only a pcie-root-port has '%s'",
+					 chassis ? "chassis" : "port");
+	if (nr && ctl->kind != VM_CONTROLLER_PCI_BRIDGE)
+		return vm_xmlcheck_error(x, n, "only a pci-bridge has 'chassisNr'");
+	if (vm_address_number(x, n, "chassisNr", 255, &v) < 0)
+		return -1;
+	if (nr && v != ctl->index)
+		return vm_xmlcheck_error(x, n, "chassisNr='%s' is not the index (%u)", nr,
+					 ctl->index);
+	if (vm_address_number(x, n, "chassis", 255, &ctl->chassis) < 0 ||
+	    vm_address_number(x, n, "port", 255, &ctl->port) < 0)
+		return -1;
+	return 0;
+}
+
+static struct vm_controller *
+add_root_port(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned index)
+{
+	struct vm_controller *ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers);
+
+	if (ctl) {
+		ctl->kind = VM_CONTROLLER_ROOT_PORT;
+		ctl->type = "pci";
+		ctl->index = index;
+	}
+	return ctl;
+}
+
+/* Appends a controller of TYPE, index 0, unless DOM has one. */
+static int
+implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
+{
+	struct vm_controller *ctl;
+
+	if (vm_controller_address(dom, type))
+		return 0;
+	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
+		return -1;
+	ctl->kind = VM_CONTROLLER_OTHER;
+	ctl->type = type;
 	return 0;
 }
 
 /*
- * Boot-time devices stay on pcie.0, where QEMU gives them free slots in
- * order; the root ports are there for hotplug. Like libvirt, we pack
- * eight root ports into each slot as functions of a multifunction
- * device, from ROOT_PORT_SLOT on, and emit them before any other device
- * so that their slots are still free.
+ * The controllers the devices need and the file does not have, in
+ * libvirt's order: those of the disks, in disk order, then the
+ * virtio-serial of the guest agent.
  */
-unsigned
-vm_controller_root_ports(const struct vm_domain *dom)
+static int
+implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	return !vm_domain_is_q35(dom) ? 0 : dom->pcie_root_ports ? dom->pcie_root_ports : 4;
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
+		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
+			return -1;
+	return dom->channel.agent ? implicit(x, dom, "virtio-serial") : 0;
 }
 
 /*
- * The USB controller, after the root ports so that it finds a free slot
- * of pcie.0 as boot-time devices do; piix3-uhci on pc where libvirt puts
- * it, as function 2 of the PIIX3 in slot 1.
+ * The machine may come after <devices>, and without q35 a PCIe
+ * controller would be dropped. A q35 domain without root ports gets
+ * some for hotplug (libvirt would add none).
+ */
+static int
+controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
+	unsigned last = vm_controller_last_pci(dom);
+	bool ports = false;
+
+	if (c->q35_node && !vm_domain_is_q35(dom))
+		return vm_xmlcheck_error(x, c->q35_node,
+					 "model '%s' needs a q35 machine (<type machine='q35'>)",
+					 vm_xmlcheck_attr(c->q35_node, "model"));
+	if (c->pc_node && vm_domain_is_q35(dom))
+		return vm_xmlcheck_error(x, c->pc_node, "model 'pci-root' needs a pc machine");
+	if (implicit_controllers(x, dom) < 0)
+		return -1;
+	if (!vm_domain_is_q35(dom))
+		return 0;
+	for (size_t i = 0; i < dom->ncontrollers; i++)
+		ports |= dom->controllers[i].kind == VM_CONTROLLER_ROOT_PORT;
+	c->root_ports_written = ports;
+	for (unsigned i = 1; !ports && i <= DEFAULT_ROOT_PORTS; i++)
+		if (!add_root_port(x, dom, last + i))
+			return -1;
+	return 0;
+}
+
+/*
+ * The USB controller, after the PCI controllers so that it finds a free
+ * slot as boot-time devices do; piix3-uhci on pc where libvirt puts it,
+ * as function 2 of the PIIX3 in slot 1.
  */
 static int
 usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
+	const struct vm_address *addr = vm_controller_address(dom, "usb");
 	struct vm_argv_opt o = { 0 };
 
 	if (dom->usb == VM_USB_NONE)
 		return 0;
 	vm_argv_opt_add(&o, "%s,id=usb", usb_devices[dom->usb]);
-	if (dom->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
+	for (size_t i = 0; i < dom->ncontrollers; i++)
+		if (vm_devices_streq(dom->controllers[i].type, "usb") && dom->controllers[i].ports)
+			vm_argv_opt_add(&o, ",p2=%u,p3=%u", dom->controllers[i].ports,
+					dom->controllers[i].ports);
+	if (addr && addr->type == VM_ADDRESS_PCI)
+		vm_address_opt(&o, dom, addr);
+	else if (dom->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
 		vm_argv_opt_add(&o, ",bus=pci.0,addr=0x1.0x2");
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
 
+/* A PCI controller's device, as libvirt 9.0 writes it for QEMU 7.2. */
+static int
+pci_argv(struct vm_argv *a, const struct vm_domain *dom, const struct vm_controller *ctl,
+	 struct vm_error *err)
+{
+	const struct vm_address *p = &ctl->addr;
+	struct vm_argv_opt o = { 0 };
+
+	switch (ctl->kind) {
+	case VM_CONTROLLER_ROOT_PORT:
+		/* libvirt's defaults: the port is the slot and function, the chassis the index */
+		vm_argv_opt_add(&o, "pcie-root-port,id=pci.%u,chassis=%u,port=0x%x", ctl->index,
+				ctl->chassis ? ctl->chassis : ctl->index,
+				ctl->port ? ctl->port : p->slot << 3 | p->function);
+		break;
+	case VM_CONTROLLER_PCI_BRIDGE:
+		vm_argv_opt_add(&o, "pci-bridge,id=pci.%u,chassis_nr=%u", ctl->index, ctl->index);
+		break;
+	case VM_CONTROLLER_PCIE_PCI:
+		vm_argv_opt_add(&o, "pcie-pci-bridge,id=pci.%u", ctl->index);
+		break;
+	case VM_CONTROLLER_DMI_PCI:
+		vm_argv_opt_add(&o, "i82801b11-bridge,id=pci.%u", ctl->index);
+		break;
+	default:
+		return 0;
+	}
+	vm_address_opt(&o, dom, p);
+	return vm_argv_opt_push(a, "-device", &o, err);
+}
+
+/* The PCI controllers in the order of their index, as their buses must exist before use */
 static int
 controller_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
 {
-	unsigned n = vm_controller_root_ports(d->dom);
+	const struct vm_domain *dom = d->dom;
 
-	if (!vm_domain_is_q35(d->dom))
-		return usb_argv(a, d->dom, err);
 	/*
 	 * QEMU 7.2 hotplugs through ACPI on q35 by default, which a guest
 	 * without ACPI cannot answer: use native PCIe hotplug then. A port
 	 * whose slot the guest never powered on (firmware only) also lets
 	 * its device go at once on unplug.
 	 */
-	if (!d->dom->acpi &&
+	if (vm_domain_is_q35(dom) && !dom->acpi &&
 	    vm_argv_pushv(a, err, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
 			  NULL) < 0)
 		return -1;
-	for (unsigned i = 0; i < n; i++) {
-		struct vm_argv_opt o = { 0 };
+	for (unsigned i = 1; i <= vm_controller_last_pci(dom); i++) {
+		const struct vm_controller *ctl = vm_controller_pci(dom, i);
 
-		vm_argv_opt_add(&o,
-				"pcie-root-port,id=pci.%u,bus=pcie.0,chassis=%u,port=0x%x,addr=0x%x.0x%x%s",
-				i + 1, i + 1, 0x10 + i, ROOT_PORT_SLOT + i / 8, i % 8,
-				i % 8 == 0 && i + 1 < n ? ",multifunction=on" : "");
-		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+		if (ctl && pci_argv(a, dom, ctl, err) < 0)
 			return -1;
 	}
-	return usb_argv(a, d->dom, err);
+	return usb_argv(a, dom, err);
+}
+
+static void
+controller_clear(struct vm_domain *dom)
+{
+	free(dom->controllers);
 }
 
 static const struct vm_xmlcheck_attr controller_attrs[] = {
 	{ "type", "pci|usb|sata|scsi|virtio-serial", VM_XMLCHECK_REQUIRED },
 	{ "model", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "index", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "ports", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
@@ -161,11 +339,20 @@ static const struct vm_xmlcheck_attr model_attrs[] = {
 	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
-static const struct vm_xmlcheck_elem controller_children[] = { { "model", .attrs = model_attrs,
-								 .begin = model_begin },
-							       VM_DEVICES_ALIAS,
-							       VM_DEVICES_ADDRESS,
-							       { NULL } };
+static const struct vm_xmlcheck_attr target_attrs[] = {
+	{ "chassis", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "port", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "chassisNr", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static const struct vm_xmlcheck_elem controller_children[] = {
+	{ "model", .attrs = model_attrs, .begin = model_begin },
+	{ "target", .attrs = target_attrs, .begin = target_begin },
+	VM_DEVICES_ALIAS,
+	VM_DEVICES_ADDRESS,
+	{ NULL }
+};
 
 static const struct vm_xmlcheck_elem elems[] = { { "controller", .attrs = controller_attrs,
 						   .children = controller_children, .multi = true,
@@ -176,4 +363,5 @@ const struct vm_devices_class vm_controller_class = {
 	.elems = elems,
 	.end = controller_end,
 	.argv = controller_argv,
+	.clear = controller_clear,
 };

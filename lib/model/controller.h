@@ -1,18 +1,54 @@
 /*
  * The <controller> elements of a domain: which controllers vmkit
- * accepts (their own devices come with the disks that need them), and
- * the pcie-root-ports that a q35 machine keeps free for hotplug.
+ * accepts (the disk, USB and virtio-serial ones come with the devices
+ * that need them), the PCI controllers that give a domain its buses
+ * (bus N is the controller of index N, QEMU's "pci.N"), and the
+ * pcie-root-ports that a q35 machine keeps free for hotplug.
  */
 #ifndef VM_CONTROLLER_H
 #define VM_CONTROLLER_H
 
-#include "domain.h"
+#include <stdbool.h>
+#include "address.h"
+
+struct vm_domain;
 
 /* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
  * 13 slots for boot-time devices. A status record claiming more is damaged. */
 #define VM_CONTROLLER_ROOT_PORTS_MAX 128
 
-/* The pcie-root-ports pci.1..N kept free for hotplug: 0 unless q35. */
+enum vm_controller_kind {
+	VM_CONTROLLER_ROOT,	  /* pcie-root, pci-root: bus 0, no device */
+	VM_CONTROLLER_ROOT_PORT,  /* pcie-root-port */
+	VM_CONTROLLER_PCI_BRIDGE, /* pci-bridge */
+	VM_CONTROLLER_PCIE_PCI,	  /* pcie-to-pci-bridge */
+	VM_CONTROLLER_DMI_PCI,	  /* dmi-to-pci-bridge */
+	VM_CONTROLLER_OTHER,	  /* usb, sata, scsi, virtio-serial */
+};
+
+struct vm_controller {
+	enum vm_controller_kind kind;
+	const char *type; /* the XML's type, a static string */
+	unsigned index;	  /* written, or the next free one of its type */
+	bool has_index;
+	unsigned chassis, port; /* <target>; 0: libvirt's default */
+	unsigned ports;		/* usb, virtio-serial: 'ports'; 0: QEMU's default */
+	struct vm_address addr; /* a PCI bus's own address */
+	bool used;		/* a boot-time device sits on its bus */
+};
+
+/*
+ * The index of the last PCI controller on q35 (pci.1..N exist; vm-attach
+ * hotplugs into those of them that vm_controller_hotplug_port() says), else 0.
+ */
 unsigned vm_controller_root_ports(const struct vm_domain *dom);
+/* Whether pci.INDEX of DOM is a pcie-root-port no boot-time device uses. */
+bool vm_controller_hotplug_port(const struct vm_domain *dom, unsigned index);
+/* The PCI address of DOM's controller of TYPE and index 0, or NULL when it has none. */
+const struct vm_address *vm_controller_address(const struct vm_domain *dom, const char *type);
+/* The highest index of DOM's PCI controllers, 0 without any but the root. */
+unsigned vm_controller_last_pci(const struct vm_domain *dom);
+/* DOM's PCI controller of INDEX, or NULL. */
+const struct vm_controller *vm_controller_pci(const struct vm_domain *dom, unsigned index);
 
 #endif

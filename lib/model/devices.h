@@ -14,6 +14,7 @@
 #define VM_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include "argv.h"
 #include "domain.h"
@@ -21,6 +22,19 @@
 
 struct vm_image;
 struct vm_tapdev;
+
+/*
+ * Where a device's struct vm_address lives in the domain: in the array
+ * at offset ARRAY of struct vm_domain (SIZE bytes an element), element
+ * I, at offset OFF; ARRAY (size_t)-1: at OFF of struct vm_domain itself.
+ * Offsets, as the arrays move while the file is read.
+ */
+struct vm_address_ref {
+	size_t array, i, size, off;
+	unsigned takes;	  /* VM_ADDRESS_TAKES() of the kinds it can have */
+	xmlNodePtr owner; /* the device's element */
+	xmlNodePtr node;  /* its <address> */
+};
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
@@ -41,6 +55,15 @@ struct vm_domain_ctx {
 	bool tpm_backend;	      /* it has its <backend> */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
+
+	/* the addresses (address.h) and the controllers */
+	struct vm_controller *controller; /* the <controller> being read */
+	xmlNodePtr pc_node;		  /* the first controller only pc has */
+	bool root_ports_written;	  /* a <controller model='pcie-root-port'> */
+	struct vm_address_ref *addrs;	  /* every <address> read, for vm_address_class */
+	size_t naddrs;
+	struct vm_address_ref addr_next; /* where the <address> of the device being read goes */
+
 	unsigned nserials;
 	struct vm_chardev console; /* a <console>, resolved at the end */
 	xmlNodePtr console_node;
@@ -91,6 +114,7 @@ extern const struct vm_devices_class vm_watchdog_class;
 extern const struct vm_devices_class vm_panic_class;
 extern const struct vm_devices_class vm_channel_class;
 extern const struct vm_devices_class vm_tpm_class;
+extern const struct vm_devices_class vm_address_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by
@@ -180,11 +204,31 @@ extern const struct vm_xmlcheck_attr vm_devices_alias_attrs[];
 		"alias", .attrs = vm_devices_alias_attrs                                           \
 	}
 
-/* The <address> a device may have, which vmkit rejects. */
+/*
+ * The <address> a device may have (address.h). Its begin handler
+ * (the element N) says where it goes and which kinds it takes with
+ * VM_ADDRESS_EXPECT(c, n, FIELD, I, MEMBER, TAKES): element I of DOM's
+ * array FIELD, its struct vm_address MEMBER; VM_ADDRESS_EXPECT_ONE for
+ * a device that is a member of struct vm_domain itself. A device that
+ * does not (or a lone device of vm-attach) refuses its <address>.
+ */
+extern const struct vm_xmlcheck_attr vm_address_attrs[];
+int vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 #define VM_DEVICES_ADDRESS                                                                         \
 	{                                                                                          \
-		"address", .multi = true,                                                          \
-			   .reject = "vmkit assigns device addresses itself: remove <address>"     \
+		"address", .attrs = vm_address_attrs, .begin = vm_address_begin                    \
 	}
+#define VM_ADDRESS_EXPECT(c, n, field, i, member, kinds)                                           \
+	((c)->addr_next = (struct vm_address_ref){                                                 \
+		 offsetof(struct vm_domain, field), (i), sizeof(*(c)->dom->field),                 \
+		 offsetof(typeof(*(c)->dom->field), member), (kinds), (n), NULL })
+#define VM_ADDRESS_EXPECT_ONE(c, n, member, kinds)                                                 \
+	((c)->addr_next = (struct vm_address_ref){                                                 \
+		 (size_t)-1, 0, 0, offsetof(struct vm_domain, member), (kinds), (n), NULL })
+/* Attribute NAME of N, decimal or 0x hexadecimal as libvirt reads it, up to MAX; absent: 0. */
+int vm_address_number(struct vm_xmlcheck *x, xmlNodePtr n, const char *name, unsigned max,
+		      unsigned *v);
+/* The struct vm_address R points at in DOM. */
+struct vm_address *vm_address_of(struct vm_domain *dom, const struct vm_address_ref *r);
 
 #endif

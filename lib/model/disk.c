@@ -683,23 +683,42 @@ blockdev_argv(struct vm_argv *a, const struct vm_disk *d, const struct vm_image 
 	return 0;
 }
 
-/* The controller of D's bus, before the first disk on it: q35 has no floppy controller of its own. */
+/* A sata disk of q35 on the ICH9's own AHCI (slot 0x1f), QEMU's "ide", as libvirt puts it */
+static void
+ich9_port(json_object *dev, long idx)
+{
+	char bus[16];
+
+	snprintf(bus, sizeof(bus), "ide.%ld", idx);
+	json_object_object_add(dev, "bus", json_object_new_string(bus));
+}
+
+/* The controller of D's bus, before the first disk on it: q35 has its AHCI
+ * but no floppy controller of its own. */
 static int
 controller_argv(struct vm_argv *a, const struct vm_domain *dom, const struct vm_disk *d, bool has[],
 		struct vm_error *err)
 {
-	const char *ctl = NULL;
+	struct vm_argv_opt o = { 0 };
+	const struct vm_address *addr = NULL;
 
 	if (has[d->bus])
 		return 0;
 	has[d->bus] = true;
-	if (d->bus == VM_BUS_SATA)
-		ctl = "ahci,id=sata0";
-	else if (d->bus == VM_BUS_SCSI)
-		ctl = "virtio-scsi-pci,id=scsi0";
-	else if (d->bus == VM_BUS_FDC && vm_domain_is_q35(dom))
-		ctl = "isa-fdc";
-	return ctl ? vm_argv_pushv(a, err, "-device", ctl, NULL) : 0;
+	if (d->bus == VM_BUS_SATA && !vm_domain_is_q35(dom)) {
+		vm_argv_opt_add(&o, "ahci,id=sata0");
+		addr = vm_controller_address(dom, "sata");
+	} else if (d->bus == VM_BUS_SCSI) {
+		vm_argv_opt_add(&o, "virtio-scsi-pci,id=scsi0");
+		addr = vm_controller_address(dom, "scsi");
+	} else if (d->bus == VM_BUS_FDC && vm_domain_is_q35(dom)) {
+		vm_argv_opt_add(&o, "isa-fdc");
+	} else {
+		return 0;
+	}
+	if (addr)
+		vm_address_opt(&o, dom, addr);
+	return vm_argv_opt_push(a, "-device", &o, err);
 }
 
 int
@@ -757,6 +776,9 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		    vm_argv_push_json(a, "-blockdev", vm_disk_cor_json(d), err) < 0)
 			return -1;
 		dev = vm_disk_device_json(d, NULL);
+		vm_address_json(dev, dom, &d->addr);
+		if (d->bus == VM_BUS_SATA && vm_domain_is_q35(dom))
+			ich9_port(dev, idx);
 		vm_argv_opt_json(&o, dev);
 		json_object_put(dev);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 #include "error.h"
+#include "address.h"
 
 #define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
 #define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
@@ -119,6 +120,8 @@ struct vm_disk {
 	struct vm_disk_backing *backing; /* stated by <backingStore>, in chain order */
 	size_t nbacking;
 	int backing_end; /* line of an empty <backingStore/> that ends the chain, else 0 */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 struct vm_image;

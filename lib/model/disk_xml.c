@@ -45,6 +45,10 @@ disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	d->cache = VM_CACHE_DEFAULT;
 	d->relabel = true;
 	d->line = (int)vm_xmlcheck_line(n);
+	if (dom)
+		VM_ADDRESS_EXPECT(c, n, disks, dom->ndisks - 1, addr,
+				  VM_ADDRESS_TAKES(VM_ADDRESS_PCI) |
+					  VM_ADDRESS_TAKES(VM_ADDRESS_DRIVE));
 	return 0;
 }
 

@@ -584,6 +584,7 @@ parse(const char *buf, size_t len, const char *name, const struct vm_conf *conf,
 	if (r == 0)
 		r = keep_text(&x, c.doc, dom);
 	free(c.console.path);
+	free(c.addrs);
 	xmlFreeDoc(c.doc);
 	if (r < 0) {
 		vm_domain_free(dom);

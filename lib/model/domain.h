@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <uuid/uuid.h>
 #include "channel.h"
+#include "controller.h"
 #include "disk.h"
 #include "error.h"
 #include "graphics.h"
@@ -71,8 +72,9 @@ struct vm_domain {
 	bool acpi;
 	bool cpu_host_passthrough;
 	enum vm_on_poweroff on_poweroff;
-	char *emulator;		  /* NULL: from vmkit.conf */
-	unsigned pcie_root_ports; /* explicit pcie-root-port controllers */
+	char *emulator;			   /* NULL: from vmkit.conf */
+	struct vm_controller *controllers; /* in document order, then those vmkit adds */
+	size_t ncontrollers;
 	enum vm_usb usb;
 	struct vm_disk *disks;
 	size_t ndisks;

@@ -28,6 +28,10 @@ input_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		  : in->type == VM_INPUT_TABLET ? VM_INPUT_USB
 						: VM_INPUT_PS2;
 	in->line = (int)vm_xmlcheck_line(n);
+	VM_ADDRESS_EXPECT(vm_devices_ctx(x), n, inputs, dom->ninputs - 1, addr,
+			  in->bus == VM_INPUT_USB      ? VM_ADDRESS_TAKES(VM_ADDRESS_USB)
+			  : in->bus == VM_INPUT_VIRTIO ? VM_ADDRESS_TAKES(VM_ADDRESS_PCI)
+						       : 0);
 	if (in->type == VM_INPUT_TABLET && in->bus == VM_INPUT_PS2)
 		return vm_xmlcheck_error(x, n, "a tablet is on bus 'usb' or 'virtio', not 'ps2'");
 	return 0;
@@ -63,6 +67,9 @@ input_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 			vm_argv_opt_add(&o, "%s,id=input%zu,bus=usb.0", usb_devices[in->type], i);
 		else
 			vm_argv_opt_add(&o, "%s,id=input%zu", virtio_devices[in->type], i);
+		vm_address_opt(&o, dom, &in->addr);
+		if (in->addr.type == VM_ADDRESS_USB)
+			vm_argv_opt_add(&o, ",port=%u", in->addr.port);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}

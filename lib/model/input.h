@@ -8,6 +8,8 @@
 #ifndef VM_INPUT_H
 #define VM_INPUT_H
 
+#include "address.h"
+
 enum vm_input_type { VM_INPUT_TABLET, VM_INPUT_MOUSE, VM_INPUT_KEYBOARD };
 enum vm_input_bus { VM_INPUT_PS2, VM_INPUT_USB, VM_INPUT_VIRTIO };
 
@@ -15,6 +17,8 @@ struct vm_input {
 	enum vm_input_type type;
 	enum vm_input_bus bus;
 	int line; /* of <input>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

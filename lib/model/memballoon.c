@@ -13,6 +13,8 @@ memballoon_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	b->virtio = vm_devices_streq(vm_xmlcheck_attr(n, "model"), "virtio");
 	b->autodeflate = vm_devices_streq(autodeflate, "on");
 	b->free_pages = vm_devices_streq(free_pages, "on");
+	VM_ADDRESS_EXPECT_ONE(vm_devices_ctx(x), n, memballoon.addr,
+			      b->virtio ? VM_ADDRESS_TAKES(VM_ADDRESS_PCI) : 0);
 	if (!b->virtio && (autodeflate || free_pages))
 		return vm_xmlcheck_error(x, n, "model 'none' has no '%s'",
 					 autodeflate ? "autodeflate" : "freePageReporting");
@@ -48,6 +50,7 @@ memballoon_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_er
 		vm_argv_opt_add(&o, ",free-page-reporting=on");
 	if (b->stats_period)
 		vm_argv_opt_add(&o, ",guest-stats-polling-interval=%u", b->stats_period);
+	vm_address_opt(&o, d->dom, &b->addr);
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
 

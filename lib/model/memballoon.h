@@ -10,12 +10,15 @@
 #define VM_MEMBALLOON_H
 
 #include <stdbool.h>
+#include "address.h"
 
 struct vm_memballoon {
 	bool virtio;
 	bool autodeflate;      /* deflate-on-oom */
 	bool free_pages;       /* free-page-reporting */
 	unsigned stats_period; /* seconds; 0: no statistics */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

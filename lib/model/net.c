@@ -304,6 +304,7 @@ iface_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!c->iface)
 		return -1;
 	c->iface->line = (int)vm_xmlcheck_line(n);
+	VM_ADDRESS_EXPECT(c, n, ifaces, dom->nifaces - 1, addr, VM_ADDRESS_TAKES(VM_ADDRESS_PCI));
 	return rule(x, n, vm_net_set_type(c->iface, vm_xmlcheck_attr(n, "type"), &why), &why);
 }
 
@@ -603,6 +604,18 @@ push_json(struct vm_argv *a, const char *flag, json_object *obj, const struct vm
 	return vm_argv_opt_push(a, flag, &o, err);
 }
 
+/* The NIC's device at vm-start: where its <address> puts it */
+static json_object *
+device_json(const struct vm_domain *dom, const struct vm_iface *n, const char *id,
+	    const char *netdev)
+{
+	json_object *o = vm_net_device_json(n, id, netdev, NULL);
+
+	if (o)
+		vm_address_json(o, dom, &n->addr);
+	return o;
+}
+
 static int
 net_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
 {
@@ -628,7 +641,7 @@ net_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *er
 			return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot build the argv");
 		if (push_json(a, "-netdev", vm_net_netdev_json(n, netdev, fds, vhostfds), n, err) <
 			    0 ||
-		    push_json(a, "-device", vm_net_device_json(n, id, netdev, NULL), NULL, err) < 0)
+		    push_json(a, "-device", device_json(dom, n, id, netdev), NULL, err) < 0)
 			return -1;
 	}
 	return 0;

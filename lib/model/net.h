@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include "conf.h"
 #include "error.h"
+#include "address.h"
 
 enum vm_iface_type { VM_IFACE_USER, VM_IFACE_BRIDGE, VM_IFACE_NETWORK, VM_IFACE_ETHERNET };
 enum vm_iface_vhost { VM_VHOST_AUTO, VM_VHOST_ON, VM_VHOST_OFF };
@@ -59,6 +60,8 @@ struct vm_iface {
 	struct vm_portfwd *fwds;
 	size_t nfwds;
 	int line; /* of <interface>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 /* Whether I is backed by a tap device (every type but user). */

@@ -12,10 +12,12 @@ rng_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 
-	(void)n;
 	c->rng = VM_DEVICES_APPEND(x, c->dom->rngs, c->dom->nrngs);
 	c->rng_backend = false;
-	return c->rng ? 0 : -1;
+	if (!c->rng)
+		return -1;
+	VM_ADDRESS_EXPECT(c, n, rngs, c->dom->nrngs - 1, addr, VM_ADDRESS_TAKES(VM_ADDRESS_PCI));
+	return 0;
 }
 
 static int
@@ -72,6 +74,7 @@ rng_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *er
 		if (r->rate_bytes)
 			vm_argv_opt_add(&o, ",max-bytes=%u,period=%u", r->rate_bytes,
 					r->rate_period ? r->rate_period : 1000);
+		vm_address_opt(&o, dom, &r->addr);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}

@@ -10,10 +10,14 @@
 #ifndef VM_RNG_H
 #define VM_RNG_H
 
+#include "address.h"
+
 struct vm_rng {
 	const char *source;   /* "/dev/urandom" or "/dev/random": static strings */
 	unsigned rate_bytes;  /* <rate bytes>; 0: no limit */
 	unsigned rate_period; /* <rate period> in ms; 0: QEMU's default */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

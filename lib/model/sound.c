@@ -28,6 +28,9 @@ sound_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return -1;
 	c->sound->model = vm_devices_index(model_names, 4, vm_xmlcheck_attr(n, "model"));
 	c->sound->line = (int)vm_xmlcheck_line(n);
+	VM_ADDRESS_EXPECT(c, n, sounds, dom->nsounds - 1, addr,
+			  VM_ADDRESS_TAKES(c->sound->model == VM_SOUND_USB ? VM_ADDRESS_USB
+									   : VM_ADDRESS_PCI));
 	return 0;
 }
 
@@ -154,7 +157,11 @@ sound_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 					s->model == VM_SOUND_AC97 ? "AC97" : "usb-audio", i,
 					s->audio, s->model == VM_SOUND_USB ? ",bus=usb.0" : "");
 		/* where libvirt puts the ich9 of a q35: the slot the real chipset has */
-		if (s->model == VM_SOUND_ICH9 && vm_domain_is_q35(dom) && !placed) {
+		vm_address_opt(&o, dom, &s->addr);
+		if (s->addr.type == VM_ADDRESS_USB)
+			vm_argv_opt_add(&o, ",port=%u", s->addr.port);
+		if (s->model == VM_SOUND_ICH9 && vm_domain_is_q35(dom) && !placed &&
+		    !s->addr.type) {
 			vm_argv_opt_add(&o, ",bus=pcie.0,addr=0x1b");
 			placed = true;
 		}

@@ -10,6 +10,8 @@
 #ifndef VM_SOUND_H
 #define VM_SOUND_H
 
+#include "address.h"
+
 enum vm_sound_model { VM_SOUND_ICH9, VM_SOUND_ICH6, VM_SOUND_AC97, VM_SOUND_USB };
 enum vm_sound_codec { VM_CODEC_DUPLEX, VM_CODEC_MICRO, VM_CODEC_OUTPUT };
 enum vm_audio_type { VM_AUDIO_NONE, VM_AUDIO_SPICE };
@@ -22,6 +24,8 @@ struct vm_sound {
 	unsigned ncodecs;
 	unsigned audio; /* the <audio id> it plays to */
 	int line;	/* of <sound>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 struct vm_audio {

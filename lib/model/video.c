@@ -43,6 +43,7 @@ video_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!c->video)
 		return -1;
 	c->video->line = (int)vm_xmlcheck_line(n);
+	VM_ADDRESS_EXPECT(c, n, videos, dom->nvideos - 1, addr, VM_ADDRESS_TAKES(VM_ADDRESS_PCI));
 	c->video_model = false;
 	return 0;
 }
@@ -175,7 +176,9 @@ video_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 		if (m->heads)
 			vm_argv_opt_add(&o, ",max_outputs=%u", v->heads);
 		/* where libvirt puts the primary video: before any other device takes it */
-		if (v->primary && m->pci)
+		if (v->addr.type)
+			vm_address_opt(&o, dom, &v->addr);
+		else if (v->primary && m->pci)
 			vm_argv_opt_add(&o, vm_domain_is_q35(dom) ? ",bus=pcie.0,addr=0x1"
 								  : ",bus=pci.0,addr=0x2");
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)

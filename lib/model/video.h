@@ -10,6 +10,7 @@
 #define VM_VIDEO_H
 
 #include <stdbool.h>
+#include "address.h"
 
 enum vm_video_model {
 	VM_VIDEO_VGA,
@@ -27,6 +28,8 @@ struct vm_video {
 	unsigned heads;
 	bool primary; /* the first of the domain's videos once parsed */
 	int line;     /* of <video>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

@@ -16,6 +16,9 @@ watchdog_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 									  : VM_WATCHDOG_I6300ESB;
 	w->action = actions[action ? vm_devices_index(actions, 6, action) : 0];
 	w->line = (int)vm_xmlcheck_line(n);
+	/* itco is part of q35's ICH9 */
+	VM_ADDRESS_EXPECT_ONE(vm_devices_ctx(x), n, watchdog.addr,
+			      w->model == VM_WATCHDOG_ITCO ? 0 : VM_ADDRESS_TAKES(VM_ADDRESS_PCI));
 	return 0;
 }
 
@@ -43,6 +46,7 @@ watchdog_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_erro
 		return 0;
 	if (w->model == VM_WATCHDOG_I6300ESB) {
 		vm_argv_opt_add(&o, "i6300esb,id=watchdog0");
+		vm_address_opt(&o, d->dom, &w->addr);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	} else if (vm_argv_pushv(a, err, "-global", "ICH9-LPC.noreboot=off", NULL) < 0) {

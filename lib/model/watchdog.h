@@ -10,12 +10,16 @@
 #ifndef VM_WATCHDOG_H
 #define VM_WATCHDOG_H
 
+#include "address.h"
+
 enum vm_watchdog_model { VM_WATCHDOG_NONE, VM_WATCHDOG_I6300ESB, VM_WATCHDOG_ITCO };
 
 struct vm_watchdog {
 	enum vm_watchdog_model model;
 	const char *action; /* QEMU's name for it: a static string */
 	int line;	    /* of <watchdog>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 #endif

@@ -240,6 +240,18 @@ display_json(const struct vm_status_display *d)
 	return o;
 }
 
+static void
+add_busy_port(json_object *machine, unsigned i)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(machine, "busy_ports", &a)) {
+		a = json_object_new_array();
+		json_object_object_add(machine, "busy_ports", a);
+	}
+	json_object_array_add(a, json_object_new_int64(i));
+}
+
 int
 vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 {
@@ -252,6 +264,9 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	json_object_object_add(root, "pid", json_object_new_int64(st->pid));
 	json_object_object_add(root, "uuid", S(st->uuid));
 	json_object_object_add(machine, "root_ports", json_object_new_int64(st->root_ports));
+	for (unsigned i = 1; i <= st->root_ports; i++)
+		if (st->busy_ports[i])
+			add_busy_port(machine, i);
 	json_object_object_add(machine, "acpi", json_object_new_boolean(st->acpi));
 	json_object_object_add(machine, "relabel", json_object_new_boolean(st->relabel));
 	json_object_object_add(root, "machine", machine);
@@ -426,13 +441,23 @@ parse_machine(json_object *m, struct vm_status *st)
 {
 	json_object *acpi = member(m, "acpi", json_type_boolean);
 	json_object *relabel = member(m, "relabel", json_type_boolean);
-	json_object *ports = NULL;
+	json_object *ports = NULL, *busy;
 
 	if (!acpi || !relabel || !json_object_object_get_ex(m, "root_ports", &ports) ||
 	    uint_of(ports, &st->root_ports) < 0 || st->root_ports > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return -1;
 	st->acpi = json_object_get_boolean(acpi);
 	st->relabel = json_object_get_boolean(relabel);
+	/* absent in a record without busy ports */
+	busy = member(m, "busy_ports", json_type_array);
+	for (size_t i = 0; busy && i < json_object_array_length(busy); i++) {
+		unsigned n;
+
+		if (uint_of(json_object_array_get_idx(busy, i), &n) < 0 || n == 0 ||
+		    n > st->root_ports)
+			return -1;
+		st->busy_ports[n] = true;
+	}
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * and vm-stop alone can finish the cleanup.
  *
  *   {"state": "starting|running|stopping", "pid": N, "uuid": "...",
- *    "machine": {"root_ports": N, "acpi": B, "relabel": B},
+ *    "machine": {"root_ports": N, "acpi": B, "relabel": B,
+ *                "busy_ports": [N, ...]},  (pci.N that are no free root port)
  *    "user": [UID, GID],                  (what QEMU runs as)
  *    "own_uid": B,                        (UID is this domain's, from user_range)
  *    "scsi_bus": "pci.N",                 (a hotplugged scsi0's port)
@@ -108,6 +109,8 @@ struct vm_status {
 	unsigned uid, gid;   /* QEMU's user and group */
 	bool own_uid;	     /* leased from user_range: no other domain has it */
 	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
+	/* pci.N that hotplug skips: a boot-time device's root port, a bridge */
+	bool busy_ports[VM_CONTROLLER_ROOT_PORTS_MAX + 1];
 	struct vm_status_iface *ifaces;
 	size_t nifaces;
 	struct vm_status_display *displays;

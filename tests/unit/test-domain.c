@@ -159,7 +159,10 @@ test_full(void)
 		ok(k[3].device == VM_DEVICE_CDROM && !k[3].source && k[3].readonly,
 		   "disk 3 is an empty cdrom, readonly");
 	}
-	ok(d->pcie_root_ports == 2, "2 pcie root ports");
+	ok(vm_controller_root_ports(d) == 3 && d->ifaces[0].addr.bus == 1 &&
+		   vm_controller_address(d, "scsi")->bus == 2 && d->disks[0].addr.bus == 3 &&
+		   !vm_controller_hotplug_port(d, 3),
+	   "2 pcie root ports and one more, as libvirt: the NIC on pci.1, scsi0 on pci.2, vda on pci.3");
 	ok(d->nifaces == 1 && !strcmp(d->ifaces[0].model, "virtio") &&
 		   !strcmp(d->ifaces[0].mac, "52:54:00:6b:3c:58"),
 	   "a user interface");
@@ -322,6 +325,68 @@ test_chardevs(void)
 }
 
 /* Limits of QEMU's devices, refused with the file and line before vm-start changes anything. */
+/* Addresses on q35, whose pcie.0 has the ICH9 and whose root ports take one device. */
+static void
+test_q35_addresses(void)
+{
+	static const struct {
+		const char *devices, *msg;
+	} cases[] = {
+		{ "<memballoon model='virtio'><address type='pci' slot='0x1f' function='3'/></memballoon>",
+		  "t.xml:7: <address>: slot 0x1f of pcie.0 is the ICH9's" },
+		{ "<controller type='sata' index='0'><address type='pci' slot='0x1e'/></controller>",
+		  "t.xml:7: <address>: q35's sata controller is at slot 0x1f function 2" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<memballoon model='virtio'><address type='pci' bus='1' slot='1'/></memballoon>",
+		  "t.xml:8: <address>: a pcie-root-port (bus 1) has slot 0 only, not 1" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<controller type='pci' index='2' model='pcie-root-port'><address type='pci' bus='1' slot='0'/></controller>",
+		  "t.xml:8: <address>: a pcie-root-port sits on pcie.0, not on bus 1" },
+		{ "<controller type='pci' index='1' model='dmi-to-pci-bridge'/>\n"
+		  "<memballoon model='virtio'><address type='pci' bus='1' slot='1'/></memballoon>",
+		  "t.xml:8: <address>: a dmi-to-pci-bridge (bus 1) takes pci-bridges only" },
+		{ "<controller type='pci' index='1' model='pci-bridge'><address type='pci' slot='5'/></controller>",
+		  "t.xml:7: <address>: a pci-bridge sits on a pcie-to-pci-bridge or dmi-to-pci-bridge" },
+		{ "<controller type='pci' index='1' model='pcie-root-port'/>\n"
+		  "<controller type='pci' index='1' model='pcie-root-port'/>",
+		  "t.xml:8: <controller>: a pci controller of index 1 comes before" },
+		{ "<watchdog model='itco'><address type='pci' slot='5'/></watchdog>",
+		  "t.xml:7: <address>: vmkit gives <watchdog> no address: remove <address>" },
+	};
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	char xml[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(xml, sizeof(xml),
+			 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+			 "<os><type machine='q35'>hvm</type></os>\n\n<devices>\n%s\n</devices>\n"
+			 "</domain>\n",
+			 cases[i].devices);
+		ok(parse_text(xml, &d, &err) == -1 && err.code == VM_EXIT_INVALID &&
+			   starts(err.msg, cases[i].msg),
+		   "q35: rejected with \"%s\": got \"%s\"", cases[i].msg, err.msg);
+		vm_domain_free(d);
+		d = NULL;
+	}
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<memballoon model='virtio'><address type='pci' bus='0x01' slot='0'/></memballoon>\n"
+		 "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+		 "</devices>\n</domain>\n");
+	ok(parse_text(xml, &d, &err) == 0 && d->rngs[0].addr.bus == 2 &&
+		   !vm_controller_hotplug_port(d, 1) && !vm_controller_hotplug_port(d, 2) &&
+		   vm_controller_pci(d, 2)->addr.slot == 1 &&
+		   vm_controller_pci(d, 2)->addr.function == 1 &&
+		   vm_controller_pci(d, 1)->addr.multifunction,
+	   "q35: root ports packed in slot 1, the rng on the free one, neither free for hotplug: %s",
+	   err.msg);
+	vm_domain_free(d);
+}
+
 static void
 test_limits(void)
 {
@@ -386,7 +451,7 @@ test_limits(void)
 		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
 		 "<devices>\n%s</devices>\n<os><type machine='q35'>hvm</type></os>\n</domain>\n",
 		 devices);
-	ok(parse_text(xml, &d, &err) == 0 && d->pcie_root_ports == 128,
+	ok(parse_text(xml, &d, &err) == 0 && vm_controller_root_ports(d) == 128,
 	   "128 are not, and <os> may come after <devices>: %s", err.msg);
 	vm_domain_free(d);
 }
@@ -995,8 +1060,8 @@ static const struct bad {
 	  "t.xml:7: <controller>: invalid index '1' (expected an integer from 0 to 0)" },
 	{ "", "<controller type='pci' index='0' model='pcie-root-port'/>",
 	  "t.xml:7: <controller>: invalid index '0' (expected an integer from 1 to 255)" },
-	{ "", "<controller type='pci' model='pci-root'/>",
-	  "t.xml:7: <controller>: unsupported controller type 'pci' model 'pci-root'" },
+	{ "", "<controller type='pci' model='pcie-to-pci-bridge'/>",
+	  "t.xml:7: <controller>: model 'pcie-to-pci-bridge' needs a q35 machine" },
 	{ "", "<controller type='pci'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'pci' without a model" },
 	{ "", "<controller type='sata' index='1'/>", "t.xml:7: <controller>: invalid index '1'" },
@@ -1006,8 +1071,13 @@ static const struct bad {
 	  "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
 	  "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
 	{ "",
-	  "<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/></controller>",
-	  "t.xml:7: <target>: unsupported element" },
+	  "<controller type='pci' index='1' model='pci-bridge'><target chassis='1'/></controller>",
+	  "t.xml:7: <target>: only a pcie-root-port has 'chassis'" },
+	{ "",
+	  "<controller type='pci' index='1' model='pci-bridge'><target chassisNr='2'/></controller>",
+	  "t.xml:7: <target>: chassisNr='2' is not the index (1)" },
+	{ "", "<controller type='sata' ports='4'/>",
+	  "t.xml:7: <controller>: controller type 'sata' has no 'ports'" },
 	{ "", "<controller type='sata'><driver queues='2'/></controller>",
 	  "t.xml:7: <driver>: unsupported element" },
 	{ "", "<controller type='pci' model='pcie-root-port'/>",
@@ -1031,8 +1101,40 @@ static const struct bad {
 	  "t.xml:7: <driver>: unsupported element" },
 	{ "", "<memballoon model='virtio'/><memballoon model='none'/>",
 	  "t.xml:7: <memballoon>: duplicate element" },
-	{ "", "<memballoon model='virtio'><address type='pci' slot='5'/></memballoon>",
-	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='1'/></memballoon>",
+	  "t.xml:7: <address>: slot 1 of pci.0 is the PIIX3's" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' unit='0'/></disk>",
+	  "t.xml:7: <address>: sata disk 'sdb' is on port 1: unit='1'" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='scsi'/><address type='drive' unit='1'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sdb' is at target 1: target='1' unit='0'" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='pci' slot='5'/></disk>",
+	  "t.xml:7: <address>: a disk on bus 'sata' takes no address of type 'pci'" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' port='0'/></channel>",
+	  "t.xml:7: <address>: a virtio-serial address needs a port from 1" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='0'/></memballoon>",
+	  "t.xml:7: <address>: slot 0 of pci.0 is the host bridge's" },
+	{ "", "<memballoon model='virtio'><address type='pci' domain='1' slot='5'/></memballoon>",
+	  "t.xml:7: <address>: PCI domain '1' is not 0 (vmkit has one)" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='5' unit='1'/></memballoon>",
+	  "t.xml:7: <address>: an address of type 'pci' has no 'unit'" },
+	{ "", "<memballoon model='virtio'><address type='pci' slot='0x20'/></memballoon>",
+	  "t.xml:7: <address>: invalid slot '0x20' (expected an integer from 0 to 31)" },
+	{ "", "<memballoon model='virtio'><address type='pci' bus='3' slot='1'/></memballoon>",
+	  "t.xml:7: <address>: no PCI controller has index 3 (bus 0x03)" },
+	{ "", "<memballoon model='virtio'><address type='drive' unit='1'/></memballoon>",
+	  "t.xml:7: <address>: <memballoon> takes no address of type 'drive'" },
+	{ "",
+	  "<memballoon model='virtio'><address type='pci' slot='5'/></memballoon>\n"
+	  "<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' slot='0x05'/></rng>",
+	  "t.xml:8: <address>: bus 0 slot 5 function 0 is taken by <memballoon> on line 7" },
+	{ "",
+	  "<controller type='pci' index='1' model='pci-bridge'><address type='pci' slot='3'/></controller>\n"
+	  "<memballoon model='virtio'><address type='pci' bus='1' slot='0'/></memballoon>",
+	  "t.xml:8: <address>: slot 0 of a PCI bridge (bus 1) is not free" },
 	{ "", "<rng model='virtio'/>",
 	  "t.xml:7: <rng>: missing <backend model='random'>/dev/urandom</backend>" },
 	{ "",
@@ -1061,7 +1163,7 @@ static const struct bad {
 	{ "", "<panic model='hyperv'/>",
 	  "t.xml:7: <panic>: unsupported model 'hyperv' (expected isa)" },
 	{ "", "<panic model='isa'><address type='isa' iobase='0x506'/></panic>",
-	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	  "t.xml:7: <address>: vmkit gives <panic> no address: remove <address>" },
 	{ "", "<input type='keyboard' bus='usb'/>",
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
@@ -1105,8 +1207,12 @@ static const struct bad {
 	{ "", "<controller type='usb' model='ich9-ehci1'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ich9-ehci1'" },
 	{ "",
-	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='1'/></input>",
-	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='0'/></input>",
+	  "t.xml:7: <address>: a USB address needs a port from 1" },
+	{ "",
+	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' port='1'/></input>\n"
+	  "<input type='mouse' bus='usb'><address type='usb' port='1'/></input>",
+	  "t.xml:8: <address>: USB port 1 is taken by <input> on line 7" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
@@ -1197,7 +1303,7 @@ static const struct bad {
 	{ "", "<video><driver name='qemu'/><model type='vga'/></video>",
 	  "t.xml:7: <driver>: unsupported element" },
 	{ "", "<video><model type='vga'/><address type='pci'/></video>",
-	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	  "t.xml:7: <address>: a PCI address needs a slot" },
 	{ "", "<video><model type='vga'/></video><video><model type='cirrus'/></video>",
 	  "t.xml:7: <video>: model 'cirrus' can only be the primary video (a further one is qxl or virtio)" },
 	{ "",
@@ -1228,8 +1334,8 @@ static const struct bad {
 	  "<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <source>: unsupported mode 'connect' (expected bind)" },
 	{ "",
-	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='0' bus='0' port='1'/></channel>",
-	  "t.xml:7: <address>: unsupported element: vmkit assigns device addresses itself" },
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='0' bus='1' port='1'/></channel>",
+	  "t.xml:7: <address>: invalid bus '1' (expected an integer from 0 to 0)" },
 	{ "",
 	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
@@ -2079,6 +2185,7 @@ main(void)
 	test_root();
 	test_chardevs();
 	test_limits();
+	test_q35_addresses();
 	test_block();
 	test_disk_parse();
 	test_disk_rules();

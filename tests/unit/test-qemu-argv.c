@@ -42,6 +42,24 @@ dom_init(struct vm_domain *dom)
 	dom->acpi = true;
 }
 
+/* N pcie-root-ports pci.1..N in CTL, as functions of pcie.0 from slot 2, as the parser gives them. */
+static void
+root_ports(struct vm_domain *dom, struct vm_controller *ctl, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ctl[i] = (struct vm_controller){
+			.kind = VM_CONTROLLER_ROOT_PORT,
+			.type = "pci",
+			.index = i + 1,
+			.addr = { .type = VM_ADDRESS_PCI,
+				  .slot = 2 + i / 8,
+				  .function = i % 8,
+				  .multifunction = i % 8 == 0 && i + 1 < n },
+		};
+	dom->controllers = ctl;
+	dom->ncontrollers = n;
+}
+
 /* The files of the disks of the last build(), one chain per disk. */
 static struct vm_image images[16];
 static size_t nimages;
@@ -475,6 +493,7 @@ test_base(void)
 static void
 test_q35(void)
 {
+	struct vm_controller ctl[9];
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_domain dom;
 	struct vm_argv a;
@@ -484,34 +503,42 @@ test_q35(void)
 	ok(count(&a, "-device", "pcie-root-port") == 0, "pc: no pcie-root-port");
 	vm_argv_free(&a);
 	dom.machine = S("q35");
+	root_ports(&dom, ctl, 4);
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-machine", "q35,accel=tcg,acpi=on") &&
 		   count(&a, "-device", "pcie-root-port") == 4 &&
 		   has(&a, "-device",
-		       "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0,"
+		       "pcie-root-port,id=pci.1,chassis=1,port=0x10,bus=pcie.0,addr=0x2.0x0,"
 		       "multifunction=on") &&
 		   has(&a, "-device",
-		       "pcie-root-port,id=pci.4,bus=pcie.0,chassis=4,port=0x13,addr=0x2.0x3"),
-	   "q35: four root ports by default, as functions of slot 2");
+		       "pcie-root-port,id=pci.4,chassis=4,port=0x13,bus=pcie.0,addr=0x2.0x3"),
+	   "q35: each root port with libvirt's chassis (its index) and port (its slot and function)");
 	vm_argv_free(&a);
 	dom.machine = S("pc-q35-7.2");
-	dom.pcie_root_ports = 1;
+	root_ports(&dom, ctl, 1);
 	a = build(&dom, -1, &err);
 	ok(count(&a, "-device", "pcie-root-port") == 1 &&
 		   has(&a, "-device",
-		       "pcie-root-port,id=pci.1,bus=pcie.0,chassis=1,port=0x10,addr=0x2.0x0"),
+		       "pcie-root-port,id=pci.1,chassis=1,port=0x10,bus=pcie.0,addr=0x2.0x0"),
 	   "pc-q35-7.2: one root port is not multifunction");
 	vm_argv_free(&a);
-	dom.pcie_root_ports = 9;
+	ctl[0].chassis = 7;
+	ctl[0].port = 0x20;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device",
+	       "pcie-root-port,id=pci.1,chassis=7,port=0x20,bus=pcie.0,addr=0x2.0x0"),
+	   "a root port's <target chassis port> as written");
+	vm_argv_free(&a);
+	root_ports(&dom, ctl, 9);
 	a = build(&dom, -1, &err);
 	ok(count(&a, "-device", "pcie-root-port") == 9 &&
 		   has(&a, "-device",
-		       "pcie-root-port,id=pci.8,bus=pcie.0,chassis=8,port=0x17,addr=0x2.0x7") &&
+		       "pcie-root-port,id=pci.8,chassis=8,port=0x17,bus=pcie.0,addr=0x2.0x7") &&
 		   has(&a, "-device",
-		       "pcie-root-port,id=pci.9,bus=pcie.0,chassis=9,port=0x18,addr=0x3.0x0"),
+		       "pcie-root-port,id=pci.9,chassis=9,port=0x18,bus=pcie.0,addr=0x3.0x0"),
 	   "the ninth root port opens slot 3");
 	vm_argv_free(&a);
-	dom.pcie_root_ports = 0;
+	dom.ncontrollers = 0;
 	dom.machine = S("pc-i440fx-7.2,x");
 	a = build(&dom, -1, &err);
 	ok(has(&a, "-machine", "pc-i440fx-7.2,,x,accel=tcg,acpi=on") &&
@@ -1448,10 +1475,17 @@ run_qemu(const char *what, const struct vm_domain *dom, const char *const *ids, 
 static void
 test_real_qemu(void)
 {
+	struct vm_controller ctl[27];
 	static const char *const ids[] = {
 		"vda",	   "vdb",     "vdc",	 "sda",	     "sdb",  "sdc",  "sdd",	  "sde",
 		"sdf",	   "sdg",     "sata0",	 "scsi0",    "net0", "net1", "net2",	  "serial0",
 		"serial1", "serial2", "serial3", "balloon0", "rng0", "rng1", "watchdog0", "panic0",
+	};
+	/* q35's sata disks are on the ICH9's own AHCI, as libvirt puts them: no sata0 */
+	static const char *const q35_ids[] = {
+		"vda",	   "vdb",     "vdc",	  "sda",  "sdb",  "sdc",       "sdd",	  "sde",
+		"sdf",	   "sdg",     "scsi0",	  "net0", "net1", "net2",      "serial0", "serial1",
+		"serial2", "serial3", "balloon0", "rng0", "rng1", "watchdog0", "panic0",
 	};
 	struct vm_rng rngs[2] = { { .source = "/dev/urandom", .rate_bytes = 4096 },
 				  { .source = "/dev/random" } };
@@ -1540,9 +1574,10 @@ test_real_qemu(void)
 	conf.seccomp_sandbox = true;
 	run_qemu("pc", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.0");
 	dom.machine = S("q35");
-	run_qemu("q35", &dom, ids, sizeof(ids) / sizeof(ids[0]), "pci.4");
+	root_ports(&dom, ctl, 4);
+	run_qemu("q35", &dom, q35_ids, sizeof(q35_ids) / sizeof(q35_ids[0]), "pci.4");
 	dom.machine = S("pc-q35-7.2");
-	dom.pcie_root_ports = 27;
+	root_ports(&dom, ctl, 27);
 	dom.acpi = false;
 	dom.on_poweroff = VM_POWEROFF_PRESERVE;
 	strcpy(dom.boot, "dc");

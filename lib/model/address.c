@@ -1,0 +1,552 @@
+#include "address.h"
+#include "devices.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SLOTS 32
+#define FUNCTIONS 8
+#define LPC_SLOT 0x1f	 /* q35's ICH9: LPC, SATA (function 2), SMBus */
+#define PIIX3_SLOT 1	 /* pc's PIIX3: ISA, IDE, USB (function 2), ACPI */
+#define AHCI_FUNCTION 2	 /* the SATA controller in q35's slot 0x1f */
+#define UHCI_FUNCTION 2	 /* the USB controller in pc's slot 1 */
+#define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
+#define VIDEO_SLOT_PC 2
+#define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
+#define ICH9_SOUND_SLOT 0x1b /* where sound.c puts ich9 on q35 */
+
+static const char *const type_names[] = {
+	[VM_ADDRESS_PCI] = "pci",
+	[VM_ADDRESS_DRIVE] = "drive",
+	[VM_ADDRESS_VIRTIO_SERIAL] = "virtio-serial",
+	[VM_ADDRESS_USB] = "usb",
+	[VM_ADDRESS_ISA] = "isa",
+};
+
+#define NTYPES (sizeof(type_names) / sizeof(*type_names))
+
+/* Which attributes each type has; domain only as 0, as libvirt writes it */
+static const char *const type_attrs[] = {
+	[VM_ADDRESS_PCI] = "domain bus slot function multifunction",
+	[VM_ADDRESS_DRIVE] = "controller bus target unit",
+	[VM_ADDRESS_VIRTIO_SERIAL] = "controller bus port",
+	[VM_ADDRESS_USB] = "bus port",
+	[VM_ADDRESS_ISA] = "iobase irq",
+};
+
+const struct vm_xmlcheck_attr vm_address_attrs[] = {
+	{ "type", "pci|drive|virtio-serial|usb|isa", VM_XMLCHECK_REQUIRED },
+	{ "domain", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "bus", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "slot", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "function", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "multifunction", "on|off", VM_XMLCHECK_OPTIONAL },
+	{ "controller", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "target", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "unit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "port", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "iobase", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "irq", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+struct vm_address *
+vm_address_of(struct vm_domain *dom, const struct vm_address_ref *r)
+{
+	char *base = (char *)dom;
+
+	if (r->array != (size_t)-1)
+		base = *(char **)(base + r->array) + r->i * r->size;
+	return (struct vm_address *)(base + r->off);
+}
+
+/* Attribute NAME of N, decimal or 0x hexadecimal as libvirt reads it, up to MAX; absent: 0. */
+int
+vm_address_number(struct vm_xmlcheck *x, xmlNodePtr n, const char *name, unsigned max, unsigned *v)
+{
+	const char *s = vm_xmlcheck_attr(n, name);
+	unsigned long long u;
+	char *end;
+
+	*v = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	u = isdigit((unsigned char)*s) ? strtoull(s, &end, 0) : ULLONG_MAX;
+	if (!isdigit((unsigned char)*s) || *end || errno || u > max)
+		return vm_xmlcheck_error(x, n, "invalid %s '%s' (expected an integer from 0 to %u)",
+					 name, s, max);
+	*v = (unsigned)u;
+	return 0;
+}
+
+/* Refuses an attribute of N that its type does not have. */
+static int
+check_attrs(struct vm_xmlcheck *x, xmlNodePtr n, enum vm_address_type t)
+{
+	for (xmlAttrPtr p = n->properties; p; p = p->next) {
+		const char *name = (const char *)p->name;
+		const char *have = type_attrs[t];
+		size_t len = strlen(name);
+		bool ok = !strcmp(name, "type");
+
+		for (const char *s = strstr(have, name); !ok && s; s = strstr(s + 1, name))
+			ok = (s == have || s[-1] == ' ') && (s[len] == ' ' || !s[len]);
+		if (!ok)
+			return vm_xmlcheck_error(x, n, "an address of type '%s' has no '%s'",
+						 type_names[t], name);
+	}
+	return 0;
+}
+
+int
+vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_address_ref *r = &c->addr_next;
+	enum vm_address_type t = vm_devices_index(type_names, NTYPES, vm_xmlcheck_attr(n, "type"));
+	struct vm_address a = { .type = t };
+	unsigned dom;
+	int e = 0;
+
+	if (!c->doc)
+		return vm_xmlcheck_error(x, n,
+					 "vmkit assigns a hotplugged device's address itself: remove <address>");
+	if (r->owner != n->parent || !r->takes)
+		return vm_xmlcheck_error(x, n, "vmkit gives <%s> no address: remove <address>",
+					 (const char *)n->parent->name);
+	if (!(r->takes & VM_ADDRESS_TAKES(t)))
+		return vm_xmlcheck_error(x, n, "<%s> takes no address of type '%s'",
+					 (const char *)n->parent->name, type_names[t]);
+	if (check_attrs(x, n, t) < 0)
+		return -1;
+	switch (t) {
+	case VM_ADDRESS_PCI:
+		e |= vm_address_number(x, n, "domain", 0xffff, &dom);
+		if (!e && dom)
+			return vm_xmlcheck_error(x, n, "PCI domain '%s' is not 0 (vmkit has one)",
+						 vm_xmlcheck_attr(n, "domain"));
+		e |= vm_address_number(x, n, "bus", 0xff, &a.bus);
+		e |= vm_address_number(x, n, "slot", SLOTS - 1, &a.slot);
+		e |= vm_address_number(x, n, "function", FUNCTIONS - 1, &a.function);
+		a.multifunction = vm_devices_streq(vm_xmlcheck_attr(n, "multifunction"), "on");
+		if (!e && !vm_xmlcheck_attr(n, "slot"))
+			return vm_xmlcheck_error(x, n, "a PCI address needs a slot");
+		break;
+	case VM_ADDRESS_DRIVE:
+		e |= vm_address_number(x, n, "controller", 0, &a.controller);
+		e |= vm_address_number(x, n, "bus", 0, &a.bus);
+		e |= vm_address_number(x, n, "target", 0xff, &a.target);
+		e |= vm_address_number(x, n, "unit", 0xffff, &a.unit);
+		break;
+	case VM_ADDRESS_VIRTIO_SERIAL:
+		e |= vm_address_number(x, n, "controller", 0, &a.controller);
+		e |= vm_address_number(x, n, "bus", 0, &a.bus);
+		e |= vm_address_number(x, n, "port", 31, &a.port);
+		if (!e && !a.port)
+			return vm_xmlcheck_error(x, n,
+						 "a virtio-serial address needs a port from 1");
+		break;
+	case VM_ADDRESS_USB:
+		e |= vm_address_number(x, n, "bus", 0, &a.bus);
+		e |= vm_address_number(x, n, "port", 15, &a.port);
+		if (!e && !a.port)
+			return vm_xmlcheck_error(x, n, "a USB address needs a port from 1");
+		break;
+	case VM_ADDRESS_ISA: /* no device takes one: refused above */
+	case VM_ADDRESS_NONE:
+		break;
+	}
+	if (e)
+		return -1;
+	r->node = n;
+	*vm_address_of(c->dom, r) = a;
+	if (!VM_DEVICES_APPEND(x, c->addrs, c->naddrs))
+		return -1;
+	c->addrs[c->naddrs - 1] = *r;
+	r->owner = NULL;
+	return 0;
+}
+
+/* Checks once the whole domain is read */
+
+/* Whether N is <controller type='TYPE'>. */
+static bool
+is_controller(xmlNodePtr n, const char *type)
+{
+	return !strcmp((const char *)n->name, "controller") &&
+	       vm_devices_streq(vm_xmlcheck_attr(n, "type"), type);
+}
+
+/* Refuses the PCI address of R where the machine has its own devices or no bus. */
+static int
+check_bus(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	  const struct vm_address *a)
+{
+	bool q35 = vm_domain_is_q35(dom);
+	const char *model = vm_xmlcheck_attr(r->owner, "model");
+	struct vm_controller *ctl;
+
+	if (a->bus == 0) {
+		if (a->slot == 0)
+			return vm_xmlcheck_error(x, r->node, "slot 0 of %s is the host bridge's",
+						 q35 ? "pcie.0" : "pci.0");
+		if (q35 && a->slot == LPC_SLOT &&
+		    !(a->function == AHCI_FUNCTION && is_controller(r->owner, "sata")))
+			return vm_xmlcheck_error(x, r->node,
+						 "slot 0x1f of pcie.0 is the ICH9's (only <controller type='sata'> as its function 2)");
+		if (q35 && is_controller(r->owner, "sata") &&
+		    (a->slot != LPC_SLOT || a->function != AHCI_FUNCTION))
+			return vm_xmlcheck_error(x, r->node,
+						 "q35's sata controller is at slot 0x1f function 2");
+		if (!q35 && a->slot == PIIX3_SLOT &&
+		    !(a->function == UHCI_FUNCTION && is_controller(r->owner, "usb")))
+			return vm_xmlcheck_error(x, r->node,
+						 "slot 1 of pci.0 is the PIIX3's (only a usb controller as its function 2)");
+		if (vm_devices_streq(model, "pci-bridge") && q35)
+			return vm_xmlcheck_error(x, r->node,
+						 "a pci-bridge sits on a pcie-to-pci-bridge or dmi-to-pci-bridge, not on pcie.0");
+		return 0;
+	}
+	ctl = (struct vm_controller *)vm_controller_pci(dom, a->bus);
+	if (!ctl || ctl->kind == VM_CONTROLLER_ROOT)
+		return vm_xmlcheck_error(x, r->node, "no PCI controller has index %u (bus 0x%02x)",
+					 a->bus, a->bus);
+	if (vm_devices_streq(model, "pcie-root-port"))
+		return vm_xmlcheck_error(x, r->node,
+					 "a pcie-root-port sits on pcie.0, not on bus %u", a->bus);
+	if (ctl->kind == VM_CONTROLLER_ROOT_PORT && a->slot != 0)
+		return vm_xmlcheck_error(x, r->node,
+					 "a pcie-root-port (bus %u) has slot 0 only, not %u",
+					 a->bus, a->slot);
+	if (ctl->kind != VM_CONTROLLER_ROOT_PORT && a->slot == 0)
+		return vm_xmlcheck_error(x, r->node, "slot 0 of a PCI bridge (bus %u) is not free",
+					 a->bus);
+	if (ctl->kind == VM_CONTROLLER_DMI_PCI && !vm_devices_streq(model, "pci-bridge"))
+		return vm_xmlcheck_error(x, r->node,
+					 "a dmi-to-pci-bridge (bus %u) takes pci-bridges only",
+					 a->bus);
+	ctl->used = true;
+	return 0;
+}
+
+/*
+ * A disk's address must fit its bus: a PCI one on virtio, a drive one on
+ * sata and scsi, at the port (sata) or target (scsi, unit 0) that its
+ * name gives it, which is where vmkit puts it.
+ */
+static int
+check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	   const struct vm_address *a)
+{
+	const struct vm_disk *d = &dom->disks[r->i];
+	long idx = vm_disk_index(d->target);
+
+	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI))
+		return vm_xmlcheck_error(x, r->node,
+					 "a disk on bus '%s' takes no address of type '%s'",
+					 d->bus == VM_BUS_VIRTIO ? "virtio"
+					 : d->bus == VM_BUS_SATA ? "sata"
+								 : "scsi",
+					 type_names[a->type]);
+	if (d->bus == VM_BUS_SATA && a->unit != idx)
+		return vm_xmlcheck_error(x, r->node, "sata disk '%s' is on port %ld: unit='%ld'",
+					 d->target, idx, idx);
+	if (d->bus == VM_BUS_SCSI && (a->target != idx || a->unit != 0))
+		return vm_xmlcheck_error(x, r->node,
+					 "scsi disk '%s' is at target %ld: target='%ld' unit='0'",
+					 d->target, idx, idx);
+	return 0;
+}
+
+/* Refuses R's PCI address when an earlier one has its slot and function. */
+static int
+check_unique(struct vm_xmlcheck *x, struct vm_domain *dom, size_t k)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	const struct vm_address *a = vm_address_of(dom, &c->addrs[k]);
+
+	for (size_t i = 0; i < k; i++) {
+		const struct vm_address *b = vm_address_of(dom, &c->addrs[i]);
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == a->bus && b->slot == a->slot &&
+		    b->function == a->function)
+			return vm_xmlcheck_error(x, c->addrs[k].node,
+						 "bus %u slot %u function %u is taken by <%s> on line %ld",
+						 a->bus, a->slot, a->function,
+						 (const char *)c->addrs[i].owner->name,
+						 vm_xmlcheck_line(c->addrs[i].node));
+		if (b->type == VM_ADDRESS_USB && a->type == VM_ADDRESS_USB && a->port == b->port)
+			return vm_xmlcheck_error(x, c->addrs[k].node,
+						 "USB port %u is taken by <%s> on line %ld",
+						 a->port, (const char *)c->addrs[i].owner->name,
+						 vm_xmlcheck_line(c->addrs[i].node));
+	}
+	return 0;
+}
+
+/* Whether DOM has a primary video that video.c puts in its slot of bus 0. */
+static bool
+fixed_video(const struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->nvideos; i++)
+		if (dom->videos[i].primary && !dom->videos[i].addr.type &&
+		    dom->videos[i].model != VM_VIDEO_RAMFB && dom->videos[i].model != VM_VIDEO_NONE)
+			return true;
+	return false;
+}
+
+/* Whether slot SLOT of bus 0 is free: no address there, nor a device vmkit puts there. */
+static bool
+slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	bool q35 = vm_domain_is_q35(dom);
+
+	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom)) ||
+		    (slot == ICH9_SOUND_SLOT && dom->nsounds)))
+		return false;
+	if (!q35 && (slot == PIIX3_SLOT || (slot == VIDEO_SLOT_PC && fixed_video(dom))))
+		return false;
+	for (size_t i = 0; i < c->naddrs; i++) {
+		const struct vm_address *b = vm_address_of(dom, &c->addrs[i]);
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
+			return false;
+	}
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		const struct vm_address *b = &dom->controllers[i].addr;
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Root ports without an address, packed as libvirt packs them: the eight
+ * functions of the first free slots of pcie.0, function 0 with
+ * multifunction=on when more follow in its slot.
+ */
+static int
+assign_root_ports(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+{
+	unsigned slot = 0, function = FUNCTIONS;
+	struct vm_address *first = NULL;
+
+	for (unsigned index = 1; index <= VM_CONTROLLER_ROOT_PORTS_MAX; index++) {
+		struct vm_controller *ctl = (struct vm_controller *)vm_controller_pci(dom, index);
+
+		if (!ctl || ctl->kind != VM_CONTROLLER_ROOT_PORT || ctl->addr.type)
+			continue;
+		if (function == FUNCTIONS) {
+			do
+				slot++;
+			while (slot < SLOTS && !slot_free(x, dom, slot));
+			if (slot == SLOTS)
+				return vm_xmlcheck_error(x, n,
+							 "no free slot of pcie.0 for pcie-root-port %u",
+							 index);
+			function = 0;
+			first = NULL;
+		}
+		if (first)
+			first->multifunction = true;
+		ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+						 .slot = slot,
+						 .function = function++ };
+		if (ctl->addr.function == 0)
+			first = &ctl->addr;
+	}
+	return 0;
+}
+
+/*
+ * Where the devices without an address go, as libvirt 9.0 places them
+ * (qemuDomainAssignDevicePCISlots): on pc the next free slot of pci.0,
+ * from slot 2; on q35 with pcie-root-ports written, each PCIe device on
+ * the free root port of the lowest index, and a new root port when none
+ * is free. A q35 file without root ports keeps its devices where QEMU
+ * puts them, on pcie.0, and vmkit's root ports free for hotplug; so does
+ * a conventional PCI device of q35, which libvirt would put behind a
+ * pcie-to-pci-bridge of its own.
+ */
+struct place {
+	struct vm_xmlcheck *x;
+	xmlNodePtr n;
+	struct vm_domain *dom;
+	bool q35;
+	unsigned slot; /* pc: the last slot given */
+};
+
+static int
+on_root_port(struct place *p, struct vm_address *a)
+{
+	struct vm_domain *dom = p->dom;
+	unsigned last = vm_controller_last_pci(dom);
+	struct vm_controller *ctl;
+
+	for (unsigned i = 1; i <= last; i++) {
+		ctl = (struct vm_controller *)vm_controller_pci(dom, i);
+		if (ctl && ctl->kind == VM_CONTROLLER_ROOT_PORT && !ctl->used) {
+			ctl->used = true;
+			*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = i };
+			return 0;
+		}
+	}
+	if (last == VM_CONTROLLER_ROOT_PORTS_MAX)
+		return vm_xmlcheck_error(p->x, p->n,
+					 "too many pcie-root-port controllers (at most %d)",
+					 VM_CONTROLLER_ROOT_PORTS_MAX);
+	if (!(ctl = VM_DEVICES_APPEND(p->x, dom->controllers, dom->ncontrollers)))
+		return -1;
+	*ctl = (struct vm_controller){
+		.kind = VM_CONTROLLER_ROOT_PORT, .type = "pci", .index = last + 1, .used = true
+	};
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = last + 1 };
+	return 0;
+}
+
+/* Places A, unless it has its address; PCIE: the device is PCI Express. */
+static int
+place(struct place *p, struct vm_address *a, bool pcie)
+{
+	if (a->type)
+		return 0;
+	if (p->q35)
+		return pcie ? on_root_port(p, a) : 0;
+	do
+		p->slot++;
+	while (p->slot < SLOTS && !slot_free(p->x, p->dom, p->slot));
+	if (p->slot == SLOTS)
+		return vm_xmlcheck_error(p->x, p->n, "no free slot of pci.0 for every device");
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .slot = p->slot };
+	return 0;
+}
+
+/* The controllers libvirt places with the devices: not PCI ones, nor those the chipset has. */
+static int
+place_controllers(struct place *p)
+{
+	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
+		struct vm_controller *ctl = &p->dom->controllers[i];
+		const char *type = ctl->type;
+		bool usb = !strcmp(type, "usb");
+
+		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
+		    (p->q35 && !strcmp(type, "sata")))
+			continue;
+		/* the dom->controllers array does not move here */
+		if (place(p, &ctl->addr, strcmp(type, "sata")) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+{
+	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT };
+	int r = 0;
+
+	if (p.q35 && !vm_devices_ctx(x)->root_ports_written)
+		return 0;
+	for (size_t i = 0; r == 0 && i < dom->nifaces; i++) {
+		const char *m = dom->ifaces[i].model ? dom->ifaces[i].model : "virtio";
+
+		r = place(&p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
+	}
+	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
+		if (dom->sounds[i].model != VM_SOUND_USB &&
+		    !(p.q35 && dom->sounds[i].model == VM_SOUND_ICH9))
+			r = place(&p, &dom->sounds[i].addr, false);
+	if (r == 0)
+		r = place_controllers(&p);
+	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
+		if (dom->disks[i].bus == VM_BUS_VIRTIO)
+			r = place(&p, &dom->disks[i].addr, true);
+	if (r == 0 && dom->memballoon.virtio)
+		r = place(&p, &dom->memballoon.addr, true);
+	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)
+		r = place(&p, &dom->rngs[i].addr, true);
+	if (r == 0 && dom->watchdog.model == VM_WATCHDOG_I6300ESB)
+		r = place(&p, &dom->watchdog.addr, false);
+	for (size_t i = 0; r == 0 && i < dom->nvideos; i++)
+		if (!dom->videos[i].primary && dom->videos[i].model == VM_VIDEO_VIRTIO)
+			r = place(&p, &dom->videos[i].addr, true);
+	for (size_t i = 0; r == 0 && i < dom->ninputs; i++)
+		if (dom->inputs[i].bus == VM_INPUT_VIRTIO)
+			r = place(&p, &dom->inputs[i].addr, true);
+	return r;
+}
+
+/* Whether a USB device of DOM has port PORT. */
+static bool
+usb_port_taken(const struct vm_domain *dom, unsigned port)
+{
+	for (size_t i = 0; i < dom->ninputs; i++)
+		if (dom->inputs[i].addr.type == VM_ADDRESS_USB && dom->inputs[i].addr.port == port)
+			return true;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].addr.type == VM_ADDRESS_USB && dom->sounds[i].addr.port == port)
+			return true;
+	return false;
+}
+
+/* The next free port of the USB controller, as libvirt gives them: from 1, inputs then sounds. */
+static int
+place_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom, struct vm_address *a)
+{
+	unsigned port = 1;
+
+	if (a->type)
+		return 0;
+	while (port <= USB_PORTS && usb_port_taken(dom, port))
+		port++;
+	if (port > USB_PORTS)
+		return vm_xmlcheck_error(x, n,
+					 "no free port of the USB controller for every device");
+	*a = (struct vm_address){ .type = VM_ADDRESS_USB, .port = port };
+	return 0;
+}
+
+static int
+assign_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->ninputs; i++)
+		if (dom->inputs[i].bus == VM_INPUT_USB &&
+		    place_usb(x, n, dom, &dom->inputs[i].addr) < 0)
+			return -1;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].model == VM_SOUND_USB &&
+		    place_usb(x, n, dom, &dom->sounds[i].addr) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+address_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
+
+	for (size_t k = 0; k < c->naddrs; k++) {
+		const struct vm_address *a = vm_address_of(dom, &c->addrs[k]);
+
+		if ((a->type == VM_ADDRESS_PCI && check_bus(x, dom, &c->addrs[k], a) < 0) ||
+		    (c->addrs[k].array == offsetof(struct vm_domain, disks) &&
+		     check_disk(x, dom, &c->addrs[k], a) < 0) ||
+		    check_unique(x, dom, k) < 0)
+			return -1;
+	}
+	if (assign(x, n, dom) < 0 || assign_usb(x, n, dom) < 0)
+		return -1;
+	return vm_domain_is_q35(dom) ? assign_root_ports(x, n, dom) : 0;
+}
+
+const struct vm_devices_class vm_address_class = {
+	.elems = (const struct vm_xmlcheck_elem[]){ { NULL } },
+	.end = address_end,
+};

@@ -1,0 +1,42 @@
+/* The QEMU side of address.h, apart from the XML so that commands without libxml2 link it */
+#include "address.h"
+#include "argv.h"
+#include "domain.h"
+
+#include <stdio.h>
+
+void
+vm_address_bus_name(const struct vm_domain *dom, unsigned index, char buf[16])
+{
+	if (index)
+		snprintf(buf, 16, "pci.%u", index);
+	else
+		snprintf(buf, 16, "%s", vm_domain_is_q35(dom) ? "pcie.0" : "pci.0");
+}
+
+void
+vm_address_opt(struct vm_argv_opt *o, const struct vm_domain *dom, const struct vm_address *a)
+{
+	char bus[16];
+
+	if (a->type != VM_ADDRESS_PCI)
+		return;
+	vm_address_bus_name(dom, a->bus, bus);
+	vm_argv_opt_add(o, ",bus=%s,addr=0x%x.0x%x%s", bus, a->slot, a->function,
+			a->multifunction ? ",multifunction=on" : "");
+}
+
+void
+vm_address_json(json_object *o, const struct vm_domain *dom, const struct vm_address *a)
+{
+	char bus[16], addr[16];
+
+	if (a->type != VM_ADDRESS_PCI)
+		return;
+	vm_address_bus_name(dom, a->bus, bus);
+	snprintf(addr, sizeof(addr), "0x%x.0x%x", a->slot, a->function);
+	json_object_object_add(o, "bus", json_object_new_string(bus));
+	json_object_object_add(o, "addr", json_object_new_string(addr));
+	if (a->multifunction)
+		json_object_object_add(o, "multifunction", json_object_new_boolean(true));
+}
