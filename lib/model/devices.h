@@ -17,10 +17,17 @@
 #include <string.h>
 #include "argv.h"
 #include "domain.h"
+#include "fwdesc.h"
 #include "xmlcheck.h"
 
 struct vm_image;
 struct vm_tapdev;
+
+/* What the <os> firmware elements said (firmware.c), resolved at the end. */
+struct vm_firmware_parse {
+	xmlNodePtr loader_node, nvram_node;
+	enum vm_fwdesc_want secure_boot, enrolled_keys, loader_secure;
+};
 
 struct vm_domain_ctx {
 	struct vm_domain *dom;	      /* NULL while reading a lone <disk> */
@@ -51,6 +58,7 @@ struct vm_domain_ctx {
 	bool has_type;		  /* <os><type> */
 	xmlNodePtr seclabel_node; /* the DAC (or none) <seclabel> */
 	size_t nboot;
+	struct vm_firmware_parse fw;
 };
 
 /* What a class's arguments are built from. */
@@ -119,6 +127,16 @@ int vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n);
 /* Parses <vcpu>'s cpuset S ("0-3,^2,6", libvirt's syntax) into DOM's machine. */
 int vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s);
+
+/* The firmware elements of <os> (firmware.h), for domain.c's table. */
+extern const struct vm_xmlcheck_attr vm_firmware_loader_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_nvram_attrs[];
+extern const struct vm_xmlcheck_elem vm_firmware_children[];
+int vm_firmware_os_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_loader_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_nvram_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+/* Resolves the firmware once the whole <domain> is read; N is the <domain>. */
+int vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n);
 
 /* What the handlers of several classes share. */
 

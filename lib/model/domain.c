@@ -176,7 +176,7 @@ static int
 os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	vm_devices_ctx(x)->os_node = n;
-	return 0;
+	return vm_firmware_os_begin(x, n);
 }
 
 static int
@@ -425,7 +425,7 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 "must equal <memory> (vmkit has no memory balloon)");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
+	if (vm_firmware_end(x, n) < 0 || vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -468,7 +468,16 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ "initrd", .content = VM_XMLCHECK_TEXT, .begin = initrd_begin },
 	{ "cmdline", .content = VM_XMLCHECK_TEXT, .begin = cmdline_begin },
 	{ "boot", .attrs = boot_attrs, .multi = true, .begin = boot_begin },
+	{ "loader", .attrs = vm_firmware_loader_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = vm_firmware_loader_begin },
+	{ "nvram", .attrs = vm_firmware_nvram_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = vm_firmware_nvram_begin },
+	{ "firmware", .children = vm_firmware_children },
 	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr os_attrs[] = {
+	{ "firmware", "efi|bios", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
@@ -494,7 +503,7 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
-	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
+	{ "os", .attrs = os_attrs, .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
 	  .begin = vm_machine_cpu_begin, .end = vm_machine_cpu_end },
@@ -605,6 +614,7 @@ vm_domain_free(struct vm_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->emulator);
+	vm_firmware_clear(&dom->fw);
 	vm_devices_clear(dom);
 	free(dom->xml);
 	free(dom);

@@ -1,0 +1,353 @@
+#include "firmware.h"
+#include "devices.h"
+#include "cleanup.h"
+#include "exitcodes.h"
+#include "fwdesc.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Far above the fd sets of disks (one per file, numbered from 1) and
+ * out of the way of those vm-attach asks QEMU for (the first free). */
+#define FIRMWARE_FDSET 65536
+
+static struct vm_firmware *
+fw_of(struct vm_xmlcheck *x)
+{
+	return &vm_devices_ctx(x)->dom->fw;
+}
+
+int
+vm_firmware_os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware *fw = fw_of(x);
+
+	fw->efi = vm_devices_streq(vm_xmlcheck_attr(n, "firmware"), "efi");
+	fw->line = (int)vm_xmlcheck_line(n);
+	fw->code_fd = fw->nvram_fd = -1;
+	return 0;
+}
+
+static enum vm_fwdesc_want
+yes_no(const char *v)
+{
+	return !v ? VM_FWDESC_ANY : !strcmp(v, "yes") ? VM_FWDESC_YES : VM_FWDESC_NO;
+}
+
+static int
+feature_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware_parse *p = &vm_devices_ctx(x)->fw;
+	enum vm_fwdesc_want w = yes_no(vm_xmlcheck_attr(n, "enabled"));
+
+	if (!fw_of(x)->efi)
+		return vm_xmlcheck_error(x, n, "firmware features need <os firmware='efi'>");
+	if (!strcmp(vm_xmlcheck_attr(n, "name"), "secure-boot"))
+		p->secure_boot = w;
+	else
+		p->enrolled_keys = w;
+	return 0;
+}
+
+/* An absolute path, or NULL for none, from N's text into *DST. */
+static int
+optional_path(struct vm_xmlcheck *x, xmlNodePtr n, char **dst)
+{
+	cleanup_free char *s = NULL;
+
+	if (vm_xmlcheck_text(x, n, &s) < 0)
+		return -1;
+	if (!*s)
+		return 0;
+	if (vm_devices_check_absolute(x, n, s) < 0)
+		return -1;
+	*dst = steal_ptr(s);
+	return 0;
+}
+
+int
+vm_firmware_loader_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware_parse *p = &vm_devices_ctx(x)->fw;
+	struct vm_firmware *fw = fw_of(x);
+
+	p->loader_node = n;
+	p->loader_secure = yes_no(vm_xmlcheck_attr(n, "secure"));
+	fw->rom = vm_devices_streq(vm_xmlcheck_attr(n, "type"), "rom");
+	if (!fw->rom && !vm_devices_streq(vm_xmlcheck_attr(n, "readonly"), "yes") &&
+	    !(fw->efi && !vm_xmlcheck_attr(n, "readonly")))
+		return vm_xmlcheck_error(x, n,
+					 "a pflash loader holding its own variables (readonly='no') is not supported: use readonly='yes' with <nvram>");
+	if (fw->rom && p->loader_secure == VM_FWDESC_YES)
+		return vm_xmlcheck_error(x, n, "secure='yes' needs type='pflash'");
+	return optional_path(x, n, &fw->loader);
+}
+
+int
+vm_firmware_nvram_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware *fw = fw_of(x);
+	const char *template = vm_xmlcheck_attr(n, "template");
+
+	vm_devices_ctx(x)->fw.nvram_node = n;
+	if (template) {
+		if (vm_devices_check_absolute(x, n, template) < 0)
+			return -1;
+		if (!(fw->nvram_template = strdup(template)))
+			return vm_xmlcheck_nomem(x);
+	}
+	return optional_path(x, n, &fw->nvram);
+}
+
+/* QEMU 7.2's machine that the alias NAME stands for: descriptors name full machines. */
+static const char *
+full_machine(const char *name)
+{
+	if (!name || !strcmp(name, "pc"))
+		return "pc-i440fx-7.2";
+	if (!strcmp(name, "q35"))
+		return "pc-q35-7.2";
+	return name;
+}
+
+/* Refuses a PATH (WHAT, from N) that is not a regular file. */
+static int
+check_file(struct vm_xmlcheck *x, xmlNodePtr n, const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return vm_xmlcheck_error(x, n, "cannot access %s '%s': %s", what, path,
+					 strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vm_xmlcheck_error(x, n, "%s '%s' is not a regular file", what, path);
+	return 0;
+}
+
+/* The descriptor's words for what firmware='efi' asked, for the refusal. */
+static void
+describe_query(const struct vm_fwdesc_query *q, char *buf, size_t size)
+{
+	static const char *const w[] = { "", " with", " without" };
+
+	snprintf(buf, size, "uefi for %s on %s%s%s%s%s%s%s%s%s", q->arch, q->machine,
+		 w[q->secure_boot], q->secure_boot ? " secure-boot" : "", w[q->enrolled_keys],
+		 q->enrolled_keys ? " enrolled-keys" : "", q->smm_off ? " without SMM" : "",
+		 q->executable ? ", code " : "", q->executable ? q->executable : "",
+		 q->nvram_template ? ", template given" : "");
+}
+
+/* firmware='efi': the first descriptor that fits, as libvirt picks it. */
+static int
+resolve_efi(struct vm_xmlcheck *x, xmlNodePtr os)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
+	struct vm_firmware *fw = &dom->fw;
+	struct vm_fwdesc_query q = {
+		.arch = dom->arch ? dom->arch : "x86_64",
+		.machine = full_machine(dom->machine),
+		.rom = fw->rom,
+		.secure_boot = c->fw.secure_boot,
+		.enrolled_keys = c->fw.enrolled_keys,
+		.smm_off = dom->hw.smm == VM_SWITCH_OFF,
+		.executable = fw->loader,
+		.nvram_template = fw->nvram_template,
+	};
+	struct vm_error why = VM_ERROR_INIT;
+	struct vm_fwdesc d;
+	char asked[PATH_MAX + 160];
+
+	if (c->fw.loader_secure != VM_FWDESC_ANY) {
+		if (q.secure_boot != VM_FWDESC_ANY && q.secure_boot != c->fw.loader_secure)
+			return vm_xmlcheck_error(x, c->fw.loader_node,
+						 "secure='%s' contradicts the secure-boot <feature>",
+						 c->fw.loader_secure == VM_FWDESC_YES ? "yes"
+										      : "no");
+		q.secure_boot = c->fw.loader_secure;
+	}
+	if (vm_fwdesc_find(&q, &d, &why) < 0) {
+		describe_query(&q, asked, sizeof(asked));
+		if (why.code != VM_EXIT_INVALID)
+			return vm_error_set(x->err, why.code, "%s", why.msg);
+		return vm_xmlcheck_error(x, os, "firmware='efi' (%s): %s", asked, why.msg);
+	}
+	if ((!fw->loader && !(fw->loader = strdup(d.executable))) ||
+	    (!fw->rom && !fw->nvram_template && !(fw->nvram_template = strdup(d.nvram_template))) ||
+	    !(fw->descriptor = strdup(d.path)))
+		return vm_xmlcheck_nomem(x);
+	if (d.requires_smm) {
+		dom->hw.smm = VM_SWITCH_ON;
+		fw->secure = true;
+	}
+	return 0;
+}
+
+/* A legacy <loader>: its template, when not given, from the descriptor naming its code. */
+static int
+resolve_loader(struct vm_xmlcheck *x)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_domain *dom = c->dom;
+	struct vm_firmware *fw = &dom->fw;
+	struct vm_fwdesc_query q = {
+		.arch = dom->arch ? dom->arch : "x86_64",
+		.machine = full_machine(dom->machine),
+		.executable = fw->loader,
+	};
+	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_fwdesc d;
+
+	if (!fw->loader)
+		return vm_xmlcheck_error(x, c->fw.loader_node,
+					 "missing the path of the firmware (or use <os firmware='efi'>)");
+	fw->secure = c->fw.loader_secure == VM_FWDESC_YES;
+	if (fw->secure && dom->hw.smm != VM_SWITCH_ON)
+		return vm_xmlcheck_error(x, c->fw.loader_node,
+					 "secure='yes' needs <features><smm state='on'/></features>");
+	if (fw->rom || fw->nvram_template || vm_fwdesc_find(&q, &d, &ignored) < 0)
+		return 0;
+	if (!(fw->nvram_template = strdup(d.nvram_template)))
+		return vm_xmlcheck_nomem(x);
+	return 0;
+}
+
+int
+vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_firmware *fw = &c->dom->fw;
+	xmlNodePtr nv = c->fw.nvram_node;
+	xmlNodePtr os = c->os_node ? c->os_node : n;
+
+	if (!fw->efi && !c->fw.loader_node) {
+		if (nv)
+			return vm_xmlcheck_error(x, nv,
+						 "<nvram> needs <loader type='pflash'> or <os firmware='efi'>");
+		return 0;
+	}
+	if ((fw->efi ? resolve_efi(x, os) : resolve_loader(x)) < 0)
+		return -1;
+	fw->pflash = !fw->rom;
+	if (fw->rom && nv)
+		return vm_xmlcheck_error(x, nv, "a type='rom' loader keeps no variables");
+	if (fw->secure && !vm_domain_is_q35(c->dom))
+		return vm_xmlcheck_error(x, os, "secure boot needs a q35 machine");
+	if (check_file(x, c->fw.loader_node ? c->fw.loader_node : os, "firmware", fw->loader) < 0)
+		return -1;
+	if (fw->nvram_template &&
+	    check_file(x, nv ? nv : os, "NVRAM template", fw->nvram_template) < 0)
+		return -1;
+	if (fw->nvram) {
+		cleanup_free char *dir = strdup(fw->nvram);
+		struct stat st;
+
+		if (!dir)
+			return vm_xmlcheck_nomem(x);
+		if (stat(dirname(dir), &st) < 0 || !S_ISDIR(st.st_mode))
+			return vm_xmlcheck_error(x, nv,
+						 "the directory of NVRAM '%s' does not exist",
+						 fw->nvram);
+	}
+	return 0;
+}
+
+/* QEMU's arguments */
+
+void
+vm_firmware_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
+{
+	if (dom->fw.pflash)
+		vm_argv_opt_add(o, ",pflash0=pflash0,pflash1=pflash1");
+}
+
+/* pflashN over FD, inherited as fd set FIRMWARE_FDSET + N. */
+static int
+pflash_argv(struct vm_argv *a, unsigned i, int fd, bool readonly, bool placeholders,
+	    struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+	char node[16], file[24], fdset[32];
+	json_object *proto = json_object_new_object(), *fmt = json_object_new_object();
+
+	snprintf(node, sizeof(node), "pflash%u", i);
+	snprintf(file, sizeof(file), "pflash%u-file", i);
+	snprintf(fdset, sizeof(fdset), "/dev/fdset/%u", FIRMWARE_FDSET + i);
+	if (placeholders)
+		vm_argv_opt_add(&o, "fd=<%s>", node);
+	else
+		vm_argv_opt_add(&o, "fd=%d", fd);
+	vm_argv_opt_add(&o, ",set=%u,opaque=%s", FIRMWARE_FDSET + i, file);
+	json_object_object_add(proto, "driver", json_object_new_string("file"));
+	json_object_object_add(proto, "filename", json_object_new_string(fdset));
+	json_object_object_add(proto, "node-name", json_object_new_string(file));
+	json_object_object_add(proto, "read-only", json_object_new_boolean(readonly));
+	json_object_object_add(fmt, "node-name", json_object_new_string(node));
+	json_object_object_add(fmt, "read-only", json_object_new_boolean(readonly));
+	json_object_object_add(fmt, "driver", json_object_new_string("raw"));
+	json_object_object_add(fmt, "file", json_object_new_string(file));
+	if (vm_argv_opt_push(a, "-add-fd", &o, err) < 0 ||
+	    vm_argv_push_json(a, "-blockdev", proto, err) < 0) {
+		json_object_put(fmt);
+		return -1;
+	}
+	return vm_argv_push_json(a, "-blockdev", fmt, err);
+}
+
+int
+vm_firmware_argv(const struct vm_domain *dom, struct vm_argv *a, bool placeholders,
+		 struct vm_error *err)
+{
+	const struct vm_firmware *fw = &dom->fw;
+
+	/* QEMU reads a ROM once, at start-up: its uid needs to read it */
+	if (fw->rom)
+		return vm_argv_pushv(a, err, "-bios", fw->loader, NULL);
+	if (!fw->pflash)
+		return 0;
+	if (!placeholders && (fw->code_fd < 0 || fw->nvram_fd < 0))
+		return vm_error_set(err, VM_EXIT_SYSTEM, "the firmware files were not opened");
+	if (pflash_argv(a, 0, fw->code_fd, true, placeholders, err) < 0 ||
+	    pflash_argv(a, 1, fw->nvram_fd, false, placeholders, err) < 0)
+		return -1;
+	if (fw->secure && vm_argv_pushv(a, err, "-global",
+					"driver=cfi.pflash01,property=secure,value=on", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+void
+vm_firmware_clear(struct vm_firmware *fw)
+{
+	free(fw->loader);
+	free(fw->nvram);
+	free(fw->nvram_template);
+	free(fw->descriptor);
+}
+
+const struct vm_xmlcheck_attr vm_firmware_loader_attrs[] = {
+	{ "readonly", "yes|no", VM_XMLCHECK_OPTIONAL },
+	{ "type", "rom|pflash", VM_XMLCHECK_OPTIONAL },
+	{ "secure", "yes|no", VM_XMLCHECK_OPTIONAL },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_attr vm_firmware_nvram_attrs[] = {
+	{ "template", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL },
+};
+
+static const struct vm_xmlcheck_attr feature_attrs[] = {
+	{ "enabled", "yes|no", VM_XMLCHECK_REQUIRED },
+	{ "name", "secure-boot|enrolled-keys", VM_XMLCHECK_REQUIRED },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_elem vm_firmware_children[] = {
+	{ "feature", .attrs = feature_attrs, .multi = true, .begin = feature_begin },
+	{ NULL },
+};
