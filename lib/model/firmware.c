@@ -230,6 +230,9 @@ vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n)
 						 "<nvram> needs <loader type='pflash'> or <os firmware='efi'>");
 		return 0;
 	}
+	/* a template that is not there says more than no descriptor naming it */
+	if (fw->nvram_template && check_file(x, nv, "NVRAM template", fw->nvram_template) < 0)
+		return -1;
 	if ((fw->efi ? resolve_efi(x, os) : resolve_loader(x)) < 0)
 		return -1;
 	fw->pflash = !fw->rom;
