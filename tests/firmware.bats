@@ -158,3 +158,66 @@ assert nodes["pflash0"]["ro"], nodes' "$output"
 	refute_output --partial "pflash"
 	[ ! -e "$TEST_DIR/legacy_VARS.fd" ]
 }
+
+@test "vm-start --check lists exactly what vmkit still refuses in virt-install's XML of a Windows 11 guest" {
+	local f="$VMKIT_SRCDIR/tests/fixtures/libvirt/virt-install-win11.xml"
+	run -3 vm-start --check "$f"
+	printf '%s\n' "$output" | sed "s|^vm-start: $f:||" > "$TEST_DIR/win11.refused"
+	diff -u "$VMKIT_SRCDIR/tests/fixtures/libvirt/virt-install-win11.refused" "$TEST_DIR/win11.refused"
+}
+
+# swtpm_pid NAME: swtpm's pid as the status records it.
+swtpm_pid() {
+	/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tpm"]["pid"])' \
+		"$VMKIT_RUNDIR/domains/$1/status.json"
+}
+
+@test "virt-install's Windows 11 guest starts under TCG once what is refused is left out: Secure Boot with SMM, a TPM from swtpm run unprivileged and gone with QEMU" {
+	local dir="$VMKIT_SRCDIR/tests/fixtures/libvirt" xml="$TEST_DIR/win11.xml" qpid spid argv
+	local uuid=8c1f3a52-6d0e-4b7a-9f21-3e5d7c9a0b14 nv="$TEST_DIR/nvram/win11_VARS.fd"
+	# the trimmed file only leaves lines out
+	run -1 diff "$dir/virt-install-win11.xml" "$dir/virt-install-win11-trimmed.xml"
+	refute_output --regexp '^>'
+	make_disk "$TEST_DIR/win11.qcow2"
+	make_disk "$TEST_DIR/win11.iso" raw 1M
+	sed -e "s|/var/lib/libvirt/images/win11.qcow2|$TEST_DIR/win11.qcow2|" \
+		-e "s|/var/lib/libvirt/images/Win11_23H2_English_x64.iso|$TEST_DIR/win11.iso|" \
+		"$dir/virt-install-win11-trimmed.xml" > "$xml"
+	# without KVM: TCG, under which QEMU refuses the host's CPU and the
+	# enlightenments that need a virtual processor index
+	if [ "$(domain_type)" = qemu ]; then
+		sed -i -E -e 's|<domain type="kvm">|<domain type="qemu">|' -e '/<cpu mode="host-passthrough"\/>/d' \
+			-e '/<(vpindex|synic|stimer|tlbflush|ipi) state="on"\/>/d' "$xml"
+	fi
+	run -0 vm-start "$xml"
+	qpid=$(qemu_pid win11)
+	argv=$(tr '\0' ' ' < "/proc/$qpid/cmdline")
+	[[ $argv == *" -machine q35,accel="*",vmport=off,smm=on,hpet=off,pflash0=pflash0,pflash1=pflash1,acpi=on "* ]]
+	[[ $argv == *" -global driver=cfi.pflash01,property=secure,value=on "* ]]
+	[[ $argv == *",hv-relaxed=on,hv-vapic=on,hv-spinlocks=0x1fff,"* ]]
+	# Secure Boot with Microsoft's keys enrolled: the template with them
+	[ "$(stat -c %s "$nv")" = "$(stat -c %s /usr/share/OVMF/OVMF_VARS_4M.ms.fd)" ]
+	[ "$(stat -c %U "$nv")" = "$QEMU_USER" ]
+	run -0 qmp win11 query-tpm
+	assert_output --partial '"model": "tpm-crb"'
+	assert_output --partial '"type": "emulator"'
+	spid=$(swtpm_pid win11)
+	[ "$(cat "/proc/$spid/comm")" = swtpm ]
+	[ "$(stat -c %u "/proc/$spid")" != 0 ]
+	[ "$(stat -c %U "/proc/$spid")" = "$QEMU_USER" ]
+	run -0 vm-stop --force win11
+	wait_gone "$spid"
+	[ "$(stat -c %U "$nv")" = root ]
+	# QEMU killed: swtpm ends with its channel, vm-stop cleans up the rest
+	run -0 vm-start "$xml"
+	qpid=$(qemu_pid win11)
+	spid=$(swtpm_pid win11)
+	kill -9 "$qpid"
+	wait_gone "$qpid"
+	wait_gone "$spid"
+	run -0 vm-stop --force win11
+	[ ! -e "/var/lib/vmkit/swtpm/$uuid" ]
+	[ "$(stat -c %U "$nv")" = root ]
+	run -0 vm-lock list
+	refute_output --regexp '^exclusive'
+}
