@@ -1148,10 +1148,13 @@ static const struct bad_doc {
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type>hvm</type><boot dev='network'/></os>\n"
 	  "<devices><interface type='user'><boot order='1'/></interface></devices></domain>",
 	  "t.xml:1: <domain>: the interface of line 2 has <boot order>, which cannot be used with <os><boot dev>" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type></os></domain>",
-	  "t.xml:2: <os>: unsupported attribute 'firmware'" },
-	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><loader>/x</loader></os></domain>",
-	  "t.xml:2: <loader>: unsupported element" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type>"
+	  "<firmware><feature enabled='yes' name='secure-boot'/></firmware></os></domain>",
+	  "t.xml:2: <os>: firmware='efi' (uefi for x86_64 on pc-i440fx-7.2 with secure-boot): no firmware descriptor in" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><loader readonly='yes' type='pflash'>/x</loader></os></domain>",
+	  "t.xml:2: <loader>: cannot access firmware '/x': No such file or directory" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os><type>hvm</type><firmware><feature enabled='yes' name='secure-boot'/></firmware></os></domain>",
+	  "t.xml:2: <feature>: firmware features need <os firmware='efi'>" },
 	{ "<domain type='qemu'><name>x</name><memory>1024</memory>\n<cpu mode='host-passthrough'/></domain>",
 	  "t.xml:2: <cpu>: mode 'host-passthrough' needs domain type 'kvm'" },
 	{ "<domain type='kvm'><name> </name></domain>",
