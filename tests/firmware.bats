@@ -23,7 +23,7 @@ efi_domain() {
 	xml=$(make_domain "$1")
 	sed -i -e "s|machine='pc'|machine='q35'|" \
 		-e "s|<os>|<os firmware='efi'>${2:-}|" \
-		-e "s|</os>|</os>${3:-}|" "$xml"
+		-e "s|</os>|</os><features><acpi/>${3:-}</features>|" "$xml"
 	echo "$xml"
 }
 
@@ -48,7 +48,7 @@ wait_written() {
 	# q35 with no feature asked: the first descriptor, Secure Boot with
 	# Microsoft's keys, which needs SMM (turned on) and secure flash
 	run -0 vm-start --print-argv "$xml"
-	assert_output --regexp "'-machine' 'q35,accel=[a-z]+,smm=on,pflash0=pflash0,pflash1=pflash1,"
+	assert_output --regexp "'-machine' 'q35,accel=[a-z]+,smm=on,pflash0=pflash0,pflash1=pflash1,acpi=on'"
 	assert_output --partial "'-global' 'driver=cfi.pflash01,property=secure,value=on'"
 	refute_output --partial "$nv"
 	[ ! -e "$nv" ]
@@ -100,7 +100,7 @@ assert nodes["pflash0"]["ro"], nodes' "$output"
 	local xml
 	# Secure Boot needs SMM: no descriptor fits with SMM off
 	xml=$(efi_domain sb "<firmware><feature enabled='yes' name='secure-boot'/></firmware>" \
-		"<features><smm state='off'/></features>")
+		"<smm state='off'/>")
 	run -3 vm-start "$xml"
 	assert_output --regexp "sb.xml:[0-9]+: <os>: firmware='efi' \(uefi for x86_64 on pc-q35-7.2 with secure-boot without SMM\): no firmware descriptor in /usr/share/qemu/firmware"
 	# on pc (i440fx) only the descriptor without Secure Boot fits
@@ -220,4 +220,24 @@ swtpm_pid() {
 	[ "$(stat -c %U "$nv")" = root ]
 	run -0 vm-lock list
 	refute_output --regexp '^exclusive'
+}
+
+@test "<bootmenu>, <bios> and <smbios mode='sysinfo'> with <sysinfo> map to QEMU's arguments as libvirt 9.0 gives them, and QEMU takes them" {
+	local xml uuid=c7a5fdbd-cdaf-9455-926a-d65c16db1809
+	xml=$(make_domain sm "<serial type='pty'/>")
+	sed -i -e "s|</name>|</name><uuid>$uuid</uuid><sysinfo type='smbios'><bios><entry name='vendor'>LENOVO</entry><entry name='date'>01/01/2024</entry></bios><system><entry name='manufacturer'>Fedora, Inc</entry><entry name='uuid'>$uuid</entry></system><baseBoard><entry name='asset'>A1</entry></baseBoard><oemStrings><entry>app:some, data</entry><entry>other</entry></oemStrings></sysinfo>|" \
+		-e "s|</os>|<bootmenu enable='yes' timeout='3000'/><bios useserial='yes' rebootTimeout='0'/><smbios mode='sysinfo'/></os>|" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	assert_output --regexp "'-machine' 'pc,accel=[a-z]+,graphics=off,"
+	assert_output --partial "'-smbios' 'type=0,vendor=LENOVO,date=01/01/2024' '-smbios' 'type=1,manufacturer=Fedora,, Inc,uuid=$uuid' '-smbios' 'type=2,manufacturer=,asset=A1' '-smbios' 'type=11,value=app:some,, data,value=other'"
+	assert_output --partial "'-boot' 'menu=on,reboot-timeout=0,splash-time=3000'"
+	run -0 vm-start --paused "$xml"
+	run -0 vm-stop --force sm
+	# QEMU's own tables restated; the host's refused by name
+	sed -i -e "s|<smbios mode='sysinfo'/>|<smbios mode='emulate'/>|" -e "s|<sysinfo.*</sysinfo>||" "$xml"
+	run -0 vm-start --print-argv "$xml"
+	refute_output --partial "-smbios"
+	sed -i "s|<smbios mode='emulate'/>|<smbios mode='host'/>|" "$xml"
+	run -3 vm-start --check "$xml"
+	assert_output --regexp "sm.xml:[0-9]+: <smbios>: mode='host' is not supported"
 }

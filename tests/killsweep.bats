@@ -49,8 +49,9 @@ setup() {
 		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>" \
 		"<tpm model='tpm-crb'><backend type='emulator'/></tpm>")
 	sed -i "s/machine='pc'/machine='q35'/" "$XML"
-	# UEFI firmware: its NVRAM, made on first start, owned like a disk
-	sed -i "s|<os>|<os firmware='efi'>|; s|</os>|<nvram>$TEST_DIR/sweep_VARS.fd</nvram></os>|" "$XML"
+	# UEFI firmware (libvirt's older form, which needs no ACPI): its
+	# NVRAM, made on first start, owned like a disk
+	sed -i "s|</os>|<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>$TEST_DIR/sweep_VARS.fd</nvram></os>|" "$XML"
 	# a TPM: swtpm and its state, which recovery must end and remove
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$XML"

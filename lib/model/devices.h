@@ -25,7 +25,7 @@ struct vm_tapdev;
 
 /* What the <os> firmware elements said (firmware.c), resolved at the end. */
 struct vm_firmware_parse {
-	xmlNodePtr loader_node, nvram_node;
+	xmlNodePtr loader_node, nvram_node, smbios_node, sysinfo_node;
 	enum vm_fwdesc_want secure_boot, enrolled_keys, loader_secure;
 };
 
@@ -135,6 +135,15 @@ extern const struct vm_xmlcheck_elem vm_firmware_children[];
 int vm_firmware_os_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_firmware_loader_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_firmware_nvram_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_attr vm_firmware_bootmenu_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_bios_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_smbios_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_sysinfo_attrs[];
+extern const struct vm_xmlcheck_elem vm_firmware_sysinfo_children[];
+int vm_firmware_bootmenu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_bios_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_smbios_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_sysinfo_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 /* Resolves the firmware once the whole <domain> is read; N is the <domain>. */
 int vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n);
 

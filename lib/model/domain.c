@@ -473,6 +473,9 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ "nvram", .attrs = vm_firmware_nvram_attrs, .content = VM_XMLCHECK_TEXT,
 	  .begin = vm_firmware_nvram_begin },
 	{ "firmware", .children = vm_firmware_children },
+	{ "bootmenu", .attrs = vm_firmware_bootmenu_attrs, .begin = vm_firmware_bootmenu_begin },
+	{ "bios", .attrs = vm_firmware_bios_attrs, .begin = vm_firmware_bios_begin },
+	{ "smbios", .attrs = vm_firmware_smbios_attrs, .begin = vm_firmware_smbios_begin },
 	{ NULL }
 };
 
@@ -503,6 +506,8 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 	{ "currentMemory", .attrs = memory_attrs, .content = VM_XMLCHECK_TEXT,
 	  .begin = current_begin },
 	{ "vcpu", .attrs = vcpu_attrs, .content = VM_XMLCHECK_TEXT, .begin = vcpu_begin },
+	{ "sysinfo", .attrs = vm_firmware_sysinfo_attrs, .children = vm_firmware_sysinfo_children,
+	  .multi = true, .begin = vm_firmware_sysinfo_begin },
 	{ "os", .attrs = os_attrs, .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,

@@ -217,6 +217,140 @@ resolve_loader(struct vm_xmlcheck *x)
 }
 
 int
+vm_firmware_bootmenu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware *fw = fw_of(x);
+	const char *timeout = vm_xmlcheck_attr(n, "timeout");
+	unsigned long long v;
+
+	fw->has_bootmenu = true;
+	fw->bootmenu = !strcmp(vm_xmlcheck_attr(n, "enable"), "yes");
+	if (!timeout)
+		return 0;
+	if (!fw->bootmenu)
+		return vm_xmlcheck_error(x, n, "timeout needs enable='yes'");
+	if (vm_xmlcheck_ull(x, n, "timeout", timeout, 0, 65535, &v) < 0)
+		return -1;
+	fw->has_bootmenu_timeout = true;
+	fw->bootmenu_timeout = (long)v;
+	return 0;
+}
+
+int
+vm_firmware_bios_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware *fw = fw_of(x);
+	const char *timeout = vm_xmlcheck_attr(n, "rebootTimeout");
+	unsigned long long v;
+
+	fw->has_reboot_timeout = timeout != NULL;
+	if (timeout && strcmp(timeout, "-1")) {
+		if (vm_xmlcheck_ull(x, n, "rebootTimeout", timeout, 0, 65535, &v) < 0)
+			return -1;
+		fw->reboot_timeout = (long)v;
+	} else if (timeout) {
+		fw->reboot_timeout = -1;
+	}
+	fw->useserial = vm_devices_streq(vm_xmlcheck_attr(n, "useserial"), "yes");
+	return 0;
+}
+
+int
+vm_firmware_smbios_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	const char *mode = vm_xmlcheck_attr(n, "mode");
+
+	if (!strcmp(mode, "host"))
+		return vm_xmlcheck_error(x, n,
+					 "mode='host' is not supported: it copies the host's own SMBIOS tables; give them in <sysinfo type='smbios'> with mode='sysinfo'");
+	/* 'emulate' is QEMU's own tables, as without the element */
+	fw_of(x)->smbios = !strcmp(mode, "sysinfo");
+	vm_devices_ctx(x)->fw.smbios_node = n;
+	return 0;
+}
+
+/* <sysinfo type='smbios'>: its tables and their fields, in libvirt's order */
+
+static const char *const smbios_tables[VM_FIRMWARE_SMBIOS_TABLES] = { "bios", "system", "baseBoard",
+								      "chassis" };
+static const char *const smbios_fields[VM_FIRMWARE_SMBIOS_TABLES][VM_FIRMWARE_SMBIOS_FIELDS] = {
+	{ "vendor", "version", "date", "release" },
+	{ "manufacturer", "product", "version", "serial", "uuid", "sku", "family" },
+	{ "manufacturer", "product", "version", "serial", "asset", "location" },
+	{ "manufacturer", "version", "serial", "asset", "sku" },
+};
+
+int
+vm_firmware_sysinfo_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware_parse *p = &vm_devices_ctx(x)->fw;
+
+	if (p->sysinfo_node)
+		return vm_xmlcheck_error(x, n, "a second <sysinfo> (first on line %ld)",
+					 vm_xmlcheck_line(p->sysinfo_node));
+	p->sysinfo_node = n;
+	return 0;
+}
+
+static int
+entry_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_firmware *fw = fw_of(x);
+	const char *table = (const char *)n->parent->name, *name = vm_xmlcheck_attr(n, "name");
+	cleanup_free char *value = NULL;
+	unsigned t = 0, f = 0;
+	char **slot;
+
+	if (vm_xmlcheck_text(x, n, &value) < 0)
+		return -1;
+	if (!strcmp(table, "oemStrings")) {
+		if (name)
+			return vm_xmlcheck_error(x, n, "an <oemStrings> entry has no name");
+		slot = VM_DEVICES_APPEND(x, fw->oem_strings, fw->noem_strings);
+		if (!slot)
+			return -1;
+		*slot = steal_ptr(value);
+		return 0;
+	}
+	while (strcmp(smbios_tables[t], table))
+		t++;
+	while (f < VM_FIRMWARE_SMBIOS_FIELDS && smbios_fields[t][f] &&
+	       !vm_devices_streq(smbios_fields[t][f], name))
+		f++;
+	if (!name || f == VM_FIRMWARE_SMBIOS_FIELDS || !smbios_fields[t][f])
+		return vm_xmlcheck_error(x, n, "unsupported name '%s' in <%s>", name ? name : "",
+					 table);
+	if (fw->smbios_fields[t][f])
+		return vm_xmlcheck_error(x, n, "a second entry '%s'", name);
+	fw->smbios_fields[t][f] = steal_ptr(value);
+	return 0;
+}
+
+/* What <sysinfo> and <smbios> need of each other and of the domain. */
+static int
+check_smbios(struct vm_xmlcheck *x)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	struct vm_firmware *fw = &c->dom->fw;
+	const char *uuid = fw->smbios_fields[1][4];
+	uuid_t u;
+
+	if (fw->smbios && !c->fw.sysinfo_node)
+		return vm_xmlcheck_error(x, c->fw.smbios_node,
+					 "mode='sysinfo' needs <sysinfo type='smbios'>");
+	if (c->fw.sysinfo_node && !fw->smbios)
+		return vm_xmlcheck_error(x, c->fw.sysinfo_node,
+					 "QEMU is given it only with <os><smbios mode='sysinfo'/></os>");
+	if (uuid && (uuid_parse(uuid, u) < 0 || (c->uuid_node && uuid_compare(u, c->dom->uuid))))
+		return vm_xmlcheck_error(x, c->fw.sysinfo_node,
+					 "the system uuid '%s' is not the domain's <uuid>", uuid);
+	if (uuid && !c->uuid_node)
+		return vm_xmlcheck_error(x, c->fw.sysinfo_node,
+					 "a system uuid needs the domain's <uuid>, the same");
+	return 0;
+}
+
+int
 vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
@@ -224,6 +358,16 @@ vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	xmlNodePtr nv = c->fw.nvram_node;
 	xmlNodePtr os = c->os_node ? c->os_node : n;
 
+	if (check_smbios(x) < 0)
+		return -1;
+	if (fw->useserial && (fw->efi || c->fw.loader_node))
+		return vm_xmlcheck_error(x, os,
+					 "<bios useserial='yes'> is SeaBIOS's serial console; UEFI firmware has its own on the serial port");
+	if (fw->useserial && !c->nserials)
+		return vm_xmlcheck_error(x, os, "<bios useserial='yes'> needs a <serial>");
+	if (fw->efi && !c->dom->acpi)
+		return vm_xmlcheck_error(x, os,
+					 "firmware='efi' needs <features><acpi/></features>: UEFI on x86 needs ACPI (libvirt refuses it too)");
 	if (!fw->efi && !c->fw.loader_node) {
 		if (nv)
 			return vm_xmlcheck_error(x, nv,
@@ -266,6 +410,9 @@ vm_firmware_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 {
 	if (dom->fw.pflash)
 		vm_argv_opt_add(o, ",pflash0=pflash0,pflash1=pflash1");
+	/* SeaBIOS then writes to the serial port */
+	if (dom->fw.useserial)
+		vm_argv_opt_add(o, ",graphics=off");
 }
 
 /* pflashN over FD, inherited as fd set FIRMWARE_FDSET + N. */
@@ -301,11 +448,76 @@ pflash_argv(struct vm_argv *a, unsigned i, int fd, bool readonly, bool placehold
 	return vm_argv_push_json(a, "-blockdev", fmt, err);
 }
 
+bool
+vm_firmware_has_boot_opts(const struct vm_domain *dom)
+{
+	return dom->fw.has_bootmenu || dom->fw.has_reboot_timeout;
+}
+
+void
+vm_firmware_boot_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
+{
+	const struct vm_firmware *fw = &dom->fw;
+	const char *sep = dom->boot[0] ? "," : "";
+
+	if (fw->has_bootmenu) {
+		vm_argv_opt_add(o, "%smenu=%s", sep, fw->bootmenu ? "on" : "off");
+		sep = ",";
+	}
+	if (fw->has_reboot_timeout) {
+		vm_argv_opt_add(o, "%sreboot-timeout=%ld", sep, fw->reboot_timeout);
+		sep = ",";
+	}
+	if (fw->has_bootmenu_timeout)
+		vm_argv_opt_add(o, "%ssplash-time=%ld", sep, fw->bootmenu_timeout);
+}
+
+/* -smbios type=T with each field of table T, when it has any. */
+static int
+smbios_argv(struct vm_argv *a, const struct vm_firmware *fw, unsigned t, struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+	unsigned f = 0;
+
+	while (f < VM_FIRMWARE_SMBIOS_FIELDS && !fw->smbios_fields[t][f])
+		f++;
+	if (f == VM_FIRMWARE_SMBIOS_FIELDS)
+		return 0;
+	/* libvirt names the maker of a board or chassis even when it has none */
+	if (t >= 2)
+		f = 0;
+	vm_argv_opt_add(&o, "type=%u", t);
+	for (; f < VM_FIRMWARE_SMBIOS_FIELDS; f++)
+		if (fw->smbios_fields[t][f] || (t >= 2 && f == 0))
+			vm_argv_opt_val(&o, smbios_fields[t][f],
+					fw->smbios_fields[t][f] ? fw->smbios_fields[t][f] : "");
+	return vm_argv_opt_push(a, "-smbios", &o, err);
+}
+
+static int
+sysinfo_argv(struct vm_argv *a, const struct vm_firmware *fw, struct vm_error *err)
+{
+	struct vm_argv_opt o = { 0 };
+
+	for (unsigned t = 0; t < VM_FIRMWARE_SMBIOS_TABLES; t++)
+		if (smbios_argv(a, fw, t, err) < 0)
+			return -1;
+	if (!fw->noem_strings)
+		return 0;
+	vm_argv_opt_add(&o, "type=11");
+	for (size_t i = 0; i < fw->noem_strings; i++)
+		vm_argv_opt_val(&o, "value", fw->oem_strings[i]);
+	return vm_argv_opt_push(a, "-smbios", &o, err);
+}
+
 int
 vm_firmware_argv(const struct vm_domain *dom, struct vm_argv *a, bool placeholders,
 		 struct vm_error *err)
 {
 	const struct vm_firmware *fw = &dom->fw;
+
+	if (fw->smbios && sysinfo_argv(a, fw, err) < 0)
+		return -1;
 
 	/* QEMU reads a ROM once, at start-up: its uid needs to read it */
 	if (fw->rom)
@@ -330,6 +542,12 @@ vm_firmware_clear(struct vm_firmware *fw)
 	free(fw->nvram);
 	free(fw->nvram_template);
 	free(fw->descriptor);
+	for (unsigned t = 0; t < VM_FIRMWARE_SMBIOS_TABLES; t++)
+		for (unsigned f = 0; f < VM_FIRMWARE_SMBIOS_FIELDS; f++)
+			free(fw->smbios_fields[t][f]);
+	for (size_t i = 0; i < fw->noem_strings; i++)
+		free(fw->oem_strings[i]);
+	free(fw->oem_strings);
 }
 
 const struct vm_xmlcheck_attr vm_firmware_loader_attrs[] = {
@@ -353,4 +571,43 @@ static const struct vm_xmlcheck_attr feature_attrs[] = {
 const struct vm_xmlcheck_elem vm_firmware_children[] = {
 	{ "feature", .attrs = feature_attrs, .multi = true, .begin = feature_begin },
 	{ NULL },
+};
+
+const struct vm_xmlcheck_attr vm_firmware_bootmenu_attrs[] = {
+	{ "enable", "yes|no", VM_XMLCHECK_REQUIRED },
+	{ "timeout", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_attr vm_firmware_bios_attrs[] = {
+	{ "useserial", "yes|no", VM_XMLCHECK_OPTIONAL },
+	{ "rebootTimeout", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_attr vm_firmware_smbios_attrs[] = {
+	{ "mode", "sysinfo|emulate|host", VM_XMLCHECK_REQUIRED },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_attr vm_firmware_sysinfo_attrs[] = {
+	{ "type", "smbios", VM_XMLCHECK_REQUIRED },
+	{ NULL },
+};
+
+static const struct vm_xmlcheck_attr entry_attrs[] = {
+	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL },
+};
+
+static const struct vm_xmlcheck_elem entries[] = {
+	{ "entry", .attrs = entry_attrs, .content = VM_XMLCHECK_TEXT, .multi = true,
+	  .begin = entry_begin },
+	{ NULL },
+};
+
+const struct vm_xmlcheck_elem vm_firmware_sysinfo_children[] = {
+	{ "bios", .children = entries },       { "system", .children = entries },
+	{ "baseBoard", .children = entries },  { "chassis", .children = entries },
+	{ "oemStrings", .children = entries }, { NULL },
 };
