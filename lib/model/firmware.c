@@ -114,6 +114,24 @@ full_machine(const char *name)
 	return name;
 }
 
+/* What the domain asks of its firmware, in the descriptors' terms. */
+static struct vm_fwdesc_query
+query_of(const struct vm_domain_ctx *c)
+{
+	const struct vm_domain *dom = c->dom;
+
+	return (struct vm_fwdesc_query){
+		.arch = dom->arch ? dom->arch : "x86_64",
+		.machine = full_machine(dom->machine),
+		.rom = dom->fw.rom,
+		.secure_boot = c->fw.secure_boot,
+		.enrolled_keys = c->fw.enrolled_keys,
+		.smm_off = dom->hw.smm == VM_SWITCH_OFF,
+		.executable = dom->fw.loader,
+		.nvram_template = dom->fw.nvram_template,
+	};
+}
+
 /* Refuses a PATH (WHAT, from N) that is not a regular file. */
 static int
 check_file(struct vm_xmlcheck *x, xmlNodePtr n, const char *what, const char *path)
@@ -148,16 +166,7 @@ resolve_efi(struct vm_xmlcheck *x, xmlNodePtr os)
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
 	struct vm_firmware *fw = &dom->fw;
-	struct vm_fwdesc_query q = {
-		.arch = dom->arch ? dom->arch : "x86_64",
-		.machine = full_machine(dom->machine),
-		.rom = fw->rom,
-		.secure_boot = c->fw.secure_boot,
-		.enrolled_keys = c->fw.enrolled_keys,
-		.smm_off = dom->hw.smm == VM_SWITCH_OFF,
-		.executable = fw->loader,
-		.nvram_template = fw->nvram_template,
-	};
+	struct vm_fwdesc_query q = query_of(c);
 	struct vm_error why = VM_ERROR_INIT;
 	struct vm_fwdesc d;
 	char asked[PATH_MAX + 160];
@@ -177,8 +186,7 @@ resolve_efi(struct vm_xmlcheck *x, xmlNodePtr os)
 		return vm_xmlcheck_error(x, os, "firmware='efi' (%s): %s", asked, why.msg);
 	}
 	if ((!fw->loader && !(fw->loader = strdup(d.executable))) ||
-	    (!fw->rom && !fw->nvram_template && !(fw->nvram_template = strdup(d.nvram_template))) ||
-	    !(fw->descriptor = strdup(d.path)))
+	    (!fw->rom && !fw->nvram_template && !(fw->nvram_template = strdup(d.nvram_template))))
 		return vm_xmlcheck_nomem(x);
 	if (d.requires_smm) {
 		dom->hw.smm = VM_SWITCH_ON;
@@ -194,11 +202,8 @@ resolve_loader(struct vm_xmlcheck *x)
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
 	struct vm_firmware *fw = &dom->fw;
-	struct vm_fwdesc_query q = {
-		.arch = dom->arch ? dom->arch : "x86_64",
-		.machine = full_machine(dom->machine),
-		.executable = fw->loader,
-	};
+	/* any features: the code is named */
+	struct vm_fwdesc_query q = query_of(c);
 	struct vm_error ignored = VM_ERROR_INIT;
 	struct vm_fwdesc d;
 
@@ -209,6 +214,7 @@ resolve_loader(struct vm_xmlcheck *x)
 	if (fw->secure && dom->hw.smm != VM_SWITCH_ON)
 		return vm_xmlcheck_error(x, c->fw.loader_node,
 					 "secure='yes' needs <features><smm state='on'/></features>");
+	q.smm_off = false;
 	if (fw->rom || fw->nvram_template || vm_fwdesc_find(&q, &d, &ignored) < 0)
 		return 0;
 	if (!(fw->nvram_template = strdup(d.nvram_template)))
@@ -216,41 +222,47 @@ resolve_loader(struct vm_xmlcheck *x)
 	return 0;
 }
 
+/* N's attribute NAME, milliseconds as SeaBIOS takes them (16 bits), into *MS; -1 when ANY_NEVER. */
+static int
+milliseconds(struct vm_xmlcheck *x, xmlNodePtr n, const char *name, bool any_never, long *ms)
+{
+	const char *s = vm_xmlcheck_attr(n, name);
+	unsigned long long v;
+
+	if (any_never && !strcmp(s, "-1")) {
+		*ms = -1;
+		return 0;
+	}
+	if (vm_xmlcheck_ull(x, n, name, s, 0, 65535, &v) < 0)
+		return -1;
+	*ms = (long)v;
+	return 0;
+}
+
 int
 vm_firmware_bootmenu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_firmware *fw = fw_of(x);
-	const char *timeout = vm_xmlcheck_attr(n, "timeout");
-	unsigned long long v;
 
 	fw->has_bootmenu = true;
 	fw->bootmenu = !strcmp(vm_xmlcheck_attr(n, "enable"), "yes");
-	if (!timeout)
+	fw->has_bootmenu_timeout = vm_xmlcheck_attr(n, "timeout") != NULL;
+	if (!fw->has_bootmenu_timeout)
 		return 0;
 	if (!fw->bootmenu)
 		return vm_xmlcheck_error(x, n, "timeout needs enable='yes'");
-	if (vm_xmlcheck_ull(x, n, "timeout", timeout, 0, 65535, &v) < 0)
-		return -1;
-	fw->has_bootmenu_timeout = true;
-	fw->bootmenu_timeout = (long)v;
-	return 0;
+	return milliseconds(x, n, "timeout", false, &fw->bootmenu_timeout);
 }
 
 int
 vm_firmware_bios_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_firmware *fw = fw_of(x);
-	const char *timeout = vm_xmlcheck_attr(n, "rebootTimeout");
-	unsigned long long v;
 
-	fw->has_reboot_timeout = timeout != NULL;
-	if (timeout && strcmp(timeout, "-1")) {
-		if (vm_xmlcheck_ull(x, n, "rebootTimeout", timeout, 0, 65535, &v) < 0)
-			return -1;
-		fw->reboot_timeout = (long)v;
-	} else if (timeout) {
-		fw->reboot_timeout = -1;
-	}
+	fw->has_reboot_timeout = vm_xmlcheck_attr(n, "rebootTimeout") != NULL;
+	if (fw->has_reboot_timeout &&
+	    milliseconds(x, n, "rebootTimeout", true, &fw->reboot_timeout) < 0)
+		return -1;
 	fw->useserial = vm_devices_streq(vm_xmlcheck_attr(n, "useserial"), "yes");
 	return 0;
 }
@@ -541,7 +553,6 @@ vm_firmware_clear(struct vm_firmware *fw)
 	free(fw->loader);
 	free(fw->nvram);
 	free(fw->nvram_template);
-	free(fw->descriptor);
 	for (unsigned t = 0; t < VM_FIRMWARE_SMBIOS_TABLES; t++)
 		for (unsigned f = 0; f < VM_FIRMWARE_SMBIOS_FIELDS; f++)
 			free(fw->smbios_fields[t][f]);

@@ -47,7 +47,6 @@ struct vm_firmware {
 	char *loader; /* the code */
 	char *nvram;  /* the variables, as written; NULL: the default path */
 	char *nvram_template;
-	char *descriptor; /* that firmware='efi' chose, for messages */
 	int code_fd, nvram_fd;
 	int line; /* of <os>, for messages */
 	/* <bootmenu enable timeout>: -boot menu, splash-time */
