@@ -129,7 +129,7 @@ assert nodes["pflash0"]["ro"], nodes' "$output"
 	sed -i "s|</os>|<firmware><feature enabled='no' name='secure-boot'/></firmware><loader readonly='no' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader></os>|" "$xml"
 	run -3 vm-start --check "$xml"
 	assert_line --regexp "feat.xml:[0-9]+: <feature>: firmware features need <os firmware='efi'>"
-	assert_line --regexp "feat.xml:[0-9]+: <loader>: a pflash loader holding its own variables \(readonly='no'\) is not supported"
+	assert_line --regexp "feat.xml:[0-9]+: <loader>: a pflash loader without readonly='yes' holds its own variables, which is not supported"
 	[ ! -e "$VMKIT_RUNDIR/domains" ] || [ -z "$(ls "$VMKIT_RUNDIR/domains")" ]
 	[ ! -e "$TEST_DIR/nvram" ]
 }

@@ -81,7 +81,7 @@ vm_firmware_loader_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!fw->rom && !vm_devices_streq(vm_xmlcheck_attr(n, "readonly"), "yes") &&
 	    !(fw->efi && !vm_xmlcheck_attr(n, "readonly")))
 		return vm_xmlcheck_error(x, n,
-					 "a pflash loader holding its own variables (readonly='no') is not supported: use readonly='yes' with <nvram>");
+					 "a pflash loader without readonly='yes' holds its own variables, which is not supported: use readonly='yes' with <nvram>");
 	if (fw->rom && p->loader_secure == VM_FWDESC_YES)
 		return vm_xmlcheck_error(x, n, "secure='yes' needs type='pflash'");
 	return optional_path(x, n, &fw->loader);
