@@ -49,6 +49,9 @@ setup() {
 		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>" \
 		"<tpm model='tpm-crb'><backend type='emulator'/></tpm>")
 	sed -i "s/machine='pc'/machine='q35'/" "$XML"
+	# UEFI firmware (libvirt's older form, which needs no ACPI): its
+	# NVRAM, made on first start, owned like a disk
+	sed -i "s|</os>|<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>$TEST_DIR/sweep_VARS.fd</nvram></os>|" "$XML"
 	# a TPM: swtpm and its state, which recovery must end and remove
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$XML"
@@ -165,6 +168,10 @@ assert_recovered() {
 	for f in a.qcow2 b.img c.qcow2 e.iso f.iso; do
 		[ -z "$(xattrs_left "$TEST_DIR/$f")" ] || fail "$step: xattrs left on $f"
 	done
+	if [ -e "$TEST_DIR/sweep_VARS.fd" ]; then
+		[ "$(stat -c %u:%g:%a "$TEST_DIR/sweep_VARS.fd")" = "0:0:600" ] || fail "$step: the NVRAM is $(stat -c %u:%g:%a "$TEST_DIR/sweep_VARS.fd")"
+		[ -z "$(xattrs_left "$TEST_DIR/sweep_VARS.fd")" ] || fail "$step: xattrs left on the NVRAM"
+	fi
 	[ ! -e "/var/lib/vmkit/swtpm/$UUID" ] || fail "$step: TPM state left behind"
 	! pgrep -f "swtpm/$UUID" >/dev/null || fail "$step: swtpm left running"
 	run -0 "${IN_NS[@]}" vm-start "$XML"

@@ -66,6 +66,7 @@ static const struct key keys[] = {
 	INT(sanlock_io_timeout, 1, 300),
 	STRING(sanlock_run_dir, .absolute = true),
 	STRING(on_lockfailure, .values = (const char *const[]){ "poweroff", "pause", NULL }),
+	STRING(nvram_dir, .absolute = true),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -105,6 +106,7 @@ vm_conf_init(struct vm_conf *conf)
 		.sanlock_lease_dir = strdup(VM_CONF_SANLOCK_LEASE_DIR),
 		.sanlock_io_timeout = 10,
 		.on_lockfailure = strdup("poweroff"),
+		.nvram_dir = strdup(VM_CONF_NVRAM_DIR),
 	};
 }
 
@@ -121,6 +123,7 @@ vm_conf_free(struct vm_conf *conf)
 	free(conf->sanlock_lease_dir);
 	free(conf->sanlock_run_dir);
 	free(conf->on_lockfailure);
+	free(conf->nvram_dir);
 	for (size_t i = 0; i < conf->nnetworks; i++) {
 		free(conf->networks[i].name);
 		free(conf->networks[i].bridge);

@@ -33,6 +33,7 @@ struct vm_id_range {
 
 #define VM_CONF_BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
 #define VM_CONF_SANLOCK_LEASE_DIR "/var/lib/vmkit/sanlock"
+#define VM_CONF_NVRAM_DIR "/var/lib/vmkit/nvram"
 /* The longest sanlock name (lockspace or resource): SANLK_NAME_LEN less
  * a NUL, spelt here as conf.c includes no sanlock header. */
 #define VM_CONF_SANLOCK_NAME_MAX 47
@@ -60,6 +61,7 @@ struct vm_conf {
 	int sanlock_io_timeout;	 /* seconds, default 10, 1..300 */
 	char *sanlock_run_dir;	 /* the daemon's socket; NULL: sanlock's default */
 	char *on_lockfailure;	 /* "poweroff" (default) or "pause" */
+	char *nvram_dir;	 /* each domain's firmware variables; default VM_CONF_NVRAM_DIR */
 	/* network.NAME = "BRIDGE": vmkit has no libvirtd to own networks */
 	struct vm_conf_network *networks;
 	size_t nnetworks;

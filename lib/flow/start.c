@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "hooks.h"
+#include "nvram.h"
 #include "holders.h"
 #include "lock.h"
 #include "controller.h"
@@ -54,6 +55,8 @@ struct start {
 	struct vm_status st;
 	struct vm_leaseset held;
 	struct vm_image *images; /* each disk's open files, for QEMU */
+	struct vm_nvram nvram;	 /* the firmware's files, for QEMU */
+	bool nvram_labelled;	 /* the NVRAM may carry our label */
 	struct vm_tapdev *taps;	 /* one per interface; no fd for a user one */
 	struct vm_display_ctx display_ctx;
 	struct vm_displays displays;
@@ -278,7 +281,8 @@ take_leases(struct start *s, struct vm_error *err)
 		if (r < 0)
 			return -1;
 	}
-	return 0;
+	return vm_nvram_acquire(&s->ctx, s->conf->nvram_dir, s->dom, &s->nvram, &s->st.nvram,
+				&s->held, err);
 }
 
 /* QEMU's whole environment: nothing of the caller's (secrets, LD_*, locale). */
@@ -521,8 +525,8 @@ spawn(struct start *s, struct vm_error *err)
 		qemu_env_free(env);
 		return -1;
 	}
-	keep = vm_leaseset_fds(&s->held, 3 + count_images(s) + count_taps(s) + 2 * s->displays.n,
-			       &nkeep);
+	keep = vm_leaseset_fds(&s->held,
+			       3 + count_images(s) + count_taps(s) + 2 * s->displays.n + 2, &nkeep);
 	if (!keep) {
 		qemu_env_free(env);
 		vm_argv_free(&argv);
@@ -537,6 +541,10 @@ spawn(struct start *s, struct vm_error *err)
 	vm_display_keep(&s->displays, keep, &nkeep);
 	if (s->dom->ntpms)
 		keep[nkeep++] = s->dom->tpms[0].fd;
+	if (s->dom->fw.pflash) {
+		keep[nkeep++] = s->dom->fw.code_fd;
+		keep[nkeep++] = s->dom->fw.nvram_fd;
+	}
 	sp.argv = argv.v;
 	sp.envp = env;
 	sp.log_fd = log;
@@ -618,8 +626,11 @@ unwind(struct start *s)
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */
 	for (size_t i = 0; i < s->nlabelled; i++)
 		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
+	if (s->nvram_labelled)
+		vm_disks_giveback_held(&s->ctx, &s->st.nvram, &s->held, &ignored);
 	vm_leaseset_release(&s->held);
 	close_images(s);
+	vm_nvram_close(&s->nvram, s->dom);
 	close_taps(s);
 	vm_display_close(&s->displays);
 	vm_rundir_remove_runtime(s->dl, &ignored);
@@ -681,6 +692,16 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		owners_here |= s->st.disks[i].has_owner;
 		vm_hook("start:disk-labelled");
 	}
+	if (s->st.nvram.path) {
+		/* as a disk's: what a failed apply may leave to undo */
+		if (vm_disks_label(&s->ctx, &s->st.nvram, &s->nvram.vars, err) < 0) {
+			s->nvram_labelled = s->ctx.label.remember;
+			goto fail;
+		}
+		s->nvram_labelled = true;
+		owners_here |= s->st.nvram.has_owner;
+		vm_hook("start:nvram-labelled");
+	}
 	/* Owners kept here for file systems without xattrs. */
 	if (owners_here && vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		goto fail;
@@ -691,6 +712,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 	vm_hook("start:taps-passed");
 	/* QEMU has its own copies of the image and tap fds now */
 	close_images(s);
+	vm_nvram_close(&s->nvram, s->dom);
 	close_taps(s);
 	vm_swtpm_close(s->dom);
 	s->st.pid = s->pid;
@@ -792,6 +814,8 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 out:
 	vm_leaseset_release(&s.held);
 	close_images(&s);
+	vm_nvram_close(&s.nvram, dom);
+	vm_status_disk_clear(&s.st.nvram);
 	close_taps(&s);
 	vm_display_close(&s.displays);
 	vm_swtpm_close(dom);

@@ -275,6 +275,8 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
+	if (vm_disks_giveback(&ctx, &st->nvram, err) < 0)
+		goto out;
 	if (st->tpm && vm_swtpm_giveback(ctx.lm, st->uuid, st->tpm_pid, st->tpm_persistent,
 					 opts->force, SWTPM_WAIT_MS, err) < 0)
 		goto out;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "argv.h"
 #include "domain.h"
+#include "fwdesc.h"
 #include "xmlcheck.h"
 
 struct vm_image;
@@ -34,6 +35,12 @@ struct vm_address_ref {
 	unsigned takes;	  /* VM_ADDRESS_TAKES() of the kinds it can have */
 	xmlNodePtr owner; /* the device's element */
 	xmlNodePtr node;  /* its <address> */
+};
+
+/* What the <os> firmware elements said (firmware.c), resolved at the end. */
+struct vm_firmware_parse {
+	xmlNodePtr loader_node, nvram_node, smbios_node, sysinfo_node;
+	enum vm_fwdesc_want secure_boot, enrolled_keys, loader_secure;
 };
 
 struct vm_domain_ctx {
@@ -76,6 +83,7 @@ struct vm_domain_ctx {
 	bool has_type;		  /* <os><type> */
 	xmlNodePtr seclabel_node; /* the DAC (or none) <seclabel> */
 	size_t nboot;
+	struct vm_firmware_parse fw;
 };
 
 /* What a class's arguments are built from. */
@@ -154,6 +162,25 @@ int vm_memory_end(struct vm_xmlcheck *x, xmlNodePtr n);
 extern const struct vm_xmlcheck_elem vm_cputune_children[];
 int vm_cputune_iothreads_begin(struct vm_xmlcheck *x, xmlNodePtr n);
 int vm_cputune_end(struct vm_xmlcheck *x, xmlNodePtr n);
+
+/* The firmware elements of <os> (firmware.h), for domain.c's table. */
+extern const struct vm_xmlcheck_attr vm_firmware_loader_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_nvram_attrs[];
+extern const struct vm_xmlcheck_elem vm_firmware_children[];
+int vm_firmware_os_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_loader_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_nvram_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+extern const struct vm_xmlcheck_attr vm_firmware_bootmenu_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_bios_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_smbios_attrs[];
+extern const struct vm_xmlcheck_attr vm_firmware_sysinfo_attrs[];
+extern const struct vm_xmlcheck_elem vm_firmware_sysinfo_children[];
+int vm_firmware_bootmenu_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_bios_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_smbios_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+int vm_firmware_sysinfo_begin(struct vm_xmlcheck *x, xmlNodePtr n);
+/* Resolves the firmware once the whole <domain> is read; N is the <domain>. */
+int vm_firmware_end(struct vm_xmlcheck *x, xmlNodePtr n);
 
 /* What the handlers of several classes share. */
 

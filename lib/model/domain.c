@@ -185,7 +185,7 @@ static int
 os_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	vm_devices_ctx(x)->os_node = n;
-	return 0;
+	return vm_firmware_os_begin(x, n);
 }
 
 static int
@@ -431,8 +431,8 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "missing <os>");
 	if (!dom->vcpus)
 		dom->vcpus = 1;
-	if (vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0 || vm_memory_end(x, n) < 0 ||
-	    vm_cputune_end(x, n) < 0)
+	if (vm_firmware_end(x, n) < 0 || vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0 ||
+	    vm_memory_end(x, n) < 0 || vm_cputune_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }
@@ -475,7 +475,19 @@ static const struct vm_xmlcheck_elem os_children[] = {
 	{ "initrd", .content = VM_XMLCHECK_TEXT, .begin = initrd_begin },
 	{ "cmdline", .content = VM_XMLCHECK_TEXT, .begin = cmdline_begin },
 	{ "boot", .attrs = boot_attrs, .multi = true, .begin = boot_begin },
+	{ "loader", .attrs = vm_firmware_loader_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = vm_firmware_loader_begin },
+	{ "nvram", .attrs = vm_firmware_nvram_attrs, .content = VM_XMLCHECK_TEXT,
+	  .begin = vm_firmware_nvram_begin },
+	{ "firmware", .children = vm_firmware_children },
+	{ "bootmenu", .attrs = vm_firmware_bootmenu_attrs, .begin = vm_firmware_bootmenu_begin },
+	{ "bios", .attrs = vm_firmware_bios_attrs, .begin = vm_firmware_bios_begin },
+	{ "smbios", .attrs = vm_firmware_smbios_attrs, .begin = vm_firmware_smbios_begin },
 	{ NULL }
+};
+
+static const struct vm_xmlcheck_attr os_attrs[] = {
+	{ "firmware", "efi|bios", VM_XMLCHECK_OPTIONAL }, { NULL }
 };
 
 static const struct vm_xmlcheck_attr seclabel_attrs[] = {
@@ -507,7 +519,9 @@ static const struct vm_xmlcheck_elem domain_children[] = {
 		    "vm-start under numactl --membind=NODES, whose policy QEMU inherits" },
 	{ "iothreads", .content = VM_XMLCHECK_TEXT, .begin = vm_cputune_iothreads_begin },
 	{ "cputune", .children = vm_cputune_children },
-	{ "os", .children = os_children, .begin = os_begin, .end = os_end },
+	{ "sysinfo", .attrs = vm_firmware_sysinfo_attrs, .children = vm_firmware_sysinfo_children,
+	  .multi = true, .begin = vm_firmware_sysinfo_begin },
+	{ "os", .attrs = os_attrs, .children = os_children, .begin = os_begin, .end = os_end },
 	{ "features", .children = vm_machine_features_children },
 	{ "cpu", .attrs = vm_machine_cpu_attrs, .children = vm_machine_cpu_children,
 	  .begin = vm_machine_cpu_begin, .end = vm_machine_cpu_end },
@@ -628,6 +642,7 @@ vm_domain_free(struct vm_domain *dom)
 	free(dom->cmdline);
 	free(dom->emulator);
 	free(dom->hw.vcpupins);
+	vm_firmware_clear(&dom->fw);
 	vm_devices_clear(dom);
 	free(dom->xml);
 	free(dom);

@@ -28,6 +28,7 @@
 #include "controller.h"
 #include "disk.h"
 #include "error.h"
+#include "firmware.h"
 #include "graphics.h"
 #include "input.h"
 #include "lease_def.h"
@@ -103,9 +104,10 @@ struct vm_domain {
 	struct vm_tpm *tpms; /* at most one */
 	size_t ntpms;
 	struct vm_seclabel seclabel;
-	struct vm_machine hw; /* clock, features, pm, lifecycle */
-	char *xml;	      /* the document re-serialized in UTF-8, with any generated
-				 <uuid>: status.json keeps it */
+	struct vm_machine hw;  /* clock, features, pm, lifecycle */
+	struct vm_firmware fw; /* <loader>, <nvram>, firmware='efi' */
+	char *xml;	       /* the document re-serialized in UTF-8, with any generated
+				  <uuid>: status.json keeps it */
 	size_t xml_len;
 };
 

@@ -32,8 +32,10 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	vm_argv_opt_esc(&o, dom->machine ? dom->machine : "pc");
 	vm_argv_opt_add(&o, ",accel=%s", dom->kvm ? "kvm" : "tcg");
 	vm_machine_opts(dom, &o);
+	vm_firmware_opts(dom, &o);
 	vm_argv_opt_add(&o, ",acpi=%s", dom->acpi ? "on" : "off");
-	if (vm_argv_opt_push(a, "-machine", &o, err) < 0)
+	if (vm_argv_opt_push(a, "-machine", &o, err) < 0 ||
+	    vm_firmware_argv(dom, a, monitor_fd < 0, err) < 0)
 		return -1;
 	if (vm_machine_cpu_argv(dom, a, err) < 0)
 		return -1;
@@ -59,8 +61,10 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	    (dom->initrd && vm_argv_pushv(a, err, "-initrd", dom->initrd, NULL) < 0) ||
 	    (dom->cmdline && vm_argv_pushv(a, err, "-append", dom->cmdline, NULL) < 0))
 		return -1;
-	if (dom->boot[0]) {
-		vm_argv_opt_add(&o, "order=%.*s", (int)sizeof(dom->boot), dom->boot);
+	if (dom->boot[0] || vm_firmware_has_boot_opts(dom)) {
+		if (dom->boot[0])
+			vm_argv_opt_add(&o, "order=%.*s", (int)sizeof(dom->boot), dom->boot);
+		vm_firmware_boot_opts(dom, &o);
 		if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
 			return -1;
 	}

@@ -50,9 +50,9 @@ status_resources(const struct vm_status *st, struct resources *rs)
 	char uuid[sizeof(VM_LEASE_UUID_PREFIX) + sizeof(st->uuid)];
 
 	/* each disk's own file, then its backing files, each by path and
-	 * identity */
-	for (size_t i = 0; i < st->ndisks; i++) {
-		const struct vm_status_disk *d = &st->disks[i];
+	 * identity; the NVRAM (at ndisks) as one more disk */
+	for (size_t i = 0; i <= st->ndisks; i++) {
+		const struct vm_status_disk *d = i < st->ndisks ? &st->disks[i] : &st->nvram;
 
 		for (size_t k = 0; k <= d->nbacking; k++) {
 			const struct vm_status_disk *f = k ? &d->backing[k - 1] : d;

@@ -73,6 +73,7 @@ vm_status_free(struct vm_status *st)
 	for (size_t i = 0; i < st->ndisks; i++)
 		vm_status_disk_clear(&st->disks[i]);
 	free(st->disks);
+	vm_status_disk_clear(&st->nvram);
 	free(st->ifaces);
 	free(st->displays);
 	free(st);
@@ -277,6 +278,8 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 	for (size_t i = 0; i < st->ndisks; i++)
 		json_object_array_add(disks, disk_json(&st->disks[i]));
 	json_object_object_add(root, "disks", disks);
+	if (st->nvram.target)
+		json_object_object_add(root, "nvram", disk_json(&st->nvram));
 	if (st->nifaces) {
 		json_object *ifaces = json_object_new_array();
 
@@ -561,6 +564,10 @@ parse_root(json_object *root, struct vm_status *st)
 		if (r < 0)
 			return -1;
 	}
+	/* absent in a record of a domain without pflash firmware */
+	if (json_object_object_get_ex(root, "nvram", NULL) &&
+	    parse_disk(member(root, "nvram", json_type_object), &st->nvram, false) < 0)
+		return -1;
 	if (parse_ifaces(member(root, "interfaces", json_type_array), st) < 0)
 		return -1;
 	if (parse_tpm(member(root, "tpm", json_type_object), st) < 0)

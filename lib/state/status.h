@@ -17,6 +17,8 @@
  *               "owner": [UID, GID], "bus": "pci.N", "file": [DEV, INO],
  *               "backing": [{"path": ..., "lease": "shared|none", "label": ...,
  *                            "owner": ..., "file": ...}, ...]}, ...],
+ *    "nvram": {"target": "nvram", ...},   (the firmware's variables, leased and
+ *                                         labelled as a disk; see firmware.h)
  *    "interfaces": [{"mac": "52:54:00:..", "lease": B,   (held as "mac:MAC")
  *                    "tap": "vmk0", "bridge": "br0",      (tap, bridge: when any)
  *                    "device": "net0", "bus": "pci.N"}, ...],  (QEMU's id; a hotplugged one's port)
@@ -103,12 +105,13 @@ struct vm_status {
 	char uuid[37];
 	struct vm_status_disk *disks;
 	size_t ndisks;
-	unsigned root_ports; /* q35: hotplug goes to pci.1..root_ports; 0 on pc */
-	bool acpi;	     /* pc's pci.0 hotplug needs it */
-	bool relabel;	     /* the domain's <seclabel> lets vmkit relabel */
-	unsigned uid, gid;   /* QEMU's user and group */
-	bool own_uid;	     /* leased from user_range: no other domain has it */
-	char scsi_bus[16];   /* the root port of a hotplugged scsi0, or "" */
+	struct vm_status_disk nvram; /* target NULL: no pflash firmware */
+	unsigned root_ports;	     /* q35: hotplug goes to pci.1..root_ports; 0 on pc */
+	bool acpi;		     /* pc's pci.0 hotplug needs it */
+	bool relabel;		     /* the domain's <seclabel> lets vmkit relabel */
+	unsigned uid, gid;	     /* QEMU's user and group */
+	bool own_uid;		     /* leased from user_range: no other domain has it */
+	char scsi_bus[16];	     /* the root port of a hotplugged scsi0, or "" */
 	/* pci.N that hotplug skips: a boot-time device's root port, a bridge */
 	bool busy_ports[VM_CONTROLLER_ROOT_PORTS_MAX + 1];
 	struct vm_status_iface *ifaces;
