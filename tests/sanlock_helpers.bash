@@ -39,6 +39,13 @@ sanlock_start() {
 	return 1
 }
 
+# sanlock_running N: whether daemon N, started by sanlock_start, is alive.
+sanlock_running() {
+	local f
+	f=$(sanlock_dir)/daemon$1.pid
+	[ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
 # sanlock_stop N: asks daemon N to shut down, then kills it; waits for its exit.
 sanlock_stop() {
 	local d pid
