@@ -111,6 +111,34 @@ sanlock_teardown_file() {
 	case $SANLOCK_TEST_DIR in /var/tmp/vmkit-sanlock.*) rm -rf "$SANLOCK_TEST_DIR" ;; esac
 }
 
+# The sanlock variant of a suite of the file driver's (races.bats,
+# killsweep.bats): with VMKIT_TEST_LOCK=sanlock (run-bats sets it for
+# tests/NAME-sanlock.bats, a link to NAME.bats) it runs as host 1, with
+# the daemons of sanlock_setup_file; otherwise these do nothing.
+lock_variant() {
+	[ "${VMKIT_TEST_LOCK:-file}" = sanlock ]
+}
+
+lock_variant_setup_file() {
+	! lock_variant || sanlock_setup_file
+}
+
+lock_variant_teardown_file() {
+	! lock_variant || sanlock_teardown_file
+}
+
+# After common_setup: host 1's vmkit.conf as $VMKIT_CONF.
+lock_variant_conf() {
+	lock_variant || return 0
+	host_conf 1
+	cp "$(sanlock_dir)/host1.conf" "$VMKIT_CONF"
+}
+
+# In a test that the sanlock variant leaves to the file driver's run.
+file_driver_only() {
+	! lock_variant || skip "$1; the file driver's run covers it"
+}
+
 sanlock_setup() {
 	common_setup
 	host_conf 1

@@ -61,7 +61,9 @@
 /* Past the largest lease area sanlock aligns to (8 MiB, 4 KiB sectors). */
 #define RESOURCE_AT (8 << 20)
 /* How long an acquire that must not wait retries while a lease that its
- * holder let go is still being released (-EAGAIN for a few ms). */
+ * holder let go is still being released (-EAGAIN for a few ms), or
+ * while another process of this host is still taking it (-EBUSY: it
+ * may yet fail, and then no one would have it). */
 #define RELEASING_MS 1000
 #define RETRY_MS 20
 
@@ -201,7 +203,7 @@ ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error
 static bool
 busy(int rv)
 {
-	return rv == -EEXIST || rv == -EAGAIN || rv == SANLK_ACQUIRE_IDLIVE ||
+	return rv == -EEXIST || rv == -EAGAIN || rv == -EBUSY || rv == SANLK_ACQUIRE_IDLIVE ||
 	       rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
 	       rv == SANLK_ACQUIRE_SHRETRY;
 }
@@ -237,7 +239,7 @@ registered(struct vm_error *err)
  * Acquires the N resources V at once on SOCK (or, when -1, for the
  * registered process PID), retrying
  * while WAIT_MS lasts (-1: forever), and for RELEASING_MS while a lease
- * is still being let go. 0, VM_LOCK_BUSY, or a negative sanlock code.
+ * is still being let go or taken. 0, VM_LOCK_BUSY, or a negative sanlock code.
  */
 static int
 acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
@@ -252,7 +254,8 @@ acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
 		if (rv == 0 || !busy(rv))
 			return rv;
 		spent = vm_now_ms() - start;
-		if (wait_ms >= 0 && spent >= wait_ms && !(rv == -EAGAIN && spent < RELEASING_MS))
+		if (wait_ms >= 0 && spent >= wait_ms &&
+		    !((rv == -EAGAIN || rv == -EBUSY) && spent < RELEASING_MS))
 			return VM_LOCK_BUSY;
 		nanosleep(&pause, NULL);
 	}
