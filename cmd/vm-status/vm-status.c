@@ -87,8 +87,8 @@ info_json(const struct vm_info *i)
 	}
 	if (i->ndisplays)
 		json_object_object_add(o, "displays", displays_json(i));
-	json_object_object_add(o, "reason",
-			       i->reason[0] ? json_object_new_string(i->reason) : NULL);
+	if (i->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(i->reason));
 	return o;
 }
 
