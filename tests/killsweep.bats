@@ -4,8 +4,11 @@
 # --enable-test-hooks, made once here from a copy of the source tree,
 # with sanitizers when the build under test has them (make check passes
 # VMKIT_SAN_CFLAGS; run by hand, the build's Makefile says).
-# killsweep-sanlock.bats runs it with lock_manager = "sanlock"
-# (sanlock_helpers.bash).
+# killsweep-sanlock.bats runs its tests tagged "sanlock" with
+# lock_manager = "sanlock" (sanlock_helpers.bash): the vm-start and
+# vm-stop sweeps and vm-stop's give-back under the lease. The others
+# would take too long a second time, have no lock in them, or test how
+# the file driver passes leases by fd (sanlock.bats has its own).
 
 # time-limit: 3600
 load helpers
@@ -190,7 +193,6 @@ assert_recovered() {
 }
 
 @test "every named step has a kill-sweep case" {
-	file_driver_only "no lock in it"
 	local n=0 step
 	for step in $(all_steps); do
 		[ -n "$(scenario_for "$step")" ] || fail "step '$step' has no kill-sweep case"
@@ -200,6 +202,7 @@ assert_recovered() {
 	echo "# $n named steps${HOOKS_SAN:+ (commands built with sanitizers)}" >&3
 }
 
+# bats test_tags=sanlock
 @test "vm-start killed at any step is recovered by vm-stop" {
 	local n=0 step
 	for step in $(all_steps); do
@@ -213,7 +216,6 @@ assert_recovered() {
 }
 
 @test "vm-start of a domain with a bridge interface killed at any step leaves no tap, lease or status" {
-	file_driver_only "the taps and MAC leases are the same with either driver"
 	local n=0 step
 	NS=vmkit-sweep-$$
 	ip netns add "$NS"
@@ -232,6 +234,7 @@ assert_recovered() {
 	echo "# vm-start with a tap: $n steps swept" >&3
 }
 
+# bats test_tags=sanlock
 @test "vm-stop killed at any step is recovered by vm-stop" {
 	local n=0 step
 	for step in $(all_steps); do
@@ -245,7 +248,6 @@ assert_recovered() {
 }
 
 @test "vm-attach killed at any step of attach, detach, eject or media change is recovered by vm-stop" {
-	file_driver_only "too long for a second run (sanlock.bats covers attach and detach)"
 	local step n=0 variant r
 	: > "$TEST_DIR/reached"
 	for variant in attach detach insert eject; do
@@ -317,7 +319,6 @@ qemu_dies_at() {
 }
 
 @test "QEMU killed during vm-attach or vm-stop is recovered by vm-stop" {
-	file_driver_only "too long for a second run"
 	local step n=0
 	for step in attach:leased attach:labelled attach:lease-passed attach:blockdev-added; do
 		run -0 vm-start "$XML"
@@ -356,7 +357,6 @@ resume_paused() {
 }
 
 @test "a start whose QEMU dies keeps every lease until it has given the disks back" {
-	file_driver_only "with sanlock QEMU holds the leases itself, and vm-start none after the hand-off"
 	pause_at start:spawned vm-start "$XML"
 	kill_qemu sweep
 	# QEMU is gone but vm-start's own copies still hold the leases
@@ -373,7 +373,6 @@ resume_paused() {
 }
 
 @test "an attach whose QEMU dies after the hand-over keeps the disk's lease until vm-attach ends" {
-	file_driver_only "with sanlock the lease is taken for QEMU's pid, and dies with it"
 	run -0 vm-start "$XML"
 	pause_at attach:lease-passed vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 	kill_qemu sweep
@@ -398,7 +397,6 @@ given_back_under_lease() {
 }
 
 @test "a detach keeps the disk's lease from QEMU's hands to the give-back" {
-	file_driver_only "with sanlock detach lets the lease go for a moment (vm-lock(1))"
 	run -0 vm-start "$XML"
 	run -0 vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 	given_back_under_lease "$TEST_DIR/c.qcow2" vm-attach sweep --detach vdz
@@ -408,6 +406,7 @@ given_back_under_lease() {
 	run -0 vm-stop --force sweep
 }
 
+# bats test_tags=sanlock
 @test "while vm-stop restores an owner (label:user-dropped) it holds the disk's content lease" {
 	# one disk, so that vm-stop pauses at this step once
 	run -0 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
@@ -427,7 +426,6 @@ given_back_under_lease() {
 }
 
 @test "a path component swapped for a symlink after vm-start opened the disk changes nothing but the user's own file" {
-	file_driver_only "no lock in it"
 	victim_setup
 	xml=$(make_domain sw "$(disk_xml "$TEST_DIR/u/d/disk.qcow2" vda)")
 	pause_at start:leased vm-start "$xml"
@@ -453,7 +451,6 @@ given_back_under_lease() {
 }
 
 @test "a path component swapped for a symlink before vm-start opens the disk is refused with exit 1, nothing changed" {
-	file_driver_only "no lock in it"
 	victim_setup
 	xml=$(make_domain sw "$(disk_xml "$TEST_DIR/u/d/disk.qcow2" vda)")
 	pause_at image:resolved vm-start "$xml"

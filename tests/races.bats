@@ -26,6 +26,7 @@ start_gc_loop() {
 	gc_loop_pid=$!
 }
 
+# bats test_tags=sanlock
 @test "50 concurrent starts on one read-write disk, 20 rounds (3 with sanlock): exactly one writer each round" {
 	local rounds=20
 	# each round takes some 15 s with sanlock on 2 cores: 3 of them
@@ -59,6 +60,7 @@ start_gc_loop() {
 	[ -z "$(xattrs_left "$TEST_DIR/a.qcow2")" ]
 }
 
+# bats test_tags=sanlock
 @test "10 concurrent vm-stop of one domain: one stops it, the rest exit 1 cleanly" {
 	make_disk "$TEST_DIR/a.qcow2"
 	chown root:root "$TEST_DIR/a.qcow2"

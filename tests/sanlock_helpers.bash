@@ -113,8 +113,9 @@ sanlock_teardown_file() {
 
 # The sanlock variant of a suite of the file driver's (races.bats,
 # killsweep.bats): with VMKIT_TEST_LOCK=sanlock (run-bats sets it for
-# tests/NAME-sanlock.bats, a link to NAME.bats) it runs as host 1, with
-# the daemons of sanlock_setup_file; otherwise these do nothing.
+# tests/NAME-sanlock.bats, a link to NAME.bats, and runs only its tests
+# tagged "sanlock") it runs as host 1, with the daemons of
+# sanlock_setup_file; otherwise these do nothing.
 lock_variant() {
 	[ "${VMKIT_TEST_LOCK:-file}" = sanlock ]
 }
@@ -132,11 +133,6 @@ lock_variant_conf() {
 	lock_variant || return 0
 	host_conf 1
 	cp "$(sanlock_dir)/host1.conf" "$VMKIT_CONF"
-}
-
-# In a test that the sanlock variant leaves to the file driver's run.
-file_driver_only() {
-	! lock_variant || skip "$1; the file driver's run covers it"
 }
 
 sanlock_setup() {
