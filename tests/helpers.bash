@@ -348,3 +348,32 @@ tun_fds() {
 mac_lease() {
 	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'
 }
+
+# hooks_setup_file: HOOKS_BIN names a build with --enable-test-hooks (vm_hook
+# steps): the build under test when it has them, or one made once per
+# file from a copy of the source tree, with sanitizers when the build
+# under test has them (make check passes VMKIT_SAN_CFLAGS).
+hooks_setup_file() {
+	local src="$BATS_FILE_TMPDIR/src" san=${VMKIT_SAN_CFLAGS-}
+	# a build under test that has the hooks is the build to sweep
+	if grep -q '^#define VM_TEST_HOOKS 1' "$VMKIT_BUILDDIR/config.h" 2>/dev/null; then
+		export HOOKS_BIN="$VMKIT_BUILDDIR" HOOKS_SAN="$san"
+		return
+	fi
+	if [ -z "${VMKIT_SAN_CFLAGS+set}" ] && [ -f "$VMKIT_BUILDDIR/Makefile" ]; then
+		san=$(sed -n 's/^SAN_CFLAGS = //p' "$VMKIT_BUILDDIR/Makefile")
+	fi
+	mkdir -p "$src"
+	cp -a "$VMKIT_SRCDIR/." "$src/"
+	chmod -R u+w "$src"	# make distcheck hands us a read-only tree
+	cd "$src"
+	make distclean >/dev/null 2>&1 || true
+	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
+	./configure -q --enable-test-hooks ${san:+--enable-sanitizers} >/dev/null
+	make -s -j2 vm-start vm-stop vm-status vm-lock vm-attach vm-attach-xml >/dev/null
+	if [ -n "$san" ]; then
+		grep -q '^SAN_CFLAGS = .*-fsanitize=address' Makefile
+		nm vm-start | grep -q __asan_init
+	fi
+	export HOOKS_BIN="$src" HOOKS_SAN="$san"
+}

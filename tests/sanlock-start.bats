@@ -9,9 +9,17 @@ load helpers
 load lock_helpers
 load sanlock_helpers
 
-setup_file() { sanlock_setup_file; }
+# the hand-off is paused at its step (vm_hook): a build with the hooks
+setup_file() {
+	sanlock_setup_file || return 1
+	hooks_setup_file
+}
 teardown_file() { sanlock_teardown_file; }
-setup() { sanlock_setup; }
+setup() {
+	sanlock_setup
+	PATH="$HOOKS_BIN:$PATH"
+	export VMKIT_LIBEXECDIR="$HOOKS_BIN"
+}
 teardown() {
 	[ -z "${HOLDER:-}" ] || { kill "$HOLDER" 2>/dev/null; wait_gone "$HOLDER"; }
 	sanlock_teardown

@@ -39,6 +39,13 @@ sanlock_start() {
 	return 1
 }
 
+# sanlock_running N: whether daemon N, started by sanlock_start, is alive.
+sanlock_running() {
+	local f
+	f=$(sanlock_dir)/daemon$1.pid
+	[ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
 # sanlock_stop N: asks daemon N to shut down, then kills it; waits for its exit.
 sanlock_stop() {
 	local d pid
@@ -102,6 +109,30 @@ sanlock_teardown_file() {
 	sanlock_stop 1
 	sanlock_stop 2
 	case $SANLOCK_TEST_DIR in /var/tmp/vmkit-sanlock.*) rm -rf "$SANLOCK_TEST_DIR" ;; esac
+}
+
+# The sanlock variant of a suite of the file driver's (races.bats,
+# killsweep.bats): with VMKIT_TEST_LOCK=sanlock (run-bats sets it for
+# tests/NAME-sanlock.bats, a link to NAME.bats, and runs only its tests
+# tagged "sanlock") it runs as host 1, with the daemons of
+# sanlock_setup_file; otherwise these do nothing.
+lock_variant() {
+	[ "${VMKIT_TEST_LOCK:-file}" = sanlock ]
+}
+
+lock_variant_setup_file() {
+	! lock_variant || sanlock_setup_file
+}
+
+lock_variant_teardown_file() {
+	! lock_variant || sanlock_teardown_file
+}
+
+# After common_setup: host 1's vmkit.conf as $VMKIT_CONF.
+lock_variant_conf() {
+	lock_variant || return 0
+	host_conf 1
+	cp "$(sanlock_dir)/host1.conf" "$VMKIT_CONF"
 }
 
 sanlock_setup() {

@@ -22,7 +22,9 @@ usage(void)
 	       "States: running, paused, starting, crashed, unresponsive,\n"
 	       "and damaged (a status file that cannot be read).\n"
 	       "With NAME, show that domain only, and where each of its displays\n"
-	       "listens, and exit 0 when its QEMU process is alive, 1 when not.\n\n"
+	       "listens, and exit 0 when its QEMU process is alive, 1 when not.\n"
+	       "A domain whose QEMU the lock manager powered off or paused when\n"
+	       "this host lost its leases (on_lockfailure) shows the reason.\n\n"
 	       "Options:\n"
 	       "  -j, --json  print JSON (see vm-status(1))\n"
 	       "  -h, --help  show this help\n\n"
@@ -85,6 +87,8 @@ info_json(const struct vm_info *i)
 	}
 	if (i->ndisplays)
 		json_object_object_add(o, "displays", displays_json(i));
+	if (i->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(i->reason));
 	return o;
 }
 
@@ -146,13 +150,15 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 			print_json(info_json(&one));
 		else {
 			print_line(&one);
+			if (one.reason[0])
+				printf("  reason %s\n", one.reason);
 			print_displays(&one);
 			note_shared(&one);
 		}
 		vm_info_clear(&one);
 		return one.alive ? 0
-				 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s", name,
-						one.state);
+				 : vm_error_set(err, VM_EXIT_NO, "domain '%s' is %s%s%s", name,
+						one.state, one.reason[0] ? ": " : "", one.reason);
 	}
 	if (vm_info_list(paths, &list, &n, err) < 0)
 		return -1;

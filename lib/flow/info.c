@@ -82,6 +82,7 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 		info->state = qmp_state(dirfd, st->state);
 	} else
 		info->state = vm_rundir_powered_off(dirfd) ? "shutoff" : "crashed";
+	vm_rundir_lockfailure(dirfd, info->reason, sizeof(info->reason));
 	vm_status_free(st);
 	return 0;
 }

@@ -9,6 +9,9 @@
  *   unresponsive  QEMU alive but its monitor did not answer in time
  *   damaged   (listings only) status.json cannot be read; vm-status NAME
  *             reports why, and vm-stop --force NAME cleans it up
+ * A QEMU that the lock manager powered off or paused because this host
+ * lost its leases (on_lockfailure) has the reason that vm-lockfailure
+ * recorded.
  */
 #ifndef VM_INFO_H
 #define VM_INFO_H
@@ -31,7 +34,8 @@ struct vm_info {
 	size_t nifaces;
 	struct vm_status_display *displays; /* vm_info_clear() frees them */
 	size_t ndisplays;
-	char *dir; /* the domain's run directory, where a display's socket is */
+	char *dir;	  /* the domain's run directory, where a display's socket is */
+	char reason[512]; /* why the lock manager ended or paused QEMU, or "" */
 };
 
 /* A domain without state is VM_EXIT_NO "domain 'NAME' is not running". */

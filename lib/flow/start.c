@@ -460,7 +460,7 @@ spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 {
 	struct vm_lease_handoff *h = NULL;
 	struct vm_error lost = VM_ERROR_INIT;
-	int r;
+	int r = 0;
 
 	if (vm_lease_handoff_begin(s->ctx.lm, s->held.v, s->held.n, &h, err) < 0)
 		return -1;
@@ -468,8 +468,10 @@ spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 	if (h) {
 		sp->prepare = handoff_child;
 		sp->prepare_arg = h;
+		r = vm_lease_handoff_on_failure(h, s->dl->name, err);
 	}
-	r = vm_spawn_qemu(sp, &s->pid, err);
+	if (r == 0)
+		r = vm_spawn_qemu(sp, &s->pid, err);
 	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
 		if (err->code == VM_EXIT_NO)
 			vm_error_set(err, lost.code, "%s", lost.msg);

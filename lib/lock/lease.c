@@ -349,6 +349,14 @@ vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, si
 }
 
 int
+vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err)
+{
+	if (!h->lm->drv->handoff_on_failure)
+		return 0;
+	return h->lm->drv->handoff_on_failure(h->lm, h->arg, name, err);
+}
+
+int
 vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size)
 {
 	int r = h->lm->drv->handoff_child(h->arg, msg, size);

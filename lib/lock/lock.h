@@ -139,6 +139,13 @@ int vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases
 int vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size);
 int vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err);
 void vm_lease_handoff_free(struct vm_lease_handoff *h);
+/*
+ * What the driver's daemon runs when this host loses the leases that H
+ * hands to QEMU of domain NAME (vm-lockfailure, as on_lockfailure says),
+ * registered by the child with them; a driver without a daemon has
+ * nothing to do. Call it after begin and before the fork.
+ */
+int vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err);
 /* false for a lease that a failed hand-off lost (above) */
 bool vm_lease_held(const struct vm_lease *lease);
 

@@ -141,6 +141,10 @@ struct vm_lock_driver {
 	int (*handoff_child)(void *arg, char *msg, size_t size);
 	int (*handoff_retake)(struct vm_lease *lease);
 	void (*handoff_free)(void *arg);
+	/* What the child registers for its daemon to run when the host
+	 * loses the leases of domain NAME (lock.h); NULL: nothing. */
+	int (*handoff_on_failure)(struct vm_lockmgr *lm, void *arg, const char *name,
+				  struct vm_error *err);
 };
 
 struct vm_lockmgr {

@@ -29,6 +29,17 @@
  * per acquire, so that the daemon's inquire of its pid lists them all.
  * Every other acquire for this process adopts an orphan of this host:
  * one that a vm-start left when it died during its hand-off.
+ *
+ * Lock failure. When this host's lease renewals fail (its storage is
+ * gone, or its delta lease damaged), the daemon runs, for each
+ * connection of QEMU's, the killpath that the child registered on it:
+ * PKGLIBEXECDIR/vm-lockfailure with on_lockfailure, the lockspace, the
+ * run directory and the domain (and the daemon adds QEMU's pid), which
+ * powers QEMU off or pauses it and lets its leases go. A QEMU that still
+ * holds them 8 io timeouts and the daemon's grace time (-g, 40 s) after
+ * the last renewal gets SIGKILL. A lockspace removed by hand (sanlock
+ * client rem_lockspace) SIGKILLs its holders at once: sanlock 3.8 runs
+ * no killpath then.
  */
 #include "lock_driver.h"
 #include "clock.h"
@@ -58,7 +69,9 @@
 /* Past the largest lease area sanlock aligns to (8 MiB, 4 KiB sectors). */
 #define RESOURCE_AT (8 << 20)
 /* How long an acquire that must not wait retries while a lease that its
- * holder let go is still being released (-EAGAIN for a few ms). */
+ * holder let go is still being released (-EAGAIN for a few ms), or
+ * while another process of this host is still taking it (-EBUSY: it
+ * may yet fail, and then no one would have it). */
 #define RELEASING_MS 1000
 #define RETRY_MS 20
 
@@ -67,6 +80,7 @@ struct sl {
 	char *dir; /* sanlock_lease_dir */
 	int dirfd;
 	int io_timeout;
+	const char *on_failure; /* on_lockfailure: "poweroff" or "pause" */
 };
 
 /* A resource with its one disk, as sanlock takes it. */
@@ -198,9 +212,9 @@ static bool
 busy(int rv)
 {
 	/* -EUCLEAN: an orphan of this host, mid hand-off, of the other mode */
-	return rv == -EEXIST || rv == -EAGAIN || rv == -EUCLEAN || rv == SANLK_ACQUIRE_IDLIVE ||
-	       rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
-	       rv == SANLK_ACQUIRE_SHRETRY;
+	return rv == -EEXIST || rv == -EAGAIN || rv == -EBUSY || rv == -EUCLEAN ||
+	       rv == SANLK_ACQUIRE_IDLIVE || rv == SANLK_ACQUIRE_OWNED ||
+	       rv == SANLK_ACQUIRE_OTHER || rv == SANLK_ACQUIRE_SHRETRY;
 }
 
 static int
@@ -234,7 +248,7 @@ registered(struct vm_error *err)
  * Acquires the N resources V at once on SOCK (or, when -1, for the
  * registered process PID) with FLAGS, retrying while WAIT_MS lasts (-1:
  * forever), and for RELEASING_MS while a lease is still being let go
- * (-EAGAIN) or, for an adoption, still held by the connection that
+ * (-EAGAIN) or taken (-EBUSY) or, for an adoption, still held by the connection that
  * closed (-EEXIST). 0, VM_LOCK_BUSY, or a negative sanlock code.
  */
 static int
@@ -254,7 +268,8 @@ acquire_all(int sock, pid_t pid, uint32_t flags, struct sanlk_resource **v, int 
 			return rv;
 		spent = vm_now_ms() - start;
 		if (wait_ms >= 0 && spent >= wait_ms &&
-		    !((rv == -EAGAIN || (adopt && rv == -EEXIST)) && spent < RELEASING_MS))
+		    !((rv == -EAGAIN || rv == -EBUSY || (adopt && rv == -EEXIST)) &&
+		      spent < RELEASING_MS))
 			return VM_LOCK_BUSY;
 		nanosleep(&pause, NULL);
 	}
@@ -627,6 +642,7 @@ sl_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err)
 	snprintf(sl->ls.name, sizeof(sl->ls.name), "%s", conf->sanlock_lockspace);
 	sl->ls.host_id = conf->sanlock_host_id;
 	sl->io_timeout = conf->sanlock_io_timeout;
+	sl->on_failure = strcmp(conf->on_lockfailure, "pause") == 0 ? "pause" : "poweroff";
 	sl->dir = strdup(conf->sanlock_lease_dir);
 	lm->space = strdup(conf->sanlock_lease_dir);
 	if (!sl->dir || !lm->space)
@@ -799,6 +815,8 @@ sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
 struct sl_handoff {
 	struct sanlk_resource **v;
 	int n;
+	char killpath[SANLK_HELPER_PATH_LEN]; /* "": none */
+	char killargs[SANLK_HELPER_ARGS_LEN];
 };
 
 static int
@@ -841,6 +859,62 @@ pick(struct sanlk_resource **v, int n, bool orphans, struct sanlk_resource **out
 	return k;
 }
 
+/*
+ * Appends ARG to the killpath arguments ARGS (of LEN so far) as the
+ * daemon's helper splits them: words apart by spaces, a space or a
+ * backslash in one escaped by a backslash, and nothing else than
+ * printable ASCII. -1 when ARG has something else or does not fit.
+ */
+static int
+add_killarg(char *args, size_t *len, const char *arg)
+{
+	size_t n = *len;
+
+	if (n) {
+		if (n + 2 >= SANLK_HELPER_ARGS_LEN)
+			return -1;
+		args[n++] = ' ';
+	}
+	for (const char *c = arg; *c; c++) {
+		if (*c < ' ' || *c > '~')
+			return -1;
+		if (*c == ' ' || *c == '\\')
+			args[n++] = '\\';
+		if (n + 1 >= SANLK_HELPER_ARGS_LEN)
+			return -1;
+		args[n++] = *c;
+	}
+	args[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static int
+sl_handoff_on_failure(struct vm_lockmgr *lm, void *arg, const char *name, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+	struct sl_handoff *h = arg;
+	/* the tests' build directory; vm-start runs as root, which set it */
+	const char *dir = getenv("VMKIT_LIBEXECDIR");
+	const char *rundir = vm_lockmgr_paths(lm)->rundir;
+	size_t len = 0;
+	int n;
+
+	n = snprintf(h->killpath, sizeof(h->killpath), "%s/vm-lockfailure",
+		     dir && *dir ? dir : PKGLIBEXECDIR);
+	if (n < 0 || n >= (int)sizeof(h->killpath))
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot register the lock failure helper: its path is longer than sanlock's %d bytes",
+				    SANLK_HELPER_PATH_LEN - 1);
+	if (add_killarg(h->killargs, &len, sl->on_failure) < 0 ||
+	    add_killarg(h->killargs, &len, sl->ls.name) < 0 ||
+	    add_killarg(h->killargs, &len, rundir) < 0 || add_killarg(h->killargs, &len, name) < 0)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot register the lock failure helper of domain '%s': run directory '%s' is not printable ASCII or too long for sanlock's %d bytes of arguments",
+				    name, rundir, SANLK_HELPER_ARGS_LEN - 1);
+	return 0;
+}
+
 static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
@@ -851,6 +925,12 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 	if (sock < 0) {
 		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
 			 sl_strerror(sock));
+		return -1;
+	}
+	/* with the pid, which the helper checks is the domain's QEMU */
+	if (h->killpath[0] &&
+	    (rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, h->killpath, h->killargs)) < 0) {
+		snprintf(msg, size, "cannot register the lock failure helper: %s", sl_strerror(rv));
 		return -1;
 	}
 	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once:
@@ -940,4 +1020,5 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.handoff_child = sl_handoff_child,
 	.handoff_retake = sl_handoff_retake,
 	.handoff_free = sl_handoff_free,
+	.handoff_on_failure = sl_handoff_on_failure,
 };

@@ -37,6 +37,9 @@
 #define LOG_FILE "qemu.log"
 #define STATUS_FILE "status.json"
 #define CONSOLE_FILE "console.%u"
+#define LOCKFAILURE_FILE "lockfailure"
+/* One line of vm-lockfailure's, and room to tell a longer one apart. */
+#define LOCKFAILURE_MAX 512
 #define STATUS_KEPT "status.json.damaged"
 #define STATUS_MAX (1 << 20)
 #define LOG_MAX (1 << 24)
@@ -550,8 +553,8 @@ remove_agent_path(int dirfd, struct vm_error *err)
 int
 vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err)
 {
-	static const char *const names[] = { PID_FILE, QMP_FILE, VNC_FILE, AGENT_FILE,
-					     DOMAIN_FILE };
+	static const char *const names[] = { PID_FILE,	 QMP_FILE,    VNC_FILE,
+					     AGENT_FILE, DOMAIN_FILE, LOCKFAILURE_FILE };
 
 	if (remove_spice(dl->dirfd, err) < 0 || remove_agent_path(dl->dirfd, err) < 0)
 		return vm_error_prefix(err, "domain '%s'", dl->name);
@@ -720,6 +723,26 @@ vm_rundir_powered_off(int dirfd)
 	while ((p = strstr(run, START_LINE)))
 		run = p + strlen(START_LINE);
 	return run != buf && strstr(run, GUEST_SHUTDOWN_LINE) != NULL;
+}
+
+int
+vm_rundir_write_lockfailure(int dirfd, const char *reason, struct vm_error *err)
+{
+	return vm_paths_write_atomic(dirfd, LOCKFAILURE_FILE, reason, strlen(reason), err);
+}
+
+bool
+vm_rundir_lockfailure(int dirfd, char *out, size_t size)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (vm_paths_read(dirfd, LOCKFAILURE_FILE, LOCKFAILURE_MAX, &buf, &len, NULL) < 0 ||
+	    len == 0)
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(out, size, "%s", buf);
+	return true;
 }
 
 const char vm_rundir_log_name[] = LOG_FILE;

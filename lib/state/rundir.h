@@ -20,6 +20,8 @@
  *   status.json the run state, whose records status.h encodes; set aside
  *             as status.json.damaged by vm-stop --force when it is not
  *             vmkit's
+ *   lockfailure why this host's lock manager ended or paused QEMU (it
+ *             lost its leases), one line written by vm-lockfailure
  *   console.N the pid of the vm-console session that holds the console
  *             lease of serial port N (written once it holds it)
  * Each is written atomically (paths.h: a ".NAME.tmp" renamed into place)
@@ -110,13 +112,22 @@ pid_t vm_rundir_console_pid(int dirfd, unsigned port);
  * taker's alone). */
 void vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid);
 
+/*
+ * The lock failure record: REASON, a line for vm-status, written
+ * atomically; and the line it holds, into OUT of SIZE (false when there
+ * is none). vm-stop removes it with the runtime files.
+ */
+int vm_rundir_write_lockfailure(int dirfd, const char *reason, struct vm_error *err);
+bool vm_rundir_lockfailure(int dirfd, char *out, size_t size);
+
 /* Writes domain.xml (atomically, 0600). */
 int vm_rundir_write_domain(struct vm_domlock *dl, const char *xml, size_t len,
 			   struct vm_error *err);
 
 /*
- * Removes pid, qmp.sock, vnc.sock, spice/, domain.xml and the guest
- * agent's socket (at its <source path> too); missing files are fine.
+ * Removes pid, qmp.sock, vnc.sock, spice/, domain.xml, lockfailure and
+ * the guest agent's socket (at its <source path> too); missing files
+ * are fine.
  */
 int vm_rundir_remove_runtime(struct vm_domlock *dl, struct vm_error *err);
 
