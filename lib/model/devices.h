@@ -36,6 +36,7 @@ struct vm_domain_ctx {
 	struct vm_rng *rng;	      /* the <rng> being read */
 	bool rng_backend;	      /* it has its <backend> */
 	bool channel_target;	      /* the <channel> being read has its <target> */
+	bool channel_spicevmc;	      /* ... and is the SPICE agent's */
 	struct vm_tpm *tpm;	      /* the <tpm> being read */
 	bool tpm_backend;	      /* it has its <backend> */
 	const char *controller_model; /* of the <controller> being read */
@@ -89,6 +90,7 @@ extern const struct vm_devices_class vm_watchdog_class;
 extern const struct vm_devices_class vm_panic_class;
 extern const struct vm_devices_class vm_channel_class;
 extern const struct vm_devices_class vm_tpm_class;
+extern const struct vm_devices_class vm_redirdev_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by
@@ -134,6 +136,8 @@ vm_devices_streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* Whether DOM has a SPICE display (graphics.c), which spicevmc devices and audio need. */
+bool vm_devices_has_spice(const struct vm_domain *dom);
 /* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
 unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
 /*

@@ -29,6 +29,7 @@
 #include "machine.h"
 #include "memballoon.h"
 #include "net.h"
+#include "redirdev.h"
 #include "rng.h"
 #include "serial.h"
 #include "sound.h"
@@ -96,6 +97,11 @@ struct vm_domain {
 	struct vm_channel channel;
 	struct vm_tpm *tpms; /* at most one */
 	size_t ntpms;
+	struct vm_redirdev *redirdevs; /* redirdev.c */
+	size_t nredirdevs;
+	struct vm_usbdev_rule *redirfilter; /* its rules, in order */
+	size_t nredirfilter;
+	int redirfilter_line; /* of <redirfilter>, 0 without one */
 	struct vm_seclabel seclabel;
 	struct vm_machine hw; /* clock, features, pm, lifecycle */
 	char *xml;	      /* the document re-serialized in UTF-8, with any generated
