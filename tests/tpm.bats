@@ -184,3 +184,17 @@ tpm_lease() {
 	[ "$(tpm_lease)" = free ]
 	[ ! -e "$STATE" ]
 }
+
+@test "vm-stop --force on a damaged status.json ends swtpm, even a stuck one, and gives the state back to root, saying it kept it" {
+	run -0 vm-start "$(tpm_domain d)"
+	spid=$(swtpm_pid d)
+	kill -STOP "$spid"
+	echo 'garbage<' > "$VMKIT_RUNDIR/domains/d/status.json"
+	run -0 vm-stop --force d
+	assert_output --partial "status file 'status.json' is damaged"
+	assert_output --partial "kept the TPM state $STATE, given back to root: remove it unless the domain's <tpm> has persistent_state='yes'"
+	wait_gone "$spid"
+	[ "$(tpm_lease)" = free ]
+	[ "$(stat -c %U:%G "$STATE" "$STATE/tpm2-00.permall" "$STATE/localca/signkey.pem" | sort -u)" = root:root ]
+	run -1 vm-status d
+}

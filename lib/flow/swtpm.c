@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -369,6 +370,39 @@ is_swtpm(pid_t pid)
 		comm[0] = '\0';
 	fclose(f);
 	return !strcmp(comm, "swtpm\n");
+}
+
+pid_t
+vm_swtpm_find(const char *uuid)
+{
+	char want[sizeof(VM_SWTPM_STATE_DIR) + 64], path[32], cmdline[512];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	snprintf(want, sizeof(want), "dir=" VM_SWTPM_STATE_DIR "/%s,", uuid);
+	while (d && !found && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		ssize_t n;
+		int fd;
+
+		if (pid <= 0 || !is_swtpm(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0)
+			cmdline[n] = '\0';
+		/* its arguments, NUL-separated: --tpmstate's is one of them */
+		for (ssize_t i = 0; i < n && !found; i += (ssize_t)strlen(cmdline + i) + 1)
+			if (!strncmp(cmdline + i, want, strlen(want)))
+				found = pid;
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 int

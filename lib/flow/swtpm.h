@@ -57,6 +57,8 @@ int vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *p
 		   struct vm_error *err);
 /* QEMU's end of the channel, once QEMU has its copy. */
 void vm_swtpm_close(struct vm_domain *dom);
+/* The pid of the swtpm that runs on the state of UUID, or 0: for a record that is lost. */
+pid_t vm_swtpm_find(const char *uuid);
 /*
  * After QEMU: waits up to WAIT_MS for swtpm (PID) to let go of the
  * lease, and with FORCE kills it if it still has it; then gives the
