@@ -66,7 +66,7 @@ channels_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
 
 	(void)n;
-	if (dom->channel.spice_line && !vm_devices_has_spice(dom))
+	if (dom->channel.spice_line && !vm_graphics_has_spice(dom))
 		return vm_error_set(x->err, VM_EXIT_INVALID,
 				    "%s:%d: <channel>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE server is the agent's other end",
 				    x->file, dom->channel.spice_line);

@@ -136,8 +136,6 @@ vm_devices_streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-/* Whether DOM has a SPICE display (graphics.c), which spicevmc devices and audio need. */
-bool vm_devices_has_spice(const struct vm_domain *dom);
 /* The index of S among the N NAMES (an attribute xmlcheck.h has checked), else 0. */
 unsigned vm_devices_index(const char *const *names, size_t n, const char *s);
 /*

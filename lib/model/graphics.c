@@ -189,7 +189,7 @@ spice_opts_add(struct vm_argv_opt *o, const struct vm_graphics *g, size_t from, 
 }
 
 bool
-vm_devices_has_spice(const struct vm_domain *dom)
+vm_graphics_has_spice(const struct vm_domain *dom)
 {
 	for (size_t i = 0; i < dom->ngraphics; i++)
 		if (dom->graphics[i].type == VM_GRAPHICS_SPICE)

@@ -55,6 +55,11 @@ struct vm_graphics {
 	int line;			     /* of <graphics>, for messages */
 };
 
+struct vm_domain;
+
+/* Whether DOM has a SPICE display, which spicevmc devices and SPICE audio need. */
+bool vm_graphics_has_spice(const struct vm_domain *dom);
+
 /* The type's name as the XML spells it ("vnc"). */
 const char *vm_graphics_type_name(enum vm_graphics_type t);
 

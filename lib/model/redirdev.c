@@ -100,7 +100,7 @@ redirdev_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_error_set(x->err, VM_EXIT_INVALID,
 				    "%s:%d: <redirfilter>: there is no <redirdev> to filter",
 				    x->file, dom->redirfilter_line);
-	if (line && !vm_devices_has_spice(dom))
+	if (line && !vm_graphics_has_spice(dom))
 		return vm_error_set(x->err, VM_EXIT_INVALID,
 				    "%s:%d: <redirdev>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE client is what redirects the devices",
 				    x->file, line);

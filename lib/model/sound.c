@@ -87,7 +87,7 @@ sounds_end(struct vm_xmlcheck *x, xmlNodePtr n)
 
 	(void)n;
 	for (size_t i = 0; i < dom->naudios; i++)
-		if (dom->audios[i].type == VM_AUDIO_SPICE && !vm_devices_has_spice(dom))
+		if (dom->audios[i].type == VM_AUDIO_SPICE && !vm_graphics_has_spice(dom))
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <audio>: type 'spice' needs a <graphics type='spice'>",
 					    x->file, dom->audios[i].line);
@@ -114,7 +114,7 @@ backend(const struct vm_domain *dom, unsigned id)
 {
 	if (id <= dom->naudios)
 		return dom->audios[id - 1].type;
-	return vm_devices_has_spice(dom) ? VM_AUDIO_SPICE : VM_AUDIO_NONE;
+	return vm_graphics_has_spice(dom) ? VM_AUDIO_SPICE : VM_AUDIO_NONE;
 }
 
 static int
