@@ -203,11 +203,21 @@ time.sleep(60)' &
 	run -0 in_ns $RFB 127.0.0.1:5900 "$TEST_DIR/x.ppm"
 }
 
-@test "a passwd makes the server ask for VNC authentication, and is never on QEMU's command line" {
+@test "a passwd makes the server ask for VNC authentication, refuse a wrong one and take the right one, and is never on QEMU's command line" {
 	make_ns
 	run -0 in_ns vm-start "$(vnc_domain pw "<graphics type='vnc' passwd='s3cr3t-pw'><listen type='address'/></graphics>")"
 	run -0 in_ns $RFB "$(display_of pw)" "$TEST_DIR/x.ppm"
 	assert_output "auth 2"
+	# VNC authentication: the DES response to the server's challenge, keyed
+	# by the passwd's first 8 bytes only (s3cr3t-pX would pass)
+	${CC:-cc} -O2 -Wall -o "$TEST_DIR/vnc-des" "$VMKIT_SRCDIR/tests/vnc-des.c" -lnettle
+	run -1 in_ns $RFB "$(display_of pw)" "$TEST_DIR/x.ppm" s3cr3x-pw "$TEST_DIR/vnc-des"
+	assert_line --index 1 --regexp '^auth failed: .'
+	[ ! -e "$TEST_DIR/x.ppm" ]
+	run -0 in_ns $RFB "$(display_of pw)" "$TEST_DIR/x.ppm" s3cr3t-pw "$TEST_DIR/vnc-des"
+	assert_line --index 1 "auth ok"
+	assert_line --index 2 --regexp '^[0-9]+ [0-9]+ [0-9]+$'
+	[ -s "$TEST_DIR/x.ppm" ]
 	run -0 qmp pw query-vnc
 	assert_output --partial '"auth": "vnc"'
 	run -1 grep -a s3cr3t /proc/"$(qemu_pid pw)"/cmdline
@@ -217,7 +227,23 @@ time.sleep(60)' &
 }
 
 @test "a SPICE display: QEMU binds it in a directory of its own, vm-start gives it to the caller, mode 0600, and it answers the link message" {
-	run -0 vm-start "$(vnc_domain sp "<graphics type='spice'><image compression='off'/></graphics>" "<video><model type='qxl'/></video>")"
+	run -0 vm-start "$(vnc_domain sp "<graphics type='spice'><image compression='off'/><mouse mode='client'/><clipboard copypaste='no'/></graphics>" "<video><model type='qxl'/></video>
+<controller type='usb' model='qemu-xhci'/>
+<redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/>
+<redirfilter><usbdev class='0x08' allow='yes'/><usbdev allow='no'/></redirfilter>
+<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>")"
+	# USB redirection and the SPICE agent's port ride on SPICE's own chardevs
+	run -0 qmp sp query-chardev
+	for id in charredir0 charredir1 charchannel0; do
+		printf '%s\n' "$output" | /usr/bin/python3 -c '
+import json, sys
+c = {d["label"]: d["filename"] for d in json.load(sys.stdin)}
+sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
+	done
+	run -0 qmp sp qom-get '{"path":"/machine/peripheral/redir1","property":"filter"}'
+	assert_output --partial '0x08:-1:-1:-1:1|-1:-1:-1:-1:0'
+	run -0 qmp sp qom-get '{"path":"/machine/peripheral/channel0","property":"name"}'
+	assert_output --partial '"com.redhat.spice.0"'
 	dir="$VMKIT_RUNDIR/domains/sp/spice"
 	[ "$(stat -c %a:%U "$dir")" = "700:$QEMU_USER" ]
 	[ -S "$dir/spice.sock" ]

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-# A minimal RFB (VNC) client for tests/display.bats: rfb-client.py ADDR OUT,
-# ADDR a unix socket path or HOST:PORT. Prints "auth T..." with the
-# security types the server offers and, when it offers None (1), reads
-# one whole frame as raw 32-bit pixels, writes it to OUT as a PPM and
-# prints "WIDTH HEIGHT COLOURS".
-import socket, struct, sys
+# A minimal RFB (VNC) client for tests/display.bats: rfb-client.py ADDR OUT
+# [PASSWD DES], ADDR a unix socket path or HOST:PORT. Prints "auth T..."
+# with the security types the server offers and, when it offers None (1),
+# or VNC authentication (2) and PASSWD is given (DES: tests/vnc-des.c
+# built, which answers the challenge), prints "auth ok" once the server
+# took it or "auth failed: REASON" (exit 1), reads one whole frame as raw
+# 32-bit pixels, writes it to OUT as a PPM and prints "WIDTH HEIGHT
+# COLOURS".
+import socket, struct, subprocess, sys
 addr, out = sys.argv[1], sys.argv[2]
+passwd = sys.argv[3] if len(sys.argv) > 4 else None
 if addr.startswith('/'):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(20)
@@ -27,11 +31,19 @@ if ver != b'RFB 003.008\n':
 s.sendall(ver)
 types = list(rd(rd(1)[0]))
 print('auth', *types)
-if 1 not in types:
+if 1 in types:
+    s.sendall(b'\x01')
+elif 2 in types and passwd is not None:
+    s.sendall(b'\x02')
+    des = subprocess.run([sys.argv[4], passwd], input=rd(16), stdout=subprocess.PIPE, check=True)
+    s.sendall(des.stdout)
+else:
     sys.exit(0)
-s.sendall(b'\x01')
 if struct.unpack('>I', rd(4))[0] != 0:
-    sys.exit('rfb: security handshake failed')
+    print('auth failed:', rd(struct.unpack('>I', rd(4))[0]).decode())
+    sys.exit(1)
+if 1 not in types:
+    print('auth ok')
 s.sendall(b'\x01')  # shared
 w, h = struct.unpack('>HH', rd(4))
 rd(16)

@@ -57,6 +57,18 @@ tpm_lease() {
 	grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$qpid/status
 	[ "$(stat -c %U:%a "$STATE")" = "$QEMU_USER:700" ]
 	[ "$(stat -c %U "$STATE/tpm2-00.permall")" = "$QEMU_USER" ]
+	# manufactured as libvirt does, by swtpm_setup as QEMU's uid: EKs with
+	# certificates and a platform certificate, from a CA of this TPM's own
+	run -0 grep -c "^Starting vTPM manufacturing as $QEMU_USER:" "$VMKIT_RUNDIR/domains/t/qemu.log"
+	assert_output 1
+	run -0 grep -c -e '^Successfully created NVRAM area .* for RSA 2048 EK certificate' \
+		-e '^Successfully created NVRAM area .* for ECC EK certificate' \
+		-e '^Successfully created NVRAM area .* for platform certificate' \
+		"$VMKIT_RUNDIR/domains/t/qemu.log"
+	assert_output 3
+	[ "$(stat -c %U:%a "$STATE/localca/signkey.pem")" = "$QEMU_USER:640" ]
+	[ ! -e "$STATE/swtpm_setup.conf" ]
+	[ ! -e "$STATE/swtpm-localca.conf" ]
 	[ "$(tpm_lease)" = exclusive ]
 	run -0 vm-lock list
 	assert_output --regexp "exclusive +t +tpm:$UUID"
@@ -65,27 +77,45 @@ tpm_lease() {
 	# nothing reached by name: the control channel is an inherited socket
 	run -0 cat /proc/$spid/cmdline
 	assert_output --partial 'clientfd='
+	runuser -u "$QEMU_USER" -- sh -c 'mkdir -p "$1/sub" && touch "$1/sub/f"' sh "$STATE"
 	run -0 vm-stop --force t
 	wait_gone "$spid"
 	[ "$(tpm_lease)" = free ]
+	# with what QEMU's uid made in it
 	[ ! -e "$STATE" ]
 }
 
-@test "persistent_state='yes' keeps the state after stop, given back to root, and the next start has it" {
+@test "persistent_state='yes' keeps the state after stop, all of it given back to root, symlinks not followed, and the next start has it" {
 	run -0 vm-start "$(tpm_domain p "persistent_state='yes'" tpm-tis)"
 	run -0 qmp p query-tpm
 	assert_output --partial '"model": "tpm-tis"'
 	spid=$(swtpm_pid p)
 	[ "$(stat -c %U "$STATE")" = "$QEMU_USER" ]
+	# what QEMU's uid may leave in its state: directories, and a symlink
+	# to a file of root's that no chown may follow
+	echo secret > "$TEST_DIR/rootfile"
+	runuser -u "$QEMU_USER" -- sh -c 'mkdir -p "$1/sub/deeper" && touch "$1/sub/deeper/f" &&
+		ln -s "$2" "$1/link"' sh "$STATE" "$TEST_DIR/rootfile"
 	run -0 vm-stop --force p
 	wait_gone "$spid"
 	[ "$(tpm_lease)" = free ]
 	[ "$(stat -c %U:%G "$STATE")" = root:root ]
 	[ "$(stat -c %U:%G "$STATE/tpm2-00.permall")" = root:root ]
+	[ "$(stat -c %U:%G "$STATE/localca/issuercert.pem")" = root:root ]
+	[ "$(stat -c %U:%G "$STATE/sub/deeper/f")" = root:root ]
+	[ "$(stat -c %U:%G "$STATE/sub")" = root:root ]
+	[ "$(stat -c %U "$STATE/link")" = root ]
 	ino=$(stat -c %i "$STATE")
 	run -0 vm-start "$TEST_DIR/p.xml"
 	[ "$(stat -c %i:%U "$STATE")" = "$ino:$QEMU_USER" ]
 	[ "$(stat -c %U "$STATE/tpm2-00.permall")" = "$QEMU_USER" ]
+	[ "$(stat -c %U "$STATE/localca/issuercert.pem")" = "$QEMU_USER" ]
+	[ "$(stat -c %U "$STATE/sub/deeper/f")" = "$QEMU_USER" ]
+	[ "$(stat -c %U "$STATE/link")" = "$QEMU_USER" ]
+	[ "$(stat -c %U "$TEST_DIR/rootfile")" = root ]
+	# manufactured once: the second start keeps the TPM as it was
+	run -0 grep -c '^Starting vTPM manufacturing' "$VMKIT_RUNDIR/domains/p/qemu.log"
+	assert_output 1
 	run -0 vm-stop --force p
 	[ -s "$STATE/tpm2-00.permall" ]
 }
@@ -153,4 +183,18 @@ tpm_lease() {
 	wait_gone "$spid"
 	[ "$(tpm_lease)" = free ]
 	[ ! -e "$STATE" ]
+}
+
+@test "vm-stop --force on a damaged status.json ends swtpm, even a stuck one, and gives the state back to root, saying it kept it" {
+	run -0 vm-start "$(tpm_domain d)"
+	spid=$(swtpm_pid d)
+	kill -STOP "$spid"
+	echo 'garbage<' > "$VMKIT_RUNDIR/domains/d/status.json"
+	run -0 vm-stop --force d
+	assert_output --partial "status file 'status.json' is damaged"
+	assert_output --partial "kept the TPM state $STATE, given back to root: remove it unless the domain's <tpm> has persistent_state='yes'"
+	wait_gone "$spid"
+	[ "$(tpm_lease)" = free ]
+	[ "$(stat -c %U:%G "$STATE" "$STATE/tpm2-00.permall" "$STATE/localca/signkey.pem" | sort -u)" = root:root ]
+	run -1 vm-status d
 }

@@ -253,7 +253,7 @@ while True:
 	run -1 lease_held g 2
 }
 
-@test "A second vm-console is refused while the first holds the console, and --force takes it" {
+@test "A second vm-console is refused while the first holds the console, which vm-lock list and vm-status name, and --force takes it" {
 	local pid
 	console_guest g
 	mkfifo "$TEST_DIR/in"
@@ -262,8 +262,12 @@ while True:
 	pid=$!
 	[ "$(record g 1)" = "$pid" ]
 	run -0 lease_held g 1
+	# the lease is the session's: vm-lock and vm-status name it
 	run -0 vm-lock list
-	assert_line --regexp "^exclusive +- +console:$(uuid g):1$"
+	assert_line --regexp "^exclusive +vm-console:$pid@g +console:$(uuid g):1$"
+	run -0 vm-status g
+	assert_line --regexp "^  serial 1 pty /dev/pts/[0-9]+ \(vm-console $pid has it\)$"
+	assert_line --regexp "^  serial 2 unix $TEST_DIR/sock/g$"
 
 	run -1 vm-console g --serial 1 </dev/null
 	assert_output "vm-console: console 1 of domain 'g' is in use by process $pid (--force takes it)"
@@ -280,6 +284,8 @@ while True:
 	wait "$pid"
 	[ ! -s "$TEST_DIR/first.err" ]
 	run -1 lease_held g 1
+	run -0 vm-lock list
+	assert_line --regexp "^free +- +console:$(uuid g):1$"
 
 	# a session killed by SIGKILL leaves its record behind, but not its lease
 	vm-console g --serial 1 <"$TEST_DIR/in" >/dev/null 2>&1 7>&- &

@@ -160,3 +160,37 @@ PY
 	echo "# $(tail -n 1 "$TEST_DIR/raw"); vm-status --json: $(grep -c '^read$' "$TEST_DIR/cmd") reads" >&3
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/c.qcow2")" = 0:0:600 ]
 }
+
+@test "vm-status shows each serial port, a pty's path from QEMU or the socket it listens on, and the TPM with swtpm's pid and its state" {
+	mkdir -p "$TEST_DIR/sock"
+	chown "$QEMU_USER:" "$TEST_DIR/sock"
+	uuid=$(cat /proc/sys/kernel/random/uuid)
+	xml=$(make_domain con "<serial type='pty'/><serial type='unix'><source mode='bind' path='$TEST_DIR/sock/s1'/></serial>" \
+		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
+	sed -i "s|</name>|</name><uuid>$uuid</uuid>|" "$xml"
+	run -0 vm-start "$xml"
+	spid=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tpm"]["pid"])' \
+		"$VMKIT_RUNDIR/domains/con/status.json")
+	run -0 qmp con query-chardev
+	pty=$(printf '%s\n' "$output" | /usr/bin/python3 -c '
+import json, sys
+print([c["filename"][4:] for c in json.load(sys.stdin) if c["label"] == "charserial0"][0])')
+	[ -c "$pty" ]
+	run -0 vm-status --json con
+	/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["consoles"] == [{"port": 0, "type": "pty", "path": sys.argv[2], "session": None},
+                         {"port": 1, "type": "unix", "path": sys.argv[3], "session": None}], d
+assert d["tpm"] == {"model": "tpm-crb", "swtpm_pid": int(sys.argv[4]),
+                    "state": "/var/lib/vmkit/swtpm/" + sys.argv[5], "persistent": False}, d
+' "$output" "$pty" "$TEST_DIR/sock/s1" "$spid" "$uuid"
+	run -0 vm-status con
+	assert_line --index 1 "  serial 0 pty $pty"
+	assert_line --index 2 "  serial 1 unix $TEST_DIR/sock/s1"
+	assert_line --index 3 "  tpm    tpm-crb swtpm $spid /var/lib/vmkit/swtpm/$uuid"
+	# the record of a TPM domain names its model, and reads back whole
+	grep -q '"model": *"tpm-crb"' "$VMKIT_RUNDIR/domains/con/status.json"
+	run -0 vm-stop --force con
+	[ ! -e "/var/lib/vmkit/swtpm/$uuid" ]
+}

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <limits.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,75 +20,17 @@ usage(void)
 	       "user_range in vmkit.conf) gets a note on stderr: it is not isolated.\n"
 	       "States: running, paused, starting, crashed, unresponsive,\n"
 	       "and damaged (a status file that cannot be read).\n"
-	       "With NAME, show that domain only, and where each of its displays\n"
-	       "listens, and exit 0 when its QEMU process is alive, 1 when not.\n"
-	       "A domain whose QEMU the lock manager powered off or paused when\n"
-	       "this host lost its leases (on_lockfailure) shows the reason.\n\n"
+	       "With NAME, show that domain only, where each of its displays\n"
+	       "listens, its serial ports and its TPM, and exit 0 when its QEMU\n"
+	       "process is alive, 1 when not. A domain whose QEMU the lock\n"
+	       "manager powered off or paused when this host lost its leases\n"
+	       "(on_lockfailure) shows the reason.\n\n"
 	       "Options:\n"
 	       "  -j, --json  print JSON (see vm-status(1))\n"
 	       "  -h, --help  show this help\n\n"
 	       "Exit status: 0 done or alive, 1 not running, 2 usage,\n"
 	       "3 invalid NAME or run directory, 4 system failure.\n",
 	       program_invocation_short_name);
-}
-
-/* Where each display listens: what vncviewer and remote-viewer are given. */
-static json_object *
-displays_json(const struct vm_info *i)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t k = 0; k < i->ndisplays; k++) {
-		const struct vm_status_display *d = &i->displays[k];
-		json_object *e = json_object_new_object();
-		char path[PATH_MAX];
-
-		json_object_object_add(e, "type", json_object_new_string(d->type));
-		if (d->socket[0]) {
-			snprintf(path, sizeof(path), "%s/%s", i->dir, d->socket);
-			json_object_object_add(e, "socket", json_object_new_string(path));
-		} else {
-			json_object_object_add(e, "address", json_object_new_string(d->address));
-			json_object_object_add(e, "port", json_object_new_int(d->port));
-		}
-		json_object_array_add(a, e);
-	}
-	return a;
-}
-
-static json_object *
-info_json(const struct vm_info *i)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "name", json_object_new_string(i->name));
-	json_object_object_add(o, "state", json_object_new_string(i->state));
-	json_object_object_add(o, "pid", i->pid ? json_object_new_int(i->pid) : NULL);
-	json_object_object_add(o, "uuid", json_object_new_string(i->uuid));
-	json_object_object_add(o, "uid", i->alive ? json_object_new_int64(i->uid) : NULL);
-	json_object_object_add(o, "isolated", json_object_new_boolean(i->own_uid));
-	if (i->nifaces) {
-		json_object *a = json_object_new_array();
-
-		for (size_t k = 0; k < i->nifaces; k++) {
-			const struct vm_status_iface *f = &i->ifaces[k];
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "mac", json_object_new_string(f->mac));
-			json_object_object_add(e, "tap",
-					       f->tap[0] ? json_object_new_string(f->tap) : NULL);
-			json_object_object_add(e, "bridge",
-					       f->bridge[0] ? json_object_new_string(f->bridge)
-							    : NULL);
-			json_object_array_add(a, e);
-		}
-		json_object_object_add(o, "interfaces", a);
-	}
-	if (i->ndisplays)
-		json_object_object_add(o, "displays", displays_json(i));
-	if (i->reason[0])
-		json_object_object_add(o, "reason", json_object_new_string(i->reason));
-	return o;
 }
 
 static void
@@ -125,6 +66,24 @@ print_displays(const struct vm_info *i)
 	}
 }
 
+/* "  serial 0 pty /dev/pts/3 (vm-console 4321 has it)", "  tpm    tpm-crb swtpm 99 DIR". */
+static void
+print_devices(const struct vm_info *i)
+{
+	for (size_t k = 0; k < i->nconsoles; k++) {
+		const struct vm_info_console *c = &i->consoles[k];
+
+		printf("  serial %u %s%s%s", c->port, c->type, c->path ? " " : "",
+		       c->path ? c->path : "");
+		if (c->session)
+			printf(" (vm-console %d has it)", (int)c->session);
+		putchar('\n');
+	}
+	if (i->tpm)
+		printf("  tpm    %s swtpm %d %s%s\n", i->tpm_model[0] ? i->tpm_model : "-",
+		       (int)i->tpm_pid, i->tpm_state, i->tpm_persistent ? " (persistent)" : "");
+}
+
 /* On stderr, so that scripts reading the lines are not disturbed. */
 static void
 note_shared(const struct vm_info *i)
@@ -147,12 +106,13 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 		if (vm_info_get(paths, name, &one, err) < 0)
 			return -1;
 		if (json)
-			print_json(info_json(&one));
+			print_json(vm_info_json(&one));
 		else {
 			print_line(&one);
 			if (one.reason[0])
 				printf("  reason %s\n", one.reason);
 			print_displays(&one);
+			print_devices(&one);
 			note_shared(&one);
 		}
 		vm_info_clear(&one);
@@ -165,7 +125,7 @@ show(const struct vm_paths *paths, const char *name, bool json, struct vm_error 
 	if (json) {
 		json_object *a = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, info_json(&list[i]));
+			json_object_array_add(a, vm_info_json(&list[i]));
 		print_json(a);
 	} else {
 		for (size_t i = 0; i < n; i++)

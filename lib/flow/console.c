@@ -143,33 +143,50 @@ connect_unix(struct vm_console *c, const char *path, uid_t uid, struct vm_error 
 	return 0;
 }
 
-/* Reads QEMU's FILENAME ("pty:/dev/pts/N", "unix:PATH,server=on"...);
- * sets *PATH to the pty or socket in it and *PTY to which, or refuses. */
-static int
-parse_port(struct vm_console *c, char *filename, char **path, bool *pty, struct vm_error *err)
+enum vm_console_kind
+vm_console_port_kind(char *filename, char **path)
 {
 	size_t n;
 
+	*path = NULL;
 	if (strncmp(filename, PTY_PREFIX, strlen(PTY_PREFIX)) == 0) {
 		*path = filename + strlen(PTY_PREFIX);
-		*pty = true;
-		return 0;
+		return VM_CONSOLE_PTY;
 	}
 	/* a socket whose client has gone says so until the next one comes */
 	if (strncmp(filename, DISCONNECTED_PREFIX, strlen(DISCONNECTED_PREFIX)) == 0)
 		filename += strlen(DISCONNECTED_PREFIX);
 	if (strcmp(filename, "file") == 0)
-		return no_port(c, "a file", err);
+		return VM_CONSOLE_FILE;
 	if (strncmp(filename, UNIX_PREFIX, strlen(UNIX_PREFIX)) != 0)
-		return no_port(c, "of another type", err);
+		return VM_CONSOLE_OTHER;
 	n = strlen(filename);
+	*path = filename + strlen(UNIX_PREFIX);
 	if (n < strlen(LISTEN_SUFFIX) ||
 	    strcmp(filename + n - strlen(LISTEN_SUFFIX), LISTEN_SUFFIX))
-		return no_port(c, "a unix socket that QEMU connects to", err);
+		return VM_CONSOLE_UNIX_CONNECT;
 	filename[n - strlen(LISTEN_SUFFIX)] = '\0';
-	*path = filename + strlen(UNIX_PREFIX);
-	*pty = false;
-	return 0;
+	return VM_CONSOLE_UNIX;
+}
+
+/* Sets *PATH to the pty or socket in QEMU's FILENAME and *PTY to which, or refuses. */
+static int
+parse_port(struct vm_console *c, char *filename, char **path, bool *pty, struct vm_error *err)
+{
+	enum vm_console_kind k = vm_console_port_kind(filename, path);
+
+	*pty = k == VM_CONSOLE_PTY;
+	switch (k) {
+	case VM_CONSOLE_PTY:
+	case VM_CONSOLE_UNIX:
+		return 0;
+	case VM_CONSOLE_FILE:
+		return no_port(c, "a file", err);
+	case VM_CONSOLE_UNIX_CONNECT:
+		return no_port(c, "a unix socket that QEMU connects to", err);
+	default:
+		return no_port(c, "of another type", err);
+	}
 }
 
 struct find {

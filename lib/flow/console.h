@@ -61,6 +61,22 @@ struct vm_console_result {
 
 struct vm_console;
 
+/* What a serial port's chardev is, as QEMU's query-chardev names it. */
+enum vm_console_kind {
+	VM_CONSOLE_PTY,		 /* "pty:/dev/pts/N" */
+	VM_CONSOLE_UNIX,	 /* "unix:PATH,server=on": a socket QEMU listens on */
+	VM_CONSOLE_UNIX_CONNECT, /* a socket QEMU connects to */
+	VM_CONSOLE_FILE,	 /* "file" */
+	VM_CONSOLE_OTHER,
+};
+
+/*
+ * The kind of the chardev whose query-chardev filename is FILENAME, and
+ * in *PATH (within FILENAME, which is cut) the pty or the socket; NULL
+ * for a file and the other kinds.
+ */
+enum vm_console_kind vm_console_port_kind(char *filename, char **path);
+
 /*
  * Finds serial port OPTS->port of the running domain NAME, takes its
  * console lease (see above) and connects to it. A domain that does not

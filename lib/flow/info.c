@@ -1,12 +1,15 @@
 #include "info.h"
 #include "cleanup.h"
+#include "console.h"
 #include "domain.h"
 #include "exitcodes.h"
 #include "qmp.h"
 #include "rundir.h"
 #include "status.h"
+#include "swtpm.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,8 +19,49 @@
 
 #define QUERY_TIMEOUT_MS 2000
 
+static const char *const kind_names[] = {
+	[VM_CONSOLE_PTY] = "pty",	    [VM_CONSOLE_UNIX] = "unix",
+	[VM_CONSOLE_UNIX_CONNECT] = "unix", [VM_CONSOLE_FILE] = "file",
+	[VM_CONSOLE_OTHER] = "other",
+};
+
+/* Serial port N's chardev is "charserialN" (serial.c); the others are not consoles. */
+static void
+add_console(struct vm_info *info, int dirfd, json_object *chardev)
+{
+	const char *label = vm_qmp_member(chardev, "label");
+	cleanup_free char *filename = strdup(vm_qmp_member(chardev, "filename"));
+	struct vm_info_console *c, *v;
+	char *path, *end;
+	unsigned long port;
+
+	if (!filename || strncmp(label, "charserial", strlen("charserial")) != 0)
+		return;
+	port = strtoul(label + strlen("charserial"), &end, 10);
+	if (*end || port >= VM_SERIAL_PORTS)
+		return;
+	v = realloc(info->consoles, (info->nconsoles + 1) * sizeof(*v));
+	if (!v)
+		return;
+	info->consoles = v;
+	c = &v[info->nconsoles];
+	c->port = (unsigned)port;
+	c->type = kind_names[vm_console_port_kind(filename, &path)];
+	c->path = path ? strdup(path) : NULL;
+	c->session = vm_rundir_console_session(dirfd, c->port);
+	info->nconsoles++;
+}
+
+static int
+by_port(const void *a, const void *b)
+{
+	return (int)((const struct vm_info_console *)a)->port -
+	       (int)((const struct vm_info_console *)b)->port;
+}
+
+/* The state as QEMU says it, and its serial ports in order: best effort, for showing. */
 static const char *
-qmp_state(int dirfd, enum vm_run_state recorded)
+query_qemu(int dirfd, enum vm_run_state recorded, struct vm_info *info)
 {
 	struct vm_qmp *qmp = NULL;
 	json_object *ret = NULL, *status;
@@ -39,6 +83,13 @@ qmp_state(int dirfd, enum vm_run_state recorded)
 		else
 			state = "paused";
 	}
+	json_object_put(ret);
+	ret = NULL;
+	if (vm_qmp_command(qmp, "query-chardev", NULL, QUERY_TIMEOUT_MS, &ret, NULL) == 0)
+		for (size_t i = 0; i < vm_qmp_array_len(ret); i++)
+			add_console(info, dirfd, json_object_array_get_idx(ret, i));
+	if (info->nconsoles > 1)
+		qsort(info->consoles, info->nconsoles, sizeof(*info->consoles), by_port);
 	json_object_put(ret);
 	vm_qmp_close(qmp);
 	return state;
@@ -69,6 +120,14 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 	info->displays = steal_ptr(st->displays);
 	info->ndisplays = st->ndisplays;
 	st->ndisplays = 0;
+	info->tpm = st->tpm;
+	if (st->tpm) {
+		snprintf(info->tpm_model, sizeof(info->tpm_model), "%s", st->tpm_model);
+		info->tpm_pid = st->tpm_pid;
+		info->tpm_persistent = st->tpm_persistent;
+		snprintf(info->tpm_state, sizeof(info->tpm_state), VM_SWTPM_STATE_DIR "/%s",
+			 st->uuid);
+	}
 	if (info->ndisplays &&
 	    asprintf(&info->dir, "%s/domains/%s", paths->rundir, info->name) < 0) {
 		info->dir = NULL;
@@ -79,7 +138,7 @@ vm_info_get(const struct vm_paths *paths, const char *name, struct vm_info *info
 	info->alive = vm_rundir_alive(dirfd);
 	if (info->alive) {
 		info->pid = vm_rundir_qemu_pid(dirfd);
-		info->state = qmp_state(dirfd, st->state);
+		info->state = query_qemu(dirfd, st->state, info);
 	} else
 		info->state = vm_rundir_powered_off(dirfd) ? "shutoff" : "crashed";
 	vm_rundir_lockfailure(dirfd, info->reason, sizeof(info->reason));
@@ -98,6 +157,11 @@ vm_info_clear(struct vm_info *info)
 	info->ndisplays = 0;
 	free(info->dir);
 	info->dir = NULL;
+	for (size_t i = 0; i < info->nconsoles; i++)
+		free(info->consoles[i].path);
+	free(info->consoles);
+	info->consoles = NULL;
+	info->nconsoles = 0;
 }
 
 static int
@@ -154,4 +218,95 @@ vm_info_list(const struct vm_paths *paths, struct vm_info **list, size_t *n, str
 		qsort(v, *n, sizeof(*v), by_name);
 	*list = v;
 	return 0;
+}
+
+/* Where each display listens: what vncviewer and remote-viewer are given. */
+static json_object *
+displays_json(const struct vm_info *i)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t k = 0; k < i->ndisplays; k++) {
+		const struct vm_status_display *d = &i->displays[k];
+		json_object *e = json_object_new_object();
+		char path[PATH_MAX];
+
+		json_object_object_add(e, "type", json_object_new_string(d->type));
+		if (d->socket[0]) {
+			snprintf(path, sizeof(path), "%s/%s", i->dir, d->socket);
+			json_object_object_add(e, "socket", json_object_new_string(path));
+		} else {
+			json_object_object_add(e, "address", json_object_new_string(d->address));
+			json_object_object_add(e, "port", json_object_new_int(d->port));
+		}
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+/* Each serial port, and the TPM: what vm-console and people look for. */
+static void
+devices_json(json_object *o, const struct vm_info *i)
+{
+	json_object *a = i->nconsoles ? json_object_new_array() : NULL, *t;
+
+	for (size_t k = 0; k < i->nconsoles; k++) {
+		const struct vm_info_console *c = &i->consoles[k];
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "port", json_object_new_int(c->port));
+		json_object_object_add(e, "type", json_object_new_string(c->type));
+		if (c->path)
+			json_object_object_add(e, "path", json_object_new_string(c->path));
+		json_object_object_add(e, "session",
+				       c->session ? json_object_new_int(c->session) : NULL);
+		json_object_array_add(a, e);
+	}
+	if (a)
+		json_object_object_add(o, "consoles", a);
+	if (!i->tpm)
+		return;
+	t = json_object_new_object();
+	json_object_object_add(t, "model",
+			       i->tpm_model[0] ? json_object_new_string(i->tpm_model) : NULL);
+	json_object_object_add(t, "swtpm_pid", i->tpm_pid ? json_object_new_int(i->tpm_pid) : NULL);
+	json_object_object_add(t, "state", json_object_new_string(i->tpm_state));
+	json_object_object_add(t, "persistent", json_object_new_boolean(i->tpm_persistent));
+	json_object_object_add(o, "tpm", t);
+}
+
+json_object *
+vm_info_json(const struct vm_info *i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(i->name));
+	json_object_object_add(o, "state", json_object_new_string(i->state));
+	json_object_object_add(o, "pid", i->pid ? json_object_new_int(i->pid) : NULL);
+	json_object_object_add(o, "uuid", json_object_new_string(i->uuid));
+	json_object_object_add(o, "uid", i->alive ? json_object_new_int64(i->uid) : NULL);
+	json_object_object_add(o, "isolated", json_object_new_boolean(i->own_uid));
+	if (i->nifaces) {
+		json_object *a = json_object_new_array();
+
+		for (size_t k = 0; k < i->nifaces; k++) {
+			const struct vm_status_iface *f = &i->ifaces[k];
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "mac", json_object_new_string(f->mac));
+			json_object_object_add(e, "tap",
+					       f->tap[0] ? json_object_new_string(f->tap) : NULL);
+			json_object_object_add(e, "bridge",
+					       f->bridge[0] ? json_object_new_string(f->bridge)
+							    : NULL);
+			json_object_array_add(a, e);
+		}
+		json_object_object_add(o, "interfaces", a);
+	}
+	if (i->ndisplays)
+		json_object_object_add(o, "displays", displays_json(i));
+	devices_json(o, i);
+	if (i->reason[0])
+		json_object_object_add(o, "reason", json_object_new_string(i->reason));
+	return o;
 }

@@ -655,6 +655,9 @@ describe_machine(struct start *s, struct vm_error *err)
 	/* before its state is touched: vm-stop gives back what a killed start left */
 	s->st.tpm = s->dom->ntpms > 0;
 	s->st.tpm_persistent = s->st.tpm && s->dom->tpms[0].persistent;
+	if (s->st.tpm)
+		snprintf(s->st.tpm_model, sizeof(s->st.tpm_model), "%s",
+			 vm_tpm_model_name(s->dom->tpms[0].model));
 	return vm_rundir_write_domain(s->dl, s->dom->xml, s->dom->xml_len, err);
 }
 

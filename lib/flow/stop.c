@@ -145,6 +145,11 @@ keep_held(const struct vm_lease_info *info, void *arg)
 			 info->resource + strlen(VM_LEASE_UUID_PREFIX));
 		return 0;
 	}
+	/* QEMU inherits its TPM's lease, which names the same uuid */
+	if (strncmp(info->resource, VM_LEASE_TPM_PREFIX, strlen(VM_LEASE_TPM_PREFIX)) == 0) {
+		h->st.tpm = true;
+		return 0;
+	}
 	/* a disk is leased by its path and by its identity: the path will do */
 	if (info->resource[0] != '/')
 		return 0;
@@ -214,13 +219,22 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	for (size_t i = 0; i < h.st.ndisks; i++)
 		if (vm_disks_giveback(&ctx, &h.st.disks[i], err) < 0)
 			goto out;
+	/* Whether the state was to be kept is the record's: keep it, given back to root. */
+	if (h.st.tpm && vm_swtpm_giveback(ctx.lm, h.st.uuid, vm_swtpm_find(h.st.uuid), true, true,
+					  SWTPM_WAIT_MS, err) < 0)
+		goto out;
+	if (h.st.tpm)
+		opts->warn("kept the TPM state " VM_SWTPM_STATE_DIR
+			   "/%s, given back to root: remove it unless the domain's <tpm> has persistent_state='yes'",
+			   h.st.uuid);
 	if (vm_rundir_quarantine_status(dl, &kept, err) < 0)
 		goto out;
 	if (h.st.ndisks)
 		opts->warn("kept it as %s; gave back the %zu disks that its qemu held", kept,
 			   h.st.ndisks);
 	else
-		opts->warn("kept it as %s; the owners of the disks of domain '%s' were not restored",
+		opts->warn("kept it as %s; the owners of the disks of domain '%s' were not restored, nor its TPM state's if it has one (chown -R root: " VM_SWTPM_STATE_DIR
+			   "/UUID, the domain's uuid)",
 			   kept, dl->name);
 	r = vm_rundir_remove_runtime(dl, err);
 out:

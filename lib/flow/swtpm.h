@@ -7,6 +7,12 @@
  * both inherit, so it lasts while either runs) and QEMU's uid while the
  * domain runs, root's once it stopped.
  *
+ * A state without tpm2-00.permall is manufactured first, as libvirt
+ * does: swtpm_setup, run like swtpm (QEMU's uid, no capabilities, the
+ * lease kept), makes the EKs with their certificates and a platform
+ * certificate (what Windows 11's setup looks for), signed by a local CA
+ * of this TPM's own, kept in the state's localca/ subdirectory.
+ *
  * swtpm's control channel is one end of a socket pair vm-start makes;
  * QEMU inherits the other (dom->tpms[0].fd) and hands swtpm its data
  * channel over it, so nothing is reached by name. swtpm runs with
@@ -51,10 +57,13 @@ int vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *p
 		   struct vm_error *err);
 /* QEMU's end of the channel, once QEMU has its copy. */
 void vm_swtpm_close(struct vm_domain *dom);
+/* The pid of the swtpm that runs on the state of UUID, or 0: for a record that is lost. */
+pid_t vm_swtpm_find(const char *uuid);
 /*
  * After QEMU: waits up to WAIT_MS for swtpm (PID) to let go of the
  * lease, and with FORCE kills it if it still has it; then gives the
- * state back. With LM NULL the caller holds the lease (a start undone).
+ * state back, all of it (whatever QEMU's uid made in it, never through
+ * a symlink). With LM NULL the caller holds the lease (a start undone).
  */
 int vm_swtpm_giveback(struct vm_lockmgr *lm, const char *uuid, pid_t pid, bool persistent,
 		      bool force, int wait_ms, struct vm_error *err);

@@ -11,6 +11,12 @@
  * its monitor. Here a path is only checked for its form (absolute, a
  * name that a socket address holds); its directory is vm-start's to
  * check, when it binds.
+ *
+ * The SPICE agent's channel (<channel type='spicevmc'> with <target
+ * type='virtio' name='com.redhat.spice.0'/>) is a virtserialport on the
+ * same bus, after the guest agent's, fed by a spicevmc chardev named
+ * vdagent that QEMU's SPICE server carries: it needs a <graphics
+ * type='spice'>.
  */
 #ifndef VM_CHANNEL_H
 #define VM_CHANNEL_H
@@ -22,6 +28,8 @@
 #define VM_CHANNEL_AGENT "org.qemu.guest_agent.0"
 /* The longest name of a <source path>'s socket: bound as /proc/self/fd/N/NAME (rundir.h). */
 #define VM_CHANNEL_NAME_MAX 80
+/* The name of the SPICE agent's port (spice-vdagent). */
+#define VM_CHANNEL_SPICE "com.redhat.spice.0"
 
 struct vm_channel {
 	bool agent;	    /* the domain has the guest agent's channel */
@@ -29,6 +37,7 @@ struct vm_channel {
 	char *path;	    /* the agent's <source path>; NULL: the run directory's */
 	/* the agent's port: type NONE (port 1) or VIRTIO_SERIAL */
 	struct vm_address addr;
+	int spice_line; /* of <channel type='spicevmc'>, 0 without one */
 };
 
 #endif

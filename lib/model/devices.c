@@ -8,13 +8,15 @@
 /* The device classes, in the order of their QEMU arguments and end checks:
  * the primary video first, as it takes the PCI slot libvirt gives it; the
  * virtio-serial controller with the controllers; the balloon, rng and
- * watchdog in the order libvirt gives them slots; the addresses last, to
- * check them with every device known. */
+ * watchdog in the order libvirt gives them slots; USB redirection after
+ * the USB inputs, so that QEMU gives them USB ports in libvirt's order;
+ * the addresses last, to check them with every device known. */
 static const struct vm_devices_class *const classes[] = {
 	&vm_video_class,      &vm_graphics_class, &vm_controller_class, &vm_channel_class,
 	&vm_disk_class,	      &vm_net_class,	  &vm_serial_class,	&vm_lease_def_class,
 	&vm_memballoon_class, &vm_rng_class,	  &vm_watchdog_class,	&vm_panic_class,
-	&vm_input_class,      &vm_sound_class,	  &vm_tpm_class,	&vm_address_class,
+	&vm_input_class,      &vm_redirdev_class, &vm_sound_class,	&vm_tpm_class,
+	&vm_address_class,
 };
 
 #define NCLASSES (sizeof(classes) / sizeof(*classes))

@@ -58,6 +58,7 @@ struct vm_domain_ctx {
 	struct vm_rng *rng;	      /* the <rng> being read */
 	bool rng_backend;	      /* it has its <backend> */
 	bool channel_target;	      /* the <channel> being read has its <target> */
+	bool channel_spicevmc;	      /* ... and is the SPICE agent's */
 	struct vm_tpm *tpm;	      /* the <tpm> being read */
 	bool tpm_backend;	      /* it has its <backend> */
 	const char *controller_model; /* of the <controller> being read */
@@ -123,6 +124,7 @@ extern const struct vm_devices_class vm_panic_class;
 extern const struct vm_devices_class vm_channel_class;
 extern const struct vm_devices_class vm_tpm_class;
 extern const struct vm_devices_class vm_address_class;
+extern const struct vm_devices_class vm_redirdev_class;
 
 /*
  * The children of <devices>: each class's elements, gathered once by

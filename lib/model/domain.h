@@ -35,6 +35,7 @@
 #include "machine.h"
 #include "memballoon.h"
 #include "net.h"
+#include "redirdev.h"
 #include "rng.h"
 #include "serial.h"
 #include "sound.h"
@@ -103,6 +104,11 @@ struct vm_domain {
 	struct vm_channel channel;
 	struct vm_tpm *tpms; /* at most one */
 	size_t ntpms;
+	struct vm_redirdev *redirdevs; /* redirdev.c */
+	size_t nredirdevs;
+	struct vm_usbdev_rule *redirfilter; /* its rules, in order */
+	size_t nredirfilter;
+	int redirfilter_line; /* of <redirfilter>, 0 without one */
 	struct vm_seclabel seclabel;
 	struct vm_machine hw;  /* clock, features, pm, lifecycle */
 	struct vm_firmware fw; /* <loader>, <nvram>, firmware='efi' */

@@ -112,17 +112,92 @@ listen_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return set_address(x, n, g, address);
 }
 
-/* libvirt's rules: port='-1' or autoport='yes' pick a port, and so does no port at all. */
+/*
+ * The SPICE options of enum vm_graphics_spice_opt: the XML's element and
+ * attribute, QEMU's option, and what each XML value becomes (to: NULL
+ * for the value itself; a value that maps to NULL adds no option, as it
+ * is QEMU's default).
+ */
+static const struct spice_opt {
+	const char *elem, *attr, *what, *key;
+	const char *from[2], *to[2];
+} spice_opts[VM_GRAPHICS_SPICE_OPTS] = {
+	[VM_GRAPHICS_IMAGE] = { "image", "compression", "image compression", "image-compression" },
+	[VM_GRAPHICS_JPEG] = { "jpeg", "compression", "jpeg compression", "jpeg-wan-compression" },
+	[VM_GRAPHICS_ZLIB] = { "zlib", "compression", "zlib compression",
+			       "zlib-glz-wan-compression" },
+	[VM_GRAPHICS_PLAYBACK] = { "playback", "compression", "playback compression",
+				   "playback-compression" },
+	[VM_GRAPHICS_STREAMING] = { "streaming", "mode", "video streaming", "streaming-video" },
+	[VM_GRAPHICS_MOUSE] = { "mouse",
+				"mode",
+				"the mouse mode",
+				"agent-mouse",
+				{ "server", "client" },
+				{ "off", "on" } },
+	[VM_GRAPHICS_CLIPBOARD] = { "clipboard",
+				    "copypaste",
+				    "the clipboard",
+				    "disable-copy-paste",
+				    { "yes", "no" },
+				    { NULL, "on" } },
+	[VM_GRAPHICS_FILETRANSFER] = { "filetransfer",
+				       "enable",
+				       "file transfer",
+				       "disable-agent-file-xfer",
+				       { "yes", "no" },
+				       { NULL, "on" } },
+};
+
 static int
-image_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+spice_opt_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_graphics *g = vm_devices_ctx(x)->graphics;
+	size_t i = 0;
 
+	while (strcmp(spice_opts[i].elem, (const char *)n->name) != 0)
+		i++;
 	if (g->type != VM_GRAPHICS_SPICE)
-		return vm_xmlcheck_error(x, n, "image compression is SPICE's");
-	return vm_devices_set_str(x, &g->image_compression, vm_xmlcheck_attr(n, "compression"));
+		return vm_xmlcheck_error(x, n, "%s is SPICE's", spice_opts[i].what);
+	return vm_devices_set_str(x, &g->spice[i], vm_xmlcheck_attr(n, spice_opts[i].attr));
 }
 
+static int
+gl_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	if (vm_devices_ctx(x)->graphics->type != VM_GRAPHICS_SPICE)
+		return vm_xmlcheck_error(x, n, "OpenGL is SPICE's");
+	if (vm_devices_streq(vm_xmlcheck_attr(n, "enable"), "yes"))
+		return vm_xmlcheck_error(x, n,
+					 "unsupported enable 'yes': vmkit gives QEMU no host GPU to render on");
+	return 0;
+}
+
+/* SPICE's options, in libvirt's order. */
+static void
+spice_opts_add(struct vm_argv_opt *o, const struct vm_graphics *g, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		const struct spice_opt *s = &spice_opts[i];
+		const char *v = g->spice[i];
+
+		if (v && s->from[0])
+			v = s->to[strcmp(v, s->from[0]) != 0];
+		if (v)
+			vm_argv_opt_val(o, s->key, v);
+	}
+}
+
+bool
+vm_graphics_has_spice(const struct vm_domain *dom)
+{
+	for (size_t i = 0; i < dom->ngraphics; i++)
+		if (dom->graphics[i].type == VM_GRAPHICS_SPICE)
+			return true;
+	return false;
+}
+
+/* libvirt's rules: port='-1' or autoport='yes' pick a port, and so does no port at all. */
 static int
 graphics_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -189,11 +264,12 @@ spice_listen(struct vm_argv_opt *o, const struct vm_graphics *g, size_t i,
 			vm_argv_opt_add(o, "port=<graphics%zu-port>", i);
 		vm_argv_opt_val(o, "addr", g->address);
 	}
+	spice_opts_add(o, g, VM_GRAPHICS_MOUSE, VM_GRAPHICS_MOUSE + 1);
 	vm_argv_opt_add(o,
 			g->passwd ? ",password-secret=graphics%zu-secret" : ",disable-ticketing=on",
 			i);
-	if (g->image_compression)
-		vm_argv_opt_val(o, "image-compression", g->image_compression);
+	spice_opts_add(o, g, VM_GRAPHICS_IMAGE, VM_GRAPHICS_MOUSE);
+	spice_opts_add(o, g, VM_GRAPHICS_CLIPBOARD, VM_GRAPHICS_SPICE_OPTS);
 }
 
 static int
@@ -247,7 +323,8 @@ graphics_clear(struct vm_domain *dom)
 		free(dom->graphics[i].address);
 		free(dom->graphics[i].passwd);
 		free(dom->graphics[i].keymap);
-		free(dom->graphics[i].image_compression);
+		for (size_t j = 0; j < VM_GRAPHICS_SPICE_OPTS; j++)
+			free(dom->graphics[i].spice[j]);
 	}
 	free(dom->graphics);
 }
@@ -274,13 +351,41 @@ static const struct vm_xmlcheck_attr listen_attrs[] = {
 	{ NULL }
 };
 
+/* QEMU 7.2's values of each SPICE option, as libvirt spells them. */
 static const struct vm_xmlcheck_attr image_attrs[] = {
 	{ "compression", "auto_glz|auto_lz|quic|glz|lz|off", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr wan_attrs[] = {
+	{ "compression", "auto|never|always", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr playback_attrs[] = {
+	{ "compression", "on|off", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr streaming_attrs[] = {
+	{ "mode", "filter|all|off", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr mouse_attrs[] = {
+	{ "mode", "server|client", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr clipboard_attrs[] = {
+	{ "copypaste", "yes|no", VM_XMLCHECK_REQUIRED }, { NULL }
+};
+static const struct vm_xmlcheck_attr enable_attrs[] = {
+	{ "enable", "yes|no", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
 static const struct vm_xmlcheck_elem graphics_children[] = {
 	{ "listen", .attrs = listen_attrs, .multi = true, .begin = listen_begin },
-	{ "image", .attrs = image_attrs, .begin = image_begin },
+	{ "image", .attrs = image_attrs, .begin = spice_opt_begin },
+	{ "jpeg", .attrs = wan_attrs, .begin = spice_opt_begin },
+	{ "zlib", .attrs = wan_attrs, .begin = spice_opt_begin },
+	{ "playback", .attrs = playback_attrs, .begin = spice_opt_begin },
+	{ "streaming", .attrs = streaming_attrs, .begin = spice_opt_begin },
+	{ "mouse", .attrs = mouse_attrs, .begin = spice_opt_begin },
+	{ "clipboard", .attrs = clipboard_attrs, .begin = spice_opt_begin },
+	{ "filetransfer", .attrs = enable_attrs, .begin = spice_opt_begin },
+	{ "gl", .attrs = enable_attrs, .begin = gl_begin },
+	{ "channel", .reject = "SPICE's channel modes need TLS, which vmkit does not configure" },
 	{ NULL }
 };
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#define SERIAL_PORTS 4 /* isa-serial: COM1..COM4 */
+#define SERIAL_PORTS VM_SERIAL_PORTS
 
 static const char *const chr_types[] = {
 	[VM_CHR_PTY] = "pty",

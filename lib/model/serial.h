@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 
+/* isa-serial: COM1..COM4 */
+#define VM_SERIAL_PORTS 4
+
 /* Serial ports only: the parser folds a <console> into serial port 0. */
 enum vm_chr_kind { VM_CHR_SERIAL };
 enum vm_chr_type { VM_CHR_PTY, VM_CHR_FILE, VM_CHR_UNIX };

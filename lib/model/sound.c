@@ -82,15 +82,6 @@ audio_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static bool
-has_spice(const struct vm_domain *dom)
-{
-	for (size_t i = 0; i < dom->ngraphics; i++)
-		if (dom->graphics[i].type == VM_GRAPHICS_SPICE)
-			return true;
-	return false;
-}
-
 /* Each sound device's backend exists; spice needs SPICE; USB sound needs USB. */
 static int
 sounds_end(struct vm_xmlcheck *x, xmlNodePtr n)
@@ -99,7 +90,7 @@ sounds_end(struct vm_xmlcheck *x, xmlNodePtr n)
 
 	(void)n;
 	for (size_t i = 0; i < dom->naudios; i++)
-		if (dom->audios[i].type == VM_AUDIO_SPICE && !has_spice(dom))
+		if (dom->audios[i].type == VM_AUDIO_SPICE && !vm_graphics_has_spice(dom))
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <audio>: type 'spice' needs a <graphics type='spice'>",
 					    x->file, dom->audios[i].line);
@@ -126,7 +117,7 @@ backend(const struct vm_domain *dom, unsigned id)
 {
 	if (id <= dom->naudios)
 		return dom->audios[id - 1].type;
-	return has_spice(dom) ? VM_AUDIO_SPICE : VM_AUDIO_NONE;
+	return vm_graphics_has_spice(dom) ? VM_AUDIO_SPICE : VM_AUDIO_NONE;
 }
 
 static int

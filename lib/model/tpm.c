@@ -6,6 +6,12 @@
 
 static const char *const model_names[] = { "tpm-tis", "tpm-crb" };
 
+const char *
+vm_tpm_model_name(enum vm_tpm_model m)
+{
+	return model_names[m];
+}
+
 static int
 tpm_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {

@@ -23,4 +23,7 @@ struct vm_tpm {
 	int line; /* of <tpm>, for messages */
 };
 
+/* QEMU's name of the model, as the XML spells it ("tpm-crb"). */
+const char *vm_tpm_model_name(enum vm_tpm_model m);
+
 #endif

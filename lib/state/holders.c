@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "exitcodes.h"
 #include "rundir.h"
+#include "serial.h"
 #include "status.h"
 
 #include <dirent.h>
@@ -114,6 +115,25 @@ claims_add(struct vm_lease_holder **v, size_t *n, const char *name, const char *
 }
 
 /*
+ * A console's lease is a vm-console session's, not its domain's: named
+ * "vm-console:PID@NAME", for as long as that session runs.
+ */
+static void
+console_claims(struct vm_lease_holder **v, size_t *n, int dirfd, const char *name, const char *uuid)
+{
+	for (unsigned port = 0; port < VM_SERIAL_PORTS; port++) {
+		pid_t pid = vm_rundir_console_session(dirfd, port);
+		char resource[sizeof(VM_LEASE_CONSOLE_PREFIX) + 48], holder[300];
+
+		if (!pid)
+			continue;
+		snprintf(resource, sizeof(resource), VM_LEASE_CONSOLE_PREFIX "%s:%u", uuid, port);
+		snprintf(holder, sizeof(holder), "vm-console:%d@%s", (int)pid, name);
+		claims_add(v, n, holder, resource, 2);
+	}
+}
+
+/*
  * Best effort: the holder only makes a message more helpful, so a
  * status file that cannot be read names nobody. A domain whose QEMU is
  * dead and that no command is working on holds nothing, whatever its
@@ -151,6 +171,8 @@ vm_holders_load(const struct vm_paths *paths, struct vm_lease_holder **v, size_t
 			status_resources(st, &rs);
 		for (size_t i = 0; i < rs.n; i++)
 			claims_add(v, n, de->d_name, rs.v[i], rank);
+		if (rank == 2)
+			console_claims(v, n, dirfd, de->d_name, st->uuid);
 		resources_free(&rs);
 		vm_status_free(st);
 	}

@@ -9,7 +9,9 @@
  * each leased interface, "tpm:UUID" of its TPM) with rank 2
  * while its QEMU is alive, rank 1 while it is not running and a command
  * is starting or stopping it, and not at all otherwise, whatever a
- * stale status file says.
+ * stale status file says. The lease "console:UUID:N" of a running
+ * domain's serial port N is claimed, rank 2, by the vm-console session
+ * its record names while that process runs: "vm-console:PID@NAME".
  */
 #ifndef VM_HOLDERS_H
 #define VM_HOLDERS_H

@@ -386,6 +386,22 @@ vm_rundir_console_pid(int dirfd, unsigned port)
 	return pid > 1 && pid <= INT_MAX && (*end == '\n' || !*end) ? (pid_t)pid : 0;
 }
 
+pid_t
+vm_rundir_console_session(int dirfd, unsigned port)
+{
+	pid_t pid = vm_rundir_console_pid(dirfd, port);
+	char path[32], comm[16] = "";
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+	return n > 0 && !strcmp(comm, "vm-console\n") ? pid : 0;
+}
+
 void
 vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid)
 {

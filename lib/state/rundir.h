@@ -108,6 +108,9 @@ int vm_rundir_write_pid_raw(int dirfd, pid_t pid);
 int vm_rundir_write_console(int dirfd, unsigned port, pid_t pid, struct vm_error *err);
 /* The pid it records, or 0 when there is none. */
 pid_t vm_rundir_console_pid(int dirfd, unsigned port);
+/* The pid it records while that process is a vm-console, or 0: a name
+ * for listings, which do not ask the lock manager. */
+pid_t vm_rundir_console_session(int dirfd, unsigned port);
 /* Removes it if it still names PID (a session taken over leaves the
  * taker's alone). */
 void vm_rundir_remove_console(int dirfd, unsigned port, pid_t pid);

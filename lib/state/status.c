@@ -293,6 +293,8 @@ vm_status_write(int dirfd, const struct vm_status *st, struct vm_error *err)
 		json_object_object_add(tpm, "pid", json_object_new_int64(st->tpm_pid));
 		json_object_object_add(tpm, "persistent",
 				       json_object_new_boolean(st->tpm_persistent));
+		if (st->tpm_model[0])
+			json_object_object_add(tpm, "model", json_object_new_string(st->tpm_model));
 		json_object_object_add(root, "tpm", tpm);
 	}
 	if (st->ndisplays) {
@@ -500,7 +502,7 @@ parse_tpm(json_object *o, struct vm_status *st)
 	st->tpm = true;
 	st->tpm_pid = json_object_get_int64(pid);
 	st->tpm_persistent = json_object_get_boolean(member(o, "persistent", json_type_boolean));
-	return 0;
+	return copy_string(o, "model", st->tpm_model, sizeof(st->tpm_model));
 }
 
 /* Absent in a record of a domain without displays. */

@@ -24,7 +24,8 @@
  *                    "device": "net0", "bus": "pci.N"}, ...],  (QEMU's id; a hotplugged one's port)
  *    "displays": [{"type": "vnc|spice", "socket": "vnc.sock"}   (in the run directory)
  *                 or {"type": "vnc", "address": "127.0.0.1", "port": N,
- *                     "lease": B}, ...]}                        (held as "port:N")
+ *                     "lease": B}, ...],                        (held as "port:N")
+ *    "tpm": {"pid": N, "persistent": B, "model": "tpm-crb|tpm-tis"}}  (swtpm's pid)
  *
  * JSON rather than XML so that the commands that only read it (vm-stop,
  * vm-status, vm-lock, vm-attach) need not load libxml2, whose ICU and
@@ -121,6 +122,7 @@ struct vm_status {
 	bool tpm;	     /* the domain has a <tpm>: swtpm, "tpm:UUID" */
 	bool tpm_persistent; /* its state stays after the domain stops */
 	pid_t tpm_pid;	     /* swtpm's, which vm-start started; 0 before */
+	char tpm_model[8];   /* "tpm-crb" or "tpm-tis"; "" in a record from before */
 };
 
 /* Appends a copy of D. */

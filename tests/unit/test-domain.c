@@ -1227,11 +1227,26 @@ static const struct bad {
 	  "<video><model type='vga'/></video><graphics type='vnc'><image compression='off'/></graphics>",
 	  "t.xml:7: <image>: image compression is SPICE's" },
 	{ "",
+	  "<video><model type='vga'/></video><graphics type='vnc'><clipboard copypaste='no'/></graphics>",
+	  "t.xml:7: <clipboard>: the clipboard is SPICE's" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><streaming mode='smart'/></graphics>",
+	  "t.xml:7: <streaming>: unsupported mode 'smart' (expected filter, all or off)" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><gl enable='yes'/></graphics>",
+	  "t.xml:7: <gl>: unsupported enable 'yes': vmkit gives QEMU no host GPU to render on" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><gl enable='no' rendernode='/dev/dri/renderD128'/></graphics>",
+	  "t.xml:7: <gl>: unsupported attribute 'rendernode'" },
+	{ "",
+	  "<video><model type='vga'/></video><graphics type='spice'><mouse mode='client'/><mouse mode='server'/></graphics>",
+	  "t.xml:7: <mouse>: duplicate element" },
+	{ "",
 	  "<video><model type='vga'/></video><graphics type='spice'><image compression='zip'/></graphics>",
 	  "t.xml:7: <image>: unsupported compression 'zip'" },
 	{ "",
 	  "<video><model type='vga'/></video><graphics type='spice'><channel name='main' mode='secure'/></graphics>",
-	  "t.xml:7: <channel>: unsupported element" },
+	  "t.xml:7: <channel>: unsupported element: SPICE's channel modes need TLS, which vmkit does not configure" },
 	{ "",
 	  "<video><model type='vga'/></video><graphics type='spice'><listen type='address' address='10.0.0.1'/></graphics>",
 	  "t.xml:7: <graphics>: listening on '10.0.0.1', which is not loopback, needs a passwd" },
@@ -1316,9 +1331,45 @@ static const struct bad {
 	  "t.xml:7: <channel>: missing <target type='virtio' name='org.qemu.guest_agent.0'/>" },
 	{ "",
 	  "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
-	  "t.xml:7: <channel>: unsupported type 'spicevmc' (expected unix)" },
+	  "t.xml:7: <channel>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE server is the agent's other end" },
+	{ "",
+	  "<video><model type='qxl'/></video><graphics type='spice'/><channel type='spicevmc'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <target>: a channel of type 'spicevmc' is named 'com.redhat.spice.0', not 'org.qemu.guest_agent.0'" },
+	{ "",
+	  "<video><model type='qxl'/></video><graphics type='spice'/><channel type='spicevmc'><source mode='bind'/><target type='virtio' name='com.redhat.spice.0'/></channel>",
+	  "t.xml:7: <source>: a spicevmc channel has no source: QEMU's SPICE server is its end" },
+	{ "",
+	  "<video><model type='qxl'/></video><graphics type='spice'/><channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>\n"
+	  "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
+	  "t.xml:8: <channel>: a domain has one SPICE agent channel, which line 7 has" },
+	{ "", "<channel type='spicevmc'/>",
+	  "t.xml:7: <channel>: missing <target type='virtio' name='com.redhat.spice.0'/>" },
+	{ "", "<channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+	  "t.xml:7: <channel>: unsupported type 'pty' (expected unix or spicevmc)" },
+	{ "", "<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>",
+	  "t.xml:7: <redirdev>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE client is what redirects the devices" },
+	{ "",
+	  "<video><model type='qxl'/></video><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>",
+	  "t.xml:7: <redirdev>: a USB redirection needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "",
+	  "<redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' service='4000'/></redirdev>",
+	  "t.xml:7: <redirdev>: unsupported type 'tcp' (expected spicevmc)" },
+	{ "", "<redirfilter><usbdev allow='no'/></redirfilter>",
+	  "t.xml:7: <redirfilter>: there is no <redirdev> to filter" },
+	{ "", "<redirfilter><usbdev class='0x100' allow='no'/></redirfilter>",
+	  "t.xml:7: <usbdev>: invalid class '0x100' (expected a number from 0 to 0xff, or -1)" },
+	{ "", "<redirfilter><usbdev vendor='abc' allow='no'/></redirfilter>",
+	  "t.xml:7: <usbdev>: invalid vendor 'abc' (expected a number from 0 to 0xffff, or -1)" },
+	{ "", "<redirfilter><usbdev version='2' allow='no'/></redirfilter>",
+	  "t.xml:7: <usbdev>: invalid version '2' (expected MAJOR.MINOR, as 2.0, or -1)" },
+	{ "", "<redirfilter><usbdev version='2.567' allow='no'/></redirfilter>",
+	  "t.xml:7: <usbdev>: invalid version '2.567' (expected MAJOR.MINOR, as 2.0, or -1)" },
+	{ "", "<redirfilter><usbdev/></redirfilter>",
+	  "t.xml:7: <usbdev>: missing attribute 'allow'" },
+	{ "", "<smartcard mode='passthrough' type='spicevmc'/>",
+	  "t.xml:7: <smartcard>: unsupported element" },
 	{ "", "<channel type='unix'><target type='virtio' name='org.example.0'/></channel>",
-	  "t.xml:7: <target>: unsupported name 'org.example.0' (expected org.qemu.guest_agent.0)" },
+	  "t.xml:7: <target>: unsupported name 'org.example.0' (expected org.qemu.guest_agent.0 or com.redhat.spice.0)" },
 	{ "",
 	  "<channel type='unix'><target type='guestfwd' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <target>: unsupported type 'guestfwd' (expected virtio)" },
@@ -1689,7 +1740,7 @@ test_displays(void)
 		   d->ngraphics == 2 && d->graphics[0].type == VM_GRAPHICS_SPICE &&
 		   d->graphics[0].listen == VM_GRAPHICS_ADDRESS &&
 		   !strcmp(d->graphics[0].address, "127.0.0.1") && !d->graphics[0].port &&
-		   !strcmp(d->graphics[0].image_compression, "off") &&
+		   !strcmp(d->graphics[0].spice[VM_GRAPHICS_IMAGE], "off") &&
 		   d->graphics[1].type == VM_GRAPHICS_VNC &&
 		   d->graphics[1].listen == VM_GRAPHICS_SOCKET,
 	   "virt-install's SPICE, and a VNC display beside it: %s", err.msg);
@@ -1826,6 +1877,27 @@ test_sounds(void)
 		      &d, &err) == 0 &&
 		   d->audios[0].type == VM_AUDIO_SPICE && d->sounds[0].audio == 1,
 	   "spice audio with a SPICE display: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='qemu-xhci'/><video><model type='qxl'/></video>\n"
+		      "<graphics type='spice'><mouse mode='client'/><gl enable='no'/><filetransfer enable='no'/></graphics>\n"
+		      "<redirdev bus='usb' type='spicevmc'/><redirdev type='spicevmc'/>\n"
+		      "<redirfilter><usbdev class='0x08' vendor='0x1234' product='0xbeef' version='2.5' allow='yes'/>"
+		      "<usbdev class='010' version='10.01' allow='no'/><usbdev allow='no'/></redirfilter>\n"
+		      "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>",
+		      &d, &err) == 0 &&
+		   d->nredirdevs == 2 && d->redirdevs[1].line == 9 && d->nredirfilter == 3 &&
+		   d->redirfilter[0].usb_class == 8 && d->redirfilter[0].vendor == 0x1234 &&
+		   d->redirfilter[0].product == 0xbeef && d->redirfilter[0].version == 0x0250 &&
+		   d->redirfilter[0].allow && d->redirfilter[1].usb_class == 8 &&
+		   d->redirfilter[1].version == 0x1001 && !d->redirfilter[1].allow &&
+		   d->redirfilter[2].vendor == VM_REDIRDEV_ANY &&
+		   d->redirfilter[2].version == VM_REDIRDEV_ANY && d->channel.spice_line == 11 &&
+		   !strcmp(d->graphics[0].spice[VM_GRAPHICS_MOUSE], "client") &&
+		   !strcmp(d->graphics[0].spice[VM_GRAPHICS_FILETRANSFER], "no"),
+	   "USB redirection, its filter read as libvirt reads it, and the SPICE agent's channel: %s",
+	   err.msg);
 	vm_domain_free(d);
 }
 

@@ -920,7 +920,13 @@ test_displays(void)
 		{ .model = VM_VIDEO_VIRTIO, .heads = 2 },
 	};
 	struct vm_graphics spice[2] = {
-		{ .type = VM_GRAPHICS_SPICE, .image_compression = S("off"), .keymap = S("fr") },
+		{ .type = VM_GRAPHICS_SPICE,
+		  .spice = { [VM_GRAPHICS_IMAGE] = S("off"),
+			     [VM_GRAPHICS_MOUSE] = S("client"),
+			     [VM_GRAPHICS_CLIPBOARD] = S("no"),
+			     [VM_GRAPHICS_FILETRANSFER] = S("yes"),
+			     [VM_GRAPHICS_STREAMING] = S("filter") },
+		  .keymap = S("fr") },
 		{ .type = VM_GRAPHICS_VNC, .keymap = S("fr") },
 	};
 	struct vm_graphics_run runs[2] = { { .passwd_fd = -1, .dirfd = 12, .socket = "s,1.sock" },
@@ -959,9 +965,9 @@ test_displays(void)
 	dom.ngraphics = 2;
 	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, runs, &a, &err) == 0 &&
 		   has(&a, "-spice",
-		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,disable-ticketing=on,image-compression=off") &&
+		       "unix=on,addr=/proc/self/fd/12/s,,1.sock,agent-mouse=on,disable-ticketing=on,image-compression=off,streaming-video=filter,disable-copy-paste=on") &&
 		   has(&a, "-vnc", "none") && count(&a, "-k", "") == 1 && has(&a, "-k", "fr"),
-	   "spice: bound by QEMU in the directory it inherits, no ticket without a passwd; one -k: %s",
+	   "spice: bound by QEMU in the directory it inherits, no ticket without a passwd, its options in libvirt's order (none for QEMU's default); one -k: %s",
 	   err.msg);
 	vm_argv_free(&a);
 	spice[0] = (struct vm_graphics){ .type = VM_GRAPHICS_SPICE,
@@ -1096,6 +1102,56 @@ test_tpm(void)
 		   has(&a, "-chardev", "socket,id=chrtpm0,fd=<tpm0>") &&
 		   has(&a, "-device", "tpm-tis,tpmdev=tpm0,id=tpmdev0"),
 	   "tpm-tis, with a placeholder for --print-argv: %s", err.msg);
+	vm_argv_free(&a);
+}
+
+/* USB redirection and the SPICE agent's channel, as libvirt 9.0 maps virt-install's XML. */
+static void
+test_spicevmc(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_redirdev redir[2] = { { 0 } };
+	struct vm_usbdev_rule rules[2] = {
+		{ .usb_class = 8,
+		  .vendor = 0x1234,
+		  .product = 0xbeef,
+		  .version = 0x0200,
+		  .allow = true },
+		{ VM_REDIRDEV_ANY, VM_REDIRDEV_ANY, VM_REDIRDEV_ANY, VM_REDIRDEV_ANY, false },
+	};
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	dom_init(&dom);
+	dom.usb = VM_USB_QEMU_XHCI;
+	dom.redirdevs = redir;
+	dom.nredirdevs = 2;
+	dom.channel.agent = true;
+	dom.channel.spice_line = 9;
+	ok(vm_qemu_argv(&dom, &conf, 7, 8, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-chardev", "spicevmc,id=charredir0,name=usbredir") &&
+		   has(&a, "-device", "usb-redir,chardev=charredir0,id=redir0,bus=usb.0") &&
+		   has(&a, "-chardev", "spicevmc,id=charredir1,name=usbredir") &&
+		   has(&a, "-device", "usb-redir,chardev=charredir1,id=redir1,bus=usb.0") &&
+		   has(&a, "-chardev", "spicevmc,id=charchannel1,name=vdagent") &&
+		   has(&a, "-device",
+		       "virtserialport,bus=virtio-serial0.0,nr=2,chardev=charchannel1,id=channel1,name=com.redhat.spice.0") &&
+		   find(&a, "-device", "qemu-xhci,id=usb") <
+			   find(&a, "-device", "usb-redir,chardev=charredir0,id=redir0,bus=usb.0"),
+	   "spicevmc: two usb-redir on usb.0, the SPICE agent's port after the guest agent's: %s",
+	   err.msg);
+	vm_argv_free(&a);
+	dom.channel.agent = false;
+	dom.redirfilter = rules;
+	dom.nredirfilter = 2;
+	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device",
+		       "usb-redir,chardev=charredir1,id=redir1,filter=0x08:0x1234:0xBEEF:0x0200:1|-1:-1:-1:-1:0,bus=usb.0") &&
+		   has(&a, "-chardev", "spicevmc,id=charchannel0,name=vdagent") &&
+		   has(&a, "-device",
+		       "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=com.redhat.spice.0"),
+	   "spicevmc: the redirfilter as libvirt's filter on each redirdev; the SPICE agent's port alone is channel0: %s",
+	   err.msg);
 	vm_argv_free(&a);
 }
 
@@ -1841,6 +1897,7 @@ main(void)
 	test_balloon_rng_watchdog_panic();
 	test_agent();
 	test_tpm();
+	test_spicevmc();
 	test_join();
 	test_real_qemu();
 	test_machine();
