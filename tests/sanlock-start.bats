@@ -1,9 +1,8 @@
 #!/usr/bin/env bats
 # vm-start's hand-off of its sanlock leases to QEMU, and the leases a
 # QEMU holds read back from the daemon (inquire), against two real
-# sanlock daemons (sanlock_helpers.bash). vm-start takes each exclusive
-# lease persistent, leaves it this host's orphan when it lets go
-# (start:handed-off), and QEMU's child adopts it.
+# sanlock daemons (sanlock_helpers.bash). vm-start lets its leases go
+# (start:handed-off) and QEMU's child takes them again.
 
 load helpers
 load lock_helpers
@@ -53,17 +52,14 @@ resume_paused() {
 	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
 }
 
-@test "the leases stay held while they pass to QEMU: another host is refused meanwhile, and QEMU's death frees them" {
+@test "QEMU holds all its leases on one connection of its own, and its death frees them for the other host" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	# let go by vm-start, not yet QEMU's: still this host's on the storage
-	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
-	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by host $(hostname) (id 1)"
-	resume_paused 0
+	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
-	# QEMU holds them all, on one connection, not as orphans
 	[ "$(grep -c "^r __VMKIT__:.* p $pid$" <<<"$output")" -eq 3 ]
+	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use by host $(hostname) (id 1)"
 	kill -9 "$pid"
 	wait_gone "$pid"
 	for i in $(seq 50); do
@@ -73,12 +69,12 @@ resume_paused() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-@test "a lease that this host takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
+@test "a lease that another process takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	own_disk "$TEST_DIR/b.qcow2" root:root 600
 	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
 		"$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
-	# an acquire on this host takes over the orphans a hand-off leaves
+	# let go by vm-start, not yet taken by QEMU's child: free for a moment
 	VMKIT_CONF=$(sanlock_dir)/host1.conf VMKIT_RUNDIR=$TEST_DIR/run1 \
 		vm-lock run "$TEST_DIR/b.qcow2" -- sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
@@ -97,18 +93,18 @@ resume_paused() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-@test "a vm-start killed during its hand-off leaves its leases this host's until vm-stop here takes them and gives the disk back" {
+@test "a vm-start killed during its hand-off leaves no lease held; vm-stop gives the disk back" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	kill -9 "$STOPPED"
 	wait "$PAUSED" || true
-	# orphans: held by host 1 on the storage, by no process
-	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
-	assert_output --partial "in use by host $(hostname) (id 1)"
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	# a resource line ("r LOCKSPACE:NAME:...") is a lease some process holds
+	! grep "^r " <<<"$output" || fail "a lease is still held: $output"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
 	run -0 host 1 vm-stop --force one
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
-	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {

@@ -789,7 +789,6 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	    vm_lockmgr_set_owner(s.ctx.lm, dom->name, err) < 0)
 		goto out;
 	vm_lockmgr_set_holders(s.ctx.lm, vm_holders_load);
-	vm_lockmgr_set_handoff(s.ctx.lm);
 	if (check_ifaces(&s, err) < 0 || check_joined(conf, s.ctx.lm, err) < 0)
 		goto out;
 	if (dom->ntpms && !s.change_id) {

@@ -124,8 +124,7 @@ int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err)
  * Leases this process took for the program a child of it execs (pid
  * 0), when the driver ties them to a registered process (sanlock) so
  * that the child cannot inherit them: begin lets go of them here (free
- * for a moment, unless vm_lockmgr_set_handoff() made them pass held:
- * sanlock's exclusive ones) and makes *H, NULL when the leases pass by fd
+ * for a moment) and makes *H, NULL when the leases pass by fd
  * (file, nop) and there is nothing to do; the child, between fork and
  * exec, calls vm_lease_handoff_child, which takes them all at once for
  * itself (0, or -1 with MSG, VM_EXIT_NO's "taken elsewhere" when
@@ -192,16 +191,6 @@ int vm_lockmgr_set_owner(struct vm_lockmgr *lm, const char *name, struct vm_erro
  * (lock_driver.h).
  */
 void vm_lockmgr_set_pid(struct vm_lockmgr *lm, pid_t pid);
-/*
- * The leases that this process takes from now on for itself go to a
- * child through vm_lease_handoff_*() (vm-start). A driver that ties
- * leases to a process (sanlock) then takes them so that they pass
- * without being free in between; should this process die before the
- * child has them, they stay held by this host until an acquire of
- * them on this host takes them over.
- */
-void vm_lockmgr_set_handoff(struct vm_lockmgr *lm);
-
 /*
  * Content lease (byte 0) on RESOURCE, a canonical disk path or
  * "uuid:<uuid>". WAIT_MS 0 fails at once on a conflict (VM_EXIT_NO);

@@ -153,7 +153,6 @@ struct vm_lockmgr {
 	int meta_timeout;	      /* seconds */
 	char *owner_name;	      /* vm_lockmgr_set_owner(), or NULL */
 	pid_t pid;		      /* vm_lockmgr_set_pid(), or 0 */
-	bool handoff;		      /* vm_lockmgr_set_handoff() */
 	vm_lease_holders_fn *holders; /* vm_lockmgr_set_holders(), or NULL */
 	char *space;		      /* lockspace path, for messages and listings */
 	int space_fd;		      /* lockspace directory, or -1 */

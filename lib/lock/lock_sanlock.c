@@ -18,17 +18,15 @@
  *
  * Holders. This process holds each lease through a registered
  * connection of its own; sanlock frees them when the process exits. A
- * child cannot inherit them. For one (vm_lockmgr_set_handoff()), an
- * exclusive lease is taken persistent: closing the connection leaves it
- * held by this host as an orphan, on the storage as before, which the
- * child adopts (SANLK_ACQUIRE_ORPHAN_ONLY, no disk I/O) as a lease of
- * its own that its exit frees; so it is never free in between, and
- * costs one acquire. A shared lease (persistent ones must not mix with
- * others on a resource) is released here and taken again in the
- * child. The child holds all on one connection, SANLK_MAX_RESOURCES
- * per acquire, so that the daemon's inquire of its pid lists them all.
- * Every other acquire for this process adopts an orphan of this host:
- * one that a vm-start left when it died during its hand-off.
+ * child cannot inherit them: vm_lease_handoff_*() releases them here
+ * and the child takes them again, all on one connection,
+ * SANLK_MAX_RESOURCES per acquire, so that the daemon's inquire of its
+ * pid lists them all. They are free for the milliseconds in between; a
+ * child that finds one taken fails the start, and this process takes
+ * back what it can. Persistent leases, which would pass held (as this
+ * host's orphans, adopted by the child), are not used: a vm-start killed
+ * while it held them would leave them held for this host until some
+ * command here adopted them, and other hosts refused meanwhile.
  *
  * Lock failure. When this host's lease renewals fail (its storage is
  * gone, or its delta lease damaged), the daemon runs, for each
@@ -211,10 +209,9 @@ ensure_file(struct sl *sl, const char *id, const char *resource, struct vm_error
 static bool
 busy(int rv)
 {
-	/* -EUCLEAN: an orphan of this host, mid hand-off, of the other mode */
-	return rv == -EEXIST || rv == -EAGAIN || rv == -EBUSY || rv == -EUCLEAN ||
-	       rv == SANLK_ACQUIRE_IDLIVE || rv == SANLK_ACQUIRE_OWNED ||
-	       rv == SANLK_ACQUIRE_OTHER || rv == SANLK_ACQUIRE_SHRETRY;
+	return rv == -EEXIST || rv == -EAGAIN || rv == -EBUSY || rv == SANLK_ACQUIRE_IDLIVE ||
+	       rv == SANLK_ACQUIRE_OWNED || rv == SANLK_ACQUIRE_OTHER ||
+	       rv == SANLK_ACQUIRE_SHRETRY;
 }
 
 static int
@@ -246,30 +243,26 @@ registered(struct vm_error *err)
 
 /*
  * Acquires the N resources V at once on SOCK (or, when -1, for the
- * registered process PID) with FLAGS, retrying while WAIT_MS lasts (-1:
- * forever), and for RELEASING_MS while a lease is still being let go
- * (-EAGAIN) or taken (-EBUSY) or, for an adoption, still held by the connection that
- * closed (-EEXIST). 0, VM_LOCK_BUSY, or a negative sanlock code.
+ * registered process PID), retrying while WAIT_MS lasts (-1: forever),
+ * and for RELEASING_MS while a lease is still being let go (-EAGAIN) or
+ * taken by another process here (-EBUSY). 0, VM_LOCK_BUSY, or a negative
+ * sanlock code.
  */
 static int
-acquire_all(int sock, pid_t pid, uint32_t flags, struct sanlk_resource **v, int n, int wait_ms)
+acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
 {
 	long long start = vm_now_ms();
 	struct timespec pause = { 0, RETRY_MS * 1000000L };
-	bool adopt = flags & SANLK_ACQUIRE_ORPHAN_ONLY;
 
 	for (;;) {
 		long long spent;
-		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, flags, n, v, NULL);
+		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
 
-		if (adopt && rv == -ENOENT)
-			return VM_LOCK_BUSY;
 		if (rv == 0 || !busy(rv))
 			return rv;
 		spent = vm_now_ms() - start;
 		if (wait_ms >= 0 && spent >= wait_ms &&
-		    !((rv == -EAGAIN || rv == -EBUSY || (adopt && rv == -EEXIST)) &&
-		      spent < RELEASING_MS))
+		    !((rv == -EAGAIN || rv == -EBUSY) && spent < RELEASING_MS))
 			return VM_LOCK_BUSY;
 		nanosleep(&pause, NULL);
 	}
@@ -292,10 +285,8 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, p
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take a lease on '%s'",
 				    resource);
 	sl_res(sl, id, shared, x);
-	if (!pid && !shared && lm->handoff)
-		x->r.flags |= SANLK_RES_PERSISTENT;
 	v[0] = &x->r;
-	rv = acquire_all(sock, pid, pid ? 0 : SANLK_ACQUIRE_ORPHAN, v, 1, wait_ms);
+	rv = acquire_all(sock, pid, v, 1, wait_ms);
 	if (rv == 0) {
 		x->sock = sock;
 		x->pid = pid;
@@ -383,7 +374,7 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	x->sock = registered(err);
 	if (x->sock < 0)
 		return -1;
-	rv = acquire_all(x->sock, 0, SANLK_ACQUIRE_ORPHAN, v, 1, 0);
+	rv = acquire_all(x->sock, 0, v, 1, 0);
 	if (rv != 0) {
 		close(x->sock);
 		return rv == VM_LOCK_BUSY
@@ -452,7 +443,7 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 				    sl_strerror(sock));
 	sl_res(sl, id, false, &x);
 	v[0] = &x.r;
-	rv = acquire_all(sock, 0, 0, v, 1, wait_ms);
+	rv = acquire_all(sock, 0, v, 1, wait_ms);
 	if (rv != 0) {
 		close(sock);
 		if (rv == VM_LOCK_BUSY)
@@ -825,38 +816,23 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 {
 	struct sl_handoff *h = calloc(1, sizeof(*h));
 
-	/* the leases, then room for the child to sort them */
-	if (!h || !(h->v = calloc(2 * n + 2, sizeof(*h->v)))) {
+	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v)))) {
 		free(h);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
 	}
-	/* let go here, for the child to take at once: a persistent lease
-	 * by closing its connection, which leaves it this host's orphan */
+	/* let go here, for the child to take at once */
 	for (size_t i = 0; i < n; i++) {
 		struct res *x = leases[i]->priv;
 
 		if (!x || x->sock < 0)
 			continue;
 		h->v[h->n++] = &x->r;
-		if (!(x->r.flags & SANLK_RES_PERSISTENT))
-			sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
+		sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
 		close(x->sock);
 		x->sock = -1;
 	}
 	*out = h;
 	return 0;
-}
-
-/* The leases of V that were persistent here (orphans now), or the others. */
-static int
-pick(struct sanlk_resource **v, int n, bool orphans, struct sanlk_resource **out)
-{
-	int k = 0;
-
-	for (int i = 0; i < n; i++)
-		if (!(v[i]->flags & SANLK_RES_PERSISTENT) == !orphans)
-			out[k++] = v[i];
-	return k;
 }
 
 /*
@@ -919,8 +895,7 @@ static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
 	struct sl_handoff *h = arg;
-	struct sanlk_resource **v = h->v + h->n + 1;
-	int sock = sanlock_register(), n[2], rv = 0;
+	int sock = sanlock_register(), rv = 0;
 
 	if (sock < 0) {
 		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
@@ -933,18 +908,11 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 		snprintf(msg, size, "cannot register the lock failure helper: %s", sl_strerror(rv));
 		return -1;
 	}
-	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once:
-	 * the orphans, then the others */
-	n[0] = pick(h->v, h->n, true, v);
-	n[1] = pick(h->v, h->n, false, v + n[0]);
-	for (int i = 0; i < h->n; i++)
-		v[i]->flags &= ~SANLK_RES_PERSISTENT; /* QEMU's exit frees them */
-	for (int pass = 0; pass < 2; v += n[pass++])
-		for (int i = 0; i < n[pass] && rv == 0; i += SANLK_MAX_RESOURCES)
-			rv = acquire_all(sock, 0, pass == 0 ? SANLK_ACQUIRE_ORPHAN_ONLY : 0, v + i,
-					 n[pass] - i < SANLK_MAX_RESOURCES ? n[pass] - i
-									   : SANLK_MAX_RESOURCES,
-					 0);
+	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once */
+	for (int i = 0; i < h->n && rv == 0; i += SANLK_MAX_RESOURCES)
+		rv = acquire_all(sock, 0, h->v + i,
+				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
+				 0);
 	if (rv == VM_LOCK_BUSY) {
 		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
 		return VM_LOCK_BUSY;
@@ -973,12 +941,8 @@ sl_handoff_retake(struct vm_lease *lease)
 	if (!x)
 		return 0;
 	v[0] = &x->r;
-	/* still the orphan it left here, or free again after a child that
-	 * took it and died; never persistent, so that this process's exit
-	 * frees it */
-	x->r.flags &= ~SANLK_RES_PERSISTENT;
 	x->sock = sanlock_register();
-	if (x->sock >= 0 && acquire_all(x->sock, 0, SANLK_ACQUIRE_ORPHAN, v, 1, 0) == 0)
+	if (x->sock >= 0 && acquire_all(x->sock, 0, v, 1, 0) == 0)
 		return 0;
 	if (x->sock >= 0)
 		close(x->sock);

@@ -93,12 +93,6 @@ vm_lockmgr_set_pid(struct vm_lockmgr *lm, pid_t pid)
 }
 
 void
-vm_lockmgr_set_handoff(struct vm_lockmgr *lm)
-{
-	lm->handoff = true;
-}
-
-void
 vm_lockmgr_set_holders(struct vm_lockmgr *lm, vm_lease_holders_fn *fn)
 {
 	lm->holders = fn;
