@@ -260,6 +260,13 @@ sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
 	[ ! -e "$dir" ]
 }
 
+@test "SPICE with libvirt's tlsPort='-1' has no TLS port, as under libvirt without spice_tls" {
+	xml=$(vnc_domain tls "<graphics type='spice' port='-1' tlsPort='-1' autoport='yes'/>")
+	run -0 vm-start --print-argv "$xml"
+	assert_output --partial "'-spice' 'unix=on"
+	refute_output --partial "tls-port"
+}
+
 @test "SPICE on loopback gets a leased port, and a passwd only as a secret" {
 	make_ns
 	run -0 in_ns vm-start "$(vnc_domain spt "<graphics type='spice' autoport='yes' passwd='s3cr3t-pw'><listen type='address'/></graphics>" "<video><model type='qxl'/></video>")"
@@ -292,6 +299,12 @@ sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
 	xml=$(make_domain novideo "<graphics type='vnc'/>")
 	run -3 vm-start "$xml"
 	assert_output --partial "<graphics>: a display needs a video device to show"
+	xml=$(vnc_domain tls "<graphics type='spice' tlsPort='5901'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: unsupported tlsPort '5901' (expected -1)"
+	xml=$(vnc_domain vnctls "<graphics type='vnc' tlsPort='-1'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: unsupported attribute 'tlsPort': VNC has none"
 	[ ! -e "$VMKIT_RUNDIR/domains" ] || [ -z "$(ls "$VMKIT_RUNDIR/domains")" ]
 	run -0 vm-lock list
 	refute_output --partial "port:"

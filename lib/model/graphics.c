@@ -206,6 +206,8 @@ graphics_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	bool autoport = vm_devices_streq(vm_xmlcheck_attr(n, "autoport"), "yes");
 	unsigned long long p = 0;
 
+	if (g->type != VM_GRAPHICS_SPICE && vm_xmlcheck_attr(n, "tlsPort"))
+		return vm_xmlcheck_error(x, n, "unsupported attribute 'tlsPort': VNC has none");
 	if (port && strcmp(port, "-1") != 0 && !autoport &&
 	    vm_xmlcheck_ull(x, n, "port", port, VM_GRAPHICS_PORT_MIN, VM_GRAPHICS_PORT_MAX, &p) < 0)
 		return -1;
@@ -341,6 +343,8 @@ static const struct vm_xmlcheck_attr graphics_attrs[] = {
 	{ "listen", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "passwd", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "keymap", KEYMAPS, VM_XMLCHECK_OPTIONAL },
+	/* what libvirt writes where qemu.conf has no spice_tls: no TLS port */
+	{ "tlsPort", "-1", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 
