@@ -291,7 +291,7 @@ XML
 	xml=$(make_domain mq "<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:12:35:0b'/><driver queues='2'/></interface>")
 	run -0 in_ns vm-start --print-argv "$xml"
 	assert_output --partial "'-netdev' 'tap,id=hostnet0,fds=<hostnet0.0>:<hostnet0.1>'"
-	assert_output --partial "mac=52:54:00:12:35:0b,mq=on,vectors=6'"
+	assert_output --partial "mac=52:54:00:12:35:0b,mq=on,vectors=6,bus=pci.0,addr=0x2.0x0'"
 	run -0 in_ns vm-start --paused "$xml"
 	run -0 ip -n "$NS" -d link show "$(nic mq 52:54:00:12:35:0b tap)"
 	assert_output --partial "multi_queue"

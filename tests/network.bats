@@ -314,6 +314,6 @@ helper_start() {
 	xml=$(bridge_domain argv "<mac address='52:54:00:12:34:07'/>")
 	run -0 start_in_ns --print-argv "$xml"
 	assert_output --partial "'-netdev' 'tap,id=hostnet0,fd=<hostnet0>'"
-	assert_output --partial "'-device' 'virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:07'"
+	assert_output --partial "'-device' 'virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:07,bus=pci.0,addr=0x2.0x0'"
 	assert_nothing_left argv
 }
