@@ -226,6 +226,25 @@ time.sleep(60)' &
 	assert_output --partial "'-vnc' 'none,password-secret=graphics0-secret'"
 }
 
+@test "passwdValidTo: a passwd past its time is refused, one still valid is taken; a bad time is refused with exit 3" {
+	make_ns
+	run -0 in_ns vm-start "$(vnc_domain old "<graphics type='vnc' passwd='s3cr3t-pw' passwdValidTo='2001-02-03T04:05:06'><listen type='address'/></graphics>")"
+	run -0 in_ns vm-start "$(vnc_domain new "<graphics type='vnc' passwd='s3cr3t-pw' passwdValidTo='2099-02-03T04:05:06'><listen type='address'/></graphics>")"
+	${CC:-cc} -O2 -Wall -o "$TEST_DIR/vnc-des" "$VMKIT_SRCDIR/tests/vnc-des.c" -lnettle
+	run -1 in_ns $RFB "$(display_of old)" "$TEST_DIR/x.ppm" s3cr3t-pw "$TEST_DIR/vnc-des"
+	assert_line --index 1 --regexp '^auth failed: .'
+	run -0 in_ns $RFB "$(display_of new)" "$TEST_DIR/x.ppm" s3cr3t-pw "$TEST_DIR/vnc-des"
+	assert_line --index 1 "auth ok"
+	xml=$(vnc_domain bad "<graphics type='vnc' passwd='p' passwdValidTo='tomorrow'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: invalid passwdValidTo 'tomorrow' (expected YYYY-MM-DDTHH:MM:SS, in UTC)"
+	xml=$(vnc_domain nopw "<graphics type='vnc' passwdValidTo='2099-02-03T04:05:06'/>")
+	run -3 vm-start "$xml"
+	assert_output "vm-start: $xml:7: <graphics>: passwdValidTo needs a passwd"
+	[ ! -e "$VMKIT_RUNDIR/domains/bad/status.json" ]
+	[ ! -e "$VMKIT_RUNDIR/domains/nopw/status.json" ]
+}
+
 @test "a SPICE display: QEMU binds it in a directory of its own, vm-start gives it to the caller, mode 0600, and it answers the link message" {
 	run -0 vm-start "$(vnc_domain sp "<graphics type='spice'><image compression='off'/><mouse mode='client'/><clipboard copypaste='no'/></graphics>" "<video><model type='qxl'/></video>
 <controller type='usb' model='qemu-xhci'/>

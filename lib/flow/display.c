@@ -202,6 +202,22 @@ hand_vnc(const struct vm_graphics *g, int fd, struct vm_qmp *qmp, int timeout_ms
 	return r;
 }
 
+/* passwdValidTo: QEMU takes the passwd until then (an absolute time in seconds). */
+static int
+expire(const struct vm_graphics *g, struct vm_qmp *qmp, int timeout_ms, struct vm_error *err)
+{
+	char when[24];
+	json_object *args;
+	int r;
+
+	snprintf(when, sizeof(when), "%lld", g->valid_to);
+	args = vm_qmp_json("protocol", json_object_new_string(vm_graphics_type_name(g->type)),
+			   "time", json_object_new_string(when), NULL);
+	r = vm_qmp_command(qmp, "expire_password", args, timeout_ms, NULL, err);
+	json_object_put(args);
+	return r;
+}
+
 int
 vm_display_hand_over(const struct vm_display_ctx *c, const struct vm_domain *dom,
 		     const struct vm_displays *d, struct vm_qmp *qmp, int timeout_ms,
@@ -217,6 +233,8 @@ vm_display_hand_over(const struct vm_display_ctx *c, const struct vm_domain *dom
 			/* QEMU has bound it: its server is up before its monitor answers */
 			r = vm_rundir_spice_claim(d->runs[i].dirfd,
 						  c->change_id ? c->uid : geteuid(), err);
+		if (r == 0 && g->valid_to)
+			r = expire(g, qmp, timeout_ms, err);
 		if (r < 0)
 			return vm_error_prefix(err, "cannot hand the %s display to qemu",
 					       vm_graphics_type_name(g->type));

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Where libvirt's qemu.conf puts vnc_listen by default, and so vmkit. */
 #define DEFAULT_ADDRESS "127.0.0.1"
@@ -46,6 +47,26 @@ set_address(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_graphics *g, const ch
 	return vm_devices_set_str(x, &g->address, address);
 }
 
+/* passwdValidTo, libvirt's YYYY-MM-DDTHH:MM:SS in UTC: when QEMU stops taking the passwd. */
+static int
+valid_to(struct vm_xmlcheck *x, xmlNodePtr n, const char *passwd, struct vm_graphics *g)
+{
+	const char *s = vm_xmlcheck_attr(n, "passwdValidTo");
+	struct tm tm = { 0 };
+	const char *end;
+
+	if (!s)
+		return 0;
+	if (!passwd)
+		return vm_xmlcheck_error(x, n, "passwdValidTo needs a passwd");
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || *end || (g->valid_to = timegm(&tm)) <= 0)
+		return vm_xmlcheck_error(x, n,
+					 "invalid passwdValidTo '%s' (expected YYYY-MM-DDTHH:MM:SS, in UTC)",
+					 s);
+	return 0;
+}
+
 static int
 graphics_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -73,6 +94,8 @@ graphics_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	g->line = (int)vm_xmlcheck_line(n);
 	if (passwd && !*passwd)
 		return vm_xmlcheck_error(x, n, "an empty passwd: remove it, or set one");
+	if (valid_to(x, n, passwd, g) < 0)
+		return -1;
 	if ((passwd && vm_devices_set_str(x, &g->passwd, passwd) < 0) ||
 	    (keymap && vm_devices_set_str(x, &g->keymap, keymap) < 0))
 		return -1;
@@ -342,6 +365,7 @@ static const struct vm_xmlcheck_attr graphics_attrs[] = {
 	{ "autoport", "yes|no", VM_XMLCHECK_OPTIONAL },
 	{ "listen", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "passwd", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "passwdValidTo", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
 	{ "keymap", KEYMAPS, VM_XMLCHECK_OPTIONAL },
 	/* what libvirt writes where qemu.conf has no spice_tls: no TLS port */
 	{ "tlsPort", "-1", VM_XMLCHECK_OPTIONAL },

@@ -50,6 +50,7 @@ struct vm_graphics {
 	char *address;			     /* ADDRESS: a numeric IPv4 or IPv6 address */
 	int port;			     /* ADDRESS: the fixed port, 0 for autoport */
 	char *passwd;			     /* NULL: none */
+	long long valid_to;		     /* passwdValidTo in seconds since the epoch, or 0 */
 	char *keymap;			     /* NULL: QEMU's (en-us) */
 	char *spice[VM_GRAPHICS_SPICE_OPTS]; /* SPICE: each option's XML value, NULL for QEMU's */
 	int line;			     /* of <graphics>, for messages */
