@@ -279,11 +279,16 @@ sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
 	[ ! -e "$dir" ]
 }
 
-@test "SPICE with libvirt's tlsPort='-1' has no TLS port, as under libvirt without spice_tls" {
-	xml=$(vnc_domain tls "<graphics type='spice' port='-1' tlsPort='-1' autoport='yes'/>")
+@test "SPICE with libvirt's tlsPort='-1' has no TLS port, and an insecure channel is plaintext, as under libvirt without spice_tls; QEMU takes them" {
+	xml=$(vnc_domain tls "<graphics type='spice' port='-1' tlsPort='-1' autoport='yes'><channel name='main' mode='insecure'/><channel name='inputs' mode='any'/></graphics>")
 	run -0 vm-start --print-argv "$xml"
 	assert_output --partial "'-spice' 'unix=on"
+	assert_output --partial ",plaintext-channel=main'"
+	refute_output --partial "plaintext-channel=inputs"
 	refute_output --partial "tls-port"
+	run -0 vm-start --paused "$xml"
+	run -0 vm-status tls
+	run -0 vm-stop --force tls
 }
 
 @test "SPICE on loopback gets a leased port, and a passwd only as a secret" {

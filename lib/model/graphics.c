@@ -185,6 +185,32 @@ spice_opt_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return vm_devices_set_str(x, &g->spice[i], vm_xmlcheck_attr(n, spice_opts[i].attr));
 }
 
+/* SPICE's channels, as <channel name> spells them; bit I of plaintext. */
+#define SPICE_CHANNELS "main|display|inputs|cursor|playback|record|smartcard|usbredir"
+static const char *const spice_channels[] = { "main",	  "display", "inputs",	  "cursor",
+					      "playback", "record",  "smartcard", "usbredir" };
+
+/* Without TLS every channel is plaintext: 'insecure' says so to QEMU, as libvirt does. */
+static int
+channel_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_graphics *g = vm_devices_ctx(x)->graphics;
+	const char *name = vm_xmlcheck_attr(n, "name");
+	const char *mode = vm_xmlcheck_attr(n, "mode");
+	size_t i = 0;
+
+	if (g->type != VM_GRAPHICS_SPICE)
+		return vm_xmlcheck_error(x, n, "channel modes are SPICE's");
+	if (vm_devices_streq(mode, "secure"))
+		return vm_xmlcheck_error(x, n,
+					 "a secure channel needs SPICE's TLS, which vmkit does not configure: use mode='insecure' or 'any'");
+	while (strcmp(spice_channels[i], name) != 0)
+		i++;
+	if (vm_devices_streq(mode, "insecure"))
+		g->plaintext |= 1u << i;
+	return 0;
+}
+
 static int
 gl_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -295,6 +321,9 @@ spice_listen(struct vm_argv_opt *o, const struct vm_graphics *g, size_t i,
 			i);
 	spice_opts_add(o, g, VM_GRAPHICS_IMAGE, VM_GRAPHICS_MOUSE);
 	spice_opts_add(o, g, VM_GRAPHICS_CLIPBOARD, VM_GRAPHICS_SPICE_OPTS);
+	for (size_t c = 0; c < sizeof(spice_channels) / sizeof(*spice_channels); c++)
+		if (g->plaintext & 1u << c)
+			vm_argv_opt_add(o, ",plaintext-channel=%s", spice_channels[c]);
 }
 
 static int
@@ -402,6 +431,12 @@ static const struct vm_xmlcheck_attr enable_attrs[] = {
 	{ "enable", "yes|no", VM_XMLCHECK_REQUIRED }, { NULL }
 };
 
+static const struct vm_xmlcheck_attr channel_attrs[] = {
+	{ "name", SPICE_CHANNELS, VM_XMLCHECK_REQUIRED },
+	{ "mode", "secure|insecure|any", VM_XMLCHECK_REQUIRED },
+	{ NULL }
+};
+
 static const struct vm_xmlcheck_elem graphics_children[] = {
 	{ "listen", .attrs = listen_attrs, .multi = true, .begin = listen_begin },
 	{ "image", .attrs = image_attrs, .begin = spice_opt_begin },
@@ -413,7 +448,7 @@ static const struct vm_xmlcheck_elem graphics_children[] = {
 	{ "clipboard", .attrs = clipboard_attrs, .begin = spice_opt_begin },
 	{ "filetransfer", .attrs = enable_attrs, .begin = spice_opt_begin },
 	{ "gl", .attrs = enable_attrs, .begin = gl_begin },
-	{ "channel", .reject = "SPICE's channel modes need TLS, which vmkit does not configure" },
+	{ "channel", .attrs = channel_attrs, .multi = true, .begin = channel_begin },
 	{ NULL }
 };
 

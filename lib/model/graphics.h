@@ -53,6 +53,7 @@ struct vm_graphics {
 	long long valid_to;		     /* passwdValidTo in seconds since the epoch, or 0 */
 	char *keymap;			     /* NULL: QEMU's (en-us) */
 	char *spice[VM_GRAPHICS_SPICE_OPTS]; /* SPICE: each option's XML value, NULL for QEMU's */
+	unsigned plaintext;		     /* SPICE: <channel mode='insecure'>s, by bit of name */
 	int line;			     /* of <graphics>, for messages */
 };
 
