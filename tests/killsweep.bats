@@ -32,30 +32,28 @@ setup() {
 	own_disk "$TEST_DIR/c.qcow2" root:root 600
 	own_disk "$TEST_DIR/e.iso" root:root 600 raw
 	own_disk "$TEST_DIR/f.iso" root:root 600 raw
-	# A TPM: swtpm and its state, which recovery must end and remove.
-	# Not with sanlock: swtpm does not hold the state's lease there (no fd
-	# to inherit, and its child does not take it as QEMU's does), so a
-	# vm-start killed once swtpm runs leaves it where vm-stop cannot find
-	# it by the lease.
-	local tpm="<tpm model='tpm-crb'><backend type='emulator'/></tpm>"
-	! lock_variant || tpm=
 	# q35 without ACPI: native PCIe hotplug, which a guest without an OS
 	# completes at once, so detach can be swept too.
 	XML=$(make_domain sweep "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
 		"$(disk_xml "$TEST_DIR/b.img" vdb "<readonly/>" raw)" \
-		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>" \
-		${tpm:+"$tpm"})
+		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>")
 	sed -i "s/machine='pc'/machine='q35'/" "$XML"
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$XML"
 }
 
-# with_nvram: UEFI firmware for $XML (libvirt's older form, which needs
-# no ACPI): its NVRAM, made on first start, owned like a disk. Only for
-# the start and stop sweeps: OVMF keeps a TCG vCPU busy for seconds
-# after each start, which the attach sweep's hundred starts would pay.
-with_nvram() {
+# with_state: $XML gets what has state of its own beside the disks, for
+# the start and stop sweeps (the attach sweep's hundred starts would pay
+# seconds for each: OVMF keeps a TCG vCPU busy, swtpm_setup manufactures
+# a TPM). UEFI firmware (libvirt's older form, which needs no ACPI): its
+# NVRAM, made on first start, owned like a disk. A TPM: swtpm and its
+# state, which recovery must end and remove; not with sanlock, where
+# swtpm does not hold the state's lease (no fd to inherit, and its child
+# does not take it as QEMU's does), so a vm-start killed once swtpm runs
+# leaves it where vm-stop cannot find it by the lease.
+with_state() {
 	sed -i "s|</os>|<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>$TEST_DIR/sweep_VARS.fd</nvram></os>|" "$XML"
+	lock_variant || sed -i "s|</devices>|<tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>|" "$XML"
 }
 
 teardown() {
@@ -192,7 +190,7 @@ assert_recovered() {
 
 # bats test_tags=sanlock
 @test "vm-start killed at any step is recovered by vm-stop" {
-	with_nvram
+	with_state
 	local n=0 step
 	for step in $(all_steps); do
 		[ "$(scenario_for "$step")" = start ] || continue
@@ -205,7 +203,7 @@ assert_recovered() {
 }
 
 @test "vm-start of a domain with a bridge interface killed at any step leaves no tap, lease or status" {
-	with_nvram
+	with_state
 	local n=0 step
 	NS=vmkit-sweep-$$
 	ip netns add "$NS"
@@ -263,7 +261,7 @@ hp_setup() {
 
 # bats test_tags=sanlock
 @test "vm-stop killed at any step is recovered by vm-stop" {
-	with_nvram
+	with_state
 	local n=0 step
 	for step in $(all_steps); do
 		[ "$(scenario_for "$step")" = stop ] || continue
