@@ -83,6 +83,8 @@ stop_all(const struct vm_conf *conf, const struct vm_paths *paths, const struct 
 			worst = vm_error_report(err);
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		vm_info_clear(&list[i]);
 	free(list);
 	while ((pid = wait(&wstatus)) > 0 || errno == EINTR) {
 		int code = pid < 0		? VM_EXIT_OK

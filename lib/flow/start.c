@@ -89,6 +89,11 @@ startup_failure(struct start *s, struct vm_error *err)
 		poll(&pfd, 1, STARTUP_EXIT_WAIT_MS);
 	if (waitpid(s->pid, &ws, WNOHANG) == s->pid)
 		s->pid = -1;
+	/* SIGKILL came from outside: what the log says last (swtpm's parting
+	 * line, say) is not why */
+	if (s->pid < 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL)
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "qemu was killed by signal %d during start-up", WTERMSIG(ws));
 	if (vm_rundir_log_tail(s->dl->dirfd, s->log_start, tail, sizeof(tail)))
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu exited during start-up: %s", tail);
 	if (s->pid < 0 && WIFEXITED(ws))
