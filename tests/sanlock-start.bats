@@ -20,6 +20,8 @@ setup() {
 	export VMKIT_LIBEXECDIR="$HOOKS_BIN"
 }
 teardown() {
+	# a failed test leaves its paused command stopped, holding the domain
+	[ -z "${STOPPED:-}" ] || kill -9 "$STOPPED" 2>/dev/null || true
 	[ -z "${HOLDER:-}" ] || { kill "$HOLDER" 2>/dev/null; wait_gone "$HOLDER"; }
 	sanlock_teardown
 }
@@ -69,28 +71,44 @@ resume_paused() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-@test "a lease that another process takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
+@test "another start on this host cannot take a disk during the hand-off: it exits 1, and the paused start runs" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	# let go by vm-start, not yet taken by QEMU's child: free in sanlock
+	run -1 host 1 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use"
+	[ ! -e "$TEST_DIR/run1/domains/two/status.json" ]
+	run -1 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	resume_paused 0
+	kill -0 "$(cat "$TEST_DIR/run1/domains/one/pid")"
+	run -1 host 1 vm-start "$TEST_DIR/two.xml"
+	run -0 host 1 vm-stop --force one
+	run -0 host 1 vm-start "$TEST_DIR/two.xml"
+	run -0 host 1 vm-stop --force two
+}
+
+@test "a lease that another host takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	own_disk "$TEST_DIR/b.qcow2" root:root 600
 	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
 		"$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
 	# let go by vm-start, not yet taken by QEMU's child: free for a moment
-	VMKIT_CONF=$(sanlock_dir)/host1.conf VMKIT_RUNDIR=$TEST_DIR/run1 \
+	VMKIT_CONF=$(sanlock_dir)/host2.conf VMKIT_RUNDIR=$TEST_DIR/run2 \
 		vm-lock run "$TEST_DIR/b.qcow2" -- sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
 	for i in $(seq 100); do
-		SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | grep -q " p $HOLDER$" && break
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q " p $HOLDER$" && break
 		sleep 0.05
 	done
 	resume_paused 1
-	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: disk '$TEST_DIR/b.qcow2' is in use by another host or process" ] ||
+	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: disk '$TEST_DIR/b.qcow2' is in use by host $(hostname) (id 2)" ] ||
 		fail "$(cat "$TEST_DIR/cmd.out")"
 	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 	# b is the holder's now: its label is not vm-start's to give back
 	kill -0 "$HOLDER"
-	run -1 host 2 vm-lock run "$TEST_DIR/b.qcow2" -- true
-	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	run -1 host 1 vm-lock run "$TEST_DIR/b.qcow2" -- true
+	run -0 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
 @test "a vm-start killed during its hand-off leaves no lease held; vm-stop gives the disk back" {

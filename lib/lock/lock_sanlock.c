@@ -23,7 +23,14 @@
  * SANLK_MAX_RESOURCES per acquire, so that the daemon's inquire of its
  * pid lists them all. They are free for the milliseconds in between; a
  * child that finds one taken fails the start, and this process takes
- * back what it can. Persistent leases, which would pass held (as this
+ * back what it can. On this host nothing takes a lease in between: a
+ * hand-off holds the byte of each lease in RUNDIR/sanlock.guard (an
+ * OFD lock) until the child has taken them, and every other take here
+ * holds that byte shared around its acquire, so it finds the lease
+ * busy (-EBUSY) rather than free. Without it, 50 starts racing on one
+ * disk could each take the disk in another's hand-off, and none start.
+ * Another host can still take a lease in between; then this start
+ * fails, and nothing is ever held twice. Persistent leases, which would pass held (as this
  * host's orphans, adopted by the child), are not used: a vm-start killed
  * while it held them would leave them held for this host until some
  * command here adopted them, and other hosts refused meanwhile.
@@ -43,6 +50,7 @@
 #include "clock.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "ofd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -79,6 +87,7 @@ struct sl {
 	int dirfd;
 	int io_timeout;
 	const char *on_failure; /* on_lockfailure: "poweroff" or "pause" */
+	int guard;		/* RUNDIR/sanlock.guard, or -1 until used */
 };
 
 /* A resource with its one disk, as sanlock takes it. */
@@ -241,23 +250,67 @@ registered(struct vm_error *err)
 	return sock;
 }
 
+/* The byte of RUNDIR/sanlock.guard that stands for the lease named NAME. */
+static off_t
+guard_at(const char *name)
+{
+	char hex[16];
+
+	memcpy(hex, name, 15);
+	hex[15] = '\0';
+	return (off_t)strtoull(hex, NULL, 16);
+}
+
+static int
+guard_lock(int fd, const struct sanlk_resource *r, short type, int wait_ms)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = guard_at(r->name),
+			    .l_len = 1 };
+
+	return vm_ofd_lock(fd, &fl, wait_ms);
+}
+
+/* This host's guard file, opened on first use; -1 with ERR. */
+static int
+guard_fd(struct vm_lockmgr *lm, struct vm_error *err)
+{
+	struct sl *sl = sl_of(lm);
+
+	if (sl->guard < 0)
+		sl->guard = openat(lm->paths.fd, "sanlock.guard",
+				   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (sl->guard < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open '%s/sanlock.guard'",
+				    lm->paths.rundir);
+	return sl->guard;
+}
+
 /*
  * Acquires the N resources V at once on SOCK (or, when -1, for the
  * registered process PID), retrying while WAIT_MS lasts (-1: forever),
  * and for RELEASING_MS while a lease is still being let go (-EAGAIN) or
- * taken by another process here (-EBUSY). 0, VM_LOCK_BUSY, or a negative
+ * taken by another process here (-EBUSY). With GUARD (not -1), the one
+ * resource's byte there is held shared around each try, and a hand-off
+ * that holds it counts as -EBUSY. 0, VM_LOCK_BUSY, or a negative
  * sanlock code.
  */
 static int
-acquire_all(int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
+acquire_all(int guard, int sock, pid_t pid, struct sanlk_resource **v, int n, int wait_ms)
 {
 	long long start = vm_now_ms();
 	struct timespec pause = { 0, RETRY_MS * 1000000L };
 
 	for (;;) {
 		long long spent;
-		int rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
+		int rv = -EBUSY;
 
+		if (guard < 0 || guard_lock(guard, v[0], F_RDLCK, 0) == 0) {
+			rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
+			if (guard >= 0)
+				guard_lock(guard, v[0], F_UNLCK, 0);
+		} else if (errno != EAGAIN) {
+			rv = -errno;
+		}
 		if (rv == 0 || !busy(rv))
 			return rv;
 		spent = vm_now_ms() - start;
@@ -276,9 +329,10 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, p
 	struct sl *sl = sl_of(lm);
 	struct sanlk_resource *v[1];
 	struct res *x;
-	int sock = -1, rv;
+	int sock = -1, guard, rv;
 
-	if (ensure_file(sl, id, resource, err) < 0 || (!pid && (sock = registered(err)) < 0))
+	if ((guard = guard_fd(lm, err)) < 0 || ensure_file(sl, id, resource, err) < 0 ||
+	    (!pid && (sock = registered(err)) < 0))
 		return -1;
 	x = malloc(sizeof(*x));
 	if (!x)
@@ -286,7 +340,7 @@ take(struct vm_lockmgr *lm, const char *id, const char *resource, bool shared, p
 				    resource);
 	sl_res(sl, id, shared, x);
 	v[0] = &x->r;
-	rv = acquire_all(sock, pid, v, 1, wait_ms);
+	rv = acquire_all(guard, sock, pid, v, 1, wait_ms);
 	if (rv == 0) {
 		x->sock = sock;
 		x->pid = pid;
@@ -358,29 +412,31 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	struct sanlk_resource *v[1];
 	cleanup_free struct res *x = malloc(sizeof(*x));
 	char id[65];
-	int rv;
+	int guard, rv;
 
+	if ((guard = guard_fd(lm, err)) < 0)
+		return -1;
 	if (!x)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot take qemu's lease on '%s'",
 				    lease->resource);
 	sl_id(sl, lease->resource, id);
 	sl_res(sl, id, lease->mode == VM_LEASE_SHARED, x);
 	v[0] = &x->r;
-	rv = sanlock_release(-1, pid, 0, 1, v);
-	if (rv == -ENOENT || rv == -ESRCH)
-		return 1;
-	if (rv < 0)
-		return sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
 	x->sock = registered(err);
 	if (x->sock < 0)
 		return -1;
-	rv = acquire_all(x->sock, 0, v, 1, 0);
-	if (rv != 0) {
+	/* a hand-off too: nothing else here takes it in between */
+	guard_lock(guard, v[0], F_WRLCK, -1);
+	rv = sanlock_release(-1, pid, 0, 1, v);
+	if (rv == 0)
+		rv = acquire_all(-1, x->sock, 0, v, 1, 0);
+	guard_lock(guard, v[0], F_UNLCK, 0);
+	if (rv != 0)
 		close(x->sock);
-		return rv == VM_LOCK_BUSY
-			       ? 1
-			       : sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
-	}
+	if (rv == -ENOENT || rv == -ESRCH || rv == VM_LOCK_BUSY)
+		return 1;
+	if (rv < 0)
+		return sl_fail(err, rv, "cannot take qemu's lease on", lease->resource);
 	x->pid = 0;
 	x->kept = false;
 	lease->priv = steal_ptr(x);
@@ -443,7 +499,7 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 				    sl_strerror(sock));
 	sl_res(sl, id, false, &x);
 	v[0] = &x.r;
-	rv = acquire_all(sock, 0, v, 1, wait_ms);
+	rv = acquire_all(-1, sock, 0, v, 1, wait_ms);
 	if (rv != 0) {
 		close(sock);
 		if (rv == VM_LOCK_BUSY)
@@ -626,6 +682,7 @@ sl_open(struct vm_lockmgr *lm, const struct vm_conf *conf, struct vm_error *err)
 	if (!sl)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the lock manager");
 	sl->dirfd = -1;
+	sl->guard = -1;
 	lm->priv = sl;
 	/* read by libsanlock_client at its first call, once per process */
 	if (conf->sanlock_run_dir && setenv("SANLOCK_RUN_DIR", conf->sanlock_run_dir, 1) < 0)
@@ -654,6 +711,8 @@ sl_close(struct vm_lockmgr *lm)
 		return;
 	if (sl->dirfd >= 0)
 		close(sl->dirfd);
+	if (sl->guard >= 0)
+		close(sl->guard);
 	free(sl->dir);
 	free(sl);
 	lm->priv = NULL;
@@ -806,9 +865,19 @@ sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
 struct sl_handoff {
 	struct sanlk_resource **v;
 	int n;
+	int guard; /* sl's, whose bytes of V this process holds */
 	char killpath[SANLK_HELPER_PATH_LEN]; /* "": none */
 	char killargs[SANLK_HELPER_ARGS_LEN];
 };
+
+static int
+by_guard_byte(const void *a, const void *b)
+{
+	off_t x = guard_at((*(struct sanlk_resource *const *)a)->name);
+	off_t y = guard_at((*(struct sanlk_resource *const *)b)->name);
+
+	return (x > y) - (x < y);
+}
 
 static int
 sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n, void **out,
@@ -820,14 +889,29 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 		free(h);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
 	}
+	h->guard = guard_fd(lm, err);
+	if (h->guard < 0) {
+		free(h->v);
+		free(h);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct res *x = leases[i]->priv;
+
+		if (x && x->sock >= 0)
+			h->v[h->n++] = &x->r;
+	}
+	/* in one order, as two hand-offs of one shared lease wait for each other */
+	qsort(h->v, h->n, sizeof(*h->v), by_guard_byte);
+	for (int i = 0; i < h->n; i++)
+		guard_lock(h->guard, h->v[i], F_WRLCK, -1);
 	/* let go here, for the child to take at once */
 	for (size_t i = 0; i < n; i++) {
 		struct res *x = leases[i]->priv;
 
 		if (!x || x->sock < 0)
 			continue;
-		h->v[h->n++] = &x->r;
-		sanlock_release(x->sock, -1, 0, 1, &h->v[h->n - 1]);
+		sanlock_release(x->sock, -1, 0, 1, (struct sanlk_resource *[]){ &x->r });
 		close(x->sock);
 		x->sock = -1;
 	}
@@ -910,7 +994,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 	}
 	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once */
 	for (int i = 0; i < h->n && rv == 0; i += SANLK_MAX_RESOURCES)
-		rv = acquire_all(sock, 0, h->v + i,
+		rv = acquire_all(-1, sock, 0, h->v + i,
 				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
 				 0);
 	if (rv == VM_LOCK_BUSY) {
@@ -942,7 +1026,7 @@ sl_handoff_retake(struct vm_lease *lease)
 		return 0;
 	v[0] = &x->r;
 	x->sock = sanlock_register();
-	if (x->sock >= 0 && acquire_all(x->sock, 0, v, 1, 0) == 0)
+	if (x->sock >= 0 && acquire_all(-1, x->sock, 0, v, 1, 0) == 0)
 		return 0;
 	if (x->sock >= 0)
 		close(x->sock);
@@ -958,6 +1042,8 @@ sl_handoff_free(void *arg)
 
 	if (!h)
 		return;
+	for (int i = 0; i < h->n; i++)
+		guard_lock(h->guard, h->v[i], F_UNLCK, 0);
 	free(h->v);
 	free(h);
 }
