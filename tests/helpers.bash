@@ -349,6 +349,54 @@ mac_lease() {
 	vm-lock list | awk -v r="mac:$1" '$NF == r && $1 != "free" { s = $1 } END { print s ? s : "free" }'
 }
 
+# wait_stopped FILE PID: waits until the command PID has paused at its
+# step: vm_hook writes its pid to FILE and only then raises SIGSTOP, so
+# the file alone does not mean it is stopped; /proc says so (state T).
+# STOPPED gets the stopped process's pid (PID's child when PID is a
+# subshell). Returns 0 once it is stopped, 1 when it ended first, 2 (with a message
+# on stderr) when it did neither within 20 s.
+wait_stopped() {
+	local file=$1 pid=$2 spid= st end=$((SECONDS + 20))
+	while ((SECONDS < end)); do
+		if [ -z "$spid" ] && [ -s "$file" ]; then
+			read -r spid < "$file" || true
+			[[ $spid =~ ^[0-9]+$ ]] || spid=
+		fi
+		# state of the paused command once it has said who it is, else of PID
+		read -r st 2>/dev/null < "/proc/${spid:-$pid}/stat" || return 1
+		st=${st##*) }
+		case ${st:0:1} in
+		T) [ -z "$spid" ] || { STOPPED=$spid; return 0; } ;;
+		Z | X) return 1 ;;
+		esac
+		sleep 0.02
+	done
+	echo "command $pid neither stopped at its step nor ended in 20 s" >&2
+	return 2
+}
+
+# pause_at STEP CMD...: runs CMD (a command or a function) in the
+# background until it stops at STEP; PAUSED gets the pid to wait for,
+# STOPPED the stopped process's, and its output goes to $TEST_DIR/cmd.out.
+pause_at() {
+	local step=$1 r=0
+	shift
+	rm -f "$TEST_DIR/stopped"
+	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
+	PAUSED=$!
+	wait_stopped "$TEST_DIR/stopped" "$PAUSED" || r=$?
+	[ "$r" -eq 0 ] || fail "'$*' never stopped at step '$step' ($r): $(cat "$TEST_DIR/cmd.out")"
+}
+
+# resume_paused RC: lets the command of pause_at run on, and checks that
+# it exits RC.
+resume_paused() {
+	local rc=0
+	kill -CONT "$STOPPED"
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
+}
+
 # hooks_setup_file: HOOKS_BIN names a build with --enable-test-hooks (vm_hook
 # steps): the build under test when it has them, or one made once per
 # file from a copy of the source tree, with sanitizers when the build

@@ -81,31 +81,6 @@ scenario_for() {
 	esac
 }
 
-# wait_stopped FILE PID: waits until the command PID has paused at its
-# step: vm_hook writes its pid to FILE and only then raises SIGSTOP, so
-# the file alone does not mean it is stopped; /proc says so (state T).
-# Returns 0 once it is stopped, 1 when it ended first, 2 (with a message
-# on stderr) when it did neither within 20 s.
-wait_stopped() {
-	local file=$1 pid=$2 spid= st end=$((SECONDS + 20))
-	while ((SECONDS < end)); do
-		if [ -z "$spid" ] && [ -s "$file" ]; then
-			read -r spid < "$file" || true
-			[[ $spid =~ ^[0-9]+$ ]] || spid=
-		fi
-		# state of the paused command once it has said who it is, else of PID
-		read -r st 2>/dev/null < "/proc/${spid:-$pid}/stat" || return 1
-		st=${st##*) }
-		case ${st:0:1} in
-		T) [ -z "$spid" ] || return 0 ;;
-		Z | X) return 1 ;;
-		esac
-		sleep 0.02
-	done
-	echo "command $pid neither stopped at its step nor ended in 20 s" >&2
-	return 2
-}
-
 # The steps the vm-attach sweep covers: its own, and the label steps (it
 # labels what it attaches or inserts and gives back what it detaches or
 # ejects).
@@ -359,27 +334,6 @@ qemu_dies_at() {
 		n=$((n + 1))
 	done
 	echo "# QEMU killed under $n paused commands" >&3
-}
-
-# pause_at STEP CMD...: runs CMD in the background until it pauses at
-# STEP; PAUSED gets its pid, and its output goes to $TEST_DIR/cmd.out.
-pause_at() {
-	local step=$1 r=0
-	shift
-	rm -f "$TEST_DIR/stopped"
-	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
-	PAUSED=$!
-	wait_stopped "$TEST_DIR/stopped" "$PAUSED" || r=$?
-	[ "$r" -eq 0 ] || fail "'$*' never stopped at step '$step' ($r): $(cat "$TEST_DIR/cmd.out")"
-}
-
-# resume_paused RC: lets the command of pause_at run on, and checks that
-# it exits RC.
-resume_paused() {
-	local rc=0
-	kill -CONT "$PAUSED"
-	wait "$PAUSED" || rc=$?
-	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
 }
 
 @test "a start whose QEMU dies keeps every lease until it has given the disks back" {

@@ -26,34 +26,6 @@ teardown() {
 	sanlock_teardown
 }
 
-# pause_at STEP CMD...: runs CMD in the background until it stops at
-# STEP (vm_hook); PAUSED gets the pid to wait for, STOPPED the stopped
-# process's, and its output goes to $TEST_DIR/cmd.out.
-pause_at() {
-	local i spid=
-	rm -f "$TEST_DIR/stopped"
-	VMKIT_TEST_STOP_AT=$1 VMKIT_TEST_STOP_FILE="$TEST_DIR/stopped" "${@:2}" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
-	PAUSED=$!
-	for i in $(seq 500); do
-		[ -s "$TEST_DIR/stopped" ] && read -r spid <"$TEST_DIR/stopped"
-		if [ -n "$spid" ] && [ "$(awk '{print $3}' "/proc/$spid/stat" 2>/dev/null)" = T ]; then
-			STOPPED=$spid
-			return 0
-		fi
-		kill -0 "$PAUSED" 2>/dev/null || fail "'${*:2}' ended before step $1: $(cat "$TEST_DIR/cmd.out")"
-		sleep 0.02
-	done
-	fail "'${*:2}' never stopped at step $1"
-}
-
-# resume_paused RC: lets the paused command run on; it must exit RC.
-resume_paused() {
-	local rc=0
-	kill -CONT "$STOPPED"
-	wait "$PAUSED" || rc=$?
-	[ "$rc" -eq "$1" ] || fail "exit $rc, not $1: $(cat "$TEST_DIR/cmd.out")"
-}
-
 @test "QEMU holds all its leases on one connection of its own, and its death frees them for the other host" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
