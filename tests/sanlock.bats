@@ -245,3 +245,25 @@ pair() {
 	run -0 host 1 vm-lock list
 	assert_line --index 0 "sanlock lockspace '__VMKIT__', host id 1: joined"
 }
+
+@test "vm-lock status --domain and list name the lease files that hold a running domain's disks, identities included" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	run -1 host 1 vm-lock status --json --domain one
+	# each lease's id is its file in the lease directory, and each is held
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, os, sys
+leases = json.load(sys.stdin)["leases"]
+kinds = sorted(l["resource"].split(":")[0] if ":" in l["resource"] else "path" for l in leases)
+assert kinds == ["inode", "path", "uuid"], leases
+for l in leases:
+    assert os.path.isfile(os.path.join(sys.argv[1], l["id"])), l
+    assert l["state"] == "exclusive", l
+' "$(sanlock_dir)/leases"
+	ident=$(printf '%s' "$output" | /usr/bin/python3 -c 'import json, sys; print([l["resource"] for l in json.load(sys.stdin)["leases"] if l["resource"].startswith("inode:")][0])')
+	run -0 host 1 vm-lock list
+	assert_line --regexp "^exclusive +one +$ident\$"
+	run -0 host 1 vm-stop --force one
+	run -0 host 1 vm-lock list
+	assert_line --regexp "^free +- +$ident\$"
+}

@@ -89,6 +89,8 @@ struct vm_lock_driver {
 	int (*meta_lock)(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 			 struct vm_error *err);
 
+	/* The id (lease file name) of RESOURCE. NULL: vm_lease_hash(). */
+	void (*id)(struct vm_lockmgr *lm, const char *resource, char id[65]);
 	/* The state of RESOURCE's content lease, without creating anything. */
 	int (*probe)(struct vm_lockmgr *lm, const char *resource, enum vm_lease_state *state,
 		     struct vm_error *err);

@@ -138,6 +138,12 @@ sl_id(const struct sl *sl, const char *resource, char id[65])
 }
 
 static void
+sl_lease_id(struct vm_lockmgr *lm, const char *resource, char id[65])
+{
+	sl_id(sl_of(lm), resource, id);
+}
+
+static void
 sl_res(const struct sl *sl, const char *id, bool shared, struct res *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -1058,6 +1064,7 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.keep = sl_keep,
 	.take_back = sl_take_back,
 	.meta_lock = sl_meta_lock,
+	.id = sl_lease_id,
 	.probe = sl_probe,
 	.scan = sl_scan,
 	.inquire = sl_inquire,

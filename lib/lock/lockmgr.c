@@ -254,13 +254,23 @@ info_holders(struct vm_lease_info *info, const struct holders *h, struct vm_erro
 	return 0;
 }
 
+/* RESOURCE's lease file name, as the driver names it. */
+static void
+lease_id(struct vm_lockmgr *lm, const char *resource, char id[65])
+{
+	if (lm->drv->id)
+		lm->drv->id(lm, resource, id);
+	else
+		vm_lease_hash(resource, id);
+}
+
 static int
 query(struct vm_lockmgr *lm, const struct holders *h, const char *resource,
       struct vm_lease_info *info, struct vm_error *err)
 {
 	memset(info, 0, sizeof(*info));
 	if (lm->drv->active)
-		vm_lease_hash(resource, info->id);
+		lease_id(lm, resource, info->id);
 	info->resource = strdup(resource);
 	if (!info->resource)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot check '%s'", resource);
@@ -285,6 +295,7 @@ vm_lockmgr_query(struct vm_lockmgr *lm, const char *resource, struct vm_lease_in
 }
 
 struct infos {
+	struct vm_lockmgr *lm;
 	struct vm_lease_info *v;
 	size_t n;
 	bool nomem;
@@ -315,7 +326,7 @@ collect(const char *id, const char *resource, enum vm_lease_state state, void *a
 	/* Anyone who can write the lockspace can write a lease file; a
 	 * resource that does not hash to the file's name is not believed. */
 	if (resource) {
-		vm_lease_hash(resource, check);
+		lease_id(in->lm, resource, check);
 		if (strcmp(check, id) == 0 && !(info->resource = strdup(resource)))
 			goto nomem;
 	}
@@ -345,7 +356,7 @@ by_resource(const void *a, const void *b)
 static int
 walk(struct vm_lockmgr *lm, pid_t pid, vm_lease_info_fn *fn, void *arg, struct vm_error *err)
 {
-	struct infos in = { 0 };
+	struct infos in = { .lm = lm };
 	struct holders h = { 0 };
 	int r = 0;
 
