@@ -270,8 +270,9 @@ guard_at(const char *name)
 static int
 guard_lock(int fd, const struct sanlk_resource *r, short type, int wait_ms)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = guard_at(r->name),
-			    .l_len = 1 };
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET, .l_start = guard_at(r->name), .l_len = 1
+	};
 
 	return vm_ofd_lock(fd, &fl, wait_ms);
 }
@@ -519,6 +520,28 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 	return 0;
 }
 
+/*
+ * Whether the N OWNERS that R's lease area records would refuse an
+ * acquire: an owner whose host is dead, or has joined again since, holds
+ * nothing, though the area still names it until another host takes the
+ * lease (after a host lost its storage, say). Held when the hosts cannot
+ * be read.
+ */
+static bool
+owners_hold(struct sl *sl, struct sanlk_resource *r, struct sanlk_host *owners, int n)
+{
+	struct sanlk_host *hosts = NULL;
+	uint32_t test = 0;
+	int nhosts = 0;
+	bool held = true;
+
+	if (sanlock_get_hosts(sl->ls.name, 0, &hosts, &nhosts, 0) >= 0 &&
+	    sanlock_test_resource_owners(r, 0, owners, n, hosts, nhosts, &test) >= 0)
+		held = test & SANLK_TRF_FAIL;
+	free(hosts);
+	return held;
+}
+
 static int
 probe_id(struct sl *sl, const char *id, enum vm_lease_state *state, struct vm_error *err)
 {
@@ -533,12 +556,12 @@ probe_id(struct sl *sl, const char *id, enum vm_lease_state *state, struct vm_er
 						      "cannot check lease '%s/%s'", sl->dir, id);
 	sl_res(sl, id, false, &x);
 	rv = sanlock_read_resource_owners(&x.r, 0, &owners, &n);
-	free(owners);
 	if (rv < 0)
 		return sl_fail(err, rv, "cannot check lease", x.d.path);
-	if (n > 0)
+	if (n > 0 && owners_hold(sl, &x.r, owners, n))
 		*state = x.r.flags & SANLK_RES_SHARED ? VM_LEASE_HELD_SHARED
 						      : VM_LEASE_HELD_EXCLUSIVE;
+	free(owners);
 	return 0;
 }
 
@@ -871,7 +894,7 @@ sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
 struct sl_handoff {
 	struct sanlk_resource **v;
 	int n;
-	int guard; /* sl's, whose bytes of V this process holds */
+	int guard;			      /* sl's, whose bytes of V this process holds */
 	char killpath[SANLK_HELPER_PATH_LEN]; /* "": none */
 	char killargs[SANLK_HELPER_ARGS_LEN];
 };
