@@ -47,13 +47,11 @@ setup() {
 # seconds for each: OVMF keeps a TCG vCPU busy, swtpm_setup manufactures
 # a TPM). UEFI firmware (libvirt's older form, which needs no ACPI): its
 # NVRAM, made on first start, owned like a disk. A TPM: swtpm and its
-# state, which recovery must end and remove; not with sanlock, where
-# swtpm does not hold the state's lease (no fd to inherit, and its child
-# does not take it as QEMU's does), so a vm-start killed once swtpm runs
-# leaves it where vm-stop cannot find it by the lease.
+# state, which recovery must end and remove (under sanlock swtpm's child
+# takes the state's lease, as QEMU's takes the others).
 with_state() {
 	sed -i "s|</os>|<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>$TEST_DIR/sweep_VARS.fd</nvram></os>|" "$XML"
-	lock_variant || sed -i "s|</devices>|<tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>|" "$XML"
+	sed -i "s|</devices>|<tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>|" "$XML"
 }
 
 teardown() {

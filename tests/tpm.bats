@@ -3,12 +3,19 @@
 # capabilities, on a socket pair QEMU inherits, its state in
 # /var/lib/vmkit/swtpm/UUID, leased as tpm:UUID and QEMU's while the
 # domain runs; gone with the domain, however QEMU ends. Firmware-only
-# guests (SeaBIOS, no disk).
+# guests (SeaBIOS, no disk). tpm-sanlock.bats runs the tests tagged
+# sanlock with lock_manager = "sanlock", where swtpm's child takes the
+# lease itself.
 
 load helpers
+load sanlock_helpers
+
+setup_file() { lock_variant_setup_file; }
+teardown_file() { lock_variant_teardown_file; }
 
 setup() {
 	common_setup
+	lock_variant_conf
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	STATE=/var/lib/vmkit/swtpm/$UUID
 }
@@ -37,6 +44,7 @@ tpm_lease() {
 	vm-lock list | awk -v r="tpm:$UUID" '$3 == r { print $1 }'
 }
 
+# bats test_tags=sanlock
 @test "a TPM starts: QEMU sees it, swtpm runs unprivileged, the state is leased and QEMU's" {
 	run -0 vm-start "$(tpm_domain t)"
 	run -0 qmp t query-tpm
@@ -85,6 +93,7 @@ tpm_lease() {
 	[ ! -e "$STATE" ]
 }
 
+# bats test_tags=sanlock
 @test "persistent_state='yes' keeps the state after stop, all of it given back to root, symlinks not followed, and the next start has it" {
 	run -0 vm-start "$(tpm_domain p "persistent_state='yes'" tpm-tis)"
 	run -0 qmp p query-tpm
@@ -120,6 +129,7 @@ tpm_lease() {
 	[ -s "$STATE/tpm2-00.permall" ]
 }
 
+# bats test_tags=sanlock
 @test "kill -9 of QEMU leaves no swtpm and no lease; vm-stop cleans up the state" {
 	run -0 vm-start "$(tpm_domain k)"
 	spid=$(swtpm_pid k)
@@ -151,6 +161,7 @@ tpm_lease() {
 	[ "$status" -eq 1 ]
 }
 
+# bats test_tags=sanlock
 @test "a start that fails after swtpm started ends swtpm and leaves no state and no lease" {
 	printf 'emulator = "/bin/false"\n' >> "$VMKIT_CONF"
 	run -4 vm-start "$(tpm_domain f)"
@@ -169,6 +180,7 @@ tpm_lease() {
 	[ ! -e "$TEST_DIR/session/domains/s/status.json" ]
 }
 
+# bats test_tags=sanlock
 @test "a swtpm that does not exit with QEMU keeps vm-stop from giving its state away; --force kills it" {
 	run -0 vm-start "$(tpm_domain h)"
 	spid=$(swtpm_pid h)
@@ -185,6 +197,7 @@ tpm_lease() {
 	[ ! -e "$STATE" ]
 }
 
+# bats test_tags=sanlock
 @test "vm-stop --force on a damaged status.json ends swtpm, even a stuck one, and gives the state back to root, saying it kept it" {
 	run -0 vm-start "$(tpm_domain d)"
 	spid=$(swtpm_pid d)

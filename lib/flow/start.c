@@ -33,6 +33,8 @@
 
 #define QMP_START_TIMEOUT_MS 30000
 #define STARTUP_EXIT_WAIT_MS 2000
+/* a killed swtpm's sanlock leases are freed by the daemon, a moment later */
+#define TPM_RETAKE_MS 5000
 #define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Set to the domain's directory: QEMU (with -no-user-config) needs none
@@ -66,10 +68,12 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
-	int tpm_lease;	 /* fd of "tpm:UUID"; -1 for none */
-	bool tpm_taken;	 /* the TPM's state is this start's to give back */
-	pid_t tpm_pid;	 /* swtpm, started before QEMU */
-	off_t log_start; /* where QEMU's own output begins in qemu.log */
+	int tpm_lease;		     /* fd of "tpm:UUID"; -1 for none */
+	struct vm_lease *tpm_leased; /* "tpm:UUID" itself, in held; or NULL */
+	bool tpm_handed;	     /* swtpm's child took it (a driver without fds) */
+	bool tpm_taken;		     /* the TPM's state is this start's to give back */
+	pid_t tpm_pid;		     /* swtpm, started before QEMU */
+	off_t log_start;	     /* where QEMU's own output begins in qemu.log */
 };
 
 /* Why QEMU died before its monitor answered: its own last words, else how it ended. */
@@ -261,6 +265,7 @@ take_leases(struct start *s, struct vm_error *err)
 		if (vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err) < 0)
 			return -1;
 		s->tpm_lease = lease ? vm_lease_fd(lease) : -1;
+		s->tpm_leased = lease;
 		if (lease && vm_leaseset_add(&s->held, lease, err) < 0)
 			return -1;
 		s->tpm_taken = true;
@@ -359,10 +364,22 @@ open_displays(struct start *s, struct vm_error *err)
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
 }
 
-/* swtpm for the domain's TPM, as QEMU's uid, before QEMU: recorded for vm-stop. */
+static int
+handoff_child(void *arg, bool *no, char *msg, size_t size)
+{
+	return vm_lease_handoff_child(arg, no, msg, size);
+}
+
+/*
+ * swtpm for the domain's TPM, as QEMU's uid, before QEMU: recorded for
+ * vm-stop. It holds the state's lease: by fd, or taken by its child
+ * (lock.h's hand-off) and so left out of QEMU's.
+ */
 static int
 start_swtpm(struct start *s, struct vm_error *err)
 {
+	struct vm_lease_handoff *h = NULL;
+	struct vm_error lost = VM_ERROR_INIT;
 	struct vm_swtpm_ctx c = {
 		.uuid = s->st.uuid,
 		.uid = s->ctx.label.uid,
@@ -370,12 +387,29 @@ start_swtpm(struct start *s, struct vm_error *err)
 		.lease_fd = s->tpm_lease,
 	};
 	cleanup_close int log = -1;
+	int r;
 
 	if (!s->dom->ntpms)
 		return 0;
 	log = vm_rundir_log_open(s->dl, err);
+	if (log < 0 ||
+	    (s->tpm_leased && vm_lease_handoff_begin(s->ctx.lm, &s->tpm_leased, 1, &h, err) < 0))
+		return -1;
 	c.log_fd = log;
-	if (log < 0 || vm_swtpm_start(&c, s->dom, &s->tpm_pid, err) < 0)
+	c.prepare = h ? handoff_child : NULL;
+	c.prepare_arg = h;
+	r = vm_swtpm_start(&c, s->dom, &s->tpm_pid, err);
+	if (r == 0 && h) {
+		vm_lease_handoff_done(h, s->tpm_pid);
+		s->tpm_handed = true;
+	}
+	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
+		/* someone else's now: not this start's to give back */
+		s->tpm_taken = false;
+		vm_leaseset_prune(&s->held);
+	}
+	vm_lease_handoff_free(h);
+	if (r < 0)
 		return -1;
 	s->st.tpm_pid = s->tpm_pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
@@ -445,12 +479,6 @@ keep_taps(const struct start *s, int *keep, size_t *n)
 			if (s->taps[i].vhostfds[k] >= 0)
 				keep[(*n)++] = s->taps[i].vhostfds[k];
 		}
-}
-
-static int
-handoff_child(void *arg, bool *no, char *msg, size_t size)
-{
-	return vm_lease_handoff_child(arg, no, msg, size);
 }
 
 /*
@@ -625,9 +653,11 @@ unwind(struct start *s)
 		kill(s->tpm_pid, SIGKILL);
 		waitpid(s->tpm_pid, NULL, 0);
 	}
-	/* the lease is ours (in held) until released below */
+	/* the lease is ours (in held) until released below, or, handed to
+	 * swtpm, taken again now that it is dead */
 	if (s->tpm_taken)
-		vm_swtpm_giveback(NULL, s->st.uuid, 0, s->st.tpm_persistent, true, 0, &ignored);
+		vm_swtpm_giveback(s->tpm_handed ? s->ctx.lm : NULL, s->st.uuid, 0,
+				  s->st.tpm_persistent, false, TPM_RETAKE_MS, &ignored);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only
 	 * these disks: with remember_owner = 0 a giveback chowns to root. */

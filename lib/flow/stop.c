@@ -145,7 +145,7 @@ keep_held(const struct vm_lease_info *info, void *arg)
 			 info->resource + strlen(VM_LEASE_UUID_PREFIX));
 		return 0;
 	}
-	/* QEMU inherits its TPM's lease, which names the same uuid */
+	/* QEMU inherits its TPM's lease by fd, which names the same uuid */
 	if (strncmp(info->resource, VM_LEASE_TPM_PREFIX, strlen(VM_LEASE_TPM_PREFIX)) == 0) {
 		h->st.tpm = true;
 		return 0;
@@ -173,6 +173,9 @@ learn_from_qemu(struct vm_disks_ctx *ctx, struct vm_domlock *dl, struct held_by_
 	if (pid <= 0 || vm_lockmgr_inquire(ctx->lm, pid, keep_held, h, &ignored) < 0 ||
 	    !h->st.uuid[0])
 		return;
+	/* under sanlock swtpm holds the TPM's lease itself, not QEMU */
+	if (!h->st.tpm && vm_swtpm_find(h->st.uuid) > 0)
+		h->st.tpm = true;
 	ctx->label.uuid = h->st.uuid;
 	for (size_t i = 0; i < h->st.ndisks && ctx->labels; i++) {
 		int fd = vm_image_reopen(h->st.disks[i].path, false, 0, 0, &ignored);

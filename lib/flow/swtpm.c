@@ -291,6 +291,8 @@ spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, pid_t *pid, struct vm_error 
 		.log_fd = c->log_fd,
 		.keep = keep,
 		.nkeep = c->lease_fd >= 0 ? 2 : 1,
+		.prepare = c->prepare,
+		.prepare_arg = c->prepare_arg,
 		.change_id = true,
 		.uid = c->uid,
 		.gid = c->gid,

@@ -46,6 +46,9 @@ struct vm_swtpm_ctx {
 	gid_t gid;
 	int log_fd;   /* swtpm's stdout and stderr */
 	int lease_fd; /* of "tpm:UUID", which swtpm holds too; -1: none */
+	/* run in swtpm's child before exec (spawn.h), or NULL */
+	int (*prepare)(void *arg, bool *no, char *msg, size_t size);
+	void *prepare_arg;
 };
 
 /* Takes the lease "tpm:UUID" into *LEASE (NULL without a lock manager). */

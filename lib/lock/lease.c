@@ -380,6 +380,13 @@ vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err)
 	return r;
 }
 
+void
+vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid)
+{
+	for (size_t i = 0; i < h->n; i++)
+		h->v[i]->pid = pid;
+}
+
 bool
 vm_lease_held(const struct vm_lease *lease)
 {

@@ -145,6 +145,9 @@ void vm_lease_handoff_free(struct vm_lease_handoff *h);
  * nothing to do. Call it after begin and before the fork.
  */
 int vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err);
+/* The child PID took H's leases: they are its, and no later hand-off
+ * of this process includes them. */
+void vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid);
 /* false for a lease that a failed hand-off lost (above) */
 bool vm_lease_held(const struct vm_lease *lease);
 
