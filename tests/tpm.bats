@@ -22,6 +22,8 @@ setup() {
 
 teardown() {
 	common_teardown
+	# a failed test can leave a stopped swtpm that no vm-stop ended
+	pkill -9 -f "swtpm/$UUID" || true
 	rm -rf "$STATE"
 }
 
