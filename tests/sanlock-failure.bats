@@ -2,8 +2,8 @@
 # A host that loses its sanlock leases, against two real daemons
 # (sanlock_helpers.bash): its storage failing under running QEMUs, where
 # the daemon runs vm-lockfailure as on_lockfailure says, and the daemon
-# itself killed, where nothing runs it and only sanlock's expiry
-# protects the other host.
+# itself killed, where no killpath runs: QEMU's watcher (vm-leasewatch)
+# ends it, and sanlock's expiry protects the other host meanwhile.
 
 load helpers
 load lock_helpers
@@ -127,12 +127,15 @@ holds_leases() {
 # Host 2 asks for the lease alone (vm-lock run): a start would also meet
 # the running QEMU's own image lock, which one kernel shares between the
 # simulated hosts.
-@test "host 1's daemon killed: host 2 gets the lease only after sanlock's expiry; host 1's QEMU runs on (no watchdog)" {
+@test "host 1's daemon killed: its QEMU is ended at once by the watcher of its connection; host 2 gets the lease only after sanlock's expiry" {
 	make_disk "$TEST_DIR/a.img" raw
 	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.img" vda "" raw)")"
 	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
 	kill -9 "$(cat "$(sanlock_dir)/daemon1.pid")"
 	start=$(now_ms)
+	# no watchdog here: nothing but the watcher ends it
+	wait_gone "$pid"
+	echo "# daemon killed to host 1's QEMU gone: $(($(now_ms) - start)) ms" >&3
 	run -1 host 2 vm-lock run "$TEST_DIR/a.img" -- true
 	assert_output --partial "disk '$TEST_DIR/a.img' is in use by host $(hostname) (id 1)"
 	# 8 io timeouts and the 60 s that a watchdog takes to fire; the lease
@@ -151,11 +154,42 @@ holds_leases() {
 		[ $(($(now_ms) - start)) -lt $((took + 10000)) ] || fail "host 2 still refused 10 s after status said free: $out"
 		sleep 1
 	done
-	# nothing ran vm-lockfailure: the QEMU on host 1 is alive, and the
-	# test, standing in for the watchdog, ends it
+	rm -f "$(sanlock_dir)/daemon1.pid"
+}
+
+@test "QEMU's watcher keeps only CAP_KILL and its connection, ends with QEMU, and a watcher killed changes nothing" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	w=$(pgrep -P "$pid" -x vm-leasewatch)
+	[ -n "$w" ]
+	# CAP_KILL (bit 5) alone, an empty bounding set, and nothing open but
+	# its connection and the pidfd
+	for set in CapEff:20 CapPrm:20 CapBnd:0; do
+		grep -qx "${set%:*}:[[:space:]]*$(printf %016x "0x${set#*:}")" "/proc/$w/status" ||
+			fail "$(grep "^${set%:*}" "/proc/$w/status")"
+	done
+	[ "$(ls "/proc/$w/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
+	[ "$(readlink "/proc/$w/fd/0")" = /dev/null ]
+	[[ $(readlink "/proc/$w/fd/3") == socket:* ]]
+	kill -9 "$w"
+	wait_gone "$w"
 	kill -0 "$pid"
-	[ ! -e "$TEST_DIR/run1/domains/one/lockfailure" ]
+	# QEMU's own copy of the connection still holds the leases
+	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 	kill -9 "$pid"
 	wait_gone "$pid"
-	rm -f "$(sanlock_dir)/daemon1.pid"
+	for i in $(seq 50); do
+		host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true && break
+		sleep 0.1
+	done
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	run -0 host 1 vm-stop --force one
+	# the watcher ends with QEMU
+	run -0 host 1 vm-start "$TEST_DIR/one.xml"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	w=$(pgrep -P "$pid" -x vm-leasewatch)
+	[ -n "$w" ]
+	kill -9 "$pid"
+	wait_gone "$w"
 }

@@ -44,7 +44,11 @@
  * holds them 8 io timeouts and the daemon's grace time (-g, 40 s) after
  * the last renewal gets SIGKILL. A lockspace removed by hand (sanlock
  * client rem_lockspace) SIGKILLs its holders at once: sanlock 3.8 runs
- * no killpath then.
+ * no killpath then. A daemon that dies runs nothing, and after the
+ * expiry other hosts take the leases; in production wdmd's watchdog
+ * resets the host. Without one, QEMU's child leaves a watcher of its
+ * connection (sl_watch), which SIGKILLs QEMU when the daemon's end
+ * closes.
  */
 #include "lock_driver.h"
 #include "clock.h"
@@ -52,10 +56,12 @@
 #include "exitcodes.h"
 #include "ofd.h"
 
+#include <cap-ng.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sanlock.h>
 #include <sanlock_admin.h>
@@ -64,6 +70,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1004,6 +1013,70 @@ sl_handoff_on_failure(struct vm_lockmgr *lm, void *arg, const char *name, struct
 	return 0;
 }
 
+/*
+ * The watcher, forked by QEMU's child before exec, with SOCK, a
+ * connection to the daemon of its own that holds no lease (a copy of
+ * QEMU's would keep QEMU's leases held after QEMU's death, until the
+ * watcher noticed), and a pidfd of QEMU. The daemon's end closed (it
+ * died): QEMU gets SIGKILL, before other hosts can take its leases.
+ * QEMU gone: it exits. It keeps only CAP_KILL, as QEMU runs as another
+ * user, and no other fd.
+ */
+static void
+sl_watch(int sock, int pidfd)
+{
+	struct pollfd p[2] = { { .events = POLLIN }, { .events = POLLRDHUP } };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0 || dup2(sock, 3) < 0 || dup2(pidfd, 4) < 0 ||
+	    close_range(5, ~0U, 0) < 0)
+		_exit(1);
+	prctl(PR_SET_NAME, "vm-leasewatch");
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_KILL);
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+		_exit(1);
+	p[0].fd = 4;
+	p[1].fd = 3;
+	for (;;) {
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[0].revents)
+			_exit(0);
+		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			pidfd_send_signal(4, SIGKILL, NULL, 0);
+			_exit(0);
+		}
+	}
+}
+
+static int
+sl_watcher(char *msg, size_t size)
+{
+	int sock = sanlock_register(), pidfd = -1, e = 0;
+	pid_t pid = -1;
+
+	if (sock < 0) {
+		snprintf(msg, size, "cannot register qemu's watcher with the sanlock daemon: %s",
+			 sl_strerror(sock));
+		return -1;
+	}
+	pidfd = pidfd_open(getpid(), 0);
+	if (pidfd >= 0 && (pid = fork()) == 0)
+		sl_watch(sock, pidfd);
+	if (pid < 0)
+		e = errno;
+	close(sock);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (pid < 0) {
+		snprintf(msg, size, "cannot start qemu's sanlock watcher: %s", strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
@@ -1041,7 +1114,8 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 			 sl_strerror(rv));
 		return -1;
 	}
-	return 0;
+	/* QEMU's, not swtpm's: swtpm ends with QEMU */
+	return h->killpath[0] ? sl_watcher(msg, size) : 0;
 }
 
 /* After a failed hand-off: this process takes back what it can. */
