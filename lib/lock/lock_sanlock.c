@@ -277,11 +277,9 @@ guard_at(const char *name)
 }
 
 static int
-guard_lock(int fd, const struct sanlk_resource *r, short type, int wait_ms)
+guard_lock(int fd, off_t at, short type, int wait_ms)
 {
-	struct flock fl = {
-		.l_type = type, .l_whence = SEEK_SET, .l_start = guard_at(r->name), .l_len = 1
-	};
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
 
 	return vm_ofd_lock(fd, &fl, wait_ms);
 }
@@ -320,10 +318,10 @@ acquire_all(int guard, int sock, pid_t pid, struct sanlk_resource **v, int n, in
 		long long spent;
 		int rv = -EBUSY;
 
-		if (guard < 0 || guard_lock(guard, v[0], F_RDLCK, 0) == 0) {
+		if (guard < 0 || guard_lock(guard, guard_at(v[0]->name), F_RDLCK, 0) == 0) {
 			rv = sanlock_acquire(sock, sock < 0 ? pid : -1, 0, n, v, NULL);
 			if (guard >= 0)
-				guard_lock(guard, v[0], F_UNLCK, 0);
+				guard_lock(guard, guard_at(v[0]->name), F_UNLCK, 0);
 		} else if (errno != EAGAIN) {
 			rv = -errno;
 		}
@@ -442,11 +440,11 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	if (x->sock < 0)
 		return -1;
 	/* a hand-off too: nothing else here takes it in between */
-	guard_lock(guard, v[0], F_WRLCK, -1);
+	guard_lock(guard, guard_at(x->r.name), F_WRLCK, -1);
 	rv = sanlock_release(-1, pid, 0, 1, v);
 	if (rv == 0)
 		rv = acquire_all(-1, x->sock, 0, v, 1, 0);
-	guard_lock(guard, v[0], F_UNLCK, 0);
+	guard_lock(guard, guard_at(x->r.name), F_UNLCK, 0);
 	if (rv != 0)
 		close(x->sock);
 	if (rv == -ENOENT || rv == -ESRCH || rv == VM_LOCK_BUSY)
@@ -903,10 +901,15 @@ sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
 struct sl_handoff {
 	struct sanlk_resource **v;
 	int n;
-	int guard;			      /* sl's, whose bytes of V this process holds */
+	/* sl's guard, whose bytes AT this process holds: V's, saved, as a
+	 * failed retake frees what V points to */
+	int guard;
+	off_t *at;
 	char killpath[SANLK_HELPER_PATH_LEN]; /* "": none */
 	char killargs[SANLK_HELPER_ARGS_LEN];
 };
+
+static void sl_handoff_free(void *arg);
 
 static int
 by_guard_byte(const void *a, const void *b)
@@ -923,14 +926,14 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 {
 	struct sl_handoff *h = calloc(1, sizeof(*h));
 
-	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v)))) {
-		free(h);
+	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v))) ||
+	    !(h->at = calloc(n + 1, sizeof(*h->at)))) {
+		sl_handoff_free(h);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
 	}
 	h->guard = guard_fd(lm, err);
 	if (h->guard < 0) {
-		free(h->v);
-		free(h);
+		sl_handoff_free(h);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -941,8 +944,10 @@ sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n
 	}
 	/* in one order, as two hand-offs of one shared lease wait for each other */
 	qsort(h->v, h->n, sizeof(*h->v), by_guard_byte);
-	for (int i = 0; i < h->n; i++)
-		guard_lock(h->guard, h->v[i], F_WRLCK, -1);
+	for (int i = 0; i < h->n; i++) {
+		h->at[i] = guard_at(h->v[i]->name);
+		guard_lock(h->guard, h->at[i], F_WRLCK, -1);
+	}
 	/* let go here, for the child to take at once */
 	for (size_t i = 0; i < n; i++) {
 		struct res *x = leases[i]->priv;
@@ -1146,7 +1151,8 @@ sl_handoff_free(void *arg)
 	if (!h)
 		return;
 	for (int i = 0; i < h->n; i++)
-		guard_lock(h->guard, h->v[i], F_UNLCK, 0);
+		guard_lock(h->guard, h->at[i], F_UNLCK, 0);
+	free(h->at);
 	free(h->v);
 	free(h);
 }
