@@ -55,6 +55,13 @@ watchdog0:5"
 	assert_output "$QEMU_USER"
 }
 
+@test "a pvpanic at the ISA port of its <address>, as dumpxml writes it" {
+	xml=$(make_domain pan "<panic model='isa'><address type='isa' iobase='0x506'/></panic>")
+	run -0 vm-start --paused "$xml"
+	run -0 qmp pan qom-get '{"path": "/machine/peripheral/panic0", "property": "ioport"}'
+	assert_output 1286
+}
+
 @test "itco is the q35's own watchdog, and a pc refuses it by name" {
 	xml=$(make_domain tco "<watchdog model='itco' action='pause'/>")
 	run -3 vm-start "$xml"

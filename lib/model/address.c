@@ -33,7 +33,8 @@ static const char *const type_attrs[] = {
 	[VM_ADDRESS_DRIVE] = "controller bus target unit",
 	[VM_ADDRESS_VIRTIO_SERIAL] = "controller bus port",
 	[VM_ADDRESS_USB] = "bus port",
-	[VM_ADDRESS_ISA] = "iobase irq",
+	/* the one device with one, pvpanic, has an I/O port and no irq */
+	[VM_ADDRESS_ISA] = "iobase",
 };
 
 const struct vm_xmlcheck_attr vm_address_attrs[] = {
@@ -155,7 +156,11 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		if (!e && !a.port)
 			return vm_xmlcheck_error(x, n, "a USB address needs a port from 1");
 		break;
-	case VM_ADDRESS_ISA: /* no device takes one: refused above */
+	case VM_ADDRESS_ISA:
+		e |= vm_address_number(x, n, "iobase", 0xffff, &a.iobase);
+		if (!e && !vm_xmlcheck_attr(n, "iobase"))
+			return vm_xmlcheck_error(x, n, "an ISA address needs an iobase");
+		break;
 	case VM_ADDRESS_NONE:
 		break;
 	}

@@ -41,6 +41,7 @@ struct vm_address {
 	unsigned controller;	   /* drive, virtio-serial */
 	unsigned target, unit;	   /* drive */
 	unsigned port;		   /* virtio-serial, usb */
+	unsigned iobase;	   /* isa */
 };
 
 struct vm_domain;

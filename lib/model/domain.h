@@ -100,7 +100,8 @@ struct vm_domain {
 	struct vm_rng *rngs;
 	size_t nrngs;
 	struct vm_watchdog watchdog;
-	bool panic; /* <panic model='isa'> (panic.c) */
+	bool panic;		      /* <panic model='isa'> (panic.c) */
+	struct vm_address panic_addr; /* its ISA port, or none: QEMU's 0x505 */
 	struct vm_channel channel;
 	struct vm_tpm *tpms; /* at most one */
 	size_t ntpms;

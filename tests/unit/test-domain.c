@@ -1162,8 +1162,16 @@ static const struct bad {
 	  "t.xml:7: <watchdog>: duplicate element" },
 	{ "", "<panic model='hyperv'/>",
 	  "t.xml:7: <panic>: unsupported model 'hyperv' (expected isa)" },
-	{ "", "<panic model='isa'><address type='isa' iobase='0x506'/></panic>",
-	  "t.xml:7: <address>: vmkit gives <panic> no address: remove <address>" },
+	{ "", "<panic model='isa'><address type='isa' iobase='0x506' irq='5'/></panic>",
+	  "t.xml:7: <address>: an address of type 'isa' has no 'irq'" },
+	{ "", "<panic model='isa'><address type='isa'/></panic>",
+	  "t.xml:7: <address>: an ISA address needs an iobase" },
+	{ "", "<panic model='isa'><address type='isa' iobase='0x10000'/></panic>",
+	  "t.xml:7: <address>: invalid iobase '0x10000' (expected an integer from 0 to 65535)" },
+	{ "", "<panic model='isa'><address type='pci' slot='0x5'/></panic>",
+	  "t.xml:7: <address>: <panic> takes no address of type 'pci'" },
+	{ "", "<watchdog model='i6300esb'><address type='isa' iobase='0x505'/></watchdog>",
+	  "t.xml:7: <address>: <watchdog> takes no address of type 'isa'" },
 	{ "", "<input type='keyboard' bus='usb'/>",
 	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
@@ -1830,9 +1838,17 @@ test_balloon_rng_watchdog_panic(void)
 	vm_domain_free(d);
 	d = NULL;
 	ok(parse_with("", "<memballoon model='none'/><panic/>", &d, &err) == 0 &&
-		   !d->memballoon.virtio && d->panic && d->watchdog.model == VM_WATCHDOG_NONE,
+		   !d->memballoon.virtio && d->panic && d->watchdog.model == VM_WATCHDOG_NONE &&
+		   d->panic_addr.type == VM_ADDRESS_NONE,
 	   "memballoon 'none' is no balloon; <panic> without a model is libvirt's isa: %s",
 	   err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<panic model='isa'><address type='isa' iobase='0x506'/></panic>", &d,
+		      &err) == 0 &&
+		   d->panic && d->panic_addr.type == VM_ADDRESS_ISA &&
+		   d->panic_addr.iobase == 0x506,
+	   "<panic>'s ISA address, as dumpxml writes it: %s", err.msg);
 	vm_domain_free(d);
 	d = NULL;
 	ok(parse_text("<domain type='kvm'><name>t</name><memory>1024</memory>"

@@ -1246,10 +1246,17 @@ test_balloon_rng_watchdog_panic(void)
 		   find(&a, "-device", rng1) < find(&a, "-device", "i6300esb,id=watchdog0"),
 	   "disks, then the balloon, the rngs and the watchdog: the order of libvirt's slots");
 	vm_argv_free(&a);
+	dom.panic_addr = (struct vm_address){ .type = VM_ADDRESS_ISA, .iobase = 0x506 };
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", "pvpanic,id=panic0,ioport=1286"),
+	   "pvpanic at its <address type='isa' iobase='0x506'>, as libvirt 9.0 gives it: %s",
+	   err.msg);
+	vm_argv_free(&a);
 	dom.ndisks = 0;
 	dom.memballoon = (struct vm_memballoon){ 0 };
 	dom.nrngs = 0;
 	dom.panic = false;
+	dom.panic_addr = (struct vm_address){ 0 };
 	dom.machine = S("q35");
 	dom.watchdog = (struct vm_watchdog){ .model = VM_WATCHDOG_ITCO, .action = "reset" };
 	a = build(&dom, -1, &err);
