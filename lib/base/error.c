@@ -79,14 +79,15 @@ vm_error_report(const struct vm_error *err)
 	return err->code ? err->code : VM_EXIT_SYSTEM;
 }
 
+/* One fprintf, so one write: vm-stop --all's children warn at once. */
 void
 vm_warn(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", program_invocation_short_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: warning: %s\n", program_invocation_short_name, msg);
 }
