@@ -1,8 +1,8 @@
 """vm-attach and --detach against the same QMP commands sent by a minimal
 client, bench/qmp-raw.c (libc only, fixed JSON), both timed as processes
 (exec, connection, greeting and capabilities included); and vm-attach
-against its own objects linked to shared json-c and nettle. Imported by
-bench.py."""
+against its own objects linked to shared json-c, nettle, libuuid and
+libcap-ng. Imported by bench.py."""
 
 import os
 
@@ -21,14 +21,15 @@ def run(lab, n):
     lease = os.path.join(lab.dir, "hp-raw.lease")
     open(lease, "w").close()
     raw = lab.qmp_raw()
-    # The same objects with json-c and nettle as shared libraries, which
-    # is what configure's default of linking their archives saves.
+    # The same objects with json-c, nettle, libuuid and libcap-ng as shared
+    # libraries, which is what configure's default of linking their
+    # archives saves.
     shared = os.path.join(lab.dir, "vm-attach-shared")
     objs = [os.path.join(bench.TOP, f) for f in ("cmd/vm-attach/vm-attach.o",
                                                  "cmd/vm-attach/disk_xml_exec.o",
                                                  "lib/libvmkit.a")]
     # with the sanlock driver built in, its client library is shared in both
-    libs = ["json-c", "nettle"] + (["libsanlock_client"] if sanlock_built(bench.TOP) else [])
+    libs = ["json-c", "nettle", "uuid", "libcap-ng"] + (["libsanlock_client"] if sanlock_built(bench.TOP) else [])
     bench.sh("cc", "-o", shared, *objs, *bench.sh("pkg-config", "--libs", *libs).stdout.split())
     # The exact nodes vmkit builds for that disk as vdc, for the raw client.
     words = bench.split_argv(lab.run("vm-start", "--print-argv",
@@ -62,5 +63,5 @@ def run(lab, n):
              bench.stats_ms(att), bench.stats_ms(ratt)),
             ("vm-attach --detach (device_del, blockdev-del, closefd, give back) vs the same QMP from qmp-raw (C)",
              bench.stats_ms(det), bench.stats_ms(rdet)),
-            ("vm-attach as built vs the same objects linked to shared json-c and nettle",
+            ("vm-attach as built vs the same objects linked to shared json-c, nettle, libuuid and libcap-ng",
              bench.stats_ms(att), bench.stats_ms(satt))]

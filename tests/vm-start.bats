@@ -4,7 +4,13 @@
 load helpers
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	common_teardown
+	if id vmkit-many >/dev/null 2>&1; then
+		userdel vmkit-many
+		for i in $(seq 40); do groupdel "vmkit-many$i" 2>/dev/null || true; done
+	fi
+}
 
 @test "vm-start --help prints usage and exits 0" {
 	run -0 vm-start --help
@@ -317,6 +323,22 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	[ "$(grep '^Groups:' /proc/$pid/status | tr -s ' \t' '\n' | tail -n +2 | sort -n | xargs)" = \
 	  "$(id -G "$QEMU_USER" | tr ' ' '\n' | sort -n | xargs)" ]
 	run -0 vm-stop --force num
+}
+
+@test "a qemu user in more groups than vm-start first asks for still gets every one of them" {
+	# 40 supplementary groups, past the 32 vm-start sizes its first
+	# getgrouplist for; made here and removed in teardown_many
+	useradd --system --no-create-home --shell /usr/sbin/nologin vmkit-many
+	for i in $(seq 40); do
+		groupadd --system "vmkit-many$i"
+		usermod -a -G "vmkit-many$i" vmkit-many
+	done
+	printf 'user = "vmkit-many"\n' > "$VMKIT_CONF"
+	run -0 vm-start "$(make_domain many)"
+	[ "$(grep '^Groups:' /proc/$(qemu_pid many)/status | tr -s ' \t' '\n' | tail -n +2 | sort -n | xargs)" = \
+	  "$(id -G vmkit-many | tr ' ' '\n' | sort -n | xargs)" ]
+	[ "$(id -G vmkit-many | wc -w)" -eq 41 ]
+	run -0 vm-stop --force many
 }
 
 @test "QEMU gets a fixed environment, cwd / and umask 077, nothing of the caller's" {

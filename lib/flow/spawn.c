@@ -186,13 +186,19 @@ vm_spawn_resolve_ids(const char *user, const char *group, uid_t *uid, gid_t *gid
 	*ngroups = 0;
 	if (!pw)
 		return 0;
-	getgrouplist(pw->pw_name, *gid, NULL, &n);
-	list = calloc(n + 1, sizeof(*list));
+	/* Sized for the common case: each getgrouplist asks every NSS
+	 * module, and systemd's walks its userdb directories. */
+	n = 32;
+	list = calloc(n, sizeof(*list));
+	if (list && getgrouplist(pw->pw_name, *gid, list, &n) < 0) {
+		free(list);
+		list = calloc(n, sizeof(*list));
+		if (list && getgrouplist(pw->pw_name, *gid, list, &n) < 0)
+			n = 0;
+	}
 	if (!list)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot list the groups of '%s'",
 				    user);
-	if (getgrouplist(pw->pw_name, *gid, list, &n) < 0)
-		n = 0;
 	*groups = list;
 	*ngroups = n;
 	return 0;
