@@ -70,7 +70,6 @@ struct start {
 	pid_t pid;
 	int tpm_lease;		     /* fd of "tpm:UUID"; -1 for none */
 	struct vm_lease *tpm_leased; /* "tpm:UUID" itself, in held; or NULL */
-	bool tpm_handed;	     /* swtpm's child took it (a driver without fds) */
 	bool tpm_taken;		     /* the TPM's state is this start's to give back */
 	pid_t tpm_pid;		     /* swtpm, started before QEMU */
 	off_t log_start;	     /* where QEMU's own output begins in qemu.log */
@@ -364,6 +363,13 @@ open_displays(struct start *s, struct vm_error *err)
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
 }
 
+/* swtpm's child took the state's lease (a driver without fds). */
+static bool
+tpm_handed(const struct start *s)
+{
+	return s->tpm_leased && vm_lease_pid(s->tpm_leased) > 0;
+}
+
 static int
 handoff_child(void *arg, bool *no, char *msg, size_t size)
 {
@@ -399,13 +405,12 @@ start_swtpm(struct start *s, struct vm_error *err)
 	c.prepare = h ? handoff_child : NULL;
 	c.prepare_arg = h;
 	r = vm_swtpm_start(&c, s->dom, &s->tpm_pid, err);
-	if (r == 0 && h) {
+	if (r == 0 && h)
 		vm_lease_handoff_done(h, s->tpm_pid);
-		s->tpm_handed = true;
-	}
 	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
 		/* someone else's now: not this start's to give back */
 		s->tpm_taken = false;
+		s->tpm_leased = NULL;
 		vm_leaseset_prune(&s->held);
 	}
 	vm_lease_handoff_free(h);
@@ -656,7 +661,7 @@ unwind(struct start *s)
 	/* the lease is ours (in held) until released below, or, handed to
 	 * swtpm, taken again now that it is dead */
 	if (s->tpm_taken)
-		vm_swtpm_giveback(s->tpm_handed ? s->ctx.lm : NULL, s->st.uuid, 0,
+		vm_swtpm_giveback(tpm_handed(s) ? s->ctx.lm : NULL, s->st.uuid, 0,
 				  s->st.tpm_persistent, false, TPM_RETAKE_MS, &ignored);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only

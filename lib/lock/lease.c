@@ -260,6 +260,12 @@ vm_lease_resource(const struct vm_lease *lease)
 	return lease->resource;
 }
 
+pid_t
+vm_lease_pid(const struct vm_lease *lease)
+{
+	return lease->pid;
+}
+
 int
 vm_lease_fd(const struct vm_lease *lease)
 {
