@@ -401,6 +401,7 @@ start_swtpm(struct start *s, struct vm_error *err)
 	if (log < 0 ||
 	    (s->tpm_leased && vm_lease_handoff_begin(s->ctx.lm, &s->tpm_leased, 1, &h, err) < 0))
 		return -1;
+	vm_hook("start:tpm-handed-off");
 	c.log_fd = log;
 	c.prepare = h ? handoff_child : NULL;
 	c.prepare_arg = h;
@@ -408,6 +409,9 @@ start_swtpm(struct start *s, struct vm_error *err)
 	if (r == 0 && h)
 		vm_lease_handoff_done(h, s->tpm_pid);
 	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
+		/* the holder, rather than "taken elsewhere" */
+		if (err->code == VM_EXIT_NO)
+			vm_error_set(err, lost.code, "%s", lost.msg);
 		/* someone else's now: not this start's to give back */
 		s->tpm_taken = false;
 		s->tpm_leased = NULL;

@@ -23,7 +23,8 @@
  * domain 'NAME'" (when the holders function names NAME as holding it),
  * "... in use by host N" (when the driver can tell another host holds
  * it: sanlock) or "... in use by another host or process"; for a "uuid:" resource it
- * reads "domain uuid 'UUID' is in use by ...". Of the holders that claim
+ * reads "domain uuid 'UUID' is in use by ...", and for a "tpm:" one "the
+ * TPM state of domain uuid 'UUID' is in use by ...". Of the holders that claim
  * a resource, those of the highest rank are named (see struct
  * vm_lease_holder); the manager's owner never is.
  *

@@ -1115,7 +1115,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
 				 0);
 	if (rv == VM_LOCK_BUSY) {
-		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
+		snprintf(msg, size, "a lease was taken elsewhere during its hand-off");
 		return VM_LOCK_BUSY;
 	}
 	if (rv < 0) {
