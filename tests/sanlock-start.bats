@@ -97,6 +97,8 @@ teardown() {
 		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
 	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
 	pause_at start:tpm-handed-off host 1 vm-start "$xml"
+	# manufactured while host 1 still held the lease
+	[ -e "$state/tpm2-00.permall" ]
 	# the lease as lock_sanlock.c names it: the SHA-256 of its resource
 	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \

@@ -398,11 +398,13 @@ start_swtpm(struct start *s, struct vm_error *err)
 	if (!s->dom->ntpms)
 		return 0;
 	log = vm_rundir_log_open(s->dl, err);
-	if (log < 0 ||
+	c.log_fd = log;
+	/* while this process holds the lease: a hand-off lets go of it for
+	 * milliseconds, not for swtpm_setup's seconds */
+	if (log < 0 || vm_swtpm_make_state(&c, s->dom, err) < 0 ||
 	    (s->tpm_leased && vm_lease_handoff_begin(s->ctx.lm, &s->tpm_leased, 1, &h, err) < 0))
 		return -1;
 	vm_hook("start:tpm-handed-off");
-	c.log_fd = log;
 	c.prepare = h ? handoff_child : NULL;
 	c.prepare_arg = h;
 	r = vm_swtpm_start(&c, s->dom, &s->tpm_pid, err);
