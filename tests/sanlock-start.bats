@@ -112,7 +112,7 @@ teardown() {
 	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: the TPM state of domain uuid '$UUID' is in use by host $(hostname) (id 2)" ] ||
 		fail "$(cat "$TEST_DIR/cmd.out")"
 	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
-	! pgrep -f "$TEST_DIR/run1/domains/one/" || fail "qemu left running"
+	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
 	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
 	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
