@@ -193,3 +193,29 @@ holds_leases() {
 	kill -9 "$pid"
 	wait_gone "$w"
 }
+
+# poll() of more fds than RLIMIT_NOFILE fails with EINVAL; a stop and
+# continue restarts the blocked call, which checks the limit again.
+@test "a watcher whose poll fails ends QEMU and exits rather than spin" {
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	w=$(pgrep -P "$pid" -x vm-leasewatch)
+	[ -n "$w" ]
+	prlimit --pid "$w" --nofile=1:1
+	kill -STOP "$w"
+	kill -CONT "$w"
+	if ! wait_gone "$pid"; then
+		state=$(ps -o stat=,time= -p "$w")
+		kill -9 "$w"
+		fail "qemu still runs 10 s after its watcher's poll failed; watcher: $state"
+	fi
+	wait_gone "$w"
+	run -0 host 1 vm-stop --force one
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	for i in $(seq 50); do
+		host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true && break
+		sleep 0.1
+	done
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}

@@ -2,7 +2,8 @@
 # vm-start's hand-off of its sanlock leases to QEMU, and the leases a
 # QEMU holds read back from the daemon (inquire), against two real
 # sanlock daemons (sanlock_helpers.bash). vm-start lets its leases go
-# (start:handed-off) and QEMU's child takes them again.
+# (start:handed-off) and QEMU's child takes them again; the TPM
+# state's lease passes to swtpm's child first (start:tpm-handed-off).
 
 load helpers
 load lock_helpers
@@ -24,6 +25,7 @@ teardown() {
 	[ -z "${STOPPED:-}" ] || kill -9 "$STOPPED" 2>/dev/null || true
 	[ -z "${HOLDER:-}" ] || { kill "$HOLDER" 2>/dev/null; wait_gone "$HOLDER"; }
 	sanlock_teardown
+	[ -z "${UUID:-}" ] || rm -rf "/var/lib/vmkit/swtpm/$UUID"
 }
 
 @test "QEMU holds all its leases on one connection of its own, and its death frees them for the other host" {
@@ -81,6 +83,44 @@ teardown() {
 	kill -0 "$HOLDER"
 	run -1 host 1 vm-lock run "$TEST_DIR/b.qcow2" -- true
 	run -0 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+# The TPM state's lease passes to swtpm's child (start:tpm-handed-off)
+# before QEMU's leases pass to QEMU's. Host 2 takes it in between with
+# sanlock's own client, as no vmkit command takes a "tpm:" lease alone.
+@test "a TPM state lease that another host takes during swtpm's hand-off fails the start with exit 1 naming the host; no swtpm, QEMU or lease of host 1 is left" {
+	local xml id state
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	UUID=$(cat /proc/sys/kernel/random/uuid)
+	state=/var/lib/vmkit/swtpm/$UUID
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
+	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
+	pause_at start:tpm-handed-off host 1 vm-start "$xml"
+	# manufactured while host 1 still held the lease
+	[ -e "$state/tpm2-00.permall" ]
+	# the lease as lock_sanlock.c names it: the SHA-256 of its resource
+	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \
+		-r "__VMKIT__:${id:0:40}:$(sanlock_dir)/leases/$id:0" -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	HOLDER=$!
+	for i in $(seq 100); do
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q " p $HOLDER$" && break
+		sleep 0.05
+	done
+	resume_paused 1
+	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: the TPM state of domain uuid '$UUID' is in use by host $(hostname) (id 2)" ] ||
+		fail "$(cat "$TEST_DIR/cmd.out")"
+	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
+	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
+	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	# the state is the holder's now: neither removed nor given back under its lease
+	[ "$(stat -c %U "$state")" = "$QEMU_USER" ] || fail "state: $(ls -ld "$state" 2>&1)"
+	kill -0 "$HOLDER"
 }
 
 @test "a vm-start killed during its hand-off leaves no lease held; vm-stop gives the disk back" {

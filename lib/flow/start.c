@@ -70,7 +70,6 @@ struct start {
 	pid_t pid;
 	int tpm_lease;		     /* fd of "tpm:UUID"; -1 for none */
 	struct vm_lease *tpm_leased; /* "tpm:UUID" itself, in held; or NULL */
-	bool tpm_handed;	     /* swtpm's child took it (a driver without fds) */
 	bool tpm_taken;		     /* the TPM's state is this start's to give back */
 	pid_t tpm_pid;		     /* swtpm, started before QEMU */
 	off_t log_start;	     /* where QEMU's own output begins in qemu.log */
@@ -364,6 +363,13 @@ open_displays(struct start *s, struct vm_error *err)
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
 }
 
+/* swtpm's child took the state's lease (a driver without fds). */
+static bool
+tpm_handed(const struct start *s)
+{
+	return s->tpm_leased && vm_lease_pid(s->tpm_leased) > 0;
+}
+
 static int
 handoff_child(void *arg, bool *no, char *msg, size_t size)
 {
@@ -392,20 +398,25 @@ start_swtpm(struct start *s, struct vm_error *err)
 	if (!s->dom->ntpms)
 		return 0;
 	log = vm_rundir_log_open(s->dl, err);
-	if (log < 0 ||
+	c.log_fd = log;
+	/* while this process holds the lease: a hand-off lets go of it for
+	 * milliseconds, not for swtpm_setup's seconds */
+	if (log < 0 || vm_swtpm_make_state(&c, s->dom, err) < 0 ||
 	    (s->tpm_leased && vm_lease_handoff_begin(s->ctx.lm, &s->tpm_leased, 1, &h, err) < 0))
 		return -1;
-	c.log_fd = log;
+	vm_hook("start:tpm-handed-off");
 	c.prepare = h ? handoff_child : NULL;
 	c.prepare_arg = h;
 	r = vm_swtpm_start(&c, s->dom, &s->tpm_pid, err);
-	if (r == 0 && h) {
+	if (r == 0 && h)
 		vm_lease_handoff_done(h, s->tpm_pid);
-		s->tpm_handed = true;
-	}
 	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
+		/* the holder, rather than "taken elsewhere" */
+		if (err->code == VM_EXIT_NO)
+			vm_error_set(err, lost.code, "%s", lost.msg);
 		/* someone else's now: not this start's to give back */
 		s->tpm_taken = false;
+		s->tpm_leased = NULL;
 		vm_leaseset_prune(&s->held);
 	}
 	vm_lease_handoff_free(h);
@@ -656,7 +667,7 @@ unwind(struct start *s)
 	/* the lease is ours (in held) until released below, or, handed to
 	 * swtpm, taken again now that it is dead */
 	if (s->tpm_taken)
-		vm_swtpm_giveback(s->tpm_handed ? s->ctx.lm : NULL, s->st.uuid, 0,
+		vm_swtpm_giveback(tpm_handed(s) ? s->ctx.lm : NULL, s->st.uuid, 0,
 				  s->st.tpm_persistent, false, TPM_RETAKE_MS, &ignored);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only

@@ -317,12 +317,10 @@ vm_swtpm_lease(struct vm_lockmgr *lm, const char *uuid, struct vm_lease **lease,
 }
 
 int
-vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
-	       struct vm_error *err)
+vm_swtpm_make_state(const struct vm_swtpm_ctx *c, const struct vm_domain *dom, struct vm_error *err)
 {
 	cleanup_close int base = -1;
 	cleanup_close int dir = -1;
-	int sv[2];
 
 	if (!dom->ntpms)
 		return 0;
@@ -335,8 +333,17 @@ vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 	if (faccessat(dir, PERMALL, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    manufacture(c, dom->name, dir, err) < 0)
 		return -1;
-	if (chown_state(dir, c->uid, c->gid, err) < 0)
-		return -1;
+	return chown_state(dir, c->uid, c->gid, err);
+}
+
+int
+vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
+	       struct vm_error *err)
+{
+	int sv[2];
+
+	if (!dom->ntpms)
+		return 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make swtpm's channel");
 	dom->tpms[0].fd = sv[1];

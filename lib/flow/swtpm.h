@@ -25,6 +25,8 @@
  *
  *	if (vm_swtpm_lease(lm, uuid, &lease, &err) < 0) ...   (QEMU inherits it too)
  *	struct vm_swtpm_ctx c = { uuid, uid, gid, log_fd, vm_lease_fd(lease) };
+ *	if (vm_swtpm_make_state(&c, dom, &err) < 0) ...
+ *	... a driver without fds: hand the lease off (lock.h), c.prepare ...
  *	if (vm_swtpm_start(&c, dom, &pid, &err) < 0) ...
  *	... spawn QEMU, keeping dom->tpms[0].fd; then close it ...
  */
@@ -55,7 +57,12 @@ struct vm_swtpm_ctx {
 int vm_swtpm_lease(struct vm_lockmgr *lm, const char *uuid, struct vm_lease **lease,
 		   struct vm_error *err);
 
-/* Starts swtpm for DOM's TPM, if it has one, into *PID; sets dom->tpms[0].fd. */
+/* Makes the state of DOM's TPM, if it has one, ready for swtpm:
+ * manufactured when new, all of it QEMU's uid's. */
+int vm_swtpm_make_state(const struct vm_swtpm_ctx *c, const struct vm_domain *dom,
+			struct vm_error *err);
+/* Starts swtpm for DOM's TPM, if it has one, on that state into *PID;
+ * sets dom->tpms[0].fd. */
 int vm_swtpm_start(const struct vm_swtpm_ctx *c, struct vm_domain *dom, pid_t *pid,
 		   struct vm_error *err);
 /* QEMU's end of the channel, once QEMU has its copy. */

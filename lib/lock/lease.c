@@ -77,6 +77,7 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 	const char *uuid = resource + strlen(VM_LEASE_UUID_PREFIX);
 	const char *mac = resource + strlen(VM_LEASE_MAC_PREFIX);
 	const char *port = resource + strlen(VM_LEASE_PORT_PREFIX);
+	const char *tpm = resource + strlen(VM_LEASE_TPM_PREFIX);
 
 	vm_lockmgr_holders(lm, resource, &names, &n);
 	if (n)
@@ -87,6 +88,9 @@ conflict(struct vm_lockmgr *lm, const char *resource, const char *name, struct v
 		vm_error_set(err, VM_EXIT_NO, "MAC address '%s' is in use by %s", mac, who);
 	else if (has_prefix(resource, VM_LEASE_PORT_PREFIX))
 		vm_error_set(err, VM_EXIT_NO, "port %s is in use by %s", port, who);
+	else if (has_prefix(resource, VM_LEASE_TPM_PREFIX))
+		vm_error_set(err, VM_EXIT_NO, "the TPM state of domain uuid '%s' is in use by %s",
+			     tpm, who);
 	else if (has_prefix(resource, VM_LEASE_UUID_PREFIX))
 		vm_error_set(err, VM_EXIT_NO, "domain uuid '%s' is in use by %s", uuid, who);
 	else if (name)
@@ -258,6 +262,12 @@ const char *
 vm_lease_resource(const struct vm_lease *lease)
 {
 	return lease->resource;
+}
+
+pid_t
+vm_lease_pid(const struct vm_lease *lease)
+{
+	return lease->pid;
 }
 
 int

@@ -23,7 +23,8 @@
  * domain 'NAME'" (when the holders function names NAME as holding it),
  * "... in use by host N" (when the driver can tell another host holds
  * it: sanlock) or "... in use by another host or process"; for a "uuid:" resource it
- * reads "domain uuid 'UUID' is in use by ...". Of the holders that claim
+ * reads "domain uuid 'UUID' is in use by ...", and for a "tpm:" one "the
+ * TPM state of domain uuid 'UUID' is in use by ...". Of the holders that claim
  * a resource, those of the highest rank are named (see struct
  * vm_lease_holder); the manager's owner never is.
  *
@@ -145,8 +146,8 @@ void vm_lease_handoff_free(struct vm_lease_handoff *h);
  * nothing to do. Call it after begin and before the fork.
  */
 int vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err);
-/* The child PID took H's leases: they are its, and no later hand-off
- * of this process includes them. */
+/* The child PID took H's leases: they are its (vm_lease_pid()), and no
+ * later hand-off of this process includes them. */
 void vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid);
 /* false for a lease that a failed hand-off lost (above) */
 bool vm_lease_held(const struct vm_lease *lease);
@@ -240,6 +241,10 @@ int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_leas
 		       pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err);
 /* The resource the lease was taken on. */
 const char *vm_lease_resource(const struct vm_lease *lease);
+/* The running process the lease is for: the one it was taken for
+ * (vm_lockmgr_set_pid) or handed to (vm_lease_handoff_done); 0 for
+ * this process and the program a child of it execs. */
+pid_t vm_lease_pid(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
  * the running holder; -1 when there is none to hand on (nop driver). */
 int vm_lease_fd(const struct vm_lease *lease);

@@ -1045,11 +1045,21 @@ sl_watch(int sock, int pidfd)
 	p[0].fd = 4;
 	p[1].fd = 3;
 	for (;;) {
-		if (poll(p, 2, -1) < 0)
+		int n = poll(p, 2, -1);
+
+		if (n < 0 && errno == EINTR)
 			continue;
+		/* A watcher that cannot poll would not see the daemon die,
+		 * and QEMU would hold its leases past their expiry: the safe
+		 * side is to end it, not to spin retrying. */
+		if (n < 0) {
+			pidfd_send_signal(4, SIGKILL, NULL, 0);
+			_exit(1);
+		}
 		if (p[0].revents)
 			_exit(0);
-		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+		/* a hang-up, an error or POLLNVAL: no POLLIN is asked for */
+		if (p[1].revents) {
 			pidfd_send_signal(4, SIGKILL, NULL, 0);
 			_exit(0);
 		}
@@ -1105,7 +1115,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
 				 0);
 	if (rv == VM_LOCK_BUSY) {
-		snprintf(msg, size, "a lease was taken elsewhere while it passed to qemu");
+		snprintf(msg, size, "a lease was taken elsewhere during its hand-off");
 		return VM_LOCK_BUSY;
 	}
 	if (rv < 0) {
