@@ -479,8 +479,9 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	if (r == 0 && dom->watchdog.model == VM_WATCHDOG_I6300ESB)
 		r = place(&p, &dom->watchdog.addr, false);
 	for (size_t i = 0; r == 0 && i < dom->nvideos; i++)
-		if (!dom->videos[i].primary && dom->videos[i].model == VM_VIDEO_VIRTIO)
-			r = place(&p, &dom->videos[i].addr, true);
+		if (!dom->videos[i].primary)
+			r = place(&p, &dom->videos[i].addr,
+				  dom->videos[i].model == VM_VIDEO_VIRTIO);
 	for (size_t i = 0; r == 0 && i < dom->ninputs; i++)
 		if (dom->inputs[i].bus == VM_INPUT_VIRTIO)
 			r = place(&p, &dom->inputs[i].addr, true);

@@ -196,7 +196,7 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
 /*
  * The controllers the devices need and the file does not have, in
  * libvirt's order: those of the disks, in disk order, then the
- * virtio-serial of the guest agent.
+ * virtio-serial of the guest agent or the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
@@ -205,7 +205,8 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
 		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
 			return -1;
-	return dom->channel.agent ? implicit(x, dom, "virtio-serial") : 0;
+	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial")
+							     : 0;
 }
 
 /*
