@@ -614,8 +614,9 @@ vdc=$TEST_DIR/b.img drive-vdc"
 	make_disk "$TEST_DIR/b.img" raw
 	xml=$(attach_domain full q35 "")
 	with_root_ports "$xml" 2
-	# a boot-time device's port, by its <address>, is not free
-	sed -i "s|<devices>|<devices><memballoon model='virtio'><address type='pci' bus='0x02' slot='0'/></memballoon>|" "$xml"
+	# a boot-time device's port, by its <address>, is not free; no USB
+	# controller, which would take the other one
+	sed -i "s|<devices>|<devices><controller type='usb' model='none'/><memballoon model='virtio'><address type='pci' bus='0x02' slot='0'/></memballoon>|" "$xml"
 	run -0 vm-start "$xml"
 	run -0 vm-attach full --disk "$TEST_DIR/a.img" --target vdb
 	[ "$(status_disk full vdb)" = "vdb $TEST_DIR/a.img exclusive applied pci.1" ]

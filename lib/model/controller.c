@@ -195,12 +195,21 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
 
 /*
  * The controllers the devices need and the file does not have, in
- * libvirt's order: those of the disks, in disk order, then the
- * virtio-serial of the guest agent or the SPICE agent.
+ * libvirt's order: the USB controller every pc and q35 domain has
+ * unless it says model='none' (libvirt adds it first), those of the
+ * disks, in disk order, then the virtio-serial of the guest agent or
+ * the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
+	bool q35 = vm_domain_is_q35(dom);
+
+	if (!vm_controller_address(dom, "usb") && (q35 || vm_domain_is_pc(dom))) {
+		if (implicit(x, dom, "usb") < 0)
+			return -1;
+		dom->usb = q35 ? VM_USB_QEMU_XHCI : VM_USB_PIIX3_UHCI;
+	}
 	for (size_t i = 0; i < dom->ndisks; i++)
 		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
 		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))

@@ -61,6 +61,7 @@ struct vm_domain_ctx {
 	bool channel_spicevmc;	      /* ... and is the SPICE agent's */
 	struct vm_tpm *tpm;	      /* the <tpm> being read */
 	bool tpm_backend;	      /* it has its <backend> */
+	bool memballoon;	      /* a <memballoon> was read */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 

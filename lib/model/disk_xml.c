@@ -462,14 +462,6 @@ static const struct vm_xmlcheck_elem elems[] = { { "disk", .attrs = disk_attrs,
 						   .begin = disk_begin, .end = disk_end },
 						 { NULL } };
 
-/* QEMU's default machine (no machine=) is an i440fx pc. */
-static bool
-is_pc(const struct vm_domain *dom)
-{
-	return !dom->machine || !strcmp(dom->machine, "pc") ||
-	       !strncmp(dom->machine, "pc-i440fx-", 10);
-}
-
 /*
  * The machine may come after <devices>. A pc machine has piix3's ide
  * channels and an isa-fdc; q35 has neither, and vmkit adds an isa-fdc
@@ -485,17 +477,17 @@ disks_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		const struct vm_disk *d = &dom->disks[i];
 
-		if (d->bus == VM_BUS_IDE && !is_pc(dom))
+		if (d->bus == VM_BUS_IDE && !vm_domain_is_pc(dom))
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'ide' needs a pc machine, not '%s' (use bus 'sata')",
 					    x->file, d->line, dom->machine);
-		if (d->bus == VM_BUS_FDC && !is_pc(dom) && !q35)
+		if (d->bus == VM_BUS_FDC && !vm_domain_is_pc(dom) && !q35)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'fdc' needs a pc or q35 machine, not '%s'",
 					    x->file, d->line, dom->machine);
 		if (d->bus == VM_BUS_USB && !dom->usb)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
-					    "%s:%d: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+					    "%s:%d: <disk>: bus 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off",
 					    x->file, d->line);
 	}
 	return 0;

@@ -374,6 +374,7 @@ test_q35_addresses(void)
 		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
 		 "<controller type='pci' model='pcie-root-port'/>\n"
 		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<controller type='usb' model='none'/>\n"
 		 "<memballoon model='virtio'><address type='pci' bus='0x01' slot='0'/></memballoon>\n"
 		 "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
 		 "</devices>\n</domain>\n");
@@ -832,8 +833,9 @@ static const struct bad {
 	  "t.xml:7: <disk>: qemu's floppy has no error_policy or rerror_policy" },
 	{ "", "<disk device='cdrom'><target dev='sdb' bus='usb'/></disk>",
 	  "t.xml:7: <disk>: a cdrom cannot be on bus 'usb' (use sata, scsi or ide)" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdb' bus='usb'/></disk>",
-	  "t.xml:7: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "",
+	  "<controller type='usb' model='none'/><disk><source file='disk.img'/><target dev='sdb' bus='usb'/></disk>",
+	  "t.xml:7: <disk>: bus 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<disk><source file='disk.img'/><target dev='hda'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'ide' (use scsi or virtio)" },
 	{ "", "<disk><driver io='native'/><source file='disk.img'/><target dev='vdb'/></disk>",
@@ -1172,8 +1174,8 @@ static const struct bad {
 	  "t.xml:7: <address>: <panic> takes no address of type 'pci'" },
 	{ "", "<watchdog model='i6300esb'><address type='isa' iobase='0x505'/></watchdog>",
 	  "t.xml:7: <address>: <watchdog> takes no address of type 'isa'" },
-	{ "", "<input type='keyboard' bus='usb'/>",
-	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><input type='keyboard' bus='usb'/>",
+	  "t.xml:7: <input>: a USB keyboard needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
 	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
 	{ "", "<tpm model='tpm-crb'><backend type='passthrough'/></tpm>",
@@ -1202,8 +1204,8 @@ static const struct bad {
 	  "t.xml:7: <audio>: audio id 2 out of order (expected 1)" },
 	{ "", "<audio id='1' type='spice'/>",
 	  "t.xml:7: <audio>: type 'spice' needs a <graphics type='spice'>" },
-	{ "", "<sound model='usb'/>",
-	  "t.xml:7: <sound>: model 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><sound model='usb'/>",
+	  "t.xml:7: <sound>: model 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<audio id='1' type='none'><input mixingEngine='no'/></audio>",
 	  "t.xml:7: <input>: unsupported element" },
 	{ "", "<input type='tablet' bus='ps2'/>",
@@ -1362,8 +1364,8 @@ static const struct bad {
 	{ "", "<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>",
 	  "t.xml:7: <redirdev>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE client is what redirects the devices" },
 	{ "",
-	  "<video><model type='qxl'/></video><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>",
-	  "t.xml:7: <redirdev>: a USB redirection needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	  "<controller type='usb' model='none'/><video><model type='qxl'/></video><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>",
+	  "t.xml:7: <redirdev>: a USB redirection needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "",
 	  "<redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' service='4000'/></redirdev>",
 	  "t.xml:7: <redirdev>: unsupported type 'tcp' (expected spicevmc)" },
