@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The pcie-root-ports a q35 domain without any gets, for hotplug */
-#define DEFAULT_ROOT_PORTS 4
-
 static const struct controller {
 	const char *type, *model; /* model NULL: no model attribute */
 	const char *qemu;	  /* its <model name>: QEMU's device; NULL: none */
@@ -165,19 +162,6 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static struct vm_controller *
-add_root_port(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned index)
-{
-	struct vm_controller *ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers);
-
-	if (ctl) {
-		ctl->kind = VM_CONTROLLER_ROOT_PORT;
-		ctl->type = "pci";
-		ctl->index = index;
-	}
-	return ctl;
-}
-
 /* Appends a controller of TYPE, index 0, unless DOM has one. */
 static int
 implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
@@ -220,15 +204,14 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 
 /*
  * The machine may come after <devices>, and without q35 a PCIe
- * controller would be dropped. A q35 domain without root ports gets
- * some for hotplug (libvirt would add none).
+ * controller would be dropped. The root ports and bridges libvirt adds
+ * are address.c's to add, with the devices that need them.
  */
 static int
 controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
-	unsigned last = vm_controller_last_pci(dom);
 	bool ports = false;
 
 	if (c->q35_node && !vm_domain_is_q35(dom))
@@ -244,9 +227,6 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < dom->ncontrollers; i++)
 		ports |= dom->controllers[i].kind == VM_CONTROLLER_ROOT_PORT;
 	c->root_ports_written = ports;
-	for (unsigned i = 1; !ports && i <= DEFAULT_ROOT_PORTS; i++)
-		if (!add_root_port(x, dom, last + i))
-			return -1;
 	return 0;
 }
 

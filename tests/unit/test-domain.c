@@ -386,6 +386,21 @@ test_q35_addresses(void)
 	   "q35: root ports packed in slot 1, the rng on the free one, neither free for hotplug: %s",
 	   err.msg);
 	vm_domain_free(d);
+	d = NULL;
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		 "<interface type='user'><model type='e1000'/></interface>\n"
+		 "</devices>\n</domain>\n");
+	ok(parse_text(xml, &d, &err) == 0 && vm_controller_last_pci(d) == 5 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI &&
+		   vm_controller_pci(d, 2)->addr.bus == 1 && d->ifaces[0].addr.bus == 2 &&
+		   d->ifaces[0].addr.slot == 1 && vm_controller_pci(d, 3)->used &&
+		   vm_controller_pci(d, 4)->used && vm_controller_hotplug_port(d, 5) &&
+		   !vm_controller_hotplug_port(d, 1),
+	   "q35 without root ports: libvirt's, an e1000 on a pcie-to-pci-bridge, one port free: %s",
+	   err.msg);
+	vm_domain_free(d);
 }
 
 static void
