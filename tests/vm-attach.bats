@@ -285,6 +285,21 @@ $TEST_DIR/ov.qcow2"
 	[ "$(owner "$TEST_DIR/a.img")" = 0:0:600 ]
 }
 
+@test "a scsi disk attaches to and detaches from the lsi controller libvirt gives a <controller type='scsi'> without a model" {
+	root_disk "$TEST_DIR/a.img" raw
+	run -0 vm-start "$(attach_domain one pc "" "<controller type='scsi'/>")"
+	run -0 qmp one qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "scsi0", "type": "child<lsi53c895a>"}'
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdg --bus scsi
+	run -0 drives one
+	assert_output "sdg=$TEST_DIR/a.img drive-sdg"
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdg", "property": "scsi-id"}'
+	assert_output 6
+	run -0 vm-attach one --detach sdg
+	run -0 drives one
+	assert_output ""
+}
+
 @test "a guest that does not acknowledge the unplug keeps the disk, and exit is 1" {
 	root_disk "$TEST_DIR/a.qcow2"
 	# pc with ACPI: PCI unplug waits for the guest's ACPI, which SeaBIOS never answers

@@ -520,7 +520,9 @@ place_controllers(struct place *p)
 		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
 		    (p->q35 && !strcmp(type, "sata")) || addr.type)
 			continue;
-		if (place(p, &addr, strcmp(type, "sata")) < 0)
+		/* sata and lsi are conventional PCI */
+		if (place(p, &addr,
+			  strcmp(type, "sata") && !(!strcmp(type, "scsi") && p->dom->scsi_lsi)) < 0)
 			return -1;
 		p->ngiven--;
 		p->dom->controllers[i].addr = addr;

@@ -12,23 +12,31 @@ static const struct controller {
 	bool pc;		  /* only a pc machine has it */
 	enum vm_usb usb;	  /* type usb: which */
 	enum vm_controller_kind kind;
+	bool lsi; /* type scsi: QEMU's lsi, libvirt's lsilogic */
 } controllers[] = {
-	{ "pci", "pcie-root", NULL, 0, 0, true, false, VM_USB_NONE, VM_CONTROLLER_ROOT },
-	{ "pci", "pci-root", NULL, 0, 0, false, true, VM_USB_NONE, VM_CONTROLLER_ROOT },
+	{ "pci", "pcie-root", NULL, 0, 0, true, false, VM_USB_NONE, VM_CONTROLLER_ROOT, false },
+	{ "pci", "pci-root", NULL, 0, 0, false, true, VM_USB_NONE, VM_CONTROLLER_ROOT, false },
 	{ "pci", "pcie-root-port", "pcie-root-port", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_ROOT_PORT },
+	  VM_CONTROLLER_ROOT_PORT, false },
 	{ "pci", "pci-bridge", "pci-bridge", 1, 255, false, false, VM_USB_NONE,
-	  VM_CONTROLLER_PCI_BRIDGE },
+	  VM_CONTROLLER_PCI_BRIDGE, false },
 	{ "pci", "pcie-to-pci-bridge", "pcie-pci-bridge", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_PCIE_PCI },
+	  VM_CONTROLLER_PCIE_PCI, false },
 	{ "pci", "dmi-to-pci-bridge", "i82801b11-bridge", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_DMI_PCI },
-	{ "usb", "none", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "usb", "piix3-uhci", NULL, 0, 0, false, false, VM_USB_PIIX3_UHCI, VM_CONTROLLER_OTHER },
-	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER },
-	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
+	  VM_CONTROLLER_DMI_PCI, false },
+	{ "usb", "none", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
+	{ "usb", "piix3-uhci", NULL, 0, 0, false, false, VM_USB_PIIX3_UHCI, VM_CONTROLLER_OTHER,
+	  false },
+	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER,
+	  false },
+	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
+	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
+	  false },
+	/* libvirt 9.0's default on x86 */
+	{ "scsi", "lsilogic", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
+	{ "scsi", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
+	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
+	  false },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(*controllers))
@@ -115,6 +123,8 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		dom->usb = k->usb;
 	if (vm_devices_streq(type, "virtio-serial"))
 		dom->channel.virtio_serial = true;
+	if (vm_devices_streq(type, "scsi"))
+		dom->scsi_lsi = k->lsi;
 	c->controller_model = k->qemu;
 	c->controller = ctl;
 	if (k->kind != VM_CONTROLLER_ROOT && !vm_devices_streq(model, "none"))
@@ -194,10 +204,14 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 			return -1;
 		dom->usb = q35 ? VM_USB_QEMU_XHCI : VM_USB_PIIX3_UHCI;
 	}
-	for (size_t i = 0; i < dom->ndisks; i++)
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		/* libvirt's scsi controller: lsilogic */
+		if (dom->disks[i].bus == VM_BUS_SCSI && !vm_controller_address(dom, "scsi"))
+			dom->scsi_lsi = true;
 		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
 		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
 			return -1;
+	}
 	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial")
 							     : 0;
 }

@@ -414,9 +414,16 @@ test_limits(void)
 
 	ok(parse_with("",
 		      "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
+		      "<controller type='scsi' model='virtio-scsi'/>"
 		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>",
 		      &d, &err) == 0,
 	   "sata sdf and scsi sdiv are the last port and target: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdg'/></disk>", &d, &err) ==
+			   0 &&
+		   d->scsi_lsi,
+	   "without a scsi controller, libvirt's lsi, whose last target is sdg: %s", err.msg);
 	vm_domain_free(d);
 	snprintf(xml, sizeof(xml), "<disk><target dev='sdg' bus='sata'/></disk>");
 	ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
@@ -1082,8 +1089,10 @@ static const struct bad {
 	{ "", "<controller type='pci'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'pci' without a model" },
 	{ "", "<controller type='sata' index='1'/>", "t.xml:7: <controller>: invalid index '1'" },
-	{ "", "<controller type='scsi' model='lsilogic'/>",
-	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'lsilogic'" },
+	{ "", "<controller type='scsi' model='buslogic'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'buslogic'" },
+	{ "", "<controller type='scsi'/><disk><source file='disk.img'/><target dev='sdh'/></disk>",
+	  "t.xml:7: <disk>: scsi disk 'sdh' is beyond the lsi controller's targets (sda to sdg); use <controller type='scsi' model='virtio-scsi'/>" },
 	{ "",
 	  "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
 	  "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
