@@ -548,6 +548,22 @@ place_bridges(struct place *p)
 	return 0;
 }
 
+/* The disk of DOM that is K-th in libvirt's order. */
+static struct vm_disk *
+next_disk(struct vm_domain *dom, size_t k)
+{
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		long rank = vm_disk_rank(dom, &dom->disks[i]);
+		size_t before = 0;
+
+		for (size_t j = 0; j < dom->ndisks; j++)
+			before += vm_disk_rank(dom, &dom->disks[j]) < rank;
+		if (before == k)
+			return &dom->disks[i];
+	}
+	return &dom->disks[k];
+}
+
 static int
 assign_pass(struct place *p)
 {
@@ -565,9 +581,12 @@ assign_pass(struct place *p)
 			r = place(p, &dom->sounds[i].addr, false);
 	if (r == 0)
 		r = place_controllers(p);
-	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
-		if (dom->disks[i].bus == VM_BUS_VIRTIO)
-			r = place(p, &dom->disks[i].addr, true);
+	for (size_t i = 0; r == 0 && i < dom->ndisks; i++) {
+		struct vm_disk *d = next_disk(dom, i);
+
+		if (d->bus == VM_BUS_VIRTIO)
+			r = place(p, &d->addr, true);
+	}
 	if (r == 0 && dom->memballoon.virtio)
 		r = place(p, &dom->memballoon.addr, true);
 	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)

@@ -235,6 +235,13 @@ extern const struct vm_xmlcheck_attr vm_devices_alias_attrs[];
 	}
 
 /*
+ * The rank of disk D of DOM in libvirt's order of disks, which gives
+ * them their slots and boot order: buses in the order they first come,
+ * then each bus's targets in order.
+ */
+long vm_disk_rank(const struct vm_domain *dom, const struct vm_disk *d);
+
+/*
  * The <address> a device may have (address.h). Its begin handler
  * (the element N) says where it goes and which kinds it takes with
  * VM_ADDRESS_EXPECT(c, n, FIELD, I, MEMBER, TAKES): element I of DOM's

@@ -597,6 +597,8 @@ vm_disk_device_json(const struct vm_disk *d, const char *bus)
 		json_object_object_add(o, "unit", json_object_new_int64(idx));
 		break;
 	}
+	if (d->boot_order)
+		json_object_object_add(o, "bootindex", json_object_new_int64(d->boot_order));
 	if (d->source)
 		add_str(o, "drive", top);
 	add_str(o, "id", d->target);

@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "image.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,7 +432,37 @@ static const struct vm_xmlcheck_attr seclabel_attrs[] = { { "model", "dac", VM_X
 							    VM_XMLCHECK_REQUIRED },
 							  { NULL } };
 
+long
+vm_disk_rank(const struct vm_domain *dom, const struct vm_disk *d)
+{
+	size_t bus = 0;
+
+	while (dom->disks[bus].bus != d->bus)
+		bus++;
+	return (long)bus << 32 | vm_disk_index(d->target);
+}
+
+static int
+boot_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	unsigned long long v;
+
+	if (!c->dom)
+		return vm_xmlcheck_error(x, n,
+					 "vmkit gives a hotplugged disk no boot order: remove <boot>");
+	if (vm_xmlcheck_ull(x, n, "boot order", vm_xmlcheck_attr(n, "order"), 1, INT_MAX, &v) < 0)
+		return -1;
+	c->disk->boot_order = (unsigned)v;
+	return 0;
+}
+
+static const struct vm_xmlcheck_attr boot_attrs[] = {
+	{ "order", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
 static const struct vm_xmlcheck_elem disk_children[] = {
+	{ "boot", .attrs = boot_attrs, .begin = boot_begin },
 	{ "driver", .attrs = driver_attrs, .begin = driver_begin },
 	{ "source", .attrs = source_attrs, .begin = source_begin },
 	{ "target", .attrs = target_attrs, .begin = target_begin },

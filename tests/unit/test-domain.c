@@ -543,8 +543,9 @@ test_disk_parse(void)
 	   "vm_disk_parse wants a <disk>: %s", err.msg);
 	ok(vm_disk_parse(bad, sizeof(bad) - 1, "d.xml", &disk, &err) == -1 &&
 		   err.code == VM_EXIT_INVALID &&
-		   !strcmp(err.msg, "d.xml:2: <boot>: unsupported element") && !disk.source &&
-		   !disk.target,
+		   !strcmp(err.msg,
+			   "d.xml:2: <boot>: vmkit gives a hotplugged disk no boot order: remove <boot>") &&
+		   !disk.source && !disk.target,
 	   "vm_disk_parse rejects what a domain's disk does: %s", err.msg);
 }
 
@@ -943,7 +944,14 @@ static const struct bad {
 	  "t.xml:7: <seclabel>: missing attribute 'relabel'" },
 	{ "", "<disk><seclabel relabel='no'><label>+1:+1</label></seclabel></disk>",
 	  "t.xml:7: <label>: unsupported element" },
-	{ "", "<disk><boot order='1'/></disk>", "t.xml:7: <boot>: unsupported element" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vda'/><boot order='1'/></disk>"
+	  "<disk><source file='disk.img'/><target dev='vdb'/><boot order='1'/></disk>",
+	  "t.xml:7: <disk>: boot order 1 is already the disk's of line 7" },
+	{ "",
+	  "<interface type='user'><boot order='2'/></interface>"
+	  "<disk><source file='disk.img'/><target dev='vda'/><boot order='2'/></disk>",
+	  "t.xml:7: <disk>: boot order 2 is already the interface's of line 7" },
 	{ "", "<disk>\n<source file='disk.img'/><target dev='vda'/>text</disk>",
 	  "t.xml:7: <disk>: unexpected text" },
 	{ "", "<disk><readonly/><readonly/></disk>", "t.xml:7: <readonly>: duplicate element" },
