@@ -32,9 +32,11 @@ for d in json.load(sys.stdin)[0]["devices"]:
 	assert_output --partial "'-action' 'watchdog=poweroff'"
 	assert_output --partial "'-object' 'rng-random,id=objrng1,filename=/dev/random'"
 	run -0 vm-start --paused "$xml"
-	# no video: slot 2 is the next free one after the PIIX3 in slot 1
+	# no video: slot 2 is the next free one after the PIIX3 in slot 1, whose
+	# function 2 is the USB controller libvirt adds
 	run -0 pci_slots dev
-	assert_output "balloon0:2
+	assert_output "usb:1
+balloon0:2
 rng0:3
 rng1:4
 watchdog0:5"
@@ -100,7 +102,8 @@ vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported attribute 'type'"
 	assert_output --partial '{"name": "channel0", "type": "child<virtserialport>"}'
 	# the controller takes its slot with the controllers, before the balloon
 	run -0 pci_slots ga
-	assert_output "virtio-serial0:2
+	assert_output "usb:1
+virtio-serial0:2
 balloon0:3"
 	run -0 qmp ga query-chardev
 	assert_output --partial '"filename": "disconnected:unix:/proc/self/fd/'

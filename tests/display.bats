@@ -368,8 +368,18 @@ sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
 	run -0 qmp xhci qom-list '{"path": "/machine/peripheral"}'
 	assert_output --partial '{"name": "usb", "type": "child<qemu-xhci>"}'
 	assert_output --partial '{"name": "input0", "type": "child<usb-tablet>"}'
-	run -3 vm-start "$(make_domain nousb "<input type='tablet'/>")"
-	assert_output "vm-start: $TEST_DIR/nousb.xml:7: <input>: a USB tablet needs a USB controller: add <controller type='usb' model='qemu-xhci'/>"
+	run -0 vm-stop --force xhci
+	# without a USB controller, libvirt's: piix3-uhci on pc, qemu-xhci on q35
+	run -0 vm-start --paused "$(make_domain implicit "<input type='tablet'/>")"
+	run -0 qmp implicit qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "usb", "type": "child<piix3-usb-uhci>"}'
+	assert_output --partial '{"name": "input0", "type": "child<usb-tablet>"}'
+	sed -i -e "s/machine='pc'/machine='q35'/" -e "s/implicit/implicit2/" "$TEST_DIR/implicit.xml"
+	run -0 vm-start --paused "$TEST_DIR/implicit.xml"
+	run -0 qmp implicit2 qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "usb", "type": "child<qemu-xhci>"}'
+	run -3 vm-start "$(make_domain nousb "<controller type='usb' model='none'/><input type='tablet'/>")"
+	assert_output "vm-start: $TEST_DIR/nousb.xml:7: <input>: a USB tablet needs a USB controller, which <controller type='usb' model='none'/> turns off"
 }
 
 @test "sound devices play to the none backend, or to SPICE, and start under QEMU" {

@@ -230,7 +230,7 @@ swtpm_pid() {
 	run -0 vm-start --print-argv "$xml"
 	assert_output --regexp "'-machine' 'pc,accel=[a-z]+,graphics=off,"
 	assert_output --partial "'-smbios' 'type=0,vendor=LENOVO,date=01/01/2024' '-smbios' 'type=1,manufacturer=Fedora,, Inc,uuid=$uuid' '-smbios' 'type=2,manufacturer=,asset=A1' '-smbios' 'type=11,value=app:some,, data,value=other'"
-	assert_output --partial "'-boot' 'menu=on,reboot-timeout=0,splash-time=3000'"
+	assert_output --partial "'-boot' 'menu=on,reboot-timeout=0,splash-time=3000,strict=on'"
 	run -0 vm-start --paused "$xml"
 	run -0 vm-stop --force sm
 	# QEMU's own tables restated; the host's refused by name

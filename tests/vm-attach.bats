@@ -122,7 +122,8 @@ snapshot() {
 exclusive one             $(stat -c 'inode:%Hd:%Ld:%i' "$TEST_DIR/a.qcow2")"
 	[ "$(stat -c %U "$TEST_DIR/a.qcow2")" = "$QEMU_USER" ]
 	[ "$(getfattr --only-values -n trusted.vmkit.dac "$TEST_DIR/a.qcow2")" = 0:0 ]
-	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.1" ]
+	# the root port libvirt adds for hotplug, after the USB controller's and the balloon's
+	[ "$(status_disk one vdb)" = "vdb $TEST_DIR/a.qcow2 exclusive applied pci.3" ]
 }
 
 @test "a relative path is vm-attach's: QEMU gets the file vm-attach leased, not one in its own directory" {
@@ -254,11 +255,15 @@ $TEST_DIR/ov.qcow2"
 	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target vdb
 }
 
-@test "a disk from start-up on q35 sits on pcie.0 and cannot be unplugged" {
+@test "a disk from start-up on q35 sits on a root port of its own, as under libvirt, and stays while the guest keeps it" {
 	make_disk "$TEST_DIR/a.qcow2"
 	run -0 vm-start "$(attach_domain one q35 "" "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	run -4 vm-attach one --detach vda
-	assert_output --partial "vm-attach: cannot detach 'vda' from domain 'one': 'device_del' failed: qemu: "
+	# pci.1 is the USB controller's
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/vda", "property": "parent_bus"}'
+	assert_output '"/machine/peripheral/pci.2/pci.2"'
+	# the firmware powered its slot on, so the guest must release it
+	run -1 vm-attach one --detach vda --timeout 1
+	assert_output "vm-attach: the guest of domain 'one' did not release disk 'vda' within 1 s; it stays attached"
 	run -1 vm-lock status "$TEST_DIR/a.qcow2"
 	run -0 drives one
 	assert_output "vda=$TEST_DIR/a.qcow2 drive-vda"
@@ -278,6 +283,21 @@ $TEST_DIR/ov.qcow2"
 	assert_output ""
 	run -0 vm-lock status "$TEST_DIR/a.img"
 	[ "$(owner "$TEST_DIR/a.img")" = 0:0:600 ]
+}
+
+@test "a scsi disk attaches to and detaches from the lsi controller libvirt gives a <controller type='scsi'> without a model" {
+	root_disk "$TEST_DIR/a.img" raw
+	run -0 vm-start "$(attach_domain one pc "" "<controller type='scsi'/>")"
+	run -0 qmp one qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "scsi0", "type": "child<lsi53c895a>"}'
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdg --bus scsi
+	run -0 drives one
+	assert_output "sdg=$TEST_DIR/a.img drive-sdg"
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdg", "property": "scsi-id"}'
+	assert_output 6
+	run -0 vm-attach one --detach sdg
+	run -0 drives one
+	assert_output ""
 }
 
 @test "a guest that does not acknowledge the unplug keeps the disk, and exit is 1" {
@@ -593,12 +613,15 @@ records() {
 @test "on q35 a hotplugged scsi controller takes a root port, and the next virtio disk the next one" {
 	make_disk "$TEST_DIR/a.img" raw
 	make_disk "$TEST_DIR/b.img" raw
-	run -0 vm-start "$(attach_domain one q35 "")"
+	xml=$(attach_domain one q35 "")
+	# four root ports: the USB controller takes pci.1, the balloon pci.2
+	with_root_ports "$xml" 4
+	run -0 vm-start "$xml"
 	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdb
-	run -0 qmp one qom-list '{"path": "/machine/peripheral/pci.1/pci.1"}'
+	run -0 qmp one qom-list '{"path": "/machine/peripheral/pci.3/pci.3"}'
 	assert_output --partial '"child[0]"'
 	run -0 vm-attach one --disk "$TEST_DIR/b.img" --target vdc
-	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.2" ]
+	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.4" ]
 	run -0 drives one
 	assert_output "sdb=$TEST_DIR/a.img drive-sdb
 vdc=$TEST_DIR/b.img drive-vdc"
@@ -606,7 +629,7 @@ vdc=$TEST_DIR/b.img drive-vdc"
 	run -0 vm-attach one --detach sdb
 	run -0 vm-attach one --detach vdc
 	run -0 vm-attach one --disk "$TEST_DIR/b.img" --target vdc
-	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.2" ]
+	[ "$(status_disk one vdc)" = "vdc $TEST_DIR/b.img exclusive applied pci.4" ]
 }
 
 @test "q35 with every pcie-root-port in use says so and exits 1" {
@@ -614,8 +637,9 @@ vdc=$TEST_DIR/b.img drive-vdc"
 	make_disk "$TEST_DIR/b.img" raw
 	xml=$(attach_domain full q35 "")
 	with_root_ports "$xml" 2
-	# a boot-time device's port, by its <address>, is not free
-	sed -i "s|<devices>|<devices><memballoon model='virtio'><address type='pci' bus='0x02' slot='0'/></memballoon>|" "$xml"
+	# a boot-time device's port, by its <address>, is not free; no USB
+	# controller, which would take the other one
+	sed -i "s|<devices>|<devices><controller type='usb' model='none'/><memballoon model='virtio'><address type='pci' bus='0x02' slot='0'/></memballoon>|" "$xml"
 	run -0 vm-start "$xml"
 	run -0 vm-attach full --disk "$TEST_DIR/a.img" --target vdb
 	[ "$(status_disk full vdb)" = "vdb $TEST_DIR/a.img exclusive applied pci.1" ]

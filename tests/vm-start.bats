@@ -198,9 +198,9 @@ vm-start: $xml:9: <hostdev>: unsupported element"
 	[ "$vcpus" = 2 ]
 	# QEMU took the balloon's target (vm-start fails on its refusal); no guest driver shows it
 	run -0 vm-stop --force tune
-	sed -i -e "s|<memballoon model='virtio'/>||" "$xml"
+	sed -i -e "s|<memballoon model='virtio'/>|<memballoon model='none'/>|" "$xml"
 	run -3 vm-start --check "$xml"
-	assert_output "vm-start: $xml:4: <currentMemory>: below <memory> needs a <memballoon model='virtio'> to hold the guest there; add one, or make it <memory>"
+	assert_output "vm-start: $xml:4: <currentMemory>: below <memory> needs a <memballoon model='virtio'> to hold the guest there, not model 'none'; or make it <memory>"
 }
 
 @test "vm-start --check and --print-argv exclude each other" {
@@ -624,7 +624,8 @@ SH
 # What libvirt 9.0 gives for the same disks (virsh domxml-to-native
 # qemu-argv, its node names and ids aside): ide-hd on ide.0 unit 0 with
 # werror, rerror, wwn and block sizes; aio and detect-zeroes on the nodes;
-# usb-storage on usb.0, removable off; floppy unit 1; isa-fdc on q35.
+# usb-storage on usb.0, removable off; floppy unit 1; isa-fdc on q35;
+# bootindex 1 on the first disk, libvirt's default boot device.
 @test "vm-start --print-argv gives libvirt's devices and node options for ide, usb, fdc and scsi disks" {
 	local d
 	for d in a b c; do make_disk "$TEST_DIR/$d.img" raw 1M; done
@@ -634,7 +635,7 @@ SH
 <disk type='file' device='floppy'><source file='$TEST_DIR/c.img'/><target dev='fdb'/></disk>
 <disk type='file' device='cdrom'><target dev='hdd'/></disk>")
 	run -0 vm-start --print-argv "$xml"
-	assert_output --partial "'-device' 'ide-hd,bus=ide.0,unit=0,drive=drive-hda,id=hda,logical_block_size=512,physical_block_size=4096,wwn=5764824127192592812,werror=stop,rerror=report,write-cache=on'"
+	assert_output --partial "'-device' 'ide-hd,bus=ide.0,unit=0,bootindex=1,drive=drive-hda,id=hda,logical_block_size=512,physical_block_size=4096,wwn=5764824127192592812,werror=stop,rerror=report,write-cache=on'"
 	assert_output --partial '"node-name":"file-hda","aio":"native"'
 	assert_output --partial '"discard":"unmap","detect-zeroes":"unmap"}'
 	assert_output --partial "'-device' 'usb-storage,bus=usb.0,removable=off,drive=drive-sdc,id=sdc,werror=ignore,rerror=ignore,write-cache=on'"

@@ -1,5 +1,6 @@
 #include "address.h"
 #include "devices.h"
+#include "cleanup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -371,20 +372,39 @@ assign_root_ports(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 /*
  * Where the devices without an address go, as libvirt 9.0 places them
  * (qemuDomainAssignDevicePCISlots): on pc the next free slot of pci.0,
- * from slot 2; on q35 with pcie-root-ports written, each PCIe device on
- * the free root port of the lowest index, and a new root port when none
- * is free. A q35 file without root ports keeps its devices where QEMU
- * puts them, on pcie.0, and vmkit's root ports free for hotplug; so does
- * a conventional PCI device of q35, which libvirt would put behind a
- * pcie-to-pci-bridge of its own.
+ * from slot 2. On q35 each PCIe device takes the free root port of the
+ * lowest index, and a new root port when none is free; a conventional
+ * PCI device takes the next free slot of a pcie-to-pci-bridge, and a new
+ * bridge, on a new root port, when none has one.
+ *
+ * libvirt counts the buses in a first pass, adds the controllers, then
+ * places again from scratch with the bridges first: so a bridge added
+ * for a later device takes the first free root port. A q35 file without
+ * root ports gets one more, free for hotplug.
  */
 struct place {
 	struct vm_xmlcheck *x;
 	xmlNodePtr n;
 	struct vm_domain *dom;
 	bool q35;
-	unsigned slot; /* pc: the last slot given */
+	unsigned slot;		   /* pc: the last slot given */
+	struct vm_address **given; /* what this pass gave (devices) */
+	size_t ngiven;
 };
+
+/* Appends a PCI controller of KIND with the next index, used: its index, or 0 when out of memory. */
+static unsigned
+add_pci(struct place *p, enum vm_controller_kind kind)
+{
+	struct vm_domain *dom = p->dom;
+	unsigned index = vm_controller_last_pci(dom) + 1;
+	struct vm_controller *ctl;
+
+	if (!(ctl = VM_DEVICES_APPEND(p->x, dom->controllers, dom->ncontrollers)))
+		return 0;
+	*ctl = (struct vm_controller){ .kind = kind, .type = "pci", .index = index, .used = true };
+	return index;
+}
 
 static int
 on_root_port(struct place *p, struct vm_address *a)
@@ -392,6 +412,7 @@ on_root_port(struct place *p, struct vm_address *a)
 	struct vm_domain *dom = p->dom;
 	unsigned last = vm_controller_last_pci(dom);
 	struct vm_controller *ctl;
+	unsigned index;
 
 	for (unsigned i = 1; i <= last; i++) {
 		ctl = (struct vm_controller *)vm_controller_pci(dom, i);
@@ -401,16 +422,60 @@ on_root_port(struct place *p, struct vm_address *a)
 			return 0;
 		}
 	}
-	if (last == VM_CONTROLLER_ROOT_PORTS_MAX)
+	if (last >= VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(p->x, p->n,
 					 "too many pcie-root-port controllers (at most %d)",
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
-	if (!(ctl = VM_DEVICES_APPEND(p->x, dom->controllers, dom->ncontrollers)))
+	if (!(index = add_pci(p, VM_CONTROLLER_ROOT_PORT)))
 		return -1;
-	*ctl = (struct vm_controller){
-		.kind = VM_CONTROLLER_ROOT_PORT, .type = "pci", .index = last + 1, .used = true
-	};
-	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = last + 1 };
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = index };
+	return 0;
+}
+
+/* Whether slot SLOT of bus BUS has a device: written, or given in this pass. */
+static bool
+bridge_slot_taken(struct place *p, unsigned bus, unsigned slot)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(p->x);
+
+	for (size_t i = 0; i < c->naddrs; i++) {
+		const struct vm_address *b = vm_address_of(p->dom, &c->addrs[i]);
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == bus && b->slot == slot)
+			return true;
+	}
+	for (size_t i = 0; i < p->ngiven; i++)
+		if (p->given[i]->bus == bus && p->given[i]->slot == slot)
+			return true;
+	return false;
+}
+
+/* A conventional PCI device of q35: the first free slot of a pcie-to-pci-bridge. */
+static int
+on_bridge(struct place *p, struct vm_address *a)
+{
+	unsigned last = vm_controller_last_pci(p->dom), index;
+
+	for (unsigned i = 1; i <= last; i++) {
+		const struct vm_controller *ctl = vm_controller_pci(p->dom, i);
+
+		if (!ctl || ctl->kind != VM_CONTROLLER_PCIE_PCI)
+			continue;
+		for (unsigned slot = 1; slot < SLOTS; slot++)
+			if (!bridge_slot_taken(p, i, slot)) {
+				*a = (struct vm_address){ .type = VM_ADDRESS_PCI,
+							  .bus = i,
+							  .slot = slot };
+				return 0;
+			}
+	}
+	if (last + 2 > VM_CONTROLLER_ROOT_PORTS_MAX)
+		return vm_xmlcheck_error(p->x, p->n, "too many PCI controllers (at most %d)",
+					 VM_CONTROLLER_ROOT_PORTS_MAX);
+	/* its root port, then the bridge */
+	if (!add_pci(p, VM_CONTROLLER_ROOT_PORT) || !(index = add_pci(p, VM_CONTROLLER_PCIE_PCI)))
+		return -1;
+	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .bus = index, .slot = 1 };
 	return 0;
 }
 
@@ -418,72 +483,164 @@ on_root_port(struct place *p, struct vm_address *a)
 static int
 place(struct place *p, struct vm_address *a, bool pcie)
 {
+	struct vm_address **given;
+
 	if (a->type)
 		return 0;
-	if (p->q35)
-		return pcie ? on_root_port(p, a) : 0;
-	do
-		p->slot++;
-	while (p->slot < SLOTS && !slot_free(p->x, p->dom, p->slot));
-	if (p->slot == SLOTS)
-		return vm_xmlcheck_error(p->x, p->n, "no free slot of pci.0 for every device");
-	*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .slot = p->slot };
+	if (p->q35 && (pcie ? on_root_port(p, a) : on_bridge(p, a)) < 0)
+		return -1;
+	if (!p->q35) {
+		do
+			p->slot++;
+		while (p->slot < SLOTS && !slot_free(p->x, p->dom, p->slot));
+		if (p->slot == SLOTS)
+			return vm_xmlcheck_error(p->x, p->n,
+						 "no free slot of pci.0 for every device");
+		*a = (struct vm_address){ .type = VM_ADDRESS_PCI, .slot = p->slot };
+	}
+	if (!(given = VM_DEVICES_APPEND(p->x, p->given, p->ngiven)))
+		return -1;
+	*given = a;
 	return 0;
 }
 
-/* The controllers libvirt places with the devices: not PCI ones, nor those the chipset has. */
+/*
+ * The controllers libvirt places with the devices: not PCI ones, nor those
+ * the chipset has. A new root port may move dom->controllers: each is
+ * placed as a copy, on a root port (q35) or pci.0, so not in p->given.
+ */
 static int
 place_controllers(struct place *p)
 {
 	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
-		struct vm_controller *ctl = &p->dom->controllers[i];
-		const char *type = ctl->type;
+		const char *type = p->dom->controllers[i].type;
+		struct vm_address addr = p->dom->controllers[i].addr;
 		bool usb = !strcmp(type, "usb");
 
 		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
-		    (p->q35 && !strcmp(type, "sata")))
+		    (p->q35 && !strcmp(type, "sata")) || addr.type)
 			continue;
-		/* the dom->controllers array does not move here */
-		if (place(p, &ctl->addr, strcmp(type, "sata")) < 0)
+		/* sata and lsi are conventional PCI */
+		if (place(p, &addr,
+			  strcmp(type, "sata") && !(!strcmp(type, "scsi") && p->dom->scsi_lsi)) < 0)
 			return -1;
+		p->ngiven--;
+		p->dom->controllers[i].addr = addr;
 	}
 	return 0;
+}
+
+/* The bridges libvirt places before the devices: on the free root port of the lowest index. */
+static int
+place_bridges(struct place *p)
+{
+	for (unsigned i = 1; i <= vm_controller_last_pci(p->dom); i++) {
+		const struct vm_controller *ctl = vm_controller_pci(p->dom, i);
+		struct vm_address addr;
+
+		if (!ctl || ctl->kind != VM_CONTROLLER_PCIE_PCI || ctl->addr.type)
+			continue;
+		addr = ctl->addr;
+		if (on_root_port(p, &addr) < 0)
+			return -1;
+		((struct vm_controller *)vm_controller_pci(p->dom, i))->addr = addr;
+	}
+	return 0;
+}
+
+/* The disk of DOM that is K-th in libvirt's order. */
+static struct vm_disk *
+next_disk(struct vm_domain *dom, size_t k)
+{
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		long rank = vm_disk_rank(dom, &dom->disks[i]);
+		size_t before = 0;
+
+		for (size_t j = 0; j < dom->ndisks; j++)
+			before += vm_disk_rank(dom, &dom->disks[j]) < rank;
+		if (before == k)
+			return &dom->disks[i];
+	}
+	return &dom->disks[k];
+}
+
+static int
+assign_pass(struct place *p)
+{
+	struct vm_domain *dom = p->dom;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < dom->nifaces; i++) {
+		const char *m = dom->ifaces[i].model ? dom->ifaces[i].model : "virtio";
+
+		r = place(p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
+	}
+	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
+		if (dom->sounds[i].model != VM_SOUND_USB &&
+		    !(p->q35 && dom->sounds[i].model == VM_SOUND_ICH9))
+			r = place(p, &dom->sounds[i].addr, false);
+	if (r == 0)
+		r = place_controllers(p);
+	for (size_t i = 0; r == 0 && i < dom->ndisks; i++) {
+		struct vm_disk *d = next_disk(dom, i);
+
+		if (d->bus == VM_BUS_VIRTIO)
+			r = place(p, &d->addr, true);
+	}
+	if (r == 0 && dom->memballoon.virtio)
+		r = place(p, &dom->memballoon.addr, true);
+	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)
+		r = place(p, &dom->rngs[i].addr, true);
+	if (r == 0 && dom->watchdog.model == VM_WATCHDOG_I6300ESB)
+		r = place(p, &dom->watchdog.addr, false);
+	for (size_t i = 0; r == 0 && i < dom->nvideos; i++)
+		if (!dom->videos[i].primary)
+			r = place(p, &dom->videos[i].addr, dom->videos[i].model == VM_VIDEO_VIRTIO);
+	for (size_t i = 0; r == 0 && i < dom->ninputs; i++)
+		if (dom->inputs[i].bus == VM_INPUT_VIRTIO)
+			r = place(p, &dom->inputs[i].addr, true);
+	return r;
+}
+
+/* q35: the first pass, which only adds the buses libvirt would add. */
+static int
+add_buses(struct place *p)
+{
+	struct vm_domain *dom = p->dom;
+	size_t before = dom->ncontrollers;
+	cleanup_free struct vm_controller *saved = NULL;
+
+	if (before && !(saved = malloc(before * sizeof(*saved))))
+		return vm_xmlcheck_nomem(p->x);
+	if (before)
+		memcpy(saved, dom->controllers, before * sizeof(*saved));
+	if (assign_pass(p) < 0)
+		return -1;
+	for (size_t i = 0; i < p->ngiven; i++)
+		*p->given[i] = (struct vm_address){ 0 };
+	p->ngiven = 0;
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		dom->controllers[i].used = i < before && saved[i].used;
+		if (i < before)
+			dom->controllers[i].addr = saved[i].addr;
+	}
+	if (!vm_devices_ctx(p->x)->root_ports_written) {
+		if (!add_pci(p, VM_CONTROLLER_ROOT_PORT))
+			return -1;
+		dom->controllers[dom->ncontrollers - 1].used = false;
+	}
+	return place_bridges(p);
 }
 
 static int
 assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 {
-	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT };
-	int r = 0;
+	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT, NULL, 0 };
+	int r = p.q35 ? add_buses(&p) : 0;
 
-	if (p.q35 && !vm_devices_ctx(x)->root_ports_written)
-		return 0;
-	for (size_t i = 0; r == 0 && i < dom->nifaces; i++) {
-		const char *m = dom->ifaces[i].model ? dom->ifaces[i].model : "virtio";
-
-		r = place(&p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
-	}
-	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
-		if (dom->sounds[i].model != VM_SOUND_USB &&
-		    !(p.q35 && dom->sounds[i].model == VM_SOUND_ICH9))
-			r = place(&p, &dom->sounds[i].addr, false);
 	if (r == 0)
-		r = place_controllers(&p);
-	for (size_t i = 0; r == 0 && i < dom->ndisks; i++)
-		if (dom->disks[i].bus == VM_BUS_VIRTIO)
-			r = place(&p, &dom->disks[i].addr, true);
-	if (r == 0 && dom->memballoon.virtio)
-		r = place(&p, &dom->memballoon.addr, true);
-	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)
-		r = place(&p, &dom->rngs[i].addr, true);
-	if (r == 0 && dom->watchdog.model == VM_WATCHDOG_I6300ESB)
-		r = place(&p, &dom->watchdog.addr, false);
-	for (size_t i = 0; r == 0 && i < dom->nvideos; i++)
-		if (!dom->videos[i].primary && dom->videos[i].model == VM_VIDEO_VIRTIO)
-			r = place(&p, &dom->videos[i].addr, true);
-	for (size_t i = 0; r == 0 && i < dom->ninputs; i++)
-		if (dom->inputs[i].bus == VM_INPUT_VIRTIO)
-			r = place(&p, &dom->inputs[i].addr, true);
+		r = assign_pass(&p);
+	free(p.given);
 	return r;
 }
 

@@ -12,8 +12,9 @@
  * root port takes one device, in slot 0. Each problem is refused with
  * the file and line of the <address>.
  *
- * A device without a PCI address gets a free slot from QEMU, as before;
- * argv functions add what vm_address_opt() / vm_address_json() give.
+ * A device without a PCI address gets the one libvirt 9.0 would give it,
+ * with the root ports and bridges libvirt would add for it; argv
+ * functions add what vm_address_opt() / vm_address_json() give.
  */
 #ifndef VM_ADDRESS_H
 #define VM_ADDRESS_H

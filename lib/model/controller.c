@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The pcie-root-ports a q35 domain without any gets, for hotplug */
-#define DEFAULT_ROOT_PORTS 4
-
 static const struct controller {
 	const char *type, *model; /* model NULL: no model attribute */
 	const char *qemu;	  /* its <model name>: QEMU's device; NULL: none */
@@ -15,23 +12,31 @@ static const struct controller {
 	bool pc;		  /* only a pc machine has it */
 	enum vm_usb usb;	  /* type usb: which */
 	enum vm_controller_kind kind;
+	bool lsi; /* type scsi: QEMU's lsi, libvirt's lsilogic */
 } controllers[] = {
-	{ "pci", "pcie-root", NULL, 0, 0, true, false, VM_USB_NONE, VM_CONTROLLER_ROOT },
-	{ "pci", "pci-root", NULL, 0, 0, false, true, VM_USB_NONE, VM_CONTROLLER_ROOT },
+	{ "pci", "pcie-root", NULL, 0, 0, true, false, VM_USB_NONE, VM_CONTROLLER_ROOT, false },
+	{ "pci", "pci-root", NULL, 0, 0, false, true, VM_USB_NONE, VM_CONTROLLER_ROOT, false },
 	{ "pci", "pcie-root-port", "pcie-root-port", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_ROOT_PORT },
+	  VM_CONTROLLER_ROOT_PORT, false },
 	{ "pci", "pci-bridge", "pci-bridge", 1, 255, false, false, VM_USB_NONE,
-	  VM_CONTROLLER_PCI_BRIDGE },
+	  VM_CONTROLLER_PCI_BRIDGE, false },
 	{ "pci", "pcie-to-pci-bridge", "pcie-pci-bridge", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_PCIE_PCI },
+	  VM_CONTROLLER_PCIE_PCI, false },
 	{ "pci", "dmi-to-pci-bridge", "i82801b11-bridge", 1, 255, true, false, VM_USB_NONE,
-	  VM_CONTROLLER_DMI_PCI },
-	{ "usb", "none", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "usb", "piix3-uhci", NULL, 0, 0, false, false, VM_USB_PIIX3_UHCI, VM_CONTROLLER_OTHER },
-	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER },
-	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
-	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER },
+	  VM_CONTROLLER_DMI_PCI, false },
+	{ "usb", "none", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
+	{ "usb", "piix3-uhci", NULL, 0, 0, false, false, VM_USB_PIIX3_UHCI, VM_CONTROLLER_OTHER,
+	  false },
+	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER,
+	  false },
+	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
+	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
+	  false },
+	/* libvirt 9.0's default on x86 */
+	{ "scsi", "lsilogic", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
+	{ "scsi", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
+	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
+	  false },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(*controllers))
@@ -118,6 +123,8 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		dom->usb = k->usb;
 	if (vm_devices_streq(type, "virtio-serial"))
 		dom->channel.virtio_serial = true;
+	if (vm_devices_streq(type, "scsi"))
+		dom->scsi_lsi = k->lsi;
 	c->controller_model = k->qemu;
 	c->controller = ctl;
 	if (k->kind != VM_CONTROLLER_ROOT && !vm_devices_streq(model, "none"))
@@ -165,19 +172,6 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-static struct vm_controller *
-add_root_port(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned index)
-{
-	struct vm_controller *ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers);
-
-	if (ctl) {
-		ctl->kind = VM_CONTROLLER_ROOT_PORT;
-		ctl->type = "pci";
-		ctl->index = index;
-	}
-	return ctl;
-}
-
 /* Appends a controller of TYPE, index 0, unless DOM has one. */
 static int
 implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
@@ -195,30 +189,43 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
 
 /*
  * The controllers the devices need and the file does not have, in
- * libvirt's order: those of the disks, in disk order, then the
- * virtio-serial of the guest agent.
+ * libvirt's order: the USB controller every pc and q35 domain has
+ * unless it says model='none' (libvirt adds it first), those of the
+ * disks, in disk order, then the virtio-serial of the guest agent or
+ * the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	for (size_t i = 0; i < dom->ndisks; i++)
+	bool q35 = vm_domain_is_q35(dom);
+
+	if (!vm_controller_address(dom, "usb") && (q35 || vm_domain_is_pc(dom))) {
+		if (implicit(x, dom, "usb") < 0)
+			return -1;
+		dom->usb = q35 ? VM_USB_QEMU_XHCI : VM_USB_PIIX3_UHCI;
+	}
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		/* libvirt's scsi controller: lsilogic */
+		if (dom->disks[i].bus == VM_BUS_SCSI && !vm_controller_address(dom, "scsi"))
+			dom->scsi_lsi = true;
 		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
 		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
 			return -1;
-	return dom->channel.agent ? implicit(x, dom, "virtio-serial") : 0;
+	}
+	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial")
+							     : 0;
 }
 
 /*
  * The machine may come after <devices>, and without q35 a PCIe
- * controller would be dropped. A q35 domain without root ports gets
- * some for hotplug (libvirt would add none).
+ * controller would be dropped. The root ports and bridges libvirt adds
+ * are address.c's to add, with the devices that need them.
  */
 static int
 controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	struct vm_domain *dom = c->dom;
-	unsigned last = vm_controller_last_pci(dom);
 	bool ports = false;
 
 	if (c->q35_node && !vm_domain_is_q35(dom))
@@ -234,9 +241,6 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < dom->ncontrollers; i++)
 		ports |= dom->controllers[i].kind == VM_CONTROLLER_ROOT_PORT;
 	c->root_ports_written = ports;
-	for (unsigned i = 1; !ports && i <= DEFAULT_ROOT_PORTS; i++)
-		if (!add_root_port(x, dom, last + i))
-			return -1;
 	return 0;
 }
 

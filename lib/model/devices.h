@@ -61,6 +61,7 @@ struct vm_domain_ctx {
 	bool channel_spicevmc;	      /* ... and is the SPICE agent's */
 	struct vm_tpm *tpm;	      /* the <tpm> being read */
 	bool tpm_backend;	      /* it has its <backend> */
+	bool memballoon;	      /* a <memballoon> was read */
 	const char *controller_model; /* of the <controller> being read */
 	xmlNodePtr q35_node;	      /* the first controller only q35 has */
 
@@ -232,6 +233,13 @@ extern const struct vm_xmlcheck_attr vm_devices_alias_attrs[];
 	{                                                                                          \
 		"alias", .attrs = vm_devices_alias_attrs                                           \
 	}
+
+/*
+ * The rank of disk D of DOM in libvirt's order of disks, which gives
+ * them their slots and boot order: buses in the order they first come,
+ * then each bus's targets in order.
+ */
+long vm_disk_rank(const struct vm_domain *dom, const struct vm_disk *d);
 
 /*
  * The <address> a device may have (address.h). Its begin handler

@@ -597,6 +597,8 @@ vm_disk_device_json(const struct vm_disk *d, const char *bus)
 		json_object_object_add(o, "unit", json_object_new_int64(idx));
 		break;
 	}
+	if (d->boot_order)
+		json_object_object_add(o, "bootindex", json_object_new_int64(d->boot_order));
 	if (d->source)
 		add_str(o, "drive", top);
 	add_str(o, "id", d->target);
@@ -693,25 +695,25 @@ ich9_port(json_object *dev, long idx)
 	json_object_object_add(dev, "bus", json_object_new_string(bus));
 }
 
-/* The controller of D's bus, before the first disk on it: q35 has its AHCI
+/* The controller of BUS, before the first disk on it: q35 has its AHCI
  * but no floppy controller of its own. */
 static int
-controller_argv(struct vm_argv *a, const struct vm_domain *dom, const struct vm_disk *d, bool has[],
+controller_argv(struct vm_argv *a, const struct vm_domain *dom, enum vm_disk_bus bus, bool has[],
 		struct vm_error *err)
 {
 	struct vm_argv_opt o = { 0 };
 	const struct vm_address *addr = NULL;
 
-	if (has[d->bus])
+	if (has[bus])
 		return 0;
-	has[d->bus] = true;
-	if (d->bus == VM_BUS_SATA && !vm_domain_is_q35(dom)) {
+	has[bus] = true;
+	if (bus == VM_BUS_SATA && !vm_domain_is_q35(dom)) {
 		vm_argv_opt_add(&o, "ahci,id=sata0");
 		addr = vm_controller_address(dom, "sata");
-	} else if (d->bus == VM_BUS_SCSI) {
-		vm_argv_opt_add(&o, "virtio-scsi-pci,id=scsi0");
+	} else if (bus == VM_BUS_SCSI) {
+		vm_argv_opt_add(&o, dom->scsi_lsi ? "lsi,id=scsi0" : "virtio-scsi-pci,id=scsi0");
 		addr = vm_controller_address(dom, "scsi");
-	} else if (d->bus == VM_BUS_FDC && vm_domain_is_q35(dom)) {
+	} else if (bus == VM_BUS_FDC && vm_domain_is_q35(dom)) {
 		vm_argv_opt_add(&o, "isa-fdc");
 	} else {
 		return 0;
@@ -764,7 +766,7 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 								    : "unit");
 		if (numbered)
 			used[d->bus][idx] = true;
-		if (controller_argv(a, dom, d, has, err) < 0)
+		if (controller_argv(a, dom, d->bus, has, err) < 0)
 			return -1;
 		if (d->source && env->images[i].n == 0)
 			return vm_error_set(err, VM_EXIT_SYSTEM, "disk '%s' was not opened",
@@ -776,6 +778,9 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		    vm_argv_push_json(a, "-blockdev", vm_disk_cor_json(d), err) < 0)
 			return -1;
 		dev = vm_disk_device_json(d, NULL);
+		/* lsi has one lun, which libvirt leaves to QEMU */
+		if (d->bus == VM_BUS_SCSI && dom->scsi_lsi)
+			json_object_object_del(dev, "lun");
 		vm_address_json(dev, dom, &d->addr);
 		if (d->bus == VM_BUS_SATA && vm_domain_is_q35(dom))
 			ich9_port(dev, idx);
@@ -784,5 +789,8 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}
+	/* a scsi controller without disks, as libvirt starts it: for hotplug */
+	if (vm_controller_address(dom, "scsi"))
+		return controller_argv(a, dom, VM_BUS_SCSI, has, err);
 	return 0;
 }

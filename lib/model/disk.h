@@ -104,7 +104,8 @@ struct vm_disk {
 	enum vm_disk_bus bus;
 	bool readonly; /* cdroms are always readonly */
 	bool shareable;
-	bool relabel; /* false with <seclabel relabel='no'/> in the disk */
+	bool relabel;	     /* false with <seclabel relabel='no'/> in the disk */
+	unsigned boot_order; /* <boot order>, or libvirt's from <os><boot dev>: bootindex; 0: none */
 	char *serial;
 	enum vm_disk_io io;
 	enum vm_disk_discard discard;

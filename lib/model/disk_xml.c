@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "image.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,7 +432,37 @@ static const struct vm_xmlcheck_attr seclabel_attrs[] = { { "model", "dac", VM_X
 							    VM_XMLCHECK_REQUIRED },
 							  { NULL } };
 
+long
+vm_disk_rank(const struct vm_domain *dom, const struct vm_disk *d)
+{
+	size_t bus = 0;
+
+	while (dom->disks[bus].bus != d->bus)
+		bus++;
+	return (long)bus << 32 | vm_disk_index(d->target);
+}
+
+static int
+boot_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain_ctx *c = vm_devices_ctx(x);
+	unsigned long long v;
+
+	if (!c->dom)
+		return vm_xmlcheck_error(x, n,
+					 "vmkit gives a hotplugged disk no boot order: remove <boot>");
+	if (vm_xmlcheck_ull(x, n, "boot order", vm_xmlcheck_attr(n, "order"), 1, INT_MAX, &v) < 0)
+		return -1;
+	c->disk->boot_order = (unsigned)v;
+	return 0;
+}
+
+static const struct vm_xmlcheck_attr boot_attrs[] = {
+	{ "order", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
 static const struct vm_xmlcheck_elem disk_children[] = {
+	{ "boot", .attrs = boot_attrs, .begin = boot_begin },
 	{ "driver", .attrs = driver_attrs, .begin = driver_begin },
 	{ "source", .attrs = source_attrs, .begin = source_begin },
 	{ "target", .attrs = target_attrs, .begin = target_begin },
@@ -462,14 +493,6 @@ static const struct vm_xmlcheck_elem elems[] = { { "disk", .attrs = disk_attrs,
 						   .begin = disk_begin, .end = disk_end },
 						 { NULL } };
 
-/* QEMU's default machine (no machine=) is an i440fx pc. */
-static bool
-is_pc(const struct vm_domain *dom)
-{
-	return !dom->machine || !strcmp(dom->machine, "pc") ||
-	       !strncmp(dom->machine, "pc-i440fx-", 10);
-}
-
 /*
  * The machine may come after <devices>. A pc machine has piix3's ide
  * channels and an isa-fdc; q35 has neither, and vmkit adds an isa-fdc
@@ -485,17 +508,22 @@ disks_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		const struct vm_disk *d = &dom->disks[i];
 
-		if (d->bus == VM_BUS_IDE && !is_pc(dom))
+		if (d->bus == VM_BUS_IDE && !vm_domain_is_pc(dom))
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'ide' needs a pc machine, not '%s' (use bus 'sata')",
 					    x->file, d->line, dom->machine);
-		if (d->bus == VM_BUS_FDC && !is_pc(dom) && !q35)
+		if (d->bus == VM_BUS_FDC && !vm_domain_is_pc(dom) && !q35)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'fdc' needs a pc or q35 machine, not '%s'",
 					    x->file, d->line, dom->machine);
+		/* its own id is 7 */
+		if (d->bus == VM_BUS_SCSI && dom->scsi_lsi && vm_disk_index(d->target) > 6)
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <disk>: scsi disk '%s' is beyond the lsi controller's targets (sda to sdg); use <controller type='scsi' model='virtio-scsi'/>",
+					    x->file, d->line, d->target);
 		if (d->bus == VM_BUS_USB && !dom->usb)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
-					    "%s:%d: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+					    "%s:%d: <disk>: bus 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off",
 					    x->file, d->line);
 	}
 	return 0;

@@ -244,6 +244,81 @@ boot_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+/* The first disk of DEVICE in libvirt's order, or NULL. */
+static struct vm_disk *
+first_disk(struct vm_domain *dom, enum vm_disk_device device)
+{
+	struct vm_disk *first = NULL;
+
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if (dom->disks[i].device == device &&
+		    (!first || vm_disk_rank(dom, &dom->disks[i]) < vm_disk_rank(dom, first)))
+			first = &dom->disks[i];
+	return first;
+}
+
+/*
+ * The boot order as libvirt 9.0 gives it to QEMU: devices' bootindex
+ * only. <os><boot dev> N gives the first device of its kind bootindex
+ * N, and a domain without any boot order boots from its first disk.
+ */
+static int
+boot_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain *dom = dom_of(x);
+	const char *order = dom->boot[0] ? dom->boot : "c";
+	bool any = false;
+
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		const struct vm_disk *d = &dom->disks[i];
+
+		if (d->boot_order && dom->boot[0])
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <disk>: <boot order> cannot be used with <os><boot dev>",
+					    x->file, d->line);
+		for (size_t j = 0; d->boot_order && j < dom->nifaces; j++)
+			if (dom->ifaces[j].boot_order == d->boot_order)
+				return vm_error_set(x->err, VM_EXIT_INVALID,
+						    "%s:%d: <disk>: boot order %u is already the interface's of line %d",
+						    x->file, d->line, d->boot_order,
+						    dom->ifaces[j].line);
+		for (size_t j = 0; d->boot_order && j < i; j++)
+			if (dom->disks[j].boot_order == d->boot_order)
+				return vm_error_set(x->err, VM_EXIT_INVALID,
+						    "%s:%d: <disk>: boot order %u is already the disk's of line %d",
+						    x->file, d->line, d->boot_order,
+						    dom->disks[j].line);
+		any |= d->boot_order != 0;
+	}
+	for (size_t j = 0; j < dom->nifaces; j++)
+		any |= dom->ifaces[j].boot_order != 0;
+	(void)n;
+	if (any)
+		return 0;
+	for (unsigned i = 0; i < sizeof(dom->boot) && order[i]; i++) {
+		struct vm_disk *d = NULL;
+
+		switch (order[i]) {
+		case 'c':
+			d = first_disk(dom, VM_DEVICE_DISK);
+			break;
+		case 'd':
+			d = first_disk(dom, VM_DEVICE_CDROM);
+			break;
+		case 'a':
+			d = first_disk(dom, VM_DEVICE_FLOPPY);
+			break;
+		case 'n':
+			if (dom->nifaces)
+				dom->ifaces[0].boot_order = i + 1;
+			break;
+		}
+		if (d)
+			d->boot_order = i + 1;
+	}
+	return 0;
+}
+
 static int
 os_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -432,7 +507,7 @@ domain_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!dom->vcpus)
 		dom->vcpus = 1;
 	if (vm_firmware_end(x, n) < 0 || vm_machine_end(x, n) < 0 || vm_devices_end(x, n) < 0 ||
-	    vm_memory_end(x, n) < 0 || vm_cputune_end(x, n) < 0)
+	    boot_end(x, n) < 0 || vm_memory_end(x, n) < 0 || vm_cputune_end(x, n) < 0)
 		return -1;
 	return c->uuid_node ? 0 : add_uuid(x, dom);
 }

@@ -57,7 +57,7 @@ struct vm_seclabel {
 
 enum vm_on_poweroff { VM_POWEROFF_DESTROY, VM_POWEROFF_PRESERVE };
 
-/* The USB controller (controller.c); NONE: model='none', or none at all. */
+/* The USB controller (controller.c); NONE: model='none', or a machine without one. */
 enum vm_usb { VM_USB_NONE, VM_USB_PIIX3_UHCI, VM_USB_QEMU_XHCI };
 
 struct vm_domain {
@@ -78,6 +78,7 @@ struct vm_domain {
 	struct vm_controller *controllers; /* in document order, then those vmkit adds */
 	size_t ncontrollers;
 	enum vm_usb usb;
+	bool scsi_lsi; /* the scsi controller is an lsi (libvirt's default), not virtio-scsi */
 	struct vm_disk *disks;
 	size_t ndisks;
 	struct vm_iface *ifaces;
@@ -130,6 +131,8 @@ void vm_domain_free(struct vm_domain *dom);
 
 /* Whether the machine is a q35 (PCIe) one. */
 bool vm_domain_is_q35(const struct vm_domain *dom);
+/* Whether it is an i440fx pc, QEMU's default machine (no machine=). */
+bool vm_domain_is_pc(const struct vm_domain *dom);
 
 /* 0 when NAME is a valid domain name, else -1 with VM_EXIT_INVALID. */
 int vm_domain_check_name(const char *name, struct vm_error *err);

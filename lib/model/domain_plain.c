@@ -33,3 +33,10 @@ vm_domain_is_q35(const struct vm_domain *dom)
 	return dom->machine &&
 	       (strncmp(dom->machine, "q35", 3) == 0 || strncmp(dom->machine, "pc-q35", 6) == 0);
 }
+
+bool
+vm_domain_is_pc(const struct vm_domain *dom)
+{
+	return !dom->machine || !strcmp(dom->machine, "pc") ||
+	       !strncmp(dom->machine, "pc-i440fx-", 10);
+}

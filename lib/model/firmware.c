@@ -470,7 +470,7 @@ void
 vm_firmware_boot_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 {
 	const struct vm_firmware *fw = &dom->fw;
-	const char *sep = dom->boot[0] ? "," : "";
+	const char *sep = "";
 
 	if (fw->has_bootmenu) {
 		vm_argv_opt_add(o, "%smenu=%s", sep, fw->bootmenu ? "on" : "off");

@@ -46,7 +46,7 @@ inputs_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	for (size_t i = 0; i < dom->ninputs; i++)
 		if (dom->inputs[i].bus == VM_INPUT_USB && !dom->usb)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
-					    "%s:%d: <input>: a USB %s needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+					    "%s:%d: <input>: a USB %s needs a USB controller, which <controller type='usb' model='none'/> turns off",
 					    x->file, dom->inputs[i].line,
 					    type_names[dom->inputs[i].type]);
 	return 0;

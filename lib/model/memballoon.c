@@ -10,6 +10,7 @@ memballoon_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *autodeflate = vm_xmlcheck_attr(n, "autodeflate");
 	const char *free_pages = vm_xmlcheck_attr(n, "freePageReporting");
 
+	vm_devices_ctx(x)->memballoon = true;
 	b->virtio = vm_devices_streq(vm_xmlcheck_attr(n, "model"), "virtio");
 	b->autodeflate = vm_devices_streq(autodeflate, "on");
 	b->free_pages = vm_devices_streq(free_pages, "on");
@@ -32,6 +33,18 @@ stats_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (vm_xmlcheck_ull(x, n, "period", vm_xmlcheck_attr(n, "period"), 0, INT_MAX, &period) < 0)
 		return -1;
 	b->stats_period = (unsigned)period;
+	return 0;
+}
+
+/* libvirt gives a pc or q35 domain without <memballoon> a virtio one. */
+static int
+memballoon_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_domain *dom = vm_devices_ctx(x)->dom;
+
+	(void)n;
+	if (!vm_devices_ctx(x)->memballoon && (vm_domain_is_q35(dom) || vm_domain_is_pc(dom)))
+		dom->memballoon.virtio = true;
 	return 0;
 }
 
@@ -78,5 +91,6 @@ static const struct vm_xmlcheck_elem elems[] = { { "memballoon", .attrs = membal
 
 const struct vm_devices_class vm_memballoon_class = {
 	.elems = elems,
+	.end = memballoon_end,
 	.argv = memballoon_argv,
 };

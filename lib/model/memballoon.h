@@ -2,8 +2,9 @@
  * The memory balloon of a domain (<memballoon>), as libvirt maps it to
  * QEMU 7.2: model 'virtio' is a virtio-balloon-pci with id balloon0 that
  * takes the next free PCI slot in libvirt's order (after disks and
- * interfaces, before rng and watchdog devices); 'none', or no element,
- * is no balloon. <stats period> is QEMU's guest-stats-polling-interval,
+ * interfaces, before rng and watchdog devices); 'none' is no balloon.
+ * A pc or q35 domain without the element has a virtio one, as libvirt
+ * adds it. <stats period> is QEMU's guest-stats-polling-interval,
  * set on the device so that it holds from the start.
  */
 #ifndef VM_MEMBALLOON_H

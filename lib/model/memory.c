@@ -159,7 +159,7 @@ vm_memory_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!dom->memballoon.virtio)
 		return vm_xmlcheck_error(x, c->current_node,
 					 "below <memory> needs a <memballoon model='virtio'> to "
-					 "hold the guest there; add one, or make it <memory>");
+					 "hold the guest there, not model 'none'; or make it <memory>");
 	dom->hw.balloon_kib = c->current_kib;
 	return 0;
 }

@@ -61,13 +61,11 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	    (dom->initrd && vm_argv_pushv(a, err, "-initrd", dom->initrd, NULL) < 0) ||
 	    (dom->cmdline && vm_argv_pushv(a, err, "-append", dom->cmdline, NULL) < 0))
 		return -1;
-	if (dom->boot[0] || vm_firmware_has_boot_opts(dom)) {
-		if (dom->boot[0])
-			vm_argv_opt_add(&o, "order=%.*s", (int)sizeof(dom->boot), dom->boot);
-		vm_firmware_boot_opts(dom, &o);
-		if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
-			return -1;
-	}
+	/* the boot order is the devices' bootindex (domain.c), strict as libvirt's */
+	vm_firmware_boot_opts(dom, &o);
+	vm_argv_opt_add(&o, "%sstrict=on", vm_firmware_has_boot_opts(dom) ? "," : "");
+	if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
+		return -1;
 	if ((dom->on_poweroff == VM_POWEROFF_PRESERVE &&
 	     vm_argv_pushv(a, err, "-no-shutdown", NULL) < 0) ||
 	    vm_machine_argv(dom, a, err) < 0)

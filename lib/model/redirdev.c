@@ -106,7 +106,7 @@ redirdev_end(struct vm_xmlcheck *x, xmlNodePtr n)
 				    x->file, line);
 	if (line && !dom->usb)
 		return vm_error_set(x->err, VM_EXIT_INVALID,
-				    "%s:%d: <redirdev>: a USB redirection needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+				    "%s:%d: <redirdev>: a USB redirection needs a USB controller, which <controller type='usb' model='none'/> turns off",
 				    x->file, line);
 	return 0;
 }

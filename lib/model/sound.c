@@ -103,7 +103,7 @@ sounds_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					    s->audio);
 		if (s->model == VM_SOUND_USB && !dom->usb)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
-					    "%s:%d: <sound>: model 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>",
+					    "%s:%d: <sound>: model 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off",
 					    x->file, s->line);
 		if (!s->audio)
 			s->audio = 1;

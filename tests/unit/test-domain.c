@@ -374,6 +374,7 @@ test_q35_addresses(void)
 		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
 		 "<controller type='pci' model='pcie-root-port'/>\n"
 		 "<controller type='pci' model='pcie-root-port'/>\n"
+		 "<controller type='usb' model='none'/>\n"
 		 "<memballoon model='virtio'><address type='pci' bus='0x01' slot='0'/></memballoon>\n"
 		 "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
 		 "</devices>\n</domain>\n");
@@ -383,6 +384,21 @@ test_q35_addresses(void)
 		   vm_controller_pci(d, 2)->addr.function == 1 &&
 		   vm_controller_pci(d, 1)->addr.multifunction,
 	   "q35: root ports packed in slot 1, the rng on the free one, neither free for hotplug: %s",
+	   err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		 "<interface type='user'><model type='e1000'/></interface>\n"
+		 "</devices>\n</domain>\n");
+	ok(parse_text(xml, &d, &err) == 0 && vm_controller_last_pci(d) == 5 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI &&
+		   vm_controller_pci(d, 2)->addr.bus == 1 && d->ifaces[0].addr.bus == 2 &&
+		   d->ifaces[0].addr.slot == 1 && vm_controller_pci(d, 3)->used &&
+		   vm_controller_pci(d, 4)->used && vm_controller_hotplug_port(d, 5) &&
+		   !vm_controller_hotplug_port(d, 1),
+	   "q35 without root ports: libvirt's, an e1000 on a pcie-to-pci-bridge, one port free: %s",
 	   err.msg);
 	vm_domain_free(d);
 }
@@ -398,9 +414,16 @@ test_limits(void)
 
 	ok(parse_with("",
 		      "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
+		      "<controller type='scsi' model='virtio-scsi'/>"
 		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>",
 		      &d, &err) == 0,
 	   "sata sdf and scsi sdiv are the last port and target: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdg'/></disk>", &d, &err) ==
+			   0 &&
+		   d->scsi_lsi,
+	   "without a scsi controller, libvirt's lsi, whose last target is sdg: %s", err.msg);
 	vm_domain_free(d);
 	snprintf(xml, sizeof(xml), "<disk><target dev='sdg' bus='sata'/></disk>");
 	ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
@@ -520,8 +543,9 @@ test_disk_parse(void)
 	   "vm_disk_parse wants a <disk>: %s", err.msg);
 	ok(vm_disk_parse(bad, sizeof(bad) - 1, "d.xml", &disk, &err) == -1 &&
 		   err.code == VM_EXIT_INVALID &&
-		   !strcmp(err.msg, "d.xml:2: <boot>: unsupported element") && !disk.source &&
-		   !disk.target,
+		   !strcmp(err.msg,
+			   "d.xml:2: <boot>: vmkit gives a hotplugged disk no boot order: remove <boot>") &&
+		   !disk.source && !disk.target,
 	   "vm_disk_parse rejects what a domain's disk does: %s", err.msg);
 }
 
@@ -832,8 +856,9 @@ static const struct bad {
 	  "t.xml:7: <disk>: qemu's floppy has no error_policy or rerror_policy" },
 	{ "", "<disk device='cdrom'><target dev='sdb' bus='usb'/></disk>",
 	  "t.xml:7: <disk>: a cdrom cannot be on bus 'usb' (use sata, scsi or ide)" },
-	{ "", "<disk><source file='disk.img'/><target dev='sdb' bus='usb'/></disk>",
-	  "t.xml:7: <disk>: bus 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "",
+	  "<controller type='usb' model='none'/><disk><source file='disk.img'/><target dev='sdb' bus='usb'/></disk>",
+	  "t.xml:7: <disk>: bus 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<disk><source file='disk.img'/><target dev='hda'/><readonly/></disk>",
 	  "t.xml:7: <disk>: a readonly disk cannot be on bus 'ide' (use scsi or virtio)" },
 	{ "", "<disk><driver io='native'/><source file='disk.img'/><target dev='vdb'/></disk>",
@@ -919,7 +944,14 @@ static const struct bad {
 	  "t.xml:7: <seclabel>: missing attribute 'relabel'" },
 	{ "", "<disk><seclabel relabel='no'><label>+1:+1</label></seclabel></disk>",
 	  "t.xml:7: <label>: unsupported element" },
-	{ "", "<disk><boot order='1'/></disk>", "t.xml:7: <boot>: unsupported element" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='vda'/><boot order='1'/></disk>"
+	  "<disk><source file='disk.img'/><target dev='vdb'/><boot order='1'/></disk>",
+	  "t.xml:7: <disk>: boot order 1 is already the disk's of line 7" },
+	{ "",
+	  "<interface type='user'><boot order='2'/></interface>"
+	  "<disk><source file='disk.img'/><target dev='vda'/><boot order='2'/></disk>",
+	  "t.xml:7: <disk>: boot order 2 is already the interface's of line 7" },
 	{ "", "<disk>\n<source file='disk.img'/><target dev='vda'/>text</disk>",
 	  "t.xml:7: <disk>: unexpected text" },
 	{ "", "<disk><readonly/><readonly/></disk>", "t.xml:7: <readonly>: duplicate element" },
@@ -1065,8 +1097,10 @@ static const struct bad {
 	{ "", "<controller type='pci'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'pci' without a model" },
 	{ "", "<controller type='sata' index='1'/>", "t.xml:7: <controller>: invalid index '1'" },
-	{ "", "<controller type='scsi' model='lsilogic'/>",
-	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'lsilogic'" },
+	{ "", "<controller type='scsi' model='buslogic'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'buslogic'" },
+	{ "", "<controller type='scsi'/><disk><source file='disk.img'/><target dev='sdh'/></disk>",
+	  "t.xml:7: <disk>: scsi disk 'sdh' is beyond the lsi controller's targets (sda to sdg); use <controller type='scsi' model='virtio-scsi'/>" },
 	{ "",
 	  "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
 	  "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
@@ -1172,8 +1206,8 @@ static const struct bad {
 	  "t.xml:7: <address>: <panic> takes no address of type 'pci'" },
 	{ "", "<watchdog model='i6300esb'><address type='isa' iobase='0x505'/></watchdog>",
 	  "t.xml:7: <address>: <watchdog> takes no address of type 'isa'" },
-	{ "", "<input type='keyboard' bus='usb'/>",
-	  "t.xml:7: <input>: a USB keyboard needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><input type='keyboard' bus='usb'/>",
+	  "t.xml:7: <input>: a USB keyboard needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<controller type='usb' model='none'/><input type='tablet'/>",
 	  "t.xml:7: <input>: a USB tablet needs a USB controller" },
 	{ "", "<tpm model='tpm-crb'><backend type='passthrough'/></tpm>",
@@ -1202,8 +1236,8 @@ static const struct bad {
 	  "t.xml:7: <audio>: audio id 2 out of order (expected 1)" },
 	{ "", "<audio id='1' type='spice'/>",
 	  "t.xml:7: <audio>: type 'spice' needs a <graphics type='spice'>" },
-	{ "", "<sound model='usb'/>",
-	  "t.xml:7: <sound>: model 'usb' needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	{ "", "<controller type='usb' model='none'/><sound model='usb'/>",
+	  "t.xml:7: <sound>: model 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "", "<audio id='1' type='none'><input mixingEngine='no'/></audio>",
 	  "t.xml:7: <input>: unsupported element" },
 	{ "", "<input type='tablet' bus='ps2'/>",
@@ -1362,8 +1396,8 @@ static const struct bad {
 	{ "", "<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>",
 	  "t.xml:7: <redirdev>: type 'spicevmc' needs a <graphics type='spice'>: the SPICE client is what redirects the devices" },
 	{ "",
-	  "<video><model type='qxl'/></video><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>",
-	  "t.xml:7: <redirdev>: a USB redirection needs a USB controller: add <controller type='usb' model='qemu-xhci'/>" },
+	  "<controller type='usb' model='none'/><video><model type='qxl'/></video><graphics type='spice'/><redirdev bus='usb' type='spicevmc'/>",
+	  "t.xml:7: <redirdev>: a USB redirection needs a USB controller, which <controller type='usb' model='none'/> turns off" },
 	{ "",
 	  "<redirdev bus='usb' type='tcp'><source mode='connect' host='localhost' service='4000'/></redirdev>",
 	  "t.xml:7: <redirdev>: unsupported type 'tcp' (expected spicevmc)" },

@@ -433,9 +433,9 @@ test_base(void)
 		   has(&a, "-mon", "chardev=charmonitor,id=monitor,mode=control"),
 	   "base: monitor fd -1 prints <monitor>");
 	ok(count(&a, "-sandbox", "") == 0 && count(&a, "-kernel", "") == 0 &&
-		   count(&a, "-boot", "") == 0 && count(&a, "-no-shutdown", "") == 0 &&
-		   count(&a, "-device", "") == 0,
+		   count(&a, "-no-shutdown", "") == 0 && count(&a, "-device", "") == 0,
 	   "base: nothing that was not asked for");
+	ok(has(&a, "-boot", "strict=on"), "base: -boot strict=on, as libvirt's");
 	vm_argv_free(&a);
 
 	conf.seccomp_sandbox = true;
@@ -463,8 +463,8 @@ test_base(void)
 	ok(has(&a, "-kernel", "/boot/vmlinuz,x") && has(&a, "-initrd", "/boot/initrd") &&
 		   has(&a, "-append", "console=ttyS0,115200 root=/dev/vda"),
 	   "-kernel/-initrd/-append take their argument verbatim");
-	ok(has(&a, "-boot", "order=dc") && count(&a, "-no-shutdown", "") == 1,
-	   "-boot order and -no-shutdown for on_poweroff preserve");
+	ok(has(&a, "-boot", "strict=on") && count(&a, "-no-shutdown", "") == 1,
+	   "<os><boot dev> is the devices' bootindex, not -boot order; -no-shutdown for on_poweroff preserve");
 	ok(has(&a, "-name", "guest=we,,ird,debug-threads=on"), "the name's commas are doubled");
 	vm_argv_free(&a);
 	conf.seccomp_sandbox = false;
