@@ -157,12 +157,18 @@ holds_leases() {
 	rm -f "$(sanlock_dir)/daemon1.pid"
 }
 
-@test "QEMU's watcher keeps only CAP_KILL and its connection, ends with QEMU, and a watcher killed changes nothing" {
+# start_watched: domain one on a.qcow2 started on host 1; pid is its
+# QEMU, w QEMU's watcher.
+start_watched() {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
 	w=$(pgrep -P "$pid" -x vm-leasewatch)
 	[ -n "$w" ]
+}
+
+@test "QEMU's watcher keeps only CAP_KILL and its connection, ends with QEMU, and a watcher killed changes nothing" {
+	start_watched
 	# CAP_KILL (bit 5) alone, an empty bounding set, and nothing open but
 	# its connection and the pidfd
 	for set in CapEff:20 CapPrm:20 CapBnd:0; do
@@ -197,11 +203,7 @@ holds_leases() {
 # poll() of more fds than RLIMIT_NOFILE fails with EINVAL; a stop and
 # continue restarts the blocked call, which checks the limit again.
 @test "a watcher whose poll fails ends QEMU and exits rather than spin" {
-	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	run -0 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
-	w=$(pgrep -P "$pid" -x vm-leasewatch)
-	[ -n "$w" ]
+	start_watched
 	prlimit --pid "$w" --nofile=1:1
 	kill -STOP "$w"
 	kill -CONT "$w"

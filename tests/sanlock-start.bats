@@ -61,6 +61,14 @@ teardown() {
 	run -0 host 1 vm-stop --force two
 }
 
+# host2_holds PID: waits until host 2's daemon has PID as a client.
+host2_holds() {
+	for i in $(seq 100); do
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q " p $1$" && return
+		sleep 0.05
+	done
+}
+
 @test "a lease that another host takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	own_disk "$TEST_DIR/b.qcow2" root:root 600
@@ -70,10 +78,7 @@ teardown() {
 	VMKIT_CONF=$(sanlock_dir)/host2.conf VMKIT_RUNDIR=$TEST_DIR/run2 \
 		vm-lock run "$TEST_DIR/b.qcow2" -- sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
-	for i in $(seq 100); do
-		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q " p $HOLDER$" && break
-		sleep 0.05
-	done
+	host2_holds "$HOLDER"
 	resume_paused 1
 	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: disk '$TEST_DIR/b.qcow2' is in use by host $(hostname) (id 2)" ] ||
 		fail "$(cat "$TEST_DIR/cmd.out")"
@@ -104,10 +109,7 @@ teardown() {
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \
 		-r "__VMKIT__:${id:0:40}:$(sanlock_dir)/leases/$id:0" -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
-	for i in $(seq 100); do
-		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q " p $HOLDER$" && break
-		sleep 0.05
-	done
+	host2_holds "$HOLDER"
 	resume_paused 1
 	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: the TPM state of domain uuid '$UUID' is in use by host $(hostname) (id 2)" ] ||
 		fail "$(cat "$TEST_DIR/cmd.out")"
