@@ -432,7 +432,7 @@ on_root_port(struct place *p, struct vm_address *a)
 	return 0;
 }
 
-/* Whether slot SLOT of bus BUS has a device: written, or given in this pass. */
+/* Whether slot SLOT of bus BUS has a device: written, or placed in this pass. */
 static bool
 bridge_slot_taken(struct place *p, unsigned bus, unsigned slot)
 {
@@ -447,6 +447,13 @@ bridge_slot_taken(struct place *p, unsigned bus, unsigned slot)
 	for (size_t i = 0; i < p->ngiven; i++)
 		if (p->given[i]->bus == bus && p->given[i]->slot == slot)
 			return true;
+	/* placed controllers (lsi), which p->given does not hold */
+	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
+		const struct vm_address *b = &p->dom->controllers[i].addr;
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == bus && b->slot == slot)
+			return true;
+	}
 	return false;
 }
 
