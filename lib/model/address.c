@@ -555,27 +555,25 @@ place_bridges(struct place *p)
 	return 0;
 }
 
-/* The disk of DOM that is K-th in libvirt's order. */
-static struct vm_disk *
-next_disk(struct vm_domain *dom, size_t k)
+static int
+by_target(const void *a, const void *b)
 {
-	for (size_t i = 0; i < dom->ndisks; i++) {
-		long rank = vm_disk_rank(dom, &dom->disks[i]);
-		size_t before = 0;
+	long x = vm_disk_index((*(struct vm_disk *const *)a)->target);
+	long y = vm_disk_index((*(struct vm_disk *const *)b)->target);
 
-		for (size_t j = 0; j < dom->ndisks; j++)
-			before += vm_disk_rank(dom, &dom->disks[j]) < rank;
-		if (before == k)
-			return &dom->disks[i];
-	}
-	return &dom->disks[k];
+	return (x > y) - (x < y);
 }
 
 static int
 assign_pass(struct place *p)
 {
 	struct vm_domain *dom = p->dom;
+	cleanup_free struct vm_disk **virtio = calloc(dom->ndisks + 1, sizeof(*virtio));
+	size_t n = 0;
 	int r = 0;
+
+	if (!virtio)
+		return vm_xmlcheck_nomem(p->x);
 
 	for (size_t i = 0; r == 0 && i < dom->nifaces; i++) {
 		const char *m = dom->ifaces[i].model ? dom->ifaces[i].model : "virtio";
@@ -588,12 +586,13 @@ assign_pass(struct place *p)
 			r = place(p, &dom->sounds[i].addr, false);
 	if (r == 0)
 		r = place_controllers(p);
-	for (size_t i = 0; r == 0 && i < dom->ndisks; i++) {
-		struct vm_disk *d = next_disk(dom, i);
-
-		if (d->bus == VM_BUS_VIRTIO)
-			r = place(p, &d->addr, true);
-	}
+	/* virtio disks in libvirt's order, by target whatever the file's order */
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if (dom->disks[i].bus == VM_BUS_VIRTIO)
+			virtio[n++] = &dom->disks[i];
+	qsort(virtio, n, sizeof(*virtio), by_target);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = place(p, &virtio[i]->addr, true);
 	if (r == 0 && dom->memballoon.virtio)
 		r = place(p, &dom->memballoon.addr, true);
 	for (size_t i = 0; r == 0 && i < dom->nrngs; i++)

@@ -292,7 +292,6 @@ boot_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	}
 	for (size_t j = 0; j < dom->nifaces; j++)
 		any |= dom->ifaces[j].boot_order != 0;
-	(void)n;
 	if (any)
 		return 0;
 	for (unsigned i = 0; i < sizeof(dom->boot) && order[i]; i++) {

@@ -460,28 +460,17 @@ pflash_argv(struct vm_argv *a, unsigned i, int fd, bool readonly, bool placehold
 	return vm_argv_push_json(a, "-blockdev", fmt, err);
 }
 
-bool
-vm_firmware_has_boot_opts(const struct vm_domain *dom)
-{
-	return dom->fw.has_bootmenu || dom->fw.has_reboot_timeout;
-}
-
 void
 vm_firmware_boot_opts(const struct vm_domain *dom, struct vm_argv_opt *o)
 {
 	const struct vm_firmware *fw = &dom->fw;
-	const char *sep = "";
 
-	if (fw->has_bootmenu) {
-		vm_argv_opt_add(o, "%smenu=%s", sep, fw->bootmenu ? "on" : "off");
-		sep = ",";
-	}
-	if (fw->has_reboot_timeout) {
-		vm_argv_opt_add(o, "%sreboot-timeout=%ld", sep, fw->reboot_timeout);
-		sep = ",";
-	}
+	if (fw->has_bootmenu)
+		vm_argv_opt_add(o, "menu=%s,", fw->bootmenu ? "on" : "off");
+	if (fw->has_reboot_timeout)
+		vm_argv_opt_add(o, "reboot-timeout=%ld,", fw->reboot_timeout);
 	if (fw->has_bootmenu_timeout)
-		vm_argv_opt_add(o, "%ssplash-time=%ld", sep, fw->bootmenu_timeout);
+		vm_argv_opt_add(o, "splash-time=%ld,", fw->bootmenu_timeout);
 }
 
 /* -smbios type=T with each field of table T, when it has any. */

@@ -70,10 +70,8 @@ struct vm_error;
 
 /* Appends ",pflash0=...,pflash1=..." and graphics=off to the value of -machine. */
 void vm_firmware_opts(const struct vm_domain *dom, struct vm_argv_opt *o);
-/* Appends -boot's menu, splash-time and reboot-timeout (after any order=). */
+/* Appends -boot's menu, reboot-timeout and splash-time, each with a "," after it. */
 void vm_firmware_boot_opts(const struct vm_domain *dom, struct vm_argv_opt *o);
-/* Whether DOM has any of them. */
-bool vm_firmware_has_boot_opts(const struct vm_domain *dom);
 /* Pushes -smbios, the pflash -add-fd/-blockdev pairs and -global ...secure, or -bios. */
 int vm_firmware_argv(const struct vm_domain *dom, struct vm_argv *a, bool placeholders,
 		     struct vm_error *err);

@@ -42,7 +42,6 @@ memballoon_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_domain *dom = vm_devices_ctx(x)->dom;
 
-	(void)n;
 	if (!vm_devices_ctx(x)->memballoon && (vm_domain_is_q35(dom) || vm_domain_is_pc(dom)))
 		dom->memballoon.virtio = true;
 	return 0;

@@ -63,7 +63,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 		return -1;
 	/* the boot order is the devices' bootindex (domain.c), strict as libvirt's */
 	vm_firmware_boot_opts(dom, &o);
-	vm_argv_opt_add(&o, "%sstrict=on", vm_firmware_has_boot_opts(dom) ? "," : "");
+	vm_argv_opt_add(&o, "strict=on");
 	if (vm_argv_opt_push(a, "-boot", &o, err) < 0)
 		return -1;
 	if ((dom->on_poweroff == VM_POWEROFF_PRESERVE &&

@@ -1478,6 +1478,9 @@ static const struct bad_doc {
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type>hvm</type><boot dev='network'/></os>\n"
 	  "<devices><interface type='user'><boot order='1'/></interface></devices></domain>",
 	  "t.xml:1: <domain>: the interface of line 2 has <boot order>, which cannot be used with <os><boot dev>" },
+	{ "<domain type='kvm'><name>x</name><memory>1024</memory><os><type>hvm</type><boot dev='hd'/></os>\n"
+	  "<devices><disk><source file='disk.img'/><target dev='vda'/><boot order='1'/></disk></devices></domain>",
+	  "t.xml:2: <disk>: <boot order> cannot be used with <os><boot dev>" },
 	{ "<domain type='kvm'><name>x</name><memory>1024</memory>\n<os firmware='efi'><type>hvm</type>"
 	  "<firmware><feature enabled='yes' name='secure-boot'/></firmware></os><features><acpi/></features></domain>",
 	  "t.xml:2: <os>: firmware='efi' (uefi for x86_64 on pc-i440fx-7.2 with secure-boot): no firmware descriptor in" },
