@@ -1,15 +1,16 @@
 #!/usr/bin/env bats
-# vm-start's hand-off of its sanlock leases to QEMU, and the leases a
-# QEMU holds read back from the daemon (inquire), against two real
-# sanlock daemons (sanlock_helpers.bash). vm-start lets its leases go
-# (start:handed-off) and QEMU's child takes them again; the TPM
-# state's lease passes to swtpm's child first (start:tpm-handed-off).
+# How vm-start gives QEMU its sanlock leases, and the leases a QEMU
+# holds read back from the daemon (inquire), against two real sanlock
+# daemons (sanlock_helpers.bash). QEMU's child is forked and registered
+# first, and vm-start takes each lease once for its pid, so they are
+# QEMU's from the first; the TPM state's lease passes to swtpm's child
+# (start:tpm-handed-off).
 
 load helpers
 load lock_helpers
 load sanlock_helpers
 
-# the hand-off is paused at its step (vm_hook): a build with the hooks
+# starts are paused at their steps (vm_hook): a build with the hooks
 setup_file() {
 	sanlock_setup_file || return 1
 	hooks_setup_file
@@ -45,16 +46,33 @@ teardown() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-@test "another start on this host cannot take a disk during the hand-off: it exits 1, and the paused start runs" {
+# holder_of PATTERN: the one pid that holds host 1's leases, as its
+# daemon lists them ("r LOCKSPACE:NAME:... p PID"); fails unless there
+# are N of them (the second argument), all of one pid.
+holder_of() {
+	local out
+	out=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n 's/^r __VMKIT__:.* p \([0-9]*\)$/\1/p')
+	[ "$(wc -l <<<"$out")" -eq "$1" ] || fail "not $1 leases: $out"
+	[ "$(sort -u <<<"$out" | wc -l)" -eq 1 ] || fail "leases of more than one process: $out"
+	head -1 <<<"$out"
+}
+
+@test "before QEMU runs, its leases are already its child's, taken once: another start here and host 2 are refused, and that child becomes QEMU" {
+	local pid
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
-	# let go by vm-start, not yet taken by QEMU's child: free in sanlock
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	# the disk, its identity and the uuid, held by one process that is not vm-start
+	pid=$(holder_of 3)
+	[ "$pid" != "$STOPPED" ]
+	[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$STOPPED" ]
 	run -1 host 1 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
 	assert_output --partial "disk '$TEST_DIR/a.qcow2' is in use"
 	[ ! -e "$TEST_DIR/run1/domains/two/status.json" ]
-	run -1 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	run -1 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	assert_output --partial "in use by host $(hostname) (id 1)"
 	resume_paused 0
-	kill -0 "$(cat "$TEST_DIR/run1/domains/one/pid")"
+	[ "$(cat "$TEST_DIR/run1/domains/one/pid")" = "$pid" ]
+	[ "$(holder_of 3)" = "$pid" ]
 	run -1 host 1 vm-start "$TEST_DIR/two.xml"
 	run -0 host 1 vm-stop --force one
 	run -0 host 1 vm-start "$TEST_DIR/two.xml"
@@ -69,29 +87,26 @@ host2_holds() {
 	done
 }
 
-@test "a lease that another host takes during the hand-off fails the start with exit 1; the other disk gets its owner back" {
+@test "a disk that host 2 holds fails the start with exit 1 before any owner changes; the other disk's lease is let go" {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	own_disk "$TEST_DIR/b.qcow2" root:root 600
-	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
-		"$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
-	# let go by vm-start, not yet taken by QEMU's child: free for a moment
 	VMKIT_CONF=$(sanlock_dir)/host2.conf VMKIT_RUNDIR=$TEST_DIR/run2 \
 		vm-lock run "$TEST_DIR/b.qcow2" -- sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
 	host2_holds "$HOLDER"
-	resume_paused 1
-	[ "$(tail -1 "$TEST_DIR/cmd.out")" = "vm-start: disk '$TEST_DIR/b.qcow2' is in use by host $(hostname) (id 2)" ] ||
-		fail "$(cat "$TEST_DIR/cmd.out")"
+	run -1 host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"$(disk_xml "$TEST_DIR/b.qcow2" vdb)")"
+	assert_output "vm-start: disk '$TEST_DIR/b.qcow2' is in use by host $(hostname) (id 2)"
 	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
-	# b is the holder's now: its label is not vm-start's to give back
-	kill -0 "$HOLDER"
-	run -1 host 1 vm-lock run "$TEST_DIR/b.qcow2" -- true
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/b.qcow2")" = "0:0:600" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
 	run -0 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-# The TPM state's lease passes to swtpm's child (start:tpm-handed-off)
-# before QEMU's leases pass to QEMU's. Host 2 takes it in between with
+# The TPM state's lease passes to swtpm's child (start:tpm-handed-off),
+# free for a moment in between. Host 2 takes it in between with
 # sanlock's own client, as no vmkit command takes a "tpm:" lease alone.
 @test "a TPM state lease that another host takes during swtpm's hand-off fails the start with exit 1 naming the host; no swtpm, QEMU or lease of host 1 is left" {
 	local xml id state
@@ -125,11 +140,18 @@ host2_holds() {
 	kill -0 "$HOLDER"
 }
 
-@test "a vm-start killed during its hand-off leaves no lease held; vm-stop gives the disk back" {
+@test "a vm-start killed before QEMU runs leaves no lease held: QEMU's child ends with it; vm-stop gives the disk back" {
+	local pid
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	pause_at start:handed-off host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(holder_of 3)
 	kill -9 "$STOPPED"
 	wait "$PAUSED" || true
+	wait_gone "$pid"
+	for i in $(seq 50); do
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | grep -q "^r " || break
+		sleep 0.1
+	done
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
 	# a resource line ("r LOCKSPACE:NAME:...") is a lease some process holds
 	! grep "^r " <<<"$output" || fail "a lease is still held: $output"

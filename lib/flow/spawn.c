@@ -10,18 +10,24 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Set in an early child (vm_spawn_early): leases taken for its pid
+ * must outlive a failure until the parent has undone its start. */
+static bool linger;
+
 /*
  * Reports MSG to the parent and exits; the child never returns. The
  * first byte says which exit code the failure is: 'n' VM_EXIT_NO, 's'
- * VM_EXIT_SYSTEM.
+ * VM_EXIT_SYSTEM. An early child then waits for the parent to let go.
  */
 static void __attribute__((noreturn)) child_report(int pipefd, bool no, const char *msg)
 {
@@ -30,6 +36,8 @@ static void __attribute__((noreturn)) child_report(int pipefd, bool no, const ch
 
 	if (write(pipefd, buf, n) < 0)
 		_exit(126);
+	while (linger && read(pipefd, buf, sizeof(buf)) > 0)
+		;
 	_exit(127);
 }
 
@@ -97,14 +105,31 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 	child_fail(pipefd, "cannot execute", errno);
 }
 
+/* Waits for the child's first word on FD: EOF (it exec'd) or "r" (0),
+ * or its failure (-1 with ERR). */
+static int
+child_word(int fd, const char *what, bool *eof, struct vm_error *err)
+{
+	char msg[300];
+	ssize_t n;
+
+	while ((n = read(fd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+		;
+	*eof = n <= 0;
+	if (n <= 0 || (n == 1 && msg[0] == 'r'))
+		return 0;
+	msg[n] = '\0';
+	return vm_error_set(err, msg[0] == 'n' ? VM_EXIT_NO : VM_EXIT_SYSTEM,
+			    "cannot start '%s': %s", what, msg + 1);
+}
+
 int
 vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 {
 	cleanup_close int rd = -1;
 	cleanup_close int wr = -1;
-	char msg[300];
 	int fds[2];
-	ssize_t n;
+	bool eof;
 	pid_t p;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -119,16 +144,344 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 		child(sp, wr);
 	}
 	close(steal_fd(wr));
-	while ((n = read(rd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
-		;
-	if (n > 0) {
-		msg[n] = '\0';
+	if (child_word(rd, sp->argv[0], &eof, err) < 0) {
 		waitpid(p, NULL, 0);
-		return vm_error_set(err, msg[0] == 'n' ? VM_EXIT_NO : VM_EXIT_SYSTEM,
-				    "cannot start '%s': %s", sp->argv[0], msg + 1);
+		return -1;
 	}
 	*pid = p;
 	return 0;
+}
+
+/*
+ * What the parent sends an early child: this header, then the groups,
+ * the fd numbers that QEMU's argv names (KEEP), argv and envp as
+ * NUL-terminated strings, and last the fds themselves: the log, the run
+ * directory (when HAS_DIRFD) and KEEP's, in that order, FDS_PER_MSG at
+ * a time.
+ */
+struct early_msg {
+	uint32_t nargv, nenv, nkeep, ngroups, strbytes;
+	bool change_id, has_affinity, has_dirfd;
+	uid_t uid;
+	gid_t gid;
+	cpu_set_t affinity;
+};
+#define FDS_PER_MSG 250
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int
+send_fds(int sock, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i += FDS_PER_MSG) {
+		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
+		char byte = 'f';
+		struct iovec iov = { &byte, 1 };
+		union {
+			char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = u.buf,
+				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(k * sizeof(int));
+		memcpy(CMSG_DATA(c), fds + i, k * sizeof(int));
+		while (sendmsg(sock, &mh, 0) < 0)
+			if (errno != EINTR)
+				return -1;
+	}
+	return 0;
+}
+
+static int
+recv_fds(int sock, int *fds, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		union {
+			char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = u.buf,
+				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
+		struct cmsghdr *c;
+		ssize_t r;
+
+		while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+			;
+		c = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
+		if (!c || (mh.msg_flags & MSG_CTRUNC) || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len != CMSG_LEN(k * sizeof(int))) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(fds + i, CMSG_DATA(c), k * sizeof(int));
+		i += k;
+	}
+	return 0;
+}
+
+/* Moves *FD above every number below TOP (close-on-exec); -1 on failure. */
+static int
+lift(int *fd, int top)
+{
+	int to;
+
+	if (*fd < 0)
+		return 0;
+	to = fcntl(*fd, F_DUPFD_CLOEXEC, top);
+	if (to < 0)
+		return -1;
+	close(*fd);
+	*fd = to;
+	return 0;
+}
+
+struct early_child {
+	const struct vm_spawn_hold *h;
+	int fd; /* the hold's, kept across exec */
+};
+
+static int
+early_seal(void *arg, bool *no, char *msg, size_t size)
+{
+	struct early_child *c = arg;
+
+	*no = false;
+	return c->h->seal(c->h->arg, c->fd, msg, size);
+}
+
+/*
+ * The early child: holds, says "r", and once the parent sends QEMU's
+ * spawn, puts the fds it received at the numbers the argv names (every
+ * fd of its own lifted above them first) and goes on as vm_spawn_qemu's
+ * child. The parent gone first: it exits, letting go of the hold.
+ */
+static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int ctl)
+{
+	struct early_child c = { h, -1 };
+	struct vm_spawn sp = { .prepare = early_seal, .prepare_arg = &c };
+	struct early_msg m;
+	char msg[256], *str, **argv, **envp;
+	uint32_t len;
+	int *keep, *fds, top = ctl, log, dir;
+	size_t nfds;
+
+	linger = true;
+	if ((ctl > 3 && close_range(3, ctl - 1, 0) < 0) || close_range(ctl + 1, ~0U, 0) < 0)
+		child_fail(ctl, "cannot close inherited fds", errno);
+	if (h->hold(h->arg, &c.fd, msg, sizeof(msg)) < 0)
+		child_report(ctl, false, msg);
+	if (write_all(ctl, "r", 1) < 0 || read_all(ctl, &len, sizeof(len)) < 0)
+		_exit(0);
+	str = malloc(len);
+	if (!str || len < sizeof(m) || read_all(ctl, str, len) < 0)
+		child_fail(ctl, "cannot read qemu's spawn", str ? EPROTO : ENOMEM);
+	memcpy(&m, str, sizeof(m));
+	nfds = 2 + m.nkeep;
+	keep = calloc(m.nkeep + 1, sizeof(*keep));
+	fds = calloc(nfds, sizeof(*fds));
+	argv = calloc(m.nargv + 1, sizeof(*argv));
+	envp = calloc(m.nenv + 1, sizeof(*envp));
+	if (!keep || !fds || !argv || !envp)
+		child_fail(ctl, "cannot read qemu's spawn", ENOMEM);
+	{
+		char *p = str + sizeof(m), *end = str + len;
+		gid_t *groups = (gid_t *)p;
+
+		p += m.ngroups * sizeof(gid_t);
+		memcpy(keep, p, m.nkeep * sizeof(int));
+		p += m.nkeep * sizeof(int);
+		for (uint32_t i = 0; i < m.nargv + m.nenv; i++) {
+			char *nul = p < end ? memchr(p, '\0', end - p) : NULL;
+
+			if (!nul)
+				child_fail(ctl, "cannot read qemu's spawn", EPROTO);
+			if (i < m.nargv)
+				argv[i] = p;
+			else
+				envp[i - m.nargv] = p;
+			p = nul + 1;
+		}
+		sp.groups = groups;
+	}
+	fds[1] = -1;
+	if (recv_fds(ctl, fds, 1) < 0 || (m.has_dirfd && recv_fds(ctl, fds + 1, 1) < 0) ||
+	    recv_fds(ctl, fds + 2, m.nkeep) < 0)
+		child_fail(ctl, "cannot receive qemu's fds", errno);
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= top)
+			top = fds[i] + 1;
+	for (size_t i = 0; i < m.nkeep; i++)
+		if (keep[i] >= top)
+			top = keep[i] + 1;
+	if (c.fd >= top)
+		top = c.fd + 1;
+	if (lift(&ctl, top) < 0 || lift(&c.fd, top) < 0)
+		child_fail(ctl, "cannot move an fd", errno);
+	for (size_t i = 0; i < nfds; i++)
+		if (lift(&fds[i], top) < 0)
+			child_fail(ctl, "cannot move an fd", errno);
+	for (size_t i = 0; i < m.nkeep; i++) {
+		if (dup2(fds[2 + i], keep[i]) < 0)
+			child_fail(ctl, "cannot place an fd", errno);
+		close(fds[2 + i]);
+	}
+	log = fds[0];
+	dir = fds[1];
+	keep[m.nkeep] = c.fd;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.dirfd = dir;
+	sp.log_fd = log;
+	sp.keep = keep;
+	sp.nkeep = m.nkeep + 1;
+	sp.change_id = m.change_id;
+	sp.uid = m.uid;
+	sp.gid = m.gid;
+	sp.ngroups = m.ngroups;
+	sp.affinity = m.has_affinity ? &m.affinity : NULL;
+	child(&sp, ctl);
+}
+
+int
+vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct vm_error *err)
+{
+	int sv[2];
+	bool eof;
+
+	e->ctl = -1;
+	e->pid = 0;
+	e->exec = false;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot create a socket pair");
+	e->pid = fork();
+	if (e->pid < 0) {
+		e->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot fork qemu's child");
+	}
+	if (e->pid == 0) {
+		close(sv[0]);
+		early(h, sv[1]);
+	}
+	close(sv[1]);
+	e->ctl = sv[0];
+	if (child_word(e->ctl, "qemu", &eof, err) < 0)
+		return -1;
+	if (eof)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu's child ended before it was ready");
+	return 0;
+}
+
+int
+vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *pid,
+		    struct vm_error *err)
+{
+	struct early_msg m = {
+		.ngroups = sp->ngroups,
+		.nkeep = sp->nkeep,
+		.change_id = sp->change_id,
+		.has_affinity = sp->affinity != NULL,
+		.has_dirfd = sp->dirfd >= 0,
+		.uid = sp->uid,
+		.gid = sp->gid,
+	};
+	cleanup_free char *buf = NULL;
+	cleanup_free int *fds = NULL;
+	size_t len, off;
+	uint32_t len32;
+	bool eof;
+
+	if (sp->affinity)
+		m.affinity = *sp->affinity;
+	len = sizeof(m) + m.ngroups * sizeof(gid_t) + m.nkeep * sizeof(int);
+	for (char *const *a = sp->argv; *a; a++, m.nargv++)
+		len += strlen(*a) + 1;
+	for (char *const *a = sp->envp; *a; a++, m.nenv++)
+		len += strlen(*a) + 1;
+	buf = malloc(len);
+	fds = calloc(2 + m.nkeep, sizeof(*fds));
+	if (!buf || !fds || len > UINT32_MAX)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", sp->argv[0]);
+	memcpy(buf, &m, sizeof(m));
+	off = sizeof(m);
+	memcpy(buf + off, sp->groups, m.ngroups * sizeof(gid_t));
+	off += m.ngroups * sizeof(gid_t);
+	memcpy(buf + off, sp->keep, m.nkeep * sizeof(int));
+	off += m.nkeep * sizeof(int);
+	for (char *const *a = sp->argv; *a; a++)
+		off += stpcpy(buf + off, *a) - (buf + off) + 1;
+	for (char *const *a = sp->envp; *a; a++)
+		off += stpcpy(buf + off, *a) - (buf + off) + 1;
+	fds[0] = sp->log_fd;
+	fds[1] = sp->dirfd;
+	memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
+	len32 = len;
+	if (write_all(e->ctl, &len32, sizeof(len32)) < 0 || write_all(e->ctl, buf, len) < 0 ||
+	    send_fds(e->ctl, fds, 1) < 0 || (m.has_dirfd && send_fds(e->ctl, fds + 1, 1) < 0) ||
+	    send_fds(e->ctl, fds + 2, m.nkeep) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot hand '%s' its spawn",
+				    sp->argv[0]);
+	if (child_word(e->ctl, sp->argv[0], &eof, err) < 0)
+		return -1;
+	e->exec = true;
+	*pid = e->pid;
+	return 0;
+}
+
+void
+vm_spawn_early_end(struct vm_spawn_early *e)
+{
+	if (e->ctl >= 0)
+		close(steal_fd(e->ctl));
+	if (e->pid > 0 && !e->exec)
+		waitpid(e->pid, NULL, 0);
+	e->pid = 0;
 }
 
 static int

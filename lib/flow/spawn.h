@@ -41,6 +41,33 @@ struct vm_spawn {
 int vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);
 
 /*
+ * QEMU's child forked before its argv and fds exist, so that a lock
+ * driver's leases can be taken for its pid from the first (lock.h's
+ * vm_lockmgr_registers). It runs HOLD at once, as root, with no fd but
+ * its own, and waits: HOLD's *FD is kept across exec. vm_spawn_early_exec
+ * hands it SP, fds included (the numbers SP's argv names are kept), and
+ * it goes on as vm_spawn_qemu's child, with SEAL(FD) as PREPARE.
+ * vm_spawn_early_end lets go of it: a child that has not exec'd exits,
+ * one that failed only then (its leases held while the caller undid its
+ * start), and the parent waits for it. A parent that dies has the same
+ * effect.
+ */
+struct vm_spawn_hold {
+	int (*hold)(void *arg, int *fd, char *msg, size_t size);
+	int (*seal)(void *arg, int fd, char *msg, size_t size);
+	void *arg;
+};
+struct vm_spawn_early {
+	int ctl; /* our end of the socket pair, or -1 */
+	pid_t pid;
+	bool exec; /* it exec'd: it is QEMU */
+};
+int vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct vm_error *err);
+int vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *pid,
+			struct vm_error *err);
+void vm_spawn_early_end(struct vm_spawn_early *e);
+
+/*
  * Resolves the QEMU user and group (names or numbers) to ids and the
  * user's supplementary groups. GROUP NULL means the user's primary group.
  */

@@ -68,6 +68,10 @@ struct start {
 	gid_t *groups;
 	size_t ngroups;
 	pid_t pid;
+	/* QEMU's child, forked before its leases when the driver ties them
+	 * to a process (vm_lockmgr_registers); pid 0 otherwise */
+	struct vm_spawn_early early;
+	struct vm_spawn_hold hold;   /* what it runs, in its copy of this */
 	int tpm_lease;		     /* fd of "tpm:UUID"; -1 for none */
 	struct vm_lease *tpm_leased; /* "tpm:UUID" itself, in held; or NULL */
 	bool tpm_taken;		     /* the TPM's state is this start's to give back */
@@ -247,6 +251,7 @@ take_leases(struct start *s, struct vm_error *err)
 {
 	char resource[64];
 	struct vm_lease *lease = NULL;
+	int r;
 
 	if (check_duplicates(s->dom, err) < 0)
 		return -1;
@@ -261,7 +266,11 @@ take_leases(struct start *s, struct vm_error *err)
 	if (take_macs(s, err) < 0)
 		return -1;
 	if (s->dom->ntpms) {
-		if (vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err) < 0)
+		/* swtpm's, not QEMU's: handed to its child later */
+		vm_lockmgr_set_pid(s->ctx.lm, 0);
+		r = vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err);
+		vm_lockmgr_set_pid(s->ctx.lm, s->early.pid);
+		if (r < 0)
 			return -1;
 		s->tpm_lease = lease ? vm_lease_fd(lease) : -1;
 		s->tpm_leased = lease;
@@ -281,8 +290,9 @@ take_leases(struct start *s, struct vm_error *err)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot open the disks");
 	for (size_t i = 0; i < s->dom->ndisks; i++) {
 		struct vm_status_disk rec;
-		int r = vm_disks_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
-					 err);
+
+		r = vm_disks_acquire(&s->ctx, &s->dom->disks[i], &s->images[i], &rec, &s->held,
+				     err);
 
 		if (r == 0)
 			r = vm_status_add_disk(&s->st, &rec, err);
@@ -494,35 +504,54 @@ keep_taps(const struct start *s, int *keep, size_t *n)
 
 /*
  * Spawns QEMU with the leases: by fd, or, for a driver that ties them to
- * a process (lock.h's hand-off), let go here and taken again by the
- * child before exec. A child that could not take them all has this
- * process take back what it can; what it cannot is someone else's now,
- * and leaves HELD, so that unwind gives back no label under it.
+ * a process, through its child forked before they were taken for it,
+ * which keeps them.
  */
 static int
 spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 {
-	struct vm_lease_handoff *h = NULL;
-	struct vm_error lost = VM_ERROR_INIT;
-	int r = 0;
-
-	if (vm_lease_handoff_begin(s->ctx.lm, s->held.v, s->held.n, &h, err) < 0)
+	if (!s->early.pid)
+		return vm_spawn_qemu(sp, &s->pid, err);
+	if (vm_spawn_early_exec(&s->early, sp, &s->pid, err) < 0)
 		return -1;
-	vm_hook("start:handed-off");
-	if (h) {
-		sp->prepare = handoff_child;
-		sp->prepare_arg = h;
-		r = vm_lease_handoff_on_failure(h, s->dl->name, err);
-	}
-	if (r == 0)
-		r = vm_spawn_qemu(sp, &s->pid, err);
-	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
-		if (err->code == VM_EXIT_NO)
-			vm_error_set(err, lost.code, "%s", lost.msg);
-		vm_leaseset_prune(&s->held);
-	}
-	vm_lease_handoff_free(h);
-	return r;
+	for (size_t i = 0; i < s->held.n; i++)
+		if (vm_lease_pid(s->held.v[i]) == s->pid)
+			vm_lease_keep(s->held.v[i]);
+	vm_lockmgr_set_pid(s->ctx.lm, 0);
+	return 0;
+}
+
+static int
+hold_leases(void *arg, int *fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_register(s->ctx.lm, s->dom->name, fd, msg, size);
+}
+
+static int
+seal_leases(void *arg, int fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_seal(s->ctx.lm, fd, msg, size);
+}
+
+/*
+ * QEMU's child, forked and registered before any of QEMU's leases is
+ * taken, when the driver ties them to a process: each is taken once,
+ * for its pid, and is QEMU's from the first.
+ */
+static int
+fork_early(struct start *s, struct vm_error *err)
+{
+	if (!vm_lockmgr_registers(s->ctx.lm))
+		return 0;
+	s->hold = (struct vm_spawn_hold){ hold_leases, seal_leases, s };
+	if (vm_spawn_early(&s->hold, &s->early, err) < 0)
+		return -1;
+	vm_lockmgr_set_pid(s->ctx.lm, s->early.pid);
+	return 0;
 }
 
 static int
@@ -723,7 +752,7 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		return vm_error_set(err, VM_EXIT_NO,
 				    "domain '%s' was not cleaned up after it stopped; run 'vm-stop %s' first",
 				    s->dom->name, s->dom->name);
-	if (take_leases(s, err) < 0)
+	if (fork_early(s, err) < 0 || take_leases(s, err) < 0)
 		goto fail;
 	vm_hook("start:leased");
 	s->st.state = VM_RUN_STARTING;
@@ -825,6 +854,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.dom = dom,
 		.ctx = { .conf = conf, .warn = warn },
 		.tpm_lease = -1,
+		.early = { .ctl = -1 },
 	};
 	int r = -1;
 
@@ -863,6 +893,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 	}
 out:
 	vm_leaseset_release(&s.held);
+	vm_spawn_early_end(&s.early);
 	close_images(&s);
 	vm_nvram_close(&s.nvram, dom);
 	vm_status_disk_clear(&s.st.nvram);

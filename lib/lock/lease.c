@@ -358,12 +358,22 @@ vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, si
 	return 0;
 }
 
-int
-vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err)
+bool
+vm_lockmgr_registers(const struct vm_lockmgr *lm)
 {
-	if (!h->lm->drv->handoff_on_failure)
-		return 0;
-	return h->lm->drv->handoff_on_failure(h->lm, h->arg, name, err);
+	return lm->drv->child_register != NULL;
+}
+
+int
+vm_lockmgr_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, size_t size)
+{
+	return lm->drv->child_register(lm, name, fd, msg, size);
+}
+
+int
+vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size)
+{
+	return lm->drv->child_seal(lm, fd, msg, size);
 }
 
 int

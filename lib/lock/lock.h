@@ -44,10 +44,13 @@
  * The sanlock driver (lock_sanlock.c, in builds with libsanlock_client)
  * keeps one sanlock lease per resource in sanlock_lease_dir, in the
  * lockspace that this host joined (vm_lockmgr_join). A lease belongs to
- * the process that took it, so leases have fd -1: a child that execs a
- * holder takes them again itself (vm_lease_handoff_begin), and vm-lock
- * run's command, the same process, keeps them across exec. The
- * metadata lock's fd is a daemon connection of its own. Probes read the
+ * the process that took it, so leases have fd -1: QEMU's are taken for
+ * its child, forked and registered first (vm_lockmgr_registers), a
+ * helper's (swtpm) are taken again by its child itself
+ * (vm_lease_handoff_begin), and vm-lock run's command, the same
+ * process, keeps them across exec. The metadata lock's fd is a daemon
+ * connection of its own, or for a resource of this host only an OFD
+ * lock in RUNDIR/sanlock.guard. Probes read the
  * owners from the storage; listings cover sanlock_lease_dir; gc fails
  * (VM_EXIT_INVALID: a file no host holds may be taken at any moment);
  * the leases a running process holds are the daemon's answer for its
@@ -122,9 +125,9 @@ int vm_lockmgr_leave(struct vm_lockmgr *lm, struct vm_error *err);
 int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
 
 /*
- * Leases this process took for the program a child of it execs (pid
- * 0), when the driver ties them to a registered process (sanlock) so
- * that the child cannot inherit them: begin lets go of them here (free
+ * Leases this process took for a helper that a child of it execs (pid
+ * 0; swtpm), when the driver ties them to a registered process (sanlock)
+ * so that the child cannot inherit them: begin lets go of them here (free
  * for a moment) and makes *H, NULL when the leases pass by fd
  * (file, nop) and there is nothing to do; the child, between fork and
  * exec, calls vm_lease_handoff_child, which takes them all at once for
@@ -140,12 +143,18 @@ int vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, si
 int vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err);
 void vm_lease_handoff_free(struct vm_lease_handoff *h);
 /*
- * What the driver's daemon runs when this host loses the leases that H
- * hands to QEMU of domain NAME (vm-lockfailure, as on_lockfailure says),
- * registered by the child with them; a driver without a daemon has
- * nothing to do. Call it after begin and before the fork.
+ * Whether the driver ties leases to a registered process (sanlock), so
+ * that QEMU's must be taken for its pid: its child is forked before
+ * them, calls vm_lockmgr_child_register at once, which registers it on
+ * *FD (kept across exec) with what the daemon runs when this host loses
+ * the leases of domain NAME (vm-lockfailure, as on_lockfailure says),
+ * and vm_lockmgr_child_seal(FD) just before exec, after which QEMU can
+ * take or let go of nothing on it. 0, or -1 with MSG.
  */
-int vm_lease_handoff_on_failure(struct vm_lease_handoff *h, const char *name, struct vm_error *err);
+bool vm_lockmgr_registers(const struct vm_lockmgr *lm);
+int vm_lockmgr_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg,
+			      size_t size);
+int vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size);
 /* The child PID took H's leases: they are its (vm_lease_pid()), and no
  * later hand-off of this process includes them. */
 void vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid);

@@ -31,10 +31,10 @@
  *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
  *    it: the daemon ties a lease to the registered pid (QEMU's must be
  *    the one it sees) and refuses a second holder on one host (-EEXIST).
- *    The driver then needs one more operation, which the file driver
- *    has no use for: run in the child between fork and exec, register
- *    and acquire for it once this process has released its own, so
- *    that the lease is free for a moment in between (handoff_*).
+ *    So QEMU's child is forked first and registers (child_register),
+ *    and its leases are taken for its pid, below. Another helper (swtpm)
+ *    takes its one lease again itself between fork and exec, once this
+ *    process has released it, free for a moment in between (handoff_*).
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
  *  - release: release this process's lease, or release on behalf of
  *    lease->pid unless that process keeps it (keep).
@@ -143,10 +143,15 @@ struct vm_lock_driver {
 	int (*handoff_child)(void *arg, char *msg, size_t size);
 	int (*handoff_retake)(struct vm_lease *lease);
 	void (*handoff_free)(void *arg);
-	/* What the child registers for its daemon to run when the host
-	 * loses the leases of domain NAME (lock.h); NULL: nothing. */
-	int (*handoff_on_failure)(struct vm_lockmgr *lm, void *arg, const char *name,
-				  struct vm_error *err);
+	/* For a driver whose leases a registered process holds, run in a
+	 * child forked to exec QEMU of domain NAME (lock.h):
+	 * child_register, before any lease is taken for its pid, registers
+	 * it on *FD with what the daemon runs when this host loses them;
+	 * child_seal, just before exec, forbids QEMU to take or let go of
+	 * anything on FD. 0, or -1 with MSG. NULL: leases pass by fd. */
+	int (*child_register)(struct vm_lockmgr *lm, const char *name, int *fd, char *msg,
+			      size_t size);
+	int (*child_seal)(struct vm_lockmgr *lm, int fd, char *msg, size_t size);
 };
 
 struct vm_lockmgr {

@@ -8,7 +8,8 @@
  * and its lease file in sanlock_lease_dir by all 64. A resource that
  * means something on this host only ("inode:", "blockdev:") is hashed
  * as "host:ID:RESOURCE", so that only this host ever contends for it.
- * The metadata lock of RESOURCE is the lease of "meta:RESOURCE".
+ * The metadata lock of RESOURCE is the lease of "meta:RESOURCE", or for
+ * a resource of this host only an OFD lock (local_meta_lock).
  *
  * Lease files. Each holds one lease area (sanlock_write_resource) and,
  * at RESOURCE_AT, its resource in text for listings. A missing one is
@@ -18,22 +19,25 @@
  *
  * Holders. This process holds each lease through a registered
  * connection of its own; sanlock frees them when the process exits. A
- * child cannot inherit them: vm_lease_handoff_*() releases them here
- * and the child takes them again, all on one connection,
- * SANLK_MAX_RESOURCES per acquire, so that the daemon's inquire of its
- * pid lists them all. They are free for the milliseconds in between; a
- * child that finds one taken fails the start, and this process takes
- * back what it can. On this host nothing takes a lease in between: a
- * hand-off holds the byte of each lease in RUNDIR/sanlock.guard (an
- * OFD lock) until the child has taken them, and every other take here
- * holds that byte shared around its acquire, so it finds the lease
- * busy (-EBUSY) rather than free. Without it, 50 starts racing on one
- * disk could each take the disk in another's hand-off, and none start.
- * Another host can still take a lease in between; then this start
- * fails, and nothing is ever held twice. Persistent leases, which would pass held (as this
- * host's orphans, adopted by the child), are not used: a vm-start killed
- * while it held them would leave them held for this host until some
- * command here adopted them, and other hosts refused meanwhile.
+ * child cannot inherit them, so QEMU's child is forked before any of
+ * its leases is taken and registers at once (child_register), and
+ * vm-start takes each of QEMU's leases for that pid: once, on the one
+ * connection, which the daemon's inquire of QEMU's pid then lists in
+ * full, and held from the first moment, so that no other process or host
+ * can take one in between. swtpm's one lease is handed off instead:
+ * released here and taken again by its child (vm_lease_handoff_*()),
+ * free for the milliseconds in between; a child that finds it taken
+ * fails the start, and this process takes it back if it can. On this
+ * host nothing takes a lease in between: a hand-off holds the lease's
+ * byte in RUNDIR/sanlock.guard (an OFD lock) until the child has taken
+ * it, and every other take here holds that byte shared around its
+ * acquire, so it finds the lease busy (-EBUSY) rather than free.
+ * Another host can still take it in between; then the start fails, and
+ * nothing is ever held twice. Persistent leases, which would pass held
+ * (as this host's orphans, adopted by the child), are not used: a
+ * vm-start killed while it held them would leave them held for this
+ * host until some command here adopted them, and other hosts refused
+ * meanwhile.
  *
  * Lock failure. When this host's lease renewals fail (its storage is
  * gone, or its delta lease damaged), the daemon runs, for each
@@ -488,6 +492,34 @@ sl_gc(struct vm_lockmgr *lm, unsigned *removed, struct vm_error *err)
 			    sl_of(lm)->dir);
 }
 
+/*
+ * The metadata lock of a resource that means something on this host
+ * only: no other host contends for it, so an OFD lock on the byte of its
+ * lease name in RUNDIR/sanlock.guard, on an open file of its own that
+ * the caller closes to unlock, does what a lease would in no I/O.
+ */
+static int
+local_meta_lock(struct vm_lockmgr *lm, const char *id, int wait_ms, int *fd, struct vm_error *err)
+{
+	int g = openat(lm->paths.fd, "sanlock.guard", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+
+	if (g < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot open '%s/sanlock.guard'",
+				    lm->paths.rundir);
+	if (guard_lock(g, guard_at(id), F_WRLCK, wait_ms) < 0) {
+		int e = errno;
+
+		close(g);
+		if (e == EAGAIN)
+			return VM_LOCK_BUSY;
+		return vm_error_sys(err, VM_EXIT_SYSTEM, e, "cannot lock '%s/sanlock.guard'",
+				    lm->paths.rundir);
+	}
+	*fd = g;
+	return 0;
+}
+
 /* A connection of its own, so that closing it (the caller's unlock)
  * lets go of this lease alone. */
 static int
@@ -504,6 +536,8 @@ sl_meta_lock(struct vm_lockmgr *lm, const char *resource, int wait_ms, int *fd,
 	if (asprintf(&meta, "meta:%s", resource) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot lock '%s'", resource);
 	sl_id(sl, meta, id);
+	if (vm_lease_local(resource))
+		return local_meta_lock(lm, id, wait_ms, fd, err);
 	if (ensure_file(sl, id, meta, err) < 0)
 		return -1;
 	sock = sanlock_register();
@@ -905,8 +939,6 @@ struct sl_handoff {
 	 * failed retake frees what V points to */
 	int guard;
 	off_t *at;
-	char killpath[SANLK_HELPER_PATH_LEN]; /* "": none */
-	char killargs[SANLK_HELPER_ARGS_LEN];
 };
 
 static void sl_handoff_free(void *arg);
@@ -992,29 +1024,35 @@ add_killarg(char *args, size_t *len, const char *arg)
 	return 0;
 }
 
+/* The lock failure helper that the daemon runs for QEMU of domain NAME. */
 static int
-sl_handoff_on_failure(struct vm_lockmgr *lm, void *arg, const char *name, struct vm_error *err)
+killpath_of(struct vm_lockmgr *lm, const char *name, char path[SANLK_HELPER_PATH_LEN],
+	    char args[SANLK_HELPER_ARGS_LEN], char *msg, size_t size)
 {
 	struct sl *sl = sl_of(lm);
-	struct sl_handoff *h = arg;
 	/* the tests' build directory; vm-start runs as root, which set it */
 	const char *dir = getenv("VMKIT_LIBEXECDIR");
 	const char *rundir = vm_lockmgr_paths(lm)->rundir;
 	size_t len = 0;
 	int n;
 
-	n = snprintf(h->killpath, sizeof(h->killpath), "%s/vm-lockfailure",
+	args[0] = '\0';
+	n = snprintf(path, SANLK_HELPER_PATH_LEN, "%s/vm-lockfailure",
 		     dir && *dir ? dir : PKGLIBEXECDIR);
-	if (n < 0 || n >= (int)sizeof(h->killpath))
-		return vm_error_set(err, VM_EXIT_SYSTEM,
-				    "cannot register the lock failure helper: its path is longer than sanlock's %d bytes",
-				    SANLK_HELPER_PATH_LEN - 1);
-	if (add_killarg(h->killargs, &len, sl->on_failure) < 0 ||
-	    add_killarg(h->killargs, &len, sl->ls.name) < 0 ||
-	    add_killarg(h->killargs, &len, rundir) < 0 || add_killarg(h->killargs, &len, name) < 0)
-		return vm_error_set(err, VM_EXIT_SYSTEM,
-				    "cannot register the lock failure helper of domain '%s': run directory '%s' is not printable ASCII or too long for sanlock's %d bytes of arguments",
-				    name, rundir, SANLK_HELPER_ARGS_LEN - 1);
+	if (n < 0 || n >= SANLK_HELPER_PATH_LEN) {
+		snprintf(msg, size,
+			 "cannot register the lock failure helper: its path is longer than sanlock's %d bytes",
+			 SANLK_HELPER_PATH_LEN - 1);
+		return -1;
+	}
+	if (add_killarg(args, &len, sl->on_failure) < 0 ||
+	    add_killarg(args, &len, sl->ls.name) < 0 || add_killarg(args, &len, rundir) < 0 ||
+	    add_killarg(args, &len, name) < 0) {
+		snprintf(msg, size,
+			 "cannot register the lock failure helper of domain '%s': run directory '%s' is not printable ASCII or too long for sanlock's %d bytes of arguments",
+			 name, rundir, SANLK_HELPER_ARGS_LEN - 1);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1092,6 +1130,19 @@ sl_watcher(char *msg, size_t size)
 	return 0;
 }
 
+/* The holder may not release, acquire or convert anything on SOCK. */
+static int
+restrict_all(int sock, char *msg, size_t size)
+{
+	int rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
+
+	if (rv < 0) {
+		snprintf(msg, size, "cannot restrict the sanlock connection: %s", sl_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 sl_handoff_child(void *arg, char *msg, size_t size)
 {
@@ -1103,13 +1154,7 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 			 sl_strerror(sock));
 		return -1;
 	}
-	/* with the pid, which the helper checks is the domain's QEMU */
-	if (h->killpath[0] &&
-	    (rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, h->killpath, h->killargs)) < 0) {
-		snprintf(msg, size, "cannot register the lock failure helper: %s", sl_strerror(rv));
-		return -1;
-	}
-	/* on one connection, all QEMU's, at most SANLK_MAX_RESOURCES at once */
+	/* on one connection, at most SANLK_MAX_RESOURCES at once */
 	for (int i = 0; i < h->n && rv == 0; i += SANLK_MAX_RESOURCES)
 		rv = acquire_all(-1, sock, 0, h->v + i,
 				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
@@ -1119,18 +1164,47 @@ sl_handoff_child(void *arg, char *msg, size_t size)
 		return VM_LOCK_BUSY;
 	}
 	if (rv < 0) {
-		snprintf(msg, size, "cannot acquire the leases for qemu: %s", sl_strerror(rv));
+		snprintf(msg, size, "cannot acquire the leases: %s", sl_strerror(rv));
 		return -1;
 	}
-	/* QEMU may not release, acquire or convert anything on it */
-	rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
+	return restrict_all(sock, msg, size);
+}
+
+/*
+ * QEMU's child, forked before any of QEMU's leases is taken: its
+ * connection, on which the leases that this process takes for its pid
+ * land, and the helper the daemon runs for it when this host loses them.
+ */
+static int
+sl_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, size_t size)
+{
+	char path[SANLK_HELPER_PATH_LEN], args[SANLK_HELPER_ARGS_LEN];
+	int sock, rv;
+
+	if (killpath_of(lm, name, path, args, msg, size) < 0)
+		return -1;
+	sock = sanlock_register();
+	if (sock < 0) {
+		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
+			 sl_strerror(sock));
+		return -1;
+	}
+	/* with the pid, which the helper checks is the domain's QEMU */
+	rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, path, args);
 	if (rv < 0) {
-		snprintf(msg, size, "cannot restrict qemu's sanlock connection: %s",
-			 sl_strerror(rv));
+		close(sock);
+		snprintf(msg, size, "cannot register the lock failure helper: %s", sl_strerror(rv));
 		return -1;
 	}
-	/* QEMU's, not swtpm's: swtpm ends with QEMU */
-	return h->killpath[0] ? sl_watcher(msg, size) : 0;
+	*fd = sock;
+	return 0;
+}
+
+static int
+sl_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size)
+{
+	(void)lm;
+	return restrict_all(fd, msg, size) < 0 ? -1 : sl_watcher(msg, size);
 }
 
 /* After a failed hand-off: this process takes back what it can. */
@@ -1190,5 +1264,6 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.handoff_child = sl_handoff_child,
 	.handoff_retake = sl_handoff_retake,
 	.handoff_free = sl_handoff_free,
-	.handoff_on_failure = sl_handoff_on_failure,
+	.child_register = sl_child_register,
+	.child_seal = sl_child_seal,
 };
