@@ -280,8 +280,9 @@ test_disk_options(void)
 		   has(&a, "-device", "ide-cd,bus=ide.1,unit=1,id=hdd"),
 	   "ide: hdc and hdd are channel 1's two units");
 	ok(has(&a, "-device",
-	       "scsi-hd,bus=scsi0.0,scsi-id=1,lun=0,drive=drive-sdb,id=sdb,wwn=5764824127192592813,"
-	       "vendor=ACME,product=Disk1,werror=enospc,write-cache=on"),
+	       "scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=1,device_id=drive-scsi0-0-0-1,"
+	       "drive=drive-sdb,id=sdb,wwn=5764824127192592813,vendor=ACME,product=Disk1,"
+	       "werror=enospc,write-cache=on"),
 	   "scsi: wwn, vendor, product; enospace is werror only");
 	o = blockdev(&a, "file-sdb");
 	ok(o && !strcmp(jget(o, "aio"), "threads"), "io='threads'");
@@ -717,9 +718,12 @@ test_disks(void)
 		   has(&a, "-device", "virtio-scsi-pci,id=scsi0"),
 	   "scsi: one virtio-scsi controller (%s)", err.msg);
 	ok(has(&a, "-device",
-	       "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive-sda,id=sda,write-cache=on"),
-	   "scsi: sda is target 0");
-	ok(has(&a, "-device", "scsi-cd,bus=scsi0.0,scsi-id=2,lun=0,id=sdc"), "scsi: empty cdrom");
+	       "scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=0,device_id=drive-scsi0-0-0-0,"
+	       "drive=drive-sda,id=sda,write-cache=on"),
+	   "scsi: sda is target 0 lun 0, libvirt's VPD device id");
+	ok(has(&a, "-device",
+	       "scsi-cd,bus=scsi0.0,channel=0,scsi-id=0,lun=2,device_id=drive-scsi0-0-0-2,id=sdc"),
+	   "scsi: an empty cdrom sdc is lun 2 of target 0, as libvirt puts it");
 	ok(has(&a, "-device", "ide-hd,bus=sata0.1,drive=drive-sdb,id=sdb,write-cache=on"),
 	   "scsi and sata mix");
 	vm_argv_free(&a);
