@@ -403,6 +403,75 @@ test_q35_addresses(void)
 	vm_domain_free(d);
 }
 
+/*
+ * libvirt 9.0's SCSI addresses: what virsh dumpxml writes is accepted,
+ * a disk beyond a controller's 7 units gets libvirt's next controller,
+ * and controllers without an index are numbered 0, 1, ... by type.
+ */
+static void
+test_scsi_addresses(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	struct vm_address a;
+
+	ok(parse_with("",
+		      "<controller type='scsi' index='0' model='virtio-scsi'/>"
+		      "<disk><source file='disk.img'/><target dev='sda' bus='scsi'/>"
+		      "<address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdb' bus='scsi'/>"
+		      "<address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdc' bus='scsi'/></disk>",
+		      &d, &err) == 0,
+	   "virsh dumpxml's addresses of two virtio-scsi disks, target 0 units 0 and 1: %s",
+	   err.msg);
+	if (d) {
+		vm_disk_scsi_address(&d->disks[2], &a);
+		ok(a.controller == 0 && a.bus == 0 && a.target == 0 && a.unit == 2,
+		   "sdc without an address is unit 2 of target 0");
+	}
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<disk><source file='disk.img'/><target dev='sdo' bus='scsi'/></disk>",
+		      &d, &err) == 0 &&
+		   d->ncontrollers == 4 && vm_controller_find(d, "scsi", 0) &&
+		   !vm_controller_find(d, "scsi", 0)->lsi &&
+		   vm_controller_find(d, "scsi", 1)->lsi && vm_controller_find(d, "scsi", 2)->lsi &&
+		   !vm_controller_find(d, "scsi", 3),
+	   "sdo is unit 0 of controller 2: libvirt adds lsi controllers 1 and 2 after the usb one: %s",
+	   err.msg);
+	if (d)
+		ok(!strcmp(d->controllers[1].type, "usb") && d->controllers[2].index == 1 &&
+			   d->controllers[3].index == 2,
+		   "in libvirt's order: written, usb, then the scsi ones");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<controller type='scsi'/>"
+		      "<controller type='virtio-serial'/>"
+		      "<controller type='virtio-serial' ports='4'/>",
+		      &d, &err) == 0 &&
+		   !vm_controller_find(d, "scsi", 0)->lsi &&
+		   vm_controller_find(d, "scsi", 1)->lsi &&
+		   vm_controller_find(d, "virtio-serial", 1) &&
+		   vm_controller_find(d, "virtio-serial", 1)->ports == 4,
+	   "two scsi and two virtio-serial controllers without an index are 0 and 1: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' index='1'/>"
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<controller type='scsi' model='virtio-scsi'/>",
+		      &d, &err) == 0 &&
+		   vm_controller_find(d, "scsi", 1)->lsi &&
+		   !vm_controller_find(d, "scsi", 0)->lsi && !vm_controller_find(d, "scsi", 2)->lsi,
+	   "an unindexed controller takes the first free index: %s", err.msg);
+	vm_domain_free(d);
+}
+
 static void
 test_limits(void)
 {
@@ -2367,6 +2436,7 @@ main(void)
 	test_root();
 	test_chardevs();
 	test_limits();
+	test_scsi_addresses();
 	test_q35_addresses();
 	test_block();
 	test_disk_parse();
