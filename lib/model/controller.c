@@ -197,16 +197,18 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type, unsigne
 
 /*
  * The controllers the devices need and the file does not have, in
- * libvirt's order: the USB controller every pc and q35 domain has
- * unless it says model='none' (libvirt adds it first), those of the
- * disks, in disk order (a scsi disk needs each scsi controller up to
- * its own, vm_disk_scsi_address()), then the virtio-serial of the guest
- * agent or the SPICE agent.
+ * libvirt's order (virDomainDefAddImplicitControllers): the USB
+ * controller every pc and q35 domain has unless it says model='none'
+ * (libvirt adds it first), then by type, scsi before sata: each scsi
+ * controller up to the last a scsi disk needs (vm_disk_scsi_address()),
+ * in index order, then the sata one, then the virtio-serial of the
+ * guest agent or the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	bool q35 = vm_domain_is_q35(dom);
+	bool q35 = vm_domain_is_q35(dom), scsi = false, sata = false;
+	unsigned last = 0;
 
 	if (!vm_controller_address(dom, "usb") && (q35 || vm_domain_is_pc(dom))) {
 		if (implicit(x, dom, "usb", 0) < 0)
@@ -216,15 +218,19 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		struct vm_address a;
 
-		if (dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata", 0) < 0)
-			return -1;
+		sata |= dom->disks[i].bus == VM_BUS_SATA;
 		if (dom->disks[i].bus != VM_BUS_SCSI)
 			continue;
 		vm_disk_scsi_address(&dom->disks[i], &a);
-		for (unsigned c = 0; c <= a.controller; c++)
-			if (implicit(x, dom, "scsi", c) < 0)
-				return -1;
+		if (!scsi || a.controller > last)
+			last = a.controller;
+		scsi = true;
 	}
+	for (unsigned c = 0; scsi && c <= last; c++)
+		if (implicit(x, dom, "scsi", c) < 0)
+			return -1;
+	if (sata && implicit(x, dom, "sata", 0) < 0)
+		return -1;
 	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial", 0)
 							     : 0;
 }
