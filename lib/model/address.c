@@ -144,7 +144,7 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		e |= vm_address_number(x, n, "unit", 0xffff, &a.unit);
 		break;
 	case VM_ADDRESS_VIRTIO_SERIAL:
-		e |= vm_address_number(x, n, "controller", 0, &a.controller);
+		e |= vm_address_number(x, n, "controller", VM_CONTROLLER_SERIAL_MAX, &a.controller);
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
 		e |= vm_address_number(x, n, "port", 31, &a.port);
 		if (!e && !a.port)

@@ -99,7 +99,8 @@ agent_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 		return -1;
 	/* port 0 is a console's, and libvirt gives the first channel port 1 */
 	vm_argv_opt_add(&o,
-			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			"virtserialport,bus=virtio-serial%u.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			d->dom->channel.addr.controller,
 			d->dom->channel.addr.type ? d->dom->channel.addr.port : 1);
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
@@ -110,13 +111,15 @@ spice_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
 	struct vm_argv_opt o = { 0 };
 	unsigned i = dom->channel.agent;
+	/* the next port of controller 0: after the guest agent's when it is there */
+	unsigned nr = dom->channel.agent && dom->channel.addr.controller == 0 ? i + 1 : 1;
 
 	vm_argv_opt_add(&o, "spicevmc,id=charchannel%u,name=vdagent", i);
 	if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
 		return -1;
 	vm_argv_opt_add(&o,
 			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel%u,id=channel%u,name=" VM_CHANNEL_SPICE,
-			i + 1, i, i);
+			nr, i, i);
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
 

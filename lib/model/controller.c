@@ -202,7 +202,7 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type, unsigne
  * (libvirt adds it first), then by type, scsi before sata: each scsi
  * controller up to the last a scsi disk needs (vm_disk_scsi_address()),
  * in index order, then the sata one, then the virtio-serial of the
- * guest agent or the SPICE agent.
+ * guest agent (the one its address names) and of the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
@@ -231,8 +231,12 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 			return -1;
 	if (sata && implicit(x, dom, "sata", 0) < 0)
 		return -1;
-	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial", 0)
-							     : 0;
+	/* the guest agent's on the controller of its address, the SPICE agent's on 0 */
+	if (dom->channel.agent &&
+	    implicit(x, dom, "virtio-serial",
+		     dom->channel.addr.type ? dom->channel.addr.controller : 0) < 0)
+		return -1;
+	return dom->channel.spice_line ? implicit(x, dom, "virtio-serial", 0) : 0;
 }
 
 /*

@@ -1542,6 +1542,9 @@ static const struct bad {
 	  "t.xml:7: <channel>: a domain has one guest agent channel" },
 	{ "", "<controller type='virtio-serial' index='32'/>",
 	  "t.xml:7: <controller>: invalid index '32' (expected an integer from 0 to 31)" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='32' bus='0' port='1'/></channel>",
+	  "t.xml:7: <address>: invalid controller '32' (expected an integer from 0 to 31)" },
 };
 
 static const struct bad_doc {
@@ -2006,6 +2009,15 @@ test_balloon_rng_watchdog_panic(void)
 		      &d, &err) == 0 &&
 		   d->channel.agent && d->channel.virtio_serial && !d->channel.path,
 	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>"
+		      "<address type='virtio-serial' controller='2' bus='0' port='3'/></channel>",
+		      &d, &err) == 0 &&
+		   vm_controller_find(d, "virtio-serial", 2) &&
+		   !vm_controller_find(d, "virtio-serial", 0),
+	   "the guest agent's channel on controller 2: libvirt adds that one alone: %s", err.msg);
 	vm_domain_free(d);
 }
 

@@ -1354,6 +1354,24 @@ test_scsi_addresses(void)
 	   "virtio-serial: each controller by its index, with its own ports");
 	vm_argv_free(&a);
 	close_images();
+	dom.ndisks = 0;
+	dom.ngraphics = 0;
+	dom.channel = (struct vm_channel){
+		.agent = true,
+		.spice_line = 9,
+		.addr = { .type = VM_ADDRESS_VIRTIO_SERIAL, .controller = 1, .port = 2 }
+	};
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device",
+	       "virtserialport,bus=virtio-serial1.0,nr=2,chardev=charchannel0,id=channel0,"
+	       "name=org.qemu.guest_agent.0") &&
+		   has(&a, "-device",
+		       "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel1,id=channel1,"
+		       "name=com.redhat.spice.0"),
+	   "virtio-serial: the guest agent at its address on controller 1, the SPICE agent port 1 of "
+	   "controller 0 (%s)",
+	   err.msg);
+	vm_argv_free(&a);
 }
 
 static void
