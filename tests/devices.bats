@@ -213,6 +213,46 @@ assert n["drive-sdc"]["detect_zeroes"] == "off"
 	run -0 vm-stop --force disks
 }
 
+# libvirt 9.0's SCSI addresses (dumpxml writes them as <address
+# type='drive'>): sdX of index N is unit N % 7 of controller N / 7,
+# target 0; on virtio-scsi the unit is the lun, on an lsi the scsi-id.
+# sdh needs controller 1, which libvirt adds as an lsi. The guest reads
+# the device id of the VPD page: libvirt's drive alias, or the serial.
+@test "virtio-scsi disks are luns of target 0 as libvirt gives them, a written address is kept, and sdh is on a second controller, an lsi" {
+	local d
+	for d in a b d h; do make_disk "$TEST_DIR/$d.img" raw 1M; done
+	xml=$(make_domain luns "<controller type='scsi' model='virtio-scsi'/>
+<disk type='file'><source file='$TEST_DIR/a.img'/><target dev='sda' bus='scsi'/></disk>
+<disk type='file'><source file='$TEST_DIR/b.img'/><target dev='sdb' bus='scsi'/><serial>data-b</serial></disk>
+<disk type='file'><source file='$TEST_DIR/d.img'/><target dev='sdd' bus='scsi'/><address type='drive' controller='0' bus='0' target='2' unit='3'/></disk>
+<disk type='file'><source file='$TEST_DIR/h.img'/><target dev='sdh' bus='scsi'/></disk>")
+	run -0 vm-start "$xml"
+	run -0 qmp luns qom-list '{"path": "/machine/peripheral"}'
+	assert_output --partial '{"name": "scsi0", "type": "child<virtio-scsi-pci>"}'
+	assert_output --partial '{"name": "scsi1", "type": "child<lsi53c895a>"}'
+	for d in sda:0:0:drive-scsi0-0-0-0 sdb:0:1:data-b sdd:2:3:drive-scsi0-0-2-3 sdh:0:0:drive-scsi1-0-0; do
+		IFS=: read -r dev id lun vpd <<< "$d"
+		run -0 qmp luns qom-get "{\"path\": \"/machine/peripheral/$dev\", \"property\": \"scsi-id\"}"
+		assert_output "$id"
+		run -0 qmp luns qom-get "{\"path\": \"/machine/peripheral/$dev\", \"property\": \"lun\"}"
+		assert_output "$lun"
+		run -0 qmp luns qom-get "{\"path\": \"/machine/peripheral/$dev\", \"property\": \"device_id\"}"
+		assert_output "\"$vpd\""
+	done
+	# which controller: the bus of each disk's qdev path
+	run -0 qmp luns query-block
+	printf '%s' "$output" | /usr/bin/python3 -c '
+import json, sys
+b = {d["qdev"].removeprefix("/machine/peripheral/"): d for d in json.load(sys.stdin)}
+assert sorted(b) == ["sda", "sdb", "sdd", "sdh"], b.keys()
+'
+	run -0 qmp luns qom-get '{"path": "/machine/peripheral/sdh", "property": "parent_bus"}'
+	assert_output --partial 'scsi1'
+	run -0 qmp luns qom-get '{"path": "/machine/peripheral/sdb", "property": "parent_bus"}'
+	assert_output --partial 'scsi0'
+	run -0 vm-stop --force luns
+}
+
 @test "a domain whose disk options QEMU or libvirt cannot honour exits 3 naming file, line and element" {
 	make_disk "$TEST_DIR/a.img" raw 1M
 	xml=$(make_domain bad "<disk type='file'><driver name='qemu' type='raw' io='native'/><source file='$TEST_DIR/a.img'/><target dev='vda'/></disk>

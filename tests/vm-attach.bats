@@ -300,6 +300,26 @@ $TEST_DIR/ov.qcow2"
 	assert_output ""
 }
 
+# libvirt's rule at start is the rule of a hotplug: sdX of index N is
+# unit N % 7 of scsi controller N / 7, the lun of target 0 on virtio-scsi.
+@test "a hotplugged scsi disk takes libvirt's address: sdb is lun 1 of target 0 on virtio-scsi, and sdh without controller 1 is refused" {
+	root_disk "$TEST_DIR/a.img" raw
+	root_disk "$TEST_DIR/b.img" raw
+	run -0 vm-start "$(attach_domain one pc acpi)"
+	run -0 vm-attach one --disk "$TEST_DIR/a.img" --target sdb --bus scsi
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdb", "property": "scsi-id"}'
+	assert_output 0
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdb", "property": "lun"}'
+	assert_output 1
+	run -0 qmp one qom-get '{"path": "/machine/peripheral/sdb", "property": "device_id"}'
+	assert_output '"drive-scsi0-0-0-1"'
+	run -3 vm-attach one --disk "$TEST_DIR/b.img" --target sdh --bus scsi
+	assert_output "vm-attach: cannot hotplug 'sdh': it is unit 0 of scsi controller 1 (libvirt's 7 disks a controller), which domain 'one' does not have"
+	run -0 drives one
+	assert_output "sdb=$TEST_DIR/a.img drive-sdb"
+	run -0 vm-attach one --detach sdb
+}
+
 @test "a guest that does not acknowledge the unplug keeps the disk, and exit is 1" {
 	root_disk "$TEST_DIR/a.qcow2"
 	# pc with ACPI: PCI unplug waits for the guest's ACPI, which SeaBIOS never answers

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCSI_CONTROLLER "scsi0"
 /* QMP arguments are mostly strings */
 #define S(s) json_object_new_string(s)
 
@@ -49,21 +48,49 @@ fail:
 
 /* Where a new device goes */
 
-/* Whether QEMU has a device with id ID: every device with an id is a
- * child of /machine/peripheral. */
+/* Whether QEMU has a device with id ID, and whether it is an lsi: every
+ * device with an id is a child of /machine/peripheral. */
 static int
-has_device(struct vm_hotplug *op, const char *id, bool *has, struct vm_error *err)
+has_device(struct vm_hotplug *op, const char *id, bool *has, bool *lsi, struct vm_error *err)
 {
 	json_object *ret = NULL;
 
-	*has = false;
+	*has = *lsi = false;
 	if (vm_hotplug_qmp(op, "qom-list", vm_qmp_json("path", S("/machine/peripheral"), NULL),
 			   &ret, err) < 0)
 		return -1;
-	for (size_t i = 0; i < vm_qmp_array_len(ret); i++)
-		if (strcmp(vm_qmp_member(json_object_array_get_idx(ret, i), "name"), id) == 0)
+	for (size_t i = 0; i < vm_qmp_array_len(ret); i++) {
+		json_object *child = json_object_array_get_idx(ret, i);
+		const char *type = vm_qmp_member(child, "type");
+
+		if (strcmp(vm_qmp_member(child, "name"), id) == 0) {
 			*has = true;
+			*lsi = type && strcmp(type, "child<lsi53c895a>") == 0;
+		}
+	}
 	json_object_put(ret);
+	return 0;
+}
+
+/*
+ * The scsi controller of D, "scsiC" with C libvirt's (vm_disk_scsi_address()),
+ * whether QEMU has it and whether it is an lsi. Only scsi0 comes with a
+ * hotplug: a disk from sdh on needs the controller it would have at start.
+ */
+static int
+scsi_controller(struct vm_hotplug *op, const struct vm_disk *d, char id[16], bool *has, bool *lsi,
+		struct vm_error *err)
+{
+	struct vm_address a;
+
+	vm_disk_scsi_address(d, &a);
+	snprintf(id, 16, "scsi%u", a.controller);
+	if (has_device(op, id, has, lsi, err) < 0)
+		return -1;
+	if (!*has && a.controller > 0)
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "cannot hotplug '%s': it is unit %u of scsi controller %u (libvirt's %u disks a controller), which domain '%s' does not have",
+				    d->target, a.unit, a.controller, VM_SCSI_UNITS, op->name);
 	return 0;
 }
 
@@ -106,12 +133,13 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	struct vm_leaseset held = { 0 };
 	struct vm_image img = { 0 };
 	char bus[16] = "", ctlbus[16] = "";
-	bool scsi_ctl = true, ctl_added = false, passed = false;
+	char scsi_id[16] = "";
+	bool scsi_ctl = true, lsi = false, ctl_added = false, passed = false;
 	int nodes = 0;
 
 	if (check_hotplug(op, d, err) < 0 || check_target_free(op, d->target, err) < 0)
 		return -1;
-	if (d->bus == VM_BUS_SCSI && has_device(op, SCSI_CONTROLLER, &scsi_ctl, err) < 0)
+	if (d->bus == VM_BUS_SCSI && scsi_controller(op, d, scsi_id, &scsi_ctl, &lsi, err) < 0)
 		return -1;
 	if ((d->bus == VM_BUS_VIRTIO && vm_hotplug_pci_bus(op, d->target, bus, err) < 0) ||
 	    (!scsi_ctl && vm_hotplug_pci_bus(op, d->target, ctlbus, err) < 0))
@@ -129,7 +157,7 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 	/* like libvirt, a scsi controller comes when needed and stays */
 	if (!scsi_ctl && vm_hotplug_qmp(op, "device_add",
 					vm_qmp_json("driver", S("virtio-scsi-pci"), "id",
-						    S(SCSI_CONTROLLER), "bus", S(ctlbus), NULL),
+						    S(scsi_id), "bus", S(ctlbus), NULL),
 					NULL, err) < 0)
 		goto fail;
 	ctl_added = !scsi_ctl;
@@ -139,7 +167,7 @@ attach_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_hotplug_qmp(op, "device_add", vm_disk_device_json(d, bus), NULL, err) < 0)
+	if (vm_hotplug_qmp(op, "device_add", vm_disk_device_json(d, bus, lsi), NULL, err) < 0)
 		goto fail;
 	vm_hook("attach:device-added");
 	/* as at start: on the device, once it is there (disk.h) */

@@ -138,13 +138,13 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 			return vm_xmlcheck_error(x, n, "a PCI address needs a slot");
 		break;
 	case VM_ADDRESS_DRIVE:
-		e |= vm_address_number(x, n, "controller", 0, &a.controller);
+		e |= vm_address_number(x, n, "controller", VM_CONTROLLER_SCSI_MAX, &a.controller);
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
 		e |= vm_address_number(x, n, "target", 0xff, &a.target);
 		e |= vm_address_number(x, n, "unit", 0xffff, &a.unit);
 		break;
 	case VM_ADDRESS_VIRTIO_SERIAL:
-		e |= vm_address_number(x, n, "controller", 0, &a.controller);
+		e |= vm_address_number(x, n, "controller", VM_CONTROLLER_SERIAL_MAX, &a.controller);
 		e |= vm_address_number(x, n, "bus", 0, &a.bus);
 		e |= vm_address_number(x, n, "port", 31, &a.port);
 		if (!e && !a.port)
@@ -239,9 +239,51 @@ check_bus(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_
 }
 
 /*
+ * A scsi disk's written address must fit its controller's model, as
+ * QEMU numbers its devices: an lsi has targets 0 to 7 of one lun, which
+ * libvirt writes as target 0 and the unit; a virtio-scsi has targets 0
+ * to 255 of luns 0 to 16383. No other scsi disk may have the address,
+ * written or libvirt's (vm_disk_scsi_address()).
+ */
+static int
+check_scsi(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	   const struct vm_address *a)
+{
+	const struct vm_disk *d = &dom->disks[r->i];
+	const struct vm_controller *ctl = vm_controller_find(dom, "scsi", a->controller);
+
+	if (ctl && ctl->lsi && a->target != 0)
+		return vm_xmlcheck_error(x, r->node,
+					 "scsi disk '%s': target='%u' on controller %u, an lsi, whose disks are target 0 and a unit from 0 to %d",
+					 d->target, a->target, a->controller, VM_SCSI_LSI_MAX_ID);
+	if (ctl && ctl->lsi && a->unit > VM_SCSI_LSI_MAX_ID)
+		return vm_xmlcheck_error(x, r->node,
+					 "scsi disk '%s': unit='%u' on controller %u, an lsi, whose units go from 0 to %d",
+					 d->target, a->unit, a->controller, VM_SCSI_LSI_MAX_ID);
+	if (a->unit > VM_SCSI_VIRTIO_MAX_LUN)
+		return vm_xmlcheck_error(x, r->node,
+					 "scsi disk '%s': unit='%u' on controller %u, a virtio-scsi, whose units go from 0 to %d",
+					 d->target, a->unit, a->controller, VM_SCSI_VIRTIO_MAX_LUN);
+	for (size_t i = 0; i < dom->ndisks; i++) {
+		struct vm_address b;
+
+		if (i == r->i || dom->disks[i].bus != VM_BUS_SCSI)
+			continue;
+		vm_disk_scsi_address(&dom->disks[i], &b);
+		if (b.controller == a->controller && b.bus == a->bus && b.target == a->target &&
+		    b.unit == a->unit)
+			return vm_xmlcheck_error(x, r->node,
+						 "scsi disk '%s': controller %u target %u unit %u is scsi disk '%s''s on line %d",
+						 d->target, a->controller, a->target, a->unit,
+						 dom->disks[i].target, dom->disks[i].line);
+	}
+	return 0;
+}
+
+/*
  * A disk's address must fit its bus: a PCI one on virtio, a drive one on
- * sata and scsi, at the port (sata) or target (scsi, unit 0) that its
- * name gives it, which is where vmkit puts it.
+ * sata and scsi, at the port (sata) that its name gives it, which is
+ * where vmkit puts it, or anywhere its scsi controller has (check_scsi()).
  */
 static int
 check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
@@ -257,14 +299,11 @@ check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 					 : d->bus == VM_BUS_SATA ? "sata"
 								 : "scsi",
 					 type_names[a->type]);
-	if (d->bus == VM_BUS_SATA && a->unit != idx)
-		return vm_xmlcheck_error(x, r->node, "sata disk '%s' is on port %ld: unit='%ld'",
-					 d->target, idx, idx);
-	if (d->bus == VM_BUS_SCSI && (a->target != idx || a->unit != 0))
+	if (d->bus == VM_BUS_SATA && (a->controller != 0 || a->unit != idx))
 		return vm_xmlcheck_error(x, r->node,
-					 "scsi disk '%s' is at target %ld: target='%ld' unit='0'",
+					 "sata disk '%s' is on port %ld: controller='0' unit='%ld'",
 					 d->target, idx, idx);
-	return 0;
+	return d->bus == VM_BUS_SCSI ? check_scsi(x, dom, r, a) : 0;
 }
 
 /* Refuses R's PCI address when an earlier one has its slot and function. */
@@ -528,8 +567,7 @@ place_controllers(struct place *p)
 		    (p->q35 && !strcmp(type, "sata")) || addr.type)
 			continue;
 		/* sata and lsi are conventional PCI */
-		if (place(p, &addr,
-			  strcmp(type, "sata") && !(!strcmp(type, "scsi") && p->dom->scsi_lsi)) < 0)
+		if (place(p, &addr, strcmp(type, "sata") && !p->dom->controllers[i].lsi) < 0)
 			return -1;
 		p->ngiven--;
 		p->dom->controllers[i].addr = addr;

@@ -99,7 +99,8 @@ agent_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 		return -1;
 	/* port 0 is a console's, and libvirt gives the first channel port 1 */
 	vm_argv_opt_add(&o,
-			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			"virtserialport,bus=virtio-serial%u.0,nr=%u,chardev=charchannel0,id=channel0,name=" VM_CHANNEL_AGENT,
+			d->dom->channel.addr.controller,
 			d->dom->channel.addr.type ? d->dom->channel.addr.port : 1);
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
@@ -110,32 +111,42 @@ spice_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
 	struct vm_argv_opt o = { 0 };
 	unsigned i = dom->channel.agent;
+	/* the next port of controller 0: after the guest agent's when it is there */
+	unsigned nr = dom->channel.agent && dom->channel.addr.controller == 0 ? i + 1 : 1;
 
 	vm_argv_opt_add(&o, "spicevmc,id=charchannel%u,name=vdagent", i);
 	if (vm_argv_opt_push(a, "-chardev", &o, err) < 0)
 		return -1;
 	vm_argv_opt_add(&o,
 			"virtserialport,bus=virtio-serial0.0,nr=%u,chardev=charchannel%u,id=channel%u,name=" VM_CHANNEL_SPICE,
-			i + 1, i, i);
+			nr, i, i);
 	return vm_argv_opt_push(a, "-device", &o, err);
 }
 
 static int
 channel_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *err)
 {
-	struct vm_argv_opt o = { 0 };
+	const struct vm_domain *dom = d->dom;
 
-	if (!d->dom->channel.agent && !d->dom->channel.virtio_serial && !d->dom->channel.spice_line)
-		return 0;
-	vm_argv_opt_add(&o, "virtio-serial-pci,id=virtio-serial0");
-	for (size_t i = 0; i < d->dom->ncontrollers; i++)
-		if (vm_devices_streq(d->dom->controllers[i].type, "virtio-serial") &&
-		    d->dom->controllers[i].ports)
-			vm_argv_opt_add(&o, ",max_ports=%u", d->dom->controllers[i].ports);
-	if (vm_controller_address(d->dom, "virtio-serial"))
-		vm_address_opt(&o, d->dom, vm_controller_address(d->dom, "virtio-serial"));
-	if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+	/* a domain not from the XML (no controllers) has virtio-serial0 if it needs one */
+	if (!vm_controller_find(dom, "virtio-serial", 0) &&
+	    (dom->channel.agent || dom->channel.virtio_serial || dom->channel.spice_line) &&
+	    vm_argv_pushv(a, err, "-device", "virtio-serial-pci,id=virtio-serial0", NULL) < 0)
 		return -1;
+	/* each virtio-serial controller, written or implicit (controller.c) */
+	for (size_t i = 0; i < d->dom->ncontrollers; i++) {
+		const struct vm_controller *ctl = &d->dom->controllers[i];
+		struct vm_argv_opt o = { 0 };
+
+		if (!vm_devices_streq(ctl->type, "virtio-serial"))
+			continue;
+		vm_argv_opt_add(&o, "virtio-serial-pci,id=virtio-serial%u", ctl->index);
+		if (ctl->ports)
+			vm_argv_opt_add(&o, ",max_ports=%u", ctl->ports);
+		vm_address_opt(&o, d->dom, &ctl->addr);
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
 	if (d->dom->channel.agent && agent_argv(a, d, err) < 0)
 		return -1;
 	return d->dom->channel.spice_line ? spice_argv(a, d->dom, err) : 0;

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct controller {
 	const char *type, *model; /* model NULL: no model attribute */
@@ -30,13 +31,15 @@ static const struct controller {
 	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER,
 	  false },
 	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
-	{ "scsi", "virtio-scsi", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
-	  false },
+	{ "scsi", "virtio-scsi", NULL, 0, VM_CONTROLLER_SCSI_MAX, false, false, VM_USB_NONE,
+	  VM_CONTROLLER_OTHER, false },
 	/* libvirt 9.0's default on x86 */
-	{ "scsi", "lsilogic", NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
-	{ "scsi", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, true },
-	{ "virtio-serial", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER,
-	  false },
+	{ "scsi", "lsilogic", NULL, 0, VM_CONTROLLER_SCSI_MAX, false, false, VM_USB_NONE,
+	  VM_CONTROLLER_OTHER, true },
+	{ "scsi", NULL, NULL, 0, VM_CONTROLLER_SCSI_MAX, false, false, VM_USB_NONE,
+	  VM_CONTROLLER_OTHER, true },
+	{ "virtio-serial", NULL, NULL, 0, VM_CONTROLLER_SERIAL_MAX, false, false, VM_USB_NONE,
+	  VM_CONTROLLER_OTHER, false },
 };
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(*controllers))
@@ -121,10 +124,9 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
 	if (vm_devices_streq(type, "usb"))
 		dom->usb = k->usb;
-	if (vm_devices_streq(type, "virtio-serial"))
+	if (vm_devices_streq(type, "virtio-serial") && ctl->index == 0)
 		dom->channel.virtio_serial = true;
-	if (vm_devices_streq(type, "scsi"))
-		dom->scsi_lsi = k->lsi;
+	ctl->lsi = k->lsi;
 	c->controller_model = k->qemu;
 	c->controller = ctl;
 	if (k->kind != VM_CONTROLLER_ROOT && !vm_devices_streq(model, "none"))
@@ -172,48 +174,69 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* Appends a controller of TYPE, index 0, unless DOM has one. */
+/*
+ * Appends a controller of TYPE and INDEX unless DOM has one, last as
+ * libvirt appends it (so in libvirt's order of PCI placement); a scsi
+ * one is libvirt's default, an lsi.
+ */
 static int
-implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type)
+implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type, unsigned index)
 {
 	struct vm_controller *ctl;
 
-	if (vm_controller_address(dom, type))
+	if (vm_controller_find(dom, type, index))
 		return 0;
 	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
 		return -1;
-	ctl->kind = VM_CONTROLLER_OTHER;
-	ctl->type = type;
+	*ctl = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
+				       .type = type,
+				       .index = index,
+				       .lsi = !strcmp(type, "scsi") };
 	return 0;
 }
 
 /*
  * The controllers the devices need and the file does not have, in
- * libvirt's order: the USB controller every pc and q35 domain has
- * unless it says model='none' (libvirt adds it first), those of the
- * disks, in disk order, then the virtio-serial of the guest agent or
- * the SPICE agent.
+ * libvirt's order (virDomainDefAddImplicitControllers): the USB
+ * controller every pc and q35 domain has unless it says model='none'
+ * (libvirt adds it first), then by type, scsi before sata: each scsi
+ * controller up to the last a scsi disk needs (vm_disk_scsi_address()),
+ * in index order, then the sata one, then the virtio-serial of the
+ * guest agent (the one its address names) and of the SPICE agent.
  */
 static int
 implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	bool q35 = vm_domain_is_q35(dom);
+	bool q35 = vm_domain_is_q35(dom), scsi = false, sata = false;
+	unsigned last = 0;
 
 	if (!vm_controller_address(dom, "usb") && (q35 || vm_domain_is_pc(dom))) {
-		if (implicit(x, dom, "usb") < 0)
+		if (implicit(x, dom, "usb", 0) < 0)
 			return -1;
 		dom->usb = q35 ? VM_USB_QEMU_XHCI : VM_USB_PIIX3_UHCI;
 	}
 	for (size_t i = 0; i < dom->ndisks; i++) {
-		/* libvirt's scsi controller: lsilogic */
-		if (dom->disks[i].bus == VM_BUS_SCSI && !vm_controller_address(dom, "scsi"))
-			dom->scsi_lsi = true;
-		if ((dom->disks[i].bus == VM_BUS_SATA && implicit(x, dom, "sata") < 0) ||
-		    (dom->disks[i].bus == VM_BUS_SCSI && implicit(x, dom, "scsi") < 0))
-			return -1;
+		struct vm_address a;
+
+		sata |= dom->disks[i].bus == VM_BUS_SATA;
+		if (dom->disks[i].bus != VM_BUS_SCSI)
+			continue;
+		vm_disk_scsi_address(&dom->disks[i], &a);
+		if (!scsi || a.controller > last)
+			last = a.controller;
+		scsi = true;
 	}
-	return dom->channel.agent || dom->channel.spice_line ? implicit(x, dom, "virtio-serial")
-							     : 0;
+	for (unsigned c = 0; scsi && c <= last; c++)
+		if (implicit(x, dom, "scsi", c) < 0)
+			return -1;
+	if (sata && implicit(x, dom, "sata", 0) < 0)
+		return -1;
+	/* the guest agent's on the controller of its address, the SPICE agent's on 0 */
+	if (dom->channel.agent &&
+	    implicit(x, dom, "virtio-serial",
+		     dom->channel.addr.type ? dom->channel.addr.controller : 0) < 0)
+		return -1;
+	return dom->channel.spice_line ? implicit(x, dom, "virtio-serial", 0) : 0;
 }
 
 /*

@@ -16,6 +16,10 @@ struct vm_domain;
 /* The most pcie-root-ports vm-start makes: 16 pcie.0 slots of 8, leaving
  * 13 slots for boot-time devices. A status record claiming more is damaged. */
 #define VM_CONTROLLER_ROOT_PORTS_MAX 128
+/* The highest index of a scsi controller: sdiv's, libvirt's 255 / 7 */
+#define VM_CONTROLLER_SCSI_MAX 36
+/* The highest index of a virtio-serial controller */
+#define VM_CONTROLLER_SERIAL_MAX 31
 
 enum vm_controller_kind {
 	VM_CONTROLLER_ROOT,	  /* pcie-root, pci-root: bus 0, no device */
@@ -35,6 +39,7 @@ struct vm_controller {
 	unsigned ports;		/* usb, virtio-serial: 'ports'; 0: QEMU's default */
 	struct vm_address addr; /* a PCI bus's own address */
 	bool used;		/* a boot-time device sits on its bus */
+	bool lsi;		/* type scsi: QEMU's lsi (libvirt's lsilogic), else virtio-scsi */
 };
 
 /*
@@ -46,6 +51,9 @@ unsigned vm_controller_root_ports(const struct vm_domain *dom);
 bool vm_controller_hotplug_port(const struct vm_domain *dom, unsigned index);
 /* The PCI address of DOM's controller of TYPE and index 0, or NULL when it has none. */
 const struct vm_address *vm_controller_address(const struct vm_domain *dom, const char *type);
+/* DOM's controller of TYPE and INDEX, or NULL. */
+const struct vm_controller *vm_controller_find(const struct vm_domain *dom, const char *type,
+					       unsigned index);
 /* The highest index of DOM's PCI controllers, 0 without any but the root. */
 unsigned vm_controller_last_pci(const struct vm_domain *dom);
 /* DOM's PCI controller of INDEX, or NULL. */

@@ -20,13 +20,21 @@ vm_controller_pci(const struct vm_domain *dom, unsigned index)
 	return NULL;
 }
 
+const struct vm_controller *
+vm_controller_find(const struct vm_domain *dom, const char *type, unsigned index)
+{
+	for (size_t i = 0; i < dom->ncontrollers; i++)
+		if (!strcmp(dom->controllers[i].type, type) && dom->controllers[i].index == index)
+			return &dom->controllers[i];
+	return NULL;
+}
+
 const struct vm_address *
 vm_controller_address(const struct vm_domain *dom, const char *type)
 {
-	for (size_t i = 0; i < dom->ncontrollers; i++)
-		if (!strcmp(dom->controllers[i].type, type) && dom->controllers[i].index == 0)
-			return &dom->controllers[i].addr;
-	return NULL;
+	const struct vm_controller *ctl = vm_controller_find(dom, type, 0);
+
+	return ctl ? &ctl->addr : NULL;
 }
 
 unsigned

@@ -554,8 +554,46 @@ device_props(json_object *o, const struct vm_disk *d)
 		add_str(o, "rerror", policy_names[rerror]);
 }
 
+void
+vm_disk_scsi_address(const struct vm_disk *d, struct vm_address *a)
+{
+	long idx = vm_disk_index(d->target);
+
+	if (d->addr.type == VM_ADDRESS_DRIVE) {
+		*a = d->addr;
+		return;
+	}
+	*a = (struct vm_address){ .type = VM_ADDRESS_DRIVE,
+				  .controller = (unsigned)(idx / VM_SCSI_UNITS),
+				  .unit = (unsigned)(idx % VM_SCSI_UNITS) };
+}
+
+/* A scsi disk's place on its controller, and the VPD device id libvirt gives it. */
+static void
+scsi_props(json_object *o, const struct vm_disk *d, bool lsi)
+{
+	struct vm_address a;
+	char ctl[32], id[64];
+
+	vm_disk_scsi_address(d, &a);
+	snprintf(ctl, sizeof(ctl), "scsi%u.0", a.controller);
+	add_str(o, "bus", ctl);
+	if (lsi) {
+		/* one lun per target: libvirt makes the unit the target */
+		json_object_object_add(o, "scsi-id", json_object_new_int64(a.unit));
+		snprintf(id, sizeof(id), "drive-scsi%u-%u-%u", a.controller, a.bus, a.unit);
+	} else {
+		json_object_object_add(o, "channel", json_object_new_int64(a.bus));
+		json_object_object_add(o, "scsi-id", json_object_new_int64(a.target));
+		json_object_object_add(o, "lun", json_object_new_int64(a.unit));
+		snprintf(id, sizeof(id), "drive-scsi%u-%u-%u-%u", a.controller, a.bus, a.target,
+			 a.unit);
+	}
+	add_str(o, "device_id", d->serial ? d->serial : id);
+}
+
 json_object *
-vm_disk_device_json(const struct vm_disk *d, const char *bus)
+vm_disk_device_json(const struct vm_disk *d, const char *bus, bool lsi)
 {
 	bool cdrom = d->device == VM_DEVICE_CDROM;
 	long idx = vm_disk_index(d->target);
@@ -576,9 +614,7 @@ vm_disk_device_json(const struct vm_disk *d, const char *bus)
 		break;
 	case VM_BUS_SCSI:
 		add_str(o, "driver", cdrom ? "scsi-cd" : "scsi-hd");
-		add_str(o, "bus", "scsi0.0");
-		json_object_object_add(o, "scsi-id", json_object_new_int64(idx));
-		json_object_object_add(o, "lun", json_object_new_int(0));
+		scsi_props(o, d, lsi);
 		break;
 	case VM_BUS_IDE:
 		/* piix3's two channels, master and slave: hda ide.0 0, hdd ide.1 1 */
@@ -695,6 +731,31 @@ ich9_port(json_object *dev, long idx)
 	json_object_object_add(dev, "bus", json_object_new_string(bus));
 }
 
+/*
+ * DOM's scsi controllers, as libvirt 9.0 gives them: "scsiN", an lsi or
+ * a virtio-scsi-pci; a domain not from the XML (no controllers) has a
+ * virtio-scsi scsi0.
+ */
+static int
+scsi_controllers_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
+{
+	if (!vm_controller_find(dom, "scsi", 0))
+		return vm_argv_pushv(a, err, "-device", "virtio-scsi-pci,id=scsi0", NULL);
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		const struct vm_controller *ctl = &dom->controllers[i];
+		struct vm_argv_opt o = { 0 };
+
+		if (strcmp(ctl->type, "scsi"))
+			continue;
+		vm_argv_opt_add(&o, "%s,id=scsi%u", ctl->lsi ? "lsi" : "virtio-scsi-pci",
+				ctl->index);
+		vm_address_opt(&o, dom, &ctl->addr);
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The controller of BUS, before the first disk on it: q35 has its AHCI
  * but no floppy controller of its own. */
 static int
@@ -711,8 +772,7 @@ controller_argv(struct vm_argv *a, const struct vm_domain *dom, enum vm_disk_bus
 		vm_argv_opt_add(&o, "ahci,id=sata0");
 		addr = vm_controller_address(dom, "sata");
 	} else if (bus == VM_BUS_SCSI) {
-		vm_argv_opt_add(&o, dom->scsi_lsi ? "lsi,id=scsi0" : "virtio-scsi-pci,id=scsi0");
-		addr = vm_controller_address(dom, "scsi");
+		return scsi_controllers_argv(a, dom, err);
 	} else if (bus == VM_BUS_FDC && vm_domain_is_q35(dom)) {
 		vm_argv_opt_add(&o, "isa-fdc");
 	} else {
@@ -721,6 +781,18 @@ controller_argv(struct vm_argv *a, const struct vm_domain *dom, enum vm_disk_bus
 	if (addr)
 		vm_address_opt(&o, dom, addr);
 	return vm_argv_opt_push(a, "-device", &o, err);
+}
+
+/* Whether scsi disk D is on an lsi controller of DOM. */
+static bool
+on_lsi(const struct vm_domain *dom, const struct vm_disk *d)
+{
+	const struct vm_controller *ctl;
+	struct vm_address a;
+
+	vm_disk_scsi_address(d, &a);
+	ctl = vm_controller_find(dom, "scsi", a.controller);
+	return ctl && ctl->lsi;
 }
 
 int
@@ -758,13 +830,14 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 			return vm_error_set(err, VM_EXIT_INVALID,
 					    "readonly %s disk '%s' is not supported by qemu",
 					    vm_disk_bus_name(d->bus), d->target);
-		if (numbered && (idx >= units || used[d->bus][idx]))
+		/* a scsi disk's address is address.c's to check */
+		if (numbered && d->bus != VM_BUS_SCSI && (idx >= units || used[d->bus][idx]))
 			return vm_error_set(err, VM_EXIT_INVALID, "%s disk '%s' has no free %s",
 					    vm_disk_bus_name(d->bus), d->target,
 					    d->bus == VM_BUS_SATA   ? "port (sda to sdf)"
 					    : d->bus == VM_BUS_SCSI ? "target"
 								    : "unit");
-		if (numbered)
+		if (numbered && d->bus != VM_BUS_SCSI)
 			used[d->bus][idx] = true;
 		if (controller_argv(a, dom, d->bus, has, err) < 0)
 			return -1;
@@ -777,10 +850,7 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		if (d->source && d->copy_on_read &&
 		    vm_argv_push_json(a, "-blockdev", vm_disk_cor_json(d), err) < 0)
 			return -1;
-		dev = vm_disk_device_json(d, NULL);
-		/* lsi has one lun, which libvirt leaves to QEMU */
-		if (d->bus == VM_BUS_SCSI && dom->scsi_lsi)
-			json_object_object_del(dev, "lun");
+		dev = vm_disk_device_json(d, NULL, d->bus == VM_BUS_SCSI && on_lsi(dom, d));
 		vm_address_json(dev, dom, &d->addr);
 		if (d->bus == VM_BUS_SATA && vm_domain_is_q35(dom))
 			ich9_port(dev, idx);
@@ -789,7 +859,7 @@ vm_disk_argv(struct vm_argv *a, const struct vm_devices_argv *env, struct vm_err
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}
-	/* a scsi controller without disks, as libvirt starts it: for hotplug */
+	/* scsi controllers without disks, as libvirt starts them: for hotplug */
 	if (vm_controller_address(dom, "scsi"))
 		return controller_argv(a, dom, VM_BUS_SCSI, has, err);
 	return 0;

@@ -24,9 +24,14 @@
 #include "address.h"
 
 #define VM_SATA_PORTS 6	    /* QEMU's ahci device: sda to sdf */
-#define VM_SCSI_TARGETS 256 /* virtio-scsi's max_target is 255: sda to sdiv */
-#define VM_IDE_UNITS 4	    /* piix3's two channels of two: hda to hdd */
-#define VM_FDC_DRIVES 2	    /* isa-fdc's drives A and B: fda, fdb */
+#define VM_SCSI_TARGETS 256 /* the scsi disks' names: sda to sdiv */
+/* libvirt's units of a scsi controller: sda to sdg on controller 0, sdh to sdn on 1, ... */
+#define VM_SCSI_UNITS 7
+#define VM_SCSI_LSI_MAX_ID 7	      /* QEMU's lsi: scsi-id 0 to 7, lun 0 only */
+#define VM_SCSI_VIRTIO_MAX_TARGET 255 /* QEMU's virtio-scsi: scsi-id */
+#define VM_SCSI_VIRTIO_MAX_LUN 16383  /* and lun */
+#define VM_IDE_UNITS 4		      /* piix3's two channels of two: hda to hdd */
+#define VM_FDC_DRIVES 2		      /* isa-fdc's drives A and B: fda, fdb */
 
 enum vm_disk_type { VM_DISK_FILE, VM_DISK_BLOCK };
 enum vm_disk_device { VM_DEVICE_DISK, VM_DEVICE_CDROM, VM_DEVICE_FLOPPY };
@@ -203,12 +208,23 @@ void vm_disk_layer_names(const char *target, size_t k, char fmt[32], char file[3
 void vm_disk_blockdev_json(const struct vm_disk *d, const struct vm_image *img, size_t k,
 			   const char *filename, json_object **proto, json_object **fmt);
 /*
- * The device_add arguments of D. A virtio disk goes on BUS, the
- * "pci.N" of a root port (NULL: QEMU picks a slot); a sata or scsi disk
- * on the controller vm-start names "sata0" or "scsi0". vm-start's
- * -device is the same object (vm_argv_opt_json()). The caller puts it.
+ * The drive address of scsi disk D: its <address> when written, else
+ * libvirt 9.0's for its name: sdX of index N (sda 0) is on controller
+ * N / 7, bus 0, target 0, unit N % 7, whatever the controller's model.
  */
-json_object *vm_disk_device_json(const struct vm_disk *d, const char *bus);
+void vm_disk_scsi_address(const struct vm_disk *d, struct vm_address *a);
+/*
+ * The device_add arguments of D. A virtio disk goes on BUS, the
+ * "pci.N" of a root port (NULL: QEMU picks a slot); a sata disk on the
+ * controller vm-start names "sata0"; a scsi disk on "scsiC.0", C the
+ * controller of vm_disk_scsi_address(), as libvirt 9.0 gives it: on an
+ * lsi (LSI true) scsi-id is the unit, else channel, scsi-id and lun
+ * are bus, target and unit; it has libvirt's device_id (the serial,
+ * else "drive-" and libvirt's alias), its VPD device id.
+ * vm-start's -device is the same object (vm_argv_opt_json()). The
+ * caller puts it.
+ */
+json_object *vm_disk_device_json(const struct vm_disk *d, const char *bus, bool lsi);
 
 /*
  * With copy_on_read, the device's node is a copy-on-read filter

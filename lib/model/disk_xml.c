@@ -516,11 +516,6 @@ disks_end(struct vm_xmlcheck *x, xmlNodePtr n)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'fdc' needs a pc or q35 machine, not '%s'",
 					    x->file, d->line, dom->machine);
-		/* its own id is 7 */
-		if (d->bus == VM_BUS_SCSI && dom->scsi_lsi && vm_disk_index(d->target) > 6)
-			return vm_error_set(x->err, VM_EXIT_INVALID,
-					    "%s:%d: <disk>: scsi disk '%s' is beyond the lsi controller's targets (sda to sdg); use <controller type='scsi' model='virtio-scsi'/>",
-					    x->file, d->line, d->target);
 		if (d->bus == VM_BUS_USB && !dom->usb)
 			return vm_error_set(x->err, VM_EXIT_INVALID,
 					    "%s:%d: <disk>: bus 'usb' needs a USB controller, which <controller type='usb' model='none'/> turns off",

@@ -78,7 +78,6 @@ struct vm_domain {
 	struct vm_controller *controllers; /* in document order, then those vmkit adds */
 	size_t ncontrollers;
 	enum vm_usb usb;
-	bool scsi_lsi; /* the scsi controller is an lsi (libvirt's default), not virtio-scsi */
 	struct vm_disk *disks;
 	size_t ndisks;
 	struct vm_iface *ifaces;

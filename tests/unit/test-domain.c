@@ -403,6 +403,75 @@ test_q35_addresses(void)
 	vm_domain_free(d);
 }
 
+/*
+ * libvirt 9.0's SCSI addresses: what virsh dumpxml writes is accepted,
+ * a disk beyond a controller's 7 units gets libvirt's next controller,
+ * and controllers without an index are numbered 0, 1, ... by type.
+ */
+static void
+test_scsi_addresses(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	struct vm_address a;
+
+	ok(parse_with("",
+		      "<controller type='scsi' index='0' model='virtio-scsi'/>"
+		      "<disk><source file='disk.img'/><target dev='sda' bus='scsi'/>"
+		      "<address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdb' bus='scsi'/>"
+		      "<address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>"
+		      "<disk><source file='disk.img'/><target dev='sdc' bus='scsi'/></disk>",
+		      &d, &err) == 0,
+	   "virsh dumpxml's addresses of two virtio-scsi disks, target 0 units 0 and 1: %s",
+	   err.msg);
+	if (d) {
+		vm_disk_scsi_address(&d->disks[2], &a);
+		ok(a.controller == 0 && a.bus == 0 && a.target == 0 && a.unit == 2,
+		   "sdc without an address is unit 2 of target 0");
+	}
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<disk><source file='disk.img'/><target dev='sdo' bus='scsi'/></disk>",
+		      &d, &err) == 0 &&
+		   d->ncontrollers == 4 && vm_controller_find(d, "scsi", 0) &&
+		   !vm_controller_find(d, "scsi", 0)->lsi &&
+		   vm_controller_find(d, "scsi", 1)->lsi && vm_controller_find(d, "scsi", 2)->lsi &&
+		   !vm_controller_find(d, "scsi", 3),
+	   "sdo is unit 0 of controller 2: libvirt adds lsi controllers 1 and 2 after the usb one: %s",
+	   err.msg);
+	if (d)
+		ok(!strcmp(d->controllers[1].type, "usb") && d->controllers[2].index == 1 &&
+			   d->controllers[3].index == 2,
+		   "in libvirt's order: written, usb, then the scsi ones");
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<controller type='scsi'/>"
+		      "<controller type='virtio-serial'/>"
+		      "<controller type='virtio-serial' ports='4'/>",
+		      &d, &err) == 0 &&
+		   !vm_controller_find(d, "scsi", 0)->lsi &&
+		   vm_controller_find(d, "scsi", 1)->lsi &&
+		   vm_controller_find(d, "virtio-serial", 1) &&
+		   vm_controller_find(d, "virtio-serial", 1)->ports == 4,
+	   "two scsi and two virtio-serial controllers without an index are 0 and 1: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='scsi' index='1'/>"
+		      "<controller type='scsi' model='virtio-scsi'/>"
+		      "<controller type='scsi' model='virtio-scsi'/>",
+		      &d, &err) == 0 &&
+		   vm_controller_find(d, "scsi", 1)->lsi &&
+		   !vm_controller_find(d, "scsi", 0)->lsi && !vm_controller_find(d, "scsi", 2)->lsi,
+	   "an unindexed controller takes the first free index: %s", err.msg);
+	vm_domain_free(d);
+}
+
 static void
 test_limits(void)
 {
@@ -415,15 +484,18 @@ test_limits(void)
 	ok(parse_with("",
 		      "<disk><source file='disk.img'/><target dev='sdf' bus='sata'/></disk>"
 		      "<controller type='scsi' model='virtio-scsi'/>"
-		      "<disk><source file='disk.img'/><target dev='sdiv'/></disk>",
-		      &d, &err) == 0,
-	   "sata sdf and scsi sdiv are the last port and target: %s", err.msg);
+		      "<disk><source file='disk.img'/><target dev='sdg'/></disk>",
+		      &d, &err) == 0 &&
+		   d->disks[1].addr.type == VM_ADDRESS_NONE && !vm_controller_find(d, "scsi", 1),
+	   "sata sdf is the last port, scsi sdg the last unit of controller 0: %s", err.msg);
 	vm_domain_free(d);
 	d = NULL;
-	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdg'/></disk>", &d, &err) ==
+	ok(parse_with("", "<disk><source file='disk.img'/><target dev='sdh'/></disk>", &d, &err) ==
 			   0 &&
-		   d->scsi_lsi,
-	   "without a scsi controller, libvirt's lsi, whose last target is sdg: %s", err.msg);
+		   vm_controller_find(d, "scsi", 0) && vm_controller_find(d, "scsi", 0)->lsi &&
+		   vm_controller_find(d, "scsi", 1) && vm_controller_find(d, "scsi", 1)->lsi &&
+		   !vm_controller_find(d, "scsi", 2),
+	   "sdh is unit 0 of scsi controller 1: libvirt adds lsi controllers 0 and 1: %s", err.msg);
 	vm_domain_free(d);
 	snprintf(xml, sizeof(xml), "<disk><target dev='sdg' bus='sata'/></disk>");
 	ok(vm_disk_parse(xml, strlen(xml), "d.xml", &disk, &err) == -1 &&
@@ -1099,8 +1171,38 @@ static const struct bad {
 	{ "", "<controller type='sata' index='1'/>", "t.xml:7: <controller>: invalid index '1'" },
 	{ "", "<controller type='scsi' model='buslogic'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'scsi' model 'buslogic'" },
-	{ "", "<controller type='scsi'/><disk><source file='disk.img'/><target dev='sdh'/></disk>",
-	  "t.xml:7: <disk>: scsi disk 'sdh' is beyond the lsi controller's targets (sda to sdg); use <controller type='scsi' model='virtio-scsi'/>" },
+	{ "",
+	  "<controller type='scsi'/><disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='0' target='1' unit='0'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sda': target='1' on controller 0, an lsi, whose disks are target 0 and a unit from 0 to 7" },
+	{ "",
+	  "<disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='0' target='0' unit='8'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sda': unit='8' on controller 0, an lsi, whose units go from 0 to 7" },
+	{ "",
+	  "<controller type='scsi' model='virtio-scsi'/><disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='0' target='0' unit='16384'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sda': unit='16384' on controller 0, a virtio-scsi, whose units go from 0 to 16383" },
+	{ "",
+	  "<controller type='scsi' model='virtio-scsi'/><disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='0' target='256' unit='0'/></disk>",
+	  "t.xml:7: <address>: invalid target '256' (expected an integer from 0 to 255)" },
+	{ "",
+	  "<controller type='scsi' model='virtio-scsi'/><disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='1' target='0' unit='0'/></disk>",
+	  "t.xml:7: <address>: invalid bus '1' (expected an integer from 0 to 0)" },
+	{ "",
+	  "<controller type='scsi' model='virtio-scsi'/><disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='37' bus='0' target='0' unit='0'/></disk>",
+	  "t.xml:7: <address>: invalid controller '37' (expected an integer from 0 to 36)" },
+	{ "",
+	  "<controller type='scsi' model='virtio-scsi'/>"
+	  "<disk><source file='disk.img'/><target dev='sda'/>"
+	  "<address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>"
+	  "<disk><source file='disk.img'/><target dev='sdb'/></disk>",
+	  "t.xml:7: <address>: scsi disk 'sda': controller 0 target 0 unit 1 is scsi disk 'sdb''s on line 7" },
+	{ "", "<controller type='scsi' index='37'/>",
+	  "t.xml:7: <controller>: invalid index '37' (expected an integer from 0 to 36)" },
 	{ "",
 	  "<controller type='pci' index='1' model='pcie-root-port'><model name='ioh3420'/></controller>",
 	  "t.xml:7: <model>: unsupported name 'ioh3420' (expected pcie-root-port)" },
@@ -1139,10 +1241,10 @@ static const struct bad {
 	  "t.xml:7: <address>: slot 1 of pci.0 is the PIIX3's" },
 	{ "",
 	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' unit='0'/></disk>",
-	  "t.xml:7: <address>: sata disk 'sdb' is on port 1: unit='1'" },
+	  "t.xml:7: <address>: sata disk 'sdb' is on port 1: controller='0' unit='1'" },
 	{ "",
-	  "<disk device='cdrom'><target dev='sdb' bus='scsi'/><address type='drive' unit='1'/></disk>",
-	  "t.xml:7: <address>: scsi disk 'sdb' is at target 1: target='1' unit='0'" },
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='drive' controller='1' unit='1'/></disk>",
+	  "t.xml:7: <address>: sata disk 'sdb' is on port 1: controller='0' unit='1'" },
 	{ "",
 	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='pci' slot='5'/></disk>",
 	  "t.xml:7: <address>: a disk on bus 'sata' takes no address of type 'pci'" },
@@ -1438,8 +1540,11 @@ static const struct bad {
 	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
 	  "t.xml:7: <channel>: a domain has one guest agent channel" },
-	{ "", "<controller type='virtio-serial' index='1'/>",
-	  "t.xml:7: <controller>: invalid index '1'" },
+	{ "", "<controller type='virtio-serial' index='32'/>",
+	  "t.xml:7: <controller>: invalid index '32' (expected an integer from 0 to 31)" },
+	{ "",
+	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='32' bus='0' port='1'/></channel>",
+	  "t.xml:7: <address>: invalid controller '32' (expected an integer from 0 to 31)" },
 };
 
 static const struct bad_doc {
@@ -1905,6 +2010,15 @@ test_balloon_rng_watchdog_panic(void)
 		   d->channel.agent && d->channel.virtio_serial && !d->channel.path,
 	   "the guest agent's channel, without a path, on a virtio-serial controller: %s", err.msg);
 	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>"
+		      "<address type='virtio-serial' controller='2' bus='0' port='3'/></channel>",
+		      &d, &err) == 0 &&
+		   vm_controller_find(d, "virtio-serial", 2) &&
+		   !vm_controller_find(d, "virtio-serial", 0),
+	   "the guest agent's channel on controller 2: libvirt adds that one alone: %s", err.msg);
+	vm_domain_free(d);
 }
 
 static void
@@ -2334,6 +2448,7 @@ main(void)
 	test_root();
 	test_chardevs();
 	test_limits();
+	test_scsi_addresses();
 	test_q35_addresses();
 	test_block();
 	test_disk_parse();

@@ -280,8 +280,9 @@ test_disk_options(void)
 		   has(&a, "-device", "ide-cd,bus=ide.1,unit=1,id=hdd"),
 	   "ide: hdc and hdd are channel 1's two units");
 	ok(has(&a, "-device",
-	       "scsi-hd,bus=scsi0.0,scsi-id=1,lun=0,drive=drive-sdb,id=sdb,wwn=5764824127192592813,"
-	       "vendor=ACME,product=Disk1,werror=enospc,write-cache=on"),
+	       "scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=1,device_id=drive-scsi0-0-0-1,"
+	       "drive=drive-sdb,id=sdb,wwn=5764824127192592813,vendor=ACME,product=Disk1,"
+	       "werror=enospc,write-cache=on"),
 	   "scsi: wwn, vendor, product; enospace is werror only");
 	o = blockdev(&a, "file-sdb");
 	ok(o && !strcmp(jget(o, "aio"), "threads"), "io='threads'");
@@ -717,9 +718,12 @@ test_disks(void)
 		   has(&a, "-device", "virtio-scsi-pci,id=scsi0"),
 	   "scsi: one virtio-scsi controller (%s)", err.msg);
 	ok(has(&a, "-device",
-	       "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive-sda,id=sda,write-cache=on"),
-	   "scsi: sda is target 0");
-	ok(has(&a, "-device", "scsi-cd,bus=scsi0.0,scsi-id=2,lun=0,id=sdc"), "scsi: empty cdrom");
+	       "scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=0,device_id=drive-scsi0-0-0-0,"
+	       "drive=drive-sda,id=sda,write-cache=on"),
+	   "scsi: sda is target 0 lun 0, libvirt's VPD device id");
+	ok(has(&a, "-device",
+	       "scsi-cd,bus=scsi0.0,channel=0,scsi-id=0,lun=2,device_id=drive-scsi0-0-0-2,id=sdc"),
+	   "scsi: an empty cdrom sdc is lun 2 of target 0, as libvirt puts it");
 	ok(has(&a, "-device", "ide-hd,bus=sata0.1,drive=drive-sdb,id=sdb,write-cache=on"),
 	   "scsi and sata mix");
 	vm_argv_free(&a);
@@ -1268,6 +1272,108 @@ test_balloon_rng_watchdog_panic(void)
 }
 
 /* The guest agent: libvirt's implicit virtio-serial controller, with the controllers. */
+/*
+ * libvirt 9.0's SCSI addresses and controllers: sdX of index N on
+ * controller N / 7, target 0, unit N % 7; an lsi takes the unit as its
+ * scsi-id, a virtio-scsi as the lun; each disk has libvirt's VPD
+ * device_id, its serial when it has one. What libvirt gives for the
+ * same XML: tests/fixtures/oracle/pc-two-controllers and others.
+ */
+static void
+test_scsi_addresses(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_controller ctl[4];
+	struct vm_disk disks[4];
+	struct vm_domain dom;
+	struct vm_argv a;
+
+	dom_init(&dom);
+	memset(disks, 0, sizeof(disks));
+	ctl[0] = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
+					 .type = "scsi",
+					 .lsi = true,
+					 .addr = { .type = VM_ADDRESS_PCI, .slot = 3 } };
+	ctl[1] = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
+					 .type = "scsi",
+					 .index = 1,
+					 .addr = { .type = VM_ADDRESS_PCI, .slot = 4 } };
+	ctl[2] = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
+					 .type = "virtio-serial",
+					 .addr = { .type = VM_ADDRESS_PCI, .slot = 5 } };
+	ctl[3] = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
+					 .type = "virtio-serial",
+					 .index = 1,
+					 .ports = 8,
+					 .addr = { .type = VM_ADDRESS_PCI, .slot = 6 } };
+	dom.controllers = ctl;
+	dom.ncontrollers = 4;
+	dom.disks = disks;
+	disks[0] = (struct vm_disk){ .source = S("/img/a.img"),
+				     .target = S("sda"),
+				     .bus = VM_BUS_SCSI };
+	disks[1] = (struct vm_disk){ .target = S("sdc"),
+				     .bus = VM_BUS_SCSI,
+				     .device = VM_DEVICE_CDROM,
+				     .readonly = true,
+				     .serial = S("cd-1") };
+	disks[2] = (struct vm_disk){ .source = S("/img/h.img"),
+				     .target = S("sdh"),
+				     .bus = VM_BUS_SCSI };
+	disks[3] = (struct vm_disk){
+		.source = S("/img/i.img"),
+		.target = S("sdi"),
+		.bus = VM_BUS_SCSI,
+		.addr = { .type = VM_ADDRESS_DRIVE, .controller = 1, .target = 4, .unit = 9 }
+	};
+	dom.ndisks = 4;
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device", "lsi,id=scsi0,bus=pci.0,addr=0x3.0x0") &&
+		   has(&a, "-device", "virtio-scsi-pci,id=scsi1,bus=pci.0,addr=0x4.0x0") &&
+		   find(&a, "-device", "virtio-scsi-pci,id=scsi1,bus=pci.0,addr=0x4.0x0") <
+			   (long)pos(&a, "scsi-hd,bus=scsi0.0"),
+	   "scsi: each controller, lsi or virtio-scsi, scsiN by its index, before the disks (%s)",
+	   err.msg);
+	ok(has(&a, "-device",
+	       "scsi-hd,bus=scsi0.0,scsi-id=0,device_id=drive-scsi0-0-0,drive=drive-sda,id=sda,"
+	       "write-cache=on"),
+	   "scsi: sda on an lsi is scsi-id 0 with no lun, device_id drive-scsi0-0-0");
+	ok(has(&a, "-device", "scsi-cd,bus=scsi0.0,scsi-id=2,device_id=cd-1,id=sdc,serial=cd-1"),
+	   "scsi: an lsi's sdc is scsi-id 2; with a serial, the serial is the device_id");
+	ok(has(&a, "-device",
+	       "scsi-hd,bus=scsi1.0,channel=0,scsi-id=0,lun=0,device_id=drive-scsi1-0-0-0,"
+	       "drive=drive-sdh,id=sdh,write-cache=on"),
+	   "scsi: sdh is unit 0 of controller 1, a virtio-scsi: lun 0 of target 0");
+	ok(has(&a, "-device",
+	       "scsi-hd,bus=scsi1.0,channel=0,scsi-id=4,lun=9,device_id=drive-scsi1-0-4-9,"
+	       "drive=drive-sdi,id=sdi,write-cache=on"),
+	   "scsi: a written address, controller 1 target 4 unit 9, as written");
+	ok(has(&a, "-device", "virtio-serial-pci,id=virtio-serial0,bus=pci.0,addr=0x5.0x0") &&
+		   has(&a, "-device",
+		       "virtio-serial-pci,id=virtio-serial1,max_ports=8,bus=pci.0,addr=0x6.0x0"),
+	   "virtio-serial: each controller by its index, with its own ports");
+	vm_argv_free(&a);
+	close_images();
+	dom.ndisks = 0;
+	dom.ngraphics = 0;
+	dom.channel = (struct vm_channel){
+		.agent = true,
+		.spice_line = 9,
+		.addr = { .type = VM_ADDRESS_VIRTIO_SERIAL, .controller = 1, .port = 2 }
+	};
+	a = build(&dom, -1, &err);
+	ok(has(&a, "-device",
+	       "virtserialport,bus=virtio-serial1.0,nr=2,chardev=charchannel0,id=channel0,"
+	       "name=org.qemu.guest_agent.0") &&
+		   has(&a, "-device",
+		       "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel1,id=channel1,"
+		       "name=com.redhat.spice.0"),
+	   "virtio-serial: the guest agent at its address on controller 1, the SPICE agent port 1 of "
+	   "controller 0 (%s)",
+	   err.msg);
+	vm_argv_free(&a);
+}
+
 static void
 test_agent(void)
 {
@@ -1903,6 +2009,7 @@ main(void)
 	test_sounds();
 	test_balloon_rng_watchdog_panic();
 	test_agent();
+	test_scsi_addresses();
 	test_tpm();
 	test_spicevmc();
 	test_join();
