@@ -512,6 +512,37 @@ place(struct place *p, struct vm_address *a, bool pcie)
 }
 
 /*
+ * The ich9 USB set at controller I: the slot of the first of its index
+ * that has an address (written, or placed before), else a slot of its
+ * own, conventional PCI; the ehci at function 7, the uhci at 0 to 2, the
+ * uhci1 multifunction (qemuDomainAssignDevicePCISlots).
+ */
+static int
+place_ich9(struct place *p, size_t i, struct vm_address *a)
+{
+	const struct vm_controller *ctl = &p->dom->controllers[i];
+	const struct vm_address *with = NULL;
+
+	for (size_t j = 0; j < p->dom->ncontrollers && !with; j++) {
+		const struct vm_controller *o = &p->dom->controllers[j];
+
+		if (!strcmp(o->type, "usb") && VM_USB_ICH9(o->usb) && o->index == ctl->index &&
+		    o->addr.type == VM_ADDRESS_PCI)
+			with = &o->addr;
+	}
+	if (with) {
+		*a = *with;
+	} else {
+		if (place(p, a, false) < 0)
+			return -1;
+		p->ngiven--;
+	}
+	a->function = ctl->usb == VM_USB_ICH9_EHCI1 ? 7 : ctl->usb - VM_USB_ICH9_UHCI1;
+	a->multifunction = ctl->usb == VM_USB_ICH9_UHCI1;
+	return 0;
+}
+
+/*
  * The controllers libvirt places with the devices: not PCI ones, nor those
  * the chipset has. A new root port may move dom->controllers: each is
  * placed as a copy, on a root port (q35) or pci.0, so not in p->given.
@@ -522,11 +553,17 @@ place_controllers(struct place *p)
 	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
 		const char *type = p->dom->controllers[i].type;
 		struct vm_address addr = p->dom->controllers[i].addr;
-		bool usb = !strcmp(type, "usb");
+		enum vm_usb usb = !strcmp(type, "usb") ? p->dom->controllers[i].usb : VM_USB_NONE;
 
-		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
-		    (p->q35 && !strcmp(type, "sata")) || addr.type)
+		if (!strcmp(type, "pci") || (!strcmp(type, "usb") && usb == VM_USB_NONE) ||
+		    usb == VM_USB_PIIX3_UHCI || (p->q35 && !strcmp(type, "sata")) || addr.type)
 			continue;
+		if (VM_USB_ICH9(usb)) {
+			if (place_ich9(p, i, &addr) < 0)
+				return -1;
+			p->dom->controllers[i].addr = addr;
+			continue;
+		}
 		/* sata and lsi are conventional PCI */
 		if (place(p, &addr,
 			  strcmp(type, "sata") && !(!strcmp(type, "scsi") && p->dom->scsi_lsi)) < 0)
@@ -638,11 +675,38 @@ add_buses(struct place *p)
 	return place_bridges(p);
 }
 
+/*
+ * q35: an ich9-uhci1 without an address goes where the chipset has its
+ * USB, 00:1d.0, or else 00:1a.0, when that slot is free; the rest of its
+ * set follows it (qemuDomainValidateDevicePCISlotsQ35).
+ */
+static void
+place_uhci1(struct vm_xmlcheck *x, struct vm_domain *dom)
+{
+	static const unsigned slots[] = { 0x1d, 0x1a };
+
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		struct vm_controller *ctl = &dom->controllers[i];
+
+		if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 || ctl->addr.type)
+			continue;
+		for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
+			if (slot_free(x, dom, slots[k]))
+				ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+								 .slot = slots[k],
+								 .multifunction = true };
+	}
+}
+
 static int
 assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 {
 	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT, NULL, 0 };
-	int r = p.q35 ? add_buses(&p) : 0;
+	int r;
+
+	if (p.q35)
+		place_uhci1(x, dom);
+	r = p.q35 ? add_buses(&p) : 0;
 
 	if (r == 0)
 		r = assign_pass(&p);

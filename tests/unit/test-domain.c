@@ -1246,8 +1246,27 @@ static const struct bad {
 	  "t.xml:7: <input>: unsupported type 'passthrough' (expected tablet, mouse or keyboard)" },
 	{ "", "<input type='mouse' bus='xen'/>",
 	  "t.xml:7: <input>: unsupported bus 'xen' (expected ps2, usb or virtio)" },
-	{ "", "<controller type='usb' model='ich9-ehci1'/>",
-	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ich9-ehci1'" },
+	{ "", "<controller type='usb' model='ehci'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ehci'" },
+	{ "",
+	  "<controller type='usb' model='ich9-ehci1'/><controller type='usb' model='ich9-uhci1'/>",
+	  "t.xml:7: <controller>: model 'ich9-uhci1' needs <master startport='N'/>" },
+	{ "", "<controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>",
+	  "t.xml:7: <controller>: model 'ich9-uhci2' needs a <controller type='usb' model='ich9-ehci1'> of its index" },
+	{ "", "<controller type='usb' model='ich9-ehci1' ports='4'/>",
+	  "t.xml:7: <controller>: controller model 'ich9-ehci1' has no 'ports'" },
+	{ "", "<controller type='usb' model='nec-xhci'><master startport='0'/></controller>",
+	  "t.xml:7: <master>: only an ich9-uhci controller has <master>" },
+	{ "",
+	  "<controller type='usb' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' model='ich9-uhci1'><master startport='6'/></controller>",
+	  "t.xml:8: <master>: invalid startport '6' (expected an integer from 0 to 5)" },
+	{ "",
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>",
+	  "t.xml:8: <controller>: a usb controller of index 0 comes before" },
+	{ "", "<controller type='usb' index='1' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: invalid index '1'" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='0'/></input>",
 	  "t.xml:7: <address>: a USB address needs a port from 1" },
@@ -1844,6 +1863,85 @@ test_inputs(void)
 		   d->usb == VM_USB_PIIX3_UHCI && d->inputs[0].bus == VM_INPUT_VIRTIO,
 	   "piix3-uhci, and a virtio tablet: %s", err.msg);
 	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='nec-xhci' ports='8'/><input type='tablet'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_NEC_XHCI && d->controllers[0].ports == 8 &&
+		   d->inputs[0].addr.type == VM_ADDRESS_USB && d->inputs[0].addr.port == 1,
+	   "nec-xhci with its ports, and a tablet on its port 1: %s", err.msg);
+	vm_domain_free(d);
+}
+
+/* The ich9 USB2 set: one slot, ehci at function 7, uhci at 0 to 2 (1d on q35), as libvirt 9.0 */
+static void
+test_usb2(void)
+{
+	static const char *const set =
+		"<controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>\n"
+		"<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+		"<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\n"
+		"<controller type='usb' index='0' model='ich9-uhci3'><master startport='4'/></controller>\n"
+		"<interface type='user'/><input type='tablet' bus='usb'/>";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_controller *c;
+	char xml[2048];
+
+	for (int q35 = 0; q35 <= 1; q35++) {
+		snprintf(xml, sizeof(xml),
+			 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+			 "<os><type machine='%s'>hvm</type></os>\n<devices>\n%s\n</devices>\n"
+			 "</domain>\n",
+			 q35 ? "q35" : "pc", set);
+		d = NULL;
+		bool parsed = parse_text(xml, &d, &err) == 0 && d->usb == VM_USB_ICH9_EHCI1 &&
+			      d->ncontrollers >= 4;
+
+		ok(parsed, "%s: the ich9 set in any order, of one index, is accepted: %s",
+		   q35 ? "q35" : "pc", err.msg);
+		if (!parsed) {
+			vm_domain_free(d);
+			continue;
+		}
+		c = d->controllers;
+		/* pc: after the interface (slot 2), as libvirt; q35: the chipset's slot */
+		ok(c[0].usb == VM_USB_ICH9_UHCI2 && c[1].usb == VM_USB_ICH9_EHCI1 &&
+			   c[2].usb == VM_USB_ICH9_UHCI1 && c[3].startport == 4 &&
+			   c[0].addr.slot == (q35 ? 0x1d : 3) && c[0].addr.function == 1 &&
+			   c[1].addr.slot == c[0].addr.slot && c[1].addr.function == 7 &&
+			   c[2].addr.slot == c[0].addr.slot && c[2].addr.function == 0 &&
+			   c[3].addr.slot == c[0].addr.slot && c[3].addr.function == 2 &&
+			   c[2].addr.multifunction && !c[0].addr.multifunction &&
+			   !c[1].addr.multifunction && c[0].addr.bus == 0 &&
+			   d->inputs[0].addr.port == 1,
+		   "%s: ehci at function 7 of slot %#x, uhci1-3 at 0-2, uhci1 multifunction",
+		   q35 ? "q35" : "pc", q35 ? 0x1d : 3);
+		vm_domain_free(d);
+	}
+	/* q35 with something in 00:1d: 00:1a */
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n%s\n"
+		 "<memballoon model='virtio'><address type='pci' slot='0x1d'/></memballoon>\n"
+		 "</devices>\n</domain>\n",
+		 set);
+	d = NULL;
+	ok(parse_text(xml, &d, &err) == 0 && d->controllers[1].addr.slot == 0x1a &&
+		   d->controllers[1].addr.function == 7,
+	   "q35: the ich9 set in 00:1a when 00:1d is taken: %s", err.msg);
+	vm_domain_free(d);
+	/* q35, an ehci alone: conventional PCI, on the pcie-to-pci-bridge */
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='ich9-ehci1'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->controllers[0].addr.bus == 2 && d->controllers[0].addr.slot == 1 &&
+		   d->controllers[0].addr.function == 7 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI,
+	   "q35: an ich9-ehci1 alone is at function 7 of a pcie-to-pci-bridge slot: %s", err.msg);
+	vm_domain_free(d);
 }
 
 static void
@@ -2343,6 +2441,7 @@ main(void)
 	test_networks();
 	test_displays();
 	test_inputs();
+	test_usb2();
 	test_sounds();
 	test_tpm();
 	test_interface_rules();
