@@ -762,16 +762,26 @@ static const struct bad {
 	  "t.xml:5: <distances>: unsupported element" },
 	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
-	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
-	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='kvmclock' tickpolicy='delay'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'kvmclock' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='hpet' mode='auto'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no mode" },
+	{ "<clock offset='utc'><timer name='rtc' mode='native'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc' takes no mode" },
+	{ "<clock offset='utc'><timer name='hpet' frequency='100'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no frequency" },
+	{ "<clock offset='utc'><timer name='tsc' track='guest'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'tsc' takes no track" },
+	{ "<clock offset='utc'><timer name='pit' tickpolicy='merge'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'pit': QEMU has no tickpolicy 'merge'" },
+	{ "<clock offset='utc'><timer name='tsc' mode='bogus'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported mode 'bogus'" },
 	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'rtc': QEMU has no track 'boot'" },
 	{ "<clock offset='utc'><timer name='rtc' tickpolicy='discard'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'rtc': QEMU has no tickpolicy 'discard'" },
 	{ "<clock offset='utc'><timer name='tsc' frequency='0'/></clock>", "",
 	  "t.xml:5: <timer>: invalid frequency '0'" },
-	{ "<clock offset='utc'><timer name='tsc' mode='native'/></clock>", "",
-	  "t.xml:5: <timer>: unsupported attribute 'mode'" },
 	{ "<clock offset='utc'><timer name='pit'/>\n<timer name='pit' tickpolicy='delay'/></clock>",
 	  "", "t.xml:6: <timer>: duplicate timer 'pit' (first on line 5)" },
 	{ "<features><hyperv><spinlocks state='on'/></hyperv></features>", "",
@@ -2200,6 +2210,30 @@ test_machine(void)
 	ok(m->no_reboot && m->crash_preserve && d->on_poweroff == VM_POWEROFF_DESTROY,
 	   "on_reboot destroy, on_crash preserve");
 	vm_domain_free(d);
+	/* libvirt 9.0 accepts these and gives QEMU nothing for them */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const timers[][2] = {
+			{ "<timer name='hpet' present='no' tickpolicy='catchup'/>",
+			  "<timer name='hpet' present='no'/>" },
+			{ "<timer name='hpet' tickpolicy='merge'/>", "" },
+			{ "<timer name='tsc' mode='native' tickpolicy='discard' frequency='100'/>",
+			  "<timer name='tsc' frequency='100'/>" },
+		};
+		struct vm_domain *plain = NULL;
+		char with[256], without[256];
+
+		snprintf(with, sizeof(with), "<clock offset='utc'>%s</clock>", timers[i][0]);
+		snprintf(without, sizeof(without), "<clock offset='utc'>%s</clock>", timers[i][1]);
+		d = NULL;
+		ok(parse_with(with, "", &d, &err) == 0 &&
+			   parse_with(without, "", &plain, &err) == 0 &&
+			   !memcmp(&d->hw, &plain->hw, sizeof(d->hw)),
+		   "%s is accepted, the same machine as %s: %s", timers[i][0],
+		   *timers[i][1] ? timers[i][1] : "no timer", err.msg);
+		vm_domain_free(d);
+		vm_domain_free(plain);
+	}
+	d = NULL;
 	ok(parse_with("<clock offset='utc'><timer name='pit'/></clock>", "", &d, &err) == 0 &&
 		   d->hw.pit == VM_PIT_DELAY && d->hw.offset == VM_CLOCK_UTC,
 	   "a pit timer without a tickpolicy delays, as in libvirt: %s", err.msg);
