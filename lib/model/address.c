@@ -16,7 +16,7 @@
 #define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
 #define VIDEO_SLOT_PC 2
 #define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
-#define ICH9_SOUND_SLOT 0x1b /* where sound.c puts ich9 on q35 */
+#define ICH9_SOUND_SLOT 0x1b /* where q35's first ich9 sound card goes */
 
 static const char *const type_names[] = {
 	[VM_ADDRESS_PCI] = "pci",
@@ -311,8 +311,7 @@ slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	bool q35 = vm_domain_is_q35(dom);
 
-	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom)) ||
-		    (slot == ICH9_SOUND_SLOT && dom->nsounds)))
+	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom))))
 		return false;
 	if (!q35 && (slot == PIIX3_SLOT || (slot == VIDEO_SLOT_PC && fixed_video(dom))))
 		return false;
@@ -324,6 +323,13 @@ slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
 	}
 	for (size_t i = 0; i < dom->ncontrollers; i++) {
 		const struct vm_address *b = &dom->controllers[i].addr;
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
+			return false;
+	}
+	/* the ich9 that place_chipset() put in 0x1b */
+	for (size_t i = 0; i < dom->nsounds; i++) {
+		const struct vm_address *b = &dom->sounds[i].addr;
 
 		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
 			return false;
@@ -617,9 +623,9 @@ assign_pass(struct place *p)
 
 		r = place(p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
 	}
+	/* ich9 too is conventional PCI: on q35 all but the one in 0x1b are on a bridge */
 	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
-		if (dom->sounds[i].model != VM_SOUND_USB &&
-		    !(p->q35 && dom->sounds[i].model == VM_SOUND_ICH9))
+		if (dom->sounds[i].model != VM_SOUND_USB)
 			r = place(p, &dom->sounds[i].addr, false);
 	if (r == 0)
 		r = place_controllers(p);
@@ -676,12 +682,14 @@ add_buses(struct place *p)
 }
 
 /*
- * q35: an ich9-uhci1 without an address goes where the chipset has its
- * USB, 00:1d.0, or else 00:1a.0, when that slot is free; the rest of its
- * set follows it (qemuDomainValidateDevicePCISlotsQ35).
+ * q35: the devices without an address that go where the ICH9 chipset has
+ * them, when that slot is free (qemuDomainValidateDevicePCISlotsQ35): an
+ * ich9-uhci1 in 00:1d.0, or else 00:1a.0 (the rest of its set follows
+ * it), then the first ich9 sound card in 00:1b.0. The others are placed
+ * as any device.
  */
 static void
-place_uhci1(struct vm_xmlcheck *x, struct vm_domain *dom)
+place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
 	static const unsigned slots[] = { 0x1d, 0x1a };
 
@@ -696,6 +704,14 @@ place_uhci1(struct vm_xmlcheck *x, struct vm_domain *dom)
 								 .slot = slots[k],
 								 .multifunction = true };
 	}
+	if (!slot_free(x, dom, ICH9_SOUND_SLOT))
+		return;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].model == VM_SOUND_ICH9 && !dom->sounds[i].addr.type) {
+			dom->sounds[i].addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+								   .slot = ICH9_SOUND_SLOT };
+			return;
+		}
 }
 
 static int
@@ -705,7 +721,7 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	int r;
 
 	if (p.q35)
-		place_uhci1(x, dom);
+		place_chipset(x, dom);
 	r = p.q35 ? add_buses(&p) : 0;
 
 	if (r == 0)

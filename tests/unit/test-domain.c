@@ -2065,6 +2065,31 @@ test_sounds(void)
 	   "USB redirection, its filter read as libvirt reads it, and the SPICE agent's channel: %s",
 	   err.msg);
 	vm_domain_free(d);
+	/* ich9 is conventional PCI; only q35's first ich9 without an address takes the chipset's
+	 * 0x1b */
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='none'/><memballoon model='none'/>\n"
+		      "<sound model='ich9'/><sound model='ich9'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->sounds[0].addr.type == VM_ADDRESS_PCI && d->sounds[0].addr.bus == 0 &&
+		   d->sounds[0].addr.slot == 0x1b && d->sounds[1].addr.bus == 2 &&
+		   d->sounds[1].addr.slot == 1 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI &&
+		   vm_controller_pci(d, 2)->addr.bus == 1,
+	   "q35: a second ich9 is on a pcie-to-pci-bridge, on the first root port: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='none'/>\n"
+		      "<memballoon model='virtio'><address type='pci' slot='0x1b'/></memballoon>\n"
+		      "<sound model='ich9'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->sounds[0].addr.bus == 2 && d->sounds[0].addr.slot == 1,
+	   "q35: an ich9 whose 0x1b is taken is on a pcie-to-pci-bridge: %s", err.msg);
+	vm_domain_free(d);
 }
 
 static void

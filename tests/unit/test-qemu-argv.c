@@ -1227,10 +1227,12 @@ test_sounds(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_sound snd[3] = {
+		/* address.c's: q35's first ich9 in the chipset's slot */
 		{ .model = VM_SOUND_ICH9,
 		  .codecs = { VM_CODEC_MICRO, VM_CODEC_OUTPUT },
 		  .ncodecs = 2,
-		  .audio = 1 },
+		  .audio = 1,
+		  .addr = { .type = VM_ADDRESS_PCI, .slot = 0x1b } },
 		{ .model = VM_SOUND_AC97, .audio = 2 },
 		{ .model = VM_SOUND_ICH6, .audio = 1 },
 	};
@@ -1248,7 +1250,7 @@ test_sounds(void)
 	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-audiodev", "none,id=audio2") &&
-		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
+		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b.0x0") &&
 		   has(&a, "-device",
 		       "hda-micro,id=sound0-codec0,bus=sound0.0,cad=0,audiodev=audio1") &&
 		   has(&a, "-device",
