@@ -202,7 +202,10 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* An ich9-uhci's <master startport>: the first of the ich9-ehci1's ports that it serves. */
+/*
+ * An ich9-uhci's <master startport>: the first of the ich9-ehci1's six
+ * ports that its two serve; QEMU refuses one beyond 4.
+ */
 static int
 master_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
@@ -211,18 +214,18 @@ master_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!companion(ctl->usb))
 		return vm_xmlcheck_error(x, n, "only an ich9-uhci controller has <master>");
 	ctl->has_master = true;
-	return vm_address_number(x, n, "startport", 5, &ctl->startport);
+	return vm_address_number(x, n, "startport", 4, &ctl->startport);
 }
 
-/* libvirt refuses a companion without its <master> ("No master USB controller specified"). */
+/* A companion without <master>: libvirt's, uhci1 from port 0, uhci2 from 2, uhci3 from 4. */
 static int
 controller_elem_end(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	const struct vm_controller *ctl = vm_devices_ctx(x)->controller;
+	struct vm_controller *ctl = vm_devices_ctx(x)->controller;
 
+	(void)n;
 	if (companion(ctl->usb) && !ctl->has_master)
-		return vm_xmlcheck_error(x, n, "model '%s' needs <master startport='N'/>",
-					 vm_xmlcheck_attr(n, "model"));
+		ctl->startport = 2 * (ctl->usb - VM_USB_ICH9_UHCI1);
 	return 0;
 }
 

@@ -55,7 +55,7 @@ struct vm_controller {
 	unsigned ports;		/* usb, virtio-serial: 'ports'; 0: QEMU's default */
 	enum vm_usb usb;	/* type usb: its model */
 	bool has_master;	/* ich9-uhci: <master startport> */
-	unsigned startport;
+	unsigned startport;	/* ich9-uhci: written, or libvirt's default */
 	struct vm_address addr; /* a PCI bus's own address */
 	bool used;		/* a boot-time device sits on its bus */
 };

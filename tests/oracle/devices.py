@@ -3,7 +3,8 @@
 line on stdin, as `vm-start --print-argv` or `virsh domxml-to-native` give
 it, shell quoting removed): for each -device, its driver and where it sits
 (bus, PCI slot.function, multifunction, USB port, virtio-serial port, a
-root port's chassis and port, usb ports, boot index), and -boot. QEMU ids are left out: vmkit
+root port's chassis and port, usb ports, a USB companion's master bus and
+first port, boot index), and -boot. QEMU ids are left out: vmkit
 names devices itself and no guest sees an id. Used by tests/oracle.bats
 and tests/oracle/record to compare vmkit's devices with libvirt's."""
 import json
@@ -11,7 +12,7 @@ import shlex
 import sys
 
 KEYS = ("bus", "addr", "multifunction", "port", "nr", "chassis", "p2", "p3",
-        "scsi-id", "lun", "max_ports", "bootindex")
+        "masterbus", "firstport", "scsi-id", "lun", "max_ports", "bootindex")
 
 
 def parse(opt):
@@ -31,8 +32,8 @@ def norm(k, v):
         return "%d.%d" % (int(slot, 0), int(fn, 0) if fn else 0)
     if k == "multifunction":
         return "on" if v in (True, "on") else "off"
-    if k in ("port", "nr", "chassis", "p2", "p3", "scsi-id", "lun", "max_ports",
-             "bootindex"):
+    if k in ("port", "nr", "chassis", "p2", "p3", "firstport", "scsi-id", "lun",
+             "max_ports", "bootindex"):
         return str(int(str(v), 0))
     return str(v)
 

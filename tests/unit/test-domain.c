@@ -1258,9 +1258,6 @@ static const struct bad {
 	  "t.xml:7: <input>: unsupported bus 'xen' (expected ps2, usb or virtio)" },
 	{ "", "<controller type='usb' model='ehci'/>",
 	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ehci'" },
-	{ "",
-	  "<controller type='usb' model='ich9-ehci1'/><controller type='usb' model='ich9-uhci1'/>",
-	  "t.xml:7: <controller>: model 'ich9-uhci1' needs <master startport='N'/>" },
 	{ "", "<controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>",
 	  "t.xml:7: <controller>: model 'ich9-uhci2' needs a <controller type='usb' model='ich9-ehci1'> of its index" },
 	{ "", "<controller type='usb' model='ich9-ehci1' ports='4'/>",
@@ -1269,8 +1266,8 @@ static const struct bad {
 	  "t.xml:7: <master>: only an ich9-uhci controller has <master>" },
 	{ "",
 	  "<controller type='usb' model='ich9-ehci1'/>\n"
-	  "<controller type='usb' model='ich9-uhci1'><master startport='6'/></controller>",
-	  "t.xml:8: <master>: invalid startport '6' (expected an integer from 0 to 5)" },
+	  "<controller type='usb' model='ich9-uhci1'><master startport='5'/></controller>",
+	  "t.xml:8: <master>: invalid startport '5' (expected an integer from 0 to 4)" },
 	{ "",
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>",
@@ -1951,6 +1948,18 @@ test_usb2(void)
 		   d->controllers[0].addr.function == 7 &&
 		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI,
 	   "q35: an ich9-ehci1 alone is at function 7 of a pcie-to-pci-bridge slot: %s", err.msg);
+	vm_domain_free(d);
+	/* without <master>, libvirt's ports: 0, 2, 4 */
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='ich9-ehci1'/>\n"
+		      "<controller type='usb' model='ich9-uhci3'/><controller type='usb' model='ich9-uhci2'/>",
+		      &d, &err) == 0 &&
+		   d->controllers[1].startport == 4 && d->controllers[2].startport == 2 &&
+		   d->controllers[1].addr.slot == d->controllers[0].addr.slot &&
+		   d->controllers[1].addr.function == 2,
+	   "ich9-uhci without <master> serve libvirt's ports (uhci3 from 4, uhci2 from 2): %s",
+	   err.msg);
 	vm_domain_free(d);
 }
 
