@@ -76,6 +76,46 @@ watchdog0:5"
 	refute_output --partial watchdog
 }
 
+# usb_functions NAME: "slot.function vendor:device id" of each USB controller on bus 0.
+usb_functions() {
+	qmp "$1" query-pci | /usr/bin/python3 -c '
+import json, sys
+for d in json.load(sys.stdin)[0]["devices"]:
+    if d["class_info"]["class"] == 0x0c03:
+        print("%x.%d %04x:%04x %s" % (d["slot"], d["function"], d["id"]["vendor"],
+                                      d["id"]["device"], d["qdev_id"] or "-"))'
+}
+
+# The USB2 set virt-install wrote for years: ich9-ehci1 (8086:293a) and
+# its companions ich9-uhci1..3 (8086:2934..2936), which have no id.
+@test "an ich9-ehci1 and its three uhci companions start in one multifunction slot, 00:1d on q35, with the tablet on usb.0" {
+	xml=$(make_domain ehci "<controller type='usb' index='0' model='ich9-ehci1'/>
+<controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>
+<controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>
+<controller type='usb' index='0' model='ich9-uhci3'><master startport='4'/></controller>
+<input type='tablet' bus='usb'/>")
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 vm-start --paused "$xml"
+	run -0 usb_functions ehci
+	assert_output "1d.0 8086:2934 -
+1d.1 8086:2935 -
+1d.2 8086:2936 -
+1d.7 8086:293a usb"
+	run -0 qmp ehci qom-get '{"path": "/machine/peripheral/input0", "property": "port"}'
+	assert_output '"1"'
+	run -0 qmp ehci human-monitor-command '{"command-line": "info usb"}'
+	assert_output --partial 'Device 0.0, Port 1, Speed 480 Mb/s, Product QEMU USB Tablet, ID: input0'
+	run -0 vm-stop --force ehci
+	# pc: the next free slot, after the PIIX3 (slot 1) and nothing else
+	sed -i "s/machine='q35'/machine='pc'/" "$xml"
+	run -0 vm-start --paused "$xml"
+	run -0 usb_functions ehci
+	assert_output "2.0 8086:2934 -
+2.1 8086:2935 -
+2.2 8086:2936 -
+2.7 8086:293a usb"
+}
+
 @test "what vmkit cannot do of these devices is refused by name and line, and nothing starts" {
 	run -3 vm-start "$(make_domain egd "<rng model='virtio'><backend model='egd' type='tcp'/></rng>")"
 	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)

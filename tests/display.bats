@@ -394,6 +394,16 @@ sys.exit(c.get(sys.argv[1]) != "spicevmc")' "$id"
 	# slot 0x1b, where libvirt puts the ich9 of a q35
 	run -0 qmp snd qom-get '{"path": "/machine/peripheral/sound0", "property": "addr"}'
 	assert_output 216
+	run -0 vm-stop --force snd
+	# a second ich9 is conventional PCI: slot 1 of the pcie-to-pci-bridge libvirt adds
+	sed -i "s|</sound>|</sound><sound model='ich9'/>|" "$xml"
+	run -0 vm-start --paused "$xml"
+	run -0 qmp snd qom-get '{"path": "/machine/peripheral/sound0", "property": "addr"}'
+	assert_output 216
+	run -0 qmp snd qom-get '{"path": "/machine/peripheral/sound1", "property": "addr"}'
+	assert_output 8
+	run -0 qmp snd qom-get '{"path": "/machine/peripheral/sound1", "property": "parent_bus"}'
+	assert_output '"/machine/peripheral/pci.2/pci.2"'
 	run -0 vm-start --paused "$(make_domain ac "<sound model='ac97'/><controller type='usb' model='piix3-uhci'/><sound model='usb'/><video><model type='qxl'/></video><graphics type='spice'/>")"
 	run -0 qmp ac qom-list '{"path": "/machine/peripheral"}'
 	assert_output --partial '{"name": "sound0", "type": "child<AC97>"}'

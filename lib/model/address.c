@@ -16,7 +16,7 @@
 #define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
 #define VIDEO_SLOT_PC 2
 #define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
-#define ICH9_SOUND_SLOT 0x1b /* where sound.c puts ich9 on q35 */
+#define ICH9_SOUND_SLOT 0x1b /* where q35's first ich9 sound card goes */
 
 static const char *const type_names[] = {
 	[VM_ADDRESS_PCI] = "pci",
@@ -350,8 +350,7 @@ slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
 	struct vm_domain_ctx *c = vm_devices_ctx(x);
 	bool q35 = vm_domain_is_q35(dom);
 
-	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom)) ||
-		    (slot == ICH9_SOUND_SLOT && dom->nsounds)))
+	if (q35 && (slot == LPC_SLOT || (slot == VIDEO_SLOT_Q35 && fixed_video(dom))))
 		return false;
 	if (!q35 && (slot == PIIX3_SLOT || (slot == VIDEO_SLOT_PC && fixed_video(dom))))
 		return false;
@@ -363,6 +362,13 @@ slot_free(struct vm_xmlcheck *x, struct vm_domain *dom, unsigned slot)
 	}
 	for (size_t i = 0; i < dom->ncontrollers; i++) {
 		const struct vm_address *b = &dom->controllers[i].addr;
+
+		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
+			return false;
+	}
+	/* the ich9 that place_chipset() put in 0x1b */
+	for (size_t i = 0; i < dom->nsounds; i++) {
+		const struct vm_address *b = &dom->sounds[i].addr;
 
 		if (b->type == VM_ADDRESS_PCI && b->bus == 0 && b->slot == slot)
 			return false;
@@ -551,6 +557,37 @@ place(struct place *p, struct vm_address *a, bool pcie)
 }
 
 /*
+ * The ich9 USB set at controller I: the slot of the first of its index
+ * that has an address (written, or placed before), else a slot of its
+ * own, conventional PCI; the ehci at function 7, the uhci at 0 to 2, the
+ * uhci1 multifunction (qemuDomainAssignDevicePCISlots).
+ */
+static int
+place_ich9(struct place *p, size_t i, struct vm_address *a)
+{
+	const struct vm_controller *ctl = &p->dom->controllers[i];
+	const struct vm_address *with = NULL;
+
+	for (size_t j = 0; j < p->dom->ncontrollers && !with; j++) {
+		const struct vm_controller *o = &p->dom->controllers[j];
+
+		if (!strcmp(o->type, "usb") && VM_USB_ICH9(o->usb) && o->index == ctl->index &&
+		    o->addr.type == VM_ADDRESS_PCI)
+			with = &o->addr;
+	}
+	if (with) {
+		*a = *with;
+	} else {
+		if (place(p, a, false) < 0)
+			return -1;
+		p->ngiven--;
+	}
+	a->function = ctl->usb == VM_USB_ICH9_EHCI1 ? 7 : ctl->usb - VM_USB_ICH9_UHCI1;
+	a->multifunction = ctl->usb == VM_USB_ICH9_UHCI1;
+	return 0;
+}
+
+/*
  * The controllers libvirt places with the devices: not PCI ones, nor those
  * the chipset has. A new root port may move dom->controllers: each is
  * placed as a copy, on a root port (q35) or pci.0, so not in p->given.
@@ -561,11 +598,17 @@ place_controllers(struct place *p)
 	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
 		const char *type = p->dom->controllers[i].type;
 		struct vm_address addr = p->dom->controllers[i].addr;
-		bool usb = !strcmp(type, "usb");
+		enum vm_usb usb = !strcmp(type, "usb") ? p->dom->controllers[i].usb : VM_USB_NONE;
 
-		if (!strcmp(type, "pci") || (usb && p->dom->usb != VM_USB_QEMU_XHCI) ||
-		    (p->q35 && !strcmp(type, "sata")) || addr.type)
+		if (!strcmp(type, "pci") || (!strcmp(type, "usb") && usb == VM_USB_NONE) ||
+		    usb == VM_USB_PIIX3_UHCI || (p->q35 && !strcmp(type, "sata")) || addr.type)
 			continue;
+		if (VM_USB_ICH9(usb)) {
+			if (place_ich9(p, i, &addr) < 0)
+				return -1;
+			p->dom->controllers[i].addr = addr;
+			continue;
+		}
 		/* sata and lsi are conventional PCI */
 		if (place(p, &addr, strcmp(type, "sata") && !p->dom->controllers[i].lsi) < 0)
 			return -1;
@@ -618,9 +661,9 @@ assign_pass(struct place *p)
 
 		r = place(p, &dom->ifaces[i].addr, !strcmp(m, "virtio") || !strcmp(m, "e1000e"));
 	}
+	/* ich9 too is conventional PCI: on q35 all but the one in 0x1b are on a bridge */
 	for (size_t i = 0; r == 0 && i < dom->nsounds; i++)
-		if (dom->sounds[i].model != VM_SOUND_USB &&
-		    !(p->q35 && dom->sounds[i].model == VM_SOUND_ICH9))
+		if (dom->sounds[i].model != VM_SOUND_USB)
 			r = place(p, &dom->sounds[i].addr, false);
 	if (r == 0)
 		r = place_controllers(p);
@@ -676,11 +719,48 @@ add_buses(struct place *p)
 	return place_bridges(p);
 }
 
+/*
+ * q35: the devices without an address that go where the ICH9 chipset has
+ * them, when that slot is free (qemuDomainValidateDevicePCISlotsQ35): an
+ * ich9-uhci1 in 00:1d.0, or else 00:1a.0 (the rest of its set follows
+ * it), then the first ich9 sound card in 00:1b.0. The others are placed
+ * as any device.
+ */
+static void
+place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
+{
+	static const unsigned slots[] = { 0x1d, 0x1a };
+
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		struct vm_controller *ctl = &dom->controllers[i];
+
+		if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 || ctl->addr.type)
+			continue;
+		for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
+			if (slot_free(x, dom, slots[k]))
+				ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+								 .slot = slots[k],
+								 .multifunction = true };
+	}
+	if (!slot_free(x, dom, ICH9_SOUND_SLOT))
+		return;
+	for (size_t i = 0; i < dom->nsounds; i++)
+		if (dom->sounds[i].model == VM_SOUND_ICH9 && !dom->sounds[i].addr.type) {
+			dom->sounds[i].addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+								   .slot = ICH9_SOUND_SLOT };
+			return;
+		}
+}
+
 static int
 assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 {
 	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT, NULL, 0 };
-	int r = p.q35 ? add_buses(&p) : 0;
+	int r;
+
+	if (p.q35)
+		place_chipset(x, dom);
+	r = p.q35 ? add_buses(&p) : 0;
 
 	if (r == 0)
 		r = assign_pass(&p);

@@ -30,6 +30,17 @@ static const struct controller {
 	  false },
 	{ "usb", "qemu-xhci", NULL, 0, 0, false, false, VM_USB_QEMU_XHCI, VM_CONTROLLER_OTHER,
 	  false },
+	{ "usb", "nec-xhci", NULL, 0, 0, false, false, VM_USB_NEC_XHCI, VM_CONTROLLER_OTHER,
+	  false },
+	/* the USB2 set virt-install wrote: ehci and its uhci companions, of one index */
+	{ "usb", "ich9-ehci1", NULL, 0, 0, false, false, VM_USB_ICH9_EHCI1, VM_CONTROLLER_OTHER,
+	  false },
+	{ "usb", "ich9-uhci1", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI1, VM_CONTROLLER_OTHER,
+	  false },
+	{ "usb", "ich9-uhci2", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI2, VM_CONTROLLER_OTHER,
+	  false },
+	{ "usb", "ich9-uhci3", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI3, VM_CONTROLLER_OTHER,
+	  false },
 	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
 	{ "scsi", "virtio-scsi", NULL, 0, VM_CONTROLLER_SCSI_MAX, false, false, VM_USB_NONE,
 	  VM_CONTROLLER_OTHER, false },
@@ -46,9 +57,18 @@ static const struct controller {
 
 /* QEMU's device for each USB controller, its id "usb" and so its bus "usb.0", as libvirt's. */
 static const char *const usb_devices[] = {
-	[VM_USB_PIIX3_UHCI] = "piix3-usb-uhci",
-	[VM_USB_QEMU_XHCI] = "qemu-xhci",
+	[VM_USB_PIIX3_UHCI] = "piix3-usb-uhci", [VM_USB_QEMU_XHCI] = "qemu-xhci",
+	[VM_USB_NEC_XHCI] = "nec-usb-xhci",	[VM_USB_ICH9_EHCI1] = "ich9-usb-ehci1",
+	[VM_USB_ICH9_UHCI1] = "ich9-usb-uhci1", [VM_USB_ICH9_UHCI2] = "ich9-usb-uhci2",
+	[VM_USB_ICH9_UHCI3] = "ich9-usb-uhci3",
 };
+
+/* Whether USB model U is a companion (ich9-uhci), which has no bus of its own. */
+static bool
+companion(enum vm_usb u)
+{
+	return u >= VM_USB_ICH9_UHCI1;
+}
 
 /* The controller C of type TYPE in the document: its index, written or libvirt's next free one. */
 static int
@@ -62,8 +82,12 @@ controller_index(struct vm_xmlcheck *x, xmlNodePtr n, const struct controller *k
 	if (index && vm_xmlcheck_ull(x, n, "index", index, k->first, k->last, &i) < 0)
 		return -1;
 	for (size_t j = 0; j < dom->ncontrollers; j++) {
-		if (dom->controllers[j].index != i ||
-		    !vm_devices_streq(dom->controllers[j].type, k->type))
+		const struct vm_controller *o = &dom->controllers[j];
+
+		if (o->index != i || !vm_devices_streq(o->type, k->type))
+			continue;
+		/* the ich9 set shares its index, one of each model */
+		if (VM_USB_ICH9(k->usb) && VM_USB_ICH9(o->usb) && k->usb != o->usb)
 			continue;
 		if (index)
 			return vm_xmlcheck_error(x, n, "a %s controller of index %llu comes before",
@@ -102,9 +126,12 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!k)
 		return vm_xmlcheck_error(x, n, "unsupported controller type '%s' without a model",
 					 type);
-	/* libvirt's default number of ports: QEMU's */
-	if (ports && (k->usb != VM_USB_QEMU_XHCI && !vm_devices_streq(type, "virtio-serial")))
-		return vm_xmlcheck_error(x, n, "controller type '%s' has no 'ports'", type);
+	/* libvirt's default number of ports: QEMU's; libvirt gives QEMU 7.2 'ports' of xhci only */
+	if (ports && k->usb != VM_USB_QEMU_XHCI && k->usb != VM_USB_NEC_XHCI &&
+	    !vm_devices_streq(type, "virtio-serial"))
+		return model ? vm_xmlcheck_error(x, n, "controller model '%s' has no 'ports'",
+						 model)
+			     : vm_xmlcheck_error(x, n, "controller type '%s' has no 'ports'", type);
 	if (ports && vm_xmlcheck_ull(x, n, "ports", ports, 1, k->usb ? 15 : 31, &p) < 0)
 		return -1;
 	if (controller_index(x, n, k, &one) < 0)
@@ -115,6 +142,7 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	ctl->kind = k->kind;
 	ctl->type = k->type;
 	ctl->ports = ports ? (unsigned)p : 0;
+	ctl->usb = k->usb;
 	if (k->q35 && !c->q35_node)
 		c->q35_node = n;
 	if (k->pc && !c->pc_node)
@@ -122,8 +150,10 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (ctl->kind == VM_CONTROLLER_ROOT_PORT && ctl->index > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
-	if (vm_devices_streq(type, "usb"))
+	if (vm_devices_streq(type, "usb") && !companion(k->usb))
 		dom->usb = k->usb;
+	if (companion(k->usb) && !c->usb_companion_node)
+		c->usb_companion_node = n;
 	if (vm_devices_streq(type, "virtio-serial") && ctl->index == 0)
 		dom->channel.virtio_serial = true;
 	ctl->lsi = k->lsi;
@@ -175,6 +205,33 @@ target_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 /*
+ * An ich9-uhci's <master startport>: the first of the ich9-ehci1's six
+ * ports that its two serve; QEMU refuses one beyond 4.
+ */
+static int
+master_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_controller *ctl = vm_devices_ctx(x)->controller;
+
+	if (!companion(ctl->usb))
+		return vm_xmlcheck_error(x, n, "only an ich9-uhci controller has <master>");
+	ctl->has_master = true;
+	return vm_address_number(x, n, "startport", 4, &ctl->startport);
+}
+
+/* A companion without <master>: libvirt's, uhci1 from port 0, uhci2 from 2, uhci3 from 4. */
+static int
+controller_elem_end(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	struct vm_controller *ctl = vm_devices_ctx(x)->controller;
+
+	(void)n;
+	if (companion(ctl->usb) && !ctl->has_master)
+		ctl->startport = 2 * (ctl->usb - VM_USB_ICH9_UHCI1);
+	return 0;
+}
+
+/*
  * Appends a controller of TYPE and INDEX unless DOM has one, last as
  * libvirt appends it (so in libvirt's order of PCI placement); a scsi
  * one is libvirt's default, an lsi.
@@ -214,6 +271,7 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 		if (implicit(x, dom, "usb", 0) < 0)
 			return -1;
 		dom->usb = q35 ? VM_USB_QEMU_XHCI : VM_USB_PIIX3_UHCI;
+		dom->controllers[dom->ncontrollers - 1].usb = dom->usb;
 	}
 	for (size_t i = 0; i < dom->ndisks; i++) {
 		struct vm_address a;
@@ -257,6 +315,11 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 vm_xmlcheck_attr(c->q35_node, "model"));
 	if (c->pc_node && vm_domain_is_q35(dom))
 		return vm_xmlcheck_error(x, c->pc_node, "model 'pci-root' needs a pc machine");
+	/* its masterbus=usb.0 must exist */
+	if (c->usb_companion_node && dom->usb != VM_USB_ICH9_EHCI1)
+		return vm_xmlcheck_error(x, c->usb_companion_node,
+					 "model '%s' needs a <controller type='usb' model='ich9-ehci1'> of its index",
+					 vm_xmlcheck_attr(c->usb_companion_node, "model"));
 	if (implicit_controllers(x, dom) < 0)
 		return -1;
 	if (!vm_domain_is_q35(dom))
@@ -275,11 +338,16 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 static int
 usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
-	const struct vm_address *addr = vm_controller_address(dom, "usb");
+	const struct vm_address *addr = NULL;
 	struct vm_argv_opt o = { 0 };
 
 	if (dom->usb == VM_USB_NONE)
 		return 0;
+	/* the controller of usb.0: a companion may come before it */
+	for (size_t i = 0; i < dom->ncontrollers && !addr; i++)
+		if (vm_devices_streq(dom->controllers[i].type, "usb") &&
+		    !companion(dom->controllers[i].usb))
+			addr = &dom->controllers[i].addr;
 	vm_argv_opt_add(&o, "%s,id=usb", usb_devices[dom->usb]);
 	for (size_t i = 0; i < dom->ncontrollers; i++)
 		if (vm_devices_streq(dom->controllers[i].type, "usb") && dom->controllers[i].ports)
@@ -289,7 +357,22 @@ usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 		vm_address_opt(&o, dom, addr);
 	else if (dom->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
 		vm_argv_opt_add(&o, ",bus=pci.0,addr=0x1.0x2");
-	return vm_argv_opt_push(a, "-device", &o, err);
+	if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+		return -1;
+	/* the companions, after the ehci whose bus they join, with no id as libvirt's */
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		const struct vm_controller *ctl = &dom->controllers[i];
+		struct vm_argv_opt u = { 0 };
+
+		if (!vm_devices_streq(ctl->type, "usb") || !companion(ctl->usb))
+			continue;
+		vm_argv_opt_add(&u, "%s,masterbus=usb.0,firstport=%u", usb_devices[ctl->usb],
+				ctl->startport);
+		vm_address_opt(&u, dom, &ctl->addr);
+		if (vm_argv_opt_push(a, "-device", &u, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* A PCI controller's device, as libvirt 9.0 writes it for QEMU 7.2. */
@@ -362,6 +445,10 @@ static const struct vm_xmlcheck_attr controller_attrs[] = {
 	{ NULL }
 };
 
+static const struct vm_xmlcheck_attr master_attrs[] = {
+	{ "startport", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
+};
+
 static const struct vm_xmlcheck_attr model_attrs[] = {
 	{ "name", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_REQUIRED }, { NULL }
 };
@@ -376,15 +463,17 @@ static const struct vm_xmlcheck_attr target_attrs[] = {
 static const struct vm_xmlcheck_elem controller_children[] = {
 	{ "model", .attrs = model_attrs, .begin = model_begin },
 	{ "target", .attrs = target_attrs, .begin = target_begin },
+	{ "master", .attrs = master_attrs, .begin = master_begin },
 	VM_DEVICES_ALIAS,
 	VM_DEVICES_ADDRESS,
 	{ NULL }
 };
 
-static const struct vm_xmlcheck_elem elems[] = { { "controller", .attrs = controller_attrs,
-						   .children = controller_children, .multi = true,
-						   .begin = controller_begin },
-						 { NULL } };
+static const struct vm_xmlcheck_elem elems[] = {
+	{ "controller", .attrs = controller_attrs, .children = controller_children, .multi = true,
+	  .begin = controller_begin, .end = controller_elem_end },
+	{ NULL }
+};
 
 const struct vm_devices_class vm_controller_class = {
 	.elems = elems,

@@ -21,6 +21,26 @@ struct vm_domain;
 /* The highest index of a virtio-serial controller */
 #define VM_CONTROLLER_SERIAL_MAX 31
 
+/*
+ * A USB controller's model (controller.c). The domain's (struct
+ * vm_domain's usb) is the one that owns bus usb.0, NONE for model='none'
+ * or a machine without one; the ich9-uhci are companions of an
+ * ich9-ehci1, sharing its ports.
+ */
+enum vm_usb {
+	VM_USB_NONE,
+	VM_USB_PIIX3_UHCI,
+	VM_USB_QEMU_XHCI,
+	VM_USB_NEC_XHCI,
+	VM_USB_ICH9_EHCI1,
+	VM_USB_ICH9_UHCI1,
+	VM_USB_ICH9_UHCI2,
+	VM_USB_ICH9_UHCI3,
+};
+
+/* Whether a USB model is one of the ich9 set, which share a slot (ehci function 7, uhci 0-2). */
+#define VM_USB_ICH9(u) ((u) >= VM_USB_ICH9_EHCI1)
+
 enum vm_controller_kind {
 	VM_CONTROLLER_ROOT,	  /* pcie-root, pci-root: bus 0, no device */
 	VM_CONTROLLER_ROOT_PORT,  /* pcie-root-port */
@@ -37,6 +57,9 @@ struct vm_controller {
 	bool has_index;
 	unsigned chassis, port; /* <target>; 0: libvirt's default */
 	unsigned ports;		/* usb, virtio-serial: 'ports'; 0: QEMU's default */
+	enum vm_usb usb;	/* type usb: its model */
+	bool has_master;	/* ich9-uhci: <master startport> */
+	unsigned startport;	/* ich9-uhci: written, or libvirt's default */
 	struct vm_address addr; /* a PCI bus's own address */
 	bool used;		/* a boot-time device sits on its bus */
 	bool lsi;		/* type scsi: QEMU's lsi (libvirt's lsilogic), else virtio-scsi */

@@ -57,9 +57,6 @@ struct vm_seclabel {
 
 enum vm_on_poweroff { VM_POWEROFF_DESTROY, VM_POWEROFF_PRESERVE };
 
-/* The USB controller (controller.c); NONE: model='none', or a machine without one. */
-enum vm_usb { VM_USB_NONE, VM_USB_PIIX3_UHCI, VM_USB_QEMU_XHCI };
-
 struct vm_domain {
 	char *file;  /* path it was read from */
 	char *name;  /* validated: [A-Za-z0-9_.+-], no leading '.' or '-', <= VM_NAME_MAX */

@@ -308,20 +308,28 @@ vm_machine_clock_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
-/* What each timer takes: the attributes that mean something for it. */
+/*
+ * What each timer takes: the attributes libvirt 9.0 accepts for it. An
+ * hpet's tickpolicy and a tsc's tickpolicy and mode are accepted and give
+ * QEMU nothing, as libvirt gives it nothing for them (mode is Xen's).
+ */
 static const struct timer {
 	const char *name;
-	bool present, tickpolicy, track, frequency;
+	bool present, tickpolicy, track, frequency, mode;
 } timers[] = {
-	{ "rtc", false, true, true, false },	      { "pit", false, true, false, false },
-	{ "hpet", true, false, false, false },	      { "kvmclock", true, false, false, false },
-	{ "hypervclock", true, false, false, false }, { "tsc", false, false, false, true },
+	{ "rtc", false, true, true, false, false },
+	{ "pit", false, true, false, false, false },
+	{ "hpet", true, true, false, false, false },
+	{ "kvmclock", true, false, false, false, false },
+	{ "hypervclock", true, false, false, false, false },
+	{ "tsc", false, true, false, true, true },
 };
 
 static int
 timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
-	static const char *const attrs[] = { "present", "tickpolicy", "track", "frequency" };
+	static const char *const attrs[] = { "present", "tickpolicy", "track", "frequency",
+					     "mode" };
 	struct vm_machine *m = machine_of(x);
 	const char *name = vm_xmlcheck_attr(n, "name");
 	const char *policy = vm_xmlcheck_attr(n, "tickpolicy");
@@ -337,8 +345,9 @@ timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		if (vm_devices_streq(vm_xmlcheck_attr(p, "name"), name))
 			return vm_xmlcheck_error(x, n, "duplicate timer '%s' (first on line %ld)",
 						 name, vm_xmlcheck_line(p));
-	for (size_t i = 0; i < 4; i++) {
-		bool takes = (bool[]){ t->present, t->tickpolicy, t->track, t->frequency }[i];
+	for (size_t i = 0; i < 5; i++) {
+		bool takes =
+			(bool[]){ t->present, t->tickpolicy, t->track, t->frequency, t->mode }[i];
 
 		if (takes || !vm_xmlcheck_attr(n, attrs[i]))
 			continue;
@@ -352,7 +361,7 @@ timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 						 name);
 	}
 	/* libvirt's merge, and the timer tracking the host's boot, have no QEMU counterpart */
-	if (vm_devices_streq(policy, "merge") ||
+	if ((vm_devices_streq(policy, "merge") && (!strcmp(name, "rtc") || !strcmp(name, "pit"))) ||
 	    (vm_devices_streq(policy, "discard") && !strcmp(name, "rtc")))
 		return vm_xmlcheck_error(x, n, "timer '%s': QEMU has no tickpolicy '%s'", name,
 					 policy);
@@ -396,6 +405,7 @@ static const struct vm_xmlcheck_attr timer_attrs[] = {
 	{ "tickpolicy", "delay|catchup|merge|discard", VM_XMLCHECK_OPTIONAL },
 	{ "track", "boot|guest|wall|realtime", VM_XMLCHECK_OPTIONAL },
 	{ "frequency", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "mode", "auto|native|emulate|paravirt|smpsafe", VM_XMLCHECK_OPTIONAL },
 	{ NULL }
 };
 

@@ -125,7 +125,6 @@ sound_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 {
 	const struct vm_domain *dom = d->dom;
 	size_t naudio = dom->naudios ? dom->naudios : dom->nsounds ? 1 : 0;
-	bool placed = false;
 
 	for (size_t i = 0; i < naudio; i++) {
 		struct vm_argv_opt o = { 0 };
@@ -147,15 +146,10 @@ sound_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 			vm_argv_opt_add(&o, "%s,id=sound%zu,audiodev=audio%u%s",
 					s->model == VM_SOUND_AC97 ? "AC97" : "usb-audio", i,
 					s->audio, s->model == VM_SOUND_USB ? ",bus=usb.0" : "");
-		/* where libvirt puts the ich9 of a q35: the slot the real chipset has */
+		/* address.c's, as libvirt's: the first ich9 of a q35 in the chipset's 0x1b */
 		vm_address_opt(&o, dom, &s->addr);
 		if (s->addr.type == VM_ADDRESS_USB)
 			vm_argv_opt_add(&o, ",port=%u", s->addr.port);
-		if (s->model == VM_SOUND_ICH9 && vm_domain_is_q35(dom) && !placed &&
-		    !s->addr.type) {
-			vm_argv_opt_add(&o, ",bus=pcie.0,addr=0x1b");
-			placed = true;
-		}
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 		for (unsigned k = 0; hda(s) && k < ncodecs; k++) {

@@ -3,8 +3,9 @@
 line on stdin, as `vm-start --print-argv` or `virsh domxml-to-native` give
 it, shell quoting removed): for each -device, its driver and where it sits
 (bus, PCI slot.function, multifunction, USB port, virtio-serial port, a
-root port's chassis and port, usb ports, a SCSI disk's channel, scsi-id,
-lun and VPD device_id, boot index), and -boot. QEMU ids are left out: vmkit
+root port's chassis and port, usb ports, a USB companion's master bus and
+first port, a SCSI disk's channel, scsi-id, lun and VPD device_id, boot
+index), and -boot. QEMU ids are left out: vmkit
 names devices itself and no guest sees an id. Used by tests/oracle.bats
 and tests/oracle/record to compare vmkit's devices with libvirt's."""
 import json
@@ -12,7 +13,8 @@ import shlex
 import sys
 
 KEYS = ("bus", "addr", "multifunction", "port", "nr", "chassis", "p2", "p3",
-        "channel", "scsi-id", "lun", "device_id", "max_ports", "bootindex")
+        "masterbus", "firstport", "channel", "scsi-id", "lun", "device_id", "max_ports",
+        "bootindex")
 
 
 def parse(opt):
@@ -32,7 +34,7 @@ def norm(k, v):
         return "%d.%d" % (int(slot, 0), int(fn, 0) if fn else 0)
     if k == "multifunction":
         return "on" if v in (True, "on") else "off"
-    if k in ("port", "nr", "chassis", "p2", "p3", "channel", "scsi-id", "lun",
+    if k in ("port", "nr", "chassis", "p2", "p3", "firstport", "channel", "scsi-id", "lun",
              "max_ports", "bootindex"):
         return str(int(str(v), 0))
     return str(v)

@@ -834,16 +834,26 @@ static const struct bad {
 	  "t.xml:5: <distances>: unsupported element" },
 	{ "<clock offset='utc'><timer name='pit' tickpolicy='catchup' present='no'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'pit' cannot be taken away" },
-	{ "<clock offset='utc'><timer name='hpet' tickpolicy='delay'/></clock>", "",
-	  "t.xml:5: <timer>: timer 'hpet' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='kvmclock' tickpolicy='delay'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'kvmclock' takes no tickpolicy" },
+	{ "<clock offset='utc'><timer name='hpet' mode='auto'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no mode" },
+	{ "<clock offset='utc'><timer name='rtc' mode='native'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'rtc' takes no mode" },
+	{ "<clock offset='utc'><timer name='hpet' frequency='100'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'hpet' takes no frequency" },
+	{ "<clock offset='utc'><timer name='tsc' track='guest'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'tsc' takes no track" },
+	{ "<clock offset='utc'><timer name='pit' tickpolicy='merge'/></clock>", "",
+	  "t.xml:5: <timer>: timer 'pit': QEMU has no tickpolicy 'merge'" },
+	{ "<clock offset='utc'><timer name='tsc' mode='bogus'/></clock>", "",
+	  "t.xml:5: <timer>: unsupported mode 'bogus'" },
 	{ "<clock offset='utc'><timer name='rtc' track='boot'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'rtc': QEMU has no track 'boot'" },
 	{ "<clock offset='utc'><timer name='rtc' tickpolicy='discard'/></clock>", "",
 	  "t.xml:5: <timer>: timer 'rtc': QEMU has no tickpolicy 'discard'" },
 	{ "<clock offset='utc'><timer name='tsc' frequency='0'/></clock>", "",
 	  "t.xml:5: <timer>: invalid frequency '0'" },
-	{ "<clock offset='utc'><timer name='tsc' mode='native'/></clock>", "",
-	  "t.xml:5: <timer>: unsupported attribute 'mode'" },
 	{ "<clock offset='utc'><timer name='pit'/>\n<timer name='pit' tickpolicy='delay'/></clock>",
 	  "", "t.xml:6: <timer>: duplicate timer 'pit' (first on line 5)" },
 	{ "<features><hyperv><spinlocks state='on'/></hyperv></features>", "",
@@ -1348,8 +1358,24 @@ static const struct bad {
 	  "t.xml:7: <input>: unsupported type 'passthrough' (expected tablet, mouse or keyboard)" },
 	{ "", "<input type='mouse' bus='xen'/>",
 	  "t.xml:7: <input>: unsupported bus 'xen' (expected ps2, usb or virtio)" },
-	{ "", "<controller type='usb' model='ich9-ehci1'/>",
-	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ich9-ehci1'" },
+	{ "", "<controller type='usb' model='ehci'/>",
+	  "t.xml:7: <controller>: unsupported controller type 'usb' model 'ehci'" },
+	{ "", "<controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>",
+	  "t.xml:7: <controller>: model 'ich9-uhci2' needs a <controller type='usb' model='ich9-ehci1'> of its index" },
+	{ "", "<controller type='usb' model='ich9-ehci1' ports='4'/>",
+	  "t.xml:7: <controller>: controller model 'ich9-ehci1' has no 'ports'" },
+	{ "", "<controller type='usb' model='nec-xhci'><master startport='0'/></controller>",
+	  "t.xml:7: <master>: only an ich9-uhci controller has <master>" },
+	{ "",
+	  "<controller type='usb' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' model='ich9-uhci1'><master startport='5'/></controller>",
+	  "t.xml:8: <master>: invalid startport '5' (expected an integer from 0 to 4)" },
+	{ "",
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>",
+	  "t.xml:8: <controller>: a usb controller of index 0 comes before" },
+	{ "", "<controller type='usb' index='1' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: invalid index '1'" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='0'/></input>",
 	  "t.xml:7: <address>: a USB address needs a port from 1" },
@@ -1949,6 +1975,97 @@ test_inputs(void)
 		   d->usb == VM_USB_PIIX3_UHCI && d->inputs[0].bus == VM_INPUT_VIRTIO,
 	   "piix3-uhci, and a virtio tablet: %s", err.msg);
 	vm_domain_free(d);
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='nec-xhci' ports='8'/><input type='tablet'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_NEC_XHCI && d->controllers[0].ports == 8 &&
+		   d->inputs[0].addr.type == VM_ADDRESS_USB && d->inputs[0].addr.port == 1,
+	   "nec-xhci with its ports, and a tablet on its port 1: %s", err.msg);
+	vm_domain_free(d);
+}
+
+/* The ich9 USB2 set: one slot, ehci at function 7, uhci at 0 to 2 (1d on q35), as libvirt 9.0 */
+static void
+test_usb2(void)
+{
+	static const char *const set =
+		"<controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>\n"
+		"<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+		"<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\n"
+		"<controller type='usb' index='0' model='ich9-uhci3'><master startport='4'/></controller>\n"
+		"<interface type='user'/><input type='tablet' bus='usb'/>";
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_domain *d = NULL;
+	const struct vm_controller *c;
+	char xml[2048];
+
+	for (int q35 = 0; q35 <= 1; q35++) {
+		snprintf(xml, sizeof(xml),
+			 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+			 "<os><type machine='%s'>hvm</type></os>\n<devices>\n%s\n</devices>\n"
+			 "</domain>\n",
+			 q35 ? "q35" : "pc", set);
+		d = NULL;
+		bool parsed = parse_text(xml, &d, &err) == 0 && d->usb == VM_USB_ICH9_EHCI1 &&
+			      d->ncontrollers >= 4;
+
+		ok(parsed, "%s: the ich9 set in any order, of one index, is accepted: %s",
+		   q35 ? "q35" : "pc", err.msg);
+		if (!parsed) {
+			vm_domain_free(d);
+			continue;
+		}
+		c = d->controllers;
+		/* pc: after the interface (slot 2), as libvirt; q35: the chipset's slot */
+		ok(c[0].usb == VM_USB_ICH9_UHCI2 && c[1].usb == VM_USB_ICH9_EHCI1 &&
+			   c[2].usb == VM_USB_ICH9_UHCI1 && c[3].startport == 4 &&
+			   c[0].addr.slot == (q35 ? 0x1d : 3) && c[0].addr.function == 1 &&
+			   c[1].addr.slot == c[0].addr.slot && c[1].addr.function == 7 &&
+			   c[2].addr.slot == c[0].addr.slot && c[2].addr.function == 0 &&
+			   c[3].addr.slot == c[0].addr.slot && c[3].addr.function == 2 &&
+			   c[2].addr.multifunction && !c[0].addr.multifunction &&
+			   !c[1].addr.multifunction && c[0].addr.bus == 0 &&
+			   d->inputs[0].addr.port == 1,
+		   "%s: ehci at function 7 of slot %#x, uhci1-3 at 0-2, uhci1 multifunction",
+		   q35 ? "q35" : "pc", q35 ? 0x1d : 3);
+		vm_domain_free(d);
+	}
+	/* q35 with something in 00:1d: 00:1a */
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		 "<os><type machine='q35'>hvm</type></os>\n<devices>\n%s\n"
+		 "<memballoon model='virtio'><address type='pci' slot='0x1d'/></memballoon>\n"
+		 "</devices>\n</domain>\n",
+		 set);
+	d = NULL;
+	ok(parse_text(xml, &d, &err) == 0 && d->controllers[1].addr.slot == 0x1a &&
+		   d->controllers[1].addr.function == 7,
+	   "q35: the ich9 set in 00:1a when 00:1d is taken: %s", err.msg);
+	vm_domain_free(d);
+	/* q35, an ehci alone: conventional PCI, on the pcie-to-pci-bridge */
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='ich9-ehci1'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->controllers[0].addr.bus == 2 && d->controllers[0].addr.slot == 1 &&
+		   d->controllers[0].addr.function == 7 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI,
+	   "q35: an ich9-ehci1 alone is at function 7 of a pcie-to-pci-bridge slot: %s", err.msg);
+	vm_domain_free(d);
+	/* without <master>, libvirt's ports: 0, 2, 4 */
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' model='ich9-ehci1'/>\n"
+		      "<controller type='usb' model='ich9-uhci3'/><controller type='usb' model='ich9-uhci2'/>",
+		      &d, &err) == 0 &&
+		   d->controllers[1].startport == 4 && d->controllers[2].startport == 2 &&
+		   d->controllers[1].addr.slot == d->controllers[0].addr.slot &&
+		   d->controllers[1].addr.function == 2,
+	   "ich9-uhci without <master> serve libvirt's ports (uhci3 from 4, uhci2 from 2): %s",
+	   err.msg);
+	vm_domain_free(d);
 }
 
 static void
@@ -2070,6 +2187,31 @@ test_sounds(void)
 		   !strcmp(d->graphics[0].spice[VM_GRAPHICS_FILETRANSFER], "no"),
 	   "USB redirection, its filter read as libvirt reads it, and the SPICE agent's channel: %s",
 	   err.msg);
+	vm_domain_free(d);
+	/* ich9 is conventional PCI; only q35's first ich9 without an address takes the chipset's
+	 * 0x1b */
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='none'/><memballoon model='none'/>\n"
+		      "<sound model='ich9'/><sound model='ich9'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->sounds[0].addr.type == VM_ADDRESS_PCI && d->sounds[0].addr.bus == 0 &&
+		   d->sounds[0].addr.slot == 0x1b && d->sounds[1].addr.bus == 2 &&
+		   d->sounds[1].addr.slot == 1 &&
+		   vm_controller_pci(d, 2)->kind == VM_CONTROLLER_PCIE_PCI &&
+		   vm_controller_pci(d, 2)->addr.bus == 1,
+	   "q35: a second ich9 is on a pcie-to-pci-bridge, on the first root port: %s", err.msg);
+	vm_domain_free(d);
+	d = NULL;
+	ok(parse_text("<domain type='kvm'>\n<name>t</name>\n<memory>1024</memory>\n"
+		      "<os><type machine='q35'>hvm</type></os>\n<devices>\n"
+		      "<controller type='usb' model='none'/>\n"
+		      "<memballoon model='virtio'><address type='pci' slot='0x1b'/></memballoon>\n"
+		      "<sound model='ich9'/>\n</devices>\n</domain>\n",
+		      &d, &err) == 0 &&
+		   d->sounds[0].addr.bus == 2 && d->sounds[0].addr.slot == 1,
+	   "q35: an ich9 whose 0x1b is taken is on a pcie-to-pci-bridge: %s", err.msg);
 	vm_domain_free(d);
 }
 
@@ -2216,6 +2358,30 @@ test_machine(void)
 	ok(m->no_reboot && m->crash_preserve && d->on_poweroff == VM_POWEROFF_DESTROY,
 	   "on_reboot destroy, on_crash preserve");
 	vm_domain_free(d);
+	/* libvirt 9.0 accepts these and gives QEMU nothing for them */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const timers[][2] = {
+			{ "<timer name='hpet' present='no' tickpolicy='catchup'/>",
+			  "<timer name='hpet' present='no'/>" },
+			{ "<timer name='hpet' tickpolicy='merge'/>", "" },
+			{ "<timer name='tsc' mode='native' tickpolicy='discard' frequency='100'/>",
+			  "<timer name='tsc' frequency='100'/>" },
+		};
+		struct vm_domain *plain = NULL;
+		char with[256], without[256];
+
+		snprintf(with, sizeof(with), "<clock offset='utc'>%s</clock>", timers[i][0]);
+		snprintf(without, sizeof(without), "<clock offset='utc'>%s</clock>", timers[i][1]);
+		d = NULL;
+		ok(parse_with(with, "", &d, &err) == 0 &&
+			   parse_with(without, "", &plain, &err) == 0 &&
+			   !memcmp(&d->hw, &plain->hw, sizeof(d->hw)),
+		   "%s is accepted, the same machine as %s: %s", timers[i][0],
+		   *timers[i][1] ? timers[i][1] : "no timer", err.msg);
+		vm_domain_free(d);
+		vm_domain_free(plain);
+	}
+	d = NULL;
 	ok(parse_with("<clock offset='utc'><timer name='pit'/></clock>", "", &d, &err) == 0 &&
 		   d->hw.pit == VM_PIT_DELAY && d->hw.offset == VM_CLOCK_UTC,
 	   "a pit timer without a tickpolicy delays, as in libvirt: %s", err.msg);
@@ -2458,6 +2624,7 @@ main(void)
 	test_networks();
 	test_displays();
 	test_inputs();
+	test_usb2();
 	test_sounds();
 	test_tpm();
 	test_interface_rules();

@@ -1043,6 +1043,72 @@ test_displays(void)
 	vm_argv_free(&a);
 }
 
+/*
+ * The ich9 USB2 set as libvirt 9.0 gives it to QEMU 7.2: the ehci owns
+ * usb.0, the uhci companions (no id) join it at their first port; nec-xhci
+ * with its ports.
+ */
+static void
+test_usb2(void)
+{
+	struct vm_error err = VM_ERROR_INIT;
+	struct vm_input in = { .type = VM_INPUT_TABLET, .bus = VM_INPUT_USB };
+	struct vm_controller c[4] = {
+		{ .type = "usb", .usb = VM_USB_ICH9_UHCI1, .has_master = true, .startport = 0 },
+		{ .type = "usb", .usb = VM_USB_ICH9_EHCI1 },
+		{ .type = "usb", .usb = VM_USB_ICH9_UHCI2, .has_master = true, .startport = 2 },
+		{ .type = "usb", .usb = VM_USB_ICH9_UHCI3, .has_master = true, .startport = 4 },
+	};
+	struct vm_domain dom;
+	struct vm_argv a = { 0 };
+
+	for (unsigned i = 0; i < 4; i++)
+		c[i].addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+						 .slot = 0x1d,
+						 .function = i == 1 ? 7
+							     : i    ? i - 1
+								    : 0,
+						 .multifunction = i == 0 };
+	in.addr = (struct vm_address){ .type = VM_ADDRESS_USB, .port = 1 };
+	dom_init(&dom);
+	dom.machine = S("q35");
+	dom.inputs = &in;
+	dom.ninputs = 1;
+	dom.controllers = c;
+	dom.ncontrollers = 4;
+	dom.usb = VM_USB_ICH9_EHCI1;
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "ich9-usb-ehci1,id=usb,bus=pcie.0,addr=0x1d.0x7") &&
+		   has(&a, "-device",
+		       "ich9-usb-uhci1,masterbus=usb.0,firstport=0,bus=pcie.0,addr=0x1d.0x0,multifunction=on") &&
+		   has(&a, "-device",
+		       "ich9-usb-uhci2,masterbus=usb.0,firstport=2,bus=pcie.0,addr=0x1d.0x1") &&
+		   has(&a, "-device",
+		       "ich9-usb-uhci3,masterbus=usb.0,firstport=4,bus=pcie.0,addr=0x1d.0x2") &&
+		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0,port=1") &&
+		   count(&a, "-device", "") == 5,
+	   "usb2: ich9-ehci1 and its companions at 00:1d, the tablet on usb.0: %s", err.msg);
+	ok(find(&a, "-device", "ich9-usb-ehci1,id=usb,bus=pcie.0,addr=0x1d.0x7") <
+			   find(&a, "-device",
+				"ich9-usb-uhci1,masterbus=usb.0,firstport=0,bus=pcie.0,addr=0x1d.0x0,multifunction=on") &&
+		   find(&a, "-device", "usb-tablet,id=input0,bus=usb.0,port=1") >
+			   find(&a, "-device",
+				"ich9-usb-uhci3,masterbus=usb.0,firstport=4,bus=pcie.0,addr=0x1d.0x2"),
+	   "usb2: the ehci before its companions, written before it, and the devices after all");
+	vm_argv_free(&a);
+	c[0] = (struct vm_controller){ .type = "usb",
+				       .usb = VM_USB_NEC_XHCI,
+				       .ports = 8,
+				       .addr = { .type = VM_ADDRESS_PCI, .bus = 0, .slot = 3 } };
+	dom.ncontrollers = 1;
+	dom.usb = VM_USB_NEC_XHCI;
+	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
+		   has(&a, "-device", "nec-usb-xhci,id=usb,p2=8,p3=8,bus=pcie.0,addr=0x3.0x0") &&
+		   count(&a, "-device", "") == 2,
+	   "usb: nec-xhci with its ports: %s", err.msg);
+	vm_argv_free(&a);
+}
+
 /* USB and virtio inputs as libvirt makes them; PS/2 ones are the machine's own. */
 static void
 test_inputs(void)
@@ -1165,10 +1231,12 @@ test_sounds(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_sound snd[3] = {
+		/* address.c's: q35's first ich9 in the chipset's slot */
 		{ .model = VM_SOUND_ICH9,
 		  .codecs = { VM_CODEC_MICRO, VM_CODEC_OUTPUT },
 		  .ncodecs = 2,
-		  .audio = 1 },
+		  .audio = 1,
+		  .addr = { .type = VM_ADDRESS_PCI, .slot = 0x1b } },
 		{ .model = VM_SOUND_AC97, .audio = 2 },
 		{ .model = VM_SOUND_ICH6, .audio = 1 },
 	};
@@ -1186,7 +1254,7 @@ test_sounds(void)
 	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
 		   has(&a, "-audiodev", "none,id=audio2") &&
-		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b") &&
+		   has(&a, "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x1b.0x0") &&
 		   has(&a, "-device",
 		       "hda-micro,id=sound0-codec0,bus=sound0.0,cad=0,audiodev=audio1") &&
 		   has(&a, "-device",
@@ -2006,6 +2074,7 @@ main(void)
 	test_nets_and_serials();
 	test_displays();
 	test_inputs();
+	test_usb2();
 	test_sounds();
 	test_balloon_rng_watchdog_panic();
 	test_agent();
