@@ -43,20 +43,6 @@ vm_leaseset_release(struct vm_leaseset *set)
 }
 
 void
-vm_leaseset_prune(struct vm_leaseset *set)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < set->n; i++) {
-		if (vm_lease_held(set->v[i]))
-			set->v[k++] = set->v[i];
-		else
-			vm_lease_release(set->v[i]);
-	}
-	set->n = k;
-}
-
-void
 vm_leaseset_keep(struct vm_leaseset *set)
 {
 	for (size_t i = 0; i < set->n; i++)

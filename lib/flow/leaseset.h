@@ -29,7 +29,5 @@ int *vm_leaseset_fds(const struct vm_leaseset *set, size_t extra, size_t *n);
 void vm_leaseset_release(struct vm_leaseset *set);
 /* The running process they were taken for keeps them (vm_lease_keep()). */
 void vm_leaseset_keep(struct vm_leaseset *set);
-/* Drops the leases that this process no longer holds (vm_lease_held()). */
-void vm_leaseset_prune(struct vm_leaseset *set);
 
 #endif

@@ -71,7 +71,9 @@ struct start {
 	/* QEMU's child, forked before its leases when the driver ties them
 	 * to a process (vm_lockmgr_registers); pid 0 otherwise */
 	struct vm_spawn_early early;
-	struct vm_spawn_hold hold;   /* what it runs, in its copy of this */
+	struct vm_spawn_hold hold;	 /* what it runs, in its copy of this */
+	struct vm_spawn_early tpm_early; /* swtpm's, as QEMU's */
+	struct vm_spawn_hold tpm_hold;
 	int tpm_lease;		     /* fd of "tpm:UUID"; -1 for none */
 	struct vm_lease *tpm_leased; /* "tpm:UUID" itself, in held; or NULL */
 	bool tpm_taken;		     /* the TPM's state is this start's to give back */
@@ -247,6 +249,56 @@ take_macs(struct start *s, struct vm_error *err)
 }
 
 static int
+hold_leases(void *arg, int *fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_register(s->ctx.lm, s->dom->name, fd, msg, size);
+}
+
+static int
+seal_leases(void *arg, int fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_seal(s->ctx.lm, fd, true, msg, size);
+}
+
+/* swtpm's: it ends with QEMU, which is what the lock failure ends */
+static int
+hold_tpm(void *arg, int *fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_register(s->ctx.lm, NULL, fd, msg, size);
+}
+
+static int
+seal_tpm(void *arg, int fd, char *msg, size_t size)
+{
+	struct start *s = arg;
+
+	return vm_lockmgr_child_seal(s->ctx.lm, fd, false, msg, size);
+}
+
+/*
+ * QEMU's (or with QEMU false, swtpm's) child into E, forked and
+ * registered before any of its leases is taken, when the driver ties
+ * them to a process: each is taken once, for its pid, and is the
+ * program's from the first. H is what it runs, in its copy of S.
+ */
+static int
+fork_early(struct start *s, struct vm_spawn_early *e, struct vm_spawn_hold *h, bool qemu,
+	   struct vm_error *err)
+{
+	if (!vm_lockmgr_registers(s->ctx.lm))
+		return 0;
+	*h = qemu ? (struct vm_spawn_hold){ hold_leases, seal_leases, s }
+		  : (struct vm_spawn_hold){ hold_tpm, seal_tpm, s };
+	return vm_spawn_early(h, e, err);
+}
+
+static int
 take_leases(struct start *s, struct vm_error *err)
 {
 	char resource[64];
@@ -266,8 +318,10 @@ take_leases(struct start *s, struct vm_error *err)
 	if (take_macs(s, err) < 0)
 		return -1;
 	if (s->dom->ntpms) {
-		/* swtpm's, not QEMU's: handed to its child later */
-		vm_lockmgr_set_pid(s->ctx.lm, 0);
+		/* swtpm's, not QEMU's: taken for a child of its own */
+		if (fork_early(s, &s->tpm_early, &s->tpm_hold, false, err) < 0)
+			return -1;
+		vm_lockmgr_set_pid(s->ctx.lm, s->tpm_early.pid);
 		r = vm_swtpm_lease(s->ctx.lm, s->st.uuid, &lease, err);
 		vm_lockmgr_set_pid(s->ctx.lm, s->early.pid);
 		if (r < 0)
@@ -373,65 +427,32 @@ open_displays(struct start *s, struct vm_error *err)
 	return vm_display_open(&s->display_ctx, s->dom, &s->displays, err);
 }
 
-/* swtpm's child took the state's lease (a driver without fds). */
-static bool
-tpm_handed(const struct start *s)
-{
-	return s->tpm_leased && vm_lease_pid(s->tpm_leased) > 0;
-}
-
-static int
-handoff_child(void *arg, bool *no, char *msg, size_t size)
-{
-	return vm_lease_handoff_child(arg, no, msg, size);
-}
-
 /*
  * swtpm for the domain's TPM, as QEMU's uid, before QEMU: recorded for
- * vm-stop. It holds the state's lease: by fd, or taken by its child
- * (lock.h's hand-off) and so left out of QEMU's.
+ * vm-stop. It holds the state's lease: by fd, or, for a driver that ties
+ * leases to a process, taken for its child, forked as QEMU's is.
  */
 static int
 start_swtpm(struct start *s, struct vm_error *err)
 {
-	struct vm_lease_handoff *h = NULL;
-	struct vm_error lost = VM_ERROR_INIT;
 	struct vm_swtpm_ctx c = {
 		.uuid = s->st.uuid,
 		.uid = s->ctx.label.uid,
 		.gid = s->ctx.label.gid,
 		.lease_fd = s->tpm_lease,
+		.early = s->tpm_early.pid ? &s->tpm_early : NULL,
 	};
 	cleanup_close int log = -1;
-	int r;
 
 	if (!s->dom->ntpms)
 		return 0;
 	log = vm_rundir_log_open(s->dl, err);
 	c.log_fd = log;
-	/* while this process holds the lease: a hand-off lets go of it for
-	 * milliseconds, not for swtpm_setup's seconds */
 	if (log < 0 || vm_swtpm_make_state(&c, s->dom, err) < 0 ||
-	    (s->tpm_leased && vm_lease_handoff_begin(s->ctx.lm, &s->tpm_leased, 1, &h, err) < 0))
+	    vm_swtpm_start(&c, s->dom, &s->tpm_pid, err) < 0)
 		return -1;
-	vm_hook("start:tpm-handed-off");
-	c.prepare = h ? handoff_child : NULL;
-	c.prepare_arg = h;
-	r = vm_swtpm_start(&c, s->dom, &s->tpm_pid, err);
-	if (r == 0 && h)
-		vm_lease_handoff_done(h, s->tpm_pid);
-	if (r < 0 && h && vm_lease_handoff_retake(h, &lost) < 0) {
-		/* the holder, rather than "taken elsewhere" */
-		if (err->code == VM_EXIT_NO)
-			vm_error_set(err, lost.code, "%s", lost.msg);
-		/* someone else's now: not this start's to give back */
-		s->tpm_taken = false;
-		s->tpm_leased = NULL;
-		vm_leaseset_prune(&s->held);
-	}
-	vm_lease_handoff_free(h);
-	if (r < 0)
-		return -1;
+	if (s->tpm_leased && s->tpm_early.exec)
+		vm_lease_keep(s->tpm_leased);
 	s->st.tpm_pid = s->tpm_pid;
 	if (vm_status_write(s->dl->dirfd, &s->st, err) < 0)
 		return -1;
@@ -518,39 +539,6 @@ spawn_leased(struct start *s, struct vm_spawn *sp, struct vm_error *err)
 		if (vm_lease_pid(s->held.v[i]) == s->pid)
 			vm_lease_keep(s->held.v[i]);
 	vm_lockmgr_set_pid(s->ctx.lm, 0);
-	return 0;
-}
-
-static int
-hold_leases(void *arg, int *fd, char *msg, size_t size)
-{
-	struct start *s = arg;
-
-	return vm_lockmgr_child_register(s->ctx.lm, s->dom->name, fd, msg, size);
-}
-
-static int
-seal_leases(void *arg, int fd, char *msg, size_t size)
-{
-	struct start *s = arg;
-
-	return vm_lockmgr_child_seal(s->ctx.lm, fd, msg, size);
-}
-
-/*
- * QEMU's child, forked and registered before any of QEMU's leases is
- * taken, when the driver ties them to a process: each is taken once,
- * for its pid, and is QEMU's from the first.
- */
-static int
-fork_early(struct start *s, struct vm_error *err)
-{
-	if (!vm_lockmgr_registers(s->ctx.lm))
-		return 0;
-	s->hold = (struct vm_spawn_hold){ hold_leases, seal_leases, s };
-	if (vm_spawn_early(&s->hold, &s->early, err) < 0)
-		return -1;
-	vm_lockmgr_set_pid(s->ctx.lm, s->early.pid);
 	return 0;
 }
 
@@ -693,10 +681,10 @@ unwind(struct start *s)
 		kill(s->tpm_pid, SIGKILL);
 		waitpid(s->tpm_pid, NULL, 0);
 	}
-	/* the lease is ours (in held) until released below, or, handed to
-	 * swtpm, taken again now that it is dead */
+	/* the lease is ours (in held, or our early child's) until released
+	 * below, or, swtpm's once it ran, taken again now that it is dead */
 	if (s->tpm_taken)
-		vm_swtpm_giveback(tpm_handed(s) ? s->ctx.lm : NULL, s->st.uuid, 0,
+		vm_swtpm_giveback(s->tpm_early.exec ? s->ctx.lm : NULL, s->st.uuid, 0,
 				  s->st.tpm_persistent, false, TPM_RETAKE_MS, &ignored);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them. Only
@@ -752,7 +740,10 @@ start_locked(struct start *s, bool paused, struct vm_error *err)
 		return vm_error_set(err, VM_EXIT_NO,
 				    "domain '%s' was not cleaned up after it stopped; run 'vm-stop %s' first",
 				    s->dom->name, s->dom->name);
-	if (fork_early(s, err) < 0 || take_leases(s, err) < 0)
+	if (fork_early(s, &s->early, &s->hold, true, err) < 0)
+		goto fail;
+	vm_lockmgr_set_pid(s->ctx.lm, s->early.pid);
+	if (take_leases(s, err) < 0)
 		goto fail;
 	vm_hook("start:leased");
 	s->st.state = VM_RUN_STARTING;
@@ -855,6 +846,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		.ctx = { .conf = conf, .warn = warn },
 		.tpm_lease = -1,
 		.early = { .ctl = -1 },
+		.tpm_early = { .ctl = -1 },
 	};
 	int r = -1;
 
@@ -894,6 +886,7 @@ vm_start_domain(const struct vm_conf *conf, const struct vm_paths *paths, struct
 out:
 	vm_leaseset_release(&s.held);
 	vm_spawn_early_end(&s.early);
+	vm_spawn_early_end(&s.tpm_early);
 	close_images(&s);
 	vm_nvram_close(&s.nvram, dom);
 	vm_status_disk_clear(&s.st.nvram);

@@ -291,8 +291,6 @@ spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, pid_t *pid, struct vm_error 
 		.log_fd = c->log_fd,
 		.keep = keep,
 		.nkeep = c->lease_fd >= 0 ? 2 : 1,
-		.prepare = c->prepare,
-		.prepare_arg = c->prepare_arg,
 		.change_id = true,
 		.uid = c->uid,
 		.gid = c->gid,
@@ -300,7 +298,8 @@ spawn_swtpm(const struct vm_swtpm_ctx *c, int ctrl, pid_t *pid, struct vm_error 
 
 	snprintf(state, sizeof(state), "dir=" VM_SWTPM_STATE_DIR "/%s,mode=0600", c->uuid);
 	snprintf(chan, sizeof(chan), "type=unixio,clientfd=%d", ctrl);
-	return vm_spawn_qemu(&sp, pid, err);
+	return c->early ? vm_spawn_early_exec(c->early, &sp, pid, err)
+			: vm_spawn_qemu(&sp, pid, err);
 }
 
 int

@@ -26,7 +26,7 @@
  *	if (vm_swtpm_lease(lm, uuid, &lease, &err) < 0) ...   (QEMU inherits it too)
  *	struct vm_swtpm_ctx c = { uuid, uid, gid, log_fd, vm_lease_fd(lease) };
  *	if (vm_swtpm_make_state(&c, dom, &err) < 0) ...
- *	... a driver without fds: hand the lease off (lock.h), c.prepare ...
+ *	    (a driver without fds: taken for c.early's pid, spawn.h)
  *	if (vm_swtpm_start(&c, dom, &pid, &err) < 0) ...
  *	... spawn QEMU, keeping dom->tpms[0].fd; then close it ...
  */
@@ -37,6 +37,7 @@
 #include <sys/types.h>
 #include "domain.h"
 #include "lock.h"
+#include "spawn.h"
 #include "error.h"
 
 #define VM_SWTPM_STATE_DIR "/var/lib/vmkit/swtpm"
@@ -48,9 +49,9 @@ struct vm_swtpm_ctx {
 	gid_t gid;
 	int log_fd;   /* swtpm's stdout and stderr */
 	int lease_fd; /* of "tpm:UUID", which swtpm holds too; -1: none */
-	/* run in swtpm's child before exec (spawn.h), or NULL */
-	int (*prepare)(void *arg, bool *no, char *msg, size_t size);
-	void *prepare_arg;
+	/* swtpm's child, forked before the lease was taken for it (a driver
+	 * that ties leases to a process; spawn.h), or NULL */
+	struct vm_spawn_early *early;
 };
 
 /* Takes the lease "tpm:UUID" into *LEASE (NULL without a lock manager). */

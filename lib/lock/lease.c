@@ -312,52 +312,6 @@ vm_lease_meta_lock(struct vm_lockmgr *lm, const char *resource, struct vm_error 
 	return r < 0 ? -1 : fd;
 }
 
-struct vm_lease_handoff {
-	struct vm_lockmgr *lm;
-	struct vm_lease **v;
-	size_t n;
-	void *arg; /* the driver's */
-};
-
-void
-vm_lease_handoff_free(struct vm_lease_handoff *h)
-{
-	if (!h)
-		return;
-	h->lm->drv->handoff_free(h->arg);
-	free(h->v);
-	free(h);
-}
-
-int
-vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
-		       struct vm_lease_handoff **out, struct vm_error *err)
-{
-	struct vm_lease_handoff *h;
-
-	*out = NULL;
-	if (!lm->drv->handoff_begin)
-		return 0;
-	h = calloc(1, sizeof(*h));
-	if (h)
-		h->v = calloc(n + 1, sizeof(*h->v));
-	if (!h || !h->v) {
-		free(h);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
-	}
-	h->lm = lm;
-	for (size_t i = 0; i < n; i++)
-		if (leases[i]->pid == 0)
-			h->v[h->n++] = leases[i];
-	if (lm->drv->handoff_begin(lm, h->v, h->n, &h->arg, err) < 0) {
-		free(h->v);
-		free(h);
-		return -1;
-	}
-	*out = h;
-	return 0;
-}
-
 bool
 vm_lockmgr_registers(const struct vm_lockmgr *lm)
 {
@@ -371,44 +325,7 @@ vm_lockmgr_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char
 }
 
 int
-vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size)
+vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, bool watch, char *msg, size_t size)
 {
-	return lm->drv->child_seal(lm, fd, msg, size);
-}
-
-int
-vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size)
-{
-	int r = h->lm->drv->handoff_child(h->arg, msg, size);
-
-	*busy = r == VM_LOCK_BUSY;
-	return r == 0 ? 0 : -1;
-}
-
-int
-vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < h->n; i++) {
-		if (h->lm->drv->handoff_retake(h->v[i]) == 0)
-			continue;
-		h->v[i]->lost = true;
-		if (r == 0)
-			r = conflict(h->lm, h->v[i]->resource, NULL, err);
-	}
-	return r;
-}
-
-void
-vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid)
-{
-	for (size_t i = 0; i < h->n; i++)
-		h->v[i]->pid = pid;
-}
-
-bool
-vm_lease_held(const struct vm_lease *lease)
-{
-	return !lease->lost;
+	return lm->drv->child_seal(fd, watch, msg, size);
 }

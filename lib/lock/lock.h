@@ -45,10 +45,9 @@
  * keeps one sanlock lease per resource in sanlock_lease_dir, in the
  * lockspace that this host joined (vm_lockmgr_join). A lease belongs to
  * the process that took it, so leases have fd -1: QEMU's are taken for
- * its child, forked and registered first (vm_lockmgr_registers), a
- * helper's (swtpm) are taken again by its child itself
- * (vm_lease_handoff_begin), and vm-lock run's command, the same
- * process, keeps them across exec. The metadata lock's fd is a daemon
+ * its child, forked and registered first (vm_lockmgr_registers), as
+ * swtpm's, and vm-lock run's command, the same process, keeps them
+ * across exec. The metadata lock's fd is a daemon
  * connection of its own, or for a resource of this host only an OFD
  * lock in RUNDIR/sanlock.guard. Probes read the
  * owners from the storage; listings cover sanlock_lease_dir; gc fails
@@ -125,41 +124,20 @@ int vm_lockmgr_leave(struct vm_lockmgr *lm, struct vm_error *err);
 int vm_lockmgr_joined(struct vm_lockmgr *lm, bool *joined, struct vm_error *err);
 
 /*
- * Leases this process took for a helper that a child of it execs (pid
- * 0; swtpm), when the driver ties them to a registered process (sanlock)
- * so that the child cannot inherit them: begin lets go of them here (free
- * for a moment) and makes *H, NULL when the leases pass by fd
- * (file, nop) and there is nothing to do; the child, between fork and
- * exec, calls vm_lease_handoff_child, which takes them all at once for
- * itself (0, or -1 with MSG, VM_EXIT_NO's "taken elsewhere" when
- * *BUSY). After a child that failed, vm_lease_handoff_retake takes back
- * each lease for this process; one it cannot is held by nobody here
- * (vm_lease_held() false) and its conflict fills ERR (returns -1).
- */
-struct vm_lease_handoff;
-int vm_lease_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
-			   struct vm_lease_handoff **h, struct vm_error *err);
-int vm_lease_handoff_child(struct vm_lease_handoff *h, bool *busy, char *msg, size_t size);
-int vm_lease_handoff_retake(struct vm_lease_handoff *h, struct vm_error *err);
-void vm_lease_handoff_free(struct vm_lease_handoff *h);
-/*
  * Whether the driver ties leases to a registered process (sanlock), so
- * that QEMU's must be taken for its pid: its child is forked before
- * them, calls vm_lockmgr_child_register at once, which registers it on
- * *FD (kept across exec) with what the daemon runs when this host loses
- * the leases of domain NAME (vm-lockfailure, as on_lockfailure says),
- * and vm_lockmgr_child_seal(FD) just before exec, after which QEMU can
- * take or let go of nothing on it. 0, or -1 with MSG.
+ * that QEMU's (and swtpm's) must be taken for its pid: its child is
+ * forked before them and calls vm_lockmgr_child_register at once, which
+ * registers it on *FD (kept across exec), with what the daemon runs
+ * when this host loses the leases of domain NAME (vm-lockfailure, as
+ * on_lockfailure says; NULL: nothing, for swtpm, which ends with QEMU),
+ * and vm_lockmgr_child_seal(FD) just before exec, after which the
+ * program can take or let go of nothing on it; with WATCH, a watcher
+ * that ends it when the daemon dies (lock_sanlock.c). 0, or -1 with MSG.
  */
 bool vm_lockmgr_registers(const struct vm_lockmgr *lm);
 int vm_lockmgr_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg,
 			      size_t size);
-int vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size);
-/* The child PID took H's leases: they are its (vm_lease_pid()), and no
- * later hand-off of this process includes them. */
-void vm_lease_handoff_done(struct vm_lease_handoff *h, pid_t pid);
-/* false for a lease that a failed hand-off lost (above) */
-bool vm_lease_held(const struct vm_lease *lease);
+int vm_lockmgr_child_seal(struct vm_lockmgr *lm, int fd, bool watch, char *msg, size_t size);
 
 /* Whether RESOURCE means something on this host only ("inode:",
  * "blockdev:", "port:"), so that its lease must not go to a shared lockspace. */
@@ -250,9 +228,9 @@ int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_leas
 		       pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err);
 /* The resource the lease was taken on. */
 const char *vm_lease_resource(const struct vm_lease *lease);
-/* The running process the lease is for: the one it was taken for
- * (vm_lockmgr_set_pid) or handed to (vm_lease_handoff_done); 0 for
- * this process and the program a child of it execs. */
+/* The running process the lease is for, the one it was taken for
+ * (vm_lockmgr_set_pid); 0 for this process and the program a child of
+ * it execs. */
 pid_t vm_lease_pid(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
  * the running holder; -1 when there is none to hand on (nop driver). */

@@ -31,10 +31,9 @@
  *    lease->fd is -1, nothing to inherit or pass. A child cannot inherit
  *    it: the daemon ties a lease to the registered pid (QEMU's must be
  *    the one it sees) and refuses a second holder on one host (-EEXIST).
- *    So QEMU's child is forked first and registers (child_register),
- *    and its leases are taken for its pid, below. Another helper (swtpm)
- *    takes its one lease again itself between fork and exec, once this
- *    process has released it, free for a moment in between (handoff_*).
+ *    So the child that execs QEMU (or swtpm) is forked first and
+ *    registers (child_register), and its leases are taken for its pid,
+ *    below.
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
  *  - release: release this process's lease, or release on behalf of
  *    lease->pid unless that process keeps it (keep).
@@ -132,26 +131,16 @@ struct vm_lock_driver {
 	 * returns 0. NULL: none can be told. */
 	int (*holder)(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size);
 
-	/* The child's acquire (above), for a driver whose leases a child
-	 * cannot inherit; NULL for the others. begin: lets go of LEASES
-	 * here and makes *ARG, what child takes again after fork; child:
-	 * 0, VM_LOCK_BUSY or -1, with MSG; retake: after a failed child,
-	 * takes LEASE back for this process, -1 when it cannot (it is then
-	 * held by nobody here). */
-	int (*handoff_begin)(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n,
-			     void **arg, struct vm_error *err);
-	int (*handoff_child)(void *arg, char *msg, size_t size);
-	int (*handoff_retake)(struct vm_lease *lease);
-	void (*handoff_free)(void *arg);
 	/* For a driver whose leases a registered process holds, run in a
-	 * child forked to exec QEMU of domain NAME (lock.h):
-	 * child_register, before any lease is taken for its pid, registers
-	 * it on *FD with what the daemon runs when this host loses them;
-	 * child_seal, just before exec, forbids QEMU to take or let go of
-	 * anything on FD. 0, or -1 with MSG. NULL: leases pass by fd. */
+	 * child forked to exec QEMU of domain NAME (or swtpm, NAME NULL;
+	 * lock.h): child_register, before any lease is taken for its pid,
+	 * registers it on *FD with what the daemon runs when this host
+	 * loses them; child_seal, just before exec, forbids the program to
+	 * take or let go of anything on FD and, with WATCH, leaves a watcher
+	 * of the daemon. 0, or -1 with MSG. NULL: leases pass by fd. */
 	int (*child_register)(struct vm_lockmgr *lm, const char *name, int *fd, char *msg,
 			      size_t size);
-	int (*child_seal)(struct vm_lockmgr *lm, int fd, char *msg, size_t size);
+	int (*child_seal)(int fd, bool watch, char *msg, size_t size);
 };
 
 struct vm_lockmgr {
@@ -177,7 +166,6 @@ struct vm_lease {
 	pid_t pid;   /* the holder: 0 for this process and its child */
 	int fd;	     /* carries the lock; -1 when none does */
 	bool unlock; /* adopted: unlock on release, for every holder */
-	bool lost;   /* a failed hand-off could not take it back */
 	void *priv;  /* the driver's */
 };
 

@@ -19,25 +19,25 @@
  *
  * Holders. This process holds each lease through a registered
  * connection of its own; sanlock frees them when the process exits. A
- * child cannot inherit them, so QEMU's child is forked before any of
- * its leases is taken and registers at once (child_register), and
- * vm-start takes each of QEMU's leases for that pid: once, on the one
- * connection, which the daemon's inquire of QEMU's pid then lists in
- * full, and held from the first moment, so that no other process or host
- * can take one in between. swtpm's one lease is handed off instead:
- * released here and taken again by its child (vm_lease_handoff_*()),
- * free for the milliseconds in between; a child that finds it taken
- * fails the start, and this process takes it back if it can. On this
- * host nothing takes a lease in between: a hand-off holds the lease's
- * byte in RUNDIR/sanlock.guard (an OFD lock) until the child has taken
- * it, and every other take here holds that byte shared around its
+ * child cannot inherit them, so the child that execs QEMU (or swtpm) is
+ * forked before any of its leases is taken and registers at once
+ * (child_register), and vm-start takes each of its leases for that pid:
+ * once, on the one connection, which the daemon's inquire of QEMU's pid
+ * then lists in full, and held from the first moment, so that no other
+ * process or host can take one in between. Persistent leases, which
+ * would pass held (as this host's orphans, adopted by the child), are
+ * not used: a vm-start killed while it held them would leave them held
+ * for this host until some command here adopted them, and other hosts
+ * refused meanwhile.
+ *
+ * A lease does change process when vm-attach's detach takes a disk's
+ * back from QEMU (take_back): released for QEMU, then taken here, free
+ * for a moment in between. On this host nothing takes it then: take_back
+ * holds the lease's byte in RUNDIR/sanlock.guard (an OFD lock) across
+ * the two, and every other take here holds that byte shared around its
  * acquire, so it finds the lease busy (-EBUSY) rather than free.
- * Another host can still take it in between; then the start fails, and
- * nothing is ever held twice. Persistent leases, which would pass held
- * (as this host's orphans, adopted by the child), are not used: a
- * vm-start killed while it held them would leave them held for this
- * host until some command here adopted them, and other hosts refused
- * meanwhile.
+ * Another host can still take it in between; then the detach leaves the
+ * owner to that host, and nothing is ever held twice.
  *
  * Lock failure. When this host's lease renewals fail (its storage is
  * gone, or its delta lease damaged), the daemon runs, for each
@@ -308,7 +308,7 @@ guard_fd(struct vm_lockmgr *lm, struct vm_error *err)
  * registered process PID), retrying while WAIT_MS lasts (-1: forever),
  * and for RELEASING_MS while a lease is still being let go (-EAGAIN) or
  * taken by another process here (-EBUSY). With GUARD (not -1), the one
- * resource's byte there is held shared around each try, and a hand-off
+ * resource's byte there is held shared around each try, and a take_back
  * that holds it counts as -EBUSY. 0, VM_LOCK_BUSY, or a negative
  * sanlock code.
  */
@@ -443,7 +443,7 @@ sl_take_back(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm
 	x->sock = registered(err);
 	if (x->sock < 0)
 		return -1;
-	/* a hand-off too: nothing else here takes it in between */
+	/* nothing else here takes it in between */
 	guard_lock(guard, guard_at(x->r.name), F_WRLCK, -1);
 	rv = sanlock_release(-1, pid, 0, 1, v);
 	if (rv == 0)
@@ -684,8 +684,8 @@ lease_of(const struct sl *sl, const char *path)
 }
 
 /* The daemon's inquire of PID answers for its first connection; QEMU
- * holds all its leases on one (sl_handoff_child), and the leases taken
- * for it later (hotplug) go to that one too. */
+ * holds all its leases on one (sl_child_register's), and the leases
+ * taken for it later (hotplug) go to that one too. */
 static int
 sl_inquire(struct vm_lockmgr *lm, pid_t pid, vm_lock_scan_fn *fn, void *arg, struct vm_error *err)
 {
@@ -931,69 +931,6 @@ sl_holder(struct vm_lockmgr *lm, const char *resource, char *buf, size_t size)
 	return 0;
 }
 
-/* The child's part of a hand-off: the leases as one acquire for it. */
-struct sl_handoff {
-	struct sanlk_resource **v;
-	int n;
-	/* sl's guard, whose bytes AT this process holds: V's, saved, as a
-	 * failed retake frees what V points to */
-	int guard;
-	off_t *at;
-};
-
-static void sl_handoff_free(void *arg);
-
-static int
-by_guard_byte(const void *a, const void *b)
-{
-	off_t x = guard_at((*(struct sanlk_resource *const *)a)->name);
-	off_t y = guard_at((*(struct sanlk_resource *const *)b)->name);
-
-	return (x > y) - (x < y);
-}
-
-static int
-sl_handoff_begin(struct vm_lockmgr *lm, struct vm_lease *const *leases, size_t n, void **out,
-		 struct vm_error *err)
-{
-	struct sl_handoff *h = calloc(1, sizeof(*h));
-
-	if (!h || !(h->v = calloc(n + 1, sizeof(*h->v))) ||
-	    !(h->at = calloc(n + 1, sizeof(*h->at)))) {
-		sl_handoff_free(h);
-		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot hand the leases to qemu");
-	}
-	h->guard = guard_fd(lm, err);
-	if (h->guard < 0) {
-		sl_handoff_free(h);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct res *x = leases[i]->priv;
-
-		if (x && x->sock >= 0)
-			h->v[h->n++] = &x->r;
-	}
-	/* in one order, as two hand-offs of one shared lease wait for each other */
-	qsort(h->v, h->n, sizeof(*h->v), by_guard_byte);
-	for (int i = 0; i < h->n; i++) {
-		h->at[i] = guard_at(h->v[i]->name);
-		guard_lock(h->guard, h->at[i], F_WRLCK, -1);
-	}
-	/* let go here, for the child to take at once */
-	for (size_t i = 0; i < n; i++) {
-		struct res *x = leases[i]->priv;
-
-		if (!x || x->sock < 0)
-			continue;
-		sanlock_release(x->sock, -1, 0, 1, (struct sanlk_resource *[]){ &x->r });
-		close(x->sock);
-		x->sock = -1;
-	}
-	*out = h;
-	return 0;
-}
-
 /*
  * Appends ARG to the killpath arguments ARGS (of LEN so far) as the
  * daemon's helper splits them: words apart by spaces, a space or a
@@ -1130,50 +1067,11 @@ sl_watcher(char *msg, size_t size)
 	return 0;
 }
 
-/* The holder may not release, acquire or convert anything on SOCK. */
-static int
-restrict_all(int sock, char *msg, size_t size)
-{
-	int rv = sanlock_restrict(sock, SANLK_RESTRICT_ALL);
-
-	if (rv < 0) {
-		snprintf(msg, size, "cannot restrict the sanlock connection: %s", sl_strerror(rv));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-sl_handoff_child(void *arg, char *msg, size_t size)
-{
-	struct sl_handoff *h = arg;
-	int sock = sanlock_register(), rv = 0;
-
-	if (sock < 0) {
-		snprintf(msg, size, "cannot register with the sanlock daemon: %s",
-			 sl_strerror(sock));
-		return -1;
-	}
-	/* on one connection, at most SANLK_MAX_RESOURCES at once */
-	for (int i = 0; i < h->n && rv == 0; i += SANLK_MAX_RESOURCES)
-		rv = acquire_all(-1, sock, 0, h->v + i,
-				 h->n - i < SANLK_MAX_RESOURCES ? h->n - i : SANLK_MAX_RESOURCES,
-				 0);
-	if (rv == VM_LOCK_BUSY) {
-		snprintf(msg, size, "a lease was taken elsewhere during its hand-off");
-		return VM_LOCK_BUSY;
-	}
-	if (rv < 0) {
-		snprintf(msg, size, "cannot acquire the leases: %s", sl_strerror(rv));
-		return -1;
-	}
-	return restrict_all(sock, msg, size);
-}
-
 /*
- * QEMU's child, forked before any of QEMU's leases is taken: its
- * connection, on which the leases that this process takes for its pid
- * land, and the helper the daemon runs for it when this host loses them.
+ * The child that execs QEMU (or swtpm), forked before any of its leases
+ * is taken: its connection, on which the leases that this process takes
+ * for its pid land, and for QEMU of domain NAME the helper the daemon
+ * runs for it when this host loses them.
  */
 static int
 sl_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, size_t size)
@@ -1181,7 +1079,7 @@ sl_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, s
 	char path[SANLK_HELPER_PATH_LEN], args[SANLK_HELPER_ARGS_LEN];
 	int sock, rv;
 
-	if (killpath_of(lm, name, path, args, msg, size) < 0)
+	if (name && killpath_of(lm, name, path, args, msg, size) < 0)
 		return -1;
 	sock = sanlock_register();
 	if (sock < 0) {
@@ -1190,8 +1088,7 @@ sl_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, s
 		return -1;
 	}
 	/* with the pid, which the helper checks is the domain's QEMU */
-	rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, path, args);
-	if (rv < 0) {
+	if (name && (rv = sanlock_killpath(sock, SANLK_KILLPATH_PID, path, args)) < 0) {
 		close(sock);
 		snprintf(msg, size, "cannot register the lock failure helper: %s", sl_strerror(rv));
 		return -1;
@@ -1200,45 +1097,17 @@ sl_child_register(struct vm_lockmgr *lm, const char *name, int *fd, char *msg, s
 	return 0;
 }
 
+/* The program may not release, acquire or convert anything on FD. */
 static int
-sl_child_seal(struct vm_lockmgr *lm, int fd, char *msg, size_t size)
+sl_child_seal(int fd, bool watch, char *msg, size_t size)
 {
-	(void)lm;
-	return restrict_all(fd, msg, size) < 0 ? -1 : sl_watcher(msg, size);
-}
+	int rv = sanlock_restrict(fd, SANLK_RESTRICT_ALL);
 
-/* After a failed hand-off: this process takes back what it can. */
-static int
-sl_handoff_retake(struct vm_lease *lease)
-{
-	struct res *x = lease->priv;
-	struct sanlk_resource *v[1];
-
-	if (!x)
-		return 0;
-	v[0] = &x->r;
-	x->sock = sanlock_register();
-	if (x->sock >= 0 && acquire_all(-1, x->sock, 0, v, 1, 0) == 0)
-		return 0;
-	if (x->sock >= 0)
-		close(x->sock);
-	free(x);
-	lease->priv = NULL;
-	return -1;
-}
-
-static void
-sl_handoff_free(void *arg)
-{
-	struct sl_handoff *h = arg;
-
-	if (!h)
-		return;
-	for (int i = 0; i < h->n; i++)
-		guard_lock(h->guard, h->at[i], F_UNLCK, 0);
-	free(h->at);
-	free(h->v);
-	free(h);
+	if (rv < 0) {
+		snprintf(msg, size, "cannot restrict the sanlock connection: %s", sl_strerror(rv));
+		return -1;
+	}
+	return watch ? sl_watcher(msg, size) : 0;
 }
 
 const struct vm_lock_driver vm_lock_sanlock = {
@@ -1260,10 +1129,6 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.leave = sl_leave,
 	.joined = sl_joined,
 	.holder = sl_holder,
-	.handoff_begin = sl_handoff_begin,
-	.handoff_child = sl_handoff_child,
-	.handoff_retake = sl_handoff_retake,
-	.handoff_free = sl_handoff_free,
 	.child_register = sl_child_register,
 	.child_seal = sl_child_seal,
 };
