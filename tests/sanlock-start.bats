@@ -159,6 +159,25 @@ host2_holds() {
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
 }
 
+# A child that fails before exec reports and waits: its leases stay held
+# until vm-start has given back what it labelled. CPU 60 does not exist
+# here, so sched_setaffinity() fails in the child.
+@test "QEMU's child that cannot exec fails the start with exit 4; the owner is given back and no lease is left" {
+	local xml
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")
+	sed -i "s|<vcpu>1</vcpu>|<vcpu cpuset='60'>1</vcpu>|" "$xml"
+	[ "$(nproc --all)" -le 60 ] || skip "this machine has a CPU 60"
+	run -4 host 1 vm-start "$xml"
+	assert_output --partial "cannot run on the CPUs of <emulatorpin> or <vcpu cpuset>"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ ! -e "$TEST_DIR/run1/domains/one/status.json" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	! pgrep -f -- "-name guest=one," || fail "qemu running"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
 	local disks=() i
 	for i in 0 1 2 3 4; do

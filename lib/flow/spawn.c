@@ -196,6 +196,9 @@ read_all(int fd, void *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* errno 0: the other end closed */
+		if (n == 0)
+			errno = 0;
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -294,96 +297,129 @@ early_seal(void *arg, bool *no, char *msg, size_t size)
 	return c->h->seal(c->h->arg, c->fd, msg, size);
 }
 
+/* Reads QEMU's spawn from CTL into M and SP (pointing into what it
+ * allocates), with SP's keep sized for one more fd. -1 with errno. */
+static int
+read_spawn(int ctl, struct early_msg *m, struct vm_spawn *sp)
+{
+	char *str, *p, *end, **argv, **envp;
+	uint32_t len;
+	int *keep;
+
+	if (read_all(ctl, &len, sizeof(len)) < 0)
+		return -1;
+	errno = 0;
+	if (len < sizeof(*m) || !(str = malloc(len)) || read_all(ctl, str, len) < 0) {
+		errno = errno ? errno : EPROTO;
+		return -1;
+	}
+	memcpy(m, str, sizeof(*m));
+	keep = calloc(m->nkeep + 1, sizeof(*keep));
+	argv = calloc(m->nargv + 1, sizeof(*argv));
+	envp = calloc(m->nenv + 1, sizeof(*envp));
+	p = str + sizeof(*m);
+	end = str + len;
+	if (!keep || !argv || !envp)
+		return -1;
+	if ((size_t)(end - p) < m->ngroups * sizeof(gid_t) + m->nkeep * sizeof(int)) {
+		errno = EPROTO;
+		return -1;
+	}
+	sp->groups = (gid_t *)p;
+	p += m->ngroups * sizeof(gid_t);
+	memcpy(keep, p, m->nkeep * sizeof(int));
+	p += m->nkeep * sizeof(int);
+	for (uint32_t i = 0; i < m->nargv + m->nenv; i++) {
+		char *nul = p < end ? memchr(p, '\0', end - p) : NULL;
+
+		if (!nul) {
+			errno = EPROTO;
+			return -1;
+		}
+		*(i < m->nargv ? &argv[i] : &envp[i - m->nargv]) = p;
+		p = nul + 1;
+	}
+	sp->argv = argv;
+	sp->envp = envp;
+	sp->keep = keep;
+	sp->nkeep = m->nkeep;
+	sp->change_id = m->change_id;
+	sp->uid = m->uid;
+	sp->gid = m->gid;
+	sp->ngroups = m->ngroups;
+	sp->affinity = m->has_affinity ? &m->affinity : NULL;
+	return 0;
+}
+
+/*
+ * Receives the log, the run directory and KEEP's fds, and puts each of
+ * KEEP's at its number in SP, which QEMU's argv names: first every fd of
+ * this child (*CTL and *HOLD too) is lifted above all those numbers.
+ */
+static int
+place_fds(int *ctl, int *hold, const struct early_msg *m, struct vm_spawn *sp)
+{
+	size_t n = 2 + sp->nkeep;
+	int *fds = calloc(n, sizeof(*fds)), top = *ctl + 1;
+
+	if (!fds)
+		return -1;
+	fds[1] = -1;
+	if (recv_fds(*ctl, fds, 1) < 0 || (m->has_dirfd && recv_fds(*ctl, fds + 1, 1) < 0) ||
+	    recv_fds(*ctl, fds + 2, sp->nkeep) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		top = fds[i] >= top ? fds[i] + 1 : top;
+	for (size_t i = 0; i < sp->nkeep; i++)
+		top = sp->keep[i] >= top ? sp->keep[i] + 1 : top;
+	top = *hold >= top ? *hold + 1 : top;
+	if (lift(ctl, top) < 0 || lift(hold, top) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (lift(&fds[i], top) < 0)
+			return -1;
+	for (size_t i = 0; i < sp->nkeep; i++) {
+		if (dup2(fds[2 + i], sp->keep[i]) < 0)
+			return -1;
+		close(fds[2 + i]);
+	}
+	sp->log_fd = fds[0];
+	sp->dirfd = fds[1];
+	free(fds);
+	return 0;
+}
+
 /*
  * The early child: holds, says "r", and once the parent sends QEMU's
- * spawn, puts the fds it received at the numbers the argv names (every
- * fd of its own lifted above them first) and goes on as vm_spawn_qemu's
- * child. The parent gone first: it exits, letting go of the hold.
+ * spawn, puts its fds in place and goes on as vm_spawn_qemu's child,
+ * keeping the hold's fd. The parent gone first: it exits, letting go of
+ * the hold.
  */
 static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int ctl)
 {
 	struct early_child c = { h, -1 };
 	struct vm_spawn sp = { .prepare = early_seal, .prepare_arg = &c };
 	struct early_msg m;
-	char msg[256], *str, **argv, **envp;
-	uint32_t len;
-	int *keep, *fds, top = ctl, log, dir;
-	size_t nfds;
+	char msg[256];
+	int *keep;
 
 	linger = true;
 	if ((ctl > 3 && close_range(3, ctl - 1, 0) < 0) || close_range(ctl + 1, ~0U, 0) < 0)
 		child_fail(ctl, "cannot close inherited fds", errno);
 	if (h->hold(h->arg, &c.fd, msg, sizeof(msg)) < 0)
 		child_report(ctl, false, msg);
-	if (write_all(ctl, "r", 1) < 0 || read_all(ctl, &len, sizeof(len)) < 0)
+	if (write_all(ctl, "r", 1) < 0)
 		_exit(0);
-	str = malloc(len);
-	if (!str || len < sizeof(m) || read_all(ctl, str, len) < 0)
-		child_fail(ctl, "cannot read qemu's spawn", str ? EPROTO : ENOMEM);
-	memcpy(&m, str, sizeof(m));
-	nfds = 2 + m.nkeep;
-	keep = calloc(m.nkeep + 1, sizeof(*keep));
-	fds = calloc(nfds, sizeof(*fds));
-	argv = calloc(m.nargv + 1, sizeof(*argv));
-	envp = calloc(m.nenv + 1, sizeof(*envp));
-	if (!keep || !fds || !argv || !envp)
-		child_fail(ctl, "cannot read qemu's spawn", ENOMEM);
-	{
-		char *p = str + sizeof(m), *end = str + len;
-		gid_t *groups = (gid_t *)p;
-
-		p += m.ngroups * sizeof(gid_t);
-		memcpy(keep, p, m.nkeep * sizeof(int));
-		p += m.nkeep * sizeof(int);
-		for (uint32_t i = 0; i < m.nargv + m.nenv; i++) {
-			char *nul = p < end ? memchr(p, '\0', end - p) : NULL;
-
-			if (!nul)
-				child_fail(ctl, "cannot read qemu's spawn", EPROTO);
-			if (i < m.nargv)
-				argv[i] = p;
-			else
-				envp[i - m.nargv] = p;
-			p = nul + 1;
-		}
-		sp.groups = groups;
+	if (read_spawn(ctl, &m, &sp) < 0) {
+		/* the parent let go before it sent anything */
+		if (errno == 0)
+			_exit(0);
+		child_fail(ctl, "cannot read qemu's spawn", errno);
 	}
-	fds[1] = -1;
-	if (recv_fds(ctl, fds, 1) < 0 || (m.has_dirfd && recv_fds(ctl, fds + 1, 1) < 0) ||
-	    recv_fds(ctl, fds + 2, m.nkeep) < 0)
+	if (place_fds(&ctl, &c.fd, &m, &sp) < 0)
 		child_fail(ctl, "cannot receive qemu's fds", errno);
-	for (size_t i = 0; i < nfds; i++)
-		if (fds[i] >= top)
-			top = fds[i] + 1;
-	for (size_t i = 0; i < m.nkeep; i++)
-		if (keep[i] >= top)
-			top = keep[i] + 1;
-	if (c.fd >= top)
-		top = c.fd + 1;
-	if (lift(&ctl, top) < 0 || lift(&c.fd, top) < 0)
-		child_fail(ctl, "cannot move an fd", errno);
-	for (size_t i = 0; i < nfds; i++)
-		if (lift(&fds[i], top) < 0)
-			child_fail(ctl, "cannot move an fd", errno);
-	for (size_t i = 0; i < m.nkeep; i++) {
-		if (dup2(fds[2 + i], keep[i]) < 0)
-			child_fail(ctl, "cannot place an fd", errno);
-		close(fds[2 + i]);
-	}
-	log = fds[0];
-	dir = fds[1];
-	keep[m.nkeep] = c.fd;
-	sp.argv = argv;
-	sp.envp = envp;
-	sp.dirfd = dir;
-	sp.log_fd = log;
-	sp.keep = keep;
-	sp.nkeep = m.nkeep + 1;
-	sp.change_id = m.change_id;
-	sp.uid = m.uid;
-	sp.gid = m.gid;
-	sp.ngroups = m.ngroups;
-	sp.affinity = m.has_affinity ? &m.affinity : NULL;
+	keep = (int *)sp.keep;
+	keep[sp.nkeep++] = c.fd;
 	child(&sp, ctl);
 }
 
