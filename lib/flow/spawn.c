@@ -486,9 +486,12 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 		return vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "cannot start '%s'", sp->argv[0]);
 	memcpy(buf, &m, sizeof(m));
 	off = sizeof(m);
-	memcpy(buf + off, sp->groups, m.ngroups * sizeof(gid_t));
+	/* swtpm has no supplementary groups: NULL */
+	if (m.ngroups)
+		memcpy(buf + off, sp->groups, m.ngroups * sizeof(gid_t));
 	off += m.ngroups * sizeof(gid_t);
-	memcpy(buf + off, sp->keep, m.nkeep * sizeof(int));
+	if (m.nkeep)
+		memcpy(buf + off, sp->keep, m.nkeep * sizeof(int));
 	off += m.nkeep * sizeof(int);
 	for (char *const *a = sp->argv; *a; a++)
 		off += stpcpy(buf + off, *a) - (buf + off) + 1;
@@ -496,7 +499,8 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 		off += stpcpy(buf + off, *a) - (buf + off) + 1;
 	fds[0] = sp->log_fd;
 	fds[1] = sp->dirfd;
-	memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
+	if (m.nkeep)
+		memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
 	len32 = len;
 	if (write_all(e->ctl, &len32, sizeof(len32)) < 0 || write_all(e->ctl, buf, len) < 0 ||
 	    send_fds(e->ctl, fds, 1) < 0 || (m.has_dirfd && send_fds(e->ctl, fds + 1, 1) < 0) ||
