@@ -6,7 +6,9 @@
 # VMKIT_SAN_CFLAGS; run by hand, the build's Makefile says).
 # killsweep-sanlock.bats runs its tests tagged "sanlock" with
 # lock_manager = "sanlock" (sanlock_helpers.bash): the vm-start and
-# vm-stop sweeps and vm-stop's give-back under the lease. The others
+# vm-stop sweeps, the vm-attach sweep at the steps where its leases
+# change hands, QEMU killed under a paused vm-attach or vm-stop, and
+# vm-stop's give-back under the lease. The others
 # would take too long a second time, have no lock in them, or test how
 # the file driver passes leases by fd (sanlock.bats has its own).
 
@@ -93,15 +95,16 @@ attach_sweep_step() {
 # its leases change hands (a sweep of every step, with a start and two
 # stops for each, takes four minutes there): taken for vm-attach itself,
 # recorded, labelled, handed to QEMU's pid, and, going the other way,
-# taken back from QEMU and given back.
+# taken back from QEMU and given back. The steps after these change no
+# lease (the file driver's sweep has them all).
 sanlock_attach_steps() {
 	case $1 in
 	attach) echo attach:leased attach:intent attach:labelled attach:lease-passed \
-		attach:blockdev-added attach:device-added ;;
+		attach:blockdev-added ;;
 	detach) echo attach:blockdev-deleted attach:lease-dropped attach:given-back attach:forgotten ;;
+	# the old medium, QEMU's since its start, goes as at an eject
 	insert) echo attach:leased attach:lease-dropped attach:given-back attach:lease-passed \
-		attach:blockdev-added attach:medium-inserted ;;
-	eject) echo attach:lease-dropped attach:given-back ;;
+		attach:blockdev-added ;;
 	esac
 }
 
@@ -350,7 +353,21 @@ hp_setup() {
 	echo "# vm-attach: $n kills at $(cut -d' ' -f2 "$TEST_DIR/reached" | sort -u | wc -l) distinct steps" >&3
 }
 
-# QEMU dies while the command is paused at STEP; the command then runs on
+# still_held DISK WHAT: another process (under sanlock, the other host)
+# finds DISK's lease held.
+still_held() {
+	local out rc=0
+	if lock_variant; then
+		out=$(host 2 vm-lock status "$1" 2>&1) || rc=$?
+	else
+		out=$(vm-lock status "$1" 2>&1) || rc=$?
+	fi
+	[ "$rc" -eq 1 ] || fail "$2: the lease of $1 is not held (vm-lock status exited $rc): $out"
+}
+
+# QEMU dies while the command is paused at STEP; with HELD_WHILE_PAUSED,
+# the lease of that disk must still be held once QEMU is gone (vm-attach
+# has not handed it over yet, and gives the disk back under it). the command then runs on
 # and must end with one of its exit codes (0-4), without a sanitizer report.
 qemu_dies_at() {
 	local step=$1 stopped="$TEST_DIR/stopped" pid qemu r=0 rc=0
@@ -359,6 +376,8 @@ qemu_dies_at() {
 	qemu=$(qemu_pid sweep)
 	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
 	pid=$!
+	# a failure below leaves it paused: teardown ends it
+	PAUSED=$pid
 	wait_stopped "$stopped" "$pid" || r=$?
 	if [ "$r" -ne 0 ]; then
 		kill -9 "$pid" 2>/dev/null || true
@@ -366,6 +385,7 @@ qemu_dies_at() {
 	fi
 	kill -9 "$qemu"
 	wait_gone "$qemu" || fail "$step: QEMU $qemu still there 10 s after SIGKILL"
+	[ -z "${HELD_WHILE_PAUSED:-}" ] || still_held "$HELD_WHILE_PAUSED" "$step"
 	kill -CONT "$(cat "$stopped")"
 	if ! wait_gone "$pid"; then
 		kill -9 "$pid"
@@ -382,6 +402,8 @@ qemu_dies_at() {
 	local step n=0
 	for step in attach:leased attach:labelled attach:lease-passed attach:blockdev-added; do
 		run -0 vm-start "$XML"
+		HELD_WHILE_PAUSED=
+		case $step in attach:leased | attach:labelled) HELD_WHILE_PAUSED=$TEST_DIR/c.qcow2 ;; esac
 		qemu_dies_at "$step" vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 		assert_recovered "qemu killed at $step"
 		n=$((n + 1))
