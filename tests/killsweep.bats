@@ -7,8 +7,9 @@
 # killsweep-sanlock.bats runs its tests tagged "sanlock" with
 # lock_manager = "sanlock" (sanlock_helpers.bash): the vm-start and
 # vm-stop sweeps, the vm-attach sweep at the steps where its leases
-# change hands, QEMU killed under a paused vm-attach or vm-stop, and
-# vm-stop's give-back under the lease. The others
+# change hands, vm-attach --interface killed once QEMU holds the MAC
+# lease, QEMU killed under a paused vm-attach or vm-stop, and vm-stop's
+# give-back under the lease. The others
 # would take too long a second time, have no lock in them, or test how
 # the file driver passes leases by fd (sanlock.bats has its own).
 
@@ -249,6 +250,7 @@ hp_setup() {
 	run -0 "${IN_NS[@]}" vm-start "$HP"
 }
 
+# bats test_tags=sanlock
 @test "vm-attach --interface killed once QEMU holds the MAC lease: --detach-interface frees it and the record" {
 	hp_setup
 	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0d
@@ -266,6 +268,7 @@ hp_setup() {
 	refute_output --partial "interfaces"
 }
 
+# bats test_tags=sanlock
 @test "vm-attach --interface killed once QEMU holds the MAC lease: vm-stop frees it" {
 	hp_setup
 	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0e
