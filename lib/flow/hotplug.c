@@ -507,6 +507,10 @@ vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool pas
 
 	if (nodes > 0 && vm_hotplug_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
+	/* a lease lost in its hand-over (sanlock: taken elsewhere, and not
+	 * back) may be another's now: the disk stays as it is, recorded */
+	for (size_t k = 0; k < held->n; k++)
+		clean &= vm_lease_held(held->v[k]);
 	if (clean && passed && handed(held))
 		clean = take_back_handed(op, held, &ignored) == 0;
 	else if (clean && passed)
