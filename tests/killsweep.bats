@@ -6,7 +6,10 @@
 # VMKIT_SAN_CFLAGS; run by hand, the build's Makefile says).
 # killsweep-sanlock.bats runs its tests tagged "sanlock" with
 # lock_manager = "sanlock" (sanlock_helpers.bash): the vm-start and
-# vm-stop sweeps and vm-stop's give-back under the lease. The others
+# vm-stop sweeps, the vm-attach sweep at the steps where its leases
+# change hands, vm-attach --interface killed once QEMU holds the MAC
+# lease, QEMU killed under a paused vm-attach or vm-stop, and vm-stop's
+# give-back under the lease. The others
 # would take too long a second time, have no lock in them, or test how
 # the file driver passes leases by fd (sanlock.bats has its own).
 
@@ -89,15 +92,32 @@ attach_sweep_step() {
 	return 1
 }
 
+# Under sanlock, the vm-attach sweep kills VARIANT at the steps where
+# its leases change hands (a sweep of every step, with a start and two
+# stops for each, takes four minutes there): taken for vm-attach itself,
+# recorded, labelled, handed to QEMU's pid, and, going the other way,
+# taken back from QEMU and given back. The steps after these change no
+# lease (the file driver's sweep has them all).
+sanlock_attach_steps() {
+	case $1 in
+	attach) echo attach:leased attach:intent attach:labelled attach:lease-passed \
+		attach:blockdev-added ;;
+	detach) echo attach:blockdev-deleted attach:lease-dropped attach:given-back attach:forgotten ;;
+	# the old medium, QEMU's since its start, goes as at an eject
+	insert) echo attach:leased attach:lease-dropped attach:given-back attach:lease-passed \
+		attach:blockdev-added ;;
+	esac
+}
+
 # try_kill_at STEP CMD...: runs CMD until it pauses at STEP, then SIGKILLs
-# it. Returns 0 when CMD was killed at STEP and is gone, 1 when CMD ended
+# it; its output goes to $TEST_DIR/cmd.out. Returns 0 when CMD was killed at STEP and is gone, 1 when CMD ended
 # without reaching STEP, 2 (with a message on stderr) when it did not stop
 # or did not go away in time: callers must fail the test on 2.
 try_kill_at() {
 	local step=$1 stopped="$TEST_DIR/stopped" pid r=0
 	shift
 	rm -f "$stopped"
-	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >/dev/null 2>&1 3>&- &
+	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
 	pid=$!
 	wait_stopped "$stopped" "$pid" || r=$?
 	if [ "$r" -eq 2 ]; then
@@ -149,6 +169,31 @@ assert_recovered() {
 	run -0 "${IN_NS[@]}" vm-start "$XML"
 	run -0 vm-stop --force sweep
 	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "0:0" ] || fail "$step: owner after a fresh run"
+}
+
+# leases_recorded WHAT: right after a kill, before any recovery, a lease
+# that someone holds on a disk that vm-attach was attaching or inserting
+# (as another process sees it; under sanlock, the other host) belongs to
+# a record of the domain, which vm-attach --detach and vm-stop give back:
+# no lease is held for a disk that nothing knows of (under sanlock, one
+# taken for QEMU's pid before the record was written would be QEMU's
+# until it exits).
+leases_recorded() {
+	local f out rc
+	for f in c.qcow2 f.iso; do
+		rc=0
+		if lock_variant; then
+			out=$(host 2 vm-lock status "$TEST_DIR/$f" 2>&1) || rc=$?
+		else
+			out=$(vm-lock status "$TEST_DIR/$f" 2>&1) || rc=$?
+		fi
+		case $rc in
+		0) ;;
+		1) grep -q "\"$TEST_DIR/$f\"" "$VMKIT_RUNDIR/domains/sweep/status.json" 2>/dev/null ||
+			fail "$1: $f is held ($out) but the domain has no record of it" ;;
+		*) fail "$1: vm-lock status $f exited $rc: $out" ;;
+		esac
+	done
 }
 
 @test "every named step has a kill-sweep case" {
@@ -205,6 +250,7 @@ hp_setup() {
 	run -0 "${IN_NS[@]}" vm-start "$HP"
 }
 
+# bats test_tags=sanlock
 @test "vm-attach --interface killed once QEMU holds the MAC lease: --detach-interface frees it and the record" {
 	hp_setup
 	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0d
@@ -222,6 +268,7 @@ hp_setup() {
 	refute_output --partial "interfaces"
 }
 
+# bats test_tags=sanlock
 @test "vm-attach --interface killed once QEMU holds the MAC lease: vm-stop frees it" {
 	hp_setup
 	kill_at attach:lease-passed "${IN_NS[@]}" vm-attach hp --interface bridge:br0 --mac 52:54:00:12:35:0e
@@ -246,11 +293,18 @@ hp_setup() {
 	echo "# vm-stop: $n steps swept" >&3
 }
 
+# bats test_tags=sanlock
 @test "vm-attach killed at any step of attach, detach, eject or media change is recovered by vm-stop" {
-	local step n=0 variant r
+	local step n=0 variant r steps
 	: > "$TEST_DIR/reached"
+	: > "$TEST_DIR/ended"
 	for variant in attach detach insert eject; do
-		for step in $(all_steps); do
+		if lock_variant; then
+			steps=$(sanlock_attach_steps "$variant")
+		else
+			steps=$(all_steps)
+		fi
+		for step in $steps; do
 			attach_sweep_step "$step" || continue
 			run -0 vm-start "$XML"
 			case $variant in
@@ -266,23 +320,35 @@ hp_setup() {
 			case $r in
 			0)
 				echo "$variant $step" >> "$TEST_DIR/reached"
+				leases_recorded "$variant at $step"
 				n=$((n + 1)) ;;
-			1) ;;
+			1) echo "$variant $step: ended without reaching it: $(cat "$TEST_DIR/cmd.out")" >> "$TEST_DIR/ended" ;;
 			*) fail "$variant at $step: timed out (see above)" ;;
 			esac
 			assert_recovered "$variant at $step"
 		done
 	done
-	for step in $(all_steps); do
-		attach_sweep_step "$step" || continue
-		grep -q " $step\$" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
-	done
-	# eject gives back the medium in its own code (eject_locked)
-	for step in attach:locked attach:medium-removed attach:blockdev-deleted \
-		attach:lease-dropped attach:given-back attach:forgotten \
-		label:user-dropped label:owner-restored; do
-		grep -qx "eject $step" "$TEST_DIR/reached" || fail "vm-attach --eject never reaches step '$step'"
-	done
+	if lock_variant; then
+		# each step of the list is reached
+		for variant in attach detach insert eject; do
+			for step in $(sanlock_attach_steps "$variant"); do
+				grep -qx "$variant $step" "$TEST_DIR/reached" ||
+					fail "vm-attach $variant never reaches step '$step': $(cat "$TEST_DIR/ended")"
+			done
+		done
+	else
+		for step in $(all_steps); do
+			attach_sweep_step "$step" || continue
+			grep -q " $step\$" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
+		done
+		# eject gives back the medium in its own code (eject_locked)
+		for step in attach:locked attach:medium-removed attach:blockdev-deleted \
+			attach:lease-dropped attach:given-back attach:forgotten \
+			label:user-dropped label:owner-restored; do
+			grep -qx "eject $step" "$TEST_DIR/reached" ||
+				fail "vm-attach --eject never reaches step '$step': $(cat "$TEST_DIR/ended")"
+		done
+	fi
 	for variant in attach detach insert eject; do
 		echo "# vm-attach $variant: $(grep -c "^$variant " "$TEST_DIR/reached") kills:" \
 			"$(grep "^$variant " "$TEST_DIR/reached" | cut -d' ' -f2 | tr '\n' ' ')" >&3
@@ -290,7 +356,21 @@ hp_setup() {
 	echo "# vm-attach: $n kills at $(cut -d' ' -f2 "$TEST_DIR/reached" | sort -u | wc -l) distinct steps" >&3
 }
 
-# QEMU dies while the command is paused at STEP; the command then runs on
+# still_held DISK WHAT: another process (under sanlock, the other host)
+# finds DISK's lease held.
+still_held() {
+	local out rc=0
+	if lock_variant; then
+		out=$(host 2 vm-lock status "$1" 2>&1) || rc=$?
+	else
+		out=$(vm-lock status "$1" 2>&1) || rc=$?
+	fi
+	[ "$rc" -eq 1 ] || fail "$2: the lease of $1 is not held (vm-lock status exited $rc): $out"
+}
+
+# QEMU dies while the command is paused at STEP; with HELD_WHILE_PAUSED,
+# the lease of that disk must still be held once QEMU is gone (vm-attach
+# has not handed it over yet, and gives the disk back under it). the command then runs on
 # and must end with one of its exit codes (0-4), without a sanitizer report.
 qemu_dies_at() {
 	local step=$1 stopped="$TEST_DIR/stopped" pid qemu r=0 rc=0
@@ -299,6 +379,8 @@ qemu_dies_at() {
 	qemu=$(qemu_pid sweep)
 	VMKIT_TEST_STOP_AT=$step VMKIT_TEST_STOP_FILE=$stopped "$@" >"$TEST_DIR/cmd.out" 2>&1 3>&- &
 	pid=$!
+	# a failure below leaves it paused: teardown ends it
+	PAUSED=$pid
 	wait_stopped "$stopped" "$pid" || r=$?
 	if [ "$r" -ne 0 ]; then
 		kill -9 "$pid" 2>/dev/null || true
@@ -306,6 +388,7 @@ qemu_dies_at() {
 	fi
 	kill -9 "$qemu"
 	wait_gone "$qemu" || fail "$step: QEMU $qemu still there 10 s after SIGKILL"
+	[ -z "${HELD_WHILE_PAUSED:-}" ] || still_held "$HELD_WHILE_PAUSED" "$step"
 	kill -CONT "$(cat "$stopped")"
 	if ! wait_gone "$pid"; then
 		kill -9 "$pid"
@@ -317,10 +400,13 @@ qemu_dies_at() {
 		fail "$step: sanitizer report from '$*': $(cat "$TEST_DIR/cmd.out")"
 }
 
+# bats test_tags=sanlock
 @test "QEMU killed during vm-attach or vm-stop is recovered by vm-stop" {
 	local step n=0
 	for step in attach:leased attach:labelled attach:lease-passed attach:blockdev-added; do
 		run -0 vm-start "$XML"
+		HELD_WHILE_PAUSED=
+		case $step in attach:leased | attach:labelled) HELD_WHILE_PAUSED=$TEST_DIR/c.qcow2 ;; esac
 		qemu_dies_at "$step" vm-attach sweep --disk "$TEST_DIR/c.qcow2" --target vdz
 		assert_recovered "qemu killed at $step"
 		n=$((n + 1))
@@ -440,3 +526,4 @@ given_back_under_lease() {
 	[ ! -e "$VMKIT_RUNDIR/domains/sw/status.json" ]
 	run -0 vm-lock status "$TEST_DIR/u/x/disk.qcow2"
 }
+

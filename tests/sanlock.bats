@@ -212,6 +212,27 @@ pair() {
 	[ "$(stat -c %u:%g:%a "$TEST_DIR/h.qcow2") $(xattrs_left "$TEST_DIR/h.qcow2")" = "0:0:600 " ]
 }
 
+@test "a hotplug QEMU refuses after the hand-over takes the leases back from QEMU's pid and gives the disk back" {
+	own_disk "$TEST_DIR/h.qcow2" root:root 600
+	unknown_feature "$TEST_DIR/h.qcow2"
+	xml=$(make_domain one)
+	sed -i "s/machine='pc'/machine='q35'/" "$xml"
+	run -0 host 1 vm-start "$xml"
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	# QEMU refuses the format node, once it holds the leases
+	run -4 host 1 vm-attach one --disk "$TEST_DIR/h.qcow2" --target vdb --format qcow2
+	assert_output --partial "vm-attach: cannot attach 'vdb' to domain 'one': 'blockdev-add' failed: qemu: "
+	refute_output --partial "stays recorded"
+	# QEMU is left its UUID's lease alone; the disk is free and root's again
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	[ "$(grep -c "^r __VMKIT__:.* p $pid\$" <<<"$output")" = 1 ] || fail "$output"
+	[ "$(grep -c "^r __VMKIT__:" <<<"$output")" = 1 ] || fail "a lease was left: $output"
+	run -0 host 2 vm-lock status "$TEST_DIR/h.qcow2"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/h.qcow2") $(xattrs_left "$TEST_DIR/h.qcow2")" = "0:0:600 " ]
+	run -0 host 1 vm-status --json one
+	refute_output --partial "h.qcow2"
+}
+
 @test "vm-attach of a disk that the other host holds is refused and changes nothing" {
 	own_disk "$TEST_DIR/h.qcow2" root:root 600
 	run -0 host 2 vm-start "$(make_domain two "$(disk_xml "$TEST_DIR/h.qcow2" vda)")"

@@ -393,10 +393,9 @@ vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, const
 	struct vm_status_disk rec;
 	int r;
 
-	/* QEMU's leases, handed over to it once the disk is labelled */
-	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
+	/* ours until vm_hotplug_hand_over(), after the record is written:
+	 * killed before, we leave no lease that nothing records */
 	r = vm_disks_acquire(&op->ctx, d, img, &rec, held, err);
-	vm_lockmgr_set_pid(op->ctx.lm, 0);
 	snprintf(rec.bus, sizeof(rec.bus), "%s", bus);
 	if (r == 0)
 		r = vm_status_add_disk(op->st, &rec, err);
@@ -428,6 +427,11 @@ fail:
 	return -1;
 }
 
+/*
+ * The file driver's leases go to QEMU as named fds; sanlock's, which
+ * belong to a registered process, are released here and taken for
+ * QEMU's pid (vm_lease_hand_to).
+ */
 int
 vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leaseset *held,
 		     bool *passed, struct vm_error *err)
@@ -436,8 +440,13 @@ vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leases
 
 	*passed = false;
 	for (size_t k = 0; r == 0 && k < held->n; k++) {
-		if (vm_lease_fd(held->v[k]) < 0)
+		if (vm_lease_fd(held->v[k]) < 0) {
+			r = vm_lease_hand_to(op->ctx.lm, held->v[k], op->st->pid, err);
+			*passed |= r == 0;
+			if (r > 0)
+				r = 0;
 			continue;
+		}
 		r = pass_lease(op, target, k, vm_lease_fd(held->v[k]), err);
 		*passed |= r == 0;
 	}
@@ -446,9 +455,51 @@ vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leases
 	return r;
 }
 
+/* Whether HELD has a lease handed to QEMU's pid (vm_lease_hand_to). */
+static bool
+handed(const struct vm_leaseset *held)
+{
+	for (size_t k = 0; k < held->n; k++)
+		if (vm_lease_pid(held->v[k]) && vm_lease_fd(held->v[k]) < 0)
+			return true;
+	return false;
+}
+
+/*
+ * The leases of HELD that were handed to QEMU's pid, taken back, each
+ * in place of its handed one: -1 when one cannot be (QEMU died, and
+ * its leases went with it, or another host took one in between).
+ */
+static int
+take_back_handed(struct vm_hotplug *op, struct vm_leaseset *held, struct vm_error *err)
+{
+	for (size_t k = 0; k < held->n; k++) {
+		struct vm_lease *l = held->v[k];
+		struct vm_leaseset one = { 0 };
+
+		if (!vm_lease_pid(l) || vm_lease_fd(l) >= 0)
+			continue;
+		if (vm_lease_take_over(op->ctx.lm, vm_lease_resource(l), vm_lease_mode(l),
+				       vm_lease_pid(l), hold, &one, err) < 0)
+			return -1;
+		if (one.n != 1) {
+			vm_leaseset_release(&one);
+			return vm_error_set(err, VM_EXIT_NO,
+					    "qemu no longer holds the lease of '%s'",
+					    vm_lease_resource(l));
+		}
+		/* QEMU's no more: nothing to let go of for it */
+		vm_lease_keep(l);
+		vm_lease_release(l);
+		held->v[k] = one.v[0];
+		free(one.v);
+	}
+	return 0;
+}
+
 void
 vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool passed,
-		  const struct vm_leaseset *held)
+		  struct vm_leaseset *held)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
 	size_t last = op->st->ndisks - 1;
@@ -456,10 +507,18 @@ vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool pas
 
 	if (nodes > 0 && vm_hotplug_delete_nodes(op, target, &ignored) < 0)
 		clean = false;
-	if (clean && passed &&
-	    vm_hotplug_close_leases(op, target, lease_count(&op->st->disks[last]), &ignored) < 0)
-		clean = false;
+	/* a lease lost in its hand-over (sanlock: taken elsewhere, and not
+	 * back) may be another's now: the disk stays as it is, recorded */
+	for (size_t k = 0; k < held->n; k++)
+		clean &= vm_lease_held(held->v[k]);
+	if (clean && passed && handed(held))
+		clean = take_back_handed(op, held, &ignored) == 0;
+	else if (clean && passed)
+		clean = vm_hotplug_close_leases(op, target, lease_count(&op->st->disks[last]),
+						&ignored) == 0;
 	if (!clean) {
+		/* QEMU may still have the disk: what it holds stays its own */
+		vm_leaseset_keep(held);
 		op->opts->warn("disk '%s' stays recorded in domain '%s'; 'vm-attach %s --detach %s' or vm-stop cleans it up",
 			       target, op->name, op->name, target);
 		return;

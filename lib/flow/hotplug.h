@@ -96,7 +96,9 @@ int vm_hotplug_lease_and_label(struct vm_hotplug *op, const struct vm_disk *d, c
 
 /* Hands the leases in HELD (if any) to QEMU as the named fds "lease-TARGET"
  * (".K" for the K-th after it); the caller's copies still hold them until
- * vm_leaseset_release(). */
+ * vm_leaseset_release(). Under sanlock they are released here and taken
+ * for QEMU's pid instead (vm_lease_hand_to): held by QEMU alone, they go
+ * when it dies. */
 int vm_hotplug_hand_over(struct vm_hotplug *op, const char *target, struct vm_leaseset *held,
 			 bool *passed, struct vm_error *err);
 
@@ -124,10 +126,12 @@ int vm_hotplug_release(struct vm_hotplug *op, size_t i, size_t pending, struct v
 /*
  * Undoes the last record's QEMU side (NODES block nodes, the named
  * lease fd) and gives its disk back under the lease that HELD still
- * holds. When QEMU refuses a step the disk stays recorded, for a later
+ * holds, taken back from QEMU's pid first when it was handed there.
+ * When QEMU refuses a step, or no longer holds a handed lease (it died),
+ * the disk stays recorded, and QEMU keeps what it holds, for a later
  * detach or vm-stop to finish.
  */
 void vm_hotplug_unwind(struct vm_hotplug *op, const char *target, int nodes, bool passed,
-		       const struct vm_leaseset *held);
+		       struct vm_leaseset *held);
 
 #endif

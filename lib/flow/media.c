@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* QMP arguments are mostly strings */
 #define S(s) json_object_new_string(s)
@@ -63,16 +64,42 @@ find_cdrom(struct vm_hotplug *op, const char *target, bool *loaded, struct vm_er
 	return 0;
 }
 
+/* How often, 20 ms apart, the tray is opened again when the guest
+ * closed it before the medium could be taken out. */
+#define TRAY_TRIES 50
+
+/*
+ * Opens the tray of TARGET, forced, and takes its medium out. The guest
+ * may close the tray in between (firmware that probes a cdrom loads it
+ * with START STOP UNIT), and the removal then fails: the tray is opened
+ * again.
+ */
+static int
+take_out(struct vm_hotplug *op, const char *target, struct vm_error *err)
+{
+	struct timespec pause = { 0, 20 * 1000000L };
+
+	for (int i = 0;; i++) {
+		if (vm_hotplug_qmp(op, "blockdev-open-tray",
+				   vm_qmp_json("id", S(target), "force",
+					       json_object_new_boolean(true), NULL),
+				   NULL, err) < 0)
+			return -1;
+		if (vm_hotplug_qmp(op, "blockdev-remove-medium", vm_qmp_json("id", S(target), NULL),
+				   NULL, err) == 0)
+			return 0;
+		if (i + 1 >= TRAY_TRIES || !strstr(err->msg, "is not open"))
+			return -1;
+		vm_error_clear(err);
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Takes the medium out of the drive TARGET, and deletes its block nodes. */
 static int
 remove_medium(struct vm_hotplug *op, const char *target, bool loaded, struct vm_error *err)
 {
-	if (loaded && (vm_hotplug_qmp(op, "blockdev-open-tray",
-				      vm_qmp_json("id", S(target), "force",
-						  json_object_new_boolean(true), NULL),
-				      NULL, err) < 0 ||
-		       vm_hotplug_qmp(op, "blockdev-remove-medium",
-				      vm_qmp_json("id", S(target), NULL), NULL, err) < 0))
+	if (loaded && take_out(op, target, err) < 0)
 		return -1;
 	vm_hook("attach:medium-removed");
 	if (vm_hotplug_delete_nodes(op, target, err) < 0)

@@ -84,6 +84,8 @@ undo(struct vm_hotplug *op, struct plug *p)
 	if (p->device_added && vm_hotplug_unplug(op, p->rec.id, "interface", &had, &ignored) < 0) {
 		op->opts->warn("interface '%s' stays in domain '%s': %s; 'vm-attach %s --detach-interface %s' removes it",
 			       p->rec.mac, op->name, ignored.msg, op->name, p->rec.mac);
+		/* QEMU keeps its MAC lease (under sanlock, one taken for its pid) */
+		vm_leaseset_keep(&p->held);
 		vm_leaseset_release(&p->held);
 		vm_tapdev_close(&p->tap);
 		return;
@@ -115,10 +117,8 @@ attach_locked(struct vm_hotplug *op, const char *file, struct vm_iface *iface, s
 	struct vm_status_iface *rec;
 	int r;
 
-	/* the lease is QEMU's, handed over below */
-	vm_lockmgr_set_pid(op->ctx.lm, op->st->pid);
+	/* ours until handed to QEMU below, once recorded (vm_lease_hand_to) */
 	r = vm_taps_lease_mac(op->ctx.lm, iface, &p->held, err);
-	vm_lockmgr_set_pid(op->ctx.lm, 0);
 	if (r < 0 || vm_taps_record(op->conf, op->ctx.lm, file, iface, &p->rec, err) < 0)
 		return -1;
 	/* ids QEMU takes: letters, digits, '-'; the MAC makes them unique */

@@ -258,6 +258,33 @@ vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_error 
 	return 0;
 }
 
+int
+vm_lease_hand_to(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm_error *err)
+{
+	int r;
+
+	if (!lm->drv->hand_to || lease->pid || lease->lost)
+		return 1;
+	r = lm->drv->hand_to(lm, lease, pid, err);
+	if (r == 0)
+		lease->pid = pid;
+	if (r == VM_LOCK_BUSY)
+		return conflict(lm, lease->resource, NULL, err);
+	return r;
+}
+
+bool
+vm_lease_held(const struct vm_lease *lease)
+{
+	return !lease->lost;
+}
+
+enum vm_lease_mode
+vm_lease_mode(const struct vm_lease *lease)
+{
+	return lease->mode;
+}
+
 const char *
 vm_lease_resource(const struct vm_lease *lease)
 {

@@ -226,11 +226,29 @@ int vm_lease_upgrade(struct vm_lockmgr *lm, struct vm_lease *lease, struct vm_er
 typedef int vm_lease_fn(struct vm_lease *lease, void *arg, struct vm_error *err);
 int vm_lease_take_over(struct vm_lockmgr *lm, const char *resource, enum vm_lease_mode mode,
 		       pid_t pid, vm_lease_fn *fn, void *arg, struct vm_error *err);
+/*
+ * Hands LEASE, this process's, to the running process PID (a disk or
+ * a MAC hotplugged into QEMU, once its record is written), for a
+ * driver whose leases belong to a registered process (sanlock): the
+ * lease is released here and taken for PID, free for a moment in
+ * between (nothing of this host takes it then). 0 when handed (its
+ * vm_lease_pid() is PID then), 1 when the driver has nothing to hand
+ * (the file driver passes vm_lease_fd() instead), -1 with ERR when it
+ * could not be handed: VM_EXIT_NO when another host took it in between
+ * or PID is gone. The lease is then this process's again, or, when it
+ * could not be taken back, held by nobody here (vm_lease_held()).
+ */
+int vm_lease_hand_to(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid,
+		     struct vm_error *err);
+/* false for a lease that a failed hand_to lost (above) */
+bool vm_lease_held(const struct vm_lease *lease);
 /* The resource the lease was taken on. */
 const char *vm_lease_resource(const struct vm_lease *lease);
-/* The running process the lease is for, the one it was taken for
- * (vm_lockmgr_set_pid); 0 for this process and the program a child of
- * it execs. */
+/* The mode it was taken in. */
+enum vm_lease_mode vm_lease_mode(const struct vm_lease *lease);
+/* The running process the lease is for: the one it was taken for
+ * (vm_lockmgr_set_pid) or handed to (vm_lease_hand_to); 0 for this
+ * process and the program a child of it execs. */
 pid_t vm_lease_pid(const struct vm_lease *lease);
 /* The fd that carries the lock, to be inherited by a child or passed to
  * the running holder; -1 when there is none to hand on (nop driver). */

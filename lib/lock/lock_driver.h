@@ -35,6 +35,11 @@
  *    registers (child_register), and its leases are taken for its pid,
  *    below.
  *  - acquire, a pid: acquire on that registered pid's behalf; fd -1.
+ *  - hand_to: a lease of this process's for a running pid, where the
+ *    file driver passes the fd: release here and acquire for the pid,
+ *    free for a moment in between. A hotplug takes its leases for
+ *    itself and hands them over once the disk or MAC is recorded, so
+ *    that a command killed before leaves no lease that nothing records.
  *  - release: release this process's lease, or release on behalf of
  *    lease->pid unless that process keeps it (keep).
  *  - meta_lock: a lease of its own on a second resource; the fd to
@@ -114,6 +119,14 @@ struct vm_lock_driver {
 	/* A lease that the running process lease->pid keeps: release no
 	 * longer lets go of it for that process. NULL: it never does. */
 	void (*keep)(struct vm_lease *lease);
+	/* Hands LEASE, this process's, to the running PID: releases it here
+	 * and takes it for PID, with nothing of this host taking it in
+	 * between. VM_LOCK_BUSY when PID could not take it (another host
+	 * took it, or PID is gone) and it is this process's again; -1 with
+	 * ERR, lease->lost set when it could not be taken back. NULL: the
+	 * caller passes lease->fd instead (vm_lease_hand_to). */
+	int (*hand_to)(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid,
+		       struct vm_error *err);
 	/* take_over for a driver whose leases cannot be shared: releases
 	 * the running PID's lease on lease->resource and takes it for this
 	 * process, free for a moment in between; 1 when PID holds none or
@@ -166,6 +179,7 @@ struct vm_lease {
 	pid_t pid;   /* the holder: 0 for this process and its child */
 	int fd;	     /* carries the lock; -1 when none does */
 	bool unlock; /* adopted: unlock on release, for every holder */
+	bool lost;   /* a failed hand_to could not take it back */
 	void *priv;  /* the driver's */
 };
 

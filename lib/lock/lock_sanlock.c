@@ -30,14 +30,15 @@
  * for this host until some command here adopted them, and other hosts
  * refused meanwhile.
  *
- * A lease does change process when vm-attach's detach takes a disk's
- * back from QEMU (take_back): released for QEMU, then taken here, free
- * for a moment in between. On this host nothing takes it then: take_back
- * holds the lease's byte in RUNDIR/sanlock.guard (an OFD lock) across
- * the two, and every other take here holds that byte shared around its
- * acquire, so it finds the lease busy (-EBUSY) rather than free.
- * Another host can still take it in between; then the detach leaves the
- * owner to that host, and nothing is ever held twice.
+ * A lease does change process when vm-attach hands a hotplugged disk's
+ * to QEMU once it is recorded (hand_to), and when a detach takes it back
+ * (take_back): released for one, then taken for the other, free for a
+ * moment in between. On this host nothing takes it then: each holds the
+ * lease's byte in RUNDIR/sanlock.guard (an OFD lock) across the two,
+ * and every other take here holds that byte shared around its acquire,
+ * so it finds the lease busy (-EBUSY) rather than free.
+ * Another host can still take it in between; then the attach or detach
+ * leaves the owner to that host, and nothing is ever held twice.
  *
  * Lock failure. When this host's lease renewals fail (its storage is
  * gone, or its delta lease damaged), the daemon runs, for each
@@ -416,6 +417,59 @@ sl_keep(struct vm_lease *lease)
 
 	if (x)
 		x->kept = true;
+}
+
+/*
+ * This process's LEASE, released here and taken for the running PID
+ * (a hotplug's, once recorded), the guard's byte held throughout as in
+ * take_back. When PID cannot take it (another host took it
+ * in between, or PID is gone) this process takes it back.
+ */
+static int
+sl_hand_to(struct vm_lockmgr *lm, struct vm_lease *lease, pid_t pid, struct vm_error *err)
+{
+	struct res *x = lease->priv;
+	struct sanlk_resource *v[1];
+	int guard, rv, back;
+	off_t at;
+
+	if (!x || x->sock < 0)
+		return 0;
+	if ((guard = guard_fd(lm, err)) < 0)
+		return -1;
+	v[0] = &x->r;
+	at = guard_at(x->r.name);
+	guard_lock(guard, at, F_WRLCK, -1);
+	sanlock_release(x->sock, -1, 0, 1, v);
+	close(x->sock);
+	x->sock = -1;
+	rv = acquire_all(-1, -1, pid, v, 1, 0);
+	if (rv == 0) {
+		x->pid = pid;
+		x->kept = false;
+	} else {
+		x->sock = sanlock_register();
+		back = x->sock < 0 ? x->sock : acquire_all(-1, x->sock, 0, v, 1, 0);
+		if (back != 0) {
+			if (x->sock >= 0)
+				close(x->sock);
+			free(x);
+			lease->priv = NULL;
+			lease->lost = true;
+		}
+	}
+	guard_lock(guard, at, F_UNLCK, 0);
+	if (rv == 0)
+		return 0;
+	if (rv == VM_LOCK_BUSY && lease->priv)
+		return VM_LOCK_BUSY;
+	if (rv == VM_LOCK_BUSY)
+		return vm_error_set(err, VM_EXIT_NO,
+				    "the lease of '%s' was taken elsewhere while it was handed to process %d",
+				    lease->resource, (int)pid);
+	return vm_error_set(err, VM_EXIT_NO, "cannot hand the lease of '%s' to process %d: %s%s",
+			    lease->resource, (int)pid, sl_strerror(rv),
+			    lease->priv ? "" : "; nobody here holds it now");
 }
 
 /*
@@ -1119,6 +1173,7 @@ const struct vm_lock_driver vm_lock_sanlock = {
 	.release = sl_release,
 	.keep = sl_keep,
 	.take_back = sl_take_back,
+	.hand_to = sl_hand_to,
 	.meta_lock = sl_meta_lock,
 	.id = sl_lease_id,
 	.probe = sl_probe,
