@@ -565,25 +565,26 @@ place(struct place *p, struct vm_address *a, bool pcie)
 static int
 place_ich9(struct place *p, size_t i, struct vm_address *a)
 {
-	const struct vm_controller *ctl = &p->dom->controllers[i];
-	const struct vm_address *with = NULL;
+	/* copies: place() may add a bridge, which moves dom->controllers */
+	enum vm_usb usb = p->dom->controllers[i].usb;
+	unsigned index = p->dom->controllers[i].index;
+	bool with = false;
 
 	for (size_t j = 0; j < p->dom->ncontrollers && !with; j++) {
 		const struct vm_controller *o = &p->dom->controllers[j];
 
-		if (!strcmp(o->type, "usb") && VM_USB_ICH9(o->usb) && o->index == ctl->index &&
-		    o->addr.type == VM_ADDRESS_PCI)
-			with = &o->addr;
+		with = !strcmp(o->type, "usb") && VM_USB_ICH9(o->usb) && o->index == index &&
+		       o->addr.type == VM_ADDRESS_PCI;
+		if (with)
+			*a = o->addr;
 	}
-	if (with) {
-		*a = *with;
-	} else {
+	if (!with) {
 		if (place(p, a, false) < 0)
 			return -1;
 		p->ngiven--;
 	}
-	a->function = ctl->usb == VM_USB_ICH9_EHCI1 ? 7 : ctl->usb - VM_USB_ICH9_UHCI1;
-	a->multifunction = ctl->usb == VM_USB_ICH9_UHCI1;
+	a->function = usb == VM_USB_ICH9_EHCI1 ? 7 : usb - VM_USB_ICH9_UHCI1;
+	a->multifunction = usb == VM_USB_ICH9_UHCI1;
 	return 0;
 }
 
