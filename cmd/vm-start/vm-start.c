@@ -4,6 +4,7 @@
 #include "domain.h"
 #include "exitcodes.h"
 #include "front.h"
+#include "hostcpu.h"
 #include "disk.h"
 #include "image.h"
 #include "info.h"
@@ -115,6 +116,8 @@ start_one(const char *arg, bool paused, enum mode mode, struct vm_error *err)
 	struct vm_domain *dom = NULL;
 	int r = load(arg, &f, &dom, err);
 
+	if (r == 0)
+		r = vm_hostcpu_resolve(dom, &f.conf, err);
 	if (r == 0 && mode != START)
 		r = print_argv(dom, &f.conf, mode == PRINT_ARGV, err);
 	else if (r == 0 && (r = vm_front_open(&f, VM_FRONT_PATHS, err)) == 0)

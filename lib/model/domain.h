@@ -70,6 +70,7 @@ struct vm_domain {
 	char boot[5]; /* QEMU -boot order letters, "" when absent */
 	bool acpi;
 	bool cpu_host_passthrough;
+	bool cpu_host_model; /* until vm_machine_host_model makes it a model */
 	enum vm_on_poweroff on_poweroff;
 	char *emulator;			   /* NULL: from vmkit.conf */
 	struct vm_controller *controllers; /* in document order, then those vmkit adds */

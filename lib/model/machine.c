@@ -4,10 +4,12 @@
 #include "cleanup.h"
 #include "domain.h"
 #include "exitcodes.h"
+#include "hostmodel.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -83,10 +85,8 @@ vm_machine_cpuset(struct vm_xmlcheck *x, xmlNodePtr n, const char *s, unsigned l
 }
 
 /*
- * <cpu>. host-model is refused: libvirt makes it a named model with
- * features from its own CPU map and the host's CPUID, which vmkit does
- * not have; virsh dumpxml of the running domain shows that model as
- * mode='custom', which vmkit takes.
+ * <cpu>. host-model is libvirt's named model closest to QEMU's CPU
+ * (hostmodel.h), resolved when vm-start runs (vm_machine_host_model).
  */
 
 static bool
@@ -105,14 +105,13 @@ vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	const char *mode = vm_xmlcheck_attr(n, "mode");
 	const char *migratable = vm_xmlcheck_attr(n, "migratable");
 
-	if (vm_devices_streq(mode, "host-model") ||
-	    vm_devices_streq(vm_xmlcheck_attr(n, "match"), "minimum"))
+	if (vm_devices_streq(vm_xmlcheck_attr(n, "match"), "minimum"))
 		return vm_xmlcheck_error(x, n,
-					 "%s is libvirt's reckoning from its CPU map: "
-					 "use host-passthrough, or the custom model that virsh "
-					 "dumpxml of the running domain shows",
-					 vm_devices_streq(mode, "host-model") ? "mode 'host-model'"
-									      : "match 'minimum'");
+					 "match 'minimum' is libvirt's reckoning from the host's "
+					 "CPU: use host-model");
+	dom->cpu_host_model = vm_devices_streq(mode, "host-model");
+	dom->hw.cpu_check_none = vm_devices_streq(vm_xmlcheck_attr(n, "check"), "none");
+	dom->hw.cpu_line = vm_xmlcheck_line(n);
 	if (migratable && !vm_devices_streq(mode, "host-passthrough"))
 		return vm_xmlcheck_error(x, n,
 					 "attribute 'migratable' is only for mode "
@@ -127,14 +126,31 @@ vm_machine_cpu_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	return 0;
 }
 
+static bool
+blank(xmlNodePtr n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	bool b = !t || !t[strspn((const char *)t, " \t\n")];
+
+	xmlFree(t);
+	return b;
+}
+
 static int
 cpu_model_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 {
 	struct vm_machine *m = machine_of(x);
 	cleanup_free char *s = NULL;
 
-	if (vm_devices_ctx(x)->dom->cpu_host_passthrough)
-		return vm_xmlcheck_error(x, n, "mode 'host-passthrough' has no model");
+	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
+
+	if (dom->cpu_host_passthrough || dom->cpu_host_model) {
+		/* old virt-install wrote <model fallback='allow'/> in host-model */
+		if (dom->cpu_host_model && blank(n))
+			return 0;
+		return vm_xmlcheck_error(x, n, "mode '%s' has no model",
+					 dom->cpu_host_model ? "host-model" : "host-passthrough");
+	}
 	if (vm_xmlcheck_text(x, n, &s) < 0)
 		return -1;
 	if (!name_ok(s, sizeof(m->cpu_model)))
@@ -163,6 +179,9 @@ cpu_feature_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 		return vm_xmlcheck_error(x, n, "more than %d CPU features",
 					 VM_MACHINE_CPU_FEATURES);
 	strcpy(m->cpu_features[m->ncpu_features].name, name);
+	m->cpu_features[m->ncpu_features].must = !strcmp(policy, "require");
+	m->cpu_features[m->ncpu_features].forbid = !strcmp(policy, "forbid");
+	m->cpu_features[m->ncpu_features].optional = !strcmp(policy, "optional");
 	m->cpu_features[m->ncpu_features++].on = !strcmp(policy, "require") ||
 						 !strcmp(policy, "force") ||
 						 !strcmp(policy, "optional");
@@ -195,7 +214,8 @@ vm_machine_cpu_end(struct vm_xmlcheck *x, xmlNodePtr n)
 	const struct vm_domain *dom = vm_devices_ctx(x)->dom;
 	const struct vm_machine *m = &dom->hw;
 
-	if (m->ncpu_features && !m->cpu_model[0] && !dom->cpu_host_passthrough)
+	if (m->ncpu_features && !m->cpu_model[0] && !dom->cpu_host_passthrough &&
+	    !dom->cpu_host_model)
 		return vm_xmlcheck_error(x, n, "a <feature> needs a <model>");
 	return 0;
 }
@@ -822,6 +842,93 @@ cpu_props(const struct vm_machine *m, struct vm_argv_opt *o)
 		vm_argv_opt_add(o, ",pmu=%s", on_off(m->pmu));
 }
 
+/* Adds NAME to LIST, which holds SIZE bytes, after a comma unless it is first. */
+static void
+list_add(char *list, size_t size, const char *name)
+{
+	size_t len = strlen(list);
+
+	snprintf(list + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
+/* The domain's own features, checked against QEMU's CPU as libvirt checks them. */
+static int
+host_model_check(const struct vm_domain *dom, const struct vm_machine *own,
+		 const struct vm_cpumap *map, const struct vm_hostmodel *hm, struct vm_error *err)
+{
+	char missing[512] = "", forbidden[512] = "";
+
+	if (own->cpu_check_none)
+		return 0;
+	for (size_t i = 0; i < map->nfeatures; i++)
+		for (unsigned j = 0; j < own->ncpu_features; j++) {
+			bool has = vm_cpumap_has(hm->cpu, i);
+
+			if (vm_cpumap_find(map, own->cpu_features[j].name) != (int)i)
+				continue;
+			if (own->cpu_features[j].forbid && has)
+				list_add(forbidden, sizeof(forbidden), map->features[i].name);
+			if (own->cpu_features[j].must && !has)
+				list_add(missing, sizeof(missing), map->features[i].name);
+		}
+	if (forbidden[0])
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "%s:%ld: <cpu>: QEMU's CPU has forbidden features: %s "
+				    "(check='none' does not look)",
+				    dom->file, own->cpu_line, forbidden);
+	if (missing[0])
+		return vm_error_set(err, VM_EXIT_INVALID,
+				    "%s:%ld: <cpu>: QEMU's CPU does not provide required "
+				    "features: %s (check='none' does not look)",
+				    dom->file, own->cpu_line, missing);
+	return 0;
+}
+
+int
+vm_machine_host_model(struct vm_domain *dom, const struct vm_cpumap *map,
+		      const struct vm_hostmodel *hm, struct vm_error *err)
+{
+	struct vm_machine *m = &dom->hw;
+	struct vm_machine own = *m;
+	size_t i;
+
+	if (host_model_check(dom, &own, map, hm, err) < 0)
+		return -1;
+	if (hm->nfeatures > VM_MACHINE_CPU_FEATURES)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "host-model: more than %d CPU features",
+				    VM_MACHINE_CPU_FEATURES);
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", hm->model);
+	memset(m->cpu_features, 0, sizeof(m->cpu_features));
+	for (i = 0; i < hm->nfeatures; i++) {
+		snprintf(m->cpu_features[i].name, sizeof(m->cpu_features[i].name), "%s",
+			 hm->features[i].name);
+		m->cpu_features[i].on = hm->features[i].on;
+	}
+	m->ncpu_features = i;
+	for (i = 0; i < own.ncpu_features; i++) {
+		char name[VM_CPUMAP_NAME];
+		int f = vm_cpumap_find(map, own.cpu_features[i].name);
+		unsigned j = 0;
+
+		vm_hostmodel_qemu_name(own.cpu_features[i].name, name);
+		while (j < m->ncpu_features && strcmp(m->cpu_features[j].name, name))
+			j++;
+		if (j == VM_MACHINE_CPU_FEATURES)
+			return vm_error_set(err, VM_EXIT_SYSTEM,
+					    "host-model: more than %d CPU features",
+					    VM_MACHINE_CPU_FEATURES);
+		if (j == m->ncpu_features)
+			snprintf(m->cpu_features[m->ncpu_features++].name,
+				 sizeof(m->cpu_features[0].name), "%s", name);
+		/* optional: on where QEMU's CPU has it */
+		m->cpu_features[j].on =
+			own.cpu_features[i].on &&
+			(!own.cpu_features[i].optional || (f >= 0 && vm_cpumap_has(hm->cpu, f)));
+	}
+	dom->cpu_host_model = false;
+	return 0;
+}
+
 /*
  * -cpu: the host's CPU for host-passthrough; else QEMU's default model,
  * named only when properties follow, as libvirt does.
@@ -832,6 +939,8 @@ vm_machine_cpu_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_er
 	struct vm_argv_opt props = { 0 }, o = { 0 };
 	cleanup_free char *p = NULL;
 
+	if (dom->cpu_host_model)
+		return vm_error_set(err, VM_EXIT_SYSTEM, "host-model was not resolved");
 	cpu_props(&dom->hw, &props);
 	if (!props.f && !dom->cpu_host_passthrough && !dom->hw.cpu_model[0])
 		return 0;

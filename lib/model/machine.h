@@ -93,11 +93,15 @@ struct vm_machine {
 	/* <cpu mode='custom'>: QEMU's model and its features; topology, 0: none */
 	char cpu_model[64];
 	struct {
-		char name[32];
+		char name[48]; /* libvirt's CPU map's longest fits (cpumap.h) */
 		bool on;
+		/* the policy, for host-model: required, forbidden, optional */
+		bool must, forbid, optional;
 	} cpu_features[VM_MACHINE_CPU_FEATURES];
 	unsigned ncpu_features;
 	bool cpu_migratable_off; /* host-passthrough migratable='off' */
+	bool cpu_check_none;	 /* <cpu check='none'> */
+	long cpu_line;		 /* of <cpu>, for host-model's errors */
 	unsigned sockets, dies, cores, threads;
 	/* <vcpu cpuset='...'>: the host CPUs QEMU runs on */
 	bool pinned;
@@ -127,6 +131,20 @@ struct vm_error;
 void vm_machine_opts(const struct vm_domain *dom, struct vm_argv_opt *o);
 /* -smp's value: the vcpus, maxcpus and topology. */
 void vm_machine_smp(const struct vm_domain *dom, char *buf, size_t size);
+/*
+ * Makes DOM's host-model CPU the model and features HM gives, with the
+ * domain's own <feature>s over them as libvirt lays them: a feature HM
+ * lists takes the domain's policy, the others come after. Until then
+ * vm_machine_cpu_argv refuses a host-model CPU. Unless check='none',
+ * a required feature QEMU's CPU lacks, or a forbidden one it has, fails
+ * with VM_EXIT_INVALID, as libvirt fails the domain; an optional one is
+ * on where QEMU's CPU has it. Features are spelt as libvirt gives them
+ * to QEMU.
+ */
+struct vm_hostmodel;
+struct vm_cpumap;
+int vm_machine_host_model(struct vm_domain *dom, const struct vm_cpumap *map,
+			  const struct vm_hostmodel *hm, struct vm_error *err);
 /* Pushes -cpu when DOM asks for a CPU model or any CPU property. */
 int vm_machine_cpu_argv(const struct vm_domain *dom, struct vm_argv *a, struct vm_error *err);
 /* Pushes -rtc, -global, -no-reboot and the like. */

@@ -6,15 +6,20 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *
+vm_qemu_emulator(const struct vm_domain *dom, const struct vm_conf *conf)
+{
+	return dom->emulator				     ? dom->emulator
+	       : conf && conf->emulator			     ? conf->emulator
+	       : dom->arch && strcmp(dom->arch, "i686") == 0 ? "/usr/bin/qemu-system-i386"
+							     : "/usr/bin/qemu-system-x86_64";
+}
+
 static int
 base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *conf,
 	  int monitor_fd, struct vm_error *err)
 {
-	const char *emu = dom->emulator		   ? dom->emulator
-			  : conf && conf->emulator ? conf->emulator
-			  : dom->arch && strcmp(dom->arch, "i686") == 0
-				  ? "/usr/bin/qemu-system-i386"
-				  : "/usr/bin/qemu-system-x86_64";
+	const char *emu = vm_qemu_emulator(dom, conf);
 	char uuid[UUID_STR_LEN], mem[32], smp[96];
 	struct vm_argv_opt o = { 0 };
 
@@ -45,9 +50,7 @@ base_args(struct vm_argv *a, const struct vm_domain *dom, const struct vm_conf *
 	if (vm_argv_pushv(a, err, "-m", mem, "-smp", smp, NULL) < 0)
 		return -1;
 	if (conf && conf->seccomp_sandbox &&
-	    vm_argv_pushv(a, err, "-sandbox",
-			  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
-			  NULL) < 0)
+	    vm_argv_pushv(a, err, "-sandbox", VM_QEMU_SANDBOX, NULL) < 0)
 		return -1;
 	if (monitor_fd >= 0)
 		vm_argv_opt_add(&o, "socket,id=charmonitor,fd=%d,server=on,wait=off", monitor_fd);

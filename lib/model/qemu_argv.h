@@ -28,6 +28,12 @@ struct vm_tapdev;
  * DOM, are what vm-start made for each (graphics.h: its passwd's memfd,
  * the directory or port of a SPICE server); NULL likewise.
  */
+/* QEMU's seccomp filter, with the sandbox of vmkit.conf */
+#define VM_QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
+/* The QEMU binary DOM runs: its <emulator>, else vmkit.conf's, else the arch's. */
+const char *vm_qemu_emulator(const struct vm_domain *dom, const struct vm_conf *conf);
+
 int vm_qemu_argv(const struct vm_domain *dom, const struct vm_conf *conf, int monitor_fd,
 		 int agent_fd, const struct vm_image *images, const struct vm_tapdev *taps,
 		 const struct vm_graphics_run *displays, struct vm_argv *argv,

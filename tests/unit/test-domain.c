@@ -866,8 +866,8 @@ static const struct bad {
 	{ "<features><hyperv><vendor_id state='on' value='a,b'/></hyperv></features>", "",
 	  "t.xml:5: <vendor_id>: invalid value 'a,b' (expected 1 to 12 printable" },
 	{ "<cpu match='minimum'><model>qemu64</model></cpu>", "",
-	  "t.xml:5: <cpu>: match 'minimum' is libvirt's reckoning from its CPU map: use "
-	  "host-passthrough, or the custom model that virsh dumpxml of the running domain shows" },
+	  "t.xml:5: <cpu>: match 'minimum' is libvirt's reckoning from the host's CPU: use "
+	  "host-model" },
 	{ "<features><hyperv><tlbflush state='on'><direct state='on'/></tlbflush></hyperv></features>",
 	  "", "t.xml:5: <direct>: unsupported element" },
 	{ "<features><kvm><poll-control state='on'/></kvm></features>", "",

@@ -1,0 +1,158 @@
+#include "hostcpu.h"
+#include "cleanup.h"
+#include "cpumap.h"
+#include "exitcodes.h"
+#include "hostmodel.h"
+#include "machine.h"
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* QEMU answers in about 0.1 s here; a loaded host gets far more */
+#define PROBE_TIMEOUT_MS 30000
+
+static int
+ask(struct vm_qmp *qmp, bool kvm, json_object **expansion, json_object **definitions,
+    struct vm_error *err)
+{
+	json_object *args =
+		vm_qmp_json("type", json_object_new_string("full"), "model",
+			    vm_qmp_json("name", json_object_new_string(kvm ? "host" : "max"), NULL),
+			    NULL);
+	int r = args ? 0 : vm_error_set(err, VM_EXIT_SYSTEM, "out of memory");
+
+	if (r == 0)
+		r = vm_qmp_command(qmp, "query-cpu-model-expansion", args, PROBE_TIMEOUT_MS,
+				   expansion, err);
+	json_object_put(args);
+	if (r == 0)
+		r = vm_qmp_command(qmp, "query-cpu-definitions", NULL, PROBE_TIMEOUT_MS,
+				   definitions, err);
+	if (r == 0)
+		vm_qmp_command(qmp, "quit", NULL, PROBE_TIMEOUT_MS, NULL, NULL);
+	return r;
+}
+
+/* QEMU's last line in LOG, for a probe that failed; "" if it wrote none */
+static void
+last_words(int log, char *buf, size_t size)
+{
+	char text[4096], *end, *line;
+	ssize_t n = pread(log, text, sizeof(text) - 1, 0);
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	for (end = text + n; end > text && end[-1] == '\n'; end--)
+		*(end - 1) = '\0';
+	line = strrchr(text, '\n');
+	snprintf(buf, size, "%.*s", (int)size - 1, line ? line + 1 : text);
+}
+
+static int
+probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **expansion,
+      json_object **definitions, struct vm_error *err)
+{
+	char *env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+	cleanup_free gid_t *groups = NULL;
+	cleanup_close int log = memfd_create("vmkit-cpu-probe", MFD_CLOEXEC);
+	struct vm_qmp *qmp = NULL;
+	char chardev[64];
+	int sv[2], keep, ws, r;
+	pid_t pid;
+	struct vm_spawn sp = {
+		.envp = env,
+		.dirfd = -1,
+		.log_fd = log,
+		.keep = &keep,
+		.nkeep = 1,
+		.change_id = geteuid() == 0,
+	};
+
+	char said[256];
+
+	if (log < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make QEMU's log");
+	if (sp.change_id && vm_spawn_resolve_ids(conf->user, conf->group, &sp.uid, &sp.gid, &groups,
+						 &sp.ngroups, err) < 0)
+		return -1;
+	sp.groups = groups;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make a socket pair");
+	keep = sv[1];
+	snprintf(chardev, sizeof(chardev), "socket,id=probe,fd=%d", keep);
+	char *argv[] = { (char *)vm_qemu_emulator(dom, conf),
+			 "-machine",
+			 "none",
+			 "-accel",
+			 dom->kvm ? "kvm" : "tcg",
+			 "-S",
+			 "-nodefaults",
+			 "-no-user-config",
+			 "-display",
+			 "none",
+			 "-chardev",
+			 chardev,
+			 "-mon",
+			 "chardev=probe,mode=control",
+			 "-sandbox",
+			 VM_QEMU_SANDBOX,
+			 NULL };
+	if (!conf->seccomp_sandbox)
+		argv[14] = NULL;
+	sp.argv = argv;
+	r = vm_spawn_qemu(&sp, &pid, err);
+	close(sv[1]);
+	if (r < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	r = vm_qmp_open_fd(sv[0], PROBE_TIMEOUT_MS, &qmp, err);
+	if (r == 0)
+		r = ask(qmp, dom->kvm, expansion, definitions, err);
+	vm_qmp_close(qmp);
+	kill(-pid, SIGKILL);
+	waitpid(pid, &ws, 0);
+	last_words(log, said, sizeof(said));
+	if (r < 0 && said[0])
+		vm_error_prefix(err, "QEMU said '%s'", said);
+	return r;
+}
+
+int
+vm_hostcpu_resolve(struct vm_domain *dom, const struct vm_conf *conf, struct vm_error *err)
+{
+	json_object *expansion = NULL, *definitions = NULL;
+	struct vm_cpumap *map = NULL;
+	struct vm_hostmodel *hm = NULL;
+	int r;
+
+	if (!dom->cpu_host_model)
+		return 0;
+	r = vm_cpumap_load(VM_CPUMAP_DIR, &map, err);
+	if (r == 0 && (r = probe(dom, conf, &expansion, &definitions, err)) < 0)
+		vm_error_prefix(err, "host-model: cannot ask QEMU for its CPU");
+	if (r == 0 && !(hm = malloc(sizeof(*hm))))
+		r = vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "host-model");
+	if (r == 0)
+		r = vm_hostmodel_decode(map, expansion, definitions, hm, err);
+	if (r == 0)
+		r = vm_machine_host_model(dom, map, hm, err);
+	free(hm);
+	json_object_put(expansion);
+	json_object_put(definitions);
+	vm_cpumap_free(map);
+	return r;
+}
