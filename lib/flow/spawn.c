@@ -168,35 +168,18 @@ struct early_msg {
 };
 #define FDS_PER_MSG 250
 
+/* Writes (OUT) or reads all LEN bytes of BUF; -1 with errno, which is 0
+ * if the other end closed. */
 static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *buf, size_t len)
+stream(int fd, void *buf, size_t len, bool out)
 {
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* errno 0: the other end closed */
 		if (n == 0)
 			errno = 0;
 		if (n <= 0)
@@ -306,10 +289,10 @@ read_spawn(int ctl, struct early_msg *m, struct vm_spawn *sp)
 	uint32_t len;
 	int *keep;
 
-	if (read_all(ctl, &len, sizeof(len)) < 0)
+	if (stream(ctl, &len, sizeof(len), false) < 0)
 		return -1;
 	errno = 0;
-	if (len < sizeof(*m) || !(str = malloc(len)) || read_all(ctl, str, len) < 0) {
+	if (len < sizeof(*m) || !(str = malloc(len)) || stream(ctl, str, len, false) < 0) {
 		errno = errno ? errno : EPROTO;
 		return -1;
 	}
@@ -400,7 +383,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 	struct early_child c = { h, -1 };
 	struct vm_spawn sp = { .prepare = early_seal, .prepare_arg = &c };
 	struct early_msg m;
-	char msg[256];
+	char msg[256], ready = 'r';
 	int *keep;
 
 	linger = true;
@@ -408,7 +391,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 		child_fail(ctl, "cannot close inherited fds", errno);
 	if (h->hold(h->arg, &c.fd, msg, sizeof(msg)) < 0)
 		child_report(ctl, false, msg);
-	if (write_all(ctl, "r", 1) < 0)
+	if (stream(ctl, &ready, 1, true) < 0)
 		_exit(0);
 	if (read_spawn(ctl, &m, &sp) < 0) {
 		/* the parent let go before it sent anything */
@@ -502,7 +485,7 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 	if (m.nkeep)
 		memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
 	len32 = len;
-	if (write_all(e->ctl, &len32, sizeof(len32)) < 0 || write_all(e->ctl, buf, len) < 0 ||
+	if (stream(e->ctl, &len32, sizeof(len32), true) < 0 || stream(e->ctl, buf, len, true) < 0 ||
 	    send_fds(e->ctl, fds, 1) < 0 || (m.has_dirfd && send_fds(e->ctl, fds + 1, 1) < 0) ||
 	    send_fds(e->ctl, fds + 2, m.nkeep) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot hand '%s' its spawn",
