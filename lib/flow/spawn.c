@@ -190,11 +190,16 @@ stream(int fd, void *buf, size_t len, bool out)
 	return 0;
 }
 
+/*
+ * Sends (OUT) or receives the N fds of FDS, FDS_PER_MSG to a message of
+ * one byte; each message received must carry exactly the fds expected
+ * (-1 with EPROTO). -1 with errno.
+ */
 static int
-send_fds(int sock, const int *fds, size_t n)
+pass_fds(int sock, int *fds, size_t n, bool out)
 {
 	for (size_t i = 0; i < n; i += FDS_PER_MSG) {
-		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
+		size_t size = (n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG) * sizeof(int);
 		char byte = 'f';
 		struct iovec iov = { &byte, 1 };
 		union {
@@ -204,48 +209,30 @@ send_fds(int sock, const int *fds, size_t n)
 		struct msghdr mh = { .msg_iov = &iov,
 				     .msg_iovlen = 1,
 				     .msg_control = u.buf,
-				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
+				     .msg_controllen = CMSG_SPACE(size) };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		ssize_t r;
 
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(k * sizeof(int));
-		memcpy(CMSG_DATA(c), fds + i, k * sizeof(int));
-		while (sendmsg(sock, &mh, 0) < 0)
-			if (errno != EINTR)
+		c->cmsg_len = CMSG_LEN(size);
+		if (out)
+			memcpy(CMSG_DATA(c), fds + i, size);
+		do
+			r = out ? sendmsg(sock, &mh, 0) : recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		while (r < 0 && errno == EINTR);
+		if (out) {
+			if (r < 0)
 				return -1;
-	}
-	return 0;
-}
-
-static int
-recv_fds(int sock, int *fds, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
-		char byte;
-		struct iovec iov = { &byte, 1 };
-		union {
-			char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = u.buf,
-				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
-		struct cmsghdr *c;
-		ssize_t r;
-
-		while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-			;
+			continue;
+		}
 		c = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
 		if (!c || (mh.msg_flags & MSG_CTRUNC) || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len != CMSG_LEN(k * sizeof(int))) {
+		    c->cmsg_len != CMSG_LEN(size)) {
 			errno = EPROTO;
 			return -1;
 		}
-		memcpy(fds + i, CMSG_DATA(c), k * sizeof(int));
-		i += k;
+		memcpy(fds + i, CMSG_DATA(c), size);
 	}
 	return 0;
 }
@@ -348,8 +335,9 @@ place_fds(int *ctl, int *hold, const struct early_msg *m, struct vm_spawn *sp)
 	if (!fds)
 		return -1;
 	fds[1] = -1;
-	if (recv_fds(*ctl, fds, 1) < 0 || (m->has_dirfd && recv_fds(*ctl, fds + 1, 1) < 0) ||
-	    recv_fds(*ctl, fds + 2, sp->nkeep) < 0)
+	if (pass_fds(*ctl, fds, 1, false) < 0 ||
+	    (m->has_dirfd && pass_fds(*ctl, fds + 1, 1, false) < 0) ||
+	    pass_fds(*ctl, fds + 2, sp->nkeep, false) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		top = fds[i] >= top ? fds[i] + 1 : top;
@@ -486,8 +474,9 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 		memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
 	len32 = len;
 	if (stream(e->ctl, &len32, sizeof(len32), true) < 0 || stream(e->ctl, buf, len, true) < 0 ||
-	    send_fds(e->ctl, fds, 1) < 0 || (m.has_dirfd && send_fds(e->ctl, fds + 1, 1) < 0) ||
-	    send_fds(e->ctl, fds + 2, m.nkeep) < 0)
+	    pass_fds(e->ctl, fds, 1, true) < 0 ||
+	    (m.has_dirfd && pass_fds(e->ctl, fds + 1, 1, true) < 0) ||
+	    pass_fds(e->ctl, fds + 2, m.nkeep, true) < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot hand '%s' its spawn",
 				    sp->argv[0]);
 	if (child_word(e->ctl, sp->argv[0], &eof, err) < 0)
