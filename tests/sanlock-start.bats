@@ -181,6 +181,51 @@ host2_holds() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
+# kill_child LATE: starts domain one with one disk, pauses it at
+# start:labelled, SIGKILLs QEMU's child (the holder of the leases) and
+# checks that vm-start fails saying so, and undoes its start: owner, run
+# directory, leases. LATE: the child is stopped instead, and killed once
+# vm-start has handed it its spawn and waits for its word (in a read, as
+# its wchan shows where the kernel has one; else after 2 s): the same
+# failure, whether the spawn was sent or not.
+kill_child() {
+	local pid rc=0 i
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(holder_of 3)
+	if [ "$1" = late ]; then
+		kill -STOP "$pid"
+		kill -CONT "$STOPPED"
+		for i in $(seq 100); do
+			grep -q unix_stream_read "/proc/$STOPPED/wchan" && break
+			sleep 0.02
+		done
+	fi
+	kill -9 "$pid"
+	wait_gone "$pid"
+	[ "$1" = late ] || kill -CONT "$STOPPED"
+	STOPPED=
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq 4 ] || fail "exit $rc, not 4: $(cat "$TEST_DIR/cmd.out")"
+	run cat "$TEST_DIR/cmd.out"
+	assert_output --regexp "^vm-start: cannot start '[^']*qemu[^']*': its child was killed by signal 9 before exec$"
+	! kill -0 "$pid" 2>/dev/null || fail "qemu's child left"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	# as any failed start leaves it: no status, pid or socket
+	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "alive lock qemu.log " ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+@test "QEMU's child killed before vm-start hands it its spawn fails the start with exit 4 saying so; the owner is given back and no lease is left" {
+	kill_child early
+}
+
+@test "QEMU's child killed after vm-start handed it its spawn, before exec, fails the start with exit 4 saying so, not as QEMU's failure; the owner is given back and no lease is left" {
+	kill_child late
+}
+
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
 	local disks=() i
 	for i in 0 1 2 3 4; do

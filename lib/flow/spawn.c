@@ -101,26 +101,71 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "cannot run on the CPUs of <emulatorpin> or <vcpu cpuset>",
 			   errno);
 	signal(SIGPIPE, SIG_DFL);
+	/* The parent takes EOF for an exec only after this word: without it,
+	 * EOF is an end before exec (a SIGKILL from outside). */
+	if (write(pipefd, "x", 1) != 1)
+		_exit(127);
 	execve(sp->argv[0], sp->argv, sp->envp);
 	child_fail(pipefd, "cannot execute", errno);
 }
 
-/* Waits for the child's first word on FD: EOF (it exec'd) or "r" (0),
- * or its failure (-1 with ERR). */
+/* Waits for the child's next word on FD: "r" (ready), "x" (about to
+ * exec) or EOF (0), or its failure (-1 with ERR). */
 static int
-child_word(int fd, const char *what, bool *eof, struct vm_error *err)
+child_word(int fd, const char *what, struct vm_error *err)
 {
 	char msg[300];
 	ssize_t n;
 
-	while ((n = read(fd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+	while ((n = read(fd, msg, 1)) < 0 && errno == EINTR)
 		;
-	*eof = n <= 0;
-	if (n <= 0 || (n == 1 && msg[0] == 'r'))
+	if (n <= 0)
 		return 0;
-	msg[n] = '\0';
+	if (msg[0] == 'r' || msg[0] == 'x')
+		return msg[0];
+	/* the rest of the failure, written at once */
+	while ((n = read(fd, msg + 1, sizeof(msg) - 2)) < 0 && errno == EINTR)
+		;
+	msg[n > 0 ? n + 1 : 1] = '\0';
 	return vm_error_set(err, msg[0] == 'n' ? VM_EXIT_NO : VM_EXIT_SYSTEM,
 			    "cannot start '%s': %s", what, msg + 1);
+}
+
+/* Reaps child *PID, which closed its end without a word before exec,
+ * and says how it ended (-1 with ERR); *PID becomes 0. */
+static int
+child_gone(pid_t *pid, const char *what, struct vm_error *err)
+{
+	int ws = 0;
+
+	while (waitpid(*pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*pid = 0;
+	if (WIFSIGNALED(ws))
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot start '%s': its child was killed by signal %d before exec",
+				    what, WTERMSIG(ws));
+	return vm_error_set(err, VM_EXIT_SYSTEM,
+			    "cannot start '%s': its child exited with status %d before exec", what,
+			    WEXITSTATUS(ws));
+}
+
+/*
+ * Waits on FD for the exec of child *PID: 0 once it has exec'd, or -1
+ * with ERR, its failure (the caller reaps it) or its end before exec
+ * (child_gone).
+ */
+static int
+child_exec(int fd, pid_t *pid, const char *what, struct vm_error *err)
+{
+	int w = child_word(fd, what, err);
+
+	if (w < 0)
+		return -1;
+	/* no "x": it closed FD by its end, as only exec closes it otherwise */
+	if (w != 'x')
+		return child_gone(pid, what, err);
+	return child_word(fd, what, err) < 0 ? -1 : 0;
 }
 
 int
@@ -129,7 +174,6 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 	cleanup_close int rd = -1;
 	cleanup_close int wr = -1;
 	int fds[2];
-	bool eof;
 	pid_t p;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -144,8 +188,9 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 		child(sp, wr);
 	}
 	close(steal_fd(wr));
-	if (child_word(rd, sp->argv[0], &eof, err) < 0) {
-		waitpid(p, NULL, 0);
+	if (child_exec(rd, &p, sp->argv[0], err) < 0) {
+		if (p)
+			waitpid(p, NULL, 0);
 		return -1;
 	}
 	*pid = p;
@@ -176,7 +221,7 @@ stream(int fd, void *buf, size_t len, bool out)
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+		ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -219,7 +264,8 @@ pass_fds(int sock, int *fds, size_t n, bool out)
 		if (out)
 			memcpy(CMSG_DATA(c), fds + i, size);
 		do
-			r = out ? sendmsg(sock, &mh, 0) : recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+			r = out ? sendmsg(sock, &mh, MSG_NOSIGNAL)
+				: recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 		while (r < 0 && errno == EINTR);
 		if (out) {
 			if (r < 0)
@@ -397,8 +443,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 int
 vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct vm_error *err)
 {
-	int sv[2];
-	bool eof;
+	int sv[2], r;
 
 	e->ctl = -1;
 	e->pid = 0;
@@ -418,9 +463,10 @@ vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct v
 	}
 	close(sv[1]);
 	e->ctl = sv[0];
-	if (child_word(e->ctl, "qemu", &eof, err) < 0)
+	r = child_word(e->ctl, "qemu", err);
+	if (r < 0)
 		return -1;
-	if (eof)
+	if (r != 'r')
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu's child ended before it was ready");
 	return 0;
 }
@@ -442,7 +488,6 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 	cleanup_free int *fds = NULL;
 	size_t len, off;
 	uint32_t len32;
-	bool eof;
 
 	if (sp->affinity)
 		m.affinity = *sp->affinity;
@@ -476,10 +521,14 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 	if (stream(e->ctl, &len32, sizeof(len32), true) < 0 || stream(e->ctl, buf, len, true) < 0 ||
 	    pass_fds(e->ctl, fds, 1, true) < 0 ||
 	    (m.has_dirfd && pass_fds(e->ctl, fds + 1, 1, true) < 0) ||
-	    pass_fds(e->ctl, fds + 2, m.nkeep, true) < 0)
+	    pass_fds(e->ctl, fds + 2, m.nkeep, true) < 0) {
+		/* it closed its end, which it does only by its end before exec */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return child_gone(&e->pid, sp->argv[0], err);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot hand '%s' its spawn",
 				    sp->argv[0]);
-	if (child_word(e->ctl, sp->argv[0], &eof, err) < 0)
+	}
+	if (child_exec(e->ctl, &e->pid, sp->argv[0], err) < 0)
 		return -1;
 	e->exec = true;
 	*pid = e->pid;
