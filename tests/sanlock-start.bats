@@ -226,6 +226,37 @@ kill_child() {
 	kill_child late
 }
 
+@test "swtpm's child killed before exec fails the start with exit 4 saying so; no swtpm, QEMU, state or lease of host 1 is left" {
+	local xml id pid qpid
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	UUID=$(cat /proc/sys/kernel/random/uuid)
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
+	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
+	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	pause_at start:labelled host 1 vm-start "$xml"
+	# the TPM state's lease is swtpm's child's; the other 3, QEMU's child's
+	pid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "s/^r __VMKIT__:${id:0:40}:.* p \([0-9]*\)$/\1/p")
+	[ -n "$pid" ] && [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$STOPPED" ]
+	qpid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "/${id:0:40}/!s/^r __VMKIT__:.* p \([0-9]*\)$/\1/p" | sort -u)
+	[ "$(wc -w <<<"$qpid")" -eq 1 ] && [ "$qpid" != "$pid" ]
+	kill -9 "$pid"
+	wait_gone "$pid"
+	resume_paused 4
+	run cat "$TEST_DIR/cmd.out"
+	assert_output --regexp "^vm-start: cannot start '[^']*swtpm[^']*': its child was killed by signal 9 before exec$"
+	wait_gone "$qpid"
+	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
+	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
+	[ ! -e "/var/lib/vmkit/swtpm/$UUID" ] || fail "state left: $(ls -la "/var/lib/vmkit/swtpm/$UUID")"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	# as a failed start leaves it before QEMU's spawn: no status, pid or liveness file
+	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "lock qemu.log " ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
 	local disks=() i
 	for i in 0 1 2 3 4; do
