@@ -181,10 +181,24 @@ host2_holds() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
+# start_undone PROGRAM FILES: vm-start (its output in cmd.out) said that
+# PROGRAM's child was killed before exec, and undid its start of domain
+# one: its disk given back, no lease of host 1, and in its run directory
+# only FILES (no status, pid or socket), as any failed start leaves it.
+start_undone() {
+	run cat "$TEST_DIR/cmd.out"
+	assert_output --regexp "^vm-start: cannot start '[^']*$1[^']*': its child was killed by signal 9 before exec$"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "$2" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
 # kill_child LATE: starts domain one with one disk, pauses it at
 # start:labelled, SIGKILLs QEMU's child (the holder of the leases) and
-# checks that vm-start fails saying so, and undoes its start: owner, run
-# directory, leases. LATE: the child is stopped instead, and killed once
+# checks that vm-start fails saying so, and undoes its start
+# (start_undone). LATE: the child is stopped instead, and killed once
 # vm-start has handed it its spawn and waits for its word (in a read, as
 # its wchan shows where the kernel has one; else after 2 s): the same
 # failure, whether the spawn was sent or not.
@@ -207,15 +221,8 @@ kill_child() {
 	STOPPED=
 	wait "$PAUSED" || rc=$?
 	[ "$rc" -eq 4 ] || fail "exit $rc, not 4: $(cat "$TEST_DIR/cmd.out")"
-	run cat "$TEST_DIR/cmd.out"
-	assert_output --regexp "^vm-start: cannot start '[^']*qemu[^']*': its child was killed by signal 9 before exec$"
 	! kill -0 "$pid" 2>/dev/null || fail "qemu's child left"
-	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
-	# as any failed start leaves it: no status, pid or socket
-	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "alive lock qemu.log " ]
-	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
-	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
-	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	start_undone qemu "alive lock qemu.log "
 }
 
 @test "QEMU's child killed before vm-start hands it its spawn fails the start with exit 4 saying so; the owner is given back and no lease is left" {
@@ -243,18 +250,12 @@ kill_child() {
 	kill -9 "$pid"
 	wait_gone "$pid"
 	resume_paused 4
-	run cat "$TEST_DIR/cmd.out"
-	assert_output --regexp "^vm-start: cannot start '[^']*swtpm[^']*': its child was killed by signal 9 before exec$"
 	wait_gone "$qpid"
 	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
 	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
 	[ ! -e "/var/lib/vmkit/swtpm/$UUID" ] || fail "state left: $(ls -la "/var/lib/vmkit/swtpm/$UUID")"
-	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
-	# as a failed start leaves it before QEMU's spawn: no status, pid or liveness file
-	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "lock qemu.log " ]
-	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
-	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
-	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+	# QEMU's spawn, which makes the liveness file, never came
+	start_undone swtpm "lock qemu.log "
 }
 
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
