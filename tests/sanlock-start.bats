@@ -181,6 +181,83 @@ host2_holds() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
+# start_undone PROGRAM FILES: vm-start (its output in cmd.out) said that
+# PROGRAM's child was killed before exec, and undid its start of domain
+# one: its disk given back, no lease of host 1, and in its run directory
+# only FILES (no status, pid or socket), as any failed start leaves it.
+start_undone() {
+	run cat "$TEST_DIR/cmd.out"
+	assert_output --regexp "^vm-start: cannot start '[^']*$1[^']*': its child was killed by signal 9 before exec$"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	[ "$(ls "$TEST_DIR/run1/domains/one" | tr '\n' ' ')" = "$2" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
+}
+
+# kill_child LATE: starts domain one with one disk, pauses it at
+# start:labelled, SIGKILLs QEMU's child (the holder of the leases) and
+# checks that vm-start fails saying so, and undoes its start
+# (start_undone). LATE: the child is stopped instead, and killed once
+# vm-start has handed it its spawn and waits for its word (in a read, as
+# its wchan shows where the kernel has one; else after 2 s): the same
+# failure, whether the spawn was sent or not.
+kill_child() {
+	local pid rc=0 i
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(holder_of 3)
+	if [ "$1" = late ]; then
+		kill -STOP "$pid"
+		kill -CONT "$STOPPED"
+		for i in $(seq 100); do
+			grep -q unix_stream_read "/proc/$STOPPED/wchan" && break
+			sleep 0.02
+		done
+	fi
+	kill -9 "$pid"
+	wait_gone "$pid"
+	[ "$1" = late ] || kill -CONT "$STOPPED"
+	STOPPED=
+	wait "$PAUSED" || rc=$?
+	[ "$rc" -eq 4 ] || fail "exit $rc, not 4: $(cat "$TEST_DIR/cmd.out")"
+	! kill -0 "$pid" 2>/dev/null || fail "qemu's child left"
+	start_undone qemu "alive lock qemu.log "
+}
+
+@test "QEMU's child killed before vm-start hands it its spawn fails the start with exit 4 saying so; the owner is given back and no lease is left" {
+	kill_child early
+}
+
+@test "QEMU's child killed after vm-start handed it its spawn, before exec, fails the start with exit 4 saying so, not as QEMU's failure; the owner is given back and no lease is left" {
+	kill_child late
+}
+
+@test "swtpm's child killed before exec fails the start with exit 4 saying so; no swtpm, QEMU, state or lease of host 1 is left" {
+	local xml id pid qpid
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	UUID=$(cat /proc/sys/kernel/random/uuid)
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
+	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
+	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	pause_at start:labelled host 1 vm-start "$xml"
+	# the TPM state's lease is swtpm's child's; the other 3, QEMU's child's
+	pid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "s/^r __VMKIT__:${id:0:40}:.* p \([0-9]*\)$/\1/p")
+	[ -n "$pid" ] && [ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$STOPPED" ]
+	qpid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "/${id:0:40}/!s/^r __VMKIT__:.* p \([0-9]*\)$/\1/p" | sort -u)
+	[ "$(wc -w <<<"$qpid")" -eq 1 ] && [ "$qpid" != "$pid" ]
+	kill -9 "$pid"
+	wait_gone "$pid"
+	resume_paused 4
+	wait_gone "$qpid"
+	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
+	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
+	[ ! -e "/var/lib/vmkit/swtpm/$UUID" ] || fail "state left: $(ls -la "/var/lib/vmkit/swtpm/$UUID")"
+	# QEMU's spawn, which makes the liveness file, never came
+	start_undone swtpm "lock qemu.log "
+}
+
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
 	local disks=() i
 	for i in 0 1 2 3 4; do

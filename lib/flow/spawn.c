@@ -101,26 +101,71 @@ static void __attribute__((noreturn)) child(const struct vm_spawn *sp, int pipef
 		child_fail(pipefd, "cannot run on the CPUs of <emulatorpin> or <vcpu cpuset>",
 			   errno);
 	signal(SIGPIPE, SIG_DFL);
+	/* The parent takes EOF for an exec only after this word: without it,
+	 * EOF is an end before exec (a SIGKILL from outside). */
+	if (write(pipefd, "x", 1) != 1)
+		_exit(127);
 	execve(sp->argv[0], sp->argv, sp->envp);
 	child_fail(pipefd, "cannot execute", errno);
 }
 
-/* Waits for the child's first word on FD: EOF (it exec'd) or "r" (0),
- * or its failure (-1 with ERR). */
+/* Waits for the child's next word on FD: "r" (ready), "x" (about to
+ * exec) or EOF (0), or its failure (-1 with ERR). */
 static int
-child_word(int fd, const char *what, bool *eof, struct vm_error *err)
+child_word(int fd, const char *what, struct vm_error *err)
 {
 	char msg[300];
 	ssize_t n;
 
-	while ((n = read(fd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+	while ((n = read(fd, msg, 1)) < 0 && errno == EINTR)
 		;
-	*eof = n <= 0;
-	if (n <= 0 || (n == 1 && msg[0] == 'r'))
+	if (n <= 0)
 		return 0;
-	msg[n] = '\0';
+	if (msg[0] == 'r' || msg[0] == 'x')
+		return msg[0];
+	/* the rest of the failure, written at once */
+	while ((n = read(fd, msg + 1, sizeof(msg) - 2)) < 0 && errno == EINTR)
+		;
+	msg[n > 0 ? n + 1 : 1] = '\0';
 	return vm_error_set(err, msg[0] == 'n' ? VM_EXIT_NO : VM_EXIT_SYSTEM,
 			    "cannot start '%s': %s", what, msg + 1);
+}
+
+/* Reaps child *PID, which closed its end without a word before exec,
+ * and says how it ended (-1 with ERR); *PID becomes 0. */
+static int
+child_gone(pid_t *pid, const char *what, struct vm_error *err)
+{
+	int ws = 0;
+
+	while (waitpid(*pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*pid = 0;
+	if (WIFSIGNALED(ws))
+		return vm_error_set(err, VM_EXIT_SYSTEM,
+				    "cannot start '%s': its child was killed by signal %d before exec",
+				    what, WTERMSIG(ws));
+	return vm_error_set(err, VM_EXIT_SYSTEM,
+			    "cannot start '%s': its child exited with status %d before exec", what,
+			    WEXITSTATUS(ws));
+}
+
+/*
+ * Waits on FD for the exec of child *PID: 0 once it has exec'd, or -1
+ * with ERR, its failure (the caller reaps it) or its end before exec
+ * (child_gone).
+ */
+static int
+child_exec(int fd, pid_t *pid, const char *what, struct vm_error *err)
+{
+	int w = child_word(fd, what, err);
+
+	if (w < 0)
+		return -1;
+	/* no "x": it closed FD by its end, as only exec closes it otherwise */
+	if (w != 'x')
+		return child_gone(pid, what, err);
+	return child_word(fd, what, err) < 0 ? -1 : 0;
 }
 
 int
@@ -129,7 +174,6 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 	cleanup_close int rd = -1;
 	cleanup_close int wr = -1;
 	int fds[2];
-	bool eof;
 	pid_t p;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -144,8 +188,9 @@ vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err)
 		child(sp, wr);
 	}
 	close(steal_fd(wr));
-	if (child_word(rd, sp->argv[0], &eof, err) < 0) {
-		waitpid(p, NULL, 0);
+	if (child_exec(rd, &p, sp->argv[0], err) < 0) {
+		if (p)
+			waitpid(p, NULL, 0);
 		return -1;
 	}
 	*pid = p;
@@ -168,35 +213,18 @@ struct early_msg {
 };
 #define FDS_PER_MSG 250
 
+/* Writes (OUT) or reads all LEN bytes of BUF; -1 with errno, which is 0
+ * if the other end closed. */
 static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *buf, size_t len)
+stream(int fd, void *buf, size_t len, bool out)
 {
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* errno 0: the other end closed */
 		if (n == 0)
 			errno = 0;
 		if (n <= 0)
@@ -207,11 +235,16 @@ read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Sends (OUT) or receives the N fds of FDS, FDS_PER_MSG to a message of
+ * one byte; each message received must carry exactly the fds expected
+ * (-1 with EPROTO). -1 with errno.
+ */
 static int
-send_fds(int sock, const int *fds, size_t n)
+pass_fds(int sock, int *fds, size_t n, bool out)
 {
 	for (size_t i = 0; i < n; i += FDS_PER_MSG) {
-		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
+		size_t size = (n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG) * sizeof(int);
 		char byte = 'f';
 		struct iovec iov = { &byte, 1 };
 		union {
@@ -221,48 +254,31 @@ send_fds(int sock, const int *fds, size_t n)
 		struct msghdr mh = { .msg_iov = &iov,
 				     .msg_iovlen = 1,
 				     .msg_control = u.buf,
-				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
+				     .msg_controllen = CMSG_SPACE(size) };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		ssize_t r;
 
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(k * sizeof(int));
-		memcpy(CMSG_DATA(c), fds + i, k * sizeof(int));
-		while (sendmsg(sock, &mh, 0) < 0)
-			if (errno != EINTR)
+		c->cmsg_len = CMSG_LEN(size);
+		if (out)
+			memcpy(CMSG_DATA(c), fds + i, size);
+		do
+			r = out ? sendmsg(sock, &mh, MSG_NOSIGNAL)
+				: recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		while (r < 0 && errno == EINTR);
+		if (out) {
+			if (r < 0)
 				return -1;
-	}
-	return 0;
-}
-
-static int
-recv_fds(int sock, int *fds, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
-		char byte;
-		struct iovec iov = { &byte, 1 };
-		union {
-			char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = u.buf,
-				     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
-		struct cmsghdr *c;
-		ssize_t r;
-
-		while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-			;
+			continue;
+		}
 		c = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
 		if (!c || (mh.msg_flags & MSG_CTRUNC) || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len != CMSG_LEN(k * sizeof(int))) {
+		    c->cmsg_len != CMSG_LEN(size)) {
 			errno = EPROTO;
 			return -1;
 		}
-		memcpy(fds + i, CMSG_DATA(c), k * sizeof(int));
-		i += k;
+		memcpy(fds + i, CMSG_DATA(c), size);
 	}
 	return 0;
 }
@@ -306,10 +322,10 @@ read_spawn(int ctl, struct early_msg *m, struct vm_spawn *sp)
 	uint32_t len;
 	int *keep;
 
-	if (read_all(ctl, &len, sizeof(len)) < 0)
+	if (stream(ctl, &len, sizeof(len), false) < 0)
 		return -1;
 	errno = 0;
-	if (len < sizeof(*m) || !(str = malloc(len)) || read_all(ctl, str, len) < 0) {
+	if (len < sizeof(*m) || !(str = malloc(len)) || stream(ctl, str, len, false) < 0) {
 		errno = errno ? errno : EPROTO;
 		return -1;
 	}
@@ -365,8 +381,9 @@ place_fds(int *ctl, int *hold, const struct early_msg *m, struct vm_spawn *sp)
 	if (!fds)
 		return -1;
 	fds[1] = -1;
-	if (recv_fds(*ctl, fds, 1) < 0 || (m->has_dirfd && recv_fds(*ctl, fds + 1, 1) < 0) ||
-	    recv_fds(*ctl, fds + 2, sp->nkeep) < 0)
+	if (pass_fds(*ctl, fds, 1, false) < 0 ||
+	    (m->has_dirfd && pass_fds(*ctl, fds + 1, 1, false) < 0) ||
+	    pass_fds(*ctl, fds + 2, sp->nkeep, false) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		top = fds[i] >= top ? fds[i] + 1 : top;
@@ -400,7 +417,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 	struct early_child c = { h, -1 };
 	struct vm_spawn sp = { .prepare = early_seal, .prepare_arg = &c };
 	struct early_msg m;
-	char msg[256];
+	char msg[256], ready = 'r';
 	int *keep;
 
 	linger = true;
@@ -408,7 +425,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 		child_fail(ctl, "cannot close inherited fds", errno);
 	if (h->hold(h->arg, &c.fd, msg, sizeof(msg)) < 0)
 		child_report(ctl, false, msg);
-	if (write_all(ctl, "r", 1) < 0)
+	if (stream(ctl, &ready, 1, true) < 0)
 		_exit(0);
 	if (read_spawn(ctl, &m, &sp) < 0) {
 		/* the parent let go before it sent anything */
@@ -426,8 +443,7 @@ static void __attribute__((noreturn)) early(const struct vm_spawn_hold *h, int c
 int
 vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct vm_error *err)
 {
-	int sv[2];
-	bool eof;
+	int sv[2], r;
 
 	e->ctl = -1;
 	e->pid = 0;
@@ -447,9 +463,10 @@ vm_spawn_early(const struct vm_spawn_hold *h, struct vm_spawn_early *e, struct v
 	}
 	close(sv[1]);
 	e->ctl = sv[0];
-	if (child_word(e->ctl, "qemu", &eof, err) < 0)
+	r = child_word(e->ctl, "qemu", err);
+	if (r < 0)
 		return -1;
-	if (eof)
+	if (r != 'r')
 		return vm_error_set(err, VM_EXIT_SYSTEM, "qemu's child ended before it was ready");
 	return 0;
 }
@@ -471,7 +488,6 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 	cleanup_free int *fds = NULL;
 	size_t len, off;
 	uint32_t len32;
-	bool eof;
 
 	if (sp->affinity)
 		m.affinity = *sp->affinity;
@@ -502,12 +518,17 @@ vm_spawn_early_exec(struct vm_spawn_early *e, const struct vm_spawn *sp, pid_t *
 	if (m.nkeep)
 		memcpy(fds + 2, sp->keep, m.nkeep * sizeof(int));
 	len32 = len;
-	if (write_all(e->ctl, &len32, sizeof(len32)) < 0 || write_all(e->ctl, buf, len) < 0 ||
-	    send_fds(e->ctl, fds, 1) < 0 || (m.has_dirfd && send_fds(e->ctl, fds + 1, 1) < 0) ||
-	    send_fds(e->ctl, fds + 2, m.nkeep) < 0)
+	if (stream(e->ctl, &len32, sizeof(len32), true) < 0 || stream(e->ctl, buf, len, true) < 0 ||
+	    pass_fds(e->ctl, fds, 1, true) < 0 ||
+	    (m.has_dirfd && pass_fds(e->ctl, fds + 1, 1, true) < 0) ||
+	    pass_fds(e->ctl, fds + 2, m.nkeep, true) < 0) {
+		/* it closed its end, which it does only by its end before exec */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return child_gone(&e->pid, sp->argv[0], err);
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot hand '%s' its spawn",
 				    sp->argv[0]);
-	if (child_word(e->ctl, sp->argv[0], &eof, err) < 0)
+	}
+	if (child_exec(e->ctl, &e->pid, sp->argv[0], err) < 0)
 		return -1;
 	e->exec = true;
 	*pid = e->pid;

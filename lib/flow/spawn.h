@@ -7,7 +7,10 @@
  * changes to UID/GID, sets no_new_privs and execs ARGV with ENVP as its
  * whole environment, from cwd '/' with umask 077. A failure in the
  * child reaches the parent through a CLOEXEC pipe as a clear message,
- * VM_EXIT_SYSTEM unless PREPARE says it is a plain "no".
+ * VM_EXIT_SYSTEM unless PREPARE says it is a plain "no". The child says
+ * when it is about to exec, so that one killed before (the pipe closed
+ * with no word) is not taken for an exec: it is reaped and reported,
+ * VM_EXIT_SYSTEM.
  */
 #ifndef VM_SPAWN_H
 #define VM_SPAWN_H
@@ -46,7 +49,8 @@ int vm_spawn_qemu(const struct vm_spawn *sp, pid_t *pid, struct vm_error *err);
  * vm_lockmgr_registers). It runs HOLD at once, as root, with no fd but
  * its own, and waits: HOLD's *FD is kept across exec. vm_spawn_early_exec
  * hands it SP, fds included (the numbers SP's argv names are kept), and
- * it goes on as vm_spawn_qemu's child, with SEAL(FD) as PREPARE.
+ * it goes on as vm_spawn_qemu's child, with SEAL(FD) as PREPARE (one
+ * that ends before exec is reaped there, and E's pid becomes 0).
  * vm_spawn_early_end lets go of it: a child that has not exec'd exits,
  * one that failed only then (its leases held while the caller undid its
  * start), and the parent waits for it. A parent that dies has the same
