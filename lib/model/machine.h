@@ -23,8 +23,8 @@
 #define VM_MACHINE_CPUS 1024
 /* Words of a host CPU set: bit N of word N / 64 is CPU N. */
 #define VM_MACHINE_CPUSET_WORDS (VM_MACHINE_CPUS / 64)
-/* <feature>s of a custom CPU: dumpxml of a host-model domain lists some 30. */
-#define VM_MACHINE_CPU_FEATURES 128
+/* <feature>s of a CPU: an Intel host-model under KVM lists its vmx-* too; the map has 212 */
+#define VM_MACHINE_CPU_FEATURES 256
 
 /* An on/off that libvirt may leave out, QEMU's default then. */
 enum vm_switch { VM_SWITCH_DEFAULT, VM_SWITCH_ON, VM_SWITCH_OFF };
