@@ -371,15 +371,14 @@ timer_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 
 		if (takes || !vm_xmlcheck_attr(n, attrs[i]))
 			continue;
-		/* libvirt 9.0 takes present for any timer, and gives QEMU nothing for these */
+		/* libvirt 9.0 takes present for any timer, and gives QEMU nothing for
+		 * rtc's, pit's or tsc's: QEMU's PC machines always have them */
 		if (i > 0)
 			return vm_xmlcheck_error(x, n, "timer '%s' takes no %s", name, attrs[i]);
-		if (switch_of(n, "present") == VM_SWITCH_OFF)
-			return vm_xmlcheck_error(x, n,
-						 "timer '%s' cannot be taken away: QEMU's PC machines "
-						 "always have it (libvirt leaves it too)",
-						 name);
 	}
+	if (xmlFirstElementChild(n) && !vm_devices_streq(policy, "catchup"))
+		return vm_xmlcheck_error(x, n, "timer '%s': <catchup> needs tickpolicy='catchup'",
+					 name);
 	/* libvirt's merge, and the timer tracking the host's boot, have no QEMU counterpart */
 	if ((vm_devices_streq(policy, "merge") && (!strcmp(name, "rtc") || !strcmp(name, "pit"))) ||
 	    (vm_devices_streq(policy, "discard") && !strcmp(name, "rtc")))
@@ -429,8 +428,37 @@ static const struct vm_xmlcheck_attr timer_attrs[] = {
 	{ NULL }
 };
 
+/* libvirt's knobs of its catchup, which it gives QEMU nothing for */
+static const struct vm_xmlcheck_attr catchup_attrs[] = {
+	{ "threshold", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "slew", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ "limit", VM_XMLCHECK_ANY_VALUE, VM_XMLCHECK_OPTIONAL },
+	{ NULL }
+};
+
+static int
+catchup_begin(struct vm_xmlcheck *x, xmlNodePtr n)
+{
+	static const char *const names[] = { "threshold", "slew", "limit" };
+	unsigned long long v;
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *s = vm_xmlcheck_attr(n, names[i]);
+
+		if (s && vm_xmlcheck_ull(x, n, names[i], s, 0, UINT_MAX, &v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct vm_xmlcheck_elem timer_children[] = {
+	{ "catchup", .attrs = catchup_attrs, .begin = catchup_begin }, { NULL }
+};
+
 const struct vm_xmlcheck_elem vm_machine_clock_children[] = {
-	{ "timer", .attrs = timer_attrs, .multi = true, .begin = timer_begin }, { NULL }
+	{ "timer", .attrs = timer_attrs, .children = timer_children, .multi = true,
+	  .begin = timer_begin },
+	{ NULL }
 };
 
 /* <features> */
