@@ -62,8 +62,8 @@ class Lab:
                 os.chmod(files[i], 0o600)
         return files
 
-    def domain(self, name, disks, devices=""):
-        """A domain with DISKS (qcow2, as vda, vdb, ...) and DEVICES (XML)."""
+    def domain(self, name, disks, devices="", cpu=""):
+        """A domain with DISKS (qcow2, as vda, vdb, ...), DEVICES and CPU (XML)."""
         xml = "".join(
             "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
             "<source file='%s'/><target dev='vd%s' bus='virtio'/></disk>"
@@ -72,7 +72,7 @@ class Lab:
         with open(path, "w") as f:
             f.write("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory>"
                     "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                    "<devices>%s</devices></domain>" % (self.accel, name, xml))
+                    "%s<devices>%s</devices></domain>" % (self.accel, name, cpu, xml))
         return path
 
     def qmp_raw(self):
@@ -102,12 +102,12 @@ def stats_ms(xs):
     return statistics.median(xs) * 1000, min(xs) * 1000
 
 
-def bench_start(lab, n, chains, what):
+def bench_start(lab, n, chains, what, cpu=""):
     """vm-start against QEMU exec'd by qmp-raw with the same argv (the same
     devices and -sandbox, as the QEMU user, -S then "cont" over QMP), both
     timed as processes from exec until the guest runs. CHAINS: per disk,
-    its image and then its backing files."""
-    xml = lab.domain("b", [c[0] for c in chains])
+    its image and then its backing files; CPU: the domain's <cpu>."""
+    xml = lab.domain("b", [c[0] for c in chains], cpu=cpu)
     argv = split_argv(lab.run("vm-start", "--print-argv", xml).stdout)
     # QEMU gets every image as an fd (-add-fd fd=<NODE>: file-vdX for a
     # disk's own image, bfK-vdX for its K-th backing file), and so does
@@ -226,6 +226,11 @@ def main():
         rows.append(bench_start(lab, args.n, [[lab.disk("s.qcow2", USER)]],
                                 "vm-start, 1 disk (leases, labels, state, QMP handshake) "
                                 "vs the same QEMU exec'd raw"))
+        rows.append(bench_start(lab, args.n, [[lab.disk("h.qcow2", USER)]],
+                                "vm-start, 1 disk, <cpu mode='host-model'> (QEMU's CPU as "
+                                "kept in the run directory after the first start) vs the same "
+                                "QEMU exec'd raw with its -cpu resolved",
+                                cpu="<cpu mode='host-model'/>"))
         rows.append(bench_start(lab, args.n, [lab.chain("c", 3)],
                                 "vm-start, 1 disk on a 3-layer qcow2 chain (every layer opened, "
                                 "leased, labelled, passed by fd) vs the same QEMU exec'd raw"))

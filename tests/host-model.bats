@@ -120,3 +120,35 @@ SH
 	assert_output false
 	run -0 vm-stop --force g
 }
+
+@test "QEMU's answer is kept in the run directory until the QEMU binary changes, and a spoilt one is asked again" {
+	mkdir -m 1777 "$TEST_DIR/out"
+	cat > "$TEST_DIR/qemu" <<SH
+#!/bin/sh
+case "\$*" in *"-machine none"*) echo probe >> "$TEST_DIR/out/calls" ;; esac
+exec qemu-system-x86_64 "\$@"
+SH
+	chmod 755 "$TEST_DIR/qemu"
+	xml=$(host_model c "<cpu mode='host-model'/>")
+	sed -i "s|<devices>|<devices><emulator>$TEST_DIR/qemu</emulator>|" "$xml"
+	run -0 vm-start "$xml"
+	[ "$(wc -l < "$TEST_DIR/out/calls")" = 1 ]
+	[ "$(stat -c %U:%a "$VMKIT_RUNDIR/qemu-cpu-tcg.json")" = root:600 ]
+	tr '\0' ' ' < /proc/"$(qemu_pid c)"/cmdline | grep -q -- "-cpu $(cat "$VMKIT_SRCDIR/tests/fixtures/cpu/tcg-max.cpu") "
+	run -0 vm-stop --force c
+	run -0 vm-start "$xml"
+	[ "$(wc -l < "$TEST_DIR/out/calls")" = 1 ]
+	tr '\0' ' ' < /proc/"$(qemu_pid c)"/cmdline | grep -q -- "-cpu $(cat "$VMKIT_SRCDIR/tests/fixtures/cpu/tcg-max.cpu") "
+	run -0 vm-stop --force c
+	touch -d '1 minute ago' "$TEST_DIR/qemu"
+	run -0 vm-start "$xml"
+	[ "$(wc -l < "$TEST_DIR/out/calls")" = 2 ]
+	run -0 vm-stop --force c
+	echo '{"key": ' > "$VMKIT_RUNDIR/qemu-cpu-tcg.json"
+	run -0 vm-start "$xml"
+	[ "$(wc -l < "$TEST_DIR/out/calls")" = 3 ]
+	tr '\0' ' ' < /proc/"$(qemu_pid c)"/cmdline | grep -q -- "-cpu $(cat "$VMKIT_SRCDIR/tests/fixtures/cpu/tcg-max.cpu") "
+	# --print-argv and --check neither use it nor write it
+	run -0 vm-start --print-argv "$xml"
+	[ "$(wc -l < "$TEST_DIR/out/calls")" = 4 ]
+}

@@ -116,11 +116,13 @@ start_one(const char *arg, bool paused, enum mode mode, struct vm_error *err)
 	struct vm_domain *dom = NULL;
 	int r = load(arg, &f, &dom, err);
 
+	if (r == 0 && mode == START)
+		r = vm_front_open(&f, VM_FRONT_PATHS, err);
 	if (r == 0)
-		r = vm_hostcpu_resolve(dom, &f.conf, err);
+		r = vm_hostcpu_resolve(dom, &f.conf, mode == START ? f.paths.fd : -1, err);
 	if (r == 0 && mode != START)
 		r = print_argv(dom, &f.conf, mode == PRINT_ARGV, err);
-	else if (r == 0 && (r = vm_front_open(&f, VM_FRONT_PATHS, err)) == 0)
+	else if (r == 0)
 		r = vm_start_domain(&f.conf, &f.paths, dom, paused, vm_warn, err);
 	vm_domain_free(dom);
 	vm_front_close(&f);

@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 #include "hostmodel.h"
 #include "machine.h"
+#include "paths.h"
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "spawn.h"
@@ -15,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <limits.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,19 +136,114 @@ probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **exp
 	return r;
 }
 
+/*
+ * What QEMU's answer depends on: its binary (path and inode, size, times)
+ * and the accelerator; under KVM also the kernel and the CPU's microcode.
+ * Run directories do not outlive a boot.
+ */
+static int
+cache_key(const struct vm_domain *dom, const struct vm_conf *conf, char *key, size_t size)
+{
+	const char *emu = vm_qemu_emulator(dom, conf);
+	char microcode[64] = "";
+	struct utsname u;
+	struct stat st;
+	FILE *f;
+
+	if (stat(emu, &st) < 0 || uname(&u) < 0)
+		return -1;
+	if (dom->kvm && (f = fopen("/proc/cpuinfo", "re"))) {
+		char line[256];
+
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "microcode", 9)) {
+				snprintf(microcode, sizeof(microcode), "%s",
+					 line + strcspn(line, ":"));
+				break;
+			}
+		fclose(f);
+	}
+	snprintf(key, size, "%s %ju %ju %jd %jd.%09ld %jd.%09ld %s %s %s", emu,
+		 (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		 (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec,
+		 st.st_ctim.tv_nsec, dom->kvm ? "kvm" : "tcg", u.release, microcode);
+	return 0;
+}
+
+#define CACHE_MAX (1 << 20)
+
+static const char *
+cache_name(const struct vm_domain *dom)
+{
+	return dom->kvm ? "qemu-cpu-kvm.json" : "qemu-cpu-tcg.json";
+}
+
+/* QEMU's last answer from the run directory, if it was for KEY */
+static bool
+cache_read(int dirfd, const struct vm_domain *dom, const char *key, json_object **expansion,
+	   json_object **definitions)
+{
+	cleanup_free char *text = NULL;
+	json_object *o, *k, *e, *d;
+	size_t len;
+	bool hit;
+
+	if (dirfd < 0 || vm_paths_read(dirfd, cache_name(dom), CACHE_MAX, &text, &len, NULL) < 0 ||
+	    !(o = json_tokener_parse(text)))
+		return false;
+	hit = json_object_object_get_ex(o, "key", &k) && !strcmp(json_object_get_string(k), key) &&
+	      json_object_object_get_ex(o, "expansion", &e) &&
+	      json_object_object_get_ex(o, "definitions", &d);
+	if (hit) {
+		*expansion = json_object_get(e);
+		*definitions = json_object_get(d);
+	}
+	json_object_put(o);
+	return hit;
+}
+
+/* A cache that cannot be written costs the next start a probe, nothing more. */
+static void
+cache_write(int dirfd, const struct vm_domain *dom, const char *key, json_object *expansion,
+	    json_object *definitions)
+{
+	json_object *o = json_object_new_object();
+	const char *text;
+
+	if (dirfd < 0 || !o)
+		goto out;
+	json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "expansion", json_object_get(expansion));
+	json_object_object_add(o, "definitions", json_object_get(definitions));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (text)
+		vm_paths_write_atomic(dirfd, cache_name(dom), text, strlen(text), NULL);
+out:
+	json_object_put(o);
+}
+
 int
-vm_hostcpu_resolve(struct vm_domain *dom, const struct vm_conf *conf, struct vm_error *err)
+vm_hostcpu_resolve(struct vm_domain *dom, const struct vm_conf *conf, int dirfd,
+		   struct vm_error *err)
 {
 	json_object *expansion = NULL, *definitions = NULL;
 	struct vm_cpumap *map = NULL;
 	struct vm_hostmodel *hm = NULL;
+	char key[PATH_MAX + 256];
+	bool keyed;
 	int r;
 
 	if (!dom->cpu_host_model)
 		return 0;
+	keyed = cache_key(dom, conf, key, sizeof(key)) == 0;
 	r = vm_cpumap_load(VM_CPUMAP_DIR, &map, err);
-	if (r == 0 && (r = probe(dom, conf, &expansion, &definitions, err)) < 0)
-		vm_error_prefix(err, "host-model: cannot ask QEMU for its CPU");
+	if (r == 0 && !(keyed && cache_read(dirfd, dom, key, &expansion, &definitions))) {
+		r = probe(dom, conf, &expansion, &definitions, err);
+		if (r < 0)
+			vm_error_prefix(err, "host-model: cannot ask QEMU for its CPU");
+		else if (keyed)
+			cache_write(dirfd, dom, key, expansion, definitions);
+	}
 	if (r == 0 && !(hm = malloc(sizeof(*hm))))
 		r = vm_error_sys(err, VM_EXIT_SYSTEM, ENOMEM, "host-model");
 	if (r == 0)
