@@ -233,6 +233,35 @@ kill_child() {
 	kill_child late
 }
 
+# The leases were the child's and went with it: a disk that host 2 took
+# meanwhile is host 2's, and its owner (host 2's label) is left alone.
+@test "QEMU's child killed, and the disk taken by host 2 before vm-start undoes its start: the owner is left as host 2 set it" {
+	local pid lockpid i
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)")"
+	pid=$(holder_of 3)
+	kill -9 "$pid"
+	wait_gone "$pid"
+	host 2 vm-lock run -w 10 "$TEST_DIR/a.qcow2" -- sleep 60 &
+	lockpid=$!
+	for i in $(seq 100); do
+		SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q "^r " && break
+		sleep 0.1
+	done
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client status | grep -q "^r " || fail "host 2 took no lease"
+	# host 2's own label
+	chown 4242:4343 "$TEST_DIR/a.qcow2"
+	resume_paused 4
+	run cat "$TEST_DIR/cmd.out"
+	assert_output --partial "leaving its owner as it is"
+	assert_line --regexp "^vm-start: cannot start '[^']*qemu[^']*': its child was killed by signal 9 before exec$"
+	[ "$(stat -c %u:%g "$TEST_DIR/a.qcow2")" = "4242:4343" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	pkill -P "$lockpid" sleep || true
+	wait "$lockpid" || true
+}
+
 @test "swtpm's child killed before exec fails the start with exit 4 saying so; no swtpm, QEMU, state or lease of host 1 is left" {
 	local xml id pid qpid
 	own_disk "$TEST_DIR/a.qcow2" root:root 600

@@ -223,7 +223,8 @@ restore_mode(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec)
 }
 
 static int
-giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, struct vm_error *err)
+giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, int wait_ms,
+	     struct vm_error *err)
 {
 	struct vm_lease *lease = NULL, *id_lease = NULL;
 	struct vm_error lerr = VM_ERROR_INIT;
@@ -241,8 +242,8 @@ giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, s
 		identity = found;
 	if (rec->lease || vm_lockmgr_active(ctx->lm)) {
 		/* the recorded identity, whatever the path names now */
-		if (vm_lease_acquire(ctx->lm, rec->path, mode, 0, &lease, &lerr) < 0 ||
-		    (identity && vm_lease_acquire_named(ctx->lm, identity, rec->path, mode, 0,
+		if (vm_lease_acquire(ctx->lm, rec->path, mode, wait_ms, &lease, &lerr) < 0 ||
+		    (identity && vm_lease_acquire_named(ctx->lm, identity, rec->path, mode, wait_ms,
 							&id_lease, &lerr) < 0)) {
 			vm_lease_release(lease);
 			if (lerr.code != VM_EXIT_NO)
@@ -260,13 +261,13 @@ giveback_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, s
 }
 
 int
-vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, int wait_ms,
 		  struct vm_error *err)
 {
-	if (giveback_one(ctx, rec, err) < 0)
+	if (giveback_one(ctx, rec, wait_ms, err) < 0)
 		return -1;
 	for (size_t i = 0; i < rec->nbacking; i++)
-		if (giveback_one(ctx, &rec->backing[i], err) < 0)
+		if (giveback_one(ctx, &rec->backing[i], wait_ms, err) < 0)
 			return -1;
 	return 0;
 }
@@ -295,7 +296,7 @@ giveback_held_one(const struct vm_disks_ctx *ctx, const struct vm_status_disk *r
 		return 0;
 	}
 	if (!found)
-		return giveback_one(ctx, rec, err);
+		return giveback_one(ctx, rec, 0, err);
 	return restore(ctx, rec, rec->identity, err);
 }
 

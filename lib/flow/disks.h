@@ -64,9 +64,11 @@ int vm_disks_label(const struct vm_disks_ctx *ctx, struct vm_status_disk *rec,
  * locks, releases. A restore that is not reference-counted
  * takes the lease exclusively, even for a shared disk. A file in use
  * elsewhere, gone, or replaced keeps its owner and gets a warning.
+ * Each lease is waited for up to WAIT_MS: an unwind's QEMU child that
+ * held it has just died, and the lock daemon may not have seen it yet.
  * Returns -1 only on a system error.
  */
-int vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec,
+int vm_disks_giveback(const struct vm_disks_ctx *ctx, const struct vm_status_disk *rec, int wait_ms,
 		      struct vm_error *err);
 
 /*

@@ -33,8 +33,8 @@
 
 #define QMP_START_TIMEOUT_MS 30000
 #define STARTUP_EXIT_WAIT_MS 2000
-/* a killed swtpm's sanlock leases are freed by the daemon, a moment later */
-#define TPM_RETAKE_MS 5000
+/* a dead child's (QEMU's, swtpm's) sanlock leases are freed by the daemon a moment later */
+#define RETAKE_MS 5000
 #define QEMU_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Set to the domain's directory: QEMU (with -no-user-config) needs none
@@ -666,12 +666,31 @@ handshake(struct start *s, bool paused, struct vm_error *err)
 	return r;
 }
 
+static void
+giveback(struct start *s, const struct vm_status_disk *rec, bool lost)
+{
+	struct vm_error ignored = VM_ERROR_INIT;
+
+	if (lost)
+		vm_disks_giveback(&s->ctx, rec, RETAKE_MS, &ignored);
+	else
+		vm_disks_giveback_held(&s->ctx, rec, &s->held, &ignored);
+}
+
 /* Undoes a start that got as far as S shows; ERR already holds the cause. */
 static void
 unwind(struct start *s)
 {
 	struct vm_error ignored = VM_ERROR_INIT;
+	bool registers = vm_lockmgr_registers(s->ctx.lm);
+	/* Under a driver that ties leases to QEMU's (or swtpm's) child
+	 * (sanlock), they went with the child once it died, or is killed
+	 * below; a child that lingers after a failed exec still holds them. */
+	bool lost = registers && (s->early.exec || s->early.pid <= 0);
+	bool tpm_lost = registers && (s->tpm_early.exec || s->tpm_early.pid <= 0);
 
+	/* what is taken again here is this command's own */
+	vm_lockmgr_set_pid(s->ctx.lm, 0);
 	if (s->pid > 0) {
 		/* Our own child: reaping it means every file it held is closed. */
 		kill(s->pid, SIGKILL);
@@ -681,18 +700,23 @@ unwind(struct start *s)
 		kill(s->tpm_pid, SIGKILL);
 		waitpid(s->tpm_pid, NULL, 0);
 	}
-	/* the lease is ours (in held, or our early child's) until released
-	 * below, or, swtpm's once it ran, taken again now that it is dead */
+	/* the lease is ours (in held, or a lingering early child's) until
+	 * released below, or, lost with its child, taken again now */
 	if (s->tpm_taken)
-		vm_swtpm_giveback(s->tpm_early.exec ? s->ctx.lm : NULL, s->st.uuid, 0,
-				  s->st.tpm_persistent, false, TPM_RETAKE_MS, &ignored);
+		vm_swtpm_giveback(tpm_lost ? s->ctx.lm : NULL, s->st.uuid, 0, s->st.tpm_persistent,
+				  false, RETAKE_MS, &ignored);
 	vm_swtpm_close(s->dom);
-	/* Our copies of the leases QEMU inherited still hold them. Only
-	 * these disks: with remember_owner = 0 a giveback chowns to root. */
+	/* Our copies of the leases QEMU inherited still hold them, unless
+	 * they were lost with QEMU's child: then each disk's is taken again
+	 * before its owner is given back, and the owner is left to whoever
+	 * took the disk in between. Only these disks: with remember_owner = 0
+	 * a giveback chowns to root. */
+	if (lost)
+		vm_leaseset_release(&s->held);
 	for (size_t i = 0; i < s->nlabelled; i++)
-		vm_disks_giveback_held(&s->ctx, &s->st.disks[i], &s->held, &ignored);
+		giveback(s, &s->st.disks[i], lost);
 	if (s->nvram_labelled)
-		vm_disks_giveback_held(&s->ctx, &s->st.nvram, &s->held, &ignored);
+		giveback(s, &s->st.nvram, lost);
 	vm_leaseset_release(&s->held);
 	close_images(s);
 	vm_nvram_close(&s->nvram, s->dom);

@@ -220,7 +220,7 @@ discard_damaged(const struct vm_conf *conf, const struct vm_paths *paths, struct
 		*result = VM_STOP_DONE;
 	}
 	for (size_t i = 0; i < h.st.ndisks; i++)
-		if (vm_disks_giveback(&ctx, &h.st.disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &h.st.disks[i], 0, err) < 0)
 			goto out;
 	/* Whether the state was to be kept is the record's: keep it, given back to root. */
 	if (h.st.tpm && vm_swtpm_giveback(ctx.lm, h.st.uuid, vm_swtpm_find(h.st.uuid), true, true,
@@ -288,11 +288,11 @@ stop_locked(const struct vm_conf *conf, const struct vm_paths *paths, struct vm_
 	ctx.label.uuid = st->uuid;
 	ctx.label.remember = conf->remember_owner;
 	for (size_t i = 0; i < st->ndisks; i++) {
-		if (vm_disks_giveback(&ctx, &st->disks[i], err) < 0)
+		if (vm_disks_giveback(&ctx, &st->disks[i], 0, err) < 0)
 			goto out;
 		vm_hook("stop:disk-returned");
 	}
-	if (vm_disks_giveback(&ctx, &st->nvram, err) < 0)
+	if (vm_disks_giveback(&ctx, &st->nvram, 0, err) < 0)
 		goto out;
 	if (st->tpm && vm_swtpm_giveback(ctx.lm, st->uuid, st->tpm_pid, st->tpm_persistent,
 					 opts->force, SWTPM_WAIT_MS, err) < 0)
