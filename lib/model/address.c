@@ -1,6 +1,7 @@
 #include "address.h"
 #include "devices.h"
 #include "cleanup.h"
+#include "exitcodes.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,7 @@
 #define UHCI_FUNCTION 2	 /* the USB controller in pc's slot 1 */
 #define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
 #define VIDEO_SLOT_PC 2
-#define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
+#define USB_PORTS 15	     /* qemu-xhci's most */
 #define ICH9_SOUND_SLOT 0x1b /* where q35's first ich9 sound card goes */
 
 static const char *const type_names[] = {
@@ -152,8 +153,8 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 						 "a virtio-serial address needs a port from 1");
 		break;
 	case VM_ADDRESS_USB:
-		e |= vm_address_number(x, n, "bus", 0, &a.bus);
-		e |= vm_address_number(x, n, "port", 15, &a.port);
+		e |= vm_address_number(x, n, "bus", VM_CONTROLLER_USB_MAX, &a.bus);
+		e |= vm_address_number(x, n, "port", USB_PORTS, &a.port);
 		if (!e && !a.port)
 			return vm_xmlcheck_error(x, n, "a USB address needs a port from 1");
 		break;
@@ -306,6 +307,23 @@ check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 	return d->bus == VM_BUS_SCSI ? check_scsi(x, dom, r, a) : 0;
 }
 
+/* Refuses a USB address A whose bus or port the USB controllers do not have, as libvirt does. */
+static int
+check_usb(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	  const struct vm_address *a)
+{
+	unsigned ports = vm_controller_usb_ports(dom, a->bus);
+
+	if (!ports)
+		return vm_xmlcheck_error(x, r->node, "no USB controller has index %u (bus %u)",
+					 a->bus, a->bus);
+	if (a->port > ports)
+		return vm_xmlcheck_error(x, r->node,
+					 "USB bus %u has ports 1 to %u, not %u (libvirt adds no port)",
+					 a->bus, ports, a->port);
+	return 0;
+}
+
 /* Refuses R's PCI address when an earlier one has its slot and function. */
 static int
 check_unique(struct vm_xmlcheck *x, struct vm_domain *dom, size_t k)
@@ -323,10 +341,12 @@ check_unique(struct vm_xmlcheck *x, struct vm_domain *dom, size_t k)
 						 a->bus, a->slot, a->function,
 						 (const char *)c->addrs[i].owner->name,
 						 vm_xmlcheck_line(c->addrs[i].node));
-		if (b->type == VM_ADDRESS_USB && a->type == VM_ADDRESS_USB && a->port == b->port)
+		if (b->type == VM_ADDRESS_USB && a->type == VM_ADDRESS_USB && a->bus == b->bus &&
+		    a->port == b->port)
 			return vm_xmlcheck_error(x, c->addrs[k].node,
-						 "USB port %u is taken by <%s> on line %ld",
-						 a->port, (const char *)c->addrs[i].owner->name,
+						 "USB port %u of bus %u is taken by <%s> on line %ld",
+						 a->port, a->bus,
+						 (const char *)c->addrs[i].owner->name,
 						 vm_xmlcheck_line(c->addrs[i].node));
 	}
 	return 0;
@@ -589,6 +609,31 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 }
 
 /*
+ * The order libvirt places DOM's controllers in: the file's, but the USB
+ * ones by index, as libvirt keeps those of a type
+ * (virDomainControllerInsertPreAlloced), in the places of the file's USB
+ * ones. A malloc'd array of indexes of dom->controllers, or NULL.
+ */
+static size_t *
+placing_order(const struct vm_domain *dom)
+{
+	size_t *order = calloc(dom->ncontrollers + 1, sizeof(*order)), k = 0;
+
+	for (size_t i = 0; order && i < dom->ncontrollers; i++)
+		order[i] = i;
+	for (unsigned index = 0; order && index <= VM_CONTROLLER_USB_MAX; index++)
+		for (size_t i = 0; i < dom->ncontrollers; i++) {
+			if (strcmp(dom->controllers[i].type, "usb") ||
+			    dom->controllers[i].index != index)
+				continue;
+			while (strcmp(dom->controllers[k].type, "usb"))
+				k++;
+			order[k++] = i;
+		}
+	return order;
+}
+
+/*
  * The controllers libvirt places with the devices: not PCI ones, nor those
  * the chipset has. A new root port may move dom->controllers: each is
  * placed as a copy, on a root port (q35) or pci.0, so not in p->given.
@@ -596,7 +641,13 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 static int
 place_controllers(struct place *p)
 {
-	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
+	size_t n = p->dom->ncontrollers;
+	cleanup_free size_t *order = placing_order(p->dom);
+
+	if (!order)
+		return vm_xmlcheck_nomem(p->x);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
 		const char *type = p->dom->controllers[i].type;
 		struct vm_address addr = p->dom->controllers[i].addr;
 		enum vm_usb usb = !strcmp(type, "usb") ? p->dom->controllers[i].usb : VM_USB_NONE;
@@ -732,17 +783,20 @@ place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
 	static const unsigned slots[] = { 0x1d, 0x1a };
 
-	for (size_t i = 0; i < dom->ncontrollers; i++) {
-		struct vm_controller *ctl = &dom->controllers[i];
+	/* libvirt's order of one type: by index */
+	for (unsigned index = 0; index <= VM_CONTROLLER_USB_MAX; index++)
+		for (size_t i = 0; i < dom->ncontrollers; i++) {
+			struct vm_controller *ctl = &dom->controllers[i];
 
-		if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 || ctl->addr.type)
-			continue;
-		for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
-			if (slot_free(x, dom, slots[k]))
-				ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
-								 .slot = slots[k],
-								 .multifunction = true };
-	}
+			if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 ||
+			    ctl->index != index || ctl->addr.type)
+				continue;
+			for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
+				if (slot_free(x, dom, slots[k]))
+					ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+									 .slot = slots[k],
+									 .multifunction = true };
+		}
 	if (!slot_free(x, dom, ICH9_SOUND_SLOT))
 		return;
 	for (size_t i = 0; i < dom->nsounds; i++)
@@ -769,47 +823,89 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	return r;
 }
 
-/* Whether a USB device of DOM has port PORT. */
-static bool
-usb_port_taken(const struct vm_domain *dom, unsigned port)
+/* A USB device: its address, the line of its element and the element's name, for messages. */
+struct usb_device {
+	struct vm_address *addr;
+	int line;
+	const char *what;
+};
+
+/*
+ * DOM's USB devices in libvirt's order of ports
+ * (virDomainUSBDeviceDefForeach): disks, inputs, sounds, redirdevs.
+ * Returns their number, or -1.
+ */
+static long
+usb_devices(struct vm_xmlcheck *x, struct vm_domain *dom, struct usb_device **out)
 {
+	size_t max = dom->ndisks + dom->ninputs + dom->nsounds + dom->nredirdevs, n = 0;
+	struct usb_device *d = calloc(max + 1, sizeof(*d));
+
+	if (!d)
+		return vm_xmlcheck_nomem(x);
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if (dom->disks[i].bus == VM_BUS_USB)
+			d[n++] = (struct usb_device){ &dom->disks[i].addr, dom->disks[i].line,
+						      "disk" };
 	for (size_t i = 0; i < dom->ninputs; i++)
-		if (dom->inputs[i].addr.type == VM_ADDRESS_USB && dom->inputs[i].addr.port == port)
-			return true;
+		if (dom->inputs[i].bus == VM_INPUT_USB)
+			d[n++] = (struct usb_device){ &dom->inputs[i].addr, dom->inputs[i].line,
+						      "input" };
 	for (size_t i = 0; i < dom->nsounds; i++)
-		if (dom->sounds[i].addr.type == VM_ADDRESS_USB && dom->sounds[i].addr.port == port)
+		if (dom->sounds[i].model == VM_SOUND_USB)
+			d[n++] = (struct usb_device){ &dom->sounds[i].addr, dom->sounds[i].line,
+						      "sound" };
+	for (size_t i = 0; i < dom->nredirdevs; i++)
+		d[n++] = (struct usb_device){ &dom->redirdevs[i].addr, dom->redirdevs[i].line,
+					      "redirdev" };
+	*out = d;
+	return (long)n;
+}
+
+/* Whether one of the N USB devices D has port PORT of bus BUS. */
+static bool
+usb_port_taken(const struct usb_device *d, size_t n, unsigned bus, unsigned port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].addr->type == VM_ADDRESS_USB && d[i].addr->bus == bus &&
+		    d[i].addr->port == port)
 			return true;
 	return false;
 }
 
-/* The next free port of the USB controller, as libvirt gives them: from 1, inputs then sounds. */
+/*
+ * The USB devices without an address, as libvirt gives their ports
+ * (qemuDomainAssignUSBPorts): the written ones are kept, then each in
+ * libvirt's order takes the first free port of the first bus with one.
+ * With more devices than ports, libvirt would add a usb-hub, which
+ * vmkit does not: refused at the first device without a port.
+ */
 static int
-place_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom, struct vm_address *a)
+assign_usb(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
-	unsigned port = 1;
+	cleanup_free struct usb_device *d = NULL;
+	long n = usb_devices(x, dom, &d);
+	unsigned total = 0;
 
-	if (a->type)
-		return 0;
-	while (port <= USB_PORTS && usb_port_taken(dom, port))
-		port++;
-	if (port > USB_PORTS)
-		return vm_xmlcheck_error(x, n,
-					 "no free port of the USB controller for every device");
-	*a = (struct vm_address){ .type = VM_ADDRESS_USB, .port = port };
-	return 0;
-}
+	if (n < 0)
+		return -1;
+	for (unsigned bus = 0; bus <= VM_CONTROLLER_USB_MAX; bus++)
+		total += vm_controller_usb_ports(dom, bus);
+	if (n > (long)total)
+		return vm_error_set(x->err, VM_EXIT_INVALID,
+				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not (a qemu-xhci has up to 15 ports='N')",
+				    x->file, d[total].line, d[total].what, n, total);
+	for (long i = 0; i < n; i++) {
+		struct vm_address *a = d[i].addr;
 
-static int
-assign_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
-{
-	for (size_t i = 0; i < dom->ninputs; i++)
-		if (dom->inputs[i].bus == VM_INPUT_USB &&
-		    place_usb(x, n, dom, &dom->inputs[i].addr) < 0)
-			return -1;
-	for (size_t i = 0; i < dom->nsounds; i++)
-		if (dom->sounds[i].model == VM_SOUND_USB &&
-		    place_usb(x, n, dom, &dom->sounds[i].addr) < 0)
-			return -1;
+		for (unsigned bus = 0; !a->type && bus <= VM_CONTROLLER_USB_MAX; bus++)
+			for (unsigned port = 1;
+			     !a->type && port <= vm_controller_usb_ports(dom, bus); port++)
+				if (!usb_port_taken(d, (size_t)n, bus, port))
+					*a = (struct vm_address){ .type = VM_ADDRESS_USB,
+								  .bus = bus,
+								  .port = port };
+	}
 	return 0;
 }
 
@@ -823,12 +919,13 @@ address_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		const struct vm_address *a = vm_address_of(dom, &c->addrs[k]);
 
 		if ((a->type == VM_ADDRESS_PCI && check_bus(x, dom, &c->addrs[k], a) < 0) ||
+		    (a->type == VM_ADDRESS_USB && check_usb(x, dom, &c->addrs[k], a) < 0) ||
 		    (c->addrs[k].array == offsetof(struct vm_domain, disks) &&
 		     check_disk(x, dom, &c->addrs[k], a) < 0) ||
 		    check_unique(x, dom, k) < 0)
 			return -1;
 	}
-	if (assign(x, n, dom) < 0 || assign_usb(x, n, dom) < 0)
+	if (assign(x, n, dom) < 0 || assign_usb(x, dom) < 0)
 		return -1;
 	return vm_domain_is_q35(dom) ? assign_root_ports(x, n, dom) : 0;
 }

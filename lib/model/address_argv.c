@@ -15,10 +15,23 @@ vm_address_bus_name(const struct vm_domain *dom, unsigned index, char buf[16])
 }
 
 void
+vm_address_usb_id(unsigned index, char buf[16])
+{
+	if (index)
+		snprintf(buf, 16, "usb%u", index);
+	else
+		snprintf(buf, 16, "usb");
+}
+
+void
 vm_address_opt(struct vm_argv_opt *o, const struct vm_domain *dom, const struct vm_address *a)
 {
 	char bus[16];
 
+	if (a->type == VM_ADDRESS_USB) {
+		vm_address_usb_id(a->bus, bus);
+		vm_argv_opt_add(o, ",bus=%s.0,port=%u", bus, a->port);
+	}
 	if (a->type != VM_ADDRESS_PCI)
 		return;
 	vm_address_bus_name(dom, a->bus, bus);
@@ -29,8 +42,17 @@ vm_address_opt(struct vm_argv_opt *o, const struct vm_domain *dom, const struct 
 void
 vm_address_json(json_object *o, const struct vm_domain *dom, const struct vm_address *a)
 {
-	char bus[16], addr[16];
+	char bus[20], addr[16]; /* bus: an id of 16 and ".0" */
 
+	if (a->type == VM_ADDRESS_USB) {
+		char id[16];
+
+		vm_address_usb_id(a->bus, id);
+		snprintf(bus, sizeof(bus), "%s.0", id);
+		snprintf(addr, sizeof(addr), "%u", a->port);
+		json_object_object_add(o, "bus", json_object_new_string(bus));
+		json_object_object_add(o, "port", json_object_new_string(addr));
+	}
 	if (a->type != VM_ADDRESS_PCI)
 		return;
 	vm_address_bus_name(dom, a->bus, bus);

@@ -1374,15 +1374,31 @@ static const struct bad {
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>",
 	  "t.xml:8: <controller>: a usb controller of index 0 comes before" },
-	{ "", "<controller type='usb' index='1' model='ich9-ehci1'/>",
-	  "t.xml:7: <controller>: invalid index '1'" },
+	{ "", "<controller type='usb' index='2' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: invalid index '2'" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='0'/></input>",
 	  "t.xml:7: <address>: a USB address needs a port from 1" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' port='1'/></input>\n"
 	  "<input type='mouse' bus='usb'><address type='usb' port='1'/></input>",
-	  "t.xml:8: <address>: USB port 1 is taken by <input> on line 7" },
+	  "t.xml:8: <address>: USB port 1 of bus 0 is taken by <input> on line 7" },
+	{ "",
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' index='1' model='ich9-uhci1'/>",
+	  "t.xml:8: <controller>: model 'ich9-uhci1' needs a <controller type='usb' model='ich9-ehci1'> of its index" },
+	{ "",
+	  "<controller type='usb' model='none'/>\n"
+	  "<controller type='usb' index='1' model='ich9-ehci1'/>",
+	  "t.xml:8: <controller>: model 'ich9-ehci1' is a USB controller, which the <controller type='usb' model='none'/> on line 7 turns off" },
+	{ "", "<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/></input>",
+	  "t.xml:7: <address>: no USB controller has index 1 (bus 1)" },
+	{ "", "<input type='tablet' bus='usb'><address type='usb' port='3'/></input>",
+	  "t.xml:7: <address>: USB bus 0 has ports 1 to 2, not 3" },
+	{ "",
+	  "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>\n"
+	  "<input type='keyboard' bus='usb'/>",
+	  "t.xml:8: <input>: 3 USB devices, and 2 ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
@@ -2064,6 +2080,23 @@ test_usb2(void)
 		   d->controllers[1].addr.slot == d->controllers[0].addr.slot &&
 		   d->controllers[1].addr.function == 2,
 	   "ich9-uhci without <master> serve libvirt's ports (uhci3 from 4, uhci2 from 2): %s",
+	   err.msg);
+	vm_domain_free(d);
+	/* a second set, first in the file: the slot after the first set's, bus usb1.0 */
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' index='1' model='ich9-ehci1'/>\n"
+		      "<controller type='usb' index='1' model='ich9-uhci1'/>\n"
+		      "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+		      "<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/></input>\n"
+		      "<input type='keyboard' bus='usb'><address type='usb' bus='0' port='1'/></input>\n"
+		      "<input type='mouse' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_ICH9_EHCI1 && d->controllers[2].addr.slot == 2 &&
+		   d->controllers[0].addr.slot == 3 && d->controllers[1].addr.slot == 3 &&
+		   d->inputs[0].addr.bus == 1 && d->inputs[1].addr.bus == 0 &&
+		   d->inputs[2].addr.bus == 0 && d->inputs[2].addr.port == 2,
+	   "a second ich9 set: after the first, whatever the file's order; port 1 of each bus: %s",
 	   err.msg);
 	vm_domain_free(d);
 }
