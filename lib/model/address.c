@@ -282,9 +282,10 @@ check_scsi(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 }
 
 /*
- * A disk's address must fit its bus: a PCI one on virtio, a drive one on
- * sata and scsi, at the port (sata) that its name gives it, which is
- * where vmkit puts it, or anywhere its scsi controller has (check_scsi()).
+ * A disk's address must fit its bus: a PCI one on virtio, a USB one on
+ * usb, a drive one on sata and scsi, at the port (sata) that its name
+ * gives it, which is where vmkit puts it, or anywhere its scsi
+ * controller has (check_scsi()).
  */
 static int
 check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
@@ -293,13 +294,11 @@ check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 	const struct vm_disk *d = &dom->disks[r->i];
 	long idx = vm_disk_index(d->target);
 
-	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI))
+	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI) ||
+	    (d->bus == VM_BUS_USB) != (a->type == VM_ADDRESS_USB))
 		return vm_xmlcheck_error(x, r->node,
 					 "a disk on bus '%s' takes no address of type '%s'",
-					 d->bus == VM_BUS_VIRTIO ? "virtio"
-					 : d->bus == VM_BUS_SATA ? "sata"
-								 : "scsi",
-					 type_names[a->type]);
+					 vm_disk_bus_name(d->bus), type_names[a->type]);
 	if (d->bus == VM_BUS_SATA && (a->controller != 0 || a->unit != idx))
 		return vm_xmlcheck_error(x, r->node,
 					 "sata disk '%s' is on port %ld: controller='0' unit='%ld'",
@@ -893,7 +892,7 @@ assign_usb(struct vm_xmlcheck *x, struct vm_domain *dom)
 		total += vm_controller_usb_ports(dom, bus);
 	if (n > (long)total)
 		return vm_error_set(x->err, VM_EXIT_INVALID,
-				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not (a qemu-xhci has up to 15 ports='N')",
+				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not: give a qemu-xhci more ports (ports='N', up to 15)",
 				    x->file, d[total].line, d[total].what, n, total);
 	for (long i = 0; i < n; i++) {
 		struct vm_address *a = d[i].addr;
