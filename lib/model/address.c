@@ -608,27 +608,48 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 }
 
 /*
- * The order libvirt places DOM's controllers in: the file's, but the USB
- * ones by index, as libvirt keeps those of a type
- * (virDomainControllerInsertPreAlloced), in the places of the file's USB
- * ones. A malloc'd array of indexes of dom->controllers, or NULL.
+ * The order libvirt places DOM's controllers in, that of its list: the
+ * file's, but the USB ones as libvirt inserts them
+ * (virDomainControllerInsertPreAlloced), each after those read before
+ * it, or, with an index, before those of a higher index (and one
+ * without <master> before those of its index with one), in the places
+ * of the file's USB ones. A malloc'd array of indexes of
+ * dom->controllers, or NULL.
  */
 static size_t *
 placing_order(const struct vm_domain *dom)
 {
-	size_t *order = calloc(dom->ncontrollers + 1, sizeof(*order)), k = 0;
+	size_t n = dom->ncontrollers, nusb = 0, k = 0;
+	size_t *order = calloc(n + 1, sizeof(*order));
+	cleanup_free size_t *usb = calloc(n + 1, sizeof(*usb));
 
-	for (size_t i = 0; order && i < dom->ncontrollers; i++)
+	if (!order || !usb) {
+		free(order);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_controller *c = &dom->controllers[i];
+		size_t at = nusb;
+
 		order[i] = i;
-	for (unsigned index = 0; order && index <= VM_CONTROLLER_USB_MAX; index++)
-		for (size_t i = 0; i < dom->ncontrollers; i++) {
-			if (strcmp(dom->controllers[i].type, "usb") ||
-			    dom->controllers[i].index != index)
-				continue;
-			while (strcmp(dom->controllers[k].type, "usb"))
-				k++;
-			order[k++] = i;
+		if (strcmp(c->type, "usb"))
+			continue;
+		for (size_t j = nusb; c->has_index && j-- > 0;) {
+			const struct vm_controller *o = &dom->controllers[usb[j]];
+
+			if (o->index > c->index ||
+			    (o->index == c->index && o->has_master && !c->has_master))
+				at = j;
+			else if (at == nusb)
+				break;
 		}
+		memmove(usb + at + 1, usb + at, (nusb - at) * sizeof(*usb));
+		usb[at] = i;
+		nusb++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(dom->controllers[i].type, "usb"))
+			order[i] = usb[k++];
 	return order;
 }
 
@@ -775,35 +796,36 @@ add_buses(struct place *p)
  * them, when that slot is free (qemuDomainValidateDevicePCISlotsQ35): an
  * ich9-uhci1 in 00:1d.0, or else 00:1a.0 (the rest of its set follows
  * it), then the first ich9 sound card in 00:1b.0. The others are placed
- * as any device.
+ * as any device, the ich9-uhci1 in libvirt's order (placing_order()).
  */
-static void
+static int
 place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
 	static const unsigned slots[] = { 0x1d, 0x1a };
+	cleanup_free size_t *order = placing_order(dom);
 
-	/* libvirt's order of one type: by index */
-	for (unsigned index = 0; index <= VM_CONTROLLER_USB_MAX; index++)
-		for (size_t i = 0; i < dom->ncontrollers; i++) {
-			struct vm_controller *ctl = &dom->controllers[i];
+	if (!order)
+		return vm_xmlcheck_nomem(x);
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		struct vm_controller *ctl = &dom->controllers[order[i]];
 
-			if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 ||
-			    ctl->index != index || ctl->addr.type)
-				continue;
-			for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
-				if (slot_free(x, dom, slots[k]))
-					ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
-									 .slot = slots[k],
-									 .multifunction = true };
-		}
+		if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 || ctl->addr.type)
+			continue;
+		for (size_t k = 0; k < 2 && !ctl->addr.type; k++)
+			if (slot_free(x, dom, slots[k]))
+				ctl->addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
+								 .slot = slots[k],
+								 .multifunction = true };
+	}
 	if (!slot_free(x, dom, ICH9_SOUND_SLOT))
-		return;
+		return 0;
 	for (size_t i = 0; i < dom->nsounds; i++)
 		if (dom->sounds[i].model == VM_SOUND_ICH9 && !dom->sounds[i].addr.type) {
 			dom->sounds[i].addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
 								   .slot = ICH9_SOUND_SLOT };
-			return;
+			return 0;
 		}
+	return 0;
 }
 
 static int
@@ -812,9 +834,9 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT, NULL, 0 };
 	int r;
 
-	if (p.q35)
-		place_chipset(x, dom);
-	r = p.q35 ? add_buses(&p) : 0;
+	r = p.q35 ? place_chipset(x, dom) : 0;
+	if (r == 0 && p.q35)
+		r = add_buses(&p);
 
 	if (r == 0)
 		r = assign_pass(&p);

@@ -255,9 +255,11 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type, unsigne
 		return 0;
 	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
 		return -1;
+	/* libvirt adds it with its index (virDomainDefMaybeAddController) */
 	*ctl = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
 				       .type = type,
 				       .index = index,
+				       .has_index = true,
 				       .lsi = !strcmp(type, "scsi") };
 	return 0;
 }
