@@ -146,6 +146,18 @@ for d in json.load(sys.stdin)[0]["devices"]:
 	assert_output --partial 'usb1.0'
 }
 
+# piix3-uhci has two ports: libvirt adds a usb-hub on port 1 for a third device.
+@test "USB devices beyond the controller's ports sit on the usb-hub libvirt adds, as QEMU reports them" {
+	xml=$(make_domain hub "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>
+<input type='keyboard' bus='usb'/>")
+	run -0 vm-start --paused "$xml"
+	run -0 qmp hub human-monitor-command '{"command-line": "info usb"}'
+	assert_output --partial 'Port 1, Speed 12 Mb/s, Product QEMU USB Hub, ID: hub0'
+	assert_output --partial 'Port 2, Speed 12 Mb/s, Product QEMU USB Tablet, ID: input0'
+	assert_output --partial 'Port 1.1, Speed 12 Mb/s, Product QEMU USB Mouse, ID: input1'
+	assert_output --partial 'Port 1.2, Speed 12 Mb/s, Product QEMU USB Keyboard, ID: input2'
+}
+
 @test "what vmkit cannot do of these devices is refused by name and line, and nothing starts" {
 	run -3 vm-start "$(make_domain egd "<rng model='virtio'><backend model='egd' type='tcp'/></rng>")"
 	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)

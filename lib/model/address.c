@@ -883,50 +883,108 @@ usb_devices(struct vm_xmlcheck *x, struct vm_domain *dom, struct usb_device **ou
 	return (long)n;
 }
 
-/* Whether one of the N USB devices D has port PORT of bus BUS. */
+/* Whether DOM has a hub on port PORT of bus BUS. */
 static bool
-usb_port_taken(const struct usb_device *d, size_t n, unsigned bus, unsigned port)
+usb_hub_at(const struct vm_domain *dom, unsigned bus, unsigned port)
+{
+	for (unsigned i = 0; i < dom->nusb_hubs; i++)
+		if (dom->usb_hubs[i].bus == bus && dom->usb_hubs[i].port == port)
+			return true;
+	return false;
+}
+
+/* Whether one of the N USB devices D, or a hub of DOM, has port PORT of bus BUS. */
+static bool
+usb_port_taken(const struct vm_domain *dom, const struct usb_device *d, size_t n, unsigned bus,
+	       unsigned port)
 {
 	for (size_t i = 0; i < n; i++)
 		if (d[i].addr->type == VM_ADDRESS_USB && d[i].addr->bus == bus &&
 		    d[i].addr->port == port)
 			return true;
+	return usb_hub_at(dom, bus, port);
+}
+
+/*
+ * The first free port of bus BUS below the hub at port path HUB (0: the
+ * controller, with NPORTS), as libvirt looks (virDomainUSBAddressFindFreePort):
+ * the hub's own ports, then those of the hubs on them, in port order; 0
+ * when none is free. A hub has 8 ports.
+ */
+static unsigned
+usb_free_port(const struct vm_domain *dom, const struct usb_device *d, size_t n, unsigned bus,
+	      unsigned hub, unsigned nports)
+{
+	for (unsigned k = 1; k <= nports; k++)
+		if (!usb_port_taken(dom, d, n, bus, hub << 4 | k))
+			return hub << 4 | k;
+	for (unsigned k = 1; k <= nports; k++) {
+		unsigned port = 0;
+
+		if (usb_hub_at(dom, bus, hub << 4 | k))
+			port = usb_free_port(dom, d, n, bus, hub << 4 | k, 8);
+		if (port)
+			return port;
+	}
+	return 0;
+}
+
+/* Gives A the first free USB port of the first bus with one; false when none is free. */
+static bool
+usb_place(const struct vm_domain *dom, const struct usb_device *d, size_t n, struct vm_address *a)
+{
+	for (unsigned bus = 0; bus <= VM_CONTROLLER_USB_MAX; bus++) {
+		unsigned port = usb_free_port(dom, d, n, bus, 0, vm_controller_usb_ports(dom, bus));
+
+		if (port) {
+			*a = (struct vm_address){ .type = VM_ADDRESS_USB,
+						  .bus = bus,
+						  .port = port };
+			return true;
+		}
+	}
 	return false;
 }
 
 /*
  * The USB devices without an address, as libvirt gives their ports
- * (qemuDomainAssignUSBPorts): the written ones are kept, then each in
- * libvirt's order takes the first free port of the first bus with one.
- * With more devices than ports, libvirt would add a usb-hub, which
- * vmkit does not: refused at the first device without a port.
+ * (qemuDomainAssignUSBAddresses): the written ones are kept; with more
+ * devices than the controllers have ports, libvirt adds the usb-hubs of
+ * 8 ports that make room for them and one more, each on the first free
+ * port; then each device in libvirt's order takes the first free port.
  */
 static int
 assign_usb(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
 	cleanup_free struct usb_device *d = NULL;
 	long n = usb_devices(x, dom, &d);
-	unsigned total = 0;
+	unsigned total = 0, hubs = 0;
 
 	if (n < 0)
 		return -1;
 	for (unsigned bus = 0; bus <= VM_CONTROLLER_USB_MAX; bus++)
 		total += vm_controller_usb_ports(dom, bus);
 	if (n > (long)total)
+		hubs = (unsigned)(n - (long)total + 1 + 6) / 7;
+	if (hubs > VM_USB_HUBS_MAX)
 		return vm_error_set(x->err, VM_EXIT_INVALID,
-				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not: give a qemu-xhci more ports (ports='N', up to 15)",
-				    x->file, d[total].line, d[total].what, n, total);
-	for (long i = 0; i < n; i++) {
-		struct vm_address *a = d[i].addr;
+				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add %u usb-hubs, vmkit at most %d: give a qemu-xhci more ports (ports='N', up to 15)",
+				    x->file, d[0].line, d[0].what, n, total, hubs, VM_USB_HUBS_MAX);
+	dom->nusb_hubs = 0;
+	for (unsigned i = 0; i < hubs; i++) {
+		struct vm_address a;
 
-		for (unsigned bus = 0; !a->type && bus <= VM_CONTROLLER_USB_MAX; bus++)
-			for (unsigned port = 1;
-			     !a->type && port <= vm_controller_usb_ports(dom, bus); port++)
-				if (!usb_port_taken(d, (size_t)n, bus, port))
-					*a = (struct vm_address){ .type = VM_ADDRESS_USB,
-								  .bus = bus,
-								  .port = port };
+		if (!usb_place(dom, d, (size_t)n, &a))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <%s>: no free USB port for the usb-hub libvirt would add",
+					    x->file, d[0].line, d[0].what);
+		dom->usb_hubs[dom->nusb_hubs++] = a;
 	}
+	for (long i = 0; i < n; i++)
+		if (!d[i].addr->type && !usb_place(dom, d, (size_t)n, d[i].addr))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <%s>: no free USB port", x->file, d[i].line,
+					    d[i].what);
 	return 0;
 }
 

@@ -41,7 +41,7 @@ struct vm_address {
 	bool multifunction;	   /* pci */
 	unsigned controller;	   /* drive, virtio-serial */
 	unsigned target, unit;	   /* drive */
-	unsigned port;		   /* virtio-serial, usb */
+	unsigned port;		   /* virtio-serial; usb: a path, a hex digit a hub (0x12: 1.2) */
 	unsigned iobase;	   /* isa */
 };
 

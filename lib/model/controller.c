@@ -421,6 +421,15 @@ usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 				return -1;
 		}
 	}
+	/* the usb-hubs libvirt adds (address.c), each after the one it sits on */
+	for (unsigned i = 0; i < dom->nusb_hubs; i++) {
+		struct vm_argv_opt o = { 0 };
+
+		vm_argv_opt_add(&o, "usb-hub,id=hub%u", i);
+		vm_address_opt(&o, dom, &dom->usb_hubs[i]);
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 

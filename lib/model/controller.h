@@ -22,6 +22,9 @@ struct vm_domain;
 #define VM_CONTROLLER_SERIAL_MAX 31
 /* The highest index of a USB controller: a second ich9 set, as virsh dumpxml may hold */
 #define VM_CONTROLLER_USB_MAX 1
+/* The most usb-hubs vmkit adds as libvirt does (28 more ports), so that a port path fits in 5
+ * levels */
+#define VM_USB_HUBS_MAX 4
 
 /*
  * A USB controller's model (controller.c). The domain's (struct

@@ -702,6 +702,14 @@ test_names(void)
 }
 
 /* Top-level snippets land on line 5, device snippets on line 7. */
+/* Ten USB tablets, for more USB devices than the hubs vmkit adds have ports */
+#define USB_TABLETS_10                                                                             \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"
+
 static const struct bad {
 	const char *top, *devices, *msg;
 } bads[] = {
@@ -1401,10 +1409,8 @@ static const struct bad {
 	  "t.xml:7: <address>: no USB controller has index 1 (bus 1)" },
 	{ "", "<input type='tablet' bus='usb'><address type='usb' port='3'/></input>",
 	  "t.xml:7: <address>: USB bus 0 has ports 1 to 2, not 3" },
-	{ "",
-	  "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>\n"
-	  "<input type='keyboard' bus='usb'/>",
-	  "t.xml:8: <input>: 3 USB devices, and 2 ports on the USB controllers: libvirt would add a usb-hub, which vmkit does not" },
+	{ "", USB_TABLETS_10 USB_TABLETS_10 USB_TABLETS_10,
+	  "t.xml:7: <input>: 30 USB devices, and 2 ports on the USB controllers: libvirt would add 5 usb-hubs, vmkit at most 4" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
@@ -2104,6 +2110,16 @@ test_usb2(void)
 		   d->inputs[2].addr.bus == 0 && d->inputs[2].addr.port == 2,
 	   "a second ich9 set: after the first, whatever the file's order; port 1 of each bus: %s",
 	   err.msg);
+	vm_domain_free(d); /* three USB devices on a piix3-uhci's two ports: libvirt's hub on port
+			      1, then 2, 1.1, 1.2 */
+	d = NULL;
+	ok(parse_with("",
+		      "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>\n"
+		      "<input type='keyboard' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->nusb_hubs == 1 && d->usb_hubs[0].port == 1 && d->inputs[0].addr.port == 2 &&
+		   d->inputs[1].addr.port == 0x11 && d->inputs[2].addr.port == 0x12,
+	   "a usb-hub where the controller's ports are too few, as libvirt adds it: %s", err.msg);
 	vm_domain_free(d);
 }
 
