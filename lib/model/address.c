@@ -609,47 +609,45 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 
 /*
  * The order libvirt places DOM's controllers in, that of its list: the
- * file's, but the USB ones as libvirt inserts them
- * (virDomainControllerInsertPreAlloced), each after those read before
- * it, or, with an index, before those of a higher index (and one
- * without <master> before those of its index with one), in the places
- * of the file's USB ones. A malloc'd array of indexes of
+ * file's as libvirt inserts each (virDomainControllerInsertPreAlloced),
+ * after the last of its type read before it, or, with an index, before
+ * those of its type and a higher index (and one without <master> before
+ * those of its index with one); then those libvirt adds, in vmkit's
+ * order (controller.c). A malloc'd array of indexes of
  * dom->controllers, or NULL.
  */
 static size_t *
 placing_order(const struct vm_domain *dom)
 {
-	size_t n = dom->ncontrollers, nusb = 0, k = 0;
+	size_t n = dom->ncontrollers, written = 0;
 	size_t *order = calloc(n + 1, sizeof(*order));
-	cleanup_free size_t *usb = calloc(n + 1, sizeof(*usb));
 
-	if (!order || !usb) {
-		free(order);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; order && i < n; i++) {
 		const struct vm_controller *c = &dom->controllers[i];
-		size_t at = nusb;
+		size_t at = written;
 
-		order[i] = i;
-		if (strcmp(c->type, "usb"))
+		if (!c->line) {
+			order[i] = i;
 			continue;
-		for (size_t j = nusb; c->has_index && j-- > 0;) {
-			const struct vm_controller *o = &dom->controllers[usb[j]];
-
-			if (o->index > c->index ||
-			    (o->index == c->index && o->has_master && !c->has_master))
-				at = j;
-			else if (at == nusb)
-				break;
 		}
-		memmove(usb + at + 1, usb + at, (nusb - at) * sizeof(*usb));
-		usb[at] = i;
-		nusb++;
+		for (size_t j = written; j-- > 0;) {
+			const struct vm_controller *o = &dom->controllers[order[j]];
+
+			if (strcmp(o->type, c->type))
+				continue;
+			if (c->has_index &&
+			    (o->index > c->index ||
+			     (o->index == c->index && o->has_master && !c->has_master)))
+				at = j;
+			else if (at == written) {
+				at = j + 1;
+				break;
+			}
+		}
+		memmove(order + at + 1, order + at, (written - at) * sizeof(*order));
+		order[at] = i;
+		written++;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(dom->controllers[i].type, "usb"))
-			order[i] = usb[k++];
 	return order;
 }
 
