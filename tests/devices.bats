@@ -116,6 +116,48 @@ for d in json.load(sys.stdin)[0]["devices"]:
 2.7 8086:293a usb"
 }
 
+# A second set (index 1) is usb1 with bus usb1.0, in the slot after the
+# first; USB devices take libvirt's ports: the written ones theirs, then
+# inputs before redirdevs, on usb.0.
+@test "a second ich9 set starts as usb1 in the next slot, and the tablet and usb-redirs take libvirt's ports" {
+	xml=$(make_domain usb2 "<controller type='usb' index='0' model='ich9-ehci1'/>
+<controller type='usb' index='0' model='ich9-uhci1'/>
+<controller type='usb' index='1' model='ich9-ehci1'/>
+<controller type='usb' index='1' model='ich9-uhci1'/>
+<redirdev bus='usb' type='spicevmc'/>
+<input type='tablet' bus='usb'/>
+<input type='keyboard' bus='usb'><address type='usb' bus='1' port='2'/></input>
+<redirdev bus='usb' type='spicevmc'/>
+<graphics type='spice'/><video><model type='vga'/></video>")
+	run -0 vm-start --paused "$xml"
+	run -0 usb_functions usb2
+	assert_output "3.0 8086:2934 -
+3.7 8086:293a usb
+4.0 8086:2934 -
+4.7 8086:293a usb1"
+	run -0 qmp usb2 human-monitor-command '{"command-line": "info usb"}'
+	assert_output --partial 'Port 1, Speed 480 Mb/s, Product QEMU USB Tablet, ID: input0'
+	assert_output --partial 'Port 2, Speed 480 Mb/s, Product QEMU USB Keyboard, ID: input1'
+	for r in 0:2 1:3; do
+		run -0 qmp usb2 qom-get "{\"path\": \"/machine/peripheral/redir${r%:*}\", \"property\": \"port\"}"
+		assert_output "\"${r#*:}\""
+	done
+	run -0 qmp usb2 qom-get '{"path": "/machine/peripheral/input1", "property": "parent_bus"}'
+	assert_output --partial 'usb1.0'
+}
+
+# piix3-uhci has two ports: libvirt adds a usb-hub on port 1 for a third device.
+@test "USB devices beyond the controller's ports sit on the usb-hub libvirt adds, as QEMU reports them" {
+	xml=$(make_domain hub "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>
+<input type='keyboard' bus='usb'/>")
+	run -0 vm-start --paused "$xml"
+	run -0 qmp hub human-monitor-command '{"command-line": "info usb"}'
+	assert_output --partial 'Port 1, Speed 12 Mb/s, Product QEMU USB Hub, ID: hub0'
+	assert_output --partial 'Port 2, Speed 12 Mb/s, Product QEMU USB Tablet, ID: input0'
+	assert_output --partial 'Port 1.1, Speed 12 Mb/s, Product QEMU USB Mouse, ID: input1'
+	assert_output --partial 'Port 1.2, Speed 12 Mb/s, Product QEMU USB Keyboard, ID: input2'
+}
+
 @test "what vmkit cannot do of these devices is refused by name and line, and nothing starts" {
 	run -3 vm-start "$(make_domain egd "<rng model='virtio'><backend model='egd' type='tcp'/></rng>")"
 	assert_output "vm-start: $TEST_DIR/egd.xml:7: <backend>: unsupported model 'egd' (expected random)

@@ -1,6 +1,7 @@
 #include "address.h"
 #include "devices.h"
 #include "cleanup.h"
+#include "exitcodes.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,7 @@
 #define UHCI_FUNCTION 2	 /* the USB controller in pc's slot 1 */
 #define VIDEO_SLOT_Q35 1 /* where video.c puts the primary video */
 #define VIDEO_SLOT_PC 2
-#define USB_PORTS 15	     /* qemu-xhci's; libvirt's address checks allow as many */
+#define USB_PORTS 15	     /* qemu-xhci's most */
 #define ICH9_SOUND_SLOT 0x1b /* where q35's first ich9 sound card goes */
 
 static const char *const type_names[] = {
@@ -152,8 +153,8 @@ vm_address_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 						 "a virtio-serial address needs a port from 1");
 		break;
 	case VM_ADDRESS_USB:
-		e |= vm_address_number(x, n, "bus", 0, &a.bus);
-		e |= vm_address_number(x, n, "port", 15, &a.port);
+		e |= vm_address_number(x, n, "bus", VM_CONTROLLER_USB_MAX, &a.bus);
+		e |= vm_address_number(x, n, "port", USB_PORTS, &a.port);
 		if (!e && !a.port)
 			return vm_xmlcheck_error(x, n, "a USB address needs a port from 1");
 		break;
@@ -281,9 +282,10 @@ check_scsi(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 }
 
 /*
- * A disk's address must fit its bus: a PCI one on virtio, a drive one on
- * sata and scsi, at the port (sata) that its name gives it, which is
- * where vmkit puts it, or anywhere its scsi controller has (check_scsi()).
+ * A disk's address must fit its bus: a PCI one on virtio, a USB one on
+ * usb, a drive one on sata and scsi, at the port (sata) that its name
+ * gives it, which is where vmkit puts it, or anywhere its scsi
+ * controller has (check_scsi()).
  */
 static int
 check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
@@ -292,18 +294,33 @@ check_disk(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address
 	const struct vm_disk *d = &dom->disks[r->i];
 	long idx = vm_disk_index(d->target);
 
-	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI))
+	if ((d->bus == VM_BUS_VIRTIO) != (a->type == VM_ADDRESS_PCI) ||
+	    (d->bus == VM_BUS_USB) != (a->type == VM_ADDRESS_USB))
 		return vm_xmlcheck_error(x, r->node,
 					 "a disk on bus '%s' takes no address of type '%s'",
-					 d->bus == VM_BUS_VIRTIO ? "virtio"
-					 : d->bus == VM_BUS_SATA ? "sata"
-								 : "scsi",
-					 type_names[a->type]);
+					 vm_disk_bus_name(d->bus), type_names[a->type]);
 	if (d->bus == VM_BUS_SATA && (a->controller != 0 || a->unit != idx))
 		return vm_xmlcheck_error(x, r->node,
 					 "sata disk '%s' is on port %ld: controller='0' unit='%ld'",
 					 d->target, idx, idx);
 	return d->bus == VM_BUS_SCSI ? check_scsi(x, dom, r, a) : 0;
+}
+
+/* Refuses a USB address A whose bus or port the USB controllers do not have, as libvirt does. */
+static int
+check_usb(struct vm_xmlcheck *x, struct vm_domain *dom, const struct vm_address_ref *r,
+	  const struct vm_address *a)
+{
+	unsigned ports = vm_controller_usb_ports(dom, a->bus);
+
+	if (!ports)
+		return vm_xmlcheck_error(x, r->node, "no USB controller has index %u (bus %u)",
+					 a->bus, a->bus);
+	if (a->port > ports)
+		return vm_xmlcheck_error(x, r->node,
+					 "USB bus %u has ports 1 to %u, not %u (libvirt adds no port)",
+					 a->bus, ports, a->port);
+	return 0;
 }
 
 /* Refuses R's PCI address when an earlier one has its slot and function. */
@@ -323,10 +340,12 @@ check_unique(struct vm_xmlcheck *x, struct vm_domain *dom, size_t k)
 						 a->bus, a->slot, a->function,
 						 (const char *)c->addrs[i].owner->name,
 						 vm_xmlcheck_line(c->addrs[i].node));
-		if (b->type == VM_ADDRESS_USB && a->type == VM_ADDRESS_USB && a->port == b->port)
+		if (b->type == VM_ADDRESS_USB && a->type == VM_ADDRESS_USB && a->bus == b->bus &&
+		    a->port == b->port)
 			return vm_xmlcheck_error(x, c->addrs[k].node,
-						 "USB port %u is taken by <%s> on line %ld",
-						 a->port, (const char *)c->addrs[i].owner->name,
+						 "USB port %u of bus %u is taken by <%s> on line %ld",
+						 a->port, a->bus,
+						 (const char *)c->addrs[i].owner->name,
 						 vm_xmlcheck_line(c->addrs[i].node));
 	}
 	return 0;
@@ -589,6 +608,50 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 }
 
 /*
+ * The order libvirt places DOM's controllers in, that of its list: the
+ * file's as libvirt inserts each (virDomainControllerInsertPreAlloced),
+ * after the last of its type read before it, or, with an index, before
+ * those of its type and a higher index (and one without <master> before
+ * those of its index with one); then those libvirt adds, in vmkit's
+ * order (controller.c). A malloc'd array of indexes of
+ * dom->controllers, or NULL.
+ */
+static size_t *
+placing_order(const struct vm_domain *dom)
+{
+	size_t n = dom->ncontrollers, written = 0;
+	size_t *order = calloc(n + 1, sizeof(*order));
+
+	for (size_t i = 0; order && i < n; i++) {
+		const struct vm_controller *c = &dom->controllers[i];
+		size_t at = written;
+
+		if (!c->line) {
+			order[i] = i;
+			continue;
+		}
+		for (size_t j = written; j-- > 0;) {
+			const struct vm_controller *o = &dom->controllers[order[j]];
+
+			if (strcmp(o->type, c->type))
+				continue;
+			if (c->has_index &&
+			    (o->index > c->index ||
+			     (o->index == c->index && o->has_master && !c->has_master)))
+				at = j;
+			else if (at == written) {
+				at = j + 1;
+				break;
+			}
+		}
+		memmove(order + at + 1, order + at, (written - at) * sizeof(*order));
+		order[at] = i;
+		written++;
+	}
+	return order;
+}
+
+/*
  * The controllers libvirt places with the devices: not PCI ones, nor those
  * the chipset has. A new root port may move dom->controllers: each is
  * placed as a copy, on a root port (q35) or pci.0, so not in p->given.
@@ -596,7 +659,13 @@ place_ich9(struct place *p, size_t i, struct vm_address *a)
 static int
 place_controllers(struct place *p)
 {
-	for (size_t i = 0; i < p->dom->ncontrollers; i++) {
+	size_t n = p->dom->ncontrollers;
+	cleanup_free size_t *order = placing_order(p->dom);
+
+	if (!order)
+		return vm_xmlcheck_nomem(p->x);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
 		const char *type = p->dom->controllers[i].type;
 		struct vm_address addr = p->dom->controllers[i].addr;
 		enum vm_usb usb = !strcmp(type, "usb") ? p->dom->controllers[i].usb : VM_USB_NONE;
@@ -725,15 +794,18 @@ add_buses(struct place *p)
  * them, when that slot is free (qemuDomainValidateDevicePCISlotsQ35): an
  * ich9-uhci1 in 00:1d.0, or else 00:1a.0 (the rest of its set follows
  * it), then the first ich9 sound card in 00:1b.0. The others are placed
- * as any device.
+ * as any device, the ich9-uhci1 in libvirt's order (placing_order()).
  */
-static void
+static int
 place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
 {
 	static const unsigned slots[] = { 0x1d, 0x1a };
+	cleanup_free size_t *order = placing_order(dom);
 
+	if (!order)
+		return vm_xmlcheck_nomem(x);
 	for (size_t i = 0; i < dom->ncontrollers; i++) {
-		struct vm_controller *ctl = &dom->controllers[i];
+		struct vm_controller *ctl = &dom->controllers[order[i]];
 
 		if (strcmp(ctl->type, "usb") || ctl->usb != VM_USB_ICH9_UHCI1 || ctl->addr.type)
 			continue;
@@ -744,13 +816,14 @@ place_chipset(struct vm_xmlcheck *x, struct vm_domain *dom)
 								 .multifunction = true };
 	}
 	if (!slot_free(x, dom, ICH9_SOUND_SLOT))
-		return;
+		return 0;
 	for (size_t i = 0; i < dom->nsounds; i++)
 		if (dom->sounds[i].model == VM_SOUND_ICH9 && !dom->sounds[i].addr.type) {
 			dom->sounds[i].addr = (struct vm_address){ .type = VM_ADDRESS_PCI,
 								   .slot = ICH9_SOUND_SLOT };
-			return;
+			return 0;
 		}
+	return 0;
 }
 
 static int
@@ -759,9 +832,9 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	struct place p = { x, n, dom, vm_domain_is_q35(dom), PIIX3_SLOT, NULL, 0 };
 	int r;
 
-	if (p.q35)
-		place_chipset(x, dom);
-	r = p.q35 ? add_buses(&p) : 0;
+	r = p.q35 ? place_chipset(x, dom) : 0;
+	if (r == 0 && p.q35)
+		r = add_buses(&p);
 
 	if (r == 0)
 		r = assign_pass(&p);
@@ -769,47 +842,147 @@ assign(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
 	return r;
 }
 
-/* Whether a USB device of DOM has port PORT. */
-static bool
-usb_port_taken(const struct vm_domain *dom, unsigned port)
+/* A USB device: its address, the line of its element and the element's name, for messages. */
+struct usb_device {
+	struct vm_address *addr;
+	int line;
+	const char *what;
+};
+
+/*
+ * DOM's USB devices in libvirt's order of ports
+ * (virDomainUSBDeviceDefForeach): disks, inputs, sounds, redirdevs.
+ * Returns their number, or -1.
+ */
+static long
+usb_devices(struct vm_xmlcheck *x, struct vm_domain *dom, struct usb_device **out)
 {
+	size_t max = dom->ndisks + dom->ninputs + dom->nsounds + dom->nredirdevs, n = 0;
+	struct usb_device *d = calloc(max + 1, sizeof(*d));
+
+	if (!d)
+		return vm_xmlcheck_nomem(x);
+	for (size_t i = 0; i < dom->ndisks; i++)
+		if (dom->disks[i].bus == VM_BUS_USB)
+			d[n++] = (struct usb_device){ &dom->disks[i].addr, dom->disks[i].line,
+						      "disk" };
 	for (size_t i = 0; i < dom->ninputs; i++)
-		if (dom->inputs[i].addr.type == VM_ADDRESS_USB && dom->inputs[i].addr.port == port)
-			return true;
+		if (dom->inputs[i].bus == VM_INPUT_USB)
+			d[n++] = (struct usb_device){ &dom->inputs[i].addr, dom->inputs[i].line,
+						      "input" };
 	for (size_t i = 0; i < dom->nsounds; i++)
-		if (dom->sounds[i].addr.type == VM_ADDRESS_USB && dom->sounds[i].addr.port == port)
+		if (dom->sounds[i].model == VM_SOUND_USB)
+			d[n++] = (struct usb_device){ &dom->sounds[i].addr, dom->sounds[i].line,
+						      "sound" };
+	for (size_t i = 0; i < dom->nredirdevs; i++)
+		d[n++] = (struct usb_device){ &dom->redirdevs[i].addr, dom->redirdevs[i].line,
+					      "redirdev" };
+	*out = d;
+	return (long)n;
+}
+
+/* Whether DOM has a hub on port PORT of bus BUS. */
+static bool
+usb_hub_at(const struct vm_domain *dom, unsigned bus, unsigned port)
+{
+	for (unsigned i = 0; i < dom->nusb_hubs; i++)
+		if (dom->usb_hubs[i].bus == bus && dom->usb_hubs[i].port == port)
 			return true;
 	return false;
 }
 
-/* The next free port of the USB controller, as libvirt gives them: from 1, inputs then sounds. */
-static int
-place_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom, struct vm_address *a)
+/* Whether one of the N USB devices D, or a hub of DOM, has port PORT of bus BUS. */
+static bool
+usb_port_taken(const struct vm_domain *dom, const struct usb_device *d, size_t n, unsigned bus,
+	       unsigned port)
 {
-	unsigned port = 1;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].addr->type == VM_ADDRESS_USB && d[i].addr->bus == bus &&
+		    d[i].addr->port == port)
+			return true;
+	return usb_hub_at(dom, bus, port);
+}
 
-	if (a->type)
-		return 0;
-	while (port <= USB_PORTS && usb_port_taken(dom, port))
-		port++;
-	if (port > USB_PORTS)
-		return vm_xmlcheck_error(x, n,
-					 "no free port of the USB controller for every device");
-	*a = (struct vm_address){ .type = VM_ADDRESS_USB, .port = port };
+/*
+ * The first free port of bus BUS below the hub at port path HUB (0: the
+ * controller, with NPORTS), as libvirt looks (virDomainUSBAddressFindFreePort):
+ * the hub's own ports, then those of the hubs on them, in port order; 0
+ * when none is free. A hub has 8 ports.
+ */
+static unsigned
+usb_free_port(const struct vm_domain *dom, const struct usb_device *d, size_t n, unsigned bus,
+	      unsigned hub, unsigned nports)
+{
+	for (unsigned k = 1; k <= nports; k++)
+		if (!usb_port_taken(dom, d, n, bus, hub << 4 | k))
+			return hub << 4 | k;
+	for (unsigned k = 1; k <= nports; k++) {
+		unsigned port = 0;
+
+		if (usb_hub_at(dom, bus, hub << 4 | k))
+			port = usb_free_port(dom, d, n, bus, hub << 4 | k, 8);
+		if (port)
+			return port;
+	}
 	return 0;
 }
 
-static int
-assign_usb(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
+/* Gives A the first free USB port of the first bus with one; false when none is free. */
+static bool
+usb_place(const struct vm_domain *dom, const struct usb_device *d, size_t n, struct vm_address *a)
 {
-	for (size_t i = 0; i < dom->ninputs; i++)
-		if (dom->inputs[i].bus == VM_INPUT_USB &&
-		    place_usb(x, n, dom, &dom->inputs[i].addr) < 0)
-			return -1;
-	for (size_t i = 0; i < dom->nsounds; i++)
-		if (dom->sounds[i].model == VM_SOUND_USB &&
-		    place_usb(x, n, dom, &dom->sounds[i].addr) < 0)
-			return -1;
+	for (unsigned bus = 0; bus <= VM_CONTROLLER_USB_MAX; bus++) {
+		unsigned port = usb_free_port(dom, d, n, bus, 0, vm_controller_usb_ports(dom, bus));
+
+		if (port) {
+			*a = (struct vm_address){ .type = VM_ADDRESS_USB,
+						  .bus = bus,
+						  .port = port };
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The USB devices without an address, as libvirt gives their ports
+ * (qemuDomainAssignUSBAddresses): the written ones are kept; with more
+ * devices than the controllers have ports, libvirt adds the usb-hubs of
+ * 8 ports that make room for them and one more, each on the first free
+ * port; then each device in libvirt's order takes the first free port.
+ */
+static int
+assign_usb(struct vm_xmlcheck *x, struct vm_domain *dom)
+{
+	cleanup_free struct usb_device *d = NULL;
+	long n = usb_devices(x, dom, &d);
+	unsigned total = 0, hubs = 0;
+
+	if (n < 0)
+		return -1;
+	for (unsigned bus = 0; bus <= VM_CONTROLLER_USB_MAX; bus++)
+		total += vm_controller_usb_ports(dom, bus);
+	if (n > (long)total)
+		hubs = (unsigned)(n - (long)total + 1 + 6) / 7;
+	if (hubs > VM_USB_HUBS_MAX)
+		return vm_error_set(x->err, VM_EXIT_INVALID,
+				    "%s:%d: <%s>: %ld USB devices, and %u ports on the USB controllers: libvirt would add %u usb-hubs, vmkit at most %d: give a qemu-xhci more ports (ports='N', up to 15)",
+				    x->file, d[0].line, d[0].what, n, total, hubs, VM_USB_HUBS_MAX);
+	dom->nusb_hubs = 0;
+	for (unsigned i = 0; i < hubs; i++) {
+		struct vm_address a;
+
+		if (!usb_place(dom, d, (size_t)n, &a))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <%s>: no free USB port for the usb-hub libvirt would add",
+					    x->file, d[0].line, d[0].what);
+		dom->usb_hubs[dom->nusb_hubs++] = a;
+	}
+	for (long i = 0; i < n; i++)
+		if (!d[i].addr->type && !usb_place(dom, d, (size_t)n, d[i].addr))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <%s>: no free USB port", x->file, d[i].line,
+					    d[i].what);
 	return 0;
 }
 
@@ -823,12 +996,13 @@ address_end(struct vm_xmlcheck *x, xmlNodePtr n)
 		const struct vm_address *a = vm_address_of(dom, &c->addrs[k]);
 
 		if ((a->type == VM_ADDRESS_PCI && check_bus(x, dom, &c->addrs[k], a) < 0) ||
+		    (a->type == VM_ADDRESS_USB && check_usb(x, dom, &c->addrs[k], a) < 0) ||
 		    (c->addrs[k].array == offsetof(struct vm_domain, disks) &&
 		     check_disk(x, dom, &c->addrs[k], a) < 0) ||
 		    check_unique(x, dom, k) < 0)
 			return -1;
 	}
-	if (assign(x, n, dom) < 0 || assign_usb(x, n, dom) < 0)
+	if (assign(x, n, dom) < 0 || assign_usb(x, dom) < 0)
 		return -1;
 	return vm_domain_is_q35(dom) ? assign_root_ports(x, n, dom) : 0;
 }

@@ -41,18 +41,23 @@ struct vm_address {
 	bool multifunction;	   /* pci */
 	unsigned controller;	   /* drive, virtio-serial */
 	unsigned target, unit;	   /* drive */
-	unsigned port;		   /* virtio-serial, usb */
+	unsigned port;		   /* virtio-serial; usb: a path, a hex digit a hub (0x12: 1.2) */
 	unsigned iobase;	   /* isa */
 };
 
 struct vm_domain;
 struct vm_argv_opt;
 
-/* ",bus=pci.N,addr=0xS.0xF[,multifunction=on]" for a PCI address A of DOM; nothing else. */
+/*
+ * ",bus=pci.N,addr=0xS.0xF[,multifunction=on]" for a PCI address A of
+ * DOM, ",bus=usbN.0,port=P" for a USB one; nothing else.
+ */
 void vm_address_opt(struct vm_argv_opt *o, const struct vm_domain *dom, const struct vm_address *a);
-/* The same as members "bus", "addr", "multifunction" of the JSON device O. */
+/* The same as members "bus", "addr", "multifunction" ("bus", "port") of the JSON device O. */
 void vm_address_json(json_object *o, const struct vm_domain *dom, const struct vm_address *a);
 /* QEMU's name of PCI bus INDEX of DOM: "pcie.0" or "pci.0" for 0, else "pci.INDEX". */
 void vm_address_bus_name(const struct vm_domain *dom, unsigned index, char buf[16]);
+/* libvirt's id of USB controller INDEX, whose bus is "ID.0": "usb" for 0, else "usbINDEX". */
+void vm_address_usb_id(unsigned index, char buf[16]);
 
 #endif

@@ -1,5 +1,6 @@
 #include "controller.h"
 #include "devices.h"
+#include "exitcodes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +33,15 @@ static const struct controller {
 	  false },
 	{ "usb", "nec-xhci", NULL, 0, 0, false, false, VM_USB_NEC_XHCI, VM_CONTROLLER_OTHER,
 	  false },
-	/* the USB2 set virt-install wrote: ehci and its uhci companions, of one index */
-	{ "usb", "ich9-ehci1", NULL, 0, 0, false, false, VM_USB_ICH9_EHCI1, VM_CONTROLLER_OTHER,
-	  false },
-	{ "usb", "ich9-uhci1", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI1, VM_CONTROLLER_OTHER,
-	  false },
-	{ "usb", "ich9-uhci2", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI2, VM_CONTROLLER_OTHER,
-	  false },
-	{ "usb", "ich9-uhci3", NULL, 0, 0, false, false, VM_USB_ICH9_UHCI3, VM_CONTROLLER_OTHER,
-	  false },
+	/* the USB2 sets virt-install wrote: ehci and its uhci companions, of one index each */
+	{ "usb", "ich9-ehci1", NULL, 0, VM_CONTROLLER_USB_MAX, false, false, VM_USB_ICH9_EHCI1,
+	  VM_CONTROLLER_OTHER, false },
+	{ "usb", "ich9-uhci1", NULL, 0, VM_CONTROLLER_USB_MAX, false, false, VM_USB_ICH9_UHCI1,
+	  VM_CONTROLLER_OTHER, false },
+	{ "usb", "ich9-uhci2", NULL, 0, VM_CONTROLLER_USB_MAX, false, false, VM_USB_ICH9_UHCI2,
+	  VM_CONTROLLER_OTHER, false },
+	{ "usb", "ich9-uhci3", NULL, 0, VM_CONTROLLER_USB_MAX, false, false, VM_USB_ICH9_UHCI3,
+	  VM_CONTROLLER_OTHER, false },
 	{ "sata", NULL, NULL, 0, 0, false, false, VM_USB_NONE, VM_CONTROLLER_OTHER, false },
 	{ "scsi", "virtio-scsi", NULL, 0, VM_CONTROLLER_SCSI_MAX, false, false, VM_USB_NONE,
 	  VM_CONTROLLER_OTHER, false },
@@ -55,7 +56,7 @@ static const struct controller {
 
 #define NCONTROLLERS (sizeof(controllers) / sizeof(*controllers))
 
-/* QEMU's device for each USB controller, its id "usb" and so its bus "usb.0", as libvirt's. */
+/* QEMU's device for each USB controller; its id and bus are libvirt's (vm_address_usb_bus()). */
 static const char *const usb_devices[] = {
 	[VM_USB_PIIX3_UHCI] = "piix3-usb-uhci", [VM_USB_QEMU_XHCI] = "qemu-xhci",
 	[VM_USB_NEC_XHCI] = "nec-usb-xhci",	[VM_USB_ICH9_EHCI1] = "ich9-usb-ehci1",
@@ -68,6 +69,16 @@ static bool
 companion(enum vm_usb u)
 {
 	return u >= VM_USB_ICH9_UHCI1;
+}
+
+/* The model attribute of USB model U. */
+static const char *
+usb_model(enum vm_usb u)
+{
+	for (size_t j = 0; j < NCONTROLLERS; j++)
+		if (!strcmp(controllers[j].type, "usb") && controllers[j].usb == u)
+			return controllers[j].model;
+	return NULL;
 }
 
 /* The controller C of type TYPE in the document: its index, written or libvirt's next free one. */
@@ -143,6 +154,7 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	ctl->type = k->type;
 	ctl->ports = ports ? (unsigned)p : 0;
 	ctl->usb = k->usb;
+	ctl->line = (int)vm_xmlcheck_line(n);
 	if (k->q35 && !c->q35_node)
 		c->q35_node = n;
 	if (k->pc && !c->pc_node)
@@ -150,10 +162,8 @@ controller_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (ctl->kind == VM_CONTROLLER_ROOT_PORT && ctl->index > VM_CONTROLLER_ROOT_PORTS_MAX)
 		return vm_xmlcheck_error(x, n, "too many pcie-root-port controllers (at most %d)",
 					 VM_CONTROLLER_ROOT_PORTS_MAX);
-	if (vm_devices_streq(type, "usb") && !companion(k->usb))
+	if (vm_devices_streq(type, "usb") && !companion(k->usb) && ctl->index == 0)
 		dom->usb = k->usb;
-	if (companion(k->usb) && !c->usb_companion_node)
-		c->usb_companion_node = n;
 	if (vm_devices_streq(type, "virtio-serial") && ctl->index == 0)
 		dom->channel.virtio_serial = true;
 	ctl->lsi = k->lsi;
@@ -245,9 +255,11 @@ implicit(struct vm_xmlcheck *x, struct vm_domain *dom, const char *type, unsigne
 		return 0;
 	if (!(ctl = VM_DEVICES_APPEND(x, dom->controllers, dom->ncontrollers)))
 		return -1;
+	/* libvirt adds it with its index (virDomainDefMaybeAddController) */
 	*ctl = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER,
 				       .type = type,
 				       .index = index,
+				       .has_index = true,
 				       .lsi = !strcmp(type, "scsi") };
 	return 0;
 }
@@ -297,6 +309,43 @@ implicit_controllers(struct vm_xmlcheck *x, struct vm_domain *dom)
 	return dom->channel.spice_line ? implicit(x, dom, "virtio-serial", 0) : 0;
 }
 
+/* DOM's USB controller of INDEX and model U, or NULL. */
+static const struct vm_controller *
+find_usb(const struct vm_domain *dom, unsigned index, enum vm_usb u)
+{
+	for (size_t i = 0; i < dom->ncontrollers; i++)
+		if (vm_devices_streq(dom->controllers[i].type, "usb") &&
+		    dom->controllers[i].index == index && dom->controllers[i].usb == u)
+			return &dom->controllers[i];
+	return NULL;
+}
+
+/*
+ * A companion's masterbus, the ehci of its index, must exist; libvirt
+ * refuses any other USB controller beside one of model='none'.
+ */
+static int
+check_usb(struct vm_xmlcheck *x, const struct vm_domain *dom)
+{
+	const struct vm_controller *none = find_usb(dom, 0, VM_USB_NONE);
+
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		const struct vm_controller *ctl = &dom->controllers[i];
+
+		if (!vm_devices_streq(ctl->type, "usb") || ctl == none)
+			continue;
+		if (none)
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <controller>: model '%s' is a USB controller, which the <controller type='usb' model='none'/> on line %d turns off",
+					    x->file, ctl->line, usb_model(ctl->usb), none->line);
+		if (companion(ctl->usb) && !find_usb(dom, ctl->index, VM_USB_ICH9_EHCI1))
+			return vm_error_set(x->err, VM_EXIT_INVALID,
+					    "%s:%d: <controller>: model '%s' needs a <controller type='usb' model='ich9-ehci1'> of its index",
+					    x->file, ctl->line, usb_model(ctl->usb));
+	}
+	return 0;
+}
+
 /*
  * The machine may come after <devices>, and without q35 a PCIe
  * controller would be dropped. The root ports and bridges libvirt adds
@@ -315,11 +364,8 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 					 vm_xmlcheck_attr(c->q35_node, "model"));
 	if (c->pc_node && vm_domain_is_q35(dom))
 		return vm_xmlcheck_error(x, c->pc_node, "model 'pci-root' needs a pc machine");
-	/* its masterbus=usb.0 must exist */
-	if (c->usb_companion_node && dom->usb != VM_USB_ICH9_EHCI1)
-		return vm_xmlcheck_error(x, c->usb_companion_node,
-					 "model '%s' needs a <controller type='usb' model='ich9-ehci1'> of its index",
-					 vm_xmlcheck_attr(c->usb_companion_node, "model"));
+	if (check_usb(x, dom) < 0)
+		return -1;
 	if (implicit_controllers(x, dom) < 0)
 		return -1;
 	if (!vm_domain_is_q35(dom))
@@ -331,45 +377,57 @@ controller_end(struct vm_xmlcheck *x, xmlNodePtr n)
 }
 
 /*
- * The USB controller, after the PCI controllers so that it finds a free
- * slot as boot-time devices do; piix3-uhci on pc where libvirt puts it,
- * as function 2 of the PIIX3 in slot 1.
+ * The USB controllers, after the PCI controllers so that they find a
+ * free slot as boot-time devices do, by index, each companion after the
+ * ehci whose bus it joins; piix3-uhci on pc where libvirt puts it, as
+ * function 2 of the PIIX3 in slot 1.
  */
 static int
 usb_argv(struct vm_argv *a, const struct vm_domain *dom, struct vm_error *err)
 {
-	const struct vm_address *addr = NULL;
-	struct vm_argv_opt o = { 0 };
+	for (unsigned index = 0; index <= VM_CONTROLLER_USB_MAX; index++) {
+		char id[16];
 
-	if (dom->usb == VM_USB_NONE)
-		return 0;
-	/* the controller of usb.0: a companion may come before it */
-	for (size_t i = 0; i < dom->ncontrollers && !addr; i++)
-		if (vm_devices_streq(dom->controllers[i].type, "usb") &&
-		    !companion(dom->controllers[i].usb))
-			addr = &dom->controllers[i].addr;
-	vm_argv_opt_add(&o, "%s,id=usb", usb_devices[dom->usb]);
-	for (size_t i = 0; i < dom->ncontrollers; i++)
-		if (vm_devices_streq(dom->controllers[i].type, "usb") && dom->controllers[i].ports)
-			vm_argv_opt_add(&o, ",p2=%u,p3=%u", dom->controllers[i].ports,
-					dom->controllers[i].ports);
-	if (addr && addr->type == VM_ADDRESS_PCI)
-		vm_address_opt(&o, dom, addr);
-	else if (dom->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
-		vm_argv_opt_add(&o, ",bus=pci.0,addr=0x1.0x2");
-	if (vm_argv_opt_push(a, "-device", &o, err) < 0)
-		return -1;
-	/* the companions, after the ehci whose bus they join, with no id as libvirt's */
-	for (size_t i = 0; i < dom->ncontrollers; i++) {
-		const struct vm_controller *ctl = &dom->controllers[i];
-		struct vm_argv_opt u = { 0 };
+		vm_address_usb_id(index, id);
+		for (size_t i = 0; i < dom->ncontrollers; i++) {
+			const struct vm_controller *ctl = &dom->controllers[i];
+			struct vm_argv_opt o = { 0 };
 
-		if (!vm_devices_streq(ctl->type, "usb") || !companion(ctl->usb))
-			continue;
-		vm_argv_opt_add(&u, "%s,masterbus=usb.0,firstport=%u", usb_devices[ctl->usb],
-				ctl->startport);
-		vm_address_opt(&u, dom, &ctl->addr);
-		if (vm_argv_opt_push(a, "-device", &u, err) < 0)
+			if (!vm_devices_streq(ctl->type, "usb") || ctl->index != index ||
+			    ctl->usb == VM_USB_NONE || companion(ctl->usb))
+				continue;
+			vm_argv_opt_add(&o, "%s,id=%s", usb_devices[ctl->usb], id);
+			if (ctl->ports)
+				vm_argv_opt_add(&o, ",p2=%u,p3=%u", ctl->ports, ctl->ports);
+			if (ctl->addr.type == VM_ADDRESS_PCI)
+				vm_address_opt(&o, dom, &ctl->addr);
+			else if (ctl->usb == VM_USB_PIIX3_UHCI && !vm_domain_is_q35(dom))
+				vm_argv_opt_add(&o, ",bus=pci.0,addr=0x1.0x2");
+			if (vm_argv_opt_push(a, "-device", &o, err) < 0)
+				return -1;
+		}
+		/* the companions, with no id as libvirt's */
+		for (size_t i = 0; i < dom->ncontrollers; i++) {
+			const struct vm_controller *ctl = &dom->controllers[i];
+			struct vm_argv_opt u = { 0 };
+
+			if (!vm_devices_streq(ctl->type, "usb") || ctl->index != index ||
+			    !companion(ctl->usb))
+				continue;
+			vm_argv_opt_add(&u, "%s,masterbus=%s.0,firstport=%u", usb_devices[ctl->usb],
+					id, ctl->startport);
+			vm_address_opt(&u, dom, &ctl->addr);
+			if (vm_argv_opt_push(a, "-device", &u, err) < 0)
+				return -1;
+		}
+	}
+	/* the usb-hubs libvirt adds (address.c), each after the one it sits on */
+	for (unsigned i = 0; i < dom->nusb_hubs; i++) {
+		struct vm_argv_opt o = { 0 };
+
+		vm_argv_opt_add(&o, "usb-hub,id=hub%u", i);
+		vm_address_opt(&o, dom, &dom->usb_hubs[i]);
+		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}
 	return 0;

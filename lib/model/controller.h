@@ -20,12 +20,18 @@ struct vm_domain;
 #define VM_CONTROLLER_SCSI_MAX 36
 /* The highest index of a virtio-serial controller */
 #define VM_CONTROLLER_SERIAL_MAX 31
+/* The highest index of a USB controller: a second ich9 set, as virsh dumpxml may hold */
+#define VM_CONTROLLER_USB_MAX 1
+/* The most usb-hubs vmkit adds as libvirt does (28 more ports), so that a port path fits in 5
+ * levels */
+#define VM_USB_HUBS_MAX 4
 
 /*
  * A USB controller's model (controller.c). The domain's (struct
- * vm_domain's usb) is the one that owns bus usb.0, NONE for model='none'
- * or a machine without one; the ich9-uhci are companions of an
- * ich9-ehci1, sharing its ports.
+ * vm_domain's usb) is the one of index 0, that owns bus usb.0, NONE for
+ * model='none' or a machine without one; an ich9-ehci1 of index 1 owns
+ * bus usb1.0. The ich9-uhci are companions of the ich9-ehci1 of their
+ * index, sharing its ports.
  */
 enum vm_usb {
 	VM_USB_NONE,
@@ -63,6 +69,7 @@ struct vm_controller {
 	struct vm_address addr; /* a PCI bus's own address */
 	bool used;		/* a boot-time device sits on its bus */
 	bool lsi;		/* type scsi: QEMU's lsi (libvirt's lsilogic), else virtio-scsi */
+	int line;		/* of <controller>, for messages; 0: one libvirt adds */
 };
 
 /*
@@ -77,6 +84,12 @@ const struct vm_address *vm_controller_address(const struct vm_domain *dom, cons
 /* DOM's controller of TYPE and INDEX, or NULL. */
 const struct vm_controller *vm_controller_find(const struct vm_domain *dom, const char *type,
 					       unsigned index);
+/*
+ * The ports of DOM's USB bus INDEX as libvirt counts them: 2 of a
+ * piix3-uhci, 6 of an ich9-ehci1 (its companions add none), an xhci's
+ * 'ports' or 4; 0 when no controller owns that bus.
+ */
+unsigned vm_controller_usb_ports(const struct vm_domain *dom, unsigned index);
 /* The highest index of DOM's PCI controllers, 0 without any but the root. */
 unsigned vm_controller_last_pci(const struct vm_domain *dom);
 /* DOM's PCI controller of INDEX, or NULL. */

@@ -38,6 +38,29 @@ vm_controller_address(const struct vm_domain *dom, const char *type)
 }
 
 unsigned
+vm_controller_usb_ports(const struct vm_domain *dom, unsigned index)
+{
+	for (size_t i = 0; i < dom->ncontrollers; i++) {
+		const struct vm_controller *ctl = &dom->controllers[i];
+
+		if (strcmp(ctl->type, "usb") || ctl->index != index)
+			continue;
+		switch (ctl->usb) {
+		case VM_USB_PIIX3_UHCI:
+			return 2;
+		case VM_USB_ICH9_EHCI1:
+			return 6;
+		case VM_USB_QEMU_XHCI:
+		case VM_USB_NEC_XHCI:
+			return ctl->ports ? ctl->ports : 4;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+unsigned
 vm_controller_last_pci(const struct vm_domain *dom)
 {
 	unsigned last = 0;

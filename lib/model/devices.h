@@ -68,7 +68,6 @@ struct vm_domain_ctx {
 	/* the addresses (address.h) and the controllers */
 	struct vm_controller *controller; /* the <controller> being read */
 	xmlNodePtr pc_node;		  /* the first controller only pc has */
-	xmlNodePtr usb_companion_node;	  /* the first ich9-uhci */
 	bool root_ports_written;	  /* a <controller model='pcie-root-port'> */
 	struct vm_address_ref *addrs;	  /* every <address> read, for vm_address_class */
 	size_t naddrs;

@@ -624,8 +624,8 @@ vm_disk_device_json(const struct vm_disk *d, const char *bus, bool lsi)
 		json_object_object_add(o, "unit", json_object_new_int64(idx % 2));
 		break;
 	case VM_BUS_USB:
+		/* its bus and port: address.c's, as libvirt's */
 		add_str(o, "driver", "usb-storage");
-		add_str(o, "bus", "usb.0");
 		json_object_object_add(o, "removable", json_object_new_boolean(false));
 		break;
 	case VM_BUS_FDC:

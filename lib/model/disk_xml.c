@@ -49,7 +49,8 @@ disk_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (dom)
 		VM_ADDRESS_EXPECT(c, n, disks, dom->ndisks - 1, addr,
 				  VM_ADDRESS_TAKES(VM_ADDRESS_PCI) |
-					  VM_ADDRESS_TAKES(VM_ADDRESS_DRIVE));
+					  VM_ADDRESS_TAKES(VM_ADDRESS_DRIVE) |
+					  VM_ADDRESS_TAKES(VM_ADDRESS_USB));
 	return 0;
 }
 

@@ -76,6 +76,9 @@ struct vm_domain {
 	struct vm_controller *controllers; /* in document order, then those vmkit adds */
 	size_t ncontrollers;
 	enum vm_usb usb;
+	/* the usb-hubs libvirt adds for USB devices beyond the controllers' ports (address.c) */
+	struct vm_address usb_hubs[VM_USB_HUBS_MAX];
+	unsigned nusb_hubs;
 	struct vm_disk *disks;
 	size_t ndisks;
 	struct vm_iface *ifaces;

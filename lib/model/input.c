@@ -64,12 +64,10 @@ input_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 		if (in->bus == VM_INPUT_PS2)
 			continue;
 		if (in->bus == VM_INPUT_USB)
-			vm_argv_opt_add(&o, "%s,id=input%zu,bus=usb.0", usb_devices[in->type], i);
+			vm_argv_opt_add(&o, "%s,id=input%zu", usb_devices[in->type], i);
 		else
 			vm_argv_opt_add(&o, "%s,id=input%zu", virtio_devices[in->type], i);
 		vm_address_opt(&o, dom, &in->addr);
-		if (in->addr.type == VM_ADDRESS_USB)
-			vm_argv_opt_add(&o, ",port=%u", in->addr.port);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}

@@ -3,7 +3,8 @@
  * on USB or virtio, as libvirt maps them to QEMU 7.2's devices; the
  * PS/2 mouse and keyboard every pc has are restatements. A USB input
  * needs the domain's USB controller (<controller type='usb'>,
- * controller.c), on whose bus usb.0 it sits.
+ * controller.c), on whose bus usb.0 it sits unless its <address> names
+ * another, at the port libvirt would give it (address.c).
  */
 #ifndef VM_INPUT_H
 #define VM_INPUT_H

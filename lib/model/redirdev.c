@@ -14,6 +14,8 @@ redirdev_begin(struct vm_xmlcheck *x, xmlNodePtr n)
 	if (!r)
 		return -1;
 	r->line = (int)vm_xmlcheck_line(n);
+	VM_ADDRESS_EXPECT(vm_devices_ctx(x), n, redirdevs, dom->nredirdevs - 1, addr,
+			  VM_ADDRESS_TAKES(VM_ADDRESS_USB));
 	return 0;
 }
 
@@ -151,7 +153,7 @@ redirdev_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_erro
 			return -1;
 		vm_argv_opt_add(&o, "usb-redir,chardev=charredir%zu,id=redir%zu", i, i);
 		filter_opt(&o, dom);
-		vm_argv_opt_add(&o, ",bus=usb.0");
+		vm_address_opt(&o, dom, &dom->redirdevs[i].addr);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 	}

@@ -1,7 +1,7 @@
 /*
  * USB redirection from a SPICE client (<redirdev bus='usb'
  * type='spicevmc'>), as libvirt maps it to QEMU 7.2: a usb-redir device
- * redirN on the USB controller's bus usb.0, fed by a spicevmc chardev
+ * redirN on a USB port libvirt would give it (address.c), fed by a spicevmc chardev
  * charredirN named usbredir, which QEMU's SPICE server carries. So a
  * redirdev needs a <graphics type='spice'> and a USB controller; other
  * types (tcp, unix) are refused by name.
@@ -16,12 +16,15 @@
 #define VM_REDIRDEV_H
 
 #include <stdbool.h>
+#include "address.h"
 
 /* A field of a rule that the XML leaves out: it matches any value. */
 #define VM_REDIRDEV_ANY (-1)
 
 struct vm_redirdev {
 	int line; /* of <redirdev>, for messages */
+	/* its <address> (address.h); type NONE: none written */
+	struct vm_address addr;
 };
 
 struct vm_usbdev_rule {

@@ -143,13 +143,11 @@ sound_argv(struct vm_argv *a, const struct vm_devices_argv *d, struct vm_error *
 		else if (s->model == VM_SOUND_ICH6)
 			vm_argv_opt_add(&o, "intel-hda,id=sound%zu", i);
 		else
-			vm_argv_opt_add(&o, "%s,id=sound%zu,audiodev=audio%u%s",
+			vm_argv_opt_add(&o, "%s,id=sound%zu,audiodev=audio%u",
 					s->model == VM_SOUND_AC97 ? "AC97" : "usb-audio", i,
-					s->audio, s->model == VM_SOUND_USB ? ",bus=usb.0" : "");
+					s->audio);
 		/* address.c's, as libvirt's: the first ich9 of a q35 in the chipset's 0x1b */
 		vm_address_opt(&o, dom, &s->addr);
-		if (s->addr.type == VM_ADDRESS_USB)
-			vm_argv_opt_add(&o, ",port=%u", s->addr.port);
 		if (vm_argv_opt_push(a, "-device", &o, err) < 0)
 			return -1;
 		for (unsigned k = 0; hda(s) && k < ncodecs; k++) {

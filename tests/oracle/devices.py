@@ -34,6 +34,9 @@ def norm(k, v):
         return "%d.%d" % (int(slot, 0), int(fn, 0) if fn else 0)
     if k == "multifunction":
         return "on" if v in (True, "on") else "off"
+    # a port behind a usb-hub is a path: "1.2", port 2 of the hub on port 1
+    if k == "port" and "." in str(v):
+        return ".".join(str(int(p, 0)) for p in str(v).split("."))
     if k in ("port", "nr", "chassis", "p2", "p3", "firstport", "channel", "scsi-id", "lun",
              "max_ports", "bootindex"):
         return str(int(str(v), 0))

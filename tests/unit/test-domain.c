@@ -702,6 +702,14 @@ test_names(void)
 }
 
 /* Top-level snippets land on line 5, device snippets on line 7. */
+/* Ten USB tablets, for more USB devices than the hubs vmkit adds have ports */
+#define USB_TABLETS_10                                                                             \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"                         \
+	"<input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>"
+
 static const struct bad {
 	const char *top, *devices, *msg;
 } bads[] = {
@@ -1257,6 +1265,12 @@ static const struct bad {
 	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='pci' slot='5'/></disk>",
 	  "t.xml:7: <address>: a disk on bus 'sata' takes no address of type 'pci'" },
 	{ "",
+	  "<disk><source file='disk.img'/><target dev='sdb' bus='usb'/><address type='pci' slot='5'/></disk>",
+	  "t.xml:7: <address>: a disk on bus 'usb' takes no address of type 'pci'" },
+	{ "",
+	  "<disk device='cdrom'><target dev='sdb' bus='sata'/><address type='usb' port='1'/></disk>",
+	  "t.xml:7: <address>: a disk on bus 'sata' takes no address of type 'usb'" },
+	{ "",
 	  "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' port='0'/></channel>",
 	  "t.xml:7: <address>: a virtio-serial address needs a port from 1" },
 	{ "", "<memballoon model='virtio'><address type='pci' slot='0'/></memballoon>",
@@ -1372,15 +1386,29 @@ static const struct bad {
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
 	  "<controller type='usb' index='0' model='ich9-ehci1'/>",
 	  "t.xml:8: <controller>: a usb controller of index 0 comes before" },
-	{ "", "<controller type='usb' index='1' model='ich9-ehci1'/>",
-	  "t.xml:7: <controller>: invalid index '1'" },
+	{ "", "<controller type='usb' index='2' model='ich9-ehci1'/>",
+	  "t.xml:7: <controller>: invalid index '2'" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' bus='0' port='0'/></input>",
 	  "t.xml:7: <address>: a USB address needs a port from 1" },
 	{ "",
 	  "<controller type='usb' model='qemu-xhci'/><input type='tablet'><address type='usb' port='1'/></input>\n"
 	  "<input type='mouse' bus='usb'><address type='usb' port='1'/></input>",
-	  "t.xml:8: <address>: USB port 1 is taken by <input> on line 7" },
+	  "t.xml:8: <address>: USB port 1 of bus 0 is taken by <input> on line 7" },
+	{ "",
+	  "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+	  "<controller type='usb' index='1' model='ich9-uhci1'/>",
+	  "t.xml:8: <controller>: model 'ich9-uhci1' needs a <controller type='usb' model='ich9-ehci1'> of its index" },
+	{ "",
+	  "<controller type='usb' model='none'/>\n"
+	  "<controller type='usb' index='1' model='ich9-ehci1'/>",
+	  "t.xml:8: <controller>: model 'ich9-ehci1' is a USB controller, which the <controller type='usb' model='none'/> on line 7 turns off" },
+	{ "", "<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/></input>",
+	  "t.xml:7: <address>: no USB controller has index 1 (bus 1)" },
+	{ "", "<input type='tablet' bus='usb'><address type='usb' port='3'/></input>",
+	  "t.xml:7: <address>: USB bus 0 has ports 1 to 2, not 3" },
+	{ "", USB_TABLETS_10 USB_TABLETS_10 USB_TABLETS_10,
+	  "t.xml:7: <input>: 30 USB devices, and 2 ports on the USB controllers: libvirt would add 5 usb-hubs, vmkit at most 4" },
 	{ "", "<lease><target path='/a'/></lease>", "t.xml:7: <lease>: missing <key>" },
 	{ "", "<lease><key>k</key></lease>", "t.xml:7: <lease>: missing <target>" },
 	{ "", "<lease><key></key></lease>", "t.xml:7: <key>: empty value" },
@@ -2063,6 +2091,33 @@ test_usb2(void)
 		   d->controllers[1].addr.function == 2,
 	   "ich9-uhci without <master> serve libvirt's ports (uhci3 from 4, uhci2 from 2): %s",
 	   err.msg);
+	vm_domain_free(d);
+	/* a second set, first in the file: the slot after the first set's, bus usb1.0 */
+	d = NULL;
+	ok(parse_with("",
+		      "<controller type='usb' index='1' model='ich9-ehci1'/>\n"
+		      "<controller type='usb' index='1' model='ich9-uhci1'/>\n"
+		      "<controller type='usb' index='0' model='ich9-ehci1'/>\n"
+		      "<input type='tablet' bus='usb'><address type='usb' bus='1' port='1'/></input>\n"
+		      "<input type='keyboard' bus='usb'><address type='usb' bus='0' port='1'/></input>\n"
+		      "<input type='mouse' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->usb == VM_USB_ICH9_EHCI1 && d->controllers[2].addr.slot == 2 &&
+		   d->controllers[0].addr.slot == 3 && d->controllers[1].addr.slot == 3 &&
+		   d->inputs[0].addr.bus == 1 && d->inputs[1].addr.bus == 0 &&
+		   d->inputs[2].addr.bus == 0 && d->inputs[2].addr.port == 2,
+	   "a second ich9 set: after the first, whatever the file's order; port 1 of each bus: %s",
+	   err.msg);
+	vm_domain_free(d); /* three USB devices on a piix3-uhci's two ports: libvirt's hub on port
+			      1, then 2, 1.1, 1.2 */
+	d = NULL;
+	ok(parse_with("",
+		      "<input type='tablet' bus='usb'/><input type='mouse' bus='usb'/>\n"
+		      "<input type='keyboard' bus='usb'/>",
+		      &d, &err) == 0 &&
+		   d->nusb_hubs == 1 && d->usb_hubs[0].port == 1 && d->inputs[0].addr.port == 2 &&
+		   d->inputs[1].addr.port == 0x11 && d->inputs[2].addr.port == 0x12,
+	   "a usb-hub where the controller's ports are too few, as libvirt adds it: %s", err.msg);
 	vm_domain_free(d);
 }
 

@@ -60,6 +60,16 @@ root_ports(struct vm_domain *dom, struct vm_controller *ctl, unsigned n)
 	dom->ncontrollers = n;
 }
 
+/* DOM's one USB controller, of model U and index 0, in CTL, as the parser gives it. */
+static void
+usb_controller(struct vm_domain *dom, struct vm_controller *ctl, enum vm_usb u)
+{
+	*ctl = (struct vm_controller){ .kind = VM_CONTROLLER_OTHER, .type = "usb", .usb = u };
+	dom->controllers = ctl;
+	dom->ncontrollers = 1;
+	dom->usb = u;
+}
+
 /* The files of the disks of the last build(), one chain per disk. */
 static struct vm_image images[16];
 static size_t nimages;
@@ -241,6 +251,7 @@ test_disk_options(void)
 	disks[4] = (struct vm_disk){ .source = S("/img/c.img"),
 				     .target = S("sdc"),
 				     .bus = VM_BUS_USB,
+				     .addr = { .type = VM_ADDRESS_USB, .port = 1 },
 				     .io = VM_IO_URING,
 				     .error_policy = VM_POLICY_IGNORE };
 	disks[5] = (struct vm_disk){ .source = S("/img/f.img"),
@@ -288,9 +299,9 @@ test_disk_options(void)
 	ok(o && !strcmp(jget(o, "aio"), "threads"), "io='threads'");
 	json_object_put(o);
 	ok(has(&a, "-device",
-	       "usb-storage,bus=usb.0,removable=off,drive=drive-sdc,id=sdc,werror=ignore,"
-	       "rerror=ignore,write-cache=on"),
-	   "usb: usb-storage on the usb controller; error_policy stands for reads too");
+	       "usb-storage,removable=off,drive=drive-sdc,id=sdc,werror=ignore,"
+	       "rerror=ignore,write-cache=on,bus=usb.0,port=1"),
+	   "usb: usb-storage at its port of the usb controller; error_policy stands for reads too");
 	o = blockdev(&a, "file-sdc");
 	ok(o && !strcmp(jget(o, "aio"), "io_uring"), "io='io_uring'");
 	json_object_put(o);
@@ -1115,36 +1126,41 @@ test_inputs(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
 	struct vm_input in[4] = {
-		{ .type = VM_INPUT_TABLET, .bus = VM_INPUT_USB },
+		{ .type = VM_INPUT_TABLET,
+		  .bus = VM_INPUT_USB,
+		  .addr = { .type = VM_ADDRESS_USB, .port = 1 } },
 		{ .type = VM_INPUT_MOUSE, .bus = VM_INPUT_PS2 },
 		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_VIRTIO },
-		{ .type = VM_INPUT_KEYBOARD, .bus = VM_INPUT_USB },
+		{ .type = VM_INPUT_KEYBOARD,
+		  .bus = VM_INPUT_USB,
+		  .addr = { .type = VM_ADDRESS_USB, .port = 2 } },
 	};
+	struct vm_controller ctl;
 	struct vm_domain dom;
 	struct vm_argv a = { 0 };
 
 	dom_init(&dom);
 	dom.inputs = in;
 	dom.ninputs = 4;
-	dom.usb = VM_USB_PIIX3_UHCI;
+	usb_controller(&dom, &ctl, VM_USB_PIIX3_UHCI);
 	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") &&
-		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0") &&
+		   has(&a, "-device", "usb-tablet,id=input0,bus=usb.0,port=1") &&
 		   has(&a, "-device", "virtio-keyboard-pci,id=input2") &&
-		   has(&a, "-device", "usb-kbd,id=input3,bus=usb.0") &&
+		   has(&a, "-device", "usb-kbd,id=input3,bus=usb.0,port=2") &&
 		   count(&a, "-device", "") == 4,
 	   "inputs: piix3-uhci where libvirt puts it on pc, USB and virtio inputs, PS/2 none: %s",
 	   err.msg);
 	ok(find(&a, "-device", "piix3-usb-uhci,id=usb,bus=pci.0,addr=0x1.0x2") <
-		   find(&a, "-device", "usb-tablet,id=input0,bus=usb.0"),
+		   find(&a, "-device", "usb-tablet,id=input0,bus=usb.0,port=1"),
 	   "inputs: the USB controller comes before the devices on its bus");
 	vm_argv_free(&a);
-	dom.usb = VM_USB_QEMU_XHCI;
+	usb_controller(&dom, &ctl, VM_USB_QEMU_XHCI);
 	dom.machine = S("q35");
 	in[0].type = VM_INPUT_MOUSE;
 	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device", "qemu-xhci,id=usb") &&
-		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0"),
+		   has(&a, "-device", "usb-mouse,id=input0,bus=usb.0,port=1"),
 	   "inputs: qemu-xhci finds its own slot on q35, as boot-time devices do: %s", err.msg);
 	vm_argv_free(&a);
 }
@@ -1180,7 +1196,9 @@ static void
 test_spicevmc(void)
 {
 	struct vm_error err = VM_ERROR_INIT;
-	struct vm_redirdev redir[2] = { { 0 } };
+	struct vm_redirdev redir[2] = { { .addr = { .type = VM_ADDRESS_USB, .port = 1 } },
+					{ .addr = { .type = VM_ADDRESS_USB, .port = 2 } } };
+	struct vm_controller ctl;
 	struct vm_usbdev_rule rules[2] = {
 		{ .usb_class = 8,
 		  .vendor = 0x1234,
@@ -1193,22 +1211,23 @@ test_spicevmc(void)
 	struct vm_argv a = { 0 };
 
 	dom_init(&dom);
-	dom.usb = VM_USB_QEMU_XHCI;
+	usb_controller(&dom, &ctl, VM_USB_QEMU_XHCI);
 	dom.redirdevs = redir;
 	dom.nredirdevs = 2;
 	dom.channel.agent = true;
 	dom.channel.spice_line = 9;
 	ok(vm_qemu_argv(&dom, &conf, 7, 8, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-chardev", "spicevmc,id=charredir0,name=usbredir") &&
-		   has(&a, "-device", "usb-redir,chardev=charredir0,id=redir0,bus=usb.0") &&
+		   has(&a, "-device", "usb-redir,chardev=charredir0,id=redir0,bus=usb.0,port=1") &&
 		   has(&a, "-chardev", "spicevmc,id=charredir1,name=usbredir") &&
-		   has(&a, "-device", "usb-redir,chardev=charredir1,id=redir1,bus=usb.0") &&
+		   has(&a, "-device", "usb-redir,chardev=charredir1,id=redir1,bus=usb.0,port=2") &&
 		   has(&a, "-chardev", "spicevmc,id=charchannel1,name=vdagent") &&
 		   has(&a, "-device",
 		       "virtserialport,bus=virtio-serial0.0,nr=2,chardev=charchannel1,id=channel1,name=com.redhat.spice.0") &&
 		   find(&a, "-device", "qemu-xhci,id=usb") <
-			   find(&a, "-device", "usb-redir,chardev=charredir0,id=redir0,bus=usb.0"),
-	   "spicevmc: two usb-redir on usb.0, the SPICE agent's port after the guest agent's: %s",
+			   find(&a, "-device",
+				"usb-redir,chardev=charredir0,id=redir0,bus=usb.0,port=1"),
+	   "spicevmc: two usb-redir on usb.0 at their ports, the SPICE agent's port after the guest agent's: %s",
 	   err.msg);
 	vm_argv_free(&a);
 	dom.channel.agent = false;
@@ -1216,7 +1235,7 @@ test_spicevmc(void)
 	dom.nredirfilter = 2;
 	ok(vm_qemu_argv(&dom, &conf, 7, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-device",
-		       "usb-redir,chardev=charredir1,id=redir1,filter=0x08:0x1234:0xBEEF:0x0200:1|-1:-1:-1:-1:0,bus=usb.0") &&
+		       "usb-redir,chardev=charredir1,id=redir1,filter=0x08:0x1234:0xBEEF:0x0200:1|-1:-1:-1:-1:0,bus=usb.0,port=2") &&
 		   has(&a, "-chardev", "spicevmc,id=charchannel0,name=vdagent") &&
 		   has(&a, "-device",
 		       "virtserialport,bus=virtio-serial0.0,nr=1,chardev=charchannel0,id=channel0,name=com.redhat.spice.0"),
@@ -1270,10 +1289,12 @@ test_sounds(void)
 	vm_argv_free(&a);
 	dom.naudios = 0;
 	dom.nsounds = 1;
-	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB, .audio = 1 };
+	snd[0] = (struct vm_sound){ .model = VM_SOUND_USB,
+				    .audio = 1,
+				    .addr = { .type = VM_ADDRESS_USB, .port = 1 } };
 	ok(vm_qemu_argv(&dom, &conf, -1, -1, NULL, NULL, NULL, &a, &err) == 0 &&
 		   has(&a, "-audiodev", "none,id=audio1") &&
-		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0"),
+		   has(&a, "-device", "usb-audio,id=sound0,audiodev=audio1,bus=usb.0,port=1"),
 	   "sound: without <audio>, the none backend libvirt adds without SPICE: %s", err.msg);
 	vm_argv_free(&a);
 }
