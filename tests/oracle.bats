@@ -8,7 +8,7 @@
 load helpers
 
 # Every fixture: vmkit assigns the addresses a file leaves out as libvirt does.
-MATCHING="pc-addressed pc-boot pc-controller-order pc-controller-types pc-ehci pc-ehci-nomaster pc-implicit pc-implicit-controllers pc-linux pc-none pc-scsi pc-spice pc-two-controllers pc-usb-hub pc-usb-redir pc-usb2 pc-usb2-addressed pc-usb2-implicit pc-usb2-unindexed pc-virtio-scsi-luns pc-xhci-usb2 q35-addressed q35-bare q35-bootorder q35-bridge q35-bridge-shared q35-controller-order q35-ehci q35-ehci-addressed q35-ehci-alone q35-ich9-taken q35-implicit q35-nec-xhci q35-none q35-scsi q35-sounds q35-two-controllers q35-two-ich9 q35-usb-hub q35-usb-redir q35-usb2 q35-usb2-addressed q35-usb2-unindexed q35-virt-install q35-virtio-scsi-many q35-virtio-serial-address q35-win11 q35-xhci-usb2"
+MATCHING="pc-addressed pc-boot pc-controller-order pc-controller-types pc-ehci pc-ehci-nomaster pc-implicit pc-implicit-controllers pc-linux pc-none pc-scsi pc-spice pc-two-controllers pc-usb-hub pc-usb-redir pc-usb2 pc-usb2-addressed pc-usb2-implicit pc-usb2-unindexed pc-virtio-scsi-luns pc-xhci-usb2 q35-addressed q35-bare q35-bootorder q35-bridge q35-bridge-shared q35-controller-order q35-ehci q35-ehci-addressed q35-ehci-alone q35-ich9-taken q35-implicit q35-nec-xhci q35-none q35-onboard q35-scsi q35-sounds q35-two-controllers q35-two-ich9 q35-usb-hub q35-usb-redir q35-usb2 q35-usb2-addressed q35-usb2-unindexed q35-virt-install q35-virtio-scsi-many q35-virtio-serial-address q35-win11 q35-xhci-usb2"
 
 @test "vm-start gives QEMU the devices libvirt gives for the same XML: drivers, buses, slots, ports" {
 	local name xml

@@ -444,7 +444,7 @@ assign_root_ports(struct vm_xmlcheck *x, xmlNodePtr n, struct vm_domain *dom)
  * libvirt counts the buses in a first pass, adds the controllers, then
  * places again from scratch with the bridges first: so a bridge added
  * for a later device takes the first free root port. A q35 file without
- * root ports gets one more, free for hotplug.
+ * root ports gets one more, free for hotplug, when it got any.
  */
 struct place {
 	struct vm_xmlcheck *x;
@@ -781,7 +781,9 @@ add_buses(struct place *p)
 		if (i < before)
 			dom->controllers[i].addr = saved[i].addr;
 	}
-	if (!vm_devices_ctx(p->x)->root_ports_written) {
+	/* the spare only where the pass added buses: a file whose devices all
+	 * sit on pcie.0 gets none from libvirt */
+	if (!vm_devices_ctx(p->x)->root_ports_written && dom->ncontrollers > before) {
 		if (!add_pci(p, VM_CONTROLLER_ROOT_PORT))
 			return -1;
 		dom->controllers[dom->ncontrollers - 1].used = false;
