@@ -38,9 +38,11 @@ def run(lab, n):
     nodes = [words[i + 1].replace('"/dev/fdset/3"', '"%s"' % theirs)
              for i, w in enumerate(words) if w == "-blockdev" and "-vdc" in words[i + 1]]
     assert theirs in nodes[0], nodes
-    # no balloon or USB controller, which would take root ports: pci.1
-    # is the one libvirt adds free for hotplug
-    xml = lab.domain(NAME, [], "<controller type='usb' model='none'/><memballoon model='none'/>")
+    # no balloon or USB controller, which would take root ports: pci.1 is
+    # the one written, free for hotplug (libvirt adds none to a q35 file
+    # whose devices need none)
+    xml = lab.domain(NAME, [], "<controller type='usb' model='none'/><memballoon model='none'/>"
+                     "<controller type='pci' model='pcie-root-port'/>")
     with open(xml) as f:
         text = f.read().replace("machine='pc'", "machine='q35'")
     with open(xml, "w") as f:
