@@ -638,7 +638,7 @@ SH
 	assert_output --partial "'-device' 'ide-hd,bus=ide.0,unit=0,bootindex=1,drive=drive-hda,id=hda,logical_block_size=512,physical_block_size=4096,wwn=5764824127192592812,werror=stop,rerror=report,write-cache=on'"
 	assert_output --partial '"node-name":"file-hda","aio":"native"'
 	assert_output --partial '"discard":"unmap","detect-zeroes":"unmap"}'
-	assert_output --partial "'-device' 'usb-storage,bus=usb.0,removable=off,drive=drive-sdc,id=sdc,werror=ignore,rerror=ignore,write-cache=on'"
+	assert_output --partial "'-device' 'usb-storage,removable=off,drive=drive-sdc,id=sdc,werror=ignore,rerror=ignore,write-cache=on,bus=usb.0,port=1'"
 	assert_output --partial '"node-name":"file-sdc","aio":"io_uring"'
 	assert_output --partial '"node-name":"drive-sdc","file":"file-sdc","read-only":false,"cache":{"direct":false,"no-flush":false},"discard":"ignore"}'
 	assert_output --partial "'-device' 'floppy,unit=1,drive=drive-fdb,id=fdb,write-cache=on'"
