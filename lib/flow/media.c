@@ -65,17 +65,18 @@ find_cdrom(struct vm_hotplug *op, const char *target, bool *loaded, struct vm_er
 }
 
 /* How often, 20 ms apart, the tray is opened again when the guest
- * closed it before the medium could be taken out. */
+ * closed it before the medium could be taken out or put in. */
 #define TRAY_TRIES 50
 
 /*
- * Opens the tray of TARGET, forced, and takes its medium out. The guest
- * may close the tray in between (firmware that probes a cdrom loads it
- * with START STOP UNIT), and the removal then fails: the tray is opened
- * again.
+ * Opens the tray of TARGET, forced, and runs CMD on it: takes the medium
+ * out, or puts NODE in. The guest may close the tray in between
+ * (firmware that probes a cdrom loads it with START STOP UNIT), and CMD
+ * then fails: the tray is opened again.
  */
 static int
-take_out(struct vm_hotplug *op, const char *target, struct vm_error *err)
+with_tray_open(struct vm_hotplug *op, const char *target, const char *cmd, const char *node,
+	       struct vm_error *err)
 {
 	struct timespec pause = { 0, 20 * 1000000L };
 
@@ -85,7 +86,9 @@ take_out(struct vm_hotplug *op, const char *target, struct vm_error *err)
 					       json_object_new_boolean(true), NULL),
 				   NULL, err) < 0)
 			return -1;
-		if (vm_hotplug_qmp(op, "blockdev-remove-medium", vm_qmp_json("id", S(target), NULL),
+		if (vm_hotplug_qmp(op, cmd,
+				   node ? vm_qmp_json("id", S(target), "node-name", S(node), NULL)
+					: vm_qmp_json("id", S(target), NULL),
 				   NULL, err) == 0)
 			return 0;
 		if (i + 1 >= TRAY_TRIES || !strstr(err->msg, "is not open"))
@@ -99,7 +102,7 @@ take_out(struct vm_hotplug *op, const char *target, struct vm_error *err)
 static int
 remove_medium(struct vm_hotplug *op, const char *target, bool loaded, struct vm_error *err)
 {
-	if (loaded && take_out(op, target, err) < 0)
+	if (loaded && with_tray_open(op, target, "blockdev-remove-medium", NULL, err) < 0)
 		return -1;
 	vm_hook("attach:medium-removed");
 	if (vm_hotplug_delete_nodes(op, target, err) < 0)
@@ -207,13 +210,7 @@ insert_locked(struct vm_hotplug *op, const struct vm_disk *d, struct vm_error *e
 		goto fail;
 	vm_image_close(&img);
 	vm_hook("attach:blockdev-added");
-	if (vm_hotplug_qmp(op, "blockdev-open-tray",
-			   vm_qmp_json("id", S(target), "force", json_object_new_boolean(true),
-				       NULL),
-			   NULL, err) < 0 ||
-	    vm_hotplug_qmp(op, "blockdev-insert-medium",
-			   vm_qmp_json("id", S(target), "node-name", S(fmtname), NULL), NULL,
-			   err) < 0)
+	if (with_tray_open(op, target, "blockdev-insert-medium", fmtname, err) < 0)
 		goto fail;
 	vm_hook("attach:medium-inserted");
 	if (vm_hotplug_qmp(op, "blockdev-close-tray", vm_qmp_json("id", S(target), NULL), NULL,
