@@ -459,14 +459,22 @@ vm_qmp_json(const char *key, ...)
 	return o;
 }
 
-const char *
-vm_qmp_member(json_object *o, const char *key)
+json_object *
+vm_qmp_typed(json_object *o, const char *key, json_type type)
 {
 	json_object *v = NULL;
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+const char *
+vm_qmp_member(json_object *o, const char *key)
+{
+	json_object *v = vm_qmp_typed(o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : "";
 }
 
 size_t

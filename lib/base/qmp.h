@@ -72,6 +72,8 @@ json_object *vm_qmp_parse_message(const char *buf, size_t len, struct vm_error *
 
 /* A JSON object of KEY, VALUE pairs up to a NULL key; the values are taken. */
 json_object *vm_qmp_json(const char *key, ...);
+/* The member KEY of O if it is of TYPE (borrowed), else NULL. */
+json_object *vm_qmp_typed(json_object *o, const char *key, json_type type);
 /* The string member KEY of O, or "". */
 const char *vm_qmp_member(json_object *o, const char *key);
 /* The length of A, 0 when it is not an array. */

@@ -1,6 +1,7 @@
 #include "fwdesc.h"
 #include "cleanup.h"
 #include "exitcodes.h"
+#include "qmp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -64,16 +65,6 @@ by_name(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-static json_object *
-member(json_object *o, const char *key, json_type type)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static bool
 has_string(json_object *a, const char *s)
 {
@@ -93,8 +84,8 @@ targets_match(json_object *targets, const struct vm_fwdesc_query *q)
 {
 	for (size_t i = 0; targets && i < json_object_array_length(targets); i++) {
 		json_object *t = json_object_array_get_idx(targets, i);
-		json_object *arch = member(t, "architecture", json_type_string);
-		json_object *machines = member(t, "machines", json_type_array);
+		json_object *arch = vm_qmp_typed(t, "architecture", json_type_string);
+		json_object *machines = vm_qmp_typed(t, "machines", json_type_array);
 
 		if (!arch || strcmp(json_object_get_string(arch), q->arch))
 			continue;
@@ -113,8 +104,8 @@ targets_match(json_object *targets, const struct vm_fwdesc_query *q)
 static bool
 raw_file(json_object *file, char *buf, size_t size)
 {
-	json_object *name = member(file, "filename", json_type_string);
-	json_object *format = member(file, "format", json_type_string);
+	json_object *name = vm_qmp_typed(file, "filename", json_type_string);
+	json_object *format = vm_qmp_typed(file, "format", json_type_string);
 
 	if (!name || (format && strcmp(json_object_get_string(format), "raw")))
 		return false;
@@ -131,13 +122,13 @@ wanted(enum vm_fwdesc_want w, bool has)
 static bool
 fits(json_object *o, const struct vm_fwdesc_query *q, struct vm_fwdesc *d)
 {
-	json_object *mapping = member(o, "mapping", json_type_object);
-	json_object *features = member(o, "features", json_type_array);
-	json_object *device = member(mapping, "device", json_type_string);
-	json_object *mode = member(mapping, "mode", json_type_string);
+	json_object *mapping = vm_qmp_typed(o, "mapping", json_type_object);
+	json_object *features = vm_qmp_typed(o, "features", json_type_array);
+	json_object *device = vm_qmp_typed(mapping, "device", json_type_string);
+	json_object *mode = vm_qmp_typed(mapping, "mode", json_type_string);
 
-	if (!has_string(member(o, "interface-types", json_type_array), "uefi") || !device ||
-	    !targets_match(member(o, "targets", json_type_array), q))
+	if (!has_string(vm_qmp_typed(o, "interface-types", json_type_array), "uefi") || !device ||
+	    !targets_match(vm_qmp_typed(o, "targets", json_type_array), q))
 		return false;
 	d->nvram_template[0] = '\0';
 	if (q->rom) {
@@ -146,10 +137,10 @@ fits(json_object *o, const struct vm_fwdesc_query *q, struct vm_fwdesc *d)
 			return false;
 	} else if (strcmp(json_object_get_string(device), "flash") ||
 		   (mode && strcmp(json_object_get_string(mode), "split")) ||
-		   !raw_file(member(mapping, "executable", json_type_object), d->executable,
+		   !raw_file(vm_qmp_typed(mapping, "executable", json_type_object), d->executable,
 			     sizeof(d->executable)) ||
-		   !raw_file(member(mapping, "nvram-template", json_type_object), d->nvram_template,
-			     sizeof(d->nvram_template))) {
+		   !raw_file(vm_qmp_typed(mapping, "nvram-template", json_type_object),
+			     d->nvram_template, sizeof(d->nvram_template))) {
 		return false;
 	}
 	d->secure_boot = has_string(features, "secure-boot");

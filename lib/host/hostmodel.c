@@ -1,5 +1,6 @@
 #include "hostmodel.h"
 #include "exitcodes.h"
+#include "qmp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +23,12 @@ struct candidate {
 	size_t n;
 };
 
-static json_object *
-member(json_object *o, const char *key, json_type type)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static int
 read_expansion(const struct vm_cpumap *map, json_object *expansion, struct qemu_cpu *cpu,
 	       struct vm_error *err)
 {
-	json_object *props =
-		member(member(expansion, "model", json_type_object), "props", json_type_object);
+	json_object *props = vm_qmp_typed(vm_qmp_typed(expansion, "model", json_type_object),
+					  "props", json_type_object);
 	json_object *v;
 	int f;
 
@@ -52,16 +43,17 @@ read_expansion(const struct vm_cpumap *map, json_object *expansion, struct qemu_
 		    json_object_get_boolean(value) && (f = vm_cpumap_find(map, name)) >= 0)
 			vm_cpumap_add(cpu->features, f);
 	}
-	if (!(v = member(props, "vendor", json_type_string)) ||
-	    !member(props, "family", json_type_int) || !member(props, "model", json_type_int) ||
-	    !member(props, "stepping", json_type_int))
+	if (!(v = vm_qmp_typed(props, "vendor", json_type_string)) ||
+	    !vm_qmp_typed(props, "family", json_type_int) ||
+	    !vm_qmp_typed(props, "model", json_type_int) ||
+	    !vm_qmp_typed(props, "stepping", json_type_int))
 		return vm_error_set(err, VM_EXIT_SYSTEM,
 				    "QEMU's CPU model expansion has no vendor, family, model "
 				    "or stepping");
 	cpu->vendor = vm_cpumap_vendor(map, json_object_get_string(v));
-	cpu->family = json_object_get_int(member(props, "family", json_type_int));
-	cpu->model = json_object_get_int(member(props, "model", json_type_int));
-	cpu->stepping = json_object_get_int(member(props, "stepping", json_type_int));
+	cpu->family = json_object_get_int(vm_qmp_typed(props, "family", json_type_int));
+	cpu->model = json_object_get_int(vm_qmp_typed(props, "model", json_type_int));
+	cpu->stepping = json_object_get_int(vm_qmp_typed(props, "stepping", json_type_int));
 	return 0;
 }
 
@@ -71,7 +63,7 @@ definition(json_object *definitions, const char *name)
 {
 	for (size_t i = 0; i < json_object_array_length(definitions); i++) {
 		json_object *d = json_object_array_get_idx(definitions, i);
-		json_object *n = member(d, "name", json_type_string);
+		json_object *n = vm_qmp_typed(d, "name", json_type_string);
 
 		if (n && !strcmp(json_object_get_string(n), name))
 			return d;
@@ -224,7 +216,8 @@ vm_hostmodel_decode(const struct vm_cpumap *map, json_object *expansion, json_ob
 		if (!d || !m->decode_guest ||
 		    (cpu.vendor >= 0 && m->vendor >= 0 && cpu.vendor != m->vendor))
 			continue;
-		candidate_of(map, &cpu, m, member(d, "unavailable-features", json_type_array), c);
+		candidate_of(map, &cpu, m, vm_qmp_typed(d, "unavailable-features", json_type_array),
+			     c);
 		if (any && !better(c, best, &cpu))
 			continue;
 		t = best;
