@@ -884,21 +884,26 @@ static int
 host_model_check(const struct vm_domain *dom, const struct vm_machine *own,
 		 const struct vm_cpumap *map, const struct vm_hostmodel *hm, struct vm_error *err)
 {
+	uint64_t has_forbidden[VM_CPUMAP_WORDS] = { 0 }, lacks_required[VM_CPUMAP_WORDS] = { 0 };
 	char missing[512] = "", forbidden[512] = "";
 
 	if (own->cpu_check_none)
 		return 0;
-	for (size_t i = 0; i < map->nfeatures; i++)
-		for (unsigned j = 0; j < own->ncpu_features; j++) {
-			bool has = vm_cpumap_has(hm->cpu, i);
+	for (unsigned j = 0; j < own->ncpu_features; j++) {
+		int f = vm_cpumap_find(map, own->cpu_features[j].name);
 
-			if (vm_cpumap_find(map, own->cpu_features[j].name) != (int)i)
-				continue;
-			if (own->cpu_features[j].forbid && has)
-				list_add(forbidden, sizeof(forbidden), map->features[i].name);
-			if (own->cpu_features[j].must && !has)
-				list_add(missing, sizeof(missing), map->features[i].name);
-		}
+		if (f >= 0 && own->cpu_features[j].forbid && vm_cpumap_has(hm->cpu, f))
+			vm_cpumap_add(has_forbidden, f);
+		if (f >= 0 && own->cpu_features[j].must && !vm_cpumap_has(hm->cpu, f))
+			vm_cpumap_add(lacks_required, f);
+	}
+	/* named in the map's order, as libvirt names them */
+	for (size_t i = 0; i < map->nfeatures; i++) {
+		if (vm_cpumap_has(has_forbidden, i))
+			list_add(forbidden, sizeof(forbidden), map->features[i].name);
+		if (vm_cpumap_has(lacks_required, i))
+			list_add(missing, sizeof(missing), map->features[i].name);
+	}
 	if (forbidden[0])
 		return vm_error_set(err, VM_EXIT_INVALID,
 				    "%s:%ld: <cpu>: QEMU's CPU has forbidden features: %s "
