@@ -11,13 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <limits.h>
-#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -44,8 +44,6 @@ ask(struct vm_qmp *qmp, bool kvm, json_object **expansion, json_object **definit
 	if (r == 0)
 		r = vm_qmp_command(qmp, "query-cpu-definitions", NULL, PROBE_TIMEOUT_MS,
 				   definitions, err);
-	if (r == 0)
-		vm_qmp_command(qmp, "quit", NULL, PROBE_TIMEOUT_MS, NULL, NULL);
 	return r;
 }
 
@@ -74,7 +72,7 @@ probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **exp
 	cleanup_free gid_t *groups = NULL;
 	cleanup_close int log = memfd_create("vmkit-cpu-probe", MFD_CLOEXEC);
 	struct vm_qmp *qmp = NULL;
-	char chardev[64];
+	char chardev[64], said[256];
 	int sv[2], keep, ws, r;
 	pid_t pid;
 	struct vm_spawn sp = {
@@ -85,8 +83,6 @@ probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **exp
 		.nkeep = 1,
 		.change_id = geteuid() == 0,
 	};
-
-	char said[256];
 
 	if (log < 0)
 		return vm_error_sys(err, VM_EXIT_SYSTEM, errno, "cannot make QEMU's log");
@@ -128,6 +124,7 @@ probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **exp
 	if (r == 0)
 		r = ask(qmp, dom->kvm, expansion, definitions, err);
 	vm_qmp_close(qmp);
+	/* no "quit": its answer would cost a round trip */
 	kill(-pid, SIGKILL);
 	waitpid(pid, &ws, 0);
 	last_words(log, said, sizeof(said));
