@@ -177,7 +177,8 @@ start_watched() {
 	done
 	[ "$(ls "/proc/$w/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
 	[ "$(readlink "/proc/$w/fd/0")" = /dev/null ]
-	[[ $(readlink "/proc/$w/fd/3") == socket:* ]]
+	[[ $(readlink "/proc/$w/fd/3") == "anon_inode:[pidfd]" ]]
+	[[ $(readlink "/proc/$w/fd/4") == socket:* ]]
 	kill -9 "$w"
 	wait_gone "$w"
 	kill -0 "$pid"

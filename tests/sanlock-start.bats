@@ -45,6 +45,48 @@ teardown() {
 	run -0 host 2 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
+# connections PID: how many connections host 1's daemon has from PID
+# ("p PID NAME" in its client status).
+connections() {
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | grep -cE "^p $1( |$)"
+}
+
+# The daemon finds a pid's leases (vm-attach's take_back and hand_to) on
+# the first connection it has from that pid. A second connection from
+# QEMU's pid (its lease watcher's, once opened by QEMU's child) in an
+# earlier slot, freed here by a holder that dies while vm-start waits,
+# hid QEMU's leases: the eject failed with "Operation not permitted".
+@test "QEMU's pid has one connection, its watcher one of its own: a medium QEMU got at its start is ejected and given back" {
+	local pid watcher
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	own_disk "$TEST_DIR/e.iso" root:root 600 raw
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client command -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	HOLDER=$!
+	for i in $(seq 100); do
+		[ "$(connections "$HOLDER")" -eq 1 ] && break
+		sleep 0.05
+	done
+	[ "$(connections "$HOLDER")" -eq 1 ] || fail "the holder $HOLDER did not register"
+	pause_at start:labelled host 1 vm-start "$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$TEST_DIR/e.iso'/><target dev='sdc' bus='scsi'/><readonly/></disk>")"
+	kill "$HOLDER"
+	wait_gone "$HOLDER"
+	for i in $(seq 100); do
+		[ "$(connections "$HOLDER")" -eq 0 ] && break
+		sleep 0.05
+	done
+	HOLDER=
+	resume_paused 0
+	pid=$(cat "$TEST_DIR/run1/domains/one/pid")
+	[ "$(connections "$pid")" -eq 1 ] || fail "QEMU $pid has $(connections "$pid") connections"
+	watcher=$(pgrep -P "$pid" -x vm-leasewatch)
+	[ "$(connections "$watcher")" -eq 1 ] || fail "the watcher $watcher has no connection of its own"
+	run -0 host 1 vm-attach one --eject sdc
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/e.iso")" = "0:0:600" ]
+	run -0 host 2 vm-lock run "$TEST_DIR/e.iso" -- true
+	run -0 host 1 vm-stop --force one
+}
+
 # holder_of PATTERN: the one pid that holds host 1's leases, as its
 # daemon lists them ("r LOCKSPACE:NAME:... p PID"); fails unless there
 # are N of them (the second argument), all of one pid.

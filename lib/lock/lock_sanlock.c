@@ -1062,8 +1062,11 @@ sl_watch(int sock, int pidfd)
 	struct pollfd p[2] = { { .events = POLLIN }, { .events = POLLRDHUP } };
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(null, 2) < 0 || dup2(sock, 3) < 0 || dup2(pidfd, 4) < 0 ||
+	/* both moved above 4 first, so neither dup2 overwrites the other */
+	pidfd = fcntl(pidfd, F_DUPFD, 5);
+	sock = fcntl(sock, F_DUPFD, 5);
+	if (setsid() < 0 || null < 0 || pidfd < 0 || sock < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(null, 2) < 0 || dup2(pidfd, 3) < 0 || dup2(sock, 4) < 0 ||
 	    close_range(5, ~0U, 0) < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, "vm-leasewatch");
@@ -1071,8 +1074,8 @@ sl_watch(int sock, int pidfd)
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_KILL);
 	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 		_exit(1);
-	p[0].fd = 4;
-	p[1].fd = 3;
+	p[0].fd = 3;
+	p[1].fd = 4;
 	for (;;) {
 		int n = poll(p, 2, -1);
 
@@ -1082,40 +1085,58 @@ sl_watch(int sock, int pidfd)
 		 * and QEMU would hold its leases past their expiry: the safe
 		 * side is to end it, not to spin retrying. */
 		if (n < 0) {
-			pidfd_send_signal(4, SIGKILL, NULL, 0);
+			pidfd_send_signal(3, SIGKILL, NULL, 0);
 			_exit(1);
 		}
 		if (p[0].revents)
 			_exit(0);
 		/* a hang-up, an error or POLLNVAL: no POLLIN is asked for */
 		if (p[1].revents) {
-			pidfd_send_signal(4, SIGKILL, NULL, 0);
+			pidfd_send_signal(3, SIGKILL, NULL, 0);
 			_exit(0);
 		}
 	}
 }
 
+/*
+ * The watcher registers itself, after the fork: the daemon names a
+ * connection by the pid that opened it, and finds a pid's leases (a
+ * hotplug's hand_to and take_back) on the first connection of that pid,
+ * so one opened here would be QEMU's too, and where its slot came first
+ * QEMU's leases would be out of reach. The watcher tells through a pipe
+ * how its registration went.
+ */
 static int
 sl_watcher(char *msg, size_t size)
 {
-	int sock = sanlock_register(), pidfd = -1, e = 0;
+	int pidfd = pidfd_open(getpid(), 0), p[2] = { -1, -1 }, rv = -EPIPE, e = 0;
 	pid_t pid = -1;
 
-	if (sock < 0) {
-		snprintf(msg, size, "cannot register qemu's watcher with the sanlock daemon: %s",
-			 sl_strerror(sock));
-		return -1;
-	}
-	pidfd = pidfd_open(getpid(), 0);
-	if (pidfd >= 0 && (pid = fork()) == 0)
+	if (pidfd >= 0 && pipe2(p, O_CLOEXEC) == 0 && (pid = fork()) == 0) {
+		int sock = sanlock_register();
+
+		if (write(p[1], &sock, sizeof(sock)) != sizeof(sock) || sock < 0)
+			_exit(1);
 		sl_watch(sock, pidfd);
+	}
 	if (pid < 0)
 		e = errno;
-	close(sock);
+	if (p[1] >= 0)
+		close(p[1]);
+	/* the watcher's own word, or nothing (-EPIPE) when it died first */
+	if (pid > 0 && read(p[0], &rv, sizeof(rv)) == sizeof(rv) && rv >= 0)
+		rv = 0;
+	if (p[0] >= 0)
+		close(p[0]);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (pid < 0) {
 		snprintf(msg, size, "cannot start qemu's sanlock watcher: %s", strerror(e));
+		return -1;
+	}
+	if (rv < 0) {
+		snprintf(msg, size, "cannot register qemu's watcher with the sanlock daemon: %s",
+			 sl_strerror(rv));
 		return -1;
 	}
 	return 0;
