@@ -339,7 +339,7 @@ hp_setup() {
 	else
 		for step in $(all_steps); do
 			attach_sweep_step "$step" || continue
-			grep -q " $step\$" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step'"
+			grep -q " $step\$" "$TEST_DIR/reached" || fail "no vm-attach run reaches step '$step': $(cat "$TEST_DIR/ended")"
 		done
 		# eject gives back the medium in its own code (eject_locked)
 		for step in attach:locked attach:medium-removed attach:blockdev-deleted \
