@@ -71,7 +71,7 @@ print(w[w.index("-cpu") + 1])'
 	assert_output "vm-start: $xml:6: <cpu>: match 'minimum' is libvirt's reckoning from the host's CPU: use host-model"
 }
 
-@test "QEMU asked for its CPU runs as the QEMU user, without capabilities, with a fixed environment and its sandbox" {
+@test "QEMU asked for its CPU runs as the QEMU user, without capabilities, with a fixed environment and its sandbox unless seccomp_sandbox = 0" {
 	mkdir -m 1777 "$TEST_DIR/out"
 	cat > "$TEST_DIR/qemu" <<SH
 #!/bin/sh
@@ -91,6 +91,11 @@ SH
 	refute_output --partial SECRET
 	assert_output --partial "-machine none -accel tcg"
 	assert_output --partial "-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+	# without the sandbox the probe's other options stay
+	echo 'seccomp_sandbox = 0' >> "$VMKIT_CONF"
+	run -0 vm-start --print-argv "$xml"
+	run -0 tail -1 "$TEST_DIR/out/probe"
+	assert_output --regexp " -mon chardev=probe,mode=control$"
 }
 
 @test "a QEMU that cannot say its CPU fails host-model with exit 4 and its own words, and starts nothing" {

@@ -111,8 +111,9 @@ probe(const struct vm_domain *dom, const struct vm_conf *conf, json_object **exp
 			 "-sandbox",
 			 VM_QEMU_SANDBOX,
 			 NULL };
+	/* -sandbox and its value come last */
 	if (!conf->seccomp_sandbox)
-		argv[14] = NULL;
+		argv[sizeof(argv) / sizeof(*argv) - 3] = NULL;
 	sp.argv = argv;
 	r = vm_spawn_qemu(&sp, &pid, err);
 	close(sv[1]);
