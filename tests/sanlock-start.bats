@@ -329,6 +329,43 @@ kill_child() {
 	start_undone swtpm "lock qemu.log "
 }
 
+# As the disks': the TPM state's lease went with swtpm's child, so the
+# undo takes it again before it removes the state, and leaves a state
+# that host 2 took meanwhile as host 2 has it.
+@test "swtpm's child killed, and the TPM state taken by host 2 before vm-start undoes its start: the state is left as host 2 has it, with a warning" {
+	local xml id pid state
+	own_disk "$TEST_DIR/a.qcow2" root:root 600
+	UUID=$(cat /proc/sys/kernel/random/uuid)
+	state=/var/lib/vmkit/swtpm/$UUID
+	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
+		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
+	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
+	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	pause_at start:labelled host 1 vm-start "$xml"
+	pid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "s/^r __VMKIT__:${id:0:40}:.* p \([0-9]*\)$/\1/p")
+	[ -n "$pid" ]
+	kill -9 "$pid"
+	wait_gone "$pid"
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \
+		-r "__VMKIT__:${id:0:40}:$(sanlock_dir)/leases/$id:0" -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
+	HOLDER=$!
+	host2_holds "$HOLDER"
+	# host 2's use of the state
+	mkdir -p "$state"
+	echo host2 > "$state/host2"
+	resume_paused 4
+	run cat "$TEST_DIR/cmd.out"
+	assert_line "vm-start: warning: the TPM state of domain uuid '$UUID' is in use by host $(hostname) (id 2); leaving the TPM state as it is"
+	assert_line --regexp "^vm-start: cannot start '[^']*swtpm[^']*': its child was killed by signal 9 before exec$"
+	[ "$(cat "$state/host2")" = host2 ]
+	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
+	! pgrep -f -- "-uuid $UUID" || fail "qemu left running"
+	[ "$(stat -c %u:%g:%a "$TEST_DIR/a.qcow2")" = "0:0:600" ]
+	SANLOCK_RUN_DIR=$(sanlock_dir)/run1 run -0 sanlock client status
+	! grep "^r " <<<"$output" || fail "host 1 still holds a lease: $output"
+	kill -0 "$HOLDER"
+}
+
 @test "vm-stop --force of a domain with a damaged status file learns its 5 disks from the 11 leases its QEMU holds" {
 	local disks=() i
 	for i in 0 1 2 3 4; do

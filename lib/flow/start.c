@@ -681,7 +681,7 @@ giveback(struct start *s, const struct vm_status_disk *rec, bool lost)
 static void
 unwind(struct start *s)
 {
-	struct vm_error ignored = VM_ERROR_INIT;
+	struct vm_error ignored = VM_ERROR_INIT, tpm_err = VM_ERROR_INIT;
 	bool registers = vm_lockmgr_registers(s->ctx.lm);
 	/* Under a driver that ties leases to QEMU's (or swtpm's) child
 	 * (sanlock), they went with the child once it died, or is killed
@@ -702,9 +702,9 @@ unwind(struct start *s)
 	}
 	/* the lease is ours (in held, or a lingering early child's) until
 	 * released below, or, lost with its child, taken again now */
-	if (s->tpm_taken)
-		vm_swtpm_giveback(tpm_lost ? s->ctx.lm : NULL, s->st.uuid, 0, s->st.tpm_persistent,
-				  false, RETAKE_MS, &ignored);
+	if (s->tpm_taken && vm_swtpm_giveback(tpm_lost ? s->ctx.lm : NULL, s->st.uuid, 0,
+					      s->st.tpm_persistent, false, RETAKE_MS, &tpm_err) < 0)
+		s->ctx.warn("%s; leaving the TPM state as it is", tpm_err.msg);
 	vm_swtpm_close(s->dom);
 	/* Our copies of the leases QEMU inherited still hold them, unless
 	 * they were lost with QEMU's child: then each disk's is taken again

@@ -426,7 +426,10 @@ vm_swtpm_giveback(struct vm_lockmgr *lm, const char *uuid, pid_t pid, bool persi
 	snprintf(resource, sizeof(resource), VM_LEASE_TPM_PREFIX "%s", uuid);
 	if (lm && vm_lockmgr_active(lm) &&
 	    vm_lease_acquire(lm, resource, VM_LEASE_EXCLUSIVE, wait_ms, &lease, err) < 0) {
-		if (!force || pid <= 0 || !is_swtpm(pid))
+		/* no swtpm of ours: the lease's error names who holds it */
+		if (pid <= 0)
+			return -1;
+		if (!force || !is_swtpm(pid))
 			return vm_error_prefix(err, "swtpm (pid %d) still holds the TPM state",
 					       (int)pid);
 		kill(pid, SIGKILL);
