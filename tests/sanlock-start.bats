@@ -146,27 +146,39 @@ host2_holds() {
 	run -0 host 1 vm-lock run "$TEST_DIR/a.qcow2" -- true
 }
 
-# The TPM state's lease is swtpm's, taken for its child as QEMU's are
-# for QEMU's. Host 2 holds it with sanlock's own client, as no vmkit
-# command takes a "tpm:" lease alone.
-@test "a TPM state lease that host 2 holds fails the start with exit 1 naming the host, before anything is made or labelled; no swtpm, QEMU or lease of host 1 is left" {
-	local xml id state
+# tpm_domain: domain one ($xml) with disk a.qcow2 and an emulated TPM of
+# a new $UUID, whose state is $state and whose lease lock_sanlock.c names
+# $id, the SHA-256 of its resource.
+tpm_domain() {
 	own_disk "$TEST_DIR/a.qcow2" root:root 600
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	state=/var/lib/vmkit/swtpm/$UUID
 	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
 		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
 	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
-	# the lease as lock_sanlock.c names it: the SHA-256 of its resource,
-	# its file made by a start of host 1 that had it free
 	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
-	run -0 host 1 vm-start "$xml"
-	run -0 host 1 vm-stop --force one
-	[ ! -e "$state" ]
+}
+
+# host2_takes_tpm: host 2 holds the TPM state's lease ($id) with sanlock's
+# own client, as no vmkit command takes a "tpm:" lease alone; HOLDER
+# gets its pid.
+host2_takes_tpm() {
 	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \
 		-r "__VMKIT__:${id:0:40}:$(sanlock_dir)/leases/$id:0" -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
 	HOLDER=$!
 	host2_holds "$HOLDER"
+}
+
+# The TPM state's lease is swtpm's, taken for its child as QEMU's are
+# for QEMU's.
+@test "a TPM state lease that host 2 holds fails the start with exit 1 naming the host, before anything is made or labelled; no swtpm, QEMU or lease of host 1 is left" {
+	local xml id state
+	tpm_domain
+	# the lease's file, made by a start of host 1 that had it free
+	run -0 host 1 vm-start "$xml"
+	run -0 host 1 vm-stop --force one
+	[ ! -e "$state" ]
+	host2_takes_tpm
 	run -1 host 1 vm-start "$xml"
 	assert_output "vm-start: the TPM state of domain uuid '$UUID' is in use by host $(hostname) (id 2)"
 	! pgrep -f "swtpm/$UUID" || fail "swtpm left running"
@@ -305,13 +317,8 @@ kill_child() {
 }
 
 @test "swtpm's child killed before exec fails the start with exit 4 saying so; no swtpm, QEMU, state or lease of host 1 is left" {
-	local xml id pid qpid
-	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	UUID=$(cat /proc/sys/kernel/random/uuid)
-	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
-		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
-	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
-	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	local xml id pid qpid state
+	tpm_domain
 	pause_at start:labelled host 1 vm-start "$xml"
 	# the TPM state's lease is swtpm's child's; the other 3, QEMU's child's
 	pid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "s/^r __VMKIT__:${id:0:40}:.* p \([0-9]*\)$/\1/p")
@@ -334,22 +341,13 @@ kill_child() {
 # that host 2 took meanwhile as host 2 has it.
 @test "swtpm's child killed, and the TPM state taken by host 2 before vm-start undoes its start: the state is left as host 2 has it, with a warning" {
 	local xml id pid state
-	own_disk "$TEST_DIR/a.qcow2" root:root 600
-	UUID=$(cat /proc/sys/kernel/random/uuid)
-	state=/var/lib/vmkit/swtpm/$UUID
-	xml=$(make_domain one "$(disk_xml "$TEST_DIR/a.qcow2" vda)" \
-		"<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>")
-	sed -i "s|</name>|</name><uuid>$UUID</uuid>|" "$xml"
-	id=$(printf %s "tpm:$UUID" | sha256sum | cut -c1-64)
+	tpm_domain
 	pause_at start:labelled host 1 vm-start "$xml"
 	pid=$(SANLOCK_RUN_DIR=$(sanlock_dir)/run1 sanlock client status | sed -n "s/^r __VMKIT__:${id:0:40}:.* p \([0-9]*\)$/\1/p")
 	[ -n "$pid" ]
 	kill -9 "$pid"
 	wait_gone "$pid"
-	SANLOCK_RUN_DIR=$(sanlock_dir)/run2 sanlock client command \
-		-r "__VMKIT__:${id:0:40}:$(sanlock_dir)/leases/$id:0" -c /bin/sleep 60 >/dev/null 2>&1 3>&- &
-	HOLDER=$!
-	host2_holds "$HOLDER"
+	host2_takes_tpm
 	# host 2's use of the state
 	mkdir -p "$state"
 	echo host2 > "$state/host2"
